@@ -1,0 +1,29 @@
+/**
+ * Stable validation codes. They appear on the wire (sync rejections), in
+ * metrics labels and in `kiez why`, so never rename one: add new ones.
+ */
+export const ValidationCodes = [
+  'bad_encoding',
+  'non_canonical',
+  'bad_signature',
+  'wrong_seq',
+  'wrong_previous',
+  'content_too_large',
+  'unknown_type',
+  'malformed_content',
+  'future_timestamp',
+  'duplicate',
+  'forked'
+] as const
+
+export type ValidationCode = typeof ValidationCodes[number]
+
+/** Thrown only by APIs that take trusted input (local authoring); never by validation. */
+export class FeedError extends Error {
+  readonly code: string
+  constructor (code: string, message: string) {
+    super(message)
+    this.name = 'FeedError'
+    this.code = code
+  }
+}

@@ -1,0 +1,6 @@
+export * from './constants.js'
+export * from './errors.js'
+export * from './crypto.js'
+export { encodePayload, encodeEnvelope, decodeEnvelope, decodePayload, type EntryBody, type EntryPayload, type Decoded } from './encoding.js'
+export * from './entry.js'
+export * from './validate.js'

@@ -1,0 +1,84 @@
+/**
+ * LevelDB key layout (all keys binary, one-byte prefix; docs/STORE.md):
+ *   S author(32) seq(u64be)        → entry bytes           (the log, by author and seq)
+ *   I hash(32)                     → author(32) seq(u64be) (by entry id)
+ *   T timestamp(u64be) hash(32)    → author(32) seq(u64be) (timeline: newest first by reverse scan, hash breaks ties)
+ *   H author(32)                   → CBOR [seq, hash, forkedAt | null]   (per-author head)
+ *   F author(32) seq(u64be)        → fork proof bytes
+ *   V                              → CBOR layout version
+ */
+export const P_LOG = 0x53 // 'S'
+export const P_ID = 0x49 // 'I'
+export const P_TIME = 0x54 // 'T'
+export const P_HEAD = 0x48 // 'H'
+export const P_FORK = 0x46 // 'F'
+export const P_VERSION = 0x56 // 'V'
+
+export const LAYOUT_VERSION = 1
+
+function u64 (view: DataView, offset: number, n: number): void {
+  view.setBigUint64(offset, BigInt(n))
+}
+
+export function readU64 (bytes: Uint8Array, offset: number): number {
+  return Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(offset))
+}
+
+export function logKey (author: Uint8Array, seq: number): Uint8Array {
+  const k = new Uint8Array(41)
+  k[0] = P_LOG
+  k.set(author, 1)
+  u64(new DataView(k.buffer), 33, seq)
+  return k
+}
+
+/** author(32) ‖ seq(u64be): the value of the id and timeline indexes. */
+export function authorSeq (author: Uint8Array, seq: number): Uint8Array {
+  const v = new Uint8Array(40)
+  v.set(author, 0)
+  u64(new DataView(v.buffer), 32, seq)
+  return v
+}
+
+export function idKey (hash: Uint8Array): Uint8Array {
+  const k = new Uint8Array(33)
+  k[0] = P_ID
+  k.set(hash, 1)
+  return k
+}
+
+export function timeKey (timestamp: number, hash: Uint8Array): Uint8Array {
+  const k = new Uint8Array(41)
+  k[0] = P_TIME
+  u64(new DataView(k.buffer), 1, timestamp)
+  k.set(hash, 9)
+  return k
+}
+
+export function headKey (author: Uint8Array): Uint8Array {
+  const k = new Uint8Array(33)
+  k[0] = P_HEAD
+  k.set(author, 1)
+  return k
+}
+
+export function forkKey (author: Uint8Array, seq: number): Uint8Array {
+  const k = new Uint8Array(41)
+  k[0] = P_FORK
+  k.set(author, 1)
+  u64(new DataView(k.buffer), 33, seq)
+  return k
+}
+
+/** The smallest key after every key that starts with `prefix`. */
+export function prefixEnd (prefix: Uint8Array): Uint8Array {
+  const end = Uint8Array.from(prefix)
+  for (let i = end.length - 1; i >= 0; i--) {
+    if ((end[i] as number) < 0xff) { end[i] = (end[i] as number) + 1; return end.subarray(0, i + 1) }
+  }
+  return new Uint8Array([0xff, 0xff])
+}
+
+export function hex (b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+}

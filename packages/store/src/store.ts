@@ -1,0 +1,443 @@
+import {
+  checkEntry, checkRange, createEntry, encodeForkProof, parseEntryId, PublicKeyCache, readEntry,
+  sha256, verifyForkProof, DEFAULT_MAX_FUTURE_MS,
+  type AuthorState, type Entry, type EntryBody, type Rejection, type Signer, type ValidationCode
+} from '@kiez/feed'
+import { Level } from 'level'
+import { StoreError } from './errors.js'
+import { decodeHead, encodeHead } from './head.js'
+import {
+  authorSeq, forkKey, headKey, hex, idKey, LAYOUT_VERSION, logKey, P_FORK, P_HEAD, P_TIME, P_VERSION, readU64, timeKey
+} from './keys.js'
+import { recoverHeads, type RecoveryReport } from './recovery.js'
+
+export interface FeedStoreInit {
+  /** directory of the LevelDB database */
+  path: string
+  keys?: PublicKeyCache
+  /** the receiver's clock, for the future-timestamp rule */
+  now?: () => number
+  maxFutureMs?: number
+  /** most queued writes folded into one group commit */
+  maxGroup?: number
+}
+
+export type EntryOrigin = 'local' | 'peer'
+
+export type IngestResult =
+  | { status: 'stored', entry: Entry }
+  | { status: 'duplicate', entry: Entry }
+  | { status: 'fork', entry: Entry, proof: Uint8Array }
+  | { status: 'rejected', code: ValidationCode, message: string, entry?: Entry }
+
+export interface RangeIngestResult {
+  stored: number
+  duplicates: number
+  /** set when part of the range was refused; entries before `index` may still have been stored */
+  rejection?: { code: ValidationCode, message: string, index: number }
+  /** set when the range revealed a fork */
+  fork?: Uint8Array
+}
+
+export interface Head {
+  author: Uint8Array
+  seq: number
+  hash: Uint8Array
+  forkedAt?: number
+}
+
+export interface TimelinePage {
+  entries: Entry[]
+  /** pass as `before` for the next (older) page; absent on the last page */
+  next?: string
+}
+
+export interface StoreStats {
+  authors: number
+  entries: number
+  forks: number
+  stored: number
+  duplicates: number
+  rejected: Partial<Record<ValidationCode, number>>
+}
+
+export type EntryListener = (entry: Entry, origin: EntryOrigin) => void
+export type ForkListener = (author: Uint8Array, seq: number, proof: Uint8Array) => void
+
+type BatchOp = { type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }
+
+type Op =
+  | { kind: 'local', signer: Signer, body: EntryBody, resolve: (e: Entry) => void, reject: (e: unknown) => void }
+  | { kind: 'entry', bytes: Uint8Array, resolve: (r: IngestResult) => void, reject: (e: unknown) => void }
+  | { kind: 'range', items: Uint8Array[], resolve: (r: RangeIngestResult) => void, reject: (e: unknown) => void }
+  | { kind: 'proof', bytes: Uint8Array, resolve: (r: IngestResult | { status: 'rejected', code: ValidationCode, message: string }) => void, reject: (e: unknown) => void }
+
+/** State of one group commit: what it will write, and the heads as they will be after it. */
+class Group {
+  readonly ops: BatchOp[] = []
+  readonly heads = new Map<string, { author: Uint8Array, state: AuthorState }>()
+  /** hashes of entries staged in this group, by author hex + seq */
+  readonly staged = new Map<string, Uint8Array>()
+  readonly added: Array<{ entry: Entry, origin: EntryOrigin }> = []
+  readonly forks: Array<{ author: Uint8Array, seq: number, proof: Uint8Array }> = []
+  sync = false
+}
+
+/**
+ * The feed store. All writes go through one queue: each flush validates the
+ * queued writes against the heads, then commits them as one atomic LevelDB
+ * batch (entries, indexes and heads together, so a head never points at a
+ * missing entry). A flush is synced when it holds a local entry: concurrent
+ * local posts share one fsync (group commit).
+ */
+export class FeedStore {
+  readonly path: string
+  readonly keys: PublicKeyCache
+  private readonly db: Level<Uint8Array, Uint8Array>
+  private readonly now: () => number
+  private readonly maxFutureMs: number
+  private readonly maxGroup: number
+  private readonly headMap = new Map<string, { author: Uint8Array, state: AuthorState }>()
+  private readonly queue: Op[] = []
+  private flushing: Promise<void> | undefined
+  private readonly entryListeners = new Set<EntryListener>()
+  private readonly forkListeners = new Set<ForkListener>()
+  private counters = { stored: 0, duplicates: 0, forks: 0, rejected: {} as Partial<Record<ValidationCode, number>> }
+  private closed = false
+  recovery: RecoveryReport | undefined
+
+  private constructor (init: FeedStoreInit) {
+    this.path = init.path
+    this.keys = init.keys ?? new PublicKeyCache()
+    this.now = init.now ?? Date.now
+    this.maxFutureMs = init.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS
+    this.maxGroup = init.maxGroup ?? 256
+    this.db = new Level<Uint8Array, Uint8Array>(init.path, { keyEncoding: 'view', valueEncoding: 'view' })
+  }
+
+  /** Opens (creating if needed) and checks every head against the stored log, repairing what it can. */
+  static async open (init: FeedStoreInit): Promise<FeedStore> {
+    const store = new FeedStore(init)
+    try {
+      await store.db.open()
+    } catch (err) {
+      throw new StoreError('write_failed', `cannot open the feed database at ${init.path}: ${(err as Error).message}`, { cause: err })
+    }
+    const version = await store.db.get(Uint8Array.of(P_VERSION))
+    if (version === undefined) await store.db.put(Uint8Array.of(P_VERSION), Uint8Array.of(LAYOUT_VERSION), { sync: true })
+    else if (version[0] !== LAYOUT_VERSION) throw new StoreError('corrupt', `unknown store layout version ${String(version[0])}`)
+    for await (const [k, v] of store.db.iterator({ gte: Uint8Array.of(P_HEAD), lt: Uint8Array.of(P_HEAD + 1) })) {
+      const state = decodeHead(v)
+      const author = k.slice(1)
+      if (state !== undefined && author.byteLength === 32) store.headMap.set(hex(author), { author, state })
+    }
+    store.recovery = await recoverHeads(store.db, store.headMap)
+    for (const { state } of store.headMap.values()) if (state.forkedAt !== undefined) store.counters.forks++
+    return store
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.flushing
+    await this.db.close()
+  }
+
+  onEntry (fn: EntryListener): () => void {
+    this.entryListeners.add(fn)
+    return () => this.entryListeners.delete(fn)
+  }
+
+  onFork (fn: ForkListener): () => void {
+    this.forkListeners.add(fn)
+    return () => this.forkListeners.delete(fn)
+  }
+
+  /** Signs and stores a new entry by `signer`; resolves only once it is synced to disk. */
+  async append (signer: Signer, body: EntryBody): Promise<Entry> {
+    return await new Promise((resolve, reject) => this.enqueue({ kind: 'local', signer, body, resolve, reject }))
+  }
+
+  /** The one-entry path (gossip). Not synced: a peer's entry can be fetched again. */
+  async ingest (bytes: Uint8Array): Promise<IngestResult> {
+    return await new Promise((resolve, reject) => this.enqueue({ kind: 'entry', bytes, resolve, reject }))
+  }
+
+  /** The range path (sync): one author's entries in ascending seq, one signature check per hash-linked run. */
+  async ingestRange (items: Uint8Array[]): Promise<RangeIngestResult> {
+    return await new Promise((resolve, reject) => this.enqueue({ kind: 'range', items, resolve, reject }))
+  }
+
+  /** Stores a fork proof from anyone, after checking it, and freezes the author's feed at its seq. */
+  async ingestForkProof (bytes: Uint8Array): Promise<IngestResult | { status: 'rejected', code: ValidationCode, message: string }> {
+    return await new Promise((resolve, reject) => this.enqueue({ kind: 'proof', bytes, resolve, reject }))
+  }
+
+  private enqueue (op: Op): void {
+    if (this.closed) { op.reject(new StoreError('not_open', 'the store is closed')); return }
+    this.queue.push(op)
+    this.flushing ??= this.drain().finally(() => { this.flushing = undefined })
+  }
+
+  private async drain (): Promise<void> {
+    while (this.queue.length > 0) {
+      const ops = this.queue.splice(0, this.maxGroup)
+      await this.flush(ops)
+    }
+  }
+
+  private async flush (ops: Op[]): Promise<void> {
+    const g = new Group()
+    const results: Array<(() => void)> = []
+    for (const op of ops) {
+      try {
+        const r = await this.apply(op, g)
+        results.push(() => (op.resolve as (v: unknown) => void)(r))
+      } catch (err) {
+        results.push(() => op.reject(err))
+      }
+    }
+    if (g.ops.length > 0) {
+      for (const { author, state } of g.heads.values()) g.ops.push({ type: 'put', key: headKey(author), value: encodeHead(state) })
+      try {
+        await this.db.batch(g.ops, { sync: g.sync })
+      } catch (err) {
+        // Nothing of this group was written: fail every op in it, keep the old heads.
+        const e = new StoreError('write_failed', `writing to the feed database failed: ${(err as Error).message}`, { cause: err })
+        for (const op of ops) op.reject(e)
+        return
+      }
+      for (const [k, v] of g.heads) this.headMap.set(k, v)
+      this.counters.stored += g.added.length
+    }
+    for (const r of results) r()
+    for (const { entry, origin } of g.added) for (const fn of this.entryListeners) fn(entry, origin)
+    for (const f of g.forks) { this.counters.forks++; for (const fn of this.forkListeners) fn(f.author, f.seq, f.proof) }
+  }
+
+  private stateOf (author: Uint8Array, g: Group): AuthorState | undefined {
+    const k = hex(author)
+    return (g.heads.get(k) ?? this.headMap.get(k))?.state
+  }
+
+  private async hashAt (author: Uint8Array, seq: number, g: Group): Promise<Uint8Array | undefined> {
+    const staged = g.staged.get(hex(author) + ':' + seq)
+    if (staged !== undefined) return staged
+    const bytes = await this.db.get(logKey(author, seq))
+    return bytes === undefined ? undefined : sha256(bytes)
+  }
+
+  private stage (entry: Entry, origin: EntryOrigin, g: Group): void {
+    const value = authorSeq(entry.author, entry.seq)
+    g.ops.push({ type: 'put', key: logKey(entry.author, entry.seq), value: entry.bytes })
+    g.ops.push({ type: 'put', key: idKey(entry.hash), value })
+    g.ops.push({ type: 'put', key: timeKey(entry.timestamp, entry.hash), value })
+    const k = hex(entry.author)
+    const prev = this.stateOf(entry.author, g)
+    const state: AuthorState = { seq: entry.seq, hash: entry.hash }
+    if (prev?.forkedAt !== undefined) state.forkedAt = prev.forkedAt
+    g.heads.set(k, { author: entry.author, state })
+    g.staged.set(k + ':' + entry.seq, entry.hash)
+    g.added.push({ entry, origin })
+  }
+
+  private reject (code: ValidationCode): void {
+    this.counters.rejected[code] = (this.counters.rejected[code] ?? 0) + 1
+  }
+
+  private async stageFork (author: Uint8Array, seq: number, proof: Uint8Array, g: Group): Promise<void> {
+    const prev = this.stateOf(author, g)
+    const state: AuthorState = prev !== undefined ? { ...prev } : { seq: 0, hash: new Uint8Array(0) }
+    if (state.forkedAt !== undefined && state.forkedAt <= seq) return
+    state.forkedAt = seq
+    g.heads.set(hex(author), { author, state })
+    g.ops.push({ type: 'put', key: forkKey(author, seq), value: proof })
+    g.forks.push({ author, seq, proof })
+  }
+
+  private async apply (op: Op, g: Group): Promise<unknown> {
+    switch (op.kind) {
+      case 'local': {
+        const state = this.stateOf(op.signer.publicKey, g)
+        if (state?.forkedAt !== undefined) throw new StoreError('author_forked', 'this author\'s feed is frozen by a fork proof; it can no longer be extended')
+        const entry = createEntry(op.signer, {
+          seq: (state?.seq ?? 0) + 1,
+          previous: state !== undefined && state.seq > 0 ? state.hash : null,
+          timestamp: this.now(),
+          body: op.body
+        })
+        g.sync = true
+        this.stage(entry, 'local', g)
+        return entry
+      }
+      case 'entry': return await this.applyEntry(op.bytes, g)
+      case 'range': return await this.applyRange(op.items, g)
+      case 'proof': {
+        const p = verifyForkProof(op.bytes, this.keys)
+        if (!p.ok) { this.reject(p.code); return { status: 'rejected', code: p.code, message: p.message } }
+        await this.stageFork(p.author, p.seq, op.bytes, g)
+        return { status: 'fork', entry: p.entries[0], proof: op.bytes }
+      }
+    }
+  }
+
+  private async applyEntry (bytes: Uint8Array, g: Group): Promise<IngestResult> {
+    const read = readEntry(bytes, { now: this.now(), maxFutureMs: this.maxFutureMs })
+    if (!read.ok) { this.reject(read.code); return { status: 'rejected', code: read.code, message: read.message } }
+    const entry = read.value
+    const state = this.stateOf(entry.author, g)
+    const stored = state !== undefined && entry.seq <= state.seq ? await this.hashAt(entry.author, entry.seq, g) : undefined
+    const r = checkEntry(entry, { keys: this.keys, state, storedHashAt: () => stored })
+    if (r.ok) { this.stage(entry, 'peer', g); return { status: 'stored', entry } }
+    return await this.rejection(r, g)
+  }
+
+  private async rejection (r: Rejection, g: Group): Promise<IngestResult> {
+    if (r.code === 'duplicate' && r.entry !== undefined) { this.counters.duplicates++; return { status: 'duplicate', entry: r.entry } }
+    if (r.forkWith !== undefined && r.entry !== undefined) {
+      const other = await this.db.get(logKey(r.entry.author, r.entry.seq))
+      const otherEntry = other !== undefined ? readEntry(other, { now: Number.MAX_SAFE_INTEGER }) : undefined
+      if (otherEntry?.ok === true) {
+        const proof = encodeForkProof(otherEntry.value, r.entry)
+        await this.stageFork(r.entry.author, r.entry.seq, proof, g)
+        return { status: 'fork', entry: r.entry, proof }
+      }
+    }
+    this.reject(r.code)
+    return r.entry !== undefined
+      ? { status: 'rejected', code: r.code, message: r.message, entry: r.entry }
+      : { status: 'rejected', code: r.code, message: r.message }
+  }
+
+  private async applyRange (items: Uint8Array[], g: Group): Promise<RangeIngestResult> {
+    const now = this.now()
+    const entries: Entry[] = []
+    let readFailure: RangeIngestResult['rejection']
+    for (let i = 0; i < items.length; i++) {
+      const r = readEntry(items[i] as Uint8Array, { now, maxFutureMs: this.maxFutureMs })
+      if (!r.ok) { readFailure = { code: r.code, message: r.message, index: i }; break }
+      entries.push(r.value)
+    }
+    const first = entries[0]
+    if (first === undefined) {
+      if (readFailure !== undefined) this.reject(readFailure.code)
+      return readFailure !== undefined ? { stored: 0, duplicates: 0, rejection: readFailure } : { stored: 0, duplicates: 0 }
+    }
+    const state = this.stateOf(first.author, g)
+    const known = new Map<number, Uint8Array>()
+    if (state !== undefined) {
+      for (const e of entries) {
+        if (e.seq > state.seq) break
+        const h = await this.hashAt(e.author, e.seq, g)
+        if (h !== undefined) known.set(e.seq, h)
+      }
+    }
+    const r = checkRange(entries, { keys: this.keys, state, storedHashAt: (seq) => known.get(seq) })
+    for (const e of r.accepted) this.stage(e, 'peer', g)
+    this.counters.duplicates += r.duplicates
+    const out: RangeIngestResult = { stored: r.accepted.length, duplicates: r.duplicates }
+    if (r.rejection !== undefined) {
+      const res = await this.rejection(r.rejection, g)
+      if (res.status === 'fork') out.fork = res.proof
+      else out.rejection = { code: r.rejection.code, message: r.rejection.message, index: r.rejection.index }
+    } else if (readFailure !== undefined) {
+      this.reject(readFailure.code)
+      out.rejection = readFailure
+    }
+    return out
+  }
+
+  // ---- queries -------------------------------------------------------------
+
+  /** Every author's head: the vector that sync exchanges. */
+  heads (): Head[] {
+    return [...this.headMap.values()].map(({ author, state }) => ({ author, ...state }))
+  }
+
+  head (author: Uint8Array): Head | undefined {
+    const h = this.headMap.get(hex(author))
+    return h === undefined ? undefined : { author: h.author, ...h.state }
+  }
+
+  /** An entry by id (string) or hash (32 bytes). */
+  async get (idOrHash: string | Uint8Array): Promise<Entry | undefined> {
+    const hash = typeof idOrHash === 'string' ? parseEntryId(idOrHash) : idOrHash
+    if (hash === undefined || hash.byteLength !== 32) return undefined
+    const where = await this.db.get(idKey(hash))
+    if (where === undefined) return undefined
+    const bytes = await this.db.get(logKey(where.subarray(0, 32), readU64(where, 32)))
+    return bytes === undefined ? undefined : this.decodeStored(bytes)
+  }
+
+  /** The raw bytes of an author's entries with seq in [from, to], ascending, bounded by count and bytes. */
+  async rangeBytes (author: Uint8Array, from: number, to = Number.MAX_SAFE_INTEGER, limits: { maxEntries?: number, maxBytes?: number } = {}): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = []
+    const maxEntries = limits.maxEntries ?? 1000
+    const maxBytes = limits.maxBytes ?? 4 * 1024 * 1024
+    let bytes = 0
+    for await (const v of this.db.values({ gte: logKey(author, Math.max(1, from)), lte: logKey(author, to), limit: maxEntries })) {
+      if (out.length > 0 && bytes + v.byteLength > maxBytes) break
+      out.push(v)
+      bytes += v.byteLength
+    }
+    return out
+  }
+
+  async range (author: Uint8Array, from: number, to?: number, limits?: { maxEntries?: number, maxBytes?: number }): Promise<Entry[]> {
+    return (await this.rangeBytes(author, from, to, limits)).map((b) => this.decodeStored(b))
+  }
+
+  /** Newest first by the author's timestamp, ties broken by entry hash. */
+  async timeline (opts: { limit?: number, before?: string } = {}): Promise<TimelinePage> {
+    const limit = Math.max(1, Math.min(opts.limit ?? 50, 500))
+    let lt = Uint8Array.of(P_TIME + 1)
+    if (opts.before !== undefined) {
+      const c = Buffer.from(opts.before, 'base64url')
+      if (c.byteLength !== 40) throw new StoreError('bad_input', 'the paging cursor is not one this store issued')
+      lt = new Uint8Array(41)
+      lt[0] = P_TIME
+      lt.set(c, 1)
+    }
+    const keys: Uint8Array[] = []
+    const where: Uint8Array[] = []
+    for await (const [k, v] of this.db.iterator({ gte: Uint8Array.of(P_TIME), lt, reverse: true, limit: limit + 1 })) {
+      keys.push(k)
+      where.push(v)
+    }
+    const more = keys.length > limit
+    const page = where.slice(0, limit)
+    const bytes = await this.db.getMany(page.map((w) => logKey(w.subarray(0, 32), readU64(w, 32))))
+    const entries = bytes.filter((b): b is Uint8Array => b !== undefined).map((b) => this.decodeStored(b))
+    const last = keys[limit - 1]
+    return more && last !== undefined ? { entries, next: Buffer.from(last.subarray(1)).toString('base64url') } : { entries }
+  }
+
+  async forkProofs (): Promise<Array<{ author: Uint8Array, seq: number, proof: Uint8Array }>> {
+    const out = []
+    for await (const [k, v] of this.db.iterator({ gte: Uint8Array.of(P_FORK), lt: Uint8Array.of(P_FORK + 1) })) {
+      out.push({ author: k.slice(1, 33), seq: readU64(k, 33), proof: v })
+    }
+    return out
+  }
+
+  stats (): StoreStats {
+    let entries = 0
+    for (const { state } of this.headMap.values()) entries += state.seq
+    return {
+      authors: this.headMap.size,
+      entries,
+      forks: this.counters.forks,
+      stored: this.counters.stored,
+      duplicates: this.counters.duplicates,
+      rejected: { ...this.counters.rejected }
+    }
+  }
+
+  private decodeStored (bytes: Uint8Array): Entry {
+    // Stored bytes were validated on the way in; the clock rule must not hide old entries.
+    const r = readEntry(bytes, { now: Number.MAX_SAFE_INTEGER })
+    if (!r.ok) throw new StoreError('corrupt', `a stored entry no longer decodes (${r.code})`)
+    return r.value
+  }
+}
+

@@ -100,6 +100,7 @@ export class FeedStore {
   private readonly headMap = new Map<string, { author: Uint8Array, state: AuthorState }>()
   private readonly queue: Op[] = []
   private flushing: Promise<void> | undefined
+  private draining = false
   private readonly entryListeners = new Set<EntryListener>()
   private readonly forkListeners = new Set<ForkListener>()
   private counters = { stored: 0, duplicates: 0, forks: 0, rejected: {} as Partial<Record<ValidationCode, number>> }
@@ -176,13 +177,21 @@ export class FeedStore {
   private enqueue (op: Op): void {
     if (this.closed) { op.reject(new StoreError('not_open', 'the store is closed')); return }
     this.queue.push(op)
-    this.flushing ??= this.drain().finally(() => { this.flushing = undefined })
+    // The flag flips in the same tick the queue is seen empty, so no op can slip in between.
+    if (!this.draining) {
+      this.draining = true
+      this.flushing = this.drain()
+    }
   }
 
   private async drain (): Promise<void> {
-    while (this.queue.length > 0) {
-      const ops = this.queue.splice(0, this.maxGroup)
-      await this.flush(ops)
+    try {
+      while (this.queue.length > 0) {
+        const ops = this.queue.splice(0, this.maxGroup)
+        await this.flush(ops)
+      }
+    } finally {
+      this.draining = false
     }
   }
 

@@ -1,0 +1,210 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createEntry, entryId, signerFromSeed, type Entry, type EntryBody, type Signer } from '@kiez/feed'
+import fc from 'fast-check'
+import { Level } from 'level'
+import { afterEach, describe, expect, it } from 'vitest'
+import { FeedStore } from './index.js'
+import { logKey, headKey } from './keys.js'
+
+const dirs: string[] = []
+function tempDir (): string {
+  const d = mkdtempSync(join(tmpdir(), 'kiez-store-'))
+  dirs.push(d)
+  return d
+}
+afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }) })
+
+const NOW = 1_800_000_000_000
+const post = (text: string): EntryBody => ({ type: 'post', text })
+const signer = (n: number): Signer => signerFromSeed(new Uint8Array(32).fill(n))
+
+function chain (s: Signer, n: number, t0 = NOW - 10_000, tag = ''): Entry[] {
+  const out: Entry[] = []
+  for (let i = 0; i < n; i++) {
+    out.push(createEntry(s, { seq: i + 1, previous: out[i - 1]?.hash ?? null, timestamp: t0 + i, body: post(`${tag}${i}`) }))
+  }
+  return out
+}
+
+async function open (path: string): Promise<FeedStore> {
+  return await FeedStore.open({ path, now: () => NOW })
+}
+
+describe('FeedStore', () => {
+  it('authors locally with contiguous seqs, also under concurrency, and keeps them across reopen', async () => {
+    const path = tempDir()
+    const store = await open(path)
+    const me = signer(1)
+    const made = await Promise.all(Array.from({ length: 50 }, async (_, i) => await store.append(me, post(`hello ${i}`))))
+    expect(made.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
+    expect(store.head(me.publicKey)?.seq).toBe(50)
+    await store.close()
+    const again = await open(path)
+    expect(again.head(me.publicKey)?.seq).toBe(50)
+    const all = await again.range(me.publicKey, 1)
+    for (let i = 1; i < all.length; i++) expect(Buffer.from(all[i]!.previous!)).toEqual(Buffer.from(all[i - 1]!.hash))
+    expect(again.recovery?.repaired).toEqual([])
+    await again.close()
+  })
+
+  it('ingests peers\' entries one by one with the right outcomes and counts rejections', async () => {
+    const store = await open(tempDir())
+    const bob = chain(signer(2), 3)
+    expect((await store.ingest(bob[0]!.bytes)).status).toBe('stored')
+    expect(await store.ingest(bob[2]!.bytes)).toMatchObject({ status: 'rejected', code: 'wrong_seq' })
+    expect((await store.ingest(bob[1]!.bytes)).status).toBe('stored')
+    expect((await store.ingest(bob[1]!.bytes)).status).toBe('duplicate')
+    expect(await store.ingest(Uint8Array.of(1, 2, 3))).toMatchObject({ status: 'rejected', code: 'bad_encoding' })
+    const stats = store.stats()
+    expect(stats).toMatchObject({ authors: 1, entries: 2, duplicates: 1, rejected: { wrong_seq: 1, bad_encoding: 1 } })
+    expect((await store.get(entryId(bob[1]!.hash)))?.seq).toBe(2)
+    expect(await store.get('bafyreinotanid')).toBeUndefined()
+    await store.close()
+  })
+
+  it('ingests a range with duplicates at its start and a gap inside', async () => {
+    const store = await open(tempDir())
+    const bob = chain(signer(2), 100)
+    expect(await store.ingestRange(bob.slice(0, 40).map((e) => e.bytes))).toEqual({ stored: 40, duplicates: 0 })
+    const r = await store.ingestRange([...bob.slice(30, 60), ...bob.slice(61, 70)].map((e) => e.bytes))
+    expect(r).toMatchObject({ stored: 20, duplicates: 10, rejection: { code: 'wrong_seq', index: 30 } })
+    expect(store.head(signer(2).publicKey)?.seq).toBe(60)
+    await store.close()
+  })
+
+  it('detects, stores and enforces a fork, and takes proofs from others', async () => {
+    const store = await open(tempDir())
+    const s = signer(3)
+    const base = chain(s, 3)
+    for (const e of base) await store.ingest(e.bytes)
+    const evil = createEntry(s, { seq: 2, previous: base[0]!.hash, timestamp: NOW, body: post('other branch') })
+    const r = await store.ingest(evil.bytes)
+    expect(r.status).toBe('fork')
+    expect(store.head(s.publicKey)?.forkedAt).toBe(2)
+    const next = createEntry(s, { seq: 4, previous: base[2]!.hash, timestamp: NOW, body: post('after') })
+    expect(await store.ingest(next.bytes)).toMatchObject({ status: 'rejected', code: 'forked' })
+    await expect(store.append(s, post('mine'))).rejects.toMatchObject({ code: 'author_forked' })
+    const proofs = await store.forkProofs()
+    expect(proofs).toHaveLength(1)
+    // a second box learns of the fork from the proof alone
+    const other = await open(tempDir())
+    if (r.status !== 'fork') throw new Error('unreachable')
+    expect((await other.ingestForkProof(r.proof)).status).toBe('fork')
+    expect(await other.ingest(base[0]!.bytes)).toMatchObject({ status: 'stored' })
+    expect(await other.ingest(base[1]!.bytes)).toMatchObject({ status: 'rejected', code: 'forked' })
+    expect(await other.ingestForkProof(Uint8Array.of(0x82, 0x40, 0x40))).toMatchObject({ status: 'rejected' })
+    await other.close()
+    await store.close()
+  })
+
+  it('pages the timeline newest first with a stable cursor', async () => {
+    const store = await open(tempDir())
+    const a = chain(signer(4), 30, NOW - 1000, 'a')
+    const b = chain(signer(5), 30, NOW - 1000, 'b') // same timestamps: ties broken by hash
+    await store.ingestRange(a.map((e) => e.bytes))
+    await store.ingestRange(b.map((e) => e.bytes))
+    const seen: Entry[] = []
+    let before: string | undefined
+    for (;;) {
+      const page = await store.timeline({ limit: 7, ...(before !== undefined ? { before } : {}) })
+      seen.push(...page.entries)
+      if (page.next === undefined) break
+      before = page.next
+    }
+    expect(seen).toHaveLength(60)
+    expect(new Set(seen.map((e) => entryId(e.hash))).size).toBe(60)
+    for (let i = 1; i < seen.length; i++) expect(seen[i - 1]!.timestamp).toBeGreaterThanOrEqual(seen[i]!.timestamp)
+    await expect(store.timeline({ before: 'bogus' })).rejects.toMatchObject({ code: 'bad_input' })
+    await store.close()
+  })
+
+  it('moves a head back to the newest entry that chains when the log was damaged', async () => {
+    const path = tempDir()
+    const store = await open(path)
+    const bob = chain(signer(6), 20)
+    await store.ingestRange(bob.map((e) => e.bytes))
+    await store.close()
+    // Damage the log behind the store's back: drop seq 15..20.
+    const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+    for (let s = 15; s <= 20; s++) await db.del(logKey(signer(6).publicKey, s))
+    await db.close()
+    const again = await open(path)
+    expect(again.head(signer(6).publicKey)?.seq).toBe(14)
+    expect(again.recovery?.repaired).toHaveLength(1)
+    // and it catches up again from there
+    expect(await again.ingestRange(bob.slice(14).map((e) => e.bytes))).toEqual({ stored: 6, duplicates: 0 })
+    await again.close()
+    const db2 = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+    expect(await db2.get(headKey(signer(6).publicKey))).toBeDefined()
+    await db2.close()
+  })
+
+  it('fails every op of a group loudly when the database is closed under it', async () => {
+    const store = await open(tempDir())
+    await store.close()
+    await expect(store.append(signer(1), post('late'))).rejects.toMatchObject({ code: 'not_open' })
+  })
+})
+
+/**
+ * Store invariants over random operation sequences: every head names a stored
+ * entry, every stored log is one hash-linked chain from seq 1, the timeline
+ * holds exactly the stored entries, and reopening changes nothing.
+ */
+function headsSnapshot (store: FeedStore): string {
+  return JSON.stringify(store.heads().map((h) => [Buffer.from(h.author).toString('hex'), h.seq, h.forkedAt]).sort())
+}
+
+describe('store invariants', () => {
+  const authors = [signer(7), signer(8), signer(9)]
+  const chains = authors.map((s, i) => chain(s, 15, NOW - 5000, `a${i}-`))
+  const forks = authors.map((s, i) => createEntry(s, { seq: 5, previous: chains[i]![3]!.hash, timestamp: NOW, body: post('fork') }))
+
+  const op = fc.oneof(
+    fc.record({ k: fc.constant('one' as const), a: fc.nat(2), s: fc.nat(14) }),
+    fc.record({ k: fc.constant('range' as const), a: fc.nat(2), s: fc.nat(14), n: fc.integer({ min: 1, max: 8 }) }),
+    fc.record({ k: fc.constant('fork' as const), a: fc.nat(2) }),
+    fc.record({ k: fc.constant('local' as const) }),
+    fc.record({ k: fc.constant('reopen' as const) })
+  )
+
+  it('hold over random appends, duplicates, forks and reopens', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(op, { maxLength: 25 }), async (ops) => {
+      const path = tempDir()
+      let store = await open(path)
+      const me = signer(10)
+      try {
+        for (const o of ops) {
+          if (o.k === 'one') await store.ingest(chains[o.a]![o.s]!.bytes)
+          else if (o.k === 'range') await store.ingestRange(chains[o.a]!.slice(o.s, o.s + o.n).map((e) => e.bytes))
+          else if (o.k === 'fork') await store.ingest(forks[o.a]!.bytes)
+          else if (o.k === 'local') await store.append(me, post('local'))
+          else { await store.close(); store = await open(path) }
+        }
+        let total = 0
+        for (const h of store.heads()) {
+          const log = await store.range(h.author, 1, undefined, { maxEntries: 100 })
+          expect(log).toHaveLength(h.seq)
+          total += log.length
+          for (let i = 0; i < log.length; i++) {
+            expect(log[i]!.seq).toBe(i + 1)
+            if (i > 0) expect(Buffer.from(log[i]!.previous!)).toEqual(Buffer.from(log[i - 1]!.hash))
+          }
+          if (h.seq > 0) expect(Buffer.from(log[h.seq - 1]!.hash)).toEqual(Buffer.from(h.hash))
+          if (h.forkedAt !== undefined) expect(h.seq).toBeLessThanOrEqual(Math.max(h.forkedAt, 15))
+        }
+        const timeline = await store.timeline({ limit: 500 })
+        expect(timeline.entries).toHaveLength(total)
+        expect(store.stats().entries).toBe(total)
+        const before = headsSnapshot(store)
+        await store.close()
+        store = await open(path)
+        expect(headsSnapshot(store)).toBe(before)
+      } finally {
+        await store.close()
+      }
+    }), { numRuns: 40 })
+  })
+})

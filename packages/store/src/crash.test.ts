@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { signerFromSeed, validateEntry, PublicKeyCache, type AuthorState } from '@kiez/feed'
+import { afterAll, describe, expect, it } from 'vitest'
+import { FeedStore } from './index.js'
+
+const CHILD = new URL('../test/crash-child.mjs', import.meta.url).pathname
+const dir = mkdtempSync(join(tmpdir(), 'kiez-crash-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** Runs the child until it has acknowledged at least one entry, then kills it with SIGKILL after a random delay. */
+async function runAndKill (path: string, seedHex: string, delayMs: number): Promise<number> {
+  const child = spawn(process.execPath, [CHILD, path, seedHex], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let maxAck = 0
+  let buf = ''
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  await new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString()
+      const lines = buf.split('\n')
+      buf = lines.pop() ?? ''
+      for (const l of lines) {
+        if (l.startsWith('ack ')) maxAck = Math.max(maxAck, Number(l.slice(4)))
+      }
+      if (maxAck > 0 && timer === undefined) timer = setTimeout(() => child.kill('SIGKILL'), delayMs)
+    })
+    child.on('exit', (code, signal) => signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited ${code}: ${stderr}`)))
+  })
+  return maxAck
+}
+
+describe('crash safety', () => {
+  it('loses no acknowledged entry over 20 kill -9s at random moments', async () => {
+    const seedHex = '07'.repeat(32)
+    const author = signerFromSeed(Buffer.from(seedHex, 'hex')).publicKey
+    const path = join(dir, 'db')
+    let acknowledged = 0
+    for (let i = 0; i < 20; i++) {
+      const acked = await runAndKill(path, seedHex, Math.floor(Math.random() * 150))
+      acknowledged = Math.max(acknowledged, acked)
+      // Every acknowledged entry is there, and the whole log is one valid chain.
+      const store = await FeedStore.open({ path })
+      const head = store.head(author)
+      expect(head?.seq ?? 0).toBeGreaterThanOrEqual(acknowledged)
+      expect(store.recovery?.unrepairable).toEqual([])
+      const keys = new PublicKeyCache()
+      let state: AuthorState | undefined
+      for (const bytes of await store.rangeBytes(author, 1, undefined, { maxEntries: 1_000_000, maxBytes: 1e9 })) {
+        const r = validateEntry(bytes, { keys, state })
+        expect(r.ok).toBe(true)
+        if (r.ok) state = { seq: r.entry.seq, hash: r.entry.hash }
+      }
+      expect(state?.seq).toBe(head?.seq)
+      await store.close()
+    }
+    expect(acknowledged).toBeGreaterThan(20)
+  })
+})

@@ -1,1 +1,9 @@
-export {}
+export { createKiezNode, AGENT_VERSION, DEFAULT_MESH, DEFAULT_LISTEN, type KiezNode, type KiezNodeInit, type KiezNodeInfo, type KiezServices, type Logger } from './node.js'
+export { loadOrCreateIdentity, feedSignerFromKey, writeFileAtomic, IDENTITY_FILE, type Identity } from './identity.js'
+export { generatePsk, checkPsk } from './psk.js'
+export { MeshError, type MeshErrorCode } from './errors.js'
+export { LIMITS } from './limits.js'
+export { PEER_SOURCES, type PeerSource } from './sources.js'
+export type { PeerView, DhtTableEntry } from './diagnostics.js'
+export type { DhtFindResult } from './routing.js'
+export { backoffDelay } from './backoff.js'

@@ -1,0 +1,69 @@
+import { KeyedLimiter } from './limiter.js'
+import type { AbortOptions, Connection, PeerId, PeerInfo } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+/** The part of libp2p the dialers need (narrow, so tests can pass a fake). */
+export interface DialHost {
+  dial(peer: PeerId | Multiaddr | Multiaddr[], options?: AbortOptions): Promise<Connection>
+  getConnections(peerId?: PeerId): Connection[]
+}
+
+export interface DiscoveryDialerInit {
+  concurrency: number
+  maxQueued: number
+  /** do not redial a discovered peer sooner than this after an attempt */
+  minRetryMs: number
+  /** stop dialing discovered peers once this many connections are open */
+  maxConnections: number
+  dialTimeoutMs?: number
+  onError?(peerId: PeerId, err: unknown): void
+  now?(): number
+}
+
+/**
+ * libp2p 3 does not dial what discovery finds; a neighbourhood mesh wants
+ * every neighbour it hears of connected. Each discovery is deduplicated per
+ * peer, rate limited per peer (minRetryMs) and capped globally.
+ */
+export class DiscoveryDialer {
+  private readonly limiter: KeyedLimiter
+  private readonly lastAttempt = new Map<string, number>()
+  private readonly controller = new AbortController()
+
+  constructor (private readonly host: DialHost, private readonly init: DiscoveryDialerInit) {
+    this.limiter = new KeyedLimiter(init.concurrency, init.maxQueued)
+  }
+
+  /** Returns true when a dial was queued. */
+  discovered (peer: PeerInfo): boolean {
+    if (this.controller.signal.aborted) return false
+    if (this.host.getConnections(peer.id).length > 0) return false
+    if (this.host.getConnections().length >= this.init.maxConnections) return false
+    const key = peer.id.toString()
+    const now = this.init.now?.() ?? Date.now()
+    const last = this.lastAttempt.get(key)
+    if (last != null && now - last < this.init.minRetryMs) return false
+    return this.limiter.add(key, async () => {
+      this.remember(key, this.init.now?.() ?? Date.now())
+      const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.init.dialTimeoutMs ?? 10_000)])
+      try {
+        // dial by peer id: libp2p picks from every address it knows, not only the discovered ones
+        await this.host.dial(peer.id, { signal })
+      } catch (err) {
+        if (!this.controller.signal.aborted) this.init.onError?.(peer.id, err)
+      }
+    })
+  }
+
+  stop (): void {
+    this.controller.abort()
+    this.limiter.clear()
+  }
+
+  private remember (key: string, at: number): void {
+    // bounded: forget the oldest attempts first
+    if (this.lastAttempt.size >= 4 * this.init.maxQueued) this.lastAttempt.delete(this.lastAttempt.keys().next().value as string)
+    this.lastAttempt.delete(key)
+    this.lastAttempt.set(key, at)
+  }
+}

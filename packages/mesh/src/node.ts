@@ -1,0 +1,336 @@
+import { join } from 'node:path'
+import { mkdir } from 'node:fs/promises'
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@libp2p/noise'
+import { yamux } from '@libp2p/yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { gossipsub } from '@libp2p/gossipsub'
+import { preSharedKey } from '@libp2p/pnet'
+import { bootstrap } from '@libp2p/bootstrap'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { LevelDatastore } from 'datastore-level'
+import { MeshError } from './errors.js'
+import { LIMITS } from './limits.js'
+import { checkPsk } from './psk.js'
+import { PeerSources, type PeerSource } from './sources.js'
+import { DiscoveryDialer } from './dialer.js'
+import { Redialer } from './redialer.js'
+import { mdnsFactory, replicationFactory } from './integration.js'
+import { listPeers, dhtTable, type PeerView, type DhtTableEntry } from './diagnostics.js'
+import { pingPeer, dhtFind, type DhtFindResult } from './routing.js'
+import type { FeedStore } from '@kiez/store'
+import type { Libp2p, PeerDiscovery, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { Identify } from '@libp2p/identify'
+import type { Ping } from '@libp2p/ping'
+
+export const AGENT_VERSION = 'kiez/0.1.0'
+export const DEFAULT_MESH = 'kiez'
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/7301']
+const MESH_NAME_RE = /^[a-z0-9][a-z0-9-]{0,31}$/
+
+export interface Logger {
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+  debug(obj: object, msg?: string): void
+}
+
+export interface KiezNodeInit {
+  /** ed25519 identity (see loadOrCreateIdentity) */
+  privateKey: PrivateKey
+  store: FeedStore
+  /** mesh name: separates DHTs and mDNS service tags of meshes sharing a LAN */
+  mesh?: string
+  listen?: string[]
+  /** static peers, `/ip4/…/tcp/…/p2p/<id>` */
+  bootstrap?: string[]
+  mdns?: boolean
+  /** pnet key file contents (see generatePsk) */
+  psk?: Uint8Array
+  /** the peer store is persisted in `<dataDir>/peers` */
+  dataDir: string
+  logger?: Logger
+}
+
+export type KiezServices = {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+  pubsub: GossipSub
+  replication?: unknown
+}
+
+export interface KiezNodeInfo {
+  peerId: string
+  mesh: string
+  listenAddrs: string[]
+  /** ms since the epoch, null while stopped */
+  startedAt: number | null
+}
+
+export interface KiezNode {
+  readonly libp2p: Libp2p<KiezServices>
+  readonly peerId: string
+  /** the replication service when @kiez/replication provides one */
+  readonly replication: unknown
+  start(): Promise<void>
+  stop(): Promise<void>
+  info(): KiezNodeInfo
+  peers(): Promise<PeerView[]>
+  /** round-trip times in ms, one per successful ping; throws MeshError no_route / no_reply */
+  ping(target: string, count?: number): Promise<number[]>
+  dhtFind(peerId: string): Promise<DhtFindResult>
+  dhtTable(): Promise<DhtTableEntry[]>
+  /** for services (e.g. replication) that learn of a peer by other means */
+  notePeerSource(peerId: PeerId | string, source: PeerSource): void
+}
+
+const silent: Logger = { info () {}, warn () {}, error () {}, debug () {} }
+
+export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
+  const mesh = init.mesh ?? DEFAULT_MESH
+  if (!MESH_NAME_RE.test(mesh)) throw new MeshError('bad_config', `mesh name ${JSON.stringify(mesh)} must match ${MESH_NAME_RE.source}`)
+  if (init.privateKey.type !== 'Ed25519') throw new MeshError('bad_config', 'the node key must be Ed25519 (it also signs the feed)')
+  if (init.psk != null) checkPsk(init.psk)
+  const listen = init.listen ?? DEFAULT_LISTEN
+  const bootstrapList = init.bootstrap ?? []
+  const bootstrapPeers = parseBootstrap(bootstrapList)
+  const log = init.logger ?? silent
+
+  await mkdir(init.dataDir, { recursive: true, mode: 0o700 })
+  const datastore = new LevelDatastore(join(init.dataDir, 'peers'))
+  await datastore.open()
+
+  // filled in once libp2p exists; discovery events only fire after start()
+  let sources: PeerSources | undefined
+  let dialer: DiscoveryDialer | undefined
+  const discovered = (source: PeerSource) => (evt: CustomEvent<PeerInfo>) => {
+    sources?.note(evt.detail.id, source)
+    dialer?.discovered(evt.detail)
+  }
+  const tap = (source: PeerSource, factory: (components: any) => PeerDiscovery) => (components: any): PeerDiscovery => {
+    const service = factory(components)
+    service.addEventListener('peer', discovered(source))
+    return service
+  }
+
+  const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
+  if (bootstrapList.length > 0) peerDiscovery.push(tap('bootstrap', bootstrap({ list: bootstrapList, timeout: 100 })))
+  if (init.mdns === true) peerDiscovery.push(tap('mdns', await mdnsFactory(mesh)))
+
+  const services: Record<string, (components: any) => unknown> = {
+    identify: identify(LIMITS.streams.identify),
+    ping: ping(LIMITS.streams.ping),
+    dht: kadDHT({
+      protocol: `/kiez/${mesh}/kad/1.0.0`,
+      // a LAN mesh IS private addresses; the default mapper would strip them all
+      peerInfoMapper: passthroughMapper,
+      clientMode: false,
+      ...LIMITS.streams.dht
+    }),
+    pubsub: gossipsub({
+      // entries carry their own ed25519 signatures; a second libp2p signature
+      // per message would only cost CPU and leak the forwarder's identity
+      globalSignaturePolicy: 'StrictNoSign',
+      // peer exchange hands out unsigned-by-us peer lists; neighbours come from discovery
+      doPX: false,
+      ...LIMITS.streams.gossipsub,
+      ...LIMITS.gossipsub
+    })
+  }
+  // INTEGRATION POINT: see integration.ts
+  const replication = await replicationFactory(init.store, mesh)
+  if (replication != null) services.replication = replication
+
+  let libp2p: Libp2p<KiezServices>
+  try {
+    libp2p = await createLibp2p({
+      start: false,
+      privateKey: init.privateKey,
+      nodeInfo: { userAgent: AGENT_VERSION },
+      datastore,
+      peerStore: LIMITS.peerStore,
+      addresses: { listen },
+      transports: [tcp()],
+      // @libp2p/noise and @libp2p/yamux are the maintained successors of the
+      // @chainsafe packages (moved into the js-libp2p monorepo); the old ones
+      // target libp2p 2 interfaces and no longer get fixes.
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux({
+        maxInboundStreams: LIMITS.yamux.maxInboundStreams,
+        maxOutboundStreams: LIMITS.yamux.maxOutboundStreams,
+        maxEarlyStreams: LIMITS.yamux.maxEarlyStreams,
+        maxMessageSize: LIMITS.yamux.maxMessageSize,
+        streamOptions: { maxReadBufferLength: LIMITS.yamux.maxReadBufferLength }
+      })],
+      ...(init.psk != null ? { connectionProtector: preSharedKey({ psk: init.psk }) } : {}),
+      connectionManager: LIMITS.connectionManager,
+      connectionMonitor: { enabled: true },
+      peerDiscovery,
+      services: services as any
+    }) as unknown as Libp2p<KiezServices>
+  } catch (err: any) {
+    await datastore.close().catch(() => {})
+    throw new MeshError('bad_config', `cannot assemble libp2p node: ${String(err?.message ?? err)}`, { cause: err })
+  }
+
+  const node = new Node(libp2p, datastore, mesh, bootstrapPeers, log, replication != null ? (libp2p.services as any).replication : undefined)
+  sources = node.sources
+  dialer = node.dialer
+  // the DHT reports peers it learns of in query replies (and, later, peers that connect)
+  ;(libp2p.services.dht as unknown as PeerDiscovery).addEventListener?.('peer', discovered('dht'))
+  return node
+}
+
+function parseBootstrap (list: string[]): PeerId[] {
+  const ids: PeerId[] = []
+  for (const s of list) {
+    let ma: Multiaddr
+    try {
+      ma = multiaddr(s)
+    } catch (err) {
+      throw new MeshError('bad_config', `bootstrap address ${JSON.stringify(s)} is not a multiaddr`, { cause: err })
+    }
+    const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+    if (id == null) throw new MeshError('bad_config', `bootstrap address ${s} needs a /p2p/<peer id> suffix`)
+    try {
+      ids.push(peerIdFromString(id))
+    } catch (err) {
+      throw new MeshError('bad_config', `bootstrap address ${s} has an invalid peer id`, { cause: err })
+    }
+  }
+  return ids
+}
+
+class Node implements KiezNode {
+  readonly peerId: string
+  readonly sources: PeerSources
+  readonly dialer: DiscoveryDialer
+  private readonly redialer: Redialer
+  private startedAt: number | null = null
+  private datastoreOpen = true
+  private readonly listeners: Array<[string, (evt: any) => void]> = []
+
+  constructor (
+    readonly libp2p: Libp2p<KiezServices>,
+    private readonly datastore: LevelDatastore,
+    private readonly mesh: string,
+    private readonly bootstrapPeers: PeerId[],
+    private readonly log: Logger,
+    readonly replication: unknown
+  ) {
+    this.peerId = libp2p.peerId.toString()
+    this.sources = new PeerSources(libp2p, { onError: (err) => { log.debug({ err }, 'peer source not persisted') } })
+    this.dialer = new DiscoveryDialer(libp2p, {
+      ...LIMITS.discoveryDial,
+      maxConnections: Math.floor(LIMITS.connectionManager.maxConnections / 2),
+      onError: (peerId, err) => { log.debug({ peer: peerId.toString(), err: errText(err) }, 'dial of discovered peer failed') }
+    })
+    this.redialer = new Redialer(libp2p, {
+      ...LIMITS.redial,
+      onAttempt: (peerId, attempt, err) => {
+        if (err == null) log.info({ peer: peerId.toString(), attempt }, 'redialed neighbour')
+        else log.debug({ peer: peerId.toString(), attempt, err: errText(err) }, 'redial failed')
+      }
+    })
+  }
+
+  async start (): Promise<void> {
+    if (this.startedAt != null) return
+    if (!this.datastoreOpen) {
+      await this.datastore.open()
+      this.datastoreOpen = true
+    }
+    await this.sources.load()
+    // the bootstrap module merges its peers before announcing them: claim them first
+    for (const id of this.bootstrapPeers) this.sources.note(id, 'bootstrap')
+    this.on('connection:open', (evt) => {
+      const conn = evt.detail
+      // an outbound connection nobody claimed was dialed by address on purpose
+      // (an operator's `kiez ping /ip4/…`), the same trust class as bootstrap
+      this.sources.note(conn.remotePeer, conn.direction === 'inbound' ? 'inbound' : 'bootstrap')
+    })
+    this.on('peer:connect', (evt) => {
+      this.redialer.connected(evt.detail)
+      void this.sources.touch(evt.detail)
+      this.log.info({ peer: evt.detail.toString() }, 'peer connected')
+    })
+    this.on('peer:disconnect', (evt) => {
+      void this.sources.touch(evt.detail)
+      this.log.info({ peer: evt.detail.toString() }, 'peer disconnected')
+      if (this.sources.get(evt.detail) != null) this.redialer.lost(evt.detail)
+    })
+    this.redialer.start()
+    await this.libp2p.start()
+    this.startedAt = Date.now()
+    this.log.info({ peerId: this.peerId, mesh: this.mesh, listenAddrs: this.listenAddrs() }, 'mesh node started')
+    // neighbours from the last run: dial them (spread out) without waiting for discovery
+    const known = await this.libp2p.peerStore.all({
+      filters: [(p) => p.addresses.length > 0 && this.sources.get(p.id) != null]
+    })
+    for (const p of known) this.redialer.lost(p.id, Math.floor(Math.random() * 500))
+  }
+
+  async stop (): Promise<void> {
+    if (this.startedAt == null && !this.datastoreOpen) return
+    this.redialer.stop()
+    this.dialer.stop()
+    for (const [name, fn] of this.listeners.splice(0)) this.libp2p.removeEventListener(name as any, fn)
+    await this.libp2p.stop()
+    this.startedAt = null
+    if (this.datastoreOpen) {
+      this.datastoreOpen = false
+      await this.datastore.close()
+    }
+    this.log.info({ peerId: this.peerId }, 'mesh node stopped')
+  }
+
+  info (): KiezNodeInfo {
+    return { peerId: this.peerId, mesh: this.mesh, listenAddrs: this.listenAddrs(), startedAt: this.startedAt }
+  }
+
+  async peers (): Promise<PeerView[]> {
+    return await listPeers(this.libp2p, this.sources)
+  }
+
+  async ping (target: string, count = 1): Promise<number[]> {
+    this.requireStarted()
+    return await pingPeer(this.libp2p, target, count)
+  }
+
+  async dhtFind (peerId: string): Promise<DhtFindResult> {
+    this.requireStarted()
+    return await dhtFind(this.libp2p, peerId)
+  }
+
+  async dhtTable (): Promise<DhtTableEntry[]> {
+    return await dhtTable(this.libp2p)
+  }
+
+  notePeerSource (peerId: PeerId | string, source: PeerSource): void {
+    this.sources.note(typeof peerId === 'string' ? peerIdFromString(peerId) : peerId, source)
+  }
+
+  private listenAddrs (): string[] {
+    return this.libp2p.getMultiaddrs().map(ma => ma.toString())
+  }
+
+  private on (name: string, fn: (evt: any) => void): void {
+    this.libp2p.addEventListener(name as any, fn)
+    this.listeners.push([name, fn])
+  }
+
+  private requireStarted (): void {
+    if (this.startedAt == null) throw new MeshError('not_started', 'the mesh node is not running')
+  }
+}
+
+export function errText (err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+}

@@ -1,1 +1,24 @@
-export {}
+/**
+ * @packageDocumentation
+ *
+ * mDNS neighbour discovery that announces and answers on every multicast-capable
+ * interface — a drop-in for `mdns()` from @libp2p/mdns in libp2p's `peerDiscovery`.
+ */
+import { KiezMulticastDns } from './kiez-mdns.js'
+import type { KiezMdns, KiezMdnsComponents, KiezMdnsInit } from './kiez-mdns.js'
+
+export function kiezMdns (init: KiezMdnsInit = {}): (components: KiezMdnsComponents) => KiezMdns {
+  return (components) => new KiezMulticastDns(components, init)
+}
+
+export { KiezMulticastDns } from './kiez-mdns.js'
+export type { KiezMdns, KiezMdnsComponents, KiezMdnsInit, KiezMdnsEvents, KiezPeerEventDetail, KiezMdnsInfo, KiezMdnsLinkInfo, KiezMdnsCounters } from './kiez-mdns.js'
+export type { FoundOn } from './peer-table.js'
+export type { LinkInfo, NetworkInterfacesFn, MulticastCheck } from './links.js'
+export { listLinks } from './links.js'
+export { DEFAULT_SERVICE_TAG, buildResponse, buildQuery, parseResponse } from './records.js'
+export type { Announcement, ParseLimits, ParseResult } from './records.js'
+export { addrsForLink, onLink } from './addresses.js'
+export { parseCidr, cidrContains } from './cidr.js'
+export type { Cidr } from './cidr.js'
+export { KiezMdnsError, InvalidMdnsInitError } from './errors.js'

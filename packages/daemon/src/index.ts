@@ -1,1 +1,12 @@
-export {}
+export * from './config.js'
+export * from './daemon.js'
+export * from './datadir.js'
+export * from './errors.js'
+export * from './logger.js'
+export * from './node.js'
+export * from './paths.js'
+export * from './run.js'
+export * from './entry-json.js'
+export { ControlServer, type ControlApi, type ControlServerInit, type ControlServerComponents } from './control/server.js'
+export * from './control/index.js'
+export { createMeshNode } from './mesh-node.js'

@@ -1,0 +1,115 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { feedCommand, peersCommand, postCommand, statusCommand, type ClientOptions, type Io } from './client-commands.js'
+import { CliError, EXIT } from './errors.js'
+import { version } from './version.js'
+
+function collect (value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value]
+}
+
+function positiveInt (max: number) {
+  return (value: string): number => {
+    const n = Number(value)
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`must be a whole number from 1 to ${max}`)
+    return n
+  }
+}
+
+const example = (lines: string[]): string => `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`
+
+function clientCommand (cmd: Command): Command {
+  return cmd
+    .option('--data-dir <dir>', 'data dir of the daemon to ask (default: $KIEZ_DATA_DIR, $XDG_DATA_HOME/kiez or ~/.local/share/kiez)')
+    .option('--json', 'print exactly one JSON document on stdout')
+}
+
+/** Only the flags the user typed: commander's defaults must not override the config file or env. */
+function typedFlags (cmd: Command): Record<string, unknown> {
+  const opts = cmd.opts()
+  return Object.fromEntries(Object.keys(opts).filter((k) => cmd.getOptionValueSource(k) === 'cli').map((k) => [k, opts[k]]))
+}
+
+/**
+ * Builds the `kiez` program. Every failure ends as a thrown CliError or
+ * CommanderError, so `main` alone decides what is printed and the status.
+ */
+export function buildProgram (io: Io, result: { exitCode: number }): Command {
+  const program = new Command('kiez')
+    .description('Kiez: a neighbourhood mesh box and its diagnostics')
+    .version(version(), '-V, --version')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      // Commander may spread an error and its suggestion over lines; the contract is one line.
+      outputError: (s, write) => write(`kiez: ${s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()}\n`)
+    })
+    .addHelpText('after', example(['kiez daemon --data-dir ~/kiez', 'kiez status', 'kiez post "lost cat, grey, answers to Mia"']))
+
+  program.command('daemon')
+    .description('run a box in the foreground (JSON log lines on stdout; stop with Ctrl-C or SIGTERM)')
+    .option('--data-dir <dir>', 'where the identity, feed and control socket live (default: $KIEZ_DATA_DIR, $XDG_DATA_HOME/kiez or ~/.local/share/kiez)')
+    .option('--config <file>', 'config file (default: <data dir>/config.json)')
+    .option('--http <host:port>', 'address of the LAN web gateway (default 0.0.0.0:7300)')
+    .option('--listen <multiaddr>', 'libp2p listen address, repeatable (default /ip4/0.0.0.0/tcp/7301)', collect)
+    .option('--bootstrap <multiaddr>', 'peer to dial at start, /ip4/…/tcp/…/p2p/<peer id>, repeatable', collect)
+    .option('--no-mdns', 'do not find neighbours by mDNS')
+    .option('--mesh <name>', 'mesh name: only boxes with the same name connect (default kiez)')
+    .option('--psk <file>', 'private network key file (/key/swarm/psk/1.0.0/): only boxes with it connect')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .addHelpText('after', example([
+      'kiez daemon',
+      'kiez daemon --data-dir /tmp/box1 --listen /ip4/198.18.0.1/tcp/7301 --no-mdns \\\n      --bootstrap /ip4/198.18.0.2/tcp/7301/p2p/12D3KooW…'
+    ]))
+    .action(async (_opts: unknown, cmd: Command) => {
+      // Loaded only here: client commands must start fast and never load libp2p.
+      const { runDaemon, createMeshNode } = await import('@kiez/daemon')
+      result.exitCode = await runDaemon({ flags: typedFlags(cmd), env: io.env, createNode: createMeshNode, printError: (l) => io.err(l + '\n') })
+    })
+
+  clientCommand(program.command('status'))
+    .description('peer id, mesh, listen addresses, uptime and counts of the local daemon')
+    .addHelpText('after', example(['kiez status', 'kiez status --json --data-dir /tmp/box1']))
+    .action(async (opts: ClientOptions) => { await statusCommand(opts, io) })
+
+  clientCommand(program.command('peers'))
+    .description('connected and known peers: how each was found, direction, latency')
+    .addHelpText('after', example(['kiez peers', 'kiez peers --json']))
+    .action(async (opts: ClientOptions) => { await peersCommand(opts, io) })
+
+  clientCommand(program.command('post').argument('<text>', 'what to post (up to 8 KiB of UTF-8)'))
+    .description('sign a post with this box\'s key and share it with the mesh')
+    .option('--reply-to <id>', 'entry id this post answers')
+    .addHelpText('after', example(['kiez post "Flohmarkt Sunday 10:00, Hof 3"']))
+    .action(async (text: string, opts: ClientOptions & { replyTo?: string }) => { await postCommand(text, opts, io) })
+
+  clientCommand(program.command('feed'))
+    .description('the newest entries this box has, newest first')
+    .option('--limit <n>', 'how many entries (1-500, default 50)', positiveInt(500))
+    .option('--before <cursor>', 'continue below a page (the cursor a previous page printed)')
+    .addHelpText('after', example(['kiez feed --limit 20', 'kiez feed --json | jq -r ".entries[].text"']))
+    .action(async (opts: ClientOptions & { limit?: number, before?: string }) => { await feedCommand(opts, io) })
+
+  return program
+}
+
+/** Runs `kiez` with `argv` (without node and script); resolves with the exit status. */
+export async function main (argv: string[], io: Io): Promise<number> {
+  const result = { exitCode: EXIT.ok as number }
+  const program = buildProgram(io, result)
+  const wantsJson = argv.includes('--json')
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return result.exitCode
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version "errors" are successes; everything else commander reports is a usage error
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage
+    }
+    const e = err instanceof CliError ? err : new CliError('internal', err instanceof Error ? err.message : String(err), EXIT.failure)
+    if (wantsJson) io.out(JSON.stringify({ error: { code: e.code, message: e.message } }) + '\n')
+    io.err(`kiez: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`)
+    return e.exitCode
+  }
+}

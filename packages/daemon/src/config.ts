@@ -1,0 +1,209 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import { DaemonError } from './errors.js'
+import { DATA_DIR_FILES, resolveDataDir } from './paths.js'
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = typeof LOG_LEVELS[number]
+
+/** Everything a box needs to start, after merging defaults < file < env < flags. */
+export interface KiezConfig {
+  dataDir: string
+  /** HOST:PORT of the LAN HTTP gateway (stored; served once the gateway lands) */
+  http: string
+  listen: string[]
+  bootstrap: string[]
+  mdns: boolean
+  /** mesh name: boxes only join gossip topics and sync with boxes of the same mesh */
+  mesh: string
+  /** path of a libp2p private-network key file; unset = open mesh */
+  psk?: string
+  logLevel: LogLevel
+}
+
+/** The settable part of the config (all optional): what a file, env or flags may carry. */
+export type ConfigInput = Partial<Omit<KiezConfig, 'dataDir'>>
+
+export const DEFAULT_CONFIG: Omit<KiezConfig, 'dataDir'> = {
+  http: '0.0.0.0:7300',
+  listen: ['/ip4/0.0.0.0/tcp/7301'],
+  bootstrap: [],
+  mdns: true,
+  mesh: 'kiez',
+  logLevel: 'info'
+}
+
+const PROPERTIES = {
+  http: { type: 'string', format: 'host-port' },
+  listen: { type: 'array', items: { type: 'string', format: 'multiaddr' }, maxItems: 32 },
+  bootstrap: { type: 'array', items: { type: 'string', format: 'peer-multiaddr' }, maxItems: 256 },
+  mdns: { type: 'boolean' },
+  // same rule as @kiez/mesh: the name becomes part of protocol ids and mDNS service tags
+  mesh: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,31}$' },
+  psk: { type: 'string', minLength: 1 },
+  logLevel: { enum: LOG_LEVELS }
+} as const
+
+const INPUT_SCHEMA = { type: 'object', properties: PROPERTIES, additionalProperties: false }
+
+function isMultiaddr (s: string): boolean {
+  try {
+    multiaddr(s)
+    return s.startsWith('/')
+  } catch {
+    return false
+  }
+}
+
+/** A dialable peer: the address must end in /p2p/<peer id>, or we could not tell who answered. */
+function isPeerMultiaddr (s: string): boolean {
+  if (!isMultiaddr(s)) return false
+  return multiaddr(s).getComponents().some((c) => c.name === 'p2p')
+}
+
+/** HOST:PORT with an IPv4 address, a hostname or a [bracketed] IPv6 address. */
+function isHostPort (s: string): boolean {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(s)
+  return m !== null && Number(m[2]) <= 65535
+}
+
+function compileValidator (): ValidateFunction {
+  const ajv = new Ajv({ allErrors: true, strict: true })
+  ajv.addFormat('multiaddr', isMultiaddr)
+  ajv.addFormat('host-port', isHostPort)
+  ajv.addFormat('peer-multiaddr', isPeerMultiaddr)
+  return ajv.compile(INPUT_SCHEMA)
+}
+
+/** One source of settings, for error messages: `flag`, `env` or the config file's path. */
+export type ConfigSourceKind = 'flag' | 'env' | 'file'
+
+const ENV_NAMES: Record<keyof typeof PROPERTIES, string> = {
+  http: 'KIEZ_HTTP',
+  listen: 'KIEZ_LISTEN',
+  bootstrap: 'KIEZ_BOOTSTRAP',
+  mdns: 'KIEZ_MDNS',
+  mesh: 'KIEZ_MESH',
+  psk: 'KIEZ_PSK',
+  logLevel: 'KIEZ_LOG_LEVEL'
+}
+
+const FLAG_NAMES: Record<keyof typeof PROPERTIES, string> = {
+  http: '--http', listen: '--listen', bootstrap: '--bootstrap', mdns: '--no-mdns', mesh: '--mesh', psk: '--psk', logLevel: '--log-level'
+}
+
+function describeErrors (errors: ErrorObject[], source: ConfigSourceKind, file: string | undefined): string[] {
+  return errors.map((e) => {
+    const key = e.instancePath.split('/')[1] as keyof typeof PROPERTIES | undefined
+    if (e.keyword === 'additionalProperties') {
+      const extra = String((e.params as { additionalProperty: string }).additionalProperty)
+      return `${file ?? 'config file'}: unknown setting "${extra}" (known: ${Object.keys(PROPERTIES).join(', ')})`
+    }
+    const where = key === undefined
+      ? (file ?? source)
+      : source === 'flag' ? FLAG_NAMES[key] : source === 'env' ? ENV_NAMES[key] : `${file ?? 'config file'} "${key}"`
+    let what = e.message ?? 'is invalid'
+    if (e.keyword === 'format' && e.params.format === 'multiaddr') what = 'must be a multiaddr such as /ip4/198.18.0.1/tcp/7301'
+    else if (e.keyword === 'format' && e.params.format === 'peer-multiaddr') what = 'must be a multiaddr ending in /p2p/<peer id>, such as /ip4/198.18.0.2/tcp/7301/p2p/12D3KooW…'
+    else if (e.keyword === 'format' && e.params.format === 'host-port') what = 'must be HOST:PORT, such as 0.0.0.0:7300'
+    else if (e.keyword === 'pattern' && key === 'mesh') what = 'must be 1-32 lowercase letters, digits or "-", starting with a letter or digit'
+    else if (e.keyword === 'enum') what = `must be one of ${LOG_LEVELS.join(', ')}`
+    const value = valueAt(e.data)
+    return `${where}${value}: ${what}`
+  })
+}
+
+function valueAt (data: unknown): string {
+  if (typeof data === 'string') return ` "${data.length > 80 ? data.slice(0, 80) + '…' : data}"`
+  if (typeof data === 'number' || typeof data === 'boolean') return ` (${String(data)})`
+  return ''
+}
+
+function parseBool (s: string): boolean | string {
+  const v = s.trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true
+  if (['0', 'false', 'no', 'off'].includes(v)) return false
+  return s // left as a string so the schema names the mistake
+}
+
+function parseList (s: string): string[] {
+  return s.split(/[\s,]+/).filter((x) => x !== '')
+}
+
+/** Settings from KIEZ_* environment variables (lists are comma or space separated). */
+export function configFromEnv (env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  const get = (k: string): string | undefined => (env[k] !== undefined && env[k] !== '' ? env[k] : undefined)
+  const http = get('KIEZ_HTTP'); if (http !== undefined) out.http = http
+  const listen = get('KIEZ_LISTEN'); if (listen !== undefined) out.listen = parseList(listen)
+  const bootstrap = get('KIEZ_BOOTSTRAP'); if (bootstrap !== undefined) out.bootstrap = parseList(bootstrap)
+  const mdns = get('KIEZ_MDNS'); if (mdns !== undefined) out.mdns = parseBool(mdns)
+  const mesh = get('KIEZ_MESH'); if (mesh !== undefined) out.mesh = mesh
+  const psk = get('KIEZ_PSK'); if (psk !== undefined) out.psk = psk
+  const level = get('KIEZ_LOG_LEVEL'); if (level !== undefined) out.logLevel = level
+  return out
+}
+
+export interface LoadConfigInit {
+  /** settings given as command-line flags; only the ones the user actually typed */
+  flags?: ConfigInput & { dataDir?: string, config?: string }
+  env?: NodeJS.ProcessEnv
+}
+
+/**
+ * Builds the running config: defaults < file < env < flags. Lists from a
+ * higher source replace (not extend) lower ones, so a flag can clear a file's
+ * bootstrap list. Every problem of every source is reported in one error.
+ */
+export async function loadConfig (init: LoadConfigInit = {}): Promise<KiezConfig> {
+  const env = init.env ?? process.env
+  const flags = { ...(init.flags ?? {}) }
+  const dataDir = resolveDataDir(flags.dataDir, env)
+  const explicitFile = flags.config ?? (env.KIEZ_CONFIG !== '' ? env.KIEZ_CONFIG : undefined)
+  delete flags.dataDir
+  delete flags.config
+  const problems: string[] = []
+
+  let fromFile: Record<string, unknown> = {}
+  const file = explicitFile ?? join(dataDir, DATA_DIR_FILES.config)
+  let text: string | undefined
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    // The default file is optional; one the user named must exist.
+    if (explicitFile !== undefined || code !== 'ENOENT') problems.push(`${file}: cannot read the config file (${code ?? (err as Error).message})`)
+  }
+  if (text !== undefined) {
+    try {
+      const parsed: unknown = JSON.parse(text)
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) problems.push(`${file}: must hold a JSON object`)
+      else fromFile = parsed as Record<string, unknown>
+    } catch (err) {
+      problems.push(`${file}: not valid JSON (${(err as Error).message})`)
+    }
+  }
+
+  const fromEnv = configFromEnv(env)
+  const validate = compileValidator()
+  const check = (value: Record<string, unknown>, source: ConfigSourceKind): void => {
+    if (!validate(value) && validate.errors != null) problems.push(...describeErrors(validate.errors, source, source === 'file' ? file : undefined))
+  }
+  check(fromFile, 'file')
+  check(fromEnv, 'env')
+  check(flags as Record<string, unknown>, 'flag')
+  if (problems.length > 0) {
+    throw new DaemonError('invalid_config', `invalid configuration: ${problems.join('; ')}`)
+  }
+  const defined = (o: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
+  return { ...DEFAULT_CONFIG, ...defined(fromFile), ...defined(fromEnv), ...defined(flags), dataDir } as KiezConfig
+}
+
+/** Splits HOST:PORT (the schema has checked it). */
+export function parseHostPort (s: string): { host: string, port: number } {
+  const i = s.lastIndexOf(':')
+  return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) }
+}

@@ -1,0 +1,91 @@
+import { request } from 'node:http'
+import type { EntryJson, FeedJson, PeersJson, PostRequest, StatusJson } from './types.js'
+
+export type ControlClientErrorCode = 'daemon_unreachable' | 'bad_response' | string
+
+/** A failed control call: `daemon_unreachable`, `bad_response`, or the daemon's own error code. */
+export class ControlClientError extends Error {
+  readonly code: ControlClientErrorCode
+  readonly status: number | undefined
+  constructor (code: ControlClientErrorCode, message: string, status?: number, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'ControlClientError'
+    this.code = code
+    this.status = status
+  }
+}
+
+export interface ControlClientInit {
+  socketPath: string
+  /** how long one call may take before the daemon counts as unreachable */
+  timeoutMs?: number
+  /** refuse bigger responses: the daemon is local but its replies still get bounded */
+  maxResponseBytes?: number
+}
+
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'ECONNRESET', 'EACCES', 'EPERM'])
+
+/** The CLI's side of the control endpoint (HTTP over the daemon's unix socket). */
+export class ControlClient {
+  private readonly socketPath: string
+  private readonly timeoutMs: number
+  private readonly maxResponseBytes: number
+
+  constructor (init: ControlClientInit) {
+    this.socketPath = init.socketPath
+    this.timeoutMs = init.timeoutMs ?? 10_000
+    this.maxResponseBytes = init.maxResponseBytes ?? 16 * 1024 * 1024
+  }
+
+  async status (): Promise<StatusJson> { return await this.call('GET', '/status') }
+  async peers (): Promise<PeersJson> { return await this.call('GET', '/peers') }
+  async post (req: PostRequest): Promise<EntryJson> { return await this.call('POST', '/posts', req) }
+
+  async feed (query: { limit?: number, before?: string } = {}): Promise<FeedJson> {
+    const qs = new URLSearchParams()
+    if (query.limit !== undefined) qs.set('limit', String(query.limit))
+    if (query.before !== undefined) qs.set('before', query.before)
+    const s = qs.toString()
+    return await this.call('GET', s === '' ? '/feed' : `/feed?${s}`)
+  }
+
+  async call<T> (method: string, path: string, body?: unknown): Promise<T> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
+    return await new Promise<T>((resolve, reject) => {
+      const headers: Record<string, string | number> = { accept: 'application/json' }
+      if (payload !== undefined) { headers['content-type'] = 'application/json'; headers['content-length'] = payload.byteLength }
+      const req = request({ socketPath: this.socketPath, method, path, headers, timeout: this.timeoutMs }, (res) => {
+        const chunks: Buffer[] = []
+        let size = 0
+        res.on('data', (c: Buffer) => {
+          size += c.byteLength
+          if (size > this.maxResponseBytes) { req.destroy(); reject(new ControlClientError('bad_response', `the daemon's answer is over ${this.maxResponseBytes} bytes`)); return }
+          chunks.push(c)
+        })
+        res.on('error', (err) => reject(new ControlClientError('daemon_unreachable', `the daemon hung up: ${err.message}`, undefined, { cause: err })))
+        res.on('end', () => {
+          let json: unknown
+          try {
+            json = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+          } catch {
+            reject(new ControlClientError('bad_response', `the daemon answered ${res.statusCode ?? '?'} with a body that is not JSON`, res.statusCode)); return
+          }
+          const status = res.statusCode ?? 0
+          if (status >= 200 && status < 300) { resolve(json as T); return }
+          const e = (json as { error?: { code?: unknown, message?: unknown } }).error
+          reject(new ControlClientError(
+            typeof e?.code === 'string' ? e.code : 'bad_response',
+            typeof e?.message === 'string' ? e.message : `the daemon answered ${status}`,
+            status))
+        })
+      })
+      req.on('timeout', () => req.destroy(new ControlClientError('daemon_unreachable', `the daemon did not answer within ${this.timeoutMs} ms`)))
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err instanceof ControlClientError) { reject(err); return }
+        if (err.code !== undefined && UNREACHABLE.has(err.code)) reject(new ControlClientError('daemon_unreachable', `cannot reach the daemon at ${this.socketPath} (${err.code})`, undefined, { cause: err }))
+        else reject(new ControlClientError('daemon_unreachable', `cannot reach the daemon at ${this.socketPath}: ${err.message}`, undefined, { cause: err }))
+      })
+      req.end(payload)
+    })
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * JSON schemas of the control API. Fastify validates requests against them
+ * and serialises responses through them, so a field not listed here never
+ * leaks out and a malformed request never reaches a handler.
+ */
+
+const entry = {
+  type: 'object',
+  required: ['id', 'author', 'seq', 'timestamp', 'type'],
+  properties: {
+    id: { type: 'string' },
+    author: { type: 'string' },
+    seq: { type: 'integer' },
+    timestamp: { type: 'integer' },
+    type: { type: 'string', enum: ['post', 'reply', 'profile'] },
+    text: { type: 'string' },
+    name: { type: 'string' },
+    replyTo: { type: 'string' },
+    previous: { type: 'string' }
+  }
+} as const
+
+export const errorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' } }
+    }
+  }
+} as const
+
+const errors = { '4xx': errorSchema, '5xx': errorSchema }
+
+export const statusRoute = {
+  response: {
+    200: {
+      type: 'object',
+      required: ['peerId', 'mesh', 'listenAddrs', 'uptimeMs', 'counts', 'version', 'dataDir', 'http'],
+      properties: {
+        peerId: { type: 'string' },
+        mesh: { type: 'string' },
+        listenAddrs: { type: 'array', items: { type: 'string' } },
+        uptimeMs: { type: 'integer' },
+        counts: {
+          type: 'object',
+          required: ['peers', 'authors', 'entries'],
+          properties: { peers: { type: 'integer' }, authors: { type: 'integer' }, entries: { type: 'integer' } }
+        },
+        version: { type: 'string' },
+        dataDir: { type: 'string' },
+        http: {
+          type: 'object',
+          required: ['address', 'serving'],
+          properties: { address: { type: 'string' }, serving: { type: 'boolean' } }
+        }
+      }
+    },
+    ...errors
+  }
+} as const
+
+export const peersRoute = {
+  response: {
+    200: {
+      type: 'object',
+      required: ['peers'],
+      properties: {
+        peers: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['peerId', 'addrs', 'source', 'direction', 'connected'],
+            properties: {
+              peerId: { type: 'string' },
+              addrs: { type: 'array', items: { type: 'string' } },
+              source: { type: ['string', 'null'] },
+              direction: { type: ['string', 'null'] },
+              connected: { type: 'boolean' },
+              latencyMs: { type: 'number' },
+              lastSeenMs: { type: 'integer' },
+              agentVersion: { type: 'string' }
+            }
+          }
+        }
+      }
+    },
+    ...errors
+  }
+} as const
+
+export const postRoute = {
+  body: {
+    type: 'object',
+    required: ['text'],
+    additionalProperties: false,
+    properties: {
+      // No maxLength: the store owns the content limit and answers content_too_large.
+      text: { type: 'string', minLength: 1 },
+      replyTo: { type: 'string', minLength: 1, maxLength: 100 }
+    }
+  },
+  response: { 201: entry, ...errors }
+} as const
+
+export const feedRoute = {
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+      before: { type: 'string', minLength: 1, maxLength: 100 }
+    }
+  },
+  response: {
+    200: {
+      type: 'object',
+      required: ['entries'],
+      properties: { entries: { type: 'array', items: entry }, next: { type: 'string' } }
+    },
+    ...errors
+  }
+} as const

@@ -1,0 +1,102 @@
+import { chmod } from 'node:fs/promises'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { ApiError } from '../errors.js'
+import { feedRoute, peersRoute, postRoute, statusRoute } from './schemas.js'
+import { claimSocketPath } from './socket.js'
+import type { EntryJson, FeedJson, PeersJson, PostRequest, StatusJson } from './types.js'
+
+/** What the control endpoint serves; the daemon implements it, tests can too. */
+export interface ControlApi {
+  status(): Promise<StatusJson>
+  peers(): Promise<PeersJson>
+  post(req: PostRequest): Promise<EntryJson>
+  feed(query: { limit: number, before?: string }): Promise<FeedJson>
+}
+
+export interface ControlServerInit {
+  socketPath: string
+  dataDir: string
+  /** largest request body; a post is at most 8 KiB of text, so this is generous */
+  bodyLimit?: number
+}
+
+export interface ControlServerComponents {
+  api: ControlApi
+  logger: Logger
+}
+
+/** Fastify's own errors a client can cause, mapped to our stable codes. */
+const FASTIFY_CODES: Record<string, { status: number, code: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'body_too_large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json' }
+}
+
+/**
+ * The local control endpoint: HTTP over a unix socket that only the data
+ * dir's owner can open (the socket is 0600 inside a 0700 dir), so it needs
+ * no credential of its own. The `kiez` CLI is its client.
+ */
+export class ControlServer {
+  private readonly init: ControlServerInit
+  private readonly components: ControlServerComponents
+  private app: FastifyInstance | undefined
+
+  constructor (components: ControlServerComponents, init: ControlServerInit) {
+    this.components = components
+    this.init = init
+  }
+
+  async start (): Promise<void> {
+    if (this.app !== undefined) return
+    await claimSocketPath(this.init.socketPath, this.init.dataDir)
+    const app = this.build()
+    await app.listen({ path: this.init.socketPath })
+    // listen() creates the socket under the umask; the 0700 data dir already shuts others out, this is belt and braces.
+    await chmod(this.init.socketPath, 0o600)
+    this.app = app
+  }
+
+  async stop (): Promise<void> {
+    const app = this.app
+    this.app = undefined
+    // Fastify unlinks the socket file on close.
+    await app?.close()
+  }
+
+  /** The Fastify app with every route, not listening: `inject()` works on it in tests. */
+  build (): FastifyInstance {
+    const { api, logger } = this.components
+    const app = Fastify({
+      loggerInstance: logger.child({ component: 'control' }) as FastifyBaseLogger,
+      // One log line per CLI call would drown the mesh's lines; failures are logged by the error handler.
+      logController: new LogController({ disableRequestLogging: true }),
+      bodyLimit: this.init.bodyLimit ?? 64 * 1024,
+      // Query strings come from our own CLI; reject rather than coerce oddities like arrays.
+      ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: true } }
+    })
+
+    app.setErrorHandler((err: Error & { code?: string, validation?: unknown, statusCode?: number }, req, reply) => {
+      if (err instanceof ApiError) return reply.status(err.status).send({ error: { code: err.code, message: err.message } })
+      if (err.validation !== undefined) return reply.status(400).send({ error: { code: 'invalid_request', message: err.message } })
+      const known = err.code !== undefined ? FASTIFY_CODES[err.code] : undefined
+      if (known !== undefined) return reply.status(known.status).send({ error: { code: known.code, message: err.message } })
+      req.log.error({ err, url: req.url }, 'control request failed')
+      return reply.status(500).send({ error: { code: 'internal', message: 'internal error; the daemon log has the details' } })
+    })
+    app.setNotFoundHandler((req, reply) => {
+      void reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` } })
+    })
+
+    app.get('/status', { schema: statusRoute }, async () => await api.status())
+    app.get('/peers', { schema: peersRoute }, async () => await api.peers())
+    app.post<{ Body: PostRequest }>('/posts', { schema: postRoute }, async (req, reply) => {
+      const entry = await api.post(req.body)
+      return await reply.status(201).send(entry)
+    })
+    app.get<{ Querystring: { limit: number, before?: string } }>('/feed', { schema: feedRoute }, async (req) => await api.feed(req.query))
+    return app
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * JSON shapes of the control API (HTTP over <dataDir>/control.sock). Field
+ * names are camelCase with units in the name; the CLI's --json prints these.
+ */
+
+export type EntryType = 'post' | 'reply' | 'profile'
+
+export interface EntryJson {
+  /** CIDv1 of the entry bytes (bafyrei…) */
+  id: string
+  /** the author's libp2p peer id (an author key is an ed25519 key, as a box identity is) */
+  author: string
+  seq: number
+  /** the author's clock, ms since the epoch (a claim, not a fact) */
+  timestamp: number
+  type: EntryType
+  text?: string
+  name?: string
+  replyTo?: string
+  /** id of the author's previous entry; absent for seq 1 */
+  previous?: string
+}
+
+export interface StatusJson {
+  peerId: string
+  mesh: string
+  listenAddrs: string[]
+  uptimeMs: number
+  counts: { peers: number, authors: number, entries: number }
+  version: string
+  dataDir: string
+  /** the HTTP gateway address from the config, and whether it is served yet */
+  http: { address: string, serving: boolean }
+}
+
+/** How a peer was first found. */
+export type PeerSource = 'mdns' | 'dht' | 'bootstrap' | 'inbound' | 'gossip'
+
+/** One peer as the mesh node sees it (the shape of @kiez/mesh's PeerView). */
+export interface PeerJson {
+  peerId: string
+  addrs: string[]
+  /** null for peers whose source was never recorded */
+  source: PeerSource | null
+  /** of the oldest open connection; null when not connected */
+  direction: 'inbound' | 'outbound' | null
+  connected: boolean
+  /** last round trip measured on the connection */
+  latencyMs?: number
+  /** ms since the peer was last connected; 0 while connected */
+  lastSeenMs?: number
+  agentVersion?: string
+}
+
+export interface PeersJson { peers: PeerJson[] }
+
+export interface FeedJson {
+  entries: EntryJson[]
+  /** pass as `before` for the next (older) page; absent on the last page */
+  next?: string
+}
+
+export interface PostRequest { text: string, replyTo?: string }
+
+export interface ErrorJson { error: { code: string, message: string } }

@@ -1,0 +1,209 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { FeedError, parseEntryId, type EntryBody, type Signer } from '@kiez/feed'
+import { feedSignerFromKey, loadOrCreateIdentity } from '@kiez/mesh'
+import { FeedStore, StoreError } from '@kiez/store'
+import type { Logger } from 'pino'
+import type { KiezConfig } from './config.js'
+import { ControlServer, type ControlApi } from './control/server.js'
+import { claimSocketPath } from './control/socket.js'
+import type { EntryJson, FeedJson, PeersJson, PostRequest, StatusJson } from './control/types.js'
+import { prepareDataDir } from './datadir.js'
+import { entryToJson } from './entry-json.js'
+import { ApiError, DaemonError, hasSystemCode } from './errors.js'
+import type { DaemonNode, NodeFactory } from './node.js'
+import { controlSocketPath, DATA_DIR_FILES } from './paths.js'
+import { packageVersion } from './version.js'
+
+export interface DaemonInit {
+  config: KiezConfig
+}
+
+export interface DaemonComponents {
+  logger: Logger
+  /** builds and starts the mesh node (the real one comes from @kiez/mesh) */
+  createNode: NodeFactory
+  now?: () => number
+}
+
+type Stoppable = { name: string, stop: () => Promise<void> }
+
+/**
+ * The composition root: data dir → identity → feed store → mesh node →
+ * control endpoint, started in that order and stopped in reverse. A failed
+ * start stops whatever had started, so a half-open daemon never lingers.
+ */
+export class Daemon implements ControlApi {
+  readonly config: KiezConfig
+  private readonly components: DaemonComponents
+  private readonly now: () => number
+  private readonly version = packageVersion()
+  private started: Stoppable[] = []
+  private startedAt = 0
+  private store: FeedStore | undefined
+  private node: DaemonNode | undefined
+  private signer: Signer | undefined
+  private stopping: Promise<void> | undefined
+
+  constructor (components: DaemonComponents, init: DaemonInit) {
+    this.components = components
+    this.config = init.config
+    this.now = components.now ?? Date.now
+  }
+
+  get socketPath (): string { return controlSocketPath(this.config.dataDir) }
+
+  async start (): Promise<void> {
+    try {
+      await this.doStart()
+    } catch (err) {
+      await this.stop().catch(() => {})
+      throw err
+    }
+  }
+
+  private async doStart (): Promise<void> {
+    const { logger } = this.components
+    const { dataDir } = this.config
+    const dir = await prepareDataDir(dataDir)
+    if (dir.looseMode !== undefined) logger.warn({ dataDir, mode: dir.looseMode }, 'the data dir can be entered by other users; chmod 700 it')
+    // Before the store: a second daemon would otherwise fail on LevelDB's lock with a cryptic message.
+    await claimSocketPath(this.socketPath, dataDir)
+
+    const identity = await loadOrCreateIdentity(dataDir).catch((err: Error) => {
+      throw new DaemonError('identity_unreadable', err.message, { cause: err })
+    })
+    if (identity.created) logger.info({ path: identity.path }, 'created a new identity key')
+    this.signer = feedSignerFromKey(identity.privateKey)
+
+    const psk = this.config.psk === undefined ? undefined : await this.readPsk(this.config.psk)
+
+    const feedPath = join(dataDir, DATA_DIR_FILES.feed)
+    const store = await FeedStore.open({ path: feedPath }).catch((err: Error) => {
+      if (hasSystemCode(err, 'EAGAIN') || /lock/i.test(err.message)) {
+        throw new DaemonError('already_running', `the feed database ${feedPath} is locked: another daemon is using data dir ${dataDir}`, { cause: err })
+      }
+      throw new DaemonError('store_unavailable', err.message, { cause: err })
+    })
+    this.store = store
+    this.started.push({ name: 'store', stop: async () => { await store.close() } })
+    if (store.recovery !== undefined && (store.recovery.repaired.length > 0 || store.recovery.unrepairable.length > 0)) logger.warn({ recovery: store.recovery }, 'repaired the feed store after an unclean stop')
+
+    const node = await this.components.createNode({ config: this.config, privateKey: identity.privateKey, psk, store, logger: logger.child({ component: 'mesh' }) })
+      .catch((err: Error) => {
+        if (hasSystemCode(err, 'EADDRINUSE')) {
+          throw new DaemonError('address_in_use', `cannot listen on ${this.config.listen.join(', ')}: the address is already in use (pick another with --listen)`, { cause: err })
+        }
+        throw new DaemonError('node_failed', `the mesh node did not start: ${firstLine(err.message)}`, { cause: err })
+      })
+    this.node = node
+    this.started.push({ name: 'node', stop: async () => { await node.stop() } })
+
+    const control = new ControlServer({ api: this, logger }, { socketPath: this.socketPath, dataDir })
+    await control.start()
+    this.started.push({ name: 'control', stop: async () => { await control.stop() } })
+
+    this.startedAt = this.now()
+    logger.info({
+      peerId: node.peerId,
+      mesh: this.config.mesh,
+      listenAddrs: node.listenAddrs(),
+      dataDir,
+      controlSocket: this.socketPath,
+      version: this.version
+    }, 'daemon started')
+    // The gateway is a later package; say so rather than silently not serving.
+    logger.info({ http: this.config.http }, 'the HTTP gateway is not served yet by this version')
+  }
+
+  private async readPsk (path: string): Promise<Uint8Array> {
+    try {
+      return await readFile(path)
+    } catch (err) {
+      throw new DaemonError('psk_unreadable', `cannot read the private network key ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err })
+    }
+  }
+
+  /** Stops everything that started, in reverse order; safe to call twice or concurrently. */
+  async stop (): Promise<void> {
+    this.stopping ??= (async () => {
+      const errors: unknown[] = []
+      for (const part of this.started.reverse()) {
+        try {
+          await part.stop()
+        } catch (err) {
+          errors.push(err)
+          this.components.logger.error({ err, part: part.name }, 'stopping failed')
+        }
+      }
+      this.started = []
+      if (errors.length > 0) throw new AggregateError(errors, 'the daemon did not stop cleanly')
+    })()
+    await this.stopping
+  }
+
+  // ---- control API ---------------------------------------------------------
+
+  private running (): { store: FeedStore, node: DaemonNode, signer: Signer } {
+    if (this.store === undefined || this.node === undefined || this.signer === undefined || this.stopping !== undefined) {
+      throw new ApiError(503, 'not_running', 'the daemon is starting or stopping')
+    }
+    return { store: this.store, node: this.node, signer: this.signer }
+  }
+
+  async status (): Promise<StatusJson> {
+    const { store, node } = this.running()
+    const peers = await node.peers()
+    const stats = store.stats()
+    return {
+      peerId: node.peerId,
+      mesh: this.config.mesh,
+      listenAddrs: node.listenAddrs(),
+      uptimeMs: Math.max(0, this.now() - this.startedAt),
+      counts: { peers: peers.filter((p) => p.connected).length, authors: stats.authors, entries: stats.entries },
+      version: this.version,
+      dataDir: this.config.dataDir,
+      http: { address: this.config.http, serving: false }
+    }
+  }
+
+  async peers (): Promise<PeersJson> {
+    return { peers: await this.running().node.peers() }
+  }
+
+  /** A local post: signed with the box's key and synced to disk before we answer. */
+  async post (req: PostRequest): Promise<EntryJson> {
+    const { store, signer } = this.running()
+    let body: EntryBody = { type: 'post', text: req.text }
+    if (req.replyTo !== undefined) {
+      const hash = parseEntryId(req.replyTo)
+      if (hash === undefined) throw new ApiError(400, 'invalid_reply_to', `replyTo "${req.replyTo}" is not an entry id`)
+      body = { type: 'reply', text: req.text, replyTo: hash }
+    }
+    try {
+      return entryToJson(await store.append(signer, body))
+    } catch (err) {
+      if (err instanceof FeedError) throw new ApiError(400, err.code, err.message)
+      if (err instanceof StoreError && err.code === 'author_forked') throw new ApiError(409, err.code, err.message)
+      if (err instanceof StoreError) throw new ApiError(503, err.code, err.message)
+      throw err
+    }
+  }
+
+  async feed (query: { limit: number, before?: string }): Promise<FeedJson> {
+    const { store } = this.running()
+    try {
+      const page = await store.timeline(query.before === undefined ? { limit: query.limit } : { limit: query.limit, before: query.before })
+      const out: FeedJson = { entries: page.entries.map(entryToJson) }
+      if (page.next !== undefined) out.next = page.next
+      return out
+    } catch (err) {
+      if (err instanceof StoreError && err.code === 'bad_input') throw new ApiError(400, 'bad_cursor', err.message)
+      throw err
+    }
+  }
+}
+
+function firstLine (s: string): string {
+  return s.split('\n').filter((l) => l.trim() !== '').slice(0, 2).join(' ').slice(0, 300)
+}

@@ -1,0 +1,50 @@
+/**
+ * Stable codes for why a daemon could not start or a request failed. The CLI
+ * maps them to exit statuses, so never rename one: add new ones.
+ */
+export type DaemonErrorCode =
+  | 'invalid_config'
+  | 'data_dir_unusable'
+  | 'address_in_use'
+  | 'already_running'
+  | 'socket_path_too_long'
+  | 'identity_unreadable'
+  | 'psk_unreadable'
+  | 'store_unavailable'
+  | 'node_failed'
+
+export class DaemonError extends Error {
+  readonly code: DaemonErrorCode
+  constructor (code: DaemonErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'DaemonError'
+    this.code = code
+  }
+}
+
+/** Exit status for a failed start: configuration mistakes are usage errors (2), the rest failures (1). */
+export function exitCodeFor (err: unknown): number {
+  return err instanceof DaemonError && err.code === 'invalid_config' ? 2 : 1
+}
+
+/** Walks an error's cause chain (and AggregateErrors) looking for a Node system error code. */
+export function hasSystemCode (err: unknown, code: string, depth = 0): boolean {
+  if (depth > 8 || err === null || typeof err !== 'object') return false
+  const e = err as { code?: unknown, cause?: unknown, errors?: unknown, message?: unknown }
+  if (e.code === code) return true
+  if (typeof e.message === 'string' && e.message.includes(code)) return true
+  if (Array.isArray(e.errors) && e.errors.some((x) => hasSystemCode(x, code, depth + 1))) return true
+  return hasSystemCode(e.cause, code, depth + 1)
+}
+
+/** A control API failure the client caused or can act on; `status` is the HTTP status. */
+export class ApiError extends Error {
+  readonly code: string
+  readonly status: number
+  constructor (status: number, code: string, message: string) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+  }
+}

@@ -1,0 +1,31 @@
+import type { FeedStore } from '@kiez/store'
+import type { Ed25519PrivateKey } from '@libp2p/interface'
+import type { Logger } from 'pino'
+import type { KiezConfig } from './config.js'
+import type { PeerJson } from './control/types.js'
+
+/**
+ * What the daemon needs from the running mesh node. The daemon talks to the
+ * node only through this, so the composition can be tested with any node
+ * and the mesh package can change its internals freely.
+ */
+export interface DaemonNode {
+  readonly peerId: string
+  /** addresses we listen on, with the peer id (what a neighbour would dial) */
+  listenAddrs(): string[]
+  /** connected and known peers */
+  peers(): Promise<PeerJson[]>
+  stop(): Promise<void>
+}
+
+export interface NodeFactoryInit {
+  config: KiezConfig
+  privateKey: Ed25519PrivateKey
+  /** contents of the pnet key file, when the config names one */
+  psk?: Uint8Array
+  store: FeedStore
+  logger: Logger
+}
+
+/** Creates AND starts a node; rejects if it cannot listen. */
+export type NodeFactory = (init: NodeFactoryInit) => Promise<DaemonNode>

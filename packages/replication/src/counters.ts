@@ -1,0 +1,74 @@
+/** Monotonic counters of one replication service; plain numbers so they serialise as they are. */
+export interface ReplicationCounters {
+  /** gossip messages our validator saw */
+  gossipReceived: number
+  /** stored and forwarded */
+  gossipAccepted: number
+  /** already stored (another box announced it first, or sync got it) */
+  gossipDuplicates: number
+  /** not forwarded, sender not penalised (gaps, stale branches, frozen feeds), by code */
+  gossipIgnored: Record<string, number>
+  /** invalid: not forwarded, sender scored down, by code (a validation code, or `bad_frame`) */
+  gossipRejected: Record<string, number>
+  /** entries / fork proofs handed to gossipsub */
+  publishedEntries: number
+  publishedForkProofs: number
+  publishErrors: number
+  /** announcements shed by the bounded queue (the entries still reach peers by sync) */
+  announceDropped: number
+  /** gaps seen in gossip that triggered a targeted pull */
+  gapPulls: number
+  /** sync sessions we opened / that failed / that we served / that we refused or broke off, by code */
+  syncSessionsMade: number
+  syncSessionsFailed: Record<string, number>
+  syncSessionsServed: number
+  syncServeErrors: Record<string, number>
+  /** GET / GET_FORK requests we sent and answered */
+  syncRequestsMade: number
+  syncRequestsServed: number
+  /** batches handed to store.ingestRange (the range path) */
+  rangeIngests: number
+  /** ranges the store refused, by validation code */
+  rangesRejected: Record<string, number>
+  /** entries stored from sync responses, and the entry bytes received */
+  entriesIn: number
+  bytesIn: number
+  /** entries and entry bytes we served */
+  entriesOut: number
+  bytesOut: number
+  forkProofsIn: number
+  forkProofsOut: number
+}
+
+export function newCounters (): ReplicationCounters {
+  return {
+    gossipReceived: 0,
+    gossipAccepted: 0,
+    gossipDuplicates: 0,
+    gossipIgnored: {},
+    gossipRejected: {},
+    publishedEntries: 0,
+    publishedForkProofs: 0,
+    publishErrors: 0,
+    announceDropped: 0,
+    gapPulls: 0,
+    syncSessionsMade: 0,
+    syncSessionsFailed: {},
+    syncSessionsServed: 0,
+    syncServeErrors: {},
+    syncRequestsMade: 0,
+    syncRequestsServed: 0,
+    rangeIngests: 0,
+    rangesRejected: {},
+    entriesIn: 0,
+    bytesIn: 0,
+    entriesOut: 0,
+    bytesOut: 0,
+    forkProofsIn: 0,
+    forkProofsOut: 0
+  }
+}
+
+export function bump (m: Record<string, number>, key: string): void {
+  m[key] = (m[key] ?? 0) + 1
+}

@@ -1,0 +1,51 @@
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
+import type { Stream } from '@libp2p/interface'
+import { MAX_FRAME_BYTES } from './constants.js'
+import { ReplicationError } from './errors.js'
+import { decodeMessage, encodeMessage, type SyncMessage } from './messages.js'
+
+/** A sync stream as typed messages: varint length prefix, size capped before any allocation. */
+export class Framed {
+  private readonly lp: LengthPrefixedStream<Stream>
+  /** bytes of frames read / written, prefixes excluded */
+  bytesIn = 0
+  bytesOut = 0
+
+  constructor (readonly stream: Stream, maxFrameBytes = MAX_FRAME_BYTES) {
+    // The buffer bound also caps what a peer can make us hold while we are busy.
+    this.lp = lpStream(stream, { maxDataLength: maxFrameBytes, maxBufferSize: maxFrameBytes + 64 * 1024 })
+  }
+
+  async send (m: SyncMessage, signal?: AbortSignal): Promise<void> {
+    const bytes = encodeMessage(m)
+    this.bytesOut += bytes.byteLength
+    await this.lp.write(bytes, { signal })
+  }
+
+  /**
+   * The next message, or undefined once the remote has finished sending. An
+   * end cut inside a frame also yields undefined: either way no answer is owed.
+   */
+  async recv (signal?: AbortSignal): Promise<SyncMessage | undefined> {
+    let frame
+    try {
+      frame = await this.lp.read({ signal })
+    } catch (err) {
+      if ((err as Error)?.name === 'UnexpectedEOFError') return undefined
+      throw toReplicationError(err)
+    }
+    this.bytesIn += frame.byteLength
+    return decodeMessage(frame.subarray())
+  }
+}
+
+/** Maps stream-level failures to our stable codes. */
+function toReplicationError (err: unknown): unknown {
+  const name = (err as Error)?.name
+  if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError' || name === 'StreamBufferError') {
+    return new ReplicationError('too_large', (err as Error).message, { cause: err })
+  }
+  if (name === 'InvalidMessageLengthError') return new ReplicationError('bad_message', (err as Error).message, { cause: err })
+  if (name === 'AbortError' || name === 'TimeoutError') return new ReplicationError('timeout', 'sync stream timed out', { cause: err })
+  return err
+}

@@ -1,0 +1,490 @@
+import type { Entry } from '@kiez/feed'
+import type { FeedStore } from '@kiez/store'
+import { TopicValidatorResult, type Message, type PublishResult, type TopicValidatorFn } from '@libp2p/gossipsub'
+import { serviceDependencies, type ComponentLogger, type Connection, type Logger, type PeerId, type Startable, type Stream } from '@libp2p/interface'
+import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import { feedTopic, MAX_ENTRIES_PER_RESPONSE, MAX_RESPONSE_BYTES, SYNC_PROTOCOL } from './constants.js'
+import { Announcer } from './announcer.js'
+import { bump, newCounters, type ReplicationCounters } from './counters.js'
+import { ReplicationError } from './errors.js'
+import { Framed } from './framing.js'
+import { decodeGossip, encodeGossip } from './gossip.js'
+import type { WireHead } from './messages.js'
+import { diffHeads, type AuthorSync, type Want } from './plan.js'
+import { pull, serve, type SyncHost, type SyncLimits } from './sync.js'
+import { TokenBucket } from './token-bucket.js'
+import { hex } from './util.js'
+
+/** The part of gossipsub replication uses (gossipsub's class satisfies it). */
+export interface FeedPubSub {
+  globalSignaturePolicy: string
+  topicValidators: Map<string, TopicValidatorFn>
+  subscribe: (topic: string) => void
+  unsubscribe: (topic: string) => void
+  publish: (topic: string, data: Uint8Array, opts?: { allowPublishToZeroTopicPeers?: boolean, ignoreDuplicatePublishError?: boolean }) => Promise<PublishResult>
+}
+
+export interface ReplicationInit {
+  store: FeedStore
+  /** mesh name: selects the gossip topic */
+  mesh: string
+  /** name of the gossipsub service in `services` (default 'pubsub') */
+  pubsubName?: string
+  /** full heads exchange with every neighbour this often; 0 turns it off (default 30 s) */
+  syncIntervalMs?: number
+  /** deadline of one sync stream, either side (default 60 s) */
+  streamTimeoutMs?: number
+  /** concurrent inbound sync streams per peer (default 2) */
+  maxStreamsPerPeer?: number
+  /** entry bytes per second served to one peer (default 2 MiB/s) */
+  servedBytesPerSecond?: number
+  maxEntriesPerResponse?: number
+  maxResponseBytes?: number
+  /** entries one outbound session fetches before yielding (default 20 000) */
+  maxEntriesPerSession?: number
+  /** targeted gap pulls queued per peer before we fall back to a full exchange (default 64) */
+  maxPendingPullsPerPeer?: number
+  /** announcements queued for gossip (default 1024) */
+  maxAnnounceQueue?: number
+}
+
+export interface ReplicationComponents {
+  peerId: PeerId
+  registrar: Registrar
+  connectionManager: ConnectionManager
+  logger: ComponentLogger
+}
+
+export interface PeerSyncInfo {
+  peerId: string
+  /** when this peer last told us its heads (ms since epoch) */
+  headsReceivedAtMs?: number
+  heads: Array<{ author: string, seq: number, hash: string, forkedAt?: number, timestamp?: number }>
+  /** per author, what each side lacks (from the last heads it sent) */
+  authors: AuthorSync[]
+  weLack: number
+  theyLack: number
+  syncing: boolean
+  lastSyncAtMs?: number
+  lastSyncError?: string
+  pendingPulls: number
+  inboundStreams: number
+}
+
+export interface ReplicationInfo {
+  topic: string
+  protocol: string
+  peers: PeerSyncInfo[]
+  counters: ReplicationCounters
+  announceQueue: number
+}
+
+export interface SyncResult {
+  peerId: string
+  ok: boolean
+  error?: string
+  entriesIn: number
+}
+
+export interface Replication extends Startable {
+  readonly topic: string
+  info: () => ReplicationInfo
+  counters: () => ReplicationCounters
+  /** a full sync with one connected peer, or with every connected peer */
+  syncNow: (peerId?: PeerId) => Promise<SyncResult[]>
+}
+
+interface PeerState {
+  id: PeerId
+  heads?: WireHead[]
+  headsAt?: number
+  inbound: number
+  bucket: TokenBucket
+  running?: Promise<void>
+  wantFull: boolean
+  pulls: Map<string, Want>
+  lastSyncAt?: number
+  lastSyncError?: string
+  lastEntriesIn: number
+}
+
+export class ReplicationService implements Replication, Startable {
+  readonly topic: string
+  private readonly store: FeedStore
+  private readonly components: ReplicationComponents
+  private readonly log: Logger
+  private readonly pubsubName: string
+  private readonly syncIntervalMs: number
+  private readonly streamTimeoutMs: number
+  private readonly maxStreamsPerPeer: number
+  private readonly servedBytesPerSecond: number
+  private readonly maxPendingPulls: number
+  private readonly limits: SyncLimits
+  private readonly stats = newCounters()
+  private readonly peers = new Map<string, PeerState>()
+  private readonly headTimes = new Map<string, number>()
+  private readonly announcer: Announcer
+  private readonly host: SyncHost
+  private pubsub: FeedPubSub | undefined
+  private unlisten: Array<() => void> = []
+  private topologyId: string | undefined
+  private timer: ReturnType<typeof setInterval> | undefined
+  private shutdown = new AbortController()
+  private started = false
+
+  constructor (components: ReplicationComponents, init: ReplicationInit) {
+    this.components = components
+    this.store = init.store
+    this.topic = feedTopic(init.mesh)
+    this.log = components.logger.forComponent('kiez:replication')
+    this.pubsubName = init.pubsubName ?? 'pubsub'
+    this.syncIntervalMs = init.syncIntervalMs ?? 30_000
+    this.streamTimeoutMs = init.streamTimeoutMs ?? 60_000
+    this.maxStreamsPerPeer = init.maxStreamsPerPeer ?? 2
+    this.servedBytesPerSecond = init.servedBytesPerSecond ?? 2 * 1024 * 1024
+    this.maxPendingPulls = init.maxPendingPullsPerPeer ?? 64
+    this.limits = {
+      maxEntriesPerResponse: Math.min(init.maxEntriesPerResponse ?? MAX_ENTRIES_PER_RESPONSE, MAX_ENTRIES_PER_RESPONSE),
+      maxResponseBytes: Math.min(init.maxResponseBytes ?? MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES),
+      maxEntriesPerSession: init.maxEntriesPerSession ?? 20_000
+    }
+    this.announcer = new Announcer({ publish: async (it) => { await this.publish(it) }, maxQueue: init.maxAnnounceQueue ?? 1024 })
+    this.host = { store: this.store, counters: this.stats, limits: this.limits, log: this.log, ourHeads: () => this.ourHeads() }
+  }
+
+  readonly [Symbol.toStringTag] = '@kiez/replication'
+  // Sync needs identify (topology notifications), push needs a pubsub.
+  readonly [serviceDependencies]: string[] = ['@libp2p/identify', '@libp2p/pubsub']
+
+  async start (): Promise<void> {
+    if (this.started) return
+    this.shutdown = new AbortController()
+    const pubsub = (this.components as unknown as Record<string, unknown>)[this.pubsubName] as FeedPubSub | undefined
+    if (pubsub?.topicValidators === undefined) throw new ReplicationError('bad_config', `no gossipsub service named '${this.pubsubName}'`)
+    if (pubsub.globalSignaturePolicy !== 'StrictNoSign') {
+      throw new ReplicationError('bad_config', 'gossipsub must use globalSignaturePolicy StrictNoSign (spread feedGossipsubOptions() into its init)')
+    }
+    this.pubsub = pubsub
+    for (const h of this.store.heads()) {
+      if (h.seq === 0) continue
+      const e = await this.store.get(h.hash)
+      if (e !== undefined) this.headTimes.set(hex(h.author), e.timestamp)
+    }
+    this.unlisten.push(this.store.onEntry((entry) => { this.onStored(entry) }))
+    this.unlisten.push(this.store.onFork((_author, _seq, proof) => { this.announcer.forkProof(proof) }))
+    await this.components.registrar.handle(SYNC_PROTOCOL, (stream, connection) => { void this.onStream(stream, connection) }, {
+      maxInboundStreams: this.maxStreamsPerPeer + 1, // one over our own cap, so a peer learns 'busy' rather than a reset
+      maxOutboundStreams: 2
+    })
+    this.topologyId = await this.components.registrar.register(SYNC_PROTOCOL, {
+      onConnect: (peerId) => { this.peerState(peerId).wantFull = true; void this.kick(this.peerState(peerId)) },
+      onDisconnect: (peerId) => { this.peers.delete(peerId.toString()) }
+    })
+    pubsub.topicValidators.set(this.topic, async (from, msg) => await this.validate(from, msg))
+    this.started = true
+  }
+
+  /** Subscribing needs a started gossipsub; services start concurrently. */
+  afterStart (): void {
+    this.pubsub?.subscribe(this.topic)
+    if (this.syncIntervalMs > 0) {
+      this.timer = setInterval(() => { this.syncAll() }, this.syncIntervalMs)
+      this.timer.unref?.()
+    }
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    clearInterval(this.timer)
+    this.shutdown.abort()
+    for (const u of this.unlisten) u()
+    this.unlisten = []
+    if (this.topologyId !== undefined) this.components.registrar.unregister(this.topologyId)
+    await this.components.registrar.unhandle(SYNC_PROTOCOL)
+    this.pubsub?.topicValidators.delete(this.topic)
+    try { this.pubsub?.unsubscribe(this.topic) } catch {}
+    await this.announcer.stop()
+    await Promise.allSettled([...this.peers.values()].map(async (p) => await p.running))
+    this.peers.clear()
+  }
+
+  isStarted (): boolean { return this.started }
+
+  // ---- announce ------------------------------------------------------------
+
+  private onStored (entry: Entry): void {
+    const key = hex(entry.author)
+    if ((this.headTimes.get(key) ?? -1) < entry.timestamp) this.headTimes.set(key, entry.timestamp)
+    this.announcer.entry(entry)
+  }
+
+  private async publish (it: { kind: 'entry', entry: Entry } | { kind: 'forkProof', bytes: Uint8Array }): Promise<void> {
+    if (this.pubsub === undefined) return
+    const data = it.kind === 'entry' ? encodeGossip({ kind: 'entry', bytes: it.entry.bytes }) : encodeGossip(it)
+    try {
+      // An entry that came in by gossip is already in gossipsub's seen-cache: this is then a no-op.
+      await this.pubsub.publish(this.topic, data, { allowPublishToZeroTopicPeers: true, ignoreDuplicatePublishError: true })
+      if (it.kind === 'entry') this.stats.publishedEntries++
+      else this.stats.publishedForkProofs++
+    } catch (err) {
+      this.stats.publishErrors++
+      this.log('publish failed: %s', (err as Error).message)
+    }
+  }
+
+  // ---- push: the gossip validator ------------------------------------------
+
+  private async validate (from: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    this.stats.gossipReceived++
+    const item = decodeGossip(msg.data)
+    if (item === undefined) { bump(this.stats.gossipRejected, 'bad_frame'); return TopicValidatorResult.Reject }
+    try {
+      if (item.kind === 'forkProof') {
+        const r = await this.store.ingestForkProof(item.bytes)
+        if (r.status === 'rejected') { bump(this.stats.gossipRejected, r.code); return TopicValidatorResult.Reject }
+        this.stats.forkProofsIn++
+        this.stats.gossipAccepted++
+        return TopicValidatorResult.Accept
+      }
+      const r = await this.store.ingest(item.bytes)
+      switch (r.status) {
+        case 'stored': this.stats.gossipAccepted++; return TopicValidatorResult.Accept
+        case 'duplicate': this.stats.gossipDuplicates++; return TopicValidatorResult.Ignore
+        // The conflicting entry is not forwarded: the fork proof (published via onFork) carries the news.
+        case 'fork': bump(this.stats.gossipIgnored, 'forked'); return TopicValidatorResult.Ignore
+        case 'rejected': break
+      }
+      switch (r.code) {
+        case 'wrong_seq': {
+          // Signed by its author (signatures are checked before seq), so the gap is real: pull it from the sender.
+          const e = r.entry
+          const have = e === undefined ? 0 : (this.store.head(e.author)?.seq ?? 0)
+          if (e !== undefined && e.seq > have + 1) this.requestPull(from, { author: e.author, from: have + 1, to: e.seq, needForkProof: false })
+          bump(this.stats.gossipIgnored, r.code)
+          return TopicValidatorResult.Ignore
+        }
+        case 'wrong_previous':
+        case 'forked':
+        case 'duplicate':
+          bump(this.stats.gossipIgnored, r.code)
+          return TopicValidatorResult.Ignore
+        default:
+          bump(this.stats.gossipRejected, r.code)
+          return TopicValidatorResult.Reject
+      }
+    } catch (err) {
+      // Our own failure (store closed, disk): not the sender's fault.
+      bump(this.stats.gossipIgnored, 'internal')
+      this.log.error('validating gossip failed: %e', err)
+      return TopicValidatorResult.Ignore
+    }
+  }
+
+  private requestPull (peerId: PeerId, w: Want): void {
+    const peer = this.peerState(peerId)
+    const key = hex(w.author)
+    const prev = peer.pulls.get(key)
+    if (prev !== undefined) prev.to = Math.max(prev.to, w.to)
+    else if (peer.pulls.size >= this.maxPendingPulls) {
+      // Too many gaps to chase one by one: a full heads exchange finds them all.
+      peer.pulls.clear()
+      peer.wantFull = true
+    } else peer.pulls.set(key, w)
+    this.stats.gapPulls++
+    void this.kick(peer)
+  }
+
+  // ---- pull: sessions we open ----------------------------------------------
+
+  private peerState (peerId: PeerId): PeerState {
+    const key = peerId.toString()
+    let p = this.peers.get(key)
+    if (p === undefined) {
+      p = {
+        id: peerId,
+        inbound: 0,
+        bucket: new TokenBucket({ ratePerSecond: this.servedBytesPerSecond, capacity: Math.max(this.servedBytesPerSecond, this.limits.maxResponseBytes) }),
+        wantFull: false,
+        pulls: new Map(),
+        lastEntriesIn: 0
+      }
+      this.peers.set(key, p)
+    }
+    return p
+  }
+
+  private connected (peerId: PeerId): boolean {
+    return this.components.connectionManager.getConnections(peerId).length > 0
+  }
+
+  private syncAll (): void {
+    for (const p of this.peers.values()) { p.wantFull = true; void this.kick(p) }
+  }
+
+  /** Runs sessions with a peer until nothing is wanted from it; one at a time per peer. */
+  private async kick (peer: PeerState): Promise<void> {
+    peer.running ??= this.drive(peer).finally(() => { peer.running = undefined })
+    await peer.running
+  }
+
+  private async drive (peer: PeerState): Promise<void> {
+    // Let the caller's stack unwind first (kick is called from event handlers).
+    await Promise.resolve()
+    while (this.started && (peer.wantFull || peer.pulls.size > 0)) {
+      if (!this.connected(peer.id)) { peer.lastSyncError = 'not_connected'; return }
+      const full = peer.wantFull
+      const ranges = [...peer.pulls.values()]
+      peer.wantFull = false
+      peer.pulls.clear()
+      try {
+        const n = await this.session(peer, full, ranges)
+        peer.lastEntriesIn = n
+        peer.lastSyncAt = Date.now()
+        delete peer.lastSyncError
+      } catch (err) {
+        const code = err instanceof ReplicationError ? err.code : 'stream'
+        bump(this.stats.syncSessionsFailed, code)
+        peer.lastSyncError = `${code}: ${(err as Error).message}`
+        this.log('sync with %p failed: %s', peer.id, peer.lastSyncError)
+        return // the next periodic sync retries
+      }
+    }
+  }
+
+  private async session (peer: PeerState, full: boolean, ranges: Want[]): Promise<number> {
+    const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.streamTimeoutMs)])
+    const stream = await this.components.connectionManager.openStream(peer.id, SYNC_PROTOCOL, { signal })
+    this.stats.syncSessionsMade++
+    const f = new Framed(stream)
+    try {
+      const out = await pull(this.host, f, { full, ranges }, signal)
+      if (out.theirHeads !== undefined) { peer.heads = out.theirHeads; peer.headsAt = Date.now() }
+      if (out.truncated) peer.wantFull = true
+      await stream.close({ signal })
+      return out.entriesIn
+    } catch (err) {
+      stream.abort(err as Error)
+      throw err
+    }
+  }
+
+  // ---- serve: sessions peers open ------------------------------------------
+
+  private async onStream (stream: Stream, connection: Connection): Promise<void> {
+    const peer = this.peerState(connection.remotePeer)
+    const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.streamTimeoutMs)])
+    const f = new Framed(stream)
+    if (peer.inbound >= this.maxStreamsPerPeer) {
+      await this.refuse(f, new ReplicationError('busy', `at most ${this.maxStreamsPerPeer} concurrent sync streams per peer`))
+      return
+    }
+    peer.inbound++
+    try {
+      await serve(this.host, f, {
+        bucket: peer.bucket,
+        onHeads: (heads) => {
+          peer.heads = heads
+          peer.headsAt = Date.now()
+          // Periodic timers are independent: if the peer has what we lack, pull now rather than wait for ours.
+          if (peer.running === undefined && diffHeads(this.ourHeads(), heads).some((a) => a.weLack > 0)) {
+            peer.wantFull = true
+            void this.kick(peer)
+          }
+        }
+      }, signal)
+      this.stats.syncSessionsServed++
+      await stream.close({ signal })
+    } catch (err) {
+      await this.refuse(f, err)
+    } finally {
+      peer.inbound--
+    }
+  }
+
+  /** Tells the peer why (one ERROR message), then ends the stream; never throws. */
+  private async refuse (f: Framed, err: unknown): Promise<void> {
+    const code = err instanceof ReplicationError && err.code !== 'bad_config' ? err.code : 'internal'
+    bump(this.stats.syncServeErrors, code)
+    this.log('sync stream refused: %s %s', code, (err as Error)?.message)
+    try {
+      const signal = AbortSignal.timeout(2000)
+      await f.send({ type: 'error', code, message: (err as Error)?.message ?? code }, signal)
+      await f.stream.close({ signal })
+    } catch {
+      f.stream.abort(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
+  // ---- diagnostics -----------------------------------------------------------
+
+  private ourHeads (): Map<string, WireHead> {
+    const out = new Map<string, WireHead>()
+    for (const h of this.store.heads()) {
+      const key = hex(h.author)
+      const w: WireHead = { author: h.author, seq: h.seq, hash: h.seq === 0 ? new Uint8Array(0) : h.hash }
+      if (h.forkedAt !== undefined) w.forkedAt = h.forkedAt
+      const t = this.headTimes.get(key)
+      if (t !== undefined) w.timestamp = t
+      out.set(key, w)
+    }
+    return out
+  }
+
+  counters (): ReplicationCounters {
+    const c = structuredClone(this.stats)
+    c.announceDropped = this.announcer.dropped
+    return c
+  }
+
+  info (): ReplicationInfo {
+    const ours = this.ourHeads()
+    const peers: PeerSyncInfo[] = []
+    for (const [key, p] of this.peers) {
+      if (!this.connected(p.id)) continue
+      const authors = p.heads === undefined ? [] : diffHeads(ours, p.heads)
+      const info: PeerSyncInfo = {
+        peerId: key,
+        heads: (p.heads ?? []).map((h) => {
+          const o: PeerSyncInfo['heads'][number] = { author: hex(h.author), seq: h.seq, hash: hex(h.hash) }
+          if (h.forkedAt !== undefined) o.forkedAt = h.forkedAt
+          if (h.timestamp !== undefined) o.timestamp = h.timestamp
+          return o
+        }),
+        authors,
+        weLack: authors.reduce((n, a) => n + a.weLack, 0),
+        theyLack: authors.reduce((n, a) => n + a.theyLack, 0),
+        syncing: p.running !== undefined,
+        pendingPulls: p.pulls.size,
+        inboundStreams: p.inbound
+      }
+      if (p.headsAt !== undefined) info.headsReceivedAtMs = p.headsAt
+      if (p.lastSyncAt !== undefined) info.lastSyncAtMs = p.lastSyncAt
+      if (p.lastSyncError !== undefined) info.lastSyncError = p.lastSyncError
+      peers.push(info)
+    }
+    return { topic: this.topic, protocol: SYNC_PROTOCOL, peers, counters: this.counters(), announceQueue: this.announcer.size }
+  }
+
+  async syncNow (peerId?: PeerId): Promise<SyncResult[]> {
+    let targets: PeerState[]
+    if (peerId !== undefined) {
+      if (!this.connected(peerId)) throw new ReplicationError('not_connected', `not connected to ${peerId.toString()}`)
+      targets = [this.peerState(peerId)]
+    } else {
+      targets = [...this.peers.values()].filter((p) => this.connected(p.id))
+    }
+    return await Promise.all(targets.map(async (p) => {
+      p.wantFull = true
+      // A session already running will pick up wantFull in its loop; wait for it either way.
+      await this.kick(p)
+      const r: SyncResult = { peerId: p.id.toString(), ok: p.lastSyncError === undefined, entriesIn: p.lastEntriesIn }
+      if (p.lastSyncError !== undefined) r.error = p.lastSyncError
+      return r
+    }))
+  }
+}
+
+export function replication (init: ReplicationInit): (components: ReplicationComponents) => Replication {
+  return (components) => new ReplicationService(components, init)
+}

@@ -1,0 +1,173 @@
+import type { FeedStore } from '@kiez/store'
+import type { Logger } from '@libp2p/interface'
+import { MAX_HEADS_PER_MESSAGE, MAX_HEADS_TOTAL } from './constants.js'
+import { bump, type ReplicationCounters } from './counters.js'
+import { ReplicationError } from './errors.js'
+import type { Framed } from './framing.js'
+import type { SyncMessage, WireHead } from './messages.js'
+import { planPulls, type Want } from './plan.js'
+import type { TokenBucket } from './token-bucket.js'
+import { hex } from './util.js'
+
+export interface SyncLimits {
+  maxEntriesPerResponse: number
+  maxResponseBytes: number
+  /** entries one session may fetch before it yields to the next (the rest follows in another session) */
+  maxEntriesPerSession: number
+}
+
+/** What a sync session needs from the service. */
+export interface SyncHost {
+  store: FeedStore
+  counters: ReplicationCounters
+  limits: SyncLimits
+  log: Logger
+  /** our heads vector, keyed by author hex */
+  ourHeads: () => Map<string, WireHead>
+}
+
+export interface PullPlan {
+  /** exchange heads and pull whatever the peer has that we lack */
+  full: boolean
+  /** targeted ranges (from gossip gaps) */
+  ranges: Want[]
+}
+
+export interface PullOutcome {
+  theirHeads?: WireHead[]
+  entriesIn: number
+  /** the session stopped at its entry budget: more to fetch */
+  truncated: boolean
+}
+
+async function expect<T extends SyncMessage['type']> (f: Framed, type: T, signal: AbortSignal): Promise<Extract<SyncMessage, { type: T }>> {
+  const m = await f.recv(signal)
+  if (m === undefined) throw new ReplicationError('bad_message', `the peer closed the stream instead of sending ${type}`)
+  if (m.type === 'error') throw new ReplicationError(m.code, `the peer refused: ${m.message}`)
+  if (m.type !== type) throw new ReplicationError('bad_message', `expected ${type}, got ${m.type}`)
+  return m as Extract<SyncMessage, { type: T }>
+}
+
+export async function sendHeads (f: Framed, heads: Iterable<WireHead>, signal: AbortSignal): Promise<void> {
+  const all = [...heads].slice(0, MAX_HEADS_TOTAL)
+  for (let i = 0; i === 0 || i < all.length; i += MAX_HEADS_PER_MESSAGE) {
+    const chunk = all.slice(i, i + MAX_HEADS_PER_MESSAGE)
+    await f.send({ type: 'heads', heads: chunk, more: i + MAX_HEADS_PER_MESSAGE < all.length }, signal)
+  }
+}
+
+/** Reads HEADS messages until one has more = false; `first` is one already read. */
+export async function recvHeads (f: Framed, signal: AbortSignal, first?: Extract<SyncMessage, { type: 'heads' }>): Promise<WireHead[]> {
+  const out: WireHead[] = []
+  for (let m = first ?? await expect(f, 'heads', signal); ; m = await expect(f, 'heads', signal)) {
+    if (out.length + m.heads.length > MAX_HEADS_TOTAL) throw new ReplicationError('too_many_heads', `more than ${MAX_HEADS_TOTAL} heads`)
+    out.push(...m.heads)
+    if (!m.more) return out
+  }
+}
+
+/**
+ * The initiator's side of one session: optionally exchange heads, then fetch
+ * each wanted range in batches through the store's range path.
+ */
+export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: AbortSignal): Promise<PullOutcome> {
+  const { store, counters, limits } = host
+  const out: PullOutcome = { entriesIn: 0, truncated: false }
+  let wants = plan.ranges
+  if (plan.full) {
+    const ours = host.ourHeads()
+    await sendHeads(f, ours.values(), signal)
+    out.theirHeads = await recvHeads(f, signal)
+    const planned = planPulls(ours, out.theirHeads)
+    const covered = new Set(planned.map((w) => hex(w.author)))
+    wants = [...planned, ...wants.filter((w) => !covered.has(hex(w.author)))]
+  }
+  let budget = limits.maxEntriesPerSession
+  for (const w of wants) {
+    if (w.needForkProof) {
+      await f.send({ type: 'getFork', author: w.author }, signal)
+      counters.syncRequestsMade++
+      const m = await expect(f, 'fork', signal)
+      if (m.proof !== null) {
+        const r = await store.ingestForkProof(m.proof)
+        if (r.status === 'rejected') bump(counters.rangesRejected, r.code)
+        else counters.forkProofsIn++
+      }
+    }
+    // A probe re-fetches our own head seq to expose a fork; otherwise skip what we hold by now.
+    const probe = w.from === w.to && w.from === (store.head(w.author)?.seq ?? 0)
+    let from = probe ? w.from : Math.max(w.from, (store.head(w.author)?.seq ?? 0) + 1)
+    while (from <= w.to) {
+      if (budget <= 0) { out.truncated = true; return out }
+      const count = Math.min(w.to - from + 1, limits.maxEntriesPerResponse, budget)
+      await f.send({ type: 'get', author: w.author, from, to: from + count - 1 }, signal)
+      counters.syncRequestsMade++
+      const m = await expect(f, 'entries', signal)
+      if (Buffer.compare(m.author, w.author) !== 0 || m.entries.length > count) {
+        throw new ReplicationError('bad_message', 'ENTRIES does not answer the GET (other author or too many entries)')
+      }
+      if (m.entries.length === 0) break
+      budget -= m.entries.length
+      const r = await store.ingestRange(m.entries)
+      counters.rangeIngests++
+      counters.entriesIn += r.stored
+      out.entriesIn += r.stored
+      for (const e of m.entries) counters.bytesIn += e.byteLength
+      if (r.rejection !== undefined) {
+        // A peer that serves what the store refuses gets no further requests for this author now.
+        bump(counters.rangesRejected, r.rejection.code)
+        host.log('range of %s from peer refused: %s (%s)', hex(w.author).slice(0, 12), r.rejection.code, r.rejection.message)
+        break
+      }
+      if (r.fork !== undefined || probe) break
+      from += m.entries.length
+    }
+  }
+  return out
+}
+
+export interface ServePeer {
+  bucket: TokenBucket
+  /** called with the initiator's heads once it has sent them all */
+  onHeads: (heads: WireHead[]) => void
+}
+
+/** The responder's side: answer requests until the initiator closes. Store-and-forward: any stored feed is served. */
+export async function serve (host: SyncHost, f: Framed, peer: ServePeer, signal: AbortSignal): Promise<void> {
+  const { store, counters, limits } = host
+  for (let m = await f.recv(signal); m !== undefined; m = await f.recv(signal)) {
+    switch (m.type) {
+      case 'heads': {
+        const theirs = await recvHeads(f, signal, m)
+        peer.onHeads(theirs)
+        await sendHeads(f, host.ourHeads().values(), signal)
+        break
+      }
+      case 'get': {
+        const entries = await store.rangeBytes(m.author, m.from, m.to, {
+          maxEntries: Math.min(m.to - m.from + 1, limits.maxEntriesPerResponse),
+          maxBytes: limits.maxResponseBytes
+        })
+        let bytes = 0
+        for (const e of entries) bytes += e.byteLength
+        await peer.bucket.take(bytes, signal)
+        await f.send({ type: 'entries', author: m.author, entries }, signal)
+        counters.syncRequestsServed++
+        counters.entriesOut += entries.length
+        counters.bytesOut += bytes
+        break
+      }
+      case 'getFork': {
+        const proofs = (await store.forkProofs()).filter((p) => Buffer.compare(p.author, m.author) === 0)
+        // The lowest seq freezes the most; that is the one the peer needs.
+        const proof = proofs.sort((a, b) => a.seq - b.seq)[0]?.proof ?? null
+        await f.send({ type: 'fork', author: m.author, proof }, signal)
+        counters.syncRequestsServed++
+        if (proof !== null) counters.forkProofsOut++
+        break
+      }
+      default:
+        throw new ReplicationError('bad_message', `a responder does not accept ${m.type}`)
+    }
+  }
+}

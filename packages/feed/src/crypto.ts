@@ -1,11 +1,13 @@
-import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto'
+import { hash as oneShotHash, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto'
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from './constants.js'
 
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 
 export function sha256 (bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(bytes).digest())
+  // crypto.hash is the one-shot API: about twice as fast as createHash for entry-sized inputs.
+  const d = oneShotHash('sha256', bytes, 'buffer')
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength)
 }
 
 /**

@@ -2,7 +2,8 @@ import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { DEFAULT_MAX_FUTURE_MS, HASH_BYTES, MAX_CONTENT_BYTES, MAX_PROFILE_NAME_BYTES, SIGNATURE_DOMAIN } from './constants.js'
 import { sha256, type Signer } from './crypto.js'
-import { decodeEnvelope, decodePayload, encodeEnvelope, encodePayload, type Decoded, type EntryBody, type EntryPayload } from './encoding.js'
+import { encodeEnvelope, encodePayload, type Decoded, type EntryBody, type EntryPayload } from './encoding.js'
+import { parseEntry } from './parse.js'
 import { FeedError } from './errors.js'
 
 /** A decoded entry together with the exact bytes it came from. */
@@ -57,11 +58,9 @@ export interface ReadOptions {
  * Total: never throws, whatever the bytes.
  */
 export function readEntry (bytes: Uint8Array, opts: ReadOptions = {}): Decoded<Entry> {
-  const env = decodeEnvelope(bytes)
-  if (!env.ok) return env
-  const p = decodePayload(env.value.payload)
-  if (!p.ok) return p
-  const payload = p.value
+  const parsed = parseEntry(bytes)
+  if (!parsed.ok) return parsed
+  const payload = parsed.value.value
   const content = checkContent(payload.body)
   if (content !== undefined) return content
   if ((payload.seq === 1) !== (payload.previous === null)) {
@@ -74,7 +73,7 @@ export function readEntry (bytes: Uint8Array, opts: ReadOptions = {}): Decoded<E
   }
   return {
     ok: true,
-    value: { ...payload, bytes, payload: env.value.payload, signature: env.value.signature, hash: sha256(bytes) }
+    value: { ...payload, bytes, payload: parsed.value.payload, signature: parsed.value.signature, hash: sha256(bytes) }
   }
 }
 

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { encode } from 'cborg'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { parseEntry } from './parse.js'
 import {
-  checkRange, createEntry, encodeEnvelope, encodeForkProof, entryId, MAX_CONTENT_BYTES, parseEntryId, PublicKeyCache,
+  decodeEnvelope, decodePayload, checkRange, createEntry, encodeEnvelope, encodeForkProof, entryId, MAX_CONTENT_BYTES, parseEntryId, PublicKeyCache,
   readEntry, signedBytes, signerFromSeed, validateEntry, verifyForkProof, ValidationCodes,
   type AuthorState, type Entry, type EntryBody, type Signer
 } from './index.js'
@@ -72,6 +73,29 @@ describe('entry encoding', () => {
   })
 })
 
+describe('fast parser against the cborg reference decoder', () => {
+  const [e1, e2] = chain(alice, [{ type: 'post', text: 'hi' }, { type: 'reply', text: 'ünïcödé 🙂', replyTo: new Uint8Array(32).fill(9) }]) as [Entry, Entry]
+
+  function reference (bytes: Uint8Array): { ok: boolean, value?: unknown } {
+    const env = decodeEnvelope(bytes)
+    if (!env.ok) return { ok: false }
+    const p = decodePayload(env.value.payload)
+    return p.ok ? { ok: true, value: p.value } : { ok: false }
+  }
+
+  it('accepts and rejects the same byte strings, and agrees on what they mean', () => {
+    fc.assert(fc.property(fc.constantFrom(e1, e2), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), (e, edits) => {
+      const bytes = Uint8Array.from(e.bytes)
+      for (const [pos, v] of edits) bytes[pos % bytes.length] = v
+      const fast = parseEntry(bytes)
+      const ref = reference(bytes)
+      // invalid UTF-8 the reference decoder replaces with U+FFFD, then refuses as non-canonical: both refuse
+      expect(fast.ok).toBe(ref.ok)
+      if (fast.ok) expect(fast.value.value).toEqual(ref.value)
+    }), { numRuns: 5000 })
+  })
+})
+
 describe('validation', () => {
   const [e1, e2, e3] = chain(alice, posts(3)) as [Entry, Entry, Entry]
 
@@ -126,10 +150,19 @@ describe('validation', () => {
     const at = payload.indexOf(Buffer.from([0x01, 0xf6])) // seq 1 then null
     const longSeq = Buffer.concat([payload.subarray(0, at), Buffer.from([0x18, 0x01]), payload.subarray(at + 1)])
     expect(validateEntry(signRaw(alice, longSeq), { keys, now: NOW })).toMatchObject({ code: 'non_canonical' })
+    // indefinite-length text: decodes, but is not the canonical form
+    const indef = Buffer.from(encode([1, alice.publicKey, 1, null, NOW, 'post', ['hi']]))
+    const withIndef = Buffer.concat([indef.subarray(0, indef.length - 3), Buffer.from([0x7f, 0x62, 0x68, 0x69, 0xff])])
+    expect(validateEntry(signRaw(alice, withIndef), { keys, now: NOW })).toMatchObject({ code: 'non_canonical' })
     // invalid UTF-8 in the text
     const bad = Buffer.from(encode([1, alice.publicKey, 1, null, NOW, 'post', ['hi']]))
     bad[bad.length - 1] = 0xff
-    expect(validateEntry(signRaw(alice, bad), { keys, now: NOW })).toMatchObject({ code: 'non_canonical' })
+    expect(validateEntry(signRaw(alice, bad), { keys, now: NOW })).toMatchObject({ code: 'bad_encoding' })
+    // a float where seq belongs
+    const float = Buffer.from(encode([1, alice.publicKey, 1, null, NOW, 'post', ['hi']]))
+    const at1 = float.indexOf(Buffer.from([0x01, 0xf6]))
+    const withFloat = Buffer.concat([float.subarray(0, at1), Buffer.from([0xfb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0]), float.subarray(at1 + 1)])
+    expect(validateEntry(signRaw(alice, withFloat), { keys, now: NOW })).toMatchObject({ ok: false, code: 'bad_encoding' })
     expect(validateEntry(Uint8Array.of(0xff, 0x00), { keys, now: NOW })).toMatchObject({ code: 'bad_encoding' })
     expect(validateEntry(new Uint8Array(20_000), { keys, now: NOW })).toMatchObject({ code: 'content_too_large' })
   })

@@ -1,0 +1,109 @@
+// npm run bench:feed — prints one JSON line per figure: {"metric", "value", "unit"}.
+// Measured in one run on this machine; nothing here asserts (benchmarks report, tests assert).
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createEntry, PublicKeyCache, signerFromSeed, verifyEntrySignature } from '@kiez/feed'
+import { FeedStore } from '@kiez/store'
+
+const quick = process.argv.includes('--quick')
+const AUTHORS = quick ? 10 : 100
+const PER_AUTHOR = 1000
+const dirs = []
+const tmp = () => { const d = mkdtempSync(join(tmpdir(), 'kiez-bench-')); dirs.push(d); return d }
+const emit = (metric, value, unit) => console.log(JSON.stringify({ metric, value: Math.round(value * 100) / 100, unit }))
+const progress = (msg) => process.stderr.write(`… ${msg}\n`)
+
+function makeChains (authors, perAuthor) {
+  const t0 = Date.now() - 3_600_000
+  const chains = []
+  for (let a = 0; a < authors; a++) {
+    const s = signerFromSeed(new Uint8Array(32).fill(0).map((_, i) => (i === 0 ? a + 1 : i === 1 ? 200 : 0)))
+    const c = []
+    for (let i = 0; i < perAuthor; i++) {
+      c.push(createEntry(s, { seq: i + 1, previous: c[i - 1]?.hash ?? null, timestamp: t0 + a * perAuthor + i, body: { type: 'post', text: `bench entry ${i} of author ${a}: a short neighbourhood post` } }))
+    }
+    chains.push(c)
+  }
+  return chains
+}
+
+progress(`signing ${AUTHORS * PER_AUTHOR} entries`)
+const chains = makeChains(AUTHORS, PER_AUTHOR)
+const all = chains.flat()
+
+// verify_per_s: the single-entry signature check, cached KeyObject (the baseline).
+{
+  const keys = new PublicKeyCache()
+  const sample = all.slice(0, 20000)
+  for (const e of sample.slice(0, 2000)) verifyEntrySignature(keys, e) // warm up
+  const t = performance.now()
+  for (const e of sample) verifyEntrySignature(keys, e)
+  emit('verify_per_s', sample.length / ((performance.now() - t) / 1000), 'entries/s')
+}
+
+// ingest_single_entries_per_s: one-by-one validated appends from a peer (gossip path), 64 in flight.
+{
+  const store = await FeedStore.open({ path: tmp() })
+  const sample = chains.slice(0, Math.min(20, AUTHORS)).flat()
+  const t = performance.now()
+  for (let i = 0; i < sample.length; i += 64) {
+    // each window keeps per-author order: entries of one author are contiguous in `sample`
+    await Promise.all(sample.slice(i, i + 64).map((e) => store.ingest(e.bytes)))
+  }
+  const s = (performance.now() - t) / 1000
+  if (store.stats().entries !== sample.length) throw new Error(`single ingest stored ${store.stats().entries} of ${sample.length}`)
+  emit('ingest_single_entries_per_s', sample.length / s, 'entries/s')
+  await store.close()
+}
+
+// ingest_range_entries_per_s: the catch-up path, 100k entries from 100 authors into a fresh store, 500 per range.
+const rangeStorePath = tmp()
+{
+  const store = await FeedStore.open({ path: rangeStorePath })
+  progress(`range-ingesting ${all.length} entries`)
+  const t = performance.now()
+  for (const c of chains) {
+    for (let i = 0; i < c.length; i += 500) {
+      const r = await store.ingestRange(c.slice(i, i + 500).map((e) => e.bytes))
+      if (r.rejection) throw new Error(`range rejected: ${r.rejection.code}`)
+    }
+  }
+  const s = (performance.now() - t) / 1000
+  if (store.stats().entries !== all.length) throw new Error('range ingest lost entries')
+  emit('ingest_range_entries_per_s', all.length / s, 'entries/s')
+
+  // timeline_page_ms: p50 for a 50-entry page, walking back through 100k entries.
+  const times = []
+  let before
+  for (let i = 0; i < 200; i++) {
+    const t1 = performance.now()
+    const page = await store.timeline({ limit: 50, ...(before ? { before } : {}) })
+    times.push(performance.now() - t1)
+    before = page.next
+    if (!before) before = undefined
+  }
+  times.sort((a, b) => a - b)
+  emit('timeline_page_ms', times[Math.floor(times.length / 2)], 'ms')
+  await store.close()
+}
+
+// append_local_synced_per_s: local authoring, synced before acknowledging, 32 concurrent writers (group commit).
+{
+  const store = await FeedStore.open({ path: tmp() })
+  const me = signerFromSeed(new Uint8Array(32).fill(99))
+  const until = performance.now() + (quick ? 1000 : 3000)
+  let n = 0
+  const t = performance.now()
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (performance.now() < until) { await store.append(me, { type: 'post', text: `local ${n}` }); n++ }
+  }))
+  emit('append_local_synced_per_s', n / ((performance.now() - t) / 1000), 'entries/s')
+  const t2 = performance.now()
+  let m = 0
+  while (performance.now() - t2 < 1000) { await store.append(me, { type: 'post', text: 'one at a time' }); m++ }
+  emit('append_local_synced_serial_per_s', m / ((performance.now() - t2) / 1000), 'entries/s')
+  await store.close()
+}
+
+for (const d of dirs) rmSync(d, { recursive: true, force: true })

@@ -77,6 +77,10 @@ export async function dhtFind (libp2p: Libp2p, peerIdText: string): Promise<DhtF
   const t = parseTarget(peerIdText)
   if (t.kind !== 'peer') throw new MeshError('bad_target', 'dht find takes a peer id')
   if (t.peerId.equals(libp2p.peerId)) throw new MeshError('bad_target', 'cannot look up ourselves')
+  // kad-dht waits for its first self-query before any lookup, which never
+  // completes without peers: answer at once instead of after the timeout
+  const size = (libp2p.services as { dht?: { routingTable?: { size?: number } } }).dht?.routingTable?.size
+  if (size === 0) throw new MeshError('no_route', `no DHT neighbours to ask for ${peerIdText}`)
   const started = performance.now()
   try {
     const info = await libp2p.peerRouting.findPeer(t.peerId, { signal: AbortSignal.timeout(15_000), useCache: false })

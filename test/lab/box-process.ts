@@ -61,12 +61,20 @@ export class BoxProcess {
     this.pid = this.child.pid ?? -1
     this.exited = new Promise((resolve) => {
       this.child.on('error', (e) => { this.push('stderr', `spawn failed: ${String(e)}`); this.finish(); resolve() })
-      this.child.on('close', (code, signal) => {
+      // 'close' waits for stdout/stderr to end, which never happens while a
+      // grandchild that escaped our process group holds the pipe; so after
+      // 'exit' give the streams a moment, then stop reading.
+      this.child.on('exit', (code, signal) => {
         this.exitCode = code
         this.signal = signal
-        this.finish()
-        resolve()
+        setTimeout(() => {
+          this.child.stdout?.destroy()
+          this.child.stderr?.destroy()
+          this.finish()
+          resolve()
+        }, 300).unref()
       })
+      this.child.on('close', () => { this.finish(); resolve() })
     })
     this.split(this.child.stdout!, 'stdout')
     this.split(this.child.stderr!, 'stderr')

@@ -123,6 +123,7 @@ function alive (pid: number): boolean {
  * running lab of another test file is left alone). Returns what was removed.
  */
 export function cleanupStale (prefix?: string): string[] {
+  if (prefix === '') throw new LabError('bad_spec', 'an empty prefix would match every namespace')
   const victims = listNamespaces().filter((ns) => {
     if (prefix !== undefined) return ns.startsWith(prefix)
     const m = LAB_NS.exec(ns)

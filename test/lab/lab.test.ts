@@ -33,13 +33,14 @@ describe.skipIf(skip !== undefined)('mesh lab (network namespaces)', () => {
     it('box 0 reaches its neighbour but not the box behind it, even with a route: boxes do not forward', async () => {
       expect(await lab.ping(0, lab.address(1, 0))).toBe(true)
       expect(await lab.ping(0, lab.address(2, 1), 1000)).toBe(false)
-      // Give box 0 a route through box 1; box 1 (ip_forward=0) must still drop it.
-      const add = await lab.exec(0, ['ip', 'route', 'add', '198.18.1.0/24', 'via', lab.address(1, 0)])
-      expect(add.code).toBe(0)
+      // Routes both ways through box 1; box 1 (ip_forward=0) must still drop the packets.
+      expect((await lab.exec(0, ['ip', 'route', 'add', '198.18.1.0/24', 'via', lab.address(1, 0)])).code).toBe(0)
+      expect((await lab.exec(2, ['ip', 'route', 'add', '198.18.0.0/24', 'via', lab.address(1, 1)])).code).toBe(0)
       try {
         expect(await lab.ping(0, lab.address(2, 1), 1000)).toBe(false)
       } finally {
         await lab.exec(0, ['ip', 'route', 'del', '198.18.1.0/24'])
+        await lab.exec(2, ['ip', 'route', 'del', '198.18.0.0/24'])
       }
     })
 
@@ -201,6 +202,29 @@ describe.skipIf(skip !== undefined)('mesh lab (network namespaces)', () => {
     for (const pid of pids) expect(await gone(pid)).toBe(true)
     expect(() => lab.start(0)).toThrow(LabError)
   })
+
+  for (const [how, tail] of [
+    ['SIGTERM', "process.kill(process.pid, 'SIGTERM')"],
+    ['SIGINT', "process.kill(process.pid, 'SIGINT')"],
+    ['process.exit', 'process.exit(7)'],
+    ['an uncaught exception', "throw new Error('boom')"]
+  ] as const) {
+    it(`an owner dying by ${how} without close() leaves nothing behind`, async () => {
+      const owner = `
+        const { createLab, line } = await import(${JSON.stringify(new URL('./index.ts', import.meta.url).pathname)})
+        const lab = await createLab({ ...line(3) })
+        lab.start(1, { command: ['sleep', '300'] })
+        console.log(JSON.stringify({ prefix: lab.prefix, dir: lab.dir }))
+        setTimeout(() => { ${tail} }, 100)
+        setInterval(() => {}, 1000)`
+      const r = spawnSync(NODE_BIN, ['--input-type=module', '-e', owner], { encoding: 'utf8', timeout: 20_000 })
+      const info = JSON.parse(r.stdout.trim().split('\n')[0] ?? '{}') as { prefix: string, dir: string }
+      expect(info.prefix).toMatch(/^kz\d+l0$/)
+      expect(r.signal ?? r.status).not.toBe(0) // it really died
+      expect(listNamespaces().filter((n) => n.startsWith(info.prefix + '-'))).toEqual([])
+      expect(existsSync(info.dir)).toBe(false)
+    })
+  }
 
   it('cleanupStale(prefix) removes what a crashed run left; the owner\'s close() still succeeds', async () => {
     const lab = await createLab({ ...line(3) })

@@ -31,11 +31,11 @@ export const LIMITS = {
     maxOutboundBufferSize: 4 * 1024 * 1024
   },
   yamux: {
-    maxInboundStreams: 128,
-    maxOutboundStreams: 128,
+    maxInboundStreams: 64,
+    maxOutboundStreams: 64,
     maxEarlyStreams: 10,
     maxMessageSize: 64 * 1024,
-    maxReadBufferLength: 1024 * 1024
+    maxReadBufferLength: 4 * 1024 * 1024
   },
   discoveryDial: {
     concurrency: 4,

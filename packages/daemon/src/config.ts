@@ -70,7 +70,7 @@ function isHostPort (s: string): boolean {
 }
 
 function compileValidator (): ValidateFunction {
-  const ajv = new Ajv({ allErrors: true, strict: true })
+  const ajv = new Ajv({ allErrors: true, strict: true, verbose: true })
   ajv.addFormat('multiaddr', isMultiaddr)
   ajv.addFormat('host-port', isHostPort)
   ajv.addFormat('peer-multiaddr', isPeerMultiaddr)
@@ -173,8 +173,9 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<KiezConfig
     text = await readFile(file, 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    // The default file is optional; one the user named must exist.
-    if (explicitFile !== undefined || code !== 'ENOENT') problems.push(`${file}: cannot read the config file (${code ?? (err as Error).message})`)
+    // The default file is optional; one the user named must exist. ENOTDIR: the data dir
+    // itself is broken, which prepareDataDir reports as such (a failure, not a usage error).
+    if (explicitFile !== undefined || (code !== 'ENOENT' && code !== 'ENOTDIR')) problems.push(`${file}: cannot read the config file (${code ?? (err as Error).message})`)
   }
   if (text !== undefined) {
     try {

@@ -1,0 +1,222 @@
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ControlClient, controlSocketPath, type EntryJson, type FeedJson, type PeersJson, type StatusJson } from '@kiez/daemon/control'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { cleanEnv, DaemonProcess, eventually, kiez, killAll } from './testing/daemons.js'
+
+let tmp: string
+beforeAll(async () => { tmp = await mkdtemp(join(tmpdir(), 'kiez-cli-')) })
+afterEach(() => { killAll() })
+afterAll(async () => { killAll(); await rm(tmp, { recursive: true, force: true }) })
+
+let n = 0
+const freshDir = (): string => join(tmp, `box${++n}`)
+
+/** A one-line message on stderr, no stack trace. */
+function expectOneLine (stderr: string): void {
+  expect(stderr.trim()).not.toBe('')
+  expect(stderr.trim().split('\n')).toHaveLength(1)
+  expect(stderr).not.toMatch(/\n\s+at /)
+}
+
+describe('kiez against a running daemon', () => {
+  it('status --json has the peer id; post then feed --json shows the post', async () => {
+    const dir = freshDir()
+    const d = await DaemonProcess.start(dir)
+    const st = await kiez(['status', '--json', '--data-dir', dir])
+    expect(st.code).toBe(0)
+    const status = JSON.parse(st.stdout) as StatusJson
+    expect(status.peerId).toBe(d.peerId)
+    expect(status.mesh).toBe('kiez')
+    expect(status.counts).toEqual({ peers: 0, authors: 0, entries: 0 })
+
+    const posted = await kiez(['post', '--json', '--data-dir', dir, 'Hoffest am Samstag'])
+    expect(posted.code).toBe(0)
+    const entry = JSON.parse(posted.stdout) as EntryJson
+    expect(entry).toMatchObject({ author: d.peerId, seq: 1, type: 'post', text: 'Hoffest am Samstag' })
+
+    const feed = await kiez(['feed', '--json', '--limit', '5', '--data-dir', dir])
+    expect(feed.code).toBe(0)
+    expect((JSON.parse(feed.stdout) as FeedJson).entries.map((e) => [e.id, e.text])).toEqual([[entry.id, 'Hoffest am Samstag']])
+
+    // human forms: aligned and readable, the post's text in the table
+    const human = await kiez(['feed', '--data-dir', dir])
+    expect(human.stdout).toMatch(/^TIME \(UTC\)\s+AUTHOR\s+SEQ\s+TEXT\n/)
+    expect(human.stdout).toContain('Hoffest am Samstag')
+    const hs = await kiez(['status', '--data-dir', dir])
+    expect(hs.stdout).toMatch(new RegExp(`^peer id\\s+${d.peerId}$`, 'm'))
+    expect(hs.stdout).toMatch(/^feed\s+1 entries by 1 authors$/m)
+
+    // a post over 8 KiB is the daemon's to refuse: exit 1, one line with the code
+    const big = await kiez(['post', '--data-dir', dir, 'x'.repeat(8200)])
+    expect(big.code).toBe(1)
+    expectOneLine(big.stderr)
+    expect(big.stderr).toContain('content_too_large')
+  })
+
+  it('--json errors are one JSON document on stdout', async () => {
+    const dir = freshDir()
+    await DaemonProcess.start(dir)
+    const r = await kiez(['feed', '--json', '--before', 'bogus', '--data-dir', dir])
+    expect(r.code).toBe(1)
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'bad_cursor' } })
+  })
+
+  it('two bootstrapped daemons list each other in peers and a post on one reaches the other', async () => {
+    const a = await DaemonProcess.start(freshDir())
+    const addrA = a.listenAddrs[0] as string
+    const b = await DaemonProcess.start(freshDir(), ['--bootstrap', addrA])
+    const connectedTo = async (d: DaemonProcess, other: string): Promise<true | undefined> => {
+      const r = await kiez(['peers', '--json', '--data-dir', d.dataDir])
+      const p = (JSON.parse(r.stdout) as PeersJson).peers.find((x) => x.peerId === other)
+      return p?.connected === true ? true : undefined
+    }
+    await eventually(async () => await connectedTo(b, a.peerId), 20_000, 'b to list a as connected')
+    await eventually(async () => await connectedTo(a, b.peerId), 20_000, 'a to list b as connected')
+    const bPeers = JSON.parse((await kiez(['peers', '--json', '--data-dir', b.dataDir])).stdout) as PeersJson
+    expect(bPeers.peers.find((p) => p.peerId === a.peerId)).toMatchObject({ source: 'bootstrap', direction: 'outbound' })
+    const aPeers = JSON.parse((await kiez(['peers', '--json', '--data-dir', a.dataDir])).stdout) as PeersJson
+    expect(aPeers.peers.find((p) => p.peerId === b.peerId)).toMatchObject({ source: 'inbound', direction: 'inbound' })
+    expect((await kiez(['peers', '--data-dir', a.dataDir])).stdout).toMatch(new RegExp(`^${b.peerId}\\s+connected\\s+inbound\\s+inbound`, 'm'))
+
+    const posted = JSON.parse((await kiez(['post', '--json', '--data-dir', a.dataDir, 'Kiez ist online'])).stdout) as EntryJson
+    const seen = await eventually(async () => {
+      const f = JSON.parse((await kiez(['feed', '--json', '--data-dir', b.dataDir])).stdout) as FeedJson
+      return f.entries.find((e) => e.id === posted.id)
+    }, 20_000, 'the post to reach b')
+    expect(seen).toEqual(posted)
+  })
+
+  it('keeps every acknowledged post across kill -9 and a restart', async () => {
+    const dir = freshDir()
+    const d = await DaemonProcess.start(dir)
+    const viaCli = JSON.parse((await kiez(['post', '--json', '--data-dir', dir, 'before the crash'])).stdout) as EntryJson
+    // hammer the daemon with concurrent posts and kill it mid-stream: only acknowledged ones are promised
+    const client = new ControlClient({ socketPath: controlSocketPath(dir), timeoutMs: 5000 })
+    const acked: string[] = [viaCli.id]
+    let stop = false
+    const writer = async (w: number): Promise<void> => {
+      for (let i = 0; !stop; i++) {
+        try {
+          acked.push((await client.post({ text: `writer ${w} post ${i}` })).id)
+        } catch { return }
+      }
+    }
+    const writers = [0, 1, 2, 3].map(writer)
+    await eventually(async () => acked.length >= 40 ? true : undefined, 20_000, '40 acknowledged posts')
+    d.kill('SIGKILL')
+    stop = true
+    await Promise.all(writers)
+    expect((await d.exited).signal).toBe('SIGKILL')
+    expect(existsSync(controlSocketPath(dir))).toBe(true) // the crash left its socket behind
+
+    const again = await DaemonProcess.start(dir)
+    expect(again.peerId).toBe(d.peerId)
+    const feed = JSON.parse((await kiez(['feed', '--json', '--limit', '500', '--data-dir', dir])).stdout) as FeedJson
+    const have = new Set(feed.entries.map((e) => e.id))
+    expect(acked.filter((id) => !have.has(id))).toEqual([])
+    // and the author's chain continues where it stopped
+    const next = JSON.parse((await kiez(['post', '--json', '--data-dir', dir, 'after the crash'])).stdout) as EntryJson
+    expect(next.seq).toBe(feed.entries.length + 1)
+  })
+})
+
+describe('kiez daemon lifecycle', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`exits 0 on ${signal} within 5 s, closing node, store and socket`, async () => {
+      const dir = freshDir()
+      const d = await DaemonProcess.start(dir)
+      d.kill(signal)
+      const result = await Promise.race([
+        d.exited,
+        new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5000))
+      ])
+      expect(result).toEqual({ code: 0, signal: null })
+      expect(d.lines.some((l) => l.msg === 'stopped')).toBe(true)
+      expect(d.lines.every((l) => !String(l.msg).startsWith('NOT JSON'))).toBe(true)
+      expect(existsSync(controlSocketPath(dir))).toBe(false)
+      // a clean stop released the LevelDB lock: the same data dir starts again
+      const again = await DaemonProcess.start(dir)
+      expect(again.peerId).toBe(d.peerId)
+    })
+  }
+
+  it('a bad flag exits 2 with one line', async () => {
+    const dir = freshDir()
+    for (const args of [
+      ['daemon', '--data-dir', dir, '--bogus'],
+      ['daemon', '--data-dir', dir, '--listen', 'not-a-multiaddr'],
+      ['daemon', '--data-dir', dir, '--mesh', 'NOT OK'],
+      ['daemon', '--data-dir', dir, '--bootstrap', '/ip4/198.18.0.9/tcp/7301'],
+      ['feed', '--limit', 'lots'],
+      ['status', 'extra-arg'],
+      ['nonsense']
+    ]) {
+      const r = await kiez(args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expectOneLine(r.stderr)
+      expect(r.stdout).toBe('')
+    }
+    expect(existsSync(dir)).toBe(false) // a config error touches nothing
+  })
+
+  it('an unusable data dir exits 1 with one line', async () => {
+    const file = join(tmp, 'plain-file')
+    await writeFile(file, 'x')
+    for (const dir of [join(file, 'kiez'), file]) {
+      const r = await kiez(['daemon', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'])
+      expect(r.code).toBe(1)
+      expectOneLine(r.stderr)
+      expect(r.stderr).toContain(`data dir ${dir} is not usable`)
+    }
+  })
+
+  it('a port in use, or a second daemon on the same data dir, exits 1 with one line', async () => {
+    const a = await DaemonProcess.start(freshDir())
+    const port = (a.listenAddrs[0] as string).split('/')[4] as string
+    const clash = await kiez(['daemon', '--data-dir', freshDir(), '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--no-mdns'])
+    expect(clash.code).toBe(1)
+    expectOneLine(clash.stderr)
+    expect(clash.stderr).toContain('already in use')
+
+    const twice = await kiez(['daemon', '--data-dir', a.dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'])
+    expect(twice.code).toBe(1)
+    expectOneLine(twice.stderr)
+    expect(twice.stderr).toContain('already running')
+    expect((await kiez(['status', '--json', '--data-dir', a.dataDir])).code).toBe(0) // and the first one is unharmed
+  })
+
+  it('takes its settings from KIEZ_* and XDG_DATA_HOME, and the client finds it the same way', async () => {
+    const xdg = join(tmp, 'xdg')
+    const env = cleanEnv({ XDG_DATA_HOME: xdg, KIEZ_LISTEN: '/ip4/127.0.0.1/tcp/0', KIEZ_MDNS: 'false', KIEZ_MESH: 'hof3' })
+    const d = await DaemonProcess.start(join(xdg, 'kiez'), [], { env, defaults: false })
+    const r = await kiez(['status', '--json'], cleanEnv({ XDG_DATA_HOME: xdg }))
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ peerId: d.peerId, mesh: 'hof3', dataDir: join(xdg, 'kiez') })
+  })
+})
+
+describe('kiez without a daemon', () => {
+  it('client commands exit 69 and say how to start one', async () => {
+    const dir = freshDir()
+    for (const cmd of [['status'], ['peers'], ['feed'], ['post', 'hi']]) {
+      const r = await kiez([...cmd, '--data-dir', dir])
+      expect(r.code, cmd[0]).toBe(69)
+      expectOneLine(r.stderr)
+      expect(r.stderr).toContain(`no daemon is running for data dir ${dir}: start one with \`kiez daemon --data-dir ${dir}\``)
+    }
+    const j = await kiez(['status', '--json', '--data-dir', dir])
+    expect(j.code).toBe(69)
+    expect(JSON.parse(j.stdout)).toMatchObject({ error: { code: 'daemon_unreachable' } })
+  })
+
+  it('--help on every command exits 0 with an example', async () => {
+    for (const cmd of [[], ['daemon'], ['status'], ['peers'], ['post'], ['feed']]) {
+      const r = await kiez([...cmd, '--help'])
+      expect(r.code, cmd.join(' ')).toBe(0)
+      expect(r.stdout).toMatch(/Examples?:\n\s+\$ kiez/)
+    }
+  })
+})

@@ -64,7 +64,7 @@ export interface StoreStats {
 export type EntryListener = (entry: Entry, origin: EntryOrigin) => void
 export type ForkListener = (author: Uint8Array, seq: number, proof: Uint8Array) => void
 
-type BatchOp = { type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }
+interface BatchOp { key: Uint8Array, value: Uint8Array }
 
 type Op =
   | { kind: 'local', signer: Signer, body: EntryBody, resolve: (e: Entry) => void, reject: (e: unknown) => void }
@@ -74,10 +74,11 @@ type Op =
 
 /** State of one group commit: what it will write, and the heads as they will be after it. */
 class Group {
-  readonly ops: BatchOp[] = []
+  readonly batch: BatchOp[] = []
+  settle: Array<() => void> = []
   readonly heads = new Map<string, { author: Uint8Array, state: AuthorState }>()
-  /** hashes of entries staged in this group, by author hex + seq */
-  readonly staged = new Map<string, Uint8Array>()
+  /** entries staged in this group, by author hex + seq */
+  readonly staged = new Map<string, Entry>()
   readonly added: Array<{ entry: Entry, origin: EntryOrigin }> = []
   readonly forks: Array<{ author: Uint8Array, seq: number, proof: Uint8Array }> = []
   sync = false
@@ -101,6 +102,8 @@ export class FeedStore {
   private readonly queue: Op[] = []
   private flushing: Promise<void> | undefined
   private draining = false
+  /** groups validated but not yet written, oldest first: their heads and entries count as present */
+  private readonly pending: Group[] = []
   private readonly entryListeners = new Set<EntryListener>()
   private readonly forkListeners = new Set<ForkListener>()
   private counters = { stored: 0, duplicates: 0, forks: 0, rejected: {} as Partial<Record<ValidationCode, number>> }
@@ -184,69 +187,109 @@ export class FeedStore {
     }
   }
 
+  /**
+   * Pipelined: while group N is being written, group N+1 is validated against
+   * the heads N will leave (validation and hashing are the CPU half, LevelDB
+   * the I/O half). Writes themselves stay strictly ordered. If N fails, N+1
+   * was judged against state that never came to be, so it fails too.
+   */
   private async drain (): Promise<void> {
+    let writing: Promise<boolean> = Promise.resolve(true)
     try {
-      while (this.queue.length > 0) {
+      for (;;) {
+        if (this.queue.length === 0) {
+          await writing
+          writing = Promise.resolve(true)
+          // Checked in the same tick as `draining` is cleared below: no op can be stranded.
+          if (this.queue.length === 0) break
+        }
         const ops = this.queue.splice(0, this.maxGroup)
-        await this.flush(ops)
+        const g = new Group()
+        g.settle = await this.applyAll(ops, g)
+        this.pending.push(g)
+        if (!await writing) {
+          this.pending.splice(this.pending.indexOf(g), 1)
+          const e = new StoreError('write_failed', 'an earlier write to the feed database failed; this one was not attempted')
+          for (const op of ops) op.reject(e)
+          writing = Promise.resolve(true)
+          continue
+        }
+        writing = this.commit(g, ops)
       }
     } finally {
       this.draining = false
     }
   }
 
-  private async flush (ops: Op[]): Promise<void> {
-    const g = new Group()
-    const results: Array<(() => void)> = []
+  private async applyAll (ops: Op[], g: Group): Promise<Array<() => void>> {
+    const settle: Array<() => void> = []
     for (const op of ops) {
       try {
         const r = await this.apply(op, g)
-        results.push(() => (op.resolve as (v: unknown) => void)(r))
+        settle.push(() => (op.resolve as (v: unknown) => void)(r))
       } catch (err) {
-        results.push(() => op.reject(err))
+        settle.push(() => op.reject(err))
       }
     }
-    if (g.ops.length > 0) {
-      for (const { author, state } of g.heads.values()) g.ops.push({ type: 'put', key: headKey(author), value: encodeHead(state) })
+    return settle
+  }
+
+  private async commit (g: Group, ops: Op[]): Promise<boolean> {
+    if (g.batch.length > 0) {
+      const batch = this.db.batch()
+      for (const op of g.batch) batch.put(op.key, op.value)
+      for (const { author, state } of g.heads.values()) batch.put(headKey(author), encodeHead(state))
       try {
-        await this.db.batch(g.ops, { sync: g.sync })
+        await batch.write({ sync: g.sync })
       } catch (err) {
         // Nothing of this group was written: fail every op in it, keep the old heads.
+        this.pending.splice(this.pending.indexOf(g), 1)
         const e = new StoreError('write_failed', `writing to the feed database failed: ${(err as Error).message}`, { cause: err })
         for (const op of ops) op.reject(e)
-        return
+        return false
       }
       for (const [k, v] of g.heads) this.headMap.set(k, v)
       this.counters.stored += g.added.length
     }
-    for (const r of results) r()
+    this.pending.splice(this.pending.indexOf(g), 1)
+    for (const settle of g.settle) settle()
     for (const { entry, origin } of g.added) for (const fn of this.entryListeners) fn(entry, origin)
     for (const f of g.forks) { this.counters.forks++; for (const fn of this.forkListeners) fn(f.author, f.seq, f.proof) }
+    return true
   }
 
   private stateOf (author: Uint8Array, g: Group): AuthorState | undefined {
     const k = hex(author)
-    return (g.heads.get(k) ?? this.headMap.get(k))?.state
+    let h = g.heads.get(k)
+    for (let i = this.pending.length - 1; h === undefined && i >= 0; i--) h = this.pending[i]?.heads.get(k)
+    return (h ?? this.headMap.get(k))?.state
+  }
+
+  /** Our entry at (author, seq): staged in this or a pending group, or stored. */
+  private async entryAt (author: Uint8Array, seq: number, g: Group): Promise<{ hash: Uint8Array, bytes: Uint8Array } | undefined> {
+    const k = hex(author) + ':' + seq
+    let staged = g.staged.get(k)
+    for (let i = this.pending.length - 1; staged === undefined && i >= 0; i--) staged = this.pending[i]?.staged.get(k)
+    if (staged !== undefined) return staged
+    const bytes = await this.db.get(logKey(author, seq))
+    return bytes === undefined ? undefined : { hash: sha256(bytes), bytes }
   }
 
   private async hashAt (author: Uint8Array, seq: number, g: Group): Promise<Uint8Array | undefined> {
-    const staged = g.staged.get(hex(author) + ':' + seq)
-    if (staged !== undefined) return staged
-    const bytes = await this.db.get(logKey(author, seq))
-    return bytes === undefined ? undefined : sha256(bytes)
+    return (await this.entryAt(author, seq, g))?.hash
   }
 
   private stage (entry: Entry, origin: EntryOrigin, g: Group): void {
     const value = authorSeq(entry.author, entry.seq)
-    g.ops.push({ type: 'put', key: logKey(entry.author, entry.seq), value: entry.bytes })
-    g.ops.push({ type: 'put', key: idKey(entry.hash), value })
-    g.ops.push({ type: 'put', key: timeKey(entry.timestamp, entry.hash), value })
+    g.batch.push({ key: logKey(entry.author, entry.seq), value: entry.bytes })
+    g.batch.push({ key: idKey(entry.hash), value })
+    g.batch.push({ key: timeKey(entry.timestamp, entry.hash), value })
     const k = hex(entry.author)
     const prev = this.stateOf(entry.author, g)
     const state: AuthorState = { seq: entry.seq, hash: entry.hash }
     if (prev?.forkedAt !== undefined) state.forkedAt = prev.forkedAt
     g.heads.set(k, { author: entry.author, state })
-    g.staged.set(k + ':' + entry.seq, entry.hash)
+    g.staged.set(k + ':' + entry.seq, entry)
     g.added.push({ entry, origin })
   }
 
@@ -260,7 +303,7 @@ export class FeedStore {
     if (state.forkedAt !== undefined && state.forkedAt <= seq) return
     state.forkedAt = seq
     g.heads.set(hex(author), { author, state })
-    g.ops.push({ type: 'put', key: forkKey(author, seq), value: proof })
+    g.batch.push({ key: forkKey(author, seq), value: proof })
     g.forks.push({ author, seq, proof })
   }
 
@@ -304,8 +347,8 @@ export class FeedStore {
   private async rejection (r: Rejection, g: Group): Promise<IngestResult> {
     if (r.code === 'duplicate' && r.entry !== undefined) { this.counters.duplicates++; return { status: 'duplicate', entry: r.entry } }
     if (r.forkWith !== undefined && r.entry !== undefined) {
-      const other = await this.db.get(logKey(r.entry.author, r.entry.seq))
-      const otherEntry = other !== undefined ? readEntry(other, { now: Number.MAX_SAFE_INTEGER }) : undefined
+      const other = await this.entryAt(r.entry.author, r.entry.seq, g)
+      const otherEntry = other !== undefined ? readEntry(other.bytes, { now: Number.MAX_SAFE_INTEGER }) : undefined
       if (otherEntry?.ok === true) {
         const proof = encodeForkProof(otherEntry.value, r.entry)
         await this.stageFork(r.entry.author, r.entry.seq, proof, g)

@@ -171,18 +171,22 @@ describe('store invariants', () => {
   )
 
   it('hold over random appends, duplicates, forks and reopens', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(op, { maxLength: 25 }), async (ops) => {
+    await fc.assert(fc.asyncProperty(fc.array(op, { maxLength: 25 }), fc.boolean(), async (ops, concurrent) => {
       const path = tempDir()
       let store = await open(path)
       const me = signer(10)
+      // concurrent: ops are queued without waiting, so groups are validated while earlier ones are written
+      const inFlight: Array<Promise<unknown>> = []
+      const run = async (p: Promise<unknown>): Promise<void> => { if (concurrent) inFlight.push(p); else await p }
       try {
         for (const o of ops) {
-          if (o.k === 'one') await store.ingest(chains[o.a]![o.s]!.bytes)
-          else if (o.k === 'range') await store.ingestRange(chains[o.a]!.slice(o.s, o.s + o.n).map((e) => e.bytes))
-          else if (o.k === 'fork') await store.ingest(forks[o.a]!.bytes)
-          else if (o.k === 'local') await store.append(me, post('local'))
-          else { await store.close(); store = await open(path) }
+          if (o.k === 'one') await run(store.ingest(chains[o.a]![o.s]!.bytes))
+          else if (o.k === 'range') await run(store.ingestRange(chains[o.a]!.slice(o.s, o.s + o.n).map((e) => e.bytes)))
+          else if (o.k === 'fork') await run(store.ingest(forks[o.a]!.bytes))
+          else if (o.k === 'local') await run(store.append(me, post('local')))
+          else { await Promise.all(inFlight.splice(0)); await store.close(); store = await open(path) }
         }
+        await Promise.all(inFlight.splice(0))
         let total = 0
         for (const h of store.heads()) {
           const log = await store.range(h.author, 1, undefined, { maxEntries: 100 })

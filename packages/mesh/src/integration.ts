@@ -1,30 +1,31 @@
-import { mdns } from '@libp2p/mdns'
+import { kiezMdns } from '@kiez/discovery'
+import { replication, feedGossipsubOptions, type Replication } from '@kiez/replication'
 import type { FeedStore } from '@kiez/store'
 import type { PeerDiscovery } from '@libp2p/interface'
+import type { GossipsubOpts } from '@libp2p/gossipsub'
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-type ServiceFactory = (components: any) => unknown
 
 /**
- * INTEGRATION POINT @kiez/replication. That package is written in parallel;
- * once its index exports `replication({ store, mesh })` the node runs it as
- * service `replication`. Until then the node runs without replication.
- * Replace with a static import when the package is stable.
+ * mDNS of @kiez/discovery (answers on every multicast interface). The service
+ * tag is per mesh: with the shared `_p2p._udp.local` every libp2p program on
+ * the LAN (an IPFS desktop, another mesh) would be announced to us, and we dial
+ * what we discover.
  */
-export async function replicationFactory (store: FeedStore, mesh: string): Promise<ServiceFactory | undefined> {
-  const mod = await import('@kiez/replication') as Record<string, unknown>
-  const factory = mod.replication
-  return typeof factory === 'function' ? factory({ store, mesh }) as ServiceFactory : undefined
+export function mdnsFactory (mesh: string): (components: any) => PeerDiscovery {
+  return kiezMdns({ serviceTag: mdnsServiceTag(mesh) }) as (components: any) => PeerDiscovery
 }
 
-/**
- * INTEGRATION POINT @kiez/discovery. Prefer its `kiezMdns()` (answers on
- * every multicast interface); fall back to @libp2p/mdns with a per-mesh
- * service tag so two meshes on one LAN do not dial each other.
- */
-export async function mdnsFactory (mesh: string): Promise<(components: any) => PeerDiscovery> {
-  const mod = await import('@kiez/discovery') as Record<string, unknown>
-  const kiezMdns = mod.kiezMdns
-  if (typeof kiezMdns === 'function') return kiezMdns({ mesh }) as (components: any) => PeerDiscovery
-  return mdns({ serviceTag: `_kiez-${mesh}._udp.local`, interval: 10_000 })
+export function mdnsServiceTag (mesh: string): string {
+  return `_kiez-${mesh}._udp.local`
+}
+
+/** The replication service of @kiez/replication, run as service `replication`. */
+export function replicationFactory (store: FeedStore, mesh: string): (components: any) => Replication {
+  return replication({ store, mesh }) as (components: any) => Replication
+}
+
+/** What replication needs from gossipsub (message ids, topic scoring, StrictNoSign). */
+export function replicationGossipOptions (mesh: string): Partial<GossipsubOpts> {
+  return feedGossipsubOptions(mesh)
 }

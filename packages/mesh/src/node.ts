@@ -19,7 +19,7 @@ import { checkPsk } from './psk.js'
 import { PeerSources, type PeerSource } from './sources.js'
 import { DiscoveryDialer } from './dialer.js'
 import { Redialer } from './redialer.js'
-import { mdnsFactory, replicationFactory } from './integration.js'
+import { mdnsFactory, replicationFactory, replicationGossipOptions } from './integration.js'
 import { listPeers, dhtTable, type PeerView, type DhtTableEntry } from './diagnostics.js'
 import { pingPeer, dhtFind, type DhtFindResult } from './routing.js'
 import type { FeedStore } from '@kiez/store'
@@ -28,6 +28,7 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
+import type { Replication } from '@kiez/replication'
 
 export const AGENT_VERSION = 'kiez/0.1.0'
 export const DEFAULT_MESH = 'kiez'
@@ -63,7 +64,7 @@ export type KiezServices = {
   ping: Ping
   dht: KadDHT
   pubsub: GossipSub
-  replication?: unknown
+  replication: Replication
 }
 
 export interface KiezNodeInfo {
@@ -77,8 +78,8 @@ export interface KiezNodeInfo {
 export interface KiezNode {
   readonly libp2p: Libp2p<KiezServices>
   readonly peerId: string
-  /** the replication service when @kiez/replication provides one */
-  readonly replication: unknown
+  /** the feed replication service (@kiez/replication) */
+  readonly replication: Replication
   start(): Promise<void>
   stop(): Promise<void>
   info(): KiezNodeInfo
@@ -122,7 +123,7 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
 
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
   if (bootstrapList.length > 0) peerDiscovery.push(tap('bootstrap', bootstrap({ list: bootstrapList, timeout: 100 })))
-  if (init.mdns === true) peerDiscovery.push(tap('mdns', await mdnsFactory(mesh)))
+  if (init.mdns === true) peerDiscovery.push(tap('mdns', mdnsFactory(mesh)))
 
   const services: Record<string, (components: any) => unknown> = {
     identify: identify(LIMITS.streams.identify),
@@ -135,6 +136,7 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
       ...LIMITS.streams.dht
     }),
     pubsub: gossipsub({
+      ...replicationGossipOptions(mesh),
       // entries carry their own ed25519 signatures; a second libp2p signature
       // per message would only cost CPU and leak the forwarder's identity
       globalSignaturePolicy: 'StrictNoSign',
@@ -142,11 +144,9 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
       doPX: false,
       ...LIMITS.streams.gossipsub,
       ...LIMITS.gossipsub
-    })
+    }),
+    replication: replicationFactory(init.store, mesh)
   }
-  // INTEGRATION POINT: see integration.ts
-  const replication = await replicationFactory(init.store, mesh)
-  if (replication != null) services.replication = replication
 
   let libp2p: Libp2p<KiezServices>
   try {
@@ -180,7 +180,7 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
     throw new MeshError('bad_config', `cannot assemble libp2p node: ${String(err?.message ?? err)}`, { cause: err })
   }
 
-  const node = new Node(libp2p, datastore, mesh, bootstrapPeers, log, replication != null ? (libp2p.services as any).replication : undefined)
+  const node = new Node(libp2p, datastore, mesh, bootstrapPeers, log)
   sources = node.sources
   dialer = node.dialer
   // the DHT reports peers it learns of in query replies (and, later, peers that connect)
@@ -211,6 +211,7 @@ function parseBootstrap (list: string[]): PeerId[] {
 class Node implements KiezNode {
   readonly peerId: string
   readonly sources: PeerSources
+  readonly replication: Replication
   readonly dialer: DiscoveryDialer
   private readonly redialer: Redialer
   private startedAt: number | null = null
@@ -222,10 +223,10 @@ class Node implements KiezNode {
     private readonly datastore: LevelDatastore,
     private readonly mesh: string,
     private readonly bootstrapPeers: PeerId[],
-    private readonly log: Logger,
-    readonly replication: unknown
+    private readonly log: Logger
   ) {
     this.peerId = libp2p.peerId.toString()
+    this.replication = libp2p.services.replication
     this.sources = new PeerSources(libp2p, { onError: (err) => { log.debug({ err }, 'peer source not persisted') } })
     this.dialer = new DiscoveryDialer(libp2p, {
       ...LIMITS.discoveryDial,

@@ -24,6 +24,7 @@ export interface BoxProcessInit {
   tailLines: number
   /** Longer lines are cut so one runaway line cannot eat the memory. */
   maxLineBytes: number
+  onLine?: (line: LogLine) => void
 }
 
 function matches (m: LogMatcher, line: LogLine): boolean {
@@ -143,6 +144,7 @@ export class BoxProcess {
       try { line.json = JSON.parse(text) } catch {}
     }
     this.tail.push(line)
+    try { this.init.onLine?.(line) } catch {} // a broken observer must not stop the capture
     if (this.tail.length > this.init.tailLines) this.tail.splice(0, this.tail.length - this.init.tailLines)
     for (const w of this.waiters) {
       let ok = false

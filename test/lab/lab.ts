@@ -33,6 +33,12 @@ export interface LabInit extends LabSpec {
   tailLines?: number
   /** SIGTERM grace before SIGKILL in restart/close (default 3000 ms). */
   stopGraceMs?: number
+  /**
+   * Tear down (SIGKILL + delete) on SIGINT/SIGTERM of this process; default
+   * true. A caller that wants a graceful stop sets false and calls close()
+   * itself; teardown on process exit stays in any case.
+   */
+  handleSignals?: boolean
 }
 
 export interface StartOptions {
@@ -40,6 +46,8 @@ export interface StartOptions {
   command?: string[]
   args?: string[]
   env?: Record<string, string>
+  /** Called for every output line (e.g. to echo box logs in the demo). */
+  onLine?: (line: LogLine) => void
 }
 
 export interface ExecOptions {
@@ -101,8 +109,10 @@ export class Lab {
       this.ownsDir = true
     }
     process.on('exit', this.onExit)
-    process.once('SIGINT', this.onSignal)
-    process.once('SIGTERM', this.onSignal)
+    if (init.handleSignals !== false) {
+      process.once('SIGINT', this.onSignal)
+      process.once('SIGTERM', this.onSignal)
+    }
   }
 
   // --- names -------------------------------------------------------------
@@ -151,14 +161,15 @@ export class Lab {
     this.checkOpen()
     const prev = this.procs.get(this.checkBox(box))
     if (prev?.alive === true) throw new LabError('already_running', `box ${box} already runs pid ${prev.pid}`)
-    mkdirSync(this.dataDir(box), { recursive: true })
+    mkdirSync(this.dataDir(box), { recursive: true, mode: 0o700 }) // the daemon warns about group/world-accessible dirs
     const base = opts.command ?? (this.init.command ?? defaultCommand)(box, this)
     const proc = new BoxProcess({
       argv: nsArgv(this.ns(box), [...base, ...(opts.args ?? [])]),
       env: { ...process.env, ...this.init.env, ...opts.env },
       label: `box ${box} (${this.ns(box)})`,
       tailLines: this.init.tailLines ?? 2000,
-      maxLineBytes: 64 * 1024
+      maxLineBytes: 64 * 1024,
+      onLine: opts.onLine
     })
     this.procs.set(box, proc)
     this.lastStart.set(box, opts)

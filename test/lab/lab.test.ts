@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync, readFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { createLab, Lab } from './lab.ts'
-import { NODE_BIN } from './lab.ts'
+import { KIEZ_BIN, NODE_BIN } from './lab.ts'
 import { cleanupStale, labSkipReason, listNamespaces } from './netns.ts'
 import { LabError } from './errors.ts'
 import { line, star, streets } from './topology.ts'
@@ -201,6 +201,27 @@ describe.skipIf(skip !== undefined)('mesh lab (network namespaces)', () => {
     expect(existsSync(lab.dir)).toBe(false)
     for (const pid of pids) expect(await gone(pid)).toBe(true)
     expect(() => lab.start(0)).toThrow(LabError)
+  })
+
+  it.skipIf(!existsSync(KIEZ_BIN))('the default command runs the Kiez daemon on the box\'s data dir; lab.kiez() talks to it', async () => {
+    const lab = await createLab({ ...line(2) })
+    try {
+      lab.start(0)
+      await lab.waitForLog(0, (l) => l.json !== undefined, 15_000)
+      let status: { code: number, stdout: string } = { code: -1, stdout: '' }
+      for (const end = Date.now() + 20_000; Date.now() < end;) {
+        status = await lab.kiez(0, ['status', '--json'])
+        if (status.code === 0) break
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+      expect(status.code).toBe(0)
+      expect(status.stdout).toContain(`/ip4/${lab.address(0, 0)}/tcp/`)
+      expect(status.stdout).toContain(lab.dataDir(0))
+      await lab.kill(0, 'SIGTERM')
+      expect(lab.process(0)?.exitCode).toBe(0)
+    } finally {
+      await lab.close()
+    }
   })
 
   for (const [how, tail] of [

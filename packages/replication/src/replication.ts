@@ -1,5 +1,5 @@
 import type { Entry } from '@kiez/feed'
-import type { FeedStore } from '@kiez/store'
+import type { FeedStore, RangeIngestResult } from '@kiez/store'
 import { TopicValidatorResult, type Message, type PublishResult, type TopicValidatorFn } from '@libp2p/gossipsub'
 import { serviceDependencies, type ComponentLogger, type Connection, type Logger, type PeerId, type Startable, type Stream } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
@@ -30,6 +30,8 @@ export interface ReplicationInit {
   mesh: string
   /** name of the gossipsub service in `services` (default 'pubsub') */
   pubsubName?: string
+  /** full heads exchange when a peer supporting sync connects (default true) */
+  syncOnConnect?: boolean
   /** full heads exchange with every neighbour this often; 0 turns it off (default 30 s) */
   syncIntervalMs?: number
   /** deadline of one sync stream, either side (default 60 s) */
@@ -105,7 +107,8 @@ interface PeerState {
   pulls: Map<string, Want>
   lastSyncAt?: number
   lastSyncError?: string
-  lastEntriesIn: number
+  /** entries stored from this peer's sync responses, all sessions */
+  entriesIn: number
 }
 
 export class ReplicationService implements Replication, Startable {
@@ -115,6 +118,9 @@ export class ReplicationService implements Replication, Startable {
   private readonly log: Logger
   private readonly pubsubName: string
   private readonly syncIntervalMs: number
+  private readonly syncOnConnect: boolean
+  /** per author hex: seq ranges being stored by sync right now, whose entries are not announced one by one */
+  private readonly muted = new Map<string, Array<[number, number]>>()
   private readonly streamTimeoutMs: number
   private readonly maxStreamsPerPeer: number
   private readonly servedBytesPerSecond: number
@@ -139,6 +145,7 @@ export class ReplicationService implements Replication, Startable {
     this.log = components.logger.forComponent('kiez:replication')
     this.pubsubName = init.pubsubName ?? 'pubsub'
     this.syncIntervalMs = init.syncIntervalMs ?? 30_000
+    this.syncOnConnect = init.syncOnConnect ?? true
     this.streamTimeoutMs = init.streamTimeoutMs ?? 60_000
     this.maxStreamsPerPeer = init.maxStreamsPerPeer ?? 2
     this.servedBytesPerSecond = init.servedBytesPerSecond ?? 2 * 1024 * 1024
@@ -149,7 +156,15 @@ export class ReplicationService implements Replication, Startable {
       maxEntriesPerSession: init.maxEntriesPerSession ?? 20_000
     }
     this.announcer = new Announcer({ publish: async (it) => { await this.publish(it) }, maxQueue: init.maxAnnounceQueue ?? 1024 })
-    this.host = { store: this.store, counters: this.stats, limits: this.limits, log: this.log, ourHeads: () => this.ourHeads() }
+    this.host = {
+      store: this.store,
+      counters: this.stats,
+      limits: this.limits,
+      log: this.log,
+      ourHeads: () => this.ourHeads(),
+      ingestRange: async (author, from, entries) => await this.ingestRange(author, from, entries),
+      afterAuthor: (author, stored) => { if (stored > 0) void this.announceHead(author) }
+    }
   }
 
   readonly [Symbol.toStringTag] = '@kiez/replication'
@@ -177,7 +192,12 @@ export class ReplicationService implements Replication, Startable {
       maxOutboundStreams: 2
     })
     this.topologyId = await this.components.registrar.register(SYNC_PROTOCOL, {
-      onConnect: (peerId) => { this.peerState(peerId).wantFull = true; void this.kick(this.peerState(peerId)) },
+      onConnect: (peerId) => {
+        const peer = this.peerState(peerId)
+        if (!this.syncOnConnect) return
+        peer.wantFull = true
+        void this.kick(peer)
+      },
       onDisconnect: (peerId) => { this.peers.delete(peerId.toString()) }
     })
     pubsub.topicValidators.set(this.topic, async (from, msg) => await this.validate(from, msg))
@@ -216,7 +236,36 @@ export class ReplicationService implements Replication, Startable {
   private onStored (entry: Entry): void {
     const key = hex(entry.author)
     if ((this.headTimes.get(key) ?? -1) < entry.timestamp) this.headTimes.set(key, entry.timestamp)
+    if (this.muted.get(key)?.some(([a, b]) => entry.seq >= a && entry.seq <= b) === true) return
     this.announcer.entry(entry)
+  }
+
+  private async ingestRange (author: Uint8Array, from: number, entries: Uint8Array[]): Promise<RangeIngestResult> {
+    const key = hex(author)
+    const range: [number, number] = [from, from + entries.length - 1]
+    const list = this.muted.get(key) ?? []
+    list.push(range)
+    this.muted.set(key, list)
+    try {
+      return await this.store.ingestRange(entries)
+    } finally {
+      list.splice(list.indexOf(range), 1)
+      if (list.length === 0) this.muted.delete(key)
+    }
+  }
+
+  /**
+   * After sync stored entries of an author, announce just its head: a
+   * neighbour that lacks the entries before it sees a gap and pulls from us,
+   * so a line of boxes still relays a catch-up without re-gossiping it all.
+   */
+  private async announceHead (author: Uint8Array): Promise<void> {
+    const h = this.store.head(author)
+    if (h === undefined || h.seq === 0) return
+    try {
+      const e = await this.store.get(h.hash)
+      if (e !== undefined) this.announcer.entry(e)
+    } catch {}
   }
 
   private async publish (it: { kind: 'entry', entry: Entry } | { kind: 'forkProof', bytes: Uint8Array }): Promise<void> {
@@ -307,7 +356,7 @@ export class ReplicationService implements Replication, Startable {
         bucket: new TokenBucket({ ratePerSecond: this.servedBytesPerSecond, capacity: Math.max(this.servedBytesPerSecond, this.limits.maxResponseBytes) }),
         wantFull: false,
         pulls: new Map(),
-        lastEntriesIn: 0
+        entriesIn: 0
       }
       this.peers.set(key, p)
     }
@@ -339,7 +388,7 @@ export class ReplicationService implements Replication, Startable {
       peer.pulls.clear()
       try {
         const n = await this.session(peer, full, ranges)
-        peer.lastEntriesIn = n
+        peer.entriesIn += n
         peer.lastSyncAt = Date.now()
         delete peer.lastSyncError
       } catch (err) {
@@ -475,10 +524,11 @@ export class ReplicationService implements Replication, Startable {
       targets = [...this.peers.values()].filter((p) => this.connected(p.id))
     }
     return await Promise.all(targets.map(async (p) => {
+      const before = p.entriesIn
       p.wantFull = true
       // A session already running will pick up wantFull in its loop; wait for it either way.
       await this.kick(p)
-      const r: SyncResult = { peerId: p.id.toString(), ok: p.lastSyncError === undefined, entriesIn: p.lastEntriesIn }
+      const r: SyncResult = { peerId: p.id.toString(), ok: p.lastSyncError === undefined, entriesIn: p.entriesIn - before }
       if (p.lastSyncError !== undefined) r.error = p.lastSyncError
       return r
     }))

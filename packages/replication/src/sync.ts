@@ -1,4 +1,4 @@
-import type { FeedStore } from '@kiez/store'
+import type { FeedStore, RangeIngestResult } from '@kiez/store'
 import type { Logger } from '@libp2p/interface'
 import { MAX_HEADS_PER_MESSAGE, MAX_HEADS_TOTAL } from './constants.js'
 import { bump, type ReplicationCounters } from './counters.js'
@@ -24,6 +24,13 @@ export interface SyncHost {
   log: Logger
   /** our heads vector, keyed by author hex */
   ourHeads: () => Map<string, WireHead>
+  /**
+   * The range path into the store. The service wraps store.ingestRange so
+   * that entries arriving by sync are not each re-announced by gossip
+   * (neighbours sync too); `afterAuthor` announces only the new head.
+   */
+  ingestRange: (author: Uint8Array, from: number, entries: Uint8Array[]) => Promise<RangeIngestResult>
+  afterAuthor: (author: Uint8Array, stored: number) => void
 }
 
 export interface PullPlan {
@@ -97,8 +104,9 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
     // A probe re-fetches our own head seq to expose a fork; otherwise skip what we hold by now.
     const probe = w.from === w.to && w.from === (store.head(w.author)?.seq ?? 0)
     let from = probe ? w.from : Math.max(w.from, (store.head(w.author)?.seq ?? 0) + 1)
+    let stored = 0
     while (from <= w.to) {
-      if (budget <= 0) { out.truncated = true; return out }
+      if (budget <= 0) { out.truncated = true; break }
       const count = Math.min(w.to - from + 1, limits.maxEntriesPerResponse, budget)
       await f.send({ type: 'get', author: w.author, from, to: from + count - 1 }, signal)
       counters.syncRequestsMade++
@@ -108,10 +116,11 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
       }
       if (m.entries.length === 0) break
       budget -= m.entries.length
-      const r = await store.ingestRange(m.entries)
+      const r = await host.ingestRange(w.author, from, m.entries)
       counters.rangeIngests++
       counters.entriesIn += r.stored
       out.entriesIn += r.stored
+      stored += r.stored
       for (const e of m.entries) counters.bytesIn += e.byteLength
       if (r.rejection !== undefined) {
         // A peer that serves what the store refuses gets no further requests for this author now.
@@ -122,6 +131,8 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
       if (r.fork !== undefined || probe) break
       from += m.entries.length
     }
+    host.afterAuthor(w.author, stored)
+    if (out.truncated) break
   }
   return out
 }

@@ -1,0 +1,134 @@
+import { createEntry, encodeForkProof, type Entry } from '@kiez/feed'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Lab, connect, meshed, newAuthor, waitFor, MESH } from '../test/helpers.js'
+import { encodeGossip, feedTopic } from './index.js'
+
+const topic = feedTopic(MESH)
+
+describe('replication over real libp2p nodes', () => {
+  let lab: Lab
+  beforeEach(async () => { lab = new Lab(); await lab.init() })
+  afterEach(async () => { await lab.cleanup() })
+
+  it('replicates both ways by gossip', async () => {
+    const a = await lab.node(await lab.store('a'))
+    const b = await lab.node(await lab.store('b'))
+    await connect(a, b)
+    await meshed(a, b)
+    const alice = newAuthor()
+    const bob = newAuthor()
+    const ea = await a.store.append(alice, { type: 'post', text: 'from a' })
+    const eb = await b.store.append(bob, { type: 'post', text: 'from b' })
+    await waitFor(async () => (await b.store.get(ea.hash)) !== undefined, 'a → b').catch((err) => { console.log('DBG', JSON.stringify(a.repl.info()), JSON.stringify(b.repl.info())); throw err })
+    await waitFor(async () => (await a.store.get(eb.hash)) !== undefined, 'b → a')
+    // Both arrived by push, not by a pull.
+    expect(a.repl.counters().gossipAccepted).toBe(1)
+    expect(b.repl.counters().gossipAccepted).toBe(1)
+    expect(a.repl.counters().entriesIn).toBe(0)
+    expect(b.repl.counters().entriesIn).toBe(0)
+    expect(a.repl.counters().publishedEntries).toBeGreaterThanOrEqual(1)
+  })
+
+  it('relays along a line A–B–C (A never connected to C)', async () => {
+    const a = await lab.node(await lab.store('a'))
+    const b = await lab.node(await lab.store('b'))
+    const c = await lab.node(await lab.store('c'))
+    await connect(a, b)
+    await connect(b, c)
+    await meshed(a, b)
+    await meshed(b, c)
+    const e = await a.store.append(newAuthor(), { type: 'post', text: 'down the line' })
+    await waitFor(async () => (await c.store.get(e.hash)) !== undefined, 'a → c through b')
+    expect(a.node.getConnections(c.node.peerId)).toHaveLength(0)
+    expect(c.repl.counters().gossipAccepted).toBe(1)
+  })
+
+  it('catches up a fresh node with 2 000 entries over the range path', async () => {
+    const cs = await lab.store('c')
+    const author = newAuthor()
+    // Authored before the node runs, so only sync can carry them.
+    await Promise.all(Array.from({ length: 2000 }, async (_, i) => await cs.append(author, { type: 'post', text: `post ${i}` })))
+    const c = await lab.node(cs)
+    const d = await lab.node(await lab.store('d'))
+    await connect(d, c)
+    await waitFor(() => d.store.head(author.publicKey)?.seq === 2000, 'catch-up', 30_000)
+    const k = d.repl.counters()
+    expect(k.entriesIn).toBe(2000)
+    expect(k.rangeIngests).toBeGreaterThanOrEqual(4) // ≤ 500 per response
+    expect(k.gossipAccepted).toBe(0)
+    expect(c.repl.counters().entriesOut).toBeGreaterThanOrEqual(2000)
+    // Sync-stored entries are not re-gossiped one by one: at most the head is announced.
+    await waitFor(() => d.repl.info().announceQueue === 0, 'announce queue drained')
+    expect(d.repl.counters().publishedEntries).toBeLessThanOrEqual(1)
+    const peer = d.repl.info().peers.find((p) => p.peerId === c.node.peerId.toString())
+    expect(peer?.weLack).toBe(0)
+  })
+
+  it('pulls the gap behind an entry that arrives by gossip', async () => {
+    const as = await lab.store('a')
+    const author = newAuthor()
+    for (let i = 0; i < 3; i++) await as.append(author, { type: 'post', text: `old ${i}` })
+    const a = await lab.node(as, { syncOnConnect: false })
+    const b = await lab.node(await lab.store('b'), { syncOnConnect: false })
+    await connect(a, b)
+    await meshed(a, b)
+    expect(b.store.head(author.publicKey)).toBeUndefined()
+    await a.store.append(author, { type: 'post', text: 'new' })
+    await waitFor(() => b.store.head(author.publicKey)?.seq === 4, 'gap pulled')
+    const k = b.repl.counters()
+    expect(k.gossipIgnored.wrong_seq).toBe(1)
+    expect(k.gapPulls).toBeGreaterThanOrEqual(1)
+    expect(k.rangeIngests).toBeGreaterThanOrEqual(1)
+    expect(k.entriesIn).toBe(4)
+  })
+
+  it('refuses a badly signed entry from a raw gossipsub peer, does not forward it, and scores the peer down', async () => {
+    const raw = await lab.rawNode()
+    const b = await lab.node(await lab.store('b'))
+    const c = await lab.node(await lab.store('c'))
+    raw.services.pubsub.subscribe(topic)
+    await connect(raw, b)
+    await connect(b, c)
+    await meshed(raw as any, b)
+    await meshed(b, c)
+    const author = newAuthor()
+    const good = createEntry(author, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text: 'honest' } })
+    const forged = new Uint8Array(createEntry(newAuthor(), { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text: 'forged' } }).bytes)
+    forged[forged.length - 1]! ^= 0xff // the signature is the envelope's last field
+    await raw.services.pubsub.publish(topic, encodeGossip({ kind: 'entry', bytes: forged }))
+    await raw.services.pubsub.publish(topic, encodeGossip({ kind: 'entry', bytes: good.bytes }))
+    // The honest entry sent after the forgery marks that propagation has happened.
+    await waitFor(async () => (await c.store.get(good.hash)) !== undefined, 'honest entry at c')
+    expect(b.repl.counters().gossipRejected.bad_signature).toBe(1)
+    expect(b.store.stats().entries).toBe(1)
+    expect(c.repl.counters().gossipReceived).toBe(1)
+    expect(c.store.stats().entries).toBe(1)
+    // gossipsub caches scores for a heartbeat: wait for the recomputed one
+    await waitFor(() => b.pubsub.getScore(raw.peerId.toString()) < 0, 'sender scored down', 5000)
+  })
+
+  it('propagates a fork proof and freezes the feed on every node', async () => {
+    const a = await lab.node(await lab.store('a'))
+    const b = await lab.node(await lab.store('b'))
+    const c = await lab.node(await lab.store('c'))
+    await connect(a, b)
+    await connect(b, c)
+    await meshed(a, b)
+    await meshed(b, c)
+    const author = newAuthor()
+    const mk = (text: string): Entry => createEntry(author, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text } })
+    const one = mk('one')
+    const other = mk('the other')
+    expect((await a.store.ingest(one.bytes)).status).toBe('stored')
+    await waitFor(async () => (await c.store.get(one.hash)) !== undefined, 'entry at c')
+    // A sees the conflicting entry; its store makes the proof; gossip carries it to C through B.
+    expect((await a.store.ingest(other.bytes)).status).toBe('fork')
+    for (const n of [a, b, c]) {
+      await waitFor(() => n.store.head(author.publicKey)?.forkedAt === 1, 'feed frozen')
+    }
+    expect(c.repl.counters().forkProofsIn).toBe(1)
+    const proof = encodeForkProof(one, other)
+    const got = (await c.store.forkProofs())[0]?.proof
+    expect(got !== undefined && Buffer.compare(got, proof) === 0).toBe(true)
+  })
+})

@@ -1,0 +1,84 @@
+import { lpStream } from '@libp2p/utils'
+import { encode } from 'cborg'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Lab, connect, newAuthor, waitFor } from '../test/helpers.js'
+import { decodeMessage, encodeMessage, MAX_FRAME_BYTES, SYNC_PROTOCOL } from './index.js'
+
+/** Unsigned LEB128, as the frames' length prefix. */
+function varint (n: number): Uint8Array {
+  const out: number[] = []
+  do { let b = n & 0x7f; n = Math.floor(n / 128); if (n > 0) b |= 0x80; out.push(b) } while (n > 0)
+  return Uint8Array.from(out)
+}
+
+describe('the /kiez/sync stream under abuse', () => {
+  let lab: Lab
+  beforeEach(async () => { lab = new Lab(); await lab.init() })
+  afterEach(async () => { await lab.cleanup() })
+
+  it('refuses an oversized frame before reading it, and a malformed one, without crashing', async () => {
+    const server = await lab.node(await lab.store('s'))
+    const author = newAuthor()
+    await server.store.append(author, { type: 'post', text: 'still served' })
+    const client = await lab.node(await lab.store('c'), { syncOnConnect: false })
+    await connect(client, server)
+
+    // 1. A length prefix announcing 64 MiB: refused with too_large after a few bytes, nothing allocated.
+    const s1 = await client.node.dialProtocol(server.node.peerId, SYNC_PROTOCOL)
+    s1.send(varint(64 * 1024 * 1024))
+    s1.send(new Uint8Array(1024))
+    const r1 = decodeMessage((await lpStream(s1, { maxDataLength: MAX_FRAME_BYTES }).read()).subarray())
+    expect(r1).toMatchObject({ type: 'error', code: 'too_large' })
+    s1.abort(new Error('done'))
+
+    // 2. A frame of valid size that is not CBOR, then one that is CBOR but no sync message.
+    for (const junk of [Uint8Array.of(0xff, 0xfe, 0xfd), encode([42, 'hello'])]) {
+      const s = await client.node.dialProtocol(server.node.peerId, SYNC_PROTOCOL)
+      const lp = lpStream(s, { maxDataLength: MAX_FRAME_BYTES })
+      await lp.write(junk)
+      expect(decodeMessage((await lp.read()).subarray())).toMatchObject({ type: 'error', code: 'bad_message' })
+      s.abort(new Error('done'))
+    }
+
+    // 3. A responder must not accept a response-type message as a request.
+    const s3 = await client.node.dialProtocol(server.node.peerId, SYNC_PROTOCOL)
+    const lp3 = lpStream(s3, { maxDataLength: MAX_FRAME_BYTES })
+    await lp3.write(encodeMessage({ type: 'entries', author: author.publicKey, entries: [] }))
+    expect(decodeMessage((await lp3.read()).subarray())).toMatchObject({ type: 'error', code: 'bad_message' })
+    s3.abort(new Error('done'))
+
+    const errors = server.repl.counters().syncServeErrors
+    expect(errors.too_large).toBe(1)
+    expect(errors.bad_message).toBe(3)
+
+    // The server still works: a normal sync gets the entry.
+    const [r] = await client.repl.syncNow(server.node.peerId)
+    expect(r?.ok).toBe(true)
+    expect(client.store.head(author.publicKey)?.seq).toBe(1)
+  })
+
+  it('answers a GET with at most the response limits and paces nothing it should not', async () => {
+    const server = await lab.node(await lab.store('s'), { maxEntriesPerResponse: 7, syncOnConnect: false })
+    const author = newAuthor()
+    for (let i = 0; i < 20; i++) await server.store.append(author, { type: 'post', text: `p${i}` })
+    const client = await lab.node(await lab.store('c'), { syncOnConnect: false })
+    await connect(client, server)
+    const s = await client.node.dialProtocol(server.node.peerId, SYNC_PROTOCOL)
+    const lp = lpStream(s, { maxDataLength: MAX_FRAME_BYTES })
+    await lp.write(encodeMessage({ type: 'get', author: author.publicKey, from: 3, to: 20 }))
+    const m = decodeMessage((await lp.read()).subarray())
+    expect(m.type).toBe('entries')
+    if (m.type !== 'entries') return
+    expect(m.entries).toHaveLength(7)
+    // the batch is the author's seq 3..9, ready for the range path
+    const r = await client.store.ingestRange(m.entries)
+    expect(r.rejection?.code).toBe('wrong_seq') // we lack 1..2: the store refuses the gap
+    await s.close()
+    // A full sync fetches everything in batches of ≤ 7.
+    const [res] = await client.repl.syncNow(server.node.peerId)
+    expect(res?.ok).toBe(true)
+    await waitFor(() => client.store.head(author.publicKey)?.seq === 20, 'all 20 entries')
+    expect(client.repl.counters().rangeIngests).toBeGreaterThanOrEqual(3)
+    await waitFor(() => client.repl.info().peers.some((p) => p.heads.length === 1 && p.weLack === 0), 'diagnostics show in sync')
+  })
+})

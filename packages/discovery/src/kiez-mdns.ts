@@ -12,9 +12,10 @@ import { TokenBucket } from './token-bucket.js'
 import type { LinkInfo, MulticastCheck, NetworkInterfacesFn } from './links.js'
 import type { FoundOn } from './peer-table.js'
 import type { Announcement, ParseLimits } from './records.js'
-import type { ComponentLogger, Logger, PeerDiscovery, PeerDiscoveryEvents, PeerId, PeerInfo, Startable } from '@libp2p/interface'
+import type { ComponentLogger, Logger, PeerDiscoveryEvents, PeerId, PeerInfo, Startable } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Packet } from 'dns-packet'
+import type { TypedEventTarget } from 'main-event'
 import type { RemoteInfo } from 'node:dgram'
 
 export interface KiezMdnsInit {
@@ -105,7 +106,8 @@ export interface KiezMdnsInfo {
   counters: KiezMdnsCounters
 }
 
-export interface KiezMdns extends PeerDiscovery, Startable {
+/** A libp2p PeerDiscovery whose event map also carries `kiez:peer`. */
+export interface KiezMdns extends TypedEventTarget<KiezMdnsEvents>, Startable {
   /** Links this peer was heard on (empty if unknown), for "found by mdns on eth1". */
   foundOn(peerId: PeerId | string): FoundOn[]
   info(): KiezMdnsInfo

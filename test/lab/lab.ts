@@ -321,8 +321,10 @@ export class Lab {
 
   private async sysctl (ns: string, forward: 0 | 1): Promise<void> {
     // rp_filter off: shortest paths need not be symmetric. IPv6 off: no DAD/RS/MLD noise, the lab is IPv4.
+    // TTL 255: a routed line of > 64 boxes must still get its replies home.
     const settings = [
       ['net/ipv4/ip_forward', forward],
+      ['net/ipv4/ip_default_ttl', forward === 1 ? 255 : 64],
       ['net/ipv4/conf/all/rp_filter', 0],
       ['net/ipv4/conf/default/rp_filter', 0],
       ['net/ipv4/conf/all/send_redirects', 0],

@@ -1,4 +1,4 @@
-import { ControlClient, ControlClientError, controlSocketPath, resolveDataDir, type EntryJson, type FeedJson, type PeersJson, type StatusJson } from '@kiez/daemon/control'
+import { ControlClient, ControlClientError, controlSocketPath, resolveDataDir, type DhtFindJson, type DhtTableJson, type EntryJson, type FeedJson, type PeersJson, type PingJson, type StatusJson, type SyncJson } from '@kiez/daemon/control'
 import { CliError, EXIT } from './errors.js'
 import { ago, duration, keyValues, safeText, shortId, table, truncate } from './format.js'
 
@@ -94,4 +94,53 @@ export async function feedCommand (opts: ClientOptions & { limit?: number, befor
   ])
   io.out(table(['time (utc)', 'author', 'seq', 'text'], rows) + '\n')
   if (f.next !== undefined) io.out(`older: kiez feed --before ${f.next}\n`)
+}
+
+function ms (x: number): string {
+  return x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : String(Math.round(x))
+}
+
+export async function pingCommand (target: string, opts: ClientOptions & { count?: number }, io: Io): Promise<void> {
+  const p: PingJson = await call(opts, io, async (c) => await c.ping(opts.count !== undefined ? { target, count: opts.count } : { target }))
+  if (opts.json === true) { json(io, p); return }
+  const lines = p.rttsMs.map((rtt, i) => `reply ${i + 1}: ${ms(rtt)} ms`)
+  const min = Math.min(...p.rttsMs)
+  const max = Math.max(...p.rttsMs)
+  const avg = p.rttsMs.reduce((a, b) => a + b, 0) / p.rttsMs.length
+  lines.push(`${p.count} sent, ${p.rttsMs.length} answered, ${p.lost} lost; min/avg/max ${ms(min)}/${ms(avg)}/${ms(max)} ms`)
+  io.out(`ping ${safeText(target)}\n${lines.join('\n')}\n`)
+}
+
+export async function dhtFindCommand (peerId: string, opts: ClientOptions, io: Io): Promise<void> {
+  const f: DhtFindJson = await call(opts, io, async (c) => await c.dhtFind(peerId))
+  if (opts.json === true) { json(io, f); return }
+  io.out(keyValues([['peer id', f.peerId], ['found in', `${f.durationMs} ms`], ['addresses', f.addrs]]) + '\n')
+}
+
+export async function dhtTableCommand (opts: ClientOptions, io: Io): Promise<void> {
+  const t: DhtTableJson = await call(opts, io, async (c) => await c.dhtTable())
+  if (opts.json === true) { json(io, t); return }
+  if (t.peers.length === 0) { io.out('the DHT routing table is empty: no DHT neighbours yet\n'); return }
+  io.out(table(['peer id', 'shared bits', 'connected'], t.peers.map((p) => [p.peerId, String(p.commonPrefixLength), p.connected ? 'yes' : 'no'])) + '\n')
+}
+
+export async function syncCommand (opts: ClientOptions, io: Io): Promise<void> {
+  const s: SyncJson = await call(opts, io, async (c) => await c.sync())
+  if (opts.json === true) { json(io, s); return }
+  if (!s.available) { io.out('replication is not running in this daemon\n'); return }
+  if (s.peers.length === 0) { io.out('no neighbour has sent its heads yet: nothing to compare\n'); return }
+  const blocks = s.peers.map((p) => {
+    const state = [
+      p.headsAgeMs !== undefined ? `their heads from ${ago(p.headsAgeMs)}` : 'no heads from them yet',
+      p.syncing ? 'syncing now' : p.lastSyncAgoMs !== undefined ? `last sync ${ago(p.lastSyncAgoMs)}` : 'not synced yet'
+    ].join(', ')
+    const head = `${p.peerId}: we lack ${p.weLack}, they lack ${p.theyLack} (${state}${p.lastSyncError !== undefined ? `, last error: ${safeText(p.lastSyncError)}` : ''})`
+    const rows = p.authors
+      .filter((a) => a.weLack > 0 || a.theyLack > 0 || a.diverged)
+      .map((a) => [a.author, String(a.ourSeq), String(a.theirSeq), String(a.weLack), String(a.theyLack), a.diverged ? 'forked' : ''])
+    return rows.length === 0
+      ? `${head}\n  in step on all ${p.authors.length} authors`
+      : `${head}\n${table(['author', 'our seq', 'their seq', 'we lack', 'they lack', 'note'], rows).split('\n').map((l) => '  ' + l).join('\n')}`
+  })
+  io.out(blocks.join('\n\n') + '\n')
 }

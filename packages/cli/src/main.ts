@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { feedCommand, peersCommand, postCommand, statusCommand, type ClientOptions, type Io } from './client-commands.js'
+import { dhtFindCommand, dhtTableCommand, feedCommand, peersCommand, pingCommand, postCommand, statusCommand, syncCommand, type ClientOptions, type Io } from './client-commands.js'
 import { CliError, EXIT } from './errors.js'
 import { version } from './version.js'
 
@@ -90,6 +90,28 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .option('--before <cursor>', 'continue below a page (the cursor a previous page printed)')
     .addHelpText('after', example(['kiez feed --limit 20', 'kiez feed --json | jq -r ".entries[].text"']))
     .action(async (opts: ClientOptions & { limit?: number, before?: string }) => { await feedCommand(opts, io) })
+
+  clientCommand(program.command('ping').argument('<peer>', 'peer id, or a multiaddr to dial directly'))
+    .description('round-trip times to a peer, looked up in the DHT if no address is known')
+    .option('-c, --count <n>', 'how many pings (1-20, default 3)', positiveInt(20))
+    .addHelpText('after', example(['kiez ping 12D3KooW… -c 5', 'kiez ping /ip4/198.18.0.2/tcp/7301/p2p/12D3KooW…']))
+    .action(async (target: string, opts: ClientOptions & { count?: number }) => { await pingCommand(target, opts, io) })
+
+  const dht = program.command('dht').description('the Kad-DHT: peer routing and the routing table')
+    .addHelpText('after', example(['kiez dht table', 'kiez dht find 12D3KooW…']))
+  clientCommand(dht.command('find').argument('<peer>', 'peer id to look up'))
+    .description('ask the DHT for a peer\'s addresses')
+    .addHelpText('after', example(['kiez dht find 12D3KooW…']))
+    .action(async (peerId: string, opts: ClientOptions) => { await dhtFindCommand(peerId, opts, io) })
+  clientCommand(dht.command('table'))
+    .description('the DHT routing table, closest first')
+    .addHelpText('after', example(['kiez dht table --json']))
+    .action(async (opts: ClientOptions) => { await dhtTableCommand(opts, io) })
+
+  clientCommand(program.command('sync'))
+    .description('per neighbour and author: our latest seq against theirs, and what is missing where')
+    .addHelpText('after', example(['kiez sync', 'kiez sync --json']))
+    .action(async (opts: ClientOptions) => { await syncCommand(opts, io) })
 
   return program
 }

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FeedError, parseEntryId, type EntryBody, type Signer } from '@kiez/feed'
-import { feedSignerFromKey, loadOrCreateIdentity } from '@kiez/mesh'
+import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
 import { FeedStore, StoreError } from '@kiez/store'
 import type { Logger } from 'pino'
 import type { KiezConfig } from './config.js'
 import { ControlServer, type ControlApi } from './control/server.js'
 import { claimSocketPath } from './control/socket.js'
-import type { EntryJson, FeedJson, PeersJson, PostRequest, StatusJson } from './control/types.js'
+import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PeersJson, PingJson, PingRequest, PostRequest, StatusJson, SyncJson } from './control/types.js'
 import { prepareDataDir } from './datadir.js'
 import { entryToJson } from './entry-json.js'
 import { ApiError, DaemonError, hasSystemCode } from './errors.js'
@@ -91,6 +91,7 @@ export class Daemon implements ControlApi {
 
     const node = await this.components.createNode({ config: this.config, privateKey: identity.privateKey, psk, store, logger: logger.child({ component: 'mesh' }) })
       .catch((err: Error) => {
+        if (err instanceof DaemonError) throw err
         if (hasSystemCode(err, 'EADDRINUSE')) {
           throw new DaemonError('address_in_use', `cannot listen on ${this.config.listen.join(', ')}: the address is already in use (pick another with --listen)`, { cause: err })
         }
@@ -190,6 +191,25 @@ export class Daemon implements ControlApi {
     }
   }
 
+  async ping (req: Required<PingRequest>): Promise<PingJson> {
+    const { node } = this.running()
+    const rtts = await meshCall(async () => await node.ping(req.target, req.count))
+    return { target: req.target, count: req.count, rttsMs: rtts, lost: req.count - rtts.length }
+  }
+
+  async dhtFind (peerId: string): Promise<DhtFindJson> {
+    const { node } = this.running()
+    return await meshCall(async () => await node.dhtFind(peerId))
+  }
+
+  async dhtTable (): Promise<DhtTableJson> {
+    return { peers: await this.running().node.dhtTable() }
+  }
+
+  async sync (): Promise<SyncJson> {
+    return this.running().node.sync() ?? { available: false, peers: [], counters: {} }
+  }
+
   async feed (query: { limit: number, before?: string }): Promise<FeedJson> {
     const { store } = this.running()
     try {
@@ -201,6 +221,18 @@ export class Daemon implements ControlApi {
       if (err instanceof StoreError && err.code === 'bad_input') throw new ApiError(400, 'bad_cursor', err.message)
       throw err
     }
+  }
+}
+
+/** Mesh failures a diagnostic can hit, as HTTP statuses: the target's fault, not the daemon's. */
+const MESH_STATUS: Record<string, number> = { bad_target: 400, no_route: 404, no_reply: 504, not_started: 503 }
+
+async function meshCall<T> (fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    if (err instanceof MeshError) throw new ApiError(MESH_STATUS[err.code] ?? 500, err.code, err.message)
+    throw err
   }
 }
 

@@ -1,6 +1,14 @@
 import { createKiezNode, MeshError } from '@kiez/mesh'
+import type { ReplicationInfo } from '@kiez/replication'
 import { DaemonError } from './errors.js'
 import type { DaemonNode, NodeFactory } from './node.js'
+import { syncToJson } from './sync-json.js'
+
+/** The mesh types its replication service as unknown (it is optional there); check before use. */
+function replicationInfo (replication: unknown): ReplicationInfo | undefined {
+  const r = replication as { info?: unknown } | undefined
+  return typeof r?.info === 'function' ? (r.info as () => ReplicationInfo)() : undefined
+}
 
 /** The real node: @kiez/mesh's libp2p assembly, created from the config and started. */
 export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, store, logger }) => {
@@ -32,6 +40,13 @@ export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, sto
     peerId: node.peerId,
     listenAddrs: () => node.info().listenAddrs,
     peers: async () => await node.peers(),
+    ping: async (target, count) => await node.ping(target, count),
+    dhtFind: async (peerId) => await node.dhtFind(peerId),
+    dhtTable: async () => await node.dhtTable(),
+    sync: () => {
+      const info = replicationInfo(node.replication)
+      return info === undefined ? undefined : syncToJson(info, Date.now())
+    },
     stop: async () => { await node.stop() }
   }
   return adapted

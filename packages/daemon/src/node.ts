@@ -2,7 +2,7 @@ import type { FeedStore } from '@kiez/store'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import type { KiezConfig } from './config.js'
-import type { PeerJson } from './control/types.js'
+import type { DhtFindJson, DhtPeerJson, PeerJson, SyncJson } from './control/types.js'
 
 /**
  * What the daemon needs from the running mesh node. The daemon talks to the
@@ -15,6 +15,12 @@ export interface DaemonNode {
   listenAddrs(): string[]
   /** connected and known peers */
   peers(): Promise<PeerJson[]>
+  /** round-trip times in ms, one per answered ping; rejects when none is answered */
+  ping(target: string, count: number): Promise<number[]>
+  dhtFind(peerId: string): Promise<DhtFindJson>
+  dhtTable(): Promise<DhtPeerJson[]>
+  /** what replication knows per neighbour; undefined when the node runs without replication */
+  sync(): SyncJson | undefined
   stop(): Promise<void>
 }
 

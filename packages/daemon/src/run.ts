@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { loadConfig, type LoadConfigInit } from './config.js'
 import { Daemon } from './daemon.js'
-import { DaemonError, exitCodeFor } from './errors.js'
+import { DaemonError, exitCodeFor, type DaemonErrorCode } from './errors.js'
 import { createLogger } from './logger.js'
 import type { NodeFactory } from './node.js'
 
@@ -11,9 +11,11 @@ export interface RunDaemonInit extends LoadConfigInit {
   printError?: (line: string) => void
   /** how long a signal-triggered stop may take before we give up on it */
   stopTimeoutMs?: number
-  /** process-like event source for signals; `process` by default */
-  signals?: Pick<NodeJS.Process, 'once' | 'off'>
+  /** process-like source of signals and uncaught errors; `process` by default */
+  signals?: Pick<NodeJS.Process, 'once' | 'off' | 'on'>
 }
+
+const USER_ERRORS = new Set<DaemonErrorCode>(['invalid_config', 'data_dir_unusable', 'address_in_use', 'already_running', 'socket_path_too_long', 'identity_unreadable', 'psk_unreadable'])
 
 function oneLine (err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err)
@@ -42,33 +44,48 @@ export async function runDaemon (init: RunDaemonInit): Promise<number> {
   try {
     await daemon.start()
   } catch (err) {
-    const code = err instanceof DaemonError ? err.code : 'start_failed'
-    logger.fatal({ err, code }, 'the daemon could not start')
+    // A user's mistake gets its message logged; only the unexpected get a stack, for whoever debugs it.
+    if (err instanceof DaemonError && USER_ERRORS.has(err.code)) logger.fatal({ code: err.code, reason: err.message }, 'the daemon could not start')
+    else logger.fatal({ err, code: err instanceof DaemonError ? err.code : 'start_failed' }, 'the daemon could not start')
     printError(`kiez daemon: ${oneLine(err)}`)
     return exitCodeFor(err)
   }
 
   return await new Promise<number>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
+    let stopping = false
+    const shutdown = (status: number): void => {
+      if (stopping) return
+      stopping = true
       signals.off('SIGINT', onSignal)
       signals.off('SIGTERM', onSignal)
       // A second signal means "now": do not wait for a slow stop.
       const force = (): void => { logger.warn('second signal: exiting without a clean stop'); resolve(130) }
       signals.once('SIGINT', force)
       signals.once('SIGTERM', force)
-      logger.info({ signal }, 'stopping')
       const timer = setTimeout(() => { logger.error({ stopTimeoutMs }, 'the daemon did not stop in time; exiting anyway'); resolve(1) }, stopTimeoutMs)
       daemon.stop().then(() => {
         clearTimeout(timer)
         logger.info('stopped')
-        resolve(0)
+        resolve(status)
       }, (err: unknown) => {
         clearTimeout(timer)
         logger.error({ err }, 'the daemon did not stop cleanly')
         resolve(1)
       })
     }
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'stopping')
+      shutdown(0)
+    }
+    // A bug somewhere below us: log it as JSON (not a bare stack on stderr), stop cleanly, exit non-zero
+    // so a supervisor restarts the box. Data is safe: acknowledged posts are already synced.
+    const onFatal = (err: unknown): void => {
+      logger.fatal({ err }, 'uncaught error; stopping')
+      shutdown(70)
+    }
     signals.once('SIGINT', onSignal)
     signals.once('SIGTERM', onSignal)
+    signals.on('uncaughtException', onFatal)
+    signals.on('unhandledRejection', onFatal)
   })
 }

@@ -60,7 +60,12 @@ export class DaemonProcess {
   /** Spawns `kiez daemon` on loopback without mDNS and waits for its "daemon started" line. */
   static async start (dataDir: string, extra: string[] = [], opts: { env?: NodeJS.ProcessEnv, defaults?: boolean } = {}): Promise<DaemonProcess> {
     const base = opts.defaults === false ? [] : ['--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns']
-    const proc = spawn(NODE, [BIN, 'daemon', ...base, ...extra], { env: opts.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    return await DaemonProcess.startCommand([NODE, BIN, 'daemon', ...base, ...extra], dataDir, opts.env ?? cleanEnv())
+  }
+
+  /** Spawns any command line that ends up running `kiez daemon` (say under `ip netns exec`). */
+  static async startCommand (argv: string[], dataDir: string, env: NodeJS.ProcessEnv): Promise<DaemonProcess> {
+    const proc = spawn(argv[0] as string, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })
     const d = new DaemonProcess(proc, dataDir)
     const started = await Promise.race([
       d.waitFor((l) => l.msg === 'daemon started', 20_000),

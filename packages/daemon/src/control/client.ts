@@ -1,5 +1,5 @@
 import { request } from 'node:http'
-import type { EntryJson, FeedJson, PeersJson, PostRequest, StatusJson } from './types.js'
+import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PeersJson, PingJson, PingRequest, PostRequest, StatusJson, SyncJson } from './types.js'
 
 export type ControlClientErrorCode = 'daemon_unreachable' | 'bad_response' | string
 
@@ -41,6 +41,12 @@ export class ControlClient {
   async peers (): Promise<PeersJson> { return await this.call('GET', '/peers') }
   async post (req: PostRequest): Promise<EntryJson> { return await this.call('POST', '/posts', req) }
 
+  // Lookups and pings wait on the network (a DHT walk takes up to 15 s, each ping up to 5 s): allow for that.
+  async dhtFind (peerId: string): Promise<DhtFindJson> { return await this.call('GET', `/dht/find/${encodeURIComponent(peerId)}`, undefined, 30_000) }
+  async dhtTable (): Promise<DhtTableJson> { return await this.call('GET', '/dht/table') }
+  async sync (): Promise<SyncJson> { return await this.call('GET', '/sync') }
+  async ping (req: PingRequest): Promise<PingJson> { return await this.call('POST', '/ping', req, 30_000 + (req.count ?? 3) * 6_000) }
+
   async feed (query: { limit?: number, before?: string } = {}): Promise<FeedJson> {
     const qs = new URLSearchParams()
     if (query.limit !== undefined) qs.set('limit', String(query.limit))
@@ -49,12 +55,12 @@ export class ControlClient {
     return await this.call('GET', s === '' ? '/feed' : `/feed?${s}`)
   }
 
-  async call<T> (method: string, path: string, body?: unknown): Promise<T> {
+  async call<T> (method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
     return await new Promise<T>((resolve, reject) => {
       const headers: Record<string, string | number> = { accept: 'application/json' }
       if (payload !== undefined) { headers['content-type'] = 'application/json'; headers['content-length'] = payload.byteLength }
-      const req = request({ socketPath: this.socketPath, method, path, headers, timeout: this.timeoutMs }, (res) => {
+      const req = request({ socketPath: this.socketPath, method, path, headers, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = []
         let size = 0
         res.on('data', (c: Buffer) => {
@@ -79,7 +85,7 @@ export class ControlClient {
             status))
         })
       })
-      req.on('timeout', () => req.destroy(new ControlClientError('daemon_unreachable', `the daemon did not answer within ${this.timeoutMs} ms`)))
+      req.on('timeout', () => req.destroy(new ControlClientError('daemon_unreachable', `the daemon did not answer within ${timeoutMs} ms`)))
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (err instanceof ControlClientError) { reject(err); return }
         if (err.code !== undefined && UNREACHABLE.has(err.code)) reject(new ControlClientError('daemon_unreachable', `cannot reach the daemon at ${this.socketPath} (${err.code})`, undefined, { cause: err }))

@@ -123,3 +123,104 @@ export const feedRoute = {
     ...errors
   }
 } as const
+
+export const pingRoute = {
+  body: {
+    type: 'object',
+    required: ['target'],
+    additionalProperties: false,
+    properties: {
+      target: { type: 'string', minLength: 1, maxLength: 400 },
+      count: { type: 'integer', minimum: 1, maximum: 20, default: 3 }
+    }
+  },
+  response: {
+    200: {
+      type: 'object',
+      required: ['target', 'count', 'rttsMs', 'lost'],
+      properties: { target: { type: 'string' }, count: { type: 'integer' }, rttsMs: { type: 'array', items: { type: 'number' } }, lost: { type: 'integer' } }
+    },
+    ...errors
+  }
+} as const
+
+export const dhtFindRoute = {
+  params: { type: 'object', required: ['peerId'], properties: { peerId: { type: 'string', minLength: 1, maxLength: 200 } } },
+  response: {
+    200: {
+      type: 'object',
+      required: ['peerId', 'addrs', 'durationMs'],
+      properties: { peerId: { type: 'string' }, addrs: { type: 'array', items: { type: 'string' } }, durationMs: { type: 'integer' } }
+    },
+    ...errors
+  }
+} as const
+
+export const dhtTableRoute = {
+  response: {
+    200: {
+      type: 'object',
+      required: ['peers'],
+      properties: {
+        peers: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['peerId', 'commonPrefixLength', 'connected'],
+            properties: { peerId: { type: 'string' }, commonPrefixLength: { type: 'integer' }, connected: { type: 'boolean' } }
+          }
+        }
+      }
+    },
+    ...errors
+  }
+} as const
+
+const countMap = { type: 'object', additionalProperties: { type: 'integer' } } as const
+
+export const syncRoute = {
+  response: {
+    200: {
+      type: 'object',
+      required: ['available', 'peers', 'counters'],
+      properties: {
+        available: { type: 'boolean' },
+        topic: { type: 'string' },
+        protocol: { type: 'string' },
+        peers: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['peerId', 'weLack', 'theyLack', 'syncing', 'authors'],
+            properties: {
+              peerId: { type: 'string' },
+              headsAgeMs: { type: 'integer' },
+              weLack: { type: 'integer' },
+              theyLack: { type: 'integer' },
+              syncing: { type: 'boolean' },
+              lastSyncAgoMs: { type: 'integer' },
+              lastSyncError: { type: 'string' },
+              authors: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['author', 'ourSeq', 'theirSeq', 'weLack', 'theyLack', 'diverged'],
+                  properties: {
+                    author: { type: 'string' },
+                    ourSeq: { type: 'integer' },
+                    theirSeq: { type: 'integer' },
+                    weLack: { type: 'integer' },
+                    theyLack: { type: 'integer' },
+                    diverged: { type: 'boolean' }
+                  }
+                }
+              }
+            }
+          }
+        },
+        counters: { type: 'object', additionalProperties: { anyOf: [{ type: 'number' }, countMap] } }
+      }
+    },
+    ...errors
+  }
+} as const

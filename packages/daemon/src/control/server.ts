@@ -2,9 +2,9 @@ import { chmod } from 'node:fs/promises'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { ApiError } from '../errors.js'
-import { feedRoute, peersRoute, postRoute, statusRoute } from './schemas.js'
+import { dhtFindRoute, dhtTableRoute, feedRoute, peersRoute, pingRoute, postRoute, statusRoute, syncRoute } from './schemas.js'
 import { claimSocketPath } from './socket.js'
-import type { EntryJson, FeedJson, PeersJson, PostRequest, StatusJson } from './types.js'
+import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PeersJson, PingJson, PingRequest, PostRequest, StatusJson, SyncJson } from './types.js'
 
 /** What the control endpoint serves; the daemon implements it, tests can too. */
 export interface ControlApi {
@@ -12,6 +12,10 @@ export interface ControlApi {
   peers(): Promise<PeersJson>
   post(req: PostRequest): Promise<EntryJson>
   feed(query: { limit: number, before?: string }): Promise<FeedJson>
+  ping(req: Required<PingRequest>): Promise<PingJson>
+  dhtFind(peerId: string): Promise<DhtFindJson>
+  dhtTable(): Promise<DhtTableJson>
+  sync(): Promise<SyncJson>
 }
 
 export interface ControlServerInit {
@@ -97,6 +101,10 @@ export class ControlServer {
       return await reply.status(201).send(entry)
     })
     app.get<{ Querystring: { limit: number, before?: string } }>('/feed', { schema: feedRoute }, async (req) => await api.feed(req.query))
+    app.post<{ Body: Required<PingRequest> }>('/ping', { schema: pingRoute }, async (req) => await api.ping(req.body))
+    app.get<{ Params: { peerId: string } }>('/dht/find/:peerId', { schema: dhtFindRoute }, async (req) => await api.dhtFind(req.params.peerId))
+    app.get('/dht/table', { schema: dhtTableRoute }, async () => await api.dhtTable())
+    app.get('/sync', { schema: syncRoute }, async () => await api.sync())
     return app
   }
 }

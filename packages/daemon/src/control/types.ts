@@ -63,3 +63,60 @@ export interface FeedJson {
 export interface PostRequest { text: string, replyTo?: string }
 
 export interface ErrorJson { error: { code: string, message: string } }
+
+export interface PingRequest { target: string, count?: number }
+
+export interface PingJson {
+  target: string
+  count: number
+  /** one round trip per answered ping, in order */
+  rttsMs: number[]
+  lost: number
+}
+
+export interface DhtFindJson { peerId: string, addrs: string[], durationMs: number }
+
+export interface DhtPeerJson {
+  peerId: string
+  /** leading bits shared with our own DHT key (bigger = closer) */
+  commonPrefixLength: number
+  connected: boolean
+}
+
+export interface DhtTableJson { peers: DhtPeerJson[] }
+
+/** One author as seen from us and from one neighbour. */
+export interface AuthorSyncJson {
+  author: string
+  ourSeq: number
+  theirSeq: number
+  /** entries the neighbour has and we lack */
+  weLack: number
+  /** entries we have and the neighbour lacks */
+  theyLack: number
+  /** same seq, different head: one side holds a forked branch */
+  diverged: boolean
+}
+
+export interface PeerSyncJson {
+  peerId: string
+  /** ms since the neighbour last told us its heads */
+  headsAgeMs?: number
+  weLack: number
+  theyLack: number
+  syncing: boolean
+  /** ms since the last sync session with it ended */
+  lastSyncAgoMs?: number
+  lastSyncError?: string
+  authors: AuthorSyncJson[]
+}
+
+export interface SyncJson {
+  /** false when this node runs without replication */
+  available: boolean
+  topic?: string
+  protocol?: string
+  peers: PeerSyncJson[]
+  /** replication counters (gossip, sync sessions, bytes), flat numbers or {code: count} maps */
+  counters: Record<string, number | Record<string, number>>
+}

@@ -12,7 +12,7 @@ import { TokenBucket } from './token-bucket.js'
 import type { LinkInfo, MulticastCheck, NetworkInterfacesFn } from './links.js'
 import type { FoundOn } from './peer-table.js'
 import type { Announcement, ParseLimits } from './records.js'
-import type { ComponentLogger, Logger, PeerDiscoveryEvents, PeerId, PeerInfo, Startable } from '@libp2p/interface'
+import type { ComponentLogger, Libp2pEvents, Logger, PeerDiscoveryEvents, PeerId, PeerInfo, Startable } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Packet } from 'dns-packet'
 import type { TypedEventTarget } from 'main-event'
@@ -62,6 +62,8 @@ export interface KiezMdnsComponents {
   peerId: PeerId
   addressManager: { getAddresses(): Multiaddr[] }
   logger: ComponentLogger
+  /** when given, we re-announce as soon as our own addresses change (e.g. a listener came up after us) */
+  events?: Pick<TypedEventTarget<Pick<Libp2pEvents, 'self:peer:update'>>, 'addEventListener' | 'removeEventListener'>
 }
 
 /** `kiez:peer` detail: the standard PeerInfo plus where it was heard. */
@@ -131,6 +133,8 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
   private readonly limits: ParseLimits
   private readonly table: PeerTable
   private readonly events: TokenBucket
+  /** unicast replies go wherever the (spoofable) source says: bound them so we can't be used as a reflector */
+  private readonly unicastReplies = new TokenBucket(5, 10)
   private readonly sockets = new Map<string, LinkSocket>()
   private readonly retryAfter = new Map<string, number>()
   private readonly lastAnswer = new Map<string, number>()
@@ -177,11 +181,17 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
     this.queryTimer = setInterval(() => { this.queryAll() }, this.queryIntervalMs)
     this.pollTimer.unref?.()
     this.queryTimer.unref?.()
+    this.components.events?.addEventListener('self:peer:update', this.onSelfUpdate)
+  }
+
+  private readonly onSelfUpdate = (): void => {
+    for (const [key, s] of this.sockets) if (s.ready) this.answerSoon(key, s)
   }
 
   async stop (): Promise<void> {
     if (!this.started) return
     this.started = false
+    this.components.events?.removeEventListener('self:peer:update', this.onSelfUpdate)
     clearInterval(this.pollTimer)
     clearInterval(this.queryTimer)
     for (const t of this.pendingAnswer.values()) clearTimeout(t)
@@ -295,15 +305,19 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
     const port = this.init.port ?? 5353
     if (from.port !== port) {
       // legacy one-shot querier: it only listens on its own port, so answer there
-      this.answer(socket, from, packet.id)
+      if (this.unicastReplies.take()) this.answer(socket, from, packet.id)
       return
     }
-    const key = linkKey(socket.link)
+    this.answerSoon(linkKey(socket.link), socket)
+  }
+
+  /** Answer now, or — if we answered on this link under a second ago — once, when the second is up. */
+  private answerSoon (key: string, socket: LinkSocket): void {
     const wait = (this.lastAnswer.get(key) ?? 0) + MIN_ANSWER_GAP_MS - Date.now()
     if (wait <= 0) {
       this.answer(socket)
     } else if (!this.pendingAnswer.has(key)) {
-      // answered very recently: one deferred answer covers every query in between
+      // one deferred answer covers every query in between
       this.pendingAnswer.set(key, setTimeout(() => {
         this.pendingAnswer.delete(key)
         if (this.sockets.get(key) === socket) this.answer(socket)

@@ -16,13 +16,16 @@ void _dropIn
 
 const PORT = 20000 + Math.floor(Math.random() * 20000)
 
-async function makeNode (listen: string[]): Promise<{ id: string, mdns: KiezMdns }> {
+interface TestNode { id: string, mdns: KiezMdns, addrs: Multiaddr[], events: EventTarget }
+
+async function makeNode (listen: string[], queryIntervalMs = 500): Promise<TestNode> {
   const peerId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
   const addrs: Multiaddr[] = listen.map(a => multiaddr(a))
-  const mdns = kiezMdns({ port: PORT, includeLoopback: true, interfaces: ['lo'], queryIntervalMs: 500, interfacePollMs: 200 })({
-    peerId, logger: defaultLogger(), addressManager: { getAddresses: () => addrs }
+  const events = new EventTarget()
+  const mdns = kiezMdns({ port: PORT, includeLoopback: true, interfaces: ['lo'], queryIntervalMs, interfacePollMs: 200 })({
+    peerId, logger: defaultLogger(), addressManager: { getAddresses: () => addrs }, events
   })
-  return { id: peerId.toString(), mdns }
+  return { id: peerId.toString(), mdns, addrs, events }
 }
 
 describe('kiezMdns over loopback', () => {
@@ -54,6 +57,22 @@ describe('kiezMdns over loopback', () => {
     expect(b.mdns.foundOn(a.id).map(f => f.interface)).toEqual(['lo'])
     expect(a.mdns.foundOn('12D3KooWNotAPeerWeKnow')).toEqual([])
     expect(b.mdns.info().links[0]?.announcing).toEqual([`/ip4/127.0.0.1/tcp/4102/p2p/${b.id}`])
+  })
+
+  it('announces at once when our addresses change (self:peer:update), without waiting for a query round', async () => {
+    // query rounds far beyond the test timeout: only the update-triggered announcement can deliver A to B
+    const a = await makeNode([], 600_000)
+    const b = await makeNode(['/ip4/127.0.0.1/tcp/4104'], 600_000)
+    running.push(a.mdns, b.mdns)
+    const heard = new Promise<string[]>(resolve => {
+      b.mdns.addEventListener('peer', e => { if (e.detail.id.toString() === a.id) resolve(e.detail.multiaddrs.map(String)) })
+    })
+    await a.mdns.start()
+    await b.mdns.start()
+    while (a.mdns.info().links[0]?.ready !== true || b.mdns.info().links[0]?.ready !== true) await new Promise(resolve => setTimeout(resolve, 50))
+    a.addrs.push(multiaddr('/ip4/127.0.0.1/tcp/4105'))
+    a.events.dispatchEvent(new CustomEvent('self:peer:update'))
+    expect(await heard).toEqual(['/ip4/127.0.0.1/tcp/4105'])
   })
 
   it('never reports itself and stops idempotently', async () => {

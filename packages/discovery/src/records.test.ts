@@ -9,7 +9,9 @@ const ID = '12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'
 const OTHER = '12D3KooWSdFfcp1BGN8LHfk3GQ3XymcMzJLuBWBzbdPQSGRvtqAa'
 const LIMITS = { maxRecordsPerPacket: 64, maxPeersPerPacket: 4, maxAddrsPerPeer: 16 }
 /** what a packet looks like after the wire: encode then decode, as multicast-dns hands it to us */
-const wire = (p: Packet): Packet => dnsPacket.decode(dnsPacket.encode(p))
+const wire = (p: Packet): Packet => dnsPacket.decode(dnsPacket.encode({
+  ...p, answers: p.answers?.map(a => ({ ttl: 120, ...a }) as typeof a)
+}))
 
 describe('records', () => {
   it('builds the @libp2p/mdns layout: PTR + one TXT per address in answers, SRV + A in additionals', () => {
@@ -66,6 +68,14 @@ describe('records', () => {
     ]).flat()
     const r2 = parseResponse(wire({ type: 'response', answers: ptrs }), TAG, LIMITS)
     expect(r2.ok && r2.announcements.length).toBe(4)
+  })
+
+  it('treats a goodbye (TTL 0) as no announcement', () => {
+    const p = wire({ type: 'response', answers: [
+      { name: TAG, type: 'PTR', ttl: 0, data: `x.${TAG}` },
+      { name: `x.${TAG}`, type: 'TXT', ttl: 0, data: `dnsaddr=/ip4/198.19.250.2/tcp/1/p2p/${ID}` }
+    ] })
+    expect(parseResponse(p, TAG, LIMITS)).toEqual({ ok: true, announcements: [] })
   })
 
   it('ignores other services and answers only queries about us', () => {

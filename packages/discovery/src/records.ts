@@ -97,6 +97,7 @@ export function parseResponse (packet: Packet, serviceTag: string, limits: Parse
     const instances: string[] = []
     for (const r of records) {
       if (r.type !== 'PTR' || typeof r.name !== 'string' || r.name.toLowerCase() !== tag || typeof r.data !== 'string') continue
+      if (r.ttl === 0) continue // a goodbye (RFC 6762 10.1) is not a discovery
       if (!instances.includes(r.data) && instances.length < limits.maxPeersPerPacket) instances.push(r.data)
     }
 

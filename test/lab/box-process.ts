@@ -85,7 +85,8 @@ export class BoxProcess {
 
   /** Resolves with the first line (already in the tail or still to come) that matches. */
   waitFor (matcher: LogMatcher, timeoutMs: number): Promise<LogLine> {
-    const hit = this.tail.find((l) => matches(matcher, l))
+    let hit: LogLine | undefined
+    try { hit = this.tail.find((l) => matches(matcher, l)) } catch (e) { return Promise.reject(e) }
     if (hit !== undefined) return Promise.resolve(hit)
     if (!this.running) return Promise.reject(this.exitError())
     return new Promise((resolve, reject) => {

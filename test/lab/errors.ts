@@ -2,6 +2,7 @@
 export type LabErrorCode =
   | 'bad_spec' // topology or option out of range
   | 'unavailable' // not root, no `ip`, netns not permitted
+  | 'in_use' // a namespace with the lab's name already exists
   | 'ip_failed' // an `ip` command failed while building or changing the lab
   | 'closed' // the lab was used after close()
   | 'bad_box' // box index out of range

@@ -4,7 +4,7 @@ export { BoxProcess } from './box-process.ts'
 export type { LogLine, LogMatcher } from './box-process.ts'
 export { LabError } from './errors.ts'
 export type { LabErrorCode } from './errors.ts'
-export { cleanupStale, labSkipReason, labAvailable, listNamespaces, run } from './netns.ts'
+export { cleanupStale, labSkipReason, labAvailable, labAvailable as available, listNamespaces, run } from './netns.ts'
 export type { RunResult } from './netns.ts'
 export {
   line, ring, star, grid, tree, streets, topology, TOPOLOGIES,

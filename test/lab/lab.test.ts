@@ -33,6 +33,9 @@ describe.skipIf(skip !== undefined)('mesh lab (network namespaces)', () => {
     it('box 0 reaches its neighbour but not the box behind it, even with a route: boxes do not forward', async () => {
       expect(await lab.ping(0, lab.address(1, 0))).toBe(true)
       expect(await lab.ping(0, lab.address(2, 1), 1000)).toBe(false)
+      // The TCP probe that stands in where `ping` is not installed agrees.
+      expect(await lab.ping(0, lab.address(1, 0), 1000, 'tcp')).toBe(true)
+      expect(await lab.ping(0, lab.address(2, 1), 1000, 'tcp')).toBe(false)
       // Routes both ways through box 1; box 1 (ip_forward=0) must still drop the packets.
       expect((await lab.exec(0, ['ip', 'route', 'add', '198.18.1.0/24', 'via', lab.address(1, 0)])).code).toBe(0)
       expect((await lab.exec(2, ['ip', 'route', 'add', '198.18.0.0/24', 'via', lab.address(1, 1)])).code).toBe(0)
@@ -195,6 +198,9 @@ describe.skipIf(skip !== undefined)('mesh lab (network namespaces)', () => {
     await lab.waitForLog(0, 'started')
     const pids = spawnSync('ip', ['netns', 'pids', lab.ns(0)], { encoding: 'utf8' }).stdout.trim().split(/\s+/)
     expect(pids.length).toBeGreaterThanOrEqual(2)
+    // A lab that cannot be built (its names are taken) fails without touching the owner's namespaces.
+    await expect(createLab({ ...line(2), prefix: lab.prefix })).rejects.toMatchObject({ code: 'in_use' })
+    expect(mine(lab)).toEqual(names)
     await lab.close()
     await lab.close()
     expect(mine(lab)).toEqual([])

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { BoxProcess } from './box-process.ts'
 import type { LogLine, LogMatcher } from './box-process.ts'
 import { LabError } from './errors.ts'
-import { destroyNamespacesSync, ipBatch, labSkipReason, nsArgv, run } from './netns.ts'
+import { destroyNamespacesSync, ipBatch, labSkipReason, listNamespaces, nsArgv, run } from './netns.ts'
 import type { RunResult } from './netns.ts'
 import { boxAddress, computeRoutes, linkIfName, linksOf, validateSpec } from './topology.ts'
 import type { LabSpec, LinkMode } from './topology.ts'
@@ -217,13 +217,18 @@ export class Lab {
     return this.exec(box, [NODE_BIN, KIEZ_BIN, ...args, '--data-dir', this.dataDir(box)], opts)
   }
 
-  /** One ICMP echo from box i to addr (node TCP probe where `ping` is missing). */
-  async ping (box: number, addr: string, timeoutMs = 1500): Promise<boolean> {
-    const secs = String(Math.max(1, Math.ceil(timeoutMs / 1000)))
-    const r = await this.exec(box, ['ping', '-n', '-q', '-c', '1', '-W', secs, addr], { timeoutMs: timeoutMs + 2000 })
-    if (r.code === 0) return true
-    if (!/ENOENT|not found/i.test(r.stderr)) return false
-    // A closed port answers with RST (ECONNREFUSED) only if the packet got there.
+  /**
+   * Can box i reach addr? 'icmp' = one `ping`; 'tcp' = connect to a closed
+   * port, where an RST (ECONNREFUSED) proves the packet got there; 'auto'
+   * (default) uses ping and falls back to tcp where ping is not installed.
+   */
+  async ping (box: number, addr: string, timeoutMs = 1500, method: 'auto' | 'icmp' | 'tcp' = 'auto'): Promise<boolean> {
+    if (method !== 'tcp') {
+      const secs = String(Math.max(1, Math.ceil(timeoutMs / 1000)))
+      const r = await this.exec(box, ['ping', '-n', '-q', '-c', '1', '-W', secs, addr], { timeoutMs: timeoutMs + 2000 })
+      if (r.code === 0) return true
+      if (method === 'icmp' || !/No such file|ENOENT|not found/i.test(r.stderr)) return false
+    }
     const probe = `const s=require('net').connect({host:${JSON.stringify(addr)},port:9});` +
       `s.setTimeout(${timeoutMs},()=>process.exit(1));s.on('connect',()=>process.exit(0));` +
       "s.on('error',e=>process.exit(e.code==='ECONNREFUSED'?0:1))"
@@ -272,6 +277,10 @@ export class Lab {
     const { links } = this.spec
     const boxNs = Array.from({ length: this.boxes }, (_, b) => this.ns(b))
     const switchNs = links.flatMap((l, i) => (l.length > 2 ? [this.switchNs(i)] : []))
+    // Never adopt (and later delete) namespaces someone else made.
+    const taken = new Set(listNamespaces())
+    const clash = [...boxNs, ...switchNs].filter((n) => taken.has(n))
+    if (clash.length > 0) throw new LabError('in_use', `namespaces already exist: ${clash.join(' ')} (another lab with prefix ${this.prefix}?)`)
     // Recorded before creation so a half-built lab is still torn down.
     this.made.push(...boxNs, ...switchNs)
     await ipBatch([...boxNs, ...switchNs].map((n) => `netns add ${n}`))

@@ -87,6 +87,20 @@ describe('kiez against a running daemon', () => {
       return f.entries.find((e) => e.id === posted.id)
     }, 20_000, 'the post to reach b')
     expect(seen).toEqual(posted)
+
+    // the diagnostics see the same neighbour
+    const ping = await kiez(['ping', a.peerId, '-c', '2', '--json', '--data-dir', b.dataDir])
+    expect(ping.code).toBe(0)
+    expect(JSON.parse(ping.stdout)).toMatchObject({ target: a.peerId, count: 2, lost: 0, rttsMs: [expect.any(Number), expect.any(Number)] })
+    const table = JSON.parse((await kiez(['dht', 'table', '--json', '--data-dir', b.dataDir])).stdout) as { peers: Array<{ peerId: string }> }
+    expect(table.peers.map((p) => p.peerId)).toContain(a.peerId)
+    const sync = JSON.parse((await kiez(['sync', '--json', '--data-dir', b.dataDir])).stdout) as { available: boolean, peers: Array<{ peerId: string }> }
+    expect(sync.available).toBe(true)
+    expect(sync.peers.map((p) => p.peerId)).toContain(a.peerId)
+    // a peer nobody can reach: a clear failure, not a hang
+    const lost = await kiez(['ping', '/ip4/127.0.0.1/tcp/1', '-c', '1', '--data-dir', b.dataDir])
+    expect(lost.code).toBe(1)
+    expectOneLine(lost.stderr)
   })
 
   it('keeps every acknowledged post across kill -9 and a restart', async () => {
@@ -213,7 +227,7 @@ describe('kiez without a daemon', () => {
   })
 
   it('--help on every command exits 0 with an example', async () => {
-    for (const cmd of [[], ['daemon'], ['status'], ['peers'], ['post'], ['feed']]) {
+    for (const cmd of [[], ['daemon'], ['status'], ['peers'], ['post'], ['feed'], ['ping'], ['dht'], ['dht', 'find'], ['dht', 'table'], ['sync']]) {
       const r = await kiez([...cmd, '--help'])
       expect(r.code, cmd.join(' ')).toBe(0)
       expect(r.stdout).toMatch(/Examples?:\n\s+\$ kiez/)

@@ -146,9 +146,13 @@ export interface ServePeer {
 /** The responder's side: answer requests until the initiator closes. Store-and-forward: any stored feed is served. */
 export async function serve (host: SyncHost, f: Framed, peer: ServePeer, signal: AbortSignal): Promise<void> {
   const { store, counters, limits } = host
+  let headsDone = false
   for (let m = await f.recv(signal); m !== undefined; m = await f.recv(signal)) {
     switch (m.type) {
       case 'heads': {
+        // One exchange per session: a peer cannot make us send our vector over and over on one stream.
+        if (headsDone) throw new ReplicationError('bad_message', 'one heads exchange per session')
+        headsDone = true
         const theirs = await recvHeads(f, signal, m)
         peer.onHeads(theirs)
         await sendHeads(f, host.ourHeads().values(), signal)

@@ -1,0 +1,73 @@
+import { createEntry, entryId, signerFromSeed } from '@kiez/feed'
+import type { Message } from '@libp2p/gossipsub'
+import { feedTopic, SYNC_PROTOCOL } from './constants.js'
+import { encodeGossip, feedMsgId } from './gossip.js'
+import { encodeMessage, type SyncMessage } from './messages.js'
+
+/** Unsigned LEB128: the frame length prefix. */
+export function varint (n: number): Uint8Array {
+  const out: number[] = []
+  do {
+    let b = n & 0x7f
+    n = Math.floor(n / 128)
+    if (n > 0) b |= 0x80
+    out.push(b)
+  } while (n > 0)
+  return Uint8Array.from(out)
+}
+
+export function frame (m: SyncMessage): Uint8Array {
+  const body = encodeMessage(m)
+  return Uint8Array.from([...varint(body.byteLength), ...body])
+}
+
+function hexBlock (b: Uint8Array): string {
+  const h = Buffer.from(b).toString('hex')
+  return (h.match(/.{1,64}/g) ?? ['']).join('\n')
+}
+
+/**
+ * The worked example of docs/SYNC.md, generated from the real encoders with a
+ * fixed key and clock so it is byte-stable (ed25519 signatures are deterministic).
+ */
+export function syncExample (): string {
+  const author = signerFromSeed(new Uint8Array(32).fill(7))
+  const t0 = 1_767_225_600_000 // 2026-01-01T00:00:00Z
+  const e1 = createEntry(author, { seq: 1, previous: null, timestamp: t0, body: { type: 'post', text: 'Hallo Kiez!' } })
+  const e2 = createEntry(author, { seq: 2, previous: e1.hash, timestamp: t0 + 60_000, body: { type: 'post', text: 'Flohmarkt am Samstag' } })
+  const steps: Array<[string, SyncMessage]> = [
+    ['1. initiator → responder: HEADS (its store is empty)', { type: 'heads', heads: [], more: false }],
+    ['2. responder → initiator: HEADS (one author at seq 2)', { type: 'heads', heads: [{ author: author.publicKey, seq: 2, hash: e2.hash, timestamp: e2.timestamp }], more: false }],
+    ['3. initiator → responder: GET seq 1..2 of that author', { type: 'get', author: author.publicKey, from: 1, to: 2 }],
+    ['4. responder → initiator: ENTRIES', { type: 'entries', author: author.publicKey, entries: [e1.bytes, e2.bytes] }]
+  ]
+  const gossip = encodeGossip({ kind: 'entry', bytes: e2.bytes })
+  const msgId = feedMsgId({ type: 'unsigned', topic: feedTopic('kiez'), data: gossip } satisfies Message)
+  const lines: string[] = [
+    `Author public key (ed25519, from the seed 32 × 0x07): \`${Buffer.from(author.publicKey).toString('hex')}\``,
+    '',
+    `Entry 1 id \`${entryId(e1.hash)}\`, entry 2 id \`${entryId(e2.hash)}\`.`,
+    '',
+    `Stream protocol: \`${SYNC_PROTOCOL}\`. Each block is one frame exactly as written to the stream (varint length, then the CBOR message). After step 4 the initiator feeds the two entries to its store's range path and closes its side of the stream; the responder sees the end between frames and closes too.`,
+    ''
+  ]
+  for (const [title, m] of steps) {
+    lines.push(`${title}:`, '', '```', hexBlock(frame(m)), '```', '')
+  }
+  lines.push(
+    'An error the responder sends before closing (here for a frame announcing more than 1 MiB):',
+    '',
+    '```',
+    hexBlock(frame({ type: 'error', code: 'too_large', message: 'frame over 1048576 bytes' })),
+    '```',
+    '',
+    `The gossip message announcing entry 2 on topic \`${feedTopic('kiez')}\` (kind 0x01, then the entry bytes):`,
+    '',
+    '```',
+    hexBlock(gossip),
+    '```',
+    '',
+    `Its gossipsub message id (sha2-256 of the entry bytes, the digest inside entry 2's id): \`${Buffer.from(msgId).toString('hex')}\``
+  )
+  return lines.join('\n')
+}

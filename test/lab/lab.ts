@@ -100,6 +100,8 @@ export class Lab {
     this.mode = init.mode ?? 'segment'
     if (this.mode !== 'segment' && this.mode !== 'routed') throw new LabError('bad_spec', `unknown mode ${String(this.mode)}`)
     this.prefix = init.prefix ?? `kz${process.pid}l${labCounter++}`
+    // It ends up inside `ip -batch` lines and file names.
+    if (!/^[A-Za-z0-9_.]{1,40}$/.test(this.prefix)) throw new LabError('bad_spec', `prefix must be 1-40 of [A-Za-z0-9_.], got ${JSON.stringify(this.prefix)}`)
     if (init.dir !== undefined) {
       mkdirSync(init.dir, { recursive: true })
       this.dir = init.dir

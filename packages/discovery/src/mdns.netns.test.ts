@@ -25,7 +25,8 @@ const CENTRE_INIT = { ...INIT, maxPeers: 64, maxEventsPerSecond: 10, eventBurst:
 
 if (!isRoot) console.warn('skipping kiezMdns namespace tests: they need root (ip netns)')
 
-describe.skipIf(!isRoot)('kiezMdns in network namespaces', () => {
+// generous: outcomes are asserted, never speed, and CI shares two cores with every other suite
+describe.skipIf(!isRoot)('kiezMdns in network namespaces', { timeout: 120_000 }, () => {
   const lab = new Lab()
   const leaves: Array<{ ns: string, link: Link, box: Proc, id: string }> = []
   let centre: Proc
@@ -51,9 +52,9 @@ describe.skipIf(!isRoot)('kiezMdns in network namespaces', () => {
     centrePort = /\/tcp\/(\d+)/.exec(r.addrs[0])![1]!
     for (const leaf of leaves) leaf.box = box(leaf.ns, leaf.ns, { init: INIT })
     for (const leaf of leaves) leaf.id = (await ready(leaf.box)).id
-  })
+  }, 120_000)
 
-  afterAll(async () => { await lab.teardown() })
+  afterAll(async () => { await lab.teardown() }, 60_000)
 
   it('star: the centre finds every leaf on the right interface, each leaf finds the centre, leaves never find each other', async () => {
     for (const leaf of leaves) {

@@ -34,16 +34,22 @@ discovery.addEventListener('kiez:peer', (evt) => {
 await node.start()
 out({ event: 'ready', id: node.peerId.toString(), addrs: node.getMultiaddrs().map(String), instance: discovery.info?.().instance })
 
-createInterface({ input: process.stdin }).on('line', async (line) => {
+const commands = createInterface({ input: process.stdin })
+commands.on('line', async (line) => {
   if (line.trim() === 'info') {
     out({ event: 'info', info: discovery.info?.(), peerStoreSize: (await node.peerStore.all()).length })
   }
 })
 
+let stopping = false
 const stop = async () => {
+  if (stopping) return
+  stopping = true
   await node.stop()
   out({ event: 'stopped' })
   process.exit(0)
 }
+// the test runner went away (even by kill -9): don't linger in its namespace
+commands.on('close', stop)
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)

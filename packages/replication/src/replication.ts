@@ -368,7 +368,12 @@ export class ReplicationService implements Replication, Startable {
   }
 
   private syncAll (): void {
-    for (const p of this.peers.values()) { p.wantFull = true; void this.kick(p) }
+    for (const [key, p] of this.peers) {
+      // State made for a peer that has gone (a late gossip message, a stream racing a disconnect) is dropped here.
+      if (!this.connected(p.id) && p.running === undefined && p.inbound === 0) { this.peers.delete(key); continue }
+      p.wantFull = true
+      void this.kick(p)
+    }
   }
 
   /** Runs sessions with a peer until nothing is wanted from it; one at a time per peer. */

@@ -81,4 +81,20 @@ describe('the /kiez/sync stream under abuse', () => {
     expect(client.repl.counters().rangeIngests).toBeGreaterThanOrEqual(3)
     await waitFor(() => client.repl.info().peers.some((p) => p.heads.length === 1 && p.weLack === 0), 'diagnostics show in sync')
   })
+
+  it('refuses streams over the per-peer limit and times out a stalled one', async () => {
+    const server = await lab.node(await lab.store('s'), { maxStreamsPerPeer: 1, streamTimeoutMs: 800, syncOnConnect: false })
+    const client = await lab.node(await lab.store('c'), { syncOnConnect: false })
+    await connect(client, server)
+    // Half a frame, then silence.
+    const stalled = await client.node.dialProtocol(server.node.peerId, SYNC_PROTOCOL)
+    stalled.send(Uint8Array.of(10, 0x83, 0x01))
+    const serverSide = (): number => server.repl.info().peers.find((p) => p.peerId === client.node.peerId.toString())?.inboundStreams ?? 0
+    await waitFor(() => serverSide() === 1, 'server holds the stalled stream')
+    const second = await client.node.dialProtocol(server.node.peerId, SYNC_PROTOCOL)
+    expect(decodeMessage((await lpStream(second, { maxDataLength: MAX_FRAME_BYTES }).read()).subarray())).toMatchObject({ type: 'error', code: 'busy' })
+    expect(decodeMessage((await lpStream(stalled, { maxDataLength: MAX_FRAME_BYTES }).read()).subarray())).toMatchObject({ type: 'error', code: 'timeout' })
+    await waitFor(() => serverSide() === 0, 'stream released')
+    expect(server.repl.counters().syncServeErrors).toEqual({ busy: 1, timeout: 1 })
+  })
 })

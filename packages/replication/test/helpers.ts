@@ -94,8 +94,11 @@ export async function meshed (a: TestNode | Libp2p<any>, b: TestNode | Libp2p<an
   const na = 'node' in a ? a.node : a
   const nb = 'node' in b ? b.node : b
   const topic = `/kiez/${MESH}/feed/1`
-  await waitFor(() => na.services.pubsub.getMeshPeers(topic).includes(nb.peerId.toString()) &&
-    nb.services.pubsub.getMeshPeers(topic).includes(na.peerId.toString()), 'gossipsub mesh')
+  const ready = (x: Libp2p<any>, y: Libp2p<any>): boolean =>
+    x.services.pubsub.getMeshPeers(topic).includes(y.peerId.toString()) &&
+    // gossipsub sends only on its outbound stream; a peer can be in the mesh before that stream is open
+    x.services.pubsub.streamsOutbound.has(y.peerId.toString())
+  await waitFor(() => ready(na, nb) && ready(nb, na), 'gossipsub mesh')
 }
 
 export function newAuthor (): Signer {

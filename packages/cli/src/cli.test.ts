@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ControlClient, controlSocketPath, type EntryJson, type FeedJson, type PeersJson, type StatusJson } from '@kiez/daemon/control'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { cleanEnv, DaemonProcess, eventually, kiez, killAll } from './testing/daemons.js'
+import { BIN, cleanEnv, DaemonProcess, eventually, kiez, killAll, NODE } from './testing/daemons.js'
 
 let tmp: string
 beforeAll(async () => { tmp = await mkdtemp(join(tmpdir(), 'kiez-cli-')) })
@@ -134,6 +135,34 @@ describe('kiez against a running daemon', () => {
     // and the author's chain continues where it stopped
     const next = JSON.parse((await kiez(['post', '--json', '--data-dir', dir, 'after the crash'])).stdout) as EntryJson
     expect(next.seq).toBe(feed.entries.length + 1)
+  })
+})
+
+describe('kiez feed --follow', () => {
+  it('prints the page, then new entries as they are stored; ends with 69 when the daemon stops', async () => {
+    const dir = freshDir()
+    const d = await DaemonProcess.start(dir)
+    const first = JSON.parse((await kiez(['post', '--json', '--data-dir', dir, 'one'])).stdout) as EntryJson
+    const follower = spawn(NODE, [BIN, 'feed', '--follow', '--json', '--data-dir', dir], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    const exited = new Promise<number | null>((resolve) => follower.once('exit', (code) => resolve(code)))
+    let out = ''
+    let err = ''
+    follower.stdout.setEncoding('utf8').on('data', (c: string) => { out += c })
+    follower.stderr.setEncoding('utf8').on('data', (c: string) => { err += c })
+    const lines = (): EntryJson[] => out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as EntryJson)
+    try {
+      await eventually(async () => lines().length >= 1 ? true : undefined, 10_000, 'the existing post')
+      const second = JSON.parse((await kiez(['post', '--json', '--data-dir', dir, 'two'])).stdout) as EntryJson
+      await eventually(async () => lines().length >= 2 ? true : undefined, 10_000, 'the new post')
+      expect(lines().map((e) => e.id)).toEqual([first.id, second.id])
+      // an open follower must not hold up a clean stop
+      d.kill('SIGTERM')
+      expect(await d.exited).toEqual({ code: 0, signal: null })
+      expect(await exited).toBe(69)
+      expectOneLine(err)
+    } finally {
+      follower.kill('SIGKILL')
+    }
   })
 })
 

@@ -79,7 +79,41 @@ export async function postCommand (text: string, opts: ClientOptions & { replyTo
   io.out(`posted ${e.id} (seq ${e.seq})\n`)
 }
 
-export async function feedCommand (opts: ClientOptions & { limit?: number, before?: string }, io: Io): Promise<void> {
+function entryLine (e: EntryJson): string {
+  const text = safeText(e.text ?? (e.name !== undefined ? `(profile) ${e.name}` : ''))
+  return `${new Date(e.timestamp).toISOString().replace('T', ' ').slice(0, 19)}  ${shortId(e.author).padEnd(15)}  ${String(e.seq).padEnd(5)}  ${text}`
+}
+
+/**
+ * `kiez feed --follow`: the latest page oldest first, then every new entry as
+ * it is stored, until Ctrl-C. Subscribes BEFORE reading the page, so nothing
+ * stored in between is missed; ids seen in the page are not printed twice.
+ * With --json, one entry object per line (a stream has no single document).
+ */
+async function followFeed (opts: ClientOptions & { limit?: number }, io: Io): Promise<void> {
+  const { client, dataDir } = clientFor(opts, io)
+  const print = (e: EntryJson): void => { io.out(opts.json === true ? JSON.stringify(e) + '\n' : entryLine(e) + '\n') }
+  let pending: EntryJson[] | undefined = []
+  let opened!: () => void
+  const open = new Promise<void>((resolve) => { opened = resolve })
+  const stream = client.follow((e) => { if (pending !== undefined) pending.push(e); else print(e) }, { onOpen: () => opened() })
+  try {
+    await Promise.race([open, stream])
+    const page = await client.feed(opts.limit !== undefined ? { limit: opts.limit } : {})
+    const seen = new Set(page.entries.map((e) => e.id))
+    if (opts.json !== true) io.out(`following the feed of ${dataDir} (Ctrl-C to stop)\n`)
+    for (const e of [...page.entries].reverse()) print(e)
+    for (const e of pending) if (!seen.has(e.id)) print(e)
+    pending = undefined
+    await stream
+  } catch (err) {
+    throw explain(err, dataDir)
+  }
+  throw new CliError('daemon_stopped', `the daemon for data dir ${dataDir} stopped; no longer following its feed`, EXIT.unreachable)
+}
+
+export async function feedCommand (opts: ClientOptions & { limit?: number, before?: string, follow?: boolean }, io: Io): Promise<void> {
+  if (opts.follow === true) { await followFeed(opts, io); return }
   const query: { limit?: number, before?: string } = {}
   if (opts.limit !== undefined) query.limit = opts.limit
   if (opts.before !== undefined) query.before = opts.before

@@ -88,8 +88,9 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .description('the newest entries this box has, newest first')
     .option('--limit <n>', 'how many entries (1-500, default 50)', positiveInt(500))
     .option('--before <cursor>', 'continue below a page (the cursor a previous page printed)')
-    .addHelpText('after', example(['kiez feed --limit 20', 'kiez feed --json | jq -r ".entries[].text"']))
-    .action(async (opts: ClientOptions & { limit?: number, before?: string }) => { await feedCommand(opts, io) })
+    .addOption(new Option('-f, --follow', 'keep printing new entries as they arrive (with --json: one entry per line)').conflicts('before'))
+    .addHelpText('after', example(['kiez feed --limit 20', 'kiez feed --follow', 'kiez feed --json | jq -r ".entries[].text"']))
+    .action(async (opts: ClientOptions & { limit?: number, before?: string, follow?: boolean }) => { await feedCommand(opts, io) })
 
   clientCommand(program.command('ping').argument('<peer>', 'peer id, or a multiaddr to dial directly'))
     .description('round-trip times to a peer, looked up in the DHT if no address is known')

@@ -210,6 +210,10 @@ export class Daemon implements ControlApi {
     return this.running().node.sync() ?? { available: false, peers: [], counters: {} }
   }
 
+  onEntry (fn: (e: EntryJson) => void): () => void {
+    return this.running().store.onEntry((entry) => { fn(entryToJson(entry)) })
+  }
+
   async feed (query: { limit: number, before?: string }): Promise<FeedJson> {
     const { store } = this.running()
     try {

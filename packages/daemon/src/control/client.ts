@@ -47,6 +47,37 @@ export class ControlClient {
   async sync (): Promise<SyncJson> { return await this.call('GET', '/sync') }
   async ping (req: PingRequest): Promise<PingJson> { return await this.call('POST', '/ping', req, 30_000 + (req.count ?? 3) * 6_000) }
 
+  /**
+   * Follows the daemon's entry stream (SSE) until it ends or `signal` aborts.
+   * Resolves when the stream ends, rejects if it cannot be opened.
+   */
+  async follow (onEntry: (e: EntryJson) => void, opts: { signal?: AbortSignal, onOpen?: () => void } = {}): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ socketPath: this.socketPath, method: 'GET', path: '/events', headers: { accept: 'text/event-stream' }, signal: opts.signal }, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume()
+          reject(new ControlClientError('bad_response', `the daemon answered ${res.statusCode ?? '?'} to /events`, res.statusCode)); return
+        }
+        opts.onOpen?.()
+        const parser = new SseParser((event, data) => {
+          if (event !== 'entry') return
+          try { onEntry(JSON.parse(data) as EntryJson) } catch { /* a line we cannot read is skipped, not fatal */ }
+        })
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          if (!parser.push(chunk)) { req.destroy(); reject(new ControlClientError('bad_response', 'the event stream sent an over-long line')) }
+        })
+        res.on('end', () => resolve())
+        res.on('error', () => resolve())
+      })
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.name === 'AbortError') { resolve(); return }
+        reject(new ControlClientError('daemon_unreachable', `cannot reach the daemon at ${this.socketPath} (${err.code ?? err.message})`, undefined, { cause: err }))
+      })
+      req.end()
+    })
+  }
+
   async feed (query: { limit?: number, before?: string } = {}): Promise<FeedJson> {
     const qs = new URLSearchParams()
     if (query.limit !== undefined) qs.set('limit', String(query.limit))
@@ -93,5 +124,30 @@ export class ControlClient {
       })
       req.end(payload)
     })
+  }
+}
+
+/** Minimal text/event-stream parser: `event:` and `data:` fields, bounded line length. */
+class SseParser {
+  private buf = ''
+  private event = 'message'
+  private data: string[] = []
+  constructor (private readonly emit: (event: string, data: string) => void, private readonly maxLine = 1024 * 1024) {}
+
+  /** false when a line exceeds the bound (the caller drops the stream) */
+  push (chunk: string): boolean {
+    this.buf += chunk
+    let i
+    while ((i = this.buf.indexOf('\n')) >= 0) {
+      const line = this.buf.slice(0, i).replace(/\r$/, '')
+      this.buf = this.buf.slice(i + 1)
+      if (line === '') {
+        if (this.data.length > 0) this.emit(this.event, this.data.join('\n'))
+        this.event = 'message'
+        this.data = []
+      } else if (line.startsWith('event:')) this.event = line.slice(6).trim()
+      else if (line.startsWith('data:')) this.data.push(line.slice(5).replace(/^ /, ''))
+    }
+    return this.buf.length <= this.maxLine
   }
 }

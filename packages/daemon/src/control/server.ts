@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino'
 import { ApiError } from '../errors.js'
 import { dhtFindRoute, dhtTableRoute, feedRoute, peersRoute, pingRoute, postRoute, statusRoute, syncRoute } from './schemas.js'
+import { EventHub } from './events.js'
 import { claimSocketPath } from './socket.js'
 import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PeersJson, PingJson, PingRequest, PostRequest, StatusJson, SyncJson } from './types.js'
 
@@ -16,6 +17,8 @@ export interface ControlApi {
   dhtFind(peerId: string): Promise<DhtFindJson>
   dhtTable(): Promise<DhtTableJson>
   sync(): Promise<SyncJson>
+  /** calls `fn` with every entry stored from now on; returns the unsubscribe */
+  onEntry(fn: (e: EntryJson) => void): () => void
 }
 
 export interface ControlServerInit {
@@ -47,6 +50,8 @@ export class ControlServer {
   private readonly init: ControlServerInit
   private readonly components: ControlServerComponents
   private app: FastifyInstance | undefined
+  private readonly events = new EventHub()
+  private unsubscribe: (() => void) | undefined
 
   constructor (components: ControlServerComponents, init: ControlServerInit) {
     this.components = components
@@ -57,15 +62,24 @@ export class ControlServer {
     if (this.app !== undefined) return
     await claimSocketPath(this.init.socketPath, this.init.dataDir)
     const app = this.build()
-    await app.listen({ path: this.init.socketPath })
-    // listen() creates the socket under the umask; the 0700 data dir already shuts others out, this is belt and braces.
+    // The socket is born with the umask's mode: narrow it for the instant before chmod
+    // (the 0700 data dir already shuts others out; this is belt and braces).
+    const umask = process.umask(0o177)
+    try {
+      await app.listen({ path: this.init.socketPath })
+    } finally {
+      process.umask(umask)
+    }
     await chmod(this.init.socketPath, 0o600)
     this.app = app
+    this.unsubscribe = this.components.api.onEntry((e) => { this.events.entry(e) })
   }
 
   async stop (): Promise<void> {
     const app = this.app
     this.app = undefined
+    this.unsubscribe?.()
+    this.events.close()
     // Fastify unlinks the socket file on close.
     await app?.close()
   }
@@ -78,6 +92,8 @@ export class ControlServer {
       // One log line per CLI call would drown the mesh's lines; failures are logged by the error handler.
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: this.init.bodyLimit ?? 64 * 1024,
+      // A stop must not wait for a client that keeps a connection open.
+      forceCloseConnections: true,
       // Query strings come from our own CLI; reject rather than coerce oddities like arrays.
       ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: true } }
     })
@@ -105,6 +121,11 @@ export class ControlServer {
     app.get<{ Params: { peerId: string } }>('/dht/find/:peerId', { schema: dhtFindRoute }, async (req) => await api.dhtFind(req.params.peerId))
     app.get('/dht/table', { schema: dhtTableRoute }, async () => await api.dhtTable())
     app.get('/sync', { schema: syncRoute }, async () => await api.sync())
+    app.get('/events', async (req, reply) => {
+      if (this.events.full()) throw new ApiError(503, 'too_many_streams', 'too many event streams are open')
+      reply.hijack()
+      this.events.add(reply.raw)
+    })
     return app
   }
 }

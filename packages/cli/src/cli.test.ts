@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ControlClient, controlSocketPath, type EntryJson, type FeedJson, type PeersJson, type StatusJson } from '@kiez/daemon/control'
@@ -231,6 +231,22 @@ describe('kiez daemon lifecycle', () => {
     expect((await kiez(['status', '--json', '--data-dir', a.dataDir])).code).toBe(0) // and the first one is unharmed
   })
 
+  it('kiez psk writes a key file a daemon accepts; a wrong key file is a usage error', async () => {
+    const key = join(tmp, 'mesh.key')
+    const made = await kiez(['psk', key])
+    expect(made.code).toBe(0)
+    expect((await stat(key)).mode & 0o777).toBe(0o600)
+    expect((await kiez(['psk', key])).code).toBe(1) // never overwrites
+    const d = await DaemonProcess.start(freshDir(), ['--psk', key])
+    expect(d.peerId).toMatch(/^12D3KooW/)
+    const bad = join(tmp, 'bad.key')
+    await writeFile(bad, 'not a key')
+    const r = await kiez(['daemon', '--data-dir', freshDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--psk', bad])
+    expect(r.code).toBe(2)
+    expectOneLine(r.stderr)
+    expect(r.stderr).toContain('kiez psk FILE')
+  })
+
   it('takes its settings from KIEZ_* and XDG_DATA_HOME, and the client finds it the same way', async () => {
     const xdg = join(tmp, 'xdg')
     const env = cleanEnv({ XDG_DATA_HOME: xdg, KIEZ_LISTEN: '/ip4/127.0.0.1/tcp/0', KIEZ_MDNS: 'false', KIEZ_MESH: 'hof3' })
@@ -256,7 +272,7 @@ describe('kiez without a daemon', () => {
   })
 
   it('--help on every command exits 0 with an example', async () => {
-    for (const cmd of [[], ['daemon'], ['status'], ['peers'], ['post'], ['feed'], ['ping'], ['dht'], ['dht', 'find'], ['dht', 'table'], ['sync']]) {
+    for (const cmd of [[], ['daemon'], ['status'], ['peers'], ['post'], ['feed'], ['ping'], ['dht'], ['dht', 'find'], ['dht', 'table'], ['sync'], ['psk']]) {
       const r = await kiez([...cmd, '--help'])
       expect(r.code, cmd.join(' ')).toBe(0)
       expect(r.stdout).toMatch(/Examples?:\n\s+\$ kiez/)

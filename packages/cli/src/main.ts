@@ -114,6 +114,20 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .addHelpText('after', example(['kiez sync', 'kiez sync --json']))
     .action(async (opts: ClientOptions) => { await syncCommand(opts, io) })
 
+  program.command('psk').argument('<file>', 'where to write the key (must not exist)')
+    .description('write a new private network key: only boxes started with the same --psk file can connect')
+    .addHelpText('after', example(['kiez psk ~/hof3.key && kiez daemon --psk ~/hof3.key']))
+    .action(async (file: string) => {
+      const { createPskFile, DaemonError } = await import('@kiez/daemon')
+      try {
+        await createPskFile(file)
+      } catch (err) {
+        if (err instanceof DaemonError) throw new CliError(err.code, err.message, EXIT.failure)
+        throw err
+      }
+      io.out(`wrote a new private network key to ${file}: copy it to every box of the mesh and start each with --psk ${file}\n`)
+    })
+
   return program
 }
 

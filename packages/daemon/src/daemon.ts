@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FeedError, parseEntryId, type EntryBody, type Signer } from '@kiez/feed'
 import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
@@ -13,6 +12,7 @@ import { entryToJson } from './entry-json.js'
 import { ApiError, DaemonError, hasSystemCode } from './errors.js'
 import type { DaemonNode, NodeFactory } from './node.js'
 import { controlSocketPath, DATA_DIR_FILES } from './paths.js'
+import { readPskFile } from './psk.js'
 import { packageVersion } from './version.js'
 
 export interface DaemonInit {
@@ -76,7 +76,7 @@ export class Daemon implements ControlApi {
     if (identity.created) logger.info({ path: identity.path }, 'created a new identity key')
     this.signer = feedSignerFromKey(identity.privateKey)
 
-    const psk = this.config.psk === undefined ? undefined : await this.readPsk(this.config.psk)
+    const psk = this.config.psk === undefined ? undefined : await readPskFile(this.config.psk)
 
     const feedPath = join(dataDir, DATA_DIR_FILES.feed)
     const store = await FeedStore.open({ path: feedPath }).catch((err: Error) => {
@@ -115,14 +115,6 @@ export class Daemon implements ControlApi {
     }, 'daemon started')
     // The gateway is a later package; say so rather than silently not serving.
     logger.info({ http: this.config.http }, 'the HTTP gateway is not served yet by this version')
-  }
-
-  private async readPsk (path: string): Promise<Uint8Array> {
-    try {
-      return await readFile(path)
-    } catch (err) {
-      throw new DaemonError('psk_unreadable', `cannot read the private network key ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err })
-    }
   }
 
   /** Stops everything that started, in reverse order; safe to call twice or concurrently. */

@@ -10,6 +10,7 @@ export type DaemonErrorCode =
   | 'socket_path_too_long'
   | 'identity_unreadable'
   | 'psk_unreadable'
+  | 'psk_exists'
   | 'store_unavailable'
   | 'node_failed'
 

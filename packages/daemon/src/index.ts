@@ -11,3 +11,4 @@ export { ControlServer, type ControlApi, type ControlServerInit, type ControlSer
 export * from './control/index.js'
 export { createMeshNode } from './mesh-node.js'
 export * from './sync-json.js'
+export * from './psk.js'

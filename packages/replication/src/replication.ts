@@ -174,7 +174,10 @@ export class ReplicationService implements Replication, Startable {
   async start (): Promise<void> {
     if (this.started) return
     this.shutdown = new AbortController()
-    const pubsub = (this.components as unknown as Record<string, unknown>)[this.pubsubName] as FeedPubSub | undefined
+    let pubsub: FeedPubSub | undefined
+    try {
+      pubsub = (this.components as unknown as Record<string, unknown>)[this.pubsubName] as FeedPubSub | undefined
+    } catch {} // libp2p's components proxy throws for a missing service
     if (pubsub?.topicValidators === undefined) throw new ReplicationError('bad_config', `no gossipsub service named '${this.pubsubName}'`)
     if (pubsub.globalSignaturePolicy !== 'StrictNoSign') {
       throw new ReplicationError('bad_config', 'gossipsub must use globalSignaturePolicy StrictNoSign (spread feedGossipsubOptions() into its init)')

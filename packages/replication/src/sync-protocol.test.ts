@@ -2,6 +2,8 @@ import { lpStream } from '@libp2p/utils'
 import { encode } from 'cborg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Lab, connect, newAuthor, waitFor } from '../test/helpers.js'
+import { createEntry } from '@kiez/feed'
+import { Framed } from './framing.js'
 import { decodeMessage, encodeMessage, MAX_FRAME_BYTES, SYNC_PROTOCOL } from './index.js'
 
 /** Unsigned LEB128, as the frames' length prefix. */
@@ -96,5 +98,32 @@ describe('the /kiez/sync stream under abuse', () => {
     expect(decodeMessage((await lpStream(stalled, { maxDataLength: MAX_FRAME_BYTES }).read()).subarray())).toMatchObject({ type: 'error', code: 'timeout' })
     await waitFor(() => serverSide() === 0, 'stream released')
     expect(server.repl.counters().syncServeErrors).toEqual({ busy: 1, timeout: 1 })
+  })
+
+  it('refuses a forged range from a lying responder and counts it', async () => {
+    const liar = await lab.rawNode()
+    const author = newAuthor()
+    const e1 = createEntry(author, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text: 'real' } })
+    const e2 = createEntry(author, { seq: 2, previous: e1.hash, timestamp: Date.now(), body: { type: 'post', text: 'tampered' } })
+    const bad = new Uint8Array(e2.bytes)
+    bad[bad.length - 1]! ^= 0x01
+    // A responder that claims seq 2 and serves a run whose newest signature is broken.
+    await liar.handle(SYNC_PROTOCOL, async (stream) => {
+      const f = new Framed(stream)
+      for (let m = await f.recv(); m !== undefined; m = await f.recv()) {
+        if (m.type === 'heads' && !m.more) await f.send({ type: 'heads', heads: [{ author: author.publicKey, seq: 2, hash: e2.hash }], more: false })
+        if (m.type === 'get') await f.send({ type: 'entries', author: m.author, entries: [e1.bytes, bad] })
+      }
+      await stream.close()
+    })
+    const victim = await lab.node(await lab.store('v'), { syncOnConnect: false })
+    await connect(victim, liar)
+    await waitFor(() => victim.node.getConnections(liar.peerId).length > 0, 'connected')
+    const [r] = await victim.repl.syncNow(liar.peerId)
+    expect(r?.ok).toBe(true)
+    // One signature check covers the run, so the broken newest signature refuses all of it.
+    expect(victim.store.stats().entries).toBe(0)
+    expect(victim.repl.counters().rangesRejected).toEqual({ bad_signature: 1 })
+    expect(victim.repl.info().peers[0]?.weLack).toBe(2)
   })
 })

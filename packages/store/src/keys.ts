@@ -24,12 +24,17 @@ export function readU64 (bytes: Uint8Array, offset: number): number {
   return Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(offset))
 }
 
-export function logKey (author: Uint8Array, seq: number): Uint8Array {
+/** prefix ‖ author(32) ‖ seq(u64be): the log and fork-proof keys. */
+function authorSeqKey (prefix: number, author: Uint8Array, seq: number): Uint8Array {
   const k = new Uint8Array(41)
-  k[0] = P_LOG
+  k[0] = prefix
   k.set(author, 1)
   u64(new DataView(k.buffer), 33, seq)
   return k
+}
+
+export function logKey (author: Uint8Array, seq: number): Uint8Array {
+  return authorSeqKey(P_LOG, author, seq)
 }
 
 /** author(32) ‖ seq(u64be): the value of the id and timeline indexes. */
@@ -40,11 +45,16 @@ export function authorSeq (author: Uint8Array, seq: number): Uint8Array {
   return v
 }
 
-export function idKey (hash: Uint8Array): Uint8Array {
+/** prefix ‖ 32 bytes: the id-index and head keys. */
+function key32 (prefix: number, bytes: Uint8Array): Uint8Array {
   const k = new Uint8Array(33)
-  k[0] = P_ID
-  k.set(hash, 1)
+  k[0] = prefix
+  k.set(bytes, 1)
   return k
+}
+
+export function idKey (hash: Uint8Array): Uint8Array {
+  return key32(P_ID, hash)
 }
 
 export function timeKey (timestamp: number, hash: Uint8Array): Uint8Array {
@@ -56,18 +66,11 @@ export function timeKey (timestamp: number, hash: Uint8Array): Uint8Array {
 }
 
 export function headKey (author: Uint8Array): Uint8Array {
-  const k = new Uint8Array(33)
-  k[0] = P_HEAD
-  k.set(author, 1)
-  return k
+  return key32(P_HEAD, author)
 }
 
 export function forkKey (author: Uint8Array, seq: number): Uint8Array {
-  const k = new Uint8Array(41)
-  k[0] = P_FORK
-  k.set(author, 1)
-  u64(new DataView(k.buffer), 33, seq)
-  return k
+  return authorSeqKey(P_FORK, author, seq)
 }
 
 /** The smallest key after every key that starts with `prefix`. */

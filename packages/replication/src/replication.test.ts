@@ -131,4 +131,20 @@ describe('replication over real libp2p nodes', () => {
     const got = (await c.store.forkProofs())[0]?.proof
     expect(got !== undefined && Buffer.compare(got, proof) === 0).toBe(true)
   })
+
+  it('hands a stored fork proof to a box that connects later, by sync', async () => {
+    const ss = await lab.store('s')
+    const author = newAuthor()
+    const mk = (text: string): Entry => createEntry(author, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text } })
+    await ss.ingest(mk('one').bytes)
+    expect((await ss.ingest(mk('two').bytes)).status).toBe('fork')
+    const s = await lab.node(ss)
+    const fresh = await lab.node(await lab.store('f'))
+    await connect(fresh, s)
+    await waitFor(() => fresh.store.head(author.publicKey)?.forkedAt === 1, 'fork proof synced')
+    expect(fresh.repl.counters().forkProofsIn).toBe(1)
+    expect(s.repl.counters().forkProofsOut).toBe(1)
+    // Nothing at or past the fork is requested.
+    expect(fresh.store.stats().entries).toBe(0)
+  })
 })

@@ -141,6 +141,33 @@ describe('FeedStore', () => {
     await db2.close()
   })
 
+  it('leaves no trace of rejected input but a counter', async () => {
+    const path = tempDir()
+    const store = await open(path)
+    const bob = chain(signer(11), 5)
+    await store.ingestRange(bob.slice(0, 3).map((e) => e.bytes))
+    await store.close()
+    const dump = async (): Promise<string[]> => {
+      const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+      const out: string[] = []
+      for await (const [k, v] of db.iterator()) out.push(Buffer.from(k).toString('hex') + '=' + Buffer.from(v).toString('hex'))
+      await db.close()
+      return out
+    }
+    const before = await dump()
+    const again = await open(path)
+    const hostile = [
+      Uint8Array.of(0x82, 0x41, 0x00, 0x40), bob[4]!.bytes, // garbage, a gap
+      createEntry(signer(12), { seq: 2, previous: new Uint8Array(32), timestamp: NOW, body: post('no seq 1') }).bytes,
+      Uint8Array.from(bob[3]!.bytes).fill(0, 10, 20) // damaged
+    ]
+    for (const b of hostile) expect((await again.ingest(b)).status).toBe('rejected')
+    expect((await again.ingestRange([bob[4]!.bytes, bob[3]!.bytes])).stored).toBe(0)
+    expect(Object.values(again.stats().rejected).reduce((a, b) => a + (b ?? 0), 0)).toBe(5)
+    await again.close()
+    expect(await dump()).toEqual(before)
+  })
+
   it('fails every op of a group loudly when the database is closed under it', async () => {
     const store = await open(tempDir())
     await store.close()

@@ -96,6 +96,8 @@ export interface Replication extends Startable {
   syncNow: (peerId?: PeerId) => Promise<SyncResult[]>
 }
 
+const MAX_TRACKED_BUCKETS = 4096
+
 interface PeerState {
   id: PeerId
   heads?: WireHead[]
@@ -129,6 +131,8 @@ export class ReplicationService implements Replication, Startable {
   private readonly stats = newCounters()
   private readonly peers = new Map<string, PeerState>()
   private readonly headTimes = new Map<string, number>()
+  /** serving budgets outlive connections, so reconnecting does not refill one; bounded, oldest dropped */
+  private readonly buckets = new Map<string, TokenBucket>()
   private readonly announcer: Announcer
   private readonly host: SyncHost
   private pubsub: FeedPubSub | undefined
@@ -356,7 +360,7 @@ export class ReplicationService implements Replication, Startable {
       p = {
         id: peerId,
         inbound: 0,
-        bucket: new TokenBucket({ ratePerSecond: this.servedBytesPerSecond, capacity: Math.max(this.servedBytesPerSecond, this.limits.maxResponseBytes) }),
+        bucket: this.bucketFor(key),
         wantFull: false,
         pulls: new Map(),
         entriesIn: 0
@@ -364,6 +368,16 @@ export class ReplicationService implements Replication, Startable {
       this.peers.set(key, p)
     }
     return p
+  }
+
+  private bucketFor (key: string): TokenBucket {
+    let b = this.buckets.get(key)
+    if (b === undefined) {
+      b = new TokenBucket({ ratePerSecond: this.servedBytesPerSecond, capacity: Math.max(this.servedBytesPerSecond, this.limits.maxResponseBytes) })
+      if (this.buckets.size >= MAX_TRACKED_BUCKETS) this.buckets.delete(this.buckets.keys().next().value as string)
+    } else this.buckets.delete(key) // re-inserted below: most recently used last
+    this.buckets.set(key, b)
+    return b
   }
 
   private connected (peerId: PeerId): boolean {

@@ -8,6 +8,7 @@ export type MeshErrorCode =
   | 'bad_target' // not a peer id nor a multiaddr
   | 'bad_config' // KiezNodeInit is invalid (mesh name, listen address, psk)
   | 'not_started' // operation needs a running node
+  | 'listen_failed' // libp2p could not start, almost always a listen address in use or not local
   | 'identity_unreadable' // identity.key exists but cannot be read or decoded
   | 'identity_permissions' // identity.key is readable by group/others
   | 'identity_wrong_type' // identity.key holds a non-Ed25519 key

@@ -69,3 +69,23 @@ describe('kiez node over real TCP', () => {
     await expect(a.node.ping('not a peer', 1)).rejects.toSatisfy((e: unknown) => e instanceof MeshError && e.code === 'bad_target')
   })
 })
+
+describe('kiez node configuration errors', () => {
+  afterAll(removeDataDirs)
+
+  it('rejects bad mesh names, listen and bootstrap addresses with bad_config', async () => {
+    const isBadConfig = (e: unknown) => e instanceof MeshError && e.code === 'bad_config'
+    await expect(makeBox({ mesh: 'Kiez Mesh' })).rejects.toSatisfy(isBadConfig)
+    await expect(makeBox({ listen: ['127.0.0.1:7301'] })).rejects.toSatisfy(isBadConfig)
+    await expect(makeBox({ bootstrap: ['/ip4/127.0.0.1/tcp/7301'] })).rejects.toSatisfy(isBadConfig)
+  })
+
+  it('reports a listen address in use as listen_failed', async () => {
+    const a = await makeBox()
+    try {
+      await expect(makeBox({ listen: [a.addr()] })).rejects.toSatisfy((e: unknown) => e instanceof MeshError && e.code === 'listen_failed')
+    } finally {
+      await a.close()
+    }
+  })
+})

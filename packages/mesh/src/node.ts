@@ -16,7 +16,7 @@ import { LevelDatastore } from 'datastore-level'
 import { MeshError } from './errors.js'
 import { LIMITS } from './limits.js'
 import { checkPsk } from './psk.js'
-import { PeerSources, type PeerSource } from './sources.js'
+import { PeerSources, LAST_SEEN_KEY, type PeerSource } from './sources.js'
 import { DiscoveryDialer } from './dialer.js'
 import { Redialer } from './redialer.js'
 import { mdnsFactory, replicationFactory, replicationGossipOptions } from './integration.js'
@@ -100,6 +100,13 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
   if (init.privateKey.type !== 'Ed25519') throw new MeshError('bad_config', 'the node key must be Ed25519 (it also signs the feed)')
   if (init.psk != null) checkPsk(init.psk)
   const listen = init.listen ?? DEFAULT_LISTEN
+  for (const addr of listen) {
+    try {
+      multiaddr(addr)
+    } catch (err) {
+      throw new MeshError('bad_config', `listen address ${JSON.stringify(addr)} is not a multiaddr`, { cause: err })
+    }
+  }
   const bootstrapList = init.bootstrap ?? []
   const bootstrapPeers = parseBootstrap(bootstrapList)
   const log = init.logger ?? silent
@@ -268,12 +275,18 @@ class Node implements KiezNode {
       if (this.sources.get(evt.detail) != null) this.redialer.lost(evt.detail)
     })
     this.redialer.start()
-    await this.libp2p.start()
+    try {
+      await this.libp2p.start()
+    } catch (err) {
+      throw new MeshError('listen_failed', `cannot start the mesh node: ${errText(err)}`, { cause: err })
+    }
     this.startedAt = Date.now()
     this.log.info({ peerId: this.peerId, mesh: this.mesh, listenAddrs: this.listenAddrs() }, 'mesh node started')
-    // neighbours from the last run: dial them (spread out) without waiting for discovery
+    // neighbours from the last run (peers we were actually connected to, not
+    // every address a DHT reply mentioned): dial them, spread out, without
+    // waiting for discovery
     const known = await this.libp2p.peerStore.all({
-      filters: [(p) => p.addresses.length > 0 && this.sources.get(p.id) != null]
+      filters: [(p) => p.addresses.length > 0 && p.metadata.has(LAST_SEEN_KEY) && this.sources.get(p.id) != null]
     })
     for (const p of known) this.redialer.lost(p.id, Math.floor(Math.random() * 500))
   }
@@ -297,6 +310,7 @@ class Node implements KiezNode {
   }
 
   async peers (): Promise<PeerView[]> {
+    this.requireStarted()
     return await listPeers(this.libp2p, this.sources)
   }
 

@@ -34,11 +34,23 @@ export async function makeBox (init: Partial<KiezNodeInit> = {}, dataDir?: strin
   const build = async (overrides: Partial<KiezNodeInit>): Promise<KiezNode> => {
     const { privateKey } = await loadOrCreateIdentity(dir)
     const node = await createKiezNode({ privateKey, store, dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, bootstrap: [], ...overrides })
-    await node.start()
+    try {
+      await node.start()
+    } catch (err) {
+      await node.stop().catch(() => {})
+      throw err
+    }
     return node
   }
+  let first: KiezNode
+  try {
+    first = await build(init)
+  } catch (err) {
+    await store.close().catch(() => {})
+    throw err
+  }
   const box: TestBox = {
-    node: await build(init),
+    node: first,
     dataDir: dir,
     store,
     addr () {

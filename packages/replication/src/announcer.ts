@@ -73,6 +73,10 @@ export class Announcer {
     }
   }
 
+  start (): void {
+    this.stopped = false
+  }
+
   async stop (): Promise<void> {
     this.stopped = true
     this.queue.length = 0

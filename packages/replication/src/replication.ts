@@ -178,6 +178,7 @@ export class ReplicationService implements Replication, Startable {
   async start (): Promise<void> {
     if (this.started) return
     this.shutdown = new AbortController()
+    this.announcer.start()
     let pubsub: FeedPubSub | undefined
     try {
       pubsub = (this.components as unknown as Record<string, unknown>)[this.pubsubName] as FeedPubSub | undefined
@@ -194,7 +195,9 @@ export class ReplicationService implements Replication, Startable {
     }
     this.unlisten.push(this.store.onEntry((entry) => { this.onStored(entry) }))
     this.unlisten.push(this.store.onFork((_author, _seq, proof) => { this.announcer.forkProof(proof) }))
-    await this.components.registrar.handle(SYNC_PROTOCOL, (stream, connection) => { void this.onStream(stream, connection) }, {
+    await this.components.registrar.handle(SYNC_PROTOCOL, (stream, connection) => {
+      this.onStream(stream, connection).catch((err) => { this.log.error('sync stream handler failed: %e', err) })
+    }, {
       maxInboundStreams: this.maxStreamsPerPeer + 1, // one over our own cap, so a peer learns 'busy' rather than a reset
       maxOutboundStreams: 2
     })
@@ -203,7 +206,7 @@ export class ReplicationService implements Replication, Startable {
         const peer = this.peerState(peerId)
         if (!this.syncOnConnect) return
         peer.wantFull = true
-        void this.kick(peer)
+        this.kickSoon(peer)
       },
       onDisconnect: (peerId) => { this.peers.delete(peerId.toString()) }
     })
@@ -348,7 +351,7 @@ export class ReplicationService implements Replication, Startable {
       peer.wantFull = true
     } else peer.pulls.set(key, w)
     this.stats.gapPulls++
-    void this.kick(peer)
+    this.kickSoon(peer)
   }
 
   // ---- pull: sessions we open ----------------------------------------------
@@ -389,8 +392,12 @@ export class ReplicationService implements Replication, Startable {
       // State made for a peer that has gone (a late gossip message, a stream racing a disconnect) is dropped here.
       if (!this.connected(p.id) && p.running === undefined && p.inbound === 0) { this.peers.delete(key); continue }
       p.wantFull = true
-      void this.kick(p)
+      this.kickSoon(p)
     }
+  }
+
+  private kickSoon (peer: PeerState): void {
+    this.kick(peer).catch((err) => { this.log.error('sync driver failed: %e', err) })
   }
 
   /** Runs sessions with a peer until nothing is wanted from it; one at a time per peer. */
@@ -460,7 +467,7 @@ export class ReplicationService implements Replication, Startable {
           // Periodic timers are independent: if the peer has what we lack, pull now rather than wait for ours.
           if (peer.running === undefined && diffHeads(this.ourHeads(), heads).some((a) => a.weLack > 0)) {
             peer.wantFull = true
-            void this.kick(peer)
+            this.kickSoon(peer)
           }
         }
       }, signal)

@@ -48,6 +48,9 @@ export interface KiezMdnsInit {
   /** sustained / burst rate of `peer` events, whatever arrives; default 10 / 20 */
   maxEventsPerSecond?: number
   eventBurst?: number
+  /** `peer` events caused by one source address; default 2 / 5 — so one flooding box can't starve its neighbours */
+  maxEventsPerSourcePerSecond?: number
+  eventBurstPerSource?: number
   /** an unchanged peer is re-announced to libp2p at most this often; default queryIntervalMs */
   reemitMs?: number
   /** sightings older than this are forgotten; default 120 000 (the record TTL) */
@@ -117,6 +120,7 @@ export interface KiezMdns extends TypedEventTarget<KiezMdnsEvents>, Startable {
 
 const MIN_ANSWER_GAP_MS = 1000 // RFC 6762 6: don't multicast the same record more than once a second
 const SOCKET_RETRY_MS = 10_000
+const MAX_TRACKED_SOURCES = 256
 
 export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implements KiezMdns {
   readonly [peerDiscoverySymbol] = this
@@ -133,6 +137,7 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
   private readonly limits: ParseLimits
   private readonly table: PeerTable
   private readonly events: TokenBucket
+  private readonly sourceEvents = new Map<string, TokenBucket>()
   /** unicast replies go wherever the (spoofable) source says: bound them so we can't be used as a reflector */
   private readonly unicastReplies = new TokenBucket(5, 10)
   private readonly sockets = new Map<string, LinkSocket>()
@@ -167,6 +172,8 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
     }
     this.table = new PeerTable(positive('maxPeers', init.maxPeers ?? 256))
     this.events = new TokenBucket(positive('maxEventsPerSecond', init.maxEventsPerSecond ?? 10), positive('eventBurst', init.eventBurst ?? 20))
+    positive('maxEventsPerSourcePerSecond', init.maxEventsPerSourcePerSecond ?? 2)
+    positive('eventBurstPerSource', init.eventBurstPerSource ?? 5)
   }
 
   isStarted (): boolean {
@@ -371,7 +378,7 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
     const rec = this.table.touch(a.peerId, { ...seen, multiaddrs }, now)
     const addrsKey = link.name + ' ' + multiaddrs.map(m => m.toString()).sort().join(' ')
     if (rec.lastEmittedAddrs === addrsKey && now - rec.lastEmittedMs < this.reemitMs) return
-    if (!this.events.take()) {
+    if (!this.sourceBucket(from.address).take() || !this.events.take()) {
       this.counters.eventsRateLimited++
       return
     }
@@ -381,6 +388,19 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
     this.log('discovered %p on %s', id, link.name)
     this.safeDispatchEvent('peer', { detail: { id, multiaddrs } })
     this.safeDispatchEvent('kiez:peer', { detail: { id, multiaddrs, ...seen } })
+  }
+
+  /** Per-source bucket, in a bounded map (oldest source forgotten first: it merely gets a fresh bucket). */
+  private sourceBucket (source: string): TokenBucket {
+    let b = this.sourceEvents.get(source)
+    if (b != null) return b
+    if (this.sourceEvents.size >= MAX_TRACKED_SOURCES) {
+      const oldest = this.sourceEvents.keys().next().value
+      if (oldest != null) this.sourceEvents.delete(oldest)
+    }
+    b = new TokenBucket(this.init.maxEventsPerSourcePerSecond ?? 2, this.init.eventBurstPerSource ?? 5)
+    this.sourceEvents.set(source, b)
+    return b
   }
 
   private ourAddrs (): Multiaddr[] {

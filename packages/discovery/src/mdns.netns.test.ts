@@ -162,6 +162,24 @@ describe.skipIf(!isRoot)('kiezMdns in network namespaces', { timeout: 120_000 },
     await centre.waitFor(l => l.event === 'kiez:peer' && l.id === leaf.id && centre.lines.indexOf(l) >= seen, 30_000, 'real leaf after flood')
   })
 
+  it('while one box floods, a new neighbour elsewhere is still discovered (per-source event budget)', async () => {
+    const flooder = lab.spawn(leaves[2]!.ns, 'flood2', NODE, [FORGE, JSON.stringify({ mode: 'flood', count: 1_000_000, subnetPrefix: '198.19.252.' })])
+    // the flood is in effect once the centre starts refusing events
+    const limited0 = (await centre.info()).info.counters.eventsRateLimited
+    for (let i = 0; i < 100; i++) {
+      if ((await centre.info()).info.counters.eventsRateLimited > limited0 + 50) break
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+    expect((await centre.info()).info.counters.eventsRateLimited).toBeGreaterThan(limited0 + 50)
+    const newcomer = box(leaves[1]!.ns, 'newcomer', { init: INIT })
+    const newId = (await ready(newcomer)).id
+    const seen = await centre.waitFor(kiezPeer(newId), 60_000, 'newcomer during flood')
+    expect(flooder.exited).toBe(false) // still flooding when the newcomer got through
+    expect(seen.interface).toBe(leaves[1]!.link.aIf)
+    await flooder.stop()
+    await newcomer.stop()
+  })
+
   it('a link brought up after start is discovered, and forgotten when it goes down', async () => {
     const ns = await lab.addNs('kzd4')
     const late = box(ns, 'kzd4', { init: INIT })

@@ -135,6 +135,11 @@ describe('Daemon (in process, real node, store and socket)', () => {
     const notDir = daemonFor(configFor(file))
     await expect(notDir.start()).rejects.toMatchObject({ code: 'data_dir_unusable' })
 
+    // 198.18.0.77 is a test address no interface of this namespace has
+    const nowhere = daemonFor({ ...configFor(join(dir, 'box3')), listen: ['/ip4/198.18.0.77/tcp/0'] })
+    daemons.push(nowhere)
+    await expect(nowhere.start()).rejects.toMatchObject({ code: 'listen_failed' })
+
     const { client } = await started()
     const addr = (await client.status()).listenAddrs[0] as string
     const port = addr.split('/')[4] as string

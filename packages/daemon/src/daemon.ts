@@ -95,6 +95,12 @@ export class Daemon implements ControlApi {
         if (hasSystemCode(err, 'EADDRINUSE')) {
           throw new DaemonError('address_in_use', `cannot listen on ${this.config.listen.join(', ')}: the address is already in use (pick another with --listen)`, { cause: err })
         }
+        if (hasSystemCode(err, 'EADDRNOTAVAIL')) {
+          throw new DaemonError('listen_failed', `cannot listen on ${this.config.listen.join(', ')}: no such address on this machine (check --listen)`, { cause: err })
+        }
+        if (hasSystemCode(err, 'EACCES')) {
+          throw new DaemonError('listen_failed', `cannot listen on ${this.config.listen.join(', ')}: permission denied (ports below 1024 need privileges)`, { cause: err })
+        }
         throw new DaemonError('node_failed', `the mesh node did not start: ${firstLine(err.message)}`, { cause: err })
       })
     this.node = node

@@ -6,6 +6,7 @@ export type DaemonErrorCode =
   | 'invalid_config'
   | 'data_dir_unusable'
   | 'address_in_use'
+  | 'listen_failed'
   | 'already_running'
   | 'socket_path_too_long'
   | 'identity_unreadable'

@@ -15,7 +15,7 @@ export interface RunDaemonInit extends LoadConfigInit {
   signals?: Pick<NodeJS.Process, 'once' | 'off' | 'on'>
 }
 
-const USER_ERRORS = new Set<DaemonErrorCode>(['invalid_config', 'data_dir_unusable', 'address_in_use', 'already_running', 'socket_path_too_long', 'identity_unreadable', 'psk_unreadable'])
+const USER_ERRORS = new Set<DaemonErrorCode>(['invalid_config', 'data_dir_unusable', 'address_in_use', 'listen_failed', 'already_running', 'socket_path_too_long', 'identity_unreadable', 'psk_unreadable'])
 
 function oneLine (err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err)

@@ -1,5 +1,5 @@
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { signerFromSeed, type Signer } from '@kiez/feed'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
@@ -69,7 +69,7 @@ export async function writeFileAtomic (path: string, bytes: Uint8Array, mode: nu
   }
   await fh.close()
   await rename(tmp, path)
-  const dir = await open(join(path, '..'), 'r')
+  const dir = await open(dirname(path), 'r')
   try {
     await dir.sync()
   } finally {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { StatusJson } from '@kiez/daemon/control'
@@ -38,5 +38,27 @@ describe.skipIf(!canNetns)('kiez daemon with no flags (in its own network namesp
     expect((await stat(s.dataDir)).mode & 0o777).toBe(0o700)
     d.kill('SIGTERM')
     expect(await d.exited).toEqual({ code: 0, signal: null })
+  })
+})
+
+// Root ignores file modes, so "unwritable" needs a read-only mount: a bind
+// mount in a private mount namespace (unshare -m) that vanishes with the process.
+const canUnshare = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0
+
+describe.skipIf(!canUnshare)('kiez daemon on a read-only data dir', () => {
+  let ro: string
+  beforeAll(async () => {
+    ro = await mkdtemp(join(tmpdir(), 'kiez-ro-'))
+    await mkdir(join(ro, 'kiez'))
+  })
+  afterAll(async () => { await rm(ro, { recursive: true, force: true }) })
+
+  it('exits 1 with one line, for an existing dir and for one it would have to create', () => {
+    for (const dir of [join(ro, 'kiez'), join(ro, 'new', 'kiez')]) {
+      const script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+      const r = spawnSync('unshare', ['-m', 'sh', '-c', script, 'sh', ro, NODE, BIN, 'daemon', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], { env: cleanEnv(), encoding: 'utf8', timeout: 20_000 })
+      expect(r.status, r.stderr).toBe(1)
+      expect(r.stderr.trim().split('\n')).toEqual([`kiez daemon: data dir ${dir} is not usable: ${dir.endsWith('new/kiez') ? 'cannot create it' : 'cannot write to it'} (EROFS)`])
+    }
   })
 })

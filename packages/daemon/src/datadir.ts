@@ -1,5 +1,5 @@
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { DaemonError } from './errors.js'
 
 export interface DataDirReport {
@@ -36,7 +36,7 @@ export async function prepareDataDir (path: string): Promise<DataDirReport> {
       await mkdir(path, { recursive: true, mode: 0o700 })
       created = true
     } catch (err) {
-      throw fail('cannot create it', err)
+      throw fail('cannot create it', await realMkdirError(path, err))
     }
     st = await stat(path)
   }
@@ -52,4 +52,24 @@ export async function prepareDataDir (path: string): Promise<DataDirReport> {
     await rm(probe, { force: true }).catch(() => {})
   }
   return report
+}
+
+/**
+ * A recursive mkdir can report ENOENT when the real cause is a read-only or
+ * forbidden parent. Retry the first missing level alone to learn the real code.
+ */
+async function realMkdirError (path: string, original: unknown): Promise<unknown> {
+  let missing = path
+  for (let parent = dirname(path); parent !== missing; missing = parent, parent = dirname(parent)) {
+    const exists = await stat(parent).then(() => true, () => false)
+    if (!exists) continue
+    try {
+      await mkdir(missing, { mode: 0o700 })
+      await rmdir(missing)
+    } catch (err) {
+      return err
+    }
+    break
+  }
+  return original
 }

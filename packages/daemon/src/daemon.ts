@@ -8,7 +8,7 @@ import { ControlServer, type ControlApi } from './control/server.js'
 import { claimSocketPath } from './control/socket.js'
 import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PeersJson, PingJson, PingRequest, PostRequest, StatusJson, SyncJson } from './control/types.js'
 import { prepareDataDir } from './datadir.js'
-import { entryToJson } from './entry-json.js'
+import { authorName, entryToJson } from './entry-json.js'
 import { ApiError, DaemonError, hasSystemCode } from './errors.js'
 import type { DaemonNode, NodeFactory } from './node.js'
 import { controlSocketPath, DATA_DIR_FILES } from './paths.js'
@@ -87,6 +87,8 @@ export class Daemon implements ControlApi {
     })
     this.store = store
     this.started.push({ name: 'store', stop: async () => { await store.close() } })
+    // A fork is evidence of a stolen or cloned author key: worth a warning line, not just a counter.
+    store.onFork((author, seq) => { logger.warn({ author: authorName(author), seq }, 'an author signed two different entries at one seq; their feed is frozen there') })
     if (store.recovery !== undefined && (store.recovery.repaired.length > 0 || store.recovery.unrepairable.length > 0)) logger.warn({ recovery: store.recovery }, 'repaired the feed store after an unclean stop')
 
     const node = await this.components.createNode({ config: this.config, privateKey: identity.privateKey, psk, store, logger: logger.child({ component: 'mesh' }) })
@@ -180,7 +182,9 @@ export class Daemon implements ControlApi {
       body = { type: 'reply', text: req.text, replyTo: hash }
     }
     try {
-      return entryToJson(await store.append(signer, body))
+      const entry = entryToJson(await store.append(signer, body))
+      this.components.logger.info({ id: entry.id, seq: entry.seq, type: entry.type }, 'posted')
+      return entry
     } catch (err) {
       if (err instanceof FeedError) throw new ApiError(400, err.code, err.message)
       if (err instanceof StoreError && err.code === 'author_forked') throw new ApiError(409, err.code, err.message)

@@ -28,7 +28,7 @@ export interface DiscoveryDialerInit {
 export class DiscoveryDialer {
   private readonly limiter: KeyedLimiter
   private readonly lastAttempt = new Map<string, number>()
-  private readonly controller = new AbortController()
+  private controller = new AbortController()
 
   constructor (private readonly host: DialHost, private readonly init: DiscoveryDialerInit) {
     this.limiter = new KeyedLimiter(init.concurrency, init.maxQueued)
@@ -53,6 +53,11 @@ export class DiscoveryDialer {
         if (!this.controller.signal.aborted) this.init.onError?.(peer.id, err)
       }
     })
+  }
+
+  /** Idempotent; a stopped dialer can be started again (node restart). */
+  start (): void {
+    if (this.controller.signal.aborted) this.controller = new AbortController()
   }
 
   stop (): void {

@@ -89,3 +89,26 @@ describe('kiez node configuration errors', () => {
     }
   })
 })
+
+describe('kiez node lifecycle', () => {
+  afterAll(removeDataDirs)
+
+  it('can be stopped and started again (same object), and stop/start are idempotent', async () => {
+    const a = await makeBox()
+    const b = await makeBox({ bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] })
+    try {
+      await eventually(() => b.node.libp2p.getConnections().length > 0, 15_000, 'connected')
+      await b.node.stop()
+      await b.node.stop()
+      expect(b.node.info().startedAt).toBeNull()
+      await expect(b.node.peers()).rejects.toSatisfy((e: unknown) => e instanceof MeshError && e.code === 'not_started')
+      await b.node.start()
+      await b.node.start()
+      await eventually(() => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId), 15_000, 'reconnected')
+      expect((await b.node.peers()).find(p => p.peerId === a.node.peerId)?.source).toBe('bootstrap')
+    } finally {
+      await b.close()
+      await a.close()
+    }
+  })
+})

@@ -275,6 +275,7 @@ class Node implements KiezNode {
       if (this.sources.get(evt.detail) != null) this.redialer.lost(evt.detail)
     })
     this.redialer.start()
+    this.dialer.start()
     try {
       await this.libp2p.start()
     } catch (err) {

@@ -127,6 +127,11 @@ describe('DiscoveryDialer', () => {
     now += 10_001
     expect(d.discovered({ id: peer, multiaddrs: [] })).toBe(false) // already connected
     d.stop()
-    expect(d.discovered({ id: await somePeer(), multiaddrs: [] })).toBe(false)
+    const later = await somePeer()
+    expect(d.discovered({ id: later, multiaddrs: [] })).toBe(false)
+    d.start() // the node was started again
+    expect(d.discovered({ id: later, multiaddrs: [] })).toBe(true)
+    await eventually(() => host.dials.get(later.toString()) === 1, 5000, 'dial after restart')
+    d.stop()
   })
 })

@@ -5,14 +5,14 @@
  * interface — a drop-in for `mdns()` from @libp2p/mdns in libp2p's `peerDiscovery`.
  */
 import { KiezMulticastDns } from './kiez-mdns.js'
-import type { KiezMdns, KiezMdnsComponents, KiezMdnsInit } from './kiez-mdns.js'
+import type { KiezMdns, KiezMdnsComponents, KiezMdnsInit } from './types.js'
 
 export function kiezMdns (init: KiezMdnsInit = {}): (components: KiezMdnsComponents) => KiezMdns {
   return (components) => new KiezMulticastDns(components, init)
 }
 
 export { KiezMulticastDns } from './kiez-mdns.js'
-export type { KiezMdns, KiezMdnsComponents, KiezMdnsInit, KiezMdnsEvents, KiezPeerEventDetail, KiezMdnsInfo, KiezMdnsLinkInfo, KiezMdnsCounters } from './kiez-mdns.js'
+export type { KiezMdns, KiezMdnsComponents, KiezMdnsInit, KiezMdnsEvents, KiezPeerEventDetail, KiezMdnsInfo, KiezMdnsLinkInfo, KiezMdnsCounters } from './types.js'
 export type { FoundOn } from './peer-table.js'
 export type { LinkInfo, NetworkInterfacesFn, MulticastCheck } from './links.js'
 export { listLinks } from './links.js'

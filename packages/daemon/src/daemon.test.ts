@@ -1,5 +1,7 @@
 import { request } from 'node:http'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { FeedStore } from '@kiez/store'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -125,6 +127,20 @@ describe('Daemon (in process, real node, store and socket)', () => {
     const second = daemonFor(config)
     daemons.push(second)
     await expect(second.start()).rejects.toMatchObject({ code: 'already_running' })
+  })
+
+  it('refuses to start on a feed database another process holds (the lock, not the socket, tells)', async () => {
+    const config = configFor(join(dir, 'box'))
+    const holder = await FeedStore.open({ path: join(config.dataDir, 'feed') })
+    try {
+      const d = daemonFor(config)
+      daemons.push(d)
+      const err = await d.start().catch((e: unknown) => e)
+      expect(err).toMatchObject({ code: 'already_running' })
+      expect(existsSync(controlSocketPath(config.dataDir))).toBe(false)
+    } finally {
+      await holder.close()
+    }
   })
 
   it('fails with typed errors for an unusable data dir and a port in use', async () => {

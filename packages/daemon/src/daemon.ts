@@ -9,7 +9,7 @@ import { claimSocketPath } from './control/socket.js'
 import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PeersJson, PingJson, PingRequest, PostRequest, StatusJson, SyncJson } from './control/types.js'
 import { prepareDataDir } from './datadir.js'
 import { authorName, entryToJson } from './entry-json.js'
-import { ApiError, DaemonError, hasSystemCode } from './errors.js'
+import { ApiError, DaemonError, hasSystemCode, someCause } from './errors.js'
 import type { DaemonNode, NodeFactory } from './node.js'
 import { controlSocketPath, DATA_DIR_FILES } from './paths.js'
 import { readPskFile } from './psk.js'
@@ -80,7 +80,8 @@ export class Daemon implements ControlApi {
 
     const feedPath = join(dataDir, DATA_DIR_FILES.feed)
     const store = await FeedStore.open({ path: feedPath }).catch((err: Error) => {
-      if (hasSystemCode(err, 'EAGAIN') || /lock/i.test(err.message)) {
+      // LevelDB's own words, a few causes deep: "IO error: lock …/LOCK: Resource temporarily unavailable"
+      if (someCause(err, (e) => typeof e.message === 'string' && /IO error: lock /.test(e.message))) {
         throw new DaemonError('already_running', `the feed database ${feedPath} is locked: another daemon is using data dir ${dataDir}`, { cause: err })
       }
       throw new DaemonError('store_unavailable', err.message, { cause: err })

@@ -29,14 +29,18 @@ export function exitCodeFor (err: unknown): number {
   return err instanceof DaemonError && err.code === 'invalid_config' ? 2 : 1
 }
 
-/** Walks an error's cause chain (and AggregateErrors) looking for a Node system error code. */
-export function hasSystemCode (err: unknown, code: string, depth = 0): boolean {
+/** True when `err` or anything in its cause chain (or AggregateError members) matches. */
+export function someCause (err: unknown, pred: (e: { code?: unknown, message?: unknown }) => boolean, depth = 0): boolean {
   if (depth > 8 || err === null || typeof err !== 'object') return false
   const e = err as { code?: unknown, cause?: unknown, errors?: unknown, message?: unknown }
-  if (e.code === code) return true
-  if (typeof e.message === 'string' && e.message.includes(code)) return true
-  if (Array.isArray(e.errors) && e.errors.some((x) => hasSystemCode(x, code, depth + 1))) return true
-  return hasSystemCode(e.cause, code, depth + 1)
+  if (pred(e)) return true
+  if (Array.isArray(e.errors) && e.errors.some((x) => someCause(x, pred, depth + 1))) return true
+  return someCause(e.cause, pred, depth + 1)
+}
+
+/** A Node system error code (EADDRINUSE…) anywhere in the chain; libp2p folds some into messages. */
+export function hasSystemCode (err: unknown, code: string): boolean {
+  return someCause(err, (e) => e.code === code || (typeof e.message === 'string' && e.message.includes(code)))
 }
 
 /** A control API failure the client caused or can act on; `status` is the HTTP status. */

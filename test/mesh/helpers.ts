@@ -3,10 +3,10 @@
  * namespaces, observed through `kiez … --json` and the daemons' JSON logs.
  */
 import { ControlClient, controlSocketPath } from '@kiez/daemon/control'
-import type { EntryJson, FeedJson, PeerJson, PeersJson, StatusJson, SyncJson } from '@kiez/daemon/control'
+import type { DhtFindJson, EntryJson, FeedJson, PeerJson, PeersJson, PingJson, StatusJson, SyncJson } from '@kiez/daemon/control'
 import type { Lab, LogLine } from '../lab/index.ts'
 
-export type { EntryJson, FeedJson, PeerJson, PeersJson, StatusJson, SyncJson }
+export type { DhtFindJson, EntryJson, FeedJson, PeerJson, PeersJson, PingJson, StatusJson, SyncJson }
 
 /** A daemon log line's `msg` (pino JSON), or undefined for anything else. */
 export function msgOf (line: LogLine): string | undefined {

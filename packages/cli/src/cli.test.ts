@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ControlClient, controlSocketPath, type EntryJson, type FeedJson, type PeersJson, type StatusJson } from '@kiez/daemon/control'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { BIN, cleanEnv, DaemonProcess, eventually, kiez, killAll, NODE } from './testing/daemons.js'
 
 let tmp: string
@@ -14,6 +14,8 @@ afterAll(async () => { killAll(); await rm(tmp, { recursive: true, force: true }
 
 let n = 0
 const freshDir = (): string => join(tmp, `box${++n}`)
+// Real daemons on a shared 2-core box: allow more than the root's 30 s per test.
+vi.setConfig({ testTimeout: 90_000 })
 
 /** A one-line message on stderr, no stack trace. */
 function expectOneLine (stderr: string): void {

@@ -3,11 +3,13 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { StatusJson } from '@kiez/daemon/control'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { BIN, cleanEnv, DaemonProcess, kiez, killAll, NODE } from './testing/daemons.js'
 
 // `kiez daemon` with no flags listens on all interfaces and sends mDNS: only
 // run it inside a fresh network namespace (needs root), so nothing leaves this box.
+vi.setConfig({ testTimeout: 60_000 })
+
 const canNetns = process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0
 
 describe.skipIf(!canNetns)('kiez daemon with no flags (in its own network namespace)', () => {

@@ -188,6 +188,25 @@ describe('kiez daemon lifecycle', () => {
     })
   }
 
+  it('a SIGTERM during start-up still ends in a clean stop', async () => {
+    const dir = freshDir()
+    const proc = spawn(NODE, [BIN, 'daemon', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })))
+    let out = ''
+    proc.stdout.setEncoding('utf8').on('data', (c: string) => { out += c })
+    try {
+      // the identity is made early in start(), before the store and the node open
+      await eventually(async () => out.includes('created a new identity key') ? true : undefined, 20_000, 'the start to begin')
+      proc.kill('SIGTERM')
+      expect(await exited).toEqual({ code: 0, signal: null })
+      expect(out).toContain('"msg":"stopped"')
+    } finally {
+      proc.kill('SIGKILL')
+    }
+    const again = await DaemonProcess.start(dir) // nothing left locked
+    expect(again.peerId).toMatch(/^12D3KooW/)
+  })
+
   it('a bad flag exits 2 with one line', async () => {
     const dir = freshDir()
     for (const args of [

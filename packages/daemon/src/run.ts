@@ -41,51 +41,59 @@ export async function runDaemon (init: RunDaemonInit): Promise<number> {
   }
   const logger: Logger = createLogger({ level: config.logLevel })
   const daemon = new Daemon({ logger, createNode: init.createNode }, { config })
+  const starting = daemon.start()
+  let resolveExit!: (status: number) => void
+  const exit = new Promise<number>((resolve) => { resolveExit = resolve })
+
+  let stopping = false
+  const shutdown = (status: number): void => {
+    if (stopping) return
+    stopping = true
+    signals.off('SIGINT', onSignal)
+    signals.off('SIGTERM', onSignal)
+    // A second signal means "now": do not wait for a slow stop.
+    const force = (): void => { logger.warn('second signal: exiting without a clean stop'); resolveExit(130) }
+    signals.once('SIGINT', force)
+    signals.once('SIGTERM', force)
+    // A signal during start-up waits for the start to settle, then stops what it built.
+    starting.then(() => {
+      const timer = setTimeout(() => { logger.error({ stopTimeoutMs }, 'the daemon did not stop in time; exiting anyway'); resolveExit(1) }, stopTimeoutMs)
+      daemon.stop().then(() => {
+        clearTimeout(timer)
+        logger.info('stopped')
+        resolveExit(status)
+      }, (err: unknown) => {
+        clearTimeout(timer)
+        logger.error({ err }, 'the daemon did not stop cleanly')
+        resolveExit(1)
+      })
+    }, () => { /* the start failure is reported below */ })
+  }
+  const onSignal = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'stopping')
+    shutdown(0)
+  }
+  // A bug somewhere below us: log it as JSON (not a bare stack on stderr), stop cleanly, exit non-zero
+  // so a supervisor restarts the box. Data is safe: acknowledged posts are already synced.
+  const onFatal = (err: unknown): void => {
+    logger.fatal({ err }, 'uncaught error; stopping')
+    shutdown(70)
+  }
+  signals.once('SIGINT', onSignal)
+  signals.once('SIGTERM', onSignal)
+  signals.on('uncaughtException', onFatal)
+  signals.on('unhandledRejection', onFatal)
+
   try {
-    await daemon.start()
+    await starting
   } catch (err) {
+    signals.off('SIGINT', onSignal)
+    signals.off('SIGTERM', onSignal)
     // A user's mistake gets its message logged; only the unexpected get a stack, for whoever debugs it.
     if (err instanceof DaemonError && USER_ERRORS.has(err.code)) logger.fatal({ code: err.code, reason: err.message }, 'the daemon could not start')
     else logger.fatal({ err, code: err instanceof DaemonError ? err.code : 'start_failed' }, 'the daemon could not start')
     printError(`kiez daemon: ${oneLine(err)}`)
     return exitCodeFor(err)
   }
-
-  return await new Promise<number>((resolve) => {
-    let stopping = false
-    const shutdown = (status: number): void => {
-      if (stopping) return
-      stopping = true
-      signals.off('SIGINT', onSignal)
-      signals.off('SIGTERM', onSignal)
-      // A second signal means "now": do not wait for a slow stop.
-      const force = (): void => { logger.warn('second signal: exiting without a clean stop'); resolve(130) }
-      signals.once('SIGINT', force)
-      signals.once('SIGTERM', force)
-      const timer = setTimeout(() => { logger.error({ stopTimeoutMs }, 'the daemon did not stop in time; exiting anyway'); resolve(1) }, stopTimeoutMs)
-      daemon.stop().then(() => {
-        clearTimeout(timer)
-        logger.info('stopped')
-        resolve(status)
-      }, (err: unknown) => {
-        clearTimeout(timer)
-        logger.error({ err }, 'the daemon did not stop cleanly')
-        resolve(1)
-      })
-    }
-    const onSignal = (signal: NodeJS.Signals): void => {
-      logger.info({ signal }, 'stopping')
-      shutdown(0)
-    }
-    // A bug somewhere below us: log it as JSON (not a bare stack on stderr), stop cleanly, exit non-zero
-    // so a supervisor restarts the box. Data is safe: acknowledged posts are already synced.
-    const onFatal = (err: unknown): void => {
-      logger.fatal({ err }, 'uncaught error; stopping')
-      shutdown(70)
-    }
-    signals.once('SIGINT', onSignal)
-    signals.once('SIGTERM', onSignal)
-    signals.on('uncaughtException', onFatal)
-    signals.on('unhandledRejection', onFatal)
-  })
+  return await exit
 }

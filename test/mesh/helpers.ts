@@ -97,11 +97,11 @@ export async function waitFeedsHave (lab: Lab, boxes: number[], texts: string[],
 /** Waits until each box's status counts `entries` entries. */
 export async function waitEntryCount (lab: Lab, boxes: number[], entries: number, timeoutMs: number): Promise<void> {
   await Promise.all(boxes.map(async (b) => await waitUntil(`box ${b} to count ${entries} entries`, async () => {
-    const s = await status(lab, b)
-    return s.counts.entries === entries ? true : s.counts.entries
-  }, timeoutMs, 1000).then((v) => {
-    if (v !== true) throw new Error(`box ${b} counts ${String(v)} entries, want ${entries}`)
-  })))
+    const n = (await status(lab, b)).counts.entries
+    // thrown, so the timeout error shows the last count
+    if (n !== entries) throw new Error(`box ${b} counts ${n} entries`)
+    return true
+  }, timeoutMs, 1000)))
 }
 
 /**

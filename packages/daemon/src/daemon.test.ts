@@ -95,6 +95,8 @@ describe('Daemon (in process, real node, store and socket)', () => {
     expect(await raw(sock, 'POST', '/posts', '{"text":')).toMatchObject({ status: 400, json: { error: { code: 'invalid_json' } } })
     expect(await raw(sock, 'POST', '/posts', '{"text":"hi","extra":1}')).toMatchObject({ status: 400, json: { error: { code: 'invalid_request' } } })
     expect(await raw(sock, 'POST', '/posts', '{"text":""}')).toMatchObject({ status: 400, json: { error: { code: 'invalid_request' } } })
+    expect(await raw(sock, 'POST', '/posts', '{"text":5}')).toMatchObject({ status: 400, json: { error: { code: 'invalid_request' } } })
+    expect(await raw(sock, 'POST', '/posts', 'text=hi', 'application/x-www-form-urlencoded')).toMatchObject({ status: 415, json: { error: { code: 'unsupported_media_type' } } })
     expect(await raw(sock, 'POST', '/posts', JSON.stringify({ text: 'x'.repeat(70_000) }))).toMatchObject({ status: 413, json: { error: { code: 'body_too_large' } } })
     expect(await raw(sock, 'GET', '/feed?limit=0')).toMatchObject({ status: 400, json: { error: { code: 'invalid_request' } } })
     expect(await raw(sock, 'GET', '/nope')).toMatchObject({ status: 404, json: { error: { code: 'not_found' } } })

@@ -1,5 +1,6 @@
 import { chmod } from 'node:fs/promises'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { Ajv } from 'ajv'
 import type { Logger } from 'pino'
 import { ApiError } from '../errors.js'
 import { dhtFindRoute, dhtTableRoute, feedRoute, peersRoute, pingRoute, postRoute, statusRoute, syncRoute } from './schemas.js'
@@ -93,10 +94,14 @@ export class ControlServer {
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: this.init.bodyLimit ?? 64 * 1024,
       // A stop must not wait for a client that keeps a connection open.
-      forceCloseConnections: true,
-      // Query strings come from our own CLI; reject rather than coerce oddities like arrays.
-      ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: true } }
+      forceCloseConnections: true
     })
+    // Query strings and paths are text, so they need coercion ("50" → 50); JSON bodies are
+    // typed already and must not get it ({"text": 5} is a mistake, not the post "5").
+    const options = { removeAdditional: false, useDefaults: true, allErrors: true, strict: false } as const
+    const coercing = new Ajv({ ...options, coerceTypes: true })
+    const strict = new Ajv({ ...options, coerceTypes: false })
+    app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema))
 
     app.setErrorHandler((err: Error & { code?: string, validation?: unknown, statusCode?: number }, req, reply) => {
       if (err instanceof ApiError) return reply.status(err.status).send({ error: { code: err.code, message: err.message } })

@@ -41,6 +41,12 @@ function json (io: Io, value: unknown): void {
   io.out(JSON.stringify(value, null, 2) + '\n')
 }
 
+function refusals (store: StatusJson['store']): string {
+  const codes = Object.entries(store.rejected).filter(([, n]) => n > 0).map(([code, n]) => `${code} ${n}`)
+  const total = codes.length === 0 ? 'none' : codes.join(', ')
+  return store.forks > 0 ? `${total}; ${store.forks} forked authors` : total
+}
+
 export async function statusCommand (opts: ClientOptions, io: Io): Promise<void> {
   const s: StatusJson = await call(opts, io, async (c) => await c.status())
   if (opts.json === true) { json(io, s); return }
@@ -51,6 +57,7 @@ export async function statusCommand (opts: ClientOptions, io: Io): Promise<void>
     ['uptime', duration(s.uptimeMs)],
     ['peers', `${s.counts.peers} connected`],
     ['feed', `${s.counts.entries} entries by ${s.counts.authors} authors`],
+    ['refused', refusals(s.store)],
     ['listening', s.listenAddrs],
     ['http', `${s.http.address}${s.http.serving ? '' : ' (not served yet)'}`],
     ['data dir', s.dataDir]

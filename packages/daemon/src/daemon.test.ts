@@ -57,6 +57,7 @@ describe('Daemon (in process, real node, store and socket)', () => {
     expect(s.mesh).toBe('kiez')
     expect(s.listenAddrs.some((a) => a.startsWith('/ip4/127.0.0.1/tcp/') && a.endsWith(`/p2p/${s.peerId}`))).toBe(true)
     expect(s.counts).toEqual({ peers: 0, authors: 0, entries: 0 })
+    expect(s.store).toEqual({ forks: 0, duplicates: 0, rejected: {} })
     expect(s.http).toEqual({ address: '0.0.0.0:7300', serving: false })
 
     const first = await client.post({ text: 'hello Kiez' })

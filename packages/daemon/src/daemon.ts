@@ -163,6 +163,7 @@ export class Daemon implements ControlApi {
       listenAddrs: node.listenAddrs(),
       uptimeMs: Math.max(0, this.now() - this.startedAt),
       counts: { peers: peers.filter((p) => p.connected).length, authors: stats.authors, entries: stats.entries },
+      store: { forks: stats.forks, duplicates: stats.duplicates, rejected: stats.rejected as Record<string, number> },
       version: this.version,
       dataDir: this.config.dataDir,
       http: { address: this.config.http, serving: false }

@@ -38,7 +38,7 @@ export const statusRoute = {
   response: {
     200: {
       type: 'object',
-      required: ['peerId', 'mesh', 'listenAddrs', 'uptimeMs', 'counts', 'version', 'dataDir', 'http'],
+      required: ['peerId', 'mesh', 'listenAddrs', 'uptimeMs', 'counts', 'store', 'version', 'dataDir', 'http'],
       properties: {
         peerId: { type: 'string' },
         mesh: { type: 'string' },
@@ -48,6 +48,11 @@ export const statusRoute = {
           type: 'object',
           required: ['peers', 'authors', 'entries'],
           properties: { peers: { type: 'integer' }, authors: { type: 'integer' }, entries: { type: 'integer' } }
+        },
+        store: {
+          type: 'object',
+          required: ['forks', 'duplicates', 'rejected'],
+          properties: { forks: { type: 'integer' }, duplicates: { type: 'integer' }, rejected: { type: 'object', additionalProperties: { type: 'integer' } } }
         },
         version: { type: 'string' },
         dataDir: { type: 'string' },

@@ -27,6 +27,8 @@ export interface StatusJson {
   listenAddrs: string[]
   uptimeMs: number
   counts: { peers: number, authors: number, entries: number }
+  /** what the store refused or flagged since start (forks: since ever), by validation code */
+  store: { forks: number, duplicates: number, rejected: Record<string, number> }
   version: string
   dataDir: string
   /** the HTTP gateway address from the config, and whether it is served yet */

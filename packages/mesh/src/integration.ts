@@ -7,17 +7,18 @@ import type { GossipsubOpts } from '@libp2p/gossipsub'
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 /**
- * mDNS of @kiez/discovery (answers on every multicast interface). The service
- * tag is per mesh: with the shared `_p2p._udp.local` every libp2p program on
- * the LAN (an IPFS desktop, another mesh) would be announced to us, and we dial
- * what we discover.
+ * mDNS of @kiez/discovery (answers on every multicast interface), on the
+ * standard `_p2p._udp.local` service with @libp2p/mdns's record format, so
+ * plain libp2p nodes on the LAN find boxes and boxes find them. What we dial
+ * that is not a box of our mesh is dropped after identify (ForeignPeers):
+ * cheaper than being invisible to the rest of libp2p.
  */
-export function mdnsFactory (mesh: string): (components: any) => PeerDiscovery {
-  return kiezMdns({ serviceTag: mdnsServiceTag(mesh) }) as (components: any) => PeerDiscovery
+export function mdnsFactory (_mesh: string): (components: any) => PeerDiscovery {
+  return kiezMdns({ serviceTag: mdnsServiceTag() }) as (components: any) => PeerDiscovery
 }
 
-export function mdnsServiceTag (mesh: string): string {
-  return `_kiez-${mesh}._udp.local`
+export function mdnsServiceTag (): string {
+  return '_p2p._udp.local'
 }
 
 /** The replication service of @kiez/replication, run as service `replication`. */

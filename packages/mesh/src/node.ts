@@ -19,6 +19,7 @@ import { checkPsk } from './psk.js'
 import { PeerSources, LAST_SEEN_KEY, type PeerSource } from './sources.js'
 import { DiscoveryDialer } from './dialer.js'
 import { Redialer } from './redialer.js'
+import { ForeignPeers } from './foreign.js'
 import { mdnsFactory, replicationFactory, replicationGossipOptions } from './integration.js'
 import { listPeers, dhtTable, type PeerView, type DhtTableEntry } from './diagnostics.js'
 import { pingPeer, dhtFind, type DhtFindResult } from './routing.js'
@@ -90,6 +91,8 @@ export interface KiezNode {
   dhtTable(): Promise<DhtTableEntry[]>
   /** for services (e.g. replication) that learn of a peer by other means */
   notePeerSource(peerId: PeerId | string, source: PeerSource): void
+  /** peers found not to be boxes of this mesh (no `/kiez/<mesh>/kad/1.0.0`), hung up on and not dialed for an hour */
+  readonly foreign: ForeignPeers
 }
 
 const silent: Logger = { info () {}, warn () {}, error () {}, debug () {} }
@@ -118,7 +121,9 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
   // filled in once libp2p exists; discovery events only fire after start()
   let sources: PeerSources | undefined
   let dialer: DiscoveryDialer | undefined
+  const foreign = new ForeignPeers()
   const discovered = (source: PeerSource) => (evt: CustomEvent<PeerInfo>) => {
+    if (foreign.has(evt.detail.id)) return
     sources?.note(evt.detail.id, source)
     dialer?.discovered(evt.detail)
   }
@@ -187,7 +192,7 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
     throw new MeshError('bad_config', `cannot assemble libp2p node: ${String(err?.message ?? err)}`, { cause: err })
   }
 
-  const node = new Node(libp2p, datastore, mesh, bootstrapPeers, log)
+  const node = new Node(libp2p, datastore, mesh, bootstrapPeers, log, foreign)
   sources = node.sources
   dialer = node.dialer
   // the DHT reports peers it learns of in query replies (and, later, peers that connect)
@@ -230,7 +235,8 @@ class Node implements KiezNode {
     private readonly datastore: LevelDatastore,
     private readonly mesh: string,
     private readonly bootstrapPeers: PeerId[],
-    private readonly log: Logger
+    private readonly log: Logger,
+    readonly foreign: ForeignPeers = new ForeignPeers()
   ) {
     this.peerId = libp2p.peerId.toString()
     this.replication = libp2p.services.replication
@@ -270,9 +276,22 @@ class Node implements KiezNode {
       this.log.info({ peer: evt.detail.toString() }, 'peer connected')
     })
     this.on('peer:disconnect', (evt) => {
+      if (this.foreign.has(evt.detail)) return
       void this.sources.touch(evt.detail)
       this.log.info({ peer: evt.detail.toString() }, 'peer disconnected')
       if (this.sources.get(evt.detail) != null) this.redialer.lost(evt.detail)
+    })
+    // Only boxes of our mesh are neighbours: every box serves its mesh's DHT protocol.
+    const meshProtocol = `/kiez/${this.mesh}/kad/1.0.0`
+    this.on('peer:identify', (evt) => {
+      const { peerId, protocols, agentVersion } = evt.detail
+      if (protocols.includes(meshProtocol)) return
+      this.foreign.add(peerId)
+      this.redialer.connected(peerId)
+      this.log.info({ peer: peerId.toString(), agentVersion }, 'not a box of this mesh: hanging up')
+      void this.libp2p.hangUp(peerId)
+        .then(async () => { await this.libp2p.peerStore.delete(peerId) })
+        .catch((err) => { this.log.debug({ peer: peerId.toString(), err: errText(err) }, 'forgetting a foreign peer failed') })
     })
     this.redialer.start()
     this.dialer.start()

@@ -88,6 +88,8 @@ describe('FeedStore', () => {
     await expect(store.append(s, post('mine'))).rejects.toMatchObject({ code: 'author_forked' })
     const proofs = await store.forkProofs()
     expect(proofs).toHaveLength(1)
+    expect(await store.forkProofs(s.publicKey)).toHaveLength(1)
+    expect(await store.forkProofs(signer(4).publicKey)).toHaveLength(0)
     // a second box learns of the fork from the proof alone
     const other = await open(tempDir())
     if (r.status !== 'fork') throw new Error('unreachable')

@@ -464,9 +464,13 @@ export class FeedStore {
     return more && last !== undefined ? { entries, next: Buffer.from(last.subarray(1)).toString('base64url') } : { entries }
   }
 
-  async forkProofs (): Promise<Array<{ author: Uint8Array, seq: number, proof: Uint8Array }>> {
+  /** Every stored fork proof, or only `author`'s. */
+  async forkProofs (author?: Uint8Array): Promise<Array<{ author: Uint8Array, seq: number, proof: Uint8Array }>> {
     const out = []
-    for await (const [k, v] of this.db.iterator({ gte: Uint8Array.of(P_FORK), lt: Uint8Array.of(P_FORK + 1) })) {
+    const range = author === undefined
+      ? { gte: Uint8Array.of(P_FORK), lt: Uint8Array.of(P_FORK + 1) }
+      : { gte: forkKey(author, 0), lte: forkKey(author, Number.MAX_SAFE_INTEGER) }
+    for await (const [k, v] of this.db.iterator(range)) {
       out.push({ author: k.slice(1, 33), seq: readU64(k, 33), proof: v })
     }
     return out

@@ -173,7 +173,7 @@ export async function serve (host: SyncHost, f: Framed, peer: ServePeer, signal:
         break
       }
       case 'getFork': {
-        const proofs = (await store.forkProofs()).filter((p) => Buffer.compare(p.author, m.author) === 0)
+        const proofs = await store.forkProofs(m.author)
         // The lowest seq freezes the most; that is the one the peer needs.
         const proof = proofs.sort((a, b) => a.seq - b.seq)[0]?.proof ?? null
         await f.send({ type: 'fork', author: m.author, proof }, signal)

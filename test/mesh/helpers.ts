@@ -71,7 +71,9 @@ export async function connectedPeers (lab: Lab, box: number): Promise<PeerJson[]
 export async function waitConnected (lab: Lab, box: number, ids: string[], timeoutMs = 30_000): Promise<PeerJson[]> {
   return await waitUntil(`box ${box} connected to ${ids.length} peer(s)`, async () => {
     const peers = await connectedPeers(lab, box)
-    return ids.every((id) => peers.some((p) => p.peerId === id)) ? peers : undefined
+    const missing = ids.filter((id) => !peers.some((p) => p.peerId === id))
+    if (missing.length > 0) throw new Error(`box ${box} lacks ${missing.join(' ')}; has ${peers.map((p) => `${p.peerId}(${String(p.source)})`).join(' ')}`)
+    return peers
   }, timeoutMs)
 }
 

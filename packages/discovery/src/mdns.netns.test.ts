@@ -185,11 +185,18 @@ describe.skipIf(!isRoot)('kiezMdns in network namespaces', { timeout: 120_000 },
     const late = box(ns, 'kzd4', { init: INIT })
     const lateId = (await ready(late)).id
     const link = await lab.link('kzdc', ns, 253)
-    const seen = await centre.waitFor(kiezPeer(lateId), 30_000, 'late leaf')
-    expect(seen.interface).toBe(link.aIf)
-    expect(seen.multiaddrs).toEqual([`/ip4/${link.bIp}/tcp/${/\/tcp\/(\d+)/.exec(seen.multiaddrs[0])![1]}`])
-    const back = await late.waitFor(kiezPeer(centreId), 30_000, 'centre from late leaf')
-    expect(back.multiaddrs).toEqual([`/ip4/${link.aIp}/tcp/${centrePort}`])
+    // on failure, say what both ends saw: a timeout alone tells nothing
+    const explain = async (err: unknown): Promise<never> => {
+      const [c, l] = await Promise.all([centre.info().catch(() => null), late.info().catch(() => null)])
+      throw new Error(`${String(err)}\ncentre info: ${JSON.stringify(c?.info)}\nlate info: ${JSON.stringify(l?.info)}`)
+    }
+    try {
+      const seen = await centre.waitFor(kiezPeer(lateId), 30_000, 'late leaf')
+      expect(seen.interface).toBe(link.aIf)
+      expect(seen.multiaddrs).toEqual([`/ip4/${link.bIp}/tcp/${/\/tcp\/(\d+)/.exec(seen.multiaddrs[0])![1]}`])
+      const back = await late.waitFor(kiezPeer(centreId), 30_000, 'centre from late leaf')
+      expect(back.multiaddrs).toEqual([`/ip4/${link.aIp}/tcp/${centrePort}`])
+    } catch (err) { await explain(err) }
 
     await lab.setLink('kzdc', link.aIf, false)
     let info: any
@@ -198,7 +205,7 @@ describe.skipIf(!isRoot)('kiezMdns in network namespaces', { timeout: 120_000 },
       if (!info.links.some((l: any) => l.interface === link.aIf)) break
       await new Promise(resolve => setTimeout(resolve, 500))
     }
-    expect(info.links.some((l: any) => l.interface === link.aIf)).toBe(false)
+    if (info.links.some((l: any) => l.interface === link.aIf)) await explain(new Error('link still in use after going down'))
     expect(info.peers.some((p: any) => p.peerId === lateId)).toBe(false)
   })
 })

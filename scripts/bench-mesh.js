@@ -1,0 +1,233 @@
+// npm run bench:mesh — the mesh benchmark: real daemons in lab namespaces (root only).
+// Prints one JSON line per figure, {"metric", "value", "unit"}, progress on stderr.
+// One run, nothing asserted: benchmarks report, tests assert. Every time below is
+// read from this machine's one clock (the daemons' log timestamps, Date.now()
+// here, performance.now() for in-process intervals), so figures from different
+// boxes are comparable.
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+  process.stderr.write('bench:mesh needs root (it builds network namespaces); skipped. Run it as root: sudo npm run bench:mesh\n')
+  process.exit(0)
+}
+
+const { createLab, line, labSkipReason } = await import('../test/lab/index.ts')
+const skip = labSkipReason()
+if (skip !== undefined) {
+  process.stderr.write(`bench:mesh skipped: ${skip}\n`)
+  process.exit(0)
+}
+const { createEntry, PublicKeyCache, signerFromSeed, verifyEntrySignature } = await import('@kiez/feed')
+const { FeedStore } = await import('@kiez/store')
+const { ControlClient, controlSocketPath } = await import('@kiez/daemon/control')
+
+const LINE_BOXES = 10
+const HOP_POSTS = 100
+const CATCHUP_ENTRIES = 100_000
+
+const emit = (metric, value, unit) => console.log(JSON.stringify({ metric, value: Math.round(value * 100) / 100, unit }))
+const progress = (msg) => process.stderr.write(`… ${msg}\n`)
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const range = (n) => Array.from({ length: n }, (_, i) => i)
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]
+const median = (xs) => quantile([...xs].sort((a, b) => a - b), 0.5)
+
+const msgOf = (l) => (typeof l.json?.msg === 'string' ? l.json.msg : undefined)
+const logTime = (l) => Date.parse(l.json.time)
+const isMsg = (msg, extra) => (l) => msgOf(l) === msg && (extra === undefined || extra(l.json))
+
+function client (lab, box, timeoutMs = 60_000) {
+  return new ControlClient({ socketPath: controlSocketPath(lab.dataDir(box)), timeoutMs })
+}
+
+async function waitUntil (what, probe, timeoutMs, intervalMs = 200) {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const v = await probe().catch(() => undefined)
+    if (v !== undefined && v !== false) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(intervalMs)
+  }
+}
+
+/** Resident set of a box's daemon: `ip netns exec` execs the command, so the box pid is the node process. */
+function rssMb (pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  if (m === null) throw new Error(`no VmRSS for pid ${pid}`)
+  return Number(m[1]) / 1024
+}
+
+/** Bytes sent on every link interface of a box (kernel counters, whatever the protocol). */
+async function txBytes (lab, box) {
+  const r = await lab.exec(box, ['ip', '-j', '-s', 'link', 'show'])
+  if (r.code !== 0) throw new Error(`ip link in box ${box}: ${r.stderr}`)
+  return JSON.parse(r.stdout).filter((i) => i.ifname !== 'lo').reduce((s, i) => s + i.stats64.tx.bytes, 0)
+}
+
+/** Sum of the replication counters we need over all boxes (GET /sync on each control socket). */
+async function counters (lab, boxes) {
+  let gossipReceived = 0
+  let entriesIn = 0
+  let gossipDuplicates = 0
+  for (const b of boxes) {
+    const c = (await client(lab, b).sync()).counters
+    gossipReceived += c.gossipReceived ?? 0
+    entriesIn += c.entriesIn ?? 0
+    gossipDuplicates += c.gossipDuplicates ?? 0
+  }
+  return { gossipReceived, entriesIn, gossipDuplicates }
+}
+
+function chain (seedByte, n, text) {
+  const s = signerFromSeed(new Uint8Array(32).fill(seedByte))
+  const t0 = Date.now() - 3_600_000
+  const out = []
+  for (let i = 0; i < n; i++) {
+    out.push(createEntry(s, { seq: i + 1, previous: out[i - 1]?.hash ?? null, timestamp: t0 + i, body: { type: 'post', text: text(i) } }))
+  }
+  return out
+}
+
+// ---- verify_per_s: the single-entry signature check of @kiez/feed (the catch-up goal's baseline) ----
+progress(`signing ${CATCHUP_ENTRIES} entries (one author) for the catch-up`)
+const entries = chain(7, CATCHUP_ENTRIES, (i) => `bench entry ${i}: a short neighbourhood post`)
+{
+  const keys = new PublicKeyCache()
+  const sample = entries.slice(0, 20_000)
+  for (const e of sample.slice(0, 2000)) verifyEntrySignature(keys, e) // warm up
+  const t = performance.now()
+  for (const e of sample) verifyEntrySignature(keys, e)
+  emit('verify_per_s', sample.length / ((performance.now() - t) / 1000), 'entries/s')
+}
+
+// ---- a 10-box segmented line: first neighbour, hop latency, gossip overhead, RSS ----
+{
+  const lab = await createLab({ ...line(LINE_BOXES) })
+  try {
+    // Even boxes first; then each odd box starts next to running neighbours, and its time to the first is measured.
+    const even = range(LINE_BOXES).filter((b) => b % 2 === 0)
+    const odd = range(LINE_BOXES).filter((b) => b % 2 === 1)
+    progress(`starting ${even.length} daemons, then ${odd.length} next to them`)
+    for (const b of even) lab.start(b)
+    await Promise.all(even.map((b) => lab.waitForLog(b, isMsg('daemon started'), 60_000)))
+    const spawnedAt = new Map()
+    for (const b of odd) { spawnedAt.set(b, Date.now()); lab.start(b) }
+    const fromSpawn = []
+    const fromListen = []
+    for (const b of odd) {
+      const conn = await lab.waitForLog(b, isMsg('peer connected'), 30_000)
+      const listening = await lab.waitForLog(b, isMsg('mesh node started'), 1000)
+      fromSpawn.push(logTime(conn) - spawnedAt.get(b))
+      fromListen.push(logTime(conn) - logTime(listening))
+    }
+    // Every daemon here finds neighbours by mDNS only (no bootstrap, segment links).
+    emit('first_neighbour_ms', median(fromListen), 'ms')
+    emit('first_neighbour_from_spawn_ms', median(fromSpawn), 'ms')
+
+    const ids = await Promise.all(range(LINE_BOXES).map(async (b) => (await client(lab, b).status()).peerId))
+    progress('waiting for the whole line to connect')
+    await Promise.all(range(LINE_BOXES).map((b) => waitUntil(`box ${b} to connect to its neighbours`, async () => {
+      const connected = (await client(lab, b).peers()).peers.filter((p) => p.connected).map((p) => p.peerId)
+      return [ids[b - 1], ids[b + 1]].filter((x) => x !== undefined).every((id) => connected.includes(id))
+    }, 60_000)))
+
+    // Arrival times: each box's entry stream (SSE on its control socket, fed by store.onEntry), read here.
+    const arrivals = range(LINE_BOXES).map(() => new Map())
+    const abort = new AbortController()
+    await Promise.all(range(LINE_BOXES).map((b) => new Promise((resolve, reject) => {
+      client(lab, b).follow((e) => { if (!arrivals[b].has(e.id)) arrivals[b].set(e.id, performance.now()) }, { signal: abort.signal, onOpen: resolve }).catch(reject)
+    })))
+    const arrivedEverywhere = (id) => arrivals.every((m) => m.has(id))
+
+    // Warm-up: gossipsub builds its mesh on heartbeats; a few posts make sure the path is hot.
+    progress('warming up the gossip mesh')
+    await sleep(2000)
+    for (let i = 0; i < 5; i++) {
+      const { id } = await client(lab, 0).post({ text: `warm-up ${i}` })
+      await waitUntil('a warm-up post at the far end', async () => arrivedEverywhere(id), 30_000, 20)
+    }
+    await sleep(1000)
+
+    const before = await counters(lab, range(LINE_BOXES))
+    const txBefore = await Promise.all(range(LINE_BOXES).map((b) => txBytes(lab, b)))
+    progress(`posting ${HOP_POSTS} entries on box 1, one every 50 ms`)
+    const posted = []
+    for (let i = 0; i < HOP_POSTS; i++) {
+      posted.push((await client(lab, 0).post({ text: `hop ${i}` })).id)
+      await sleep(50)
+    }
+    await waitUntil('every post on every box', async () => posted.every(arrivedEverywhere), 60_000, 50)
+    await sleep(1500) // let late duplicates and IHAVE/IWANT traffic land in the counters
+    const after = await counters(lab, range(LINE_BOXES))
+    const txAfter = await Promise.all(range(LINE_BOXES).map((b) => txBytes(lab, b)))
+    abort.abort()
+
+    // Per hop: (arrival at box k − arrival at box 1) / k, for every post and every k ≥ 1.
+    const perHop = []
+    for (const id of posted) {
+      const t0 = arrivals[0].get(id)
+      for (let k = 1; k < LINE_BOXES; k++) perHop.push((arrivals[k].get(id) - t0) / k)
+    }
+    perHop.sort((a, b) => a - b)
+    emit('hop_latency_ms_p50', quantile(perHop, 0.5), 'ms')
+    emit('hop_latency_ms_p99', quantile(perHop, 0.99), 'ms')
+    const endToEnd = posted.map((id) => arrivals[LINE_BOXES - 1].get(id) - arrivals[0].get(id)).sort((a, b) => a - b)
+    emit('line10_end_to_end_ms_p50', quantile(endToEnd, 0.5), 'ms')
+
+    // Gossip overhead. Sends = messages the boxes' validators saw + entries sync carried. Gossipsub drops a
+    // copy it has seen before validation and the daemon does not count those, so this is a lower bound;
+    // the kernel's byte counters below catch everything (gossip control traffic, pings, TCP/IP headers).
+    const delivered = HOP_POSTS * (LINE_BOXES - 1)
+    const sends = (after.gossipReceived - before.gossipReceived) + (after.entriesIn - before.entriesIn)
+    emit('sends_per_delivered_entry', sends / delivered, 'sends')
+    const wire = txAfter.reduce((s, v, i) => s + v - txBefore[i], 0)
+    emit('wire_bytes_per_delivered_entry', wire / delivered, 'bytes')
+
+    progress('at rest: resident memory of every box')
+    await sleep(3000)
+    emit('rss_mb_line10_max', Math.max(...range(LINE_BOXES).map((b) => rssMb(lab.process(b).pid))), 'MB')
+  } finally {
+    await lab.close()
+  }
+}
+
+// ---- catch-up: 100k entries over one link into an empty box, then RSS at rest ----
+{
+  const lab = await createLab({ ...line(2) })
+  try {
+    progress(`writing ${CATCHUP_ENTRIES} entries into box 1's store before it starts`)
+    mkdirSync(lab.dataDir(0), { recursive: true, mode: 0o700 })
+    const store = await FeedStore.open({ path: join(lab.dataDir(0), 'feed') })
+    const inFlight = new Set()
+    for (let i = 0; i < entries.length; i += 500) {
+      const p = store.ingestRange(entries.slice(i, i + 500).map((e) => e.bytes)).then((r) => { if (r.rejection) throw new Error(`range rejected: ${r.rejection.code}`) })
+      inFlight.add(p)
+      p.finally(() => inFlight.delete(p))
+      if (inFlight.size >= 4) await Promise.race(inFlight)
+    }
+    await Promise.all(inFlight)
+    if (store.stats().entries !== CATCHUP_ENTRIES) throw new Error(`the source store holds ${store.stats().entries} entries`)
+    await store.close()
+
+    lab.start(0)
+    await lab.waitForLog(0, isMsg('daemon started'), 60_000)
+    progress('starting the empty box')
+    lab.start(1)
+    const conn = await lab.waitForLog(1, isMsg('peer connected'), 60_000)
+    const c1 = client(lab, 1)
+    const doneAt = await waitUntil('the empty box to catch up', async () => {
+      const n = (await c1.status()).counts.entries
+      return n === CATCHUP_ENTRIES ? Date.now() : undefined
+    }, 600_000, 100)
+    const seconds = (doneAt - logTime(conn)) / 1000
+    emit('catchup_entries_per_s', CATCHUP_ENTRIES / seconds, 'entries/s')
+    progress(`caught up in ${seconds.toFixed(2)} s from the connection (status polled every 100 ms)`)
+
+    await sleep(5000)
+    const rss = [0, 1].map((b) => rssMb(lab.process(b).pid))
+    emit('rss_mb', Math.max(...rss), 'MB')
+  } finally {
+    await lab.close()
+  }
+}

@@ -12,7 +12,7 @@ if (typeof process.getuid === 'function' && process.getuid() !== 0) {
   process.exit(0)
 }
 
-const { createLab, line, labSkipReason } = await import('../test/lab/index.ts')
+const { createLab, line, streets, labSkipReason } = await import('../test/lab/index.ts')
 const skip = labSkipReason()
 if (skip !== undefined) {
   process.stderr.write(`bench:mesh skipped: ${skip}\n`)
@@ -24,6 +24,8 @@ const { ControlClient, controlSocketPath } = await import('@kiez/daemon/control'
 
 const LINE_BOXES = 10
 const HOP_POSTS = 100
+const STREET_POSTS = 50
+let wireBytesPerSend
 const CATCHUP_ENTRIES = 100_000
 
 const emit = (metric, value, unit) => console.log(JSON.stringify({ metric, value: Math.round(value * 100) / 100, unit }))
@@ -79,6 +81,54 @@ async function counters (lab, boxes) {
   return { gossipReceived, entriesIn, gossipDuplicates }
 }
 
+/**
+ * Posts `n` entries on box `origin`, one every `spacingMs`, and records when each
+ * box's entry stream (SSE on its control socket, fed by store.onEntry) shows it,
+ * with the replication counters and kernel tx bytes of all boxes around the burst.
+ */
+async function postAndWatch (lab, origin, n, spacingMs) {
+  const boxes = range(lab.boxes)
+  const arrivals = boxes.map(() => new Map())
+  const abort = new AbortController()
+  await Promise.all(boxes.map((b) => new Promise((resolve, reject) => {
+    client(lab, b).follow((e) => { if (!arrivals[b].has(e.id)) arrivals[b].set(e.id, performance.now()) }, { signal: abort.signal, onOpen: resolve }).catch(reject)
+  })))
+  const everywhere = (id) => arrivals.every((m) => m.has(id))
+  try {
+    // Warm-up: gossipsub builds its mesh on heartbeats; a few posts make sure the paths are hot.
+    progress('warming up the gossip mesh')
+    await sleep(2000)
+    for (let i = 0; i < 5; i++) {
+      const { id } = await client(lab, origin).post({ text: `warm-up ${i}` })
+      await waitUntil('a warm-up post on every box', async () => everywhere(id), 30_000, 20)
+    }
+    await sleep(1000)
+
+    const before = await counters(lab, boxes)
+    const txBefore = await Promise.all(boxes.map((b) => txBytes(lab, b)))
+    progress(`posting ${n} entries on box ${origin + 1}, one every ${spacingMs} ms`)
+    const posted = []
+    for (let i = 0; i < n; i++) {
+      posted.push((await client(lab, origin).post({ text: `bench ${i}` })).id)
+      await sleep(spacingMs)
+    }
+    await waitUntil('every post on every box', async () => posted.every(everywhere), 60_000, 50)
+    await sleep(1500) // let late duplicates and IHAVE/IWANT traffic land in the counters
+    const after = await counters(lab, boxes)
+    const txAfter = await Promise.all(boxes.map((b) => txBytes(lab, b)))
+
+    // Sends = messages the boxes' gossip validators saw + entries sync carried. Gossipsub drops a copy it
+    // has already seen BEFORE validation and the daemon does not count those, so this is a lower bound;
+    // the kernel's byte counters catch everything (gossip control traffic, pings, TCP/IP headers).
+    const delivered = n * (lab.boxes - 1)
+    const sends = (after.gossipReceived - before.gossipReceived) + (after.entriesIn - before.entriesIn)
+    const wire = txAfter.reduce((sum, v, i) => sum + v - txBefore[i], 0)
+    return { arrivals, posted, sendsPerDelivered: sends / delivered, wirePerDelivered: wire / delivered }
+  } finally {
+    abort.abort()
+  }
+}
+
 function chain (seedByte, n, text) {
   const s = signerFromSeed(new Uint8Array(32).fill(seedByte))
   const t0 = Date.now() - 3_600_000
@@ -111,19 +161,23 @@ const entries = chain(7, CATCHUP_ENTRIES, (i) => `bench entry ${i}: a short neig
     progress(`starting ${even.length} daemons, then ${odd.length} next to them`)
     for (const b of even) lab.start(b)
     await Promise.all(even.map((b) => lab.waitForLog(b, isMsg('daemon started'), 60_000)))
-    const spawnedAt = new Map()
-    for (const b of odd) { spawnedAt.set(b, Date.now()); lab.start(b) }
+    // One at a time, so five node processes loading libp2p at once on a small machine do not skew the figure.
     const fromSpawn = []
-    const fromListen = []
+    const toListen = []
     for (const b of odd) {
+      const spawnedAt = Date.now()
+      lab.start(b)
       const conn = await lab.waitForLog(b, isMsg('peer connected'), 30_000)
       const listening = await lab.waitForLog(b, isMsg('mesh node started'), 1000)
-      fromSpawn.push(logTime(conn) - spawnedAt.get(b))
-      fromListen.push(logTime(conn) - logTime(listening))
+      fromSpawn.push(logTime(conn) - spawnedAt)
+      toListen.push(logTime(listening) - spawnedAt)
+      await lab.waitForLog(b, isMsg('daemon started'), 30_000)
     }
-    // Every daemon here finds neighbours by mDNS only (no bootstrap, segment links).
-    emit('first_neighbour_ms', median(fromListen), 'ms')
-    emit('first_neighbour_from_spawn_ms', median(fromSpawn), 'ms')
+    // Every daemon here finds neighbours by mDNS only (no bootstrap, segment links). The running neighbour
+    // often hears the newcomer's announcement and dials it before the newcomer's own start() has returned,
+    // so the connection can be logged before 'mesh node started': measure both from the spawn.
+    emit('first_neighbour_ms', median(fromSpawn), 'ms')
+    emit('daemon_listening_ms', median(toListen), 'ms')
 
     const ids = await Promise.all(range(LINE_BOXES).map(async (b) => (await client(lab, b).status()).peerId))
     progress('waiting for the whole line to connect')
@@ -132,36 +186,8 @@ const entries = chain(7, CATCHUP_ENTRIES, (i) => `bench entry ${i}: a short neig
       return [ids[b - 1], ids[b + 1]].filter((x) => x !== undefined).every((id) => connected.includes(id))
     }, 60_000)))
 
-    // Arrival times: each box's entry stream (SSE on its control socket, fed by store.onEntry), read here.
-    const arrivals = range(LINE_BOXES).map(() => new Map())
-    const abort = new AbortController()
-    await Promise.all(range(LINE_BOXES).map((b) => new Promise((resolve, reject) => {
-      client(lab, b).follow((e) => { if (!arrivals[b].has(e.id)) arrivals[b].set(e.id, performance.now()) }, { signal: abort.signal, onOpen: resolve }).catch(reject)
-    })))
-    const arrivedEverywhere = (id) => arrivals.every((m) => m.has(id))
-
-    // Warm-up: gossipsub builds its mesh on heartbeats; a few posts make sure the path is hot.
-    progress('warming up the gossip mesh')
-    await sleep(2000)
-    for (let i = 0; i < 5; i++) {
-      const { id } = await client(lab, 0).post({ text: `warm-up ${i}` })
-      await waitUntil('a warm-up post at the far end', async () => arrivedEverywhere(id), 30_000, 20)
-    }
-    await sleep(1000)
-
-    const before = await counters(lab, range(LINE_BOXES))
-    const txBefore = await Promise.all(range(LINE_BOXES).map((b) => txBytes(lab, b)))
-    progress(`posting ${HOP_POSTS} entries on box 1, one every 50 ms`)
-    const posted = []
-    for (let i = 0; i < HOP_POSTS; i++) {
-      posted.push((await client(lab, 0).post({ text: `hop ${i}` })).id)
-      await sleep(50)
-    }
-    await waitUntil('every post on every box', async () => posted.every(arrivedEverywhere), 60_000, 50)
-    await sleep(1500) // let late duplicates and IHAVE/IWANT traffic land in the counters
-    const after = await counters(lab, range(LINE_BOXES))
-    const txAfter = await Promise.all(range(LINE_BOXES).map((b) => txBytes(lab, b)))
-    abort.abort()
+    const run = await postAndWatch(lab, 0, HOP_POSTS, 50)
+    const { arrivals, posted } = run
 
     // Per hop: (arrival at box k − arrival at box 1) / k, for every post and every k ≥ 1.
     const perHop = []
@@ -174,19 +200,38 @@ const entries = chain(7, CATCHUP_ENTRIES, (i) => `bench entry ${i}: a short neig
     emit('hop_latency_ms_p99', quantile(perHop, 0.99), 'ms')
     const endToEnd = posted.map((id) => arrivals[LINE_BOXES - 1].get(id) - arrivals[0].get(id)).sort((a, b) => a - b)
     emit('line10_end_to_end_ms_p50', quantile(endToEnd, 0.5), 'ms')
-
-    // Gossip overhead. Sends = messages the boxes' validators saw + entries sync carried. Gossipsub drops a
-    // copy it has seen before validation and the daemon does not count those, so this is a lower bound;
-    // the kernel's byte counters below catch everything (gossip control traffic, pings, TCP/IP headers).
-    const delivered = HOP_POSTS * (LINE_BOXES - 1)
-    const sends = (after.gossipReceived - before.gossipReceived) + (after.entriesIn - before.entriesIn)
-    emit('sends_per_delivered_entry', sends / delivered, 'sends')
-    const wire = txAfter.reduce((s, v, i) => s + v - txBefore[i], 0)
-    emit('wire_bytes_per_delivered_entry', wire / delivered, 'bytes')
+    emit('sends_per_delivered_entry_line10', run.sendsPerDelivered, 'sends')
+    emit('wire_bytes_per_delivered_entry_line10', run.wirePerDelivered, 'bytes')
+    // On a line every delivery is exactly one send, so this is what one send costs on the wire, all overheads included.
+    wireBytesPerSend = run.wirePerDelivered / run.sendsPerDelivered
 
     progress('at rest: resident memory of every box')
     await sleep(3000)
     emit('rss_mb_line10_max', Math.max(...range(LINE_BOXES).map((b) => rssMb(lab.process(b).pid))), 'MB')
+  } finally {
+    await lab.close()
+  }
+}
+
+// ---- gossip overhead where it can show: streets(3), three L2 segments of four boxes joined by two corners ----
+{
+  const lab = await createLab({ ...streets(3) })
+  try {
+    progress(`starting ${lab.boxes} daemons on three street segments`)
+    for (const b of range(lab.boxes)) lab.start(b)
+    await Promise.all(range(lab.boxes).map((b) => lab.waitForLog(b, isMsg('daemon started'), 60_000)))
+    // Every box on a segment connects to every other box on it (mDNS), corners to both of theirs.
+    const segments = lab.spec.links
+    await Promise.all(range(lab.boxes).map((b) => waitUntil(`box ${b} to connect to its segments`, async () => {
+      const want = new Set(segments.filter((m) => m.includes(b)).flat().filter((x) => x !== b))
+      const connected = (await client(lab, b).peers()).peers.filter((p) => p.connected).length
+      return connected >= want.size
+    }, 60_000)))
+    const run = await postAndWatch(lab, 0, STREET_POSTS, 50)
+    emit('sends_per_delivered_entry', run.sendsPerDelivered, 'sends')
+    emit('wire_bytes_per_delivered_entry', run.wirePerDelivered, 'bytes')
+    // Every send costs about the same on the wire (the line run measured it), so bytes give the sends the counters miss.
+    emit('sends_per_delivered_entry_wire_estimate', run.wirePerDelivered / wireBytesPerSend, 'sends')
   } finally {
     await lab.close()
   }

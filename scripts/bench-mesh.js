@@ -22,6 +22,12 @@ const { createEntry, PublicKeyCache, signerFromSeed, verifyEntrySignature } = aw
 const { FeedStore } = await import('@kiez/store')
 const { ControlClient, controlSocketPath } = await import('@kiez/daemon/control')
 
+// --only=line,streets,catchup runs a subset; BENCH_DAEMON_NODE_OPTIONS is handed to every daemon
+// (e.g. --max-old-space-size=64 to see how much of the RSS is uncollected garbage).
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
+const runs = (name) => only === undefined || only.includes(name)
+const labEnv = process.env.BENCH_DAEMON_NODE_OPTIONS ? { env: { NODE_OPTIONS: process.env.BENCH_DAEMON_NODE_OPTIONS } } : {}
+
 const LINE_BOXES = 10
 const HOP_POSTS = 100
 const STREET_POSTS = 50
@@ -152,8 +158,8 @@ const entries = chain(7, CATCHUP_ENTRIES, (i) => `bench entry ${i}: a short neig
 }
 
 // ---- a 10-box segmented line: first neighbour, hop latency, gossip overhead, RSS ----
-{
-  const lab = await createLab({ ...line(LINE_BOXES) })
+if (runs('line')) {
+  const lab = await createLab({ ...line(LINE_BOXES), ...labEnv })
   try {
     // Even boxes first; then each odd box starts next to running neighbours, and its time to the first is measured.
     const even = range(LINE_BOXES).filter((b) => b % 2 === 0)
@@ -214,8 +220,8 @@ const entries = chain(7, CATCHUP_ENTRIES, (i) => `bench entry ${i}: a short neig
 }
 
 // ---- gossip overhead where it can show: streets(3), three L2 segments of four boxes joined by two corners ----
-{
-  const lab = await createLab({ ...streets(3) })
+if (runs('streets')) {
+  const lab = await createLab({ ...streets(3), ...labEnv })
   try {
     progress(`starting ${lab.boxes} daemons on three street segments`)
     for (const b of range(lab.boxes)) lab.start(b)
@@ -231,15 +237,15 @@ const entries = chain(7, CATCHUP_ENTRIES, (i) => `bench entry ${i}: a short neig
     emit('sends_per_delivered_entry', run.sendsPerDelivered, 'sends')
     emit('wire_bytes_per_delivered_entry', run.wirePerDelivered, 'bytes')
     // Every send costs about the same on the wire (the line run measured it), so bytes give the sends the counters miss.
-    emit('sends_per_delivered_entry_wire_estimate', run.wirePerDelivered / wireBytesPerSend, 'sends')
+    if (wireBytesPerSend !== undefined) emit('sends_per_delivered_entry_wire_estimate', run.wirePerDelivered / wireBytesPerSend, 'sends')
   } finally {
     await lab.close()
   }
 }
 
 // ---- catch-up: 100k entries over one link into an empty box, then RSS at rest ----
-{
-  const lab = await createLab({ ...line(2) })
+if (runs('catchup')) {
+  const lab = await createLab({ ...line(2), ...labEnv })
   try {
     progress(`writing ${CATCHUP_ENTRIES} entries into box 1's store before it starts`)
     mkdirSync(lab.dataDir(0), { recursive: true, mode: 0o700 })

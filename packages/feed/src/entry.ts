@@ -71,10 +71,13 @@ export function readEntry (bytes: Uint8Array, opts: ReadOptions = {}): Decoded<E
   if (payload.timestamp > now + maxFuture) {
     return { ok: false, code: 'future_timestamp', message: `timestamp is ${payload.timestamp - now} ms ahead of this box's clock (limit ${maxFuture} ms)` }
   }
-  return {
-    ok: true,
-    value: { ...payload, bytes, payload: parsed.value.payload, signature: parsed.value.signature, hash: sha256(bytes) }
-  }
+  // Extend the freshly parsed object instead of copying it: this runs once per entry on catch-up.
+  const entry = payload as EntryPayload & { bytes: Uint8Array, payload: Uint8Array, signature: Uint8Array, hash: Uint8Array }
+  entry.bytes = bytes
+  entry.payload = parsed.value.payload
+  entry.signature = parsed.value.signature
+  entry.hash = sha256(bytes)
+  return { ok: true, value: entry }
 }
 
 function utf8Length (s: string): number {

@@ -280,17 +280,27 @@ export class FeedStore {
   }
 
   private stage (entry: Entry, origin: EntryOrigin, g: Group): void {
-    const value = authorSeq(entry.author, entry.seq)
-    g.batch.push({ key: logKey(entry.author, entry.seq), value: entry.bytes })
-    g.batch.push({ key: idKey(entry.hash), value })
-    g.batch.push({ key: timeKey(entry.timestamp, entry.hash), value })
-    const k = hex(entry.author)
-    const prev = this.stateOf(entry.author, g)
-    const state: AuthorState = { seq: entry.seq, hash: entry.hash }
+    this.stageRun([entry], origin, g)
+  }
+
+  /** Stages consecutive entries of one author: author-level work once, per-entry work kept to the three index puts. */
+  private stageRun (entries: readonly Entry[], origin: EntryOrigin, g: Group): void {
+    const last = entries[entries.length - 1]
+    if (last === undefined) return
+    const author = last.author
+    const k = hex(author)
+    for (const entry of entries) {
+      const value = authorSeq(author, entry.seq)
+      g.batch.push({ key: logKey(author, entry.seq), value: entry.bytes })
+      g.batch.push({ key: idKey(entry.hash), value })
+      g.batch.push({ key: timeKey(entry.timestamp, entry.hash), value })
+      g.staged.set(k + ':' + entry.seq, entry)
+      g.added.push({ entry, origin })
+    }
+    const prev = this.stateOf(author, g)
+    const state: AuthorState = { seq: last.seq, hash: last.hash }
     if (prev?.forkedAt !== undefined) state.forkedAt = prev.forkedAt
-    g.heads.set(k, { author: entry.author, state })
-    g.staged.set(k + ':' + entry.seq, entry)
-    g.added.push({ entry, origin })
+    g.heads.set(k, { author, state })
   }
 
   private reject (code: ValidationCode): void {
@@ -385,7 +395,7 @@ export class FeedStore {
       }
     }
     const r = checkRange(entries, { keys: this.keys, state, storedHashAt: (seq) => known.get(seq) })
-    for (const e of r.accepted) this.stage(e, 'peer', g)
+    this.stageRun(r.accepted, 'peer', g)
     this.counters.duplicates += r.duplicates
     const out: RangeIngestResult = { stored: r.accepted.length, duplicates: r.duplicates }
     if (r.rejection !== undefined) {

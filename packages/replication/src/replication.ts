@@ -38,7 +38,7 @@ export interface ReplicationInit {
   streamTimeoutMs?: number
   /** concurrent inbound sync streams per peer (default 2) */
   maxStreamsPerPeer?: number
-  /** entry bytes per second served to one peer (default 2 MiB/s) */
+  /** entry bytes per second served to one peer (default 8 MiB/s) */
   servedBytesPerSecond?: number
   maxEntriesPerResponse?: number
   maxResponseBytes?: number
@@ -152,7 +152,8 @@ export class ReplicationService implements Replication, Startable {
     this.syncOnConnect = init.syncOnConnect ?? true
     this.streamTimeoutMs = init.streamTimeoutMs ?? 60_000
     this.maxStreamsPerPeer = init.maxStreamsPerPeer ?? 2
-    this.servedBytesPerSecond = init.servedBytesPerSecond ?? 2 * 1024 * 1024
+    // 8 MiB/s ≈ 50k entries/s: a catch-up is not slower than the store, yet one peer cannot make us send without bound
+    this.servedBytesPerSecond = init.servedBytesPerSecond ?? 8 * 1024 * 1024
     this.maxPendingPulls = init.maxPendingPullsPerPeer ?? 64
     this.limits = {
       maxEntriesPerResponse: Math.min(init.maxEntriesPerResponse ?? MAX_ENTRIES_PER_RESPONSE, MAX_ENTRIES_PER_RESPONSE),

@@ -90,7 +90,25 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
     wants = [...planned, ...wants.filter((w) => !covered.has(hex(w.author)))]
   }
   let budget = limits.maxEntriesPerSession
+  let stored = 0
+  let current: Uint8Array = new Uint8Array(0)
+  /** Counts one stored range; true when the rest of this author's range should not be fetched. */
+  const accountRange = (r: RangeIngestResult): boolean => {
+    counters.rangeIngests++
+    counters.entriesIn += r.stored
+    out.entriesIn += r.stored
+    stored += r.stored
+    if (r.rejection !== undefined) {
+      // A peer that serves what the store refuses gets no further requests for this author now.
+      bump(counters.rangesRejected, r.rejection.code)
+      host.log('range of %s from peer refused: %s (%s)', hex(current).slice(0, 12), r.rejection.code, r.rejection.message)
+      return true
+    }
+    return r.fork !== undefined
+  }
   for (const w of wants) {
+    current = w.author
+    stored = 0
     if (w.needForkProof) {
       await f.send({ type: 'getFork', author: w.author }, signal)
       counters.syncRequestsMade++
@@ -104,33 +122,43 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
     // A probe re-fetches our own head seq to expose a fork; otherwise skip what we hold by now.
     const probe = w.from === w.to && w.from === (store.head(w.author)?.seq ?? 0)
     let from = probe ? w.from : Math.max(w.from, (store.head(w.author)?.seq ?? 0) + 1)
-    let stored = 0
-    while (from <= w.to) {
-      if (budget <= 0) { out.truncated = true; break }
-      const count = Math.min(w.to - from + 1, limits.maxEntriesPerResponse, budget)
-      await f.send({ type: 'get', author: w.author, from, to: from + count - 1 }, signal)
+    // Pipelined: the GET for the next batch goes out before this batch is
+    // stored, and a batch's ingest is only awaited after the next one has
+    // been handed to the store, so the network, validation and the store's
+    // writes overlap. Responses come in request order on the one stream.
+    const request = async (at: number): Promise<number> => {
+      const count = Math.min(w.to - at + 1, limits.maxEntriesPerResponse, budget)
+      await f.send({ type: 'get', author: w.author, from: at, to: at + count - 1 }, signal)
       counters.syncRequestsMade++
+      budget -= count
+      return count
+    }
+    let outstanding = 0
+    let asked = 0
+    if (from <= w.to && budget > 0) { asked = await request(from); outstanding++ } else if (budget <= 0 && from <= w.to) out.truncated = true
+    let previous: Promise<RangeIngestResult> | undefined
+    let stop = false
+    while (outstanding > 0) {
       const m = await expect(f, 'entries', signal)
-      if (Buffer.compare(m.author, w.author) !== 0 || m.entries.length > count) {
+      outstanding--
+      if (stop) continue // draining a response we no longer need
+      if (Buffer.compare(m.author, w.author) !== 0 || m.entries.length > asked) {
         throw new ReplicationError('bad_message', 'ENTRIES does not answer the GET (other author or too many entries)')
       }
-      if (m.entries.length === 0) break
-      budget -= m.entries.length
-      const r = await host.ingestRange(w.author, from, m.entries)
-      counters.rangeIngests++
-      counters.entriesIn += r.stored
-      out.entriesIn += r.stored
-      stored += r.stored
+      // the responder may cap a batch below what we asked: give back what it did not spend
+      budget += asked - m.entries.length
+      const next = from + m.entries.length
+      const more = m.entries.length > 0 && next <= w.to && !probe
+      if (more && budget > 0) { asked = await request(next); outstanding++ } else if (more) out.truncated = true
+      if (m.entries.length === 0) { stop = true; continue }
       for (const e of m.entries) counters.bytesIn += e.byteLength
-      if (r.rejection !== undefined) {
-        // A peer that serves what the store refuses gets no further requests for this author now.
-        bump(counters.rangesRejected, r.rejection.code)
-        host.log('range of %s from peer refused: %s (%s)', hex(w.author).slice(0, 12), r.rejection.code, r.rejection.message)
-        break
-      }
-      if (r.fork !== undefined || probe) break
-      from += m.entries.length
+      const ingest = host.ingestRange(w.author, from, m.entries)
+      const r = previous !== undefined ? await previous : undefined
+      previous = ingest
+      if (r !== undefined && accountRange(r)) { stop = true; previous = undefined; await ingest.catch(() => undefined); continue }
+      from = next
     }
+    if (previous !== undefined) accountRange(await previous)
     host.afterAuthor(w.author, stored)
     if (out.truncated) break
   }

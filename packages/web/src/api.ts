@@ -1,0 +1,153 @@
+import type { Entry, FeedPage, Peer, PeerSync, Status } from './types.js'
+
+/** A failed request, with the server's stable error code (or one of ours: network, bad_response). */
+export class ApiError extends Error {
+  constructor (readonly code: string, message: string, readonly status = 0) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
+
+export interface ApiInit {
+  /** the API root; same origin by default, so the session cookie and CSP connect-src 'self' apply */
+  base?: string
+  fetch?: typeof fetch
+}
+
+/** A thin client of the gateway's /api/v1. Every answer is shape-checked before the page uses it. */
+export class Api {
+  private readonly base: string
+  private readonly fetchFn: typeof fetch
+
+  constructor (init: ApiInit = {}) {
+    this.base = init.base ?? '/api/v1'
+    this.fetchFn = init.fetch ?? ((input, opts) => fetch(input, opts))
+  }
+
+  async status (): Promise<Status> {
+    const s = await this.request('GET', '/status')
+    if (!isObject(s) || typeof s.peerId !== 'string') throw badResponse('status')
+    return s as unknown as Status
+  }
+
+  async peers (): Promise<Peer[]> {
+    const body = await this.request('GET', '/peers')
+    const list = isObject(body) && Array.isArray(body.peers) ? body.peers : []
+    return list.map(asPeer).filter((p): p is Peer => p !== undefined)
+  }
+
+  async feed (opts: { limit?: number, before?: string } = {}): Promise<FeedPage> {
+    const q = new URLSearchParams()
+    if (opts.limit !== undefined) q.set('limit', String(opts.limit))
+    if (opts.before !== undefined) q.set('before', opts.before)
+    const body = await this.request('GET', `/feed${q.size > 0 ? `?${q.toString()}` : ''}`)
+    if (!isObject(body) || !Array.isArray(body.entries)) throw badResponse('feed')
+    const entries = body.entries.map(asEntry).filter((e): e is Entry => e !== undefined)
+    return typeof body.next === 'string' ? { entries, next: body.next } : { entries }
+  }
+
+  async entry (id: string): Promise<Entry> {
+    const e = asEntry(await this.request('GET', `/entries/${encodeURIComponent(id)}`))
+    if (e === undefined) throw badResponse('entry')
+    return e
+  }
+
+  async post (text: string, replyTo?: string): Promise<Entry> {
+    const e = asEntry(await this.request('POST', '/posts', replyTo === undefined ? { text } : { text, replyTo }))
+    if (e === undefined) throw badResponse('post')
+    return e
+  }
+
+  async profile (name: string): Promise<Entry | undefined> {
+    return asEntry(await this.request('POST', '/profile', { name }))
+  }
+
+  async pair (code: string): Promise<void> {
+    await this.request('POST', '/pair', { code })
+  }
+
+  private async request (method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    let res: Response
+    try {
+      res = await this.fetchFn(this.base + path, {
+        method,
+        credentials: 'same-origin',
+        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body)
+      })
+    } catch (err) {
+      throw new ApiError('network', `the box did not answer (${String((err as Error).message ?? err)})`)
+    }
+    const type = res.headers.get('content-type') ?? ''
+    const json: unknown = type.includes('json') ? await res.json().catch(() => undefined) : undefined
+    if (!res.ok) {
+      const e = isObject(json) && isObject(json.error) ? json.error : undefined
+      const code = typeof e?.code === 'string' ? e.code : `http_${res.status}`
+      const message = typeof e?.message === 'string' ? e.message : `${res.status} ${res.statusText}`
+      throw new ApiError(code, message, res.status)
+    }
+    return json
+  }
+}
+
+function badResponse (what: string): ApiError {
+  return new ApiError('bad_response', `the box sent an unexpected ${what} answer`)
+}
+
+function isObject (x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x)
+}
+
+const optString = (x: unknown): string | undefined => typeof x === 'string' ? x : undefined
+const optNumber = (x: unknown): number | undefined => typeof x === 'number' && Number.isFinite(x) ? x : undefined
+
+/** An entry from the network, or undefined if it lacks what the page needs. */
+export function asEntry (x: unknown): Entry | undefined {
+  if (!isObject(x)) return undefined
+  const { id, author, seq, timestamp, type } = x
+  if (typeof id !== 'string' || typeof author !== 'string' || typeof type !== 'string') return undefined
+  if (typeof seq !== 'number' || typeof timestamp !== 'number' || !Number.isFinite(timestamp)) return undefined
+  const e: Entry = { id, author, seq, timestamp, type }
+  const authorName = optString(x.authorName)
+  if (authorName !== undefined) e.authorName = authorName
+  const text = optString(x.text)
+  if (text !== undefined) e.text = text
+  const name = optString(x.name)
+  if (name !== undefined) e.name = name
+  const replyTo = optString(x.replyTo)
+  if (replyTo !== undefined) e.replyTo = replyTo
+  return e
+}
+
+export function asPeer (x: unknown): Peer | undefined {
+  if (!isObject(x) || typeof x.peerId !== 'string') return undefined
+  const p: Peer = {
+    peerId: x.peerId,
+    source: optString(x.source) ?? null,
+    direction: x.direction === 'inbound' || x.direction === 'outbound' ? x.direction : null,
+    connected: x.connected === true
+  }
+  const latencyMs = optNumber(x.latencyMs)
+  if (latencyMs !== undefined) p.latencyMs = latencyMs
+  const lastSeenMs = optNumber(x.lastSeenMs)
+  if (lastSeenMs !== undefined) p.lastSeenMs = lastSeenMs
+  const sync = asSync(isObject(x.sync) ? x.sync : x)
+  if (sync !== undefined) p.sync = sync
+  return p
+}
+
+/** Per-peer sync facts, from a nested `sync` object or flat on the peer. */
+function asSync (x: Record<string, unknown>): PeerSync | undefined {
+  const s: PeerSync = {}
+  const weLack = optNumber(x.weLack)
+  const theyLack = optNumber(x.theyLack)
+  const lastSyncAgoMs = optNumber(x.lastSyncAgoMs)
+  if (weLack !== undefined) s.weLack = weLack
+  if (theyLack !== undefined) s.theyLack = theyLack
+  if (lastSyncAgoMs !== undefined) s.lastSyncAgoMs = lastSyncAgoMs
+  if (typeof x.syncing === 'boolean') s.syncing = x.syncing
+  if (typeof x.inSync === 'boolean') s.inSync = x.inSync
+  const err = optString(x.lastSyncError)
+  if (err !== undefined) s.lastSyncError = err
+  return Object.keys(s).length > 0 ? s : undefined
+}

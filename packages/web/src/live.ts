@@ -1,0 +1,33 @@
+import { asEntry } from './api.js'
+import type { Entry } from './types.js'
+
+export type LiveState = 'connecting' | 'live' | 'reconnecting'
+
+export interface LiveInit {
+  url?: string
+  onEntry: (e: Entry) => void
+  onPeer: () => void
+  onState: (s: LiveState) => void
+}
+
+/**
+ * Follows /api/v1/events. EventSource reconnects by itself and sends
+ * Last-Event-ID, so the gateway resumes where we were; we only report state.
+ * Event data is untrusted: one that does not parse or lacks fields is dropped.
+ */
+export function follow (init: LiveInit): () => void {
+  const es = new EventSource(init.url ?? '/api/v1/events')
+  init.onState('connecting')
+  es.addEventListener('open', () => init.onState('live'))
+  es.addEventListener('error', () => init.onState(es.readyState === EventSource.CLOSED ? 'reconnecting' : 'reconnecting'))
+  es.addEventListener('entry', (ev) => {
+    const e = asEntry(parse((ev as MessageEvent<string>).data))
+    if (e !== undefined) init.onEntry(e)
+  })
+  es.addEventListener('peer', () => init.onPeer())
+  return () => es.close()
+}
+
+function parse (data: string): unknown {
+  try { return JSON.parse(data) } catch { return undefined }
+}

@@ -1,0 +1,25 @@
+/**
+ * "3 min ago" from an author's clock. Timestamps are the author's claim, so a
+ * time a little ahead of ours reads "just now", not "in 2 min".
+ */
+export function relativeTime (timestampMs: number, nowMs: number): string {
+  const diff = nowMs - timestampMs
+  if (!Number.isFinite(diff)) return ''
+  if (diff < 45_000) return 'just now'
+  const min = Math.round(diff / 60_000)
+  if (min < 60) return `${Math.max(1, min)} min ago`
+  const h = Math.round(diff / 3_600_000)
+  if (h < 24) return `${h} h ago`
+  const d = Math.round(diff / 86_400_000)
+  if (d === 1) return 'yesterday'
+  if (d < 7) return `${d} days ago`
+  return new Date(timestampMs).toISOString().slice(0, 10)
+}
+
+/** A duration in ms as a person reads it ("12 ms", "3 s", "4 min"). */
+export function duration (ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`
+  return `${Math.round(ms / 3_600_000)} h`
+}

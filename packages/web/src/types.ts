@@ -1,0 +1,58 @@
+/**
+ * The gateway's JSON shapes (docs/HTTP-API.md) as far as the page reads them.
+ * Everything here came over the network: the page treats every string as
+ * untrusted plain text and checks the shapes it depends on (see api.ts).
+ */
+
+export type EntryType = 'post' | 'reply' | 'profile'
+
+export interface Entry {
+  id: string
+  author: string
+  /** the author's latest display name, as the gateway knows it */
+  authorName?: string
+  seq: number
+  /** the author's clock (a claim), ms since the epoch */
+  timestamp: number
+  type: EntryType | string
+  text?: string
+  /** profile entries carry the display name here */
+  name?: string
+  replyTo?: string
+}
+
+export interface FeedPage { entries: Entry[], next?: string }
+
+export type PeerSource = 'mdns' | 'dht' | 'bootstrap' | 'inbound' | 'gossip'
+
+/** What the page shows about replication with one neighbour. */
+export interface PeerSync {
+  weLack?: number
+  theyLack?: number
+  syncing?: boolean
+  lastSyncAgoMs?: number
+  lastSyncError?: string
+  inSync?: boolean
+}
+
+export interface Peer {
+  peerId: string
+  source: PeerSource | string | null
+  direction: 'inbound' | 'outbound' | null
+  connected: boolean
+  latencyMs?: number
+  lastSeenMs?: number
+  sync?: PeerSync
+}
+
+export interface Status {
+  peerId: string
+  mesh?: string
+  /** the box's own author id (a peer id) when the gateway says so */
+  author?: string
+  authorName?: string
+  paired?: boolean
+  counts?: { peers?: number, authors?: number, entries?: number }
+}
+
+export interface ErrorBody { error: { code: string, message: string } }

@@ -1,0 +1,150 @@
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import { Api, ApiError } from '../api.js'
+import { follow, type LiveState } from '../live.js'
+import { Names } from '../names.js'
+import { threads } from '../thread.js'
+import type { Entry, Peer, Status } from '../types.js'
+import { Around } from './Around.js'
+import { Author } from './Author.js'
+import { Compose } from './Compose.js'
+import { PairForm } from './PairForm.js'
+import { Post } from './Post.js'
+import { Profile } from './Profile.js'
+
+const PAGE = 30
+/** Live entries keep arriving while the page is open; beyond this the oldest are dropped. */
+const MAX_ENTRIES = 2000
+const PEERS_EVERY_MS = 10_000
+const CLOCK_EVERY_MS = 30_000
+
+const LIVE_TEXT: Record<LiveState, string> = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…' }
+
+function message (err: unknown): string {
+  return err instanceof ApiError ? `${err.message} (${err.code})` : String(err)
+}
+
+export function App ({ api: given }: { api?: Api }) {
+  const api = useMemo(() => given ?? new Api(), [given])
+  const names = useRef(new Names()).current
+  const [entries, setEntries] = useState<ReadonlyMap<string, Entry>>(new Map())
+  const [next, setNext] = useState<string | undefined>()
+  const [loadedOnce, setLoadedOnce] = useState(false)
+  const [loadingOlder, setLoadingOlder] = useState(false)
+  const [feedError, setFeedError] = useState<string | undefined>()
+  const [status, setStatus] = useState<Status | undefined>()
+  const [peers, setPeers] = useState<Peer[] | undefined>()
+  const [peersError, setPeersError] = useState<string | undefined>()
+  const [live, setLive] = useState<LiveState>('connecting')
+  const [now, setNow] = useState(Date.now())
+  const [pairedNote, setPairedNote] = useState<string | undefined>()
+
+  function add (list: Entry[]): void {
+    setEntries((prev) => {
+      const m = new Map(prev)
+      for (const e of list) { names.learn(e); m.set(e.id, e) }
+      if (m.size > MAX_ENTRIES) {
+        const oldest = [...m.values()].sort((a, b) => a.timestamp - b.timestamp).slice(0, m.size - MAX_ENTRIES)
+        for (const e of oldest) m.delete(e.id)
+      }
+      return m
+    })
+  }
+
+  async function loadPeers (): Promise<void> {
+    try { setPeers(await api.peers()); setPeersError(undefined) } catch (err) { setPeersError(`Could not ask the box about neighbours: ${message(err)}`) }
+  }
+
+  async function loadOlder (): Promise<void> {
+    setLoadingOlder(true)
+    try {
+      const page = await api.feed({ limit: PAGE, before: next })
+      add(page.entries)
+      setNext(page.next)
+      setFeedError(undefined)
+    } catch (err) {
+      setFeedError(`Could not load older posts: ${message(err)}`)
+    } finally {
+      setLoadingOlder(false)
+    }
+  }
+
+  useEffect(() => {
+    api.status().then(setStatus, () => {})
+    api.feed({ limit: PAGE }).then((page) => { add(page.entries); setNext(page.next); setLoadedOnce(true) },
+      (err) => { setFeedError(`Could not load the feed: ${message(err)}`); setLoadedOnce(true) })
+    void loadPeers()
+    let peerTimer: ReturnType<typeof setTimeout> | undefined
+    const stop = follow({
+      onEntry: (e) => add([e]),
+      // peer events come in bursts (connect, identify, latency): one refresh per burst
+      onPeer: () => { clearTimeout(peerTimer); peerTimer = setTimeout(() => { void loadPeers() }, 300) },
+      onState: setLive
+    })
+    const peersEvery = setInterval(() => { void loadPeers() }, PEERS_EVERY_MS)
+    const clock = setInterval(() => setNow(Date.now()), CLOCK_EVERY_MS)
+    return () => { stop(); clearInterval(peersEvery); clearInterval(clock); clearTimeout(peerTimer) }
+  }, [api])
+
+  const selfId = status?.author ?? status?.peerId
+  const tree = useMemo(() => threads(entries.values()), [entries])
+  const post = async (text: string, replyTo?: string): Promise<Entry> => {
+    const e = await api.post(text, replyTo)
+    add([e])
+    setNow(Date.now())
+    return e
+  }
+  const setName = async (name: string): Promise<void> => {
+    const e = await api.profile(name)
+    if (e !== undefined) add([e])
+    setStatus((s) => s === undefined ? s : { ...s, authorName: name })
+  }
+  const pair = async (code: string): Promise<void> => { await api.pair(code) }
+  const selfName = selfId === undefined ? undefined : names.get(selfId) ?? status?.authorName
+
+  return (
+    <>
+      <a class='skip' href='#compose-text'>Skip to writing a post</a>
+      <header class='top'>
+        <div class='top-inner'>
+          <h1>Kiez</h1>
+          {selfId !== undefined && <p class='box'>this box: <Author id={selfId} name={selfName} self={false} /></p>}
+          <p class={`live live-${live}`} role='status'><span class='dot' aria-hidden='true' />{LIVE_TEXT[live]}</p>
+        </div>
+        <nav class='top-inner nav' aria-label='Sections'>
+          <a href='#feed'>Feed</a>
+          <a href='#around'>Around you</a>
+          <a href='#profile'>Your name</a>
+        </nav>
+      </header>
+      <div class='layout'>
+        <main id='feed' aria-labelledby='feed-title'>
+          <h2 id='feed-title' class='sr-only'>Feed</h2>
+          <section class='panel'>
+            <Compose idPrefix='compose' label='Write to your neighbours' submitLabel='Post' post={post} pair={pair} />
+          </section>
+          {feedError !== undefined && <p class='error' role='alert'>{feedError}</p>}
+          {loadedOnce && tree.length === 0 && feedError === undefined && <p class='muted empty'>No posts yet. Write the first one.</p>}
+          <ol class='timeline' aria-label='Posts, newest first'>
+            {tree.map((n) => <Post key={n.entry.id} node={n} names={names} selfId={selfId} now={now} depth={0} post={post} pair={pair} />)}
+          </ol>
+          {next !== undefined && (
+            <button type='button' class='older' disabled={loadingOlder} onClick={() => { void loadOlder() }}>
+              {loadingOlder ? 'Loading…' : 'Older posts'}
+            </button>
+          )}
+          {loadedOnce && next === undefined && tree.length > 0 && <p class='muted end'>That is everything this box has.</p>}
+        </main>
+        <aside class='side'>
+          <Around peers={peers} names={names} error={peersError} />
+          <Profile current={selfName} setName={setName} pair={pair} />
+          <section class='panel' aria-labelledby='pair-title'>
+            <h2 id='pair-title'>Pair this browser</h2>
+            <p class='muted'>Posting needs this browser to be paired with the box once.</p>
+            {pairedNote !== undefined && <p class='notice' role='status'>{pairedNote}</p>}
+            <PairForm idPrefix='side' pair={pair} onPaired={() => setPairedNote('This browser is paired with the box.')} />
+          </section>
+        </aside>
+      </div>
+    </>
+  )
+}

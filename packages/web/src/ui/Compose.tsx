@@ -1,0 +1,104 @@
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { ApiError } from '../api.js'
+import { MAX_POST_BYTES, utf8Bytes } from '../text.js'
+import { PairForm } from './PairForm.js'
+
+export interface ComposeProps {
+  /** unique per form on the page, for label/input ids */
+  idPrefix: string
+  label: string
+  submitLabel: string
+  replyTo?: string
+  post: (text: string, replyTo?: string) => Promise<unknown>
+  pair: (code: string) => Promise<void>
+  onDone?: () => void
+  onCancel?: () => void
+  autoFocus?: boolean
+}
+
+/** Statuses and codes by which the gateway says "this browser holds no household credential". */
+export function isNotPaired (err: ApiError): boolean {
+  return err.status === 401 || ['not_paired', 'unauthorized', 'unauthenticated', 'pairing_required', 'session_required'].includes(err.code)
+}
+
+/**
+ * Writes a post or a reply. The text stays in the box until the box has
+ * accepted it: a refusal (not paired, too long, box unreachable) keeps it.
+ */
+export function Compose (props: ComposeProps) {
+  const { idPrefix } = props
+  const [text, setText] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | undefined>()
+  const [needsPairing, setNeedsPairing] = useState(false)
+  const [notice, setNotice] = useState<string | undefined>()
+  const area = useRef<HTMLTextAreaElement>(null)
+  const submitBtn = useRef<HTMLButtonElement>(null)
+
+  useEffect(() => { if (props.autoFocus === true) area.current?.focus() }, [])
+
+  const bytes = utf8Bytes(text)
+  const over = bytes > MAX_POST_BYTES
+
+  async function submit (ev: Event): Promise<void> {
+    ev.preventDefault()
+    setNotice(undefined)
+    if (text.trim() === '') { setError('Write something first.'); area.current?.focus(); return }
+    if (over) {
+      setError(`Too long: ${bytes} bytes, the limit is ${MAX_POST_BYTES} bytes (UTF-8). Shorten it by ${bytes - MAX_POST_BYTES} bytes.`)
+      area.current?.focus()
+      return
+    }
+    setBusy(true)
+    setError(undefined)
+    try {
+      await props.post(text, props.replyTo)
+      setText('')
+      setNeedsPairing(false)
+      props.onDone?.()
+    } catch (err) {
+      if (err instanceof ApiError) {
+        if (isNotPaired(err)) {
+          setNeedsPairing(true)
+          setError(`Not posted: this browser is not paired with the box. Pair it below; your text is kept. (${err.message})`)
+        } else {
+          setError(`Not posted: ${err.message} (${err.code}). Your text is kept.`)
+        }
+      } else {
+        setError('Not posted: something went wrong. Your text is kept.')
+      }
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const areaId = `${idPrefix}-text`
+  const counterId = `${idPrefix}-count`
+  const errorId = `${idPrefix}-error`
+  return (
+    <div class='compose'>
+      <form onSubmit={(ev) => { void submit(ev) }}>
+        <label for={areaId}>{props.label}</label>
+        <textarea id={areaId} ref={area} name='text' rows={props.replyTo === undefined ? 3 : 2} value={text}
+          aria-describedby={error !== undefined ? `${counterId} ${errorId}` : counterId} aria-invalid={over || undefined}
+          onInput={(ev) => { setText(ev.currentTarget.value); if (error !== undefined && !needsPairing) setError(undefined) }}
+          onKeyDown={(ev) => { if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) void submit(ev) }} />
+        <div class='compose-bar'>
+          <span id={counterId} class={over ? 'counter over' : 'counter'}>{bytes} / {MAX_POST_BYTES} bytes</span>
+          {props.onCancel !== undefined && <button type='button' class='secondary' onClick={props.onCancel}>Cancel</button>}
+          <button type='submit' ref={submitBtn} disabled={busy}>{busy ? 'Posting…' : props.submitLabel}</button>
+        </div>
+        {error !== undefined && <p id={errorId} class='error' role='alert'>{error}</p>}
+        {notice !== undefined && <p class='notice' role='status'>{notice}</p>}
+      </form>
+      {needsPairing && (
+        <PairForm idPrefix={idPrefix} pair={props.pair} onPaired={() => {
+          setNeedsPairing(false)
+          setError(undefined)
+          setNotice(`Paired. Press “${props.submitLabel}” to send your text.`)
+          submitBtn.current?.focus()
+        }} />
+      )}
+    </div>
+  )
+}

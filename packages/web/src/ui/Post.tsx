@@ -1,0 +1,55 @@
+import { useState } from 'preact/hooks'
+import type { Names } from '../names.js'
+import type { ThreadNode } from '../thread.js'
+import { relativeTime } from '../time.js'
+import { shortId } from '../text.js'
+import { Author } from './Author.js'
+import { Compose } from './Compose.js'
+import { PostText } from './PostText.js'
+
+export interface PostProps {
+  node: ThreadNode
+  names: Names
+  selfId: string | undefined
+  now: number
+  depth: number
+  post: (text: string, replyTo?: string) => Promise<unknown>
+  pair: (code: string) => Promise<void>
+}
+
+/** Deeper replies stop indenting, so a long conversation stays readable on a phone. */
+const MAX_INDENT = 3
+
+export function Post (props: PostProps) {
+  const { node, names, now, depth } = props
+  const e = node.entry
+  const [replying, setReplying] = useState(false)
+  const name = names.get(e.author) ?? e.authorName
+  const when = new Date(e.timestamp)
+  const prefix = `reply-${e.id.slice(-12)}`
+  return (
+    <li class='thread'>
+      <article class='post' id={`e-${e.id}`} aria-label={`${name ?? shortId(e.author)}, ${relativeTime(e.timestamp, now)}`}>
+        <header class='post-head'>
+          <Author id={e.author} name={name} self={props.selfId === e.author} />
+          <time dateTime={Number.isNaN(when.getTime()) ? undefined : when.toISOString()}
+            title={Number.isNaN(when.getTime()) ? undefined : when.toLocaleString()}>{relativeTime(e.timestamp, now)}</time>
+        </header>
+        {e.replyTo !== undefined && depth === 0 && <p class='reply-note'>reply to <code title={e.replyTo}>{shortId(e.replyTo)}</code> (not loaded)</p>}
+        <PostText text={e.text ?? ''} />
+        <div class='post-actions'>
+          {!replying && <button type='button' class='link-button' aria-expanded={false} onClick={() => setReplying(true)}>Reply</button>}
+        </div>
+        {replying && (
+          <Compose idPrefix={prefix} label={`Reply to ${name ?? shortId(e.author)}`} submitLabel='Send reply' replyTo={e.id}
+            post={props.post} pair={props.pair} autoFocus onDone={() => setReplying(false)} onCancel={() => setReplying(false)} />
+        )}
+      </article>
+      {node.replies.length > 0 && (
+        <ol class={depth + 1 <= MAX_INDENT ? 'replies' : 'replies flat'} aria-label='Replies'>
+          {node.replies.map((r) => <Post key={r.entry.id} {...props} node={r} depth={depth + 1} />)}
+        </ol>
+      )}
+    </li>
+  )
+}

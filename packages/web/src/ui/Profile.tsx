@@ -1,0 +1,62 @@
+import { useState } from 'preact/hooks'
+import { ApiError } from '../api.js'
+import { MAX_NAME_BYTES, utf8Bytes } from '../text.js'
+import { isNotPaired } from './Compose.js'
+import { PairForm } from './PairForm.js'
+
+export interface ProfileProps {
+  current: string | undefined
+  setName: (name: string) => Promise<unknown>
+  pair: (code: string) => Promise<void>
+}
+
+/** Sets the box author's display name: a signed profile entry that travels like a post. */
+export function Profile ({ current, setName, pair }: ProfileProps) {
+  const [name, setNameText] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | undefined>()
+  const [done, setDone] = useState<string | undefined>()
+  const [needsPairing, setNeedsPairing] = useState(false)
+
+  async function submit (ev: Event): Promise<void> {
+    ev.preventDefault()
+    setDone(undefined)
+    const n = name.trim()
+    if (n === '') { setError('Enter a name.'); return }
+    if (utf8Bytes(n) > MAX_NAME_BYTES) { setError(`Too long: a name is at most ${MAX_NAME_BYTES} bytes (UTF-8).`); return }
+    setBusy(true)
+    setError(undefined)
+    try {
+      await setName(n)
+      setNameText('')
+      setNeedsPairing(false)
+      setDone(`Your box is now called “${n}”.`)
+    } catch (err) {
+      if (err instanceof ApiError && isNotPaired(err)) {
+        setNeedsPairing(true)
+        setError(`Not saved: this browser is not paired with the box. (${err.message})`)
+      } else {
+        setError(err instanceof ApiError ? `Not saved: ${err.message} (${err.code})` : 'Not saved.')
+      }
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <section class='panel' id='profile' aria-labelledby='profile-title'>
+      <h2 id='profile-title'>Your name</h2>
+      <p class='muted'>{current !== undefined ? <>Neighbours see this box as <bdi class='author-name'>{current}</bdi>.</> : 'This box has no display name yet.'}</p>
+      <form onSubmit={(ev) => { void submit(ev) }}>
+        <label for='profile-name'>Display name</label>
+        <div class='row'>
+          <input id='profile-name' name='name' value={name} autocomplete='nickname' onInput={(ev) => setNameText(ev.currentTarget.value)} />
+          <button type='submit' disabled={busy}>{busy ? 'Saving…' : 'Save name'}</button>
+        </div>
+        {error !== undefined && <p class='error' role='alert'>{error}</p>}
+        {done !== undefined && <p class='notice' role='status'>{done}</p>}
+      </form>
+      {needsPairing && <PairForm idPrefix='profile' pair={pair} onPaired={() => { setNeedsPairing(false); setError(undefined); setDone('Paired. Press “Save name” again.') }} />}
+    </section>
+  )
+}

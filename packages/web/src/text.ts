@@ -51,7 +51,11 @@ export function safeHref (raw: string): string | undefined {
   return u.href
 }
 
-/** A short, stable handle for a long id (peer id or entry id): first 6 and last 4. */
+// Every ed25519 peer id starts "12D3KooW" and every entry id "bafyrei": no information.
+const COMMON_PREFIX = /^(12D3KooW|bafyrei|Qm)/
+
+/** A short handle for a long id (peer id or entry id): 4 + 4 characters after the common prefix. */
 export function shortId (id: string): string {
-  return id.length <= 12 ? id : `${id.slice(0, 6)}…${id.slice(-4)}`
+  const rest = id.replace(COMMON_PREFIX, '')
+  return rest.length <= 10 ? rest : `${rest.slice(0, 4)}…${rest.slice(-4)}`
 }

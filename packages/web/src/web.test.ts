@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest'
+import { asEntry, asPeer } from './api.js'
+import { clean, Names } from './names.js'
+import { MAX_POST_BYTES, safeHref, segments, shortId, utf8Bytes } from './text.js'
+import { threads } from './thread.js'
+import { duration, relativeTime } from './time.js'
+import type { Entry } from './types.js'
+
+const e = (id: string, timestamp: number, extra: Partial<Entry> = {}): Entry => ({ id, author: 'A', seq: 1, timestamp, type: 'post', text: id, ...extra })
+
+describe('text', () => {
+  it('counts UTF-8 bytes as the server does', () => {
+    expect(utf8Bytes('abc')).toBe(3)
+    expect(utf8Bytes('ä')).toBe(2)
+    expect(utf8Bytes('€')).toBe(3)
+    expect(utf8Bytes('😀')).toBe(4)
+    expect(utf8Bytes('ä'.repeat(4097))).toBeGreaterThan(MAX_POST_BYTES)
+  })
+
+  it('links only absolute http(s) URLs', () => {
+    expect(safeHref('https://example.org/a?b=1')).toBe('https://example.org/a?b=1')
+    expect(safeHref('http://example.org')).toBe('http://example.org/')
+    for (const bad of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'data:text/html,<script>x</script>', 'vbscript:x', 'ftp://x', '//example.org', 'https://user:pw@example.org/', 'http://', 'file:///etc/passwd']) {
+      expect(safeHref(bad), bad).toBeUndefined()
+    }
+  })
+
+  it('splits text into plain runs and safe links, keeping every character', () => {
+    const text = 'see https://example.org/x, and javascript:alert(1) or http://a.b/c).'
+    const segs = segments(text)
+    expect(segs.map((s) => s.text).join('')).toBe(text)
+    expect(segs.filter((s) => s.kind === 'link').map((s) => s.text)).toEqual(['https://example.org/x', 'http://a.b/c'])
+    expect(segments('<img src=x onerror=alert(1)>')).toEqual([{ kind: 'text', text: '<img src=x onerror=alert(1)>' }])
+    expect(segments('')).toEqual([])
+  })
+
+  it('does not link a scheme hidden inside an http URL', () => {
+    const segs = segments('https://x.y/"onmouseover="alert(1)')
+    const link = segs.find((s) => s.kind === 'link')
+    expect(link?.kind === 'link' ? link.href : '').not.toContain('"')
+  })
+
+  it('shortens ids after their common prefix', () => {
+    expect(shortId('12D3KooWAbCdEfGhIjKlMnOpQrStUvWxYz')).toBe('AbCd…WxYz')
+    expect(shortId('bafyreiabcdefghijklmnop')).toBe('abcd…mnop')
+    expect(shortId('short')).toBe('short')
+  })
+})
+
+describe('time', () => {
+  const now = Date.UTC(2026, 10, 26, 12)
+  it('reads like a person', () => {
+    expect(relativeTime(now - 10_000, now)).toBe('just now')
+    expect(relativeTime(now + 60_000, now)).toBe('just now') // author clocks run a little ahead
+    expect(relativeTime(now - 3 * 60_000, now)).toBe('3 min ago')
+    expect(relativeTime(now - 2 * 3_600_000, now)).toBe('2 h ago')
+    expect(relativeTime(now - 26 * 3_600_000, now)).toBe('yesterday')
+    expect(relativeTime(now - 3 * 86_400_000, now)).toBe('3 days ago')
+    expect(relativeTime(Date.UTC(2025, 0, 2), now)).toBe('2025-01-02')
+  })
+  it('formats durations with units', () => {
+    expect(duration(3.4)).toBe('3 ms')
+    expect(duration(2500)).toBe('3 s')
+    expect(duration(240_000)).toBe('4 min')
+  })
+})
+
+describe('threads', () => {
+  it('puts replies under their parent, oldest first, and posts newest first', () => {
+    const roots = threads([
+      e('p1', 100), e('p2', 200),
+      e('r2', 400, { type: 'reply', replyTo: 'p1' }), e('r1', 300, { type: 'reply', replyTo: 'p1' }),
+      e('rr', 500, { type: 'reply', replyTo: 'r1' }),
+      e('orphan', 50, { type: 'reply', replyTo: 'missing' }),
+      e('prof', 600, { type: 'profile', text: undefined, name: 'x' })
+    ])
+    expect(roots.map((n) => n.entry.id)).toEqual(['p2', 'p1', 'orphan'])
+    const p1 = roots[1]
+    expect(p1?.replies.map((n) => n.entry.id)).toEqual(['r1', 'r2'])
+    expect(p1?.replies[0]?.replies.map((n) => n.entry.id)).toEqual(['rr'])
+  })
+})
+
+describe('names', () => {
+  it('takes the newest profile claim and strips control and bidi characters', () => {
+    const n = new Names()
+    n.learn(e('a', 10, { type: 'profile', name: 'Old' }))
+    n.learn(e('b', 30, { type: 'profile', name: 'New\u202e' }))
+    n.learn(e('c', 20, { type: 'profile', name: 'Stale' }))
+    expect(n.get('A')).toBe('New')
+    expect(clean('a\u0000b\u200fc\u2066')).toBe('abc')
+  })
+})
+
+describe('network shapes', () => {
+  it('drops entries without the fields the page needs and copies only known fields', () => {
+    expect(asEntry({ id: 'x', author: 'a', seq: 1, timestamp: 5, type: 'post', text: 't', evil: '<b>' })).toEqual({ id: 'x', author: 'a', seq: 1, timestamp: 5, type: 'post', text: 't' })
+    expect(asEntry({ id: 'x', author: 'a', seq: 1, type: 'post' })).toBeUndefined()
+    expect(asEntry({ id: 1, author: 'a', seq: 1, timestamp: 5, type: 'post' })).toBeUndefined()
+    expect(asEntry({ id: 'x', author: 'a', seq: 1, timestamp: 5, type: 'post', text: 7 })?.text).toBeUndefined()
+    expect(asEntry(null)).toBeUndefined()
+  })
+  it('reads sync facts nested or flat', () => {
+    expect(asPeer({ peerId: 'p', source: 'mdns', direction: 'outbound', connected: true, sync: { weLack: 0, theyLack: 2 } })?.sync).toEqual({ weLack: 0, theyLack: 2 })
+    expect(asPeer({ peerId: 'p', connected: true, weLack: 1 })?.sync).toEqual({ weLack: 1 })
+    expect(asPeer({ peerId: 'p', connected: 'yes', direction: 'sideways' })).toEqual({ peerId: 'p', source: null, direction: null, connected: false })
+    expect(asPeer({})).toBeUndefined()
+  })
+})

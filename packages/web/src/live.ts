@@ -7,6 +7,8 @@ export interface LiveInit {
   url?: string
   onEntry: (e: Entry) => void
   onPeer: () => void
+  /** the gateway could not resume from Last-Event-ID (too far behind): reload the feed */
+  onReset: () => void
   onState: (s: LiveState) => void
 }
 
@@ -19,12 +21,13 @@ export function follow (init: LiveInit): () => void {
   const es = new EventSource(init.url ?? '/api/v1/events')
   init.onState('connecting')
   es.addEventListener('open', () => init.onState('live'))
-  es.addEventListener('error', () => init.onState(es.readyState === EventSource.CLOSED ? 'reconnecting' : 'reconnecting'))
+  es.addEventListener('error', () => init.onState('reconnecting'))
   es.addEventListener('entry', (ev) => {
     const e = asEntry(parse((ev as MessageEvent<string>).data))
     if (e !== undefined) init.onEntry(e)
   })
   es.addEventListener('peer', () => init.onPeer())
+  es.addEventListener('reset', () => init.onReset())
   return () => es.close()
 }
 

@@ -68,17 +68,22 @@ export function App ({ api: given }: { api?: Api }) {
     }
   }
 
+  function loadFirst (): void {
+    api.feed({ limit: PAGE }).then((page) => { add(page.entries); setNext((n) => n ?? page.next); setLoadedOnce(true); setFeedError(undefined) },
+      (err) => { setFeedError(`Could not load the feed: ${message(err)}`); setLoadedOnce(true) })
+  }
+
   useEffect(() => {
     api.status().then(setStatus, () => {})
-    api.feed({ limit: PAGE }).then((page) => { add(page.entries); setNext(page.next); setLoadedOnce(true) },
-      (err) => { setFeedError(`Could not load the feed: ${message(err)}`); setLoadedOnce(true) })
+    loadFirst()
     void loadPeers()
     let peerTimer: ReturnType<typeof setTimeout> | undefined
     const stop = follow({
       onEntry: (e) => add([e]),
       // peer events come in bursts (connect, identify, latency): one refresh per burst
       onPeer: () => { clearTimeout(peerTimer); peerTimer = setTimeout(() => { void loadPeers() }, 300) },
-      onState: setLive
+      onState: setLive,
+      onReset: loadFirst
     })
     const peersEvery = setInterval(() => { void loadPeers() }, PEERS_EVERY_MS)
     const clock = setInterval(() => setNow(Date.now()), CLOCK_EVERY_MS)

@@ -36,7 +36,6 @@ export function App ({ api: given }: { api?: Api }) {
   const [peersError, setPeersError] = useState<string | undefined>()
   const [live, setLive] = useState<LiveState>('connecting')
   const [now, setNow] = useState(Date.now())
-  const [pairedNote, setPairedNote] = useState<string | undefined>()
 
   function add (list: Entry[]): void {
     setEntries((prev) => {
@@ -103,7 +102,10 @@ export function App ({ api: given }: { api?: Api }) {
     if (e !== undefined) add([e])
     setStatus((s) => s === undefined ? s : { ...s, authorName: name })
   }
-  const pair = async (code: string): Promise<void> => { await api.pair(code) }
+  const pair = async (code: string): Promise<void> => {
+    await api.pair(code)
+    setStatus((s) => s === undefined ? s : { ...s, paired: true })
+  }
   const selfName = selfId === undefined ? undefined : names.get(selfId) ?? status?.authorName
 
   return (
@@ -144,9 +146,12 @@ export function App ({ api: given }: { api?: Api }) {
           <Profile current={selfName} setName={setName} pair={pair} />
           <section class='panel' aria-labelledby='pair-title'>
             <h2 id='pair-title'>Pair this browser</h2>
-            <p class='muted'>Posting needs this browser to be paired with the box once.</p>
-            {pairedNote !== undefined && <p class='notice' role='status'>{pairedNote}</p>}
-            <PairForm idPrefix='side' pair={pair} onPaired={() => setPairedNote('This browser is paired with the box.')} />
+            {status?.paired === true
+              ? <p class='notice'>This browser is paired with the box: it can post.</p>
+              : <>
+                <p class='muted'>Posting needs this browser to be paired with the box once.</p>
+                <PairForm idPrefix='side' pair={pair} onPaired={() => {}} />
+              </>}
           </section>
         </aside>
       </div>

@@ -214,8 +214,8 @@ export class Daemon implements ControlApi {
     return this.running().node.sync() ?? { available: false, peers: [], counters: {} }
   }
 
-  onEntry (fn: (e: EntryJson) => void): () => void {
-    return this.running().store.onEntry((entry) => { fn(entryToJson(entry)) })
+  onEntry (fn: (e: EntryJson) => void, wanted: () => boolean = () => true): () => void {
+    return this.running().store.onEntry((entry) => { if (wanted()) fn(entryToJson(entry)) })
   }
 
   async feed (query: { limit: number, before?: string }): Promise<FeedJson> {

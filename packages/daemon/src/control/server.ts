@@ -18,8 +18,12 @@ export interface ControlApi {
   dhtFind(peerId: string): Promise<DhtFindJson>
   dhtTable(): Promise<DhtTableJson>
   sync(): Promise<SyncJson>
-  /** calls `fn` with every entry stored from now on; returns the unsubscribe */
-  onEntry(fn: (e: EntryJson) => void): () => void
+  /**
+   * Calls `fn` with every entry stored from now on; returns the unsubscribe.
+   * `wanted` is asked first: turning an entry into JSON (CID, peer id) costs
+   * more than storing it during a catch-up, so it is skipped when nobody listens.
+   */
+  onEntry(fn: (e: EntryJson) => void, wanted?: () => boolean): () => void
 }
 
 export interface ControlServerInit {
@@ -73,7 +77,7 @@ export class ControlServer {
     }
     await chmod(this.init.socketPath, 0o600)
     this.app = app
-    this.unsubscribe = this.components.api.onEntry((e) => { this.events.entry(e) })
+    this.unsubscribe = this.components.api.onEntry((e) => { this.events.entry(e) }, () => this.events.size > 0)
   }
 
   async stop (): Promise<void> {

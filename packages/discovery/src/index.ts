@@ -22,3 +22,6 @@ export { addrsForLink, onLink } from './addresses.js'
 export { parseCidr, cidrContains } from './cidr.js'
 export type { Cidr } from './cidr.js'
 export { KiezMdnsError, InvalidMdnsInitError } from './errors.js'
+// per-interface mDNS sockets, also used by the HTTP gateway's DNS-SD announcement
+export { LinkSocket, type LinkSocketInit } from './link-socket.js'
+export { linkKey } from './links.js'

@@ -1,0 +1,48 @@
+/** Stable codes of the HTTP API's errors (docs/HTTP-API.md lists them); never rename one, add new ones. */
+export type GatewayErrorCode =
+  | 'not_found'
+  | 'invalid_request'
+  | 'invalid_json'
+  | 'body_too_large'
+  | 'unsupported_media_type'
+  | 'misdirected_request'
+  | 'cross_origin'
+  | 'unauthorized'
+  | 'rate_limited'
+  | 'locked_out'
+  | 'bad_pairing_code'
+  | 'too_many_streams'
+  | 'not_running'
+  | 'internal'
+  | (string & {})
+
+/**
+ * A failure the client caused or can act on. `status` is the HTTP status;
+ * anything else that reaches the error handler becomes a bare 500 `internal`.
+ */
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode
+  readonly status: number
+  /** seconds until a retry makes sense (429/503) */
+  readonly retryAfterS: number | undefined
+  constructor (status: number, code: GatewayErrorCode, message: string, retryAfterS?: number) {
+    super(message)
+    this.name = 'GatewayError'
+    this.status = status
+    this.code = code
+    this.retryAfterS = retryAfterS
+  }
+}
+
+/**
+ * The backend's own typed errors (the daemon's ApiError) carry `status` and
+ * `code` too: accept any error shaped like that rather than import the daemon.
+ */
+export function asClientError (err: unknown): { status: number, code: string, message: string, retryAfterS?: number } | undefined {
+  if (err === null || typeof err !== 'object') return undefined
+  const e = err as { status?: unknown, code?: unknown, message?: unknown, retryAfterS?: unknown }
+  if (typeof e.status !== 'number' || e.status < 400 || e.status > 599 || typeof e.code !== 'string') return undefined
+  const out: { status: number, code: string, message: string, retryAfterS?: number } = { status: e.status, code: e.code, message: typeof e.message === 'string' ? e.message : e.code }
+  if (typeof e.retryAfterS === 'number') out.retryAfterS = e.retryAfterS
+  return out
+}

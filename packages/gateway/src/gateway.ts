@@ -1,0 +1,326 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { hostname } from 'node:os'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { Ajv } from 'ajv'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { Entry } from '@kiez/feed'
+import { entryJson, signedEntryJson } from './entry-json.js'
+import { asClientError, GatewayError } from './errors.js'
+import { EventStream } from './events.js'
+import { FailureWindow, RateLimiter } from './limits.js'
+import { GatewayMetrics } from './metrics.js'
+import { PairingCodes, SessionStore, sessionCookie } from './pairing.js'
+import { ProfileNames } from './profiles.js'
+import { entryRoute, feedRoute, pairRoute, peersRoute, postRoute, profileRoute, sessionRoute, statusRoute } from './schemas.js'
+import { defaultAllowedHosts, HostCheck, isJson, sameOrigin, setSecurityHeaders } from './security.js'
+import { registerStatic } from './static.js'
+import { HttpAnnouncer } from './announce.js'
+import type { EntryJson, GatewayBackend } from './types.js'
+
+export const API_PREFIX = '/api/v1'
+export const SESSION_COOKIE = 'kiez_session'
+
+export interface GatewayInit {
+  host: string
+  port: number
+  /** extra names this box answers to, on top of loopback, interface addresses and the hostname */
+  allowedHosts?: string[]
+  /** replace the default list entirely (tests) */
+  onlyAllowedHosts?: string[]
+  /** the built web feed (packages/web/dist) */
+  webRoot?: string
+  /** where session hashes persist; unset = in memory only */
+  sessionsPath?: string
+  bodyLimit?: number
+  maxEventClients?: number
+  replayEvents?: number
+  /** posts and profile updates per IP: burst and steady rate */
+  postRate?: { capacity: number, refillPerSec: number }
+  /** pairing attempts per IP */
+  pairRate?: { capacity: number, refillPerSec: number }
+  /** wrong pairing codes before a lock-out, per IP and over all IPs, in `windowMs` */
+  pairLockout?: { perKey: number, total: number, windowMs: number }
+  /** announce the web feed by mDNS/DNS-SD as _http._tcp.local */
+  announce?: boolean
+  /** DNS-SD instance name; default "Kiez on <hostname>" */
+  instanceName?: string
+}
+
+export interface GatewayComponents {
+  backend: GatewayBackend
+  logger: Logger
+  /** the daemon's one metrics registry */
+  registry: Registry
+}
+
+/** Fastify's own errors a client can cause, mapped to our stable codes. */
+const FASTIFY_CODES: Record<string, { status: number, code: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'body_too_large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_request' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json' },
+  FST_ERR_BAD_URL: { status: 400, code: 'invalid_request' },
+  FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'invalid_request' }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD'])
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: a state-changing route that needs no session (pairing itself) */
+    session?: boolean
+    /** per-IP rate limit bucket for this route */
+    rate?: 'post' | 'pair'
+  }
+}
+
+function sendError (reply: FastifyReply, status: number, code: string, message: string, retryAfterS?: number): FastifyReply {
+  if (retryAfterS !== undefined) void reply.header('retry-after', String(retryAfterS))
+  return reply.status(status).send({ error: { code, message } })
+}
+
+/**
+ * The LAN HTTP gateway: the web feed, /api/v1, Server-Sent Events, /metrics.
+ * The LAN is not trusted: a Host check before routing (DNS rebinding),
+ * same-origin + JSON + session cookie for anything that changes state,
+ * bounded bodies, streams and rates, and the same strict headers on every
+ * answer.
+ */
+export class Gateway {
+  private readonly init: GatewayInit
+  private readonly components: GatewayComponents
+  readonly hosts: HostCheck
+  readonly pairing = new PairingCodes()
+  readonly sessions: SessionStore
+  readonly events: EventStream
+  private readonly names: ProfileNames
+  private readonly metrics: GatewayMetrics
+  private readonly postLimiter: RateLimiter
+  private readonly pairLimiter: RateLimiter
+  private readonly pairFailures: FailureWindow
+  private readonly routeTable: Array<{ method: string, url: string }> = []
+  private app: FastifyInstance | undefined
+  private announcer: HttpAnnouncer | undefined
+  private unsubscribe: Array<() => void> = []
+  private boundUrl: string | undefined
+
+  constructor (components: GatewayComponents, init: GatewayInit) {
+    this.components = components
+    this.init = init
+    this.hosts = new HostCheck(init.onlyAllowedHosts ?? [...defaultAllowedHosts(), ...(init.allowedHosts ?? [])])
+    this.sessions = new SessionStore(init.sessionsPath !== undefined ? { path: init.sessionsPath } : {})
+    this.events = new EventStream({ maxClients: init.maxEventClients ?? 64, replayEvents: init.replayEvents ?? 1024 })
+    this.names = new ProfileNames(components.backend.feed)
+    this.metrics = new GatewayMetrics(components.registry, components.backend)
+    this.postLimiter = new RateLimiter(init.postRate ?? { capacity: 20, refillPerSec: 0.5 })
+    this.pairLimiter = new RateLimiter(init.pairRate ?? { capacity: 10, refillPerSec: 0.1 })
+    this.pairFailures = new FailureWindow(init.pairLockout ?? { perKey: 5, total: 50, windowMs: 15 * 60_000 })
+  }
+
+  /** `http://host:port/` once listening */
+  get url (): string | undefined { return this.boundUrl }
+
+  /** Every route as registered (method, path pattern); tests iterate it. */
+  routes (): Array<{ method: string, url: string }> { return [...this.routeTable] }
+
+  async start (): Promise<void> {
+    if (this.app !== undefined) return
+    const { backend, logger } = this.components
+    await this.sessions.load()
+    const app = await this.build()
+    await app.listen({ host: this.init.host, port: this.init.port })
+    this.app = app
+    const addr = app.server.address()
+    const port = typeof addr === 'object' && addr !== null ? addr.port : this.init.port
+    const shown = this.init.host === '0.0.0.0' || this.init.host === '::' ? `${hostname()}.local` : this.init.host.includes(':') ? `[${this.init.host}]` : this.init.host
+    this.boundUrl = `http://${shown}:${port}/`
+    this.unsubscribe.push(backend.feed.onEntry((e, origin) => { this.onEntry(e, origin) }))
+    this.unsubscribe.push(backend.onPeer((p) => { this.events.publish('peer', p) }))
+    if (this.init.announce === true) {
+      this.announcer = new HttpAnnouncer({ logger: logger.child({ component: 'http-mdns' }) }, { port, instance: this.init.instanceName ?? `Kiez on ${hostname()}` })
+      await this.announcer.start()
+    }
+    logger.info({ url: this.boundUrl, port, webFeed: this.webServed }, 'http gateway listening')
+  }
+
+  async stop (): Promise<void> {
+    const app = this.app
+    this.app = undefined
+    for (const u of this.unsubscribe.splice(0)) u()
+    await this.announcer?.stop()
+    this.announcer = undefined
+    this.events.close()
+    await app?.close()
+  }
+
+  private webServed = false
+
+  private onEntry (e: Entry, origin?: unknown): void {
+    this.names.note(e)
+    this.metrics.stored.inc({ origin: origin === 'local' ? 'local' : 'mesh' })
+    this.events.publish('entry', entryJson(e, this.names.cached(e.author)))
+  }
+
+  private async withName (e: Entry): Promise<EntryJson> {
+    return entryJson(e, await this.names.nameOf(e.author))
+  }
+
+  private serverFactory (handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+    const server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, (req, res) => {
+      setSecurityHeaders(res)
+      // Before routing: a foreign Host means a rebinding page or a misdirected request; neither gets an answer of ours.
+      if (!this.hosts.allows(req.headers.host)) {
+        this.metrics.http.inc({ route: 'host_refused', method: req.method ?? '?', status: '421' })
+        res.writeHead(421, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+        res.end(JSON.stringify({ error: { code: 'misdirected_request', message: 'this box does not answer to that Host name' } }))
+        return
+      }
+      handler(req, res)
+    })
+    server.maxHeadersCount = 64
+    server.maxRequestsPerSocket = 1000
+    return server
+  }
+
+  /** The Fastify app with every route, not listening. */
+  async build (): Promise<FastifyInstance> {
+    const { backend, logger, registry } = this.components
+    const app = Fastify({
+      loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
+      logController: new LogController({ disableRequestLogging: true }),
+      bodyLimit: this.init.bodyLimit ?? 64 * 1024,
+      forceCloseConnections: true,
+      return503OnClosing: true,
+      serverFactory: (handler) => this.serverFactory(handler)
+    })
+    const options = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const
+    const coercing = new Ajv({ ...options, coerceTypes: true })
+    const strict = new Ajv({ ...options, coerceTypes: false })
+    app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema))
+
+    app.addHook('onRoute', (r) => {
+      for (const m of [r.method].flat()) if (m !== 'HEAD') this.routeTable.push({ method: m, url: r.url })
+    })
+    app.addHook('onResponse', async (req, reply) => {
+      this.metrics.http.inc({ route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) })
+    })
+    app.setErrorHandler((err: Error & { code?: string, validation?: unknown, statusCode?: number }, req, reply) => {
+      const client = asClientError(err)
+      if (client !== undefined) return sendError(reply, client.status, client.code, client.message, client.retryAfterS)
+      if (err.validation !== undefined) return sendError(reply, 400, 'invalid_request', err.message)
+      const known = err.code !== undefined ? FASTIFY_CODES[err.code] : undefined
+      if (known !== undefined) return sendError(reply, known.status, known.code, err.message)
+      if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return sendError(reply, err.statusCode, 'invalid_request', 'the request is malformed')
+      req.log.error({ err, url: req.url }, 'http request failed')
+      return sendError(reply, 500, 'internal', 'internal error; the box log has the details')
+    })
+    app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'not_found', `no route ${req.method} ${(req.url.split('?')[0] ?? '').slice(0, 200)}`))
+
+    // Anything that changes state: JSON only, from our own origin, with a session (pairing excepted).
+    app.addHook('onRequest', async (req) => {
+      if (SAFE_METHODS.has(req.method)) return
+      if (!isJson(req.headers['content-type'])) throw new GatewayError(415, 'unsupported_media_type', 'send Content-Type: application/json')
+      if (!sameOrigin(req.raw)) throw new GatewayError(403, 'cross_origin', 'the request does not come from this box\'s own page (Origin / Sec-Fetch-Site)')
+      const cfg = req.routeOptions.config
+      if (cfg.session !== false && !this.hasSession(req)) throw new GatewayError(401, 'unauthorized', 'pair this browser first: run `kiez pair` on the box and enter the code')
+      if (cfg.rate !== undefined) {
+        const wait = (cfg.rate === 'post' ? this.postLimiter : this.pairLimiter).take(req.ip)
+        if (wait > 0) throw new GatewayError(429, 'rate_limited', 'too many requests; slow down', wait)
+      }
+    })
+
+    app.get('/metrics', async (_req, reply) => {
+      const text = await registry.metrics()
+      return await reply.header('cache-control', 'no-store').type(registry.contentType).send(text)
+    })
+
+    await app.register(async (api) => {
+      api.get('/status', { schema: statusRoute }, async (req) => {
+        const info = backend.info()
+        const stats = backend.feed.stats()
+        const peers = await backend.peers()
+        return {
+          peerId: info.peerId,
+          mesh: info.mesh,
+          version: info.version,
+          uptimeMs: Math.max(0, Date.now() - info.startedAt),
+          listenAddrs: info.listenAddrs,
+          counts: { peers: peers.filter((p) => p.connected).length, authors: stats.authors, entries: stats.entries },
+          paired: this.hasSession(req)
+        }
+      })
+
+      api.get('/peers', { schema: peersRoute }, async () => {
+        const [peers, sync] = await Promise.all([backend.peers(), backend.sync()])
+        const byPeer = new Map(sync.map((s) => [s.peerId, s]))
+        return {
+          peers: peers.map((p) => {
+            const s = byPeer.get(p.peerId)
+            return { ...p, sync: s === undefined ? null : { ...s, inSync: s.weLack === 0 && s.theyLack === 0 } }
+          })
+        }
+      })
+
+      api.get<{ Querystring: { limit: number, before?: string } }>('/feed', { schema: feedRoute }, async (req) => {
+        let page
+        try {
+          page = await backend.feed.timeline(req.query)
+        } catch (err) {
+          if ((err as { code?: unknown }).code === 'bad_input') throw new GatewayError(400, 'bad_cursor', 'the paging cursor is not one this box issued')
+          throw err
+        }
+        const entries = await Promise.all(page.entries.map(async (e) => await this.withName(e)))
+        return page.next === undefined ? { entries } : { entries, next: page.next }
+      })
+
+      api.get<{ Params: { id: string } }>('/entries/:id', { schema: entryRoute }, async (req) => {
+        const e = await backend.feed.get(req.params.id)
+        if (e === undefined) throw new GatewayError(404, 'entry_not_found', 'no entry with that id on this box')
+        return signedEntryJson(e, await this.names.nameOf(e.author))
+      })
+
+      api.post<{ Body: { text: string, replyTo?: string } }>('/posts', { schema: postRoute, config: { rate: 'post' } }, async (req, reply) => {
+        const e = await backend.post(req.body)
+        return await reply.status(201).send(await this.withName(e))
+      })
+
+      api.post<{ Body: { name: string } }>('/profile', { schema: profileRoute, config: { rate: 'post' } }, async (req, reply) => {
+        const e = await backend.profile(req.body)
+        this.names.note(e)
+        return await reply.status(201).send(await this.withName(e))
+      })
+
+      api.post<{ Body: { code: string } }>('/pair', { schema: pairRoute, config: { session: false, rate: 'pair' } }, async (req, reply) => {
+        const locked = this.pairFailures.lockedFor(req.ip)
+        if (locked > 0) throw new GatewayError(429, 'locked_out', 'too many wrong pairing codes; try again later', locked)
+        if (!this.pairing.redeem(req.body.code)) {
+          this.pairFailures.fail(req.ip)
+          logger.warn({ ip: req.ip }, 'a wrong pairing code was entered')
+          throw new GatewayError(403, 'bad_pairing_code', 'that pairing code is wrong, used or expired: run `kiez pair` for a new one')
+        }
+        const token = await this.sessions.create()
+        logger.info({ ip: req.ip, sessions: this.sessions.size }, 'a browser was paired')
+        void reply.header('set-cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=31536000`)
+        return await reply.status(201).send({ paired: true })
+      })
+
+      api.get('/session', { schema: sessionRoute }, async (req) => ({ paired: this.hasSession(req) }))
+
+      api.get('/events', async (req, reply) => {
+        if (this.events.full()) throw new GatewayError(503, 'too_many_streams', 'too many event streams are open; retry later', 10)
+        const last = req.headers['last-event-id']
+        reply.hijack()
+        this.events.add(reply.raw, typeof last === 'string' && last.length <= 64 ? last : undefined)
+      })
+    }, { prefix: API_PREFIX })
+
+    this.webServed = (await registerStatic(app, this.init.webRoot)).served
+    return app
+  }
+
+  private hasSession (req: FastifyRequest): boolean {
+    return this.sessions.valid(sessionCookie(req.headers.cookie, SESSION_COOKIE))
+  }
+}

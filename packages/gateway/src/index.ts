@@ -1,0 +1,8 @@
+export * from './gateway.js'
+export * from './errors.js'
+export * from './types.js'
+export * from './entry-json.js'
+export { PairingCodes, SessionStore, CODE_ALPHABET, CODE_LENGTH } from './pairing.js'
+export { EventStream, type EventStreamInit } from './events.js'
+export { HttpAnnouncer, type HttpAnnouncerInit } from './announce.js'
+export { defaultAllowedHosts, HostCheck, SECURITY_HEADERS } from './security.js'

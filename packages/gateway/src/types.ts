@@ -1,0 +1,89 @@
+import type { Entry } from '@kiez/feed'
+
+/**
+ * What the gateway needs from the box. The daemon implements it over its
+ * store and mesh node; the gateway never touches libp2p itself.
+ */
+export interface GatewayBackend {
+  info(): BoxInfo
+  /** connected and known peers, as the mesh node sees them */
+  peers(): Promise<PeerView[]>
+  /** replication's per-neighbour view; an empty list when the node runs without it */
+  sync(): Promise<PeerSyncView[]>
+  /** local authoring (signed with the box key, synced before it resolves); errors carry `status` and `code` */
+  post(req: { text: string, replyTo?: string }): Promise<Entry>
+  profile(req: { name: string }): Promise<Entry>
+  feed: FeedReader
+  /** peer connect/disconnect; returns the unsubscribe */
+  onPeer(fn: (e: { peerId: string, connected: boolean }) => void): () => void
+}
+
+export interface BoxInfo {
+  peerId: string
+  mesh: string
+  version: string
+  /** ms since the epoch */
+  startedAt: number
+  listenAddrs: string[]
+}
+
+/** The read side of @kiez/store's FeedStore that the gateway uses. */
+export interface FeedReader {
+  timeline(opts: { limit?: number, before?: string }): Promise<{ entries: Entry[], next?: string }>
+  get(id: string): Promise<Entry | undefined>
+  range(author: Uint8Array, from: number, to?: number, limits?: { maxEntries?: number, maxBytes?: number }): Promise<Entry[]>
+  head(author: Uint8Array): { seq: number } | undefined
+  stats(): { authors: number, entries: number, forks: number, rejected: Record<string, number> }
+  /** `origin` is 'local' for the box's own posts */
+  onEntry(fn: (entry: Entry, origin?: unknown) => void): () => void
+}
+
+export interface PeerView {
+  peerId: string
+  addrs: string[]
+  source: string | null
+  direction: 'inbound' | 'outbound' | null
+  connected: boolean
+  latencyMs?: number
+  lastSeenMs?: number
+  agentVersion?: string
+}
+
+export interface PeerSyncView {
+  peerId: string
+  weLack: number
+  theyLack: number
+  syncing: boolean
+  headsAgeMs?: number
+  lastSyncAgoMs?: number
+  lastSyncError?: string
+}
+
+/** An entry as the API shows it. */
+export interface EntryJson {
+  id: string
+  /** the author's libp2p peer id (as `kiez peers` names boxes) */
+  author: string
+  /** the author's raw ed25519 public key, hex */
+  authorKey: string
+  /** the name from the author's latest profile entry we hold */
+  authorName?: string
+  seq: number
+  timestamp: number
+  type: 'post' | 'reply' | 'profile'
+  text?: string
+  name?: string
+  replyTo?: string
+  previous?: string
+}
+
+export interface SignedEntryJson extends EntryJson {
+  /** base64: the whole encoded entry, as stored and sent */
+  bytes: string
+  /** base64: what the signature covers, domain prefix ‖ payload */
+  signedBytes: string
+  /** base64: the 64-byte ed25519 signature */
+  signature: string
+  /** base64: the author's 32-byte ed25519 public key */
+  publicKey: string
+}

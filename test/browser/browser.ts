@@ -1,0 +1,91 @@
+import { execFile } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core'
+import { DaemonProcess, NODE, ROOT, kiez } from '../../packages/cli/src/testing/daemons.js'
+
+export const CHROMIUM = '/usr/bin/chromium'
+export const SCREENSHOTS = join(ROOT, 'test-output/screenshots')
+export const PHONE = { width: 375, height: 812 }
+export const LAPTOP = { width: 1280, height: 860 }
+
+export function haveChromium (): boolean { return existsSync(CHROMIUM) }
+
+export async function launch (): Promise<Browser> {
+  return await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // launch() (not a persistent context) gives each run a fresh temporary user-data-dir, removed on close
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+  })
+}
+
+/** The page is served from packages/web/dist; build it if a bare `tsc -b` left it out. */
+export async function ensureWebBuilt (): Promise<void> {
+  if (existsSync(join(ROOT, 'packages/web/dist/index.html'))) return
+  await new Promise<void>((resolve, reject) => {
+    execFile(NODE, [join(ROOT, 'packages/web/scripts/build.js')], { timeout: 60_000 }, (err) => { if (err === null) resolve(); else reject(err) })
+  })
+}
+
+/** A box with its HTTP gateway on a free loopback port. */
+export interface Box { daemon: DaemonProcess, url: string, dataDir: string }
+
+export async function startBox (extra: string[] = []): Promise<Box> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kiez-web-'))
+  const daemon = await DaemonProcess.start(dataDir, ['--http', '127.0.0.1:0', ...extra])
+  const line = await daemon.waitFor((l) => l.msg === 'http gateway listening', 15_000)
+    .catch((err: Error) => { throw new Error(`the daemon did not serve HTTP (no "http gateway listening" log line): ${err.message}`) })
+  const url = String(line.url)
+  if (line.webFeed !== true) throw new Error(`the gateway at ${url} does not serve packages/web/dist`)
+  return { daemon, url: url.endsWith('/') ? url : `${url}/`, dataDir }
+}
+
+/** A fresh one-time pairing code from `kiez pair --json` on the box. */
+export async function pairingCode (box: Box): Promise<string> {
+  const r = await kiez(['pair', '--json', '--data-dir', box.dataDir])
+  if (r.code !== 0) throw new Error(`kiez pair failed (${String(r.code)}): ${r.stderr.trim()} ${r.stdout.trim()}`)
+  const code = (JSON.parse(r.stdout) as { code?: unknown }).code
+  if (typeof code !== 'string') throw new Error(`kiez pair --json printed no code: ${r.stdout}`)
+  return code
+}
+
+/** What a page did that it never should: script run by a payload, dialogs, CSP refusals, uncaught errors. */
+export interface Watch { dialogs: string[], console: string[], pageErrors: string[], requests: string[] }
+
+/** A browser context (its own cookie jar: one "household browser") with a page watched for trouble. */
+export async function openPage (browser: Browser, url: string, viewport = LAPTOP): Promise<{ context: BrowserContext, page: Page, watch: Watch }> {
+  const context = await browser.newContext({ viewport })
+  // Records CSP violations: a payload that became markup would trip the policy.
+  await context.addInitScript(() => {
+    const w = window as unknown as { __csp: string[] }
+    w.__csp = []
+    document.addEventListener('securitypolicyviolation', (e) => { w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`) })
+  })
+  const page = await context.newPage()
+  const watch: Watch = { dialogs: [], console: [], pageErrors: [], requests: [] }
+  page.on('dialog', (d) => { watch.dialogs.push(`${d.type()}: ${d.message()}`); void d.dismiss() })
+  page.on('console', (m: ConsoleMessage) => { if (m.type() === 'error' || m.type() === 'warning') watch.console.push(m.text()) })
+  page.on('pageerror', (e) => { watch.pageErrors.push(e.message) })
+  page.on('request', (r) => { watch.requests.push(r.url()) })
+  await page.goto(url)
+  await page.locator('#compose-text').waitFor({ timeout: 15_000 })
+  return { context, page, watch }
+}
+
+export async function screenshot (page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })
+}
+
+/** Shots of one page at phone and laptop width (the viewport is restored after). */
+export async function screenshots (page: Page, name: string): Promise<void> {
+  const before = page.viewportSize() ?? LAPTOP
+  for (const [size, vp] of [['phone', PHONE], ['laptop', LAPTOP]] as const) {
+    await page.setViewportSize(vp)
+    await page.waitForTimeout(100) // one layout pass
+    await screenshot(page, `${name}-${size}`)
+  }
+  await page.setViewportSize(before)
+}

@@ -276,6 +276,13 @@ if (runs('catchup')) {
     progress(`caught up in ${seconds.toFixed(2)} s from the connection (status polled every 100 ms)`)
 
     await sleep(5000)
+    // Right after a 100k catch-up the heap has grown to hold it and V8 keeps the pages: a figure of its own.
+    emit('rss_mb_after_catchup', Math.max(...[0, 1].map((b) => rssMb(lab.process(b).pid))), 'MB')
+    // At rest: both boxes restarted with their 100k entries, neighbours connected again, nothing flowing.
+    progress('restarting both boxes to measure RSS at rest')
+    for (const b of [0, 1]) await lab.restart(b)
+    await Promise.all([0, 1].map((b) => lab.waitForLog(b, isMsg('peer connected'), 60_000)))
+    await sleep(5000)
     const rss = [0, 1].map((b) => rssMb(lab.process(b).pid))
     emit('rss_mb', Math.max(...rss), 'MB')
   } finally {

@@ -84,6 +84,19 @@ describe('the /kiez/sync stream under abuse', () => {
     await waitFor(() => client.repl.info().peers.some((p) => p.heads.length === 1 && p.weLack === 0), 'diagnostics show in sync')
   })
 
+  it('a responder that caps batches below our pipelined asks still delivers every entry, in order', async () => {
+    // The client asks 500 at a time with 3 GETs in flight; the server answers 7: every later GET lands past a gap and is asked again.
+    const server = await lab.node(await lab.store('s'), { maxEntriesPerResponse: 7, syncOnConnect: false })
+    const author = newAuthor()
+    for (let i = 0; i < 1200; i++) await server.store.append(author, { type: 'post', text: `p${i}` })
+    const client = await lab.node(await lab.store('c'), { syncOnConnect: false, maxEntriesPerSession: 100_000 })
+    await connect(client, server)
+    const [res] = await client.repl.syncNow(server.node.peerId)
+    expect(res?.ok).toBe(true)
+    await waitFor(() => client.store.head(author.publicKey)?.seq === 1200, 'all 1200 entries')
+    expect(client.repl.counters().rangesRejected).toEqual({})
+  })
+
   it('refuses streams over the per-peer limit and times out a stalled one', async () => {
     const server = await lab.node(await lab.store('s'), { maxStreamsPerPeer: 1, streamTimeoutMs: 800, syncOnConnect: false })
     const client = await lab.node(await lab.store('c'), { syncOnConnect: false })

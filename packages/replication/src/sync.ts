@@ -77,6 +77,9 @@ export async function recvHeads (f: Framed, signal: AbortSignal, first?: Extract
  * The initiator's side of one session: optionally exchange heads, then fetch
  * each wanted range in batches through the store's range path.
  */
+/** GETs in flight per author: enough to keep the link and the store busy, few enough to waste little after a short answer. */
+const PIPELINE_DEPTH = 3
+
 export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: AbortSignal): Promise<PullOutcome> {
   const { store, counters, limits } = host
   const out: PullOutcome = { entriesIn: 0, truncated: false }
@@ -122,42 +125,46 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
     // A probe re-fetches our own head seq to expose a fork; otherwise skip what we hold by now.
     const probe = w.from === w.to && w.from === (store.head(w.author)?.seq ?? 0)
     let from = probe ? w.from : Math.max(w.from, (store.head(w.author)?.seq ?? 0) + 1)
-    // Pipelined: the GET for the next batch goes out before this batch is
-    // stored, and a batch's ingest is only awaited after the next one has
-    // been handed to the store, so the network, validation and the store's
-    // writes overlap. Responses come in request order on the one stream.
-    const request = async (at: number): Promise<number> => {
-      const count = Math.min(w.to - at + 1, limits.maxEntriesPerResponse, budget)
-      await f.send({ type: 'get', author: w.author, from: at, to: at + count - 1 }, signal)
-      counters.syncRequestsMade++
-      budget -= count
-      return count
+    // Pipelined: up to PIPELINE_DEPTH GETs are in flight, and a batch's
+    // ingest is only awaited after the next one has been handed to the store,
+    // so the network, the responder, validation and our writes overlap.
+    // Responses come in request order on the one stream. A responder may cap
+    // a batch below what we asked (its own limits): the requests already sent
+    // past that point are then answered into a gap, dropped, and asked again.
+    const outstanding: Array<{ from: number, count: number }> = []
+    let nextAsk = from
+    const fill = async (): Promise<void> => {
+      while (outstanding.length < (probe ? 1 : PIPELINE_DEPTH) && nextAsk <= w.to && budget > 0) {
+        const count = Math.min(w.to - nextAsk + 1, limits.maxEntriesPerResponse, budget)
+        await f.send({ type: 'get', author: w.author, from: nextAsk, to: nextAsk + count - 1 }, signal)
+        counters.syncRequestsMade++
+        outstanding.push({ from: nextAsk, count })
+        nextAsk += count
+        budget -= count
+        if (probe) break
+      }
     }
-    let outstanding = 0
-    let asked = 0
-    if (from <= w.to && budget > 0) { asked = await request(from); outstanding++ } else if (budget <= 0 && from <= w.to) out.truncated = true
+    await fill()
     let previous: Promise<RangeIngestResult> | undefined
     let stop = false
-    while (outstanding > 0) {
+    for (let req = outstanding.shift(); req !== undefined; req = outstanding.shift()) {
       const m = await expect(f, 'entries', signal)
-      outstanding--
-      if (stop) continue // draining a response we no longer need
-      if (Buffer.compare(m.author, w.author) !== 0 || m.entries.length > asked) {
+      if (Buffer.compare(m.author, w.author) !== 0 || m.entries.length > req.count) {
         throw new ReplicationError('bad_message', 'ENTRIES does not answer the GET (other author or too many entries)')
       }
-      // the responder may cap a batch below what we asked: give back what it did not spend
-      budget += asked - m.entries.length
-      const next = from + m.entries.length
-      const more = m.entries.length > 0 && next <= w.to && !probe
-      if (more && budget > 0) { asked = await request(next); outstanding++ } else if (more) out.truncated = true
+      budget += req.count - m.entries.length // what the responder did not send is not spent
+      if (stop || req.from !== from) continue // drained: not needed, or answered past a gap
       if (m.entries.length === 0) { stop = true; continue }
       for (const e of m.entries) counters.bytesIn += e.byteLength
       const ingest = host.ingestRange(w.author, from, m.entries)
       const r = previous !== undefined ? await previous : undefined
       previous = ingest
       if (r !== undefined && accountRange(r)) { stop = true; previous = undefined; await ingest.catch(() => undefined); continue }
-      from = next
+      from += m.entries.length
+      if (m.entries.length < req.count) nextAsk = from // a short answer: ask again from where it ended
+      if (!probe) await fill()
     }
+    if (!stop && nextAsk <= w.to && budget <= 0) out.truncated = true
     if (previous !== undefined) accountRange(await previous)
     host.afterAuthor(w.author, stored)
     if (out.truncated) break

@@ -190,7 +190,7 @@ describe('kiez daemon lifecycle', () => {
 
   it('a SIGTERM during start-up still ends in a clean stop', async () => {
     const dir = freshDir()
-    const proc = spawn(NODE, [BIN, 'daemon', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    const proc = spawn(NODE, [BIN, 'daemon', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--no-http'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
     const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })))
     let out = ''
     proc.stdout.setEncoding('utf8').on('data', (c: string) => { out += c })

@@ -1,4 +1,5 @@
-import { ControlClient, ControlClientError, controlSocketPath, resolveDataDir, type DhtFindJson, type DhtTableJson, type EntryJson, type FeedJson, type PeersJson, type PingJson, type StatusJson, type SyncJson } from '@kiez/daemon/control'
+import { ControlClient, ControlClientError, controlSocketPath, resolveDataDir, type DhtFindJson, type DhtTableJson, type EntryJson, type FeedJson, type PairJson, type PeersJson, type PingJson, type RevokeJson, type StatusJson, type SyncJson } from '@kiez/daemon/control'
+import { qrText } from './qr.js'
 import { CliError, EXIT } from './errors.js'
 import { ago, duration, keyValues, safeText, shortId, table, truncate } from './format.js'
 
@@ -59,7 +60,7 @@ export async function statusCommand (opts: ClientOptions, io: Io): Promise<void>
     ['feed', `${s.counts.entries} entries by ${s.counts.authors} authors`],
     ['refused', refusals(s.store)],
     ['listening', s.listenAddrs],
-    ['http', `${s.http.address}${s.http.serving ? '' : ' (not served yet)'}`],
+    ['http', s.http.url !== undefined ? `${s.http.url} (on ${s.http.address})` : s.http.serving ? s.http.address : `${s.http.address} (not served)`],
     ['data dir', s.dataDir]
   ]) + '\n')
 }
@@ -184,4 +185,24 @@ export async function syncCommand (opts: ClientOptions, io: Io): Promise<void> {
       : `${head}\n${table(['author', 'our seq', 'their seq', 'we lack', 'they lack', 'note'], rows).split('\n').map((l) => '  ' + l).join('\n')}`
   })
   io.out(blocks.join('\n\n') + '\n')
+}
+
+/**
+ * `kiez pair`: a one-time code for the web page, and the same as a QR code
+ * (the page's URL with `#pair=CODE`, so a phone camera opens the page ready to pair).
+ */
+export async function pairCommand (opts: ClientOptions & { revokeAll?: boolean }, io: Io): Promise<void> {
+  if (opts.revokeAll === true) {
+    const r: RevokeJson = await call(opts, io, async (c) => await c.revokeSessions())
+    if (opts.json === true) { json(io, r); return }
+    io.out(`revoked ${r.revoked} browser session${r.revoked === 1 ? '' : 's'}: every browser must pair again\n`)
+    return
+  }
+  const p: PairJson = await call(opts, io, async (c) => await c.pair())
+  if (opts.json === true) { json(io, p); return }
+  const minutes = Math.round(p.expiresInMs / 60_000)
+  const link = p.url !== undefined ? `${p.url}#pair=${p.code}` : undefined
+  const shown = `${p.code.slice(0, 4)}-${p.code.slice(4)}`
+  io.out(`pairing code: ${shown}\n(valid ${minutes} minutes, once; enter it on the web page${p.url !== undefined ? ` at ${p.url}` : ''})\n\n`)
+  io.out(await qrText(link ?? p.code) + '\n')
 }

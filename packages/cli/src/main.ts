@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { dhtFindCommand, dhtTableCommand, feedCommand, peersCommand, pingCommand, postCommand, statusCommand, syncCommand, type ClientOptions, type Io } from './client-commands.js'
+import { dhtFindCommand, dhtTableCommand, feedCommand, pairCommand, peersCommand, pingCommand, postCommand, statusCommand, syncCommand, type ClientOptions, type Io } from './client-commands.js'
 import { CliError, EXIT } from './errors.js'
 import { version } from './version.js'
 
@@ -52,6 +52,8 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .option('--data-dir <dir>', 'where the identity, feed and control socket live (default: $KIEZ_DATA_DIR, $XDG_DATA_HOME/kiez or ~/.local/share/kiez)')
     .option('--config <file>', 'config file (default: <data dir>/config.json)')
     .option('--http <host:port>', 'address of the LAN web gateway (default 0.0.0.0:7300)')
+    .option('--no-http', 'do not serve the web gateway')
+    .option('--http-allow-host <name>', 'a name the web gateway answers to besides its addresses and hostname (say a DNS name), repeatable', collect)
     .option('--listen <multiaddr>', 'libp2p listen address, repeatable (default /ip4/0.0.0.0/tcp/7301)', collect)
     .option('--bootstrap <multiaddr>', 'peer to dial at start, /ip4/…/tcp/…/p2p/<peer id>, repeatable', collect)
     .option('--no-mdns', 'do not find neighbours by mDNS')
@@ -65,7 +67,9 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .action(async (_opts: unknown, cmd: Command) => {
       // Loaded only here: client commands must start fast and never load libp2p.
       const { runDaemon, createMeshNode } = await import('@kiez/daemon')
-      result.exitCode = await runDaemon({ flags: typedFlags(cmd), env: io.env, createNode: createMeshNode, printError: (l) => io.err(l + '\n') })
+      const flags = typedFlags(cmd)
+      if (flags.httpAllowHost !== undefined) { flags.httpAllowedHosts = flags.httpAllowHost; delete flags.httpAllowHost }
+      result.exitCode = await runDaemon({ flags, env: io.env, createNode: createMeshNode, printError: (l) => io.err(l + '\n') })
     })
 
   clientCommand(program.command('status'))
@@ -113,6 +117,12 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .description('per neighbour and author: our latest seq against theirs, and what is missing where')
     .addHelpText('after', example(['kiez sync', 'kiez sync --json']))
     .action(async (opts: ClientOptions) => { await syncCommand(opts, io) })
+
+  clientCommand(program.command('pair'))
+    .description('a one-time code (and QR code) that lets a browser post through the web feed')
+    .option('--revoke-all', 'forget every paired browser instead')
+    .addHelpText('after', example(['kiez pair', 'kiez pair --revoke-all']))
+    .action(async (opts: ClientOptions & { revokeAll?: boolean }) => { await pairCommand(opts, io) })
 
   program.command('psk').argument('<file>', 'where to write the key (must not exist)')
     .description('write a new private network key: only boxes started with the same --psk file can connect')

@@ -11,8 +11,10 @@ export type LogLevel = typeof LOG_LEVELS[number]
 /** Everything a box needs to start, after merging defaults < file < env < flags. */
 export interface KiezConfig {
   dataDir: string
-  /** HOST:PORT of the LAN HTTP gateway (stored; served once the gateway lands) */
-  http: string
+  /** HOST:PORT of the LAN HTTP gateway; false = no gateway (--no-http) */
+  http: string | false
+  /** names the gateway answers to besides loopback, interface addresses and the hostname (DNS-rebinding guard) */
+  httpAllowedHosts: string[]
   listen: string[]
   bootstrap: string[]
   mdns: boolean
@@ -28,6 +30,7 @@ export type ConfigInput = Partial<Omit<KiezConfig, 'dataDir'>>
 
 export const DEFAULT_CONFIG: Omit<KiezConfig, 'dataDir'> = {
   http: '0.0.0.0:7300',
+  httpAllowedHosts: [],
   listen: ['/ip4/0.0.0.0/tcp/7301'],
   bootstrap: [],
   mdns: true,
@@ -36,7 +39,8 @@ export const DEFAULT_CONFIG: Omit<KiezConfig, 'dataDir'> = {
 }
 
 const PROPERTIES = {
-  http: { type: 'string', format: 'host-port' },
+  http: { anyOf: [{ type: 'string', format: 'host-port' }, { const: false }] },
+  httpAllowedHosts: { type: 'array', items: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.:-]{1,253})$' }, maxItems: 64 },
   listen: { type: 'array', items: { type: 'string', format: 'multiaddr' }, maxItems: 32 },
   bootstrap: { type: 'array', items: { type: 'string', format: 'peer-multiaddr' }, maxItems: 256 },
   mdns: { type: 'boolean' },
@@ -82,6 +86,7 @@ export type ConfigSourceKind = 'flag' | 'env' | 'file'
 
 const ENV_NAMES: Record<keyof typeof PROPERTIES, string> = {
   http: 'KIEZ_HTTP',
+  httpAllowedHosts: 'KIEZ_HTTP_ALLOWED_HOSTS',
   listen: 'KIEZ_LISTEN',
   bootstrap: 'KIEZ_BOOTSTRAP',
   mdns: 'KIEZ_MDNS',
@@ -91,11 +96,12 @@ const ENV_NAMES: Record<keyof typeof PROPERTIES, string> = {
 }
 
 const FLAG_NAMES: Record<keyof typeof PROPERTIES, string> = {
-  http: '--http', listen: '--listen', bootstrap: '--bootstrap', mdns: '--no-mdns', mesh: '--mesh', psk: '--psk', logLevel: '--log-level'
+  http: '--http', httpAllowedHosts: '--http-allow-host', listen: '--listen', bootstrap: '--bootstrap', mdns: '--no-mdns', mesh: '--mesh', psk: '--psk', logLevel: '--log-level'
 }
 
 function describeErrors (errors: ErrorObject[], source: ConfigSourceKind, file: string | undefined): string[] {
-  return errors.map((e) => {
+  // `http` is HOST:PORT or false: its format error says it all, the anyOf/const noise does not
+  return errors.filter((e) => !(e.instancePath === '/http' && (e.keyword === 'anyOf' || e.keyword === 'const'))).map((e) => {
     const key = e.instancePath.split('/')[1] as keyof typeof PROPERTIES | undefined
     if (e.keyword === 'additionalProperties') {
       const extra = String((e.params as { additionalProperty: string }).additionalProperty)
@@ -136,7 +142,8 @@ function parseList (s: string): string[] {
 export function configFromEnv (env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   const get = (k: string): string | undefined => (env[k] !== undefined && env[k] !== '' ? env[k] : undefined)
-  const http = get('KIEZ_HTTP'); if (http !== undefined) out.http = http
+  const http = get('KIEZ_HTTP'); if (http !== undefined) out.http = ['off', 'false', 'no', '0'].includes(http.trim().toLowerCase()) ? false : http
+  const hosts = get('KIEZ_HTTP_ALLOWED_HOSTS'); if (hosts !== undefined) out.httpAllowedHosts = parseList(hosts)
   const listen = get('KIEZ_LISTEN'); if (listen !== undefined) out.listen = parseList(listen)
   const bootstrap = get('KIEZ_BOOTSTRAP'); if (bootstrap !== undefined) out.bootstrap = parseList(bootstrap)
   const mdns = get('KIEZ_MDNS'); if (mdns !== undefined) out.mdns = parseBool(mdns)

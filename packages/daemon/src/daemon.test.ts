@@ -14,7 +14,7 @@ import { createMeshNode } from './mesh-node.js'
 import { controlSocketPath } from './paths.js'
 
 function configFor (dataDir: string): KiezConfig {
-  return { ...DEFAULT_CONFIG, dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, logLevel: 'silent' }
+  return { ...DEFAULT_CONFIG, dataDir, http: '127.0.0.1:0', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, logLevel: 'silent' }
 }
 
 function daemonFor (config: KiezConfig): Daemon {
@@ -58,7 +58,7 @@ describe('Daemon (in process, real node, store and socket)', () => {
     expect(s.listenAddrs.some((a) => a.startsWith('/ip4/127.0.0.1/tcp/') && a.endsWith(`/p2p/${s.peerId}`))).toBe(true)
     expect(s.counts).toEqual({ peers: 0, authors: 0, entries: 0 })
     expect(s.store).toEqual({ forks: 0, duplicates: 0, rejected: {} })
-    expect(s.http).toEqual({ address: '0.0.0.0:7300', serving: false })
+    expect(s.http).toEqual({ address: '127.0.0.1:0', serving: true, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/) })
 
     const first = await client.post({ text: 'hello Kiez' })
     expect(first).toMatchObject({ author: s.peerId, seq: 1, type: 'post', text: 'hello Kiez' })

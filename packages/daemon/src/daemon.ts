@@ -1,12 +1,15 @@
 import { join } from 'node:path'
-import { FeedError, parseEntryId, type EntryBody, type Signer } from '@kiez/feed'
+import { fileURLToPath } from 'node:url'
+import { FeedError, parseEntryId, type Entry, type EntryBody, type Signer } from '@kiez/feed'
+import { Gateway, type GatewayBackend } from '@kiez/gateway'
 import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
 import { FeedStore, StoreError } from '@kiez/store'
 import type { Logger } from 'pino'
-import type { KiezConfig } from './config.js'
+import { Registry } from 'prom-client'
+import { parseHostPort, type KiezConfig } from './config.js'
 import { ControlServer, type ControlApi } from './control/server.js'
 import { claimSocketPath } from './control/socket.js'
-import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PeersJson, PingJson, PingRequest, PostRequest, StatusJson, SyncJson } from './control/types.js'
+import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson } from './control/types.js'
 import { prepareDataDir } from './datadir.js'
 import { authorName, entryToJson } from './entry-json.js'
 import { ApiError, DaemonError, hasSystemCode, someCause } from './errors.js'
@@ -17,7 +20,12 @@ import { packageVersion } from './version.js'
 
 export interface DaemonInit {
   config: KiezConfig
+  /** the built web feed the gateway serves at `/` (default: packages/web/dist of this checkout) */
+  webRoot?: string
 }
+
+/** packages/web/dist, next to this package in the monorepo (and in an npm install of the workspace). */
+const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url))
 
 export interface DaemonComponents {
   logger: Logger
@@ -43,13 +51,24 @@ export class Daemon implements ControlApi {
   private store: FeedStore | undefined
   private node: DaemonNode | undefined
   private signer: Signer | undefined
+  private gateway: Gateway | undefined
   private stopping: Promise<void> | undefined
+  private readonly webRoot: string
+  /** one metrics registry per daemon (never prom-client's global): libp2p's series and the gateway's */
+  readonly metrics = new Registry()
 
   constructor (components: DaemonComponents, init: DaemonInit) {
     this.components = components
     this.config = init.config
+    this.webRoot = init.webRoot ?? DEFAULT_WEB_ROOT
     this.now = components.now ?? Date.now
   }
+
+  /** The open feed store (tests and embedders); undefined while stopped. */
+  get feedStore (): FeedStore | undefined { return this.store }
+
+  /** The gateway's URL once it listens; undefined with --no-http. */
+  get httpUrl (): string | undefined { return this.gateway?.url }
 
   get socketPath (): string { return controlSocketPath(this.config.dataDir) }
 
@@ -92,7 +111,7 @@ export class Daemon implements ControlApi {
     store.onFork((author, seq) => { logger.warn({ author: authorName(author), seq }, 'an author signed two different entries at one seq; their feed is frozen there') })
     if (store.recovery !== undefined && (store.recovery.repaired.length > 0 || store.recovery.unrepairable.length > 0)) logger.warn({ recovery: store.recovery }, 'repaired the feed store after an unclean stop')
 
-    const node = await this.components.createNode({ config: this.config, privateKey: identity.privateKey, psk, store, logger: logger.child({ component: 'mesh' }) })
+    const node = await this.components.createNode({ config: this.config, privateKey: identity.privateKey, psk, store, logger: logger.child({ component: 'mesh' }), metrics: this.metrics })
       .catch((err: Error) => {
         if (err instanceof DaemonError) throw err
         if (hasSystemCode(err, 'EADDRINUSE')) {
@@ -114,16 +133,61 @@ export class Daemon implements ControlApi {
     this.started.push({ name: 'control', stop: async () => { await control.stop() } })
 
     this.startedAt = this.now()
+    if (this.config.http !== false) await this.startGateway(this.config.http, dataDir)
     logger.info({
       peerId: node.peerId,
       mesh: this.config.mesh,
       listenAddrs: node.listenAddrs(),
       dataDir,
       controlSocket: this.socketPath,
+      http: this.gateway?.url ?? false,
       version: this.version
     }, 'daemon started')
-    // The gateway is a later package; say so rather than silently not serving.
-    logger.info({ http: this.config.http }, 'the HTTP gateway is not served yet by this version')
+  }
+
+  private async startGateway (address: string, dataDir: string): Promise<void> {
+    const { host, port } = parseHostPort(address)
+    const gateway = new Gateway({ backend: this.gatewayBackend(), logger: this.components.logger, registry: this.metrics }, {
+      host,
+      port,
+      allowedHosts: this.config.httpAllowedHosts,
+      webRoot: this.webRoot,
+      sessionsPath: join(dataDir, DATA_DIR_FILES.httpSessions),
+      // the web feed's DNS-SD record rides on the same switch as neighbour discovery
+      announce: this.config.mdns
+    })
+    try {
+      await gateway.start()
+    } catch (err) {
+      await gateway.stop().catch(() => {})
+      if (hasSystemCode(err, 'EADDRINUSE')) throw new DaemonError('address_in_use', `cannot serve HTTP on ${address}: the address is already in use (pick another with --http, or --no-http)`, { cause: err })
+      if (hasSystemCode(err, 'EADDRNOTAVAIL')) throw new DaemonError('listen_failed', `cannot serve HTTP on ${address}: no such address on this machine (check --http)`, { cause: err })
+      if (hasSystemCode(err, 'EACCES')) throw new DaemonError('listen_failed', `cannot serve HTTP on ${address}: permission denied (ports below 1024 need privileges)`, { cause: err })
+      throw err
+    }
+    this.gateway = gateway
+    this.started.push({ name: 'gateway', stop: async () => { await gateway.stop() } })
+  }
+
+  /** What the gateway sees of the box: the same store, node and authoring path as the control API. */
+  private gatewayBackend (): GatewayBackend {
+    const { store, node } = this.running()
+    return {
+      info: () => ({ peerId: node.peerId, mesh: this.config.mesh, version: this.version, startedAt: this.startedAt, listenAddrs: node.listenAddrs() }),
+      peers: async () => await this.running().node.peers(),
+      sync: async () => (await this.sync()).peers,
+      post: async (req) => await this.author(postBody(req)),
+      profile: async (req) => await this.author({ type: 'profile', name: req.name }),
+      feed: {
+        timeline: async (opts) => await store.timeline(opts),
+        get: async (id) => await store.get(id),
+        range: async (author, from, to, limits) => await store.range(author, from, to, limits),
+        head: (author) => store.head(author),
+        stats: () => { const s = store.stats(); return { authors: s.authors, entries: s.entries, forks: s.forks, rejected: s.rejected as Record<string, number> } },
+        onEntry: (fn) => store.onEntry(fn)
+      },
+      onPeer: (fn) => node.onPeer?.(fn) ?? (() => {})
+    }
   }
 
   /** Stops everything that started, in reverse order; safe to call twice or concurrently. */
@@ -166,7 +230,9 @@ export class Daemon implements ControlApi {
       store: { forks: stats.forks, duplicates: stats.duplicates, rejected: stats.rejected as Record<string, number> },
       version: this.version,
       dataDir: this.config.dataDir,
-      http: { address: this.config.http, serving: false }
+      http: this.gateway?.url !== undefined
+        ? { address: this.config.http === false ? 'off' : this.config.http, serving: true, url: this.gateway.url }
+        : { address: this.config.http === false ? 'off' : this.config.http, serving: false }
     }
   }
 
@@ -176,16 +242,15 @@ export class Daemon implements ControlApi {
 
   /** A local post: signed with the box's key and synced to disk before we answer. */
   async post (req: PostRequest): Promise<EntryJson> {
+    return entryToJson(await this.author(postBody(req)))
+  }
+
+  /** Local authoring for both the control API and the gateway: one path, one set of error codes. */
+  private async author (body: EntryBody): Promise<Entry> {
     const { store, signer } = this.running()
-    let body: EntryBody = { type: 'post', text: req.text }
-    if (req.replyTo !== undefined) {
-      const hash = parseEntryId(req.replyTo)
-      if (hash === undefined) throw new ApiError(400, 'invalid_reply_to', `replyTo "${req.replyTo}" is not an entry id`)
-      body = { type: 'reply', text: req.text, replyTo: hash }
-    }
     try {
-      const entry = entryToJson(await store.append(signer, body))
-      this.components.logger.info({ id: entry.id, seq: entry.seq, type: entry.type }, 'posted')
+      const entry = await store.append(signer, body)
+      this.components.logger.info({ seq: entry.seq, type: entry.body.type }, 'posted')
       return entry
     } catch (err) {
       if (err instanceof FeedError) throw new ApiError(400, err.code, err.message)
@@ -193,6 +258,26 @@ export class Daemon implements ControlApi {
       if (err instanceof StoreError) throw new ApiError(503, err.code, err.message)
       throw err
     }
+  }
+
+  /** A one-time pairing code for a browser (`kiez pair`). */
+  async pair (): Promise<PairJson> {
+    this.running()
+    if (this.gateway === undefined) throw new ApiError(409, 'http_disabled', 'this daemon runs without the HTTP gateway (--no-http): there is no web page to pair')
+    const { code, expiresAt } = this.gateway.pairing.create()
+    this.components.logger.info({ expiresAt: new Date(expiresAt).toISOString() }, 'issued a pairing code')
+    const out: PairJson = { code, expiresInMs: Math.max(0, expiresAt - this.now()) }
+    if (this.gateway.url !== undefined) out.url = this.gateway.url
+    return out
+  }
+
+  /** Forgets every paired browser (`kiez pair --revoke-all`). */
+  async revokeSessions (): Promise<RevokeJson> {
+    this.running()
+    if (this.gateway === undefined) return { revoked: 0 }
+    const revoked = await this.gateway.sessions.revokeAll()
+    this.components.logger.info({ revoked }, 'revoked every browser session')
+    return { revoked }
   }
 
   async ping (req: Required<PingRequest>): Promise<PingJson> {
@@ -230,6 +315,13 @@ export class Daemon implements ControlApi {
       throw err
     }
   }
+}
+
+function postBody (req: PostRequest): EntryBody {
+  if (req.replyTo === undefined) return { type: 'post', text: req.text }
+  const hash = parseEntryId(req.replyTo)
+  if (hash === undefined) throw new ApiError(400, 'invalid_reply_to', `replyTo "${req.replyTo}" is not an entry id`)
+  return { type: 'reply', text: req.text, replyTo: hash }
 }
 
 /** Mesh failures a diagnostic can hit, as HTTP statuses: the target's fault, not the daemon's. */

@@ -1,4 +1,5 @@
 import { createKiezNode, MeshError } from '@kiez/mesh'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import type { ReplicationInfo } from '@kiez/replication'
 import { DaemonError } from './errors.js'
 import type { DaemonNode, NodeFactory } from './node.js'
@@ -11,7 +12,7 @@ function replicationInfo (replication: unknown): ReplicationInfo | undefined {
 }
 
 /** The real node: @kiez/mesh's libp2p assembly, created from the config and started. */
-export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, store, logger }) => {
+export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, store, logger, metrics }) => {
   let node
   try {
     node = await createKiezNode({
@@ -23,6 +24,9 @@ export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, sto
       mdns: config.mdns,
       ...(psk !== undefined ? { psk } : {}),
       dataDir: config.dataDir,
+      // Our own registry, never prom-client's global one. (@libp2p/prometheus-metrics still keeps a
+      // module-level name→metric map, reset per node: one daemon per process gets exact series.)
+      ...(metrics !== undefined ? { metrics: prometheusMetrics({ registry: metrics, collectDefaultMetrics: true }) } : {}),
       logger
     })
   } catch (err) {
@@ -46,6 +50,13 @@ export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, sto
     sync: () => {
       const info = replicationInfo(node.replication)
       return info === undefined ? undefined : syncToJson(info, Date.now())
+    },
+    onPeer: (fn) => {
+      const up = (evt: CustomEvent<{ toString(): string }>): void => { fn({ peerId: evt.detail.toString(), connected: true }) }
+      const down = (evt: CustomEvent<{ toString(): string }>): void => { fn({ peerId: evt.detail.toString(), connected: false }) }
+      node.libp2p.addEventListener('peer:connect', up)
+      node.libp2p.addEventListener('peer:disconnect', down)
+      return () => { node.libp2p.removeEventListener('peer:connect', up); node.libp2p.removeEventListener('peer:disconnect', down) }
     },
     stop: async () => { await node.stop() }
   }

@@ -1,6 +1,7 @@
 import type { FeedStore } from '@kiez/store'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
 import type { KiezConfig } from './config.js'
 import type { DhtFindJson, DhtPeerJson, PeerJson, SyncJson } from './control/types.js'
 
@@ -21,6 +22,8 @@ export interface DaemonNode {
   dhtTable(): Promise<DhtPeerJson[]>
   /** what replication knows per neighbour; undefined when the node runs without replication */
   sync(): SyncJson | undefined
+  /** connection events (first connection up, last one down); returns the unsubscribe */
+  onPeer?(fn: (e: { peerId: string, connected: boolean }) => void): () => void
   stop(): Promise<void>
 }
 
@@ -31,6 +34,8 @@ export interface NodeFactoryInit {
   psk?: Uint8Array
   store: FeedStore
   logger: Logger
+  /** the daemon's metrics registry: the node adds libp2p's series to it */
+  metrics?: Registry
 }
 
 /** Creates AND starts a node; rejects if it cannot listen. */

@@ -6,7 +6,9 @@ export const DATA_DIR_FILES = {
   config: 'config.json',
   feed: 'feed',
   identity: 'identity.key',
-  controlSocket: 'control.sock'
+  controlSocket: 'control.sock',
+  /** SHA-256 hashes of paired browsers' session tokens */
+  httpSessions: 'http-sessions.json'
 } as const
 
 /**

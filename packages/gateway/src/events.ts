@@ -12,7 +12,8 @@ export interface EventStreamInit {
   heartbeatMs?: number
 }
 
-interface Past { n: number, chunk: string }
+/** A past event; its text is built on first use (most events during a catch-up are never sent: nobody listens). */
+interface Past { n: number, event: string, data: () => unknown, chunk?: string }
 
 /**
  * Server-Sent Events with resumable ids. Every event gets id `<epoch>-<n>`:
@@ -37,7 +38,7 @@ export class EventStream {
   constructor (init: EventStreamInit = {}) {
     this.maxClients = init.maxClients ?? 64
     this.maxBufferedBytes = init.maxBufferedBytes ?? 256 * 1024
-    this.replayEvents = init.replayEvents ?? 1024
+    this.replayEvents = init.replayEvents ?? 512
     this.heartbeatMs = init.heartbeatMs ?? 15_000
   }
 
@@ -55,12 +56,17 @@ export class EventStream {
     this.timer ??= setInterval(() => { this.send(': heartbeat\n\n') }, this.heartbeatMs).unref()
   }
 
-  publish (event: string, data: unknown): void {
-    const n = ++this.n
-    const chunk = `id: ${this.epoch}-${n}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`
-    this.ring.push({ n, chunk })
+  /** `data` is called only if the event is ever sent (live or on replay). */
+  publish (event: string, data: () => unknown): void {
+    const past: Past = { n: ++this.n, event, data }
+    this.ring.push(past)
     if (this.ring.length > this.replayEvents) this.ring.shift()
-    this.send(chunk)
+    if (this.clients.size > 0) this.send(this.text(past))
+  }
+
+  private text (p: Past): string {
+    p.chunk ??= `id: ${this.epoch}-${p.n}\nevent: ${p.event}\ndata: ${JSON.stringify(p.data())}\n\n`
+    return p.chunk
   }
 
   private replayFrom (lastEventId: string): string {
@@ -69,7 +75,7 @@ export class EventStream {
     const oldest = this.ring[0]?.n ?? this.n + 1
     // every event after `after` is still in the ring (or there were none)
     if (after !== undefined && after <= this.n && after >= oldest - 1) {
-      return this.ring.filter((p) => p.n > after).map((p) => p.chunk).join('')
+      return this.ring.filter((p) => p.n > after).map((p) => this.text(p)).join('')
     }
     const reason = m === null ? 'bad_id' : m[1] !== this.epoch ? 'restarted' : 'too_old'
     return `id: ${this.epoch}-${this.n}\nevent: reset\ndata: ${JSON.stringify({ reason })}\n\n`

@@ -111,7 +111,7 @@ export class Gateway {
     this.init = init
     this.hosts = new HostCheck(init.onlyAllowedHosts ?? [...defaultAllowedHosts(), ...(init.allowedHosts ?? [])])
     this.sessions = new SessionStore(init.sessionsPath !== undefined ? { path: init.sessionsPath } : {})
-    this.events = new EventStream({ maxClients: init.maxEventClients ?? 64, replayEvents: init.replayEvents ?? 1024 })
+    this.events = new EventStream({ maxClients: init.maxEventClients ?? 64, replayEvents: init.replayEvents ?? 512 })
     this.names = new ProfileNames(components.backend.feed)
     this.metrics = new GatewayMetrics(components.registry, components.backend)
     this.postLimiter = new RateLimiter(init.postRate ?? { capacity: 20, refillPerSec: 0.5 })
@@ -137,7 +137,7 @@ export class Gateway {
     const shown = this.init.host === '0.0.0.0' || this.init.host === '::' ? `${hostname()}.local` : this.init.host.includes(':') ? `[${this.init.host}]` : this.init.host
     this.boundUrl = `http://${shown}:${port}/`
     this.unsubscribe.push(backend.feed.onEntry((e, origin) => { this.onEntry(e, origin) }))
-    this.unsubscribe.push(backend.onPeer((p) => { this.events.publish('peer', p) }))
+    this.unsubscribe.push(backend.onPeer((p) => { this.events.publish('peer', () => p) }))
     if (this.init.announce === true) {
       this.announcer = new HttpAnnouncer({ logger: logger.child({ component: 'http-mdns' }) }, { port, instance: this.init.instanceName ?? `Kiez on ${hostname()}` })
       await this.announcer.start()
@@ -160,7 +160,7 @@ export class Gateway {
   private onEntry (e: Entry, origin?: unknown): void {
     this.names.note(e)
     this.metrics.stored.inc({ origin: origin === 'local' ? 'local' : 'mesh' })
-    this.events.publish('entry', entryJson(e, this.names.cached(e.author)))
+    this.events.publish('entry', () => entryJson(e, this.names.cached(e.author)))
   }
 
   private async withName (e: Entry): Promise<EntryJson> {

@@ -24,7 +24,7 @@ import { mdnsFactory, replicationFactory, replicationGossipOptions } from './int
 import { listPeers, dhtTable, type PeerView, type DhtTableEntry } from './diagnostics.js'
 import { pingPeer, dhtFind, type DhtFindResult } from './routing.js'
 import type { FeedStore } from '@kiez/store'
-import type { Libp2p, PeerDiscovery, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
+import type { Libp2p, Metrics, PeerDiscovery, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
@@ -58,6 +58,8 @@ export interface KiezNodeInit {
   /** the peer store is persisted in `<dataDir>/peers` */
   dataDir: string
   logger?: Logger
+  /** libp2p metrics implementation, e.g. `prometheusMetrics({ registry })` from @libp2p/prometheus-metrics */
+  metrics?: (components: any) => Metrics
 }
 
 export type KiezServices = {
@@ -185,6 +187,7 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
       connectionManager: LIMITS.connectionManager,
       connectionMonitor: { enabled: true },
       peerDiscovery,
+      ...(init.metrics != null ? { metrics: init.metrics } : {}),
       services: services as any
     }) as unknown as Libp2p<KiezServices>
   } catch (err: any) {

@@ -59,7 +59,7 @@ export class DaemonProcess {
 
   /** Spawns `kiez daemon` on loopback without mDNS and waits for its "daemon started" line. */
   static async start (dataDir: string, extra: string[] = [], opts: { env?: NodeJS.ProcessEnv, defaults?: boolean } = {}): Promise<DaemonProcess> {
-    const base = opts.defaults === false ? [] : ['--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns']
+    const base = opts.defaults === false ? [] : ['--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--http', '127.0.0.1:0']
     return await DaemonProcess.startCommand([NODE, BIN, 'daemon', ...base, ...extra], dataDir, opts.env ?? cleanEnv())
   }
 

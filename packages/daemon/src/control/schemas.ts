@@ -59,7 +59,7 @@ export const statusRoute = {
         http: {
           type: 'object',
           required: ['address', 'serving'],
-          properties: { address: { type: 'string' }, serving: { type: 'boolean' } }
+          properties: { address: { type: 'string' }, serving: { type: 'boolean' }, url: { type: 'string' } }
         }
       }
     },
@@ -228,4 +228,15 @@ export const syncRoute = {
     },
     ...errors
   }
+} as const
+
+export const pairRoute = {
+  response: {
+    200: { type: 'object', required: ['code', 'expiresInMs'], properties: { code: { type: 'string' }, expiresInMs: { type: 'integer' }, url: { type: 'string' } } },
+    ...errors
+  }
+} as const
+
+export const revokeRoute = {
+  response: { 200: { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } }, ...errors }
 } as const

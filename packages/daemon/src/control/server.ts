@@ -3,10 +3,10 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { Ajv } from 'ajv'
 import type { Logger } from 'pino'
 import { ApiError } from '../errors.js'
-import { dhtFindRoute, dhtTableRoute, feedRoute, peersRoute, pingRoute, postRoute, statusRoute, syncRoute } from './schemas.js'
+import { dhtFindRoute, dhtTableRoute, feedRoute, pairRoute, peersRoute, pingRoute, postRoute, revokeRoute, statusRoute, syncRoute } from './schemas.js'
 import { EventHub } from './events.js'
 import { claimSocketPath } from './socket.js'
-import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PeersJson, PingJson, PingRequest, PostRequest, StatusJson, SyncJson } from './types.js'
+import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson } from './types.js'
 
 /** What the control endpoint serves; the daemon implements it, tests can too. */
 export interface ControlApi {
@@ -18,6 +18,10 @@ export interface ControlApi {
   dhtFind(peerId: string): Promise<DhtFindJson>
   dhtTable(): Promise<DhtTableJson>
   sync(): Promise<SyncJson>
+  /** a one-time code that pairs a browser with the web gateway */
+  pair(): Promise<PairJson>
+  /** forgets every paired browser */
+  revokeSessions(): Promise<RevokeJson>
   /**
    * Calls `fn` with every entry stored from now on; returns the unsubscribe.
    * `wanted` is asked first: turning an entry into JSON (CID, peer id) costs
@@ -130,6 +134,9 @@ export class ControlServer {
     app.get<{ Params: { peerId: string } }>('/dht/find/:peerId', { schema: dhtFindRoute }, async (req) => await api.dhtFind(req.params.peerId))
     app.get('/dht/table', { schema: dhtTableRoute }, async () => await api.dhtTable())
     app.get('/sync', { schema: syncRoute }, async () => await api.sync())
+    // POST without a body: the socket's 0600 mode is the credential, nothing to send
+    app.post('/pair', { schema: pairRoute }, async () => await api.pair())
+    app.post('/sessions/revoke', { schema: revokeRoute }, async () => await api.revokeSessions())
     app.get('/events', async (req, reply) => {
       if (this.events.full()) throw new ApiError(503, 'too_many_streams', 'too many event streams are open')
       reply.hijack()

@@ -31,8 +31,8 @@ export interface StatusJson {
   store: { forks: number, duplicates: number, rejected: Record<string, number> }
   version: string
   dataDir: string
-  /** the HTTP gateway address from the config, and whether it is served yet */
-  http: { address: string, serving: boolean }
+  /** the HTTP gateway address from the config ('off' with --no-http), whether it is served, and its URL */
+  http: { address: string, serving: boolean, url?: string }
 }
 
 /** How a peer was first found. */
@@ -122,3 +122,14 @@ export interface SyncJson {
   /** replication counters (gossip, sync sessions, bytes), flat numbers or {code: count} maps */
   counters: Record<string, number | Record<string, number>>
 }
+
+/** `kiez pair`: a one-time code a browser enters on the web page. */
+export interface PairJson {
+  code: string
+  /** how long the code stays valid */
+  expiresInMs: number
+  /** the web feed's URL as the daemon sees it */
+  url?: string
+}
+
+export interface RevokeJson { revoked: number }

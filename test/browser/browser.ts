@@ -89,3 +89,41 @@ export async function screenshots (page: Page, name: string): Promise<void> {
   }
   await page.setViewportSize(before)
 }
+
+/**
+ * Text whose contrast against its effective background is under WCAG AA
+ * (4.5:1, or 3:1 for large text), as the page is rendered now.
+ */
+export async function lowContrast (page: Page): Promise<string[]> {
+  return await page.evaluate(() => {
+    const rgba = (s: string): [number, number, number, number] => {
+      const m = s.match(/[\d.]+/g)?.map(Number) ?? [0, 0, 0, 0]
+      return [m[0] ?? 0, m[1] ?? 0, m[2] ?? 0, m[3] ?? 1]
+    }
+    const lum = ([r, g, b]: number[]): number => {
+      const c = [r, g, b].map((v) => { const x = (v ?? 0) / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4 })
+      return 0.2126 * (c[0] ?? 0) + 0.7152 * (c[1] ?? 0) + 0.0722 * (c[2] ?? 0)
+    }
+    const background = (el: Element | null): number[] => {
+      for (; el !== null; el = el.parentElement) {
+        const c = rgba(getComputedStyle(el).backgroundColor)
+        if (c[3] > 0.5) return c
+      }
+      return [255, 255, 255, 1]
+    }
+    const out: string[] = []
+    for (const el of document.body.querySelectorAll('*')) {
+      const own = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && (n.textContent ?? '').trim() !== '')
+      if (!own || (el as HTMLElement).offsetParent === null || el.closest('.sr-only, .skip') !== null) continue
+      const style = getComputedStyle(el)
+      const fg = rgba(style.color)
+      const bg = background(el)
+      const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x) as [number, number]
+      const ratio = (hi + 0.05) / (lo + 0.05)
+      const size = parseFloat(style.fontSize)
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700)
+      if (ratio < (large ? 3 : 4.5)) out.push(`${el.tagName}.${el.className} "${(el.textContent ?? '').slice(0, 30)}" ${ratio.toFixed(2)}:1`)
+    }
+    return out
+  })
+}

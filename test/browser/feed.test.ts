@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ControlClient } from '@kiez/daemon/control'
 import { eventually, killAll } from '../../packages/cli/src/testing/daemons.js'
-import { LAPTOP, PHONE, type Box, type Watch, ensureWebBuilt, haveChromium, launch, openPage, pairingCode, screenshot, screenshots, startBox } from './browser.js'
+import { LAPTOP, PHONE, type Box, type Watch, ensureWebBuilt, haveChromium, launch, lowContrast, openPage, pairingCode, screenshot, screenshots, startBox } from './browser.js'
 import { XSS_CORPUS } from './xss-corpus.js'
 
 /*
@@ -246,6 +246,12 @@ describe.skipIf(skip)('web feed page in Chromium against two daemons', () => {
       await page.locator('.post').first().waitFor()
       await screenshots(page, name)
     }
+    expect(await lowContrast(pageA)).toEqual([])
+    expect(await lowContrast(pageB)).toEqual([])
+    await pageA.emulateMedia({ colorScheme: 'dark' })
+    expect(await lowContrast(pageA)).toEqual([])
+    await screenshot(pageA, 'a-feed-dark-laptop')
+    await pageA.emulateMedia({ colorScheme: 'light' })
     // nothing scrolls sideways at 375 px, whatever the posts hold
     await pageA.setViewportSize(PHONE)
     expect(await pageA.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)

@@ -36,7 +36,7 @@ export function PairForm ({ pair, onPaired, idPrefix }: PairFormProps) {
       <label for={id}>Pairing code</label>
       <p class='hint' id={`${id}-hint`}>On the box, run <code>kiez pair</code> and type the code it shows.</p>
       <div class='row'>
-        <input id={id} name='code' value={code} autocomplete='one-time-code' spellcheck={false}
+        <input id={id} name='code' value={code} autocomplete='one-time-code' autocapitalize='characters' spellcheck={false}
           aria-describedby={`${id}-hint`} onInput={(ev) => setCode(ev.currentTarget.value)} />
         <button type='submit' disabled={busy}>{busy ? 'Pairing…' : 'Pair this browser'}</button>
       </div>

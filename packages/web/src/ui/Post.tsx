@@ -38,7 +38,7 @@ export function Post (props: PostProps) {
         {e.replyTo !== undefined && depth === 0 && <p class='reply-note'>reply to <code title={e.replyTo}>{shortId(e.replyTo)}</code> (not loaded)</p>}
         <PostText text={e.text ?? ''} />
         <div class='post-actions'>
-          {!replying && <button type='button' class='link-button' aria-expanded={false} onClick={() => setReplying(true)}>Reply</button>}
+          {!replying && <button type='button' class='link-button' onClick={() => setReplying(true)}>Reply</button>}
         </div>
         {replying && (
           <Compose idPrefix={prefix} label={`Reply to ${name ?? shortId(e.author)}`} submitLabel='Send reply' replyTo={e.id}

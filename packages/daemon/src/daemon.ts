@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { FeedError, parseEntryId, type Entry, type EntryBody, type Signer } from '@kiez/feed'
-import { Gateway, type GatewayBackend } from '@kiez/gateway'
+import { Gateway, type GatewayBackend, type GatewayInit } from '@kiez/gateway'
 import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
 import { FeedStore, StoreError } from '@kiez/store'
 import type { Logger } from 'pino'
@@ -22,6 +22,8 @@ export interface DaemonInit {
   config: KiezConfig
   /** the built web feed the gateway serves at `/` (default: packages/web/dist of this checkout) */
   webRoot?: string
+  /** gateway limits other than the defaults (tests, embedders): rates, lock-outs, stream bounds */
+  http?: Pick<GatewayInit, 'postRate' | 'pairRate' | 'pairLockout' | 'maxEventClients' | 'replayEvents' | 'bodyLimit'>
 }
 
 /** packages/web/dist, next to this package in the monorepo (and in an npm install of the workspace). */
@@ -54,6 +56,7 @@ export class Daemon implements ControlApi {
   private gateway: Gateway | undefined
   private stopping: Promise<void> | undefined
   private readonly webRoot: string
+  private readonly httpLimits: DaemonInit['http']
   /** one metrics registry per daemon (never prom-client's global): libp2p's series and the gateway's */
   readonly metrics = new Registry()
 
@@ -61,6 +64,7 @@ export class Daemon implements ControlApi {
     this.components = components
     this.config = init.config
     this.webRoot = init.webRoot ?? DEFAULT_WEB_ROOT
+    this.httpLimits = init.http
     this.now = components.now ?? Date.now
   }
 
@@ -154,7 +158,8 @@ export class Daemon implements ControlApi {
       webRoot: this.webRoot,
       sessionsPath: join(dataDir, DATA_DIR_FILES.httpSessions),
       // the web feed's DNS-SD record rides on the same switch as neighbour discovery
-      announce: this.config.mdns
+      announce: this.config.mdns,
+      ...this.httpLimits
     })
     try {
       await gateway.start()

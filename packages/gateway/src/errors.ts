@@ -1,6 +1,9 @@
 /** Stable codes of the HTTP API's errors (docs/HTTP-API.md lists them); never rename one, add new ones. */
 export type GatewayErrorCode =
   | 'not_found'
+  | 'forbidden'
+  | 'entry_not_found'
+  | 'bad_cursor'
   | 'invalid_request'
   | 'invalid_json'
   | 'body_too_large'

@@ -212,7 +212,11 @@ export class Gateway {
       if (err.validation !== undefined) return sendError(reply, 400, 'invalid_request', err.message)
       const known = err.code !== undefined ? FASTIFY_CODES[err.code] : undefined
       if (known !== undefined) return sendError(reply, known.status, known.code, err.message)
-      if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return sendError(reply, err.statusCode, 'invalid_request', 'the request is malformed')
+      if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+        // a plugin's own refusal (@fastify/static: dotfiles, path traversal)
+        const code = err.statusCode === 403 ? 'forbidden' : err.statusCode === 404 ? 'not_found' : 'invalid_request'
+        return sendError(reply, err.statusCode, code, code === 'forbidden' ? 'that file is not served' : 'the request is malformed')
+      }
       req.log.error({ err, url: req.url }, 'http request failed')
       return sendError(reply, 500, 'internal', 'internal error; the box log has the details')
     })

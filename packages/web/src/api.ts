@@ -142,6 +142,8 @@ function asSync (x: Record<string, unknown>): PeerSync | undefined {
   const weLack = optNumber(x.weLack)
   const theyLack = optNumber(x.theyLack)
   const lastSyncAgoMs = optNumber(x.lastSyncAgoMs)
+  const headsAgeMs = optNumber(x.headsAgeMs)
+  if (headsAgeMs !== undefined) s.headsAgeMs = headsAgeMs
   if (weLack !== undefined) s.weLack = weLack
   if (theyLack !== undefined) s.theyLack = theyLack
   if (lastSyncAgoMs !== undefined) s.lastSyncAgoMs = lastSyncAgoMs

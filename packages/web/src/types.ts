@@ -31,6 +31,8 @@ export interface PeerSync {
   theyLack?: number
   syncing?: boolean
   lastSyncAgoMs?: number
+  /** how old the neighbour's heads that weLack/theyLack compare against are */
+  headsAgeMs?: number
   lastSyncError?: string
   inSync?: boolean
 }

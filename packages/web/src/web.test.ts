@@ -4,7 +4,8 @@ import { clean, Names } from './names.js'
 import { MAX_POST_BYTES, safeHref, segments, shortId, utf8Bytes } from './text.js'
 import { threads } from './thread.js'
 import { duration, relativeTime } from './time.js'
-import type { Entry } from './types.js'
+import { sourceText, syncText } from './peers.js'
+import type { Entry, Peer } from './types.js'
 
 const e = (id: string, timestamp: number, extra: Partial<Entry> = {}): Entry => ({ id, author: 'A', seq: 1, timestamp, type: 'post', text: id, ...extra })
 
@@ -105,5 +106,21 @@ describe('network shapes', () => {
     expect(asPeer({ peerId: 'p', connected: true, weLack: 1 })?.sync).toEqual({ weLack: 1 })
     expect(asPeer({ peerId: 'p', connected: 'yes', direction: 'sideways' })).toEqual({ peerId: 'p', source: null, direction: null, connected: false })
     expect(asPeer({})).toBeUndefined()
+  })
+})
+
+describe('around you', () => {
+  const peer = (sync: Peer['sync']): Peer => ({ peerId: 'p', source: 'mdns', direction: 'outbound', connected: true, sync })
+  it('says how a peer was found', () => {
+    expect(sourceText('bootstrap')).toBe('configured bootstrap box')
+    expect(sourceText(null)).toBe('how found: unknown')
+    expect(sourceText('<b>x</b>')).toBe('found by <b>x</b>')
+  })
+  it('says whether we are in sync, and as of when', () => {
+    expect(syncText(peer(undefined))).toEqual({ text: 'sync: no data yet', ok: undefined })
+    expect(syncText(peer({ weLack: 0, theyLack: 0, headsAgeMs: 3000 }))).toEqual({ text: 'in sync (checked 3 s ago)', ok: true })
+    expect(syncText(peer({ weLack: 2, theyLack: 1 }))).toEqual({ text: 'not in sync: we lack 2, they lack 1', ok: false })
+    expect(syncText(peer({ syncing: true, weLack: 2 })).text).toBe('syncing now…')
+    expect(syncText(peer({ lastSyncError: 'timeout' }))).toEqual({ text: 'sync failed: timeout', ok: false })
   })
 })

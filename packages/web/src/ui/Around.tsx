@@ -1,34 +1,8 @@
 import type { Names } from '../names.js'
+import { sourceText, syncText } from '../peers.js'
 import type { Peer } from '../types.js'
 import { duration } from '../time.js'
 import { Author } from './Author.js'
-
-const SOURCES: Record<string, string> = {
-  mdns: 'found on the local network (mDNS)',
-  dht: 'found through the mesh (DHT)',
-  bootstrap: 'configured bootstrap box',
-  inbound: 'it connected to us',
-  gossip: 'heard of through gossip'
-}
-
-export function sourceText (source: string | null): string {
-  return source === null ? 'how found: unknown' : SOURCES[source] ?? `found by ${source}`
-}
-
-/** In sync, behind or ahead, as far as the last sync round with that neighbour tells. */
-export function syncText (p: Peer): { text: string, ok: boolean | undefined } {
-  const s = p.sync
-  if (s === undefined) return { text: 'sync: no data yet', ok: undefined }
-  if (s.lastSyncError !== undefined) return { text: `sync failed: ${s.lastSyncError}`, ok: false }
-  if (s.syncing === true) return { text: 'syncing now…', ok: undefined }
-  const weLack = s.weLack ?? 0
-  const theyLack = s.theyLack ?? 0
-  if (s.inSync === true || (s.weLack !== undefined && s.theyLack !== undefined && weLack === 0 && theyLack === 0)) return { text: 'in sync', ok: true }
-  const parts: string[] = []
-  if (weLack > 0) parts.push(`we lack ${weLack}`)
-  if (theyLack > 0) parts.push(`they lack ${theyLack}`)
-  return { text: parts.length > 0 ? `catching up: ${parts.join(', ')}` : 'sync: not compared yet', ok: parts.length > 0 ? false : undefined }
-}
 
 export interface AroundProps { peers: Peer[] | undefined, names: Names, error: string | undefined }
 

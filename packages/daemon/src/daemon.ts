@@ -71,6 +71,9 @@ export class Daemon implements ControlApi {
   /** The open feed store (tests and embedders); undefined while stopped. */
   get feedStore (): FeedStore | undefined { return this.store }
 
+  /** This box's peer id while running */
+  get peerId (): string | undefined { return this.node?.peerId }
+
   /** The gateway's URL once it listens; undefined with --no-http. */
   get httpUrl (): string | undefined { return this.gateway?.url }
 

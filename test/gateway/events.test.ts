@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Boxes, call, eventually, pair, sameOrigin, Sse, type Box } from './helpers.ts'
+
+describe('SSE and metrics across two bootstrapped daemons', () => {
+  const boxes = new Boxes()
+  let a: Box
+  let b: Box
+  let cookieB: string
+  const streams: Sse[] = []
+
+  beforeAll(async () => {
+    a = await boxes.start({ http: { postRate: { capacity: 1000, refillPerSec: 100 }, maxEventClients: 3 } })
+    const addr = (await a.daemon.status()).listenAddrs[0] as string
+    b = await boxes.start({ bootstrap: [addr] })
+    cookieB = await pair(b)
+    await eventually(async () => (await call(a, '/api/v1/peers')).json.peers.some((p: any) => p.connected), 20_000, 'a and b to connect')
+  })
+  afterAll(async () => {
+    for (const s of streams) s.close()
+    await boxes.close()
+  })
+
+  const postOnB = async (text: string): Promise<any> => {
+    const r = await call(b, '/api/v1/posts', { method: 'POST', headers: sameOrigin(b, cookieB), body: { text } })
+    expect(r.status, r.text).toBe(201)
+    return r.json
+  }
+
+  it('GET /peers shows how the neighbour was found and whether we are in sync', async () => {
+    await postOnB('sync me')
+    const peers = await eventually(async () => {
+      const p = (await call(a, '/api/v1/peers')).json.peers.find((x: any) => x.peerId === b.daemon.peerId)
+      return p?.sync?.inSync === true ? p : undefined
+    }, 20_000, 'a to be in sync with b')
+    expect(peers).toMatchObject({ connected: true, direction: expect.stringMatching(/^(inbound|outbound)$/), sync: { weLack: 0, theyLack: 0, inSync: true } })
+    const fromB = (await call(b, '/api/v1/peers')).json.peers[0]
+    expect(fromB.source).toBe('bootstrap')
+    expect(fromB.direction).toBe('outbound')
+  })
+
+  it('a stream on A receives a post made on B, and a reconnect with Last-Event-ID gets exactly the missed events', async () => {
+    const s1 = new Sse(a)
+    streams.push(s1)
+    await s1.opened
+    expect(s1.status).toBe(200)
+    const first = await postOnB('live over the mesh')
+    await eventually(() => s1.entries().find((e) => e.id === first.id), 20_000, 'the entry event on A')
+    const ev = s1.events.find((e) => e.event === 'entry' && JSON.parse(e.data).id === first.id)
+    expect(ev?.id).toMatch(/^[0-9a-f]{8}-\d+$/)
+    expect(JSON.parse(ev!.data)).toMatchObject({ text: 'live over the mesh', author: expect.stringMatching(/^12D3KooW/) })
+    const lastId = s1.events.filter((e) => e.id !== undefined).at(-1)!.id!
+    s1.close()
+
+    const missed = []
+    for (let i = 0; i < 3; i++) missed.push((await postOnB(`missed ${i}`)).id)
+    // wait until A has stored them, so they are in its replay ring
+    await eventually(async () => {
+      const f = (await call(a, '/api/v1/feed?limit=10')).json.entries.map((e: any) => e.id)
+      return missed.every((id) => f.includes(id)) ? true : undefined
+    }, 20_000, 'A to store the missed posts')
+
+    const s2 = new Sse(a, lastId)
+    streams.push(s2)
+    await s2.opened
+    await eventually(() => s2.entries().length >= 3 ? true : undefined, 10_000, 'the replay')
+    const after = await postOnB('after the reconnect')
+    await eventually(() => s2.entries().find((e) => e.id === after.id), 20_000, 'the live event after the replay')
+    expect(s2.entries().map((e) => e.id)).toEqual([...missed, after.id])
+    expect(s2.events.some((e) => e.event === 'reset')).toBe(false)
+    // ids keep counting up: no event is sent twice
+    const ns = s2.events.filter((e) => e.id !== undefined).map((e) => Number(e.id!.split('-')[1]))
+    expect(ns).toEqual([...ns].sort((x, y) => x - y))
+    expect(ns[0]).toBe(Number(lastId.split('-')[1]) + 1)
+    s2.close()
+  })
+
+  it('an id from another run gets a reset event, not a silent gap', async () => {
+    const s = new Sse(a, 'deadbeef-5')
+    streams.push(s)
+    await s.opened
+    await eventually(() => s.events.find((e) => e.event === 'reset'), 5000, 'a reset event')
+    expect(JSON.parse(s.events.find((e) => e.event === 'reset')!.data)).toEqual({ reason: 'restarted' })
+    s.close()
+  })
+
+  it('refuses event streams beyond its bound with 503', async () => {
+    const open = [new Sse(a), new Sse(a), new Sse(a)]
+    streams.push(...open)
+    await Promise.all(open.map(async (s) => { await s.opened }))
+    await eventually(async () => {
+      const r = await call(a, '/api/v1/events')
+      return r.status === 503 ? r : undefined
+    }, 5000, 'a 503').then((r) => {
+      expect(r.json.error.code).toBe('too_many_streams')
+      expect(r.headers['content-security-policy']).toBeDefined()
+    })
+    for (const s of open) s.close()
+    // closed streams free their slots
+    await eventually(async () => {
+      const s = new Sse(a)
+      streams.push(s)
+      await s.opened
+      s.close()
+      return s.status === 200 ? true : undefined
+    }, 5000, 'a slot to free')
+  })
+
+  it('peer events announce a disconnect', async () => {
+    const s = new Sse(a)
+    streams.push(s)
+    await s.opened
+    const bId = b.daemon.peerId
+    await boxes.stop(b)
+    const ev = await eventually(() => s.events.find((e) => e.event === 'peer' && JSON.parse(e.data).peerId === bId), 10_000, 'the peer event')
+    expect(JSON.parse(ev.data)).toEqual({ peerId: bId, connected: false })
+    s.close()
+  })
+
+  it('/metrics exposes stored, rejected (by reason), peers, sync lag and HTTP series', async () => {
+    const before = await call(a, '/metrics')
+    expect(before.status).toBe(200)
+    expect(before.headers['content-type']).toMatch(/^text\/plain/)
+    const value = (text: string, series: string): number => {
+      const line = text.split('\n').find((l) => l.startsWith(series + ' '))
+      return line === undefined ? 0 : Number(line.slice(series.length + 1))
+    }
+    expect(value(before.text, 'kiez_entries_stored_total{origin="mesh"}')).toBeGreaterThanOrEqual(5)
+    expect(value(before.text, 'kiez_entries_rejected_total{reason="bad_encoding"}')).toBe(0)
+    // a rogue entry from "the network": bytes that are no entry at all
+    const store = a.daemon.feedStore!
+    expect((await store.ingest(Uint8Array.from([0xa1, 0x00, 0xff]))).status).toBe('rejected')
+    expect((await store.ingest(new Uint8Array(20_000))).status).toBe('rejected')
+    const after = await call(a, '/metrics')
+    const rejected = after.text.split('\n').filter((l) => l.startsWith('kiez_entries_rejected_total{'))
+    const total = rejected.reduce((n, l) => n + Number(l.split(' ')[1]), 0)
+    expect(total).toBe(2)
+    for (const l of rejected) expect(l).toMatch(/^kiez_entries_rejected_total\{reason="[a-z_]+"\} \d+$/)
+    expect(after.text).toMatch(/^kiez_http_requests_total\{route="\/api\/v1\/peers",method="GET",status="200"\} [1-9]/m)
+    expect(after.text).toMatch(/^kiez_http_requests_total\{route="\/api\/v1\/events",method="GET",status="503"\} [1-9]/m)
+    expect(after.text).toMatch(/^kiez_peers\{source="[a-z]+",connected="(true|false)"\} 1$/m)
+    expect(after.text).toMatch(/^kiez_sync_lag_entries \d+$/m)
+    expect(value(after.text, 'kiez_feed_entries')).toBeGreaterThanOrEqual(5)
+    expect(after.text).toMatch(/^libp2p_/m) // the node's own series, in the same registry
+    expect(after.text).toMatch(/^process_resident_memory_bytes /m)
+  })
+})

@@ -86,6 +86,8 @@ export async function screenshots (page: Page, name: string): Promise<void> {
     await page.setViewportSize(vp)
     await page.waitForTimeout(100) // one layout pass
     await screenshot(page, `${name}-${size}`)
+    // the first screen as a person sees it (a full phone page of 40 posts is too tall to look at)
+    if (size === 'phone') await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone-first-screen.png`) })
   }
   await page.setViewportSize(before)
 }

@@ -11,6 +11,7 @@ import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '@kiez/daemon'
+import { streets, topology } from '../lab/index.ts'
 import { runStartService } from './openwrt.ts'
 import {
   DOCKERFILE, OPENWRT_INIT, REPO, UNIT_FILE, composeToLabSpec, execForm, inBenchmarkRange, loadCompose,
@@ -76,6 +77,12 @@ describe.skipIf(yamlSkip !== undefined)(`docker/compose.yaml${yamlSkip !== undef
       expect(houses.length, `street ${spec.streets[l]}`).toBeGreaterThanOrEqual(2)
       expect(houses.length, `street ${spec.streets[l]}`).toBeLessThanOrEqual(3)
     }
+  })
+
+  it('is the lab\'s streets(2) preset, box for box (so `test/lab/cli.ts up --topology streets --boxes 8` is this neighbourhood)', () => {
+    const preset = streets(2)
+    expect({ boxes: spec.boxes, links: spec.links, names: spec.names }).toEqual(preset)
+    expect(topology('streets', 8)).toEqual(preset)
   })
 
   it('joins every street to every other through corner boxes', () => {

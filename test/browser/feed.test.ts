@@ -166,6 +166,17 @@ describe.skipIf(skip)('web feed page in Chromium against two daemons', () => {
     await pageA.keyboard.press('Enter')
     await waitForPost(pageA, text)
     await waitForPost(pageB, text)
+    // a reply by keyboard: Enter on Reply opens a focused text box, Ctrl+Enter sends, focus returns to Reply
+    const replyText = `Keyboard reply ${STAMP}`
+    const thread = pageA.locator('.timeline > .thread').filter({ has: pageA.locator('.post-text', { hasText: text }) })
+    await thread.getByRole('button', { name: 'Reply' }).focus()
+    await pageA.keyboard.press('Enter')
+    await expect.poll(focused).toMatch(/^TEXTAREA#reply-/)
+    await pageA.keyboard.type(replyText)
+    await pageA.keyboard.press('Control+Enter')
+    await waitForPost(pageA, replyText)
+    expect(await thread.locator('.replies .post-text').allTextContents()).toContain(replyText)
+    await expect.poll(async () => await pageA.evaluate(() => document.activeElement?.textContent)).toBe('Reply')
   })
 
   it('sets the box author\'s display name; B shows it on A\'s posts', async () => {

@@ -35,6 +35,9 @@ export function App ({ api: given }: { api?: Api }) {
   const [peers, setPeers] = useState<Peer[] | undefined>()
   const [peersError, setPeersError] = useState<string | undefined>()
   const [live, setLive] = useState<LiveState>('connecting')
+  const [announce, setAnnounce] = useState('')
+  const known = useRef<ReadonlyMap<string, Entry>>(entries)
+  known.current = entries
   const [now, setNow] = useState(Date.now())
 
   function add (list: Entry[]): void {
@@ -78,7 +81,14 @@ export function App ({ api: given }: { api?: Api }) {
     void loadPeers()
     let peerTimer: ReturnType<typeof setTimeout> | undefined
     const stop = follow({
-      onEntry: (e) => add([e]),
+      onEntry: (e) => {
+        // screen readers hear about posts that arrive live (not about re-sent ones)
+        if (!known.current.has(e.id) && (e.type === 'post' || e.type === 'reply')) {
+          const who = names.get(e.author) ?? e.authorName ?? 'a neighbour'
+          setAnnounce(`New ${e.type === 'reply' ? 'reply' : 'post'} from ${who}`)
+        }
+        add([e])
+      },
       // peer events come in bursts (connect, identify, latency): one refresh per burst
       onPeer: () => { clearTimeout(peerTimer); peerTimer = setTimeout(() => { void loadPeers() }, 300) },
       onState: setLive,
@@ -126,6 +136,7 @@ export function App ({ api: given }: { api?: Api }) {
       <div class='layout'>
         <main id='feed' aria-labelledby='feed-title'>
           <h2 id='feed-title' class='sr-only'>Feed</h2>
+          <p class='sr-only' aria-live='polite'>{announce}</p>
           <section class='panel'>
             <Compose idPrefix='compose' label='Write to your neighbours' submitLabel='Post' post={post} pair={pair} />
           </section>

@@ -82,7 +82,10 @@ export function Compose (props: ComposeProps) {
         <textarea id={areaId} ref={area} name='text' rows={props.replyTo === undefined ? 3 : 2} value={text}
           aria-describedby={error !== undefined ? `${counterId} ${errorId}` : counterId} aria-invalid={over || undefined}
           onInput={(ev) => { setText(ev.currentTarget.value); if (error !== undefined && !needsPairing) setError(undefined) }}
-          onKeyDown={(ev) => { if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) void submit(ev) }} />
+          onKeyDown={(ev) => {
+            if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) void submit(ev)
+            if (ev.key === 'Escape' && props.onCancel !== undefined) props.onCancel()
+          }} />
         <div class='compose-bar'>
           <span id={counterId} class={over ? 'counter over' : 'counter'}>{bytes} / {MAX_POST_BYTES} bytes</span>
           {props.onCancel !== undefined && <button type='button' class='secondary' onClick={props.onCancel}>Cancel</button>}

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import type { Names } from '../names.js'
 import type { ThreadNode } from '../thread.js'
 import { relativeTime } from '../time.js'
@@ -24,6 +24,13 @@ export function Post (props: PostProps) {
   const { node, names, now, depth } = props
   const e = node.entry
   const [replying, setReplying] = useState(false)
+  const replyButton = useRef<HTMLButtonElement>(null)
+  const wasReplying = useRef(false)
+  // closing the reply box hands focus back to its Reply button, not to the page's start
+  useEffect(() => {
+    if (wasReplying.current && !replying) replyButton.current?.focus()
+    wasReplying.current = replying
+  }, [replying])
   const name = names.get(e.author) ?? e.authorName
   const when = new Date(e.timestamp)
   const prefix = `reply-${e.id.slice(-12)}`
@@ -38,7 +45,7 @@ export function Post (props: PostProps) {
         {e.replyTo !== undefined && depth === 0 && <p class='reply-note'>reply to <code title={e.replyTo}>{shortId(e.replyTo)}</code> (not loaded)</p>}
         <PostText text={e.text ?? ''} />
         <div class='post-actions'>
-          {!replying && <button type='button' class='link-button' onClick={() => setReplying(true)}>Reply</button>}
+          {!replying && <button type='button' class='link-button' ref={replyButton} onClick={() => setReplying(true)}>Reply</button>}
         </div>
         {replying && (
           <Compose idPrefix={prefix} label={`Reply to ${name ?? shortId(e.author)}`} submitLabel='Send reply' replyTo={e.id}

@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { createServer, request } from 'node:http'
 import type { Server } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
@@ -36,6 +36,14 @@ async function healthcheck (env: Record<string, string>): Promise<{ code: number
   child.stderr.on('data', (b: Buffer) => { stderr += b.toString('utf8') })
   const code = await new Promise<number | null>((resolve) => child.once('close', (c) => { resolve(c) }))
   return { code, stderr }
+}
+
+/** GET /api/v1/status with a chosen Host header (fetch will not send one). */
+async function statusCodeFor (port: number, host: string): Promise<number | undefined> {
+  return await new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/api/v1/status', headers: { host } }, (res) => { res.resume(); resolve(res.statusCode) })
+      .on('error', reject).end()
+  })
 }
 
 /** Resolves when the child prints a line containing `text`; rejects when it exits first. */
@@ -69,7 +77,7 @@ describe('packaging at run time', () => {
       const user = userInfo().username
 
       const init = runStartService({
-        user, data_dir: dataDir, http, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: '0', mesh: 'hof3', psk, log_level: 'info'
+        user, data_dir: dataDir, http, http_allow_host: ['kiez.lan'], listen: ['/ip4/127.0.0.1/tcp/0'], mdns: '0', mesh: 'hof3', psk, log_level: 'info'
       }, { nodeBin: NODE_BIN, kiezJs: KIEZ_JS, user })
       expect(init.stderr).toBe('')
       const inst = init.instances[0]!
@@ -86,6 +94,11 @@ describe('packaging at run time', () => {
       expect(status.http.address).toBe(http)
       expect(status.listenAddrs.some((a) => a.startsWith('/ip4/127.0.0.1/tcp/'))).toBe(true)
       expect(status.listenAddrs.some((a) => a.startsWith('/ip4/0.0.0.0/'))).toBe(false)
+
+      // The web gateway serves on the UCI address and answers to the UCI allowed name only.
+      expect(status.http.serving).toBe(true)
+      expect(await statusCodeFor(httpPort, 'kiez.lan')).toBe(200)
+      expect(await statusCodeFor(httpPort, 'elsewhere.example')).toBe(421)
 
       // Healthy: the gateway answers, or (a build without it) the control socket says it does not serve.
       const ok = await healthcheck({ KIEZ_DATA_DIR: dataDir, KIEZ_HTTP: http })

@@ -316,6 +316,7 @@ describe('packaging/openwrt', () => {
         user,
         data_dir: dir,
         http: '198.18.0.1:7300',
+        http_allow_host: ['kiez.lan', 'hof3.lan'],
         listen: ['/ip4/198.18.0.1/tcp/7301', '/ip4/127.0.0.1/tcp/7301'],
         bootstrap: boot,
         mdns: '0',
@@ -327,12 +328,22 @@ describe('packaging/openwrt', () => {
       const inst = run.instances[0]!
       expect(inst.command).toEqual([
         NODE_BIN, KIEZ_JS, 'daemon', '--data-dir', dir,
-        '--http', '198.18.0.1:7300',
+        '--http', '198.18.0.1:7300', '--http-allow-host', 'kiez.lan', '--http-allow-host', 'hof3.lan',
         '--listen', '/ip4/198.18.0.1/tcp/7301', '--listen', '/ip4/127.0.0.1/tcp/7301',
         '--bootstrap', boot[0], '--bootstrap', boot[1],
         '--no-mdns', '--mesh', 'hof3', '--psk', '/etc/kiez/hof3.key', '--log-level', 'debug'
       ])
       expect(inst.params.file).toEqual(['/etc/config/kiez', '/etc/kiez/hof3.key'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('http off becomes --no-http', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiez-owrt-'))
+    try {
+      const run = runStartService({ user, data_dir: dir, http: 'off' }, { nodeBin: NODE_BIN, kiezJs: KIEZ_JS, user })
+      expect(run.instances[0]?.command).toEqual([NODE_BIN, KIEZ_JS, 'daemon', '--data-dir', dir, '--no-http'])
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -73,6 +73,7 @@ describe('HTTP gateway of a real daemon', () => {
     const r = await call(box, '/api/v1/profile', { method: 'POST', headers: sameOrigin(box, cookie), body: { name: 'Bäckerei Hof 3' } })
     expect(r.status, r.text).toBe(201)
     expect(r.json).toMatchObject({ type: 'profile', name: 'Bäckerei Hof 3', authorName: 'Bäckerei Hof 3' })
+    expect((await call(box, '/api/v1/status')).json.authorName).toBe('Bäckerei Hof 3')
     const f = await call(box, '/api/v1/feed?limit=50')
     expect(f.json.entries.length).toBeGreaterThan(0)
     for (const e of f.json.entries) expect(e.authorName).toBe('Bäckerei Hof 3')

@@ -179,9 +179,9 @@ export class Daemon implements ControlApi {
 
   /** What the gateway sees of the box: the same store, node and authoring path as the control API. */
   private gatewayBackend (): GatewayBackend {
-    const { store, node } = this.running()
+    const { store, node, signer } = this.running()
     return {
-      info: () => ({ peerId: node.peerId, mesh: this.config.mesh, version: this.version, startedAt: this.startedAt, listenAddrs: node.listenAddrs() }),
+      info: () => ({ peerId: node.peerId, publicKey: signer.publicKey, mesh: this.config.mesh, version: this.version, startedAt: this.startedAt, listenAddrs: node.listenAddrs() }),
       peers: async () => await this.running().node.peers(),
       sync: async () => (await this.sync()).peers,
       post: async (req) => await this.author(postBody(req)),

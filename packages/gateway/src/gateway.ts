@@ -245,7 +245,9 @@ export class Gateway {
         const info = backend.info()
         const stats = backend.feed.stats()
         const peers = await backend.peers()
+        const name = await this.names.nameOf(info.publicKey)
         return {
+          ...(name !== undefined ? { authorName: name } : {}),
           peerId: info.peerId,
           mesh: info.mesh,
           version: info.version,

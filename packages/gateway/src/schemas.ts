@@ -59,7 +59,8 @@ export const statusRoute = {
           required: ['peers', 'authors', 'entries'],
           properties: { peers: { type: 'integer' }, authors: { type: 'integer' }, entries: { type: 'integer' } }
         },
-        paired: { type: 'boolean' }
+        paired: { type: 'boolean' },
+        authorName: { type: 'string' }
       }
     },
     ...errors

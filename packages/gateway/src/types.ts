@@ -20,6 +20,8 @@ export interface GatewayBackend {
 
 export interface BoxInfo {
   peerId: string
+  /** the box's own author key (its posts' `authorKey`) */
+  publicKey: Uint8Array
   mesh: string
   version: string
   /** ms since the epoch */

@@ -49,6 +49,8 @@ describe('HTTP gateway of a real daemon', () => {
     const r = await post('hello from the web')
     expect(r.status, r.text).toBe(201)
     expect(r.json).toMatchObject({ id: expect.stringMatching(/^bafyrei/), type: 'post', text: 'hello from the web', author: expect.stringMatching(/^12D3KooW/), authorKey: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    // our own base58 peer id of the key equals libp2p's name for the box
+    expect(r.json.author).toBe((await call(box, '/api/v1/status')).json.peerId)
     const reply = await post('a reply', { replyTo: r.json.id })
     expect(reply.json).toMatchObject({ type: 'reply', replyTo: r.json.id, previous: r.json.id })
 

@@ -1,0 +1,176 @@
+import { createServer, request, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { describe, expect, it } from 'vitest'
+import { EventStream } from './events.js'
+import { FailureWindow, RateLimiter } from './limits.js'
+import { CODE_ALPHABET, PairingCodes, sessionCookie } from './pairing.js'
+import { HostCheck, hostOf, isJson } from './security.js'
+import { isHashedAsset } from './static.js'
+import { peerIdOf } from './entry-json.js'
+
+/** A real HTTP server whose only route hands the response to `stream`; returns the collected text per client. */
+async function withServer (stream: EventStream, fn: (open: (lastEventId?: string, read?: boolean) => Promise<{ text: () => string, close: () => void }>) => Promise<void>): Promise<void> {
+  const server = createServer((req, res) => { stream.add(res as ServerResponse, req.headers['last-event-id'] as string | undefined) })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const open = async (lastEventId?: string, read = true): Promise<{ text: () => string, close: () => void }> => await new Promise((resolve) => {
+    let text = ''
+    const req = request({ host: '127.0.0.1', port, path: '/', headers: lastEventId !== undefined ? { 'last-event-id': lastEventId } : {} }, (res) => {
+      if (read) res.setEncoding('utf8').on('data', (c: string) => { text += c })
+      else res.pause()
+      resolve({ text: () => text, close: () => { req.destroy() } })
+    })
+    req.end()
+  })
+  try {
+    await fn(open)
+  } finally {
+    stream.close()
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+}
+
+const until = async (pred: () => boolean): Promise<void> => {
+  for (let i = 0; i < 200 && !pred(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  expect(pred()).toBe(true)
+}
+
+describe('EventStream', () => {
+  it('replays from a Last-Event-ID still in the ring, and sends a reset for one that left it', async () => {
+    const s = new EventStream({ replayEvents: 3 })
+    for (let i = 1; i <= 5; i++) s.publish('entry', () => ({ i }))
+    await withServer(s, async (open) => {
+      const ok = await open(`${s.epoch}-3`)
+      await until(() => ok.text().includes('"i":5'))
+      expect(ok.text()).not.toContain('"i":3')
+      expect(ok.text()).toContain(`id: ${s.epoch}-4\nevent: entry\ndata: {"i":4}\n\n`)
+      const old = await open(`${s.epoch}-1`) // 2 has left the ring: a gap we must not hide
+      await until(() => old.text().includes('event: reset'))
+      expect(old.text()).toContain(`id: ${s.epoch}-5\nevent: reset\ndata: {"reason":"too_old"}`)
+      expect(old.text()).not.toContain('"i":')
+      const bad = await open('../../etc')
+      await until(() => bad.text().includes('event: reset'))
+      expect(bad.text()).toContain('"reason":"bad_id"')
+      const future = await open(`${s.epoch}-99`)
+      await until(() => future.text().includes('event: reset'))
+    })
+  })
+
+  it('builds an event text only when someone receives it', async () => {
+    const s = new EventStream()
+    let built = 0
+    s.publish('entry', () => { built++; return {} })
+    expect(built).toBe(0)
+    await withServer(s, async (open) => {
+      const c = await open(`${s.epoch}-0`)
+      await until(() => c.text().includes('event: entry'))
+      expect(built).toBe(1)
+    })
+  })
+
+  it('cuts a client that stops reading once its backlog passes the bound, and keeps the others', async () => {
+    const s = new EventStream({ maxBufferedBytes: 64 * 1024 })
+    await withServer(s, async (open) => {
+      const stalled = await open(undefined, false)
+      const reader = await open()
+      await until(() => s.size === 2)
+      const big = 'x'.repeat(16 * 1024)
+      for (let i = 0; i < 400 && s.dropped === 0; i++) {
+        s.publish('entry', () => ({ big }))
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      expect(s.dropped).toBe(1)
+      expect(s.size).toBe(1)
+      s.publish('entry', () => ({ last: true }))
+      await until(() => reader.text().includes('"last":true'))
+      stalled.close()
+    })
+  })
+
+  it('is full at its client bound', async () => {
+    const s = new EventStream({ maxClients: 2 })
+    await withServer(s, async (open) => {
+      await open(); await open()
+      await until(() => s.full())
+    })
+  })
+})
+
+describe('limits', () => {
+  it('a token bucket allows its burst, then one per refill interval', () => {
+    let now = 0
+    const r = new RateLimiter({ capacity: 2, refillPerSec: 1, now: () => now })
+    expect([r.take('a'), r.take('a'), r.take('a')]).toEqual([0, 0, 1])
+    expect(r.take('b')).toBe(0) // per key
+    now += 1000
+    expect(r.take('a')).toBe(0)
+  })
+
+  it('locks a key out after N failures in the window, and everyone after the global cap', () => {
+    let now = 0
+    const w = new FailureWindow({ perKey: 2, total: 3, windowMs: 60_000, now: () => now })
+    w.fail('a'); expect(w.lockedFor('a')).toBe(0)
+    w.fail('a'); expect(w.lockedFor('a')).toBe(60)
+    expect(w.lockedFor('b')).toBe(0)
+    w.fail('b'); expect(w.lockedFor('c')).toBe(60)
+    now += 60_001
+    expect(w.lockedFor('a')).toBe(0)
+  })
+})
+
+describe('pairing codes', () => {
+  it('are 8 unambiguous characters, single use, and expire', () => {
+    let now = 0
+    const p = new PairingCodes({ ttlMs: 1000, now: () => now })
+    const { code } = p.create()
+    expect(code).toMatch(new RegExp(`^[${CODE_ALPHABET}]{8}$`))
+    expect(CODE_ALPHABET).not.toMatch(/[0O1IL2Z5S8B]/)
+    expect(p.redeem('nope')).toBe(false)
+    expect(p.redeem(code.toLowerCase().slice(0, 4) + ' - ' + code.slice(4))).toBe(true)
+    expect(p.redeem(code)).toBe(false)
+    const late = p.create().code
+    now += 1001
+    expect(p.redeem(late)).toBe(false)
+  })
+
+  it('reads the session cookie among others', () => {
+    expect(sessionCookie('a=1; kiez_session=abc; b=2', 'kiez_session')).toBe('abc')
+    expect(sessionCookie('xkiez_session=abc', 'kiez_session')).toBeUndefined()
+    expect(sessionCookie(undefined, 'kiez_session')).toBeUndefined()
+  })
+})
+
+describe('security helpers', () => {
+  it('parses Host headers strictly', () => {
+    expect(hostOf('Box.LOCAL:7300')).toBe('box.local')
+    expect(hostOf('[::1]:7300')).toBe('::1')
+    expect(hostOf('198.18.0.1')).toBe('198.18.0.1')
+    expect(hostOf('box.local.')).toBe('box.local')
+    for (const bad of [undefined, '', 'a b', 'evil.example@box', 'box:port', 'x'.repeat(300)]) expect(hostOf(bad)).toBeUndefined()
+    const h = new HostCheck(['localhost', '[::1]', 'box.local'])
+    expect(h.allows('localhost:1')).toBe(true)
+    expect(h.allows('[::1]')).toBe(true)
+    expect(h.allows('localhost.evil.example')).toBe(false)
+    expect(h.allows(undefined)).toBe(false)
+  })
+
+  it('counts only application/json as JSON', () => {
+    expect(isJson('application/json')).toBe(true)
+    expect(isJson('application/json; charset=UTF-8')).toBe(true)
+    for (const t of [undefined, 'text/plain', 'application/json-patch+json', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/json; charset=latin1']) expect(isJson(t)).toBe(false)
+  })
+
+  it('marks hashed assets immutable, nothing else', () => {
+    expect(isHashedAsset('/srv/web/dist/assets/app.js')).toBe(true)
+    expect(isHashedAsset('/srv/web/dist/app-3f9a1c2b.js')).toBe(true)
+    expect(isHashedAsset('/srv/web/dist/index.html')).toBe(false)
+    expect(isHashedAsset('/srv/web/dist/app.js')).toBe(false)
+  })
+
+  it('names an ed25519 key as libp2p does', () => {
+    // the identity key of a known peer id: 12D3KooW… is ed25519 in an identity multihash
+    const key = Uint8Array.from(Buffer.from('1ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e', 'hex'))
+    expect(peerIdOf(key)).toMatch(/^12D3KooW[1-9A-HJ-NP-Za-km-z]{44}$/)
+  })
+})

@@ -63,7 +63,7 @@ describe('HTTP gateway of a real daemon', () => {
     const key = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), pub]), format: 'der', type: 'spki' })
     expect(verify(null, signed, key, Buffer.from(e.json.signature, 'base64'))).toBe(true)
     // a flipped byte does not verify: the check above is not vacuous
-    signed[signed.length - 1] ^= 1
+    signed[signed.length - 1] = (signed[signed.length - 1] as number) ^ 1
     expect(verify(null, signed, key, Buffer.from(e.json.signature, 'base64'))).toBe(false)
     expect(Buffer.from(e.json.bytes, 'base64').byteLength).toBeGreaterThan(signed.byteLength)
 

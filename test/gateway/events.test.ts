@@ -51,7 +51,7 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     const lastId = s1.events.filter((e) => e.id !== undefined).at(-1)!.id!
     s1.close()
 
-    const missed = []
+    const missed: string[] = []
     for (let i = 0; i < 3; i++) missed.push((await postOnB(`missed ${i}`)).id)
     // wait until A has stored them, so they are in its replay ring
     await eventually(async () => {

@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, cleanEnv, DaemonProcess, killAll, NODE } from '../../packages/cli/src/testing/daemons.ts'
+import { BIN, cleanEnv, DaemonProcess, killAll, NODE } from '../../packages/cli/src/testing/daemons.js'
 
 const run = promisify(execFile)
 const ip = async (...args: string[]): Promise<void> => { await run('ip', args) }
@@ -58,7 +58,7 @@ describe.skipIf(!isRoot || !hasZeroconf)('the web feed on DNS-SD (_http._tcp.loc
     browser.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c })
     const found = await new Promise<any>((resolve, reject) => {
       const timer = setTimeout(() => { reject(new Error(`no _http._tcp service resolved; browser stderr: ${stderr.slice(-2000)}`)) }, 60_000)
-      createInterface({ input: browser.stdout }).on('line', (line) => {
+      createInterface({ input: browser.stdout }).on('line', (line: string) => {
         const l = JSON.parse(line)
         if (l.event === 'service' && String(l.name).startsWith('Kiez on ')) { clearTimeout(timer); resolve(l) }
       })

@@ -77,7 +77,7 @@ describe('packaging at run time', () => {
       const user = userInfo().username
 
       const init = runStartService({
-        user, data_dir: dataDir, http, http_allow_host: ['kiez.lan'], listen: ['/ip4/127.0.0.1/tcp/0'], mdns: '0', mesh: 'hof3', psk, log_level: 'info'
+        user, data_dir: dataDir, http, http_allow_host: ['kiez.lan'], max_heap_mb: '128', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: '0', mesh: 'hof3', psk, log_level: 'info'
       }, { nodeBin: NODE_BIN, kiezJs: KIEZ_JS, user })
       expect(init.stderr).toBe('')
       const inst = init.instances[0]!

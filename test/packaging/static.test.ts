@@ -290,7 +290,7 @@ describe('packaging/openwrt', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiez-owrt-'))
     try {
       // What kiez.config sets (its empty options count as unset).
-      const run = runStartService({ enabled: '1', user, data_dir: dir, http: '', mdns: '1', mesh: '', psk: '', log_level: '', nofile: '4096' }, { nodeBin: NODE_BIN, kiezJs: KIEZ_JS, user })
+      const run = runStartService({ enabled: '1', user, data_dir: dir, http: '', mdns: '1', mesh: '', psk: '', log_level: '', nofile: '4096', max_heap_mb: '' }, { nodeBin: NODE_BIN, kiezJs: KIEZ_JS, user })
       expect(run.stderr).toBe('')
       expect(run.code).toBe(0)
       expect(run.instances).toHaveLength(1)
@@ -299,6 +299,7 @@ describe('packaging/openwrt', () => {
       expect(inst.params.user).toEqual([user])
       expect(inst.params.respawn).toEqual(['3600', '5', '5'])
       expect(inst.params.env).toContain(`KIEZ_DATA_DIR=${dir}`)
+      expect(inst.params.env?.some((e) => e.startsWith('NODE_OPTIONS='))).toBe(false)
       expect(inst.params.file).toEqual(['/etc/config/kiez'])
       expect(inst.params.limits).toEqual(['nofile=4096 4096'])
       // The data dir was made private to the box.
@@ -322,7 +323,8 @@ describe('packaging/openwrt', () => {
         mdns: '0',
         mesh: 'hof3',
         psk: '/etc/kiez/hof3.key',
-        log_level: 'debug'
+        log_level: 'debug',
+        max_heap_mb: '96'
       }, { nodeBin: NODE_BIN, kiezJs: KIEZ_JS, user })
       expect(run.stderr).toBe('')
       const inst = run.instances[0]!
@@ -334,6 +336,7 @@ describe('packaging/openwrt', () => {
         '--no-mdns', '--mesh', 'hof3', '--psk', '/etc/kiez/hof3.key', '--log-level', 'debug'
       ])
       expect(inst.params.file).toEqual(['/etc/config/kiez', '/etc/kiez/hof3.key'])
+      expect(inst.params.env).toContain('NODE_OPTIONS=--max-old-space-size=96')
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -364,7 +367,7 @@ describe('packaging/openwrt', () => {
     const cfg = readFileSync(join(REPO, 'packaging/openwrt/kiez.config'), 'utf8')
     const options = [...cfg.matchAll(/^\s*option (\w+) '([^']*)'/gm)].map((m) => [m[1], m[2]])
     expect(Object.fromEntries(options)).toEqual({
-      enabled: '1', user: 'kiez', data_dir: '/srv/kiez', http: '', mdns: '1', mesh: '', psk: '', log_level: '', nofile: '4096'
+      enabled: '1', user: 'kiez', data_dir: '/srv/kiez', http: '', mdns: '1', mesh: '', psk: '', log_level: '', nofile: '4096', max_heap_mb: ''
     })
     expect(cfg).toMatch(/^config kiez 'main'$/m)
   })

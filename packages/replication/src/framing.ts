@@ -1,5 +1,6 @@
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { MAX_FRAME_BYTES } from './constants.js'
 import { ReplicationError } from './errors.js'
 import { decodeMessage, encodeMessage, type SyncMessage } from './messages.js'
@@ -13,7 +14,7 @@ export class Framed {
 
   constructor (readonly stream: Stream, maxFrameBytes = MAX_FRAME_BYTES) {
     // The buffer bound also caps what a peer can make us hold while we are busy.
-    this.lp = lpStream(stream, { maxDataLength: maxFrameBytes, maxBufferSize: maxFrameBytes + 64 * 1024 })
+    this.lp = lpStream(stream, { maxDataLength: maxFrameBytes, maxBufferSize: maxFrameBytes + 64 * 1024, lengthDecoder: prefixDecoder(maxFrameBytes) })
   }
 
   async send (m: SyncMessage, signal?: AbortSignal): Promise<void> {
@@ -36,6 +37,28 @@ export class Framed {
     }
     this.bytesIn += frame.byteLength
     return decodeMessage(frame.subarray())
+  }
+}
+
+/**
+ * An unsigned-varint decoder that refuses a prefix longer than the cap needs.
+ * lpStream checks its own `maxLengthLength` only once a varint decodes, so an
+ * endless run of continuation bytes (0x80 0x80 …) would hold the stream until
+ * the session deadline, buffering every byte (found by the adversarial suite).
+ */
+function prefixDecoder (maxFrameBytes: number): (data: Uint8ArrayList) => number {
+  let maxPrefixBytes = 1
+  while (2 ** (7 * maxPrefixBytes) <= maxFrameBytes) maxPrefixBytes++
+  return (data) => {
+    let value = 0
+    for (let i = 0; i < data.byteLength; i++) {
+      if (i >= maxPrefixBytes) throw new ReplicationError('too_large', `frame length prefix over ${maxPrefixBytes} bytes`)
+      const b = data.get(i)
+      value += (b & 0x7f) * 2 ** (7 * i)
+      if ((b & 0x80) === 0) return value
+    }
+    // incomplete: lpStream reads another byte on a RangeError
+    throw new RangeError('incomplete varint')
   }
 }
 

@@ -32,9 +32,9 @@ export async function ensureWebBuilt (): Promise<void> {
 /** A box with its HTTP gateway on a free loopback port. */
 export interface Box { daemon: DaemonProcess, url: string, dataDir: string }
 
-export async function startBox (extra: string[] = []): Promise<Box> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'kiez-web-'))
-  const daemon = await DaemonProcess.start(dataDir, ['--http', '127.0.0.1:0', ...extra])
+export async function startBox (extra: string[] = [], opts: { dataDir?: string, http?: string } = {}): Promise<Box> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'kiez-web-'))
+  const daemon = await DaemonProcess.start(dataDir, ['--http', opts.http ?? '127.0.0.1:0', ...extra])
   const line = await daemon.waitFor((l) => l.msg === 'http gateway listening', 15_000)
     .catch((err: Error) => { throw new Error(`the daemon did not serve HTTP (no "http gateway listening" log line): ${err.message}`) })
   const url = String(line.url)

@@ -272,4 +272,23 @@ describe.skipIf(skip)('web feed page in Chromium against two daemons', () => {
     expect(await pageA.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
     await pageA.setViewportSize(LAPTOP)
   })
+
+  it('the box restarts: the page reconnects by itself and new posts appear without a reload', async () => {
+    const host = new URL(a.url).host
+    a.daemon.kill('SIGTERM')
+    expect((await a.daemon.exited).code).toBe(0)
+    await pageA.locator('.live').filter({ hasText: 'reconnecting' }).waitFor({ timeout: WAIT })
+    a = await startBox([], { dataDir: a.dataDir, http: host })
+    const control = new ControlClient({ socketPath: `${a.dataDir}/control.sock` })
+    // posted while the page is most likely still waiting to reconnect: nothing can replay it (a new
+    // gateway run answers an old event id with `reset`; a page that saw no id reloads by itself)
+    const during = `While the page reconnects ${STAMP}`
+    await control.post({ text: during })
+    await pageA.locator('.live').filter({ hasText: /^live$/ }).waitFor({ timeout: WAIT })
+    await waitForPost(pageA, during)
+    const after = `After the restart ${STAMP}`
+    await control.post({ text: after })
+    await waitForPost(pageA, after)
+    await assertClean(pageA, watchA)
+  })
 })

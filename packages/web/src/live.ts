@@ -19,15 +19,25 @@ export interface LiveInit {
  */
 export function follow (init: LiveInit): () => void {
   const es = new EventSource(init.url ?? '/api/v1/events')
+  let opened = false
+  // Without an event id there is nothing to resume from: after a reconnect the
+  // gateway cannot know what we missed, so we reload the feed ourselves.
+  let sawId = false
+  const seen = (ev: Event): void => { if ((ev as MessageEvent).lastEventId !== '') sawId = true }
   init.onState('connecting')
-  es.addEventListener('open', () => init.onState('live'))
+  es.addEventListener('open', () => {
+    if (opened && !sawId) init.onReset()
+    opened = true
+    init.onState('live')
+  })
   es.addEventListener('error', () => init.onState('reconnecting'))
   es.addEventListener('entry', (ev) => {
+    seen(ev)
     const e = asEntry(parse((ev as MessageEvent<string>).data))
     if (e !== undefined) init.onEntry(e)
   })
-  es.addEventListener('peer', () => init.onPeer())
-  es.addEventListener('reset', () => init.onReset())
+  es.addEventListener('peer', (ev) => { seen(ev); init.onPeer() })
+  es.addEventListener('reset', (ev) => { seen(ev); init.onReset() })
   return () => es.close()
 }
 

@@ -121,6 +121,16 @@ describe('packaging at run time', () => {
       const gone = await healthcheck({ KIEZ_DATA_DIR: dataDir, KIEZ_HTTP: http })
       expect(gone.code).toBe(1)
       expect(gone.stderr).toMatch(/unhealthy/)
+
+      // http 'off' (--no-http): nothing listens on the port, the control socket says so: healthy.
+      const off = runStartService({ user, data_dir: dataDir, http: 'off', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: '0', mesh: 'hof3', psk }, { nodeBin: NODE_BIN, kiezJs: KIEZ_JS, user })
+      const [offCmd, ...offArgs] = off.instances[0]!.command
+      expect(offArgs).toContain('--no-http')
+      child = spawn(offCmd!, offArgs, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+      await waitForLine(child, '"msg":"daemon started"', 30_000)
+      const noHttp = await healthcheck({ KIEZ_DATA_DIR: dataDir, KIEZ_HTTP: http })
+      expect(noHttp.stderr).toBe('')
+      expect(noHttp.code).toBe(0)
     } finally {
       child?.kill('SIGKILL')
       decoy?.close()

@@ -154,6 +154,30 @@ describe('HTTP gateway of a real daemon', () => {
     expect(f.json.entries.map((e: any) => e.text)).not.toContain('no cookie')
   })
 
+  it('answers requests that are not valid HTTP or carry a malformed URL in the same JSON shape', async () => {
+    const { connect } = await import('node:net')
+    const port = Number(new URL(box.base).port)
+    const raw = async (bytes: string): Promise<string> => await new Promise((resolve) => {
+      let out = ''
+      const s = connect(port, '127.0.0.1', () => { s.end(bytes) })
+      s.on('data', (c) => { out += String(c) })
+      s.on('close', () => { resolve(out) })
+    })
+    for (const [bytes, status] of [
+      [`GET /%E0%A4%A HTTP/1.1\r\nHost: ${box.host}\r\nConnection: close\r\n\r\n`, 400],
+      ['GARBAGE\r\n\r\n', 400],
+      [`GET / HTTP/1.1\r\nHost: ${box.host}\r\nContent-Length: abc\r\n\r\n`, 400],
+      [`GET / HTTP/1.1\r\nHost: ${box.host}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431]
+    ] as const) {
+      const out = await raw(bytes)
+      expect(out, bytes.slice(0, 40)).toMatch(new RegExp(`^HTTP/1.1 ${status} `))
+      const [head, body] = out.split('\r\n\r\n') as [string, string]
+      expect(head.toLowerCase()).toContain(`content-security-policy: ${CSP}`.toLowerCase())
+      expect(head.toLowerCase()).toContain('x-content-type-options: nosniff')
+      expect(JSON.parse(body)).toEqual({ error: { code: expect.stringMatching(/^(invalid_request|headers_too_large)$/), message: expect.any(String) } })
+    }
+  })
+
   it('refuses a foreign Host on every route (421 before routing), with or without a port', async () => {
     const routes = (box.daemon as any).gateway.routes() as Array<{ method: string, url: string }>
     expect(routes.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['GET /api/v1/status', 'GET /api/v1/peers', 'GET /api/v1/feed', 'GET /api/v1/entries/:id', 'POST /api/v1/posts', 'POST /api/v1/profile', 'POST /api/v1/pair', 'GET /api/v1/events', 'GET /metrics']))

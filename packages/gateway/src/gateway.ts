@@ -13,7 +13,7 @@ import { GatewayMetrics } from './metrics.js'
 import { PairingCodes, SessionStore, sessionCookie } from './pairing.js'
 import { ProfileNames } from './profiles.js'
 import { entryRoute, feedRoute, pairRoute, peersRoute, postRoute, profileRoute, sessionRoute, statusRoute } from './schemas.js'
-import { defaultAllowedHosts, HostCheck, isJson, sameOrigin, setSecurityHeaders } from './security.js'
+import { defaultAllowedHosts, HostCheck, isJson, sameOrigin, SECURITY_HEADERS, setSecurityHeaders } from './security.js'
 import { registerStatic } from './static.js'
 import { HttpAnnouncer } from './announce.js'
 import type { EntryJson, GatewayBackend } from './types.js'
@@ -76,6 +76,17 @@ declare module 'fastify' {
   }
 }
 
+/** An answer written straight to the socket: Node has given up on parsing the request. */
+function rawClientError (err: Error & { code?: string }, socket: import('node:net').Socket): void {
+  if (!socket.writable) { socket.destroy(); return }
+  const [status, code, reason] = err.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'headers_too_large', 'Request Header Fields Too Large']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'Request Timeout'] : [400, 'invalid_request', 'Bad Request']
+  const body = JSON.stringify({ error: { code, message: `the request is not valid HTTP (${reason.toLowerCase()})` } })
+  const headers = Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('')
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\n${headers}content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+}
+
 function sendError (reply: FastifyReply, status: number, code: string, message: string, retryAfterS?: number): FastifyReply {
   if (retryAfterS !== undefined) void reply.header('retry-after', String(retryAfterS))
   return reply.status(status).send({ error: { code, message } })
@@ -109,7 +120,8 @@ export class Gateway {
   constructor (components: GatewayComponents, init: GatewayInit) {
     this.components = components
     this.init = init
-    this.hosts = new HostCheck(init.onlyAllowedHosts ?? [...defaultAllowedHosts(), ...(init.allowedHosts ?? [])])
+    const only = init.onlyAllowedHosts
+    this.hosts = new HostCheck(only !== undefined ? only : () => [...defaultAllowedHosts(), ...(init.allowedHosts ?? [])])
     this.sessions = new SessionStore(init.sessionsPath !== undefined ? { path: init.sessionsPath } : {})
     this.events = new EventStream({ maxClients: init.maxEventClients ?? 64, replayEvents: init.replayEvents ?? 512 })
     this.names = new ProfileNames(components.backend.feed)
@@ -193,7 +205,11 @@ export class Gateway {
       bodyLimit: this.init.bodyLimit ?? 64 * 1024,
       forceCloseConnections: true,
       return503OnClosing: true,
-      serverFactory: (handler) => this.serverFactory(handler)
+      serverFactory: (handler) => this.serverFactory(handler),
+      // malformed URLs never reach routing: answer them in our shape too
+      frameworkErrors: (_err, _req, reply) => { void sendError(reply, 400, 'invalid_request', 'the URL is malformed') },
+      // bytes that are not HTTP at all (bad request line, oversized headers, a header timeout)
+      clientErrorHandler: (err, socket) => { rawClientError(err, socket) }
     })
     const options = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const
     const coercing = new Ajv({ ...options, coerceTypes: true })

@@ -39,14 +39,31 @@ export function hostOf (header: string | undefined): string | undefined {
 }
 
 export class HostCheck {
-  private readonly hosts: Set<string>
-  constructor (hosts: readonly string[]) {
-    this.hosts = new Set(hosts.map((h) => h.toLowerCase().replace(/^\[|\]$/g, '')))
+  private hosts: Set<string>
+  private refreshedAt: number
+
+  /**
+   * `hosts` is a list, or a function re-read (at most every `refreshMs`) when
+   * a Host is not known: a DHCP lease may give the box a new address while it runs.
+   */
+  constructor (private readonly source: readonly string[] | (() => readonly string[]), private readonly refreshMs = 5000, private readonly now: () => number = Date.now) {
+    this.hosts = this.read()
+    this.refreshedAt = now()
+  }
+
+  private read (): Set<string> {
+    const list = typeof this.source === 'function' ? this.source() : this.source
+    return new Set(list.map((h) => h.toLowerCase().replace(/^\[|\]$/g, '')))
   }
 
   allows (header: string | undefined): boolean {
     const h = hostOf(header)
-    return h !== undefined && this.hosts.has(h)
+    if (h === undefined) return false
+    if (this.hosts.has(h)) return true
+    if (typeof this.source !== 'function' || this.now() - this.refreshedAt < this.refreshMs) return false
+    this.hosts = this.read()
+    this.refreshedAt = this.now()
+    return this.hosts.has(h)
   }
 
   list (): string[] { return [...this.hosts] }

@@ -155,6 +155,16 @@ describe('security helpers', () => {
     expect(h.allows(undefined)).toBe(false)
   })
 
+  it('re-reads a changing host list (a new DHCP address), at most every refresh interval', () => {
+    let now = 0
+    let list = ['box.local']
+    const h = new HostCheck(() => list, 5000, () => now)
+    list = ['box.local', '198.18.5.5']
+    expect(h.allows('198.18.5.5')).toBe(false) // too soon
+    now += 5001
+    expect(h.allows('198.18.5.5')).toBe(true)
+  })
+
   it('counts only application/json as JSON', () => {
     expect(isJson('application/json')).toBe(true)
     expect(isJson('application/json; charset=UTF-8')).toBe(true)

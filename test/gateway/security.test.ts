@@ -81,6 +81,17 @@ describe('pairing and sessions', () => {
     expect(Number(r.headers['retry-after'])).toBeGreaterThan(0)
   })
 
+  it('a taken HTTP port stops the start with address_in_use, and leaves nothing running', async () => {
+    const a = await boxes.start()
+    const dir = await boxes.dir()
+    const { createLogger, createMeshNode, Daemon, DEFAULT_CONFIG } = await import('@kiez/daemon')
+    const d = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, { config: { ...DEFAULT_CONFIG, dataDir: join(dir, 'clash'), http: a.host, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, logLevel: 'silent' } })
+    await expect(d.start()).rejects.toMatchObject({ code: 'address_in_use', message: expect.stringContaining('--http') })
+    // the store's lock was released: the same data dir starts with another port
+    const again = await boxes.start({ dataDir: join(dir, 'clash') })
+    expect((await call(again, '/api/v1/status')).status).toBe(200)
+  })
+
   it('refuses a daemon without a gateway a pairing code', async () => {
     const dir = await boxes.dir()
     const { createLogger, createMeshNode, Daemon, DEFAULT_CONFIG } = await import('@kiez/daemon')

@@ -19,6 +19,8 @@ export interface HttpAnnouncerInit {
   includeLoopback?: boolean
   /** mDNS port/group; tests never change them */
   mdnsPort?: number
+  /** the gateway listens on this one address only: announce on its link alone */
+  onlyAddress?: string
 }
 
 /**
@@ -62,6 +64,7 @@ export class HttpAnnouncer {
 
   private poll (): void {
     const links = listLinks({ includeLoopback: this.init.includeLoopback ?? false })
+      .filter((l) => this.init.onlyAddress === undefined || l.ipv4 === this.init.onlyAddress)
     const want = new Map(links.map((l) => [linkKey(l), l]))
     for (const [key, s] of this.sockets) {
       if (!want.has(key)) { this.sockets.delete(key); void s.close() }

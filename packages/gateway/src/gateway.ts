@@ -45,6 +45,8 @@ export interface GatewayInit {
   announce?: boolean
   /** DNS-SD instance name; default "Kiez on <hostname>" */
   instanceName?: string
+  /** most open sockets (event streams included) */
+  maxConnections?: number
 }
 
 export interface GatewayComponents {
@@ -74,6 +76,10 @@ declare module 'fastify' {
     /** per-IP rate limit bucket for this route */
     rate?: 'post' | 'pair'
   }
+}
+
+function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
 }
 
 /** An answer written straight to the socket: Node has given up on parsing the request. */
@@ -150,8 +156,14 @@ export class Gateway {
     this.boundUrl = `http://${shown}:${port}/`
     this.unsubscribe.push(backend.feed.onEntry((e, origin) => { this.onEntry(e, origin) }))
     this.unsubscribe.push(backend.onPeer((p) => { this.events.publish('peer', () => p) }))
-    if (this.init.announce === true) {
-      this.announcer = new HttpAnnouncer({ logger: logger.child({ component: 'http-mdns' }) }, { port, instance: this.init.instanceName ?? `Kiez on ${hostname()}` })
+    // A gateway bound to loopback is not on the LAN: nothing to announce there.
+    const wildcard = ['0.0.0.0', '::', ''].includes(this.init.host)
+    if (this.init.announce === true && (wildcard || !isLoopback(this.init.host))) {
+      this.announcer = new HttpAnnouncer({ logger: logger.child({ component: 'http-mdns' }) }, {
+        port,
+        instance: this.init.instanceName ?? `Kiez on ${hostname()}`,
+        ...(wildcard ? {} : { onlyAddress: this.init.host })
+      })
       await this.announcer.start()
     }
     logger.info({ url: this.boundUrl, port, webFeed: this.webServed }, 'http gateway listening')
@@ -193,6 +205,8 @@ export class Gateway {
     })
     server.maxHeadersCount = 64
     server.maxRequestsPerSocket = 1000
+    // a LAN box serves a household, not the internet: more sockets than this is an attack or a bug
+    server.maxConnections = this.init.maxConnections ?? 256
     return server
   }
 

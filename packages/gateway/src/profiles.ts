@@ -17,6 +17,7 @@ export class ProfileNames {
   private readonly names = new Map<string, { seq: number, name: string | undefined }>()
   private readonly maxAuthors: number
   private readonly maxScan: number
+  private readonly scans = new Map<string, Promise<string | undefined>>()
 
   constructor (private readonly feed: FeedReader, init: ProfileNamesInit = {}) {
     this.maxAuthors = init.maxAuthors ?? 10_000
@@ -40,6 +41,16 @@ export class ProfileNames {
     const key = Buffer.from(author).toString('hex')
     const known = this.names.get(key)
     if (known !== undefined) return known.name
+    // one scan per author, however many requests ask at once
+    let scan = this.scans.get(key)
+    if (scan === undefined) {
+      scan = this.scan(author, key).finally(() => this.scans.delete(key))
+      this.scans.set(key, scan)
+    }
+    return await scan
+  }
+
+  private async scan (author: Uint8Array, key: string): Promise<string | undefined> {
     const head = this.feed.head(author)?.seq ?? 0
     let found: { seq: number, name: string | undefined } = { seq: 0, name: undefined }
     const from = Math.max(1, head - this.maxScan + 1)

@@ -14,6 +14,10 @@ export const LIMITS = {
     maxIncomingPendingConnections: 16,
     inboundUpgradeTimeout: 5_000
   },
+  /** Kiez's own: half-open upgrades per remote host (InboundGate), a quarter of maxIncomingPendingConnections */
+  inbound: {
+    maxPendingPerHost: 4
+  },
   peerStore: {
     // LAN neighbours keep their addresses for weeks; libp2p's 1 h default would
     // forget them across an overnight power cut.

@@ -20,6 +20,7 @@ import { PeerSources, LAST_SEEN_KEY, type PeerSource } from './sources.js'
 import { DiscoveryDialer } from './dialer.js'
 import { Redialer } from './redialer.js'
 import { ForeignPeers } from './foreign.js'
+import { InboundGate } from './inbound-gate.js'
 import { mdnsFactory, replicationFactory, replicationGossipOptions } from './integration.js'
 import { listPeers, dhtTable, type PeerView, type DhtTableEntry } from './diagnostics.js'
 import { pingPeer, dhtFind, type DhtFindResult } from './routing.js'
@@ -162,6 +163,10 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
     replication: replicationFactory(init.store, mesh)
   }
 
+  const inboundGate = new InboundGate({
+    maxPendingPerHost: LIMITS.inbound.maxPendingPerHost,
+    releaseAfterMs: LIMITS.connectionManager.inboundUpgradeTimeout + 1_000
+  })
   let libp2p: Libp2p<KiezServices>
   try {
     libp2p = await createLibp2p({
@@ -185,6 +190,7 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
       })],
       ...(init.psk != null ? { connectionProtector: preSharedKey({ psk: init.psk }) } : {}),
       connectionManager: LIMITS.connectionManager,
+      connectionGater: inboundGate.gater,
       connectionMonitor: { enabled: true },
       peerDiscovery,
       ...(init.metrics != null ? { metrics: init.metrics } : {}),

@@ -16,17 +16,35 @@ export function peerIdOf (publicKey: Uint8Array): string {
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 const b64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64')
 
-export function entryJson (e: Entry, authorName?: string): EntryJson {
-  const out: EntryJson = { id: entryId(e.hash), author: peerIdOf(e.author), authorKey: hex(e.author), seq: e.seq, timestamp: e.timestamp, type: e.body.type }
-  if (authorName !== undefined) out.authorName = authorName
-  if (e.body.type === 'profile') out.name = e.body.name
-  else out.text = e.body.text
-  if (e.body.type === 'reply') out.replyTo = entryId(e.body.replyTo)
-  if (e.previous !== null) out.previous = entryId(e.previous)
-  return out
-}
+/** Entries as JSON. Remembers author names: a feed page shows few authors many times, and base58 is the costly part. */
+export class EntryFormatter {
+  private readonly authors = new Map<string, { peerId: string, hex: string }>()
+  constructor (private readonly maxAuthors = 4096) {}
 
-/** The entry plus everything a third party needs to verify it without trusting us. */
-export function signedEntryJson (e: Entry, authorName?: string): SignedEntryJson {
-  return { ...entryJson(e, authorName), bytes: b64(e.bytes), signedBytes: b64(signedBytes(e.payload)), signature: b64(e.signature), publicKey: b64(e.author) }
+  private author (key: Uint8Array): { peerId: string, hex: string } {
+    const k = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
+    let a = this.authors.get(k)
+    if (a === undefined) {
+      a = { peerId: peerIdOf(key), hex: hex(key) }
+      if (this.authors.size >= this.maxAuthors) this.authors.delete(this.authors.keys().next().value as string)
+      this.authors.set(k, a)
+    }
+    return a
+  }
+
+  entry (e: Entry, authorName?: string): EntryJson {
+    const a = this.author(e.author)
+    const out: EntryJson = { id: entryId(e.hash), author: a.peerId, authorKey: a.hex, seq: e.seq, timestamp: e.timestamp, type: e.body.type }
+    if (authorName !== undefined) out.authorName = authorName
+    if (e.body.type === 'profile') out.name = e.body.name
+    else out.text = e.body.text
+    if (e.body.type === 'reply') out.replyTo = entryId(e.body.replyTo)
+    if (e.previous !== null) out.previous = entryId(e.previous)
+    return out
+  }
+
+  /** The entry plus everything a third party needs to verify it without trusting us. */
+  signed (e: Entry, authorName?: string): SignedEntryJson {
+    return { ...this.entry(e, authorName), bytes: b64(e.bytes), signedBytes: b64(signedBytes(e.payload)), signature: b64(e.signature), publicKey: b64(e.author) }
+  }
 }

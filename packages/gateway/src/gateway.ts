@@ -5,7 +5,7 @@ import { Ajv } from 'ajv'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Entry } from '@kiez/feed'
-import { entryJson, signedEntryJson } from './entry-json.js'
+import { EntryFormatter } from './entry-json.js'
 import { asClientError, GatewayError } from './errors.js'
 import { EventStream } from './events.js'
 import { FailureWindow, RateLimiter } from './limits.js'
@@ -113,6 +113,7 @@ export class Gateway {
   readonly sessions: SessionStore
   readonly events: EventStream
   private readonly names: ProfileNames
+  private readonly format = new EntryFormatter()
   private readonly metrics: GatewayMetrics
   private readonly postLimiter: RateLimiter
   private readonly pairLimiter: RateLimiter
@@ -184,11 +185,11 @@ export class Gateway {
   private onEntry (e: Entry, origin?: unknown): void {
     this.names.note(e)
     this.metrics.stored.inc({ origin: origin === 'local' ? 'local' : 'mesh' })
-    this.events.publish('entry', () => entryJson(e, this.names.cached(e.author)))
+    this.events.publish('entry', () => this.format.entry(e, this.names.cached(e.author)))
   }
 
   private async withName (e: Entry): Promise<EntryJson> {
-    return entryJson(e, await this.names.nameOf(e.author))
+    return this.format.entry(e, await this.names.nameOf(e.author))
   }
 
   private serverFactory (handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
@@ -314,7 +315,7 @@ export class Gateway {
       api.get<{ Params: { id: string } }>('/entries/:id', { schema: entryRoute }, async (req) => {
         const e = await backend.feed.get(req.params.id)
         if (e === undefined) throw new GatewayError(404, 'entry_not_found', 'no entry with that id on this box')
-        return signedEntryJson(e, await this.names.nameOf(e.author))
+        return this.format.signed(e, await this.names.nameOf(e.author))
       })
 
       api.post<{ Body: { text: string, replyTo?: string } }>('/posts', { schema: postRoute, config: { rate: 'post' } }, async (req, reply) => {

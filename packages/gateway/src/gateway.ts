@@ -123,6 +123,7 @@ export class Gateway {
   private announcer: HttpAnnouncer | undefined
   private unsubscribe: Array<() => void> = []
   private boundUrl: string | undefined
+  private webServed = false
 
   constructor (components: GatewayComponents, init: GatewayInit) {
     this.components = components
@@ -147,7 +148,8 @@ export class Gateway {
   async start (): Promise<void> {
     if (this.app !== undefined) return
     const { backend, logger } = this.components
-    await this.sessions.load()
+    const loaded = await this.sessions.load()
+    if (!loaded.ok) logger.warn({ path: this.init.sessionsPath, reason: loaded.reason }, 'cannot read the paired browsers\' sessions; they must pair again')
     const app = await this.build()
     await app.listen({ host: this.init.host, port: this.init.port })
     this.app = app
@@ -179,8 +181,6 @@ export class Gateway {
     this.events.close()
     await app?.close()
   }
-
-  private webServed = false
 
   private onEntry (e: Entry, origin?: unknown): void {
     this.names.note(e)

@@ -65,17 +65,26 @@ export class SessionStore {
 
   constructor (private readonly init: { path?: string, maxSessions?: number, now?: () => number }) {}
 
-  async load (): Promise<void> {
-    if (this.init.path === undefined) return
+  /** Reads the sessions file; a missing or unreadable one means no sessions (browsers pair again), never a failed start. */
+  async load (): Promise<{ ok: boolean, reason?: string }> {
+    if (this.init.path === undefined) return { ok: true }
+    let text: string
     try {
-      const parsed: unknown = JSON.parse(await readFile(this.init.path, 'utf8'))
+      text = await readFile(this.init.path, 'utf8')
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      return code === 'ENOENT' ? { ok: true } : { ok: false, reason: code ?? String(err) }
+    }
+    try {
+      const parsed: unknown = JSON.parse(text)
       const list = (parsed as { sessions?: unknown }).sessions
       if (Array.isArray(list)) {
         this.sessions = list.filter((s): s is SessionRecord =>
           typeof s?.hash === 'string' && /^[0-9a-f]{64}$/.test(s.hash) && typeof s.createdAt === 'number').slice(-this.max)
       }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      return { ok: true }
+    } catch {
+      return { ok: false, reason: 'not JSON' }
     }
   }
 

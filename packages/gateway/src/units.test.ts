@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { EventStream } from './events.js'
 import { FailureWindow, RateLimiter } from './limits.js'
-import { CODE_ALPHABET, PairingCodes, sessionCookie } from './pairing.js'
+import { CODE_ALPHABET, PairingCodes, SessionStore, sessionCookie } from './pairing.js'
 import { HostCheck, hostOf, isJson } from './security.js'
 import { isHashedAsset } from './static.js'
 import { peerIdOf } from './entry-json.js'
@@ -132,6 +132,27 @@ describe('pairing codes', () => {
     const late = p.create().code
     now += 1001
     expect(p.redeem(late)).toBe(false)
+  })
+
+  it('a corrupt sessions file means no sessions, not a failed start; sessions persist as hashes', async () => {
+    const { mkdtemp, writeFile, readFile, rm } = await import('node:fs/promises')
+    const { join } = await import('node:path')
+    const { tmpdir } = await import('node:os')
+    const dir = await mkdtemp(join(tmpdir(), 'kiez-sessions-'))
+    try {
+      const path = join(dir, 'http-sessions.json')
+      await writeFile(path, '{not json')
+      const broken = new SessionStore({ path })
+      expect(await broken.load()).toEqual({ ok: false, reason: 'not JSON' })
+      const token = await broken.create()
+      expect(await readFile(path, 'utf8')).not.toContain(token)
+      const again = new SessionStore({ path })
+      expect(await again.load()).toEqual({ ok: true })
+      expect(again.valid(token)).toBe(true)
+      expect(again.valid(token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A'))).toBe(false)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('reads the session cookie among others', () => {

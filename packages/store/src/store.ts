@@ -108,6 +108,8 @@ export class FeedStore {
   private readonly forkListeners = new Set<ForkListener>()
   private counters = { stored: 0, duplicates: 0, forks: 0, rejected: {} as Partial<Record<ValidationCode, number>> }
   private closed = false
+  /** the last batch write failed: reopen the database before the next one */
+  private writeFailed = false
   recovery: RecoveryReport | undefined
 
   private constructor (init: FeedStoreInit) {
@@ -236,12 +238,21 @@ export class FeedStore {
 
   private async commit (g: Group, ops: Op[]): Promise<boolean> {
     if (g.batch.length > 0) {
-      const batch = this.db.batch()
-      for (const op of g.batch) batch.put(op.key, op.value)
-      for (const { author, state } of g.heads.values()) batch.put(headKey(author), encodeHead(state))
       try {
+        // LevelDB keeps a failed write's error (ENOSPC, EIO) and refuses every later write on
+        // that handle; only a reopen clears it, so a full disk that frees up would otherwise
+        // need a daemon restart (found by the adversarial suite).
+        if (this.writeFailed) {
+          await this.db.close()
+          await this.db.open()
+          this.writeFailed = false
+        }
+        const batch = this.db.batch()
+        for (const op of g.batch) batch.put(op.key, op.value)
+        for (const { author, state } of g.heads.values()) batch.put(headKey(author), encodeHead(state))
         await batch.write({ sync: g.sync })
       } catch (err) {
+        this.writeFailed = true
         // Nothing of this group was written: fail every op in it, keep the old heads.
         this.pending.splice(this.pending.indexOf(g), 1)
         const e = new StoreError('write_failed', `writing to the feed database failed: ${(err as Error).message}`, { cause: err })

@@ -9,7 +9,7 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
   const streams: Sse[] = []
 
   beforeAll(async () => {
-    a = await boxes.start({ http: { postRate: { capacity: 1000, refillPerSec: 100 }, maxEventClients: 3 } })
+    a = await boxes.start({ http: { postRate: { capacity: 1000, refillPerSec: 100 }, maxEventClients: 3, maxEventClientsPerIp: 3 } })
     const addr = (await a.daemon.status()).listenAddrs[0] as string
     b = await boxes.start({ bootstrap: [addr] })
     cookieB = await pair(b)
@@ -137,6 +137,7 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     for (const l of rejected) expect(l).toMatch(/^kiez_entries_rejected_total\{reason="[a-z_]+"\} \d+$/)
     expect(after.text).toMatch(/^kiez_http_requests_total\{route="\/api\/v1\/peers",method="GET",status="200"\} [1-9]/m)
     expect(after.text).toMatch(/^kiez_http_requests_total\{route="\/api\/v1\/events",method="GET",status="503"\} [1-9]/m)
+    expect(after.text).toMatch(/^kiez_http_requests_total\{route="\/api\/v1\/events",method="GET",status="200"\} [1-9]/m)
     expect(after.text).toMatch(/^kiez_peers\{source="[a-z]+",connected="(true|false)"\} 1$/m)
     expect(after.text).toMatch(/^kiez_sync_lag_entries \d+$/m)
     expect(value(after.text, 'kiez_feed_entries')).toBeGreaterThanOrEqual(5)

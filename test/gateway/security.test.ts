@@ -81,6 +81,28 @@ describe('pairing and sessions', () => {
     expect(Number(r.headers['retry-after'])).toBeGreaterThan(0)
   })
 
+  it('one address cannot hold every event stream', async () => {
+    const { Sse } = await import('./helpers.ts')
+    const box = await boxes.start({ http: { maxEventClients: 10, maxEventClientsPerIp: 2 } })
+    const open = [new Sse(box), new Sse(box)]
+    await Promise.all(open.map(async (s) => { await s.opened }))
+    expect(open.map((s) => s.status)).toEqual([200, 200])
+    const third = await call(box, '/api/v1/events')
+    expect(third.status).toBe(503)
+    expect(third.json.error.code).toBe('too_many_streams')
+    open[0]!.close()
+    let ok = false
+    for (let i = 0; i < 50 && !ok; i++) {
+      const s = new Sse(box)
+      await s.opened
+      ok = s.status === 200
+      s.close()
+      if (!ok) await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(ok).toBe(true)
+    open[1]!.close()
+  })
+
   it('a taken HTTP port stops the start with address_in_use, and leaves nothing running', async () => {
     const a = await boxes.start()
     const dir = await boxes.dir()

@@ -23,7 +23,7 @@ export interface DaemonInit {
   /** the built web feed the gateway serves at `/` (default: packages/web/dist of this checkout) */
   webRoot?: string
   /** gateway limits other than the defaults (tests, embedders): rates, lock-outs, stream bounds */
-  http?: Pick<GatewayInit, 'postRate' | 'pairRate' | 'pairLockout' | 'maxEventClients' | 'replayEvents' | 'bodyLimit'>
+  http?: Pick<GatewayInit, 'postRate' | 'pairRate' | 'pairLockout' | 'maxEventClients' | 'maxEventClientsPerIp' | 'replayEvents' | 'bodyLimit' | 'maxConnections'>
 }
 
 /** packages/web/dist, next to this package in the monorepo (and in an npm install of the workspace). */

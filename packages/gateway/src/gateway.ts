@@ -34,6 +34,8 @@ export interface GatewayInit {
   sessionsPath?: string
   bodyLimit?: number
   maxEventClients?: number
+  /** event streams one client address may hold */
+  maxEventClientsPerIp?: number
   replayEvents?: number
   /** posts and profile updates per IP: burst and steady rate */
   postRate?: { capacity: number, refillPerSec: number }
@@ -119,6 +121,7 @@ export class Gateway {
   private readonly pairLimiter: RateLimiter
   private readonly pairFailures: FailureWindow
   private readonly routeTable: Array<{ method: string, url: string }> = []
+  private readonly streamsByIp = new Map<string, number>()
   private app: FastifyInstance | undefined
   private announcer: HttpAnnouncer | undefined
   private unsubscribe: Array<() => void> = []
@@ -345,10 +348,20 @@ export class Gateway {
 
       api.get('/session', { schema: sessionRoute }, async (req) => ({ paired: this.hasSession(req) }))
 
-      api.get('/events', async (req, reply) => {
+      // no HEAD twin: a hijacked stream has no body to leave out
+      api.get('/events', { exposeHeadRoute: false }, async (req, reply) => {
         if (this.events.full()) throw new GatewayError(503, 'too_many_streams', 'too many event streams are open; retry later', 10)
+        // one address must not hold every slot: a household has a few screens, not dozens
+        const mine = this.streamsByIp.get(req.ip) ?? 0
+        if (mine >= (this.init.maxEventClientsPerIp ?? 8)) throw new GatewayError(503, 'too_many_streams', 'too many event streams from this address; close one', 10)
+        this.streamsByIp.set(req.ip, mine + 1)
+        reply.raw.once('close', () => {
+          const n = (this.streamsByIp.get(req.ip) ?? 1) - 1
+          if (n <= 0) this.streamsByIp.delete(req.ip); else this.streamsByIp.set(req.ip, n)
+        })
         const last = req.headers['last-event-id']
         reply.hijack()
+        this.metrics.http.inc({ route: `${API_PREFIX}/events`, method: 'GET', status: '200' })
         this.events.add(reply.raw, typeof last === 'string' && last.length <= 64 ? last : undefined)
       })
     }, { prefix: API_PREFIX })

@@ -113,6 +113,21 @@ describe.skipIf(skip)('web feed page in Chromium against two daemons', () => {
     await expect.poll(async () => await pageB.locator('aside .pair-form [role=alert]').textContent(), { timeout: WAIT }).toMatch(/Pairing failed: .*\(bad_pairing_code\)/)
   })
 
+  it('a #pair=CODE link (the QR code of `kiez pair`) pre-fills the code and leaves the address bar', async () => {
+    const code = await pairingCode(a)
+    const { context, page } = await openPage(browser, `${a.url}#pair=${code}`, PHONE)
+    try {
+      const input = page.locator('#side-pair-code')
+      expect(await input.inputValue()).toBe(code)
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('side-pair-code')
+      expect(new URL(page.url()).hash).toBe('')
+      await page.keyboard.press('Enter')
+      await page.locator('aside .notice').filter({ hasText: 'paired' }).waitFor({ timeout: WAIT })
+    } finally {
+      await context.close()
+    }
+  })
+
   it('a reply on B shows threaded under the post on A', async () => {
     await pageB.locator('#side-pair-code').fill(await pairingCode(b))
     await pageB.locator('aside .pair-form button[type=submit]').click()

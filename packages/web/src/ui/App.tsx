@@ -36,6 +36,8 @@ export function App ({ api: given }: { api?: Api }) {
   const [peersError, setPeersError] = useState<string | undefined>()
   const [live, setLive] = useState<LiveState>('connecting')
   const [announce, setAnnounce] = useState('')
+  // `kiez pair` shows a QR code of <url>#pair=CODE: pre-fill the code, and take it out of the address bar
+  const [linkCode] = useState(() => /^#pair=([A-Za-z0-9-]{4,32})$/.exec(location.hash)?.[1])
   const known = useRef<ReadonlyMap<string, Entry>>(entries)
   known.current = entries
   const [now, setNow] = useState(Date.now())
@@ -76,6 +78,7 @@ export function App ({ api: given }: { api?: Api }) {
   }
 
   useEffect(() => {
+    if (linkCode !== undefined) history.replaceState(null, '', location.pathname + location.search)
     api.status().then(setStatus, () => {})
     loadFirst()
     void loadPeers()
@@ -92,7 +95,7 @@ export function App ({ api: given }: { api?: Api }) {
       // peer events come in bursts (connect, identify, latency): one refresh per burst
       onPeer: () => { clearTimeout(peerTimer); peerTimer = setTimeout(() => { void loadPeers() }, 300) },
       onState: setLive,
-      onReset: loadFirst
+      onReset: () => { loadFirst(); void loadPeers() }
     })
     const peersEvery = setInterval(() => { void loadPeers() }, PEERS_EVERY_MS)
     const clock = setInterval(() => setNow(Date.now()), CLOCK_EVERY_MS)
@@ -161,7 +164,7 @@ export function App ({ api: given }: { api?: Api }) {
               ? <p class='notice'>This browser is paired with the box: it can post.</p>
               : <>
                 <p class='muted'>Posting needs this browser to be paired with the box once.</p>
-                <PairForm idPrefix='side' pair={pair} onPaired={() => {}} />
+                <PairForm idPrefix='side' pair={pair} onPaired={() => {}} initialCode={linkCode} autoFocus={linkCode !== undefined} />
               </>}
           </section>
         </aside>

@@ -124,3 +124,16 @@ describe('around you', () => {
     expect(syncText(peer({ lastSyncError: 'timeout' }))).toEqual({ text: 'sync failed: timeout', ok: false })
   })
 })
+
+describe('source rules', () => {
+  it('no HTML sinks or eval anywhere in the page source', async () => {
+    const { readdir, readFile } = await import('node:fs/promises')
+    const dir = new URL('./', import.meta.url)
+    const files = (await readdir(dir, { recursive: true })).filter((f) => /\.tsx?$/.test(f) && !f.endsWith('.test.ts'))
+    expect(files.length).toBeGreaterThan(10)
+    const sinks = /dangerouslySetInnerHTML|innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\s*\(|new Function|srcdoc/
+    const hits = []
+    for (const f of files) if (sinks.test(await readFile(new URL(f, dir), 'utf8'))) hits.push(f)
+    expect(hits).toEqual([])
+  })
+})

@@ -253,6 +253,20 @@ describe.skipIf(skip)('web feed page in Chromium against two daemons', () => {
     await screenshots(pageA, 'a-xss')
   })
 
+  it('a reply to a post beyond the loaded pages can fetch and quote that post', async () => {
+    const control = new ControlClient({ socketPath: `${a.dataDir}/control.sock` })
+    const all = await control.feed({ limit: 200 })
+    const target = all.entries.find((e) => e.text === first)
+    expect(target).toBeDefined()
+    const late = `A late reply to the first post ${STAMP}`
+    await control.post({ text: late, replyTo: target?.id })
+    await pageA.reload()
+    await waitForPost(pageA, late)
+    const card = pageA.locator('.timeline > .thread').filter({ has: pageA.locator('.post-text', { hasText: late }) }).first()
+    await card.getByRole('button', { name: 'show that post' }).click()
+    await card.locator('blockquote.parent .post-text', { hasText: first }).waitFor({ timeout: WAIT })
+  })
+
   it('pages to older posts with the cursor', async () => {
     const control = new ControlClient({ socketPath: `${a.dataDir}/control.sock` })
     const total = (await control.status()).counts.entries

@@ -146,7 +146,7 @@ export function App ({ api: given }: { api?: Api }) {
           {feedError !== undefined && <p class='error' role='alert'>{feedError}</p>}
           {loadedOnce && tree.length === 0 && feedError === undefined && <p class='muted empty'>No posts yet. Write the first one.</p>}
           <ol class='timeline' aria-label='Posts, newest first'>
-            {tree.map((n) => <Post key={n.entry.id} node={n} names={names} selfId={selfId} now={now} depth={0} post={post} pair={pair} />)}
+            {tree.map((n) => <Post key={n.entry.id} node={n} names={names} selfId={selfId} now={now} depth={0} post={post} pair={pair} loadEntry={async (id) => await api.entry(id)} />)}
           </ol>
           {next !== undefined && (
             <button type='button' class='older' disabled={loadingOlder} onClick={() => { void loadOlder() }}>

@@ -1,10 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { Names } from '../names.js'
 import type { ThreadNode } from '../thread.js'
+import type { Entry } from '../types.js'
 import { relativeTime } from '../time.js'
 import { shortId } from '../text.js'
 import { Author } from './Author.js'
 import { Compose } from './Compose.js'
+import { Parent } from './Parent.js'
 import { PostText } from './PostText.js'
 
 export interface PostProps {
@@ -15,6 +17,7 @@ export interface PostProps {
   depth: number
   post: (text: string, replyTo?: string) => Promise<unknown>
   pair: (code: string) => Promise<void>
+  loadEntry: (id: string) => Promise<Entry>
 }
 
 /** Deeper replies stop indenting, so a long conversation stays readable on a phone. */
@@ -42,7 +45,7 @@ export function Post (props: PostProps) {
           <time dateTime={Number.isNaN(when.getTime()) ? undefined : when.toISOString()}
             title={Number.isNaN(when.getTime()) ? undefined : when.toLocaleString()}>{relativeTime(e.timestamp, now)}</time>
         </header>
-        {e.replyTo !== undefined && depth === 0 && <p class='reply-note'>reply to <code title={e.replyTo}>{shortId(e.replyTo)}</code> (not loaded)</p>}
+        {e.replyTo !== undefined && depth === 0 && <Parent id={e.replyTo} names={names} now={now} load={props.loadEntry} />}
         <PostText text={e.text ?? ''} />
         <div class='post-actions'>
           {!replying && <button type='button' class='link-button' ref={replyButton} onClick={() => setReplying(true)}>Reply</button>}

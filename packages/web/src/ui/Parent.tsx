@@ -1,0 +1,56 @@
+import { useState } from 'preact/hooks'
+import { ApiError } from '../api.js'
+import type { Names } from '../names.js'
+import { shortId } from '../text.js'
+import { relativeTime } from '../time.js'
+import type { Entry } from '../types.js'
+import { Author } from './Author.js'
+import { PostText } from './PostText.js'
+
+export interface ParentProps {
+  id: string
+  names: Names
+  now: number
+  load: (id: string) => Promise<Entry>
+}
+
+/**
+ * A reply whose post is not on the loaded pages (older, or not replicated
+ * here yet): offer to fetch that one post and quote it, rather than page back.
+ */
+export function Parent ({ id, names, now, load }: ParentProps) {
+  const [parent, setParent] = useState<Entry | undefined>()
+  const [error, setError] = useState<string | undefined>()
+  const [busy, setBusy] = useState(false)
+
+  async function show (): Promise<void> {
+    setBusy(true)
+    try {
+      setParent(await load(id))
+      setError(undefined)
+    } catch (err) {
+      setError(err instanceof ApiError && err.code === 'entry_not_found' ? 'This box does not have that post (yet).' : `Could not load it: ${err instanceof ApiError ? err.message : String(err)}`)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  if (parent !== undefined) {
+    return (
+      <blockquote class='parent'>
+        <p class='post-head'>
+          <Author id={parent.author} name={names.get(parent.author) ?? parent.authorName} self={false} />
+          <span class='muted'>{relativeTime(parent.timestamp, now)}</span>
+        </p>
+        <PostText text={parent.text ?? ''} />
+      </blockquote>
+    )
+  }
+  return (
+    <p class='reply-note'>
+      reply to <code title={id}>{shortId(id)}</code>{' '}
+      <button type='button' class='link-button' disabled={busy} onClick={() => { void show() }}>show that post</button>
+      {error !== undefined && <span role='alert'> {error}</span>}
+    </p>
+  )
+}

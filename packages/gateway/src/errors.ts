@@ -37,12 +37,16 @@ export class GatewayError extends Error {
   }
 }
 
+/** Error classes whose message is written for the client: ours, and the daemon's ApiError (not imported: no cycle). */
+const CLIENT_ERROR_NAMES = new Set(['GatewayError', 'ApiError'])
+
 /**
  * The backend's own typed errors (the daemon's ApiError) carry `status` and
- * `code` too: accept any error shaped like that rather than import the daemon.
+ * `code` too. Only those named classes count: any other error's message may
+ * hold internals and becomes a bare 500.
  */
 export function asClientError (err: unknown): { status: number, code: string, message: string, retryAfterS?: number } | undefined {
-  if (err === null || typeof err !== 'object') return undefined
+  if (!(err instanceof Error) || !CLIENT_ERROR_NAMES.has(err.name)) return undefined
   const e = err as { status?: unknown, code?: unknown, message?: unknown, retryAfterS?: unknown }
   if (typeof e.status !== 'number' || e.status < 400 || e.status > 599 || typeof e.code !== 'string') return undefined
   const out: { status: number, code: string, message: string, retryAfterS?: number } = { status: e.status, code: e.code, message: typeof e.message === 'string' ? e.message : e.code }

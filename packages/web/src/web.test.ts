@@ -4,6 +4,7 @@ import { clean, Names } from './names.js'
 import { MAX_POST_BYTES, safeHref, segments, shortId, utf8Bytes } from './text.js'
 import { threads } from './thread.js'
 import { duration, relativeTime } from './time.js'
+import { admit } from './window.js'
 import { sourceText, syncText } from './peers.js'
 import type { Entry, Peer } from './types.js'
 
@@ -135,5 +136,21 @@ describe('source rules', () => {
     const hits = []
     for (const f of files) if (sinks.test(await readFile(new URL(f, dir), 'utf8'))) hits.push(f)
     expect(hits).toEqual([])
+  })
+})
+
+describe('live window', () => {
+  const loaded = new Map([['a', e('a', 100)], ['b', e('b', 200)]])
+  it('admits everything when all is loaded, and only the window while older pages exist', () => {
+    const batch = [e('old', 50), e('mid', 150), e('new', 300), e('b', 200), e('prof', 10, { type: 'profile', text: undefined, name: 'n' })]
+    expect(admit(batch, loaded, false, 10).add.map((x) => x.id)).toEqual(['old', 'mid', 'new', 'b', 'prof'])
+    const r = admit(batch, loaded, true, 10)
+    expect(r.add.map((x) => x.id)).toEqual(['mid', 'new', 'b'])
+    expect(r.fresh.map((x) => x.id)).toEqual(['mid', 'new'])
+    expect(r.overflow).toBe(false)
+  })
+  it('reports overflow past the bound', () => {
+    expect(admit([e('c', 300), e('d', 400)], loaded, false, 3).overflow).toBe(true)
+    expect(admit([e('c', 300), e('c', 300)], loaded, false, 3).overflow).toBe(false)
   })
 })

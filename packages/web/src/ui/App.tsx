@@ -3,6 +3,7 @@ import { Api, ApiError } from '../api.js'
 import { follow, type LiveState } from '../live.js'
 import { Names } from '../names.js'
 import { threads } from '../thread.js'
+import { admit } from '../window.js'
 import type { Entry, Peer, Status } from '../types.js'
 import { Around } from './Around.js'
 import { Author } from './Author.js'
@@ -12,8 +13,9 @@ import { Post } from './Post.js'
 import { Profile } from './Profile.js'
 
 const PAGE = 30
-/** Live entries keep arriving while the page is open; beyond this the oldest are dropped. */
+/** Entries held while the page is open; past this the page falls back to the newest page. */
 const MAX_ENTRIES = 2000
+const LIVE_BATCH_MS = 100
 const PEERS_EVERY_MS = 10_000
 const CLOCK_EVERY_MS = 30_000
 
@@ -45,13 +47,50 @@ export function App ({ api: given }: { api?: Api }) {
   function add (list: Entry[]): void {
     setEntries((prev) => {
       const m = new Map(prev)
-      for (const e of list) { names.learn(e); m.set(e.id, e) }
-      if (m.size > MAX_ENTRIES) {
-        const oldest = [...m.values()].sort((a, b) => a.timestamp - b.timestamp).slice(0, m.size - MAX_ENTRIES)
-        for (const e of oldest) m.delete(e.id)
+      for (const e of list) {
+        names.learn(e)
+        if (e.type === 'post' || e.type === 'reply') m.set(e.id, e)
       }
       return m
     })
+  }
+
+  /** Back to the newest page alone, with a cursor that pages on from there. */
+  function replaceWithFirstPage (): void {
+    api.feed({ limit: PAGE }).then((page) => {
+      for (const e of page.entries) names.learn(e)
+      setEntries(new Map(page.entries.filter((e) => e.type === 'post' || e.type === 'reply').map((e) => [e.id, e])))
+      setNext(page.next)
+    }, (err) => setFeedError(`Could not load the feed: ${message(err)}`))
+  }
+
+  // Live entries are applied in batches: a catch-up can deliver thousands a second.
+  const pending = useRef<Entry[]>([])
+  const flushTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  const nextRef = useRef(next)
+  nextRef.current = next
+
+  function queue (e: Entry): void {
+    pending.current.push(e)
+    if (pending.current.length > MAX_ENTRIES) pending.current.splice(0, pending.current.length - MAX_ENTRIES)
+    flushTimer.current ??= setTimeout(flush, LIVE_BATCH_MS)
+  }
+
+  function flush (): void {
+    flushTimer.current = undefined
+    const batch = pending.current
+    pending.current = []
+    for (const e of batch) names.learn(e)
+    const { add: inWindow, fresh, overflow } = admit(batch, known.current, nextRef.current !== undefined, MAX_ENTRIES)
+    if (overflow) { replaceWithFirstPage(); return }
+    // screen readers hear about posts that arrive live (not about re-sent ones)
+    const one = fresh[0]
+    if (fresh.length === 1 && one !== undefined) {
+      setAnnounce(`New ${one.type === 'reply' ? 'reply' : 'post'} from ${names.get(one.author) ?? one.authorName ?? 'a neighbour'}`)
+    } else if (fresh.length > 1) {
+      setAnnounce(`${fresh.length} new posts`)
+    }
+    add(inWindow)
   }
 
   async function loadPeers (): Promise<void> {
@@ -84,14 +123,7 @@ export function App ({ api: given }: { api?: Api }) {
     void loadPeers()
     let peerTimer: ReturnType<typeof setTimeout> | undefined
     const stop = follow({
-      onEntry: (e) => {
-        // screen readers hear about posts that arrive live (not about re-sent ones)
-        if (!known.current.has(e.id) && (e.type === 'post' || e.type === 'reply')) {
-          const who = names.get(e.author) ?? e.authorName ?? 'a neighbour'
-          setAnnounce(`New ${e.type === 'reply' ? 'reply' : 'post'} from ${who}`)
-        }
-        add([e])
-      },
+      onEntry: queue,
       // peer events come in bursts (connect, identify, latency): one refresh per burst
       onPeer: () => { clearTimeout(peerTimer); peerTimer = setTimeout(() => { void loadPeers() }, 300) },
       onState: setLive,
@@ -99,7 +131,7 @@ export function App ({ api: given }: { api?: Api }) {
     })
     const peersEvery = setInterval(() => { void loadPeers() }, PEERS_EVERY_MS)
     const clock = setInterval(() => setNow(Date.now()), CLOCK_EVERY_MS)
-    return () => { stop(); clearInterval(peersEvery); clearInterval(clock); clearTimeout(peerTimer) }
+    return () => { stop(); clearInterval(peersEvery); clearInterval(clock); clearTimeout(peerTimer); clearTimeout(flushTimer.current) }
   }, [api])
 
   const selfId = status?.author ?? status?.peerId

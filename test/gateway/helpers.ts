@@ -112,6 +112,8 @@ export interface SseEvent { id?: string, event: string, data: string }
 export class Sse {
   readonly events: SseEvent[] = []
   status = 0
+  /** the server ended the stream */
+  ended = false
   private buf = ''
   private cur: Partial<SseEvent> & { data?: string } = {}
   private req: ReturnType<typeof request> | undefined
@@ -126,6 +128,7 @@ export class Sse {
         this.status = res.statusCode ?? 0
         res.setEncoding('utf8')
         res.on('data', (c: string) => { this.push(c) })
+        res.on('end', () => { this.ended = true })
         res.on('error', () => {})
         resolve()
       })

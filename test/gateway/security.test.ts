@@ -103,6 +103,17 @@ describe('pairing and sessions', () => {
     open[1]!.close()
   })
 
+  it('a daemon with open event streams stops promptly and ends them', async () => {
+    const { Sse } = await import('./helpers.ts')
+    const box = await boxes.start()
+    const s = new Sse(box)
+    await s.opened
+    expect(s.status).toBe(200)
+    await boxes.stop(box) // the suite's timeout is the bound: a hang fails it
+    for (let i = 0; i < 100 && !s.ended; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(s.ended).toBe(true)
+  })
+
   it('a taken HTTP port stops the start with address_in_use, and leaves nothing running', async () => {
     const a = await boxes.start()
     const dir = await boxes.dir()

@@ -284,6 +284,28 @@ describe.skipIf(skip)('web feed page in Chromium against two daemons', () => {
     await pageA.locator('.end').waitFor()
   })
 
+  it('a burst of 300 posts from the neighbour arrives live, in order, on an open page', async () => {
+    const control = new ControlClient({ socketPath: `${b.dataDir}/control.sock` })
+    await pageA.reload()
+    await pageA.locator('.post').first().waitFor()
+    const started = Date.now()
+    const burst = Array.from({ length: 300 }, (_, i) => `burst ${String(i).padStart(3, '0')} ${STAMP}`)
+    for (const text of burst) await control.post({ text })
+    await waitForPost(pageA, burst[299] as string, 30_000)
+    await eventually(async () => {
+      const shown = (await postTexts(pageA)).filter((t) => t.startsWith('burst '))
+      return shown.length === burst.length ? shown : undefined
+    }, WAIT, 'all 300 on the page')
+    // every one once, newest first (posts in the same millisecond may stand in either order)
+    const shown = await pageA.locator('.timeline > .thread > .post').evaluateAll((els) => els
+      .map((el) => ({ text: el.querySelector('.post-text')?.textContent ?? '', at: Date.parse(el.querySelector('time')?.getAttribute('datetime') ?? '') }))
+      .filter((p) => p.text.startsWith('burst ')))
+    expect(new Set(shown.map((p) => p.text))).toEqual(new Set(burst))
+    expect(shown.length).toBe(burst.length)
+    for (let i = 1; i < shown.length; i++) expect(shown[i - 1]!.at).toBeGreaterThanOrEqual(shown[i]!.at)
+    console.log(`test/browser: 300 posts written on B reached A's open page in ${Date.now() - started} ms`)
+  })
+
   it('looks right on a phone and a laptop (screenshots)', async () => {
     for (const [page, name] of [[pageA, 'a-feed'], [pageB, 'b-feed']] as const) {
       await page.reload()

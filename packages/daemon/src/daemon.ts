@@ -118,7 +118,10 @@ export class Daemon implements ControlApi {
     store.onFork((author, seq) => { logger.warn({ author: authorName(author), seq }, 'an author signed two different entries at one seq; their feed is frozen there') })
     if (store.recovery !== undefined && (store.recovery.repaired.length > 0 || store.recovery.unrepairable.length > 0)) logger.warn({ recovery: store.recovery }, 'repaired the feed store after an unclean stop')
 
-    const node = await this.components.createNode({ config: this.config, privateKey: identity.privateKey, psk, store, logger: logger.child({ component: 'mesh' }), metrics: this.metrics })
+    // libp2p's metrics cost a little on every stream: only worth it when /metrics can be read
+    const node = await this.components.createNode({
+      config: this.config, privateKey: identity.privateKey, psk, store, logger: logger.child({ component: 'mesh' }), ...(this.config.http !== false ? { metrics: this.metrics } : {})
+    })
       .catch((err: Error) => {
         if (err instanceof DaemonError) throw err
         if (hasSystemCode(err, 'EADDRINUSE')) {

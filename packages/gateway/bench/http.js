@@ -11,7 +11,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 16 })
 const dir = await mkdtemp(join(tmpdir(), 'kiez-gw-bench-'))
 const daemon = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, {
   config: { ...DEFAULT_CONFIG, dataDir: join(dir, 'box'), http: '127.0.0.1:0', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, logLevel: 'silent' },
-  http: { postRate: { capacity: 1e9, refillPerSec: 1e9 }, maxEventClients: 64 }
+  http: { postRate: { capacity: 1e9, refillPerSec: 1e9 }, maxEventClients: 64, maxEventClientsPerIp: 64 }
 })
 await daemon.start()
 const base = new URL(daemon.httpUrl)

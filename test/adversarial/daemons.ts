@@ -25,7 +25,16 @@ export class LocalDaemon {
   peerId = ''
   /** /ip4/127.0.0.1/tcp/<port>/p2p/<id> */
   addr = ''
-  private constructor (readonly dataDir: string, private readonly args: string[], private readonly env: NodeJS.ProcessEnv, private readonly ownDir: boolean) {}
+  readonly dataDir: string
+  private readonly args: string[]
+  private readonly env: NodeJS.ProcessEnv
+  private readonly ownDir: boolean
+  private constructor (dataDir: string, args: string[], env: NodeJS.ProcessEnv, ownDir: boolean) {
+    this.dataDir = dataDir
+    this.args = args
+    this.env = env
+    this.ownDir = ownDir
+  }
 
   static async start (init: LocalDaemonInit = {}): Promise<LocalDaemon> {
     const dataDir = init.dataDir ?? await mkdtemp(join(tmpdir(), 'kiez-adv-'))

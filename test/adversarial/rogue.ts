@@ -50,7 +50,9 @@ export class RawSync {
   bytesOut = 0
   bytesIn = 0
   private readonly lp
-  constructor (readonly stream: Stream) {
+  readonly stream: Stream
+  constructor (stream: Stream) {
+    this.stream = stream
     this.lp = lpStream(stream, { maxDataLength: 4 * 1024 * 1024 })
   }
 

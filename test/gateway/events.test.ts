@@ -45,6 +45,10 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     streams.push(s1)
     await s1.opened
     expect(s1.status).toBe(200)
+    expect(s1.headers['content-type']).toMatch(/^text\/event-stream/)
+    expect(s1.headers['cache-control']).toBe('no-store')
+    expect(s1.headers['content-security-policy']).toMatch(/^default-src 'none'/)
+    expect(s1.headers['x-content-type-options']).toBe('nosniff')
     const first = await postOnB('live over the mesh')
     await eventually(() => s1.entries().find((e) => e.id === first.id), 20_000, 'the entry event on A')
     const ev = s1.events.find((e) => e.event === 'entry' && JSON.parse(e.data).id === first.id)

@@ -114,6 +114,7 @@ export class Sse {
   status = 0
   /** the server ended the stream */
   ended = false
+  headers: Record<string, string | string[] | undefined> = {}
   private buf = ''
   private cur: Partial<SseEvent> & { data?: string } = {}
   private req: ReturnType<typeof request> | undefined
@@ -126,6 +127,7 @@ export class Sse {
       if (lastEventId !== undefined) headers['last-event-id'] = lastEventId
       this.req = request({ host: u.hostname, port: u.port, path: '/api/v1/events', headers }, (res) => {
         this.status = res.statusCode ?? 0
+        this.headers = res.headers
         res.setEncoding('utf8')
         res.on('data', (c: string) => { this.push(c) })
         res.on('end', () => { this.ended = true })

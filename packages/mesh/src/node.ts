@@ -31,6 +31,7 @@ import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import type { Replication } from '@kiez/replication'
+import { topology, crawl, type Topology, type TopologyMap, type CrawlOptions } from '@kiez/topology'
 
 export const AGENT_VERSION = 'kiez/0.1.0'
 export const DEFAULT_MESH = 'kiez'
@@ -69,6 +70,7 @@ export type KiezServices = {
   dht: KadDHT
   pubsub: GossipSub
   replication: Replication
+  topology: Topology
 }
 
 export interface KiezNodeInfo {
@@ -92,6 +94,8 @@ export interface KiezNode {
   ping(target: string, count?: number): Promise<number[]>
   dhtFind(peerId: string): Promise<DhtFindResult>
   dhtTable(): Promise<DhtTableEntry[]>
+  /** the mesh as far as neighbours report it (/kiez/topology/1.0.0, docs/TOPOLOGY.md) */
+  topology(opts?: CrawlOptions): Promise<TopologyMap>
   /** for services (e.g. replication) that learn of a peer by other means */
   notePeerSource(peerId: PeerId | string, source: PeerSource): void
   /** peers found not to be boxes of this mesh (no `/kiez/<mesh>/kad/1.0.0`), hung up on and not dialed for an hour */
@@ -123,6 +127,7 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
 
   // filled in once libp2p exists; discovery events only fire after start()
   let sources: PeerSources | undefined
+  let libp2pRef: Libp2p | undefined
   let dialer: DiscoveryDialer | undefined
   const foreign = new ForeignPeers()
   const discovered = (source: PeerSource) => (evt: CustomEvent<PeerInfo>) => {
@@ -160,7 +165,11 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
       ...LIMITS.streams.gossipsub,
       ...LIMITS.gossipsub
     }),
-    replication: replicationFactory(init.store, mesh)
+    replication: replicationFactory(init.store, mesh),
+    // what we tell neighbours about our own neighbours: the same view as `kiez peers`
+    topology: topology({
+      neighbours: async () => sources === undefined || libp2pRef === undefined ? [] : (await listPeers(libp2pRef, sources)).map(p => ({ peerId: p.peerId, connected: p.connected, source: p.source, ...(p.latencyMs !== undefined ? { latencyMs: p.latencyMs } : {}) }))
+    })
   }
 
   const inboundGate = new InboundGate({
@@ -203,6 +212,7 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
 
   const node = new Node(libp2p, datastore, mesh, bootstrapPeers, log, foreign)
   sources = node.sources
+  libp2pRef = libp2p
   dialer = node.dialer
   // the DHT reports peers it learns of in query replies (and, later, peers that connect)
   ;(libp2p.services.dht as unknown as PeerDiscovery).addEventListener?.('peer', discovered('dht'))
@@ -355,6 +365,11 @@ class Node implements KiezNode {
 
   async dhtTable (): Promise<DhtTableEntry[]> {
     return await dhtTable(this.libp2p)
+  }
+
+  async topology (opts?: CrawlOptions): Promise<TopologyMap> {
+    this.requireStarted()
+    return await crawl(this.libp2p.services.topology, opts)
   }
 
   notePeerSource (peerId: PeerId | string, source: PeerSource): void {

@@ -8,12 +8,16 @@ import { Announcer } from './announcer.js'
 import { bump, newCounters, type ReplicationCounters } from './counters.js'
 import { ReplicationError } from './errors.js'
 import { Framed } from './framing.js'
+import { GossipGuard } from './gossip-guard.js'
 import { decodeGossip, encodeGossip } from './gossip.js'
 import type { WireHead } from './messages.js'
 import { diffHeads, type AuthorSync, type Want } from './plan.js'
 import { pull, serve, type SyncHost, type SyncLimits } from './sync.js'
 import { TokenBucket } from './token-bucket.js'
 import { hex } from './util.js'
+
+/** invalid gossip messages a peer may send per minute before the rest are refused unseen and it is hung up on */
+const GOSSIP_MAX_STRIKES = 16
 
 /** The part of gossipsub replication uses (gossipsub's class satisfies it). */
 export interface FeedPubSub {
@@ -134,6 +138,7 @@ export class ReplicationService implements Replication, Startable {
   /** serving budgets outlive connections, so reconnecting does not refill one; bounded, oldest dropped */
   private readonly buckets = new Map<string, TokenBucket>()
   private readonly announcer: Announcer
+  private readonly guard: GossipGuard
   private readonly host: SyncHost
   private pubsub: FeedPubSub | undefined
   private unlisten: Array<() => void> = []
@@ -160,6 +165,7 @@ export class ReplicationService implements Replication, Startable {
       maxResponseBytes: Math.min(init.maxResponseBytes ?? MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES),
       maxEntriesPerSession: init.maxEntriesPerSession ?? 20_000
     }
+    this.guard = new GossipGuard({ maxInFlight: 32, maxWaiting: 4096, maxStrikes: GOSSIP_MAX_STRIKES, windowMs: 60_000, maxPeers: 4096 })
     this.announcer = new Announcer({ publish: async (it) => { await this.publish(it) }, maxQueue: init.maxAnnounceQueue ?? 1024 })
     this.host = {
       store: this.store,
@@ -296,6 +302,25 @@ export class ReplicationService implements Replication, Startable {
   // ---- push: the gossip validator ------------------------------------------
 
   private async validate (from: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    const key = from.toString()
+    if (this.guard.refused(key)) { bump(this.stats.gossipRejected, 'peer_refused'); return TopicValidatorResult.Reject }
+    const release = await this.guard.acquire(key)
+    if (release === undefined) { bump(this.stats.gossipIgnored, 'peer_busy'); return TopicValidatorResult.Ignore }
+    try {
+      // the budget may have run out while this message waited for its slot
+      if (this.guard.refused(key)) { bump(this.stats.gossipRejected, 'peer_refused'); return TopicValidatorResult.Reject }
+      const verdict = await this.judge(from, msg)
+      if (verdict === TopicValidatorResult.Reject && this.guard.strike(key)) {
+        this.log('%p sent %d invalid gossip messages: hanging up', from, GOSSIP_MAX_STRIKES)
+        void this.components.connectionManager.closeConnections(from).catch(() => {})
+      }
+      return verdict
+    } finally {
+      release()
+    }
+  }
+
+  private async judge (from: PeerId, msg: Message): Promise<TopicValidatorResult> {
     this.stats.gossipReceived++
     const item = decodeGossip(msg.data)
     if (item === undefined) { bump(this.stats.gossipRejected, 'bad_frame'); return TopicValidatorResult.Reject }

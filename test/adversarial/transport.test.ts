@@ -4,7 +4,7 @@
  * honest neighbours from 127.0.0.1.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { connect, type Socket } from 'node:net'
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -152,5 +152,36 @@ describe('adversarial: transport', () => {
     expect(stillOpen).toBe(0)
     expect((await a.status()).peerId).toBe(a.peerId)
   }, 180_000)
+
+  it('case 12: a neighbour\'s peer id announced with the rogue\'s address: the Noise handshake fails, 0 impersonations', async () => {
+    // mDNS hands the dialer exactly this: a peer id and an address. Here the lie reaches it as a bootstrap entry
+    // (the same dial path, no multicast needed); the lab variant with real mDNS answers is still to do.
+    const victim = await daemon()
+    const r = await rogue({ gossip: false })
+    let inbound = 0
+    r.node.addEventListener('connection:open', (evt) => { if (evt.detail.direction === 'inbound') inbound++ })
+    // a counting TCP relay in front of the rogue, so we see that the box really tried
+    let tcpDials = 0
+    const relay = createServer((sock) => {
+      tcpDials++
+      const up = connect({ host: '127.0.0.1', port: portOf(r.addr()) })
+      sock.pipe(up).pipe(sock)
+      sock.on('error', () => up.destroy()); up.on('error', () => sock.destroy())
+    })
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
+    cleanups.push(async () => { await new Promise((resolve) => relay.close(resolve)) })
+    const spoofed = `/ip4/127.0.0.1/tcp/${(relay.address() as AddressInfo).port}/p2p/${victim.peerId}`
+    const a = await daemon(['--bootstrap', spoofed])
+    await sleep(6000)
+    const peers = (await a.client.peers()).peers
+    const asVictim = peers.filter((p) => p.peerId === victim.peerId && p.connected)
+    // the control: the real victim, dialed at its real address, connects
+    const honest = await rogue({ gossip: false })
+    await honest.dial(victim.addr)
+    report({ case: 12, name: 'spoofed address for a known peer id', tcpDialsToRogue: tcpDials, connectionsAsVictim: asVictim.length, rogueInboundConnections: inbound, daemonPeers: (await a.status()).counts.peers })
+    expect(tcpDials).toBeGreaterThan(0) // the box did dial the lie
+    expect(asVictim).toEqual([])
+    expect(inbound).toBe(0) // the handshake never completed: the rogue cannot prove the victim's key
+    expect((await a.status()).counts.peers).toBe(0)
+  }, 60_000)
 })
-export { waitUntil }

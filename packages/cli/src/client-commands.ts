@@ -1,5 +1,6 @@
-import { ControlClient, ControlClientError, controlSocketPath, resolveDataDir, type DhtFindJson, type DhtTableJson, type EntryJson, type FeedJson, type PairJson, type PeersJson, type PingJson, type RevokeJson, type StatusJson, type SyncJson } from '@kiez/daemon/control'
+import { ControlClient, ControlClientError, controlSocketPath, resolveDataDir, type DhtFindJson, type DhtTableJson, type EntryJson, type FeedJson, type PairJson, type PeersJson, type PingJson, type RevokeJson, type StatusJson, type SyncJson, type TopologyJson } from '@kiez/daemon/control'
 import { qrText } from './qr.js'
+import { topologyDot, topologyText, type TopologyFormat } from './topology.js'
 import { CliError, EXIT } from './errors.js'
 import { ago, duration, keyValues, safeText, shortId, table, truncate } from './format.js'
 
@@ -205,4 +206,11 @@ export async function pairCommand (opts: ClientOptions & { revokeAll?: boolean }
   const shown = `${p.code.slice(0, 4)}-${p.code.slice(4)}`
   io.out(`pairing code: ${shown}\n(valid ${minutes} minutes, once; enter it on the web page${p.url !== undefined ? ` at ${p.url}` : ''})\n\n`)
   io.out(await qrText(link ?? p.code) + '\n')
+}
+
+export async function topologyCommand (opts: ClientOptions & { format?: TopologyFormat }, io: Io): Promise<void> {
+  const t: TopologyJson = await call(opts, io, async (c) => await c.topology())
+  const format = opts.json === true ? 'json' : opts.format ?? 'text'
+  if (format === 'json') { json(io, t); return }
+  io.out((format === 'dot' ? topologyDot(t) : topologyText(t)) + '\n')
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { dhtFindCommand, dhtTableCommand, feedCommand, pairCommand, peersCommand, pingCommand, postCommand, statusCommand, syncCommand, type ClientOptions, type Io } from './client-commands.js'
+import { dhtFindCommand, dhtTableCommand, feedCommand, pairCommand, peersCommand, pingCommand, postCommand, statusCommand, syncCommand, topologyCommand, type ClientOptions, type Io } from './client-commands.js'
 import { CliError, EXIT } from './errors.js'
 import { version } from './version.js'
 
@@ -118,6 +118,12 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .addHelpText('after', example(['kiez sync', 'kiez sync --json']))
     .action(async (opts: ClientOptions) => { await syncCommand(opts, io) })
 
+  clientCommand(program.command('topology'))
+    .description('boxes and links of the mesh as far as neighbours report them (up to 3 hops)')
+    .addOption(new Option('--format <format>', 'text (adjacency list), dot (Graphviz) or json').choices(['text', 'dot', 'json']).default('text'))
+    .addHelpText('after', example(['kiez topology', 'kiez topology --format dot | dot -Tsvg > mesh.svg', 'kiez topology --json']))
+    .action(async (opts: ClientOptions & { format?: 'text' | 'dot' | 'json' }) => { await topologyCommand(opts, io) })
+
   clientCommand(program.command('pair'))
     .description('a one-time code (and QR code) that lets a browser post through the web feed')
     .option('--revoke-all', 'forget every paired browser instead')
@@ -145,7 +151,7 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
 export async function main (argv: string[], io: Io): Promise<number> {
   const result = { exitCode: EXIT.ok as number }
   const program = buildProgram(io, result)
-  const wantsJson = argv.includes('--json')
+  const wantsJson = argv.includes('--json') || argv.includes('--format=json') || argv.some((a, i) => a === '--format' && argv[i + 1] === 'json')
   try {
     await program.parseAsync(argv, { from: 'user' })
     return result.exitCode

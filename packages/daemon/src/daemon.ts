@@ -9,7 +9,7 @@ import { Registry } from 'prom-client'
 import { parseHostPort, type KiezConfig } from './config.js'
 import { ControlServer, type ControlApi } from './control/server.js'
 import { claimSocketPath } from './control/socket.js'
-import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson } from './control/types.js'
+import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson } from './control/types.js'
 import { prepareDataDir } from './datadir.js'
 import { authorName, entryToJson } from './entry-json.js'
 import { ApiError, DaemonError, hasSystemCode, someCause } from './errors.js'
@@ -308,6 +308,15 @@ export class Daemon implements ControlApi {
 
   async sync (): Promise<SyncJson> {
     return this.running().node.sync() ?? { available: false, peers: [], counters: {} }
+  }
+
+  async topology (): Promise<TopologyJson> {
+    const { node } = this.running()
+    const draw = node.topology?.bind(node)
+    if (draw === undefined) {
+      return { self: node.peerId, boxes: [{ peerId: node.peerId, self: true, hops: 0, reported: true }], links: [], failures: [], truncated: false, durationMs: 0 }
+    }
+    return await meshCall(draw)
   }
 
   onEntry (fn: (e: EntryJson) => void, wanted: () => boolean = () => true): () => void {

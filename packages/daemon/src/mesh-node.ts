@@ -47,6 +47,11 @@ export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, sto
     ping: async (target, count) => await node.ping(target, count),
     dhtFind: async (peerId) => await node.dhtFind(peerId),
     dhtTable: async () => await node.dhtTable(),
+    topology: async () => {
+      const m = await node.topology()
+      // a box is only in the map if the breadth-first walk reached it, so hops is a number
+      return { ...m, boxes: m.boxes.map((b) => ({ ...b, hops: b.hops ?? 0 })) }
+    },
     sync: () => {
       const info = replicationInfo(node.replication)
       return info === undefined ? undefined : syncToJson(info, Date.now())

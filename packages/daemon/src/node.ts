@@ -3,7 +3,7 @@ import type { Ed25519PrivateKey } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { KiezConfig } from './config.js'
-import type { DhtFindJson, DhtPeerJson, PeerJson, SyncJson } from './control/types.js'
+import type { DhtFindJson, DhtPeerJson, PeerJson, SyncJson, TopologyJson } from './control/types.js'
 
 /**
  * What the daemon needs from the running mesh node. The daemon talks to the
@@ -22,6 +22,8 @@ export interface DaemonNode {
   dhtTable(): Promise<DhtPeerJson[]>
   /** what replication knows per neighbour; undefined when the node runs without replication */
   sync(): SyncJson | undefined
+  /** the mesh as neighbours report it (optional: a node without the topology service draws just itself) */
+  topology?(): Promise<TopologyJson>
   /** connection events (first connection up, last one down); returns the unsubscribe */
   onPeer?(fn: (e: { peerId: string, connected: boolean }) => void): () => void
   stop(): Promise<void>

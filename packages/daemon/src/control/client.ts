@@ -1,5 +1,5 @@
 import { request } from 'node:http'
-import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson } from './types.js'
+import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson } from './types.js'
 
 export type ControlClientErrorCode = 'daemon_unreachable' | 'bad_response' | string
 
@@ -45,6 +45,8 @@ export class ControlClient {
   async dhtFind (peerId: string): Promise<DhtFindJson> { return await this.call('GET', `/dht/find/${encodeURIComponent(peerId)}`, undefined, 30_000) }
   async dhtTable (): Promise<DhtTableJson> { return await this.call('GET', '/dht/table') }
   async sync (): Promise<SyncJson> { return await this.call('GET', '/sync') }
+  // the crawl has a 10 s deadline of its own
+  async topology (): Promise<TopologyJson> { return await this.call('GET', '/topology', undefined, 30_000) }
   async pair (): Promise<PairJson> { return await this.call('POST', '/pair') }
   async revokeSessions (): Promise<RevokeJson> { return await this.call('POST', '/sessions/revoke') }
   async ping (req: PingRequest): Promise<PingJson> { return await this.call('POST', '/ping', req, 30_000 + (req.count ?? 3) * 6_000) }

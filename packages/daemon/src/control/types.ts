@@ -133,3 +133,37 @@ export interface PairJson {
 }
 
 export interface RevokeJson { revoked: number }
+
+/** `kiez topology`: the mesh as far as neighbours report it (docs/TOPOLOGY.md). */
+export interface TopologyBoxJson {
+  peerId: string
+  /** the box that drew the map */
+  self?: boolean
+  /** links from us */
+  hops: number
+  /** false when only others named it (its own list did not reach us) */
+  reported: boolean
+  /** its clock minus ours, for boxes we asked directly */
+  clockOffsetMs?: number
+}
+
+export interface TopologyLinkJson {
+  a: string
+  b: string
+  latencyMs?: number
+  /** the boxes listing this link as connected */
+  reportedBy: string[]
+  /** only one end claims it */
+  oneSided: boolean
+}
+
+export interface TopologyJson {
+  self: string
+  boxes: TopologyBoxJson[]
+  links: TopologyLinkJson[]
+  /** neighbours that did not answer, with a reason code (timeout, unreachable, wrong_peer, …) */
+  failures: Array<{ peerId: string, code: string }>
+  /** the map hit a bound (hops, boxes, time) */
+  truncated: boolean
+  durationMs: number
+}

@@ -1,0 +1,42 @@
+/**
+ * Issue 5, diagnostics: `kiez topology` over a segmented line, where no box
+ * can reach past its neighbours — the map beyond them comes from relayed reports.
+ */
+import { describe, expect, it } from 'vitest'
+import { createLab, labSkipReason, line } from '../lab/index.ts'
+import { kiezJson, peerIds, startDaemons, waitConnected, waitUntil } from '../mesh/helpers.ts'
+import type { TopologyJson } from '@kiez/daemon/control'
+import { expectSchema } from './schemas.ts'
+
+const skip = labSkipReason()
+
+describe.skipIf(skip !== undefined)(`kiez topology${skip !== undefined ? ` (skipped: ${skip})` : ''}`, () => {
+  it('box 1 of a 4-box segmented line maps all 4 boxes and the 3 links, each confirmed by both ends', async () => {
+    const lab = await createLab({ ...line(4), mode: 'segment' })
+    try {
+      await startDaemons(lab, [0, 1, 2, 3], () => ['--no-http'])
+      const ids = await peerIds(lab, [0, 1, 2, 3])
+      // each inner box sees both its neighbours (mDNS per segment)
+      await Promise.all([waitConnected(lab, 1, [ids[0], ids[2]] as string[]), waitConnected(lab, 2, [ids[1], ids[3]] as string[])])
+      const map = await waitUntil('a map of 4 boxes', async () => {
+        const t = await kiezJson<TopologyJson>(lab, 0, ['topology'])
+        return t.boxes.length === 4 && t.links.length === 3 && t.links.every((l) => !l.oneSided) ? t : undefined
+      }, 30_000, 1000)
+      expectSchema('topology', map)
+      expect(map.self).toBe(ids[0])
+      expect(map.boxes.map((b) => [b.peerId, b.hops])).toEqual(ids.map((id, i) => [id, i]))
+      const pairs = map.links.map((l) => [l.a, l.b].sort().join(' ')).sort()
+      expect(pairs).toEqual([[0, 1], [1, 2], [2, 3]].map(([x, y]) => [ids[x as number], ids[y as number]].sort().join(' ')).sort())
+      // box 0 cannot reach box 2 at all: its view of it must have come relayed
+      expect(await lab.ping(0, lab.address(2, 1), 1000)).toBe(false)
+
+      const text = await lab.kiez(0, ['topology'])
+      expect(text.code).toBe(0)
+      expect(text.stdout).toContain('4 boxes, 3 links')
+      const dot = await lab.kiez(0, ['topology', '--format', 'dot'])
+      expect(dot.stdout.match(/ -- /g)).toHaveLength(3)
+    } finally {
+      await lab.close()
+    }
+  }, 90_000)
+})

@@ -14,6 +14,7 @@ import type { WireHead } from './messages.js'
 import { diffHeads, type AuthorSync, type Want } from './plan.js'
 import { pull, serve, type SyncHost, type SyncLimits } from './sync.js'
 import { TokenBucket } from './token-bucket.js'
+import { RejectionLog, type RejectionRecord } from './rejections.js'
 import { hex } from './util.js'
 
 /** invalid gossip messages a peer may send per minute before the rest are refused unseen and it is hung up on */
@@ -96,6 +97,8 @@ export interface Replication extends Startable {
   readonly topic: string
   info: () => ReplicationInfo
   counters: () => ReplicationCounters
+  /** the last entries neighbours offered that the store refused, newest first (bounded) */
+  rejections: () => RejectionRecord[]
   /** a full sync with one connected peer, or with every connected peer */
   syncNow: (peerId?: PeerId) => Promise<SyncResult[]>
 }
@@ -133,6 +136,7 @@ export class ReplicationService implements Replication, Startable {
   private readonly maxPendingPulls: number
   private readonly limits: SyncLimits
   private readonly stats = newCounters()
+  private readonly refused = new RejectionLog()
   private readonly peers = new Map<string, PeerState>()
   private readonly headTimes = new Map<string, number>()
   /** serving budgets outlive connections, so reconnecting does not refill one; bounded, oldest dropped */
@@ -257,14 +261,24 @@ export class ReplicationService implements Replication, Startable {
     this.announcer.entry(entry)
   }
 
-  private async ingestRange (author: Uint8Array, from: number, entries: Uint8Array[]): Promise<RangeIngestResult> {
+  /** Gaps and repeats are not refusals of the entry; everything else is worth an answer in `kiez why`. */
+  private noteRejection (from: PeerId, bytes: Uint8Array | undefined, code: string, via: 'gossip' | 'sync', entry?: Entry): void {
+    if (bytes === undefined || code === 'wrong_seq' || code === 'duplicate') return
+    this.refused.note(from.toString(), bytes, code, via, entry)
+  }
+
+  rejections (): RejectionRecord[] { return this.refused.list() }
+
+  private async ingestRange (author: Uint8Array, from: number, entries: Uint8Array[], peer?: PeerId): Promise<RangeIngestResult> {
     const key = hex(author)
     const range: [number, number] = [from, from + entries.length - 1]
     const list = this.muted.get(key) ?? []
     list.push(range)
     this.muted.set(key, list)
     try {
-      return await this.store.ingestRange(entries)
+      const r = await this.store.ingestRange(entries)
+      if (r.rejection !== undefined && peer !== undefined) this.noteRejection(peer, entries[r.rejection.index], r.rejection.code, 'sync')
+      return r
     } finally {
       list.splice(list.indexOf(range), 1)
       if (list.length === 0) this.muted.delete(key)
@@ -340,6 +354,7 @@ export class ReplicationService implements Replication, Startable {
         case 'fork': bump(this.stats.gossipIgnored, 'forked'); return TopicValidatorResult.Ignore
         case 'rejected': break
       }
+      this.noteRejection(from, item.bytes, r.code, 'gossip', r.entry)
       switch (r.code) {
         case 'wrong_seq': {
           // Signed by its author (signatures are checked before seq), so the gap is real: pull it from the sender.
@@ -462,7 +477,9 @@ export class ReplicationService implements Replication, Startable {
     this.stats.syncSessionsMade++
     const f = new Framed(stream)
     try {
-      const out = await pull(this.host, f, { full, ranges }, signal)
+      // the same host, but refusals are put down to this peer
+      const host: SyncHost = { ...this.host, ingestRange: async (author, from, entries) => await this.ingestRange(author, from, entries, peer.id) }
+      const out = await pull(host, f, { full, ranges }, signal)
       if (out.theirHeads !== undefined) { peer.heads = out.theirHeads; peer.headsAt = Date.now() }
       if (out.truncated) peer.wantFull = true
       await stream.close({ signal })

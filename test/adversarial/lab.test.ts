@@ -4,9 +4,10 @@
  */
 import { describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import { createLab, labSkipReason, line, NODE_BIN } from '../lab/index.ts'
+import { createLab, labSkipReason, line, ring, NODE_BIN } from '../lab/index.ts'
+import { ControlClient, controlSocketPath } from '@kiez/daemon/control'
 import type { PeersJson } from '@kiez/daemon/control'
-import { report } from './daemons.ts'
+import { report, sleep, waitUntil } from './daemons.ts'
 
 const skip = labSkipReason()
 
@@ -46,4 +47,57 @@ describe.skipIf(skip !== undefined)(`adversarial: lab${skip !== undefined ? ` (s
       await lab.close()
     }
   }, 300_000)
+
+  it('case 17: a 12-box ring split in two while both halves write, then healed: every box converges, 0 missing', async () => {
+    const B = 12
+    const M = Number(process.env.ADV_PARTITION_POSTS ?? (process.env.KIEZ_SOAK === '1' ? 500 : 40))
+    const lab = await createLab({ ...ring(B) })
+    try {
+      for (let b = 0; b < B; b++) lab.start(b)
+      await Promise.all(Array.from({ length: B }, async (_, b) => await lab.waitForLog(b, (l) => (l.json as { msg?: string } | undefined)?.msg === 'daemon started', 120_000)))
+      const clients = Array.from({ length: B }, (_, b) => new ControlClient({ socketPath: controlSocketPath(lab.dataDir(b)), timeoutMs: 60_000 }))
+      await waitUntil('every box to have both ring neighbours', async () => {
+        const peers = await Promise.all(clients.map(async (c) => (await c.status()).counts.peers))
+        return peers.every((p) => p >= 2) ? true : (() => { throw new Error(`peers ${peers.join(' ')}`) })()
+      }, 120_000, 1000)
+      // ring link i joins box i and box i+1: cutting 5 and 11 leaves boxes 0..5 and 6..11
+      await lab.cut(5); await lab.cut(11)
+      await sleep(2000)
+      const writers = [0, 3, 6, 9]
+      const ids = (await Promise.all(writers.map(async (w) => {
+        const out: string[] = []
+        for (let i = 0; i < M; i++) out.push((await clients[w]!.post({ text: `box ${w} during the partition #${i}` })).id)
+        return out
+      }))).flat()
+      // each half has its own side's entries only
+      await waitUntil('each half to converge on its own side', async () => {
+        const counts = await Promise.all(clients.map(async (c) => (await c.status()).counts.entries))
+        return counts.every((n) => n === 2 * M) ? true : (() => { throw new Error(`counts ${counts.join(' ')}`) })()
+      }, 120_000, 1000)
+      const t0 = Date.now()
+      await lab.heal(5); await lab.heal(11)
+      let counts: number[] = []
+      await waitUntil('the healed ring to converge', async () => {
+        counts = await Promise.all(clients.map(async (c) => (await c.status()).counts.entries))
+        return counts.every((n) => n === ids.length) ? true : (() => { throw new Error(`counts ${counts.join(' ')}`) })()
+      }, 180_000, 500)
+      const convergeMs = Date.now() - t0
+      // every acknowledged id is on every box: ask each box for its feed (all entries fit one page)
+      let missing = 0
+      for (const c of clients) {
+        const have = new Set<string>()
+        let before: string | undefined
+        do {
+          const page = await c.feed({ limit: 200, ...(before !== undefined ? { before } : {}) })
+          for (const e of page.entries) have.add(e.id)
+          before = page.next
+        } while (before !== undefined)
+        for (const id of ids) if (!have.has(id)) missing++
+      }
+      report({ case: 17, name: 'partition and heal', boxes: B, writers: writers.length, entriesPerWriter: M, entries: ids.length, convergeAfterHealMs: convergeMs, missing })
+      expect(missing).toBe(0)
+    } finally {
+      await lab.close()
+    }
+  }, 600_000)
 })

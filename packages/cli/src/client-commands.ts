@@ -1,4 +1,4 @@
-import { ControlClient, ControlClientError, controlSocketPath, resolveDataDir, type DhtFindJson, type DhtTableJson, type EntryJson, type FeedJson, type PairJson, type PeersJson, type PingJson, type RevokeJson, type StatusJson, type SyncJson, type TopologyJson } from '@kiez/daemon/control'
+import { ControlClient, ControlClientError, controlSocketPath, resolveDataDir, type DhtFindJson, type DhtTableJson, type EntryJson, type FeedJson, type PairJson, type PeersJson, type PingJson, type RevokeJson, type StatusJson, type SyncJson, type TopologyJson, type WhyJson } from '@kiez/daemon/control'
 import { qrText } from './qr.js'
 import { topologyDot, topologyText, type TopologyFormat } from './topology.js'
 import { CliError, EXIT } from './errors.js'
@@ -213,4 +213,25 @@ export async function topologyCommand (opts: ClientOptions & { format?: Topology
   const format = opts.json === true ? 'json' : opts.format ?? 'text'
   if (format === 'json') { json(io, t); return }
   io.out((format === 'dot' ? topologyDot(t) : topologyText(t)) + '\n')
+}
+
+export async function whyCommand (id: string, opts: ClientOptions & { author?: string, seq?: number }, io: Io): Promise<void> {
+  const hint: { author?: string, seq?: number } = {}
+  if (opts.author !== undefined) hint.author = opts.author
+  if (opts.seq !== undefined) hint.seq = opts.seq
+  const w: WhyJson = await call(opts, io, async (c) => await c.why(id, hint))
+  if (opts.json === true) { json(io, w); return }
+  const pairs: Array<[string, string | string[]]> = [['entry', w.id], ['verdict', w.verdict.replace('_', ' ')], ['why', safeText(w.reason)]]
+  if (w.author !== undefined) pairs.push(['author', w.author])
+  if (w.seq !== undefined) pairs.push(['seq', String(w.seq)])
+  if (w.ourSeq !== undefined && w.verdict !== 'here') pairs.push(['we hold up to', `seq ${w.ourSeq}`])
+  if (w.forkedAt !== undefined) pairs.push(['forked at', `seq ${w.forkedAt}`])
+  if (w.entry !== undefined) pairs.push(['text', truncate(safeText(w.entry.text ?? w.entry.name ?? ''), 72)])
+  io.out(keyValues(pairs) + '\n')
+  if (w.rejections !== undefined && w.rejections.length > 0) {
+    io.out('\n' + table(['from peer', 'code', 'via', 'when'], w.rejections.map((r) => [r.peerId, r.code, r.via, ago(r.agoMs)])) + '\n')
+  }
+  if (w.holders !== undefined && w.holders.length > 0) {
+    io.out('\n' + table(['neighbour', 'has up to seq'], w.holders.map((h) => [h.peerId, String(h.theirSeq)])) + '\n')
+  }
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { dhtFindCommand, dhtTableCommand, feedCommand, pairCommand, peersCommand, pingCommand, postCommand, statusCommand, syncCommand, topologyCommand, type ClientOptions, type Io } from './client-commands.js'
+import { dhtFindCommand, dhtTableCommand, feedCommand, pairCommand, peersCommand, pingCommand, postCommand, statusCommand, syncCommand, topologyCommand, whyCommand, type ClientOptions, type Io } from './client-commands.js'
 import { CliError, EXIT } from './errors.js'
 import { version } from './version.js'
 
@@ -117,6 +117,13 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .description('per neighbour and author: our latest seq against theirs, and what is missing where')
     .addHelpText('after', example(['kiez sync', 'kiez sync --json']))
     .action(async (opts: ClientOptions) => { await syncCommand(opts, io) })
+
+  clientCommand(program.command('why').argument('<entry-id>', 'the entry id (bafyrei…), as kiez feed --json or the web page shows it'))
+    .description('why an entry is or is not on this box: here, refused (by whom, which code), author forked, a neighbour has it, never seen')
+    .option('--author <peer-id>', 'the author, if you know it: explains an entry no neighbour has offered yet')
+    .option('--seq <n>', 'its seq in the author\'s feed, with --author', positiveInt(Number.MAX_SAFE_INTEGER))
+    .addHelpText('after', example(['kiez why bafyreig…', 'kiez why bafyreig… --author 12D3KooW… --seq 12 --json']))
+    .action(async (id: string, opts: ClientOptions & { author?: string, seq?: number }) => { await whyCommand(id, opts, io) })
 
   clientCommand(program.command('topology'))
     .description('boxes and links of the mesh as far as neighbours report them (up to 3 hops)')

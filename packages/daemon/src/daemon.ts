@@ -9,7 +9,7 @@ import { Registry } from 'prom-client'
 import { parseHostPort, type KiezConfig } from './config.js'
 import { ControlServer, type ControlApi } from './control/server.js'
 import { claimSocketPath } from './control/socket.js'
-import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson } from './control/types.js'
+import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson } from './control/types.js'
 import { prepareDataDir } from './datadir.js'
 import { authorName, entryToJson } from './entry-json.js'
 import { ApiError, DaemonError, hasSystemCode, someCause } from './errors.js'
@@ -17,6 +17,7 @@ import type { DaemonNode, NodeFactory } from './node.js'
 import { controlSocketPath, DATA_DIR_FILES } from './paths.js'
 import { readPskFile } from './psk.js'
 import { packageVersion } from './version.js'
+import { explainEntry } from './why.js'
 
 export interface DaemonInit {
   config: KiezConfig
@@ -308,6 +309,12 @@ export class Daemon implements ControlApi {
 
   async sync (): Promise<SyncJson> {
     return this.running().node.sync() ?? { available: false, peers: [], counters: {} }
+  }
+
+  async why (id: string, hint: { author?: string, seq?: number }): Promise<WhyJson> {
+    const { store, node } = this.running()
+    const state = node.replicationState?.()
+    return await explainEntry(id, hint, { store, rejections: state?.rejections ?? [], now: this.now(), ...(state !== undefined ? { info: state.info } : {}) })
   }
 
   async topology (): Promise<TopologyJson> {

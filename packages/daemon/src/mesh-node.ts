@@ -1,6 +1,6 @@
 import { createKiezNode, MeshError } from '@kiez/mesh'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import type { ReplicationInfo } from '@kiez/replication'
+import type { RejectionRecord, ReplicationInfo } from '@kiez/replication'
 import { DaemonError } from './errors.js'
 import type { DaemonNode, NodeFactory } from './node.js'
 import { syncToJson } from './sync-json.js'
@@ -47,6 +47,11 @@ export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, sto
     ping: async (target, count) => await node.ping(target, count),
     dhtFind: async (peerId) => await node.dhtFind(peerId),
     dhtTable: async () => await node.dhtTable(),
+    replicationState: () => {
+      const info = replicationInfo(node.replication)
+      const r = node.replication as { rejections?: unknown }
+      return info === undefined ? undefined : { info, rejections: typeof r.rejections === 'function' ? (r.rejections as () => RejectionRecord[])() : [] }
+    },
     topology: async () => {
       const m = await node.topology()
       // a box is only in the map if the breadth-first walk reached it, so hops is a number

@@ -1,4 +1,5 @@
 import type { FeedStore } from '@kiez/store'
+import type { RejectionRecord, ReplicationInfo } from '@kiez/replication'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -24,6 +25,8 @@ export interface DaemonNode {
   sync(): SyncJson | undefined
   /** the mesh as neighbours report it (optional: a node without the topology service draws just itself) */
   topology?(): Promise<TopologyJson>
+  /** replication's raw view and its recorded refusals (for `kiez why`); optional like replication itself */
+  replicationState?(): { info: ReplicationInfo, rejections: RejectionRecord[] } | undefined
   /** connection events (first connection up, last one down); returns the unsubscribe */
   onPeer?(fn: (e: { peerId: string, connected: boolean }) => void): () => void
   stop(): Promise<void>

@@ -1,5 +1,5 @@
 import { request } from 'node:http'
-import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson } from './types.js'
+import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson } from './types.js'
 
 export type ControlClientErrorCode = 'daemon_unreachable' | 'bad_response' | string
 
@@ -46,6 +46,14 @@ export class ControlClient {
   async dhtTable (): Promise<DhtTableJson> { return await this.call('GET', '/dht/table') }
   async sync (): Promise<SyncJson> { return await this.call('GET', '/sync') }
   // the crawl has a 10 s deadline of its own
+  async why (id: string, hint: { author?: string, seq?: number } = {}): Promise<WhyJson> {
+    const qs = new URLSearchParams()
+    if (hint.author !== undefined) qs.set('author', hint.author)
+    if (hint.seq !== undefined) qs.set('seq', String(hint.seq))
+    const s = qs.toString()
+    return await this.call('GET', `/why/${encodeURIComponent(id)}${s === '' ? '' : `?${s}`}`)
+  }
+
   async topology (): Promise<TopologyJson> { return await this.call('GET', '/topology', undefined, 30_000) }
   async pair (): Promise<PairJson> { return await this.call('POST', '/pair') }
   async revokeSessions (): Promise<RevokeJson> { return await this.call('POST', '/sessions/revoke') }

@@ -275,3 +275,33 @@ export const topologyRoute = {
     ...errors
   }
 } as const
+
+export const whyRoute = {
+  params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 128 } } },
+  querystring: { type: 'object', additionalProperties: false, properties: { author: { type: 'string', maxLength: 128 }, seq: { type: 'integer', minimum: 1 } } },
+  response: {
+    200: {
+      type: 'object',
+      required: ['id', 'verdict', 'reason'],
+      properties: {
+        id: { type: 'string' },
+        verdict: { type: 'string', enum: ['here', 'rejected', 'author_forked', 'behind', 'never_seen'] },
+        reason: { type: 'string' },
+        entry,
+        author: { type: 'string' },
+        seq: { type: 'integer' },
+        ourSeq: { type: 'integer' },
+        forkedAt: { type: 'integer' },
+        rejections: {
+          type: 'array',
+          items: { type: 'object', required: ['peerId', 'code', 'via', 'agoMs'], properties: { peerId: { type: 'string' }, code: { type: 'string' }, via: { type: 'string', enum: ['gossip', 'sync'] }, agoMs: { type: 'integer' } } }
+        },
+        holders: {
+          type: 'array',
+          items: { type: 'object', required: ['peerId', 'theirSeq'], properties: { peerId: { type: 'string' }, theirSeq: { type: 'integer' } } }
+        }
+      }
+    },
+    ...errors
+  }
+} as const

@@ -167,3 +167,24 @@ export interface TopologyJson {
   truncated: boolean
   durationMs: number
 }
+
+/** `kiez why ID`: why an entry is or is not on this box. */
+export interface WhyJson {
+  id: string
+  /** here; rejected (a neighbour offered it and the store refused it); author_forked; behind (a neighbour has it, we do not yet); never_seen */
+  verdict: 'here' | 'rejected' | 'author_forked' | 'behind' | 'never_seen'
+  /** one sentence for a person */
+  reason: string
+  entry?: EntryJson
+  /** the author (peer id) and seq, when known (from the entry, a refusal, a neighbour's head or the request) */
+  author?: string
+  seq?: number
+  /** our latest seq of that author */
+  ourSeq?: number
+  /** the author's feed is frozen from this seq (a fork proof is held) */
+  forkedAt?: number
+  /** the recorded refusals of exactly these bytes, newest first */
+  rejections?: Array<{ peerId: string, code: string, via: 'gossip' | 'sync', agoMs: number }>
+  /** neighbours whose last heads go beyond ours for the author */
+  holders?: Array<{ peerId: string, theirSeq: number }>
+}

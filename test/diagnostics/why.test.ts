@@ -1,0 +1,85 @@
+/**
+ * Issue 5, diagnostics: `kiez why` names the reason — a forged entry a rogue
+ * pushed by gossip (refused: bad_signature, by whom), an entry of ours (here),
+ * one nobody has offered (never seen, with how far we hold its author).
+ * Real daemons on 127.0.0.1 and the adversarial suite's rogue node; no lab needed.
+ */
+import { execFile } from 'node:child_process'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createEntry, entryId, sha256, signerFromSeed } from '@kiez/feed'
+import type { EntryJson, WhyJson } from '@kiez/daemon/control'
+import { KIEZ_BIN, NODE_BIN } from '../lab/index.ts'
+import { LocalDaemon, waitUntil } from '../adversarial/daemons.ts'
+import { createRogue, forged, gossipEntry, randomSigner, type Rogue } from '../adversarial/rogue.ts'
+import { expectSchema } from './schemas.ts'
+
+const daemons: LocalDaemon[] = []
+const rogues: Rogue[] = []
+afterEach(async () => {
+  await Promise.all(rogues.splice(0).map(async (r) => await r.stop().catch(() => {})))
+  await Promise.all(daemons.splice(0).map(async (d) => await d.close()))
+})
+
+async function kiez (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
+  return await new Promise((resolve) => {
+    execFile(NODE_BIN, [KIEZ_BIN, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1, stdout, stderr })
+    })
+  })
+}
+
+async function why (d: LocalDaemon, args: string[]): Promise<WhyJson> {
+  const r = await kiez(['why', ...args, '--json', '--data-dir', d.dataDir])
+  expect(r.code, r.stderr).toBe(0)
+  const w = JSON.parse(r.stdout) as WhyJson
+  expectSchema('why', w)
+  return w
+}
+
+describe('kiez why', () => {
+  it('a forged entry pushed by a rogue: rejected, bad_signature, from the rogue; our own post: here; an unseen one: never seen', async () => {
+    const d = await LocalDaemon.start()
+    daemons.push(d)
+    const rogue = await createRogue()
+    rogues.push(rogue)
+    await rogue.dial(d.addr)
+    await waitUntil('the box to subscribe towards the rogue', () => rogue.topicPeers().includes(d.peerId), 15_000)
+
+    const bytes = forged(signerFromSeed(randomSigner().seed), 'a forged post')
+    const id = entryId(sha256(bytes))
+    await rogue.publish(gossipEntry(bytes))
+    await waitUntil('the forgery refused', async () => ((await d.status()).store.rejected.bad_signature ?? 0) >= 1, 15_000)
+    const w = await why(d, [id])
+    expect(w.verdict).toBe('rejected')
+    expect(w.rejections?.[0]).toMatchObject({ peerId: rogue.peerId, code: 'bad_signature', via: 'gossip' })
+    const text = await kiez(['why', id, '--data-dir', d.dataDir])
+    expect(text.stdout).toContain('bad_signature')
+    expect(text.stdout).toContain(rogue.peerId)
+
+    const posted = JSON.parse((await kiez(['post', 'hello', '--json', '--data-dir', d.dataDir])).stdout) as EntryJson
+    const here = await why(d, [posted.id])
+    expect(here.verdict).toBe('here')
+    expect(here.entry?.seq).toBe(1)
+
+    // an entry signed but never sent anywhere; with a hint (our own author, seq 2) it says how far we hold that author
+    const signer = signerFromSeed(randomSigner().seed)
+    const notYet = createEntry(signer, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text: 'not sent' } })
+    const unseen = await why(d, [entryId(notYet.hash)])
+    expect(unseen.verdict).toBe('never_seen')
+    const hinted = await why(d, [entryId(notYet.hash), '--author', posted.author, '--seq', '2'])
+    expect(hinted).toMatchObject({ verdict: 'never_seen', author: posted.author, seq: 2, ourSeq: 1 })
+  }, 90_000)
+
+  it('error paths: not an entry id → 1 (the daemon refuses bad_entry_id), daemon down → 69', async () => {
+    const d = await LocalDaemon.start()
+    daemons.push(d)
+    const bad = await kiez(['why', 'not-an-id', '--json', '--data-dir', d.dataDir])
+    expect(bad.code).toBe(1)
+    expectSchema('error', JSON.parse(bad.stdout))
+    expect((JSON.parse(bad.stdout) as { error: { code: string } }).error.code).toBe('bad_entry_id')
+    const seq = await kiez(['why', 'x', '--seq', 'zero', '--data-dir', d.dataDir])
+    expect(seq.code).toBe(2)
+    const down = await kiez(['why', 'bafyreia', '--data-dir', '/nonexistent/kiez'])
+    expect(down.code).toBe(69)
+  }, 60_000)
+})

@@ -1,6 +1,7 @@
-import { ControlClient, ControlClientError, controlSocketPath, resolveDataDir, type DhtFindJson, type DhtTableJson, type EntryJson, type FeedJson, type PairJson, type PeersJson, type PingJson, type RevokeJson, type StatusJson, type SyncJson, type TopologyJson, type WhyJson } from '@kiez/daemon/control'
+import { ControlClient, ControlClientError, controlSocketPath, resolveDataDir, type DhtFindJson, type DhtTableJson, type EntryJson, type FeedJson, type PairJson, type PeersJson, type PingJson, type RevokeJson, type StatusJson, type SyncJson, type TopologyJson, type WhyJson, type DoctorFactsJson } from '@kiez/daemon/control'
 import { qrText } from './qr.js'
 import { topologyDot, topologyText, type TopologyFormat } from './topology.js'
+import { healthChecks, judge, localFacts, type Check, type DoctorJson } from './doctor.js'
 import { CliError, EXIT } from './errors.js'
 import { ago, duration, keyValues, safeText, shortId, table, truncate } from './format.js'
 
@@ -50,8 +51,10 @@ function refusals (store: StatusJson['store']): string {
 }
 
 export async function statusCommand (opts: ClientOptions, io: Io): Promise<void> {
-  const s: StatusJson = await call(opts, io, async (c) => await c.status())
-  if (opts.json === true) { json(io, s); return }
+  // the health lines need the doctor's facts; a daemon without /doctor still gets its status shown
+  const [s, facts] = await call(opts, io, async (c) => await Promise.all([c.status(), c.doctor().catch(() => undefined)]))
+  const health: Array<Pick<Check, 'name' | 'status' | 'detail'>> = facts === undefined ? [] : healthChecks(facts).map((c) => ({ name: c.name, status: c.status, detail: c.detail }))
+  if (opts.json === true) { json(io, { ...s, health }); return }
   io.out(keyValues([
     ['peer id', s.peerId],
     ['mesh', s.mesh],
@@ -62,24 +65,43 @@ export async function statusCommand (opts: ClientOptions, io: Io): Promise<void>
     ['refused', refusals(s.store)],
     ['listening', s.listenAddrs],
     ['http', s.http.url !== undefined ? `${s.http.url} (on ${s.http.address})` : s.http.serving ? s.http.address : `${s.http.address} (not served)`],
-    ['data dir', s.dataDir]
+    ['data dir', s.dataDir],
+    ['health', health.length === 0 ? (facts === undefined ? 'unknown' : 'ok') : health.map((h) => `${h.status}: ${h.detail}`)]
   ]) + '\n')
 }
 
-export async function peersCommand (opts: ClientOptions, io: Io): Promise<void> {
-  const p: PeersJson = await call(opts, io, async (c) => await c.peers())
-  if (opts.json === true) { json(io, p); return }
+export async function peersCommand (opts: ClientOptions & { verbose?: boolean }, io: Io): Promise<void> {
+  const [p, sync] = await call(opts, io, async (c) => await Promise.all([c.peers(), opts.verbose === true ? c.sync() : Promise.resolve(undefined)]))
+  const syncOf = new Map((sync?.peers ?? []).map((x) => [x.peerId, x]))
+  if (opts.json === true) {
+    if (opts.verbose !== true) { json(io, p); return }
+    json(io, {
+      peers: p.peers.map((x) => {
+        const s = syncOf.get(x.peerId)
+        return s === undefined ? x : { ...x, sync: { weLack: s.weLack, theyLack: s.theyLack, syncing: s.syncing, ...(s.headsAgeMs !== undefined ? { headsAgeMs: s.headsAgeMs } : {}) } }
+      })
+    })
+    return
+  }
   if (p.peers.length === 0) { io.out('no peers known yet: neighbours appear once mDNS, the DHT or a --bootstrap address finds them\n'); return }
-  const rows = p.peers.map((x) => [
-    x.peerId,
-    x.connected ? 'connected' : 'known',
-    x.direction ?? '-',
-    x.source ?? '-',
-    x.latencyMs !== undefined ? `${x.latencyMs < 10 ? x.latencyMs.toFixed(1) : Math.round(x.latencyMs)}ms` : '-',
-    x.connected ? 'now' : x.lastSeenMs !== undefined ? ago(x.lastSeenMs) : '-',
-    x.addrs[0] ?? '-'
-  ])
-  io.out(table(['peer id', 'state', 'direction', 'found by', 'latency', 'last seen', 'address'], rows) + '\n')
+  const rows = p.peers.map((x) => {
+    const row = [
+      x.peerId,
+      x.connected ? 'connected' : 'known',
+      x.direction ?? '-',
+      x.source ?? '-',
+      x.latencyMs !== undefined ? `${x.latencyMs < 10 ? x.latencyMs.toFixed(1) : Math.round(x.latencyMs)}ms` : '-',
+      x.connected ? 'now' : x.lastSeenMs !== undefined ? ago(x.lastSeenMs) : '-'
+    ]
+    if (opts.verbose === true) {
+      const s = syncOf.get(x.peerId)
+      row.push(safeText(x.agentVersion ?? '-'), s === undefined ? '-' : String(s.weLack), s === undefined ? '-' : String(s.theyLack))
+    }
+    row.push(x.addrs[0] ?? '-')
+    return row
+  })
+  const header = ['peer id', 'state', 'direction', 'found by', 'latency', 'last seen', ...(opts.verbose === true ? ['agent', 'we lack', 'they lack'] : []), 'address']
+  io.out(table(header, rows) + '\n')
 }
 
 export async function postCommand (text: string, opts: ClientOptions & { replyTo?: string }, io: Io): Promise<void> {
@@ -234,4 +256,28 @@ export async function whyCommand (id: string, opts: ClientOptions & { author?: s
   if (w.holders !== undefined && w.holders.length > 0) {
     io.out('\n' + table(['neighbour', 'has up to seq'], w.holders.map((h) => [h.peerId, String(h.theirSeq)])) + '\n')
   }
+}
+
+/**
+ * `kiez doctor`: every check a line with ok/warn/fail and what to do. Runs
+ * its local checks even when no daemon answers (then exit 69, report printed);
+ * exit 1 when any check fails.
+ */
+export async function doctorCommand (opts: ClientOptions, io: Io): Promise<void> {
+  const { client, dataDir } = clientFor(opts, io)
+  let facts: DoctorFactsJson | undefined
+  try {
+    facts = await client.doctor()
+  } catch (err) {
+    const e = explain(err, dataDir)
+    if (e.exitCode !== EXIT.unreachable) throw e
+  }
+  const checks = judge(await localFacts(dataDir, facts === undefined), facts, dataDir)
+  const report: DoctorJson = { ok: !checks.some((c) => c.status === 'fail'), daemon: facts !== undefined, checks }
+  if (opts.json === true) json(io, report)
+  else {
+    io.out(table(['check', 'status', 'detail', 'what to do'], checks.map((c) => [c.name, c.status.toUpperCase(), c.detail, c.fix ?? ''])) + '\n')
+  }
+  if (facts === undefined) throw new CliError('daemon_unreachable', `no daemon is running for data dir ${dataDir}: start one with \`kiez daemon --data-dir ${dataDir}\``, EXIT.unreachable, true)
+  if (!report.ok) throw new CliError('checks_failed', `${checks.filter((c) => c.status === 'fail').length} check(s) failed`, EXIT.failure, true)
 }

@@ -5,10 +5,13 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, unreachable: 69 } as const
 export class CliError extends Error {
   readonly code: string
   readonly exitCode: number
-  constructor (code: string, message: string, exitCode: number) {
+  /** the result document was printed already: with --json, print no error document after it */
+  readonly reported: boolean
+  constructor (code: string, message: string, exitCode: number, reported = false) {
     super(message)
     this.name = 'CliError'
     this.code = code
     this.exitCode = exitCode
+    this.reported = reported
   }
 }

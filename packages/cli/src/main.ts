@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { dhtFindCommand, dhtTableCommand, feedCommand, pairCommand, peersCommand, pingCommand, postCommand, statusCommand, syncCommand, topologyCommand, whyCommand, type ClientOptions, type Io } from './client-commands.js'
+import { dhtFindCommand, dhtTableCommand, feedCommand, pairCommand, peersCommand, pingCommand, postCommand, statusCommand, syncCommand, topologyCommand, whyCommand, doctorCommand, type ClientOptions, type Io } from './client-commands.js'
 import { CliError, EXIT } from './errors.js'
 import { version } from './version.js'
 
@@ -73,14 +73,15 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     })
 
   clientCommand(program.command('status'))
-    .description('peer id, mesh, listen addresses, uptime and counts of the local daemon')
+    .description('peer id, mesh, listen addresses, uptime, counts and health lines of the local daemon')
     .addHelpText('after', example(['kiez status', 'kiez status --json --data-dir /tmp/box1']))
     .action(async (opts: ClientOptions) => { await statusCommand(opts, io) })
 
   clientCommand(program.command('peers'))
     .description('connected and known peers: how each was found, direction, latency')
-    .addHelpText('after', example(['kiez peers', 'kiez peers --json']))
-    .action(async (opts: ClientOptions) => { await peersCommand(opts, io) })
+    .option('-v, --verbose', 'also the agent version and the sync state: entries each has that we lack, and the reverse')
+    .addHelpText('after', example(['kiez peers', 'kiez peers -v', 'kiez peers --json']))
+    .action(async (opts: ClientOptions & { verbose?: boolean }) => { await peersCommand(opts, io) })
 
   clientCommand(program.command('post').argument('<text>', 'what to post (up to 8 KiB of UTF-8)'))
     .description('sign a post with this box\'s key and share it with the mesh')
@@ -125,6 +126,11 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .addHelpText('after', example(['kiez why bafyreig…', 'kiez why bafyreig… --author 12D3KooW… --seq 12 --json']))
     .action(async (id: string, opts: ClientOptions & { author?: string, seq?: number }) => { await whyCommand(id, opts, io) })
 
+  clientCommand(program.command('doctor'))
+    .description('checks you can act on: data dir, control socket, ports, multicast per interface, mDNS, DHT, clock, neighbours (exit 1 if any fails, 69 if no daemon)')
+    .addHelpText('after', example(['kiez doctor', 'kiez doctor --json | jq \'.checks[] | select(.status != "ok")\'']))
+    .action(async (opts: ClientOptions) => { await doctorCommand(opts, io) })
+
   clientCommand(program.command('topology'))
     .description('boxes and links of the mesh as far as neighbours report them (up to 3 hops)')
     .addOption(new Option('--format <format>', 'text (adjacency list), dot (Graphviz) or json').choices(['text', 'dot', 'json']).default('text'))
@@ -168,7 +174,7 @@ export async function main (argv: string[], io: Io): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage
     }
     const e = err instanceof CliError ? err : new CliError('internal', err instanceof Error ? err.message : String(err), EXIT.failure)
-    if (wantsJson) io.out(JSON.stringify({ error: { code: e.code, message: e.message } }) + '\n')
+    if (wantsJson && !e.reported) io.out(JSON.stringify({ error: { code: e.code, message: e.message } }) + '\n')
     io.err(`kiez: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`)
     return e.exitCode
   }

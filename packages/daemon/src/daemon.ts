@@ -9,7 +9,7 @@ import { Registry } from 'prom-client'
 import { parseHostPort, type KiezConfig } from './config.js'
 import { ControlServer, type ControlApi } from './control/server.js'
 import { claimSocketPath } from './control/socket.js'
-import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson } from './control/types.js'
+import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson, DoctorFactsJson } from './control/types.js'
 import { prepareDataDir } from './datadir.js'
 import { authorName, entryToJson } from './entry-json.js'
 import { ApiError, DaemonError, hasSystemCode, someCause } from './errors.js'
@@ -315,6 +315,29 @@ export class Daemon implements ControlApi {
     const { store, node } = this.running()
     const state = node.replicationState?.()
     return await explainEntry(id, hint, { store, rejections: state?.rejections ?? [], now: this.now(), ...(state !== undefined ? { info: state.info } : {}) })
+  }
+
+  async doctor (): Promise<DoctorFactsJson> {
+    const { node } = this.running()
+    const [status, peers, table, clocks] = await Promise.all([
+      this.status(), node.peers(), node.dhtTable(), node.neighbourClocks?.().catch(() => []) ?? Promise.resolve([])
+    ])
+    const seen = peers.map((p) => p.lastSeenMs).filter((x): x is number => x !== undefined)
+    const mdns = node.mdnsInfo?.()
+    const out: DoctorFactsJson = {
+      peerId: status.peerId,
+      dataDir: status.dataDir,
+      listenAddrs: status.listenAddrs,
+      http: status.http,
+      uptimeMs: status.uptimeMs,
+      peers: { connected: status.counts.peers, known: peers.length, ...(seen.length > 0 ? { lastSeenMs: Math.round(Math.min(...seen)) } : {}) },
+      mdns: mdns === undefined
+        ? { enabled: this.config.mdns }
+        : { enabled: true, links: mdns.links.map((l) => ({ interface: l.interface, localAddress: l.localAddress, ready: l.ready })), peersFound: mdns.peers.length, queriesSent: mdns.counters.queriesSent, responsesReceived: mdns.counters.responsesReceived },
+      dht: { tableSize: table.length },
+      clock: { neighbours: clocks }
+    }
+    return out
   }
 
   async topology (): Promise<TopologyJson> {

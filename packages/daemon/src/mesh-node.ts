@@ -52,6 +52,8 @@ export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, sto
       const r = node.replication as { rejections?: unknown }
       return info === undefined ? undefined : { info, rejections: typeof r.rejections === 'function' ? (r.rejections as () => RejectionRecord[])() : [] }
     },
+    mdnsInfo: () => node.mdnsInfo(),
+    neighbourClocks: async () => await node.neighbourClocks(),
     topology: async () => {
       const m = await node.topology()
       // a box is only in the map if the breadth-first walk reached it, so hops is a number

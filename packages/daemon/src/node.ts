@@ -27,6 +27,10 @@ export interface DaemonNode {
   topology?(): Promise<TopologyJson>
   /** replication's raw view and its recorded refusals (for `kiez why`); optional like replication itself */
   replicationState?(): { info: ReplicationInfo, rejections: RejectionRecord[] } | undefined
+  /** mDNS's own view; undefined with mDNS off */
+  mdnsInfo?(): { links: Array<{ interface: string, localAddress: string, ready: boolean }>, peers: unknown[], counters: { queriesSent: number, responsesReceived: number } } | undefined
+  /** each connected neighbour's clock minus ours */
+  neighbourClocks?(): Promise<Array<{ peerId: string, offsetMs: number }>>
   /** connection events (first connection up, last one down); returns the unsubscribe */
   onPeer?(fn: (e: { peerId: string, connected: boolean }) => void): () => void
   stop(): Promise<void>

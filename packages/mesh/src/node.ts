@@ -25,6 +25,7 @@ import { mdnsFactory, replicationFactory, replicationGossipOptions } from './int
 import { listPeers, dhtTable, type PeerView, type DhtTableEntry } from './diagnostics.js'
 import { pingPeer, dhtFind, type DhtFindResult } from './routing.js'
 import type { FeedStore } from '@kiez/store'
+import type { KiezMdnsInfo } from '@kiez/discovery'
 import type { Libp2p, Metrics, PeerDiscovery, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { GossipSub } from '@libp2p/gossipsub'
@@ -94,8 +95,12 @@ export interface KiezNode {
   ping(target: string, count?: number): Promise<number[]>
   dhtFind(peerId: string): Promise<DhtFindResult>
   dhtTable(): Promise<DhtTableEntry[]>
+  /** what mDNS sees (links it runs on, peers it found); undefined with mDNS off */
+  mdnsInfo(): KiezMdnsInfo | undefined
   /** the mesh as far as neighbours report it (/kiez/topology/1.0.0, docs/TOPOLOGY.md) */
   topology(opts?: CrawlOptions): Promise<TopologyMap>
+  /** each connected neighbour's clock minus ours (from its topology answer; at most 8 asked) */
+  neighbourClocks(): Promise<Array<{ peerId: string, offsetMs: number }>>
   /** for services (e.g. replication) that learn of a peer by other means */
   notePeerSource(peerId: PeerId | string, source: PeerSource): void
   /** peers found not to be boxes of this mesh (no `/kiez/<mesh>/kad/1.0.0`), hung up on and not dialed for an hour */
@@ -143,7 +148,16 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
 
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
   if (bootstrapList.length > 0) peerDiscovery.push(tap('bootstrap', bootstrap({ list: bootstrapList, timeout: 100 })))
-  if (init.mdns === true) peerDiscovery.push(tap('mdns', mdnsFactory(mesh)))
+  // kept for diagnostics (kiez doctor: links and peers mDNS found)
+  let mdnsService: { info?: () => KiezMdnsInfo } | undefined
+  if (init.mdns === true) {
+    const factory = mdnsFactory(mesh)
+    peerDiscovery.push(tap('mdns', (components: any) => {
+      const service = factory(components)
+      mdnsService = service as unknown as { info?: () => KiezMdnsInfo }
+      return service
+    }))
+  }
 
   const services: Record<string, (components: any) => unknown> = {
     identify: identify(LIMITS.streams.identify),
@@ -213,6 +227,7 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
   const node = new Node(libp2p, datastore, mesh, bootstrapPeers, log, foreign)
   sources = node.sources
   libp2pRef = libp2p
+  node.mdnsInfo = () => typeof mdnsService?.info === 'function' ? mdnsService.info() : undefined
   dialer = node.dialer
   // the DHT reports peers it learns of in query replies (and, later, peers that connect)
   ;(libp2p.services.dht as unknown as PeerDiscovery).addEventListener?.('peer', discovered('dht'))
@@ -244,6 +259,7 @@ class Node implements KiezNode {
   readonly sources: PeerSources
   readonly replication: Replication
   readonly dialer: DiscoveryDialer
+  mdnsInfo: () => KiezMdnsInfo | undefined = () => undefined
   private readonly redialer: Redialer
   private startedAt: number | null = null
   private datastoreOpen = true
@@ -370,6 +386,15 @@ class Node implements KiezNode {
   async topology (opts?: CrawlOptions): Promise<TopologyMap> {
     this.requireStarted()
     return await crawl(this.libp2p.services.topology, opts)
+  }
+
+  async neighbourClocks (): Promise<Array<{ peerId: string, offsetMs: number }>> {
+    this.requireStarted()
+    const ids = [...new Set(this.libp2p.getConnections().map(c => c.remotePeer.toString()))].slice(0, 8)
+    const answers = await Promise.allSettled(ids.map(async (id) => await this.libp2p.services.topology.query(id, 0)))
+    return answers.flatMap((a, i) => a.status === 'fulfilled'
+      ? [{ peerId: ids[i] as string, offsetMs: Math.round(a.value.clockMs - (a.value.sentAtMs + a.value.rttMs / 2)) }]
+      : [])
   }
 
   notePeerSource (peerId: PeerId | string, source: PeerSource): void {

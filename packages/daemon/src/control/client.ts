@@ -1,5 +1,5 @@
 import { request } from 'node:http'
-import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson } from './types.js'
+import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson, DoctorFactsJson } from './types.js'
 
 export type ControlClientErrorCode = 'daemon_unreachable' | 'bad_response' | string
 
@@ -54,6 +54,8 @@ export class ControlClient {
     return await this.call('GET', `/why/${encodeURIComponent(id)}${s === '' ? '' : `?${s}`}`)
   }
 
+  // asks neighbours for their clocks (2 s each, in parallel)
+  async doctor (): Promise<DoctorFactsJson> { return await this.call('GET', '/doctor', undefined, 20_000) }
   async topology (): Promise<TopologyJson> { return await this.call('GET', '/topology', undefined, 30_000) }
   async pair (): Promise<PairJson> { return await this.call('POST', '/pair') }
   async revokeSessions (): Promise<RevokeJson> { return await this.call('POST', '/sessions/revoke') }

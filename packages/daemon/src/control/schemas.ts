@@ -305,3 +305,38 @@ export const whyRoute = {
     ...errors
   }
 } as const
+
+export const doctorRoute = {
+  response: {
+    200: {
+      type: 'object',
+      required: ['peerId', 'dataDir', 'listenAddrs', 'http', 'uptimeMs', 'peers', 'mdns', 'dht', 'clock'],
+      properties: {
+        peerId: { type: 'string' },
+        dataDir: { type: 'string' },
+        listenAddrs: { type: 'array', items: { type: 'string' } },
+        http: { type: 'object', required: ['address', 'serving'], properties: { address: { type: 'string' }, serving: { type: 'boolean' }, url: { type: 'string' } } },
+        uptimeMs: { type: 'integer' },
+        peers: { type: 'object', required: ['connected', 'known'], properties: { connected: { type: 'integer' }, known: { type: 'integer' }, lastSeenMs: { type: 'integer' } } },
+        mdns: {
+          type: 'object',
+          required: ['enabled'],
+          properties: {
+            enabled: { type: 'boolean' },
+            links: { type: 'array', items: { type: 'object', required: ['interface', 'localAddress', 'ready'], properties: { interface: { type: 'string' }, localAddress: { type: 'string' }, ready: { type: 'boolean' } } } },
+            peersFound: { type: 'integer' },
+            queriesSent: { type: 'integer' },
+            responsesReceived: { type: 'integer' }
+          }
+        },
+        dht: { type: 'object', required: ['tableSize'], properties: { tableSize: { type: 'integer' } } },
+        clock: {
+          type: 'object',
+          required: ['neighbours'],
+          properties: { neighbours: { type: 'array', items: { type: 'object', required: ['peerId', 'offsetMs'], properties: { peerId: { type: 'string' }, offsetMs: { type: 'integer' } } } } }
+        }
+      }
+    },
+    ...errors
+  }
+} as const

@@ -3,10 +3,10 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { Ajv } from 'ajv'
 import type { Logger } from 'pino'
 import { ApiError } from '../errors.js'
-import { dhtFindRoute, dhtTableRoute, feedRoute, pairRoute, peersRoute, pingRoute, postRoute, revokeRoute, statusRoute, syncRoute, topologyRoute, whyRoute } from './schemas.js'
+import { dhtFindRoute, dhtTableRoute, feedRoute, pairRoute, peersRoute, pingRoute, postRoute, revokeRoute, statusRoute, syncRoute, topologyRoute, whyRoute, doctorRoute } from './schemas.js'
 import { EventHub } from './events.js'
 import { claimSocketPath } from './socket.js'
-import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson } from './types.js'
+import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson, DoctorFactsJson } from './types.js'
 
 /** What the control endpoint serves; the daemon implements it, tests can too. */
 export interface ControlApi {
@@ -20,6 +20,8 @@ export interface ControlApi {
   sync(): Promise<SyncJson>
   /** the mesh as far as neighbours report it */
   topology(): Promise<TopologyJson>
+  /** what `kiez doctor` needs from the running daemon */
+  doctor(): Promise<DoctorFactsJson>
   /** why an entry is or is not here; author/seq are hints for an entry nobody offered */
   why(id: string, hint: { author?: string, seq?: number }): Promise<WhyJson>
   /** a one-time code that pairs a browser with the web gateway */
@@ -139,6 +141,7 @@ export class ControlServer {
     app.get('/dht/table', { schema: dhtTableRoute }, async () => await api.dhtTable())
     app.get('/sync', { schema: syncRoute }, async () => await api.sync())
     app.get('/topology', { schema: topologyRoute }, async () => await api.topology())
+    app.get('/doctor', { schema: doctorRoute }, async () => await api.doctor())
     app.get<{ Params: { id: string }, Querystring: { author?: string, seq?: number } }>('/why/:id', { schema: whyRoute }, async (req) => await api.why(req.params.id, req.query))
     // POST without a body: the socket's 0600 mode is the credential, nothing to send
     app.post('/pair', { schema: pairRoute }, async () => await api.pair())

@@ -188,3 +188,28 @@ export interface WhyJson {
   /** neighbours whose last heads go beyond ours for the author */
   holders?: Array<{ peerId: string, theirSeq: number }>
 }
+
+/** What the daemon knows for `kiez doctor` (the CLI adds its local checks and judges). */
+export interface DoctorFactsJson {
+  peerId: string
+  dataDir: string
+  listenAddrs: string[]
+  http: { address: string, serving: boolean, url?: string }
+  uptimeMs: number
+  peers: {
+    connected: number
+    known: number
+    /** ms since any neighbour was last connected: 0 while one is, absent if none ever was */
+    lastSeenMs?: number
+  }
+  mdns: {
+    enabled: boolean
+    links?: Array<{ interface: string, localAddress: string, ready: boolean }>
+    peersFound?: number
+    queriesSent?: number
+    responsesReceived?: number
+  }
+  dht: { tableSize: number }
+  /** each asked neighbour's clock minus ours */
+  clock: { neighbours: Array<{ peerId: string, offsetMs: number }> }
+}

@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { dhtFindCommand, dhtTableCommand, feedCommand, pairCommand, peersCommand, pingCommand, postCommand, statusCommand, syncCommand, topologyCommand, whyCommand, doctorCommand, type ClientOptions, type Io } from './client-commands.js'
 import { CliError, EXIT } from './errors.js'
 import { version } from './version.js'
+import { bashCompletion, zshCompletion } from './completion.js'
 
 function collect (value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value]
@@ -155,6 +156,15 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
         throw err
       }
       io.out(`wrote a new private network key to ${file}: copy it to every box of the mesh and start each with --psk ${file}\n`)
+    })
+
+  program.command('completion').argument('<shell>', 'bash or zsh')
+    .description('print a shell completion script for kiez')
+    .addHelpText('after', example(['eval "$(kiez completion bash)"    # in ~/.bashrc', 'eval "$(kiez completion zsh)"     # in ~/.zshrc']))
+    .action((shell: string) => {
+      if (shell === 'bash') io.out(bashCompletion(program))
+      else if (shell === 'zsh') io.out(zshCompletion(program))
+      else throw new CliError('bad_shell', `no completion for "${shell}": use bash or zsh`, EXIT.usage)
     })
 
   return program

@@ -188,6 +188,7 @@ export class Daemon implements ControlApi {
       info: () => ({ peerId: node.peerId, publicKey: signer.publicKey, mesh: this.config.mesh, version: this.version, startedAt: this.startedAt, listenAddrs: node.listenAddrs() }),
       peers: async () => await this.running().node.peers(),
       sync: async () => (await this.sync()).peers,
+      topology: async () => await this.topology(),
       post: async (req) => await this.author(postBody(req)),
       profile: async (req) => await this.author({ type: 'profile', name: req.name }),
       feed: {

@@ -12,11 +12,11 @@ import { FailureWindow, RateLimiter } from './limits.js'
 import { GatewayMetrics } from './metrics.js'
 import { PairingCodes, SessionStore, sessionCookie } from './pairing.js'
 import { ProfileNames } from './profiles.js'
-import { entryRoute, feedRoute, pairRoute, peersRoute, postRoute, profileRoute, sessionRoute, statusRoute } from './schemas.js'
+import { entryRoute, feedRoute, pairRoute, peersRoute, postRoute, profileRoute, sessionRoute, statusRoute, topologyRoute } from './schemas.js'
 import { defaultAllowedHosts, HostCheck, isJson, sameOrigin, SECURITY_HEADERS, setSecurityHeaders } from './security.js'
 import { registerStatic } from './static.js'
 import { HttpAnnouncer } from './announce.js'
-import type { EntryJson, GatewayBackend } from './types.js'
+import type { EntryJson, GatewayBackend, TopologyView } from './types.js'
 
 export const API_PREFIX = '/api/v1'
 export const SESSION_COOKIE = 'kiez_session'
@@ -70,6 +70,8 @@ const FASTIFY_CODES: Record<string, { status: number, code: string }> = {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD'])
+/** one mesh map serves every reader this long (a crawl fans out over the neighbours) */
+const TOPOLOGY_CACHE_MS = 10_000
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -127,6 +129,7 @@ export class Gateway {
   private unsubscribe: Array<() => void> = []
   private boundUrl: string | undefined
   private webServed = false
+  private topologyCache: { at: number, pending: boolean, map: Promise<TopologyView> } | undefined
 
   constructor (components: GatewayComponents, init: GatewayInit) {
     this.components = components
@@ -189,6 +192,22 @@ export class Gateway {
     this.names.note(e)
     this.metrics.stored.inc({ origin: origin === 'local' ? 'local' : 'mesh' })
     this.events.publish('entry', () => this.format.entry(e, this.names.cached(e.author)))
+  }
+
+  /**
+   * A crawl asks every neighbour (who relay on): any page reader could set
+   * that off, so one map serves everyone for TOPOLOGY_CACHE_MS, one crawl at a time.
+   */
+  private async topologyMap (draw: () => Promise<TopologyView>): Promise<TopologyView & { ageMs: number }> {
+    const now = Date.now()
+    if (this.topologyCache === undefined || (now - this.topologyCache.at > TOPOLOGY_CACHE_MS && !this.topologyCache.pending)) {
+      const entry: { at: number, pending: boolean, map: Promise<TopologyView> } = { at: now, pending: true, map: draw() }
+      entry.map.then(() => { entry.pending = false; entry.at = Date.now() }, () => { if (this.topologyCache === entry) this.topologyCache = undefined })
+      this.topologyCache = entry
+    }
+    const cached = this.topologyCache
+    const map = await cached.map
+    return { ...map, ageMs: Math.max(0, Date.now() - cached.at) }
   }
 
   private async withName (e: Entry): Promise<EntryJson> {
@@ -301,6 +320,11 @@ export class Gateway {
             return { ...p, sync: s === undefined ? null : { ...s, inSync: s.weLack === 0 && s.theyLack === 0 } }
           })
         }
+      })
+
+      api.get('/topology', { schema: topologyRoute }, async () => {
+        if (backend.topology === undefined) throw new GatewayError(404, 'not_found', 'this box does not draw the mesh')
+        return await this.topologyMap(backend.topology.bind(backend))
       })
 
       api.get<{ Querystring: { limit: number, before?: string } }>('/feed', { schema: feedRoute }, async (req) => {

@@ -166,3 +166,21 @@ export const pairRoute = {
 export const sessionRoute = {
   response: { 200: { type: 'object', required: ['paired'], properties: { paired: { type: 'boolean' } } }, ...errors }
 } as const
+
+export const topologyRoute = {
+  response: {
+    200: {
+      type: 'object',
+      required: ['self', 'boxes', 'links', 'failures', 'truncated', 'durationMs', 'ageMs'],
+      properties: {
+        self: { type: 'string' },
+        boxes: { type: 'array', items: { type: 'object', required: ['peerId', 'hops', 'reported'], properties: { peerId: { type: 'string' }, self: { type: 'boolean' }, hops: { type: 'integer' }, reported: { type: 'boolean' }, clockOffsetMs: { type: 'integer' } } } },
+        links: { type: 'array', items: { type: 'object', required: ['a', 'b', 'reportedBy', 'oneSided'], properties: { a: { type: 'string' }, b: { type: 'string' }, latencyMs: { type: 'number' }, reportedBy: { type: 'array', items: { type: 'string' } }, oneSided: { type: 'boolean' } } } },
+        failures: { type: 'array', items: { type: 'object', required: ['peerId', 'code'], properties: { peerId: { type: 'string' }, code: { type: 'string' } } } },
+        truncated: { type: 'boolean' },
+        durationMs: { type: 'integer' },
+        ageMs: { type: 'integer' }
+      }
+    }
+  }
+} as const

@@ -14,6 +14,8 @@ export interface GatewayBackend {
   post(req: { text: string, replyTo?: string }): Promise<Entry>
   profile(req: { name: string }): Promise<Entry>
   feed: FeedReader
+  /** the mesh as neighbours report it (kiez topology); absent: the route answers 404 */
+  topology?(): Promise<TopologyView>
   /** peer connect/disconnect; returns the unsubscribe */
   onPeer(fn: (e: { peerId: string, connected: boolean }) => void): () => void
 }
@@ -88,4 +90,14 @@ export interface SignedEntryJson extends EntryJson {
   signature: string
   /** base64: the author's 32-byte ed25519 public key */
   publicKey: string
+}
+
+/** `GET /api/v1/topology`: boxes and links as far as neighbours report them (docs/TOPOLOGY.md). */
+export interface TopologyView {
+  self: string
+  boxes: Array<{ peerId: string, self?: boolean, hops: number, reported: boolean, clockOffsetMs?: number }>
+  links: Array<{ a: string, b: string, latencyMs?: number, reportedBy: string[], oneSided: boolean }>
+  failures: Array<{ peerId: string, code: string }>
+  truncated: boolean
+  durationMs: number
 }

@@ -1,4 +1,5 @@
 import type { Entry, FeedPage, Peer, PeerSync, Status } from './types.js'
+import { asMeshMap, type MeshMap } from './meshmap.js'
 
 /** A failed request, with the server's stable error code (or one of ours: network, bad_response). */
 export class ApiError extends Error {
@@ -34,6 +35,13 @@ export class Api {
     const body = await this.request('GET', '/peers')
     const list = isObject(body) && Array.isArray(body.peers) ? body.peers : []
     return list.map(asPeer).filter((p): p is Peer => p !== undefined)
+  }
+
+  /** the mesh as far as neighbours report it (cached by the gateway for 10 s) */
+  async topology (): Promise<MeshMap> {
+    const m = asMeshMap(await this.request('GET', '/topology'))
+    if (m === undefined) throw badResponse('topology')
+    return m
   }
 
   async feed (opts: { limit?: number, before?: string } = {}): Promise<FeedPage> {

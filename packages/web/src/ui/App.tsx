@@ -6,6 +6,8 @@ import { threads } from '../thread.js'
 import { admit } from '../window.js'
 import type { Entry, Peer, Status } from '../types.js'
 import { Around } from './Around.js'
+import { MeshMap } from './MeshMap.js'
+import type { MeshMap as MeshMapData } from '../meshmap.js'
 import { Author } from './Author.js'
 import { Compose } from './Compose.js'
 import { PairForm } from './PairForm.js'
@@ -17,6 +19,8 @@ const PAGE = 30
 const MAX_ENTRIES = 2000
 const LIVE_BATCH_MS = 100
 const PEERS_EVERY_MS = 10_000
+/** the gateway caches the map 10 s; a crawl asks every neighbour, so not more often */
+const MAP_EVERY_MS = 30_000
 const CLOCK_EVERY_MS = 30_000
 
 const LIVE_TEXT: Record<LiveState, string> = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…' }
@@ -36,6 +40,8 @@ export function App ({ api: given }: { api?: Api }) {
   const [status, setStatus] = useState<Status | undefined>()
   const [peers, setPeers] = useState<Peer[] | undefined>()
   const [peersError, setPeersError] = useState<string | undefined>()
+  const [meshMap, setMeshMap] = useState<MeshMapData | undefined>()
+  const [mapError, setMapError] = useState<string | undefined>()
   const [live, setLive] = useState<LiveState>('connecting')
   const [announce, setAnnounce] = useState('')
   // `kiez pair` shows a QR code of <url>#pair=CODE: pre-fill the code, and take it out of the address bar
@@ -97,6 +103,10 @@ export function App ({ api: given }: { api?: Api }) {
     try { setPeers(await api.peers()); setPeersError(undefined) } catch (err) { setPeersError(`Could not ask the box about neighbours: ${message(err)}`) }
   }
 
+  async function loadMap (): Promise<void> {
+    try { setMeshMap(await api.topology()); setMapError(undefined) } catch (err) { setMapError(`Could not draw the mesh: ${message(err)}`) }
+  }
+
   async function loadOlder (): Promise<void> {
     setLoadingOlder(true)
     try {
@@ -121,17 +131,26 @@ export function App ({ api: given }: { api?: Api }) {
     api.status().then(setStatus, () => {})
     loadFirst()
     void loadPeers()
+    void loadMap()
     let peerTimer: ReturnType<typeof setTimeout> | undefined
+    let mapTimer: ReturnType<typeof setTimeout> | undefined
     const stop = follow({
       onEntry: queue,
       // peer events come in bursts (connect, identify, latency): one refresh per burst
-      onPeer: () => { clearTimeout(peerTimer); peerTimer = setTimeout(() => { void loadPeers() }, 300) },
+      onPeer: () => {
+        clearTimeout(peerTimer)
+        clearTimeout(mapTimer)
+        peerTimer = setTimeout(() => { void loadPeers() }, 300)
+        // a neighbour came or went: the map changes, but the crawl is costlier: wait for the burst to end
+        mapTimer = setTimeout(() => { void loadMap() }, 2000)
+      },
       onState: setLive,
       onReset: () => { loadFirst(); void loadPeers() }
     })
     const peersEvery = setInterval(() => { void loadPeers() }, PEERS_EVERY_MS)
+    const mapEvery = setInterval(() => { void loadMap() }, MAP_EVERY_MS)
     const clock = setInterval(() => setNow(Date.now()), CLOCK_EVERY_MS)
-    return () => { stop(); clearInterval(peersEvery); clearInterval(clock); clearTimeout(peerTimer); clearTimeout(flushTimer.current) }
+    return () => { stop(); clearInterval(peersEvery); clearInterval(mapEvery); clearInterval(clock); clearTimeout(peerTimer); clearTimeout(mapTimer); clearTimeout(flushTimer.current) }
   }, [api])
 
   const selfId = status?.author ?? status?.peerId
@@ -189,6 +208,7 @@ export function App ({ api: given }: { api?: Api }) {
         </main>
         <aside class='side'>
           <Around peers={peers} names={names} error={peersError} />
+          <MeshMap map={meshMap} peers={peers} names={names} error={mapError} />
           <Profile current={selfName} setName={setName} pair={pair} />
           <section class='panel' aria-labelledby='pair-title'>
             <h2 id='pair-title'>Pair this browser</h2>

@@ -53,6 +53,8 @@ export interface ReplicationInit {
   maxPendingPullsPerPeer?: number
   /** announcements queued for gossip (default 1024) */
   maxAnnounceQueue?: number
+  /** told when a peer used up its invalid-gossip budget and was hung up on (e.g. so it is not redialed) */
+  onMisbehaving?: (peerId: PeerId, reason: string) => void
 }
 
 export interface ReplicationComponents {
@@ -143,6 +145,7 @@ export class ReplicationService implements Replication, Startable {
   private readonly buckets = new Map<string, TokenBucket>()
   private readonly announcer: Announcer
   private readonly guard: GossipGuard
+  private readonly onMisbehaving: ReplicationInit['onMisbehaving']
   private readonly host: SyncHost
   private pubsub: FeedPubSub | undefined
   private unlisten: Array<() => void> = []
@@ -169,6 +172,7 @@ export class ReplicationService implements Replication, Startable {
       maxResponseBytes: Math.min(init.maxResponseBytes ?? MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES),
       maxEntriesPerSession: init.maxEntriesPerSession ?? 20_000
     }
+    this.onMisbehaving = init.onMisbehaving
     this.guard = new GossipGuard({ maxInFlight: 32, maxWaiting: 4096, maxStrikes: GOSSIP_MAX_STRIKES, windowMs: 60_000, maxPeers: 4096 })
     this.announcer = new Announcer({ publish: async (it) => { await this.publish(it) }, maxQueue: init.maxAnnounceQueue ?? 1024 })
     this.host = {
@@ -326,6 +330,7 @@ export class ReplicationService implements Replication, Startable {
       const verdict = await this.judge(from, msg)
       if (verdict === TopicValidatorResult.Reject && this.guard.strike(key)) {
         this.log('%p sent %d invalid gossip messages: hanging up', from, GOSSIP_MAX_STRIKES)
+        try { this.onMisbehaving?.(from, 'invalid_gossip') } catch {}
         void this.components.connectionManager.closeConnections(from).catch(() => {})
       }
       return verdict

@@ -6,6 +6,7 @@ import type { PeerId } from '@libp2p/interface'
  * we also discover IPFS desktops and boxes of other meshes; identify tells us
  * what they speak, and those without our mesh's DHT protocol are remembered
  * here for a while so we neither keep them connected nor keep re-dialing them.
+ * Peers that replication hung up on for flooding invalid gossip join them.
  */
 export class ForeignPeers {
   private readonly until = new Map<string, number>()

@@ -1,7 +1,7 @@
 import { kiezMdns } from '@kiez/discovery'
 import { replication, feedGossipsubOptions, type Replication } from '@kiez/replication'
 import type { FeedStore } from '@kiez/store'
-import type { PeerDiscovery } from '@libp2p/interface'
+import type { PeerDiscovery, PeerId } from '@libp2p/interface'
 import type { GossipsubOpts } from '@libp2p/gossipsub'
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -22,8 +22,8 @@ export function mdnsServiceTag (): string {
 }
 
 /** The replication service of @kiez/replication, run as service `replication`. */
-export function replicationFactory (store: FeedStore, mesh: string): (components: any) => Replication {
-  return replication({ store, mesh }) as (components: any) => Replication
+export function replicationFactory (store: FeedStore, mesh: string, onMisbehaving?: (peerId: PeerId, reason: string) => void): (components: any) => Replication {
+  return replication({ store, mesh, ...(onMisbehaving !== undefined ? { onMisbehaving } : {}) }) as (components: any) => Replication
 }
 
 /** What replication needs from gossipsub (message ids, topic scoring, StrictNoSign). */

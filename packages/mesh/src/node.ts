@@ -179,7 +179,12 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
       ...LIMITS.streams.gossipsub,
       ...LIMITS.gossipsub
     }),
-    replication: replicationFactory(init.store, mesh),
+    // a peer that floods invalid gossip is hung up on by replication; remembering it with the
+    // foreign peers keeps the redialer and discovery from bringing it straight back (found by the adversarial suite)
+    replication: replicationFactory(init.store, mesh, (peerId, reason) => {
+      foreign.add(peerId)
+      log.warn({ peer: peerId.toString(), reason }, 'peer misbehaved: hung up, not redialed for an hour')
+    }),
     // what we tell neighbours about our own neighbours: the same view as `kiez peers`
     topology: topology({
       neighbours: async () => sources === undefined || libp2pRef === undefined ? [] : (await listPeers(libp2pRef, sources)).map(p => ({ peerId: p.peerId, connected: p.connected, source: p.source, ...(p.latencyMs !== undefined ? { latencyMs: p.latencyMs } : {}) }))

@@ -94,6 +94,8 @@ describe('adversarial: gossip', () => {
     expect(verified).toBeGreaterThan(0)
     expect(verified).toBeLessThanOrEqual(16 + 32)
     expect(verified - (rejected1.bad_signature ?? 0)).toBe(0)
+    // hung up on, and not redialed
+    expect(stillConnected).toBe(false)
   }, 120_000)
 
   it('case 2: 10 000 replays of valid old entries: 0 writes, CPU per replay', async () => {

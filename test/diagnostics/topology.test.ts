@@ -23,6 +23,7 @@ describe.skipIf(skip !== undefined)(`kiez topology${skip !== undefined ? ` (skip
         return t.boxes.length === 4 && t.links.length === 3 && t.links.every((l) => !l.oneSided) ? t : undefined
       }, 30_000, 1000)
       expectSchema('topology', map)
+      console.info(`kiez topology on a 4-box segmented line: ${map.durationMs} ms for the crawl`)
       expect(map.self).toBe(ids[0])
       expect(map.boxes.map((b) => [b.peerId, b.hops])).toEqual(ids.map((id, i) => [id, i]))
       const pairs = map.links.map((l) => [l.a, l.b].sort().join(' ')).sort()

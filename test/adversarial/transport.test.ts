@@ -70,21 +70,22 @@ describe('adversarial: transport', () => {
     const [, hwm0] = a.rssKiB()
     const N = 10_000
     /** One flood on a fresh connection; resolves with what the rogue saw. */
-    const flood = async (): Promise<{ negotiated: number, refused: number, stillOpen: number, connectionStillOpen: boolean }> => {
+    const flood = async (): Promise<{ negotiated: number, refused: number, firstRefusal?: string, stillOpen: number, connectionStillOpen: boolean }> => {
       const r = await rogue({ gossip: false })
       const conn = await r.dial(a.addr)
       const held: Stream[] = []
       let refused = 0
+      let firstRefusal: string | undefined
       for (let i = 0; i < N && conn.status === 'open'; i += 200) {
         await Promise.all(Array.from({ length: Math.min(200, N - i) }, async () => {
           try {
             // never closed: parked streams are what an attacker wants
             held.push(await conn.newStream([SYNC_PROTOCOL, '/ipfs/ping/1.0.0', '/ipfs/id/1.0.0'], { signal: AbortSignal.timeout(5000) }))
-          } catch { refused++ }
+          } catch (err) { refused++; firstRefusal ??= `${(err as Error).name}: ${(err as Error).message}`.slice(0, 120) }
         }))
       }
       await sleep(1000)
-      const out = { negotiated: held.length, refused, stillOpen: held.filter((s) => s.status === 'open').length, connectionStillOpen: conn.status === 'open' }
+      const out = { negotiated: held.length, refused, ...(firstRefusal !== undefined ? { firstRefusal } : {}), stillOpen: held.filter((s) => s.status === 'open').length, connectionStillOpen: conn.status === 'open' }
       await r.stop()
       return out
     }
@@ -102,8 +103,9 @@ describe('adversarial: transport', () => {
     expect(answer?.type).toBe('heads')
     // whatever negotiated optimistically was reset: at most a few sync sessions (2 + 'busy') stay open
     for (const f of [first, second]) expect(f.stillOpen).toBeLessThanOrEqual(3)
-    // bounded, not per stream: a second flood of 10 000 adds little to the peak
-    expect(hwm2 - hwm1).toBeLessThan(Math.max(32 * 1024, (hwm1 - hwm0) / 2))
+    expect(first.negotiated + second.negotiated).toBeGreaterThan(0) // the flood reached the box's stream layer
+    // bounded, not per stream: 20 000 streams cost far less than even 10 KiB each would
+    expect(hwm2 - hwm0).toBeLessThan(192 * 1024)
   }, 180_000)
 
   it('case 9: 2 000 connection attempts, half stalling before the handshake: honest neighbours still connect', async () => {

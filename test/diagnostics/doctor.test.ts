@@ -31,8 +31,10 @@ describe.skipIf(skip !== undefined)(`kiez doctor${skip !== undefined ? ` (skippe
         const r = await lab.kiez(0, ['doctor', '--json'])
         const d = JSON.parse(r.stdout) as Doctor
         expectSchema('doctor', d)
-        return d.checks.find((c) => c.name === 'clock')?.status === 'ok' ? { r, d } : undefined
-      }, 30_000, 1000)
+        // mDNS may not have heard an answer yet when the other box dialled first: wait for both facts
+        const ok = (name: string): boolean => d.checks.find((c) => c.name === name)?.status === 'ok'
+        return ok('clock') && ok('mdns') ? { r, d } : undefined
+      }, 45_000, 1000)
       expect(report.r.code).toBe(0)
       expect(report.d.ok).toBe(true)
       expect(report.d.checks.filter((c) => c.status === 'fail')).toEqual([])

@@ -18,7 +18,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { randomBytes } from 'node:crypto'
 import { createEntry, encodeEnvelope, signedBytes, type Signer } from '@kiez/feed'
 import { decodeMessage, encodeGossip, encodeMessage, feedTopic, SYNC_PROTOCOL, type SyncMessage, type WireHead } from '@kiez/replication'
-import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { Connection, Libp2p, PrivateKey, Stream } from '@libp2p/interface'
 import type { GossipSub } from '@libp2p/gossipsub'
 
 export interface RogueInit {
@@ -29,6 +29,8 @@ export interface RogueInit {
   /** feeds served honestly on `/kiez/sync/1.0.0` (author hex → entries by seq, 1-based contiguous) */
   serve?: Map<string, Uint8Array[]>
   listen?: string[]
+  /** its identity (default: a fresh Ed25519 key); give the key of a feed it signs to be that feed's author on the wire too */
+  privateKey?: PrivateKey
 }
 
 export interface Rogue {
@@ -100,7 +102,7 @@ export async function createRogue (init: RogueInit = {}): Promise<Rogue> {
     })
   }
   const node = await createLibp2p({
-    privateKey: await generateKeyPair('Ed25519'),
+    privateKey: init.privateKey ?? await generateKeyPair('Ed25519'),
     addresses: { listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
     connectionEncrypters: [noise()],

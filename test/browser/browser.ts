@@ -129,3 +129,35 @@ export async function lowContrast (page: Page): Promise<string[]> {
     return out
   })
 }
+
+/** What hostile content managed on a page opened with openPage: each list must stay empty, `xss` undefined. */
+export interface ScriptTrace {
+  /** window.__xss, set by any corpus payload that ran */
+  xss: unknown
+  csp: string[]
+  dialogs: string[]
+  pageErrors: string[]
+  /** elements or attributes only a payload turned markup would make (handlers, javascript: URLs, frames) */
+  markup: string[]
+  /** requests to anywhere but the box */
+  offBox: string[]
+}
+
+export async function scriptTrace (page: Page, watch: Watch): Promise<ScriptTrace> {
+  const inPage = await page.evaluate(() => {
+    const markup: string[] = []
+    const foreign = 'script:not([src]), iframe, object, embed, base, img, video, audio, source, math, marquee, details, template, body style, input[autofocus], [contenteditable], meta[http-equiv=refresh]'
+    for (const el of document.querySelectorAll(foreign)) markup.push(el.outerHTML.slice(0, 80))
+    for (const el of document.querySelectorAll('*')) {
+      for (const a of el.attributes) if (/^on/i.test(a.name) || /^\s*(javascript|data):/i.test(a.value)) markup.push(`${el.tagName} ${a.name}=${a.value.slice(0, 40)}`)
+    }
+    return { xss: (window as unknown as { __xss?: unknown }).__xss, csp: (window as unknown as { __csp?: string[] }).__csp ?? [], markup }
+  })
+  const origin = new URL(page.url()).origin
+  return {
+    ...inPage,
+    dialogs: [...watch.dialogs],
+    pageErrors: [...watch.pageErrors, ...watch.console.filter((m) => /Refused to |Content Security Policy/.test(m))],
+    offBox: watch.requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'))
+  }
+}

@@ -51,6 +51,15 @@ export class Boxes {
   }
 }
 
+/** What a raw request needs of a box: any gateway, in this process or not (a `kiez daemon` process too). */
+export type Target = Pick<Box, 'base' | 'host'>
+
+/** The Target for a gateway URL such as `http://127.0.0.1:41234/`. */
+export function targetOf (url: string): Target {
+  const u = new URL(url)
+  return { base: `http://${u.host}`, host: u.host }
+}
+
 export interface Res { status: number, headers: Record<string, string | string[] | undefined>, text: string, json: any }
 
 export interface Req {
@@ -60,20 +69,24 @@ export interface Req {
   body?: unknown
   /** Host header (default: the box's own) */
   host?: string
+  /** source address (a 127.0.0.x), so per-address limits see another client */
+  localAddress?: string
+  /** send the body with Transfer-Encoding: chunked (no Content-Length), in 64 KiB chunks */
+  chunked?: boolean
 }
 
 /** A raw request: fetch() would not let us forge Host, Origin or Sec-Fetch-Site. */
-export async function call (box: Box, path: string, r: Req = {}): Promise<Res> {
+export async function call (box: Target, path: string, r: Req = {}): Promise<Res> {
   const u = new URL(box.base)
   const headers: Record<string, string | number> = { host: r.host ?? box.host, ...r.headers }
   let payload: Buffer | undefined
   if (r.body !== undefined) {
     payload = Buffer.isBuffer(r.body) ? r.body : Buffer.from(typeof r.body === 'string' ? r.body : JSON.stringify(r.body))
     if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json'
-    headers['content-length'] = payload.byteLength
+    if (r.chunked !== true) headers['content-length'] = payload.byteLength
   }
   return await new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, method: r.method ?? 'GET', path, headers, timeout: 15_000 }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, method: r.method ?? 'GET', path, headers, timeout: 15_000, ...(r.localAddress !== undefined ? { localAddress: r.localAddress } : {}) }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
@@ -86,12 +99,15 @@ export async function call (box: Box, path: string, r: Req = {}): Promise<Res> {
     })
     req.on('timeout', () => req.destroy(new Error(`${path}: no answer`)))
     req.on('error', reject)
-    req.end(payload)
+    if (r.chunked === true && payload !== undefined) {
+      for (let i = 0; i < payload.byteLength; i += 64 * 1024) req.write(payload.subarray(i, i + 64 * 1024))
+      req.end()
+    } else req.end(payload)
   })
 }
 
 /** Headers our own page's fetch() would send for a state-changing request. */
-export function sameOrigin (box: Box, cookie?: string): Record<string, string> {
+export function sameOrigin (box: Target, cookie?: string): Record<string, string> {
   const h: Record<string, string> = { origin: box.base.replace('127.0.0.1', '127.0.0.1') }
   if (cookie !== undefined) h.cookie = cookie
   return h

@@ -219,6 +219,8 @@ describe('packaging/systemd/kiez.service', () => {
 
   it('runs kiez daemon unprivileged with its state in /var/lib/kiez', () => {
     expect(one('ExecStart')).toBe('/usr/bin/kiez daemon')
+    // a broken config is reported once, before the restart loop
+    expect(one('ExecStartPre')).toBe('/usr/bin/kiez daemon --check-config')
     expect(one('DynamicUser') === 'yes' || one('User') === 'kiez').toBe(true)
     expect(one('StateDirectory')).toBe('kiez')
     expect(one('StateDirectoryMode')).toBe('0700')
@@ -253,7 +255,7 @@ describe('packaging/systemd/kiez.service', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiez-unit-'))
     try {
       const file = join(dir, 'kiez.service')
-      writeFileSync(file, readFileSync(UNIT_FILE, 'utf8').replace('ExecStart=/usr/bin/kiez daemon', `ExecStart=${KIEZ_JS} daemon`))
+      writeFileSync(file, readFileSync(UNIT_FILE, 'utf8').replaceAll('=/usr/bin/kiez daemon', `=${KIEZ_JS} daemon`))
       const r = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' })
       expect(r.stderr.trim(), 'systemd-analyze verify output').toBe('')
       expect(r.status).toBe(0)

@@ -3,6 +3,7 @@ import { dhtFindCommand, dhtTableCommand, feedCommand, pairCommand, peersCommand
 import { CliError, EXIT } from './errors.js'
 import { version } from './version.js'
 import { bashCompletion, zshCompletion } from './completion.js'
+import { configCommand } from './daemon-config.js'
 
 function collect (value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value]
@@ -61,15 +62,23 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .option('--mesh <name>', 'mesh name: only boxes with the same name connect (default kiez)')
     .option('--psk <file>', 'private network key file (/key/swarm/psk/1.0.0/): only boxes with it connect')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .addOption(new Option('--print-config', 'print the settings it would run with (defaults < config file < env < flags) as JSON, and exit').conflicts('checkConfig'))
+    .option('--check-config', 'check the settings (and the --psk file) without starting: exit 0 if fine, 2 if not')
+    .option('--json', 'with --check-config: one JSON document')
     .addHelpText('after', example([
       'kiez daemon',
+      'kiez daemon --check-config --config /etc/kiez/config.json',
       'kiez daemon --data-dir /tmp/box1 --listen /ip4/198.18.0.1/tcp/7301 --no-mdns \\\n      --bootstrap /ip4/198.18.0.2/tcp/7301/p2p/12D3KooW…'
     ]))
     .action(async (_opts: unknown, cmd: Command) => {
       // Loaded only here: client commands must start fast and never load libp2p.
       const { runDaemon, createMeshNode } = await import('@kiez/daemon')
-      const flags = typedFlags(cmd)
+      const { printConfig, checkConfig, json, ...flags } = typedFlags(cmd)
       if (flags.httpAllowHost !== undefined) { flags.httpAllowedHosts = flags.httpAllowHost; delete flags.httpAllowHost }
+      if (printConfig === true || checkConfig === true) {
+        await configCommand(flags, { printConfig: printConfig === true, checkConfig: checkConfig === true, json: json === true }, io)
+        return
+      }
       result.exitCode = await runDaemon({ flags, env: io.env, createNode: createMeshNode, printError: (l) => io.err(l + '\n') })
     })
 

@@ -64,6 +64,28 @@ describe('replication over real libp2p nodes', () => {
     expect(peer?.weLack).toBe(0)
   })
 
+  it('remembers the heads of a neighbour that disconnected, and drops them when it connects again', async () => {
+    const a = await lab.node(await lab.store('a'))
+    const b = await lab.node(await lab.store('b'))
+    const author = newAuthor()
+    for (let i = 0; i < 2; i++) await a.store.append(author, { type: 'post', text: `before ${i}` })
+    await connect(a, b)
+    await waitFor(() => b.store.head(author.publicKey)?.seq === 2, 'b caught up')
+    // a learns b's heads at b's next exchange: ask for one
+    await b.repl.syncNow(a.node.peerId)
+    await waitFor(() => a.repl.info().peers.some((p) => p.authors.some((x) => x.theirSeq === 2)), 'a knows b holds seq 2')
+    await a.node.hangUp(b.node.peerId)
+    await waitFor(() => a.repl.info().peers.length === 0, 'b gone')
+    for (let i = 0; i < 3; i++) await a.store.append(author, { type: 'post', text: `after ${i}` })
+    const gone = a.repl.info().departed ?? []
+    expect(gone.map((p) => p.peerId)).toEqual([b.node.peerId.toString()])
+    expect(gone[0]?.disconnectedAtMs).toBeTypeOf('number')
+    expect(gone[0]?.authors).toMatchObject([{ ourSeq: 5, theirSeq: 2, weLack: 0, theyLack: 3 }])
+    await connect(a, b)
+    await waitFor(() => a.repl.info().peers.length === 1, 'b back')
+    expect(a.repl.info().departed).toEqual([])
+  })
+
   it('pulls the gap behind an entry that arrives by gossip', async () => {
     const as = await lab.store('a')
     const author = newAuthor()

@@ -15,6 +15,7 @@ import { diffHeads, type AuthorSync, type Want } from './plan.js'
 import { pull, serve, type SyncHost, type SyncLimits } from './sync.js'
 import { TokenBucket } from './token-bucket.js'
 import { RejectionLog, type RejectionRecord } from './rejections.js'
+import { DepartedLog, type DepartedPeer } from './departed.js'
 import { hex } from './util.js'
 
 /** invalid gossip messages a peer may send per minute before the rest are refused unseen and it is hung up on */
@@ -76,6 +77,8 @@ export interface PeerSyncInfo {
   syncing: boolean
   lastSyncAtMs?: number
   lastSyncError?: string
+  /** set for a neighbour that is gone: when it disconnected (its heads are the last it sent) */
+  disconnectedAtMs?: number
   pendingPulls: number
   inboundStreams: number
 }
@@ -83,7 +86,10 @@ export interface PeerSyncInfo {
 export interface ReplicationInfo {
   topic: string
   protocol: string
+  /** connected neighbours */
   peers: PeerSyncInfo[]
+  /** recently disconnected neighbours whose heads we knew, newest departure first (bounded) */
+  departed?: PeerSyncInfo[]
   counters: ReplicationCounters
   announceQueue: number
 }
@@ -140,6 +146,7 @@ export class ReplicationService implements Replication, Startable {
   private readonly stats = newCounters()
   private readonly refused = new RejectionLog()
   private readonly peers = new Map<string, PeerState>()
+  private readonly departed = new DepartedLog()
   private readonly headTimes = new Map<string, number>()
   /** serving budgets outlive connections, so reconnecting does not refill one; bounded, oldest dropped */
   private readonly buckets = new Map<string, TokenBucket>()
@@ -218,12 +225,13 @@ export class ReplicationService implements Replication, Startable {
     })
     this.topologyId = await this.components.registrar.register(SYNC_PROTOCOL, {
       onConnect: (peerId) => {
+        this.departed.forget(peerId.toString())
         const peer = this.peerState(peerId)
         if (!this.syncOnConnect) return
         peer.wantFull = true
         this.kickSoon(peer)
       },
-      onDisconnect: (peerId) => { this.peers.delete(peerId.toString()) }
+      onDisconnect: (peerId) => { this.depart(peerId.toString()) }
     })
     pubsub.topicValidators.set(this.topic, async (from, msg) => await this.validate(from, msg))
     this.started = true
@@ -252,6 +260,18 @@ export class ReplicationService implements Replication, Startable {
     await this.announcer.stop()
     await Promise.allSettled([...this.peers.values()].map(async (p) => await p.running))
     this.peers.clear()
+    this.departed.clear()
+  }
+
+  /** A neighbour went: keep what it last told us, so `kiez sync` can still say what it lacks. */
+  private depart (key: string): void {
+    const p = this.peers.get(key)
+    this.peers.delete(key)
+    if (p?.heads === undefined || p.headsAt === undefined) return
+    const d: DepartedPeer = { peerId: key, heads: p.heads, headsAt: p.headsAt, disconnectedAt: Date.now() }
+    if (p.lastSyncAt !== undefined) d.lastSyncAt = p.lastSyncAt
+    if (p.lastSyncError !== undefined) d.lastSyncError = p.lastSyncError
+    this.departed.note(d)
   }
 
   isStarted (): boolean { return this.started }
@@ -568,28 +588,25 @@ export class ReplicationService implements Replication, Startable {
     const peers: PeerSyncInfo[] = []
     for (const [key, p] of this.peers) {
       if (!this.connected(p.id)) continue
-      const authors = p.heads === undefined ? [] : diffHeads(ours, p.heads)
-      const info: PeerSyncInfo = {
-        peerId: key,
-        heads: (p.heads ?? []).map((h) => {
-          const o: PeerSyncInfo['heads'][number] = { author: hex(h.author), seq: h.seq, hash: hex(h.hash) }
-          if (h.forkedAt !== undefined) o.forkedAt = h.forkedAt
-          if (h.timestamp !== undefined) o.timestamp = h.timestamp
-          return o
-        }),
-        authors,
-        weLack: authors.reduce((n, a) => n + a.weLack, 0),
-        theyLack: authors.reduce((n, a) => n + a.theyLack, 0),
+      const info = peerSync(ours, key, p.heads, {
         syncing: p.running !== undefined,
         pendingPulls: p.pulls.size,
         inboundStreams: p.inbound
-      }
+      })
       if (p.headsAt !== undefined) info.headsReceivedAtMs = p.headsAt
       if (p.lastSyncAt !== undefined) info.lastSyncAtMs = p.lastSyncAt
       if (p.lastSyncError !== undefined) info.lastSyncError = p.lastSyncError
       peers.push(info)
     }
-    return { topic: this.topic, protocol: SYNC_PROTOCOL, peers, counters: this.counters(), announceQueue: this.announcer.size }
+    const departed = this.departed.list().map((d) => {
+      const info = peerSync(ours, d.peerId, d.heads, { syncing: false, pendingPulls: 0, inboundStreams: 0 })
+      info.headsReceivedAtMs = d.headsAt
+      info.disconnectedAtMs = d.disconnectedAt
+      if (d.lastSyncAt !== undefined) info.lastSyncAtMs = d.lastSyncAt
+      if (d.lastSyncError !== undefined) info.lastSyncError = d.lastSyncError
+      return info
+    })
+    return { topic: this.topic, protocol: SYNC_PROTOCOL, peers, departed, counters: this.counters(), announceQueue: this.announcer.size }
   }
 
   async syncNow (peerId?: PeerId): Promise<SyncResult[]> {
@@ -609,6 +626,24 @@ export class ReplicationService implements Replication, Startable {
       if (p.lastSyncError !== undefined) r.error = p.lastSyncError
       return r
     }))
+  }
+}
+
+/** One neighbour's heads against ours, as the diagnostics show them. */
+function peerSync (ours: Map<string, WireHead>, peerId: string, heads: WireHead[] | undefined, state: Pick<PeerSyncInfo, 'syncing' | 'pendingPulls' | 'inboundStreams'>): PeerSyncInfo {
+  const authors = heads === undefined ? [] : diffHeads(ours, heads)
+  return {
+    peerId,
+    heads: (heads ?? []).map((h) => {
+      const o: PeerSyncInfo['heads'][number] = { author: hex(h.author), seq: h.seq, hash: hex(h.hash) }
+      if (h.forkedAt !== undefined) o.forkedAt = h.forkedAt
+      if (h.timestamp !== undefined) o.timestamp = h.timestamp
+      return o
+    }),
+    authors,
+    weLack: authors.reduce((n, a) => n + a.weLack, 0),
+    theyLack: authors.reduce((n, a) => n + a.theyLack, 0),
+    ...state
   }
 }
 

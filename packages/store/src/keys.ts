@@ -6,6 +6,7 @@
  *   H author(32)                   → CBOR [seq, hash, forkedAt | null]   (per-author head)
  *   F author(32) seq(u64be)        → fork proof bytes
  *   V                              → CBOR layout version
+ *   M name(utf-8)                  → small records about the store itself (own-feed.ts: owner, guard)
  */
 export const P_LOG = 0x53 // 'S'
 export const P_ID = 0x49 // 'I'
@@ -13,6 +14,7 @@ export const P_TIME = 0x54 // 'T'
 export const P_HEAD = 0x48 // 'H'
 export const P_FORK = 0x46 // 'F'
 export const P_VERSION = 0x56 // 'V'
+export const P_META = 0x4d // 'M'
 
 export const LAYOUT_VERSION = 1
 
@@ -75,6 +77,14 @@ export function headKey (author: Uint8Array): Uint8Array {
 
 export function forkKey (author: Uint8Array, seq: number): Uint8Array {
   return authorSeqKey(P_FORK, author, seq)
+}
+
+export function metaKey (name: string): Uint8Array {
+  const n = Buffer.from(name, 'utf8')
+  const k = new Uint8Array(1 + n.byteLength)
+  k[0] = P_META
+  k.set(n, 1)
+  return k
 }
 
 /** The smallest key after every key that starts with `prefix`. */

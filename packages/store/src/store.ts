@@ -7,7 +7,7 @@ import { Level } from 'level'
 import { StoreError } from './errors.js'
 import { decodeHead, encodeHead } from './head.js'
 import {
-  authorSeq, forkKey, headKey, hex, idKey, LAYOUT_VERSION, logKey, P_FORK, P_HEAD, P_TIME, P_VERSION, readU64, timeKey
+  authorSeq, forkKey, headKey, hex, idKey, LAYOUT_VERSION, logKey, metaKey, P_FORK, P_HEAD, P_TIME, P_VERSION, readU64, timeKey
 } from './keys.js'
 import { recoverHeads, type RecoveryReport } from './recovery.js'
 
@@ -84,6 +84,11 @@ class Group {
   sync = false
 }
 
+function checkedMetaKey (name: string): Uint8Array {
+  if (name.length === 0 || Buffer.byteLength(name) > 64) throw new StoreError('bad_input', 'a meta record name is 1-64 bytes')
+  return metaKey(name)
+}
+
 /**
  * The feed store. All writes go through one queue: each flush validates the
  * queued writes against the heads, then commits them as one atomic LevelDB
@@ -111,6 +116,10 @@ export class FeedStore {
   /** the last batch write failed: reopen the database before the next one */
   private writeFailed = false
   recovery: RecoveryReport | undefined
+  /** true when this open created the database (no layout record was there) */
+  created = false
+  /** authors whose local posts are refused, with the error to refuse them with (own-feed.ts) */
+  private readonly held = new Map<string, StoreError>()
 
   private constructor (init: FeedStoreInit) {
     this.path = init.path
@@ -130,8 +139,10 @@ export class FeedStore {
       throw new StoreError('write_failed', `cannot open the feed database at ${init.path}: ${(err as Error).message}`, { cause: err })
     }
     const version = await store.db.get(Uint8Array.of(P_VERSION))
-    if (version === undefined) await store.db.put(Uint8Array.of(P_VERSION), Uint8Array.of(LAYOUT_VERSION), { sync: true })
-    else if (version[0] !== LAYOUT_VERSION) throw new StoreError('corrupt', `unknown store layout version ${String(version[0])}`)
+    if (version === undefined) {
+      await store.db.put(Uint8Array.of(P_VERSION), Uint8Array.of(LAYOUT_VERSION), { sync: true })
+      store.created = true
+    } else if (version[0] !== LAYOUT_VERSION) throw new StoreError('corrupt', `unknown store layout version ${String(version[0])}`)
     for await (const [k, v] of store.db.iterator({ gte: Uint8Array.of(P_HEAD), lt: Uint8Array.of(P_HEAD + 1) })) {
       const state = decodeHead(v)
       const author = k.slice(1)
@@ -157,6 +168,28 @@ export class FeedStore {
   onFork (fn: ForkListener): () => void {
     this.forkListeners.add(fn)
     return () => this.forkListeners.delete(fn)
+  }
+
+  /** A small record about the store itself (at most 4 KiB; names up to 64 bytes). */
+  async getMeta (name: string): Promise<Uint8Array | undefined> {
+    return await this.db.get(checkedMetaKey(name))
+  }
+
+  /** Writes (or with undefined, deletes) a meta record, synced: it must outlive a power cut. */
+  async putMeta (name: string, value: Uint8Array | undefined): Promise<void> {
+    const key = checkedMetaKey(name)
+    if (value === undefined) { await this.db.del(key, { sync: true }); return }
+    if (value.byteLength > 4096) throw new StoreError('bad_input', `meta record ${name} is over 4 KiB`)
+    await this.db.put(key, value, { sync: true })
+  }
+
+  /** Refuses local posts by `author` with `error` until released; entries from peers still flow. */
+  holdAuthor (author: Uint8Array, error: StoreError): void {
+    this.held.set(hex(author), error)
+  }
+
+  releaseAuthor (author: Uint8Array): void {
+    this.held.delete(hex(author))
   }
 
   /** Signs and stores a new entry by `signer`; resolves only once it is synced to disk. */
@@ -331,6 +364,8 @@ export class FeedStore {
   private async apply (op: Op, g: Group): Promise<unknown> {
     switch (op.kind) {
       case 'local': {
+        const held = this.held.get(hex(op.signer.publicKey))
+        if (held !== undefined) throw held
         const state = this.stateOf(op.signer.publicKey, g)
         if (state?.forkedAt !== undefined) throw new StoreError('author_forked', 'this author\'s feed is frozen by a fork proof; it can no longer be extended')
         const entry = createEntry(op.signer, {

@@ -1,41 +1,30 @@
 /**
  * JSON schemas of /api/v1. Fastify validates requests against them and
  * serialises responses through them, so a field not listed here never leaks
- * out and a malformed request never reaches a handler.
+ * out and a malformed request never reaches a handler. The pieces the daemon's
+ * control API shares are in ./schema-parts.ts.
  */
 
-export const errorSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } }
-  }
-} as const
+import { countsSchema, entryProps, errorResponses, feedRouteOf, peerProps, peerRequired, postRouteOf, topologyProps, topologyRequired } from './schema-parts.js'
 
-const errors = { '4xx': errorSchema, '5xx': errorSchema }
-
-const entryProps = {
-  id: { type: 'string' },
-  author: { type: 'string' },
+const { id, author, ...entryRest } = entryProps
+// On the LAN an entry also carries its author's key and chosen name, right after the author.
+const gatewayEntryProps = {
+  id,
+  author,
   authorKey: { type: 'string' },
   authorName: { type: 'string' },
-  seq: { type: 'integer' },
-  timestamp: { type: 'integer' },
-  type: { type: 'string', enum: ['post', 'reply', 'profile'] },
-  text: { type: 'string' },
-  name: { type: 'string' },
-  replyTo: { type: 'string' },
-  previous: { type: 'string' }
+  ...entryRest
 } as const
 const entryRequired = ['id', 'author', 'authorKey', 'seq', 'timestamp', 'type'] as const
 
-export const entrySchema = { type: 'object', required: entryRequired, properties: entryProps } as const
+export const entrySchema = { type: 'object', required: entryRequired, properties: gatewayEntryProps } as const
 
 export const signedEntrySchema = {
   type: 'object',
   required: [...entryRequired, 'bytes', 'signedBytes', 'signature', 'publicKey'],
   properties: {
-    ...entryProps,
+    ...gatewayEntryProps,
     bytes: { type: 'string' },
     signedBytes: { type: 'string' },
     signature: { type: 'string' },
@@ -54,16 +43,12 @@ export const statusRoute = {
         version: { type: 'string' },
         uptimeMs: { type: 'integer' },
         listenAddrs: { type: 'array', items: { type: 'string' } },
-        counts: {
-          type: 'object',
-          required: ['peers', 'authors', 'entries'],
-          properties: { peers: { type: 'integer' }, authors: { type: 'integer' }, entries: { type: 'integer' } }
-        },
+        counts: countsSchema,
         paired: { type: 'boolean' },
         authorName: { type: 'string' }
       }
     },
-    ...errors
+    ...errorResponses
   }
 } as const
 
@@ -77,16 +62,9 @@ export const peersRoute = {
           type: 'array',
           items: {
             type: 'object',
-            required: ['peerId', 'addrs', 'source', 'direction', 'connected', 'sync'],
+            required: [...peerRequired, 'sync'],
             properties: {
-              peerId: { type: 'string' },
-              addrs: { type: 'array', items: { type: 'string' } },
-              source: { type: ['string', 'null'] },
-              direction: { type: ['string', 'null'] },
-              connected: { type: 'boolean' },
-              latencyMs: { type: 'number' },
-              lastSeenMs: { type: 'integer' },
-              agentVersion: { type: 'string' },
+              ...peerProps,
               sync: {
                 type: ['object', 'null'],
                 required: ['inSync', 'weLack', 'theyLack', 'syncing'],
@@ -105,43 +83,18 @@ export const peersRoute = {
         }
       }
     },
-    ...errors
+    ...errorResponses
   }
 } as const
 
-export const feedRoute = {
-  querystring: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-      before: { type: 'string', minLength: 1, maxLength: 100 }
-    }
-  },
-  response: {
-    200: { type: 'object', required: ['entries'], properties: { entries: { type: 'array', items: entrySchema }, next: { type: 'string' } } },
-    ...errors
-  }
-} as const
+export const feedRoute = feedRouteOf(entrySchema, 200)
 
 export const entryRoute = {
   params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } },
-  response: { 200: signedEntrySchema, ...errors }
+  response: { 200: signedEntrySchema, ...errorResponses }
 } as const
 
-export const postRoute = {
-  body: {
-    type: 'object',
-    required: ['text'],
-    additionalProperties: false,
-    properties: {
-      // No maxLength: the feed owns the content limit (8 KiB of UTF-8) and answers content_too_large.
-      text: { type: 'string', minLength: 1 },
-      replyTo: { type: 'string', minLength: 1, maxLength: 100 }
-    }
-  },
-  response: { 201: entrySchema, ...errors }
-} as const
+export const postRoute = postRouteOf(entrySchema)
 
 export const profileRoute = {
   body: {
@@ -150,7 +103,7 @@ export const profileRoute = {
     additionalProperties: false,
     properties: { name: { type: 'string', minLength: 1 } }
   },
-  response: { 201: entrySchema, ...errors }
+  response: { 201: entrySchema, ...errorResponses }
 } as const
 
 export const pairRoute = {
@@ -160,27 +113,15 @@ export const pairRoute = {
     additionalProperties: false,
     properties: { code: { type: 'string', minLength: 1, maxLength: 32 } }
   },
-  response: { 201: { type: 'object', required: ['paired'], properties: { paired: { type: 'boolean' } } }, ...errors }
+  response: { 201: { type: 'object', required: ['paired'], properties: { paired: { type: 'boolean' } } }, ...errorResponses }
 } as const
 
 export const sessionRoute = {
-  response: { 200: { type: 'object', required: ['paired'], properties: { paired: { type: 'boolean' } } }, ...errors }
+  response: { 200: { type: 'object', required: ['paired'], properties: { paired: { type: 'boolean' } } }, ...errorResponses }
 } as const
 
 export const topologyRoute = {
   response: {
-    200: {
-      type: 'object',
-      required: ['self', 'boxes', 'links', 'failures', 'truncated', 'durationMs', 'ageMs'],
-      properties: {
-        self: { type: 'string' },
-        boxes: { type: 'array', items: { type: 'object', required: ['peerId', 'hops', 'reported'], properties: { peerId: { type: 'string' }, self: { type: 'boolean' }, hops: { type: 'integer' }, reported: { type: 'boolean' }, clockOffsetMs: { type: 'integer' } } } },
-        links: { type: 'array', items: { type: 'object', required: ['a', 'b', 'reportedBy', 'oneSided'], properties: { a: { type: 'string' }, b: { type: 'string' }, latencyMs: { type: 'number' }, reportedBy: { type: 'array', items: { type: 'string' } }, oneSided: { type: 'boolean' } } } },
-        failures: { type: 'array', items: { type: 'object', required: ['peerId', 'code'], properties: { peerId: { type: 'string' }, code: { type: 'string' } } } },
-        truncated: { type: 'boolean' },
-        durationMs: { type: 'integer' },
-        ageMs: { type: 'integer' }
-      }
-    }
+    200: { type: 'object', required: [...topologyRequired, 'ageMs'], properties: { ...topologyProps, ageMs: { type: 'integer' } } }
   }
 } as const

@@ -1,38 +1,19 @@
 /**
  * JSON schemas of the control API. Fastify validates requests against them
  * and serialises responses through them, so a field not listed here never
- * leaks out and a malformed request never reaches a handler.
+ * leaks out and a malformed request never reaches a handler. The pieces the
+ * gateway's /api/v1 shows as well (entry, peer, topology, error body) come
+ * from @kiez/gateway/schema-parts, so both faces say a field's type once.
  */
 
-const entry = {
-  type: 'object',
-  required: ['id', 'author', 'seq', 'timestamp', 'type'],
-  properties: {
-    id: { type: 'string' },
-    author: { type: 'string' },
-    seq: { type: 'integer' },
-    timestamp: { type: 'integer' },
-    type: { type: 'string', enum: ['post', 'reply', 'profile'] },
-    text: { type: 'string' },
-    name: { type: 'string' },
-    replyTo: { type: 'string' },
-    previous: { type: 'string' }
-  }
-} as const
+import { countsSchema, entryProps, errorResponses, feedRouteOf, peerProps, peerRequired, postRouteOf, topologyProps, topologyRequired } from '@kiez/gateway/schema-parts'
 
-export const errorSchema = {
+const entry = { type: 'object', required: ['id', 'author', 'seq', 'timestamp', 'type'], properties: entryProps } as const
+const httpSchema = {
   type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: { code: { type: 'string' }, message: { type: 'string' } }
-    }
-  }
+  required: ['address', 'serving'],
+  properties: { address: { type: 'string' }, serving: { type: 'boolean' }, url: { type: 'string' } }
 } as const
-
-const errors = { '4xx': errorSchema, '5xx': errorSchema }
 
 export const statusRoute = {
   response: {
@@ -44,11 +25,7 @@ export const statusRoute = {
         mesh: { type: 'string' },
         listenAddrs: { type: 'array', items: { type: 'string' } },
         uptimeMs: { type: 'integer' },
-        counts: {
-          type: 'object',
-          required: ['peers', 'authors', 'entries'],
-          properties: { peers: { type: 'integer' }, authors: { type: 'integer' }, entries: { type: 'integer' } }
-        },
+        counts: countsSchema,
         store: {
           type: 'object',
           required: ['forks', 'duplicates', 'rejected'],
@@ -56,14 +33,10 @@ export const statusRoute = {
         },
         version: { type: 'string' },
         dataDir: { type: 'string' },
-        http: {
-          type: 'object',
-          required: ['address', 'serving'],
-          properties: { address: { type: 'string' }, serving: { type: 'boolean' }, url: { type: 'string' } }
-        }
+        http: httpSchema
       }
     },
-    ...errors
+    ...errorResponses
   }
 } as const
 
@@ -77,57 +50,19 @@ export const peersRoute = {
           type: 'array',
           items: {
             type: 'object',
-            required: ['peerId', 'addrs', 'source', 'direction', 'connected'],
-            properties: {
-              peerId: { type: 'string' },
-              addrs: { type: 'array', items: { type: 'string' } },
-              source: { type: ['string', 'null'] },
-              direction: { type: ['string', 'null'] },
-              connected: { type: 'boolean' },
-              latencyMs: { type: 'number' },
-              lastSeenMs: { type: 'integer' },
-              agentVersion: { type: 'string' }
-            }
+            required: peerRequired,
+            properties: peerProps
           }
         }
       }
     },
-    ...errors
+    ...errorResponses
   }
 } as const
 
-export const postRoute = {
-  body: {
-    type: 'object',
-    required: ['text'],
-    additionalProperties: false,
-    properties: {
-      // No maxLength: the store owns the content limit and answers content_too_large.
-      text: { type: 'string', minLength: 1 },
-      replyTo: { type: 'string', minLength: 1, maxLength: 100 }
-    }
-  },
-  response: { 201: entry, ...errors }
-} as const
+export const postRoute = postRouteOf(entry)
 
-export const feedRoute = {
-  querystring: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-      before: { type: 'string', minLength: 1, maxLength: 100 }
-    }
-  },
-  response: {
-    200: {
-      type: 'object',
-      required: ['entries'],
-      properties: { entries: { type: 'array', items: entry }, next: { type: 'string' } }
-    },
-    ...errors
-  }
-} as const
+export const feedRoute = feedRouteOf(entry, 500)
 
 export const pingRoute = {
   body: {
@@ -145,7 +80,7 @@ export const pingRoute = {
       required: ['target', 'count', 'rttsMs', 'lost'],
       properties: { target: { type: 'string' }, count: { type: 'integer' }, rttsMs: { type: 'array', items: { type: 'number' } }, lost: { type: 'integer' } }
     },
-    ...errors
+    ...errorResponses
   }
 } as const
 
@@ -157,7 +92,7 @@ export const dhtFindRoute = {
       required: ['peerId', 'addrs', 'durationMs'],
       properties: { peerId: { type: 'string' }, addrs: { type: 'array', items: { type: 'string' } }, durationMs: { type: 'integer' } }
     },
-    ...errors
+    ...errorResponses
   }
 } as const
 
@@ -177,7 +112,7 @@ export const dhtTableRoute = {
         }
       }
     },
-    ...errors
+    ...errorResponses
   }
 } as const
 
@@ -226,54 +161,23 @@ export const syncRoute = {
         counters: { type: 'object', additionalProperties: { anyOf: [{ type: 'number' }, countMap] } }
       }
     },
-    ...errors
+    ...errorResponses
   }
 } as const
 
 export const pairRoute = {
   response: {
     200: { type: 'object', required: ['code', 'expiresInMs'], properties: { code: { type: 'string' }, expiresInMs: { type: 'integer' }, url: { type: 'string' } } },
-    ...errors
+    ...errorResponses
   }
 } as const
 
 export const revokeRoute = {
-  response: { 200: { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } }, ...errors }
+  response: { 200: { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } }, ...errorResponses }
 } as const
 
 export const topologyRoute = {
-  response: {
-    200: {
-      type: 'object',
-      required: ['self', 'boxes', 'links', 'failures', 'truncated', 'durationMs'],
-      properties: {
-        self: { type: 'string' },
-        boxes: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['peerId', 'hops', 'reported'],
-            properties: { peerId: { type: 'string' }, self: { type: 'boolean' }, hops: { type: 'integer' }, reported: { type: 'boolean' }, clockOffsetMs: { type: 'integer' } }
-          }
-        },
-        links: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['a', 'b', 'reportedBy', 'oneSided'],
-            properties: { a: { type: 'string' }, b: { type: 'string' }, latencyMs: { type: 'number' }, reportedBy: { type: 'array', items: { type: 'string' } }, oneSided: { type: 'boolean' } }
-          }
-        },
-        failures: {
-          type: 'array',
-          items: { type: 'object', required: ['peerId', 'code'], properties: { peerId: { type: 'string' }, code: { type: 'string' } } }
-        },
-        truncated: { type: 'boolean' },
-        durationMs: { type: 'integer' }
-      }
-    },
-    ...errors
-  }
+  response: { 200: { type: 'object', required: topologyRequired, properties: topologyProps }, ...errorResponses }
 } as const
 
 export const whyRoute = {
@@ -302,7 +206,7 @@ export const whyRoute = {
         }
       }
     },
-    ...errors
+    ...errorResponses
   }
 } as const
 
@@ -315,7 +219,7 @@ export const doctorRoute = {
         peerId: { type: 'string' },
         dataDir: { type: 'string' },
         listenAddrs: { type: 'array', items: { type: 'string' } },
-        http: { type: 'object', required: ['address', 'serving'], properties: { address: { type: 'string' }, serving: { type: 'boolean' }, url: { type: 'string' } } },
+        http: httpSchema,
         uptimeMs: { type: 'integer' },
         peers: { type: 'object', required: ['connected', 'known'], properties: { connected: { type: 'integer' }, known: { type: 'integer' }, lastSeenMs: { type: 'integer' } } },
         mdns: {
@@ -337,6 +241,6 @@ export const doctorRoute = {
         }
       }
     },
-    ...errors
+    ...errorResponses
   }
 } as const

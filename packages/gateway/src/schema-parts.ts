@@ -1,0 +1,114 @@
+/**
+ * JSON schema pieces shared by the two HTTP faces of a box: the gateway's
+ * /api/v1 (./schemas.ts) and the daemon's control API (which depends on this
+ * package, never the other way). Each face composes its routes from them, so
+ * the error body, an entry's, a peer's and the topology map's fields are said
+ * once; what a face adds (authorKey on the LAN, sync state per peer) stays
+ * with that face.
+ */
+
+export const errorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } }
+  }
+} as const
+
+/** The error body for every 4xx and 5xx answer of a route. */
+export const errorResponses = { '4xx': errorSchema, '5xx': errorSchema } as const
+
+/** An entry's fields as the feed stores them (the control API shows exactly these). */
+export const entryProps = {
+  id: { type: 'string' },
+  author: { type: 'string' },
+  seq: { type: 'integer' },
+  timestamp: { type: 'integer' },
+  type: { type: 'string', enum: ['post', 'reply', 'profile'] },
+  text: { type: 'string' },
+  name: { type: 'string' },
+  replyTo: { type: 'string' },
+  previous: { type: 'string' }
+} as const
+
+export const countsSchema = {
+  type: 'object',
+  required: ['peers', 'authors', 'entries'],
+  properties: { peers: { type: 'integer' }, authors: { type: 'integer' }, entries: { type: 'integer' } }
+} as const
+
+/** A known peer's fields; the gateway adds its sync state. */
+export const peerProps = {
+  peerId: { type: 'string' },
+  addrs: { type: 'array', items: { type: 'string' } },
+  source: { type: ['string', 'null'] },
+  direction: { type: ['string', 'null'] },
+  connected: { type: 'boolean' },
+  latencyMs: { type: 'number' },
+  lastSeenMs: { type: 'integer' },
+  agentVersion: { type: 'string' }
+} as const
+export const peerRequired = ['peerId', 'addrs', 'source', 'direction', 'connected'] as const
+
+/** The answer to a topology crawl; the gateway adds the age of its cached crawl. */
+export const topologyProps = {
+  self: { type: 'string' },
+  boxes: {
+    type: 'array',
+    items: {
+      type: 'object',
+      required: ['peerId', 'hops', 'reported'],
+      properties: { peerId: { type: 'string' }, self: { type: 'boolean' }, hops: { type: 'integer' }, reported: { type: 'boolean' }, clockOffsetMs: { type: 'integer' } }
+    }
+  },
+  links: {
+    type: 'array',
+    items: {
+      type: 'object',
+      required: ['a', 'b', 'reportedBy', 'oneSided'],
+      properties: { a: { type: 'string' }, b: { type: 'string' }, latencyMs: { type: 'number' }, reportedBy: { type: 'array', items: { type: 'string' } }, oneSided: { type: 'boolean' } }
+    }
+  },
+  failures: {
+    type: 'array',
+    items: { type: 'object', required: ['peerId', 'code'], properties: { peerId: { type: 'string' }, code: { type: 'string' } } }
+  },
+  truncated: { type: 'boolean' },
+  durationMs: { type: 'integer' }
+} as const
+export const topologyRequired = ['self', 'boxes', 'links', 'failures', 'truncated', 'durationMs'] as const
+
+/** A page of the feed, newest first, with a `next` cursor; the face picks its entry shape and page size. */
+export function feedRouteOf<const E> (entry: E, maxLimit: number) {
+  return {
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        limit: { type: 'integer', minimum: 1, maximum: maxLimit, default: 50 },
+        before: { type: 'string', minLength: 1, maxLength: 100 }
+      }
+    },
+    response: {
+      200: { type: 'object', required: ['entries'], properties: { entries: { type: 'array', items: entry }, next: { type: 'string' } } },
+      ...errorResponses
+    }
+  } as const
+}
+
+/** Posting: a text, optionally a reply; answers the new entry in the face's shape. */
+export function postRouteOf<const E> (entry: E) {
+  return {
+    body: {
+      type: 'object',
+      required: ['text'],
+      additionalProperties: false,
+      properties: {
+        // No maxLength: the feed owns the content limit (8 KiB of UTF-8) and answers content_too_large.
+        text: { type: 'string', minLength: 1 },
+        replyTo: { type: 'string', minLength: 1, maxLength: 100 }
+      }
+    },
+    response: { 201: entry, ...errorResponses }
+  } as const
+}

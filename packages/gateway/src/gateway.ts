@@ -16,6 +16,7 @@ import { entryRoute, feedRoute, pairRoute, peersRoute, postRoute, profileRoute, 
 import { defaultAllowedHosts, HostCheck, isJson, sameOrigin, SECURITY_HEADERS, setSecurityHeaders } from './security.js'
 import { registerStatic } from './static.js'
 import { HttpAnnouncer } from './announce.js'
+import { TopologyWatch } from './topology-watch.js'
 import type { EntryJson, GatewayBackend, TopologyView } from './types.js'
 
 export const API_PREFIX = '/api/v1'
@@ -49,6 +50,8 @@ export interface GatewayInit {
   instanceName?: string
   /** most open sockets (event streams included) */
   maxConnections?: number
+  /** how often the mesh map is re-checked for a `topology` event while a page listens (default 10 s; 0 = never) */
+  topologyEventMs?: number
 }
 
 export interface GatewayComponents {
@@ -72,6 +75,8 @@ const FASTIFY_CODES: Record<string, { status: number, code: string }> = {
 const SAFE_METHODS = new Set(['GET', 'HEAD'])
 /** one mesh map serves every reader this long (a crawl fans out over the neighbours) */
 const TOPOLOGY_CACHE_MS = 10_000
+/** a neighbour came or went: after this long the map is crawled again for the `topology` event */
+const TOPOLOGY_SETTLE_MS = 2_000
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -130,6 +135,7 @@ export class Gateway {
   private boundUrl: string | undefined
   private webServed = false
   private topologyCache: { at: number, pending: boolean, map: Promise<TopologyView> } | undefined
+  private topologyWatch: TopologyWatch | undefined
 
   constructor (components: GatewayComponents, init: GatewayInit) {
     this.components = components
@@ -164,7 +170,19 @@ export class Gateway {
     const shown = this.init.host === '0.0.0.0' || this.init.host === '::' ? `${hostname()}.local` : this.init.host.includes(':') ? `[${this.init.host}]` : this.init.host
     this.boundUrl = `http://${shown}:${port}/`
     this.unsubscribe.push(backend.feed.onEntry((e, origin) => { this.onEntry(e, origin) }))
-    this.unsubscribe.push(backend.onPeer((p) => { this.events.publish('peer', () => p) }))
+    const topology = backend.topology?.bind(backend)
+    const every = this.init.topologyEventMs ?? TOPOLOGY_CACHE_MS
+    if (topology !== undefined && every > 0) {
+      this.topologyWatch = new TopologyWatch({
+        draw: async (fresh) => await this.topologyMap(topology, fresh ? TOPOLOGY_SETTLE_MS : TOPOLOGY_CACHE_MS),
+        publish: (map) => { this.events.publish('topology', () => map) },
+        listening: () => this.events.size > 0,
+        everyMs: every,
+        settleMs: TOPOLOGY_SETTLE_MS
+      })
+      this.topologyWatch.start()
+    }
+    this.unsubscribe.push(backend.onPeer((p) => { this.events.publish('peer', () => p); this.topologyWatch?.poke() }))
     // A gateway bound to loopback is not on the LAN: nothing to announce there.
     const wildcard = ['0.0.0.0', '::', ''].includes(this.init.host)
     if (this.init.announce === true && (wildcard || !isLoopback(this.init.host))) {
@@ -182,6 +200,8 @@ export class Gateway {
     const app = this.app
     this.app = undefined
     for (const u of this.unsubscribe.splice(0)) u()
+    this.topologyWatch?.stop()
+    this.topologyWatch = undefined
     await this.announcer?.stop()
     this.announcer = undefined
     this.events.close()
@@ -198,9 +218,9 @@ export class Gateway {
    * A crawl asks every neighbour (who relay on): any page reader could set
    * that off, so one map serves everyone for TOPOLOGY_CACHE_MS, one crawl at a time.
    */
-  private async topologyMap (draw: () => Promise<TopologyView>): Promise<TopologyView & { ageMs: number }> {
+  private async topologyMap (draw: () => Promise<TopologyView>, maxAgeMs = TOPOLOGY_CACHE_MS): Promise<TopologyView & { ageMs: number }> {
     const now = Date.now()
-    if (this.topologyCache === undefined || (now - this.topologyCache.at > TOPOLOGY_CACHE_MS && !this.topologyCache.pending)) {
+    if (this.topologyCache === undefined || (now - this.topologyCache.at > maxAgeMs && !this.topologyCache.pending)) {
       const entry: { at: number, pending: boolean, map: Promise<TopologyView> } = { at: now, pending: true, map: draw() }
       entry.map.then(() => { entry.pending = false; entry.at = Date.now() }, () => { if (this.topologyCache === entry) this.topologyCache = undefined })
       this.topologyCache = entry

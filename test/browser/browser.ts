@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core'
@@ -12,13 +12,28 @@ export const LAPTOP = { width: 1280, height: 860 }
 
 export function haveChromium (): boolean { return existsSync(CHROMIUM) }
 
-export async function launch (): Promise<Browser> {
-  return await chromium.launch({
-    executablePath: CHROMIUM,
+/**
+ * Headless Chromium; with `netns`, inside that network namespace (a lab box), so
+ * the page reaches the box as a browser on its LAN would. Playwright drives it
+ * over a pipe, which `ip netns exec` passes through.
+ */
+export async function launch (opts: { netns?: string } = {}): Promise<Browser> {
+  let executablePath = CHROMIUM
+  let wrapperDir: string | undefined
+  if (opts.netns !== undefined) {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(opts.netns)) throw new Error(`not a namespace name: ${opts.netns}`)
+    wrapperDir = mkdtempSync(join(tmpdir(), 'kiez-chromium-'))
+    executablePath = join(wrapperDir, 'chromium')
+    writeFileSync(executablePath, `#!/bin/sh\nexec ip netns exec ${opts.netns} ${CHROMIUM} "$@"\n`, { mode: 0o755 })
+  }
+  const browser = await chromium.launch({
+    executablePath,
     headless: true,
     // launch() (not a persistent context) gives each run a fresh temporary user-data-dir, removed on close
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
   })
+  if (wrapperDir !== undefined) browser.on('disconnected', () => { rmSync(wrapperDir, { recursive: true, force: true }) })
+  return browser
 }
 
 /** The page is served from packages/web/dist; build it if a bare `tsc -b` left it out. */

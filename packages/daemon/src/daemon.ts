@@ -18,6 +18,7 @@ import { controlSocketPath, DATA_DIR_FILES } from './paths.js'
 import { readPskFile } from './psk.js'
 import { packageVersion } from './version.js'
 import { explainEntry } from './why.js'
+import { pingToJson } from './ping-json.js'
 
 export interface DaemonInit {
   config: KiezConfig
@@ -187,7 +188,8 @@ export class Daemon implements ControlApi {
     return {
       info: () => ({ peerId: node.peerId, publicKey: signer.publicKey, mesh: this.config.mesh, version: this.version, startedAt: this.startedAt, listenAddrs: node.listenAddrs() }),
       peers: async () => await this.running().node.peers(),
-      sync: async () => (await this.sync()).peers,
+      // the web page and /metrics are about the neighbours now: the remembered departed ones are for `kiez sync`
+      sync: async () => (await this.sync()).peers.filter((p) => p.connected),
       topology: async () => await this.topology(),
       post: async (req) => await this.author(postBody(req)),
       profile: async (req) => await this.author({ type: 'profile', name: req.name }),
@@ -295,8 +297,7 @@ export class Daemon implements ControlApi {
 
   async ping (req: Required<PingRequest>): Promise<PingJson> {
     const { node } = this.running()
-    const rtts = await meshCall(async () => await node.ping(req.target, req.count))
-    return { target: req.target, count: req.count, rttsMs: rtts, lost: req.count - rtts.length }
+    return pingToJson(req, await meshCall(async () => await node.ping(req.target, req.count, req.timeoutMs)))
   }
 
   async dhtFind (peerId: string): Promise<DhtFindJson> {

@@ -44,7 +44,7 @@ export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, sto
     peerId: node.peerId,
     listenAddrs: () => node.info().listenAddrs,
     peers: async () => await node.peers(),
-    ping: async (target, count) => await node.ping(target, count),
+    ping: async (target, count, timeoutMs) => await node.ping(target, count, timeoutMs !== undefined ? { timeoutMs } : {}),
     dhtFind: async (peerId) => await node.dhtFind(peerId),
     dhtTable: async () => await node.dhtTable(),
     replicationState: () => {

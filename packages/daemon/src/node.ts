@@ -17,8 +17,8 @@ export interface DaemonNode {
   listenAddrs(): string[]
   /** connected and known peers */
   peers(): Promise<PeerJson[]>
-  /** round-trip times in ms, one per answered ping; rejects when none is answered */
-  ping(target: string, count: number): Promise<number[]>
+  /** one result per ping sent: its round trip in ms, or null when no reply came within timeoutMs; rejects when none is answered */
+  ping(target: string, count: number, timeoutMs?: number): Promise<Array<number | null>>
   dhtFind(peerId: string): Promise<DhtFindJson>
   dhtTable(): Promise<DhtPeerJson[]>
   /** what replication knows per neighbour; undefined when the node runs without replication */

@@ -16,7 +16,7 @@ export interface WhyInput {
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
-function authorKey (author: string): Uint8Array {
+export function authorKey (author: string): Uint8Array {
   try {
     const pk = peerIdFromString(author).publicKey
     if (pk?.type === 'Ed25519') return pk.raw

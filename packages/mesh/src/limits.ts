@@ -54,6 +54,9 @@ export const LIMITS = {
   },
   ping: {
     maxCount: 100,
-    timeoutMs: 5_000
+    /** per round trip, dial included; `kiez ping --timeout` picks within min..max */
+    timeoutMs: 5_000,
+    minTimeoutMs: 1_000,
+    maxTimeoutMs: 60_000
   }
 } as const

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { makeBox, eventually, removeDataDirs, type TestBox } from './test-helpers.js'
 import { MeshError } from './errors.js'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 
 describe('kiez node over real TCP', () => {
   const boxes: TestBox[] = []
@@ -67,6 +68,31 @@ describe('kiez node over real TCP', () => {
     await expect(a.node.ping(ghostId, 1)).rejects.toSatisfy((e: unknown) => e instanceof MeshError && e.code === 'no_route')
     await expect(a.node.ping(`${ghostAddr}/p2p/${ghostId}`, 1)).rejects.toSatisfy((e: unknown) => e instanceof MeshError && e.code === 'no_reply')
     await expect(a.node.ping('not a peer', 1)).rejects.toSatisfy((e: unknown) => e instanceof MeshError && e.code === 'bad_target')
+  })
+
+  it('gives up on a peer that never answers after one timeout, not one per ping', async () => {
+    const a = await makeBox(); boxes.push(a)
+    const ghost = await makeBox(); const ghostId = ghost.node.peerId; await ghost.close()
+    // accepts TCP and then says nothing: the dial hangs until the timeout
+    const sockets: Socket[] = []
+    const silent = createServer((s) => { sockets.push(s) })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (silent.address() as AddressInfo).port
+      const started = Date.now()
+      const err = await a.node.ping(`/ip4/127.0.0.1/tcp/${port}/p2p/${ghostId}`, 3, { timeoutMs: 2000 }).then(() => undefined, (e: unknown) => e)
+      const tookMs = Date.now() - started
+      expect(err).toBeInstanceOf(MeshError)
+      expect((err as MeshError).code).toBe('no_reply')
+      expect((err as MeshError).message).toContain('within 2 s')
+      // it waited out the timeout once, and did not send the two pings left (3 × 2 s)
+      expect(tookMs).toBeGreaterThanOrEqual(1900)
+      expect(tookMs).toBeLessThan(5500)
+      await expect(a.node.ping(ghostId, 1, { timeoutMs: 999 })).rejects.toSatisfy((e: unknown) => e instanceof MeshError && e.code === 'bad_target')
+    } finally {
+      for (const s of sockets) s.destroy()
+      silent.close()
+    }
   })
 })
 

@@ -23,7 +23,7 @@ import { ForeignPeers } from './foreign.js'
 import { InboundGate } from './inbound-gate.js'
 import { mdnsFactory, replicationFactory, replicationGossipOptions } from './integration.js'
 import { listPeers, dhtTable, type PeerView, type DhtTableEntry } from './diagnostics.js'
-import { pingPeer, dhtFind, type DhtFindResult } from './routing.js'
+import { pingPeer, dhtFind, type DhtFindResult, type PingOptions } from './routing.js'
 import type { FeedStore } from '@kiez/store'
 import type { KiezMdnsInfo } from '@kiez/discovery'
 import type { Libp2p, Metrics, PeerDiscovery, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
@@ -91,8 +91,8 @@ export interface KiezNode {
   stop(): Promise<void>
   info(): KiezNodeInfo
   peers(): Promise<PeerView[]>
-  /** round-trip times in ms, one per successful ping; throws MeshError no_route / no_reply */
-  ping(target: string, count?: number): Promise<number[]>
+  /** one result per ping sent: its round trip in ms, or null when it got no reply in time; throws MeshError no_route / no_reply */
+  ping(target: string, count?: number, opts?: PingOptions): Promise<Array<number | null>>
   dhtFind(peerId: string): Promise<DhtFindResult>
   dhtTable(): Promise<DhtTableEntry[]>
   /** what mDNS sees (links it runs on, peers it found); undefined with mDNS off */
@@ -374,9 +374,9 @@ class Node implements KiezNode {
     return await listPeers(this.libp2p, this.sources)
   }
 
-  async ping (target: string, count = 1): Promise<number[]> {
+  async ping (target: string, count = 1, opts: PingOptions = {}): Promise<Array<number | null>> {
     this.requireStarted()
-    return await pingPeer(this.libp2p, target, count)
+    return await pingPeer(this.libp2p, target, count, opts)
   }
 
   async dhtFind (peerId: string): Promise<DhtFindResult> {

@@ -23,13 +23,26 @@ export function parseTarget (target: string): Target {
   }
 }
 
+export interface PingOptions {
+  /** how long each round trip may take, dial included (default LIMITS.ping.timeoutMs) */
+  timeoutMs?: number
+}
+
 /**
  * Pings through whatever route exists: an open connection, addresses in the
  * peer store, or — when neither is known or they are stale — a DHT lookup.
+ * One result per ping sent, in order: its round trip, or null when no reply
+ * came within the timeout. Throws no_reply when none came; when the first
+ * ping could not even open a connection the rest are not sent (they would
+ * wait out the same timeout).
  */
-export async function pingPeer (libp2p: Libp2p<{ ping: Ping }>, target: string, count: number): Promise<number[]> {
+export async function pingPeer (libp2p: Libp2p<{ ping: Ping }>, target: string, count: number, opts: PingOptions = {}): Promise<Array<number | null>> {
   if (!Number.isSafeInteger(count) || count < 1 || count > LIMITS.ping.maxCount) {
     throw new MeshError('bad_target', `count must be 1..${LIMITS.ping.maxCount}`)
+  }
+  const timeoutMs = opts.timeoutMs ?? LIMITS.ping.timeoutMs
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < LIMITS.ping.minTimeoutMs || timeoutMs > LIMITS.ping.maxTimeoutMs) {
+    throw new MeshError('bad_target', `timeout must be ${LIMITS.ping.minTimeoutMs}..${LIMITS.ping.maxTimeoutMs} ms`)
   }
   const t = parseTarget(target)
   let dialTarget: PeerId | Multiaddr = t.kind === 'addr' ? t.addr : t.peerId
@@ -41,15 +54,16 @@ export async function pingPeer (libp2p: Libp2p<{ ping: Ping }>, target: string, 
       looked = true
     }
   }
-  const rtts: number[] = []
+  const rtts: Array<number | null> = []
   let lastErr: unknown
   for (let i = 0; i < count; i++) {
     try {
-      rtts.push(await libp2p.services.ping.ping(dialTarget, { signal: AbortSignal.timeout(LIMITS.ping.timeoutMs) }))
+      rtts.push(await libp2p.services.ping.ping(dialTarget, { signal: AbortSignal.timeout(timeoutMs) }))
     } catch (err) {
       lastErr = err
+      const answered = rtts.some((r) => r !== null)
       // stale peer store addresses: one DHT lookup, then try again
-      if (t.kind === 'peer' && !looked && rtts.length === 0) {
+      if (t.kind === 'peer' && !looked && !answered) {
         looked = true
         try {
           await dhtFind(libp2p, t.peerId.toString())
@@ -58,10 +72,22 @@ export async function pingPeer (libp2p: Libp2p<{ ping: Ping }>, target: string, 
           continue
         } catch {}
       }
+      if (!answered && !connectedTo(libp2p, t)) break
+      rtts.push(null)
     }
   }
-  if (rtts.length === 0) throw new MeshError('no_reply', `no reply from ${target}: ${errMessage(lastErr)}`, { cause: lastErr })
+  if (!rtts.some((r) => r !== null)) {
+    throw new MeshError('no_reply', `no reply from ${target} within ${timeoutMs / 1000} s: ${errMessage(lastErr)}`, { cause: lastErr })
+  }
   return rtts
+}
+
+/** Whether a connection to the target is open (a multiaddr without /p2p/ matches by address). */
+function connectedTo (libp2p: Libp2p, t: Target): boolean {
+  const peerId = t.kind === 'peer' ? t.peerId : t.addr.getComponents().find((c) => c.name === 'p2p')?.value
+  if (peerId !== undefined) return libp2p.getConnections().some((c) => c.remotePeer.toString() === peerId.toString())
+  const addr = t.kind === 'addr' ? t.addr.toString() : ''
+  return libp2p.getConnections().some((c) => c.remoteAddr.toString() === addr)
 }
 
 async function reachable (libp2p: Libp2p, peerId: PeerId): Promise<boolean> {

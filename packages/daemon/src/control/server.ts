@@ -6,6 +6,7 @@ import { ApiError } from '../errors.js'
 import { dhtFindRoute, dhtTableRoute, feedRoute, pairRoute, peersRoute, pingRoute, postRoute, revokeRoute, statusRoute, syncRoute, topologyRoute, whyRoute, doctorRoute } from './schemas.js'
 import { EventHub } from './events.js'
 import { claimSocketPath } from './socket.js'
+import { narrowSync } from '../sync-json.js'
 import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson, DoctorFactsJson } from './types.js'
 
 /** What the control endpoint serves; the daemon implements it, tests can too. */
@@ -139,7 +140,10 @@ export class ControlServer {
     app.post<{ Body: Required<PingRequest> }>('/ping', { schema: pingRoute }, async (req) => await api.ping(req.body))
     app.get<{ Params: { peerId: string } }>('/dht/find/:peerId', { schema: dhtFindRoute }, async (req) => await api.dhtFind(req.params.peerId))
     app.get('/dht/table', { schema: dhtTableRoute }, async () => await api.dhtTable())
-    app.get('/sync', { schema: syncRoute }, async () => await api.sync())
+    app.get<{ Querystring: { author?: string } }>('/sync', { schema: syncRoute }, async (req) => {
+      const s = await api.sync()
+      return req.query.author === undefined ? s : narrowSync(s, req.query.author)
+    })
     app.get('/topology', { schema: topologyRoute }, async () => await api.topology())
     app.get('/doctor', { schema: doctorRoute }, async () => await api.doctor())
     app.get<{ Params: { id: string }, Querystring: { author?: string, seq?: number } }>('/why/:id', { schema: whyRoute }, async (req) => await api.why(req.params.id, req.query))

@@ -3,6 +3,8 @@
  * names are camelCase with units in the name; the CLI's --json prints these.
  */
 
+import type { DhtTableEntry, PeerSource, PeerView } from '@kiez/mesh'
+
 export type EntryType = 'post' | 'reply' | 'profile'
 
 export interface EntryJson {
@@ -33,26 +35,30 @@ export interface StatusJson {
   dataDir: string
   /** the HTTP gateway address from the config ('off' with --no-http), whether it is served, and its URL */
   http: { address: string, serving: boolean, url?: string }
+  /** the self-fork guard: 'armed' = local posts refused until our own feed is learned from a neighbour */
+  ownFeed?: OwnFeedJson
 }
 
-/** How a peer was first found. */
-export type PeerSource = 'mdns' | 'dht' | 'bootstrap' | 'inbound' | 'gossip'
-
-/** One peer as the mesh node sees it (the shape of @kiez/mesh's PeerView). */
-export interface PeerJson {
-  peerId: string
-  addrs: string[]
-  /** null for peers whose source was never recorded */
-  source: PeerSource | null
-  /** of the oldest open connection; null when not connected */
-  direction: 'inbound' | 'outbound' | null
-  connected: boolean
-  /** last round trip measured on the connection */
-  latencyMs?: number
-  /** ms since the peer was last connected; 0 while connected */
-  lastSeenMs?: number
-  agentVersion?: string
+/** The self-fork guard's state (docs/OPERATIONS.md, "After a store reset"). */
+export interface OwnFeedJson {
+  state: 'ok' | 'armed'
+  /** the highest seq of this box's own feed the store holds */
+  ownSeq: number
+  /** store_new: the key is older than the store; key_not_owner: the store belonged to another key */
+  reason?: 'store_new' | 'key_not_owner'
+  armedAt?: number
+  /** the highest seq of our feed a neighbour named while armed, and which neighbour */
+  claimedSeq?: number
+  claimedBy?: string
+  disarmedAt?: number
+  disarmedBy?: 'neighbour' | 'override'
 }
+
+/** How a peer was first found (@kiez/mesh's type). */
+export type { PeerSource }
+
+/** One peer as the mesh node sees it: @kiez/mesh's PeerView, passed through. */
+export type PeerJson = PeerView
 
 export interface PeersJson { peers: PeerJson[] }
 
@@ -66,24 +72,29 @@ export interface PostRequest { text: string, replyTo?: string }
 
 export interface ErrorJson { error: { code: string, message: string } }
 
-export interface PingRequest { target: string, count?: number }
+export interface PingRequest {
+  target: string
+  count?: number
+  /** how long each round trip may take (1 000–60 000, default 5 000) */
+  timeoutMs?: number
+}
 
 export interface PingJson {
   target: string
   count: number
+  /** the limit each round trip had */
+  timeoutMs: number
   /** one round trip per answered ping, in order */
   rttsMs: number[]
   lost: number
+  /** every ping in order: its round trip, or none when no reply came within timeoutMs */
+  pings: Array<{ seq: number, rttMs?: number }>
 }
 
 export interface DhtFindJson { peerId: string, addrs: string[], durationMs: number }
 
-export interface DhtPeerJson {
-  peerId: string
-  /** leading bits shared with our own DHT key (bigger = closer) */
-  commonPrefixLength: number
-  connected: boolean
-}
+/** One contact of our DHT routing table, as @kiez/mesh reads it. */
+export type DhtPeerJson = DhtTableEntry
 
 export interface DhtTableJson { peers: DhtPeerJson[] }
 
@@ -98,12 +109,23 @@ export interface AuthorSyncJson {
   theyLack: number
   /** same seq, different head: one side holds a forked branch */
   diverged: boolean
+  /** the seqs we lack (ourSeq + 1 .. theirSeq), when weLack > 0 */
+  weLackFrom?: number
+  weLackTo?: number
+  /** the seqs the neighbour lacks (theirSeq + 1 .. ourSeq), when theyLack > 0 */
+  theyLackFrom?: number
+  theyLackTo?: number
 }
 
 export interface PeerSyncJson {
   peerId: string
+  /** false for a neighbour that disconnected: the report is against the last heads it sent */
+  connected: boolean
+  /** ms since a disconnected neighbour went */
+  lastSeenMs?: number
   /** ms since the neighbour last told us its heads */
   headsAgeMs?: number
+  /** summed over `authors` (all authors, or the one asked for) */
   weLack: number
   theyLack: number
   syncing: boolean
@@ -118,7 +140,12 @@ export interface SyncJson {
   available: boolean
   topic?: string
   protocol?: string
+  /** connected neighbours first, then recently disconnected ones (newest first) */
   peers: PeerSyncJson[]
+  /** set when the report is narrowed to one author (`kiez sync AUTHOR`) */
+  author?: string
+  /** our latest seq of that author (0: none); absent when no neighbour's heads are known */
+  ourSeq?: number
   /** replication counters (gossip, sync sessions, bytes), flat numbers or {code: count} maps */
   counters: Record<string, number | Record<string, number>>
 }
@@ -212,4 +239,5 @@ export interface DoctorFactsJson {
   dht: { tableSize: number }
   /** each asked neighbour's clock minus ours */
   clock: { neighbours: Array<{ peerId: string, offsetMs: number }> }
+  ownFeed?: OwnFeedJson
 }

@@ -3,8 +3,6 @@
  * names are camelCase with units in the name; the CLI's --json prints these.
  */
 
-import type { DhtTableEntry, PeerSource, PeerView } from '@kiez/mesh'
-
 export type EntryType = 'post' | 'reply' | 'profile'
 
 export interface EntryJson {
@@ -35,30 +33,26 @@ export interface StatusJson {
   dataDir: string
   /** the HTTP gateway address from the config ('off' with --no-http), whether it is served, and its URL */
   http: { address: string, serving: boolean, url?: string }
-  /** the self-fork guard: 'armed' = local posts refused until our own feed is learned from a neighbour */
-  ownFeed?: OwnFeedJson
 }
 
-/** The self-fork guard's state (docs/OPERATIONS.md, "After a store reset"). */
-export interface OwnFeedJson {
-  state: 'ok' | 'armed'
-  /** the highest seq of this box's own feed the store holds */
-  ownSeq: number
-  /** store_new: the key is older than the store; key_not_owner: the store belonged to another key */
-  reason?: 'store_new' | 'key_not_owner'
-  armedAt?: number
-  /** the highest seq of our feed a neighbour named while armed, and which neighbour */
-  claimedSeq?: number
-  claimedBy?: string
-  disarmedAt?: number
-  disarmedBy?: 'neighbour' | 'override'
+/** How a peer was first found. */
+export type PeerSource = 'mdns' | 'dht' | 'bootstrap' | 'inbound' | 'gossip'
+
+/** One peer as the mesh node sees it (the shape of @kiez/mesh's PeerView). */
+export interface PeerJson {
+  peerId: string
+  addrs: string[]
+  /** null for peers whose source was never recorded */
+  source: PeerSource | null
+  /** of the oldest open connection; null when not connected */
+  direction: 'inbound' | 'outbound' | null
+  connected: boolean
+  /** last round trip measured on the connection */
+  latencyMs?: number
+  /** ms since the peer was last connected; 0 while connected */
+  lastSeenMs?: number
+  agentVersion?: string
 }
-
-/** How a peer was first found (@kiez/mesh's type). */
-export type { PeerSource }
-
-/** One peer as the mesh node sees it: @kiez/mesh's PeerView, passed through. */
-export type PeerJson = PeerView
 
 export interface PeersJson { peers: PeerJson[] }
 
@@ -93,8 +87,12 @@ export interface PingJson {
 
 export interface DhtFindJson { peerId: string, addrs: string[], durationMs: number }
 
-/** One contact of our DHT routing table, as @kiez/mesh reads it. */
-export type DhtPeerJson = DhtTableEntry
+export interface DhtPeerJson {
+  peerId: string
+  /** leading bits shared with our own DHT key (bigger = closer) */
+  commonPrefixLength: number
+  connected: boolean
+}
 
 export interface DhtTableJson { peers: DhtPeerJson[] }
 
@@ -239,5 +237,4 @@ export interface DoctorFactsJson {
   dht: { tableSize: number }
   /** each asked neighbour's clock minus ours */
   clock: { neighbours: Array<{ peerId: string, offsetMs: number }> }
-  ownFeed?: OwnFeedJson
 }

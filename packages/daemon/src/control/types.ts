@@ -3,6 +3,8 @@
  * names are camelCase with units in the name; the CLI's --json prints these.
  */
 
+import type { DhtTableEntry, PeerSource, PeerView } from '@kiez/mesh'
+
 export type EntryType = 'post' | 'reply' | 'profile'
 
 export interface EntryJson {
@@ -35,24 +37,11 @@ export interface StatusJson {
   http: { address: string, serving: boolean, url?: string }
 }
 
-/** How a peer was first found. */
-export type PeerSource = 'mdns' | 'dht' | 'bootstrap' | 'inbound' | 'gossip'
+/** How a peer was first found (@kiez/mesh's type). */
+export type { PeerSource }
 
-/** One peer as the mesh node sees it (the shape of @kiez/mesh's PeerView). */
-export interface PeerJson {
-  peerId: string
-  addrs: string[]
-  /** null for peers whose source was never recorded */
-  source: PeerSource | null
-  /** of the oldest open connection; null when not connected */
-  direction: 'inbound' | 'outbound' | null
-  connected: boolean
-  /** last round trip measured on the connection */
-  latencyMs?: number
-  /** ms since the peer was last connected; 0 while connected */
-  lastSeenMs?: number
-  agentVersion?: string
-}
+/** One peer as the mesh node sees it: @kiez/mesh's PeerView, passed through. */
+export type PeerJson = PeerView
 
 export interface PeersJson { peers: PeerJson[] }
 
@@ -87,12 +76,8 @@ export interface PingJson {
 
 export interface DhtFindJson { peerId: string, addrs: string[], durationMs: number }
 
-export interface DhtPeerJson {
-  peerId: string
-  /** leading bits shared with our own DHT key (bigger = closer) */
-  commonPrefixLength: number
-  connected: boolean
-}
+/** One contact of our DHT routing table, as @kiez/mesh reads it. */
+export type DhtPeerJson = DhtTableEntry
 
 export interface DhtTableJson { peers: DhtPeerJson[] }
 

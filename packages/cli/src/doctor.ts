@@ -8,7 +8,7 @@ import { duration } from './format.js'
 export type CheckStatus = 'ok' | 'warn' | 'fail'
 
 export interface Check {
-  /** stable: data_dir, control_socket, p2p_port, http_port, multicast:<if>, multicast_route, mdns, dht, clock, neighbours */
+  /** stable: data_dir, control_socket, p2p_port, http_port, multicast:<if>, multicast_route, mdns, dht, clock, neighbours, own_feed */
   name: string
   status: CheckStatus
   detail: string
@@ -114,6 +114,14 @@ export function judge (local: LocalFacts, facts: DoctorFactsJson | undefined, da
         ? { name: 'neighbours', status: 'fail', detail: `no neighbours for ${duration(alone)}`, fix: 'check the cable/Wi-Fi, the mDNS lines above, or add --bootstrap' }
         : { name: 'neighbours', status: 'warn', detail: `no neighbour connected (for ${duration(alone)})`, fix: 'wait a little; boxes on the LAN are found within seconds' })
     }
+
+    const o = facts.ownFeed
+    if (o !== undefined) {
+      const heard = o.claimedSeq === undefined ? 'no neighbour has named it yet' : `a neighbour named seq ${o.claimedSeq}, this box holds ${o.ownSeq}`
+      checks.push(o.state === 'ok'
+        ? { name: 'own_feed', status: 'ok', detail: `this box's own feed is at seq ${o.ownSeq}` }
+        : { name: 'own_feed', status: 'warn', detail: `posting is paused: the feed store was reset but the key kept, waiting to learn this box's own feed from a neighbour (${heard})`, fix: 'connect a box that has seen this box\'s posts; if none ever has, restart with kiez daemon --fresh-feed-ok' })
+    }
   }
   return checks
 }
@@ -191,6 +199,6 @@ async function probeMulticastRoute (): Promise<boolean | undefined> {
 export function healthChecks (facts: DoctorFactsJson): Check[] {
   const neutral: LocalFacts = { dataDir: { exists: true, isDir: true, writable: true }, ports: {}, interfaces: [] }
   // "no neighbour to compare the clock with" is the neighbours line again: only a real offset is news
-  return judge(neutral, facts, facts.dataDir).filter((c) => ['mdns', 'dht', 'clock', 'neighbours'].includes(c.name) && c.status !== 'ok' &&
+  return judge(neutral, facts, facts.dataDir).filter((c) => ['mdns', 'dht', 'clock', 'neighbours', 'own_feed'].includes(c.name) && c.status !== 'ok' &&
     !(c.name === 'clock' && facts.clock.neighbours.length === 0))
 }

@@ -65,6 +65,7 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .addOption(new Option('--print-config', 'print the settings it would run with (defaults < config file < env < flags) as JSON, and exit').conflicts('checkConfig'))
     .option('--check-config', 'check the settings (and the --psk file) without starting: exit 0 if fine, 2 if not')
     .option('--json', 'with --check-config: one JSON document')
+    .option('--fresh-feed-ok', 'after a store reset: post without first learning this box\'s own feed from a neighbour (only if no box ever saw its posts; a one-off, do not leave it in a unit file)')
     .addHelpText('after', example([
       'kiez daemon',
       'kiez daemon --check-config --config /etc/kiez/config.json',

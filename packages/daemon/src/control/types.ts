@@ -35,6 +35,23 @@ export interface StatusJson {
   dataDir: string
   /** the HTTP gateway address from the config ('off' with --no-http), whether it is served, and its URL */
   http: { address: string, serving: boolean, url?: string }
+  /** the self-fork guard: 'armed' = local posts refused until our own feed is learned from a neighbour */
+  ownFeed?: OwnFeedJson
+}
+
+/** The self-fork guard's state (docs/OPERATIONS.md, "After a store reset"). */
+export interface OwnFeedJson {
+  state: 'ok' | 'armed'
+  /** the highest seq of this box's own feed the store holds */
+  ownSeq: number
+  /** store_new: the key is older than the store; key_not_owner: the store belonged to another key */
+  reason?: 'store_new' | 'key_not_owner'
+  armedAt?: number
+  /** the highest seq of our feed a neighbour named while armed, and which neighbour */
+  claimedSeq?: number
+  claimedBy?: string
+  disarmedAt?: number
+  disarmedBy?: 'neighbour' | 'override'
 }
 
 /** How a peer was first found (@kiez/mesh's type). */
@@ -222,4 +239,5 @@ export interface DoctorFactsJson {
   dht: { tableSize: number }
   /** each asked neighbour's clock minus ours */
   clock: { neighbours: Array<{ peerId: string, offsetMs: number }> }
+  ownFeed?: OwnFeedJson
 }

@@ -23,10 +23,16 @@ export interface KiezConfig {
   /** path of a libp2p private-network key file; unset = open mesh */
   psk?: string
   logLevel: LogLevel
+  /**
+   * --fresh-feed-ok: disarm the self-fork guard at this start (the operator
+   * says no box holds this key's feed). A flag only, never a file or env
+   * setting: left in place it would silently disable the guard for good.
+   */
+  freshFeedOk?: boolean
 }
 
 /** The settable part of the config (all optional): what a file, env or flags may carry. */
-export type ConfigInput = Partial<Omit<KiezConfig, 'dataDir'>>
+export type ConfigInput = Partial<Omit<KiezConfig, 'dataDir' | 'freshFeedOk'>>
 
 export const DEFAULT_CONFIG: Omit<KiezConfig, 'dataDir'> = {
   http: '0.0.0.0:7300',
@@ -155,7 +161,7 @@ export function configFromEnv (env: NodeJS.ProcessEnv): Record<string, unknown> 
 
 export interface LoadConfigInit {
   /** settings given as command-line flags; only the ones the user actually typed */
-  flags?: ConfigInput & { dataDir?: string, config?: string }
+  flags?: ConfigInput & { dataDir?: string, config?: string, freshFeedOk?: boolean }
   env?: NodeJS.ProcessEnv
 }
 
@@ -169,8 +175,10 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<KiezConfig
   const flags = { ...(init.flags ?? {}) }
   const dataDir = resolveDataDir(flags.dataDir, env)
   const explicitFile = flags.config ?? (env.KIEZ_CONFIG !== '' ? env.KIEZ_CONFIG : undefined)
+  const freshFeedOk = flags.freshFeedOk === true
   delete flags.dataDir
   delete flags.config
+  delete flags.freshFeedOk
   const problems: string[] = []
 
   let fromFile: Record<string, unknown> = {}
@@ -207,7 +215,9 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<KiezConfig
   }
   const defined = (o: Record<string, unknown>): Record<string, unknown> =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
-  return { ...DEFAULT_CONFIG, ...defined(fromFile), ...defined(fromEnv), ...defined(flags), dataDir } as KiezConfig
+  const config = { ...DEFAULT_CONFIG, ...defined(fromFile), ...defined(fromEnv), ...defined(flags), dataDir } as KiezConfig
+  if (freshFeedOk) config.freshFeedOk = true
+  return config
 }
 
 /** Splits HOST:PORT (the schema has checked it). */

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { FeedError, parseEntryId, type Entry, type EntryBody, type Signer } from '@kiez/feed'
 import { Gateway, type GatewayBackend, type GatewayInit } from '@kiez/gateway'
 import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
-import { FeedStore, StoreError } from '@kiez/store'
+import { FeedStore, OWN_HEAD_UNKNOWN_MESSAGE, OwnFeedGuard, StoreError } from '@kiez/store'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { parseHostPort, type KiezConfig } from './config.js'
@@ -19,6 +19,7 @@ import { readPskFile } from './psk.js'
 import { packageVersion } from './version.js'
 import { explainEntry } from './why.js'
 import { pingToJson } from './ping-json.js'
+import { watchOwnFeed } from './own-feed-watch.js'
 
 export interface DaemonInit {
   config: KiezConfig
@@ -55,6 +56,7 @@ export class Daemon implements ControlApi {
   private store: FeedStore | undefined
   private node: DaemonNode | undefined
   private signer: Signer | undefined
+  private ownFeed: OwnFeedGuard | undefined
   private gateway: Gateway | undefined
   private stopping: Promise<void> | undefined
   private readonly webRoot: string
@@ -119,6 +121,7 @@ export class Daemon implements ControlApi {
     // A fork is evidence of a stolen or cloned author key: worth a warning line, not just a counter.
     store.onFork((author, seq) => { logger.warn({ author: authorName(author), seq }, 'an author signed two different entries at one seq; their feed is frozen there') })
     if (store.recovery !== undefined && (store.recovery.repaired.length > 0 || store.recovery.unrepairable.length > 0)) logger.warn({ recovery: store.recovery }, 'repaired the feed store after an unclean stop')
+    await this.openOwnFeedGuard(store, identity.created)
 
     // libp2p's metrics cost a little on every stream: only worth it when /metrics can be read
     const node = await this.components.createNode({
@@ -139,6 +142,8 @@ export class Daemon implements ControlApi {
       })
     this.node = node
     this.started.push({ name: 'node', stop: async () => { await node.stop() } })
+    const stopWatch = watchOwnFeed({ guard: this.guard(), node, logger })
+    this.started.push({ name: 'own-feed-watch', stop: async () => { stopWatch() } })
 
     const control = new ControlServer({ api: this, logger }, { socketPath: this.socketPath, dataDir })
     await control.start()
@@ -155,6 +160,26 @@ export class Daemon implements ControlApi {
       http: this.gateway?.url ?? false,
       version: this.version
     }, 'daemon started')
+  }
+
+  /** The self-fork guard (packages/store/src/own-feed.ts): armed when an old key meets a store that does not know it. */
+  private async openOwnFeedGuard (store: FeedStore, keyCreated: boolean): Promise<void> {
+    const { logger } = this.components
+    const owner = (this.signer as Signer).publicKey
+    const guard = await OwnFeedGuard.open(store, { owner, keyCreated, now: this.now }).catch((err: Error) => {
+      throw new DaemonError('store_unavailable', `cannot read or write the self-fork guard's record: ${err.message}`, { cause: err })
+    })
+    this.ownFeed = guard
+    if (this.config.freshFeedOk === true) {
+      if (await guard.override()) logger.warn({ ownSeq: guard.ownSeq() }, '--fresh-feed-ok: the self-fork guard is disarmed by the operator; local posts continue after the highest seq this store holds')
+      else logger.warn('--fresh-feed-ok was given but the self-fork guard is not armed: drop the flag, or it will disarm the guard after a future store reset too')
+    }
+    if (guard.armed) logger.warn({ reason: guard.status().reason }, OWN_HEAD_UNKNOWN_MESSAGE)
+  }
+
+  private guard (): OwnFeedGuard {
+    if (this.ownFeed === undefined) throw new ApiError(503, 'not_running', 'the daemon is starting or stopping')
+    return this.ownFeed
   }
 
   private async startGateway (address: string, dataDir: string): Promise<void> {
@@ -247,7 +272,8 @@ export class Daemon implements ControlApi {
       dataDir: this.config.dataDir,
       http: this.gateway?.url !== undefined
         ? { address: this.config.http === false ? 'off' : this.config.http, serving: true, url: this.gateway.url }
-        : { address: this.config.http === false ? 'off' : this.config.http, serving: false }
+        : { address: this.config.http === false ? 'off' : this.config.http, serving: false },
+      ownFeed: this.guard().status()
     }
   }
 
@@ -270,6 +296,8 @@ export class Daemon implements ControlApi {
     } catch (err) {
       if (err instanceof FeedError) throw new ApiError(400, err.code, err.message)
       if (err instanceof StoreError && err.code === 'author_forked') throw new ApiError(409, err.code, err.message)
+      // a neighbour's heads are read every half second; a heads exchange comes at least every 30 s
+      if (err instanceof StoreError && err.code === 'own_head_unknown') throw new ApiError(503, err.code, err.message, 10)
       if (err instanceof StoreError) throw new ApiError(503, err.code, err.message)
       throw err
     }
@@ -337,7 +365,8 @@ export class Daemon implements ControlApi {
         ? { enabled: this.config.mdns }
         : { enabled: true, links: mdns.links.map((l) => ({ interface: l.interface, localAddress: l.localAddress, ready: l.ready })), peersFound: mdns.peers.length, queriesSent: mdns.counters.queriesSent, responsesReceived: mdns.counters.responsesReceived },
       dht: { tableSize: table.length },
-      clock: { neighbours: clocks }
+      clock: { neighbours: clocks },
+      ownFeed: this.guard().status()
     }
     return out
   }

@@ -47,10 +47,13 @@ export function hasSystemCode (err: unknown, code: string): boolean {
 export class ApiError extends Error {
   readonly code: string
   readonly status: number
-  constructor (status: number, code: string, message: string) {
+  /** seconds until a retry makes sense (the gateway sends it as Retry-After) */
+  readonly retryAfterS: number | undefined
+  constructor (status: number, code: string, message: string, retryAfterS?: number) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.code = code
+    this.retryAfterS = retryAfterS
   }
 }

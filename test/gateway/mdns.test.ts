@@ -17,7 +17,7 @@ const run = promisify(execFile)
 const ip = async (...args: string[]): Promise<void> => { await run('ip', args) }
 const isRoot = process.getuid?.() === 0
 const hasZeroconf = existsSync('/usr/lib/python3/dist-packages/zeroconf')
-const BROWSE = fileURLToPath(new URL('./browse-http.py', import.meta.url))
+const BROWSE = fileURLToPath(new URL('../lab/dns-sd-browse.py', import.meta.url))
 const NS = ['kzgw1', 'kzgw2'] as const
 
 describe.skipIf(!isRoot || !hasZeroconf)('the web feed on DNS-SD (_http._tcp.local)', { timeout: 90_000 }, () => {
@@ -52,7 +52,7 @@ describe.skipIf(!isRoot || !hasZeroconf)('the web feed on DNS-SD (_http._tcp.loc
       join(dir, 'box'), cleanEnv())
     await d.waitFor((l) => l.msg === 'http gateway listening')
 
-    const browser = spawn('ip', ['netns', 'exec', 'kzgw2', '/usr/bin/python3', BROWSE, '40'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const browser = spawn('ip', ['netns', 'exec', 'kzgw2', '/usr/bin/python3', BROWSE, '_http._tcp.local.', '40', '--status'], { stdio: ['ignore', 'pipe', 'pipe'] })
     children.push(browser)
     let stderr = ''
     browser.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c })

@@ -15,7 +15,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url))
 const NODE = root + 'node_modules/.bin/node'
 const BOX = fileURLToPath(new URL('../test/box.mjs', import.meta.url))
 const FORGE = fileURLToPath(new URL('../test/forge.mjs', import.meta.url))
-const BROWSE = fileURLToPath(new URL('../test/browse.py', import.meta.url))
+const BROWSE = fileURLToPath(new URL('../../../test/lab/dns-sd-browse.py', import.meta.url))
 const PYTHON = '/usr/bin/python3'
 const hasZeroconf = existsSync('/usr/lib/python3/dist-packages/zeroconf')
 
@@ -104,7 +104,7 @@ describe.skipIf(!isRoot)('kiezMdns in network namespaces', { timeout: 120_000 },
 
   it.skipIf(!hasZeroconf)('a stock DNS-SD browser (python3-zeroconf) resolves our instance on its segment', async () => {
     const leaf = leaves[1]!
-    const browser = lab.spawn(leaf.ns, 'zeroconf', PYTHON, [BROWSE, '20'])
+    const browser = lab.spawn(leaf.ns, 'zeroconf', PYTHON, [BROWSE, '_p2p._udp.local.', '20'])
     const svc = await browser.waitFor(l => l.event === 'service' && l.name === `${centreInstance}._p2p._udp.local.`, 30_000, 'zeroconf service')
     expect(svc.port).toBe(Number(centrePort))
     expect(svc.addresses).toEqual([leaf.link.aIp])

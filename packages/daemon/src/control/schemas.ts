@@ -14,6 +14,21 @@ const httpSchema = {
   required: ['address', 'serving'],
   properties: { address: { type: 'string' }, serving: { type: 'boolean' }, url: { type: 'string' } }
 } as const
+/** the self-fork guard (OwnFeedJson) */
+const ownFeedSchema = {
+  type: 'object',
+  required: ['state', 'ownSeq'],
+  properties: {
+    state: { enum: ['ok', 'armed'] },
+    ownSeq: { type: 'integer' },
+    reason: { enum: ['store_new', 'key_not_owner'] },
+    armedAt: { type: 'integer' },
+    claimedSeq: { type: 'integer' },
+    claimedBy: { type: 'string' },
+    disarmedAt: { type: 'integer' },
+    disarmedBy: { enum: ['neighbour', 'override'] }
+  }
+} as const
 
 export const statusRoute = {
   response: {
@@ -33,7 +48,8 @@ export const statusRoute = {
         },
         version: { type: 'string' },
         dataDir: { type: 'string' },
-        http: httpSchema
+        http: httpSchema,
+        ownFeed: ownFeedSchema
       }
     },
     ...errorResponses
@@ -238,7 +254,8 @@ export const doctorRoute = {
           type: 'object',
           required: ['neighbours'],
           properties: { neighbours: { type: 'array', items: { type: 'object', required: ['peerId', 'offsetMs'], properties: { peerId: { type: 'string' }, offsetMs: { type: 'integer' } } } } }
-        }
+        },
+        ownFeed: ownFeedSchema
       }
     },
     ...errorResponses

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ControlClient, controlSocketPath, type EntryJson, type FeedJson, type PeersJson, type StatusJson } from '@kiez/daemon/control'
+import { ControlClient, controlSocketPath, type EntryJson, type FeedJson, type PeersJson, type StatusJson, type SyncJson } from '@kiez/daemon/control'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { BIN, cleanEnv, DaemonProcess, eventually, kiez, killAll, NODE } from './testing/daemons.js'
 
@@ -104,10 +105,43 @@ describe('kiez against a running daemon', () => {
     const sync = JSON.parse((await kiez(['sync', '--json', '--data-dir', b.dataDir])).stdout) as { available: boolean, peers: Array<{ peerId: string }> }
     expect(sync.available).toBe(true)
     expect(sync.peers.map((p) => p.peerId)).toContain(a.peerId)
+    // narrowed to one author: a's own feed, one row per neighbour
+    const one = await kiez(['sync', a.peerId, '--json', '--data-dir', b.dataDir])
+    expect(one.code).toBe(0)
+    const narrowed = JSON.parse(one.stdout) as SyncJson
+    expect(narrowed).toMatchObject({ author: a.peerId, ourSeq: 1 })
+    expect(narrowed.peers.find((p) => p.peerId === a.peerId)?.authors.map((x) => x.author)).toEqual([a.peerId])
+    expect((await kiez(['sync', a.peerId, '--data-dir', b.dataDir])).stdout).toMatch(new RegExp(`^author ${a.peerId}: we hold up to seq 1$`, 'm'))
+    // a bad author: the daemon refuses, exit 1, one line (and one error document with --json)
+    const badAuthor = await kiez(['sync', 'not-a-peer', '--json', '--data-dir', b.dataDir])
+    expect(badAuthor.code).toBe(1)
+    expectOneLine(badAuthor.stderr)
+    expect(JSON.parse(badAuthor.stdout)).toMatchObject({ error: { code: 'bad_author' } })
     // a peer nobody can reach: a clear failure, not a hang
     const lost = await kiez(['ping', '/ip4/127.0.0.1/tcp/1', '-c', '1', '--data-dir', b.dataDir])
     expect(lost.code).toBe(1)
     expectOneLine(lost.stderr)
+  })
+
+  it('ping --timeout: a peer that never answers is "no reply" after one timeout, not one per ping', async () => {
+    const d = await DaemonProcess.start(freshDir())
+    // accepts TCP and then says nothing, like a box whose libp2p hung
+    const sockets: Socket[] = []
+    const silent = createServer((s) => { sockets.push(s) })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const target = `/ip4/127.0.0.1/tcp/${(silent.address() as AddressInfo).port}/p2p/12D3KooWGRUVh7bKPd8aoFmLr2Hh4ofwAPPTfmqgQzbTjwZB3bMH`
+      const started = Date.now()
+      const r = await kiez(['ping', target, '-c', '3', '--timeout', '2', '--json', '--data-dir', d.dataDir])
+      expect(Date.now() - started).toBeLessThan(10_000) // the default would be 3 × 5 s
+      expect(r.code).toBe(1)
+      expectOneLine(r.stderr)
+      expect(r.stderr).toContain('no reply')
+      expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'no_reply', message: expect.stringContaining('within 2 s') } })
+    } finally {
+      for (const s of sockets) s.destroy()
+      silent.close()
+    }
   })
 
   it('keeps every acknowledged post across kill -9 and a restart', async () => {
@@ -219,6 +253,9 @@ describe('kiez daemon lifecycle', () => {
       ['daemon', '--data-dir', dir, '--mesh', 'NOT OK'],
       ['daemon', '--data-dir', dir, '--bootstrap', '/ip4/198.18.0.9/tcp/7301'],
       ['feed', '--limit', 'lots'],
+      ['ping', '12D3KooWx', '--timeout', '0'],
+      ['ping', '12D3KooWx', '--timeout', '61'],
+      ['sync', 'one', 'two'],
       ['status', 'extra-arg'],
       ['nonsense']
     ]) {

@@ -1,5 +1,6 @@
-import { ControlClient, ControlClientError, controlSocketPath, resolveDataDir, type DhtFindJson, type DhtTableJson, type EntryJson, type FeedJson, type PairJson, type PeersJson, type PingJson, type RevokeJson, type StatusJson, type SyncJson, type TopologyJson, type WhyJson, type DoctorFactsJson } from '@kiez/daemon/control'
+import { ControlClient, ControlClientError, controlSocketPath, resolveDataDir, type DhtFindJson, type DhtTableJson, type EntryJson, type FeedJson, type PairJson, type PeersJson, type PingJson, type PingRequest, type RevokeJson, type StatusJson, type SyncJson, type TopologyJson, type WhyJson, type DoctorFactsJson } from '@kiez/daemon/control'
 import { qrText } from './qr.js'
+import { pingReport, syncReport } from './sync-report.js'
 import { topologyDot, topologyText, type TopologyFormat } from './topology.js'
 import { healthChecks, judge, localFacts, type Check, type DoctorJson } from './doctor.js'
 import { CliError, EXIT } from './errors.js'
@@ -161,19 +162,27 @@ export async function feedCommand (opts: ClientOptions & { limit?: number, befor
   if (f.next !== undefined) io.out(`older: kiez feed --before ${f.next}\n`)
 }
 
-function ms (x: number): string {
-  return x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : String(Math.round(x))
-}
-
-export async function pingCommand (target: string, opts: ClientOptions & { count?: number }, io: Io): Promise<void> {
-  const p: PingJson = await call(opts, io, async (c) => await c.ping(opts.count !== undefined ? { target, count: opts.count } : { target }))
+/**
+ * `kiez ping`: a line per round trip like ping(8). When no ping is answered
+ * (or no route is found) the daemon refuses the call: one line naming that
+ * answer, exit 1.
+ */
+export async function pingCommand (target: string, opts: ClientOptions & { count?: number, timeout?: number }, io: Io): Promise<void> {
+  const req: PingRequest = { target }
+  if (opts.count !== undefined) req.count = opts.count
+  if (opts.timeout !== undefined) req.timeoutMs = opts.timeout * 1000
+  const { client, dataDir } = clientFor(opts, io)
+  let p: PingJson
+  try {
+    p = await client.ping(req)
+  } catch (err) {
+    if (err instanceof ControlClientError && (err.code === 'no_reply' || err.code === 'no_route')) {
+      throw new CliError(err.code, `ping ${safeText(target)}: ${err.code === 'no_reply' ? 'no reply' : 'no route'}: ${err.message}`, EXIT.failure)
+    }
+    throw explain(err, dataDir)
+  }
   if (opts.json === true) { json(io, p); return }
-  const lines = p.rttsMs.map((rtt, i) => `reply ${i + 1}: ${ms(rtt)} ms`)
-  const min = Math.min(...p.rttsMs)
-  const max = Math.max(...p.rttsMs)
-  const avg = p.rttsMs.reduce((a, b) => a + b, 0) / p.rttsMs.length
-  lines.push(`${p.count} sent, ${p.rttsMs.length} answered, ${p.lost} lost; min/avg/max ${ms(min)}/${ms(avg)}/${ms(max)} ms`)
-  io.out(`ping ${safeText(target)}\n${lines.join('\n')}\n`)
+  io.out(pingReport(target, p) + '\n')
 }
 
 export async function dhtFindCommand (peerId: string, opts: ClientOptions, io: Io): Promise<void> {
@@ -189,25 +198,10 @@ export async function dhtTableCommand (opts: ClientOptions, io: Io): Promise<voi
   io.out(table(['peer id', 'shared bits', 'connected'], t.peers.map((p) => [p.peerId, String(p.commonPrefixLength), p.connected ? 'yes' : 'no'])) + '\n')
 }
 
-export async function syncCommand (opts: ClientOptions, io: Io): Promise<void> {
-  const s: SyncJson = await call(opts, io, async (c) => await c.sync())
+export async function syncCommand (author: string | undefined, opts: ClientOptions, io: Io): Promise<void> {
+  const s: SyncJson = await call(opts, io, async (c) => await c.sync(author !== undefined ? { author } : {}))
   if (opts.json === true) { json(io, s); return }
-  if (!s.available) { io.out('replication is not running in this daemon\n'); return }
-  if (s.peers.length === 0) { io.out('no neighbour has sent its heads yet: nothing to compare\n'); return }
-  const blocks = s.peers.map((p) => {
-    const state = [
-      p.headsAgeMs !== undefined ? `their heads from ${ago(p.headsAgeMs)}` : 'no heads from them yet',
-      p.syncing ? 'syncing now' : p.lastSyncAgoMs !== undefined ? `last sync ${ago(p.lastSyncAgoMs)}` : 'not synced yet'
-    ].join(', ')
-    const head = `${p.peerId}: we lack ${p.weLack}, they lack ${p.theyLack} (${state}${p.lastSyncError !== undefined ? `, last error: ${safeText(p.lastSyncError)}` : ''})`
-    const rows = p.authors
-      .filter((a) => a.weLack > 0 || a.theyLack > 0 || a.diverged)
-      .map((a) => [a.author, String(a.ourSeq), String(a.theirSeq), String(a.weLack), String(a.theyLack), a.diverged ? 'forked' : ''])
-    return rows.length === 0
-      ? `${head}\n  in step on all ${p.authors.length} authors`
-      : `${head}\n${table(['author', 'our seq', 'their seq', 'we lack', 'they lack', 'note'], rows).split('\n').map((l) => '  ' + l).join('\n')}`
-  })
-  io.out(blocks.join('\n\n') + '\n')
+  io.out(syncReport(s) + '\n')
 }
 
 /**

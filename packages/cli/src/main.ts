@@ -111,8 +111,9 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
   clientCommand(program.command('ping').argument('<peer>', 'peer id, or a multiaddr to dial directly'))
     .description('round-trip times to a peer, looked up in the DHT if no address is known')
     .option('-c, --count <n>', 'how many pings (1-20, default 3)', positiveInt(20))
-    .addHelpText('after', example(['kiez ping 12D3KooW… -c 5', 'kiez ping /ip4/198.18.0.2/tcp/7301/p2p/12D3KooW…']))
-    .action(async (target: string, opts: ClientOptions & { count?: number }) => { await pingCommand(target, opts, io) })
+    .option('-W, --timeout <seconds>', 'how long to wait for each reply, dial included (1-60, default 5); a DHT lookup has its own 15 s', positiveInt(60))
+    .addHelpText('after', example(['kiez ping 12D3KooW… -c 5', 'kiez ping /ip4/198.18.0.2/tcp/7301/p2p/12D3KooW… --timeout 2']))
+    .action(async (target: string, opts: ClientOptions & { count?: number, timeout?: number }) => { await pingCommand(target, opts, io) })
 
   const dht = program.command('dht').description('the Kad-DHT: peer routing and the routing table')
     .addHelpText('after', example(['kiez dht table', 'kiez dht find 12D3KooW…']))
@@ -125,10 +126,10 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .addHelpText('after', example(['kiez dht table --json']))
     .action(async (opts: ClientOptions) => { await dhtTableCommand(opts, io) })
 
-  clientCommand(program.command('sync'))
-    .description('per neighbour and author: our latest seq against theirs, and what is missing where')
-    .addHelpText('after', example(['kiez sync', 'kiez sync --json']))
-    .action(async (opts: ClientOptions) => { await syncCommand(opts, io) })
+  clientCommand(program.command('sync').argument('[author]', 'an author\'s peer id: only that author, against every neighbour'))
+    .description('per neighbour and author: our latest seq against theirs, and which seqs are missing where (also for neighbours that went, from their last heads)')
+    .addHelpText('after', example(['kiez sync', 'kiez sync 12D3KooW…', 'kiez sync --json | jq \'.peers[] | {peerId, connected, theyLack}\'']))
+    .action(async (author: string | undefined, opts: ClientOptions) => { await syncCommand(author, opts, io) })
 
   clientCommand(program.command('why').argument('<entry-id>', 'the entry id (bafyrei…), as kiez feed --json or the web page shows it'))
     .description('why an entry is or is not on this box: here, refused (by whom, which code), author forked, a neighbour has it, never seen')

@@ -41,10 +41,13 @@ export class ControlClient {
   async peers (): Promise<PeersJson> { return await this.call('GET', '/peers') }
   async post (req: PostRequest): Promise<EntryJson> { return await this.call('POST', '/posts', req) }
 
-  // Lookups and pings wait on the network (a DHT walk takes up to 15 s, each ping up to 5 s): allow for that.
+  // Lookups and pings wait on the network (a DHT walk takes up to 15 s, each ping up to its timeout): allow for that.
   async dhtFind (peerId: string): Promise<DhtFindJson> { return await this.call('GET', `/dht/find/${encodeURIComponent(peerId)}`, undefined, 30_000) }
   async dhtTable (): Promise<DhtTableJson> { return await this.call('GET', '/dht/table') }
-  async sync (): Promise<SyncJson> { return await this.call('GET', '/sync') }
+  /** with an author (peer id): every neighbour's row for that author alone */
+  async sync (query: { author?: string } = {}): Promise<SyncJson> {
+    return await this.call('GET', query.author === undefined ? '/sync' : `/sync?${new URLSearchParams({ author: query.author }).toString()}`)
+  }
   // the crawl has a 10 s deadline of its own
   async why (id: string, hint: { author?: string, seq?: number } = {}): Promise<WhyJson> {
     const qs = new URLSearchParams()
@@ -59,7 +62,8 @@ export class ControlClient {
   async topology (): Promise<TopologyJson> { return await this.call('GET', '/topology', undefined, 30_000) }
   async pair (): Promise<PairJson> { return await this.call('POST', '/pair') }
   async revokeSessions (): Promise<RevokeJson> { return await this.call('POST', '/sessions/revoke') }
-  async ping (req: PingRequest): Promise<PingJson> { return await this.call('POST', '/ping', req, 30_000 + (req.count ?? 3) * 6_000) }
+  // two DHT walks at most (before, and after stale addresses failed), then each round trip
+  async ping (req: PingRequest): Promise<PingJson> { return await this.call('POST', '/ping', req, 32_000 + (req.count ?? 3) * ((req.timeoutMs ?? 5_000) + 1_000)) }
 
   /**
    * Follows the daemon's entry stream (SSE) until it ends or `signal` aborts.

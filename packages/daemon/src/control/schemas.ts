@@ -87,14 +87,23 @@ export const pingRoute = {
     additionalProperties: false,
     properties: {
       target: { type: 'string', minLength: 1, maxLength: 400 },
-      count: { type: 'integer', minimum: 1, maximum: 20, default: 3 }
+      count: { type: 'integer', minimum: 1, maximum: 20, default: 3 },
+      // per round trip; the default is the mesh's own (LIMITS.ping.timeoutMs)
+      timeoutMs: { type: 'integer', minimum: 1000, maximum: 60_000, default: 5000 }
     }
   },
   response: {
     200: {
       type: 'object',
-      required: ['target', 'count', 'rttsMs', 'lost'],
-      properties: { target: { type: 'string' }, count: { type: 'integer' }, rttsMs: { type: 'array', items: { type: 'number' } }, lost: { type: 'integer' } }
+      required: ['target', 'count', 'timeoutMs', 'rttsMs', 'lost', 'pings'],
+      properties: {
+        target: { type: 'string' },
+        count: { type: 'integer' },
+        timeoutMs: { type: 'integer' },
+        rttsMs: { type: 'array', items: { type: 'number' } },
+        lost: { type: 'integer' },
+        pings: { type: 'array', items: { type: 'object', required: ['seq'], properties: { seq: { type: 'integer' }, rttMs: { type: 'number' } } } }
+      }
     },
     ...errorResponses
   }
@@ -135,6 +144,7 @@ export const dhtTableRoute = {
 const countMap = { type: 'object', additionalProperties: { type: 'integer' } } as const
 
 export const syncRoute = {
+  querystring: { type: 'object', additionalProperties: false, properties: { author: { type: 'string', minLength: 1, maxLength: 200 } } },
   response: {
     200: {
       type: 'object',
@@ -143,13 +153,17 @@ export const syncRoute = {
         available: { type: 'boolean' },
         topic: { type: 'string' },
         protocol: { type: 'string' },
+        author: { type: 'string' },
+        ourSeq: { type: 'integer' },
         peers: {
           type: 'array',
           items: {
             type: 'object',
-            required: ['peerId', 'weLack', 'theyLack', 'syncing', 'authors'],
+            required: ['peerId', 'connected', 'weLack', 'theyLack', 'syncing', 'authors'],
             properties: {
               peerId: { type: 'string' },
+              connected: { type: 'boolean' },
+              lastSeenMs: { type: 'integer' },
               headsAgeMs: { type: 'integer' },
               weLack: { type: 'integer' },
               theyLack: { type: 'integer' },
@@ -167,7 +181,11 @@ export const syncRoute = {
                     theirSeq: { type: 'integer' },
                     weLack: { type: 'integer' },
                     theyLack: { type: 'integer' },
-                    diverged: { type: 'boolean' }
+                    diverged: { type: 'boolean' },
+                    weLackFrom: { type: 'integer' },
+                    weLackTo: { type: 'integer' },
+                    theyLackFrom: { type: 'integer' },
+                    theyLackTo: { type: 'integer' }
                   }
                 }
               }

@@ -1,24 +1,24 @@
 /**
  * Issue 5: every client command's --json output against its schema in
  * packages/cli/schemas, and the error paths (daemon down, bad peer id, no
- * route) with their documented exit statuses. A 3-box routed line: box 0 and
- * box 2 share no segment, so box 0 reaches box 2 through the DHT.
+ * route, timeout) with their documented exit statuses. A 4-box routed line:
+ * box 0 and box 3 share no segment, so box 0 finds box 3 through the DHT.
  */
 import { describe, expect, it } from 'vitest'
 import { createLab, labSkipReason, line } from '../lab/index.ts'
 import { kiezJson, peerIds, startDaemons, waitConnected, waitUntil } from '../mesh/helpers.ts'
-import type { EntryJson } from '@kiez/daemon/control'
+import type { EntryJson, PingJson } from '@kiez/daemon/control'
 import { expectSchema } from './schemas.ts'
 
 const skip = labSkipReason()
 
 describe.skipIf(skip !== undefined)(`every command's --json${skip !== undefined ? ` (skipped: ${skip})` : ''}`, () => {
   it('validates against its schema; error paths exit 69 / 1 / 2 with one error document', async () => {
-    const lab = await createLab({ ...line(3), mode: 'routed' })
+    const lab = await createLab({ ...line(4), mode: 'routed' })
     try {
-      await startDaemons(lab, [0, 1, 2])
-      const ids = await peerIds(lab, [0, 1, 2]) as [string, string, string]
-      await Promise.all([waitConnected(lab, 1, [ids[0], ids[2]])])
+      await startDaemons(lab, [0, 1, 2, 3])
+      const ids = await peerIds(lab, [0, 1, 2, 3]) as [string, string, string, string]
+      await Promise.all([waitConnected(lab, 1, [ids[0], ids[2]]), waitConnected(lab, 2, [ids[1], ids[3]])])
 
       const peers = await kiezJson<{ peers: Array<{ peerId: string, source: string | null }> }>(lab, 1, ['peers'])
       expectSchema('peers', peers)
@@ -26,18 +26,20 @@ describe.skipIf(skip !== undefined)(`every command's --json${skip !== undefined 
       for (const id of [ids[0], ids[2]]) expect(['mdns', 'inbound']).toContain(peers.peers.find((p) => p.peerId === id)?.source)
       expectSchema('peers', await kiezJson(lab, 1, ['peers', '-v']))
       expectSchema('status', await kiezJson(lab, 0, ['status']))
-      const posted = await kiezJson<EntryJson>(lab, 2, ['post', 'schema check'])
+      const posted = await kiezJson<EntryJson>(lab, 3, ['post', 'schema check'])
       expectSchema('entry', posted)
-      expectSchema('feed', await kiezJson(lab, 2, ['feed', '--limit', '5']))
+      expectSchema('feed', await kiezJson(lab, 3, ['feed', '--limit', '5']))
       expectSchema('pair', await kiezJson(lab, 0, ['pair']))
       expectSchema('dht-table', await kiezJson(lab, 0, ['dht', 'table']))
-      // box 2 is not box 0's neighbour: the DHT has to find it
-      const found = await waitUntil('box 2 in the DHT', async () => await kiezJson(lab, 0, ['dht', 'find', ids[2]], 40_000), 40_000, 1000)
+      // box 3 is two segments away from box 0: the DHT has to find it
+      const found = await waitUntil('box 3 in the DHT', async () => await kiezJson(lab, 0, ['dht', 'find', ids[3]], 40_000), 40_000, 1000)
       expectSchema('dht-find', found)
-      const ping = await kiezJson<{ rttsMs: number[] }>(lab, 0, ['ping', ids[2], '-c', '2'], 40_000)
+      const ping = await kiezJson<PingJson>(lab, 0, ['ping', ids[3], '-c', '2', '--timeout', '3'], 40_000)
       expectSchema('ping', ping)
+      expect(ping).toMatchObject({ count: 2, timeoutMs: 3000 })
       expect(ping.rttsMs.length).toBeGreaterThan(0)
       expectSchema('sync', await kiezJson(lab, 0, ['sync']))
+      expectSchema('sync', await kiezJson(lab, 0, ['sync', ids[3]]))
       expectSchema('why', await kiezJson(lab, 0, ['why', posted.id]))
       expectSchema('topology', await kiezJson(lab, 0, ['topology']))
       expectSchema('doctor', await kiezJson(lab, 0, ['doctor']))
@@ -47,17 +49,32 @@ describe.skipIf(skip !== undefined)(`every command's --json${skip !== undefined 
       expect(bad.code).toBe(1)
       expectSchema('error', JSON.parse(bad.stdout))
       expect(bad.stderr.trim().split('\n')).toHaveLength(1)
-      expect((await lab.kiez(0, ['ping', ids[2], '-c', '0'])).code).toBe(2)
+      expect((await lab.kiez(0, ['ping', ids[3], '-c', '0'])).code).toBe(2)
+      expect((await lab.kiez(0, ['ping', ids[3], '--timeout', '0'])).code).toBe(2)
+      const badAuthor = await lab.kiez(0, ['sync', 'not-a-peer', '--json'])
+      expect(badAuthor.code).toBe(1)
+      expect(JSON.parse(badAuthor.stdout)).toMatchObject({ error: { code: 'bad_author' } })
+      expect(badAuthor.stderr.trim().split('\n')).toHaveLength(1)
       // a peer nobody runs, at an address where nothing listens: refused at once, "no route"
       const nobody = '12D3KooWGRUVh7bKPd8aoFmLr2Hh4ofwAPPTfmqgQzbTjwZB3bMH'
       const closed = await lab.kiez(0, ['ping', `/ip4/${lab.address(1, 0)}/tcp/9/p2p/${nobody}`, '--json'])
       expect(closed.code).toBe(1)
       expect(['no_route', 'no_reply']).toContain((JSON.parse(closed.stdout) as { error: { code: string } }).error.code)
+      // timeout: an address on box 0's own segment that nobody holds (ARP goes unanswered, packets are dropped)
+      const started = Date.now()
+      const silent = await lab.kiez(0, ['ping', `/ip4/198.18.0.200/tcp/7301/p2p/${nobody}`, '-c', '3', '--timeout', '2', '--json'])
+      const tookMs = Date.now() - started
+      console.info(`kiez ping -c 3 --timeout 2 to a dropped address: ${tookMs} ms`)
+      expect(tookMs).toBeLessThan(10_000)
+      expect(silent.code).toBe(1)
+      expectSchema('error', JSON.parse(silent.stdout))
+      expect(['no_route', 'no_reply']).toContain((JSON.parse(silent.stdout) as { error: { code: string } }).error.code)
+      expect(silent.stderr).toMatch(/no reply|no route/)
 
       // daemon down: every client command exits 69 with one error document
-      await lab.kill(2)
-      for (const args of [['status'], ['peers'], ['feed'], ['sync'], ['dht', 'table'], ['dht', 'find', ids[0]], ['ping', ids[0]], ['post', 'x'], ['pair'], ['topology'], ['why', posted.id]]) {
-        const r = await lab.kiez(2, [...args, '--json'])
+      await lab.kill(3)
+      for (const args of [['status'], ['peers'], ['feed'], ['sync'], ['sync', ids[0]], ['dht', 'table'], ['dht', 'find', ids[0]], ['ping', ids[0]], ['post', 'x'], ['pair'], ['topology'], ['why', posted.id]]) {
+        const r = await lab.kiez(3, [...args, '--json'])
         expect(r.code, args.join(' ')).toBe(69)
         expectSchema('error', JSON.parse(r.stdout))
         expect(r.stderr).toMatch(/start one with `kiez daemon --data-dir/)

@@ -82,7 +82,7 @@ describe('OwnFeedGuard', () => {
     await store.ingestRange(mine.slice(4).map((e) => e.bytes))
     expect(await g.check(false)).toBe(false) // neighbours still to report
     expect(await g.check(true)).toBe(true)
-    expect(g.status()).toMatchObject({ state: 'ok', ownSeq: 5, disarmedBy: 'neighbour' })
+    expect(g.status()).toMatchObject({ state: 'ok', ownSeq: 5, disarmedBy: 'neighbour', claimedSeq: 5, claimedBy: 'peer-a' })
     expect((await store.append(me, { type: 'post', text: 'back' })).seq).toBe(6)
     await store.close()
 

@@ -60,7 +60,8 @@ export const OWN_HEAD_UNKNOWN_MESSAGE = 'this box\'s feed was reset but its key 
 
 export class OwnFeedGuard {
   private record: GuardRecord | undefined
-  private disarmed: { at: number, by: 'neighbour' | 'override' } | undefined
+  /** how this run disarmed, and the claim it went by (kept for status after the record is gone) */
+  private disarmed: { at: number, by: 'neighbour' | 'override', claim: GuardRecord | undefined } | undefined
   private constructor (private readonly store: FeedStore, readonly owner: Uint8Array, private readonly now: () => number) {}
 
   /** Reads or decides the guard's state for this start, persists it, and holds local posts if armed. */
@@ -112,21 +113,18 @@ export class OwnFeedGuard {
 
   status (): OwnFeedStatus {
     const out: OwnFeedStatus = { state: this.record === undefined ? 'ok' : 'armed', ownSeq: this.ownSeq() }
-    const r = this.record
-    if (r !== undefined) {
-      out.reason = r.reason
-      out.armedAt = r.armedAt
-      if (r.claimedSeq !== undefined) out.claimedSeq = r.claimedSeq
-      if (r.claimedBy !== undefined) out.claimedBy = r.claimedBy
-    }
+    const r = this.record ?? this.disarmed?.claim
+    if (this.record !== undefined) { out.reason = this.record.reason; out.armedAt = this.record.armedAt }
+    if (r?.claimedSeq !== undefined) out.claimedSeq = r.claimedSeq
+    if (r?.claimedBy !== undefined) out.claimedBy = r.claimedBy
     if (this.disarmed !== undefined) { out.disarmedAt = this.disarmed.at; out.disarmedBy = this.disarmed.by }
     return out
   }
 
   private async disarm (by: 'neighbour' | 'override'): Promise<void> {
     await this.store.putMeta(GUARD, undefined)
+    this.disarmed = { at: this.now(), by, claim: this.record }
     this.record = undefined
-    this.disarmed = { at: this.now(), by }
     this.store.releaseAuthor(this.owner)
   }
 

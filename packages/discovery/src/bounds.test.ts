@@ -5,7 +5,6 @@ import { cidrContains, parseCidr } from './cidr.js'
 import { InvalidMdnsInitError, kiezMdns } from './index.js'
 import { listLinks } from './links.js'
 import { PeerTable } from './peer-table.js'
-import { TokenBucket } from './token-bucket.js'
 import type { LinkInfo } from './links.js'
 import type { NetworkInterfaceInfo } from 'node:os'
 
@@ -98,21 +97,6 @@ describe('bounds', () => {
     t.touch('b', { interface: 'eth1', localAddress: '', cidrs: [], from: '', multiaddrs: [] }, 1)
     t.dropLink('eth1')
     expect([...t.entries()].map(r => [r.peerId, [...r.links.keys()]])).toEqual([['a', ['eth2']]])
-  })
-
-  it('TokenBucket allows the burst, then the rate', () => {
-    let now = 0
-    const b = new TokenBucket(10, 5, () => now)
-    let taken = 0
-    for (let i = 0; i < 100; i++) if (b.take()) taken++
-    expect(taken).toBe(5)
-    now += 1000
-    taken = 0
-    for (let i = 0; i < 100; i++) if (b.take()) taken++
-    expect(taken).toBe(5) // refills to the burst, not beyond
-    now += 100
-    expect(b.take()).toBe(true)
-    expect(b.take()).toBe(false)
   })
 
   it('rejects unusable options with a typed error', () => {

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto'
 import { peerDiscoverySymbol, serviceCapabilities } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { TypedEventEmitter } from 'main-event'
+import { TokenBucket } from '@kiez/rate'
 import { addrsForLink, onLink } from './addresses.js'
 import { InvalidMdnsInitError } from './errors.js'
 import { LinkSocket } from './link-socket.js'
 import { linkKey, listLinks } from './links.js'
 import { PeerTable } from './peer-table.js'
 import { DEFAULT_SERVICE_TAG, buildQuery, buildResponse, parseResponse, queryConcernsUs } from './records.js'
-import { TokenBucket } from './token-bucket.js'
 import type { LinkInfo } from './links.js'
 import type { FoundOn } from './peer-table.js'
 import type { Announcement, ParseLimits } from './records.js'
@@ -39,7 +39,7 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
   private readonly events: TokenBucket
   private readonly sourceEvents = new Map<string, TokenBucket>()
   /** unicast replies go wherever the (spoofable) source says: bound them so we can't be used as a reflector */
-  private readonly unicastReplies = new TokenBucket(5, 10)
+  private readonly unicastReplies = new TokenBucket({ ratePerSecond: 5, capacity: 10 })
   private readonly sockets = new Map<string, LinkSocket>()
   private readonly retryAfter = new Map<string, number>()
   private readonly lastAnswer = new Map<string, number>()
@@ -71,7 +71,7 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
       maxAddrsPerPeer: positive('maxAddrsPerPeer', init.maxAddrsPerPeer ?? 16)
     }
     this.table = new PeerTable(positive('maxPeers', init.maxPeers ?? 256))
-    this.events = new TokenBucket(positive('maxEventsPerSecond', init.maxEventsPerSecond ?? 10), positive('eventBurst', init.eventBurst ?? 20))
+    this.events = new TokenBucket({ ratePerSecond: positive('maxEventsPerSecond', init.maxEventsPerSecond ?? 10), capacity: positive('eventBurst', init.eventBurst ?? 20) })
     positive('maxEventsPerSourcePerSecond', init.maxEventsPerSourcePerSecond ?? 2)
     positive('eventBurstPerSource', init.eventBurstPerSource ?? 5)
   }
@@ -212,7 +212,7 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
     const port = this.init.port ?? 5353
     if (from.port !== port) {
       // legacy one-shot querier: it only listens on its own port, so answer there
-      if (this.unicastReplies.take()) this.answer(socket, from, packet.id)
+      if (this.unicastReplies.tryTake()) this.answer(socket, from, packet.id)
       return
     }
     this.answerSoon(linkKey(socket.link), socket)
@@ -278,7 +278,7 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
     const rec = this.table.touch(a.peerId, { ...seen, multiaddrs }, now)
     const addrsKey = link.name + ' ' + multiaddrs.map(m => m.toString()).sort().join(' ')
     if (rec.lastEmittedAddrs === addrsKey && now - rec.lastEmittedMs < this.reemitMs) return
-    if (!this.sourceBucket(from.address).take() || !this.events.take()) {
+    if (!this.sourceBucket(from.address).tryTake() || !this.events.tryTake()) {
       this.counters.eventsRateLimited++
       return
     }
@@ -298,7 +298,7 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
       const oldest = this.sourceEvents.keys().next().value
       if (oldest != null) this.sourceEvents.delete(oldest)
     }
-    b = new TokenBucket(this.init.maxEventsPerSourcePerSecond ?? 2, this.init.eventBurstPerSource ?? 5)
+    b = new TokenBucket({ ratePerSecond: this.init.maxEventsPerSourcePerSecond ?? 2, capacity: this.init.eventBurstPerSource ?? 5 })
     this.sourceEvents.set(source, b)
     return b
   }

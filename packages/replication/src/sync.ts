@@ -6,7 +6,8 @@ import { ReplicationError } from './errors.js'
 import type { Framed } from './framing.js'
 import type { SyncMessage, WireHead } from './messages.js'
 import { planPulls, type Want } from './plan.js'
-import type { TokenBucket } from './token-bucket.js'
+import type { TokenBucket } from '@kiez/rate'
+import { pace } from './pace.js'
 import { hex } from './util.js'
 
 export interface SyncLimits {
@@ -200,7 +201,7 @@ export async function serve (host: SyncHost, f: Framed, peer: ServePeer, signal:
         })
         let bytes = 0
         for (const e of entries) bytes += e.byteLength
-        await peer.bucket.take(bytes, signal)
+        await pace(peer.bucket, bytes, signal)
         await f.send({ type: 'entries', author: m.author, entries }, signal)
         counters.syncRequestsServed++
         counters.entriesOut += entries.length

@@ -7,7 +7,8 @@ import { Announcer } from './announcer.js'
 import { syncExample } from './example.js'
 import { decodeGossip, encodeGossip } from './gossip.js'
 import { decodeMessage, encodeMessage, MAX_HEADS_PER_MESSAGE, ReplicationError, diffHeads, planPulls, type SyncMessage, type WireHead } from './index.js'
-import { TokenBucket } from './token-bucket.js'
+import { TokenBucket } from '@kiez/rate'
+import { pace } from './pace.js'
 import { hex } from './util.js'
 
 const A = new Uint8Array(32).fill(1)
@@ -86,18 +87,17 @@ describe('pull planning', () => {
   })
 })
 
-describe('token bucket', () => {
-  it('lets a burst through and then paces by the rate', () => {
+describe('pacing what we serve', () => {
+  it('takes at once what the bucket holds, clamps a take larger than its capacity, and fails with timeout when aborted while waiting', async () => {
     let now = 0
     const b = new TokenBucket({ ratePerSecond: 1000, capacity: 2000, now: () => now })
-    expect(b.delayFor(2000)).toBe(0)
-    void b.take(2000)
+    await pace(b, 10_000) // clamped to the capacity: served now, not never
     expect(b.delayFor(500)).toBe(500)
-    now += 250
-    expect(b.delayFor(500)).toBe(250)
-    // a take larger than the capacity is clamped, never impossible
-    now += 10_000
-    expect(b.delayFor(10_000)).toBe(0)
+    const aborted = AbortSignal.abort()
+    await expect(pace(b, 500, aborted)).rejects.toMatchObject({ code: 'timeout' })
+    now += 500
+    await pace(b, 500, aborted) // there now: no wait, so no abort either
+    expect(b.delayFor(1)).toBe(1)
   })
 })
 

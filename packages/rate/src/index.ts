@@ -1,0 +1,1 @@
+export { TokenBucket, type TokenBucketInit } from './token-bucket.js'

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { TokenBucket } from './token-bucket.js'
+
+describe('TokenBucket', () => {
+  it('allows the burst, then the rate, and refills to the capacity, not beyond', () => {
+    let now = 0
+    const b = new TokenBucket({ ratePerSecond: 10, capacity: 5, now: () => now })
+    let taken = 0
+    for (let i = 0; i < 100; i++) if (b.tryTake()) taken++
+    expect(taken).toBe(5)
+    now += 1000
+    taken = 0
+    for (let i = 0; i < 100; i++) if (b.tryTake()) taken++
+    expect(taken).toBe(5)
+    now += 100
+    expect(b.tryTake()).toBe(true)
+    expect(b.tryTake()).toBe(false)
+  })
+
+  it('takes n at once or nothing', () => {
+    let now = 0
+    const b = new TokenBucket({ ratePerSecond: 1000, capacity: 2000, now: () => now })
+    expect(b.tryTake(1500)).toBe(true)
+    expect(b.tryTake(600)).toBe(false)
+    expect(b.tryTake(500)).toBe(true)
+    now += 1
+    expect(b.tryTake(1)).toBe(true)
+    expect(b.tryTake(1)).toBe(false)
+  })
+
+  it('says how long until n tokens are there, clamping n to the capacity', () => {
+    let now = 0
+    const b = new TokenBucket({ ratePerSecond: 1000, capacity: 2000, now: () => now })
+    expect(b.delayFor(2000)).toBe(0)
+    expect(b.tryTake(2000)).toBe(true)
+    expect(b.delayFor(500)).toBe(500)
+    now += 250
+    expect(b.delayFor(500)).toBe(250)
+    now += 10_000
+    expect(b.delayFor(10_000)).toBe(0)
+  })
+})

@@ -17,6 +17,7 @@ import { defaultAllowedHosts, HostCheck, isJson, sameOrigin, SECURITY_HEADERS, s
 import { registerStatic } from './static.js'
 import { HttpAnnouncer } from './announce.js'
 import { TopologyWatch } from './topology-watch.js'
+import { knownGap } from './sync-state.js'
 import type { EntryJson, GatewayBackend, TopologyView } from './types.js'
 
 export const API_PREFIX = '/api/v1'
@@ -136,6 +137,8 @@ export class Gateway {
   private webServed = false
   private topologyCache: { at: number, pending: boolean, map: Promise<TopologyView> } | undefined
   private topologyWatch: TopologyWatch | undefined
+  /** when the store last took an entry (any origin): heads a neighbour sent before it may be out of date */
+  private newestStoredAt = 0
 
   constructor (components: GatewayComponents, init: GatewayInit) {
     this.components = components
@@ -209,6 +212,7 @@ export class Gateway {
   }
 
   private onEntry (e: Entry, origin?: unknown): void {
+    this.newestStoredAt = Date.now()
     this.names.note(e)
     this.metrics.stored.inc({ origin: origin === 'local' ? 'local' : 'mesh' })
     this.events.publish('entry', () => this.format.entry(e, this.names.cached(e.author)))
@@ -337,7 +341,7 @@ export class Gateway {
         return {
           peers: peers.map((p) => {
             const s = byPeer.get(p.peerId)
-            return { ...p, sync: s === undefined ? null : { ...s, inSync: s.weLack === 0 && s.theyLack === 0 } }
+            return { ...p, sync: s === undefined ? null : { ...s, inSync: !knownGap(s, this.newestStoredAt, Date.now()) } }
           })
         }
       })

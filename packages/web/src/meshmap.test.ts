@@ -33,4 +33,23 @@ describe('mesh map', () => {
     const keys = new Set(placed.map((p) => `${p.x},${p.y}`))
     expect(keys.size).toBe(placed.length)
   })
+
+  it('a line stays a line: a box further out sits on the same ray as the box it hangs off, whichever side that is', () => {
+    const box = (peerId: string, hops: number) => ({ peerId, hops, reported: true, ...(hops === 0 ? { self: true } : {}) })
+    const link = (a: string, b: string) => ({ a, b, reportedBy: [a, b], oneSided: false })
+    // S in the second place of a line P-S-Q-F-G (Q sorts after P, so it is not the ring's first box)
+    const line = asMeshMap({ self: 'S', boxes: [box('S', 0), box('P', 1), box('Q', 1), box('F', 2), box('G', 3)], links: [link('P', 'S'), link('S', 'Q'), link('Q', 'F'), link('F', 'G')] })!
+    const at = new Map(layout(line, 320).map((p) => [p.peerId, p]))
+    const angle = (id: string): number => Math.round(Math.atan2(at.get(id)!.y - 160, at.get(id)!.x - 160) * 100) / 100
+    expect(angle('F')).toBe(angle('Q'))
+    expect(angle('G')).toBe(angle('Q'))
+    expect(angle('P')).not.toBe(angle('Q'))
+  })
+
+  it('boxes hanging off the same box fan out around it rather than sit on each other', () => {
+    const box = (peerId: string, hops: number) => ({ peerId, hops, reported: true })
+    const star = asMeshMap({ self: 'S', boxes: [box('S', 0), box('N', 1), box('A', 2), box('B', 2), box('C', 2)], links: ['A', 'B', 'C'].map((x) => ({ a: 'N', b: x, oneSided: false })).concat([{ a: 'S', b: 'N', oneSided: false }]) })!
+    const placed = layout(star, 320).filter((p) => p.hops === 2)
+    for (const p of placed) for (const q of placed) if (p !== q) expect(Math.hypot(p.x - q.x, p.y - q.y)).toBeGreaterThanOrEqual(39)
+  })
 })

@@ -19,8 +19,6 @@ const PAGE = 30
 const MAX_ENTRIES = 2000
 const LIVE_BATCH_MS = 100
 const PEERS_EVERY_MS = 10_000
-/** the gateway caches the map 10 s; a crawl asks every neighbour, so not more often */
-const MAP_EVERY_MS = 30_000
 const CLOCK_EVERY_MS = 30_000
 
 const LIVE_TEXT: Record<LiveState, string> = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…' }
@@ -133,24 +131,22 @@ export function App ({ api: given }: { api?: Api }) {
     void loadPeers()
     void loadMap()
     let peerTimer: ReturnType<typeof setTimeout> | undefined
-    let mapTimer: ReturnType<typeof setTimeout> | undefined
     const stop = follow({
       onEntry: queue,
       // peer events come in bursts (connect, identify, latency): one refresh per burst
       onPeer: () => {
         clearTimeout(peerTimer)
-        clearTimeout(mapTimer)
         peerTimer = setTimeout(() => { void loadPeers() }, 300)
-        // a neighbour came or went: the map changes, but the crawl is costlier: wait for the burst to end
-        mapTimer = setTimeout(() => { void loadMap() }, 2000)
       },
-      onState: setLive,
-      onReset: () => { loadFirst(); void loadPeers() }
+      // the gateway crawls the mesh while we listen and sends the map when a box or link comes or goes
+      onTopology: (m) => { setMeshMap(m); setMapError(undefined) },
+      // (re)connected: a change may have come between our first GET and the stream
+      onState: (s) => { setLive(s); if (s === 'live') void loadMap() },
+      onReset: () => { loadFirst(); void loadPeers(); void loadMap() }
     })
     const peersEvery = setInterval(() => { void loadPeers() }, PEERS_EVERY_MS)
-    const mapEvery = setInterval(() => { void loadMap() }, MAP_EVERY_MS)
     const clock = setInterval(() => setNow(Date.now()), CLOCK_EVERY_MS)
-    return () => { stop(); clearInterval(peersEvery); clearInterval(mapEvery); clearInterval(clock); clearTimeout(peerTimer); clearTimeout(mapTimer); clearTimeout(flushTimer.current) }
+    return () => { stop(); clearInterval(peersEvery); clearInterval(clock); clearTimeout(peerTimer); clearTimeout(flushTimer.current) }
   }, [api])
 
   const selfId = status?.author ?? status?.peerId

@@ -32,8 +32,10 @@ export function watchOwnFeed (init: OwnFeedWatchInit): () => void {
   let timer: NodeJS.Timeout | undefined
 
   const tick = async (): Promise<void> => {
-    const peers = node.replicationState?.()?.info.peers ?? []
-    for (const p of peers) {
+    const info = node.replicationState?.()?.info
+    const peers = info?.peers ?? []
+    // a neighbour that left still said how far our feed goes: its claim counts, its silence does not
+    for (const p of [...peers, ...(info?.departed ?? [])]) {
       const h = p.heads.find((x) => x.author === ownHex)
       if (h !== undefined && h.seq > 0) {
         firstClaimAt ??= now()

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ControlClient, controlSocketPath } from '@kiez/daemon/control'
 import type { StatusJson, SyncJson } from '@kiez/daemon/control'
-import { BoxProcess, KIEZ_BIN, NODE_BIN } from '../lab/index.ts'
+import { BoxProcess, KIEZ_BIN, NODE_BIN, waitUntil as labWaitUntil } from '../lab/index.ts'
 
 export interface LocalDaemonInit {
   dataDir?: string
@@ -103,18 +103,9 @@ export class LocalDaemon {
 
 export async function sleep (ms: number): Promise<void> { await new Promise((resolve) => setTimeout(resolve, ms)) }
 
+/** The lab's waitUntil, polling every 200 ms by default: these cases watch one local box closely. */
 export async function waitUntil<T> (what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 200): Promise<T> {
-  const end = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await probe()
-      if (v !== undefined && v !== false) return v
-      last = v
-    } catch (err) { last = err instanceof Error ? err.message : err }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 400)}`)
-    await sleep(intervalMs)
-  }
+  return await labWaitUntil(what, probe, timeoutMs, intervalMs)
 }
 
 /** One JSON line per case, as the issue asks. */

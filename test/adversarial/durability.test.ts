@@ -2,7 +2,7 @@
  * Cases 14 and 16: power loss and a full disk. Real daemons on 127.0.0.1;
  * afterwards the box's LevelDB is opened directly and every chain checked.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { execFileSync } from 'node:child_process'
@@ -11,14 +11,10 @@ import { randomBytes } from 'node:crypto'
 import { equalBytes, readEntry } from '@kiez/feed'
 import { FeedStore } from '@kiez/store'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { LocalDaemon, report, sleep, waitUntil } from './daemons.ts'
+import { report, sleep, waitUntil } from './daemons.ts'
+import { useBoxes } from './fixture.ts'
 
-const daemons: LocalDaemon[] = []
-const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
-  await Promise.all(daemons.splice(0).map(async (d) => await d.close()))
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const { daemon, defer } = useBoxes()
 const soak = process.env.KIEZ_SOAK === '1'
 
 /** Every head's log is complete from seq 1 and hash-linked; returns [authors, entries, broken chains]. */
@@ -47,10 +43,8 @@ const p99 = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b);
 describe('adversarial: durability', () => {
   it(`case 14: power loss: ${process.env.ADV_KILLS ?? (soak ? 200 : 50)} kill -9s while authoring and ingesting: 0 acknowledged entries lost, 0 broken chains`, async () => {
     const K = Number(process.env.ADV_KILLS ?? (soak ? 200 : 50))
-    const peer = await LocalDaemon.start()
-    daemons.push(peer)
-    const box = await LocalDaemon.start({ args: ['--bootstrap', peer.addr] })
-    daemons.push(box)
+    const peer = await daemon()
+    const box = await daemon(['--bootstrap', peer.addr])
     const acked: string[] = []
     const recoverMs: number[] = []
     let peerPosts = 0
@@ -110,9 +104,8 @@ describe('adversarial: durability', () => {
   it.skipIf(process.getuid?.() !== 0)('case 16: disk full: posts fail loudly, nothing partial is stored, the box recovers when space returns', async () => {
     const mnt = await mkdtemp(join(tmpdir(), 'kiez-full-'))
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mnt])
-    cleanups.push(async () => { try { execFileSync('umount', ['-l', mnt]) } catch {} await rm(mnt, { recursive: true, force: true }) })
-    const box = await LocalDaemon.start({ dataDir: join(mnt, 'box') })
-    daemons.push(box)
+    defer(async () => { try { execFileSync('umount', ['-l', mnt]) } catch {} await rm(mnt, { recursive: true, force: true }) })
+    const box = await daemon([], { dataDir: join(mnt, 'box') })
     const acked: string[] = []
     const errors: Record<string, number> = {}
     let firstError = ''

@@ -2,29 +2,19 @@
  * Cases 1, 2, 5: what a rogue can push by gossip. Real daemons on 127.0.0.1,
  * a rogue libp2p node dialing the first of them.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { encode } from 'cborg'
 import { createEntry, encodePayload, signerFromSeed } from '@kiez/feed'
-import { LocalDaemon, report, sleep, sum, waitUntil } from './daemons.ts'
-import { chain, createRogue, forged, gossipEntry, randomSigner, signRaw, type Rogue } from './rogue.ts'
+import { report, sleep, sum, waitUntil, type LocalDaemon } from './daemons.ts'
+import { chain, forged, gossipEntry, randomSigner, signRaw, type Rogue } from './rogue.ts'
+import { useBoxes } from './fixture.ts'
 
-const daemons: LocalDaemon[] = []
-const rogues: Rogue[] = []
-afterEach(async () => {
-  await Promise.all(rogues.splice(0).map(async (r) => await r.stop().catch(() => {})))
-  await Promise.all(daemons.splice(0).map(async (d) => await d.close()))
-})
-
-async function daemon (args: string[] = []): Promise<LocalDaemon> {
-  const d = await LocalDaemon.start({ args })
-  daemons.push(d)
-  return d
-}
+const boxes = useBoxes()
+const daemon = boxes.daemon
 
 /** A rogue connected to `d`, and known by `d`'s gossipsub as a topic peer (both ways). */
 async function rogueAt (d: LocalDaemon): Promise<Rogue> {
-  const r = await createRogue()
-  rogues.push(r)
+  const r = await boxes.rogue()
   await r.dial(d.addr)
   await waitUntil('the box to subscribe towards the rogue', () => r.topicPeers().includes(d.peerId), 15_000)
   return r
@@ -103,8 +93,7 @@ describe('adversarial: gossip', () => {
     const author = signerFromSeed(randomSigner().seed)
     const old = chain(author, 10, (i) => `old entry ${i}`)
     // A learns the feed by sync (so the entries are not in its gossip seen-cache: replays reach the store)
-    const source = await createRogue({ serve: new Map([[Buffer.from(author.publicKey).toString('hex'), old]]) })
-    rogues.push(source)
+    const source = await boxes.rogue({ serve: new Map([[Buffer.from(author.publicKey).toString('hex'), old]]) })
     await source.dial(a.addr)
     await waitUntil('A to pull the 10 old entries', async () => (await a.status()).counts.entries === 10, 20_000)
     const rogue = await rogueAt(a)

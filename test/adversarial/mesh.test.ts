@@ -3,30 +3,14 @@
  * 127.0.0.1 joined in a line by --bootstrap (no mDNS), rogues at the ends or
  * in the middle.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createEntry, sha256, signerFromSeed, type Signer } from '@kiez/feed'
 import type { WireHead } from '@kiez/replication'
-import { LocalDaemon, report, sleep, sum, waitUntil } from './daemons.ts'
-import { createRogue, gossipEntry, randomSigner, type Rogue } from './rogue.ts'
+import { report, sleep, sum, waitUntil, type LocalDaemon } from './daemons.ts'
+import { gossipEntry, randomSigner } from './rogue.ts'
+import { useBoxes } from './fixture.ts'
 
-const daemons: LocalDaemon[] = []
-const rogues: Rogue[] = []
-const stoppers: Array<() => void> = []
-afterEach(async () => {
-  for (const s of stoppers.splice(0)) s()
-  await Promise.all(rogues.splice(0).map(async (r) => await r.stop().catch(() => {})))
-  await Promise.all(daemons.splice(0).map(async (d) => await d.close()))
-})
-async function daemon (args: string[] = []): Promise<LocalDaemon> {
-  const d = await LocalDaemon.start({ args })
-  daemons.push(d)
-  return d
-}
-async function rogue (init: Parameters<typeof createRogue>[0] = {}): Promise<Rogue> {
-  const r = await createRogue(init)
-  rogues.push(r)
-  return r
-}
+const { daemon, rogue, halt } = useBoxes()
 const newSigner = (): Signer => signerFromSeed(randomSigner().seed)
 
 describe('adversarial: several boxes', () => {
@@ -89,7 +73,7 @@ describe('adversarial: several boxes', () => {
     const connA = await rider.dial(a.addr)
     await waitUntil('B connected to the rider', () => rider.node.getConnections().some((c) => c.remotePeer.toString() === b.peerId), 20_000)
     let stop = false
-    stoppers.push(() => { stop = true })
+    halt(() => { stop = true })
     const relay = (async () => {
       while (!stop) {
         try {

@@ -2,28 +2,13 @@
  * Cases 4, 6, 7, 8: what a rogue can do with `/kiez/sync/1.0.0` (and gaps in
  * gossip). Real daemons on 127.0.0.1, a rogue libp2p node speaking raw frames.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createEntry, signerFromSeed, type Signer } from '@kiez/feed'
-import { LocalDaemon, report, sleep, sum, waitUntil } from './daemons.ts'
-import { chain, createRogue, gossipEntry, randomSigner, RawSync, type Rogue } from './rogue.ts'
+import { report, sleep, sum, waitUntil, type LocalDaemon } from './daemons.ts'
+import { chain, gossipEntry, randomSigner, RawSync } from './rogue.ts'
+import { useBoxes } from './fixture.ts'
 
-const daemons: LocalDaemon[] = []
-const rogues: Rogue[] = []
-afterEach(async () => {
-  await Promise.all(rogues.splice(0).map(async (r) => await r.stop().catch(() => {})))
-  await Promise.all(daemons.splice(0).map(async (d) => await d.close()))
-})
-
-async function daemon (args: string[] = []): Promise<LocalDaemon> {
-  const d = await LocalDaemon.start({ args })
-  daemons.push(d)
-  return d
-}
-async function rogue (init: Parameters<typeof createRogue>[0] = {}): Promise<Rogue> {
-  const r = await createRogue(init)
-  rogues.push(r)
-  return r
-}
+const { daemon, rogue } = useBoxes()
 const hexOf = (s: Signer): string => Buffer.from(s.publicKey).toString('hex')
 const newSigner = (): Signer => signerFromSeed(randomSigner().seed)
 

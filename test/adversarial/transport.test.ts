@@ -3,7 +3,7 @@
  * from 127.0.0.2 (another loopback host as far as the daemon can tell), the
  * honest neighbours from 127.0.0.1.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -12,33 +12,16 @@ import { tmpdir } from 'node:os'
 import { generatePsk } from '@kiez/mesh'
 import { SYNC_PROTOCOL } from '@kiez/replication'
 import type { Stream } from '@libp2p/interface'
-import { LocalDaemon, report, sleep, waitUntil } from './daemons.ts'
-import { createRogue, type Rogue } from './rogue.ts'
+import { report, sleep, waitUntil } from './daemons.ts'
+import { useBoxes } from './fixture.ts'
 
-const daemons: LocalDaemon[] = []
-const rogues: Rogue[] = []
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  await Promise.all(rogues.splice(0).map(async (r) => await r.stop().catch(() => {})))
-  await Promise.all(daemons.splice(0).map(async (d) => await d.close()))
-  for (const c of cleanups.splice(0)) await c()
-})
-async function daemon (args: string[] = []): Promise<LocalDaemon> {
-  const d = await LocalDaemon.start({ args })
-  daemons.push(d)
-  return d
-}
-async function rogue (init: Parameters<typeof createRogue>[0] = {}): Promise<Rogue> {
-  const r = await createRogue(init)
-  rogues.push(r)
-  return r
-}
+const { daemon, rogue, defer } = useBoxes()
 const portOf = (addr: string): number => Number(/\/tcp\/(\d+)/.exec(addr)![1])
 
 describe('adversarial: transport', () => {
   it('case 13: with a PSK configured, a stranger without it (or with another) opens 0 streams', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kiez-psk-'))
-    cleanups.push(async () => { await rm(dir, { recursive: true, force: true }) })
+    defer(async () => { await rm(dir, { recursive: true, force: true }) })
     const psk = generatePsk()
     await writeFile(join(dir, 'swarm.key'), psk, { mode: 0o600 })
     const a = await daemon(['--psk', join(dir, 'swarm.key')])
@@ -113,7 +96,7 @@ describe('adversarial: transport', () => {
     const port = portOf(a.addr)
     const [, hwm0] = a.rssKiB()
     const sockets: Socket[] = []
-    cleanups.push(async () => { for (const s of sockets) s.destroy() })
+    defer(async () => { for (const s of sockets) s.destroy() })
     let closedByBox = 0; let stalledOpen = 0; let maxStalledOpen = 0
     const open = (stall: boolean): void => {
       const s = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' })
@@ -171,7 +154,7 @@ describe('adversarial: transport', () => {
       sock.on('error', () => up.destroy()); up.on('error', () => sock.destroy())
     })
     await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
-    cleanups.push(async () => { await new Promise((resolve) => relay.close(resolve)) })
+    defer(async () => { await new Promise((resolve) => relay.close(resolve)) })
     const spoofed = `/ip4/127.0.0.1/tcp/${(relay.address() as AddressInfo).port}/p2p/${victim.peerId}`
     const a = await daemon(['--bootstrap', spoofed])
     await sleep(6000)

@@ -1,6 +1,7 @@
 export { createLab, Lab, REPO_ROOT, NODE_BIN, KIEZ_BIN } from './lab.ts'
 export type { LabInit, StartOptions, ExecOptions } from './lab.ts'
 export { BoxProcess } from './box-process.ts'
+export { waitUntil } from './wait.ts'
 export type { LogLine, LogMatcher } from './box-process.ts'
 export { LabError } from './errors.ts'
 export type { LabErrorCode } from './errors.ts'

@@ -4,9 +4,10 @@
  */
 import { ControlClient, controlSocketPath } from '@kiez/daemon/control'
 import type { DhtFindJson, EntryJson, FeedJson, PeerJson, PeersJson, PingJson, StatusJson, SyncJson } from '@kiez/daemon/control'
-import type { Lab, LogLine } from '../lab/index.ts'
+import { waitUntil, type Lab, type LogLine } from '../lab/index.ts'
 
 export type { DhtFindJson, EntryJson, FeedJson, PeerJson, PeersJson, PingJson, StatusJson, SyncJson }
+export { waitUntil }
 
 /** A daemon log line's `msg` (pino JSON), or undefined for anything else. */
 export function msgOf (line: LogLine): string | undefined {
@@ -36,23 +37,6 @@ export async function kiezJson<T> (lab: Lab, box: number, args: string[], timeou
 export async function startDaemons (lab: Lab, boxes: number[], args: (box: number) => string[] = () => []): Promise<void> {
   for (const b of boxes) lab.start(b, { args: args(b) })
   await Promise.all(boxes.map(async (b) => await lab.waitForLog(b, isMsg('daemon started'), 30_000)))
-}
-
-/** Polls `probe` until it returns a value other than undefined/false; the error names what was awaited and the last state. */
-export async function waitUntil<T> (what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 500): Promise<T> {
-  const end = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await probe()
-      if (v !== undefined && v !== false) return v
-      last = v
-    } catch (err) {
-      last = err instanceof Error ? err.message : err
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 500)}`)
-    await new Promise((resolve) => setTimeout(resolve, intervalMs))
-  }
 }
 
 export async function status (lab: Lab, box: number): Promise<StatusJson> {

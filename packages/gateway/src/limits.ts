@@ -1,23 +1,20 @@
+import { BucketTable } from '@kiez/rate'
+
 /**
  * Per-key token buckets with a bounded key table (the least recently used
  * key is forgotten first), for per-IP rate limits.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number, at: number }>()
+  private readonly buckets: BucketTable
 
-  constructor (private readonly init: { capacity: number, refillPerSec: number, maxKeys?: number, now?: () => number }) {}
+  constructor (init: { capacity: number, refillPerSec: number, maxKeys?: number, now?: () => number }) {
+    this.buckets = new BucketTable({ ratePerSecond: init.refillPerSec, capacity: init.capacity, maxKeys: init.maxKeys ?? 4096, now: init.now })
+  }
 
-  /** Takes one token; returns 0 when allowed, else the seconds until one is available. */
+  /** Takes one token; returns 0 when allowed, else the seconds until one is available (for Retry-After). */
   take (key: string): number {
-    const now = (this.init.now ?? Date.now)()
-    const b = this.buckets.get(key) ?? { tokens: this.init.capacity, at: now }
-    b.tokens = Math.min(this.init.capacity, b.tokens + (now - b.at) / 1000 * this.init.refillPerSec)
-    b.at = now
-    this.buckets.delete(key)
-    if (this.buckets.size >= (this.init.maxKeys ?? 4096)) this.buckets.delete(this.buckets.keys().next().value as string)
-    this.buckets.set(key, b)
-    if (b.tokens >= 1) { b.tokens -= 1; return 0 }
-    return Math.ceil((1 - b.tokens) / this.init.refillPerSec)
+    const b = this.buckets.get(key)
+    return b.tryTake() ? 0 : Math.ceil(b.delayFor(1) / 1000)
   }
 }
 

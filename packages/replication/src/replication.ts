@@ -13,7 +13,7 @@ import { decodeGossip, encodeGossip } from './gossip.js'
 import type { WireHead } from './messages.js'
 import { diffHeads, type AuthorSync, type Want } from './plan.js'
 import { pull, serve, type SyncHost, type SyncLimits } from './sync.js'
-import { TokenBucket } from '@kiez/rate'
+import { BucketTable, type TokenBucket } from '@kiez/rate'
 import { RejectionLog, type RejectionRecord } from './rejections.js'
 import { DepartedLog, type DepartedPeer } from './departed.js'
 import { hex } from './util.js'
@@ -140,7 +140,6 @@ export class ReplicationService implements Replication, Startable {
   private readonly muted = new Map<string, Array<[number, number]>>()
   private readonly streamTimeoutMs: number
   private readonly maxStreamsPerPeer: number
-  private readonly servedBytesPerSecond: number
   private readonly maxPendingPulls: number
   private readonly limits: SyncLimits
   private readonly stats = newCounters()
@@ -148,8 +147,8 @@ export class ReplicationService implements Replication, Startable {
   private readonly peers = new Map<string, PeerState>()
   private readonly departed = new DepartedLog()
   private readonly headTimes = new Map<string, number>()
-  /** serving budgets outlive connections, so reconnecting does not refill one; bounded, oldest dropped */
-  private readonly buckets = new Map<string, TokenBucket>()
+  /** serving budgets outlive connections, so reconnecting does not refill one; bounded, least recently used dropped */
+  private readonly buckets: BucketTable
   private readonly announcer: Announcer
   private readonly guard: GossipGuard
   private readonly onMisbehaving: ReplicationInit['onMisbehaving']
@@ -172,13 +171,15 @@ export class ReplicationService implements Replication, Startable {
     this.streamTimeoutMs = init.streamTimeoutMs ?? 60_000
     this.maxStreamsPerPeer = init.maxStreamsPerPeer ?? 2
     // 8 MiB/s ≈ 50k entries/s: a catch-up is not slower than the store, yet one peer cannot make us send without bound
-    this.servedBytesPerSecond = init.servedBytesPerSecond ?? 8 * 1024 * 1024
+    const servedBytesPerSecond = init.servedBytesPerSecond ?? 8 * 1024 * 1024
     this.maxPendingPulls = init.maxPendingPullsPerPeer ?? 64
     this.limits = {
       maxEntriesPerResponse: Math.min(init.maxEntriesPerResponse ?? MAX_ENTRIES_PER_RESPONSE, MAX_ENTRIES_PER_RESPONSE),
       maxResponseBytes: Math.min(init.maxResponseBytes ?? MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES),
       maxEntriesPerSession: init.maxEntriesPerSession ?? 20_000
     }
+    // a single answer (maxResponseBytes) always fits the bucket: paced, never refused
+    this.buckets = new BucketTable({ ratePerSecond: servedBytesPerSecond, capacity: Math.max(servedBytesPerSecond, this.limits.maxResponseBytes), maxKeys: MAX_TRACKED_BUCKETS })
     this.onMisbehaving = init.onMisbehaving
     this.guard = new GossipGuard({ maxInFlight: 32, maxWaiting: 4096, maxStrikes: GOSSIP_MAX_STRIKES, windowMs: 60_000, maxPeers: 4096 })
     this.announcer = new Announcer({ publish: async (it) => { await this.publish(it) }, maxQueue: init.maxAnnounceQueue ?? 1024 })
@@ -429,7 +430,7 @@ export class ReplicationService implements Replication, Startable {
       p = {
         id: peerId,
         inbound: 0,
-        bucket: this.bucketFor(key),
+        bucket: this.buckets.get(key),
         wantFull: false,
         pulls: new Map(),
         entriesIn: 0
@@ -437,16 +438,6 @@ export class ReplicationService implements Replication, Startable {
       this.peers.set(key, p)
     }
     return p
-  }
-
-  private bucketFor (key: string): TokenBucket {
-    let b = this.buckets.get(key)
-    if (b === undefined) {
-      b = new TokenBucket({ ratePerSecond: this.servedBytesPerSecond, capacity: Math.max(this.servedBytesPerSecond, this.limits.maxResponseBytes) })
-      if (this.buckets.size >= MAX_TRACKED_BUCKETS) this.buckets.delete(this.buckets.keys().next().value as string)
-    } else this.buckets.delete(key) // re-inserted below: most recently used last
-    this.buckets.set(key, b)
-    return b
   }
 
   private connected (peerId: PeerId): boolean {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { BucketTable } from './bucket-table.js'
 import { TokenBucket } from './token-bucket.js'
 
 describe('TokenBucket', () => {
@@ -38,5 +39,19 @@ describe('TokenBucket', () => {
     expect(b.delayFor(500)).toBe(250)
     now += 10_000
     expect(b.delayFor(10_000)).toBe(0)
+  })
+})
+
+describe('BucketTable', () => {
+  it('keeps a bucket per key and forgets the least recently used key first', () => {
+    const now = 0
+    const t = new BucketTable({ ratePerSecond: 1, capacity: 1, maxKeys: 2, now: () => now })
+    expect(t.get('a').tryTake()).toBe(true)
+    expect(t.get('b').tryTake()).toBe(true)
+    expect(t.get('a').tryTake()).toBe(false) // a's own bucket, empty; a is now the most recent
+    expect(t.get('c').tryTake()).toBe(true) // b forgotten, not a
+    expect(t.size).toBe(2)
+    expect(t.get('a').tryTake()).toBe(false)
+    expect(t.get('b').tryTake()).toBe(true) // a fresh bucket
   })
 })

@@ -1,6 +1,6 @@
 import { createEntry, encodeForkProof, type Entry } from '@kiez/feed'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { Lab, connect, meshed, newAuthor, waitFor, MESH } from '../test/helpers.js'
+import { Lab, connect, line, newAuthor, waitFor, MESH } from '../test/helpers.js'
 import { encodeGossip, feedTopic } from './index.js'
 
 const topic = feedTopic(MESH)
@@ -13,8 +13,7 @@ describe('replication over real libp2p nodes', () => {
   it('replicates both ways by gossip', async () => {
     const a = await lab.node(await lab.store('a'))
     const b = await lab.node(await lab.store('b'))
-    await connect(a, b)
-    await meshed(a, b)
+    await line(a, b)
     const alice = newAuthor()
     const bob = newAuthor()
     const ea = await a.store.append(alice, { type: 'post', text: 'from a' })
@@ -33,10 +32,7 @@ describe('replication over real libp2p nodes', () => {
     const a = await lab.node(await lab.store('a'))
     const b = await lab.node(await lab.store('b'))
     const c = await lab.node(await lab.store('c'))
-    await connect(a, b)
-    await connect(b, c)
-    await meshed(a, b)
-    await meshed(b, c)
+    await line(a, b, c)
     const e = await a.store.append(newAuthor(), { type: 'post', text: 'down the line' })
     await waitFor(async () => (await c.store.get(e.hash)) !== undefined, 'a → c through b')
     expect(a.node.getConnections(c.node.peerId)).toHaveLength(0)
@@ -92,8 +88,7 @@ describe('replication over real libp2p nodes', () => {
     for (let i = 0; i < 3; i++) await as.append(author, { type: 'post', text: `old ${i}` })
     const a = await lab.node(as, { syncOnConnect: false })
     const b = await lab.node(await lab.store('b'), { syncOnConnect: false })
-    await connect(a, b)
-    await meshed(a, b)
+    await line(a, b)
     expect(b.store.head(author.publicKey)).toBeUndefined()
     await a.store.append(author, { type: 'post', text: 'new' })
     await waitFor(() => b.store.head(author.publicKey)?.seq === 4, 'gap pulled')
@@ -109,10 +104,7 @@ describe('replication over real libp2p nodes', () => {
     const b = await lab.node(await lab.store('b'))
     const c = await lab.node(await lab.store('c'))
     raw.services.pubsub.subscribe(topic)
-    await connect(raw, b)
-    await connect(b, c)
-    await meshed(raw as any, b)
-    await meshed(b, c)
+    await line(raw, b, c)
     const author = newAuthor()
     const good = createEntry(author, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text: 'honest' } })
     const forged = new Uint8Array(createEntry(newAuthor(), { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text: 'forged' } }).bytes)
@@ -133,10 +125,7 @@ describe('replication over real libp2p nodes', () => {
     const a = await lab.node(await lab.store('a'))
     const b = await lab.node(await lab.store('b'))
     const c = await lab.node(await lab.store('c'))
-    await connect(a, b)
-    await connect(b, c)
-    await meshed(a, b)
-    await meshed(b, c)
+    await line(a, b, c)
     const author = newAuthor()
     const mk = (text: string): Entry => createEntry(author, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text } })
     const one = mk('one')

@@ -101,6 +101,12 @@ export async function meshed (a: TestNode | Libp2p<any>, b: TestNode | Libp2p<an
   await waitFor(() => ready(na, nb) && ready(nb, na), 'gossipsub mesh')
 }
 
+/** Connects the nodes in a line, each to the next, and waits until every neighbouring pair is meshed on the feed topic. */
+export async function line (...nodes: Array<TestNode | Libp2p<any>>): Promise<void> {
+  for (let i = 1; i < nodes.length; i++) await connect(nodes[i - 1]!, nodes[i]!)
+  for (let i = 1; i < nodes.length; i++) await meshed(nodes[i - 1]!, nodes[i]!)
+}
+
 export function newAuthor (): Signer {
   return signerFromSeed(randomBytes(32))
 }

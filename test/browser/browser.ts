@@ -164,7 +164,10 @@ export async function scriptTrace (page: Page, watch: Watch): Promise<ScriptTrac
     const foreign = 'script:not([src]), iframe, object, embed, base, img, video, audio, source, math, marquee, details, template, body style, input[autofocus], [contenteditable], meta[http-equiv=refresh]'
     for (const el of document.querySelectorAll(foreign)) markup.push(el.outerHTML.slice(0, 80))
     for (const el of document.body.querySelectorAll('*')) {
-      for (const a of el.attributes) if (/^on/i.test(a.name) || /^\s*(javascript|data):/i.test(a.value)) markup.push(`${el.tagName} ${a.name}=${a.value.slice(0, 40)}`)
+      for (const a of el.attributes) {
+        const url = /^(href|src|srcdoc|action|formaction|data|poster|background|xlink:href)$/i.test(a.name) && /^\s*(javascript|data|vbscript):/i.test(a.value)
+        if (/^on/i.test(a.name) || url) markup.push(`${el.tagName} ${a.name}=${a.value.slice(0, 40)}`)
+      }
     }
     return { xss: (window as unknown as { __xss?: unknown }).__xss, csp: (window as unknown as { __csp?: string[] }).__csp ?? [], markup }
   })

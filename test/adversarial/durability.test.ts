@@ -11,14 +11,16 @@ import { randomBytes } from 'node:crypto'
 import { equalBytes, readEntry } from '@kiez/feed'
 import { FeedStore } from '@kiez/store'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { report, sleep, waitUntil } from './daemons.ts'
+import { report, sleep, waitUntil, type LocalDaemon } from './daemons.ts'
 import { useBoxes } from './fixture.ts'
 
 const { daemon, defer } = useBoxes()
 const soak = process.env.KIEZ_SOAK === '1'
 
+interface Chains { authors: number, entries: number, broken: number }
+
 /** Every head's log is complete from seq 1 and hash-linked; returns [authors, entries, broken chains]. */
-async function checkChains (store: FeedStore): Promise<{ authors: number, entries: number, broken: number }> {
+async function checkChains (store: FeedStore): Promise<Chains> {
   let entries = 0; let broken = 0
   const heads = store.heads()
   for (const h of heads) {
@@ -36,6 +38,19 @@ async function checkChains (store: FeedStore): Promise<{ authors: number, entrie
     entries += bytes.length
   }
   return { authors: heads.length, entries, broken }
+}
+
+/** Stops the box, opens its store directly, and hands `check` the store, how many acknowledged entries it lacks and its chains. */
+async function audit (box: LocalDaemon, acked: string[], check: (store: FeedStore, lost: number, chains: Chains) => void): Promise<void> {
+  await box.stop()
+  const store = await FeedStore.open({ path: join(box.dataDir, 'feed') })
+  try {
+    let lost = 0
+    for (const id of acked) if (await store.get(id) === undefined) lost++
+    check(store, lost, await checkChains(store))
+  } finally {
+    await store.close()
+  }
 }
 
 const p99 = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(s.length * 0.99) - 1)]! }
@@ -77,12 +92,7 @@ describe('adversarial: durability', () => {
       if (st.counts.entries >= acked.length + peerHead && (await box.sync()).peers.every((p) => p.weLack === 0)) return true
       throw new Error(`box holds ${st.counts.entries}, acked ${acked.length} + neighbour ${peerHead}; peers ${st.counts.peers}; sync ${JSON.stringify((await box.sync()).peers.map((p) => [p.weLack, p.theyLack, p.lastSyncError]))}`)
     }, 60_000, 500)
-    await box.stop()
-    const store = await FeedStore.open({ path: join(box.dataDir, 'feed') })
-    let lost = 0
-    try {
-      for (const id of acked) if (await store.get(id) === undefined) lost++
-      const chains = await checkChains(store)
+    await audit(box, acked, (store, lost, chains) => {
       const peerKey = peerIdFromString(peer.peerId).publicKey!.raw
       const ownKey = peerIdFromString(box.peerId).publicKey!.raw
       const neighbourSeq = store.head(peerKey)?.seq ?? 0
@@ -96,9 +106,7 @@ describe('adversarial: durability', () => {
       // an entry written in the instant before the kill may be stored without its ack having arrived: never fewer
       expect(ownSeq).toBeGreaterThanOrEqual(acked.length)
       expect(chains.entries).toBe(ownSeq + neighbourSeq)
-    } finally {
-      await store.close()
-    }
+    })
   }, soak ? 1_200_000 : 300_000)
 
   it.skipIf(process.getuid?.() !== 0)('case 16: disk full: posts fail loudly, nothing partial is stored, the box recovers when space returns', async () => {
@@ -132,20 +140,13 @@ describe('adversarial: durability', () => {
     }, 30_000, 500).catch(() => {})
     const recoverMs = Date.now() - t0
     if (after !== undefined) acked.push(after)
-    await box.stop()
-    const store = await FeedStore.open({ path: join(box.dataDir, 'feed') })
-    let lost = 0
-    try {
-      for (const id of acked) if (await store.get(id) === undefined) lost++
-      const chains = await checkChains(store)
+    await audit(box, acked, (_store, lost, chains) => {
       report({ case: 16, name: 'disk full', acknowledged: acked.length, errors, firstError: firstError.slice(0, 160), daemonStillUp: stillUp, recoveredWithoutRestart: recovered, recoverMs, lost, brokenChains: chains.broken, entries: chains.entries })
       expect(Object.keys(errors).length).toBeGreaterThan(0) // it did fail, loudly
       expect(lost).toBe(0)
       expect(chains.broken).toBe(0)
       expect(chains.entries).toBe(acked.length) // nothing unacknowledged and nothing partial
       expect(recovered).toBe(true)
-    } finally {
-      await store.close()
-    }
+    })
   }, 180_000)
 })

@@ -3,16 +3,15 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createEntry, PublicKeyCache, signerFromSeed, verifyEntrySignature } from '@kiez/feed'
+import { createEntry, signerFromSeed } from '@kiez/feed'
 import { FeedStore } from '@kiez/store'
+import { emit, emitVerifyPerSecond, progress } from './bench-common.js'
 
 const quick = process.argv.includes('--quick')
 const AUTHORS = quick ? 10 : 100
 const PER_AUTHOR = 1000
 const dirs = []
 const tmp = () => { const d = mkdtempSync(join(tmpdir(), 'kiez-bench-')); dirs.push(d); return d }
-const emit = (metric, value, unit) => console.log(JSON.stringify({ metric, value: Math.round(value * 100) / 100, unit }))
-const progress = (msg) => process.stderr.write(`… ${msg}\n`)
 
 function makeChains (authors, perAuthor) {
   const t0 = Date.now() - 3_600_000
@@ -33,14 +32,7 @@ const chains = makeChains(AUTHORS, PER_AUTHOR)
 const all = chains.flat()
 
 // verify_per_s: the single-entry signature check, cached KeyObject (the baseline).
-{
-  const keys = new PublicKeyCache()
-  const sample = all.slice(0, 20000)
-  for (const e of sample.slice(0, 2000)) verifyEntrySignature(keys, e) // warm up
-  const t = performance.now()
-  for (const e of sample) verifyEntrySignature(keys, e)
-  emit('verify_per_s', sample.length / ((performance.now() - t) / 1000), 'entries/s')
-}
+emitVerifyPerSecond(all)
 
 // ingest_single_entries_per_s: one-by-one validated appends from a peer (gossip path), 64 in flight.
 {

@@ -18,7 +18,8 @@ if (skip !== undefined) {
   process.stderr.write(`bench:mesh skipped: ${skip}\n`)
   process.exit(0)
 }
-const { createEntry, PublicKeyCache, signerFromSeed, verifyEntrySignature } = await import('@kiez/feed')
+const { createEntry, signerFromSeed } = await import('@kiez/feed')
+const { emit, emitVerifyPerSecond, progress } = await import('./bench-common.js')
 const { FeedStore } = await import('@kiez/store')
 const { ControlClient, controlSocketPath } = await import('@kiez/daemon/control')
 
@@ -34,8 +35,6 @@ const STREET_POSTS = 50
 let wireBytesPerSend
 const CATCHUP_ENTRIES = 100_000
 
-const emit = (metric, value, unit) => console.log(JSON.stringify({ metric, value: Math.round(value * 100) / 100, unit }))
-const progress = (msg) => process.stderr.write(`… ${msg}\n`)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const range = (n) => Array.from({ length: n }, (_, i) => i)
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]
@@ -148,14 +147,7 @@ function chain (seedByte, n, text) {
 // ---- verify_per_s: the single-entry signature check of @kiez/feed (the catch-up goal's baseline) ----
 progress(`signing ${CATCHUP_ENTRIES} entries (one author) for the catch-up`)
 const entries = chain(7, CATCHUP_ENTRIES, (i) => `bench entry ${i}: a short neighbourhood post`)
-{
-  const keys = new PublicKeyCache()
-  const sample = entries.slice(0, 20_000)
-  for (const e of sample.slice(0, 2000)) verifyEntrySignature(keys, e) // warm up
-  const t = performance.now()
-  for (const e of sample) verifyEntrySignature(keys, e)
-  emit('verify_per_s', sample.length / ((performance.now() - t) / 1000), 'entries/s')
-}
+emitVerifyPerSecond(entries)
 
 // ---- a 10-box segmented line: first neighbour, hop latency, gossip overhead, RSS ----
 if (runs('line')) {

@@ -11,11 +11,17 @@ import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import { KIEZ_BIN, NODE_BIN } from '../lab/index.ts'
 import { Boxes, call, pair, sameOrigin } from '../gateway/helpers.ts'
-import { LocalDaemon, report, waitUntil } from './daemons.ts'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { createRogue, type Rogue } from './rogue.ts'
+import { LocalDaemon, report, sleep, waitUntil } from './daemons.ts'
 
 const run = promisify(execFile)
 const daemons: LocalDaemon[] = []
-afterEach(async () => { await Promise.all(daemons.splice(0).map(async (d) => await d.close())) })
+const rogues: Rogue[] = []
+afterEach(async () => {
+  await Promise.all(rogues.splice(0).map(async (r) => await r.stop()))
+  await Promise.all(daemons.splice(0).map(async (d) => await d.close()))
+})
 
 async function start (args: string[] = []): Promise<LocalDaemon> {
   const d = await LocalDaemon.start({ args })
@@ -114,6 +120,60 @@ describe('adversarial: self-fork guard', () => {
     expect(forks).toBe(0)
     expect(bStatus.store.rejected).not.toHaveProperty('forked')
     report({ case: 15, name: 'self-fork guard', entriesBeforeReset: N, refusedWhileArmed: refused, learnOwnHeadMs: Math.round(learnMs), disarmAfterStartMs: learned.afterMs, firstSeqAfter: first.seq, forks })
+  }, 300_000)
+
+  it('case 15: a neighbour that claims a head it cannot serve keeps the box waiting, never authoring at a wrong seq; the operator lifts it', async () => {
+    const N = 20
+    const b = await start()
+    const a = await start(['--bootstrap', b.addr])
+    for (let i = 0; i < N; i++) await a.client.post({ text: `before ${i}` })
+    await waitUntil(`B to hold A's ${N} entries`, async () => await seqAt(b, a.peerId) === N, 60_000)
+    // the lie comes first, while B is away (else A may have re-learned its feed and disarmed already)
+    await a.stop()
+    await b.stop()
+    await wipeStore(a)
+    await a.spawn()
+    // the liar: "A's feed goes to seq 1000" (heads are unsigned), and it serves nothing
+    const liar = await createRogue({ serve: new Map() })
+    rogues.push(liar)
+    const conn = await liar.dial(a.addr)
+    const ownKey = peerIdFromString(a.peerId).publicKey!.raw
+    // told again until it sticks: A's own heads exchange with the liar on connect may land after the first telling
+    await waitUntil('A to hear the lie', async () => {
+      const lie = await liar.openSync(conn)
+      await lie.send({ type: 'heads', heads: [{ author: ownKey, seq: 1000, hash: new Uint8Array(32).fill(9) }], more: false })
+      await lie.recv()
+      await lie.close()
+      await sleep(600) // the guard reads neighbours' heads every 500 ms
+      return (await a.status()).ownFeed?.claimedSeq === 1000
+    }, 30_000, 0)
+    await liar.stop()
+    // B is back; A (restarted: the claim is kept in the store) re-learns what B really has, and keeps waiting for what nobody can serve
+    await a.stop()
+    await b.spawn()
+    await a.spawn()
+    await waitUntil(`A to re-learn its ${N} entries from B, the claim of 1000 still on record`, async () => {
+      const o = (await a.status()).ownFeed
+      return o?.ownSeq === N && o.claimedSeq === 1000 ? o : undefined
+    }, 60_000)
+    let refused = 0
+    for (let i = 0; i < 10; i++) {
+      const r = await tryPost(a, `while lied to ${i}`)
+      expect(r.code).toBe('own_head_unknown')
+      refused++
+      await sleep(300)
+    }
+    const held = (await a.status()).ownFeed
+    expect(held).toMatchObject({ state: 'armed', ownSeq: N, claimedSeq: 1000, claimedBy: liar.peerId })
+    // the operator: every honest box has been heard; continue after what the store holds
+    await a.stop()
+    await a.spawn(['--fresh-feed-ok'])
+    const next = await tryPost(a, 'the operator said so')
+    expect(next.seq).toBe(N + 1)
+    await waitUntil(`B to hold A's seq ${N + 1}`, async () => await seqAt(b, a.peerId) === N + 1, 60_000)
+    const forks = (await b.status()).store.forks + (await a.status()).store.forks
+    expect(forks).toBe(0)
+    report({ case: 15, name: 'self-fork guard: a neighbour claims seq 1000 it cannot serve', ownSeqLearned: N, claimedSeq: 1000, refusedWhileLiedTo: refused, stillArmed: held?.state === 'armed', seqAfterOverride: next.seq, forks })
   }, 300_000)
 
   it('case 15: a brand-new box posts at once; an unarmed box ignores --fresh-feed-ok but says so', async () => {

@@ -178,7 +178,8 @@ export class Gateway {
     if (topology !== undefined && every > 0) {
       this.topologyWatch = new TopologyWatch({
         draw: async (fresh) => await this.topologyMap(topology, fresh ? TOPOLOGY_SETTLE_MS : TOPOLOGY_CACHE_MS),
-        publish: (map) => { this.events.publish('topology', () => map) },
+        // a summary, not the map: the replay ring keeps 512 events, and the page GETs the (cached) map anyway
+        publish: (map) => { this.events.publish('topology', () => ({ boxes: map.boxes.length, links: map.links.length, truncated: map.truncated })) },
         listening: () => this.events.size > 0,
         everyMs: every,
         settleMs: TOPOLOGY_SETTLE_MS

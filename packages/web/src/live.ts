@@ -1,5 +1,4 @@
 import { asEntry } from './api.js'
-import { asMeshMap, type MeshMap } from './meshmap.js'
 import type { Entry } from './types.js'
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting'
@@ -8,8 +7,8 @@ export interface LiveInit {
   url?: string
   onEntry: (e: Entry) => void
   onPeer: () => void
-  /** the gateway's mesh map changed (a box came or went anywhere on it) */
-  onTopology: (m: MeshMap) => void
+  /** the gateway's mesh map changed (a box came or went anywhere on it): GET it again */
+  onTopology: () => void
   /** the gateway could not resume from Last-Event-ID (too far behind): reload the feed */
   onReset: () => void
   onState: (s: LiveState) => void
@@ -40,11 +39,7 @@ export function follow (init: LiveInit): () => void {
     if (e !== undefined) init.onEntry(e)
   })
   es.addEventListener('peer', (ev) => { seen(ev); init.onPeer() })
-  es.addEventListener('topology', (ev) => {
-    seen(ev)
-    const m = asMeshMap(parse((ev as MessageEvent<string>).data))
-    if (m !== undefined) init.onTopology(m)
-  })
+  es.addEventListener('topology', (ev) => { seen(ev); init.onTopology() })
   es.addEventListener('reset', (ev) => { seen(ev); init.onReset() })
   return () => es.close()
 }

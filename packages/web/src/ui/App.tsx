@@ -138,8 +138,8 @@ export function App ({ api: given }: { api?: Api }) {
         clearTimeout(peerTimer)
         peerTimer = setTimeout(() => { void loadPeers() }, 300)
       },
-      // the gateway crawls the mesh while we listen and sends the map when a box or link comes or goes
-      onTopology: (m) => { setMeshMap(m); setMapError(undefined) },
+      // the gateway crawls the mesh while we listen and says when a box or link came or went
+      onTopology: () => { void loadMap() },
       // (re)connected: a change may have come between our first GET and the stream
       onState: (s) => { setLive(s); if (s === 'live') void loadMap() },
       onReset: () => { loadFirst(); void loadPeers(); void loadMap() }

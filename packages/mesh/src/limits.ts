@@ -35,7 +35,7 @@ export const LIMITS = {
     maxOutboundBufferSize: 4 * 1024 * 1024
   },
   yamux: {
-    maxInboundStreams: 64,
+    maxInboundStreams: 40,
     maxOutboundStreams: 64,
     maxEarlyStreams: 10,
     maxMessageSize: 64 * 1024,

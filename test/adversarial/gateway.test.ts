@@ -14,12 +14,14 @@ import type { Browser, Page } from 'playwright-core'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { createEntry, signerFromSeed, type Entry, type EntryBody, type Signer } from '@kiez/feed'
 import { killAll } from '../../packages/cli/src/testing/daemons.js'
+import { ControlClient, controlSocketPath } from '@kiez/daemon/control'
 import { type Box, ensureWebBuilt, haveChromium, launch, openPage, pairingCode, screenshot, scriptTrace, startBox, type ScriptTrace } from '../browser/browser.ts'
 import { XSS_CORPUS } from '../browser/xss-corpus.ts'
 import { clean } from '../../packages/web/src/names.ts'
 import { call, sameOrigin, targetOf, type Req, type Res, type Target } from '../gateway/helpers.ts'
-import { report, waitUntil } from './daemons.ts'
-import { createRogue, gossipEntry, type Rogue } from './rogue.ts'
+import { report, sum, waitUntil } from './daemons.ts'
+import { gossipEntry } from './rogue.ts'
+import { useBoxes } from './fixture.ts'
 
 const CODE_ALPHABET = 'ACDEFGHJKMNPQRTUVWXY34679'
 const MiB = 1024 * 1024
@@ -98,12 +100,11 @@ function bodyFor (type: string, json: string): string {
   return json
 }
 
+const { rogue: createRogue } = useBoxes()
 let box: Box | undefined
 let browser: Browser | undefined
-const rogues: Rogue[] = []
 afterAll(async () => {
   await browser?.close()
-  for (const r of rogues) await r.stop().catch(() => {})
   killAll()
   if (box !== undefined) rmSync(box.dataDir, { recursive: true, force: true })
 })
@@ -309,22 +310,15 @@ describe('adversarial: gateway', () => {
     })
     // the rogue's libp2p key is its feed's key: its hostile name labels it in "Around you" and on the map
     const serve = new Map<string, Uint8Array[]>([[Buffer.from(signerFromSeed(seed).publicKey).toString('hex'), rogueFeed.map((e) => e.bytes)], ...named.map((n): [string, Uint8Array[]] => [n.hex, n.entries.map((e) => e.bytes)])])
+    const beforeRogue = await entries()
     const rogue = await createRogue({ privateKey: await generateKeyPairFromSeed('Ed25519', seed), serve })
-    rogues.push(rogue)
     await rogue.dial(box.daemon.listenAddrs[0] as string)
     await waitUntil('the box to take the rogue as a topic peer', () => rogue.topicPeers().includes(box!.daemon.peerId), 20_000)
-    const beforeRogue = await entries()
-    // The box validates gossip concurrently: one author's next seq could overtake its previous one (and be
-    // refused as a gap), so the rogue's own chain goes one entry at a time, the neighbours' by seq in batches.
-    const batches: Entry[][] = [...rogueFeed.map((e) => [e])]
-    for (const k of [0, 1]) for (let i = 0; i < named.length; i += 8) batches.push(named.slice(i, i + 8).map((n) => n.entries[k]!))
-    const pushed = batches.flat()
-    let sent = 0
-    for (const batch of batches) {
-      for (const e of batch) await rogue.publish(gossipEntry(e.bytes))
-      sent += batch.length
-      await waitUntil(`the box to store the rogue's first ${sent} of ${pushed.length} entries`, async () => (await entries()) >= beforeRogue + sent, 20_000, 20)
-    }
+    // The rogue offers them both ways a neighbour can: by gossip, and to the sync session the box opens on connect.
+    const pushed = [...rogueFeed, ...named.flatMap((n) => n.entries)]
+    for (const e of pushed) await rogue.publish(gossipEntry(e.bytes))
+    await waitUntil(`the box to store the rogue's ${pushed.length} entries`, async () => (await entries()) >= beforeRogue + pushed.length, 60_000)
+    const counters = (await new ControlClient({ socketPath: controlSocketPath(box.dataDir) }).sync()).counters
     // the live page got them by SSE; a page opened now gets them from /feed and /entries
     await live.page.waitForFunction((n) => document.querySelectorAll('.post-text').length >= n, 60, { timeout: 30_000 })
     await readEverything(live.page)
@@ -362,7 +356,7 @@ describe('adversarial: gateway', () => {
       xss: {
         payloads: XSS_CORPUS.length,
         postedByApi: XSS_CORPUS.length,
-        pushedByRogue: { entries: pushed.length, posts: XSS_CORPUS.length, replies: XSS_CORPUS.length, displayNames: named.length + 1 },
+        pushedByRogue: { entries: pushed.length, storedBySync: sum(counters.entriesIn), storedByGossip: sum(counters.gossipAccepted), posts: XSS_CORPUS.length, replies: XSS_CORPUS.length, displayNames: named.length + 1 },
         pages: Object.keys(traces).length,
         shownLiterallyAllThreeTimes: literally,
         hostileNamesShownAsText: names,

@@ -36,6 +36,15 @@ describe.skipIf(skip !== undefined)(`kiez topology${skip !== undefined ? ` (skip
       expect(text.stdout).toContain('4 boxes, 3 links')
       const dot = await lab.kiez(0, ['topology', '--format', 'dot'])
       expect(dot.stdout.match(/ -- /g)).toHaveLength(3)
+
+      // `kiez peers` on box 2 (index 1): both neighbours found by mDNS. Whichever side dialed,
+      // the callee's own mDNS hears the caller within a query interval (10 s) and says so.
+      const peers = await waitUntil('box 2 lists boxes 1 and 3 as found by mdns', async () => {
+        const p = await kiezJson<{ peers: Array<{ peerId: string, source: string | null, connected: boolean }> }>(lab, 1, ['peers'])
+        return [ids[0], ids[2]].every((id) => p.peers.some((x) => x.peerId === id && x.connected && x.source === 'mdns')) ? p : undefined
+      }, 30_000, 1000)
+      expectSchema('peers', peers)
+      expect(peers.peers.filter((x) => x.connected).map((x) => x.peerId).sort()).toEqual([ids[0], ids[2]].sort())
     } finally {
       await lab.close()
     }

@@ -20,6 +20,13 @@ describe('kiez node over real TCP', () => {
     const viewOnA = await eventually(async () => (await a.node.peers()).find(p => p.peerId === b.node.peerId && p.connected), 15_000, 'A sees B')
     expect(viewOnA.source).toBe('inbound')
     expect(viewOnA.direction).toBe('inbound')
+    // A's own mDNS hears of B later: "found by mDNS" answers how A found B better than "B called";
+    // an address dial afterwards is no finding, and B's first claim (bootstrap) is not "inbound": it stands
+    a.node.notePeerSource(b.node.peerId, 'mdns')
+    a.node.notePeerSource(b.node.peerId, 'bootstrap')
+    b.node.notePeerSource(a.node.peerId, 'dht')
+    expect((await a.node.peers()).find(p => p.peerId === b.node.peerId)?.source).toBe('mdns')
+    expect((await b.node.peers()).find(p => p.peerId === a.node.peerId)?.source).toBe('bootstrap')
     await eventually(async () => (await a.node.peers()).find(p => p.peerId === b.node.peerId)?.agentVersion, 10_000, 'identify')
     expect((await a.node.peers()).find(p => p.peerId === b.node.peerId)?.agentVersion).toMatch(/^kiez\//)
 

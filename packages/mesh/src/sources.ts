@@ -2,6 +2,8 @@ import type { PeerId, PeerStore } from '@libp2p/interface'
 
 export type PeerSource = 'mdns' | 'dht' | 'bootstrap' | 'inbound' | 'gossip'
 export const PEER_SOURCES: readonly PeerSource[] = ['mdns', 'dht', 'bootstrap', 'inbound', 'gossip']
+/** Sources where this box did the finding (an `inbound` first claim gives way to them). */
+const FOUND_BY_US = new Set<PeerSource>(['mdns', 'dht'])
 
 /** Peer store metadata keys: persisted with the peer, so `kiez peers` survives restarts. */
 export const SOURCE_KEY = 'kiez/source'
@@ -58,13 +60,18 @@ export class PeerSources {
     return this.cache.get(peerId.toString())
   }
 
-  /** Records `source` unless the peer already has one; returns the source that stands. */
+  /**
+   * Records `source` unless the peer already has one; returns the source that stands.
+   * One exception: `inbound` means "it found us", so when our own mDNS or DHT
+   * finds that peer later, that answers "how did I find it" better and wins.
+   */
   note (peerId: PeerId, source: PeerSource): PeerSource {
     const key = peerId.toString()
     const existing = this.cache.get(key)
-    if (existing != null) return existing
+    const upgrade = existing === 'inbound' && FOUND_BY_US.has(source)
+    if (existing != null && !upgrade) return existing
     this.remember(key, source)
-    void this.persist(peerId, source)
+    void this.persist(peerId, source, upgrade)
     return source
   }
 
@@ -75,11 +82,11 @@ export class PeerSources {
     this.cache.set(key, source)
   }
 
-  private async persist (peerId: PeerId, source: PeerSource): Promise<void> {
+  private async persist (peerId: PeerId, source: PeerSource, upgrade: boolean): Promise<void> {
     try {
-      // a peer evicted from the cache may already have a stored source: keep it
+      // a peer evicted from the cache may already have a stored source: keep it (unless we upgrade an inbound one)
       const stored = await this.components.peerStore.get(peerId).then(p => decodeSource(p.metadata.get(SOURCE_KEY)), () => undefined)
-      if (stored != null) {
+      if (stored != null && !(upgrade && stored === 'inbound')) {
         this.remember(peerId.toString(), stored)
         return
       }

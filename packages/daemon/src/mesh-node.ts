@@ -1,6 +1,6 @@
 import { createKiezNode, MeshError } from '@kiez/mesh'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import type { RejectionRecord, ReplicationInfo } from '@kiez/replication'
+import type { RejectionRecord, Replication, ReplicationInfo } from '@kiez/replication'
 import { DaemonError } from './errors.js'
 import type { DaemonNode, NodeFactory } from './node.js'
 import { syncToJson } from './sync-json.js'
@@ -51,6 +51,10 @@ export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, sto
       const info = replicationInfo(node.replication)
       const r = node.replication as { rejections?: unknown }
       return info === undefined ? undefined : { info, rejections: typeof r.rejections === 'function' ? (r.rejections as () => RejectionRecord[])() : [] }
+    },
+    onHeads: (fn) => {
+      const r = node.replication as { onHeads?: Replication['onHeads'] } | undefined
+      return typeof r?.onHeads === 'function' ? r.onHeads(fn) : () => {}
     },
     mdnsInfo: () => node.mdnsInfo(),
     neighbourClocks: async () => await node.neighbourClocks(),

@@ -1,5 +1,5 @@
 import type { FeedStore } from '@kiez/store'
-import type { RejectionRecord, ReplicationInfo } from '@kiez/replication'
+import type { HeadsListener, RejectionRecord, ReplicationInfo } from '@kiez/replication'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -27,6 +27,8 @@ export interface DaemonNode {
   topology?(): Promise<TopologyJson>
   /** replication's raw view and its recorded refusals (for `kiez why`); optional like replication itself */
   replicationState?(): { info: ReplicationInfo, rejections: RejectionRecord[] } | undefined
+  /** every heads list a neighbour sends, as it arrives (the self-fork guard must not miss a claim) */
+  onHeads?(fn: HeadsListener): () => void
   /** mDNS's own view; undefined with mDNS off */
   mdnsInfo?(): { links: Array<{ interface: string, localAddress: string, ready: boolean }>, peers: unknown[], counters: { queriesSent: number, responsesReceived: number } } | undefined
   /** each connected neighbour's clock minus ours */

@@ -82,4 +82,31 @@ describe('watchOwnFeed', () => {
       await store.close()
     }
   })
+
+  it('a claim heard as it arrives counts even when the next exchange replaced it in info() before a tick', async () => {
+    const { store, guard } = await setup()
+    const listeners: Array<(peerId: string, heads: Array<{ author: string, seq: number }>) => void> = []
+    // info() never shows the claim: the liar's reply to our pull came first
+    const info: Pick<ReplicationInfo, 'peers' | 'departed'> = { peers: [peer('liar', undefined)] }
+    const stop = watchOwnFeed({
+      guard,
+      node: {
+        replicationState: () => ({ info: info as ReplicationInfo, rejections: [] }),
+        onHeads: (fn) => { listeners.push(fn); return () => { listeners.splice(listeners.indexOf(fn), 1) } }
+      },
+      logger: createLogger({ level: 'silent' }),
+      intervalMs: 10
+    })
+    try {
+      expect(listeners).toHaveLength(1)
+      for (const fn of listeners) fn('liar', [{ author: 'ff'.repeat(32), seq: 3 }, { author: ME, seq: 1000 }])
+      for (const fn of listeners) fn('liar', [{ author: ME, seq: 4 }]) // a lower claim later never lowers the bar
+      await settle()
+      expect(guard.status()).toMatchObject({ state: 'armed', claimedSeq: 1000, claimedBy: 'liar' })
+    } finally {
+      stop()
+      await store.close()
+    }
+    expect(listeners).toHaveLength(0)
+  })
 })

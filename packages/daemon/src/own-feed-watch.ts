@@ -4,7 +4,7 @@ import type { DaemonNode } from './node.js'
 
 export interface OwnFeedWatchInit {
   guard: OwnFeedGuard
-  node: Pick<DaemonNode, 'replicationState'>
+  node: Pick<DaemonNode, 'replicationState' | 'onHeads'>
   logger: Logger
   now?: () => number
   /** how often neighbours' heads are read while armed */
@@ -30,6 +30,14 @@ export function watchOwnFeed (init: OwnFeedWatchInit): () => void {
   let firstClaimAt: number | undefined
   let busy = false
   let timer: NodeJS.Timeout | undefined
+  let claims = Promise.resolve()
+  const claim = (peerId: string, seq: number): void => {
+    if (seq <= 0) return
+    firstClaimAt ??= now()
+    claims = claims.then(async () => { await guard.claim(peerId, seq) }).catch((err: unknown) => {
+      logger.warn({ err }, 'the self-fork guard could not record a neighbour\'s claim')
+    })
+  }
 
   const tick = async (): Promise<void> => {
     const info = node.replicationState?.()?.info
@@ -37,11 +45,9 @@ export function watchOwnFeed (init: OwnFeedWatchInit): () => void {
     // a neighbour that left still said how far our feed goes: its claim counts, its silence does not
     for (const p of [...peers, ...(info?.departed ?? [])]) {
       const h = p.heads.find((x) => x.author === ownHex)
-      if (h !== undefined && h.seq > 0) {
-        firstClaimAt ??= now()
-        await guard.claim(p.peerId, h.seq)
-      }
+      if (h !== undefined) claim(p.peerId, h.seq)
     }
+    await claims
     // replication's view is this process's own: any heads in it came since we started
     const allSpoke = peers.length > 0 && peers.every((p) => p.headsReceivedAtMs !== undefined)
     const settled = allSpoke || (firstClaimAt !== undefined && now() - firstClaimAt >= settleMs)
@@ -51,8 +57,19 @@ export function watchOwnFeed (init: OwnFeedWatchInit): () => void {
       stop()
     }
   }
-  const stop = (): void => { if (timer !== undefined) clearInterval(timer); timer = undefined }
-  if (!guard.armed) return stop
+  if (!guard.armed) return () => {}
+  // Claims as they arrive: the heads in info() are only the latest per peer, and a neighbour
+  // that claims our feed but serves nothing is answered by a pull whose reply replaces the claim.
+  // One chain, so a lower claim can never be saved after a higher one.
+  const unlisten = node.onHeads?.((peerId, heads) => {
+    const h = heads.find((x) => x.author === ownHex)
+    if (h !== undefined) claim(peerId, h.seq)
+  })
+  const stop = (): void => {
+    if (timer !== undefined) clearInterval(timer)
+    timer = undefined
+    unlisten?.()
+  }
   timer = setInterval(() => {
     if (busy) return
     busy = true

@@ -1,4 +1,4 @@
-export { replication, ReplicationService, type Replication, type ReplicationInit, type ReplicationComponents, type ReplicationInfo, type PeerSyncInfo, type SyncResult, type FeedPubSub } from './replication.js'
+export { replication, ReplicationService, type Replication, type ReplicationInit, type ReplicationComponents, type ReplicationInfo, type PeerSyncInfo, type SyncResult, type FeedPubSub, type HeadsListener } from './replication.js'
 export { feedGossipsubOptions, feedMsgId, feedTopicScoreParams, encodeGossip, decodeGossip, GossipKind, type GossipItem } from './gossip.js'
 export { encodeMessage, decodeMessage, MessageType, type SyncMessage, type WireHead } from './messages.js'
 export { planPulls, diffHeads, type Want, type AuthorSync } from './plan.js'

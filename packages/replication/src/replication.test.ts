@@ -64,12 +64,20 @@ describe('replication over real libp2p nodes', () => {
     const a = await lab.node(await lab.store('a'))
     const b = await lab.node(await lab.store('b'))
     const author = newAuthor()
+    const authorHex = Buffer.from(author.publicKey).toString('hex')
+    const heard: Array<{ peerId: string, seq?: number }> = []
+    const unlisten = a.repl.onHeads((peerId, heads) => { heard.push({ peerId, seq: heads.find((h) => h.author === authorHex)?.seq }) })
     for (let i = 0; i < 2; i++) await a.store.append(author, { type: 'post', text: `before ${i}` })
     await connect(a, b)
     await waitFor(() => b.store.head(author.publicKey)?.seq === 2, 'b caught up')
     // a learns b's heads at b's next exchange: ask for one
     await b.repl.syncNow(a.node.peerId)
     await waitFor(() => a.repl.info().peers.some((p) => p.authors.some((x) => x.theirSeq === 2)), 'a knows b holds seq 2')
+    // every heads list b sent reached the listener as it came, the last naming seq 2
+    expect(heard.length).toBeGreaterThan(0)
+    expect(heard.every((h) => h.peerId === b.node.peerId.toString())).toBe(true)
+    expect(heard.at(-1)?.seq).toBe(2)
+    unlisten()
     await a.node.hangUp(b.node.peerId)
     await waitFor(() => a.repl.info().peers.length === 0, 'b gone')
     for (let i = 0; i < 3; i++) await a.store.append(author, { type: 'post', text: `after ${i}` })

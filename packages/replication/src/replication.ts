@@ -109,7 +109,16 @@ export interface Replication extends Startable {
   rejections: () => RejectionRecord[]
   /** a full sync with one connected peer, or with every connected peer */
   syncNow: (peerId?: PeerId) => Promise<SyncResult[]>
+  /**
+   * Calls `fn` with every heads list a neighbour sends, as it arrives. `info()`
+   * shows only the latest one per peer, which the next exchange may replace
+   * within milliseconds; a watcher that must not miss a claim listens here.
+   */
+  onHeads: (fn: HeadsListener) => () => void
 }
+
+/** A neighbour's heads, authors in hex (unsigned claims: see SYNC.md). */
+export type HeadsListener = (peerId: string, heads: ReadonlyArray<{ author: string, seq: number }>) => void
 
 const MAX_TRACKED_BUCKETS = 4096
 
@@ -145,6 +154,7 @@ export class ReplicationService implements Replication, Startable {
   private readonly stats = newCounters()
   private readonly refused = new RejectionLog()
   private readonly peers = new Map<string, PeerState>()
+  private readonly headsListeners = new Set<HeadsListener>()
   private readonly departed = new DepartedLog()
   private readonly headTimes = new Map<string, number>()
   /** serving budgets outlive connections, so reconnecting does not refill one; bounded, least recently used dropped */
@@ -293,6 +303,22 @@ export class ReplicationService implements Replication, Startable {
   }
 
   rejections (): RejectionRecord[] { return this.refused.list() }
+
+  onHeads (fn: HeadsListener): () => void {
+    this.headsListeners.add(fn)
+    return () => { this.headsListeners.delete(fn) }
+  }
+
+  private heard (peer: PeerState, heads: WireHead[]): void {
+    peer.heads = heads
+    peer.headsAt = Date.now()
+    if (this.headsListeners.size === 0) return
+    const id = peer.id.toString()
+    const list = heads.map((h) => ({ author: hex(h.author), seq: h.seq }))
+    for (const fn of this.headsListeners) {
+      try { fn(id, list) } catch { /* a listener's bug is not the peer's */ }
+    }
+  }
 
   private async ingestRange (author: Uint8Array, from: number, entries: Uint8Array[], peer?: PeerId): Promise<RangeIngestResult> {
     const key = hex(author)
@@ -496,7 +522,7 @@ export class ReplicationService implements Replication, Startable {
       // the same host, but refusals are put down to this peer
       const host: SyncHost = { ...this.host, ingestRange: async (author, from, entries) => await this.ingestRange(author, from, entries, peer.id) }
       const out = await pull(host, f, { full, ranges }, signal)
-      if (out.theirHeads !== undefined) { peer.heads = out.theirHeads; peer.headsAt = Date.now() }
+      if (out.theirHeads !== undefined) this.heard(peer, out.theirHeads)
       if (out.truncated) peer.wantFull = true
       await stream.close({ signal })
       return out.entriesIn
@@ -521,8 +547,7 @@ export class ReplicationService implements Replication, Startable {
       await serve(this.host, f, {
         bucket: peer.bucket,
         onHeads: (heads) => {
-          peer.heads = heads
-          peer.headsAt = Date.now()
+          this.heard(peer, heads)
           // Periodic timers are independent: if the peer has what we lack, pull now rather than wait for ours.
           if (peer.running === undefined && diffHeads(this.ourHeads(), heads).some((a) => a.weLack > 0)) {
             peer.wantFull = true

@@ -64,6 +64,11 @@ describe('time', () => {
     expect(duration(3.4)).toBe('3 ms')
     expect(duration(2500)).toBe('3 s')
     expect(duration(240_000)).toBe('4 min')
+    // rounding up to the next unit reads as that unit
+    expect(duration(3_599_000)).toBe('1 h')
+    expect(duration(999.6)).toBe('1 s')
+    expect(duration(59_700)).toBe('1 min')
+    expect(duration(7_200_000)).toBe('2 h')
   })
 })
 

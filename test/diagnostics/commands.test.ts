@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { createLab, labSkipReason, line } from '../lab/index.ts'
 import { kiezJson, peerIds, startDaemons, waitConnected, waitUntil } from '../mesh/helpers.ts'
-import type { EntryJson, PingJson } from '@kiez/daemon/control'
+import type { DhtFindJson, EntryJson, PingJson } from '@kiez/daemon/control'
 import { expectSchema } from './schemas.ts'
 
 const skip = labSkipReason()
@@ -32,8 +32,15 @@ describe.skipIf(skip !== undefined)(`every command's --json${skip !== undefined 
       expectSchema('pair', await kiezJson(lab, 0, ['pair']))
       expectSchema('dht-table', await kiezJson(lab, 0, ['dht', 'table']))
       // box 3 is two segments away from box 0: the DHT has to find it
-      const found = await waitUntil('box 3 in the DHT', async () => await kiezJson(lab, 0, ['dht', 'find', ids[3]], 40_000), 40_000, 1000)
+      const found = await waitUntil('box 3 in the DHT', async () => await kiezJson<DhtFindJson>(lab, 0, ['dht', 'find', ids[3]], 40_000), 40_000, 1000)
       expectSchema('dht-find', found)
+      // the path the lookup took: box 3 was named by a box box 0 asked, never by box 0 itself
+      expect(found.foundBy).not.toBe(ids[0])
+      expect(found.path.map((h) => h.peerId)).toContain(found.foundBy)
+      const human = await lab.kiez(0, ['dht', 'find', ids[3]], { timeoutMs: 40_000 })
+      expect(human.code).toBe(0)
+      expect(human.stdout).toMatch(/^named by\s+12D3KooW/m)
+      expect(human.stdout).toMatch(/^path\s+\d+ ms  12D3KooW\S+  (named \d+ closer|error: )/m)
       const ping = await kiezJson<PingJson>(lab, 0, ['ping', ids[3], '-c', '2', '--timeout', '3'], 40_000)
       expectSchema('ping', ping)
       expect(ping).toMatchObject({ count: 2, timeoutMs: 3000 })

@@ -188,7 +188,14 @@ export async function pingCommand (target: string, opts: ClientOptions & { count
 export async function dhtFindCommand (peerId: string, opts: ClientOptions, io: Io): Promise<void> {
   const f: DhtFindJson = await call(opts, io, async (c) => await c.dhtFind(peerId))
   if (opts.json === true) { json(io, f); return }
-  io.out(keyValues([['peer id', f.peerId], ['found in', `${f.durationMs} ms`], ['addresses', f.addrs]]) + '\n')
+  const asked = f.path.map((h) => `${h.atMs} ms  ${h.peerId}  ${h.error !== undefined ? `error: ${safeText(h.error)}` : `named ${h.closer ?? 0} closer`}${h.peerId === f.foundBy ? '  ← knew it' : ''}`)
+  io.out(keyValues([
+    ['peer id', f.peerId],
+    ['found in', `${f.durationMs} ms`],
+    ['named by', f.foundBy],
+    ['addresses', f.addrs],
+    ['path', asked.length > 0 ? asked : ['(no peer asked: this box knew the address)']]
+  ]) + '\n')
 }
 
 export async function dhtTableCommand (opts: ClientOptions, io: Io): Promise<void> {

@@ -22,6 +22,11 @@ describe('kad-dht on the LAN', () => {
     expect(found.peerId).toBe(c.node.peerId)
     // loopback survives the peer-info mapper (the default one would drop it)
     expect(found.addrs.some(x => x.startsWith('/ip4/127.0.0.1/tcp/'))).toBe(true)
+    // the path: the peers asked, in answer order, one of them the peer that named C (never A itself: no cache)
+    expect(found.path.length).toBeGreaterThan(0)
+    expect([b.node.peerId, c.node.peerId]).toContain(found.foundBy)
+    expect(found.path.map(h => h.peerId)).toContain(found.foundBy)
+    for (const h of found.path) expect(h.atMs).toBeLessThanOrEqual(found.durationMs)
 
     const rtts = await a.node.ping(c.node.peerId, 2)
     expect(rtts).toHaveLength(2)

@@ -4,13 +4,30 @@ import { MeshError } from './errors.js'
 import { LIMITS } from './limits.js'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
+import type { KadDHT } from '@libp2p/kad-dht'
 
 export interface DhtFindResult {
   peerId: string
   addrs: string[]
   /** how long the lookup took */
   durationMs: number
+  /** the peer whose answer named the target (ours when the peer store already knew it) */
+  foundBy: string
+  /** every peer the lookup asked, in the order they answered: how many closer peers each named, or its error */
+  path: DhtHop[]
 }
+
+export interface DhtHop {
+  peerId: string
+  /** ms since the lookup started */
+  atMs: number
+  /** closer peers it named */
+  closer?: number
+  error?: string
+}
+
+/** A lookup that asks more peers than this is cut short in the report (kad asks about k × α). */
+const MAX_PATH = 64
 
 type Target = { kind: 'peer', peerId: PeerId } | { kind: 'addr', addr: Multiaddr }
 
@@ -107,13 +124,31 @@ export async function dhtFind (libp2p: Libp2p, peerIdText: string): Promise<DhtF
   // completes without peers: answer at once instead of after the timeout
   const size = (libp2p.services as { dht?: { routingTable?: { size?: number } } }).dht?.routingTable?.size
   if (size === 0) throw new MeshError('no_route', `no DHT neighbours to ask for ${peerIdText}`)
+  const dht = (libp2p.services as { dht?: Pick<KadDHT, 'findPeer'> }).dht
+  if (dht === undefined) throw new MeshError('no_route', 'this node runs no DHT')
   const started = performance.now()
+  const at = (): number => Math.round(performance.now() - started)
+  const path: DhtHop[] = []
+  const hop = (h: DhtHop): void => { if (path.length < MAX_PATH) path.push(h) }
   try {
-    const info = await libp2p.peerRouting.findPeer(t.peerId, { signal: AbortSignal.timeout(15_000), useCache: false })
-    return { peerId: info.id.toString(), addrs: info.multiaddrs.map(ma => ma.toString()), durationMs: Math.round(performance.now() - started) }
+    // kad-dht's own event stream, not peerRouting.findPeer: the events are the path the lookup took
+    for await (const evt of dht.findPeer(t.peerId, { signal: AbortSignal.timeout(15_000), useCache: false })) {
+      if (evt.name === 'PEER_RESPONSE') hop({ peerId: evt.from.toString(), atMs: at(), closer: evt.closer.length })
+      else if (evt.name === 'QUERY_ERROR') hop({ peerId: evt.from.toString(), atMs: at(), error: firstLine(errMessage(evt.error)) })
+      else if (evt.name === 'FINAL_PEER' && evt.peer.multiaddrs.length > 0) {
+        // what peerRouting.findPeer would do: keep the addresses so a dial by peer id finds them
+        await libp2p.peerStore.merge(evt.peer.id, { multiaddrs: evt.peer.multiaddrs })
+        return { peerId: evt.peer.id.toString(), addrs: evt.peer.multiaddrs.map(ma => ma.toString()), durationMs: at(), foundBy: evt.from.toString(), path }
+      }
+    }
   } catch (err) {
-    throw new MeshError('no_route', `the DHT found no address for ${peerIdText}: ${errMessage(err)}`, { cause: err })
+    throw new MeshError('no_route', `the DHT found no address for ${peerIdText} (${path.length} peer(s) asked): ${errMessage(err)}`, { cause: err })
   }
+  throw new MeshError('no_route', `the DHT found no address for ${peerIdText}: ${path.length} peer(s) asked, none knew it`)
+}
+
+function firstLine (s: string): string {
+  return s.split('\n')[0]?.slice(0, 200) ?? ''
 }
 
 function errMessage (err: unknown): string {

@@ -114,8 +114,21 @@ export const dhtFindRoute = {
   response: {
     200: {
       type: 'object',
-      required: ['peerId', 'addrs', 'durationMs'],
-      properties: { peerId: { type: 'string' }, addrs: { type: 'array', items: { type: 'string' } }, durationMs: { type: 'integer' } }
+      required: ['peerId', 'addrs', 'durationMs', 'foundBy', 'path'],
+      properties: {
+        peerId: { type: 'string' },
+        addrs: { type: 'array', items: { type: 'string' } },
+        durationMs: { type: 'integer' },
+        foundBy: { type: 'string' },
+        path: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['peerId', 'atMs'],
+            properties: { peerId: { type: 'string' }, atMs: { type: 'integer' }, closer: { type: 'integer' }, error: { type: 'string' } }
+          }
+        }
+      }
     },
     ...errorResponses
   }

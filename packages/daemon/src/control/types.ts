@@ -3,7 +3,7 @@
  * names are camelCase with units in the name; the CLI's --json prints these.
  */
 
-import type { DhtTableEntry, PeerSource, PeerView } from '@kiez/mesh'
+import type { DhtFindResult, DhtTableEntry, PeerSource, PeerView } from '@kiez/mesh'
 
 export type EntryType = 'post' | 'reply' | 'profile'
 
@@ -91,7 +91,8 @@ export interface PingJson {
   pings: Array<{ seq: number, rttMs?: number }>
 }
 
-export interface DhtFindJson { peerId: string, addrs: string[], durationMs: number }
+/** `kiez dht find`: the addresses, who named them, and every peer the lookup asked (@kiez/mesh's DhtFindResult). */
+export type DhtFindJson = DhtFindResult
 
 /** One contact of our DHT routing table, as @kiez/mesh reads it. */
 export type DhtPeerJson = DhtTableEntry

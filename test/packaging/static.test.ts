@@ -6,7 +6,7 @@
  * run when installed.
  */
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -203,6 +203,10 @@ describe('docker/Dockerfile', () => {
       const pkg = JSON.parse(readFileSync(join(REPO, 'packages', dir, 'package.json'), 'utf8')) as { files?: string[] }
       expect(pkg.files, `packages/${dir}/package.json "files" (the Dockerfile copies dist/ only)`).toEqual(['dist'])
     }
+  })
+
+  it('npm run build links the kiez command, so `npx kiez` works in a fresh clone (npm install ran before dist existed)', () => {
+    expect(realpathSync(join(REPO, 'node_modules/.bin/kiez'))).toBe(realpathSync(KIEZ_JS))
   })
 
   it('has an ignore file that keeps local builds, modules and keys out of the context', () => {

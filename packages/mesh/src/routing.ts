@@ -11,7 +11,7 @@ export interface DhtFindResult {
   addrs: string[]
   /** how long the lookup took */
   durationMs: number
-  /** the peer whose answer named the target (ours when the peer store already knew it) */
+  /** the peer whose answer named the target (never this box: the lookup skips its own peer store) */
   foundBy: string
   /** every peer the lookup asked, in the order they answered: how many closer peers each named, or its error */
   path: DhtHop[]

@@ -1,6 +1,6 @@
 import { decode, encode } from 'cborg'
 import { StoreError } from './errors.js'
-import { hex } from './keys.js'
+import { equalBytes } from '@kiez/feed'
 import type { FeedStore } from './store.js'
 
 /**
@@ -47,7 +47,7 @@ export interface OwnFeedFacts {
 /** Whether a start must arm the guard. Pure, so every case is unit-tested. */
 export function armReason (f: OwnFeedFacts): OwnFeedReason | undefined {
   if (f.keyCreated || f.ownSeq > 0) return undefined // a new author, or we know our head
-  if (f.marker !== undefined) return sameBytes(f.marker, f.owner) ? undefined : 'key_not_owner'
+  if (f.marker !== undefined) return equalBytes(f.marker, f.owner) ? undefined : 'key_not_owner'
   // No marker: a store made before the marker existed (it has always been this key's) — unless it
   // is new or empty, which is exactly what a wiped store looks like.
   return f.storeCreated || f.authors === 0 ? 'store_new' : undefined
@@ -76,7 +76,7 @@ export class OwnFeedGuard {
       // the guard record before the marker: a crash between them leaves the guard armed, never a marked store without it
       if (reason !== undefined) await g.save({ reason, armedAt: g.now() })
     }
-    if (marker === undefined || !sameBytes(marker, init.owner)) await store.putMeta(OWNER, init.owner)
+    if (marker === undefined || !equalBytes(marker, init.owner)) await store.putMeta(OWNER, init.owner)
     if (g.record !== undefined) store.holdAuthor(init.owner, new StoreError('own_head_unknown', OWN_HEAD_UNKNOWN_MESSAGE))
     return g
   }
@@ -147,8 +147,4 @@ function decodeRecord (bytes: Uint8Array | undefined): GuardRecord | undefined {
     // unreadable: stay armed (the safe side); the operator can override
     return { reason: 'store_new', armedAt: 0 }
   }
-}
-
-function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && hex(a) === hex(b)
 }

@@ -364,7 +364,8 @@ export class FeedStore {
   private async apply (op: Op, g: Group): Promise<unknown> {
     switch (op.kind) {
       case 'local': {
-        const held = this.held.get(hex(op.signer.publicKey))
+        // almost always empty: no hex of the key on the append path unless a guard is armed
+        const held = this.held.size > 0 ? this.held.get(hex(op.signer.publicKey)) : undefined
         if (held !== undefined) throw held
         const state = this.stateOf(op.signer.publicKey, g)
         if (state?.forkedAt !== undefined) throw new StoreError('author_forked', 'this author\'s feed is frozen by a fork proof; it can no longer be extended')

@@ -19,11 +19,12 @@ export function relativeTime (timestampMs: number, nowMs: number): string {
 /** A duration in ms as a person reads it ("12 ms", "3 s", "4 min"). */
 export function duration (ms: number): string {
   // the unit is chosen after rounding: 59.6 min reads "1 h", not "60 min"
-  for (const [size, unit, next] of DURATION_UNITS) {
+  for (const [size, unit, next] of BELOW_HOURS) {
     const n = Math.round(ms / size)
     if (n < next) return `${n} ${unit}`
   }
   return `${Math.round(ms / 3_600_000)} h`
 }
 
-const DURATION_UNITS: ReadonlyArray<readonly [number, string, number]> = [[1, 'ms', 1000], [1000, 's', 60], [60_000, 'min', 60], [3_600_000, 'h', Infinity]]
+/** [ms per unit, unit, the rounded count that moves to the next unit] */
+const BELOW_HOURS: ReadonlyArray<readonly [number, string, number]> = [[1, 'ms', 1000], [1000, 's', 60], [60_000, 'min', 60]]

@@ -4,30 +4,17 @@
  * freeze its feed). Real `kiez daemon` processes on 127.0.0.1, plus one
  * in-process daemon for the HTTP answer.
  */
-import { execFile } from 'node:child_process'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
-import { afterEach, describe, expect, it } from 'vitest'
-import { KIEZ_BIN, NODE_BIN } from '../lab/index.ts'
+import { describe, expect, it } from 'vitest'
+import { kiez } from '../../packages/cli/src/testing/daemons.js'
 import { Boxes, call, pair, sameOrigin } from '../gateway/helpers.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { createRogue, type Rogue } from './rogue.ts'
-import { LocalDaemon, report, sleep, waitUntil } from './daemons.ts'
+import { type LocalDaemon, report, sleep, waitUntil } from './daemons.ts'
+import { useBoxes } from './fixture.ts'
 
-const run = promisify(execFile)
-const daemons: LocalDaemon[] = []
-const rogues: Rogue[] = []
-afterEach(async () => {
-  await Promise.all(rogues.splice(0).map(async (r) => await r.stop()))
-  await Promise.all(daemons.splice(0).map(async (d) => await d.close()))
-})
-
-async function start (args: string[] = []): Promise<LocalDaemon> {
-  const d = await LocalDaemon.start({ args })
-  daemons.push(d)
-  return d
-}
+const boxes = useBoxes()
+const start = async (args: string[] = []): Promise<LocalDaemon> => await boxes.daemon(args)
 
 async function wipeStore (d: LocalDaemon): Promise<void> {
   await rm(join(d.dataDir, 'feed'), { recursive: true, force: true })
@@ -36,17 +23,6 @@ async function wipeStore (d: LocalDaemon): Promise<void> {
 /** A post's outcome: its seq, or the error code it was refused with. */
 async function tryPost (d: LocalDaemon, text: string): Promise<{ seq?: number, code?: string }> {
   try { return { seq: (await d.client.post({ text })).seq } } catch (err) { return { code: (err as { code?: string }).code ?? 'unknown' } }
-}
-
-/** `kiez <args>` against a data dir: exit status, stdout, stderr. */
-async function kiez (args: string[]): Promise<{ status: number, out: string, err: string }> {
-  try {
-    const r = await run(NODE_BIN, [KIEZ_BIN, ...args], { timeout: 30_000 })
-    return { status: 0, out: r.stdout, err: r.stderr }
-  } catch (e) {
-    const x = e as { code?: number, stdout?: string, stderr?: string }
-    return { status: typeof x.code === 'number' ? x.code : -1, out: x.stdout ?? '', err: x.stderr ?? '' }
-  }
 }
 
 /** What `b` holds of `author`'s feed: the head seq its sync report gives for that author. */
@@ -73,13 +49,13 @@ describe('adversarial: self-fork guard', () => {
     if (alone.code === 'own_head_unknown') refused++
     expect(alone).toEqual({ code: 'own_head_unknown' })
     const cli = await kiez(['post', 'from the CLI', '--data-dir', a.dataDir])
-    if (cli.status === 1) refused++
-    expect(cli.status).toBe(1)
-    expect(cli.err.trim().split('\n')).toHaveLength(1)
-    expect(cli.err).toMatch(/own_head_unknown/)
-    expect(cli.err).toMatch(/--fresh-feed-ok/)
+    if (cli.code === 1) refused++
+    expect(cli.code).toBe(1)
+    expect(cli.stderr.trim().split('\n')).toHaveLength(1)
+    expect(cli.stderr).toMatch(/own_head_unknown/)
+    expect(cli.stderr).toMatch(/--fresh-feed-ok/)
     const st = await kiez(['status', '--json', '--data-dir', a.dataDir])
-    const sj = JSON.parse(st.out) as { ownFeed: { state: string, reason: string }, health: Array<{ name: string, status: string }> }
+    const sj = JSON.parse(st.stdout) as { ownFeed: { state: string, reason: string }, health: Array<{ name: string, status: string }> }
     expect(sj.ownFeed).toMatchObject({ state: 'armed', reason: 'store_new', ownSeq: 0 })
     expect(sj.health).toContainEqual(expect.objectContaining({ name: 'own_feed', status: 'warn' }))
 
@@ -134,8 +110,7 @@ describe('adversarial: self-fork guard', () => {
     await wipeStore(a)
     await a.spawn()
     // the liar: "A's feed goes to seq 1000" (heads are unsigned), and it serves nothing
-    const liar = await createRogue({ serve: new Map() })
-    rogues.push(liar)
+    const liar = await boxes.rogue({ serve: new Map() })
     const conn = await liar.dial(a.addr)
     const ownKey = peerIdFromString(a.peerId).publicKey!.raw
     // told again until it sticks: A's own heads exchange with the liar on connect may land after the first telling
@@ -205,16 +180,16 @@ describe('adversarial: self-fork guard', () => {
   }, 120_000)
 
   it('case 15: over HTTP a post while armed is 503 own_head_unknown with Retry-After', async () => {
-    const boxes = new Boxes()
+    const gateways = new Boxes()
     try {
-      const dataDir = join(await boxes.dir(), 'box')
-      let box = await boxes.start({ dataDir })
+      const dataDir = join(await gateways.dir(), 'box')
+      let box = await gateways.start({ dataDir })
       const cookie = await pair(box)
       const ok = await call(box, '/api/v1/posts', { method: 'POST', headers: sameOrigin(box, cookie), body: { text: 'hello' } })
       expect(ok.status, ok.text).toBe(201)
-      await boxes.stop(box)
+      await gateways.stop(box)
       await rm(join(dataDir, 'feed'), { recursive: true, force: true })
-      box = await boxes.start({ dataDir })
+      box = await gateways.start({ dataDir })
       // sessions live in the data dir, beside the store: the browser stays paired
       const r = await call(box, '/api/v1/posts', { method: 'POST', headers: sameOrigin(box, cookie), body: { text: 'after the reset' } })
       expect(r.status, r.text).toBe(503)
@@ -222,7 +197,7 @@ describe('adversarial: self-fork guard', () => {
       expect(r.json.error.message).toMatch(/waiting to learn its own feed from a neighbour/)
       expect(Number(r.headers['retry-after'])).toBeGreaterThan(0)
     } finally {
-      await boxes.close()
+      await gateways.close()
     }
   }, 120_000)
 })

@@ -4,29 +4,16 @@
  * one nobody has offered (never seen, with how far we hold its author).
  * Real daemons on 127.0.0.1 and the adversarial suite's rogue node; no lab needed.
  */
-import { execFile } from 'node:child_process'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createEntry, entryId, sha256, signerFromSeed } from '@kiez/feed'
 import type { EntryJson, WhyJson } from '@kiez/daemon/control'
-import { KIEZ_BIN, NODE_BIN } from '../lab/index.ts'
-import { LocalDaemon, waitUntil } from '../adversarial/daemons.ts'
-import { createRogue, forged, gossipEntry, randomSigner, type Rogue } from '../adversarial/rogue.ts'
+import { kiez } from '../../packages/cli/src/testing/daemons.js'
+import { type LocalDaemon, waitUntil } from '../adversarial/daemons.ts'
+import { useBoxes } from '../adversarial/fixture.ts'
+import { forged, gossipEntry, randomSigner } from '../adversarial/rogue.ts'
 import { expectSchema } from './schemas.ts'
 
-const daemons: LocalDaemon[] = []
-const rogues: Rogue[] = []
-afterEach(async () => {
-  await Promise.all(rogues.splice(0).map(async (r) => await r.stop().catch(() => {})))
-  await Promise.all(daemons.splice(0).map(async (d) => await d.close()))
-})
-
-async function kiez (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
-  return await new Promise((resolve) => {
-    execFile(NODE_BIN, [KIEZ_BIN, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1, stdout, stderr })
-    })
-  })
-}
+const boxes = useBoxes()
 
 async function why (d: LocalDaemon, args: string[]): Promise<WhyJson> {
   const r = await kiez(['why', ...args, '--json', '--data-dir', d.dataDir])
@@ -38,10 +25,8 @@ async function why (d: LocalDaemon, args: string[]): Promise<WhyJson> {
 
 describe('kiez why', () => {
   it('a forged entry pushed by a rogue: rejected, bad_signature, from the rogue; our own post: here; an unseen one: never seen', async () => {
-    const d = await LocalDaemon.start()
-    daemons.push(d)
-    const rogue = await createRogue()
-    rogues.push(rogue)
+    const d = await boxes.daemon()
+    const rogue = await boxes.rogue()
     await rogue.dial(d.addr)
     await waitUntil('the box to subscribe towards the rogue', () => rogue.topicPeers().includes(d.peerId), 15_000)
 
@@ -71,8 +56,7 @@ describe('kiez why', () => {
   }, 90_000)
 
   it('error paths: not an entry id → 1 (the daemon refuses bad_entry_id), daemon down → 69', async () => {
-    const d = await LocalDaemon.start()
-    daemons.push(d)
+    const d = await boxes.daemon()
     const bad = await kiez(['why', 'not-an-id', '--json', '--data-dir', d.dataDir])
     expect(bad.code).toBe(1)
     expectSchema('error', JSON.parse(bad.stdout))

@@ -98,7 +98,7 @@ export async function peersCommand (opts: ClientOptions & { verbose?: boolean },
       const s = syncOf.get(x.peerId)
       row.push(safeText(x.agentVersion ?? '-'), s === undefined ? '-' : String(s.weLack), s === undefined ? '-' : String(s.theyLack))
     }
-    row.push(x.addrs[0] ?? '-')
+    row.push(x.remoteAddr ?? x.addrs[0] ?? '-')
     return row
   })
   const header = ['peer id', 'state', 'direction', 'found by', 'latency', 'last seen', ...(opts.verbose === true ? ['agent', 'we lack', 'they lack'] : []), 'address']

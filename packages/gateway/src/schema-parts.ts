@@ -41,6 +41,7 @@ export const countsSchema = {
 export const peerProps = {
   peerId: { type: 'string' },
   addrs: { type: 'array', items: { type: 'string' } },
+  remoteAddr: { type: 'string' },
   source: { type: ['string', 'null'] },
   direction: { type: ['string', 'null'] },
   connected: { type: 'boolean' },

@@ -45,6 +45,8 @@ export interface FeedReader {
 export interface PeerView {
   peerId: string
   addrs: string[]
+  /** the remote address of the connection in use; absent when not connected */
+  remoteAddr?: string
   source: string | null
   direction: 'inbound' | 'outbound' | null
   connected: boolean

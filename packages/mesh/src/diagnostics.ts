@@ -5,7 +5,9 @@ import type { Libp2p, Peer, PeerId } from '@libp2p/interface'
 export interface PeerView {
   peerId: string
   addrs: string[]
-  /** how the peer was first found; null for peers that predate source tracking */
+  /** the remote address of the open connection in use (what the link really carries); absent when not connected */
+  remoteAddr?: string
+  /** how the box found the peer: the best finding still true (docs/CLI.md "found by"); null for peers that predate source tracking */
   source: PeerSource | null
   /** of the oldest open connection; null when not connected */
   direction: 'inbound' | 'outbound' | null
@@ -54,6 +56,8 @@ function view (libp2p: Libp2p, sources: PeerSources, id: PeerId, peer: Peer | un
     direction: first?.direction ?? null,
     connected: first != null
   }
+  // a peer's listen addresses include ones that mean nothing here (its 127.0.0.1); the connection says where it is
+  if (first != null) out.remoteAddr = first.remoteAddr.toString()
   const rtt = conns.find(c => c.rtt != null)?.rtt
   if (rtt != null) out.latencyMs = Math.round(rtt * 100) / 100
   if (first != null) out.lastSeenMs = 0

@@ -3,7 +3,7 @@ export { loadOrCreateIdentity, feedSignerFromKey, writeFileAtomic, IDENTITY_FILE
 export { generatePsk, checkPsk } from './psk.js'
 export { MeshError, type MeshErrorCode } from './errors.js'
 export { LIMITS } from './limits.js'
-export { PEER_SOURCES, type PeerSource } from './sources.js'
+export { PEER_SOURCES, SOURCE_PRECEDENCE, betterSource, type PeerSource } from './sources.js'
 export type { PeerView, DhtTableEntry } from './diagnostics.js'
 export type { DhtFindResult, DhtHop, PingOptions } from './routing.js'
 export { backoffDelay } from './backoff.js'

@@ -306,9 +306,8 @@ class Node implements KiezNode {
     for (const id of this.bootstrapPeers) this.sources.note(id, 'bootstrap')
     this.on('connection:open', (evt) => {
       const conn = evt.detail
-      // an outbound connection nobody claimed was dialed by address on purpose
-      // (an operator's `kiez ping /ip4/…`), the same trust class as bootstrap
-      this.sources.note(conn.remotePeer, conn.direction === 'inbound' ? 'inbound' : 'bootstrap')
+      // says `inbound`, or `bootstrap` for a dial by address, only while nothing found the peer
+      this.sources.noteConnection(conn.remotePeer, conn.direction)
     })
     this.on('peer:connect', (evt) => {
       this.redialer.connected(evt.detail)

@@ -2,8 +2,16 @@ import type { PeerId, PeerStore } from '@libp2p/interface'
 
 export type PeerSource = 'mdns' | 'dht' | 'bootstrap' | 'inbound' | 'gossip'
 export const PEER_SOURCES: readonly PeerSource[] = ['mdns', 'dht', 'bootstrap', 'inbound', 'gossip']
-/** Sources where this box did the finding (an `inbound` first claim gives way to them). */
-const FOUND_BY_US = new Set<PeerSource>(['mdns', 'dht'])
+
+/**
+ * Which finding answers "how did I find it" best, first wins (docs/CLI.md,
+ * "found by"). mDNS first: a neighbour on the box's own link says so even when
+ * the DHT or its own dial got there first, because "my own network sees it" is
+ * what a person debugging the LAN needs. `inbound` is last: it says only that
+ * the peer found us.
+ */
+export const SOURCE_PRECEDENCE: readonly PeerSource[] = ['mdns', 'bootstrap', 'dht', 'gossip', 'inbound']
+const RANK = new Map(SOURCE_PRECEDENCE.map((s, i) => [s, i]))
 
 /** Peer store metadata keys: persisted with the peer, so `kiez peers` survives restarts. */
 export const SOURCE_KEY = 'kiez/source'
@@ -24,72 +32,149 @@ export function decodeTime (bytes: Uint8Array | undefined): number | undefined {
   return Number.isSafeInteger(n) && n > 0 ? n : undefined
 }
 
+/** The better of two sources by {@link SOURCE_PRECEDENCE}. */
+export function betterSource (a: PeerSource, b: PeerSource): PeerSource {
+  return (RANK.get(a) ?? 99) <= (RANK.get(b) ?? 99) ? a : b
+}
+
 export interface PeerSourcesComponents {
-  peerStore: PeerStore
+  /** only what it uses: read all at start, read one, merge metadata */
+  peerStore: Pick<PeerStore, 'all' | 'get' | 'merge'>
 }
 
 export interface PeerSourcesInit {
-  /** bounds the in-memory map; the peer store holds the rest */
+  /**
+   * Peers held in memory; the peer store holds the rest.
+   * @default 1024
+   */
   maxCached?: number
+  /**
+   * How long an mDNS finding stays true without being heard again, in ms.
+   * `@kiez/discovery` re-announces a live peer every 10 s and forgets it after
+   * 120 s, so a neighbour that left the link stops saying `mdns` then.
+   * @default 120000
+   */
+  mdnsTrueForMs?: number
+  /** Clock, for tests. @default Date.now */
+  now?(): number
   onError?(err: unknown): void
 }
 
+/** What is known of one peer: each finding with when it was last made, and a connection's fallback claim. */
+interface Findings {
+  /** source → ms timestamp it was last noted */
+  found: Map<PeerSource, number>
+  /** what a connection said when nothing had found the peer: `inbound`, or `bootstrap` for a dial by address */
+  fallback?: PeerSource
+  /** the source last written to the peer store */
+  persisted?: PeerSource
+}
+
 /**
- * Remembers how each peer was FIRST found. Events arrive from several
- * places in the same tick (a discovery module's 'peer', then the peer store
- * update it causes), so the first claim is decided synchronously in memory
- * and only then written to the peer store.
+ * Remembers how each peer was found and answers with the best finding that
+ * is still true ({@link SOURCE_PRECEDENCE}). Events arrive from several places
+ * in the same tick (a discovery module's 'peer', then the peer store update
+ * it causes), so the answer is decided synchronously in memory and only then
+ * written to the peer store, and only when it changes (mDNS re-announces a
+ * live peer every few seconds).
  */
 export class PeerSources {
-  private readonly cache = new Map<string, PeerSource>()
+  private readonly cache = new Map<string, Findings>()
   private readonly maxCached: number
+  private readonly mdnsTrueForMs: number
+  private readonly now: () => number
 
   constructor (private readonly components: PeerSourcesComponents, private readonly init: PeerSourcesInit = {}) {
     this.maxCached = init.maxCached ?? 1024
+    this.mdnsTrueForMs = init.mdnsTrueForMs ?? 120_000
+    this.now = init.now ?? Date.now
   }
 
-  /** Loads persisted sources so a restart keeps them (and they keep winning). */
+  /** Loads persisted sources so a restart keeps them until something better is found. */
   async load (): Promise<void> {
     for (const peer of await this.components.peerStore.all()) {
       const source = decodeSource(peer.metadata.get(SOURCE_KEY))
-      if (source != null) this.remember(peer.id.toString(), source)
+      if (source == null) continue
+      const f = this.findings(peer.id.toString())
+      this.absorbStored(f, source)
+      f.persisted = source
     }
   }
 
   get (peerId: PeerId | string): PeerSource | undefined {
-    return this.cache.get(peerId.toString())
+    const f = this.cache.get(peerId.toString())
+    return f === undefined ? undefined : this.answer(f)
   }
 
   /**
-   * Records `source` unless the peer already has one; returns the source that stands.
-   * One exception: `inbound` means "it found us", so when our own mDNS or DHT
-   * finds that peer later, that answers "how did I find it" better and wins.
+   * Records that `source` found the peer (a discovery event, the DHT, gossip);
+   * returns the source that now stands. `inbound` is never a finding: it goes
+   * through {@link noteConnection}.
    */
   note (peerId: PeerId, source: PeerSource): PeerSource {
-    const key = peerId.toString()
-    const existing = this.cache.get(key)
-    const upgrade = existing === 'inbound' && FOUND_BY_US.has(source)
-    if (existing != null && !upgrade) return existing
-    this.remember(key, source)
-    void this.persist(peerId, source, upgrade)
+    if (source === 'inbound') return this.noteConnection(peerId, 'inbound')
+    const f = this.findings(peerId.toString())
+    f.found.set(source, this.now())
+    return this.settle(peerId, f)
+  }
+
+  /**
+   * A connection opened. When nothing found the peer, say what the connection
+   * tells: it called us (`inbound`), or we dialed its address on purpose (an
+   * operator's `kiez ping /ip4/…`, the trust class of `bootstrap`). Any real
+   * finding replaces this claim.
+   */
+  noteConnection (peerId: PeerId, direction: 'inbound' | 'outbound'): PeerSource {
+    const f = this.findings(peerId.toString())
+    f.fallback ??= direction === 'inbound' ? 'inbound' : 'bootstrap'
+    return this.settle(peerId, f)
+  }
+
+  private answer (f: Findings): PeerSource | undefined {
+    const now = this.now()
+    let best: PeerSource | undefined
+    let stale: PeerSource | undefined
+    for (const [source, at] of f.found) {
+      const stillTrue = source !== 'mdns' || now - at <= this.mdnsTrueForMs
+      if (stillTrue) best = best === undefined ? source : betterSource(best, source)
+      else stale = stale === undefined ? source : betterSource(stale, source)
+    }
+    // a finding no longer true still beats knowing nothing (mDNS last heard long ago)
+    return best ?? stale ?? f.fallback
+  }
+
+  private findings (key: string): Findings {
+    let f = this.cache.get(key)
+    if (f === undefined) {
+      if (this.cache.size >= this.maxCached) this.cache.delete(this.cache.keys().next().value as string)
+      f = { found: new Map() }
+      this.cache.set(key, f)
+    }
+    return f
+  }
+
+  /** A source read back from the peer store: `inbound` stays a fallback, the rest count as findings made long ago. */
+  private absorbStored (f: Findings, source: PeerSource): void {
+    if (source === 'inbound') f.fallback ??= 'inbound'
+    else if (!f.found.has(source)) f.found.set(source, source === 'mdns' ? this.now() : 0)
+  }
+
+  private settle (peerId: PeerId, f: Findings): PeerSource {
+    const source = this.answer(f) as PeerSource
+    if (source !== f.persisted) void this.persist(peerId, f)
     return source
   }
 
-  private remember (key: string, source: PeerSource): void {
-    if (this.cache.size >= this.maxCached && !this.cache.has(key)) {
-      this.cache.delete(this.cache.keys().next().value as string)
-    }
-    this.cache.set(key, source)
-  }
-
-  private async persist (peerId: PeerId, source: PeerSource, upgrade: boolean): Promise<void> {
+  private async persist (peerId: PeerId, f: Findings): Promise<void> {
     try {
-      // a peer evicted from the cache may already have a stored source: keep it (unless we upgrade an inbound one)
-      const stored = await this.components.peerStore.get(peerId).then(p => decodeSource(p.metadata.get(SOURCE_KEY)), () => undefined)
-      if (stored != null && !(upgrade && stored === 'inbound')) {
-        this.remember(peerId.toString(), stored)
-        return
+      // a peer new to the cache (or evicted from it) may have a stored source that still counts
+      if (f.persisted === undefined) {
+        const stored = await this.components.peerStore.get(peerId).then(p => decodeSource(p.metadata.get(SOURCE_KEY)), () => undefined)
+        if (stored != null) this.absorbStored(f, stored)
       }
+      const source = this.answer(f)
+      if (source === undefined || source === f.persisted) return
+      f.persisted = source
       await this.components.peerStore.merge(peerId, { metadata: { [SOURCE_KEY]: encoder.encode(source) } })
     } catch (err) {
       this.init.onError?.(err)

@@ -15,7 +15,7 @@ import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { createEntry, signerFromSeed, type Entry, type EntryBody, type Signer } from '@kiez/feed'
 import { killAll } from '../../packages/cli/src/testing/daemons.js'
 import { ControlClient, controlSocketPath } from '@kiez/daemon/control'
-import { type Box, ensureWebBuilt, haveChromium, launch, openPage, pairingCode, screenshot, scriptTrace, startBox, type ScriptTrace } from '../browser/browser.ts'
+import { type Box, chromiumSkipReason, ensureWebBuilt, launch, openPage, pairingCode, screenshot, scriptTrace, startBox, type ScriptTrace } from '../browser/browser.ts'
 import { XSS_CORPUS } from '../browser/xss-corpus.ts'
 import { clean } from '../../packages/web/src/names.ts'
 import { call, sameOrigin, targetOf, type Req, type Res, type Target } from '../gateway/helpers.ts'
@@ -291,8 +291,9 @@ describe('adversarial: gateway', () => {
 
     // 8. The corpus in Chromium: posted by the box's household (above) and pushed by a rogue box as its own
     //    validly signed posts, replies and display names (entries from the mesh are the likelier vector).
-    if (!haveChromium()) {
-      report({ ...figures, xss: { skipped: 'no /usr/bin/chromium (apt-get install -y chromium)' } })
+    const noChromium = chromiumSkipReason()
+    if (noChromium !== undefined) {
+      report({ ...figures, xss: { skipped: noChromium } })
       return
     }
     browser = await launch()

@@ -5,12 +5,45 @@ import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core'
 import { DaemonProcess, NODE, ROOT, kiez } from '../../packages/cli/src/testing/daemons.js'
 
+/** apt's Chromium: the fallback where @sparticuz/chromium has no binary (it ships Linux x64 only). */
 export const CHROMIUM = '/usr/bin/chromium'
 export const SCREENSHOTS = join(ROOT, 'test-output/screenshots')
 export const PHONE = { width: 375, height: 812 }
 export const LAPTOP = { width: 1280, height: 860 }
 
-export function haveChromium (): boolean { return existsSync(CHROMIUM) }
+/** Which Chromium the browser tests run: the npm package's own binary first, then apt's. */
+export function chromiumSource (): 'npm' | 'apt' | undefined {
+  if (process.platform === 'linux' && process.arch === 'x64') {
+    if (existsSync(join(ROOT, 'node_modules/@sparticuz/chromium/bin/chromium.br'))) return 'npm'
+  }
+  return existsSync(CHROMIUM) ? 'apt' : undefined
+}
+
+export function haveChromium (): boolean { return chromiumSource() !== undefined }
+
+/** Why the browser tests would skip, for the summary line; undefined when a Chromium is there. */
+export function chromiumSkipReason (): string | undefined {
+  return haveChromium() ? undefined : 'no Chromium: @sparticuz/chromium has no binary for this platform and /usr/bin/chromium is missing (apt-get install -y chromium)'
+}
+
+let executable: Promise<string> | undefined
+/**
+ * The Chromium binary's path. @sparticuz/chromium unpacks its brotli'd binary
+ * to $TMPDIR/chromium on first use (about 2 s), and reuses it after; one
+ * promise per process so two launches do not unpack it twice. Its own `args`
+ * are not used: they switch web security off (`--disable-web-security`), and
+ * the security tests need a browser that enforces it.
+ */
+async function chromiumPath (): Promise<string> {
+  executable ??= (async () => {
+    if (chromiumSource() === 'npm') {
+      const { default: packaged } = await import('@sparticuz/chromium')
+      return await packaged.executablePath()
+    }
+    return CHROMIUM
+  })()
+  return await executable
+}
 
 /**
  * Headless Chromium; with `netns`, inside that network namespace (a lab box), so
@@ -18,13 +51,14 @@ export function haveChromium (): boolean { return existsSync(CHROMIUM) }
  * over a pipe, which `ip netns exec` passes through.
  */
 export async function launch (opts: { netns?: string } = {}): Promise<Browser> {
-  let executablePath = CHROMIUM
+  const binary = await chromiumPath()
+  let executablePath = binary
   let wrapperDir: string | undefined
   if (opts.netns !== undefined) {
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(opts.netns)) throw new Error(`not a namespace name: ${opts.netns}`)
     wrapperDir = mkdtempSync(join(tmpdir(), 'kiez-chromium-'))
     executablePath = join(wrapperDir, 'chromium')
-    writeFileSync(executablePath, `#!/bin/sh\nexec ip netns exec ${opts.netns} ${CHROMIUM} "$@"\n`, { mode: 0o755 })
+    writeFileSync(executablePath, `#!/bin/sh\nexec ip netns exec ${opts.netns} '${binary}' "$@"\n`, { mode: 0o755 })
   }
   const browser = await chromium.launch({
     executablePath,

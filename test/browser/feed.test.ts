@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ControlClient } from '@kiez/daemon/control'
 import { eventually, killAll } from '../../packages/cli/src/testing/daemons.js'
-import { LAPTOP, PHONE, type Box, type Watch, ensureWebBuilt, haveChromium, launch, lowContrast, openPage, pairingCode, screenshot, screenshots, startBox } from './browser.js'
+import { LAPTOP, PHONE, type Box, type Watch, ensureWebBuilt, chromiumSkipReason, launch, lowContrast, openPage, pairingCode, screenshot, screenshots, startBox } from './browser.js'
 import { XSS_CORPUS } from './xss-corpus.js'
 
 /*
@@ -12,8 +12,9 @@ import { XSS_CORPUS } from './xss-corpus.js'
  * own HTTP gateway. Each box gets its own browser context (cookie jar).
  */
 
-const skip = !haveChromium()
-if (skip) console.warn('test/browser: /usr/bin/chromium is missing (apt-get install -y chromium): browser tests skipped')
+const skipReason = chromiumSkipReason()
+const skip = skipReason !== undefined
+if (skip) console.warn(`test/browser: ${skipReason}: browser tests skipped`)
 
 const STAMP = Date.now().toString(36)
 const WAIT = 20_000
@@ -45,7 +46,7 @@ async function assertClean (page: Page, watch: Watch): Promise<void> {
   expect(watch.requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'))).toEqual([])
 }
 
-describe.skipIf(skip)('web feed page in Chromium against two daemons', () => {
+describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (skipped: ${skipReason})` : ''}`, () => {
   let a: Box
   let b: Box
   let browser: Browser

@@ -15,11 +15,11 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import type { TopologyJson } from '@kiez/daemon/control'
-import { ensureWebBuilt, haveChromium, LAPTOP, launch, openPage, screenshots, SCREENSHOTS } from '../browser/browser.ts'
+import { chromiumSkipReason, ensureWebBuilt, LAPTOP, launch, openPage, screenshots, SCREENSHOTS } from '../browser/browser.ts'
 import { createLab, labSkipReason, line } from '../lab/index.ts'
 import { connectedPeers, isMsg, kiezJson, peerIds, waitConnected, waitUntil } from '../mesh/helpers.ts'
 
-const skip = labSkipReason() ?? (haveChromium() ? undefined : 'no /usr/bin/chromium')
+const skip = labSkipReason() ?? chromiumSkipReason()
 const BOXES = [0, 1, 2, 3, 4]
 const HOUR_FAST = '--import=data:text/javascript,Date.now=((n)=>()=>n()+36e5)(Date.now)'
 

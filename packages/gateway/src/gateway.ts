@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { Ajv } from 'ajv'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import type { Entry } from '@kiez/feed'
+import { parseEntryId, type Entry } from '@kiez/feed'
 import { EntryFormatter } from './entry-json.js'
 import { asClientError, GatewayError } from './errors.js'
 import { EventStream } from './events.js'
@@ -352,19 +352,21 @@ export class Gateway {
         return await this.topologyMap(backend.topology.bind(backend))
       })
 
-      api.get<{ Querystring: { limit: number, before?: string } }>('/feed', { schema: feedRoute }, async (req) => {
+      api.get<{ Querystring: { limit: number, before?: string, raw?: '0' | '1' } }>('/feed', { schema: feedRoute }, async (req) => {
+        const { raw, ...query } = req.query
         let page
         try {
-          page = await backend.feed.timeline(req.query)
+          page = await backend.feed.timeline(query)
         } catch (err) {
           if ((err as { code?: unknown }).code === 'bad_input') throw new GatewayError(400, 'bad_cursor', 'the paging cursor is not one this box issued')
           throw err
         }
-        const entries = await Promise.all(page.entries.map(async (e) => await this.withName(e)))
+        const entries = await Promise.all(page.entries.map(async (e) => raw === '1' ? this.format.signed(e, await this.names.nameOf(e.author)) : await this.withName(e)))
         return page.next === undefined ? { entries } : { entries, next: page.next }
       })
 
       api.get<{ Params: { id: string } }>('/entries/:id', { schema: entryRoute }, async (req) => {
+        if (parseEntryId(req.params.id) === undefined) throw new GatewayError(400, 'invalid_id', 'that is not an entry id (a CIDv1, dag-cbor, sha2-256)')
         const e = await backend.feed.get(req.params.id)
         if (e === undefined) throw new GatewayError(404, 'entry_not_found', 'no entry with that id on this box')
         return this.format.signed(e, await this.names.nameOf(e.author))

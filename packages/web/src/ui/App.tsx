@@ -8,11 +8,11 @@ import type { Entry, Peer, Status } from '../types.js'
 import { Around } from './Around.js'
 import { MeshMap } from './MeshMap.js'
 import type { MeshMap as MeshMapData } from '../meshmap.js'
-import { Author } from './Author.js'
 import { Compose } from './Compose.js'
-import { PairForm } from './PairForm.js'
-import { Post } from './Post.js'
+import { PairPanel } from './PairPanel.js'
 import { Profile } from './Profile.js'
+import { Timeline } from './Timeline.js'
+import { TopBar } from './TopBar.js'
 
 const PAGE = 30
 /** Entries held while the page is open; past this the page falls back to the newest page. */
@@ -20,8 +20,6 @@ const MAX_ENTRIES = 2000
 const LIVE_BATCH_MS = 100
 const PEERS_EVERY_MS = 10_000
 const CLOCK_EVERY_MS = 30_000
-
-const LIVE_TEXT: Record<LiveState, string> = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…' }
 
 function message (err: unknown): string {
   return err instanceof ApiError ? `${err.message} (${err.code})` : String(err)
@@ -171,18 +169,7 @@ export function App ({ api: given }: { api?: Api }) {
   return (
     <>
       <a class='skip' href='#compose-text'>Skip to writing a post</a>
-      <header class='top'>
-        <div class='top-inner'>
-          <h1>Kiez</h1>
-          {selfId !== undefined && <p class='box'>this box: <Author id={selfId} name={selfName} self={false} /></p>}
-          <p class={`live live-${live}`} role='status'><span class='dot' aria-hidden='true' />{LIVE_TEXT[live]}</p>
-        </div>
-        <nav class='top-inner nav' aria-label='Sections'>
-          <a href='#feed'>Feed</a>
-          <a href='#around'>Around you</a>
-          <a href='#profile'>Your name</a>
-        </nav>
-      </header>
+      <TopBar selfId={selfId} selfName={selfName} live={live} />
       <div class='layout'>
         <main id='feed' aria-labelledby='feed-title'>
           <h2 id='feed-title' class='sr-only'>Feed</h2>
@@ -190,31 +177,14 @@ export function App ({ api: given }: { api?: Api }) {
           <section class='panel'>
             <Compose idPrefix='compose' label='Write to your neighbours' submitLabel='Post' post={post} pair={pair} />
           </section>
-          {feedError !== undefined && <p class='error' role='alert'>{feedError}</p>}
-          {loadedOnce && tree.length === 0 && feedError === undefined && <p class='muted empty'>No posts yet. Write the first one.</p>}
-          <ol class='timeline' aria-label='Posts, newest first'>
-            {tree.map((n) => <Post key={n.entry.id} node={n} names={names} selfId={selfId} now={now} depth={0} post={post} pair={pair} loadEntry={async (id) => await api.entry(id)} />)}
-          </ol>
-          {next !== undefined && (
-            <button type='button' class='older' disabled={loadingOlder} onClick={() => { void loadOlder() }}>
-              {loadingOlder ? 'Loading…' : 'Older posts'}
-            </button>
-          )}
-          {loadedOnce && next === undefined && tree.length > 0 && <p class='muted end'>That is everything this box has.</p>}
+          <Timeline tree={tree} names={names} selfId={selfId} now={now} next={next} loadedOnce={loadedOnce} loadingOlder={loadingOlder} error={feedError}
+            loadOlder={() => { void loadOlder() }} post={post} pair={pair} loadEntry={async (id) => await api.entry(id)} />
         </main>
         <aside class='side'>
           <Around peers={peers} names={names} error={peersError} />
           <MeshMap map={meshMap} peers={peers} names={names} error={mapError} />
           <Profile current={selfName} setName={setName} pair={pair} />
-          <section class='panel' aria-labelledby='pair-title'>
-            <h2 id='pair-title'>Pair this browser</h2>
-            {status?.paired === true
-              ? <p class='notice'>This browser is paired with the box: it can post.</p>
-              : <>
-                <p class='muted'>Posting needs this browser to be paired with the box once.</p>
-                <PairForm idPrefix='side' pair={pair} onPaired={() => {}} initialCode={linkCode} autoFocus={linkCode !== undefined} />
-              </>}
-          </section>
+          <PairPanel paired={status?.paired === true} pair={pair} linkCode={linkCode} />
         </aside>
       </div>
     </>

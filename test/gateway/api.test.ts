@@ -2,6 +2,7 @@ import { createPublicKey, verify } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { entryId, PublicKeyCache, readEntry, sha256, signedBytes, verifyEntrySignature } from '@kiez/feed'
 import { Boxes, call, pair, sameOrigin, type Box } from './helpers.ts'
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -68,7 +69,34 @@ describe('HTTP gateway of a real daemon', () => {
     expect(Buffer.from(e.json.bytes, 'base64').byteLength).toBeGreaterThan(signed.byteLength)
 
     expectError(await call(box, '/api/v1/entries/bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'), 404, 'entry_not_found')
-    expectError(await call(box, '/api/v1/entries/not-an-id'), 404, 'entry_not_found')
+    // a malformed id is the client's mistake, not a missing entry
+    expectError(await call(box, '/api/v1/entries/not-an-id'), 400, 'invalid_id')
+    expectError(await call(box, '/api/v1/entries/notacid'), 400, 'invalid_id')
+  })
+
+  it('GET /feed?raw=1 carries what verifies a whole page from the raw bytes alone; without raw=1 the page is unchanged', async () => {
+    await post('raw one')
+    await post('raw two')
+    const plain = await call(box, '/api/v1/feed?limit=50')
+    expect(plain.json.entries.length).toBeGreaterThan(1)
+    for (const e of plain.json.entries) expect(e.signedBytes).toBeUndefined()
+    const page = await call(box, '/api/v1/feed?limit=50&raw=1')
+    expect(page.status, page.text).toBe(200)
+    expect(page.json.entries.map((e: any) => e.id)).toEqual(plain.json.entries.map((e: any) => e.id))
+    const keys = new PublicKeyCache()
+    for (const e of page.json.entries) {
+      const bytes = new Uint8Array(Buffer.from(e.bytes, 'base64'))
+      const read = readEntry(bytes)
+      expect(read.ok, e.id).toBe(true)
+      if (!read.ok) continue
+      expect(entryId(sha256(bytes))).toBe(e.id)
+      expect(Buffer.from(signedBytes(read.value.payload)).toString('base64')).toBe(e.signedBytes)
+      expect(verifyEntrySignature(keys, read.value)).toBe(true)
+      expect(Buffer.from(read.value.author).toString('hex')).toBe(e.authorKey)
+      // the same fields, field names and encoding as GET /entries/:id
+      const one = await call(box, `/api/v1/entries/${e.id}`)
+      expect(e).toEqual(one.json)
+    }
   })
 
   it('POST /profile names the author in the feed', async () => {

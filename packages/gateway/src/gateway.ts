@@ -12,16 +12,24 @@ import { FailureWindow, RateLimiter } from './limits.js'
 import { GatewayMetrics } from './metrics.js'
 import { PairingCodes, SessionStore, sessionCookie } from './pairing.js'
 import { ProfileNames } from './profiles.js'
-import { entryRoute, feedRoute, pairRoute, peersRoute, postRoute, profileRoute, sessionRoute, statusRoute, topologyRoute } from './schemas.js'
+import type { RouteContext } from './routes/context.js'
+import { registerEntries } from './routes/entries.js'
+import { registerEvents } from './routes/events.js'
+import { registerFeed } from './routes/feed.js'
+import { registerMetrics } from './routes/metrics.js'
+import { registerPairing, SESSION_COOKIE } from './routes/pairing.js'
+import { registerPeers } from './routes/peers.js'
+import { registerProfile } from './routes/profile.js'
+import { registerStatus } from './routes/status.js'
+import { registerTopology } from './routes/topology.js'
 import { defaultAllowedHosts, HostCheck, isJson, sameOrigin, SECURITY_HEADERS, setSecurityHeaders } from './security.js'
 import { registerStatic } from './static.js'
 import { HttpAnnouncer } from './announce.js'
 import { TopologyWatch } from './topology-watch.js'
-import { knownGap } from './sync-state.js'
 import type { EntryJson, GatewayBackend, TopologyView } from './types.js'
 
 export const API_PREFIX = '/api/v1'
-export const SESSION_COOKIE = 'kiez_session'
+export { SESSION_COOKIE }
 
 export interface GatewayInit {
   host: string
@@ -313,106 +321,34 @@ export class Gateway {
       }
     })
 
-    app.get('/metrics', async (_req, reply) => {
-      const text = await registry.metrics()
-      return await reply.header('cache-control', 'no-store').type(registry.contentType).send(text)
-    })
+    registerMetrics(app, registry)
 
+    const ctx: RouteContext = {
+      backend,
+      logger,
+      names: this.names,
+      format: this.format,
+      withName: async (e) => await this.withName(e),
+      hasSession: (req) => this.hasSession(req),
+      newestStoredAt: () => this.newestStoredAt,
+      topologyMap: async (draw) => await this.topologyMap(draw),
+      pairing: this.pairing,
+      sessions: this.sessions,
+      pairFailures: this.pairFailures,
+      events: this.events,
+      metrics: this.metrics,
+      streamsByIp: this.streamsByIp,
+      maxEventClientsPerIp: this.init.maxEventClientsPerIp ?? 8
+    }
     await app.register(async (api) => {
-      api.get('/status', { schema: statusRoute }, async (req) => {
-        const info = backend.info()
-        const stats = backend.feed.stats()
-        const peers = await backend.peers()
-        const name = await this.names.nameOf(info.publicKey)
-        return {
-          ...(name !== undefined ? { authorName: name } : {}),
-          peerId: info.peerId,
-          mesh: info.mesh,
-          version: info.version,
-          uptimeMs: Math.max(0, Date.now() - info.startedAt),
-          listenAddrs: info.listenAddrs,
-          counts: { peers: peers.filter((p) => p.connected).length, authors: stats.authors, entries: stats.entries },
-          paired: this.hasSession(req)
-        }
-      })
-
-      api.get('/peers', { schema: peersRoute }, async () => {
-        const [peers, sync] = await Promise.all([backend.peers(), backend.sync()])
-        const byPeer = new Map(sync.map((s) => [s.peerId, s]))
-        return {
-          peers: peers.map((p) => {
-            const s = byPeer.get(p.peerId)
-            return { ...p, sync: s === undefined ? null : { ...s, inSync: !knownGap(s, this.newestStoredAt, Date.now()) } }
-          })
-        }
-      })
-
-      api.get('/topology', { schema: topologyRoute }, async () => {
-        if (backend.topology === undefined) throw new GatewayError(404, 'not_found', 'this box does not draw the mesh')
-        return await this.topologyMap(backend.topology.bind(backend))
-      })
-
-      api.get<{ Querystring: { limit: number, before?: string } }>('/feed', { schema: feedRoute }, async (req) => {
-        let page
-        try {
-          page = await backend.feed.timeline(req.query)
-        } catch (err) {
-          if ((err as { code?: unknown }).code === 'bad_input') throw new GatewayError(400, 'bad_cursor', 'the paging cursor is not one this box issued')
-          throw err
-        }
-        const entries = await Promise.all(page.entries.map(async (e) => await this.withName(e)))
-        return page.next === undefined ? { entries } : { entries, next: page.next }
-      })
-
-      api.get<{ Params: { id: string } }>('/entries/:id', { schema: entryRoute }, async (req) => {
-        const e = await backend.feed.get(req.params.id)
-        if (e === undefined) throw new GatewayError(404, 'entry_not_found', 'no entry with that id on this box')
-        return this.format.signed(e, await this.names.nameOf(e.author))
-      })
-
-      api.post<{ Body: { text: string, replyTo?: string } }>('/posts', { schema: postRoute, config: { rate: 'post' } }, async (req, reply) => {
-        const e = await backend.post(req.body)
-        return await reply.status(201).send(await this.withName(e))
-      })
-
-      api.post<{ Body: { name: string } }>('/profile', { schema: profileRoute, config: { rate: 'post' } }, async (req, reply) => {
-        const e = await backend.profile(req.body)
-        this.names.note(e)
-        return await reply.status(201).send(await this.withName(e))
-      })
-
-      api.post<{ Body: { code: string } }>('/pair', { schema: pairRoute, config: { session: false, rate: 'pair' } }, async (req, reply) => {
-        const locked = this.pairFailures.lockedFor(req.ip)
-        if (locked > 0) throw new GatewayError(429, 'locked_out', 'too many wrong pairing codes; try again later', locked)
-        if (!this.pairing.redeem(req.body.code)) {
-          this.pairFailures.fail(req.ip)
-          logger.warn({ ip: req.ip }, 'a wrong pairing code was entered')
-          throw new GatewayError(403, 'bad_pairing_code', 'that pairing code is wrong, used or expired: run `kiez pair` for a new one')
-        }
-        const token = await this.sessions.create()
-        logger.info({ ip: req.ip, sessions: this.sessions.size }, 'a browser was paired')
-        void reply.header('set-cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=31536000`)
-        return await reply.status(201).send({ paired: true })
-      })
-
-      api.get('/session', { schema: sessionRoute }, async (req) => ({ paired: this.hasSession(req) }))
-
-      // no HEAD twin: a hijacked stream has no body to leave out
-      api.get('/events', { exposeHeadRoute: false }, async (req, reply) => {
-        if (this.events.full()) throw new GatewayError(503, 'too_many_streams', 'too many event streams are open; retry later', 10)
-        // one address must not hold every slot: a household has a few screens, not dozens
-        const mine = this.streamsByIp.get(req.ip) ?? 0
-        if (mine >= (this.init.maxEventClientsPerIp ?? 8)) throw new GatewayError(503, 'too_many_streams', 'too many event streams from this address; close one', 10)
-        this.streamsByIp.set(req.ip, mine + 1)
-        reply.raw.once('close', () => {
-          const n = (this.streamsByIp.get(req.ip) ?? 1) - 1
-          if (n <= 0) this.streamsByIp.delete(req.ip); else this.streamsByIp.set(req.ip, n)
-        })
-        const last = req.headers['last-event-id']
-        reply.hijack()
-        this.metrics.http.inc({ route: `${API_PREFIX}/events`, method: 'GET', status: '200' })
-        this.events.add(reply.raw, typeof last === 'string' && last.length <= 64 ? last : undefined)
-      })
+      registerStatus(api, ctx)
+      registerPeers(api, ctx)
+      registerTopology(api, ctx)
+      registerFeed(api, ctx)
+      registerEntries(api, ctx)
+      registerProfile(api, ctx)
+      registerPairing(api, ctx)
+      registerEvents(api, ctx, `${API_PREFIX}/events`)
     }, { prefix: API_PREFIX })
 
     this.webServed = (await registerStatic(app, this.init.webRoot)).served

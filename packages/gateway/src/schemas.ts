@@ -87,7 +87,15 @@ export const peersRoute = {
   }
 } as const
 
-export const feedRoute = feedRouteOf(entrySchema, 200)
+const feedBase = feedRouteOf({
+  ...entrySchema,
+  // only with ?raw=1: the same fields as GET /entries/:id, so a page verifies in one request
+  properties: { ...signedEntrySchema.properties }
+} as const, 200)
+export const feedRoute = {
+  ...feedBase,
+  querystring: { ...feedBase.querystring, properties: { ...feedBase.querystring.properties, raw: { type: 'string', enum: ['0', '1'] } } }
+} as const
 
 export const entryRoute = {
   params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } },

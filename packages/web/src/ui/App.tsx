@@ -1,101 +1,36 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
-import { Api, ApiError } from '../api.js'
+import { Api } from '../api.js'
 import { follow, type LiveState } from '../live.js'
 import { Names } from '../names.js'
 import { threads } from '../thread.js'
-import { admit } from '../window.js'
 import type { Entry, Peer, Status } from '../types.js'
 import { Around } from './Around.js'
 import { MeshMap } from './MeshMap.js'
 import type { MeshMap as MeshMapData } from '../meshmap.js'
-import { Author } from './Author.js'
 import { Compose } from './Compose.js'
-import { PairForm } from './PairForm.js'
-import { Post } from './Post.js'
+import { PairPanel } from './PairPanel.js'
 import { Profile } from './Profile.js'
+import { Timeline } from './Timeline.js'
+import { TopBar } from './TopBar.js'
+import { message } from './message.js'
+import { useFeed } from './useFeed.js'
 
-const PAGE = 30
-/** Entries held while the page is open; past this the page falls back to the newest page. */
-const MAX_ENTRIES = 2000
-const LIVE_BATCH_MS = 100
 const PEERS_EVERY_MS = 10_000
 const CLOCK_EVERY_MS = 30_000
-
-const LIVE_TEXT: Record<LiveState, string> = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…' }
-
-function message (err: unknown): string {
-  return err instanceof ApiError ? `${err.message} (${err.code})` : String(err)
-}
 
 export function App ({ api: given }: { api?: Api }) {
   const api = useMemo(() => given ?? new Api(), [given])
   const names = useRef(new Names()).current
-  const [entries, setEntries] = useState<ReadonlyMap<string, Entry>>(new Map())
-  const [next, setNext] = useState<string | undefined>()
-  const [loadedOnce, setLoadedOnce] = useState(false)
-  const [loadingOlder, setLoadingOlder] = useState(false)
-  const [feedError, setFeedError] = useState<string | undefined>()
   const [status, setStatus] = useState<Status | undefined>()
   const [peers, setPeers] = useState<Peer[] | undefined>()
   const [peersError, setPeersError] = useState<string | undefined>()
   const [meshMap, setMeshMap] = useState<MeshMapData | undefined>()
   const [mapError, setMapError] = useState<string | undefined>()
   const [live, setLive] = useState<LiveState>('connecting')
-  const [announce, setAnnounce] = useState('')
   // `kiez pair` shows a QR code of <url>#pair=CODE: pre-fill the code, and take it out of the address bar
   const [linkCode] = useState(() => /^#pair=([A-Za-z0-9-]{4,32})$/.exec(location.hash)?.[1])
-  const known = useRef<ReadonlyMap<string, Entry>>(entries)
-  known.current = entries
   const [now, setNow] = useState(Date.now())
-
-  function add (list: Entry[]): void {
-    setEntries((prev) => {
-      const m = new Map(prev)
-      for (const e of list) {
-        names.learn(e)
-        if (e.type === 'post' || e.type === 'reply') m.set(e.id, e)
-      }
-      return m
-    })
-  }
-
-  /** Back to the newest page alone, with a cursor that pages on from there. */
-  function replaceWithFirstPage (): void {
-    api.feed({ limit: PAGE }).then((page) => {
-      for (const e of page.entries) names.learn(e)
-      setEntries(new Map(page.entries.filter((e) => e.type === 'post' || e.type === 'reply').map((e) => [e.id, e])))
-      setNext(page.next)
-    }, (err) => setFeedError(`Could not load the feed: ${message(err)}`))
-  }
-
-  // Live entries are applied in batches: a catch-up can deliver thousands a second.
-  const pending = useRef<Entry[]>([])
-  const flushTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
-  const nextRef = useRef(next)
-  nextRef.current = next
-
-  function queue (e: Entry): void {
-    pending.current.push(e)
-    if (pending.current.length > MAX_ENTRIES) pending.current.splice(0, pending.current.length - MAX_ENTRIES)
-    flushTimer.current ??= setTimeout(flush, LIVE_BATCH_MS)
-  }
-
-  function flush (): void {
-    flushTimer.current = undefined
-    const batch = pending.current
-    pending.current = []
-    for (const e of batch) names.learn(e)
-    const { add: inWindow, fresh, overflow } = admit(batch, known.current, nextRef.current !== undefined, MAX_ENTRIES)
-    if (overflow) { replaceWithFirstPage(); return }
-    // screen readers hear about posts that arrive live (not about re-sent ones)
-    const one = fresh[0]
-    if (fresh.length === 1 && one !== undefined) {
-      setAnnounce(`New ${one.type === 'reply' ? 'reply' : 'post'} from ${names.get(one.author) ?? one.authorName ?? 'a neighbour'}`)
-    } else if (fresh.length > 1) {
-      setAnnounce(`${fresh.length} new posts`)
-    }
-    add(inWindow)
-  }
+  const { entries, next, loadedOnce, loadingOlder, feedError, announce, add, queue, loadFirst, loadOlder, stopFlush } = useFeed(api, names)
 
   async function loadPeers (): Promise<void> {
     try { setPeers(await api.peers()); setPeersError(undefined) } catch (err) { setPeersError(`Could not ask the box about neighbours: ${message(err)}`) }
@@ -103,25 +38,6 @@ export function App ({ api: given }: { api?: Api }) {
 
   async function loadMap (): Promise<void> {
     try { setMeshMap(await api.topology()); setMapError(undefined) } catch (err) { setMapError(`Could not draw the mesh: ${message(err)}`) }
-  }
-
-  async function loadOlder (): Promise<void> {
-    setLoadingOlder(true)
-    try {
-      const page = await api.feed({ limit: PAGE, before: next })
-      add(page.entries)
-      setNext(page.next)
-      setFeedError(undefined)
-    } catch (err) {
-      setFeedError(`Could not load older posts: ${message(err)}`)
-    } finally {
-      setLoadingOlder(false)
-    }
-  }
-
-  function loadFirst (): void {
-    api.feed({ limit: PAGE }).then((page) => { add(page.entries); setNext((n) => n ?? page.next); setLoadedOnce(true); setFeedError(undefined) },
-      (err) => { setFeedError(`Could not load the feed: ${message(err)}`); setLoadedOnce(true) })
   }
 
   useEffect(() => {
@@ -146,7 +62,7 @@ export function App ({ api: given }: { api?: Api }) {
     })
     const peersEvery = setInterval(() => { void loadPeers() }, PEERS_EVERY_MS)
     const clock = setInterval(() => setNow(Date.now()), CLOCK_EVERY_MS)
-    return () => { stop(); clearInterval(peersEvery); clearInterval(clock); clearTimeout(peerTimer); clearTimeout(flushTimer.current) }
+    return () => { stop(); clearInterval(peersEvery); clearInterval(clock); clearTimeout(peerTimer); stopFlush() }
   }, [api])
 
   const selfId = status?.author ?? status?.peerId
@@ -171,18 +87,7 @@ export function App ({ api: given }: { api?: Api }) {
   return (
     <>
       <a class='skip' href='#compose-text'>Skip to writing a post</a>
-      <header class='top'>
-        <div class='top-inner'>
-          <h1>Kiez</h1>
-          {selfId !== undefined && <p class='box'>this box: <Author id={selfId} name={selfName} self={false} /></p>}
-          <p class={`live live-${live}`} role='status'><span class='dot' aria-hidden='true' />{LIVE_TEXT[live]}</p>
-        </div>
-        <nav class='top-inner nav' aria-label='Sections'>
-          <a href='#feed'>Feed</a>
-          <a href='#around'>Around you</a>
-          <a href='#profile'>Your name</a>
-        </nav>
-      </header>
+      <TopBar selfId={selfId} selfName={selfName} live={live} />
       <div class='layout'>
         <main id='feed' aria-labelledby='feed-title'>
           <h2 id='feed-title' class='sr-only'>Feed</h2>
@@ -190,31 +95,14 @@ export function App ({ api: given }: { api?: Api }) {
           <section class='panel'>
             <Compose idPrefix='compose' label='Write to your neighbours' submitLabel='Post' post={post} pair={pair} />
           </section>
-          {feedError !== undefined && <p class='error' role='alert'>{feedError}</p>}
-          {loadedOnce && tree.length === 0 && feedError === undefined && <p class='muted empty'>No posts yet. Write the first one.</p>}
-          <ol class='timeline' aria-label='Posts, newest first'>
-            {tree.map((n) => <Post key={n.entry.id} node={n} names={names} selfId={selfId} now={now} depth={0} post={post} pair={pair} loadEntry={async (id) => await api.entry(id)} />)}
-          </ol>
-          {next !== undefined && (
-            <button type='button' class='older' disabled={loadingOlder} onClick={() => { void loadOlder() }}>
-              {loadingOlder ? 'Loading…' : 'Older posts'}
-            </button>
-          )}
-          {loadedOnce && next === undefined && tree.length > 0 && <p class='muted end'>That is everything this box has.</p>}
+          <Timeline tree={tree} names={names} selfId={selfId} now={now} next={next} loadedOnce={loadedOnce} loadingOlder={loadingOlder} error={feedError}
+            loadOlder={() => { void loadOlder() }} post={post} pair={pair} loadEntry={async (id) => await api.entry(id)} />
         </main>
         <aside class='side'>
           <Around peers={peers} names={names} error={peersError} />
           <MeshMap map={meshMap} peers={peers} names={names} error={mapError} />
           <Profile current={selfName} setName={setName} pair={pair} />
-          <section class='panel' aria-labelledby='pair-title'>
-            <h2 id='pair-title'>Pair this browser</h2>
-            {status?.paired === true
-              ? <p class='notice'>This browser is paired with the box: it can post.</p>
-              : <>
-                <p class='muted'>Posting needs this browser to be paired with the box once.</p>
-                <PairForm idPrefix='side' pair={pair} onPaired={() => {}} initialCode={linkCode} autoFocus={linkCode !== undefined} />
-              </>}
-          </section>
+          <PairPanel paired={status?.paired === true} pair={pair} linkCode={linkCode} />
         </aside>
       </div>
     </>

@@ -1,0 +1,36 @@
+import type { FastifyRequest } from 'fastify'
+import type { Logger } from 'pino'
+import type { Entry } from '@kiez/feed'
+import type { EntryFormatter } from '../entry-json.js'
+import type { EventStream } from '../events.js'
+import type { FailureWindow } from '../limits.js'
+import type { GatewayMetrics } from '../metrics.js'
+import type { PairingCodes, SessionStore } from '../pairing.js'
+import type { ProfileNames } from '../profiles.js'
+import type { EntryJson, GatewayBackend, TopologyView } from '../types.js'
+
+/**
+ * Everything a route module may use. Each module takes a `Pick` of it, so its
+ * signature says what it depends on (members, blobs, messages come as new modules).
+ */
+export interface RouteContext {
+  backend: GatewayBackend
+  logger: Logger
+  names: ProfileNames
+  format: EntryFormatter
+  /** the entry as JSON with its author's chosen name */
+  withName: (e: Entry) => Promise<EntryJson>
+  hasSession: (req: FastifyRequest) => boolean
+  /** when the store last took an entry (ms) */
+  newestStoredAt: () => number
+  /** the cached mesh map (one crawl serves every reader) */
+  topologyMap: (draw: () => Promise<TopologyView>) => Promise<TopologyView & { ageMs: number }>
+  pairing: PairingCodes
+  sessions: SessionStore
+  pairFailures: FailureWindow
+  events: EventStream
+  metrics: GatewayMetrics
+  /** open event streams per client address */
+  streamsByIp: Map<string, number>
+  maxEventClientsPerIp: number
+}

@@ -12,7 +12,7 @@ export class Framed {
   bytesIn = 0
   bytesOut = 0
 
-  constructor (readonly stream: Stream, maxFrameBytes = MAX_FRAME_BYTES) {
+  constructor (readonly stream: Stream, private readonly maxFrameBytes = MAX_FRAME_BYTES) {
     // The buffer bound also caps what a peer can make us hold while we are busy.
     this.lp = lpStream(stream, { maxDataLength: maxFrameBytes, maxBufferSize: maxFrameBytes + 64 * 1024, lengthDecoder: prefixDecoder(maxFrameBytes) })
   }
@@ -33,7 +33,7 @@ export class Framed {
       frame = await this.lp.read({ signal })
     } catch (err) {
       if ((err as Error)?.name === 'UnexpectedEOFError') return undefined
-      throw toReplicationError(err)
+      throw toReplicationError(err, this.maxFrameBytes)
     }
     this.bytesIn += frame.byteLength
     return decodeMessage(frame.subarray())
@@ -62,10 +62,15 @@ function prefixDecoder (maxFrameBytes: number): (data: Uint8ArrayList) => number
   }
 }
 
-/** Maps stream-level failures to our stable codes. */
-function toReplicationError (err: unknown): unknown {
+/**
+ * Maps stream-level failures to our stable codes. A frame over the cap gets
+ * the text docs/SYNC.md §6 shows, not it-length-prefixed's own wording
+ * ("Message length too long - …"), so a client can rely on the documented bytes.
+ */
+function toReplicationError (err: unknown, maxFrameBytes: number): unknown {
   const name = (err as Error)?.name
-  if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError' || name === 'StreamBufferError') {
+  if (name === 'InvalidDataLengthError') return new ReplicationError('too_large', `frame over ${maxFrameBytes} bytes`, { cause: err })
+  if (name === 'InvalidDataLengthLengthError' || name === 'StreamBufferError') {
     return new ReplicationError('too_large', (err as Error).message, { cause: err })
   }
   if (name === 'InvalidMessageLengthError') return new ReplicationError('bad_message', (err as Error).message, { cause: err })

@@ -33,6 +33,14 @@ describe('the /kiez/sync stream under abuse', () => {
     expect(r1).toMatchObject({ type: 'error', code: 'too_large' })
     s1.abort(new Error('done'))
 
+    // 1b. One byte over the cap: the ERROR frame carries the text docs/SYNC.md §6 shows, byte for byte.
+    const s1b = await client.node.dialProtocol(server.node.peerId, SYNC_PROTOCOL)
+    s1b.send(varint(MAX_FRAME_BYTES + 1))
+    s1b.send(new Uint8Array(1024))
+    const r1b = decodeMessage((await lpStream(s1b, { maxDataLength: MAX_FRAME_BYTES }).read()).subarray())
+    expect(r1b).toEqual({ type: 'error', code: 'too_large', message: `frame over ${MAX_FRAME_BYTES} bytes` })
+    s1b.abort(new Error('done'))
+
     // 2. A frame of valid size that is not CBOR, then one that is CBOR but no sync message.
     for (const junk of [Uint8Array.of(0xff, 0xfe, 0xfd), encode([42, 'hello'])]) {
       const s = await client.node.dialProtocol(server.node.peerId, SYNC_PROTOCOL)
@@ -50,7 +58,7 @@ describe('the /kiez/sync stream under abuse', () => {
     s3.abort(new Error('done'))
 
     const errors = server.repl.counters().syncServeErrors
-    expect(errors.too_large).toBe(1)
+    expect(errors.too_large).toBe(2)
     expect(errors.bad_message).toBe(3)
 
     // The server still works: a normal sync gets the entry.

@@ -18,7 +18,7 @@ describe('replication over real libp2p nodes', () => {
     const bob = newAuthor()
     const ea = await a.store.append(alice, { type: 'post', text: 'from a' })
     const eb = await b.store.append(bob, { type: 'post', text: 'from b' })
-    await waitFor(async () => (await b.store.get(ea.hash)) !== undefined, 'a → b').catch((err) => { console.log('DBG', JSON.stringify(a.repl.info()), JSON.stringify(b.repl.info())); throw err })
+    await waitFor(async () => (await b.store.get(ea.hash)) !== undefined, 'a → b')
     await waitFor(async () => (await a.store.get(eb.hash)) !== undefined, 'b → a')
     // Both arrived by push, not by a pull.
     expect(a.repl.counters().gossipAccepted).toBe(1)

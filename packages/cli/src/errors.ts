@@ -7,8 +7,8 @@ export class CliError extends Error {
   readonly exitCode: number
   /** the result document was printed already: with --json, print no error document after it */
   readonly reported: boolean
-  constructor (code: string, message: string, exitCode: number, reported = false) {
-    super(message)
+  constructor (code: string, message: string, exitCode: number, reported = false, options?: ErrorOptions) {
+    super(message, options)
     this.name = 'CliError'
     this.code = code
     this.exitCode = exitCode

@@ -107,7 +107,7 @@ describe('bounds', () => {
       kiezMdns({ queryIntervalMs: 0 })(components)
       expect.unreachable()
     } catch (err: any) {
-      expect(err.code).toBe('ERR_INVALID_MDNS_INIT')
+      expect(err.code).toBe('invalid_mdns_init')
     }
   })
 })

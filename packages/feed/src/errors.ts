@@ -20,9 +20,9 @@ export type ValidationCode = typeof ValidationCodes[number]
 
 /** Thrown only by APIs that take trusted input (local authoring); never by validation. */
 export class FeedError extends Error {
-  readonly code: string
-  constructor (code: string, message: string) {
-    super(message)
+  readonly code: ValidationCode
+  constructor (code: ValidationCode, message: string, options?: ErrorOptions) {
+    super(message, options)
     this.name = 'FeedError'
     this.code = code
   }

@@ -18,7 +18,6 @@ export type GatewayErrorCode =
   | 'too_many_streams'
   | 'not_running'
   | 'internal'
-  | (string & {})
 
 /**
  * A failure the client caused or can act on. `status` is the HTTP status;
@@ -29,8 +28,8 @@ export class GatewayError extends Error {
   readonly status: number
   /** seconds until a retry makes sense (429/503) */
   readonly retryAfterS: number | undefined
-  constructor (status: number, code: GatewayErrorCode, message: string, retryAfterS?: number) {
-    super(message)
+  constructor (status: number, code: GatewayErrorCode, message: string, retryAfterS?: number, options?: ErrorOptions) {
+    super(message, options)
     this.name = 'GatewayError'
     this.status = status
     this.code = code

@@ -43,3 +43,29 @@ describe('test/vectors/feed-entries.json', () => {
     }
   })
 })
+
+describe('docs/PROTOCOL.md §8 (every vector in full)', () => {
+  const doc = readFileSync(new URL('../docs/PROTOCOL.md', import.meta.url), 'utf8')
+  const section = doc.slice(doc.indexOf('## 8. Every vector in full'))
+  const blocks = [...section.matchAll(/^### Vector (\d+): (.*)\n[\s\S]*?```\nhash  ([0-9a-f]{64})\nid    (\S+)\nsig   ([0-9a-f]+)\nbytes \((\d+)\)\n([0-9a-f\n]+)```/gm)]
+
+  it('gives every vector of the JSON file, in order, with the same bytes, hash, id and signature', () => {
+    expect(blocks.map((b) => Number(b[1]))).toEqual(vectors.map((_, i) => i + 1))
+    for (const [i, v] of vectors.entries()) {
+      const [, , description, hash, id, sig, length, hexBytes] = blocks[i] as RegExpMatchArray
+      expect(description).toBe(v.description)
+      expect(hexBytes?.replace(/\n/g, '')).toBe(v.entryBytes)
+      expect(Number(length)).toBe(v.entryBytes.length / 2)
+      expect(hash).toBe(Buffer.from(sha256(bytes(v.entryBytes))).toString('hex'))
+      expect(id).toBe(v.id)
+      expect(sig).toBe(v.signature)
+    }
+  })
+
+  it('names the seeds that produce the vectors\' keys', () => {
+    const alice = Buffer.from(Uint8Array.from({ length: 32 }, (_, i) => i)).toString('hex')
+    expect(section).toContain(`- Alice: \`${alice}\``)
+    expect(section).toContain(`public key \`${vectors[0]?.publicKey}\``)
+    expect(buildVectors()[0]?.publicKey).toBe(vectors[0]?.publicKey)
+  })
+})

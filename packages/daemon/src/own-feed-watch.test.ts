@@ -51,11 +51,10 @@ describe('watchOwnFeed', () => {
       await settle()
       expect(guard.armed).toBe(true) // the silent neighbour may know more
       info = { peers: [peer('behind', 3), peer('ahead', 8)] }
-      await settle()
-      expect(guard.status()).toMatchObject({ state: 'armed', claimedSeq: 8, claimedBy: 'ahead' })
+      // polled, not a fixed sleep: under load the 10 ms watcher may run late (a CI run caught the old claim)
+      await expect.poll(() => guard.status(), { timeout: 5_000 }).toMatchObject({ state: 'armed', claimedSeq: 8, claimedBy: 'ahead' })
       await store.ingestRange(mine.slice(3).map((e) => e.bytes))
-      await settle()
-      expect(guard.status()).toMatchObject({ state: 'ok', ownSeq: 8, disarmedBy: 'neighbour' })
+      await expect.poll(() => guard.status(), { timeout: 5_000 }).toMatchObject({ state: 'ok', ownSeq: 8, disarmedBy: 'neighbour' })
     } finally {
       stop()
       await store.close()
@@ -72,11 +71,9 @@ describe('watchOwnFeed', () => {
       const mine = chain(5)
       await store.ingestRange(mine.slice(0, 2).map((e) => e.bytes))
       info = { peers: [peer('a', 2)], departed: [peer('gone', 5)] }
-      await settle()
-      expect(guard.status()).toMatchObject({ state: 'armed', claimedSeq: 5 })
+      await expect.poll(() => guard.status(), { timeout: 5_000 }).toMatchObject({ state: 'armed', claimedSeq: 5 })
       await store.ingestRange(mine.slice(2).map((e) => e.bytes))
-      await settle()
-      expect(guard.armed).toBe(false)
+      await expect.poll(() => guard.armed, { timeout: 5_000 }).toBe(false)
     } finally {
       stop()
       await store.close()

@@ -1,3 +1,7 @@
+import type { ValidationCode } from '@kiez/feed'
+import type { MeshErrorCode } from '@kiez/mesh'
+import type { StoreErrorCode } from '@kiez/store'
+
 /**
  * Stable codes for why a daemon could not start or a request failed. The CLI
  * maps them to exit statuses, so never rename one: add new ones.
@@ -43,14 +47,30 @@ export function hasSystemCode (err: unknown, code: string): boolean {
   return someCause(err, (e) => e.code === code || (typeof e.message === 'string' && e.message.includes(code)))
 }
 
+/**
+ * Codes of the control API's own failures (docs/CLI.md); the gateway passes
+ * them on too (docs/HTTP-API.md). Shown in `--json`: never rename one.
+ */
+export type ApiErrorCode =
+  | 'not_running' // the daemon is starting or stopping
+  | 'http_disabled' // pairing under --no-http
+  | 'bad_cursor' // a feed cursor this box did not issue
+  | 'invalid_reply_to' // replyTo is no entry id
+  | 'bad_author' // `why`: not an author's peer id
+  | 'bad_entry_id' // `why`: not an entry id
+  | 'too_many_streams' // event stream bound reached
+  | ValidationCode // a post the feed refused
+  | StoreErrorCode // a post the store could not take
+  | MeshErrorCode // ping, dht find
+
 /** A control API failure the client caused or can act on; `status` is the HTTP status. */
 export class ApiError extends Error {
-  readonly code: string
+  readonly code: ApiErrorCode
   readonly status: number
   /** seconds until a retry makes sense (the gateway sends it as Retry-After) */
   readonly retryAfterS: number | undefined
-  constructor (status: number, code: string, message: string, retryAfterS?: number) {
-    super(message)
+  constructor (status: number, code: ApiErrorCode, message: string, retryAfterS?: number, options?: ErrorOptions) {
+    super(message, options)
     this.name = 'ApiError'
     this.status = status
     this.code = code

@@ -11,7 +11,7 @@ import type { ValidationCode } from './errors.js'
  */
 
 class ParseError extends Error {
-  constructor (readonly code: ValidationCode, message: string) { super(message) }
+  constructor (readonly code: ValidationCode, message: string, options?: ErrorOptions) { super(message, options) }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })

@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Entry } from '@kiez/feed'
 import { EntryFormatter } from './entry-json.js'
-import { asClientError, GatewayError } from './errors.js'
+import { asClientError, GatewayError, type GatewayErrorCode } from './errors.js'
 import { EventStream } from './events.js'
 import { FailureWindow, RateLimiter } from './limits.js'
 import { GatewayMetrics } from './metrics.js'
@@ -71,7 +71,7 @@ export interface GatewayComponents {
 }
 
 /** Fastify's own errors a client can cause, mapped to our stable codes. */
-const FASTIFY_CODES: Record<string, { status: number, code: string }> = {
+const FASTIFY_CODES: Record<string, { status: number, code: GatewayErrorCode }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'body_too_large' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_request' },

@@ -1,5 +1,5 @@
 import { decodeSource, decodeTime, SOURCE_KEY, LAST_SEEN_KEY, type PeerSource, type PeerSources } from './sources.js'
-import type { Libp2p, Peer, PeerId } from '@libp2p/interface'
+import type { Connection, Libp2p, Peer, PeerId, PeerStore } from '@libp2p/interface'
 
 /** One line of `kiez peers`: plain data, units in the field names. */
 export interface PeerView {
@@ -29,7 +29,13 @@ export interface DhtTableEntry {
 const MAX_LISTED = 1000
 const decoder = new TextDecoder()
 
-export async function listPeers (libp2p: Libp2p, sources: PeerSources, now = Date.now()): Promise<PeerView[]> {
+/** The part of libp2p `listPeers` reads: libp2p itself, or a service's components (see createKiezNode). */
+export interface PeersHost {
+  peerStore: Pick<PeerStore, 'all'>
+  getConnections(peerId?: PeerId): Connection[]
+}
+
+export async function listPeers (libp2p: PeersHost, sources: PeerSources, now = Date.now()): Promise<PeerView[]> {
   const views = new Map<string, PeerView>()
   const known = await libp2p.peerStore.all({
     filters: [(p) => p.metadata.has(SOURCE_KEY) || libp2p.getConnections(p.id).length > 0],
@@ -44,7 +50,7 @@ export async function listPeers (libp2p: Libp2p, sources: PeerSources, now = Dat
   return [...views.values()].sort((a, b) => Number(b.connected) - Number(a.connected) || a.peerId.localeCompare(b.peerId))
 }
 
-function view (libp2p: Libp2p, sources: PeerSources, id: PeerId, peer: Peer | undefined, now: number): PeerView {
+function view (libp2p: PeersHost, sources: PeerSources, id: PeerId, peer: Peer | undefined, now: number): PeerView {
   const conns = libp2p.getConnections(id).filter(c => c.status === 'open')
   const first = conns[0]
   const addrs = peer?.addresses.map(a => a.multiaddr.toString()) ?? []

@@ -21,3 +21,8 @@ export class MeshError extends Error {
     this.code = code
   }
 }
+
+/** A caught value's `message` when it has one, else the value itself, as text. */
+export function messageOf (err: unknown): string {
+  return String((err as { message?: unknown } | null | undefined)?.message ?? err)
+}

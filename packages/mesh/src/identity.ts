@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { signerFromSeed, type Signer } from '@kiez/feed'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
-import { MeshError } from './errors.js'
+import { MeshError, messageOf } from './errors.js'
 
 export const IDENTITY_FILE = 'identity.key'
 
@@ -24,8 +24,8 @@ export async function loadOrCreateIdentity (dataDir: string): Promise<Identity> 
   let mode: number
   try {
     mode = (await stat(path)).mode
-  } catch (err: any) {
-    if (err?.code !== 'ENOENT') throw new MeshError('identity_unreadable', `cannot stat ${path}: ${String(err?.message ?? err)}`, { cause: err })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException | null | undefined)?.code !== 'ENOENT') throw new MeshError('identity_unreadable', `cannot stat ${path}: ${messageOf(err)}`, { cause: err })
     return { privateKey: await createIdentity(dataDir, path), created: true, path }
   }
   if ((mode & 0o077) !== 0) {
@@ -34,14 +34,14 @@ export async function loadOrCreateIdentity (dataDir: string): Promise<Identity> 
   let bytes: Uint8Array
   try {
     bytes = await readFile(path)
-  } catch (err: any) {
-    throw new MeshError('identity_unreadable', `cannot read ${path}: ${String(err?.message ?? err)}`, { cause: err })
+  } catch (err) {
+    throw new MeshError('identity_unreadable', `cannot read ${path}: ${messageOf(err)}`, { cause: err })
   }
   let key
   try {
     key = privateKeyFromProtobuf(bytes)
-  } catch (err: any) {
-    throw new MeshError('identity_unreadable', `${path} is not a libp2p private key: ${String(err?.message ?? err)}`, { cause: err })
+  } catch (err) {
+    throw new MeshError('identity_unreadable', `${path} is not a libp2p private key: ${messageOf(err)}`, { cause: err })
   }
   if (key.type !== 'Ed25519') throw new MeshError('identity_wrong_type', `${path} holds a ${key.type} key; Kiez needs Ed25519`)
   return { privateKey: key, created: false, path }

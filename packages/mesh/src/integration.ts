@@ -1,10 +1,8 @@
-import { kiezMdns } from '@kiez/discovery'
-import { replication, feedGossipsubOptions, type Replication } from '@kiez/replication'
+import { kiezMdns, type KiezMdns, type KiezMdnsComponents } from '@kiez/discovery'
+import { replication, feedGossipsubOptions, type Replication, type ReplicationComponents } from '@kiez/replication'
 import type { FeedStore } from '@kiez/store'
-import type { PeerDiscovery, PeerId } from '@libp2p/interface'
+import type { PeerId } from '@libp2p/interface'
 import type { GossipsubOpts } from '@libp2p/gossipsub'
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 /**
  * mDNS of @kiez/discovery (answers on every multicast interface), on the
@@ -13,8 +11,8 @@ import type { GossipsubOpts } from '@libp2p/gossipsub'
  * that is not a box of our mesh is dropped after identify (ForeignPeers):
  * cheaper than being invisible to the rest of libp2p.
  */
-export function mdnsFactory (_mesh: string): (components: any) => PeerDiscovery {
-  return kiezMdns({ serviceTag: mdnsServiceTag() }) as (components: any) => PeerDiscovery
+export function mdnsFactory (_mesh: string): (components: KiezMdnsComponents) => KiezMdns {
+  return kiezMdns({ serviceTag: mdnsServiceTag() })
 }
 
 export function mdnsServiceTag (): string {
@@ -22,8 +20,8 @@ export function mdnsServiceTag (): string {
 }
 
 /** The replication service of @kiez/replication, run as service `replication`. */
-export function replicationFactory (store: FeedStore, mesh: string, onMisbehaving?: (peerId: PeerId, reason: string) => void): (components: any) => Replication {
-  return replication({ store, mesh, ...(onMisbehaving !== undefined ? { onMisbehaving } : {}) }) as (components: any) => Replication
+export function replicationFactory (store: FeedStore, mesh: string, onMisbehaving?: (peerId: PeerId, reason: string) => void): (components: ReplicationComponents) => Replication {
+  return replication({ store, mesh, ...(onMisbehaving !== undefined ? { onMisbehaving } : {}) })
 }
 
 /** What replication needs from gossipsub (message ids, topic scoring, StrictNoSign). */

@@ -13,20 +13,21 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
-import { MeshError } from './errors.js'
+import { MeshError, messageOf } from './errors.js'
 import { LIMITS } from './limits.js'
 import { checkPsk } from './psk.js'
 import { PeerSources, LAST_SEEN_KEY, type PeerSource } from './sources.js'
-import { DiscoveryDialer } from './dialer.js'
+import { DiscoveryDialer, type DialHost } from './dialer.js'
 import { Redialer } from './redialer.js'
 import { ForeignPeers } from './foreign.js'
 import { InboundGate } from './inbound-gate.js'
 import { mdnsFactory, replicationFactory, replicationGossipOptions } from './integration.js'
-import { listPeers, dhtTable, type PeerView, type DhtTableEntry } from './diagnostics.js'
+import { listPeers, dhtTable, type PeerView, type DhtTableEntry, type PeersHost } from './diagnostics.js'
 import { pingPeer, dhtFind, type DhtFindResult, type PingOptions } from './routing.js'
 import type { FeedStore } from '@kiez/store'
-import type { KiezMdnsInfo } from '@kiez/discovery'
-import type { Libp2p, Metrics, PeerDiscovery, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
+import type { KiezMdns, KiezMdnsInfo } from '@kiez/discovery'
+import type { Libp2pInit, ServiceFactoryMap } from 'libp2p'
+import type { Libp2p, Libp2pEvents, PeerDiscovery, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
@@ -62,10 +63,18 @@ export interface KiezNodeInit {
   dataDir: string
   logger?: Logger
   /** libp2p metrics implementation, e.g. `prometheusMetrics({ registry })` from @libp2p/prometheus-metrics */
-  metrics?: (components: any) => Metrics
+  metrics?: Libp2pInit['metrics']
 }
 
 export type KiezServices = {
+  /** present with a bootstrap list */
+  bootstrap?: PeerDiscovery
+  /** present with `mdns: true`; kept for diagnostics (kiez doctor: links and peers mDNS found) */
+  mdns?: KiezMdns
+  /** how each peer was found (`kiez peers` "found by") */
+  peerSources: PeerSources
+  /** dials what discovery finds */
+  discoveryDialer: DiscoveryDialer
   identify: Identify
   ping: Ping
   dht: KadDHT
@@ -130,36 +139,30 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
   const datastore = new LevelDatastore(join(init.dataDir, 'peers'))
   await datastore.open()
 
-  // filled in once libp2p exists; discovery events only fire after start()
-  let sources: PeerSources | undefined
-  let libp2pRef: Libp2p | undefined
-  let dialer: DiscoveryDialer | undefined
   const foreign = new ForeignPeers()
-  const discovered = (source: PeerSource) => (evt: CustomEvent<PeerInfo>) => {
+  // services reach each other through libp2p's components (read when a peer is found, after start)
+  const discovered = (services: Pick<KiezServices, 'peerSources' | 'discoveryDialer'>, source: PeerSource) => (evt: CustomEvent<PeerInfo>) => {
     if (foreign.has(evt.detail.id)) return
-    sources?.note(evt.detail.id, source)
-    dialer?.discovered(evt.detail)
+    services.peerSources.note(evt.detail.id, source)
+    services.discoveryDialer.discovered(evt.detail)
   }
-  const tap = (source: PeerSource, factory: (components: any) => PeerDiscovery) => (components: any): PeerDiscovery => {
+  const tap = <D extends PeerDiscovery>(source: PeerSource, factory: (components: KiezComponents) => D) => (components: KiezComponents): D => {
     const service = factory(components)
-    service.addEventListener('peer', discovered(source))
+    service.addEventListener('peer', discovered(components, source))
     return service
   }
 
-  const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
-  if (bootstrapList.length > 0) peerDiscovery.push(tap('bootstrap', bootstrap({ list: bootstrapList, timeout: 100 })))
-  // kept for diagnostics (kiez doctor: links and peers mDNS found)
-  let mdnsService: { info?: () => KiezMdnsInfo } | undefined
-  if (init.mdns === true) {
-    const factory = mdnsFactory(mesh)
-    peerDiscovery.push(tap('mdns', (components: any) => {
-      const service = factory(components)
-      mdnsService = service as unknown as { info?: () => KiezMdnsInfo }
-      return service
-    }))
-  }
-
-  const services: Record<string, (components: any) => unknown> = {
+  const services: ServiceFactoryMap<KiezServices> = {
+    // discovery modules are services so the taps reach the services below; listed first, they are
+    // still created before the rest, as libp2p creates its `peerDiscovery` modules
+    ...(bootstrapList.length > 0 ? { bootstrap: tap('bootstrap', bootstrap({ list: bootstrapList, timeout: 100 })) } : {}),
+    ...(init.mdns === true ? { mdns: tap('mdns', mdnsFactory(mesh)) } : {}),
+    peerSources: (components) => new PeerSources(components, { onError: (err) => { log.debug({ err }, 'peer source not persisted') } }),
+    discoveryDialer: (components) => new DiscoveryDialer(hostOf(components), {
+      ...LIMITS.discoveryDial,
+      maxConnections: Math.floor(LIMITS.connectionManager.maxConnections / 2),
+      onError: (peerId, err) => { log.debug({ peer: peerId.toString(), err: errText(err) }, 'dial of discovered peer failed') }
+    }),
     identify: identify(LIMITS.streams.identify),
     ping: ping(LIMITS.streams.ping),
     dht: kadDHT({
@@ -186,9 +189,9 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
       log.warn({ peer: peerId.toString(), reason }, 'peer misbehaved: hung up, not redialed for an hour')
     }),
     // what we tell neighbours about our own neighbours: the same view as `kiez peers`
-    topology: topology({
-      neighbours: async () => sources === undefined || libp2pRef === undefined ? [] : (await listPeers(libp2pRef, sources)).map(p => ({ peerId: p.peerId, connected: p.connected, source: p.source, ...(p.latencyMs !== undefined ? { latencyMs: p.latencyMs } : {}) }))
-    })
+    topology: (components) => topology({
+      neighbours: async () => (await listPeers(hostOf(components), components.peerSources)).map(p => ({ peerId: p.peerId, connected: p.connected, source: p.source, ...(p.latencyMs !== undefined ? { latencyMs: p.latencyMs } : {}) }))
+    })(components)
   }
 
   const inboundGate = new InboundGate({
@@ -220,23 +223,30 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
       connectionManager: LIMITS.connectionManager,
       connectionGater: inboundGate.gater,
       connectionMonitor: { enabled: true },
-      peerDiscovery,
       ...(init.metrics != null ? { metrics: init.metrics } : {}),
-      services: services as any
-    }) as unknown as Libp2p<KiezServices>
-  } catch (err: any) {
+      services
+    })
+  } catch (err) {
     await datastore.close().catch(() => {})
-    throw new MeshError('bad_config', `cannot assemble libp2p node: ${String(err?.message ?? err)}`, { cause: err })
+    throw new MeshError('bad_config', `cannot assemble libp2p node: ${messageOf(err)}`, { cause: err })
   }
 
-  const node = new Node(libp2p, datastore, mesh, bootstrapPeers, log, foreign)
-  sources = node.sources
-  libp2pRef = libp2p
-  node.mdnsInfo = () => typeof mdnsService?.info === 'function' ? mdnsService.info() : undefined
-  dialer = node.dialer
-  // the DHT reports peers it learns of in query replies (and, later, peers that connect)
-  ;(libp2p.services.dht as unknown as PeerDiscovery).addEventListener?.('peer', discovered('dht'))
-  return node
+  // the DHT reports peers it learns of in query replies (and, later, peers that connect);
+  // listened to after libp2p's own listener, as before (its KadDHT type does not declare the events)
+  ;(libp2p.services.dht as unknown as PeerDiscovery).addEventListener?.('peer', discovered(libp2p.services, 'dht'))
+  return new Node(libp2p, datastore, mesh, bootstrapPeers, log, foreign)
+}
+
+/** What every service factory receives: libp2p's components, with every service merged in by name. */
+type KiezComponents = Parameters<ServiceFactoryMap<KiezServices>['topology']>[0]
+
+/** libp2p's dial and connection list as a service reaches them (`libp2p.dial` is the same call at priority 75). */
+function hostOf (components: KiezComponents): DialHost & PeersHost {
+  return {
+    peerStore: components.peerStore,
+    getConnections: (peerId) => components.connectionManager.getConnections(peerId),
+    dial: async (peer, options) => await components.connectionManager.openConnection(peer, { priority: 75, ...options })
+  }
 }
 
 function parseBootstrap (list: string[]): PeerId[] {
@@ -264,11 +274,11 @@ class Node implements KiezNode {
   readonly sources: PeerSources
   readonly replication: Replication
   readonly dialer: DiscoveryDialer
-  mdnsInfo: () => KiezMdnsInfo | undefined = () => undefined
   private readonly redialer: Redialer
   private startedAt: number | null = null
   private datastoreOpen = true
-  private readonly listeners: Array<[string, (evt: any) => void]> = []
+  /** removes each event listener `on` added */
+  private readonly listeners: Array<() => void> = []
 
   constructor (
     readonly libp2p: Libp2p<KiezServices>,
@@ -280,12 +290,8 @@ class Node implements KiezNode {
   ) {
     this.peerId = libp2p.peerId.toString()
     this.replication = libp2p.services.replication
-    this.sources = new PeerSources(libp2p, { onError: (err) => { log.debug({ err }, 'peer source not persisted') } })
-    this.dialer = new DiscoveryDialer(libp2p, {
-      ...LIMITS.discoveryDial,
-      maxConnections: Math.floor(LIMITS.connectionManager.maxConnections / 2),
-      onError: (peerId, err) => { log.debug({ peer: peerId.toString(), err: errText(err) }, 'dial of discovered peer failed') }
-    })
+    this.sources = libp2p.services.peerSources
+    this.dialer = libp2p.services.discoveryDialer
     this.redialer = new Redialer(libp2p, {
       ...LIMITS.redial,
       onAttempt: (peerId, attempt, err) => {
@@ -354,7 +360,7 @@ class Node implements KiezNode {
     if (this.startedAt == null && !this.datastoreOpen) return
     this.redialer.stop()
     this.dialer.stop()
-    for (const [name, fn] of this.listeners.splice(0)) this.libp2p.removeEventListener(name as any, fn)
+    for (const off of this.listeners.splice(0)) off()
     await this.libp2p.stop()
     this.startedAt = null
     if (this.datastoreOpen) {
@@ -401,6 +407,10 @@ class Node implements KiezNode {
       : [])
   }
 
+  mdnsInfo (): KiezMdnsInfo | undefined {
+    return this.libp2p.services.mdns?.info()
+  }
+
   notePeerSource (peerId: PeerId | string, source: PeerSource): void {
     this.sources.note(typeof peerId === 'string' ? peerIdFromString(peerId) : peerId, source)
   }
@@ -409,9 +419,9 @@ class Node implements KiezNode {
     return this.libp2p.getMultiaddrs().map(ma => ma.toString())
   }
 
-  private on (name: string, fn: (evt: any) => void): void {
-    this.libp2p.addEventListener(name as any, fn)
-    this.listeners.push([name, fn])
+  private on<K extends keyof Libp2pEvents> (name: K, fn: (evt: Libp2pEvents[K]) => void): void {
+    this.libp2p.addEventListener(name, fn)
+    this.listeners.push(() => { this.libp2p.removeEventListener(name, fn) })
   }
 
   private requireStarted (): void {

@@ -34,8 +34,6 @@ export interface ReplicationInit {
   store: FeedStore
   /** mesh name: selects the gossip topic */
   mesh: string
-  /** name of the gossipsub service in `services` (default 'pubsub') */
-  pubsubName?: string
   /** full heads exchange when a peer supporting sync connects (default true) */
   syncOnConnect?: boolean
   /** full heads exchange with every neighbour this often; 0 turns it off (default 30 s) */
@@ -63,6 +61,8 @@ export interface ReplicationComponents {
   registrar: Registrar
   connectionManager: ConnectionManager
   logger: ComponentLogger
+  /** gossipsub, registered in libp2p's `services` as `pubsub` (libp2p merges services into components by name) */
+  pubsub: FeedPubSub
 }
 
 export interface PeerSyncInfo {
@@ -142,7 +142,6 @@ export class ReplicationService implements Replication, Startable {
   private readonly store: FeedStore
   private readonly components: ReplicationComponents
   private readonly log: Logger
-  private readonly pubsubName: string
   private readonly syncIntervalMs: number
   private readonly syncOnConnect: boolean
   /** per author hex: seq ranges being stored by sync right now, whose entries are not announced one by one */
@@ -175,7 +174,6 @@ export class ReplicationService implements Replication, Startable {
     this.store = init.store
     this.topic = feedTopic(init.mesh)
     this.log = components.logger.forComponent('kiez:replication')
-    this.pubsubName = init.pubsubName ?? 'pubsub'
     this.syncIntervalMs = init.syncIntervalMs ?? 30_000
     this.syncOnConnect = init.syncOnConnect ?? true
     this.streamTimeoutMs = init.streamTimeoutMs ?? 60_000
@@ -214,9 +212,9 @@ export class ReplicationService implements Replication, Startable {
     this.announcer.start()
     let pubsub: FeedPubSub | undefined
     try {
-      pubsub = (this.components as unknown as Record<string, unknown>)[this.pubsubName] as FeedPubSub | undefined
+      pubsub = this.components.pubsub
     } catch {} // libp2p's components proxy throws for a missing service
-    if (pubsub?.topicValidators === undefined) throw new ReplicationError('bad_config', `no gossipsub service named '${this.pubsubName}'`)
+    if (pubsub?.topicValidators === undefined) throw new ReplicationError('bad_config', 'no gossipsub service named \'pubsub\'')
     if (pubsub.globalSignaturePolicy !== 'StrictNoSign') {
       throw new ReplicationError('bad_config', 'gossipsub must use globalSignaturePolicy StrictNoSign (spread feedGossipsubOptions() into its init)')
     }

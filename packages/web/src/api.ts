@@ -1,10 +1,30 @@
 import type { Entry, FeedPage, Peer, PeerSync, Status } from './types.js'
 import { asMeshMap, type MeshMap } from './meshmap.js'
 
+/**
+ * `error.code` of a failed request: the gateway's (docs/HTTP-API.md; `GatewayErrorCode` in
+ * @kiez/gateway) and the daemon's it passes on (`ApiErrorCode` in @kiez/daemon), written out
+ * because the page imports no package (test/browser/error-codes.ts checks the list is whole);
+ * `http_<status>` for an error answer without a code; ours: `network`, `bad_response`.
+ */
+export type ApiErrorCode =
+  | 'not_found' | 'forbidden' | 'entry_not_found' | 'invalid_id' | 'bad_cursor' | 'invalid_request' | 'invalid_json'
+  | 'body_too_large' | 'unsupported_media_type' | 'misdirected_request' | 'cross_origin' | 'unauthorized'
+  | 'rate_limited' | 'locked_out' | 'bad_pairing_code' | 'too_many_streams' | 'not_running' | 'internal'
+  // the daemon's: its own, the feed's validation codes (a refused post), the store's, the mesh's (topology)
+  | 'http_disabled' | 'invalid_reply_to' | 'bad_author' | 'bad_entry_id'
+  | 'bad_encoding' | 'non_canonical' | 'bad_signature' | 'wrong_seq' | 'wrong_previous' | 'content_too_large'
+  | 'unknown_type' | 'malformed_content' | 'future_timestamp' | 'duplicate' | 'forked'
+  | 'not_open' | 'write_failed' | 'author_forked' | 'bad_input' | 'corrupt' | 'own_head_unknown'
+  | 'no_route' | 'no_reply' | 'bad_target' | 'bad_config' | 'not_started' | 'listen_failed'
+  | 'identity_unreadable' | 'identity_permissions' | 'identity_wrong_type'
+  | `http_${number}`
+  | 'network' | 'bad_response'
+
 /** A failed request, with the server's stable error code (or one of ours: network, bad_response). */
 export class ApiError extends Error {
-  constructor (readonly code: string, message: string, readonly status = 0) {
-    super(message)
+  constructor (readonly code: ApiErrorCode, message: string, readonly status = 0, options?: ErrorOptions) {
+    super(message, options)
     this.name = 'ApiError'
   }
 }
@@ -90,7 +110,8 @@ export class Api {
     const json: unknown = type.includes('json') ? await res.json().catch(() => undefined) : undefined
     if (!res.ok) {
       const e = isObject(json) && isObject(json.error) ? json.error : undefined
-      const code = typeof e?.code === 'string' ? e.code : `http_${res.status}`
+      // the gateway serving this page sends only ApiErrorCode
+      const code = typeof e?.code === 'string' ? e.code as ApiErrorCode : `http_${res.status}` as const
       const message = typeof e?.message === 'string' ? e.message : `${res.status} ${res.statusText}`
       throw new ApiError(code, message, res.status)
     }

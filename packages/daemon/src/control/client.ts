@@ -1,7 +1,7 @@
 import { request } from 'node:http'
-import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson, DoctorFactsJson } from './types.js'
+import type { ControlErrorCode, DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson, DoctorFactsJson } from './types.js'
 
-export type ControlClientErrorCode = 'daemon_unreachable' | 'bad_response' | string
+export type ControlClientErrorCode = 'daemon_unreachable' | 'bad_response' | ControlErrorCode
 
 /** A failed control call: `daemon_unreachable`, `bad_response`, or the daemon's own error code. */
 export class ControlClientError extends Error {
@@ -129,7 +129,8 @@ export class ControlClient {
           if (status >= 200 && status < 300) { resolve(json as T); return }
           const e = (json as { error?: { code?: unknown, message?: unknown } }).error
           reject(new ControlClientError(
-            typeof e?.code === 'string' ? e.code : 'bad_response',
+            // the daemon is this install's own: its codes are ControlErrorCode, trusted as its answers' shapes are
+            typeof e?.code === 'string' ? e.code as ControlErrorCode : 'bad_response',
             typeof e?.message === 'string' ? e.message : `the daemon answered ${status}`,
             status))
         })

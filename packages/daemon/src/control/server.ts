@@ -7,7 +7,7 @@ import { dhtFindRoute, dhtTableRoute, feedRoute, pairRoute, peersRoute, pingRout
 import { EventHub } from './events.js'
 import { claimSocketPath } from './socket.js'
 import { narrowSync } from '../sync-json.js'
-import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson, DoctorFactsJson } from './types.js'
+import type { ControlErrorCode, DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson, DoctorFactsJson } from './types.js'
 
 /** What the control endpoint serves; the daemon implements it, tests can too. */
 export interface ControlApi {
@@ -50,7 +50,7 @@ export interface ControlServerComponents {
 }
 
 /** Fastify's own errors a client can cause, mapped to our stable codes. */
-const FASTIFY_CODES: Record<string, { status: number, code: string }> = {
+const FASTIFY_CODES: Record<string, { status: number, code: ControlErrorCode }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'body_too_large' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json' },

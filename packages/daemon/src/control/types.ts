@@ -4,6 +4,21 @@
  */
 
 import type { DhtFindResult, DhtTableEntry, PeerSource, PeerView } from '@kiez/mesh'
+import type { ApiErrorCode } from '../errors.js'
+
+/**
+ * `error.code` of a failed control call (`{"error": {"code", "message"}}`): a
+ * route's own, or the server's for a request no route took. The CLI's --json
+ * shows them: never rename one.
+ */
+export type ControlErrorCode =
+  | ApiErrorCode
+  | 'invalid_request' // the schema refused the query, params or body
+  | 'invalid_json'
+  | 'body_too_large'
+  | 'unsupported_media_type'
+  | 'not_found' // no such route
+  | 'internal' // a bug; the daemon log has the details
 
 export type EntryType = 'post' | 'reply' | 'profile'
 
@@ -70,7 +85,7 @@ export interface FeedJson {
 
 export interface PostRequest { text: string, replyTo?: string }
 
-export interface ErrorJson { error: { code: string, message: string } }
+export interface ErrorJson { error: { code: ControlErrorCode, message: string } }
 
 export interface PingRequest {
   target: string

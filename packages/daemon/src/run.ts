@@ -7,7 +7,7 @@ import type { NodeFactory } from './node.js'
 
 export interface RunDaemonInit extends LoadConfigInit {
   /**
-   * Builds the mesh node once config, identity and store are ready (the CLI passes one over @kiez/mesh).
+   * Builds the mesh node once config, identity and store are ready (the CLI passes createMeshNode, over @kiez/mesh).
    *
    * @default none (required)
    */

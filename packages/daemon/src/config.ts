@@ -10,23 +10,68 @@ export type LogLevel = typeof LOG_LEVELS[number]
 
 /** Everything a box needs to start, after merging defaults < file < env < flags. */
 export interface KiezConfig {
+  /**
+   * The box's data dir: identity key, feed store, peer store, control socket, optional config.json
+   * (`--data-dir`, `KIEZ_DATA_DIR`; no config file key).
+   *
+   * @default $XDG_DATA_HOME/kiez, else ~/.local/share/kiez
+   */
   dataDir: string
-  /** HOST:PORT of the LAN HTTP gateway; false = no gateway (--no-http) */
+  /**
+   * HOST:PORT of the LAN HTTP gateway; false = no gateway (`--http`, `--no-http`, `KIEZ_HTTP`, key `http`).
+   *
+   * @default '0.0.0.0:7300'
+   */
   http: string | false
-  /** names the gateway answers to besides loopback, interface addresses and the hostname (DNS-rebinding guard) */
+  /**
+   * Names the gateway answers to besides loopback, interface addresses and the hostname (DNS-rebinding guard;
+   * `--http-allow-host`, `KIEZ_HTTP_ALLOWED_HOSTS`, key `httpAllowedHosts`).
+   *
+   * @default [] (none)
+   */
   httpAllowedHosts: string[]
+  /**
+   * Multiaddrs the mesh node listens on (`--listen`, `KIEZ_LISTEN`, key `listen`).
+   *
+   * @default ['/ip4/0.0.0.0/tcp/7301']
+   */
   listen: string[]
+  /**
+   * Static peers, each ending in `/p2p/<peer id>` (`--bootstrap`, `KIEZ_BOOTSTRAP`, key `bootstrap`).
+   *
+   * @default [] (none)
+   */
   bootstrap: string[]
+  /**
+   * Find neighbours by mDNS (`--no-mdns`, `KIEZ_MDNS`, key `mdns`).
+   *
+   * @default true
+   */
   mdns: boolean
-  /** mesh name: boxes only join gossip topics and sync with boxes of the same mesh */
+  /**
+   * Mesh name: boxes only join gossip topics and sync with boxes of the same mesh (`--mesh`, `KIEZ_MESH`, key `mesh`).
+   *
+   * @default 'kiez'
+   */
   mesh: string
-  /** path of a libp2p private-network key file; unset = open mesh */
+  /**
+   * Path of a libp2p private-network key file (`--psk`, `KIEZ_PSK`, key `psk`).
+   *
+   * @default none (an open mesh)
+   */
   psk?: string
+  /**
+   * Log level of the JSON log lines (`--log-level`, `KIEZ_LOG_LEVEL`, key `logLevel`).
+   *
+   * @default 'info'
+   */
   logLevel: LogLevel
   /**
    * --fresh-feed-ok: disarm the self-fork guard at this start (the operator
    * says no box holds this key's feed). A flag only, never a file or env
    * setting: left in place it would silently disable the guard for good.
+   *
+   * @default false
    */
   freshFeedOk?: boolean
 }
@@ -160,8 +205,17 @@ export function configFromEnv (env: NodeJS.ProcessEnv): Record<string, unknown> 
 }
 
 export interface LoadConfigInit {
-  /** settings given as command-line flags; only the ones the user actually typed */
+  /**
+   * Settings given as command-line flags; only the ones the user actually typed. `config` names the config file.
+   *
+   * @default {} (no flags)
+   */
   flags?: ConfigInput & { dataDir?: string, config?: string, freshFeedOk?: boolean }
+  /**
+   * Environment to read KIEZ_* settings (and KIEZ_CONFIG, KIEZ_DATA_DIR, XDG_DATA_HOME, HOME) from.
+   *
+   * @default process.env
+   */
   env?: NodeJS.ProcessEnv
 }
 

@@ -22,10 +22,23 @@ import { pingToJson } from './ping-json.js'
 import { watchOwnFeed } from './own-feed-watch.js'
 
 export interface DaemonInit {
+  /**
+   * The merged config (see loadConfig).
+   *
+   * @default none (required)
+   */
   config: KiezConfig
-  /** the built web feed the gateway serves at `/` (default: packages/web/dist of this checkout) */
+  /**
+   * The built web feed the gateway serves at `/`.
+   *
+   * @default packages/web/dist of this checkout
+   */
   webRoot?: string
-  /** gateway limits other than the defaults (tests, embedders): rates, lock-outs, stream bounds */
+  /**
+   * Gateway limits other than the defaults (tests, embedders): rates, lock-outs, stream bounds.
+   *
+   * @default the gateway's own defaults (see GatewayInit)
+   */
   http?: Pick<GatewayInit, 'postRate' | 'pairRate' | 'pairLockout' | 'maxEventClients' | 'maxEventClientsPerIp' | 'replayEvents' | 'bodyLimit' | 'maxConnections'>
 }
 

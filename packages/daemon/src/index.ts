@@ -1,3 +1,15 @@
+/**
+ * @packageDocumentation
+ *
+ * The composition root (Daemon, runDaemon): config (defaults < file < env <
+ * flags, loadConfig), the data dir, identity, logging, metrics, the control
+ * socket and its API, and the lifecycle that starts store, node and gateway
+ * and stops them in reverse. `@kiez/daemon/control` is its libp2p-free part
+ * for control clients.
+ *
+ * The only package allowed to import every other one; no Kiez package but
+ * `@kiez/cli` may import it.
+ */
 export * from './config.js'
 export * from './daemon.js'
 export * from './datadir.js'

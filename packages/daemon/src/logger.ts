@@ -2,8 +2,17 @@ import { pino, type DestinationStream, type Logger } from 'pino'
 import type { LogLevel } from './config.js'
 
 export interface LoggerInit {
+  /**
+   * Lowest level written.
+   *
+   * @default 'info'
+   */
   level?: LogLevel
-  /** where JSON lines go; stdout by default */
+  /**
+   * Where JSON lines go.
+   *
+   * @default stdout (synchronous writes)
+   */
   destination?: DestinationStream
 }
 

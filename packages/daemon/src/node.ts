@@ -39,13 +39,41 @@ export interface DaemonNode {
 }
 
 export interface NodeFactoryInit {
+  /**
+   * The merged config: mesh, listen, bootstrap, mdns, data dir.
+   *
+   * @default none (required)
+   */
   config: KiezConfig
+  /**
+   * The box's identity key (identity.key in the data dir); it also signs the feed.
+   *
+   * @default none (required)
+   */
   privateKey: Ed25519PrivateKey
-  /** contents of the pnet key file, when the config names one */
+  /**
+   * Contents of the pnet key file, when the config names one.
+   *
+   * @default none (an open mesh)
+   */
   psk?: Uint8Array
+  /**
+   * The open feed store.
+   *
+   * @default none (required)
+   */
   store: FeedStore
+  /**
+   * Where the node logs.
+   *
+   * @default none (required)
+   */
   logger: Logger
-  /** the daemon's metrics registry: the node adds libp2p's series to it */
+  /**
+   * The daemon's metrics registry: the node adds libp2p's series to it.
+   *
+   * @default none (no libp2p metrics; the daemon passes one when the gateway runs)
+   */
   metrics?: Registry
 }
 

@@ -3,13 +3,41 @@ import type { Logger } from 'pino'
 import type { DaemonNode } from './node.js'
 
 export interface OwnFeedWatchInit {
+  /**
+   * The self-fork guard to feed claims to; nothing is watched when it is not armed.
+   *
+   * @default none (required)
+   */
   guard: OwnFeedGuard
+  /**
+   * Where neighbours' heads come from.
+   *
+   * @default none (required)
+   */
   node: Pick<DaemonNode, 'replicationState' | 'onHeads'>
+  /**
+   * Where the watch logs a disarm and its failures.
+   *
+   * @default none (required)
+   */
   logger: Logger
+  /**
+   * The clock in milliseconds, injectable for tests.
+   *
+   * @default Date.now
+   */
   now?: () => number
-  /** how often neighbours' heads are read while armed */
+  /**
+   * How often neighbours' heads are read while armed, in milliseconds.
+   *
+   * @default 500
+   */
   intervalMs?: number
-  /** after the first claim, how long to wait for silent neighbours before trusting the ones that spoke */
+  /**
+   * After the first claim, how long (milliseconds) to wait for silent neighbours before trusting the ones that spoke.
+   *
+   * @default 60000
+   */
   settleMs?: number
 }
 

@@ -6,12 +6,29 @@ import { createLogger } from './logger.js'
 import type { NodeFactory } from './node.js'
 
 export interface RunDaemonInit extends LoadConfigInit {
+  /**
+   * Builds the mesh node once config, identity and store are ready (the CLI passes createMeshNode, over @kiez/mesh).
+   *
+   * @default none (required)
+   */
   createNode: NodeFactory
-  /** one-line messages for a person (stderr by default) */
+  /**
+   * Where one-line messages for a person go.
+   *
+   * @default a line on stderr
+   */
   printError?: (line: string) => void
-  /** how long a signal-triggered stop may take before we give up on it */
+  /**
+   * How long a signal-triggered stop may take before we give up on it, in milliseconds.
+   *
+   * @default 4500
+   */
   stopTimeoutMs?: number
-  /** process-like source of signals and uncaught errors; `process` by default */
+  /**
+   * Process-like source of signals and uncaught errors; injectable for tests.
+   *
+   * @default process
+   */
   signals?: Pick<NodeJS.Process, 'once' | 'off' | 'on'>
 }
 

@@ -3,6 +3,10 @@
  *
  * mDNS neighbour discovery that announces and answers on every multicast-capable
  * interface — a drop-in for `mdns()` from @libp2p/mdns in libp2p's `peerDiscovery`.
+ * LinkSocket (one socket per link) is shared with the gateway's DNS-SD announcement.
+ *
+ * Imports `@kiez/rate` and libp2p through its interfaces only. Must not import
+ * `@kiez/mesh`, the feed, store or replication packages, or an HTTP server.
  */
 import { KiezMulticastDns } from './kiez-mdns.js'
 import type { KiezMdns, KiezMdnsComponents, KiezMdnsInit } from './types.js'

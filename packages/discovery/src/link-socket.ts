@@ -7,12 +7,41 @@ import type { Packet } from 'dns-packet'
 import type { RemoteInfo } from 'node:dgram'
 
 export interface LinkSocketInit {
+  /**
+   * UDP port of the multicast group (5353 for mDNS).
+   *
+   * @default none (required)
+   */
   port: number
+  /**
+   * IPv4 multicast group address ('224.0.0.251' for mDNS).
+   *
+   * @default none (required)
+   */
   group: string
+  /**
+   * Where the socket logs send failures and warnings.
+   *
+   * @default none (required)
+   */
   log: Logger
+  /**
+   * Called for each query whose source is on this socket's link.
+   *
+   * @default none (required)
+   */
   onQuery(socket: LinkSocket, packet: Packet, from: RemoteInfo): void
+  /**
+   * Called for each response whose source is on this socket's link.
+   *
+   * @default none (required)
+   */
   onResponse(socket: LinkSocket, packet: Packet, from: RemoteInfo): void
-  /** the socket is unusable (e.g. EADDRINUSE); the owner should close it and retry later */
+  /**
+   * The socket is unusable (e.g. EADDRINUSE); the owner should close it and retry later.
+   *
+   * @default none (required)
+   */
   onFatal(socket: LinkSocket, err: Error): void
 }
 

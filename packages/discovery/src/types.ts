@@ -5,44 +5,138 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { TypedEventTarget } from 'main-event'
 
 export interface KiezMdnsInit {
-  /** DNS-SD service name; keep the default to interoperate with @libp2p/mdns */
+  /**
+   * DNS-SD service name; keep the default to interoperate with @libp2p/mdns.
+   *
+   * @default DEFAULT_SERVICE_TAG ('_p2p._udp.local')
+   */
   serviceTag?: string
-  /** our instance label (< 64 chars); random by default, like @libp2p/mdns */
+  /**
+   * Our instance label (under 64 characters), like @libp2p/mdns's.
+   *
+   * @default 32 random hex characters
+   */
   peerName?: string
-  /** send a query on every link this often (and at once when a link appears); default 10 000 */
+  /**
+   * Send a query on every link this often, in milliseconds (and at once when a link appears).
+   *
+   * @default 10000
+   */
   queryIntervalMs?: number
-  /** re-read the interface list this often; default 2 000 */
+  /**
+   * Re-read the interface list this often, in milliseconds.
+   *
+   * @default 2000
+   */
   interfacePollMs?: number
-  /** answer queries (false = listen only); default true */
+  /**
+   * Answer queries and announce ourselves; false = listen only.
+   *
+   * @default true
+   */
   broadcast?: boolean
-  /** default 5353 / 224.0.0.251 */
+  /**
+   * UDP port of the mDNS group.
+   *
+   * @default 5353
+   */
   port?: number
+  /**
+   * IPv4 multicast group address.
+   *
+   * @default '224.0.0.251'
+   */
   ip?: string
-  /** also run on loopback interfaces; default false */
+  /**
+   * Also run on loopback interfaces.
+   *
+   * @default false
+   */
   includeLoopback?: boolean
-  /** only these interface names (default: all multicast-capable ones with IPv4) */
+  /**
+   * Only these interface names.
+   *
+   * @default all multicast-capable interfaces with an IPv4 address
+   */
   interfaces?: string[]
+  /**
+   * Interface names never to run on, even when `interfaces` lists them.
+   *
+   * @default [] (none ignored)
+   */
   ignoreInterfaces?: string[]
-  /** a response with more records than this is dropped whole; default 64 */
+  /**
+   * A response with more records than this is dropped whole.
+   *
+   * @default 64
+   */
   maxRecordsPerPacket?: number
-  /** peers (PTR instances) taken from one response; default 4 */
+  /**
+   * Peers (PTR instances) taken from one response.
+   *
+   * @default 4
+   */
   maxPeersPerPacket?: number
-  /** addresses taken per peer; default 16 */
+  /**
+   * Addresses taken per peer.
+   *
+   * @default 16
+   */
   maxAddrsPerPeer?: number
-  /** peers remembered for foundOn(); least recently heard is forgotten first; default 256 */
+  /**
+   * Peers remembered for foundOn(); the least recently heard is forgotten first.
+   *
+   * @default 256
+   */
   maxPeers?: number
-  /** sustained / burst rate of `peer` events, whatever arrives; default 10 / 20 */
+  /**
+   * Sustained rate of `peer` events per second, whatever arrives.
+   *
+   * @default 10
+   */
   maxEventsPerSecond?: number
+  /**
+   * Burst of `peer` events allowed above `maxEventsPerSecond`.
+   *
+   * @default 20
+   */
   eventBurst?: number
-  /** `peer` events caused by one source address; default 2 / 5 — so one flooding box can't starve its neighbours */
+  /**
+   * Sustained rate of `peer` events per second caused by one source address, so one flooding box
+   * can't starve its neighbours.
+   *
+   * @default 2
+   */
   maxEventsPerSourcePerSecond?: number
+  /**
+   * Burst of `peer` events allowed from one source address.
+   *
+   * @default 5
+   */
   eventBurstPerSource?: number
-  /** an unchanged peer is re-announced to libp2p at most this often; default queryIntervalMs */
+  /**
+   * An unchanged peer is re-announced to libp2p at most this often, in milliseconds.
+   *
+   * @default queryIntervalMs
+   */
   reemitMs?: number
-  /** sightings older than this are forgotten; default 120 000 (the record TTL) */
+  /**
+   * Sightings older than this (milliseconds) are forgotten.
+   *
+   * @default 120000 (the record TTL)
+   */
   peerTtlMs?: number
-  /** injectable for tests */
+  /**
+   * Lists the host's interfaces; injectable for tests.
+   *
+   * @default os.networkInterfaces
+   */
   networkInterfaces?: NetworkInterfacesFn
+  /**
+   * Says whether an interface can multicast; injectable for tests.
+   *
+   * @default reads IFF_MULTICAST from /sys/class/net/<name>/flags (true where there is no sysfs)
+   */
   canMulticast?: MulticastCheck
 }
 

@@ -94,9 +94,29 @@ function checkContent (body: EntryBody): Decoded<never> | undefined {
 }
 
 export interface CreateEntryInit {
+  /**
+   * Position in the author's feed, 1 for the first entry (PROTOCOL.md §2).
+   *
+   * @default none (required)
+   */
   seq: number
+  /**
+   * SHA2-256 hash of the author's entry at `seq - 1`; null iff `seq` is 1.
+   *
+   * @default none (required)
+   */
   previous: Uint8Array | null
+  /**
+   * The author's clock, milliseconds since the Unix epoch.
+   *
+   * @default none (required)
+   */
   timestamp: number
+  /**
+   * What the entry says: a post, a reply or a profile.
+   *
+   * @default none (required)
+   */
   body: EntryBody
 }
 

@@ -1,3 +1,14 @@
+/**
+ * @packageDocumentation
+ *
+ * The entry format of Kiez: canonical CBOR bytes, ed25519 signing and
+ * verification, the validation rules, fork proofs and range authentication
+ * (docs/PROTOCOL.md). Pure and synchronous: readEntry and checkEntry return a
+ * result object for hostile input and never throw; createEntry signs a new one.
+ *
+ * Owns the bytes every other package trusts. Must not import any other
+ * `@kiez/*` package, libp2p, an HTTP server or storage: it is the bottom layer.
+ */
 export * from './constants.js'
 export * from './errors.js'
 export * from './crypto.js'

@@ -10,16 +10,47 @@ const META = '_services._dns-sd._udp.local'
 const TTL = 120
 
 export interface HttpAnnouncerInit {
+  /**
+   * The gateway's TCP port, announced in the SRV record.
+   *
+   * @default none (required)
+   */
   port: number
-  /** DNS-SD instance name, e.g. "Kiez on box1" */
+  /**
+   * DNS-SD instance name, e.g. "Kiez on box1".
+   *
+   * @default none (required)
+   */
   instance: string
+  /**
+   * Host name announced as `<hostname>.local` (lowercased, other characters than a-z, 0-9 and - become -).
+   *
+   * @default os.hostname()
+   */
   hostname?: string
-  /** how often interfaces are re-listed (links come and go) */
+  /**
+   * How often interfaces are re-listed, in milliseconds (links come and go).
+   *
+   * @default 10000
+   */
   pollMs?: number
+  /**
+   * Also announce on loopback interfaces.
+   *
+   * @default false
+   */
   includeLoopback?: boolean
-  /** mDNS port/group; tests never change them */
+  /**
+   * UDP port of the mDNS group.
+   *
+   * @default 5353
+   */
   mdnsPort?: number
-  /** the gateway listens on this one address only: announce on its link alone */
+  /**
+   * The gateway listens on this one address only: announce on its link alone.
+   *
+   * @default none (every link)
+   */
   onlyAddress?: string
 }
 

@@ -2,13 +2,29 @@ import { randomBytes } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 
 export interface EventStreamInit {
-  /** most streams open at once; more are refused with 503 */
+  /**
+   * Most streams open at once; more are refused with 503.
+   *
+   * @default 64
+   */
   maxClients?: number
-  /** a stream whose unsent bytes pass this is cut: a stalled client must not grow our memory */
+  /**
+   * A stream whose unsent bytes pass this is cut: a stalled client must not grow our memory.
+   *
+   * @default 262144 (256 KiB)
+   */
   maxBufferedBytes?: number
-  /** how many past events a reconnecting client can resume from */
+  /**
+   * How many past events a reconnecting client can resume from.
+   *
+   * @default 512
+   */
   replayEvents?: number
-  /** comment line interval, so dead clients are noticed and proxies keep the stream */
+  /**
+   * Comment line interval in milliseconds, so dead clients are noticed and proxies keep the stream.
+   *
+   * @default 15000
+   */
   heartbeatMs?: number
 }
 

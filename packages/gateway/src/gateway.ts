@@ -32,34 +32,107 @@ export const API_PREFIX = '/api/v1'
 export { SESSION_COOKIE }
 
 export interface GatewayInit {
+  /**
+   * Address to listen on; '0.0.0.0' or '::' for every interface.
+   *
+   * @default none (required; the daemon's `http.host` defaults to '0.0.0.0')
+   */
   host: string
+  /**
+   * TCP port to listen on; 0 picks a free one.
+   *
+   * @default none (required; the daemon's `http.port` defaults to 7300)
+   */
   port: number
-  /** extra names this box answers to, on top of loopback, interface addresses and the hostname */
+  /**
+   * Extra names this box answers to, on top of loopback, interface addresses and the hostname.
+   *
+   * @default [] (none)
+   */
   allowedHosts?: string[]
-  /** replace the default list entirely (tests) */
+  /**
+   * Replace the default list of allowed Host names entirely (tests).
+   *
+   * @default unset: loopback, every interface address, the hostname and `<hostname>.local`, plus `allowedHosts`
+   */
   onlyAllowedHosts?: string[]
-  /** the built web feed (packages/web/dist) */
+  /**
+   * The built web feed (packages/web/dist); without an index.html in it, only the API is served.
+   *
+   * @default none (no web feed)
+   */
   webRoot?: string
-  /** where session hashes persist; unset = in memory only */
+  /**
+   * File where paired browsers' session hashes persist.
+   *
+   * @default none (sessions in memory only)
+   */
   sessionsPath?: string
+  /**
+   * Largest request body, in bytes.
+   *
+   * @default 65536 (64 KiB)
+   */
   bodyLimit?: number
+  /**
+   * Most event streams open at once; more are refused with 503.
+   *
+   * @default 64
+   */
   maxEventClients?: number
-  /** event streams one client address may hold */
+  /**
+   * Event streams one client address may hold.
+   *
+   * @default 8
+   */
   maxEventClientsPerIp?: number
+  /**
+   * Past events a reconnecting client can resume from (Last-Event-ID).
+   *
+   * @default 512
+   */
   replayEvents?: number
-  /** posts and profile updates per IP: burst and steady rate */
+  /**
+   * Posts and profile updates per IP: burst (`capacity`) and steady rate (`refillPerSec`, per second).
+   *
+   * @default { capacity: 20, refillPerSec: 0.5 }
+   */
   postRate?: { capacity: number, refillPerSec: number }
-  /** pairing attempts per IP */
+  /**
+   * Pairing attempts per IP: burst and steady rate per second.
+   *
+   * @default { capacity: 10, refillPerSec: 0.1 }
+   */
   pairRate?: { capacity: number, refillPerSec: number }
-  /** wrong pairing codes before a lock-out, per IP and over all IPs, in `windowMs` */
+  /**
+   * Wrong pairing codes before a lock-out, per IP (`perKey`) and over all IPs (`total`), in `windowMs` milliseconds.
+   *
+   * @default { perKey: 5, total: 50, windowMs: 900000 } (15 minutes)
+   */
   pairLockout?: { perKey: number, total: number, windowMs: number }
-  /** announce the web feed by mDNS/DNS-SD as _http._tcp.local */
+  /**
+   * Announce the web feed by mDNS/DNS-SD as _http._tcp.local (never when bound to loopback).
+   *
+   * @default false
+   */
   announce?: boolean
-  /** DNS-SD instance name; default "Kiez on <hostname>" */
+  /**
+   * DNS-SD instance name.
+   *
+   * @default "Kiez on <hostname>"
+   */
   instanceName?: string
-  /** most open sockets (event streams included) */
+  /**
+   * Most open sockets (event streams included).
+   *
+   * @default 256
+   */
   maxConnections?: number
-  /** how often the mesh map is re-checked for a `topology` event while a page listens (default 10 s; 0 = never) */
+  /**
+   * How often (milliseconds) the mesh map is re-checked for a `topology` event while a page listens; 0 = never.
+   *
+   * @default 10000
+   */
   topologyEventMs?: number
 }
 

@@ -1,3 +1,14 @@
+/**
+ * @packageDocumentation
+ *
+ * The LAN HTTP gateway (Gateway): the web feed page, `/api/v1`, Server-Sent
+ * Events, pairing and sessions, Host/Origin checks, CSP, `/metrics`, and the
+ * DNS-SD `_http._tcp` announcement (docs/HTTP-API.md).
+ *
+ * Owns the HTTP surface and its security rules. Talks to the node only
+ * through GatewayBackend: must not import libp2p internals, `@kiez/mesh`,
+ * `@kiez/replication`, `@kiez/store` or `@kiez/daemon`.
+ */
 export * from './gateway.js'
 export * from './errors.js'
 export * from './types.js'

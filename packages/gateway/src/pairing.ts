@@ -6,9 +6,23 @@ export const CODE_ALPHABET = 'ACDEFGHJKMNPQRTUVWXY34679'
 export const CODE_LENGTH = 8
 
 export interface PairingCodesInit {
+  /**
+   * How long a pairing code stays valid, in milliseconds.
+   *
+   * @default 600000 (10 minutes)
+   */
   ttlMs?: number
-  /** most codes valid at once (older ones are dropped) */
+  /**
+   * Most codes valid at once (older ones are dropped).
+   *
+   * @default 8
+   */
   maxCodes?: number
+  /**
+   * The clock in milliseconds, injectable for tests.
+   *
+   * @default Date.now
+   */
   now?: () => number
 }
 

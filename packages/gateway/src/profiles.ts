@@ -2,9 +2,17 @@ import type { Entry } from '@kiez/feed'
 import type { FeedReader } from './types.js'
 
 export interface ProfileNamesInit {
-  /** most authors remembered (the oldest looked-up are forgotten first) */
+  /**
+   * Most authors remembered (the oldest looked-up are forgotten first).
+   *
+   * @default 10000
+   */
   maxAuthors?: number
-  /** most entries of one author scanned for a profile on first sight */
+  /**
+   * Most entries of one author scanned for a profile on first sight.
+   *
+   * @default 5000
+   */
   maxScan?: number
 }
 

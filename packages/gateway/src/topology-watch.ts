@@ -1,14 +1,36 @@
 import type { TopologyView } from './types.js'
 
 export interface TopologyWatchInit {
-  /** the mesh map; `fresh`: a neighbour came or went, a map older than `settleMs` will not do */
+  /**
+   * The mesh map; `fresh`: a neighbour came or went, a map older than `settleMs` will not do.
+   *
+   * @default none (required)
+   */
   draw: (fresh: boolean) => Promise<TopologyView>
+  /**
+   * Called with the map when its shape (boxes and links) differs from the last one published.
+   *
+   * @default none (required)
+   */
   publish: (map: TopologyView) => void
-  /** someone holds an event stream: nobody listening, no crawl */
+  /**
+   * Someone holds an event stream: nobody listening, no crawl.
+   *
+   * @default none (required)
+   */
   listening: () => boolean
-  /** how often the map is looked at while someone listens (a box three hops off can come or go unseen by us) */
+  /**
+   * How often (milliseconds) the map is looked at while someone listens (a box three hops off can come or go
+   * unseen by us).
+   *
+   * @default none (required; the gateway passes its `topologyEventMs`, 10000)
+   */
   everyMs: number
-  /** after a peer event, wait this long for the burst to end */
+  /**
+   * After a peer event, wait this long (milliseconds) for the burst to end.
+   *
+   * @default none (required; the gateway uses 2000)
+   */
   settleMs: number
 }
 

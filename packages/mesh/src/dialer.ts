@@ -9,14 +9,47 @@ export interface DialHost {
 }
 
 export interface DiscoveryDialerInit {
+  /**
+   * Dials of discovered peers running at once.
+   *
+   * @default none (required; the node uses LIMITS.discoveryDial, 4)
+   */
   concurrency: number
+  /**
+   * Discovered peers waiting for a dial; beyond it a discovery is dropped.
+   *
+   * @default none (required; the node uses LIMITS.discoveryDial, 64)
+   */
   maxQueued: number
-  /** do not redial a discovered peer sooner than this after an attempt */
+  /**
+   * Do not redial a discovered peer sooner than this (milliseconds) after an attempt.
+   *
+   * @default none (required; the node uses LIMITS.discoveryDial, 10000)
+   */
   minRetryMs: number
-  /** stop dialing discovered peers once this many connections are open */
+  /**
+   * Stop dialing discovered peers once this many connections are open.
+   *
+   * @default none (required; the node uses half of LIMITS.connectionManager.maxConnections, 32)
+   */
   maxConnections: number
+  /**
+   * Deadline of one dial, in milliseconds.
+   *
+   * @default 10000
+   */
   dialTimeoutMs?: number
+  /**
+   * Told of each failed dial (not of those cut short by stop()).
+   *
+   * @default none (failures are dropped)
+   */
   onError?(peerId: PeerId, err: unknown): void
+  /**
+   * The clock in milliseconds, injectable for tests.
+   *
+   * @default Date.now
+   */
   now?(): number
 }
 

@@ -1,9 +1,17 @@
 import type { ConnectionGater, MultiaddrConnection } from '@libp2p/interface'
 
 export interface InboundGateInit {
-  /** upgrades (Noise/PSK/yamux) one remote host may have in flight at once */
+  /**
+   * Upgrades (Noise/PSK/yamux) one remote host may have in flight at once.
+   *
+   * @default none (required; the node uses LIMITS.inbound.maxPendingPerHost, 4)
+   */
   maxPendingPerHost: number
-  /** a slot is freed at the latest this long after it was taken (the upgrade timeout plus slack) */
+  /**
+   * A slot is freed at the latest this many milliseconds after it was taken (the upgrade timeout plus slack).
+   *
+   * @default none (required; the node uses the inbound upgrade timeout + 1000, 6000)
+   */
   releaseAfterMs: number
 }
 

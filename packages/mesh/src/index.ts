@@ -1,3 +1,14 @@
+/**
+ * @packageDocumentation
+ *
+ * The Kiez libp2p node, `createKiezNode(init)`: TCP + Noise + Yamux (+ a
+ * private-network key), dial-on-discovery, Kad-DHT, bootstrap, redial with
+ * backoff, connection and stream limits (LIMITS), the identity key, and the
+ * replication and topology services wired in.
+ *
+ * Owns the node assembly and the discovery policy. Must not import HTTP
+ * (`@kiez/gateway`, fastify) or `@kiez/daemon`: the daemon composes the two.
+ */
 export { createKiezNode, AGENT_VERSION, DEFAULT_MESH, DEFAULT_LISTEN, type KiezNode, type KiezNodeInit, type KiezNodeInfo, type KiezServices, type Logger } from './node.js'
 export { loadOrCreateIdentity, feedSignerFromKey, writeFileAtomic, IDENTITY_FILE, type Identity } from './identity.js'
 export { generatePsk, checkPsk } from './psk.js'

@@ -48,22 +48,72 @@ export interface Logger {
 }
 
 export interface KiezNodeInit {
-  /** ed25519 identity (see loadOrCreateIdentity) */
+  /**
+   * Ed25519 identity of the box; it also signs the feed (see loadOrCreateIdentity).
+   *
+   * @default none (required)
+   */
   privateKey: PrivateKey
+  /**
+   * The feed store the replication service validates into and serves from.
+   *
+   * @default none (required)
+   */
   store: FeedStore
-  /** mesh name: separates DHTs and mDNS service tags of meshes sharing a LAN */
+  /**
+   * Mesh name (`[a-z0-9][a-z0-9-]{0,31}`): separates the DHT, gossip topic and neighbours of meshes
+   * sharing a LAN (mDNS is shared; a box of another mesh is hung up on after identify).
+   *
+   * @default DEFAULT_MESH ('kiez')
+   */
   mesh?: string
+  /**
+   * Multiaddrs to listen on.
+   *
+   * @default DEFAULT_LISTEN (['/ip4/0.0.0.0/tcp/7301'])
+   */
   listen?: string[]
-  /** static peers, `/ip4/…/tcp/…/p2p/<id>` */
+  /**
+   * Static peers, `/ip4/…/tcp/…/p2p/<id>`, dialed at start (through @libp2p/bootstrap).
+   *
+   * @default [] (none)
+   */
   bootstrap?: string[]
+  /**
+   * Find neighbours by mDNS on every multicast interface.
+   *
+   * @default false
+   */
   mdns?: boolean
-  /** pnet key file contents (see generatePsk) */
+  /**
+   * Private-network key: swarm.key file contents (see generatePsk); only boxes with the same key connect.
+   *
+   * @default none (an open mesh)
+   */
   psk?: Uint8Array
-  /** the peer store is persisted in `<dataDir>/peers` */
+  /**
+   * Directory of the node's own state: the peer store is persisted in `<dataDir>/peers`.
+   *
+   * @default none (required)
+   */
   dataDir: string
+  /**
+   * Where the node logs.
+   *
+   * @default a silent logger
+   */
   logger?: Logger
+<<<<<<< HEAD
   /** libp2p metrics implementation, e.g. `prometheusMetrics({ registry })` from @libp2p/prometheus-metrics */
   metrics?: Libp2pInit['metrics']
+=======
+  /**
+   * libp2p metrics implementation, e.g. `prometheusMetrics({ registry })` from @libp2p/prometheus-metrics.
+   *
+   * @default none (no libp2p metrics)
+   */
+  metrics?: (components: any) => Metrics
+>>>>>>> docs12
 }
 
 export type KiezServices = {

@@ -4,13 +4,47 @@ import type { DialHost } from './dialer.js'
 import type { PeerId } from '@libp2p/interface'
 
 export interface RedialerInit {
+  /**
+   * Redials running at once.
+   *
+   * @default none (required; the node uses LIMITS.redial, 4)
+   */
   concurrency: number
+  /**
+   * Backoff before the first redial, in milliseconds; it doubles per attempt (equal jitter, see backoffDelay).
+   *
+   * @default none (required; the node uses LIMITS.redial, 1000)
+   */
   baseMs: number
+  /**
+   * Longest backoff between two redials, in milliseconds.
+   *
+   * @default none (required; the node uses LIMITS.redial, 300000)
+   */
   capMs: number
-  /** at most this many peers are waiting for a redial at once */
+  /**
+   * At most this many peers are waiting for a redial at once.
+   *
+   * @default none (required; the node uses LIMITS.redial, 256)
+   */
   maxTracked: number
+  /**
+   * Deadline of one redial, in milliseconds.
+   *
+   * @default 10000
+   */
   dialTimeoutMs?: number
+  /**
+   * Source of the backoff jitter, in [0, 1); injectable for tests.
+   *
+   * @default Math.random
+   */
   random?(): number
+  /**
+   * Told of each attempt: with `err` when it failed.
+   *
+   * @default none (nobody is told)
+   */
   onAttempt?(peerId: PeerId, attempt: number, err?: unknown): void
 }
 

@@ -41,7 +41,11 @@ export function parseTarget (target: string): Target {
 }
 
 export interface PingOptions {
-  /** how long each round trip may take, dial included (default LIMITS.ping.timeoutMs) */
+  /**
+   * How long each round trip may take in milliseconds, dial included.
+   *
+   * @default LIMITS.ping.timeoutMs (5000)
+   */
   timeoutMs?: number
 }
 

@@ -45,6 +45,7 @@ export interface PeerSourcesComponents {
 export interface PeerSourcesInit {
   /**
    * Peers held in memory; the peer store holds the rest.
+   *
    * @default 1024
    */
   maxCached?: number
@@ -52,11 +53,21 @@ export interface PeerSourcesInit {
    * How long an mDNS finding stays true without being heard again, in ms.
    * `@kiez/discovery` re-announces a live peer every 10 s and forgets it after
    * 120 s, so a neighbour that left the link stops saying `mdns` then.
+   *
    * @default 120000
    */
   mdnsTrueForMs?: number
-  /** Clock, for tests. @default Date.now */
+  /**
+   * The clock in milliseconds, injectable for tests.
+   *
+   * @default Date.now
+   */
   now?(): number
+  /**
+   * Told when the peer store refuses a write (a finding or a last-seen stamp).
+   *
+   * @default none (errors are dropped)
+   */
   onError?(err: unknown): void
 }
 

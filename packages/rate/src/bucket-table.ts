@@ -1,7 +1,11 @@
 import { TokenBucket, type TokenBucketInit } from './token-bucket.js'
 
 export interface BucketTableInit extends TokenBucketInit {
-  /** most keys remembered; the least recently used is forgotten first (it merely gets a fresh bucket) */
+  /**
+   * Most keys remembered; the least recently used is forgotten first (it merely gets a fresh bucket).
+   *
+   * @default none (required)
+   */
   maxKeys: number
 }
 

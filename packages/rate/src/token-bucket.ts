@@ -1,9 +1,21 @@
 export interface TokenBucketInit {
-  /** tokens added per second (events, bytes: whatever one token stands for) */
+  /**
+   * Tokens added per second (events, bytes: whatever one token stands for).
+   *
+   * @default none (required)
+   */
   ratePerSecond: number
-  /** most tokens held, and what a fresh bucket starts with (the burst) */
+  /**
+   * Most tokens held, and what a fresh bucket starts with (the burst).
+   *
+   * @default none (required)
+   */
   capacity: number
-  /** the clock, injectable for tests */
+  /**
+   * The clock in milliseconds, injectable for tests.
+   *
+   * @default Date.now
+   */
   now?: () => number
 }
 

@@ -2,9 +2,17 @@ import type { Entry } from '@kiez/feed'
 import { hex } from './util.js'
 
 export interface AnnouncerInit {
-  /** publishes one item; failures are the publisher's to count */
+  /**
+   * Publishes one item; failures are the publisher's to count.
+   *
+   * @default none (required)
+   */
   publish: (item: { kind: 'entry', entry: Entry } | { kind: 'forkProof', bytes: Uint8Array }) => Promise<void>
-  /** most queued entries; on overflow an older entry of an author with a newer one queued is dropped */
+  /**
+   * Most queued entries; on overflow an older entry of an author with a newer one queued is dropped.
+   *
+   * @default none (required; the replication service passes its `maxAnnounceQueue`)
+   */
   maxQueue: number
 }
 

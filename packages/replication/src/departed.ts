@@ -11,9 +11,17 @@ export interface DepartedPeer {
 }
 
 export interface DepartedLogInit {
-  /** peers remembered (default 64) */
+  /**
+   * Departed peers remembered.
+   *
+   * @default 64
+   */
   maxPeers?: number
-  /** heads remembered over all of them, so 64 big vectors cannot pile up (default 65 536, one full vector) */
+  /**
+   * Heads remembered over all of them, so 64 big vectors cannot pile up.
+   *
+   * @default 65536 (one full heads vector)
+   */
   maxHeads?: number
 }
 

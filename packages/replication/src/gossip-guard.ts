@@ -8,13 +8,41 @@
  * `maxStrikes` invalid messages within `windowMs`, refuses the rest unseen.
  */
 export interface GossipGuardInit {
+  /**
+   * Validations of one peer's messages running at once.
+   *
+   * @default none (required; the replication service uses 32)
+   */
   maxInFlight: number
-  /** messages waiting for a slot, per peer; beyond it they are dropped (sync recovers honest ones) */
+  /**
+   * Messages waiting for a slot, per peer; beyond it they are dropped (sync recovers honest ones).
+   *
+   * @default none (required; the replication service uses 4096)
+   */
   maxWaiting: number
+  /**
+   * Invalid messages from one peer, within `windowMs`, after which the rest are refused unseen.
+   *
+   * @default none (required; the replication service uses 16)
+   */
   maxStrikes: number
+  /**
+   * Milliseconds after a peer's last strike at which its count starts again from zero.
+   *
+   * @default none (required; the replication service uses 60000)
+   */
   windowMs: number
-  /** peers remembered (oldest forgotten first) */
+  /**
+   * Peers remembered (the oldest idle one is forgotten first).
+   *
+   * @default none (required; the replication service uses 4096)
+   */
   maxPeers: number
+  /**
+   * The clock in milliseconds, injectable for tests.
+   *
+   * @default Date.now
+   */
   now?: () => number
 }
 

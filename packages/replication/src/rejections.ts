@@ -16,10 +16,23 @@ export interface RejectionRecord {
 }
 
 export interface RejectionLogInit {
-  /** records kept in all (default 256) */
+  /**
+   * Records kept in all.
+   *
+   * @default 256
+   */
   max?: number
-  /** records kept per sending peer, so one rogue cannot flush everyone else's (default 64) */
+  /**
+   * Records kept per sending peer, so one rogue cannot flush everyone else's.
+   *
+   * @default 64
+   */
   maxPerPeer?: number
+  /**
+   * The clock in milliseconds, injectable for tests.
+   *
+   * @default Date.now
+   */
   now?: () => number
 }
 

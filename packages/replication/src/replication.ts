@@ -31,28 +31,83 @@ export interface FeedPubSub {
 }
 
 export interface ReplicationInit {
+  /**
+   * Where entries are validated and stored, and read from to answer peers.
+   *
+   * @default none (required)
+   */
   store: FeedStore
-  /** mesh name: selects the gossip topic */
+  /**
+   * Mesh name: selects the gossip topic (`/kiez/<mesh>/feed/1`).
+   *
+   * @default none (required)
+   */
   mesh: string
-  /** full heads exchange when a peer supporting sync connects (default true) */
+  /**
+   * Full heads exchange when a peer supporting sync connects.
+   *
+   * @default true
+   */
   syncOnConnect?: boolean
-  /** full heads exchange with every neighbour this often; 0 turns it off (default 30 s) */
+  /**
+   * Full heads exchange with every neighbour this often, in milliseconds; 0 turns it off.
+   *
+   * @default 30000
+   */
   syncIntervalMs?: number
-  /** deadline of one sync stream, either side (default 60 s) */
+  /**
+   * Deadline of one sync stream in milliseconds, either side.
+   *
+   * @default 60000
+   */
   streamTimeoutMs?: number
-  /** concurrent inbound sync streams per peer (default 2) */
+  /**
+   * Concurrent inbound sync streams per peer.
+   *
+   * @default 2
+   */
   maxStreamsPerPeer?: number
-  /** entry bytes per second served to one peer (default 8 MiB/s) */
+  /**
+   * Entry bytes per second served to one peer (the burst is as much, and at least one response).
+   *
+   * @default 8388608 (8 MiB/s)
+   */
   servedBytesPerSecond?: number
+  /**
+   * Most entries asked for in one GET and sent in one ENTRIES response; capped at the protocol's limit.
+   *
+   * @default MAX_ENTRIES_PER_RESPONSE (500)
+   */
   maxEntriesPerResponse?: number
+  /**
+   * Most entry bytes sent in one ENTRIES response; capped at the protocol's limit.
+   *
+   * @default MAX_RESPONSE_BYTES (1 032 192: the 1 MiB frame cap less 16 KiB of framing)
+   */
   maxResponseBytes?: number
-  /** entries one outbound session fetches before yielding (default 20 000) */
+  /**
+   * Entries one outbound session fetches before yielding.
+   *
+   * @default 20000
+   */
   maxEntriesPerSession?: number
-  /** targeted gap pulls queued per peer before we fall back to a full exchange (default 64) */
+  /**
+   * Targeted gap pulls queued per peer before we fall back to a full exchange.
+   *
+   * @default 64
+   */
   maxPendingPullsPerPeer?: number
-  /** announcements queued for gossip (default 1024) */
+  /**
+   * Announcements queued for gossip.
+   *
+   * @default 1024
+   */
   maxAnnounceQueue?: number
-  /** told when a peer used up its invalid-gossip budget and was hung up on (e.g. so it is not redialed) */
+  /**
+   * Told when a peer used up its invalid-gossip budget and was hung up on (e.g. so it is not redialed).
+   *
+   * @default none (nobody is told)
+   */
   onMisbehaving?: (peerId: PeerId, reason: string) => void
 }
 

@@ -1,3 +1,14 @@
+/**
+ * @packageDocumentation
+ *
+ * The feed store on LevelDB (FeedStore): entries by id and by author and seq,
+ * per-author heads, the timeline, fork proofs; validation through `@kiez/feed`
+ * on every write, group commit, crash recovery of heads at open, and the
+ * self-fork guard of a box's own feed.
+ *
+ * Owns the database layout (docs/PROTOCOL.md §7). Imports `@kiez/feed` only
+ * among Kiez packages; must not import libp2p or an HTTP server.
+ */
 export * from './store.js'
 export * from './errors.js'
 export type { RecoveryReport, RecoveryAction } from './recovery.js'

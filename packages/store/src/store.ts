@@ -12,13 +12,35 @@ import {
 import { recoverHeads, type RecoveryReport } from './recovery.js'
 
 export interface FeedStoreInit {
-  /** directory of the LevelDB database */
+  /**
+   * Directory of the LevelDB database (created if missing).
+   *
+   * @default none (required)
+   */
   path: string
+  /**
+   * Cache of parsed author keys; pass one to share it with other verifiers.
+   *
+   * @default a new `PublicKeyCache()` of 4096 keys
+   */
   keys?: PublicKeyCache
-  /** the receiver's clock, for the future-timestamp rule */
+  /**
+   * The receiver's clock in milliseconds, for the future-timestamp rule.
+   *
+   * @default Date.now
+   */
   now?: () => number
+  /**
+   * How far (milliseconds) an entry's timestamp may lie ahead of `now()` (PROTOCOL.md §4, check 9).
+   *
+   * @default DEFAULT_MAX_FUTURE_MS (600 000, 10 minutes)
+   */
   maxFutureMs?: number
-  /** most queued writes folded into one group commit */
+  /**
+   * Most queued writes folded into one group commit.
+   *
+   * @default 256
+   */
   maxGroup?: number
 }
 

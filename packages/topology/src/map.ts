@@ -35,11 +35,29 @@ export interface TopologyMap {
 }
 
 export interface CrawlOptions {
-  /** farthest box, in links from us (default 3) */
+  /**
+   * Farthest box, in links from us; at most 3.
+   *
+   * @default 3
+   */
   maxHops?: number
+  /**
+   * Most boxes on the map; past it the crawl stops and the map is marked truncated.
+   *
+   * @default 64
+   */
   maxBoxes?: number
-  /** overall deadline (default 10 s) */
+  /**
+   * Overall deadline of the crawl, in milliseconds.
+   *
+   * @default 10000
+   */
   timeoutMs?: number
+  /**
+   * The clock in milliseconds, injectable for tests.
+   *
+   * @default Date.now
+   */
   now?: () => number
 }
 

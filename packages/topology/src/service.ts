@@ -8,17 +8,47 @@ import { PeerRateLimit } from './rate.js'
 import { decodeAnswer, decodeRequest, encodeAnswer, encodeRequest, type Neighbour, type Report, type TopologyAnswer } from './wire.js'
 
 export interface TopologyInit {
-  /** this box's neighbours as the mesh sees them (connected first); called per answer */
+  /**
+   * This box's neighbours as the mesh sees them (connected first); called per answer.
+   *
+   * @default none (required)
+   */
   neighbours: () => Promise<Neighbour[]>
-  /** deadline of a depth-0 query; each level of relay adds as much again (default 2 s) */
+  /**
+   * Deadline of a depth-0 query in milliseconds; each level of relay adds as much again.
+   *
+   * @default 2000
+   */
   timeoutMsPerHop?: number
-  /** neighbours a relaying box asks on a requester's behalf (default 16) */
+  /**
+   * Neighbours a relaying box asks on a requester's behalf.
+   *
+   * @default 16
+   */
   maxRelayFanout?: number
-  /** requests per second per remote peer, and the burst (defaults 2 and 6) */
+  /**
+   * Requests per second answered per remote peer (sustained).
+   *
+   * @default 2
+   */
   requestsPerSecond?: number
+  /**
+   * Requests a remote peer may send at once above `requestsPerSecond`.
+   *
+   * @default 6
+   */
   requestBurst?: number
-  /** an answer is reused this long, so a burst of requests fans out once (default 2 s) */
+  /**
+   * An answer is reused this long (milliseconds), so a burst of requests fans out once.
+   *
+   * @default 2000
+   */
   cacheMs?: number
+  /**
+   * The clock in milliseconds, injectable for tests.
+   *
+   * @default Date.now
+   */
   now?: () => number
 }
 

@@ -30,8 +30,17 @@ export class ApiError extends Error {
 }
 
 export interface ApiInit {
-  /** the API root; same origin by default, so the session cookie and CSP connect-src 'self' apply */
+  /**
+   * The API root; same origin, so the session cookie and CSP connect-src 'self' apply.
+   *
+   * @default '/api/v1'
+   */
   base?: string
+  /**
+   * The fetch to call; injectable for tests.
+   *
+   * @default the browser's fetch
+   */
   fetch?: typeof fetch
 }
 

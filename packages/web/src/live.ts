@@ -4,13 +4,41 @@ import type { Entry } from './types.js'
 export type LiveState = 'connecting' | 'live' | 'reconnecting'
 
 export interface LiveInit {
+  /**
+   * The gateway's event stream.
+   *
+   * @default '/api/v1/events'
+   */
   url?: string
+  /**
+   * A new entry arrived (already shape-checked).
+   *
+   * @default none (required)
+   */
   onEntry: (e: Entry) => void
+  /**
+   * A neighbour connected or left: GET the peers again.
+   *
+   * @default none (required)
+   */
   onPeer: () => void
-  /** the gateway's mesh map changed (a box came or went anywhere on it): GET it again */
+  /**
+   * The gateway's mesh map changed (a box came or went anywhere on it): GET it again.
+   *
+   * @default none (required)
+   */
   onTopology: () => void
-  /** the gateway could not resume from Last-Event-ID (too far behind): reload the feed */
+  /**
+   * The gateway could not resume from Last-Event-ID (too far behind): reload the feed.
+   *
+   * @default none (required)
+   */
   onReset: () => void
+  /**
+   * The stream is connecting, live or reconnecting.
+   *
+   * @default none (required)
+   */
   onState: (s: LiveState) => void
 }
 

@@ -16,10 +16,24 @@ export class ControlClientError extends Error {
 }
 
 export interface ControlClientInit {
+  /**
+   * The daemon's control socket (see controlSocketPath).
+   *
+   * @default none (required)
+   */
   socketPath: string
-  /** how long one call may take before the daemon counts as unreachable */
+  /**
+   * How long one call may take before the daemon counts as unreachable, in milliseconds
+   * (`ping` allows more, by its count and timeout).
+   *
+   * @default 10000
+   */
   timeoutMs?: number
-  /** refuse bigger responses: the daemon is local but its replies still get bounded */
+  /**
+   * Refuse bigger responses, in bytes: the daemon is local but its replies still get bounded.
+   *
+   * @default 16777216 (16 MiB)
+   */
   maxResponseBytes?: number
 }
 

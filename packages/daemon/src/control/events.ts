@@ -2,11 +2,23 @@ import type { ServerResponse } from 'node:http'
 import type { EntryJson } from './types.js'
 
 export interface EventHubInit {
-  /** most event streams open at once; more are refused with 503 */
+  /**
+   * Most event streams open at once; more are refused with 503.
+   *
+   * @default 32
+   */
   maxStreams?: number
-  /** a stream whose unsent bytes pass this is cut (a stalled client must not grow our memory) */
+  /**
+   * A stream whose unsent bytes pass this is cut (a stalled client must not grow our memory).
+   *
+   * @default 1048576 (1 MiB)
+   */
   maxBufferedBytes?: number
-  /** comment line interval, so dead clients are noticed and proxies keep the stream */
+  /**
+   * Comment line interval in milliseconds, so dead clients are noticed and proxies keep the stream.
+   *
+   * @default 15000
+   */
   heartbeatMs?: number
 }
 

@@ -38,9 +38,23 @@ export interface ControlApi {
 }
 
 export interface ControlServerInit {
+  /**
+   * Unix socket to listen on (mode 0600); a stale one left by a dead daemon is replaced.
+   *
+   * @default none (required; the daemon uses `<dataDir>/control.sock`)
+   */
   socketPath: string
+  /**
+   * The data dir the socket belongs to.
+   *
+   * @default none (required)
+   */
   dataDir: string
-  /** largest request body; a post is at most 8 KiB of text, so this is generous */
+  /**
+   * Largest request body, in bytes; a post is at most 8 KiB of text, so this is generous.
+   *
+   * @default 65536 (64 KiB)
+   */
   bodyLimit?: number
 }
 

@@ -103,17 +103,12 @@ export interface KiezNodeInit {
    * @default a silent logger
    */
   logger?: Logger
-<<<<<<< HEAD
-  /** libp2p metrics implementation, e.g. `prometheusMetrics({ registry })` from @libp2p/prometheus-metrics */
-  metrics?: Libp2pInit['metrics']
-=======
   /**
    * libp2p metrics implementation, e.g. `prometheusMetrics({ registry })` from @libp2p/prometheus-metrics.
    *
    * @default none (no libp2p metrics)
    */
-  metrics?: (components: any) => Metrics
->>>>>>> docs12
+  metrics?: Libp2pInit['metrics']
 }
 
 export type KiezServices = {

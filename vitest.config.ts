@@ -3,7 +3,9 @@ import { join } from 'node:path'
 import { defineConfig } from 'vitest/config'
 
 const root = new URL('.', import.meta.url).pathname
-const packages = readdirSync(join(root, 'packages'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)
+const packages = readdirSync(join(root, 'packages'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) =>
+  d.name
+)
 
 /** Every *.test.ts under `dir` (relative to the root), without node_modules and dist. */
 function testFiles (dir: string): string[] {
@@ -33,8 +35,14 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       // one project per package, named after it, then the cross-package suites under test/, all on two workers
-      ...packages.map((name) => ({ extends: true as const, test: { name, include: [`packages/${name}/src/**/*.test.ts`], exclude: lab, sequence: { groupOrder: 0 } } })),
-      { extends: true as const, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: lab, sequence: { groupOrder: 0 } } },
+      ...packages.map((name) => ({
+        extends: true as const,
+        test: { name, include: [`packages/${name}/src/**/*.test.ts`], exclude: lab, sequence: { groupOrder: 0 } }
+      })),
+      {
+        extends: true as const,
+        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: lab, sequence: { groupOrder: 0 } }
+      },
       { extends: true as const, test: { name: 'lab', include: lab, maxWorkers: 1, sequence: { groupOrder: 1 } } }
     ]
   }

@@ -23,8 +23,11 @@ try {
 }
 
 try {
-  const status = await new ControlClient({ socketPath: controlSocketPath(defaultDataDir()), timeoutMs: TIMEOUT_MS }).status()
-  if (status.http?.serving === true) fail(`the gateway should serve on ${status.http.address} but port ${port} refuses connections`)
+  const status = await new ControlClient({ socketPath: controlSocketPath(defaultDataDir()), timeoutMs: TIMEOUT_MS })
+    .status()
+  if (status.http?.serving === true) {
+    fail(`the gateway should serve on ${status.http.address} but port ${port} refuses connections`)
+  }
   process.exit(0)
 } catch (err) {
   fail(`control socket: ${err?.message ?? err}`)

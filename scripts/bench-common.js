@@ -2,7 +2,8 @@
 import { PublicKeyCache, verifyEntrySignature } from '@kiez/feed'
 
 /** One figure: a JSON line {"metric", "value", "unit"} on stdout, the value to two decimals. */
-export const emit = (metric, value, unit) => console.log(JSON.stringify({ metric, value: Math.round(value * 100) / 100, unit }))
+export const emit = (metric, value, unit) =>
+  console.log(JSON.stringify({ metric, value: Math.round(value * 100) / 100, unit }))
 
 /** Progress goes to stderr, so stdout holds only figures. */
 export const progress = (msg) => process.stderr.write(`… ${msg}\n`)

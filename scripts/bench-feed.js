@@ -11,7 +11,11 @@ const quick = process.argv.includes('--quick')
 const AUTHORS = quick ? 10 : 100
 const PER_AUTHOR = 1000
 const dirs = []
-const tmp = () => { const d = mkdtempSync(join(tmpdir(), 'kiez-bench-')); dirs.push(d); return d }
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'kiez-bench-'))
+  dirs.push(d)
+  return d
+}
 
 function makeChains (authors, perAuthor) {
   const t0 = Date.now() - 3_600_000
@@ -20,7 +24,14 @@ function makeChains (authors, perAuthor) {
     const s = signerFromSeed(new Uint8Array(32).fill(0).map((_, i) => (i === 0 ? a + 1 : i === 1 ? 200 : 0)))
     const c = []
     for (let i = 0; i < perAuthor; i++) {
-      c.push(createEntry(s, { seq: i + 1, previous: c[i - 1]?.hash ?? null, timestamp: t0 + a * perAuthor + i, body: { type: 'post', text: `bench entry ${i} of author ${a}: a short neighbourhood post` } }))
+      c.push(
+        createEntry(s, {
+          seq: i + 1,
+          previous: c[i - 1]?.hash ?? null,
+          timestamp: t0 + a * perAuthor + i,
+          body: { type: 'post', text: `bench entry ${i} of author ${a}: a short neighbourhood post` }
+        })
+      )
     }
     chains.push(c)
   }
@@ -44,7 +55,9 @@ emitVerifyPerSecond(all)
     await Promise.all(sample.slice(i, i + 64).map((e) => store.ingest(e.bytes)))
   }
   const s = (performance.now() - t) / 1000
-  if (store.stats().entries !== sample.length) throw new Error(`single ingest stored ${store.stats().entries} of ${sample.length}`)
+  if (store.stats().entries !== sample.length) {
+    throw new Error(`single ingest stored ${store.stats().entries} of ${sample.length}`)
+  }
   emit('ingest_single_entries_per_s', sample.length / s, 'entries/s')
   await store.close()
 }
@@ -56,10 +69,14 @@ const rangeStorePath = tmp()
   progress(`range-ingesting ${all.length} entries`)
   const t = performance.now()
   // Like a sync session: up to 4 batches in flight, so validation overlaps the previous batch's write.
-  const ranges = chains.flatMap((c) => Array.from({ length: Math.ceil(c.length / 500) }, (_, i) => c.slice(i * 500, i * 500 + 500).map((e) => e.bytes)))
+  const ranges = chains.flatMap((c) =>
+    Array.from({ length: Math.ceil(c.length / 500) }, (_, i) => c.slice(i * 500, i * 500 + 500).map((e) => e.bytes))
+  )
   const inFlight = new Set()
   for (const items of ranges) {
-    const p = store.ingestRange(items).then((r) => { if (r.rejection) throw new Error(`range rejected: ${r.rejection.code}`) })
+    const p = store.ingestRange(items).then((r) => {
+      if (r.rejection) throw new Error(`range rejected: ${r.rejection.code}`)
+    })
     inFlight.add(p)
     p.finally(() => inFlight.delete(p))
     if (inFlight.size >= 4) await Promise.race(inFlight)
@@ -92,12 +109,18 @@ const rangeStorePath = tmp()
   let n = 0
   const t = performance.now()
   await Promise.all(Array.from({ length: 32 }, async () => {
-    while (performance.now() < until) { await store.append(me, { type: 'post', text: `local ${n}` }); n++ }
+    while (performance.now() < until) {
+      await store.append(me, { type: 'post', text: `local ${n}` })
+      n++
+    }
   }))
   emit('append_local_synced_per_s', n / ((performance.now() - t) / 1000), 'entries/s')
   const t2 = performance.now()
   let m = 0
-  while (performance.now() - t2 < 1000) { await store.append(me, { type: 'post', text: 'one at a time' }); m++ }
+  while (performance.now() - t2 < 1000) {
+    await store.append(me, { type: 'post', text: 'one at a time' })
+    m++
+  }
   emit('append_local_synced_serial_per_s', m / ((performance.now() - t2) / 1000), 'entries/s')
   await store.close()
 }

@@ -8,7 +8,9 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-  process.stderr.write('bench:mesh needs root (it builds network namespaces); skipped. Run it as root: sudo npm run bench:mesh\n')
+  process.stderr.write(
+    'bench:mesh needs root (it builds network namespaces); skipped. Run it as root: sudo npm run bench:mesh\n'
+  )
   process.exit(0)
 }
 
@@ -27,7 +29,9 @@ const { ControlClient, controlSocketPath } = await import('@kiez/daemon/control'
 // (e.g. --max-old-space-size=64 to see how much of the RSS is uncollected garbage).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
 const runs = (name) => only === undefined || only.includes(name)
-const labEnv = process.env.BENCH_DAEMON_NODE_OPTIONS ? { env: { NODE_OPTIONS: process.env.BENCH_DAEMON_NODE_OPTIONS } } : {}
+const labEnv = process.env.BENCH_DAEMON_NODE_OPTIONS
+  ? { env: { NODE_OPTIONS: process.env.BENCH_DAEMON_NODE_OPTIONS } }
+  : {}
 
 const LINE_BOXES = 10
 const HOP_POSTS = 100
@@ -95,9 +99,13 @@ async function postAndWatch (lab, origin, n, spacingMs) {
   const boxes = range(lab.boxes)
   const arrivals = boxes.map(() => new Map())
   const abort = new AbortController()
-  await Promise.all(boxes.map((b) => new Promise((resolve, reject) => {
-    client(lab, b).follow((e) => { if (!arrivals[b].has(e.id)) arrivals[b].set(e.id, performance.now()) }, { signal: abort.signal, onOpen: resolve }).catch(reject)
-  })))
+  await Promise.all(boxes.map((b) =>
+    new Promise((resolve, reject) => {
+      client(lab, b).follow((e) => {
+        if (!arrivals[b].has(e.id)) arrivals[b].set(e.id, performance.now())
+      }, { signal: abort.signal, onOpen: resolve }).catch(reject)
+    })
+  ))
   const everywhere = (id) => arrivals.every((m) => m.has(id))
   try {
     // Warm-up: gossipsub builds its mesh on heartbeats; a few posts make sure the paths are hot.
@@ -139,7 +147,14 @@ function chain (seedByte, n, text) {
   const t0 = Date.now() - 3_600_000
   const out = []
   for (let i = 0; i < n; i++) {
-    out.push(createEntry(s, { seq: i + 1, previous: out[i - 1]?.hash ?? null, timestamp: t0 + i, body: { type: 'post', text: text(i) } }))
+    out.push(
+      createEntry(s, {
+        seq: i + 1,
+        previous: out[i - 1]?.hash ?? null,
+        timestamp: t0 + i,
+        body: { type: 'post', text: text(i) }
+      })
+    )
   }
   return out
 }
@@ -179,10 +194,14 @@ if (runs('line')) {
 
     const ids = await Promise.all(range(LINE_BOXES).map(async (b) => (await client(lab, b).status()).peerId))
     progress('waiting for the whole line to connect')
-    await Promise.all(range(LINE_BOXES).map((b) => waitUntil(`box ${b} to connect to its neighbours`, async () => {
-      const connected = (await client(lab, b).peers()).peers.filter((p) => p.connected).map((p) => p.peerId)
-      return [ids[b - 1], ids[b + 1]].filter((x) => x !== undefined).every((id) => connected.includes(id))
-    }, 60_000)))
+    await Promise.all(
+      range(LINE_BOXES).map((b) =>
+        waitUntil(`box ${b} to connect to its neighbours`, async () => {
+          const connected = (await client(lab, b).peers()).peers.filter((p) => p.connected).map((p) => p.peerId)
+          return [ids[b - 1], ids[b + 1]].filter((x) => x !== undefined).every((id) => connected.includes(id))
+        }, 60_000)
+      )
+    )
 
     const run = await postAndWatch(lab, 0, HOP_POSTS, 50)
     const { arrivals, posted } = run
@@ -220,16 +239,22 @@ if (runs('streets')) {
     await Promise.all(range(lab.boxes).map((b) => lab.waitForLog(b, isMsg('daemon started'), 60_000)))
     // Every box on a segment connects to every other box on it (mDNS), corners to both of theirs.
     const segments = lab.spec.links
-    await Promise.all(range(lab.boxes).map((b) => waitUntil(`box ${b} to connect to its segments`, async () => {
-      const want = new Set(segments.filter((m) => m.includes(b)).flat().filter((x) => x !== b))
-      const connected = (await client(lab, b).peers()).peers.filter((p) => p.connected).length
-      return connected >= want.size
-    }, 60_000)))
+    await Promise.all(
+      range(lab.boxes).map((b) =>
+        waitUntil(`box ${b} to connect to its segments`, async () => {
+          const want = new Set(segments.filter((m) => m.includes(b)).flat().filter((x) => x !== b))
+          const connected = (await client(lab, b).peers()).peers.filter((p) => p.connected).length
+          return connected >= want.size
+        }, 60_000)
+      )
+    )
     const run = await postAndWatch(lab, 0, STREET_POSTS, 50)
     emit('sends_per_delivered_entry', run.sendsPerDelivered, 'sends')
     emit('wire_bytes_per_delivered_entry', run.wirePerDelivered, 'bytes')
     // Every send costs about the same on the wire (the line run measured it), so bytes give the sends the counters miss.
-    if (wireBytesPerSend !== undefined) emit('sends_per_delivered_entry_wire_estimate', run.wirePerDelivered / wireBytesPerSend, 'sends')
+    if (wireBytesPerSend !== undefined) {
+      emit('sends_per_delivered_entry_wire_estimate', run.wirePerDelivered / wireBytesPerSend, 'sends')
+    }
   } finally {
     await lab.close()
   }
@@ -244,13 +269,17 @@ if (runs('catchup')) {
     const store = await FeedStore.open({ path: join(lab.dataDir(0), 'feed') })
     const inFlight = new Set()
     for (let i = 0; i < entries.length; i += 500) {
-      const p = store.ingestRange(entries.slice(i, i + 500).map((e) => e.bytes)).then((r) => { if (r.rejection) throw new Error(`range rejected: ${r.rejection.code}`) })
+      const p = store.ingestRange(entries.slice(i, i + 500).map((e) => e.bytes)).then((r) => {
+        if (r.rejection) throw new Error(`range rejected: ${r.rejection.code}`)
+      })
       inFlight.add(p)
       p.finally(() => inFlight.delete(p))
       if (inFlight.size >= 4) await Promise.race(inFlight)
     }
     await Promise.all(inFlight)
-    if (store.stats().entries !== CATCHUP_ENTRIES) throw new Error(`the source store holds ${store.stats().entries} entries`)
+    if (store.stats().entries !== CATCHUP_ENTRIES) {
+      throw new Error(`the source store holds ${store.stats().entries} entries`)
+    }
     await store.close()
 
     lab.start(0)
@@ -259,10 +288,15 @@ if (runs('catchup')) {
     lab.start(1)
     const conn = await lab.waitForLog(1, isMsg('peer connected'), 60_000)
     const c1 = client(lab, 1)
-    const doneAt = await waitUntil('the empty box to catch up', async () => {
-      const n = (await c1.status()).counts.entries
-      return n === CATCHUP_ENTRIES ? Date.now() : undefined
-    }, 600_000, 100)
+    const doneAt = await waitUntil(
+      'the empty box to catch up',
+      async () => {
+        const n = (await c1.status()).counts.entries
+        return n === CATCHUP_ENTRIES ? Date.now() : undefined
+      },
+      600_000,
+      100
+    )
     const seconds = (doneAt - logTime(conn)) / 1000
     emit('catchup_entries_per_s', CATCHUP_ENTRIES / seconds, 'entries/s')
     progress(`caught up in ${seconds.toFixed(2)} s from the connection (status polled every 100 ms)`)

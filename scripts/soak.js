@@ -13,11 +13,16 @@ import { ControlClient, controlSocketPath } from '@kiez/daemon/control'
 import { FeedStore } from '@kiez/store'
 import { createLab, labSkipReason, ring } from '../test/lab/index.ts'
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '5' }, boxes: { type: 'string', default: '5' } } })
+const { values } = parseArgs({
+  options: { minutes: { type: 'string', default: '5' }, boxes: { type: 'string', default: '5' } }
+})
 const minutes = Number(values.minutes)
 const N = Number(values.boxes)
 const skip = labSkipReason()
-if (skip !== undefined) { console.error(`soak needs the mesh lab: ${skip}`); process.exit(2) }
+if (skip !== undefined) {
+  console.error(`soak needs the mesh lab: ${skip}`)
+  process.exit(2)
+}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const out = (o) => console.log(JSON.stringify(o))
@@ -32,7 +37,9 @@ const down = new Set()
 try {
   for (let b = 0; b < N; b++) lab.start(b)
   await Promise.all(Array.from({ length: N }, (_, b) => lab.waitForLog(b, started, 60_000)))
-  for (let b = 0; b < N; b++) clients.push(new ControlClient({ socketPath: controlSocketPath(lab.dataDir(b)), timeoutMs: 15_000 }))
+  for (let b = 0; b < N; b++) {
+    clients.push(new ControlClient({ socketPath: controlSocketPath(lab.dataDir(b)), timeoutMs: 15_000 }))
+  }
   const t0 = Date.now()
   const end = t0 + minutes * 60_000
   let stop = false
@@ -42,7 +49,11 @@ try {
     let i = 0
     while (!stop) {
       if (!down.has(b)) {
-        try { acked[b].push((await clients[b].post({ text: `soak box ${b} #${i++}` })).id) } catch { events.postFailures++ }
+        try {
+          acked[b].push((await clients[b].post({ text: `soak box ${b} #${i++}` })).id)
+        } catch {
+          events.postFailures++
+        }
       }
       await sleep(800 + Math.random() * 400)
     }
@@ -54,13 +65,15 @@ try {
       if (stop) break
       if (Math.random() < 0.5) {
         const link = Math.floor(Math.random() * N)
-        await lab.cut(link); events.linkFlaps++
+        await lab.cut(link)
+        events.linkFlaps++
         await sleep(5000)
         await lab.heal(link)
       } else {
         const b = Math.floor(Math.random() * N)
         down.add(b)
-        await lab.kill(b, 'SIGKILL'); events.restarts++
+        await lab.kill(b, 'SIGKILL')
+        events.restarts++
         await sleep(2000)
         lab.start(b)
         await lab.waitForLog(b, started, 60_000).catch(() => {})
@@ -75,7 +88,9 @@ try {
     for (let b = 0; b < N; b++) {
       const pid = lab.process(b)?.pid
       let kib = null
-      try { kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) } catch {}
+      try {
+        kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
+      } catch {}
       sample.rssKiB.push(kib)
       if (kib !== null && !down.has(b)) rss[b].push([Date.now() - t0, kib])
     }
@@ -88,9 +103,14 @@ try {
   const total = acked.reduce((n, a) => n + a.length, 0)
   const tc = Date.now()
   for (;;) {
-    const counts = await Promise.all(clients.map(async (c) => (await c.status().catch(() => ({ counts: { entries: -1 } }))).counts.entries))
+    const counts = await Promise.all(
+      clients.map(async (c) => (await c.status().catch(() => ({ counts: { entries: -1 } }))).counts.entries)
+    )
     if (counts.every((n) => n >= total)) break
-    if (Date.now() - tc > 180_000) { out({ converged: false, counts, total }); break }
+    if (Date.now() - tc > 180_000) {
+      out({ converged: false, counts, total })
+      break
+    }
     await sleep(1000)
   }
   const convergeMs = Date.now() - tc
@@ -110,7 +130,18 @@ try {
     const slope = pts.reduce((a, [t, r]) => a + (t - mt) * (r - mr), 0) / pts.reduce((a, [t]) => a + (t - mt) ** 2, 0)
     return Math.round(slope * 3600_000 / 1024)
   })
-  out({ summary: true, minutes, boxes: N, acknowledged: total, lostEntries: lost, convergeMs, ...events, rssFirstKiB: rss.map((s) => s[0]?.[1] ?? null), rssLastKiB: rss.map((s) => s.at(-1)?.[1] ?? null), rssGrowthMiBPerHour: growth })
+  out({
+    summary: true,
+    minutes,
+    boxes: N,
+    acknowledged: total,
+    lostEntries: lost,
+    convergeMs,
+    ...events,
+    rssFirstKiB: rss.map((s) => s[0]?.[1] ?? null),
+    rssLastKiB: rss.map((s) => s.at(-1)?.[1] ?? null),
+    rssGrowthMiBPerHour: growth
+  })
   process.exitCode = lost === 0 ? 0 : 1
 } finally {
   await lab.close()

@@ -1,5 +1,14 @@
 import { readFileSync } from 'node:fs'
-import { buildVectors, PublicKeyCache, sha256, entryId, validateEntry, verifySignature, type AuthorState, type FeedVector } from '@kiez/feed'
+import {
+  buildVectors,
+  PublicKeyCache,
+  sha256,
+  entryId,
+  validateEntry,
+  verifySignature,
+  type AuthorState,
+  type FeedVector
+} from '@kiez/feed'
 import { describe, expect, it } from 'vitest'
 
 const file = new URL('./vectors/feed-entries.json', import.meta.url)
@@ -13,10 +22,21 @@ describe('test/vectors/feed-entries.json', () => {
 
   it('covers a valid chain of 3 and every rejection kind', () => {
     expect(vectors.filter((v) => v.valid)).toHaveLength(3)
-    expect(new Set(vectors.map((v) => v.error).filter(Boolean))).toEqual(new Set([
-      'bad_encoding', 'non_canonical', 'bad_signature', 'wrong_seq', 'wrong_previous', 'content_too_large',
-      'unknown_type', 'malformed_content', 'future_timestamp', 'duplicate', 'forked'
-    ]))
+    expect(new Set(vectors.map((v) => v.error).filter(Boolean))).toEqual(
+      new Set([
+        'bad_encoding',
+        'non_canonical',
+        'bad_signature',
+        'wrong_seq',
+        'wrong_previous',
+        'content_too_large',
+        'unknown_type',
+        'malformed_content',
+        'future_timestamp',
+        'duplicate',
+        'forked'
+      ])
+    )
   })
 
   it('ids are the CID of sha2-256(entryBytes) and signatures verify exactly where they should', () => {
@@ -24,7 +44,9 @@ describe('test/vectors/feed-entries.json', () => {
     for (const v of vectors) {
       expect(v.id, v.description).toBe(entryId(sha256(bytes(v.entryBytes))))
       expect(bytes(v.signedBytes).subarray(0, 13)).toEqual(new TextEncoder().encode('kiez/entry/1\0'))
-      expect(verifySignature(keys, bytes(v.publicKey), bytes(v.signedBytes), bytes(v.signature)), v.description).toBe(v.error !== 'bad_signature')
+      expect(verifySignature(keys, bytes(v.publicKey), bytes(v.signedBytes), bytes(v.signature)), v.description).toBe(
+        v.error !== 'bad_signature'
+      )
     }
   })
 
@@ -36,7 +58,10 @@ describe('test/vectors/feed-entries.json', () => {
       const r = validateEntry(bytes(v.entryBytes), { keys, now: v.now, state, storedHashAt: (s) => log[s - 1] })
       if (v.valid) {
         expect(r.ok, v.description).toBe(true)
-        if (r.ok) { state = { seq: r.entry.seq, hash: r.entry.hash }; log.push(r.entry.hash) }
+        if (r.ok) {
+          state = { seq: r.entry.seq, hash: r.entry.hash }
+          log.push(r.entry.hash)
+        }
       } else {
         expect(r.ok ? 'accepted' : r.code, v.description).toBe(v.error)
       }
@@ -47,7 +72,11 @@ describe('test/vectors/feed-entries.json', () => {
 describe('docs/PROTOCOL.md §8 (every vector in full)', () => {
   const doc = readFileSync(new URL('../docs/PROTOCOL.md', import.meta.url), 'utf8')
   const section = doc.slice(doc.indexOf('## 8. Every vector in full'))
-  const blocks = [...section.matchAll(/^### Vector (\d+): (.*)\n[\s\S]*?```\nhash  ([0-9a-f]{64})\nid    (\S+)\nsig   ([0-9a-f]+)\nbytes \((\d+)\)\n([0-9a-f\n]+)```/gm)]
+  const blocks = [
+    ...section.matchAll(
+      /^### Vector (\d+): (.*)\n[\s\S]*?```\nhash  ([0-9a-f]{64})\nid    (\S+)\nsig   ([0-9a-f]+)\nbytes \((\d+)\)\n([0-9a-f\n]+)```/gm
+    )
+  ]
 
   it('gives every vector of the JSON file, in order, with the same bytes, hash, id and signature', () => {
     expect(blocks.map((b) => Number(b[1]))).toEqual(vectors.map((_, i) => i + 1))

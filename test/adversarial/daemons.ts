@@ -43,14 +43,28 @@ export class LocalDaemon {
     return d
   }
 
-  get pid (): number { return this.proc.pid }
+  get pid (): number {
+    return this.proc.pid
+  }
 
   /** Spawns the daemon and waits until its control socket answers; resolves with the ms that took. */
   async spawn (extraArgs: string[] = []): Promise<number> {
     const t0 = performance.now()
     const listen = this.addr === '' ? '/ip4/127.0.0.1/tcp/0' : this.addr.replace(/\/p2p\/.*$/, '')
     this.proc = new BoxProcess({
-      argv: [NODE_BIN, KIEZ_BIN, 'daemon', '--data-dir', this.dataDir, '--listen', listen, '--no-mdns', '--no-http', ...this.args, ...extraArgs],
+      argv: [
+        NODE_BIN,
+        KIEZ_BIN,
+        'daemon',
+        '--data-dir',
+        this.dataDir,
+        '--listen',
+        listen,
+        '--no-mdns',
+        '--no-http',
+        ...this.args,
+        ...extraArgs
+      ],
       env: { ...process.env, ...this.env },
       label: `daemon ${this.dataDir}`,
       tailLines: 400,
@@ -65,8 +79,12 @@ export class LocalDaemon {
     return ms
   }
 
-  async status (): Promise<StatusJson> { return await this.client.status() }
-  async sync (): Promise<SyncJson> { return await this.client.sync() }
+  async status (): Promise<StatusJson> {
+    return await this.client.status()
+  }
+  async sync (): Promise<SyncJson> {
+    return await this.client.sync()
+  }
   async counter (name: string): Promise<number> {
     const v = (await this.sync()).counters[name]
     return typeof v === 'number' ? v : Object.values(v ?? {}).reduce((a, b) => a + b, 0)
@@ -101,10 +119,17 @@ export class LocalDaemon {
   }
 }
 
-export async function sleep (ms: number): Promise<void> { await new Promise((resolve) => setTimeout(resolve, ms)) }
+export async function sleep (ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms))
+}
 
 /** The lab's waitUntil, polling every 200 ms by default: these cases watch one local box closely. */
-export async function waitUntil<T> (what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 200): Promise<T> {
+export async function waitUntil<T> (
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  intervalMs = 200
+): Promise<T> {
   return await labWaitUntil(what, probe, timeoutMs, intervalMs)
 }
 
@@ -113,4 +138,5 @@ export function report (figures: Record<string, unknown>): void {
   console.log(JSON.stringify(figures))
 }
 
-export const sum = (m: unknown): number => typeof m === 'number' ? m : Object.values((m ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0)
+export const sum = (m: unknown): number =>
+  typeof m === 'number' ? m : Object.values((m ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0)

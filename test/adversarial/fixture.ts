@@ -40,7 +40,11 @@ export function useBoxes (): Boxes {
       rogues.push(r)
       return r
     },
-    halt (fn) { halts.push(fn) },
-    defer (fn) { deferred.push(fn) }
+    halt (fn) {
+      halts.push(fn)
+    },
+    defer (fn) {
+      deferred.push(fn)
+    }
   }
 }

@@ -8,19 +8,50 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { encode } from 'cborg'
-import { createEntry, PublicKeyCache, readEntry, signerFromSeed, validateEntry, verifyForkProof, ValidationCodes } from '@kiez/feed'
+import {
+  createEntry,
+  PublicKeyCache,
+  readEntry,
+  signerFromSeed,
+  validateEntry,
+  verifyForkProof,
+  ValidationCodes
+} from '@kiez/feed'
 import { decodeMessage, encodeMessage, ReplicationError } from '@kiez/replication'
 import { report } from './daemons.ts'
 
 const RUNS = process.env.KIEZ_SOAK === '1' ? 1_000_000 : 100_000
 const signer = signerFromSeed(new Uint8Array(32).fill(9))
 const now = 1_767_225_540_000
-const e1 = createEntry(signer, { seq: 1, previous: null, timestamp: now, body: { type: 'post', text: 'Hallo Kiez! Wer hat eine Leiter? ✓' } })
-const e2 = createEntry(signer, { seq: 2, previous: e1.hash, timestamp: now + 1, body: { type: 'reply', text: 'ja', replyTo: e1.hash } })
-const e3 = createEntry(signer, { seq: 3, previous: e2.hash, timestamp: now + 2, body: { type: 'profile', name: 'Ada' } })
+const e1 = createEntry(signer, {
+  seq: 1,
+  previous: null,
+  timestamp: now,
+  body: { type: 'post', text: 'Hallo Kiez! Wer hat eine Leiter? ✓' }
+})
+const e2 = createEntry(signer, {
+  seq: 2,
+  previous: e1.hash,
+  timestamp: now + 1,
+  body: { type: 'reply', text: 'ja', replyTo: e1.hash }
+})
+const e3 = createEntry(signer, {
+  seq: 3,
+  previous: e2.hash,
+  timestamp: now + 2,
+  body: { type: 'profile', name: 'Ada' }
+})
 const seeds = [e1.bytes, e2.bytes, e3.bytes]
 const messages = [
-  encodeMessage({ type: 'heads', heads: [{ author: signer.publicKey, seq: 3, hash: e3.hash, forkedAt: 2, timestamp: now }, { author: signer.publicKey, seq: 0, hash: new Uint8Array(0) }], more: false }),
+  encodeMessage({
+    type: 'heads',
+    heads: [{ author: signer.publicKey, seq: 3, hash: e3.hash, forkedAt: 2, timestamp: now }, {
+      author: signer.publicKey,
+      seq: 0,
+      hash: new Uint8Array(0)
+    }],
+    more: false
+  }),
   encodeMessage({ type: 'get', author: signer.publicKey, from: 1, to: 500 }),
   encodeMessage({ type: 'entries', author: signer.publicKey, entries: seeds }),
   encodeMessage({ type: 'getFork', author: signer.publicKey }),
@@ -30,7 +61,11 @@ const messages = [
 
 /** Mutations of a valid seed: bit flips, byte overwrites, truncation, insertion, splicing two seeds. */
 function mutated (base: Uint8Array[]): fc.Arbitrary<Uint8Array> {
-  return fc.tuple(fc.nat(base.length - 1), fc.array(fc.tuple(fc.nat(5), fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), fc.nat(base.length - 1)).map(([i, edits, j]) => {
+  return fc.tuple(
+    fc.nat(base.length - 1),
+    fc.array(fc.tuple(fc.nat(5), fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+    fc.nat(base.length - 1)
+  ).map(([i, edits, j]) => {
     let b = Array.from(base[i]!)
     for (const [kind, at, v] of edits) {
       const p = b.length === 0 ? 0 : at % b.length
@@ -47,11 +82,23 @@ function mutated (base: Uint8Array[]): fc.Arbitrary<Uint8Array> {
 
 /** CBOR of arbitrary nested values (what a liar would build with a real encoder). */
 const cborValue = fc.letrec((tie) => ({
-  v: fc.oneof({ depthSize: 'small' }, fc.integer(), fc.nat(), fc.maxSafeNat(), fc.boolean(), fc.constant(null), fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 64 }), fc.array(tie('v'), { maxLength: 6 }))
+  v: fc.oneof(
+    { depthSize: 'small' },
+    fc.integer(),
+    fc.nat(),
+    fc.maxSafeNat(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.string({ maxLength: 40 }),
+    fc.uint8Array({ maxLength: 64 }),
+    fc.array(tie('v'), { maxLength: 6 })
+  )
 })).v
 const cborBytes = fc.oneof(
   cborValue.map((v) => encode(v)),
-  fc.tuple(fc.integer({ min: 0, max: 7 }), fc.array(cborValue, { maxLength: 6 })).map(([t, rest]) => encode([t, ...rest]))
+  fc.tuple(fc.integer({ min: 0, max: 7 }), fc.array(cborValue, { maxLength: 6 })).map(([t, rest]) =>
+    encode([t, ...rest])
+  )
 )
 
 describe('adversarial: decoder fuzzing', () => {
@@ -64,20 +111,34 @@ describe('adversarial: decoder fuzzing', () => {
       { weight: 1, arbitrary: cborBytes }
     )
     const t0 = performance.now()
-    fc.assert(fc.property(input, (bytes) => {
-      const r = readEntry(bytes, { now })
-      const v = validateEntry(bytes, { keys, now, state: { seq: 1, hash: e1.hash }, storedHashAt: (s) => s === 1 ? e1.hash : undefined })
-      const p = verifyForkProof(bytes, keys)
-      for (const x of [r, v, p]) {
-        if (!x.ok) {
-          if (!(ValidationCodes as readonly string[]).includes(x.code)) return false
-          codes.set(x.code, (codes.get(x.code) ?? 0) + 1)
+    fc.assert(
+      fc.property(input, (bytes) => {
+        const r = readEntry(bytes, { now })
+        const v = validateEntry(bytes, {
+          keys,
+          now,
+          state: { seq: 1, hash: e1.hash },
+          storedHashAt: (s) => s === 1 ? e1.hash : undefined
+        })
+        const p = verifyForkProof(bytes, keys)
+        for (const x of [r, v, p]) {
+          if (!x.ok) {
+            if (!(ValidationCodes as readonly string[]).includes(x.code)) return false
+            codes.set(x.code, (codes.get(x.code) ?? 0) + 1)
+          }
         }
-      }
-      return true
-    }), { numRuns: RUNS, seed: Number(process.env.ADV_SEED ?? 4242) })
+        return true
+      }),
+      { numRuns: RUNS, seed: Number(process.env.ADV_SEED ?? 4242) }
+    )
     const ms = performance.now() - t0
-    report({ case: 'fuzz', name: 'entry decoders', runs: RUNS, runsPerSecond: Math.round(RUNS / (ms / 1000)), codes: Object.fromEntries(codes) })
+    report({
+      case: 'fuzz',
+      name: 'entry decoders',
+      runs: RUNS,
+      runsPerSecond: Math.round(RUNS / (ms / 1000)),
+      codes: Object.fromEntries(codes)
+    })
   }, 600_000)
 
   it(`sync messages: decodeMessage throws nothing but ReplicationError (${RUNS} runs)`, () => {
@@ -89,19 +150,29 @@ describe('adversarial: decoder fuzzing', () => {
       { weight: 2, arbitrary: cborBytes }
     )
     const t0 = performance.now()
-    fc.assert(fc.property(input, (bytes) => {
-      try {
-        const m = decodeMessage(bytes)
-        decoded++
-        // what decodes re-encodes to a message that decodes the same (no lossy accept)
-        expect(decodeMessage(encodeMessage(m))).toEqual(m)
-      } catch (err) {
-        if (!(err instanceof ReplicationError)) throw err
-        thrown.set(err.code, (thrown.get(err.code) ?? 0) + 1)
-      }
-    }), { numRuns: RUNS, seed: Number(process.env.ADV_SEED ?? 4242) })
+    fc.assert(
+      fc.property(input, (bytes) => {
+        try {
+          const m = decodeMessage(bytes)
+          decoded++
+          // what decodes re-encodes to a message that decodes the same (no lossy accept)
+          expect(decodeMessage(encodeMessage(m))).toEqual(m)
+        } catch (err) {
+          if (!(err instanceof ReplicationError)) throw err
+          thrown.set(err.code, (thrown.get(err.code) ?? 0) + 1)
+        }
+      }),
+      { numRuns: RUNS, seed: Number(process.env.ADV_SEED ?? 4242) }
+    )
     const ms = performance.now() - t0
-    report({ case: 'fuzz', name: 'sync message decoder', runs: RUNS, runsPerSecond: Math.round(RUNS / (ms / 1000)), decoded, refused: Object.fromEntries(thrown) })
+    report({
+      case: 'fuzz',
+      name: 'sync message decoder',
+      runs: RUNS,
+      runsPerSecond: Math.round(RUNS / (ms / 1000)),
+      decoded,
+      refused: Object.fromEntries(thrown)
+    })
     expect(decoded).toBeGreaterThan(0)
   }, 600_000)
 })

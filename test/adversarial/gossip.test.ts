@@ -55,11 +55,15 @@ describe('adversarial: gossip', () => {
     await waitUntil('the third sentinel on B', async () => (await b.status()).counts.entries >= 2, 20_000)
     await sleep(500)
 
-    const sa = await a.sync(); const sb = await b.sync()
-    const stA = await a.status(); const stB = await b.status()
+    const sa = await a.sync()
+    const sb = await b.sync()
+    const stA = await a.status()
+    const stB = await b.status()
     const rejected2 = sa.counters.gossipRejected as Record<string, number>
     const verified = rejected2.bad_signature ?? 0
-    const stillConnected = rogue.node.getConnections().some((c) => c.remotePeer.toString() === a.peerId && c.status === 'open')
+    const stillConnected = rogue.node.getConnections().some((c) =>
+      c.remotePeer.toString() === a.peerId && c.status === 'open'
+    )
     report({
       case: 1,
       name: 'forged gossip',
@@ -110,7 +114,17 @@ describe('adversarial: gossip', () => {
     const syncAfter = await a.sync()
     const dupStore = after.store.duplicates - before.store.duplicates
     const dupGossip = (syncAfter.counters.gossipDuplicates as number) - (syncBefore.counters.gossipDuplicates as number)
-    report({ case: 2, name: 'replays', replays: R, newEntries: after.counts.entries - before.counts.entries - 1, storeDuplicates: dupStore, gossipValidatorDuplicates: dupGossip, droppedBySeenCache: R - dupGossip, cpuPerReplayUs: Math.round(cpuMs * 1000 / R), rejected: after.store.rejected })
+    report({
+      case: 2,
+      name: 'replays',
+      replays: R,
+      newEntries: after.counts.entries - before.counts.entries - 1,
+      storeDuplicates: dupStore,
+      gossipValidatorDuplicates: dupGossip,
+      droppedBySeenCache: R - dupGossip,
+      cpuPerReplayUs: Math.round(cpuMs * 1000 / R),
+      rejected: after.store.rejected
+    })
     expect(after.counts.entries).toBe(11)
     expect(after.store.rejected).toEqual({})
     expect(sum(syncAfter.counters.gossipRejected)).toBe(0)
@@ -119,42 +133,69 @@ describe('adversarial: gossip', () => {
     expect(dupStore).toBeLessThanOrEqual(R)
   }, 120_000)
 
-  it('case 5: oversized, non-canonical, unknown-type and far-future entries are refused with their codes and counted', async () => {
-    const a = await daemon()
-    const rogue = await rogueAt(a)
-    const s = signerFromSeed(randomSigner().seed)
-    const now = Date.now()
-    const payload = (text: string, timestamp = now) => encodePayload({ author: s.publicKey, seq: 1, previous: null, timestamp, body: { type: 'post', text } })
-    // 2 731 × '€' = 8 193 UTF-8 bytes in 2 731 characters: a limit counted in characters would let it through
-    const oversized = signRaw(s, payload('€'.repeat(2731)))
-    const good = payload('a canonical post')
-    // seq 1 as a two-byte integer (0x18 0x01): same value, not the shortest form; validly signed
-    const seqAt = 4 + 32
-    expect(good[seqAt]).toBe(0x01)
-    const nonCanonicalPayload = new Uint8Array([...good.subarray(0, seqAt), 0x18, 0x01, ...good.subarray(seqAt + 1)])
-    const nonCanonical = signRaw(s, nonCanonicalPayload)
-    // a canonical payload inside an envelope whose signature length is not in shortest form (0x59 0x0040)
-    const env = signRaw(s, good)
-    const nonCanonicalEnvelope = new Uint8Array([...env.subarray(0, env.length - 66), 0x59, 0x00, 0x40, ...env.subarray(env.length - 64)])
-    const unknownType = signRaw(s, encode([1, s.publicKey, 1, null, now, 'react', ['👍']]))
-    const future = signRaw(s, payload('from the future', now + 3600_000))
-    const cases: Array<[string, Uint8Array, string]> = [
-      ['oversized multi-byte text', oversized, 'content_too_large'],
-      ['non-canonical seq', nonCanonical, 'non_canonical'],
-      ['non-canonical envelope', nonCanonicalEnvelope, 'non_canonical'],
-      ['unknown type', unknownType, 'unknown_type'],
-      ['far-future timestamp', future, 'future_timestamp']
-    ]
-    for (const [, bytes] of cases) await rogue.publish(gossipEntry(bytes))
-    await rogue.publish(gossipEntry(createEntry(signerFromSeed(randomSigner().seed), { seq: 1, previous: null, timestamp: now, body: { type: 'post', text: 'sentinel' } }).bytes))
-    await waitUntil('the sentinel on A', async () => (await a.status()).counts.entries === 1, 20_000)
-    const st = await a.status()
-    const sy = await a.sync()
-    const want: Record<string, number> = {}
-    for (const [, , code] of cases) want[code] = (want[code] ?? 0) + 1
-    report({ case: 5, name: 'malformed entries', sent: cases.length, stored: st.counts.entries - 1, storeRejected: st.store.rejected, gossipRejected: sy.counters.gossipRejected })
-    expect(st.counts.entries).toBe(1)
-    expect(st.store.rejected).toEqual(want)
-    expect(sy.counters.gossipRejected).toEqual(want)
-  }, 60_000)
+  it(
+    'case 5: oversized, non-canonical, unknown-type and far-future entries are refused with their codes and counted',
+    async () => {
+      const a = await daemon()
+      const rogue = await rogueAt(a)
+      const s = signerFromSeed(randomSigner().seed)
+      const now = Date.now()
+      const payload = (text: string, timestamp = now) =>
+        encodePayload({ author: s.publicKey, seq: 1, previous: null, timestamp, body: { type: 'post', text } })
+      // 2 731 × '€' = 8 193 UTF-8 bytes in 2 731 characters: a limit counted in characters would let it through
+      const oversized = signRaw(s, payload('€'.repeat(2731)))
+      const good = payload('a canonical post')
+      // seq 1 as a two-byte integer (0x18 0x01): same value, not the shortest form; validly signed
+      const seqAt = 4 + 32
+      expect(good[seqAt]).toBe(0x01)
+      const nonCanonicalPayload = new Uint8Array([...good.subarray(0, seqAt), 0x18, 0x01, ...good.subarray(seqAt + 1)])
+      const nonCanonical = signRaw(s, nonCanonicalPayload)
+      // a canonical payload inside an envelope whose signature length is not in shortest form (0x59 0x0040)
+      const env = signRaw(s, good)
+      const nonCanonicalEnvelope = new Uint8Array([
+        ...env.subarray(0, env.length - 66),
+        0x59,
+        0x00,
+        0x40,
+        ...env.subarray(env.length - 64)
+      ])
+      const unknownType = signRaw(s, encode([1, s.publicKey, 1, null, now, 'react', ['👍']]))
+      const future = signRaw(s, payload('from the future', now + 3600_000))
+      const cases: Array<[string, Uint8Array, string]> = [
+        ['oversized multi-byte text', oversized, 'content_too_large'],
+        ['non-canonical seq', nonCanonical, 'non_canonical'],
+        ['non-canonical envelope', nonCanonicalEnvelope, 'non_canonical'],
+        ['unknown type', unknownType, 'unknown_type'],
+        ['far-future timestamp', future, 'future_timestamp']
+      ]
+      for (const [, bytes] of cases) await rogue.publish(gossipEntry(bytes))
+      await rogue.publish(
+        gossipEntry(
+          createEntry(signerFromSeed(randomSigner().seed), {
+            seq: 1,
+            previous: null,
+            timestamp: now,
+            body: { type: 'post', text: 'sentinel' }
+          }).bytes
+        )
+      )
+      await waitUntil('the sentinel on A', async () => (await a.status()).counts.entries === 1, 20_000)
+      const st = await a.status()
+      const sy = await a.sync()
+      const want: Record<string, number> = {}
+      for (const [, , code] of cases) want[code] = (want[code] ?? 0) + 1
+      report({
+        case: 5,
+        name: 'malformed entries',
+        sent: cases.length,
+        stored: st.counts.entries - 1,
+        storeRejected: st.store.rejected,
+        gossipRejected: sy.counters.gossipRejected
+      })
+      expect(st.counts.entries).toBe(1)
+      expect(st.store.rejected).toEqual(want)
+      expect(sy.counters.gossipRejected).toEqual(want)
+    },
+    60_000
+  )
 })

@@ -13,10 +13,18 @@ import * as packet from 'dns-packet'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 
-const [count, ip, port, lingerMs] = [Number(process.argv[2]), process.argv[3], Number(process.argv[4]), Number(process.argv[5] ?? 10_000)]
+const [count, ip, port, lingerMs] = [
+  Number(process.argv[2]),
+  process.argv[3],
+  Number(process.argv[4]),
+  Number(process.argv[5] ?? 10_000)
+]
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const dials = []
-const server = createServer((s) => { dials.push(Date.now()); s.destroy() })
+const server = createServer((s) => {
+  dials.push(Date.now())
+  s.destroy()
+})
 await new Promise((resolve) => server.listen(port, ip, resolve))
 
 const sock = createSocket({ type: 'udp4', reuseAddr: true })
@@ -24,12 +32,15 @@ await new Promise((resolve) => sock.bind(0, ip, resolve))
 sock.setMulticastInterface(ip)
 sock.setMulticastTTL(255)
 
-const onLink = []; const offSubnet = []
+const onLink = []
+const offSubnet = []
 const t0 = Date.now()
 for (let i = 0; i < count; i++) {
   const id = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
   const link = i % 2 === 0
-  const addr = link ? `/ip4/${ip}/tcp/${port}/p2p/${id}` : `/ip4/198.19.${200 + (i % 50)}.${1 + (i % 250)}/tcp/7301/p2p/${id}`
+  const addr = link
+    ? `/ip4/${ip}/tcp/${port}/p2p/${id}`
+    : `/ip4/198.19.${200 + (i % 50)}.${1 + (i % 250)}/tcp/7301/p2p/${id}`
   ;(link ? onLink : offSubnet).push(id)
   const instance = Math.random().toString(16).slice(2, 18)
   const fqdn = `${instance}._p2p._udp.local`
@@ -50,4 +61,14 @@ server.close()
 // the highest number of dials that landed in any one second
 const perSecond = new Map()
 for (const t of dials) perSecond.set(Math.floor((t - t0) / 1000), (perSecond.get(Math.floor((t - t0) / 1000)) ?? 0) + 1)
-console.log(JSON.stringify({ sent: count, floodMs, onLinkIds: onLink, offSubnetIds: offSubnet, dialsToOnLinkAddr: dials.length, maxDialsPerSecond: Math.max(0, ...perSecond.values()), dialSpanMs: dials.length > 0 ? dials[dials.length - 1] - dials[0] : 0 }))
+console.log(
+  JSON.stringify({
+    sent: count,
+    floodMs,
+    onLinkIds: onLink,
+    offSubnetIds: offSubnet,
+    dialsToOnLinkAddr: dials.length,
+    maxDialsPerSecond: Math.max(0, ...perSecond.values()),
+    dialSpanMs: dials.length > 0 ? dials[dials.length - 1] - dials[0] : 0
+  })
+)

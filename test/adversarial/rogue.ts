@@ -17,7 +17,15 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { randomBytes } from 'node:crypto'
 import { createEntry, encodeEnvelope, signedBytes, type Signer } from '@kiez/feed'
-import { decodeMessage, encodeGossip, encodeMessage, feedTopic, SYNC_PROTOCOL, type SyncMessage, type WireHead } from '@kiez/replication'
+import {
+  decodeMessage,
+  encodeGossip,
+  encodeMessage,
+  feedTopic,
+  SYNC_PROTOCOL,
+  type SyncMessage,
+  type WireHead
+} from '@kiez/replication'
 import type { Connection, Libp2p, PrivateKey, Stream } from '@libp2p/interface'
 import type { GossipSub } from '@libp2p/gossipsub'
 
@@ -82,7 +90,9 @@ export class RawSync {
   }
 
   async close (): Promise<void> {
-    await this.stream.close().catch(() => { this.stream.abort(new Error('close failed')) })
+    await this.stream.close().catch(() => {
+      this.stream.abort(new Error('close failed'))
+    })
   }
 }
 
@@ -95,7 +105,11 @@ export async function createRogue (init: RogueInit = {}): Promise<Rogue> {
     services.pubsub = gossipsub({
       globalSignaturePolicy: 'StrictNoSign',
       // a unique id per publish, so our own seen-cache never stops a replay; the box computes its own id
-      msgIdFn: () => { const b = new Uint8Array(8); new DataView(b.buffer).setFloat64(0, ++counter); return b },
+      msgIdFn: () => {
+        const b = new Uint8Array(8)
+        new DataView(b.buffer).setFloat64(0, ++counter)
+        return b
+      },
       allowPublishToZeroTopicPeers: true,
       emitSelf: false,
       doPX: false
@@ -112,10 +126,16 @@ export async function createRogue (init: RogueInit = {}): Promise<Rogue> {
     services
   }) as unknown as Libp2p<any>
   // Looks like a box of this mesh to identify.
-  await node.handle(`/kiez/${mesh}/kad/1.0.0`, (stream: Stream) => { void stream.close().catch(() => {}) })
+  await node.handle(`/kiez/${mesh}/kad/1.0.0`, (stream: Stream) => {
+    void stream.close().catch(() => {})
+  })
   if (init.serve !== undefined) {
     const serve = init.serve
-    await node.handle(SYNC_PROTOCOL, (stream: Stream) => { void serveHonestly(stream, serve).catch(() => { stream.abort(new Error('rogue serve failed')) }) }, { maxInboundStreams: 32 })
+    await node.handle(SYNC_PROTOCOL, (stream: Stream) => {
+      void serveHonestly(stream, serve).catch(() => {
+        stream.abort(new Error('rogue serve failed'))
+      })
+    }, { maxInboundStreams: 32 })
   }
   const pubsub = services.pubsub !== undefined ? node.services.pubsub as GossipSub : undefined
   pubsub?.subscribe(topic)
@@ -137,7 +157,9 @@ export async function createRogue (init: RogueInit = {}): Promise<Rogue> {
         : await peer.newStream(SYNC_PROTOCOL)
       return new RawSync(stream)
     },
-    stop: async () => { await node.stop() }
+    stop: async () => {
+      await node.stop()
+    }
   }
 }
 
@@ -149,11 +171,19 @@ async function serveHonestly (stream: Stream, feeds: Map<string, Uint8Array[]>):
     if (m === undefined) break
     if (m.type === 'heads') {
       if (m.more) continue
-      const heads: WireHead[] = [...feeds].filter(([, es]) => es.length > 0).map(([hex, es]) => ({ author: Buffer.from(hex, 'hex'), seq: es.length, hash: sha(es[es.length - 1]!) }))
+      const heads: WireHead[] = [...feeds].filter(([, es]) => es.length > 0).map(([hex, es]) => ({
+        author: Buffer.from(hex, 'hex'),
+        seq: es.length,
+        hash: sha(es[es.length - 1]!)
+      }))
       await s.send({ type: 'heads', heads, more: false })
     } else if (m.type === 'get') {
       const es = feeds.get(Buffer.from(m.author).toString('hex')) ?? []
-      await s.send({ type: 'entries', author: m.author, entries: es.slice(m.from - 1, Math.min(m.to, m.from - 1 + 500)) })
+      await s.send({
+        type: 'entries',
+        author: m.author,
+        entries: es.slice(m.from - 1, Math.min(m.to, m.from - 1 + 500))
+      })
     } else if (m.type === 'getFork') {
       await s.send({ type: 'fork', author: m.author, proof: null })
     } else {
@@ -165,18 +195,27 @@ async function serveHonestly (stream: Stream, feeds: Map<string, Uint8Array[]>):
 }
 
 import { createHash } from 'node:crypto'
-function sha (b: Uint8Array): Uint8Array { return new Uint8Array(createHash('sha256').update(b).digest()) }
+function sha (b: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(b).digest())
+}
 
 // ---- entries, honest and not ----------------------------------------------
 
-export function randomSigner (): { seed: Uint8Array } { return { seed: new Uint8Array(randomBytes(32)) } }
+export function randomSigner (): { seed: Uint8Array } {
+  return { seed: new Uint8Array(randomBytes(32)) }
+}
 
 /** A valid chain of `n` posts by `signer`, seq 1..n. */
 export function chain (signer: Signer, n: number, text = (i: number) => `post ${i}`, now = Date.now()): Uint8Array[] {
   const out: Uint8Array[] = []
   let prev: Uint8Array | null = null
   for (let i = 1; i <= n; i++) {
-    const e = createEntry(signer, { seq: i, previous: prev, timestamp: now - (n - i), body: { type: 'post', text: text(i) } })
+    const e = createEntry(signer, {
+      seq: i,
+      previous: prev,
+      timestamp: now - (n - i),
+      body: { type: 'post', text: text(i) }
+    })
     out.push(e.bytes)
     prev = e.hash
   }
@@ -185,7 +224,9 @@ export function chain (signer: Signer, n: number, text = (i: number) => `post ${
 
 /** A well-formed seq-1 post whose signature does not verify (one bit of the signature flipped). */
 export function forged (signer: Signer, text: string): Uint8Array {
-  const bytes = Uint8Array.from(createEntry(signer, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text } }).bytes)
+  const bytes = Uint8Array.from(
+    createEntry(signer, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text } }).bytes
+  )
   bytes[bytes.length - 1]! ^= 0x01
   return bytes
 }

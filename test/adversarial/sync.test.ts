@@ -43,7 +43,17 @@ describe('adversarial: sync', () => {
     await waitUntil('A to pull seq 7..10', async () => (await a.status()).counts.entries === 10, 20_000)
     const sy = await a.sync()
     const st = await a.status()
-    report({ case: 4, name: 'gaps', maxBuffered: 0, gapPulls: sy.counters.gapPulls, forgedGapPulls: pullsBefore, syncRequestsMade: sy.counters.syncRequestsMade, entriesIn: sy.counters.entriesIn, gossipIgnored: sy.counters.gossipIgnored, stored: st.counts.entries })
+    report({
+      case: 4,
+      name: 'gaps',
+      maxBuffered: 0,
+      gapPulls: sy.counters.gapPulls,
+      forgedGapPulls: pullsBefore,
+      syncRequestsMade: sy.counters.syncRequestsMade,
+      entriesIn: sy.counters.entriesIn,
+      gossipIgnored: sy.counters.gossipIgnored,
+      stored: st.counts.entries
+    })
     expect(pullsBefore).toBe(0)
     expect(sy.counters.gapPulls).toBeGreaterThanOrEqual(2)
     expect(sy.counters.gossipIgnored).toMatchObject({ wrong_seq: 2 })
@@ -62,33 +72,56 @@ describe('adversarial: sync', () => {
     const conn = await r.dial(a.addr)
     const W = 10_000
     const t0 = Date.now()
-    let bytesIn = 0; let bytesOut = 0; let requests = 0; let busy = 0
+    let bytesIn = 0
+    let bytesOut = 0
+    let requests = 0
+    let busy = 0
     const worker = async (): Promise<void> => {
       while (Date.now() - t0 < W) {
         let s: RawSync
-        try { s = await r.openSync(conn) } catch { await sleep(50); continue }
+        try {
+          s = await r.openSync(conn)
+        } catch {
+          await sleep(50)
+          continue
+        }
         try {
           for (const au of authors) {
             if (Date.now() - t0 >= W) break
             await s.send({ type: 'get', author: au.publicKey, from: 1, to: Number.MAX_SAFE_INTEGER })
             requests++
             const m = await s.recv(15_000)
-            if (m?.type === 'error') { if (m.code === 'busy') busy++; break }
+            if (m?.type === 'error') {
+              if (m.code === 'busy') busy++
+              break
+            }
             if (m?.type !== 'entries') break
           }
         } catch { /* a reset stream: open the next */ }
-        bytesIn += s.bytesOut; bytesOut += s.bytesIn
+        bytesIn += s.bytesOut
+        bytesOut += s.bytesIn
         await s.close()
       }
     }
     // three streams at once: one more than a peer may hold
     await Promise.all([worker(), worker(), worker()])
     const elapsed = (Date.now() - t0) / 1000
-    const served = (await a.counter('bytesOut'))
+    const served = await a.counter('bytesOut')
     // token bucket per peer (SYNC.md §4): 8 MiB/s, burst max(rate, 1 032 192) = 8 MiB
     const rate = 8 * 1024 * 1024
     const limit = rate * elapsed + rate
-    report({ case: 6, name: 'sync amplification', seconds: Math.round(elapsed * 10) / 10, requests, busy, bytesIn, bytesOut, amplification: Math.round(bytesOut / Math.max(1, bytesIn)), servedEntryBytesPerSecond: Math.round(served / elapsed), rateLimitBytesPerSecond: 8 * 1024 * 1024 })
+    report({
+      case: 6,
+      name: 'sync amplification',
+      seconds: Math.round(elapsed * 10) / 10,
+      requests,
+      busy,
+      bytesIn,
+      bytesOut,
+      amplification: Math.round(bytesOut / Math.max(1, bytesIn)),
+      servedEntryBytesPerSecond: Math.round(served / elapsed),
+      rateLimitBytesPerSecond: 8 * 1024 * 1024
+    })
     expect(served).toBeLessThanOrEqual(limit)
     expect(bytesOut).toBeLessThanOrEqual(limit + requests * 4096)
     expect(busy).toBeGreaterThan(0)
@@ -116,7 +149,9 @@ describe('adversarial: sync', () => {
         try {
           const m = await s.recv(10_000)
           got = m === undefined ? 'closed' : m.type === 'error' ? m.code : m.type
-        } catch (err) { got = (err as Error).name }
+        } catch (err) {
+          got = (err as Error).name
+        }
         ;(answers[name] ??= {})[got] = (answers[name][got] ?? 0) + 1
         await s.close()
       }
@@ -132,7 +167,16 @@ describe('adversarial: sync', () => {
     const st = await a.status()
     const [rss1, hwm1] = a.rssKiB()
     const sy = await a.sync()
-    report({ case: 7, name: 'lying length prefixes', streams: rounds * probes.length + 1, answers, capFrameAnswer: capAnswer?.type === 'error' ? capAnswer.code : capAnswer?.type, serveErrors: sy.counters.syncServeErrors, rssGrowthKiB: rss1 - rss0, peakRssGrowthKiB: hwm1 - hwm0 })
+    report({
+      case: 7,
+      name: 'lying length prefixes',
+      streams: rounds * probes.length + 1,
+      answers,
+      capFrameAnswer: capAnswer?.type === 'error' ? capAnswer.code : capAnswer?.type,
+      serveErrors: sy.counters.syncServeErrors,
+      rssGrowthKiB: rss1 - rss0,
+      peakRssGrowthKiB: hwm1 - hwm0
+    })
     for (const [name] of probes) expect(answers[name], name).toEqual({ too_large: rounds })
     expect(capAnswer).toMatchObject({ type: 'error', code: 'bad_message' })
     expect(st.peerId).toBe(a.peerId) // still serving
@@ -143,7 +187,14 @@ describe('adversarial: sync', () => {
 
 /** A well-formed entry at seq 100 (a gap) whose signature does not verify. */
 function forgedGap (s: Signer): Uint8Array {
-  const bytes = Uint8Array.from(createEntry(s, { seq: 100, previous: new Uint8Array(32).fill(7), timestamp: Date.now(), body: { type: 'post', text: 'seq 100' } }).bytes)
+  const bytes = Uint8Array.from(
+    createEntry(s, {
+      seq: 100,
+      previous: new Uint8Array(32).fill(7),
+      timestamp: Date.now(),
+      body: { type: 'post', text: 'seq 100' }
+    }).bytes
+  )
   bytes[bytes.length - 1]! ^= 1
   return bytes
 }

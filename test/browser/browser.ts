@@ -19,11 +19,15 @@ export function chromiumSource (): 'npm' | 'apt' | undefined {
   return existsSync(CHROMIUM) ? 'apt' : undefined
 }
 
-export function haveChromium (): boolean { return chromiumSource() !== undefined }
+export function haveChromium (): boolean {
+  return chromiumSource() !== undefined
+}
 
 /** Why the browser tests would skip, for the summary line; undefined when a Chromium is there. */
 export function chromiumSkipReason (): string | undefined {
-  return haveChromium() ? undefined : 'no Chromium: @sparticuz/chromium has no binary for this platform and /usr/bin/chromium is missing (apt-get install -y chromium)'
+  return haveChromium()
+    ? undefined
+    : 'no Chromium: @sparticuz/chromium has no binary for this platform and /usr/bin/chromium is missing (apt-get install -y chromium)'
 }
 
 let executable: Promise<string> | undefined
@@ -64,9 +68,22 @@ export async function launch (opts: { netns?: string } = {}): Promise<Browser> {
     executablePath,
     headless: true,
     // launch() (not a persistent context) gives each run a fresh temporary user-data-dir, removed on close
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic'
+    ]
   })
-  if (wrapperDir !== undefined) browser.on('disconnected', () => { rmSync(wrapperDir, { recursive: true, force: true }) })
+  if (wrapperDir !== undefined) {
+    browser.on('disconnected', () => {
+      rmSync(wrapperDir, { recursive: true, force: true })
+    })
+  }
   return browser
 }
 
@@ -74,18 +91,27 @@ export async function launch (opts: { netns?: string } = {}): Promise<Browser> {
 export async function ensureWebBuilt (): Promise<void> {
   if (existsSync(join(ROOT, 'packages/web/dist/index.html'))) return
   await new Promise<void>((resolve, reject) => {
-    execFile(NODE, [join(ROOT, 'packages/web/scripts/build.js')], { timeout: 60_000 }, (err) => { if (err === null) resolve(); else reject(err) })
+    execFile(NODE, [join(ROOT, 'packages/web/scripts/build.js')], { timeout: 60_000 }, (err) => {
+      if (err === null) resolve()
+      else reject(err)
+    })
   })
 }
 
 /** A box with its HTTP gateway on a free loopback port. */
-export interface Box { daemon: DaemonProcess, url: string, dataDir: string }
+export interface Box {
+  daemon: DaemonProcess
+  url: string
+  dataDir: string
+}
 
 export async function startBox (extra: string[] = [], opts: { dataDir?: string, http?: string } = {}): Promise<Box> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'kiez-web-'))
   const daemon = await DaemonProcess.start(dataDir, ['--http', opts.http ?? '127.0.0.1:0', ...extra])
   const line = await daemon.waitFor((l) => l.msg === 'http gateway listening', 15_000)
-    .catch((err: Error) => { throw new Error(`the daemon did not serve HTTP (no "http gateway listening" log line): ${err.message}`) })
+    .catch((err: Error) => {
+      throw new Error(`the daemon did not serve HTTP (no "http gateway listening" log line): ${err.message}`)
+    })
   const url = String(line.url)
   if (line.webFeed !== true) throw new Error(`the gateway at ${url} does not serve packages/web/dist`)
   return { daemon, url: url.endsWith('/') ? url : `${url}/`, dataDir }
@@ -101,23 +127,43 @@ export async function pairingCode (box: Box): Promise<string> {
 }
 
 /** What a page did that it never should: script run by a payload, dialogs, CSP refusals, uncaught errors. */
-export interface Watch { dialogs: string[], console: string[], pageErrors: string[], requests: string[] }
+export interface Watch {
+  dialogs: string[]
+  console: string[]
+  pageErrors: string[]
+  requests: string[]
+}
 
 /** A browser context (its own cookie jar: one "household browser") with a page watched for trouble. */
-export async function openPage (browser: Browser, url: string, viewport = LAPTOP): Promise<{ context: BrowserContext, page: Page, watch: Watch }> {
+export async function openPage (
+  browser: Browser,
+  url: string,
+  viewport = LAPTOP
+): Promise<{ context: BrowserContext, page: Page, watch: Watch }> {
   const context = await browser.newContext({ viewport })
   // Records CSP violations: a payload that became markup would trip the policy.
   await context.addInitScript(() => {
     const w = window as unknown as { __csp: string[] }
     w.__csp = []
-    document.addEventListener('securitypolicyviolation', (e) => { w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`) })
+    document.addEventListener('securitypolicyviolation', (e) => {
+      w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`)
+    })
   })
   const page = await context.newPage()
   const watch: Watch = { dialogs: [], console: [], pageErrors: [], requests: [] }
-  page.on('dialog', (d) => { watch.dialogs.push(`${d.type()}: ${d.message()}`); void d.dismiss() })
-  page.on('console', (m: ConsoleMessage) => { if (m.type() === 'error' || m.type() === 'warning') watch.console.push(m.text()) })
-  page.on('pageerror', (e) => { watch.pageErrors.push(e.message) })
-  page.on('request', (r) => { watch.requests.push(r.url()) })
+  page.on('dialog', (d) => {
+    watch.dialogs.push(`${d.type()}: ${d.message()}`)
+    void d.dismiss()
+  })
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() === 'error' || m.type() === 'warning') watch.console.push(m.text())
+  })
+  page.on('pageerror', (e) => {
+    watch.pageErrors.push(e.message)
+  })
+  page.on('request', (r) => {
+    watch.requests.push(r.url())
+  })
   await page.goto(url)
   await page.locator('#compose-text').waitFor({ timeout: 15_000 })
   return { context, page, watch }
@@ -152,7 +198,10 @@ export async function lowContrast (page: Page): Promise<string[]> {
       return [m[0] ?? 0, m[1] ?? 0, m[2] ?? 0, m[3] ?? 1]
     }
     const lum = ([r, g, b]: number[]): number => {
-      const c = [r, g, b].map((v) => { const x = (v ?? 0) / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4 })
+      const c = [r, g, b].map((v) => {
+        const x = (v ?? 0) / 255
+        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4
+      })
       return 0.2126 * (c[0] ?? 0) + 0.7152 * (c[1] ?? 0) + 0.0722 * (c[2] ?? 0)
     }
     const background = (el: Element | null): number[] => {
@@ -173,7 +222,9 @@ export async function lowContrast (page: Page): Promise<string[]> {
       const ratio = (hi + 0.05) / (lo + 0.05)
       const size = parseFloat(style.fontSize)
       const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700)
-      if (ratio < (large ? 3 : 4.5)) out.push(`${el.tagName}.${el.className} "${(el.textContent ?? '').slice(0, 30)}" ${ratio.toFixed(2)}:1`)
+      if (ratio < (large ? 3 : 4.5)) {
+        out.push(`${el.tagName}.${el.className} "${(el.textContent ?? '').slice(0, 30)}" ${ratio.toFixed(2)}:1`)
+      }
     }
     return out
   })
@@ -195,15 +246,21 @@ export interface ScriptTrace {
 export async function scriptTrace (page: Page, watch: Watch): Promise<ScriptTrace> {
   const inPage = await page.evaluate(() => {
     const markup: string[] = []
-    const foreign = 'script:not([src]), iframe, object, embed, base, img, video, audio, source, math, marquee, details, template, body style, input[autofocus], [contenteditable], meta[http-equiv=refresh]'
+    const foreign =
+      'script:not([src]), iframe, object, embed, base, img, video, audio, source, math, marquee, details, template, body style, input[autofocus], [contenteditable], meta[http-equiv=refresh]'
     for (const el of document.querySelectorAll(foreign)) markup.push(el.outerHTML.slice(0, 80))
     for (const el of document.body.querySelectorAll('*')) {
       for (const a of el.attributes) {
-        const url = /^(href|src|srcdoc|action|formaction|data|poster|background|xlink:href)$/i.test(a.name) && /^\s*(javascript|data|vbscript):/i.test(a.value)
+        const url = /^(href|src|srcdoc|action|formaction|data|poster|background|xlink:href)$/i.test(a.name) &&
+          /^\s*(javascript|data|vbscript):/i.test(a.value)
         if (/^on/i.test(a.name) || url) markup.push(`${el.tagName} ${a.name}=${a.value.slice(0, 40)}`)
       }
     }
-    return { xss: (window as unknown as { __xss?: unknown }).__xss, csp: (window as unknown as { __csp?: string[] }).__csp ?? [], markup }
+    return {
+      xss: (window as unknown as { __xss?: unknown }).__xss,
+      csp: (window as unknown as { __csp?: string[] }).__csp ?? [],
+      markup
+    }
   })
   const origin = new URL(page.url()).origin
   return {

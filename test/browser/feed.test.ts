@@ -3,7 +3,21 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ControlClient } from '@kiez/daemon/control'
 import { eventually, killAll } from '../../packages/cli/src/testing/daemons.js'
-import { LAPTOP, PHONE, type Box, type Watch, ensureWebBuilt, chromiumSkipReason, launch, lowContrast, openPage, pairingCode, screenshot, screenshots, startBox } from './browser.js'
+import {
+  LAPTOP,
+  PHONE,
+  type Box,
+  type Watch,
+  ensureWebBuilt,
+  chromiumSkipReason,
+  launch,
+  lowContrast,
+  openPage,
+  pairingCode,
+  screenshot,
+  screenshots,
+  startBox
+} from './browser.js'
 import { XSS_CORPUS } from './xss-corpus.js'
 
 /*
@@ -25,17 +39,28 @@ async function postTexts (page: Page): Promise<string[]> {
 }
 
 async function waitForPost (page: Page, text: string, timeout = WAIT): Promise<void> {
-  await page.waitForFunction((t) => [...document.querySelectorAll('.post-text')].some((e) => e.textContent === t), text, { timeout })
+  await page.waitForFunction(
+    (t) => [...document.querySelectorAll('.post-text')].some((e) => e.textContent === t),
+    text,
+    { timeout }
+  )
 }
 
 /** The compose box's form parts. */
 function compose (page: Page) {
-  return { text: page.locator('#compose-text'), submit: page.locator('.layout > main form button[type=submit]').first(), alert: page.locator('main > .panel .compose [role=alert]').first() }
+  return {
+    text: page.locator('#compose-text'),
+    submit: page.locator('.layout > main form button[type=submit]').first(),
+    alert: page.locator('main > .panel .compose [role=alert]').first()
+  }
 }
 
 /** Nothing a payload could have done happened. */
 async function assertClean (page: Page, watch: Watch): Promise<void> {
-  const state = await page.evaluate(() => ({ xss: (window as unknown as { __xss?: unknown }).__xss, csp: (window as unknown as { __csp: string[] }).__csp }))
+  const state = await page.evaluate(() => ({
+    xss: (window as unknown as { __xss?: unknown }).__xss,
+    csp: (window as unknown as { __csp: string[] }).__csp
+  }))
   expect(state.xss, 'a payload ran script').toBeUndefined()
   expect(state.csp, 'a payload became markup the CSP refused').toEqual([])
   expect(watch.dialogs, 'a payload opened a dialog').toEqual([])
@@ -74,7 +99,7 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
 
   it('serves the page under its strict CSP, from the box alone', async () => {
     const res = await pageA.request.get(a.url)
-    expect(res.headers()['content-security-policy']).toContain("script-src 'self'")
+    expect(res.headers()['content-security-policy']).toContain('script-src \'self\'')
     expect(await pageA.title()).toBe('Kiez')
     // no inline script or style in what the box serves
     const html = await res.text()
@@ -111,7 +136,8 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
   it('a wrong pairing code shows the server\'s refusal', async () => {
     await pageB.locator('#side-pair-code').fill('WRONG-CODE')
     await pageB.locator('aside .pair-form button[type=submit]').click()
-    await expect.poll(async () => await pageB.locator('aside .pair-form [role=alert]').textContent(), { timeout: WAIT }).toMatch(/Pairing failed: .*\(bad_pairing_code\)/)
+    await expect.poll(async () => await pageB.locator('aside .pair-form [role=alert]').textContent(), { timeout: WAIT })
+      .toMatch(/Pairing failed: .*\(bad_pairing_code\)/)
   })
 
   it('a #pair=CODE link (the QR code of `kiez pair`) pre-fills the code and leaves the address bar', async () => {
@@ -166,7 +192,11 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
     const text = `Typed without a mouse ${STAMP}`
     await pageA.reload()
     await pageA.locator('#compose-text').waitFor()
-    const focused = async (): Promise<string> => await pageA.evaluate(() => { const el = document.activeElement; return el === null ? '' : `${el.tagName}#${el.id}` })
+    const focused = async (): Promise<string> =>
+      await pageA.evaluate(() => {
+        const el = document.activeElement
+        return el === null ? '' : `${el.tagName}#${el.id}`
+      })
     let steps = 0
     while (await focused() !== 'TEXTAREA#compose-text') {
       if (++steps > 15) throw new Error(`Tab never reached the text box (at ${await focused()})`)
@@ -200,7 +230,11 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
     await pageA.locator('#profile-name').fill(name)
     await pageA.getByRole('button', { name: 'Save name' }).click()
     await pageA.locator('#profile .notice').waitFor({ timeout: WAIT })
-    await pageB.waitForFunction((n) => [...document.querySelectorAll('.author-name')].some((e) => e.textContent === n), name, { timeout: WAIT })
+    await pageB.waitForFunction(
+      (n) => [...document.querySelectorAll('.author-name')].some((e) => e.textContent === n),
+      name,
+      { timeout: WAIT }
+    )
   })
 
   it('"Around you" shows the neighbour, how it was found, and the sync state', async () => {
@@ -212,7 +246,11 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
     expect(text).toMatch(/latency|not measured/)
     expect(text).toMatch(/in sync|not in sync|syncing|sync: /)
     await pageA.reload()
-    await eventually(async () => (await pageA.locator('#around .peer').count()) > 0 ? true : undefined, WAIT, 'A\'s page to list B')
+    await eventually(
+      async () => (await pageA.locator('#around .peer').count()) > 0 ? true : undefined,
+      WAIT,
+      'A\'s page to list B'
+    )
     expect(await pageA.locator('#around .peer').first().textContent()).toContain('connected to us')
   })
 
@@ -232,19 +270,32 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
       await page.reload()
       await page.locator('#compose-text').waitFor()
       // more payloads than one page: follow "Older posts" until every one is shown
-      await eventually(async () => {
-        const shown = new Set(await postTexts(page))
-        if (texts.every((t) => shown.has(t))) return true
-        const older = page.getByRole('button', { name: 'Older posts' })
-        if (await older.isVisible()) await older.click()
-        return undefined
-      }, WAIT, 'every payload on the page')
+      await eventually(
+        async () => {
+          const shown = new Set(await postTexts(page))
+          if (texts.every((t) => shown.has(t))) return true
+          const older = page.getByRole('button', { name: 'Older posts' })
+          if (await older.isVisible()) await older.click()
+          return undefined
+        },
+        WAIT,
+        'every payload on the page'
+      )
       // text nodes only: inside post text the one element allowed is a validated http(s) link
-      const odd = await page.evaluate(() => [...document.querySelectorAll('.post-text *')]
-        .filter((el) => !(el.tagName === 'A' && /^https?:\/\//.test(el.getAttribute('href') ?? '') && [...el.attributes].every((a) => ['href', 'rel', 'target'].includes(a.name))))
-        .map((el) => el.outerHTML))
+      const odd = await page.evaluate(() =>
+        [...document.querySelectorAll('.post-text *')]
+          .filter((el) =>
+            !(el.tagName === 'A' && /^https?:\/\//.test(el.getAttribute('href') ?? '') &&
+              [...el.attributes].every((a) => ['href', 'rel', 'target'].includes(a.name)))
+          )
+          .map((el) => el.outerHTML)
+      )
       expect(odd).toEqual([])
-      const handlers = await page.evaluate(() => [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].filter((a) => a.name.startsWith('on')).map((a) => `${el.tagName} ${a.name}`)))
+      const handlers = await page.evaluate(() =>
+        [...document.querySelectorAll('*')].flatMap((el) =>
+          [...el.attributes].filter((a) => a.name.startsWith('on')).map((a) => `${el.tagName} ${a.name}`)
+        )
+      )
       expect(handlers).toEqual([])
       // hover and focus everything a payload might have hooked
       await page.mouse.move(10, 10)
@@ -263,7 +314,8 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
     await control.post({ text: late, replyTo: target?.id })
     await pageA.reload()
     await waitForPost(pageA, late)
-    const card = pageA.locator('.timeline > .thread').filter({ has: pageA.locator('.post-text', { hasText: late }) }).first()
+    const card = pageA.locator('.timeline > .thread').filter({ has: pageA.locator('.post-text', { hasText: late }) })
+      .first()
     await card.getByRole('button', { name: 'show that post' }).click()
     await card.locator('blockquote.parent .post-text', { hasText: first }).waitFor({ timeout: WAIT })
   })
@@ -278,7 +330,11 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
     await older.waitFor({ timeout: WAIT })
     const firstPage = (await postTexts(pageA)).length
     await older.click()
-    await eventually(async () => (await postTexts(pageA)).length > firstPage ? true : undefined, WAIT, 'older posts to load')
+    await eventually(
+      async () => (await postTexts(pageA)).length > firstPage ? true : undefined,
+      WAIT,
+      'older posts to load'
+    )
     // the oldest post, the first one, is reachable
     while (await older.isVisible()) await older.click()
     await waitForPost(pageA, first)
@@ -293,14 +349,23 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
     const burst = Array.from({ length: 300 }, (_, i) => `burst ${String(i).padStart(3, '0')} ${STAMP}`)
     for (const text of burst) await control.post({ text })
     await waitForPost(pageA, burst[299] as string, 30_000)
-    await eventually(async () => {
-      const shown = (await postTexts(pageA)).filter((t) => t.startsWith('burst '))
-      return shown.length === burst.length ? shown : undefined
-    }, WAIT, 'all 300 on the page')
+    await eventually(
+      async () => {
+        const shown = (await postTexts(pageA)).filter((t) => t.startsWith('burst '))
+        return shown.length === burst.length ? shown : undefined
+      },
+      WAIT,
+      'all 300 on the page'
+    )
     // every one once, newest first (posts in the same millisecond may stand in either order)
-    const shown = await pageA.locator('.timeline > .thread > .post').evaluateAll((els) => els
-      .map((el) => ({ text: el.querySelector('.post-text')?.textContent ?? '', at: Date.parse(el.querySelector('time')?.getAttribute('datetime') ?? '') }))
-      .filter((p) => p.text.startsWith('burst ')))
+    const shown = await pageA.locator('.timeline > .thread > .post').evaluateAll((els) =>
+      els
+        .map((el) => ({
+          text: el.querySelector('.post-text')?.textContent ?? '',
+          at: Date.parse(el.querySelector('time')?.getAttribute('datetime') ?? '')
+        }))
+        .filter((p) => p.text.startsWith('burst '))
+    )
     expect(new Set(shown.map((p) => p.text))).toEqual(new Set(burst))
     expect(shown.length).toBe(burst.length)
     for (let i = 1; i < shown.length; i++) expect(shown[i - 1]!.at).toBeGreaterThanOrEqual(shown[i]!.at)

@@ -23,14 +23,22 @@ describe.skipIf(skip !== undefined)(`every command's --json${skip !== undefined 
       // box 1 sits on both segments: its own mDNS hears both neighbours, and mdns outranks whatever found
       // them first (the routed DHT, or their dial: inbound) — docs/CLI.md "found by"
       type PeersJson = { peers: Array<{ peerId: string, source: string | null, remoteAddr?: string }> }
-      const peers = await waitUntil('box 1 lists both neighbours as found by mdns', async () => {
-        const p = await kiezJson<PeersJson>(lab, 1, ['peers'])
-        return [ids[0], ids[2]].every((id) => p.peers.find((x) => x.peerId === id)?.source === 'mdns') ? p : undefined
-      }, 30_000, 500)
+      const peers = await waitUntil(
+        'box 1 lists both neighbours as found by mdns',
+        async () => {
+          const p = await kiezJson<PeersJson>(lab, 1, ['peers'])
+          return [ids[0], ids[2]].every((id) => p.peers.find((x) => x.peerId === id)?.source === 'mdns') ? p : undefined
+        },
+        30_000,
+        500
+      )
       expectSchema('peers', peers)
       // the address shown is the one the connection uses: the neighbour's address on the shared segment
       for (const [box, link, id] of [[0, 0, ids[0]], [2, 1, ids[2]]] as const) {
-        expect(peers.peers.find((x) => x.peerId === id)?.remoteAddr?.startsWith(`/ip4/${lab.address(box, link)}/tcp/`), `box ${box}'s remoteAddr`).toBe(true)
+        expect(
+          peers.peers.find((x) => x.peerId === id)?.remoteAddr?.startsWith(`/ip4/${lab.address(box, link)}/tcp/`),
+          `box ${box}'s remoteAddr`
+        ).toBe(true)
       }
       expectSchema('peers', await kiezJson(lab, 1, ['peers', '-v']))
       expectSchema('status', await kiezJson(lab, 0, ['status']))
@@ -40,7 +48,12 @@ describe.skipIf(skip !== undefined)(`every command's --json${skip !== undefined 
       expectSchema('pair', await kiezJson(lab, 0, ['pair']))
       expectSchema('dht-table', await kiezJson(lab, 0, ['dht', 'table']))
       // box 3 is two segments away from box 0: the DHT has to find it
-      const found = await waitUntil('box 3 in the DHT', async () => await kiezJson<DhtFindJson>(lab, 0, ['dht', 'find', ids[3]], 40_000), 40_000, 1000)
+      const found = await waitUntil(
+        'box 3 in the DHT',
+        async () => await kiezJson<DhtFindJson>(lab, 0, ['dht', 'find', ids[3]], 40_000),
+        40_000,
+        1000
+      )
       expectSchema('dht-find', found)
       // the path the lookup took: box 3 was named by a box box 0 asked, never by box 0 itself
       expect(found.foundBy).not.toBe(ids[0])
@@ -77,7 +90,15 @@ describe.skipIf(skip !== undefined)(`every command's --json${skip !== undefined 
       expect(['no_route', 'no_reply']).toContain((JSON.parse(closed.stdout) as { error: { code: string } }).error.code)
       // timeout: an address on box 0's own segment that nobody holds (ARP goes unanswered, packets are dropped)
       const started = Date.now()
-      const silent = await lab.kiez(0, ['ping', `/ip4/198.18.0.200/tcp/7301/p2p/${nobody}`, '-c', '3', '--timeout', '2', '--json'])
+      const silent = await lab.kiez(0, [
+        'ping',
+        `/ip4/198.18.0.200/tcp/7301/p2p/${nobody}`,
+        '-c',
+        '3',
+        '--timeout',
+        '2',
+        '--json'
+      ])
       const tookMs = Date.now() - started
       console.info(`kiez ping -c 3 --timeout 2 to a dropped address: ${tookMs} ms`)
       expect(tookMs).toBeLessThan(10_000)
@@ -88,7 +109,22 @@ describe.skipIf(skip !== undefined)(`every command's --json${skip !== undefined 
 
       // daemon down: every client command exits 69 with one error document
       await lab.kill(3)
-      for (const args of [['status'], ['peers'], ['feed'], ['sync'], ['sync', ids[0]], ['dht', 'table'], ['dht', 'find', ids[0]], ['ping', ids[0]], ['post', 'x'], ['pair'], ['topology'], ['why', posted.id]]) {
+      for (
+        const args of [
+          ['status'],
+          ['peers'],
+          ['feed'],
+          ['sync'],
+          ['sync', ids[0]],
+          ['dht', 'table'],
+          ['dht', 'find', ids[0]],
+          ['ping', ids[0]],
+          ['post', 'x'],
+          ['pair'],
+          ['topology'],
+          ['why', posted.id]
+        ]
+      ) {
         const r = await lab.kiez(3, [...args, '--json'])
         expect(r.code, args.join(' ')).toBe(69)
         expectSchema('error', JSON.parse(r.stdout))

@@ -8,17 +8,26 @@ import { waitUntil } from '../mesh/helpers.ts'
 
 describe('GET /api/v1/topology', () => {
   const boxes = new Boxes()
-  afterAll(async () => { await boxes.close() })
+  afterAll(async () => {
+    await boxes.close()
+  })
 
   it('two boxes: the map from the gateway, cached for all readers', async () => {
     const a = await boxes.start()
-    const b = await boxes.start({ bootstrap: [`/ip4/127.0.0.1/tcp/${portOf(await a.daemon.status())}/p2p/${a.daemon.peerId ?? ''}`] })
+    const b = await boxes.start({
+      bootstrap: [`/ip4/127.0.0.1/tcp/${portOf(await a.daemon.status())}/p2p/${a.daemon.peerId ?? ''}`]
+    })
     await waitUntil('b connected to a', async () => (await b.daemon.status()).counts.peers === 1, 20_000)
-    const first = await waitUntil('a map with both boxes', async () => {
-      const r = await call(b, '/api/v1/topology')
-      expect(r.status).toBe(200)
-      return r.json.boxes.length === 2 && r.json.links.length === 1 ? r : undefined
-    }, 30_000, 11_000) // the map is cached 10 s: a retry must outlive the cache
+    const first = await waitUntil(
+      'a map with both boxes',
+      async () => {
+        const r = await call(b, '/api/v1/topology')
+        expect(r.status).toBe(200)
+        return r.json.boxes.length === 2 && r.json.links.length === 1 ? r : undefined
+      },
+      30_000,
+      11_000
+    ) // the map is cached 10 s: a retry must outlive the cache
     expect(first.json.self).toBe(b.daemon.peerId)
     expect(first.json.links[0].oneSided).toBe(false)
     const again = await call(b, '/api/v1/topology')

@@ -13,5 +13,7 @@ export function expectSchema (name: string, value: unknown): void {
     v = ajv.compile(JSON.parse(readFileSync(join(REPO_ROOT, 'packages/cli/schemas', `${name}.json`), 'utf8')) as object)
     cache.set(name, v)
   }
-  if (!v(value)) throw new Error(`not a valid ${name} document: ${ajv.errorsText(v.errors)}\n${JSON.stringify(value).slice(0, 500)}`)
+  if (!v(value)) {
+    throw new Error(`not a valid ${name} document: ${ajv.errorsText(v.errors)}\n${JSON.stringify(value).slice(0, 500)}`)
+  }
 }

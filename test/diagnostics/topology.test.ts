@@ -17,17 +17,27 @@ describe.skipIf(skip !== undefined)(`kiez topology${skip !== undefined ? ` (skip
       await startDaemons(lab, [0, 1, 2, 3], () => ['--no-http'])
       const ids = await peerIds(lab, [0, 1, 2, 3])
       // each inner box sees both its neighbours (mDNS per segment)
-      await Promise.all([waitConnected(lab, 1, [ids[0], ids[2]] as string[]), waitConnected(lab, 2, [ids[1], ids[3]] as string[])])
-      const map = await waitUntil('a map of 4 boxes', async () => {
-        const t = await kiezJson<TopologyJson>(lab, 0, ['topology'])
-        return t.boxes.length === 4 && t.links.length === 3 && t.links.every((l) => !l.oneSided) ? t : undefined
-      }, 30_000, 1000)
+      await Promise.all([
+        waitConnected(lab, 1, [ids[0], ids[2]] as string[]),
+        waitConnected(lab, 2, [ids[1], ids[3]] as string[])
+      ])
+      const map = await waitUntil(
+        'a map of 4 boxes',
+        async () => {
+          const t = await kiezJson<TopologyJson>(lab, 0, ['topology'])
+          return t.boxes.length === 4 && t.links.length === 3 && t.links.every((l) => !l.oneSided) ? t : undefined
+        },
+        30_000,
+        1000
+      )
       expectSchema('topology', map)
       console.info(`kiez topology on a 4-box segmented line: ${map.durationMs} ms for the crawl`)
       expect(map.self).toBe(ids[0])
       expect(map.boxes.map((b) => [b.peerId, b.hops])).toEqual(ids.map((id, i) => [id, i]))
       const pairs = map.links.map((l) => [l.a, l.b].sort().join(' ')).sort()
-      expect(pairs).toEqual([[0, 1], [1, 2], [2, 3]].map(([x, y]) => [ids[x as number], ids[y as number]].sort().join(' ')).sort())
+      expect(pairs).toEqual(
+        [[0, 1], [1, 2], [2, 3]].map(([x, y]) => [ids[x as number], ids[y as number]].sort().join(' ')).sort()
+      )
       // box 0 cannot reach box 2 at all: its view of it must have come relayed
       expect(await lab.ping(0, lab.address(2, 1), 1000)).toBe(false)
 
@@ -39,10 +49,23 @@ describe.skipIf(skip !== undefined)(`kiez topology${skip !== undefined ? ` (skip
 
       // `kiez peers` on box 2 (index 1): both neighbours found by mDNS. Whichever side dialed,
       // the callee's own mDNS hears the caller within a query interval (10 s) and says so.
-      const peers = await waitUntil('box 2 lists boxes 1 and 3 as found by mdns', async () => {
-        const p = await kiezJson<{ peers: Array<{ peerId: string, source: string | null, connected: boolean }> }>(lab, 1, ['peers'])
-        return [ids[0], ids[2]].every((id) => p.peers.some((x) => x.peerId === id && x.connected && x.source === 'mdns')) ? p : undefined
-      }, 30_000, 1000)
+      const peers = await waitUntil(
+        'box 2 lists boxes 1 and 3 as found by mdns',
+        async () => {
+          const p = await kiezJson<{ peers: Array<{ peerId: string, source: string | null, connected: boolean }> }>(
+            lab,
+            1,
+            ['peers']
+          )
+          return [ids[0], ids[2]].every((id) =>
+              p.peers.some((x) => x.peerId === id && x.connected && x.source === 'mdns')
+            )
+            ? p
+            : undefined
+        },
+        30_000,
+        1000
+      )
       expectSchema('peers', peers)
       expect(peers.peers.filter((x) => x.connected).map((x) => x.peerId).sort()).toEqual([ids[0], ids[2]].sort())
     } finally {

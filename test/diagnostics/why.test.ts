@@ -24,36 +24,49 @@ async function why (d: LocalDaemon, args: string[]): Promise<WhyJson> {
 }
 
 describe('kiez why', () => {
-  it('a forged entry pushed by a rogue: rejected, bad_signature, from the rogue; our own post: here; an unseen one: never seen', async () => {
-    const d = await boxes.daemon()
-    const rogue = await boxes.rogue()
-    await rogue.dial(d.addr)
-    await waitUntil('the box to subscribe towards the rogue', () => rogue.topicPeers().includes(d.peerId), 15_000)
+  it(
+    'a forged entry pushed by a rogue: rejected, bad_signature, from the rogue; our own post: here; an unseen one: never seen',
+    async () => {
+      const d = await boxes.daemon()
+      const rogue = await boxes.rogue()
+      await rogue.dial(d.addr)
+      await waitUntil('the box to subscribe towards the rogue', () => rogue.topicPeers().includes(d.peerId), 15_000)
 
-    const bytes = forged(signerFromSeed(randomSigner().seed), 'a forged post')
-    const id = entryId(sha256(bytes))
-    await rogue.publish(gossipEntry(bytes))
-    await waitUntil('the forgery refused', async () => ((await d.status()).store.rejected.bad_signature ?? 0) >= 1, 15_000)
-    const w = await why(d, [id])
-    expect(w.verdict).toBe('rejected')
-    expect(w.rejections?.[0]).toMatchObject({ peerId: rogue.peerId, code: 'bad_signature', via: 'gossip' })
-    const text = await kiez(['why', id, '--data-dir', d.dataDir])
-    expect(text.stdout).toContain('bad_signature')
-    expect(text.stdout).toContain(rogue.peerId)
+      const bytes = forged(signerFromSeed(randomSigner().seed), 'a forged post')
+      const id = entryId(sha256(bytes))
+      await rogue.publish(gossipEntry(bytes))
+      await waitUntil(
+        'the forgery refused',
+        async () => ((await d.status()).store.rejected.bad_signature ?? 0) >= 1,
+        15_000
+      )
+      const w = await why(d, [id])
+      expect(w.verdict).toBe('rejected')
+      expect(w.rejections?.[0]).toMatchObject({ peerId: rogue.peerId, code: 'bad_signature', via: 'gossip' })
+      const text = await kiez(['why', id, '--data-dir', d.dataDir])
+      expect(text.stdout).toContain('bad_signature')
+      expect(text.stdout).toContain(rogue.peerId)
 
-    const posted = JSON.parse((await kiez(['post', 'hello', '--json', '--data-dir', d.dataDir])).stdout) as EntryJson
-    const here = await why(d, [posted.id])
-    expect(here.verdict).toBe('here')
-    expect(here.entry?.seq).toBe(1)
+      const posted = JSON.parse((await kiez(['post', 'hello', '--json', '--data-dir', d.dataDir])).stdout) as EntryJson
+      const here = await why(d, [posted.id])
+      expect(here.verdict).toBe('here')
+      expect(here.entry?.seq).toBe(1)
 
-    // an entry signed but never sent anywhere; with a hint (our own author, seq 2) it says how far we hold that author
-    const signer = signerFromSeed(randomSigner().seed)
-    const notYet = createEntry(signer, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text: 'not sent' } })
-    const unseen = await why(d, [entryId(notYet.hash)])
-    expect(unseen.verdict).toBe('never_seen')
-    const hinted = await why(d, [entryId(notYet.hash), '--author', posted.author, '--seq', '2'])
-    expect(hinted).toMatchObject({ verdict: 'never_seen', author: posted.author, seq: 2, ourSeq: 1 })
-  }, 90_000)
+      // an entry signed but never sent anywhere; with a hint (our own author, seq 2) it says how far we hold that author
+      const signer = signerFromSeed(randomSigner().seed)
+      const notYet = createEntry(signer, {
+        seq: 1,
+        previous: null,
+        timestamp: Date.now(),
+        body: { type: 'post', text: 'not sent' }
+      })
+      const unseen = await why(d, [entryId(notYet.hash)])
+      expect(unseen.verdict).toBe('never_seen')
+      const hinted = await why(d, [entryId(notYet.hash), '--author', posted.author, '--seq', '2'])
+      expect(hinted).toMatchObject({ verdict: 'never_seen', author: posted.author, seq: 2, ourSeq: 1 })
+    },
+    90_000
+  )
 
   it('error paths: not an entry id → 1 (the daemon refuses bad_entry_id), daemon down → 69', async () => {
     const d = await boxes.daemon()

@@ -10,11 +10,17 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
   const streams: Sse[] = []
 
   beforeAll(async () => {
-    a = await boxes.start({ http: { postRate: { capacity: 1000, refillPerSec: 100 }, maxEventClients: 3, maxEventClientsPerIp: 3 } })
+    a = await boxes.start({
+      http: { postRate: { capacity: 1000, refillPerSec: 100 }, maxEventClients: 3, maxEventClientsPerIp: 3 }
+    })
     const addr = (await a.daemon.status()).listenAddrs[0] as string
     b = await boxes.start({ bootstrap: [addr] })
     cookieB = await pair(b)
-    await eventually(async () => (await call(a, '/api/v1/peers')).json.peers.some((p: any) => p.connected), 20_000, 'a and b to connect')
+    await eventually(
+      async () => (await call(a, '/api/v1/peers')).json.peers.some((p: any) => p.connected),
+      20_000,
+      'a and b to connect'
+    )
   })
   afterAll(async () => {
     for (const s of streams) s.close()
@@ -30,11 +36,19 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
   it('GET /peers shows how the neighbour was found and whether we are in sync', async () => {
     // Before anyone posts: the heads exchanged on connect say both feeds are empty, so in sync.
     // (After a post, "in sync" waits for the next heads exchange, up to 30 s: not a test's business.)
-    const peer = await eventually(async () => {
-      const p = (await call(a, '/api/v1/peers')).json.peers.find((x: any) => x.peerId === b.daemon.peerId)
-      return p?.sync !== null && p?.sync !== undefined ? p : undefined
-    }, 20_000, 'replication state for b on a')
-    expect(peer).toMatchObject({ connected: true, direction: expect.stringMatching(/^(inbound|outbound)$/), sync: { weLack: 0, theyLack: 0, inSync: true, syncing: expect.any(Boolean) } })
+    const peer = await eventually(
+      async () => {
+        const p = (await call(a, '/api/v1/peers')).json.peers.find((x: any) => x.peerId === b.daemon.peerId)
+        return p?.sync !== null && p?.sync !== undefined ? p : undefined
+      },
+      20_000,
+      'replication state for b on a'
+    )
+    expect(peer).toMatchObject({
+      connected: true,
+      direction: expect.stringMatching(/^(inbound|outbound)$/),
+      sync: { weLack: 0, theyLack: 0, inSync: true, syncing: expect.any(Boolean) }
+    })
     const fromB = (await call(b, '/api/v1/peers')).json.peers[0]
     expect(fromB.source).toBe('bootstrap')
     expect(fromB.direction).toBe('outbound')
@@ -53,17 +67,24 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     await eventually(() => s1.entries().find((e) => e.id === first.id), 20_000, 'the entry event on A')
     const ev = s1.events.find((e) => e.event === 'entry' && JSON.parse(e.data).id === first.id)
     expect(ev?.id).toMatch(/^[0-9a-f]{8}-\d+$/)
-    expect(JSON.parse(ev!.data)).toMatchObject({ text: 'live over the mesh', author: expect.stringMatching(/^12D3KooW/) })
+    expect(JSON.parse(ev!.data)).toMatchObject({
+      text: 'live over the mesh',
+      author: expect.stringMatching(/^12D3KooW/)
+    })
     const lastId = s1.events.filter((e) => e.id !== undefined).at(-1)!.id!
     s1.close()
 
     const missed: string[] = []
     for (let i = 0; i < 3; i++) missed.push((await postOnB(`missed ${i}`)).id)
     // wait until A has stored them, so they are in its replay ring
-    await eventually(async () => {
-      const f = (await call(a, '/api/v1/feed?limit=10')).json.entries.map((e: any) => e.id)
-      return missed.every((id) => f.includes(id)) ? true : undefined
-    }, 20_000, 'A to store the missed posts')
+    await eventually(
+      async () => {
+        const f = (await call(a, '/api/v1/feed?limit=10')).json.entries.map((e: any) => e.id)
+        return missed.every((id) => f.includes(id)) ? true : undefined
+      },
+      20_000,
+      'A to store the missed posts'
+    )
 
     const s2 = new Sse(a, lastId)
     streams.push(s2)
@@ -92,23 +113,33 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
   it('refuses event streams beyond its bound with 503', async () => {
     const open = [new Sse(a), new Sse(a), new Sse(a)]
     streams.push(...open)
-    await Promise.all(open.map(async (s) => { await s.opened }))
-    await eventually(async () => {
-      const r = await call(a, '/api/v1/events')
-      return r.status === 503 ? r : undefined
-    }, 5000, 'a 503').then((r) => {
+    await Promise.all(open.map(async (s) => {
+      await s.opened
+    }))
+    await eventually(
+      async () => {
+        const r = await call(a, '/api/v1/events')
+        return r.status === 503 ? r : undefined
+      },
+      5000,
+      'a 503'
+    ).then((r) => {
       expect(r.json.error.code).toBe('too_many_streams')
       expect(r.headers['content-security-policy']).toBeDefined()
     })
     for (const s of open) s.close()
     // closed streams free their slots
-    await eventually(async () => {
-      const s = new Sse(a)
-      streams.push(s)
-      await s.opened
-      s.close()
-      return s.status === 200 ? true : undefined
-    }, 5000, 'a slot to free')
+    await eventually(
+      async () => {
+        const s = new Sse(a)
+        streams.push(s)
+        await s.opened
+        s.close()
+        return s.status === 200 ? true : undefined
+      },
+      5000,
+      'a slot to free'
+    )
   })
 
   it('peer events announce a disconnect', async () => {
@@ -117,7 +148,11 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     await s.opened
     const bId = b.daemon.peerId
     await boxes.stop(b)
-    const ev = await eventually(() => s.events.find((e) => e.event === 'peer' && JSON.parse(e.data).peerId === bId), 10_000, 'the peer event')
+    const ev = await eventually(
+      () => s.events.find((e) => e.event === 'peer' && JSON.parse(e.data).peerId === bId),
+      10_000,
+      'the peer event'
+    )
     expect(JSON.parse(ev.data)).toEqual({ peerId: bId, connected: false })
     s.close()
   })
@@ -134,9 +169,18 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     expect(value(before.text, 'kiez_entries_rejected_total{reason="bad_encoding"}')).toBe(0)
     // rogue entries from "the network": bytes that are no entry at all, and a well-signed oversized post
     const store = a.daemon.feedStore!
-    expect(await store.ingest(Uint8Array.from([0xa1, 0x00, 0xff]))).toMatchObject({ status: 'rejected', code: 'bad_encoding' })
+    expect(await store.ingest(Uint8Array.from([0xa1, 0x00, 0xff]))).toMatchObject({
+      status: 'rejected',
+      code: 'bad_encoding'
+    })
     const rogue = signerFromSeed(new Uint8Array(32).fill(9))
-    const payload = encodePayload({ author: rogue.publicKey, seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text: 'x'.repeat(9000) } })
+    const payload = encodePayload({
+      author: rogue.publicKey,
+      seq: 1,
+      previous: null,
+      timestamp: Date.now(),
+      body: { type: 'post', text: 'x'.repeat(9000) }
+    })
     const oversized = encodeEnvelope(payload, rogue.sign(signedBytes(payload)))
     expect(await store.ingest(oversized)).toMatchObject({ status: 'rejected', code: 'content_too_large' })
     const after = await call(a, '/metrics')
@@ -145,8 +189,12 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     // scraping again does not count twice
     expect(value((await call(a, '/metrics')).text, 'kiez_entries_rejected_total{reason="content_too_large"}')).toBe(1)
     expect(after.text).toMatch(/^kiez_http_requests_total\{route="\/api\/v1\/peers",method="GET",status="200"\} [1-9]/m)
-    expect(after.text).toMatch(/^kiez_http_requests_total\{route="\/api\/v1\/events",method="GET",status="503"\} [1-9]/m)
-    expect(after.text).toMatch(/^kiez_http_requests_total\{route="\/api\/v1\/events",method="GET",status="200"\} [1-9]/m)
+    expect(after.text).toMatch(
+      /^kiez_http_requests_total\{route="\/api\/v1\/events",method="GET",status="503"\} [1-9]/m
+    )
+    expect(after.text).toMatch(
+      /^kiez_http_requests_total\{route="\/api\/v1\/events",method="GET",status="200"\} [1-9]/m
+    )
     expect(after.text).toMatch(/^kiez_peers\{source="[a-z]+",connected="(true|false)"\} 1$/m)
     expect(after.text).toMatch(/^kiez_sync_lag_entries \d+$/m)
     expect(value(after.text, 'kiez_feed_entries')).toBeGreaterThanOrEqual(5)

@@ -24,10 +24,25 @@ export class Boxes {
     return d
   }
 
-  async start (opts: { dataDir?: string, bootstrap?: string[], webRoot?: string, config?: Partial<KiezConfig>, http?: DaemonInit['http'] } = {}): Promise<Box> {
+  async start (
+    opts: {
+      dataDir?: string
+      bootstrap?: string[]
+      webRoot?: string
+      config?: Partial<KiezConfig>
+      http?: DaemonInit['http']
+    } = {}
+  ): Promise<Box> {
     const dataDir = opts.dataDir ?? join(await this.dir(), 'box')
     const config: KiezConfig = {
-      ...DEFAULT_CONFIG, dataDir, http: '127.0.0.1:0', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, logLevel: 'silent', bootstrap: opts.bootstrap ?? [], ...opts.config
+      ...DEFAULT_CONFIG,
+      dataDir,
+      http: '127.0.0.1:0',
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      mdns: false,
+      logLevel: 'silent',
+      bootstrap: opts.bootstrap ?? [],
+      ...opts.config
     }
     // generous write rates unless a test is about them: most tests post a lot
     const init: DaemonInit = { config, http: opts.http ?? { postRate: { capacity: 1000, refillPerSec: 100 } } }
@@ -60,7 +75,12 @@ export function targetOf (url: string): Target {
   return { base: `http://${u.host}`, host: u.host }
 }
 
-export interface Res { status: number, headers: Record<string, string | string[] | undefined>, text: string, json: any }
+export interface Res {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  text: string
+  json: any
+}
 
 export interface Req {
   method?: string
@@ -81,18 +101,34 @@ export async function call (box: Target, path: string, r: Req = {}): Promise<Res
   const headers: Record<string, string | number> = { host: r.host ?? box.host, ...r.headers }
   let payload: Buffer | undefined
   if (r.body !== undefined) {
-    payload = Buffer.isBuffer(r.body) ? r.body : Buffer.from(typeof r.body === 'string' ? r.body : JSON.stringify(r.body))
-    if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json'
+    payload = Buffer.isBuffer(r.body)
+      ? r.body
+      : Buffer.from(typeof r.body === 'string' ? r.body : JSON.stringify(r.body))
+    if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) {
+      headers['content-type'] = 'application/json'
+    }
     if (r.chunked !== true) headers['content-length'] = payload.byteLength
   }
   return await new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, method: r.method ?? 'GET', path, headers, timeout: 15_000, ...(r.localAddress !== undefined ? { localAddress: r.localAddress } : {}) }, (res) => {
+    const req = request({
+      host: u.hostname,
+      port: u.port,
+      method: r.method ?? 'GET',
+      path,
+      headers,
+      timeout: 15_000,
+      ...(r.localAddress !== undefined ? { localAddress: r.localAddress } : {})
+    }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8')
         let json: any
-        try { json = JSON.parse(text) } catch { json = undefined }
+        try {
+          json = JSON.parse(text)
+        } catch {
+          json = undefined
+        }
         resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json })
       })
       res.on('error', reject)
@@ -122,7 +158,11 @@ export async function pair (box: Box): Promise<string> {
   return set.split(';')[0] as string
 }
 
-export interface SseEvent { id?: string, event: string, data: string }
+export interface SseEvent {
+  id?: string
+  event: string
+  data: string
+}
 
 /** A live SSE stream; `events` fills as they arrive. */
 export class Sse {
@@ -145,8 +185,12 @@ export class Sse {
         this.status = res.statusCode ?? 0
         this.headers = res.headers
         res.setEncoding('utf8')
-        res.on('data', (c: string) => { this.push(c) })
-        res.on('end', () => { this.ended = true })
+        res.on('data', (c: string) => {
+          this.push(c)
+        })
+        res.on('end', () => {
+          this.ended = true
+        })
         res.on('error', () => {})
         resolve()
       })
@@ -162,20 +206,36 @@ export class Sse {
       const line = this.buf.slice(0, i)
       this.buf = this.buf.slice(i + 1)
       if (line === '') {
-        if (this.cur.event !== undefined || this.cur.data !== undefined) this.events.push({ event: this.cur.event ?? 'message', data: this.cur.data ?? '', ...(this.cur.id !== undefined ? { id: this.cur.id } : {}) })
+        if (this.cur.event !== undefined || this.cur.data !== undefined) {
+          this.events.push({
+            event: this.cur.event ?? 'message',
+            data: this.cur.data ?? '',
+            ...(this.cur.id !== undefined ? { id: this.cur.id } : {})
+          })
+        }
         this.cur = {}
       } else if (line.startsWith('id: ')) this.cur.id = line.slice(4)
       else if (line.startsWith('event: ')) this.cur.event = line.slice(7)
-      else if (line.startsWith('data: ')) this.cur.data = (this.cur.data === undefined ? '' : this.cur.data + '\n') + line.slice(6)
+      else if (line.startsWith('data: ')) {
+        this.cur.data = (this.cur.data === undefined ? '' : this.cur.data + '\n') + line.slice(6)
+      }
     }
   }
 
-  entries (): any[] { return this.events.filter((e) => e.event === 'entry').map((e) => JSON.parse(e.data)) }
+  entries (): any[] {
+    return this.events.filter((e) => e.event === 'entry').map((e) => JSON.parse(e.data))
+  }
 
-  close (): void { this.req?.destroy() }
+  close (): void {
+    this.req?.destroy()
+  }
 }
 
-export async function eventually<T> (fn: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+export async function eventually<T> (
+  fn: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await fn()

@@ -5,7 +5,9 @@ import { Boxes, call, sameOrigin } from './helpers.ts'
 
 describe('pairing and sessions', () => {
   const boxes = new Boxes()
-  afterAll(async () => { await boxes.close() })
+  afterAll(async () => {
+    await boxes.close()
+  })
 
   it('a code pairs once; the cookie is HttpOnly, SameSite=Strict, survives a restart and can be revoked', async () => {
     let box = await boxes.start()
@@ -15,10 +17,23 @@ describe('pairing and sessions', () => {
     expect(expiresInMs).toBeLessThanOrEqual(10 * 60_000)
 
     // pairing is state-changing too: JSON from our own origin only
-    expect((await call(box, '/api/v1/pair', { method: 'POST', headers: { origin: 'http://evil.example' }, body: { code } })).status).toBe(403)
-    expect((await call(box, '/api/v1/pair', { method: 'POST', headers: { ...sameOrigin(box), 'content-type': 'text/plain' }, body: JSON.stringify({ code }) })).status).toBe(415)
+    expect(
+      (await call(box, '/api/v1/pair', { method: 'POST', headers: { origin: 'http://evil.example' }, body: { code } }))
+        .status
+    ).toBe(403)
+    expect(
+      (await call(box, '/api/v1/pair', {
+        method: 'POST',
+        headers: { ...sameOrigin(box), 'content-type': 'text/plain' },
+        body: JSON.stringify({ code })
+      })).status
+    ).toBe(415)
 
-    const ok = await call(box, '/api/v1/pair', { method: 'POST', headers: sameOrigin(box), body: { code: `${code.slice(0, 4).toLowerCase()}-${code.slice(4)}` } })
+    const ok = await call(box, '/api/v1/pair', {
+      method: 'POST',
+      headers: sameOrigin(box),
+      body: { code: `${code.slice(0, 4).toLowerCase()}-${code.slice(4)}` }
+    })
     expect(ok.status, ok.text).toBe(201)
     const setCookie = [ok.headers['set-cookie']].flat()[0] as string
     expect(setCookie).toMatch(/^kiez_session=[A-Za-z0-9_-]{43}; /)
@@ -39,18 +54,32 @@ describe('pairing and sessions', () => {
 
     await boxes.stop(box)
     box = await boxes.start({ dataDir: box.dataDir })
-    const post = await call(box, '/api/v1/posts', { method: 'POST', headers: sameOrigin(box, cookie), body: { text: 'still paired after a restart' } })
+    const post = await call(box, '/api/v1/posts', {
+      method: 'POST',
+      headers: sameOrigin(box, cookie),
+      body: { text: 'still paired after a restart' }
+    })
     expect(post.status, post.text).toBe(201)
 
     expect(await box.daemon.revokeSessions()).toEqual({ revoked: 1 })
-    expect((await call(box, '/api/v1/posts', { method: 'POST', headers: sameOrigin(box, cookie), body: { text: 'revoked' } })).status).toBe(401)
+    expect(
+      (await call(box, '/api/v1/posts', {
+        method: 'POST',
+        headers: sameOrigin(box, cookie),
+        body: { text: 'revoked' }
+      })).status
+    ).toBe(401)
   })
 
   it('wrong codes are refused and lock the address out after 5, even for the right code', async () => {
     const box = await boxes.start()
     const { code } = await box.daemon.pair()
     for (let i = 0; i < 5; i++) {
-      const r = await call(box, '/api/v1/pair', { method: 'POST', headers: sameOrigin(box), body: { code: 'WRONGONE' } })
+      const r = await call(box, '/api/v1/pair', {
+        method: 'POST',
+        headers: sameOrigin(box),
+        body: { code: 'WRONGONE' }
+      })
       expect(r.status).toBe(403)
       expect(r.json.error.code).toBe('bad_pairing_code')
     }
@@ -58,14 +87,26 @@ describe('pairing and sessions', () => {
     expect(locked.status).toBe(429)
     expect(locked.json.error.code).toBe('locked_out')
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(60)
-    expect((await call(box, '/api/v1/session', { headers: { cookie: String(locked.headers['set-cookie'] ?? '') } })).json.paired).toBe(false)
+    expect(
+      (await call(box, '/api/v1/session', { headers: { cookie: String(locked.headers['set-cookie'] ?? '') } })).json
+        .paired
+    ).toBe(false)
   })
 
   it('a global cap locks pairing for everyone after too many wrong codes', async () => {
-    const box = await boxes.start({ http: { pairLockout: { perKey: 100, total: 3, windowMs: 60_000 }, pairRate: { capacity: 100, refillPerSec: 10 } } })
-    for (let i = 0; i < 3; i++) expect((await call(box, '/api/v1/pair', { method: 'POST', headers: sameOrigin(box), body: { code: `WRONG${i}` } })).status).toBe(403)
+    const box = await boxes.start({
+      http: { pairLockout: { perKey: 100, total: 3, windowMs: 60_000 }, pairRate: { capacity: 100, refillPerSec: 10 } }
+    })
+    for (let i = 0; i < 3; i++) {
+      expect(
+        (await call(box, '/api/v1/pair', { method: 'POST', headers: sameOrigin(box), body: { code: `WRONG${i}` } }))
+          .status
+      ).toBe(403)
+    }
     const { code } = await box.daemon.pair()
-    expect((await call(box, '/api/v1/pair', { method: 'POST', headers: sameOrigin(box), body: { code } })).json.error.code).toBe('locked_out')
+    expect(
+      (await call(box, '/api/v1/pair', { method: 'POST', headers: sameOrigin(box), body: { code } })).json.error.code
+    ).toBe('locked_out')
   })
 
   it('rate-limits posting per address (429 with Retry-After)', async () => {
@@ -74,9 +115,21 @@ describe('pairing and sessions', () => {
     const p = await call(box, '/api/v1/pair', { method: 'POST', headers: sameOrigin(box), body: { code } })
     const cookie = ([p.headers['set-cookie']].flat()[0] as string).split(';')[0] as string
     const statuses: number[] = []
-    for (let i = 0; i < 5; i++) statuses.push((await call(box, '/api/v1/posts', { method: 'POST', headers: sameOrigin(box, cookie), body: { text: `burst ${i}` } })).status)
+    for (let i = 0; i < 5; i++) {
+      statuses.push(
+        (await call(box, '/api/v1/posts', {
+          method: 'POST',
+          headers: sameOrigin(box, cookie),
+          body: { text: `burst ${i}` }
+        })).status
+      )
+    }
     expect(statuses).toEqual([201, 201, 201, 429, 429])
-    const r = await call(box, '/api/v1/posts', { method: 'POST', headers: sameOrigin(box, cookie), body: { text: 'more' } })
+    const r = await call(box, '/api/v1/posts', {
+      method: 'POST',
+      headers: sameOrigin(box, cookie),
+      body: { text: 'more' }
+    })
     expect(r.json.error.code).toBe('rate_limited')
     expect(Number(r.headers['retry-after'])).toBeGreaterThan(0)
   })
@@ -85,7 +138,9 @@ describe('pairing and sessions', () => {
     const { Sse } = await import('./helpers.ts')
     const box = await boxes.start({ http: { maxEventClients: 10, maxEventClientsPerIp: 2 } })
     const open = [new Sse(box), new Sse(box)]
-    await Promise.all(open.map(async (s) => { await s.opened }))
+    await Promise.all(open.map(async (s) => {
+      await s.opened
+    }))
     expect(open.map((s) => s.status)).toEqual([200, 200])
     const third = await call(box, '/api/v1/events')
     expect(third.status).toBe(503)
@@ -118,8 +173,20 @@ describe('pairing and sessions', () => {
     const a = await boxes.start()
     const dir = await boxes.dir()
     const { createLogger, createMeshNode, Daemon, DEFAULT_CONFIG } = await import('@kiez/daemon')
-    const d = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, { config: { ...DEFAULT_CONFIG, dataDir: join(dir, 'clash'), http: a.host, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, logLevel: 'silent' } })
-    await expect(d.start()).rejects.toMatchObject({ code: 'address_in_use', message: expect.stringContaining('--http') })
+    const d = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, {
+      config: {
+        ...DEFAULT_CONFIG,
+        dataDir: join(dir, 'clash'),
+        http: a.host,
+        listen: ['/ip4/127.0.0.1/tcp/0'],
+        mdns: false,
+        logLevel: 'silent'
+      }
+    })
+    await expect(d.start()).rejects.toMatchObject({
+      code: 'address_in_use',
+      message: expect.stringContaining('--http')
+    })
     // the store's lock was released: the same data dir starts with another port
     const again = await boxes.start({ dataDir: join(dir, 'clash') })
     expect((await call(again, '/api/v1/status')).status).toBe(200)
@@ -128,7 +195,16 @@ describe('pairing and sessions', () => {
   it('refuses a daemon without a gateway a pairing code', async () => {
     const dir = await boxes.dir()
     const { createLogger, createMeshNode, Daemon, DEFAULT_CONFIG } = await import('@kiez/daemon')
-    const d = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, { config: { ...DEFAULT_CONFIG, dataDir: join(dir, 'nohttp'), http: false, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, logLevel: 'silent' } })
+    const d = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, {
+      config: {
+        ...DEFAULT_CONFIG,
+        dataDir: join(dir, 'nohttp'),
+        http: false,
+        listen: ['/ip4/127.0.0.1/tcp/0'],
+        mdns: false,
+        logLevel: 'silent'
+      }
+    })
     await d.start()
     try {
       expect(d.httpUrl).toBeUndefined()

@@ -61,7 +61,11 @@ export class BoxProcess {
     this.child = spawn(cmd ?? 'false', args, { env: init.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     this.pid = this.child.pid ?? -1
     this.exited = new Promise((resolve) => {
-      this.child.on('error', (e) => { this.push('stderr', `spawn failed: ${String(e)}`); this.finish(); resolve() })
+      this.child.on('error', (e) => {
+        this.push('stderr', `spawn failed: ${String(e)}`)
+        this.finish()
+        resolve()
+      })
       // 'close' waits for stdout/stderr to end, which never happens while a
       // grandchild that escaped our process group holds the pipe; so after
       // 'exit' give the streams a moment, then stop reading.
@@ -75,29 +79,49 @@ export class BoxProcess {
           resolve()
         }, 300).unref()
       })
-      this.child.on('close', () => { this.finish(); resolve() })
+      this.child.on('close', () => {
+        this.finish()
+        resolve()
+      })
     })
     this.split(this.child.stdout!, 'stdout')
     this.split(this.child.stderr!, 'stderr')
   }
 
-  get alive (): boolean { return this.running }
+  get alive (): boolean {
+    return this.running
+  }
 
   /** Resolves with the first line (already in the tail or still to come) that matches. */
   waitFor (matcher: LogMatcher, timeoutMs: number): Promise<LogLine> {
     let hit: LogLine | undefined
-    try { hit = this.tail.find((l) => matches(matcher, l)) } catch (e) { return Promise.reject(e) }
+    try {
+      hit = this.tail.find((l) => matches(matcher, l))
+    } catch (e) {
+      return Promise.reject(e)
+    }
     if (hit !== undefined) return Promise.resolve(hit)
     if (!this.running) return Promise.reject(this.exitError())
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(waiter)
-        reject(new LabError('timeout', `${this.init.label}: no matching log line within ${timeoutMs} ms; last lines:\n${this.lastLines()}`))
+        reject(
+          new LabError(
+            'timeout',
+            `${this.init.label}: no matching log line within ${timeoutMs} ms; last lines:\n${this.lastLines()}`
+          )
+        )
       }, timeoutMs)
       const waiter: Waiter = {
         matcher,
-        resolve: (l) => { clearTimeout(timer); resolve(l) },
-        reject: (e) => { clearTimeout(timer); reject(e) }
+        resolve: (l) => {
+          clearTimeout(timer)
+          resolve(l)
+        },
+        reject: (e) => {
+          clearTimeout(timer)
+          reject(e)
+        }
       }
       this.waiters.add(waiter)
     })
@@ -106,8 +130,12 @@ export class BoxProcess {
   /** Signal the whole process group. */
   kill (signal: NodeJS.Signals): void {
     if (!this.running || this.pid < 0) return
-    try { process.kill(-this.pid, signal) } catch {
-      try { process.kill(this.pid, signal) } catch {}
+    try {
+      process.kill(-this.pid, signal)
+    } catch {
+      try {
+        process.kill(this.pid, signal)
+      } catch {}
     }
   }
 
@@ -115,7 +143,9 @@ export class BoxProcess {
   async stop (graceMs: number): Promise<void> {
     if (!this.running) return
     this.kill('SIGTERM')
-    const timer = setTimeout(() => { this.kill('SIGKILL') }, graceMs)
+    const timer = setTimeout(() => {
+      this.kill('SIGKILL')
+    }, graceMs)
     await this.exited
     clearTimeout(timer)
   }
@@ -135,22 +165,37 @@ export class BoxProcess {
         pending = ''
       }
     })
-    stream.on('end', () => { if (pending !== '') this.push(name, pending) })
+    stream.on('end', () => {
+      if (pending !== '') this.push(name, pending)
+    })
   }
 
   private push (stream: LogLine['stream'], raw: string): void {
     const text = raw.length > this.init.maxLineBytes ? raw.slice(0, this.init.maxLineBytes) : raw.replace(/\r$/, '')
     const line: LogLine = { stream, text, atMs: Date.now() }
     if (text.startsWith('{')) {
-      try { line.json = JSON.parse(text) } catch {}
+      try {
+        line.json = JSON.parse(text)
+      } catch {}
     }
     this.tail.push(line)
-    try { this.init.onLine?.(line) } catch {} // a broken observer must not stop the capture
+    try {
+      this.init.onLine?.(line)
+    } catch {} // a broken observer must not stop the capture
     if (this.tail.length > this.init.tailLines) this.tail.splice(0, this.tail.length - this.init.tailLines)
     for (const w of this.waiters) {
       let ok = false
-      try { ok = matches(w.matcher, line) } catch (e) { this.waiters.delete(w); w.reject(e as Error); continue }
-      if (ok) { this.waiters.delete(w); w.resolve(line) }
+      try {
+        ok = matches(w.matcher, line)
+      } catch (e) {
+        this.waiters.delete(w)
+        w.reject(e as Error)
+        continue
+      }
+      if (ok) {
+        this.waiters.delete(w)
+        w.resolve(line)
+      }
     }
   }
 
@@ -166,7 +211,10 @@ export class BoxProcess {
 
   private exitError (): LabError {
     const how = this.signal !== null ? `signal ${this.signal}` : `code ${String(this.exitCode)}`
-    return new LabError('exited', `${this.init.label} exited (${how}) before a matching log line; last lines:\n${this.lastLines()}`)
+    return new LabError(
+      'exited',
+      `${this.init.label} exited (${how}) before a matching log line; last lines:\n${this.lastLines()}`
+    )
   }
 
   private lastLines (n = 10): string {

@@ -38,7 +38,9 @@ async function up (argv: string[]): Promise<void> {
   })
   const boxes = Number(values.boxes)
   if (!Number.isInteger(boxes) || boxes < 1) fail('--boxes must be a positive whole number')
-  if (!(TOPOLOGIES as readonly string[]).includes(values.topology)) fail(`--topology must be one of ${TOPOLOGIES.join(', ')}`)
+  if (!(TOPOLOGIES as readonly string[]).includes(values.topology)) {
+    fail(`--topology must be one of ${TOPOLOGIES.join(', ')}`)
+  }
   if (values.mode !== 'segment' && values.mode !== 'routed') fail('--mode must be segment or routed')
   const daemons = !values['no-daemon']
   if (daemons && !existsSync(KIEZ_BIN)) fail(`${KIEZ_BIN} is missing: build first (npx tsc -b)`, 1)
@@ -56,7 +58,10 @@ async function up (argv: string[]): Promise<void> {
     if (stopping) return
     stopping = true
     console.log('\nstopping boxes and removing the namespaces…')
-    void lab.close().then(() => { console.log('lab removed'); process.exit(0) })
+    void lab.close().then(() => {
+      console.log('lab removed')
+      process.exit(0)
+    })
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
@@ -67,13 +72,27 @@ async function up (argv: string[]): Promise<void> {
   for (let b = 0; b < lab.boxes; b++) {
     const proc = lab.start(b, {
       args: positionals,
-      onLine: values.logs ? (l) => { console.log(`[box ${b}] ${l.text}`) } : undefined
+      onLine: values.logs
+        ? (l) => {
+          console.log(`[box ${b}] ${l.text}`)
+        }
+        : undefined
     })
     void proc.exited.then(() => {
-      if (!stopping) console.log(`box ${b} exited (${proc.signal ?? `code ${proc.exitCode}`}); last lines:\n${proc.tail.slice(-5).map((l) => `  ${l.text}`).join('\n')}`)
+      if (!stopping) {
+        console.log(
+          `box ${b} exited (${proc.signal ?? `code ${proc.exitCode}`}); last lines:\n${
+            proc.tail.slice(-5).map((l) => `  ${l.text}`).join('\n')
+          }`
+        )
+      }
     })
   }
-  console.log(`\n${lab.boxes} daemons started${values.logs ? '' : ' (add --logs to see their log lines)'}. Ctrl-C stops everything.`)
+  console.log(
+    `\n${lab.boxes} daemons started${
+      values.logs ? '' : ' (add --logs to see their log lines)'
+    }. Ctrl-C stops everything.`
+  )
 }
 
 /** A tiny console on stdin so the demo can partition and kill without a second terminal. */
@@ -85,29 +104,59 @@ function commands (lab: Lab, args: string[], logs: boolean): void {
     const m = b === undefined ? undefined : Number(b)
     const act = async (): Promise<string> => {
       switch (verb) {
-        case 'cut': await lab.cut(n, m); return `link ${n} cut${m !== undefined ? ` for box ${m}` : ''}`
-        case 'heal': await lab.heal(n, m); return `link ${n} healed${m !== undefined ? ` for box ${m}` : ''}`
-        case 'kill': await lab.kill(n, 'SIGKILL'); return `box ${n} killed`
-        case 'start': lab.start(n, { args, onLine: logs ? (l) => { console.log(`[box ${n}] ${l.text}`) } : undefined }); return `box ${n} started`
-        case 'restart': await lab.restart(n); return `box ${n} restarted`
-        case 'show': print(lab, true); return ''
-        case undefined: case '': return ''
-        default: return 'commands: cut LINK [BOX] | heal LINK [BOX] | kill BOX | start BOX | restart BOX | show'
+        case 'cut':
+          await lab.cut(n, m)
+          return `link ${n} cut${m !== undefined ? ` for box ${m}` : ''}`
+        case 'heal':
+          await lab.heal(n, m)
+          return `link ${n} healed${m !== undefined ? ` for box ${m}` : ''}`
+        case 'kill':
+          await lab.kill(n, 'SIGKILL')
+          return `box ${n} killed`
+        case 'start':
+          lab.start(n, {
+            args,
+            onLine: logs
+              ? (l) => {
+                console.log(`[box ${n}] ${l.text}`)
+              }
+              : undefined
+          })
+          return `box ${n} started`
+        case 'restart':
+          await lab.restart(n)
+          return `box ${n} restarted`
+        case 'show':
+          print(lab, true)
+          return ''
+        case undefined:
+        case '':
+          return ''
+        default:
+          return 'commands: cut LINK [BOX] | heal LINK [BOX] | kill BOX | start BOX | restart BOX | show'
       }
     }
-    act().then((msg) => { if (msg !== '') console.log(msg) }, (e: Error & { code?: string }) => { console.log(`${e.code ?? 'error'}: ${e.message}`) })
+    act().then((msg) => {
+      if (msg !== '') console.log(msg)
+    }, (e: Error & { code?: string }) => {
+      console.log(`${e.code ?? 'error'}: ${e.message}`)
+    })
   })
 }
 
 function print (lab: Lab, daemons: boolean): void {
   const rel = (p: string): string => relative(process.cwd(), p) || '.'
-  console.log(`lab ${lab.prefix}: ${lab.boxes} boxes, ${lab.spec.links.length} links, ${lab.mode} mode, data in ${lab.dir}\n`)
+  console.log(
+    `lab ${lab.prefix}: ${lab.boxes} boxes, ${lab.spec.links.length} links, ${lab.mode} mode, data in ${lab.dir}\n`
+  )
   for (const d of lab.describe()) {
     const ifs = d.interfaces.map((ifc, k) => `${ifc} ${d.addresses[k]}`).join(', ')
     console.log(`box ${d.box}${d.name !== undefined ? ` (${d.name})` : ''}  ns ${d.ns}  ${ifs}`)
   }
   lab.spec.links.forEach((members, l) => {
-    console.log(`link ${l}: boxes ${members.join(', ')}${members.length > 2 ? ` (segment, bridge in ${lab.switchNs(l)})` : ''}`)
+    console.log(
+      `link ${l}: boxes ${members.join(', ')}${members.length > 2 ? ` (segment, bridge in ${lab.switchNs(l)})` : ''}`
+    )
   })
   const ns = lab.ns(0)
   const addr = lab.addresses(0)[0] ?? '198.18.0.1'

@@ -16,7 +16,11 @@ const script = (src: string): string[] => [NODE_BIN, '-e', src]
 async function gone (pid: string, withinMs = 3000): Promise<boolean> {
   for (const end = Date.now() + withinMs; Date.now() < end;) {
     let state: string | undefined
-    try { state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] } catch { return true }
+    try {
+      state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0]
+    } catch {
+      return true
+    }
     if (state === 'Z') return true
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
@@ -27,8 +31,12 @@ const mine = (lab: Lab): string[] => listNamespaces().filter((n) => n.startsWith
 describe.skipIf(skip !== undefined)('mesh lab (network namespaces)', () => {
   describe('segment line of 3', () => {
     let lab: Lab
-    beforeAll(async () => { lab = await createLab({ ...line(3), mode: 'segment' }) })
-    afterAll(async () => { await lab?.close() })
+    beforeAll(async () => {
+      lab = await createLab({ ...line(3), mode: 'segment' })
+    })
+    afterAll(async () => {
+      await lab?.close()
+    })
 
     it('box 0 reaches its neighbour but not the box behind it, even with a route: boxes do not forward', async () => {
       expect(await lab.ping(0, lab.address(1, 0))).toBe(true)
@@ -48,7 +56,7 @@ describe.skipIf(skip !== undefined)('mesh lab (network namespaces)', () => {
     })
 
     it('a process in a box sees only its own namespace\'s interfaces', async () => {
-      lab.start(1, { command: script("console.log(JSON.stringify({ifaces: require('os').networkInterfaces()}))") })
+      lab.start(1, { command: script('console.log(JSON.stringify({ifaces: require(\'os\').networkInterfaces()}))') })
       const line = await lab.waitForLog(1, (l) => l.json !== undefined, 5000)
       const ifaces = (line.json as { ifaces: Record<string, Array<{ family: string, address: string }>> }).ifaces
       expect(Object.keys(ifaces).sort()).toEqual(['l0', 'l1', 'lo'])
@@ -59,14 +67,16 @@ describe.skipIf(skip !== undefined)('mesh lab (network namespaces)', () => {
     })
 
     it('an mDNS datagram from box 0 reaches box 1 on the shared segment but not box 2', async () => {
-      const receiver = (box: number): string[] => script(`
+      const receiver = (box: number): string[] =>
+        script(`
         const s = require('dgram').createSocket({ type: 'udp4', reuseAddr: true })
         s.on('message', (m, r) => console.log(JSON.stringify({ got: m.toString(), from: r.address })))
         s.bind(5353, () => {
           for (const a of ${JSON.stringify(lab.addresses(box))}) s.addMembership('224.0.0.251', a)
           console.log(JSON.stringify({ listening: true }))
         })`)
-      const send = (text: string, iface?: string): string[] => script(`
+      const send = (text: string, iface?: string): string[] =>
+        script(`
         const s = require('dgram').createSocket('udp4')
         s.bind(() => {
           ${iface !== undefined ? `s.setMulticastInterface(${JSON.stringify(iface)})` : ''}
@@ -159,9 +169,12 @@ describe.skipIf(skip !== undefined)('mesh lab (network namespaces)', () => {
   })
 
   it('processes: default command, logs, kill, restart on the same data dir, exit fails a wait', async () => {
-    const counter = (dir: string): string[] => script(`
+    const counter = (dir: string): string[] =>
+      script(`
       const fs = require('fs'); fs.appendFileSync(${JSON.stringify(dir + '/runs')}, 'x')
-      console.log(JSON.stringify({ runs: fs.readFileSync(${JSON.stringify(dir + '/runs')}, 'utf8').length, arg: process.argv[1] ?? null }))
+      console.log(JSON.stringify({ runs: fs.readFileSync(${
+        JSON.stringify(dir + '/runs')
+      }, 'utf8').length, arg: process.argv[1] ?? null }))
       console.error('plain stderr line')
       setInterval(() => {}, 1000)`)
     const lab = await createLab({ ...line(2), command: (box, l) => counter(l.dataDir(box)) })
@@ -209,33 +222,38 @@ describe.skipIf(skip !== undefined)('mesh lab (network namespaces)', () => {
     expect(() => lab.start(0)).toThrow(LabError)
   })
 
-  it.skipIf(!existsSync(KIEZ_BIN))('the default command runs the Kiez daemon on the box\'s data dir; lab.kiez() talks to it', async () => {
-    const lab = await createLab({ ...line(2) })
-    try {
-      lab.start(0)
-      await lab.waitForLog(0, (l) => l.json !== undefined, 15_000)
-      let status: { code: number, stdout: string } = { code: -1, stdout: '' }
-      for (const end = Date.now() + 20_000; Date.now() < end;) {
-        status = await lab.kiez(0, ['status', '--json'])
-        if (status.code === 0) break
-        await new Promise((resolve) => setTimeout(resolve, 250))
+  it.skipIf(!existsSync(KIEZ_BIN))(
+    'the default command runs the Kiez daemon on the box\'s data dir; lab.kiez() talks to it',
+    async () => {
+      const lab = await createLab({ ...line(2) })
+      try {
+        lab.start(0)
+        await lab.waitForLog(0, (l) => l.json !== undefined, 15_000)
+        let status: { code: number, stdout: string } = { code: -1, stdout: '' }
+        for (const end = Date.now() + 20_000; Date.now() < end;) {
+          status = await lab.kiez(0, ['status', '--json'])
+          if (status.code === 0) break
+          await new Promise((resolve) => setTimeout(resolve, 250))
+        }
+        expect(status.code).toBe(0)
+        expect(status.stdout).toContain(`/ip4/${lab.address(0, 0)}/tcp/`)
+        expect(status.stdout).toContain(lab.dataDir(0))
+        await lab.kill(0, 'SIGTERM')
+        expect(lab.process(0)?.exitCode).toBe(0)
+      } finally {
+        await lab.close()
       }
-      expect(status.code).toBe(0)
-      expect(status.stdout).toContain(`/ip4/${lab.address(0, 0)}/tcp/`)
-      expect(status.stdout).toContain(lab.dataDir(0))
-      await lab.kill(0, 'SIGTERM')
-      expect(lab.process(0)?.exitCode).toBe(0)
-    } finally {
-      await lab.close()
     }
-  })
+  )
 
-  for (const [how, tail] of [
-    ['SIGTERM', "process.kill(process.pid, 'SIGTERM')"],
-    ['SIGINT', "process.kill(process.pid, 'SIGINT')"],
-    ['process.exit', 'process.exit(7)'],
-    ['an uncaught exception', "throw new Error('boom')"]
-  ] as const) {
+  for (
+    const [how, tail] of [
+      ['SIGTERM', 'process.kill(process.pid, \'SIGTERM\')'],
+      ['SIGINT', 'process.kill(process.pid, \'SIGINT\')'],
+      ['process.exit', 'process.exit(7)'],
+      ['an uncaught exception', 'throw new Error(\'boom\')']
+    ] as const
+  ) {
     it(`an owner dying by ${how} without close() leaves nothing behind`, async () => {
       const owner = `
         const { createLab, line } = await import(${JSON.stringify(new URL('./index.ts', import.meta.url).pathname)})

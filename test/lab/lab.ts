@@ -87,7 +87,9 @@ export class Lab {
   private readonly down = new Set<string>()
   private readonly made: string[] = []
   private closing: Promise<void> | undefined
-  private readonly onExit = (): void => { this.closeSync() }
+  private readonly onExit = (): void => {
+    this.closeSync()
+  }
   private readonly onSignal = (signal: NodeJS.Signals): void => {
     this.closeSync()
     // Keep the default "die on signal" unless someone else handles it.
@@ -98,10 +100,14 @@ export class Lab {
     this.init = init
     this.spec = { boxes: init.boxes, links: init.links.map((l) => [...l]), names: init.names }
     this.mode = init.mode ?? 'segment'
-    if (this.mode !== 'segment' && this.mode !== 'routed') throw new LabError('bad_spec', `unknown mode ${String(this.mode)}`)
+    if (this.mode !== 'segment' && this.mode !== 'routed') {
+      throw new LabError('bad_spec', `unknown mode ${String(this.mode)}`)
+    }
     this.prefix = init.prefix ?? `kz${process.pid}l${labCounter++}`
     // It ends up inside `ip -batch` lines and file names.
-    if (!/^[A-Za-z0-9_.]{1,40}$/.test(this.prefix)) throw new LabError('bad_spec', `prefix must be 1-40 of [A-Za-z0-9_.], got ${JSON.stringify(this.prefix)}`)
+    if (!/^[A-Za-z0-9_.]{1,40}$/.test(this.prefix)) {
+      throw new LabError('bad_spec', `prefix must be 1-40 of [A-Za-z0-9_.], got ${JSON.stringify(this.prefix)}`)
+    }
     if (init.dir !== undefined) {
       mkdirSync(init.dir, { recursive: true })
       this.dir = init.dir
@@ -119,16 +125,26 @@ export class Lab {
 
   // --- names -------------------------------------------------------------
 
-  get boxes (): number { return this.spec.boxes }
+  get boxes (): number {
+    return this.spec.boxes
+  }
 
   /** Namespace of box i. */
-  ns (box: number): string { this.checkBox(box); return `${this.prefix}-b${box}` }
+  ns (box: number): string {
+    this.checkBox(box)
+    return `${this.prefix}-b${box}`
+  }
 
   /** Namespace holding the bridge of a segment link (links of > 2 boxes only). */
-  switchNs (link: number): string { return `${this.prefix}-s${link}` }
+  switchNs (link: number): string {
+    return `${this.prefix}-s${link}`
+  }
 
   /** Data dir handed to the default daemon command. */
-  dataDir (box: number): string { this.checkBox(box); return join(this.dir, `box${box}`) }
+  dataDir (box: number): string {
+    this.checkBox(box)
+    return join(this.dir, `box${box}`)
+  }
 
   /** Box i's address on each of its links, in link order. */
   addresses (box: number): string[] {
@@ -137,15 +153,21 @@ export class Lab {
 
   /** Box i's address on one link. */
   address (box: number, link: number): string {
-    if (!this.link(link).includes(this.checkBox(box))) throw new LabError('bad_link', `box ${box} is not on link ${link}`)
+    if (!this.link(link).includes(this.checkBox(box))) {
+      throw new LabError('bad_link', `box ${box} is not on link ${link}`)
+    }
     return boxAddress(box, link)
   }
 
   /** Interface names inside box i (besides lo). */
-  interfaces (box: number): string[] { return linksOf(this.spec, this.checkBox(box)).map(linkIfName) }
+  interfaces (box: number): string[] {
+    return linksOf(this.spec, this.checkBox(box)).map(linkIfName)
+  }
 
   /** Plain description of every box, for the demo and for failure messages. */
-  describe (): Array<{ box: number, name?: string, ns: string, addresses: string[], interfaces: string[], dataDir: string }> {
+  describe (): Array<
+    { box: number, name?: string, ns: string, addresses: string[], interfaces: string[], dataDir: string }
+  > {
     return Array.from({ length: this.boxes }, (_, box) => ({
       box,
       ...(this.spec.names?.[box] !== undefined ? { name: this.spec.names[box] } : {}),
@@ -178,10 +200,14 @@ export class Lab {
     return proc
   }
 
-  process (box: number): BoxProcess | undefined { return this.procs.get(this.checkBox(box)) }
+  process (box: number): BoxProcess | undefined {
+    return this.procs.get(this.checkBox(box))
+  }
 
   /** The current (or last) process's log tail. */
-  logs (box: number): LogLine[] { return [...(this.procs.get(this.checkBox(box))?.tail ?? [])] }
+  logs (box: number): LogLine[] {
+    return [...(this.procs.get(this.checkBox(box))?.tail ?? [])]
+  }
 
   /** First line of box i's current process matching the predicate (lines already logged count). */
   waitForLog (box: number, matcher: LogMatcher, timeoutMs = 10_000): Promise<LogLine> {
@@ -233,7 +259,7 @@ export class Lab {
     }
     const probe = `const s=require('net').connect({host:${JSON.stringify(addr)},port:9});` +
       `s.setTimeout(${timeoutMs},()=>process.exit(1));s.on('connect',()=>process.exit(0));` +
-      "s.on('error',e=>process.exit(e.code==='ECONNREFUSED'?0:1))"
+      's.on(\'error\',e=>process.exit(e.code===\'ECONNREFUSED\'?0:1))'
     return (await this.exec(box, [NODE_BIN, '-e', probe], { timeoutMs: timeoutMs + 2000 })).code === 0
   }
 
@@ -249,7 +275,9 @@ export class Lab {
     await this.setLink(link, true, onlyBox)
   }
 
-  isUp (box: number, link: number): boolean { return !this.down.has(`${box}/${link}`) }
+  isUp (box: number, link: number): boolean {
+    return !this.down.has(`${box}/${link}`)
+  }
 
   // --- lifecycle ---------------------------------------------------------
 
@@ -257,7 +285,9 @@ export class Lab {
   close (): Promise<void> {
     this.closing ??= (async () => {
       const grace = this.init.stopGraceMs ?? 3000
-      await Promise.all([...this.procs.values()].map(async (p) => { await p.stop(grace) }))
+      await Promise.all([...this.procs.values()].map(async (p) => {
+        await p.stop(grace)
+      }))
       this.closeSync()
     })()
     return this.closing
@@ -282,7 +312,12 @@ export class Lab {
     // Never adopt (and later delete) namespaces someone else made.
     const taken = new Set(listNamespaces())
     const clash = [...boxNs, ...switchNs].filter((n) => taken.has(n))
-    if (clash.length > 0) throw new LabError('in_use', `namespaces already exist: ${clash.join(' ')} (another lab with prefix ${this.prefix}?)`)
+    if (clash.length > 0) {
+      throw new LabError(
+        'in_use',
+        `namespaces already exist: ${clash.join(' ')} (another lab with prefix ${this.prefix}?)`
+      )
+    }
     // Recorded before creation so a half-built lab is still torn down.
     this.made.push(...boxNs, ...switchNs)
     await ipBatch([...boxNs, ...switchNs].map((n) => `netns add ${n}`))
@@ -296,10 +331,14 @@ export class Lab {
     links.forEach((members, l) => {
       const [a, b] = members
       if (members.length === 2 && a !== undefined && b !== undefined) {
-        veths.push(`link add ${linkIfName(l)} netns ${this.ns(a)} type veth peer name ${linkIfName(l)} netns ${this.ns(b)}`)
+        veths.push(
+          `link add ${linkIfName(l)} netns ${this.ns(a)} type veth peer name ${linkIfName(l)} netns ${this.ns(b)}`
+        )
       } else {
         for (const m of members) {
-          veths.push(`link add ${linkIfName(l)} netns ${this.ns(m)} type veth peer name p${m} netns ${this.switchNs(l)}`)
+          veths.push(
+            `link add ${linkIfName(l)} netns ${this.ns(m)} type veth peer name p${m} netns ${this.switchNs(l)}`
+          )
         }
       }
     })
@@ -366,7 +405,9 @@ export class Lab {
   private async setLink (link: number, up: boolean, onlyBox?: number): Promise<void> {
     this.checkOpen()
     const members = this.link(link)
-    if (onlyBox !== undefined && !members.includes(onlyBox)) throw new LabError('bad_link', `box ${onlyBox} is not on link ${link}`)
+    if (onlyBox !== undefined && !members.includes(onlyBox)) {
+      throw new LabError('bad_link', `box ${onlyBox} is not on link ${link}`)
+    }
     const affected = onlyBox !== undefined ? [onlyBox] : members
     const state = up ? 'up' : 'down'
     await Promise.all(affected.map(async (b) => {
@@ -388,7 +429,9 @@ export class Lab {
   }
 
   private checkBox (box: number): number {
-    if (!Number.isInteger(box) || box < 0 || box >= this.boxes) throw new LabError('bad_box', `no box ${box} (lab has ${this.boxes})`)
+    if (!Number.isInteger(box) || box < 0 || box >= this.boxes) {
+      throw new LabError('bad_box', `no box ${box} (lab has ${this.boxes})`)
+    }
     return box
   }
 
@@ -400,4 +443,3 @@ export class Lab {
 function defaultCommand (box: number, lab: Lab): string[] {
   return [NODE_BIN, KIEZ_BIN, 'daemon', '--data-dir', lab.dataDir(box)]
 }
-

@@ -24,18 +24,34 @@ export function run (argv: readonly string[], opts: RunOptions = {}): Promise<Ru
   const max = opts.maxOutputBytes ?? 16 * 1024 * 1024
   return new Promise((resolve) => {
     const [cmd, ...args] = argv
-    if (cmd === undefined) { resolve({ code: -1, stdout: '', stderr: 'empty argv' }); return }
+    if (cmd === undefined) {
+      resolve({ code: -1, stdout: '', stderr: 'empty argv' })
+      return
+    }
     const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] })
     const out: Buffer[] = []
     const err: Buffer[] = []
     let outLen = 0
     let errLen = 0
-    child.stdout.on('data', (b: Buffer) => { if (outLen < max) { out.push(b); outLen += b.length } })
-    child.stderr.on('data', (b: Buffer) => { if (errLen < max) { err.push(b); errLen += b.length } })
+    child.stdout.on('data', (b: Buffer) => {
+      if (outLen < max) {
+        out.push(b)
+        outLen += b.length
+      }
+    })
+    child.stderr.on('data', (b: Buffer) => {
+      if (errLen < max) {
+        err.push(b)
+        errLen += b.length
+      }
+    })
     let timedOut = false
     const timer = opts.timeoutMs === undefined
       ? undefined
-      : setTimeout(() => { timedOut = true; child.kill('SIGKILL') }, opts.timeoutMs)
+      : setTimeout(() => {
+        timedOut = true
+        child.kill('SIGKILL')
+      }, opts.timeoutMs)
     const done = (code: number, extra = ''): void => {
       if (timer !== undefined) clearTimeout(timer)
       resolve({
@@ -44,15 +60,22 @@ export function run (argv: readonly string[], opts: RunOptions = {}): Promise<Ru
         stderr: Buffer.concat(err).subarray(0, max).toString('utf8') + extra
       })
     }
-    child.on('error', (e) => { done(-1, String(e)) })
-    child.on('close', (code) => { done(timedOut ? -1 : (code ?? -1), timedOut ? `timed out after ${opts.timeoutMs} ms` : '') })
+    child.on('error', (e) => {
+      done(-1, String(e))
+    })
+    child.on('close', (code) => {
+      done(timedOut ? -1 : (code ?? -1), timedOut ? `timed out after ${opts.timeoutMs} ms` : '')
+    })
     child.stdin.on('error', () => {}) // the child may exit without reading its input
     child.stdin.end(opts.input ?? '')
   })
 }
 
 /** Run `ip [-n ns] -batch -` with one command per line; throws LabError('ip_failed') unless `force`. */
-export async function ipBatch (lines: readonly string[], opts: { ns?: string, force?: boolean } = {}): Promise<RunResult> {
+export async function ipBatch (
+  lines: readonly string[],
+  opts: { ns?: string, force?: boolean } = {}
+): Promise<RunResult> {
   if (lines.length === 0) return { code: 0, stdout: '', stderr: '' }
   const argv = ['ip']
   if (opts.ns !== undefined) argv.push('-n', opts.ns)
@@ -60,7 +83,10 @@ export async function ipBatch (lines: readonly string[], opts: { ns?: string, fo
   argv.push('-batch', '-')
   const res = await run(argv, { input: lines.join('\n') + '\n', timeoutMs: 30_000 })
   if (res.code !== 0 && opts.force !== true) {
-    throw new LabError('ip_failed', `${argv.join(' ')} failed (${res.code}): ${res.stderr.trim()}\n  commands: ${lines.join(' | ')}`)
+    throw new LabError(
+      'ip_failed',
+      `${argv.join(' ')} failed (${res.code}): ${res.stderr.trim()}\n  commands: ${lines.join(' | ')}`
+    )
   }
   return res
 }
@@ -73,7 +99,9 @@ export function nsArgv (ns: string, argv: readonly string[]): string[] {
 /** Why the lab cannot run here, or undefined when it can. Synchronous so `describe.skipIf` can use it. */
 export function labSkipReason (): string | undefined {
   if (process.platform !== 'linux') return `network namespaces need Linux (this is ${process.platform})`
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'the mesh lab needs root (network namespaces)'
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    return 'the mesh lab needs root (network namespaces)'
+  }
   const v = spawnSync('ip', ['-V'], { encoding: 'utf8' })
   if (v.error !== undefined || v.status !== 0) return 'no `ip` binary (apt-get install -y iproute2)'
   const probe = `kzprobe${process.pid}`
@@ -104,7 +132,9 @@ export function destroyNamespacesSync (names: readonly string[]): void {
     const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
     if (r.status !== 0) continue
     for (const pid of r.stdout.split(/\s+/).filter((p) => /^\d+$/.test(p))) {
-      try { process.kill(Number(pid), 'SIGKILL') } catch {}
+      try {
+        process.kill(Number(pid), 'SIGKILL')
+      } catch {}
     }
   }
   spawnSync('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}`).join('\n') + '\n' })
@@ -114,7 +144,12 @@ export function destroyNamespacesSync (names: readonly string[]): void {
 const LAB_NS = /^kz(\d+)l\d+-[bs]\d+$/
 
 function alive (pid: number): boolean {
-  try { process.kill(pid, 0); return true } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM' }
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 /**

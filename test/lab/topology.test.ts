@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import { LabError } from './errors.ts'
-import { boxAddress, computeRoutes, grid, line, linksOf, linkSubnet, ring, star, streets, topology, tree, validateSpec } from './topology.ts'
+import {
+  boxAddress,
+  computeRoutes,
+  grid,
+  line,
+  linksOf,
+  linkSubnet,
+  ring,
+  star,
+  streets,
+  topology,
+  tree,
+  validateSpec
+} from './topology.ts'
 
 describe('lab topology (pure)', () => {
   it('gives every link its own /24 inside 198.18.0.0/15 only', () => {
@@ -15,16 +28,34 @@ describe('lab topology (pure)', () => {
 
   it('refuses specs it cannot build', () => {
     const code = (f: () => void): string | undefined => {
-      try { f() } catch (e) { return (e as LabError).code }
+      try {
+        f()
+      } catch (e) {
+        return (e as LabError).code
+      }
       return undefined
     }
-    expect(code(() => { validateSpec({ boxes: 0, links: [] }) })).toBe('bad_spec')
-    expect(code(() => { validateSpec({ boxes: 255, links: [] }) })).toBe('bad_spec')
-    expect(code(() => { validateSpec({ boxes: 3, links: [[0]] }) })).toBe('bad_spec')
-    expect(code(() => { validateSpec({ boxes: 3, links: [[0, 0]] }) })).toBe('bad_spec')
-    expect(code(() => { validateSpec({ boxes: 3, links: [[0, 3]] }) })).toBe('bad_spec')
-    expect(code(() => { validateSpec({ boxes: 3, links: [[0, 1.5]] }) })).toBe('bad_spec')
-    expect(code(() => { validateSpec(line(254)) })).toBeUndefined()
+    expect(code(() => {
+      validateSpec({ boxes: 0, links: [] })
+    })).toBe('bad_spec')
+    expect(code(() => {
+      validateSpec({ boxes: 255, links: [] })
+    })).toBe('bad_spec')
+    expect(code(() => {
+      validateSpec({ boxes: 3, links: [[0]] })
+    })).toBe('bad_spec')
+    expect(code(() => {
+      validateSpec({ boxes: 3, links: [[0, 0]] })
+    })).toBe('bad_spec')
+    expect(code(() => {
+      validateSpec({ boxes: 3, links: [[0, 3]] })
+    })).toBe('bad_spec')
+    expect(code(() => {
+      validateSpec({ boxes: 3, links: [[0, 1.5]] })
+    })).toBe('bad_spec')
+    expect(code(() => {
+      validateSpec(line(254))
+    })).toBeUndefined()
   })
 
   it('builds the standard topologies', () => {

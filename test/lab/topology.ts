@@ -64,7 +64,9 @@ export function linkIfName (link: number): string {
 /** The links box `box` is attached to, ascending. */
 export function linksOf (spec: LabSpec, box: number): number[] {
   const out: number[] = []
-  spec.links.forEach((link, l) => { if (link.includes(box)) out.push(l) })
+  spec.links.forEach((link, l) => {
+    if (link.includes(box)) out.push(l)
+  })
   return out
 }
 
@@ -191,15 +193,21 @@ export type TopologyName = typeof TOPOLOGIES[number]
 /** Build a named topology with about `boxes` boxes (grid: nearest w×h, streets: per street = boxes/3). */
 export function topology (name: TopologyName, boxes: number): LabSpec {
   switch (name) {
-    case 'line': return line(boxes)
-    case 'ring': return ring(boxes)
-    case 'star': return star(boxes)
-    case 'tree': return tree(boxes)
+    case 'line':
+      return line(boxes)
+    case 'ring':
+      return ring(boxes)
+    case 'star':
+      return star(boxes)
+    case 'tree':
+      return tree(boxes)
     case 'grid': {
       const w = Math.ceil(Math.sqrt(boxes))
       return grid(w, Math.ceil(boxes / w))
     }
-    case 'streets': return streets(Math.max(1, Math.round((boxes - 2) / 3)))
-    default: throw new LabError('bad_spec', `unknown topology ${String(name)}`)
+    case 'streets':
+      return streets(Math.max(1, Math.round((boxes - 2) / 3)))
+    default:
+      throw new LabError('bad_spec', `unknown topology ${String(name)}`)
   }
 }

@@ -8,7 +8,12 @@
  * that throws counts as not yet. The timeout error names what was awaited and
  * the last state (the last value, or the last error's message).
  */
-export async function waitUntil<T> (what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 500): Promise<T> {
+export async function waitUntil<T> (
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  intervalMs = 500
+): Promise<T> {
   const end = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
@@ -19,7 +24,11 @@ export async function waitUntil<T> (what: string, probe: () => Promise<T | undef
     } catch (err) {
       last = err instanceof Error ? err.message : err
     }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 500)}`)
+    if (Date.now() > end) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 500)}`
+      )
+    }
     await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }
 }

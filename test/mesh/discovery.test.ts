@@ -4,7 +4,16 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createLab, labSkipReason, line, star } from '../lab/index.ts'
-import { connectedPeers, isMsg, logTimeMs, peerIds, post, startDaemons, waitConnected, waitFeedsHave } from './helpers.ts'
+import {
+  connectedPeers,
+  isMsg,
+  logTimeMs,
+  peerIds,
+  post,
+  startDaemons,
+  waitConnected,
+  waitFeedsHave
+} from './helpers.ts'
 
 const skip = labSkipReason()
 
@@ -20,7 +29,9 @@ describe.skipIf(skip !== undefined)(`mesh discovery${skip !== undefined ? ` (ski
       ])
       // Measured on the daemons' own clock (their log timestamps), from the moment the
       // later box's node was listening (mDNS running) to the connection on each side.
-      const started = await Promise.all([0, 1].map(async (i) => await lab.waitForLog(i, isMsg('mesh node started'), 1000)))
+      const started = await Promise.all(
+        [0, 1].map(async (i) => await lab.waitForLog(i, isMsg('mesh node started'), 1000))
+      )
       const since = Math.max(...started.map(logTimeMs))
       const tookMs = Math.max(...connected.map(logTimeMs)) - since
       console.info(`mDNS: both sides connected ${tookMs} ms after the later node started`)

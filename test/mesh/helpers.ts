@@ -3,7 +3,16 @@
  * namespaces, observed through `kiez … --json` and the daemons' JSON logs.
  */
 import { ControlClient, controlSocketPath } from '@kiez/daemon/control'
-import type { DhtFindJson, EntryJson, FeedJson, PeerJson, PeersJson, PingJson, StatusJson, SyncJson } from '@kiez/daemon/control'
+import type {
+  DhtFindJson,
+  EntryJson,
+  FeedJson,
+  PeerJson,
+  PeersJson,
+  PingJson,
+  StatusJson,
+  SyncJson
+} from '@kiez/daemon/control'
 import { waitUntil, type Lab, type LogLine } from '../lab/index.ts'
 
 export type { DhtFindJson, EntryJson, FeedJson, PeerJson, PeersJson, PingJson, StatusJson, SyncJson }
@@ -29,12 +38,18 @@ export const isMsg = (msg: string, extra?: (j: Record<string, unknown>) => boole
 /** `kiez <args> --json` in the box; throws with the CLI's stderr on a non-zero exit. */
 export async function kiezJson<T> (lab: Lab, box: number, args: string[], timeoutMs = 30_000): Promise<T> {
   const r = await lab.kiez(box, [...args, '--json'], { timeoutMs })
-  if (r.code !== 0) throw new Error(`box ${box}: kiez ${args.join(' ')} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`)
+  if (r.code !== 0) {
+    throw new Error(`box ${box}: kiez ${args.join(' ')} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`)
+  }
   return JSON.parse(r.stdout) as T
 }
 
 /** Starts the daemon in each box (all at once) and waits until each has logged 'daemon started'. */
-export async function startDaemons (lab: Lab, boxes: number[], args: (box: number) => string[] = () => []): Promise<void> {
+export async function startDaemons (
+  lab: Lab,
+  boxes: number[],
+  args: (box: number) => string[] = () => []
+): Promise<void> {
   for (const b of boxes) lab.start(b, { args: args(b) })
   await Promise.all(boxes.map(async (b) => await lab.waitForLog(b, isMsg('daemon started'), 30_000)))
 }
@@ -56,7 +71,11 @@ export async function waitConnected (lab: Lab, box: number, ids: string[], timeo
   return await waitUntil(`box ${box} connected to ${ids.length} peer(s)`, async () => {
     const peers = await connectedPeers(lab, box)
     const missing = ids.filter((id) => !peers.some((p) => p.peerId === id))
-    if (missing.length > 0) throw new Error(`box ${box} lacks ${missing.join(' ')}; has ${peers.map((p) => `${p.peerId}(${String(p.source)})`).join(' ')}`)
+    if (missing.length > 0) {
+      throw new Error(
+        `box ${box} lacks ${missing.join(' ')}; has ${peers.map((p) => `${p.peerId}(${String(p.source)})`).join(' ')}`
+      )
+    }
     return peers
   }, timeoutMs)
 }
@@ -73,21 +92,35 @@ export async function post (lab: Lab, box: number, text: string): Promise<EntryJ
 
 /** Waits until each box's feed holds every text. */
 export async function waitFeedsHave (lab: Lab, boxes: number[], texts: string[], timeoutMs: number): Promise<void> {
-  await Promise.all(boxes.map(async (b) => await waitUntil(`box ${b} to have ${JSON.stringify(texts)}`, async () => {
-    const have = new Set(await feedTexts(lab, b))
-    const missing = texts.filter((t) => !have.has(t))
-    return missing.length === 0 ? true : false
-  }, timeoutMs, 750)))
+  await Promise.all(boxes.map(async (b) =>
+    await waitUntil(
+      `box ${b} to have ${JSON.stringify(texts)}`,
+      async () => {
+        const have = new Set(await feedTexts(lab, b))
+        const missing = texts.filter((t) => !have.has(t))
+        return missing.length === 0 ? true : false
+      },
+      timeoutMs,
+      750
+    )
+  ))
 }
 
 /** Waits until each box's status counts `entries` entries. */
 export async function waitEntryCount (lab: Lab, boxes: number[], entries: number, timeoutMs: number): Promise<void> {
-  await Promise.all(boxes.map(async (b) => await waitUntil(`box ${b} to count ${entries} entries`, async () => {
-    const n = (await status(lab, b)).counts.entries
-    // thrown, so the timeout error shows the last count
-    if (n !== entries) throw new Error(`box ${b} counts ${n} entries`)
-    return true
-  }, timeoutMs, 1000)))
+  await Promise.all(boxes.map(async (b) =>
+    await waitUntil(
+      `box ${b} to count ${entries} entries`,
+      async () => {
+        const n = (await status(lab, b)).counts.entries
+        // thrown, so the timeout error shows the last count
+        if (n !== entries) throw new Error(`box ${b} counts ${n} entries`)
+        return true
+      },
+      timeoutMs,
+      1000
+    )
+  ))
 }
 
 /**
@@ -100,7 +133,12 @@ export function control (lab: Lab, box: number): ControlClient {
 }
 
 /** Posts `count` entries through the control API with `concurrency` calls in flight; resolves with their ids in order. */
-export async function postMany (client: ControlClient, count: number, text: (i: number) => string, concurrency = 32): Promise<string[]> {
+export async function postMany (
+  client: ControlClient,
+  count: number,
+  text: (i: number) => string,
+  concurrency = 32
+): Promise<string[]> {
   const ids: string[] = new Array<string>(count)
   let next = 0
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {

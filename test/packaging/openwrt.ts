@@ -75,14 +75,25 @@ NODE_BIN="$2"
 KIEZ_JS="$3"
 start_service
 `
-  const r = spawnSync('sh', ['-c', script, 'kiez-init-test', OPENWRT_INIT, paths.nodeBin, paths.kiezJs], { env, encoding: 'utf8', timeout: 10_000 })
+  const r = spawnSync('sh', ['-c', script, 'kiez-init-test', OPENWRT_INIT, paths.nodeBin, paths.kiezJs], {
+    env,
+    encoding: 'utf8',
+    timeout: 10_000
+  })
   if (r.error !== undefined) throw r.error
   const instances: ProcdInstance[] = []
   let cur: ProcdInstance | undefined
   for (const line of r.stdout.split('\n').filter((l) => l !== '')) {
     const [op, name, ...args] = line.split('\x1f')
-    if (op === 'open') { cur = { command: [], params: {} }; continue }
-    if (op === 'close' && cur !== undefined) { instances.push(cur); cur = undefined; continue }
+    if (op === 'open') {
+      cur = { command: [], params: {} }
+      continue
+    }
+    if (op === 'close' && cur !== undefined) {
+      instances.push(cur)
+      cur = undefined
+      continue
+    }
     if ((op === 'set' || op === 'append') && cur !== undefined && name !== undefined) {
       if (name === 'command') cur.command = op === 'set' ? args : [...cur.command, ...args]
       else cur.params[name] = op === 'set' ? args : [...(cur.params[name] ?? []), ...args]

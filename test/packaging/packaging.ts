@@ -69,7 +69,10 @@ export function serviceNetworks (s: ComposeService): string[] {
 export function serviceEnv (s: ComposeService): Record<string, string> {
   const env = s.environment ?? {}
   if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((kv) => { const i = kv.indexOf('='); return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)] }))
+    return Object.fromEntries(env.map((kv) => {
+      const i = kv.indexOf('=')
+      return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)]
+    }))
   }
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]))
 }
@@ -78,7 +81,9 @@ export function serviceEnv (s: ComposeService): Record<string, string> {
 export function composeToLabSpec (compose: ComposeFile): LabSpec & { streets: string[] } {
   const names = Object.keys(compose.services)
   const streets = Object.keys(compose.networks ?? {})
-  const links = streets.map((street) => names.flatMap((n, i) => (serviceNetworks(compose.services[n]!).includes(street) ? [i] : [])))
+  const links = streets.map((street) =>
+    names.flatMap((n, i) => (serviceNetworks(compose.services[n]!).includes(street) ? [i] : []))
+  )
   return { boxes: names.length, links, names, streets }
 }
 
@@ -90,7 +95,10 @@ export function streetsConnected (spec: { links: number[][] }): boolean {
   while (queue.length > 0) {
     const s = queue.shift()!
     spec.links.forEach((members, t) => {
-      if (!seen.has(t) && members.some((b) => spec.links[s]!.includes(b))) { seen.add(t); queue.push(t) }
+      if (!seen.has(t) && members.some((b) => spec.links[s]!.includes(b))) {
+        seen.add(t)
+        queue.push(t)
+      }
     })
   }
   return seen.size === spec.links.length
@@ -114,8 +122,16 @@ export function inBenchmarkRange (cidr: string): boolean {
 
 // --- Dockerfile ------------------------------------------------------------
 
-export interface DockerInstruction { keyword: string, args: string, line: number }
-export interface DockerStage { from: string, name?: string, instructions: DockerInstruction[] }
+export interface DockerInstruction {
+  keyword: string
+  args: string
+  line: number
+}
+export interface DockerStage {
+  from: string
+  name?: string
+  instructions: DockerInstruction[]
+}
 
 /** Instructions grouped by stage (comments dropped, `\` continuations joined). */
 export function parseDockerfile (text: string): DockerStage[] {
@@ -128,7 +144,10 @@ export function parseDockerfile (text: string): DockerStage[] {
     while (/\\\s*$/.test(l) && i + 1 < lines.length) {
       i++
       const next = lines[i]!
-      if (/^\s*#/.test(next)) { l = l.replace(/\\\s*$/, '\\'); continue }
+      if (/^\s*#/.test(next)) {
+        l = l.replace(/\\\s*$/, '\\')
+        continue
+      }
       l = l.replace(/\\\s*$/, ' ') + next.trim()
     }
     const m = /^\s*([A-Za-z]+)\s+(.*)$/.exec(l)
@@ -154,7 +173,9 @@ export function loadDockerfile (): DockerStage[] {
 export function execForm (args: string): string[] {
   const json = args.replace(/^(--\S+\s+)*/, '').replace(/^CMD\s+/, '')
   const parsed: unknown = JSON.parse(json)
-  if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string')) throw new Error(`not an exec-form array: ${args}`)
+  if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string')) {
+    throw new Error(`not an exec-form array: ${args}`)
+  }
   return parsed
 }
 
@@ -168,7 +189,11 @@ export function parseUnit (text: string): Map<string, Map<string, string[]>> {
     const l = raw.trim()
     if (l === '' || l.startsWith('#') || l.startsWith(';')) continue
     const s = /^\[(.+)\]$/.exec(l)
-    if (s !== null) { section = new Map(); out.set(s[1]!, section); continue }
+    if (s !== null) {
+      section = new Map()
+      out.set(s[1]!, section)
+      continue
+    }
     const i = l.indexOf('=')
     if (section === undefined || i < 0) throw new Error(`unit: cannot read ${JSON.stringify(l)}`)
     const k = l.slice(0, i).trim()

@@ -6,7 +6,16 @@
  * run when installed.
  */
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  accessSync,
+  constants,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -14,13 +23,28 @@ import { loadConfig } from '@kiez/daemon'
 import { streets, topology } from '../lab/index.ts'
 import { runStartService } from './openwrt.ts'
 import {
-  DOCKERFILE, OPENWRT_INIT, REPO, UNIT_FILE, composeToLabSpec, execForm, inBenchmarkRange, loadCompose,
-  loadDockerfile, parsePort, parseUnit, parseYamlFile, serviceEnv, serviceNetworks, streetsConnected, yamlSkipReason
+  DOCKERFILE,
+  OPENWRT_INIT,
+  REPO,
+  UNIT_FILE,
+  composeToLabSpec,
+  execForm,
+  inBenchmarkRange,
+  loadCompose,
+  loadDockerfile,
+  parsePort,
+  parseUnit,
+  parseYamlFile,
+  serviceEnv,
+  serviceNetworks,
+  streetsConnected,
+  yamlSkipReason
 } from './packaging.ts'
 
 const KIEZ_JS = join(REPO, 'packages/cli/dist/bin.js')
 const NODE_BIN = join(REPO, 'node_modules/.bin/node')
-const has = (cmd: string, args: string[] = ['--version']): boolean => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0
+const has = (cmd: string, args: string[] = ['--version']): boolean =>
+  spawnSync(cmd, args, { stdio: 'ignore' }).status === 0
 
 describe('packaging helpers', () => {
   it('tell the benchmark range from its neighbours', () => {
@@ -42,115 +66,122 @@ describe('packaging helpers', () => {
 
 const yamlSkip = yamlSkipReason()
 
-describe.skipIf(yamlSkip !== undefined)(`docker/compose.yaml${yamlSkip !== undefined ? ` (skipped: ${yamlSkip})` : ''}`, () => {
-  const compose = yamlSkip === undefined ? loadCompose() : { services: {} }
-  const spec = composeToLabSpec(compose)
-  const names = Object.keys(compose.services)
+describe.skipIf(yamlSkip !== undefined)(
+  `docker/compose.yaml${yamlSkip !== undefined ? ` (skipped: ${yamlSkip})` : ''}`,
+  () => {
+    const compose = yamlSkip === undefined ? loadCompose() : { services: {} }
+    const spec = composeToLabSpec(compose)
+    const names = Object.keys(compose.services)
 
-  it('has three street networks, each a bridge with one subnet in 198.18.0.0/15, no two the same', () => {
-    const nets = compose.networks ?? {}
-    expect(Object.keys(nets)).toHaveLength(3)
-    const subnets = Object.entries(nets).map(([name, n]) => {
-      expect(n?.driver ?? 'bridge', name).toBe('bridge')
-      const cfg = n?.ipam?.config ?? []
-      expect(cfg, name).toHaveLength(1)
-      const subnet = cfg[0]?.subnet ?? ''
-      expect(inBenchmarkRange(subnet), `${name} subnet ${subnet}`).toBe(true)
-      return subnet
+    it('has three street networks, each a bridge with one subnet in 198.18.0.0/15, no two the same', () => {
+      const nets = compose.networks ?? {}
+      expect(Object.keys(nets)).toHaveLength(3)
+      const subnets = Object.entries(nets).map(([name, n]) => {
+        expect(n?.driver ?? 'bridge', name).toBe('bridge')
+        const cfg = n?.ipam?.config ?? []
+        expect(cfg, name).toHaveLength(1)
+        const subnet = cfg[0]?.subnet ?? ''
+        expect(inBenchmarkRange(subnet), `${name} subnet ${subnet}`).toBe(true)
+        return subnet
+      })
+      expect(new Set(subnets).size).toBe(3)
     })
-    expect(new Set(subnets).size).toBe(3)
-  })
 
-  it('puts every box on a street, two or three houses per street, and two corner boxes on exactly two streets each', () => {
-    expect(names.length).toBeGreaterThanOrEqual(6)
-    for (const n of names) {
-      const nets = serviceNetworks(compose.services[n]!)
-      expect(nets.length, `${n} networks`).toBeGreaterThanOrEqual(1)
-      for (const net of nets) expect(spec.streets, `${n} joins unknown network ${net}`).toContain(net)
-    }
-    const corners = names.filter((n) => serviceNetworks(compose.services[n]!).length > 1)
-    expect(corners).toHaveLength(2)
-    for (const c of corners) expect(serviceNetworks(compose.services[c]!), c).toHaveLength(2)
-    // Houses: boxes on one street only.
-    for (const [l, members] of spec.links.entries()) {
-      const houses = members.filter((b) => !corners.includes(names[b]!))
-      expect(houses.length, `street ${spec.streets[l]}`).toBeGreaterThanOrEqual(2)
-      expect(houses.length, `street ${spec.streets[l]}`).toBeLessThanOrEqual(3)
-    }
-  })
-
-  it('is the lab\'s streets(2) preset, box for box (so `test/lab/cli.ts up --topology streets --boxes 8` is this neighbourhood)', () => {
-    const preset = streets(2)
-    expect({ boxes: spec.boxes, links: spec.links, names: spec.names }).toEqual(preset)
-    expect(topology('streets', 8)).toEqual(preset)
-  })
-
-  it('joins every street to every other through corner boxes', () => {
-    expect(streetsConnected(spec)).toBe(true)
-    // The first and the last street share no box: posts must be relayed.
-    expect(spec.links[0]!.filter((b) => spec.links[2]!.includes(b))).toEqual([])
-  })
-
-  it('gives each box its own volume at /data, a distinct host port for its web feed and the healthcheck', () => {
-    const volumes = new Set<string>()
-    const ports = new Set<number>()
-    const declared = Object.keys(compose.volumes ?? {})
-    for (const n of names) {
-      const s = compose.services[n]!
-      const data = (s.volumes ?? []).filter((v) => v.endsWith(':/data'))
-      expect(data, `${n} volume`).toHaveLength(1)
-      const vol = data[0]!.split(':')[0]!
-      expect(declared, `${n}: volume ${vol} is declared`).toContain(vol)
-      volumes.add(vol)
-      const http = (s.ports ?? []).map(parsePort).filter((p) => p.container === 7300)
-      expect(http, `${n} publishes 7300`).toHaveLength(1)
-      expect(http[0]!.hostIp, `${n} binds the host port to loopback`).toBe('127.0.0.1')
-      ports.add(http[0]!.host)
-      // libp2p and mDNS stay on the street networks.
-      expect((s.ports ?? []).map(parsePort).filter((p) => p.container !== 7300), n).toEqual([])
-      expect(s.healthcheck?.test, `${n} healthcheck`).toEqual(['CMD', 'node', '/app/docker/healthcheck.mjs'])
-      expect(s.restart, n).toBe('unless-stopped')
-    }
-    expect(volumes.size).toBe(names.length)
-    expect(ports.size).toBe(names.length)
-  })
-
-  it('builds every box from docker/Dockerfile with the repo root as context and runs the image default (daemon)', () => {
-    for (const n of names) {
-      const s = compose.services[n]!
-      expect(typeof s.build === 'object' ? s.build : undefined, n).toEqual({ context: '..', dockerfile: 'docker/Dockerfile' })
-      expect(s.command, `${n} must not override CMD ["daemon"] (the lab test mirrors the image default)`).toBeUndefined()
-    }
-    const stages = loadDockerfile()
-    expect(execForm(stages.at(-1)!.instructions.find((i) => i.keyword === 'CMD')!.args)).toEqual(['daemon'])
-    // The HEALTHCHECK in the image and in compose are the same command.
-    const hc = stages.at(-1)!.instructions.find((i) => i.keyword === 'HEALTHCHECK')!
-    expect(['CMD', ...execForm(hc.args)]).toEqual(compose.services[names[0]!]!.healthcheck?.test)
-  })
-
-  it('sets only environment the daemon accepts', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kiez-compose-env-'))
-    try {
+    it('puts every box on a street, two or three houses per street, and two corner boxes on exactly two streets each', () => {
+      expect(names.length).toBeGreaterThanOrEqual(6)
       for (const n of names) {
-        const env = serviceEnv(compose.services[n]!)
-        for (const k of Object.keys(env)) expect(k, n).toMatch(/^(KIEZ_|NODE_)/)
-        await expect(loadConfig({ env: { ...env, KIEZ_DATA_DIR: dir } }), n).resolves.toMatchObject({ dataDir: dir })
+        const nets = serviceNetworks(compose.services[n]!)
+        expect(nets.length, `${n} networks`).toBeGreaterThanOrEqual(1)
+        for (const net of nets) expect(spec.streets, `${n} joins unknown network ${net}`).toContain(net)
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
-  })
+      const corners = names.filter((n) => serviceNetworks(compose.services[n]!).length > 1)
+      expect(corners).toHaveLength(2)
+      for (const c of corners) expect(serviceNetworks(compose.services[c]!), c).toHaveLength(2)
+      // Houses: boxes on one street only.
+      for (const [l, members] of spec.links.entries()) {
+        const houses = members.filter((b) => !corners.includes(names[b]!))
+        expect(houses.length, `street ${spec.streets[l]}`).toBeGreaterThanOrEqual(2)
+        expect(houses.length, `street ${spec.streets[l]}`).toBeLessThanOrEqual(3)
+      }
+    })
 
-  it('the YAML reader refuses a broken file (so the checks above are on the real parse)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kiez-yaml-'))
-    try {
-      writeFileSync(join(dir, 'bad.yaml'), 'services:\n  a: [unclosed\n')
-      expect(() => parseYamlFile(join(dir, 'bad.yaml'))).toThrow(/does not parse/)
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
-  })
-})
+    it('is the lab\'s streets(2) preset, box for box (so `test/lab/cli.ts up --topology streets --boxes 8` is this neighbourhood)', () => {
+      const preset = streets(2)
+      expect({ boxes: spec.boxes, links: spec.links, names: spec.names }).toEqual(preset)
+      expect(topology('streets', 8)).toEqual(preset)
+    })
+
+    it('joins every street to every other through corner boxes', () => {
+      expect(streetsConnected(spec)).toBe(true)
+      // The first and the last street share no box: posts must be relayed.
+      expect(spec.links[0]!.filter((b) => spec.links[2]!.includes(b))).toEqual([])
+    })
+
+    it('gives each box its own volume at /data, a distinct host port for its web feed and the healthcheck', () => {
+      const volumes = new Set<string>()
+      const ports = new Set<number>()
+      const declared = Object.keys(compose.volumes ?? {})
+      for (const n of names) {
+        const s = compose.services[n]!
+        const data = (s.volumes ?? []).filter((v) => v.endsWith(':/data'))
+        expect(data, `${n} volume`).toHaveLength(1)
+        const vol = data[0]!.split(':')[0]!
+        expect(declared, `${n}: volume ${vol} is declared`).toContain(vol)
+        volumes.add(vol)
+        const http = (s.ports ?? []).map(parsePort).filter((p) => p.container === 7300)
+        expect(http, `${n} publishes 7300`).toHaveLength(1)
+        expect(http[0]!.hostIp, `${n} binds the host port to loopback`).toBe('127.0.0.1')
+        ports.add(http[0]!.host)
+        // libp2p and mDNS stay on the street networks.
+        expect((s.ports ?? []).map(parsePort).filter((p) => p.container !== 7300), n).toEqual([])
+        expect(s.healthcheck?.test, `${n} healthcheck`).toEqual(['CMD', 'node', '/app/docker/healthcheck.mjs'])
+        expect(s.restart, n).toBe('unless-stopped')
+      }
+      expect(volumes.size).toBe(names.length)
+      expect(ports.size).toBe(names.length)
+    })
+
+    it('builds every box from docker/Dockerfile with the repo root as context and runs the image default (daemon)', () => {
+      for (const n of names) {
+        const s = compose.services[n]!
+        expect(typeof s.build === 'object' ? s.build : undefined, n).toEqual({
+          context: '..',
+          dockerfile: 'docker/Dockerfile'
+        })
+        expect(s.command, `${n} must not override CMD ["daemon"] (the lab test mirrors the image default)`)
+          .toBeUndefined()
+      }
+      const stages = loadDockerfile()
+      expect(execForm(stages.at(-1)!.instructions.find((i) => i.keyword === 'CMD')!.args)).toEqual(['daemon'])
+      // The HEALTHCHECK in the image and in compose are the same command.
+      const hc = stages.at(-1)!.instructions.find((i) => i.keyword === 'HEALTHCHECK')!
+      expect(['CMD', ...execForm(hc.args)]).toEqual(compose.services[names[0]!]!.healthcheck?.test)
+    })
+
+    it('sets only environment the daemon accepts', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kiez-compose-env-'))
+      try {
+        for (const n of names) {
+          const env = serviceEnv(compose.services[n]!)
+          for (const k of Object.keys(env)) expect(k, n).toMatch(/^(KIEZ_|NODE_)/)
+          await expect(loadConfig({ env: { ...env, KIEZ_DATA_DIR: dir } }), n).resolves.toMatchObject({ dataDir: dir })
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    })
+
+    it('the YAML reader refuses a broken file (so the checks above are on the real parse)', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kiez-yaml-'))
+      try {
+        writeFileSync(join(dir, 'bad.yaml'), 'services:\n  a: [unclosed\n')
+        expect(() => parseYamlFile(join(dir, 'bad.yaml'))).toThrow(/does not parse/)
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    })
+  }
+)
 
 describe('docker/Dockerfile', () => {
   const stages = loadDockerfile()
@@ -191,7 +222,8 @@ describe('docker/Dockerfile', () => {
     for (const from of copies) {
       const stage = stages.find((s) => s.name === from)
       expect(stage, `stage ${from}`).toBeDefined()
-      expect(stage!.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n'), `stage ${from}`).toMatch(/npm ci --omit=dev/)
+      expect(stage!.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n'), `stage ${from}`)
+        .toMatch(/npm ci --omit=dev/)
     }
     const build = stages[0]!.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n')
     expect(build).toMatch(/npm ci\b/)
@@ -254,25 +286,30 @@ describe('packaging/systemd/kiez.service', () => {
     for (const [k, v] of Object.entries(want)) expect(one(k), k).toBe(v)
   })
 
-  it.skipIf(!has('systemd-analyze'))('passes systemd-analyze verify (ExecStart pointed at this checkout\'s kiez)', () => {
-    expect(() => { accessSync(KIEZ_JS, constants.X_OK) }, `${KIEZ_JS} must be built and executable (npm run build)`).not.toThrow()
-    const dir = mkdtempSync(join(tmpdir(), 'kiez-unit-'))
-    try {
-      const file = join(dir, 'kiez.service')
-      writeFileSync(file, readFileSync(UNIT_FILE, 'utf8').replaceAll('=/usr/bin/kiez daemon', `=${KIEZ_JS} daemon`))
-      const r = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' })
-      expect(r.stderr.trim(), 'systemd-analyze verify output').toBe('')
-      expect(r.status).toBe(0)
-      const sec = spawnSync('systemd-analyze', ['security', '--offline=true', file], { encoding: 'utf8' })
-      const score = /Overall exposure level for kiez\.service: ([\d.]+)/.exec(sec.stdout)
-      if (score !== null) {
-        console.info(`systemd-analyze security: exposure ${score[1]} (0 = locked down, 10 = exposed)`)
-        expect(Number(score[1])).toBeLessThan(2.5)
+  it.skipIf(!has('systemd-analyze'))(
+    'passes systemd-analyze verify (ExecStart pointed at this checkout\'s kiez)',
+    () => {
+      expect(() => {
+        accessSync(KIEZ_JS, constants.X_OK)
+      }, `${KIEZ_JS} must be built and executable (npm run build)`).not.toThrow()
+      const dir = mkdtempSync(join(tmpdir(), 'kiez-unit-'))
+      try {
+        const file = join(dir, 'kiez.service')
+        writeFileSync(file, readFileSync(UNIT_FILE, 'utf8').replaceAll('=/usr/bin/kiez daemon', `=${KIEZ_JS} daemon`))
+        const r = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' })
+        expect(r.stderr.trim(), 'systemd-analyze verify output').toBe('')
+        expect(r.status).toBe(0)
+        const sec = spawnSync('systemd-analyze', ['security', '--offline=true', file], { encoding: 'utf8' })
+        const score = /Overall exposure level for kiez\.service: ([\d.]+)/.exec(sec.stdout)
+        if (score !== null) {
+          console.info(`systemd-analyze security: exposure ${score[1]} (0 = locked down, 10 = exposed)`)
+          expect(Number(score[1])).toBeLessThan(2.5)
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
     }
-  })
+  )
 })
 
 describe('packaging/openwrt', () => {
@@ -296,7 +333,18 @@ describe('packaging/openwrt', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiez-owrt-'))
     try {
       // What kiez.config sets (its empty options count as unset).
-      const run = runStartService({ enabled: '1', user, data_dir: dir, http: '', mdns: '1', mesh: '', psk: '', log_level: '', nofile: '4096', max_heap_mb: '' }, { nodeBin: NODE_BIN, kiezJs: KIEZ_JS, user })
+      const run = runStartService({
+        enabled: '1',
+        user,
+        data_dir: dir,
+        http: '',
+        mdns: '1',
+        mesh: '',
+        psk: '',
+        log_level: '',
+        nofile: '4096',
+        max_heap_mb: ''
+      }, { nodeBin: NODE_BIN, kiezJs: KIEZ_JS, user })
       expect(run.stderr).toBe('')
       expect(run.code).toBe(0)
       expect(run.instances).toHaveLength(1)
@@ -335,11 +383,32 @@ describe('packaging/openwrt', () => {
       expect(run.stderr).toBe('')
       const inst = run.instances[0]!
       expect(inst.command).toEqual([
-        NODE_BIN, KIEZ_JS, 'daemon', '--data-dir', dir,
-        '--http', '198.18.0.1:7300', '--http-allow-host', 'kiez.lan', '--http-allow-host', 'hof3.lan',
-        '--listen', '/ip4/198.18.0.1/tcp/7301', '--listen', '/ip4/127.0.0.1/tcp/7301',
-        '--bootstrap', boot[0], '--bootstrap', boot[1],
-        '--no-mdns', '--mesh', 'hof3', '--psk', '/etc/kiez/hof3.key', '--log-level', 'debug'
+        NODE_BIN,
+        KIEZ_JS,
+        'daemon',
+        '--data-dir',
+        dir,
+        '--http',
+        '198.18.0.1:7300',
+        '--http-allow-host',
+        'kiez.lan',
+        '--http-allow-host',
+        'hof3.lan',
+        '--listen',
+        '/ip4/198.18.0.1/tcp/7301',
+        '--listen',
+        '/ip4/127.0.0.1/tcp/7301',
+        '--bootstrap',
+        boot[0],
+        '--bootstrap',
+        boot[1],
+        '--no-mdns',
+        '--mesh',
+        'hof3',
+        '--psk',
+        '/etc/kiez/hof3.key',
+        '--log-level',
+        'debug'
       ])
       expect(inst.params.file).toEqual(['/etc/config/kiez', '/etc/kiez/hof3.key'])
       expect(inst.params.env).toContain('NODE_OPTIONS=--max-old-space-size=96')
@@ -373,7 +442,16 @@ describe('packaging/openwrt', () => {
     const cfg = readFileSync(join(REPO, 'packaging/openwrt/kiez.config'), 'utf8')
     const options = [...cfg.matchAll(/^\s*option (\w+) '([^']*)'/gm)].map((m) => [m[1], m[2]])
     expect(Object.fromEntries(options)).toEqual({
-      enabled: '1', user: 'kiez', data_dir: '/srv/kiez', http: '', mdns: '1', mesh: '', psk: '', log_level: '', nofile: '4096', max_heap_mb: ''
+      enabled: '1',
+      user: 'kiez',
+      data_dir: '/srv/kiez',
+      http: '',
+      mdns: '1',
+      mesh: '',
+      psk: '',
+      log_level: '',
+      nofile: '4096',
+      max_heap_mb: ''
     })
     expect(cfg).toMatch(/^config kiez 'main'$/m)
   })

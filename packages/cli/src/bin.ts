@@ -8,8 +8,12 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 })
 
 const code = await main(process.argv.slice(2), {
-  out: (s) => { process.stdout.write(s) },
-  err: (s) => { process.stderr.write(s) },
+  out: (s) => {
+    process.stdout.write(s)
+  },
+  err: (s) => {
+    process.stderr.write(s)
+  },
   env: process.env,
   now: Date.now
 })

@@ -3,15 +3,30 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ControlClient, controlSocketPath, type EntryJson, type FeedJson, type PeersJson, type StatusJson, type SyncJson } from '@kiez/daemon/control'
+import {
+  ControlClient,
+  controlSocketPath,
+  type EntryJson,
+  type FeedJson,
+  type PeersJson,
+  type StatusJson,
+  type SyncJson
+} from '@kiez/daemon/control'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { BIN, cleanEnv, DaemonProcess, eventually, kiez, killAll, NODE } from './testing/daemons.js'
 
 let tmp: string
-beforeAll(async () => { tmp = await mkdtemp(join(tmpdir(), 'kiez-cli-')) })
-afterEach(() => { killAll() })
-afterAll(async () => { killAll(); await rm(tmp, { recursive: true, force: true }) })
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'kiez-cli-'))
+})
+afterEach(() => {
+  killAll()
+})
+afterAll(async () => {
+  killAll()
+  await rm(tmp, { recursive: true, force: true })
+})
 
 let n = 0
 const freshDir = (): string => join(tmp, `box${++n}`)
@@ -43,7 +58,10 @@ describe('kiez against a running daemon', () => {
 
     const feed = await kiez(['feed', '--json', '--limit', '5', '--data-dir', dir])
     expect(feed.code).toBe(0)
-    expect((JSON.parse(feed.stdout) as FeedJson).entries.map((e) => [e.id, e.text])).toEqual([[entry.id, 'Hoffest am Samstag']])
+    expect((JSON.parse(feed.stdout) as FeedJson).entries.map((e) => [e.id, e.text])).toEqual([[
+      entry.id,
+      'Hoffest am Samstag'
+    ]])
 
     // human forms: aligned and readable, the post's text in the table
     const human = await kiez(['feed', '--data-dir', dir])
@@ -65,7 +83,11 @@ describe('kiez against a running daemon', () => {
     await DaemonProcess.start(dir)
     // Seen once on a loaded CI box: the first call after start got 69. The error path under test
     // is the daemon's refusal, so first make sure the daemon answers at all.
-    await eventually(async () => (await kiez(['status', '--json', '--data-dir', dir])).code === 0 ? true : undefined, 15_000, 'the daemon to answer')
+    await eventually(
+      async () => (await kiez(['status', '--json', '--data-dir', dir])).code === 0 ? true : undefined,
+      15_000,
+      'the daemon to answer'
+    )
     const r = await kiez(['feed', '--json', '--before', 'bogus', '--data-dir', dir])
     expect(r.stderr).not.toMatch(/no daemon|cannot reach|hung up/)
     expect(r.code).toBe(1)
@@ -84,25 +106,46 @@ describe('kiez against a running daemon', () => {
     await eventually(async () => await connectedTo(b, a.peerId), 20_000, 'b to list a as connected')
     await eventually(async () => await connectedTo(a, b.peerId), 20_000, 'a to list b as connected')
     const bPeers = JSON.parse((await kiez(['peers', '--json', '--data-dir', b.dataDir])).stdout) as PeersJson
-    expect(bPeers.peers.find((p) => p.peerId === a.peerId)).toMatchObject({ source: 'bootstrap', direction: 'outbound' })
+    expect(bPeers.peers.find((p) => p.peerId === a.peerId)).toMatchObject({
+      source: 'bootstrap',
+      direction: 'outbound'
+    })
     const aPeers = JSON.parse((await kiez(['peers', '--json', '--data-dir', a.dataDir])).stdout) as PeersJson
     expect(aPeers.peers.find((p) => p.peerId === b.peerId)).toMatchObject({ source: 'inbound', direction: 'inbound' })
-    expect((await kiez(['peers', '--data-dir', a.dataDir])).stdout).toMatch(new RegExp(`^${b.peerId}\\s+connected\\s+inbound\\s+inbound`, 'm'))
+    expect((await kiez(['peers', '--data-dir', a.dataDir])).stdout).toMatch(
+      new RegExp(`^${b.peerId}\\s+connected\\s+inbound\\s+inbound`, 'm')
+    )
 
-    const posted = JSON.parse((await kiez(['post', '--json', '--data-dir', a.dataDir, 'Kiez ist online'])).stdout) as EntryJson
-    const seen = await eventually(async () => {
-      const f = JSON.parse((await kiez(['feed', '--json', '--data-dir', b.dataDir])).stdout) as FeedJson
-      return f.entries.find((e) => e.id === posted.id)
-    }, 20_000, 'the post to reach b')
+    const posted = JSON.parse(
+      (await kiez(['post', '--json', '--data-dir', a.dataDir, 'Kiez ist online'])).stdout
+    ) as EntryJson
+    const seen = await eventually(
+      async () => {
+        const f = JSON.parse((await kiez(['feed', '--json', '--data-dir', b.dataDir])).stdout) as FeedJson
+        return f.entries.find((e) => e.id === posted.id)
+      },
+      20_000,
+      'the post to reach b'
+    )
     expect(seen).toEqual(posted)
 
     // the diagnostics see the same neighbour
     const ping = await kiez(['ping', a.peerId, '-c', '2', '--json', '--data-dir', b.dataDir])
     expect(ping.code).toBe(0)
-    expect(JSON.parse(ping.stdout)).toMatchObject({ target: a.peerId, count: 2, lost: 0, rttsMs: [expect.any(Number), expect.any(Number)] })
-    const table = JSON.parse((await kiez(['dht', 'table', '--json', '--data-dir', b.dataDir])).stdout) as { peers: Array<{ peerId: string }> }
+    expect(JSON.parse(ping.stdout)).toMatchObject({
+      target: a.peerId,
+      count: 2,
+      lost: 0,
+      rttsMs: [expect.any(Number), expect.any(Number)]
+    })
+    const table = JSON.parse((await kiez(['dht', 'table', '--json', '--data-dir', b.dataDir])).stdout) as {
+      peers: Array<{ peerId: string }>
+    }
     expect(table.peers.map((p) => p.peerId)).toContain(a.peerId)
-    const sync = JSON.parse((await kiez(['sync', '--json', '--data-dir', b.dataDir])).stdout) as { available: boolean, peers: Array<{ peerId: string }> }
+    const sync = JSON.parse((await kiez(['sync', '--json', '--data-dir', b.dataDir])).stdout) as {
+      available: boolean
+      peers: Array<{ peerId: string }>
+    }
     expect(sync.available).toBe(true)
     expect(sync.peers.map((p) => p.peerId)).toContain(a.peerId)
     // narrowed to one author: a's own feed, one row per neighbour
@@ -111,7 +154,9 @@ describe('kiez against a running daemon', () => {
     const narrowed = JSON.parse(one.stdout) as SyncJson
     expect(narrowed).toMatchObject({ author: a.peerId, ourSeq: 1 })
     expect(narrowed.peers.find((p) => p.peerId === a.peerId)?.authors.map((x) => x.author)).toEqual([a.peerId])
-    expect((await kiez(['sync', a.peerId, '--data-dir', b.dataDir])).stdout).toMatch(new RegExp(`^author ${a.peerId}: we hold up to seq 1$`, 'm'))
+    expect((await kiez(['sync', a.peerId, '--data-dir', b.dataDir])).stdout).toMatch(
+      new RegExp(`^author ${a.peerId}: we hold up to seq 1$`, 'm')
+    )
     // a bad author: the daemon refuses, exit 1, one line (and one error document with --json)
     const badAuthor = await kiez(['sync', 'not-a-peer', '--json', '--data-dir', b.dataDir])
     expect(badAuthor.code).toBe(1)
@@ -127,17 +172,23 @@ describe('kiez against a running daemon', () => {
     const d = await DaemonProcess.start(freshDir())
     // accepts TCP and then says nothing, like a box whose libp2p hung
     const sockets: Socket[] = []
-    const silent = createServer((s) => { sockets.push(s) })
+    const silent = createServer((s) => {
+      sockets.push(s)
+    })
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
     try {
-      const target = `/ip4/127.0.0.1/tcp/${(silent.address() as AddressInfo).port}/p2p/12D3KooWGRUVh7bKPd8aoFmLr2Hh4ofwAPPTfmqgQzbTjwZB3bMH`
+      const target = `/ip4/127.0.0.1/tcp/${
+        (silent.address() as AddressInfo).port
+      }/p2p/12D3KooWGRUVh7bKPd8aoFmLr2Hh4ofwAPPTfmqgQzbTjwZB3bMH`
       const started = Date.now()
       const r = await kiez(['ping', target, '-c', '3', '--timeout', '2', '--json', '--data-dir', d.dataDir])
       expect(Date.now() - started).toBeLessThan(10_000) // the default would be 3 × 5 s
       expect(r.code).toBe(1)
       expectOneLine(r.stderr)
       expect(r.stderr).toContain('no reply')
-      expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'no_reply', message: expect.stringContaining('within 2 s') } })
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        error: { code: 'no_reply', message: expect.stringContaining('within 2 s') }
+      })
     } finally {
       for (const s of sockets) s.destroy()
       silent.close()
@@ -147,7 +198,9 @@ describe('kiez against a running daemon', () => {
   it('keeps every acknowledged post across kill -9 and a restart', async () => {
     const dir = freshDir()
     const d = await DaemonProcess.start(dir)
-    const viaCli = JSON.parse((await kiez(['post', '--json', '--data-dir', dir, 'before the crash'])).stdout) as EntryJson
+    const viaCli = JSON.parse(
+      (await kiez(['post', '--json', '--data-dir', dir, 'before the crash'])).stdout
+    ) as EntryJson
     // hammer the daemon with concurrent posts and kill it mid-stream: only acknowledged ones are promised
     const client = new ControlClient({ socketPath: controlSocketPath(dir), timeoutMs: 5000 })
     const acked: string[] = [viaCli.id]
@@ -156,7 +209,9 @@ describe('kiez against a running daemon', () => {
       for (let i = 0; !stop; i++) {
         try {
           acked.push((await client.post({ text: `writer ${w} post ${i}` })).id)
-        } catch { return }
+        } catch {
+          return
+        }
       }
     }
     const writers = [0, 1, 2, 3].map(writer)
@@ -183,12 +238,19 @@ describe('kiez feed --follow', () => {
     const dir = freshDir()
     const d = await DaemonProcess.start(dir)
     const first = JSON.parse((await kiez(['post', '--json', '--data-dir', dir, 'one'])).stdout) as EntryJson
-    const follower = spawn(NODE, [BIN, 'feed', '--follow', '--json', '--data-dir', dir], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    const follower = spawn(NODE, [BIN, 'feed', '--follow', '--json', '--data-dir', dir], {
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
     const exited = new Promise<number | null>((resolve) => follower.once('exit', (code) => resolve(code)))
     let out = ''
     let err = ''
-    follower.stdout.setEncoding('utf8').on('data', (c: string) => { out += c })
-    follower.stderr.setEncoding('utf8').on('data', (c: string) => { err += c })
+    follower.stdout.setEncoding('utf8').on('data', (c: string) => {
+      out += c
+    })
+    follower.stderr.setEncoding('utf8').on('data', (c: string) => {
+      err += c
+    })
     const lines = (): EntryJson[] => out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as EntryJson)
     try {
       await eventually(async () => lines().length >= 1 ? true : undefined, 10_000, 'the existing post')
@@ -228,13 +290,30 @@ describe('kiez daemon lifecycle', () => {
 
   it('a SIGTERM during start-up still ends in a clean stop', async () => {
     const dir = freshDir()
-    const proc = spawn(NODE, [BIN, 'daemon', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--no-http'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
-    const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })))
+    const proc = spawn(NODE, [
+      BIN,
+      'daemon',
+      '--data-dir',
+      dir,
+      '--listen',
+      '/ip4/127.0.0.1/tcp/0',
+      '--no-mdns',
+      '--no-http'
+    ], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) =>
+      proc.once('exit', (code, signal) => resolve({ code, signal }))
+    )
     let out = ''
-    proc.stdout.setEncoding('utf8').on('data', (c: string) => { out += c })
+    proc.stdout.setEncoding('utf8').on('data', (c: string) => {
+      out += c
+    })
     try {
       // the identity is made early in start(), before the store and the node open
-      await eventually(async () => out.includes('created a new identity key') ? true : undefined, 20_000, 'the start to begin')
+      await eventually(
+        async () => out.includes('created a new identity key') ? true : undefined,
+        20_000,
+        'the start to begin'
+      )
       proc.kill('SIGTERM')
       expect(await exited).toEqual({ code: 0, signal: null })
       expect(out).toContain('"msg":"stopped"')
@@ -247,18 +326,20 @@ describe('kiez daemon lifecycle', () => {
 
   it('a bad flag exits 2 with one line', async () => {
     const dir = freshDir()
-    for (const args of [
-      ['daemon', '--data-dir', dir, '--bogus'],
-      ['daemon', '--data-dir', dir, '--listen', 'not-a-multiaddr'],
-      ['daemon', '--data-dir', dir, '--mesh', 'NOT OK'],
-      ['daemon', '--data-dir', dir, '--bootstrap', '/ip4/198.18.0.9/tcp/7301'],
-      ['feed', '--limit', 'lots'],
-      ['ping', '12D3KooWx', '--timeout', '0'],
-      ['ping', '12D3KooWx', '--timeout', '61'],
-      ['sync', 'one', 'two'],
-      ['status', 'extra-arg'],
-      ['nonsense']
-    ]) {
+    for (
+      const args of [
+        ['daemon', '--data-dir', dir, '--bogus'],
+        ['daemon', '--data-dir', dir, '--listen', 'not-a-multiaddr'],
+        ['daemon', '--data-dir', dir, '--mesh', 'NOT OK'],
+        ['daemon', '--data-dir', dir, '--bootstrap', '/ip4/198.18.0.9/tcp/7301'],
+        ['feed', '--limit', 'lots'],
+        ['ping', '12D3KooWx', '--timeout', '0'],
+        ['ping', '12D3KooWx', '--timeout', '61'],
+        ['sync', 'one', 'two'],
+        ['status', 'extra-arg'],
+        ['nonsense']
+      ]
+    ) {
       const r = await kiez(args)
       expect(r.code, args.join(' ')).toBe(2)
       expectOneLine(r.stderr)
@@ -281,7 +362,14 @@ describe('kiez daemon lifecycle', () => {
   it('a port in use, or a second daemon on the same data dir, exits 1 with one line', async () => {
     const a = await DaemonProcess.start(freshDir())
     const port = (a.listenAddrs[0] as string).split('/')[4] as string
-    const clash = await kiez(['daemon', '--data-dir', freshDir(), '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--no-mdns'])
+    const clash = await kiez([
+      'daemon',
+      '--data-dir',
+      freshDir(),
+      '--listen',
+      `/ip4/127.0.0.1/tcp/${port}`,
+      '--no-mdns'
+    ])
     expect(clash.code).toBe(1)
     expectOneLine(clash.stderr)
     expect(clash.stderr).toContain('already in use')
@@ -303,7 +391,16 @@ describe('kiez daemon lifecycle', () => {
     expect(d.peerId).toMatch(/^12D3KooW/)
     const bad = join(tmp, 'bad.key')
     await writeFile(bad, 'not a key')
-    const r = await kiez(['daemon', '--data-dir', freshDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--psk', bad])
+    const r = await kiez([
+      'daemon',
+      '--data-dir',
+      freshDir(),
+      '--listen',
+      '/ip4/127.0.0.1/tcp/0',
+      '--no-mdns',
+      '--psk',
+      bad
+    ])
     expect(r.code).toBe(2)
     expectOneLine(r.stderr)
     expect(r.stderr).toContain('kiez psk FILE')
@@ -311,7 +408,12 @@ describe('kiez daemon lifecycle', () => {
 
   it('takes its settings from KIEZ_* and XDG_DATA_HOME, and the client finds it the same way', async () => {
     const xdg = join(tmp, 'xdg')
-    const env = cleanEnv({ XDG_DATA_HOME: xdg, KIEZ_LISTEN: '/ip4/127.0.0.1/tcp/0', KIEZ_MDNS: 'false', KIEZ_MESH: 'hof3' })
+    const env = cleanEnv({
+      XDG_DATA_HOME: xdg,
+      KIEZ_LISTEN: '/ip4/127.0.0.1/tcp/0',
+      KIEZ_MDNS: 'false',
+      KIEZ_MESH: 'hof3'
+    })
     const d = await DaemonProcess.start(join(xdg, 'kiez'), [], { env, defaults: false })
     const r = await kiez(['status', '--json'], cleanEnv({ XDG_DATA_HOME: xdg }))
     expect(r.code).toBe(0)
@@ -326,7 +428,9 @@ describe('kiez without a daemon', () => {
       const r = await kiez([...cmd, '--data-dir', dir])
       expect(r.code, cmd[0]).toBe(69)
       expectOneLine(r.stderr)
-      expect(r.stderr).toContain(`no daemon is running for data dir ${dir}: start one with \`kiez daemon --data-dir ${dir}\``)
+      expect(r.stderr).toContain(
+        `no daemon is running for data dir ${dir}: start one with \`kiez daemon --data-dir ${dir}\``
+      )
     }
     const j = await kiez(['status', '--json', '--data-dir', dir])
     expect(j.code).toBe(69)
@@ -334,7 +438,22 @@ describe('kiez without a daemon', () => {
   })
 
   it('--help on every command exits 0 with an example', async () => {
-    for (const cmd of [[], ['daemon'], ['status'], ['peers'], ['post'], ['feed'], ['ping'], ['dht'], ['dht', 'find'], ['dht', 'table'], ['sync'], ['psk']]) {
+    for (
+      const cmd of [
+        [],
+        ['daemon'],
+        ['status'],
+        ['peers'],
+        ['post'],
+        ['feed'],
+        ['ping'],
+        ['dht'],
+        ['dht', 'find'],
+        ['dht', 'table'],
+        ['sync'],
+        ['psk']
+      ]
+    ) {
       const r = await kiez([...cmd, '--help'])
       expect(r.code, cmd.join(' ')).toBe(0)
       expect(r.stdout).toMatch(/Examples?:\n\s+\$ kiez/)

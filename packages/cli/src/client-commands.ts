@@ -1,4 +1,23 @@
-import { ControlClient, ControlClientError, controlSocketPath, resolveDataDir, type DhtFindJson, type DhtTableJson, type EntryJson, type FeedJson, type PairJson, type PeersJson, type PingJson, type PingRequest, type RevokeJson, type StatusJson, type SyncJson, type TopologyJson, type WhyJson, type DoctorFactsJson } from '@kiez/daemon/control'
+import {
+  ControlClient,
+  ControlClientError,
+  controlSocketPath,
+  resolveDataDir,
+  type DhtFindJson,
+  type DhtTableJson,
+  type EntryJson,
+  type FeedJson,
+  type PairJson,
+  type PeersJson,
+  type PingJson,
+  type PingRequest,
+  type RevokeJson,
+  type StatusJson,
+  type SyncJson,
+  type TopologyJson,
+  type WhyJson,
+  type DoctorFactsJson
+} from '@kiez/daemon/control'
 import { qrText } from './qr.js'
 import { pingReport, syncReport } from './sync-report.js'
 import { topologyDot, topologyText, type TopologyFormat } from './topology.js'
@@ -13,7 +32,10 @@ export interface Io {
   now(): number
 }
 
-export interface ClientOptions { dataDir?: string, json?: boolean }
+export interface ClientOptions {
+  dataDir?: string
+  json?: boolean
+}
 
 /** Finds the daemon's socket the same way the daemon chose it (flag, KIEZ_DATA_DIR, XDG, ~/.local/share). */
 export function clientFor (opts: ClientOptions, io: Io): { client: ControlClient, dataDir: string } {
@@ -25,7 +47,11 @@ export function clientFor (opts: ClientOptions, io: Io): { client: ControlClient
 export function explain (err: unknown, dataDir: string): CliError {
   if (err instanceof ControlClientError) {
     if (err.code === 'daemon_unreachable') {
-      return new CliError(err.code, `no daemon is running for data dir ${dataDir}: start one with \`kiez daemon --data-dir ${dataDir}\` (${err.message})`, EXIT.unreachable)
+      return new CliError(
+        err.code,
+        `no daemon is running for data dir ${dataDir}: start one with \`kiez daemon --data-dir ${dataDir}\` (${err.message})`,
+        EXIT.unreachable
+      )
     }
     return new CliError(err.code, `the daemon refused: ${err.message} (${err.code})`, EXIT.failure)
   }
@@ -53,38 +79,79 @@ function refusals (store: StatusJson['store']): string {
 
 export async function statusCommand (opts: ClientOptions, io: Io): Promise<void> {
   // the health lines need the doctor's facts; a daemon without /doctor still gets its status shown
-  const [s, facts] = await call(opts, io, async (c) => await Promise.all([c.status(), c.doctor().catch(() => undefined)]))
-  const health: Array<Pick<Check, 'name' | 'status' | 'detail'>> = facts === undefined ? [] : healthChecks(facts).map((c) => ({ name: c.name, status: c.status, detail: c.detail }))
-  if (opts.json === true) { json(io, { ...s, health }); return }
-  io.out(keyValues([
-    ['peer id', s.peerId],
-    ['mesh', s.mesh],
-    ['version', s.version],
-    ['uptime', duration(s.uptimeMs)],
-    ['peers', `${s.counts.peers} connected`],
-    ['feed', `${s.counts.entries} entries by ${s.counts.authors} authors`],
-    ['refused', refusals(s.store)],
-    ['listening', s.listenAddrs],
-    ['http', s.http.url !== undefined ? `${s.http.url} (on ${s.http.address})` : s.http.serving ? s.http.address : `${s.http.address} (not served)`],
-    ['data dir', s.dataDir],
-    ['health', health.length === 0 ? (facts === undefined ? 'unknown' : 'ok') : health.map((h) => `${h.status}: ${h.detail}`)]
-  ]) + '\n')
+  const [s, facts] = await call(
+    opts,
+    io,
+    async (c) => await Promise.all([c.status(), c.doctor().catch(() => undefined)])
+  )
+  const health: Array<Pick<Check, 'name' | 'status' | 'detail'>> = facts === undefined
+    ? []
+    : healthChecks(facts).map((c) => ({ name: c.name, status: c.status, detail: c.detail }))
+  if (opts.json === true) {
+    json(io, { ...s, health })
+    return
+  }
+  io.out(
+    keyValues([
+      ['peer id', s.peerId],
+      ['mesh', s.mesh],
+      ['version', s.version],
+      ['uptime', duration(s.uptimeMs)],
+      ['peers', `${s.counts.peers} connected`],
+      ['feed', `${s.counts.entries} entries by ${s.counts.authors} authors`],
+      ['refused', refusals(s.store)],
+      ['listening', s.listenAddrs],
+      [
+        'http',
+        s.http.url !== undefined
+          ? `${s.http.url} (on ${s.http.address})`
+          : s.http.serving
+          ? s.http.address
+          : `${s.http.address} (not served)`
+      ],
+      ['data dir', s.dataDir],
+      [
+        'health',
+        health.length === 0 ? (facts === undefined ? 'unknown' : 'ok') : health.map((h) => `${h.status}: ${h.detail}`)
+      ]
+    ]) + '\n'
+  )
 }
 
 export async function peersCommand (opts: ClientOptions & { verbose?: boolean }, io: Io): Promise<void> {
-  const [p, sync] = await call(opts, io, async (c) => await Promise.all([c.peers(), opts.verbose === true ? c.sync() : Promise.resolve(undefined)]))
+  const [p, sync] = await call(
+    opts,
+    io,
+    async (c) => await Promise.all([c.peers(), opts.verbose === true ? c.sync() : Promise.resolve(undefined)])
+  )
   const syncOf = new Map((sync?.peers ?? []).map((x) => [x.peerId, x]))
   if (opts.json === true) {
-    if (opts.verbose !== true) { json(io, p); return }
+    if (opts.verbose !== true) {
+      json(io, p)
+      return
+    }
     json(io, {
       peers: p.peers.map((x) => {
         const s = syncOf.get(x.peerId)
-        return s === undefined ? x : { ...x, sync: { weLack: s.weLack, theyLack: s.theyLack, syncing: s.syncing, ...(s.headsAgeMs !== undefined ? { headsAgeMs: s.headsAgeMs } : {}) } }
+        return s === undefined
+          ? x
+          : {
+            ...x,
+            sync: {
+              weLack: s.weLack,
+              theyLack: s.theyLack,
+              syncing: s.syncing,
+              ...(s.headsAgeMs !== undefined ? { headsAgeMs: s.headsAgeMs } : {})
+            }
+          }
       })
     })
     return
   }
-  if (p.peers.length === 0) { io.out('no peers known yet: neighbours appear once mDNS, the DHT or a --bootstrap address finds them\n'); return }
+  if (p.peers.length === 0) {
+    io.out('no peers known yet: neighbours appear once mDNS, the DHT or a --bootstrap address finds them\n')
+    return
+  }
   const rows = p.peers.map((x) => {
     const row = [
       x.peerId,
@@ -96,24 +163,46 @@ export async function peersCommand (opts: ClientOptions & { verbose?: boolean },
     ]
     if (opts.verbose === true) {
       const s = syncOf.get(x.peerId)
-      row.push(safeText(x.agentVersion ?? '-'), s === undefined ? '-' : String(s.weLack), s === undefined ? '-' : String(s.theyLack))
+      row.push(
+        safeText(x.agentVersion ?? '-'),
+        s === undefined ? '-' : String(s.weLack),
+        s === undefined ? '-' : String(s.theyLack)
+      )
     }
     row.push(x.remoteAddr ?? x.addrs[0] ?? '-')
     return row
   })
-  const header = ['peer id', 'state', 'direction', 'found by', 'latency', 'last seen', ...(opts.verbose === true ? ['agent', 'we lack', 'they lack'] : []), 'address']
+  const header = [
+    'peer id',
+    'state',
+    'direction',
+    'found by',
+    'latency',
+    'last seen',
+    ...(opts.verbose === true ? ['agent', 'we lack', 'they lack'] : []),
+    'address'
+  ]
   io.out(table(header, rows) + '\n')
 }
 
 export async function postCommand (text: string, opts: ClientOptions & { replyTo?: string }, io: Io): Promise<void> {
-  const e: EntryJson = await call(opts, io, async (c) => await c.post(opts.replyTo !== undefined ? { text, replyTo: opts.replyTo } : { text }))
-  if (opts.json === true) { json(io, e); return }
+  const e: EntryJson = await call(
+    opts,
+    io,
+    async (c) => await c.post(opts.replyTo !== undefined ? { text, replyTo: opts.replyTo } : { text })
+  )
+  if (opts.json === true) {
+    json(io, e)
+    return
+  }
   io.out(`posted ${e.id} (seq ${e.seq})\n`)
 }
 
 function entryLine (e: EntryJson): string {
   const text = safeText(e.text ?? (e.name !== undefined ? `(profile) ${e.name}` : ''))
-  return `${new Date(e.timestamp).toISOString().replace('T', ' ').slice(0, 19)}  ${shortId(e.author).padEnd(15)}  ${String(e.seq).padEnd(5)}  ${text}`
+  return `${new Date(e.timestamp).toISOString().replace('T', ' ').slice(0, 19)}  ${shortId(e.author).padEnd(15)}  ${
+    String(e.seq).padEnd(5)
+  }  ${text}`
 }
 
 /**
@@ -124,11 +213,18 @@ function entryLine (e: EntryJson): string {
  */
 async function followFeed (opts: ClientOptions & { limit?: number }, io: Io): Promise<void> {
   const { client, dataDir } = clientFor(opts, io)
-  const print = (e: EntryJson): void => { io.out(opts.json === true ? JSON.stringify(e) + '\n' : entryLine(e) + '\n') }
+  const print = (e: EntryJson): void => {
+    io.out(opts.json === true ? JSON.stringify(e) + '\n' : entryLine(e) + '\n')
+  }
   let pending: EntryJson[] | undefined = []
   let opened!: () => void
-  const open = new Promise<void>((resolve) => { opened = resolve })
-  const stream = client.follow((e) => { if (pending !== undefined) pending.push(e); else print(e) }, { onOpen: () => opened() })
+  const open = new Promise<void>((resolve) => {
+    opened = resolve
+  })
+  const stream = client.follow((e) => {
+    if (pending !== undefined) pending.push(e)
+    else print(e)
+  }, { onOpen: () => opened() })
   try {
     await Promise.race([open, stream])
     const page = await client.feed(opts.limit !== undefined ? { limit: opts.limit } : {})
@@ -141,17 +237,33 @@ async function followFeed (opts: ClientOptions & { limit?: number }, io: Io): Pr
   } catch (err) {
     throw explain(err, dataDir)
   }
-  throw new CliError('daemon_stopped', `the daemon for data dir ${dataDir} stopped; no longer following its feed`, EXIT.unreachable)
+  throw new CliError(
+    'daemon_stopped',
+    `the daemon for data dir ${dataDir} stopped; no longer following its feed`,
+    EXIT.unreachable
+  )
 }
 
-export async function feedCommand (opts: ClientOptions & { limit?: number, before?: string, follow?: boolean }, io: Io): Promise<void> {
-  if (opts.follow === true) { await followFeed(opts, io); return }
+export async function feedCommand (
+  opts: ClientOptions & { limit?: number, before?: string, follow?: boolean },
+  io: Io
+): Promise<void> {
+  if (opts.follow === true) {
+    await followFeed(opts, io)
+    return
+  }
   const query: { limit?: number, before?: string } = {}
   if (opts.limit !== undefined) query.limit = opts.limit
   if (opts.before !== undefined) query.before = opts.before
   const f: FeedJson = await call(opts, io, async (c) => await c.feed(query))
-  if (opts.json === true) { json(io, f); return }
-  if (f.entries.length === 0) { io.out('the feed is empty: write the first post with `kiez post TEXT`\n'); return }
+  if (opts.json === true) {
+    json(io, f)
+    return
+  }
+  if (f.entries.length === 0) {
+    io.out('the feed is empty: write the first post with `kiez post TEXT`\n')
+    return
+  }
   const rows = f.entries.map((e) => [
     new Date(e.timestamp).toISOString().replace('T', ' ').slice(0, 19),
     shortId(e.author),
@@ -167,7 +279,11 @@ export async function feedCommand (opts: ClientOptions & { limit?: number, befor
  * (or no route is found) the daemon refuses the call: one line naming that
  * answer, exit 1.
  */
-export async function pingCommand (target: string, opts: ClientOptions & { count?: number, timeout?: number }, io: Io): Promise<void> {
+export async function pingCommand (
+  target: string,
+  opts: ClientOptions & { count?: number, timeout?: number },
+  io: Io
+): Promise<void> {
   const req: PingRequest = { target }
   if (opts.count !== undefined) req.count = opts.count
   if (opts.timeout !== undefined) req.timeoutMs = opts.timeout * 1000
@@ -177,37 +293,67 @@ export async function pingCommand (target: string, opts: ClientOptions & { count
     p = await client.ping(req)
   } catch (err) {
     if (err instanceof ControlClientError && (err.code === 'no_reply' || err.code === 'no_route')) {
-      throw new CliError(err.code, `ping ${safeText(target)}: ${err.code === 'no_reply' ? 'no reply' : 'no route'}: ${err.message}`, EXIT.failure)
+      throw new CliError(
+        err.code,
+        `ping ${safeText(target)}: ${err.code === 'no_reply' ? 'no reply' : 'no route'}: ${err.message}`,
+        EXIT.failure
+      )
     }
     throw explain(err, dataDir)
   }
-  if (opts.json === true) { json(io, p); return }
+  if (opts.json === true) {
+    json(io, p)
+    return
+  }
   io.out(pingReport(target, p) + '\n')
 }
 
 export async function dhtFindCommand (peerId: string, opts: ClientOptions, io: Io): Promise<void> {
   const f: DhtFindJson = await call(opts, io, async (c) => await c.dhtFind(peerId))
-  if (opts.json === true) { json(io, f); return }
-  const asked = f.path.map((h) => `${h.atMs} ms  ${h.peerId}  ${h.error !== undefined ? `error: ${safeText(h.error)}` : `named ${h.closer ?? 0} closer`}${h.peerId === f.foundBy ? '  ← knew it' : ''}`)
-  io.out(keyValues([
-    ['peer id', f.peerId],
-    ['found in', `${f.durationMs} ms`],
-    ['named by', f.foundBy],
-    ['addresses', f.addrs],
-    ['path', asked.length > 0 ? asked : ['(no peer asked: this box knew the address)']]
-  ]) + '\n')
+  if (opts.json === true) {
+    json(io, f)
+    return
+  }
+  const asked = f.path.map((h) =>
+    `${h.atMs} ms  ${h.peerId}  ${
+      h.error !== undefined ? `error: ${safeText(h.error)}` : `named ${h.closer ?? 0} closer`
+    }${h.peerId === f.foundBy ? '  ← knew it' : ''}`
+  )
+  io.out(
+    keyValues([
+      ['peer id', f.peerId],
+      ['found in', `${f.durationMs} ms`],
+      ['named by', f.foundBy],
+      ['addresses', f.addrs],
+      ['path', asked.length > 0 ? asked : ['(no peer asked: this box knew the address)']]
+    ]) + '\n'
+  )
 }
 
 export async function dhtTableCommand (opts: ClientOptions, io: Io): Promise<void> {
   const t: DhtTableJson = await call(opts, io, async (c) => await c.dhtTable())
-  if (opts.json === true) { json(io, t); return }
-  if (t.peers.length === 0) { io.out('the DHT routing table is empty: no DHT neighbours yet\n'); return }
-  io.out(table(['peer id', 'shared bits', 'connected'], t.peers.map((p) => [p.peerId, String(p.commonPrefixLength), p.connected ? 'yes' : 'no'])) + '\n')
+  if (opts.json === true) {
+    json(io, t)
+    return
+  }
+  if (t.peers.length === 0) {
+    io.out('the DHT routing table is empty: no DHT neighbours yet\n')
+    return
+  }
+  io.out(
+    table(
+      ['peer id', 'shared bits', 'connected'],
+      t.peers.map((p) => [p.peerId, String(p.commonPrefixLength), p.connected ? 'yes' : 'no'])
+    ) + '\n'
+  )
 }
 
 export async function syncCommand (author: string | undefined, opts: ClientOptions, io: Io): Promise<void> {
   const s: SyncJson = await call(opts, io, async (c) => await c.sync(author !== undefined ? { author } : {}))
-  if (opts.json === true) { json(io, s); return }
+  if (opts.json === true) {
+    json(io, s)
+    return
+  }
   io.out(syncReport(s) + '\n')
 }
 
@@ -218,33 +364,56 @@ export async function syncCommand (author: string | undefined, opts: ClientOptio
 export async function pairCommand (opts: ClientOptions & { revokeAll?: boolean }, io: Io): Promise<void> {
   if (opts.revokeAll === true) {
     const r: RevokeJson = await call(opts, io, async (c) => await c.revokeSessions())
-    if (opts.json === true) { json(io, r); return }
+    if (opts.json === true) {
+      json(io, r)
+      return
+    }
     io.out(`revoked ${r.revoked} browser session${r.revoked === 1 ? '' : 's'}: every browser must pair again\n`)
     return
   }
   const p: PairJson = await call(opts, io, async (c) => await c.pair())
-  if (opts.json === true) { json(io, p); return }
+  if (opts.json === true) {
+    json(io, p)
+    return
+  }
   const minutes = Math.round(p.expiresInMs / 60_000)
   const link = p.url !== undefined ? `${p.url}#pair=${p.code}` : undefined
   const shown = `${p.code.slice(0, 4)}-${p.code.slice(4)}`
-  io.out(`pairing code: ${shown}\n(valid ${minutes} minutes, once; enter it on the web page${p.url !== undefined ? ` at ${p.url}` : ''})\n\n`)
+  io.out(
+    `pairing code: ${shown}\n(valid ${minutes} minutes, once; enter it on the web page${
+      p.url !== undefined ? ` at ${p.url}` : ''
+    })\n\n`
+  )
   io.out(await qrText(link ?? p.code) + '\n')
 }
 
 export async function topologyCommand (opts: ClientOptions & { format?: TopologyFormat }, io: Io): Promise<void> {
   const t: TopologyJson = await call(opts, io, async (c) => await c.topology())
   const format = opts.json === true ? 'json' : opts.format ?? 'text'
-  if (format === 'json') { json(io, t); return }
+  if (format === 'json') {
+    json(io, t)
+    return
+  }
   io.out((format === 'dot' ? topologyDot(t) : topologyText(t)) + '\n')
 }
 
-export async function whyCommand (id: string, opts: ClientOptions & { author?: string, seq?: number }, io: Io): Promise<void> {
+export async function whyCommand (
+  id: string,
+  opts: ClientOptions & { author?: string, seq?: number },
+  io: Io
+): Promise<void> {
   const hint: { author?: string, seq?: number } = {}
   if (opts.author !== undefined) hint.author = opts.author
   if (opts.seq !== undefined) hint.seq = opts.seq
   const w: WhyJson = await call(opts, io, async (c) => await c.why(id, hint))
-  if (opts.json === true) { json(io, w); return }
-  const pairs: Array<[string, string | string[]]> = [['entry', w.id], ['verdict', w.verdict.replace('_', ' ')], ['why', safeText(w.reason)]]
+  if (opts.json === true) {
+    json(io, w)
+    return
+  }
+  const pairs: Array<[string, string | string[]]> = [['entry', w.id], ['verdict', w.verdict.replace('_', ' ')], [
+    'why',
+    safeText(w.reason)
+  ]]
   if (w.author !== undefined) pairs.push(['author', w.author])
   if (w.seq !== undefined) pairs.push(['seq', String(w.seq)])
   if (w.ourSeq !== undefined && w.verdict !== 'here') pairs.push(['we hold up to', `seq ${w.ourSeq}`])
@@ -252,7 +421,11 @@ export async function whyCommand (id: string, opts: ClientOptions & { author?: s
   if (w.entry !== undefined) pairs.push(['text', truncate(safeText(w.entry.text ?? w.entry.name ?? ''), 72)])
   io.out(keyValues(pairs) + '\n')
   if (w.rejections !== undefined && w.rejections.length > 0) {
-    io.out('\n' + table(['from peer', 'code', 'via', 'when'], w.rejections.map((r) => [r.peerId, r.code, r.via, ago(r.agoMs)])) + '\n')
+    io.out(
+      '\n' +
+        table(['from peer', 'code', 'via', 'when'], w.rejections.map((r) => [r.peerId, r.code, r.via, ago(r.agoMs)])) +
+        '\n'
+    )
   }
   if (w.holders !== undefined && w.holders.length > 0) {
     io.out('\n' + table(['neighbour', 'has up to seq'], w.holders.map((h) => [h.peerId, String(h.theirSeq)])) + '\n')
@@ -277,8 +450,27 @@ export async function doctorCommand (opts: ClientOptions, io: Io): Promise<void>
   const report: DoctorJson = { ok: !checks.some((c) => c.status === 'fail'), daemon: facts !== undefined, checks }
   if (opts.json === true) json(io, report)
   else {
-    io.out(table(['check', 'status', 'detail', 'what to do'], checks.map((c) => [c.name, c.status.toUpperCase(), c.detail, c.fix ?? ''])) + '\n')
+    io.out(
+      table(
+        ['check', 'status', 'detail', 'what to do'],
+        checks.map((c) => [c.name, c.status.toUpperCase(), c.detail, c.fix ?? ''])
+      ) + '\n'
+    )
   }
-  if (facts === undefined) throw new CliError('daemon_unreachable', `no daemon is running for data dir ${dataDir}: start one with \`kiez daemon --data-dir ${dataDir}\``, EXIT.unreachable, true)
-  if (!report.ok) throw new CliError('checks_failed', `${checks.filter((c) => c.status === 'fail').length} check(s) failed`, EXIT.failure, true)
+  if (facts === undefined) {
+    throw new CliError(
+      'daemon_unreachable',
+      `no daemon is running for data dir ${dataDir}: start one with \`kiez daemon --data-dir ${dataDir}\``,
+      EXIT.unreachable,
+      true
+    )
+  }
+  if (!report.ok) {
+    throw new CliError(
+      'checks_failed',
+      `${checks.filter((c) => c.status === 'fail').length} check(s) failed`,
+      EXIT.failure,
+      true
+    )
+  }
 }

@@ -4,7 +4,10 @@ import type { Command, Option } from 'commander'
  * Shell completion generated from the command tree, so a new command or flag
  * completes without touching this file. commander has none built in.
  */
-interface Node { path: string, words: string[] }
+interface Node {
+  path: string
+  words: string[]
+}
 
 function optionWords (cmd: Command): string[] {
   const words: string[] = []

@@ -7,16 +7,29 @@ import { cleanEnv, kiez } from './testing/daemons.js'
 
 describe('kiez daemon --print-config / --check-config', () => {
   let dir: string
-  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'kiez-config-')) })
-  afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kiez-config-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
 
   it('prints the merged settings (file < env < flags) as JSON and starts nothing', async () => {
     await writeFile(join(dir, 'config.json'), JSON.stringify({ mesh: 'from-file', bootstrap: [], logLevel: 'warn' }))
-    const r = await kiez(['daemon', '--data-dir', dir, '--print-config', '--no-mdns'], cleanEnv({ KIEZ_MESH: 'from-env', KIEZ_HTTP: 'off' }))
+    const r = await kiez(
+      ['daemon', '--data-dir', dir, '--print-config', '--no-mdns'],
+      cleanEnv({ KIEZ_MESH: 'from-env', KIEZ_HTTP: 'off' })
+    )
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout)).toEqual({
-      dataDir: dir, mesh: 'from-env', http: false, mdns: false, logLevel: 'warn',
-      listen: ['/ip4/0.0.0.0/tcp/7301'], bootstrap: [], httpAllowedHosts: []
+      dataDir: dir,
+      mesh: 'from-env',
+      http: false,
+      mdns: false,
+      logLevel: 'warn',
+      listen: ['/ip4/0.0.0.0/tcp/7301'],
+      bootstrap: [],
+      httpAllowedHosts: []
     })
     // a check must not create the box: no key, no store, no socket
     expect(['identity.key', 'feed', 'control.sock'].filter((f) => existsSync(join(dir, f)))).toEqual([])

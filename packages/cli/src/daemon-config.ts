@@ -29,6 +29,10 @@ export async function configCommand (flags: Record<string, unknown>, mode: Confi
   } else if (mode.json === true) {
     io.out(JSON.stringify({ ok: true, config }) + '\n')
   } else {
-    io.out(`configuration ok: data dir ${config.dataDir}, mesh ${config.mesh}, listen ${config.listen.join(' ')}, http ${config.http === false ? 'off' : config.http}, mDNS ${config.mdns ? 'on' : 'off'}${config.psk !== undefined ? `, private network key ${config.psk}` : ''}\n`)
+    io.out(
+      `configuration ok: data dir ${config.dataDir}, mesh ${config.mesh}, listen ${config.listen.join(' ')}, http ${
+        config.http === false ? 'off' : config.http
+      }, mDNS ${config.mdns ? 'on' : 'off'}${config.psk !== undefined ? `, private network key ${config.psk}` : ''}\n`
+    )
   }
 }

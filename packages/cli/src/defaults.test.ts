@@ -31,12 +31,21 @@ describe.skipIf(!canNetns)('kiez daemon with no flags (in its own network namesp
   it('starts a box with the documented defaults and stops on SIGTERM', async () => {
     const env = cleanEnv({ HOME: home })
     // `ip netns exec` execs node in place, so the daemon's pid is the child's and signals reach it
-    const d = await DaemonProcess.startCommand(['ip', 'netns', 'exec', ns, NODE, BIN, 'daemon'], join(home, '.local/share/kiez'), env)
+    const d = await DaemonProcess.startCommand(
+      ['ip', 'netns', 'exec', ns, NODE, BIN, 'daemon'],
+      join(home, '.local/share/kiez'),
+      env
+    )
     expect(d.listenAddrs.some((a) => /^\/ip4\/127\.0\.0\.1\/tcp\/7301\/p2p\//.test(a))).toBe(true)
     const r = await kiez(['status', '--json'], env)
     expect(r.code).toBe(0)
     const s = JSON.parse(r.stdout) as StatusJson
-    expect(s).toMatchObject({ peerId: d.peerId, mesh: 'kiez', dataDir: join(home, '.local/share/kiez'), http: { address: '0.0.0.0:7300' } })
+    expect(s).toMatchObject({
+      peerId: d.peerId,
+      mesh: 'kiez',
+      dataDir: join(home, '.local/share/kiez'),
+      http: { address: '0.0.0.0:7300' }
+    })
     expect((await stat(s.dataDir)).mode & 0o777).toBe(0o700)
     d.kill('SIGTERM')
     expect(await d.exited).toEqual({ code: 0, signal: null })
@@ -53,14 +62,35 @@ describe.skipIf(!canUnshare)('kiez daemon on a read-only data dir', () => {
     ro = await mkdtemp(join(tmpdir(), 'kiez-ro-'))
     await mkdir(join(ro, 'kiez'))
   })
-  afterAll(async () => { await rm(ro, { recursive: true, force: true }) })
+  afterAll(async () => {
+    await rm(ro, { recursive: true, force: true })
+  })
 
   it('exits 1 with one line, for an existing dir and for one it would have to create', () => {
     for (const dir of [join(ro, 'kiez'), join(ro, 'new', 'kiez')]) {
       const script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
-      const r = spawnSync('unshare', ['-m', 'sh', '-c', script, 'sh', ro, NODE, BIN, 'daemon', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], { env: cleanEnv(), encoding: 'utf8', timeout: 20_000 })
+      const r = spawnSync('unshare', [
+        '-m',
+        'sh',
+        '-c',
+        script,
+        'sh',
+        ro,
+        NODE,
+        BIN,
+        'daemon',
+        '--data-dir',
+        dir,
+        '--listen',
+        '/ip4/127.0.0.1/tcp/0',
+        '--no-mdns'
+      ], { env: cleanEnv(), encoding: 'utf8', timeout: 20_000 })
       expect(r.status, r.stderr).toBe(1)
-      expect(r.stderr.trim().split('\n')).toEqual([`kiez daemon: data dir ${dir} is not usable: ${dir.endsWith('new/kiez') ? 'cannot create it' : 'cannot write to it'} (EROFS)`])
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `kiez daemon: data dir ${dir} is not usable: ${
+          dir.endsWith('new/kiez') ? 'cannot create it' : 'cannot write to it'
+        } (EROFS)`
+      ])
     }
   })
 })

@@ -6,7 +6,10 @@
  */
 export function safeText (s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => c === '\n' ? '⏎' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return s.replace(
+    /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => c === '\n' ? '⏎' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+  )
 }
 
 export function truncate (s: string, max: number): string {
@@ -18,7 +21,9 @@ export function truncate (s: string, max: number): string {
 export function table (header: string[], rows: string[][]): string {
   const all = [header.map((h) => h.toUpperCase()), ...rows]
   const widths = header.map((_, i) => Math.max(...all.map((r) => [...(r[i] ?? '')].length)))
-  return all.map((r) => r.map((c, i) => i === r.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - [...c].length)).join('  ').trimEnd()).join('\n')
+  return all.map((r) =>
+    r.map((c, i) => i === r.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - [...c].length)).join('  ').trimEnd()
+  ).join('\n')
 }
 
 /** Key/value lines with the keys padded to one width. */
@@ -35,9 +40,12 @@ export function keyValues (pairs: Array<[string, string | string[]]>): string {
 export function duration (ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`
   let s = Math.floor(ms / 1000)
-  const d = Math.floor(s / 86400); s -= d * 86400
-  const h = Math.floor(s / 3600); s -= h * 3600
-  const m = Math.floor(s / 60); s -= m * 60
+  const d = Math.floor(s / 86400)
+  s -= d * 86400
+  const h = Math.floor(s / 3600)
+  s -= h * 3600
+  const m = Math.floor(s / 60)
+  s -= m * 60
   const parts = [d > 0 ? `${d}d` : '', h > 0 ? `${h}h` : '', m > 0 ? `${m}m` : '', `${s}s`].filter((x) => x !== '')
   return parts.slice(0, 2).join(' ')
 }

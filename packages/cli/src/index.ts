@@ -9,6 +9,6 @@
  * for `kiez daemon` (and its --check-config) and `kiez psk` only. Must not
  * import libp2p or any other `@kiez/*` package directly: it talks to the daemon.
  */
-export { main, buildProgram } from './main.js'
 export type { Io } from './client-commands.js'
 export { EXIT, CliError } from './errors.js'
+export { main, buildProgram } from './main.js'

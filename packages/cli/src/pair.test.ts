@@ -6,18 +6,44 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DaemonProcess, kiez, killAll } from './testing/daemons.js'
 
 let tmp: string
-beforeAll(async () => { tmp = await mkdtemp(join(tmpdir(), 'kiez-pair-')) })
-afterAll(async () => { killAll(); await rm(tmp, { recursive: true, force: true }) })
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'kiez-pair-'))
+})
+afterAll(async () => {
+  killAll()
+  await rm(tmp, { recursive: true, force: true })
+})
 vi.setConfig({ testTimeout: 90_000 })
 
-async function http (url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number, headers: Record<string, unknown>, json: any }> {
+async function http (
+  url: string,
+  method: string,
+  body?: unknown,
+  headers: Record<string, string> = {}
+): Promise<{ status: number, headers: Record<string, unknown>, json: any }> {
   const u = new URL(url)
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
   return await new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method, headers: { origin: u.origin, ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...headers } }, (res) => {
+    const req = request({
+      host: u.hostname,
+      port: u.port,
+      path: u.pathname,
+      method,
+      headers: {
+        origin: u.origin,
+        ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers
+      }
+    }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(Buffer.concat(chunks).toString() || 'null') }) })
+      res.on('end', () => {
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          json: JSON.parse(Buffer.concat(chunks).toString() || 'null')
+        })
+      })
     })
     req.on('error', reject)
     req.end(payload)
@@ -43,7 +69,11 @@ describe('kiez daemon --http and kiez pair', () => {
 
     const json = await kiez(['pair', '--json', '--data-dir', dir])
     const p = JSON.parse(json.stdout)
-    expect(p).toMatchObject({ code: expect.stringMatching(/^[A-Z0-9]{8}$/), expiresInMs: expect.any(Number), url: base })
+    expect(p).toMatchObject({
+      code: expect.stringMatching(/^[A-Z0-9]{8}$/),
+      expiresInMs: expect.any(Number),
+      url: base
+    })
 
     expect((await http(`${base}api/v1/posts`, 'POST', { text: 'not yet' })).status).toBe(401)
     const paired = await http(`${base}api/v1/pair`, 'POST', { code: `${shown![1]}-${shown![2]}` })

@@ -4,7 +4,16 @@ import { lack, pingReport, syncReport } from './sync-report.js'
 
 const A = '12D3KooWAuthorAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
 const base = { available: true, topic: 't', protocol: 'p', counters: {} }
-const peer = (over: Partial<PeerSyncJson>): PeerSyncJson => ({ peerId: 'P1', connected: true, weLack: 0, theyLack: 0, syncing: false, headsAgeMs: 5000, authors: [], ...over })
+const peer = (over: Partial<PeerSyncJson>): PeerSyncJson => ({
+  peerId: 'P1',
+  connected: true,
+  weLack: 0,
+  theyLack: 0,
+  syncing: false,
+  headsAgeMs: 5000,
+  authors: [],
+  ...over
+})
 
 describe('kiez sync, human form', () => {
   it('names the missing seqs as ranges', () => {
@@ -18,8 +27,26 @@ describe('kiez sync, human form', () => {
     const s: SyncJson = {
       ...base,
       peers: [
-        peer({ peerId: 'P1', authors: [{ author: A, ourSeq: 20, theirSeq: 20, weLack: 0, theyLack: 0, diverged: false }] }),
-        peer({ peerId: 'P2', connected: false, lastSeenMs: 61_000, theyLack: 8, authors: [{ author: A, ourSeq: 20, theirSeq: 12, weLack: 0, theyLack: 8, diverged: false, theyLackFrom: 13, theyLackTo: 20 }] })
+        peer({
+          peerId: 'P1',
+          authors: [{ author: A, ourSeq: 20, theirSeq: 20, weLack: 0, theyLack: 0, diverged: false }]
+        }),
+        peer({
+          peerId: 'P2',
+          connected: false,
+          lastSeenMs: 61_000,
+          theyLack: 8,
+          authors: [{
+            author: A,
+            ourSeq: 20,
+            theirSeq: 12,
+            weLack: 0,
+            theyLack: 8,
+            diverged: false,
+            theyLackFrom: 13,
+            theyLackTo: 20
+          }]
+        })
       ]
     }
     const out = syncReport(s).split('\n')
@@ -35,7 +62,21 @@ describe('kiez sync, human form', () => {
       author: A,
       ourSeq: 20,
       peers: [
-        peer({ peerId: 'P2', connected: false, theyLack: 8, authors: [{ author: A, ourSeq: 20, theirSeq: 12, weLack: 0, theyLack: 8, diverged: false, theyLackFrom: 13, theyLackTo: 20 }] }),
+        peer({
+          peerId: 'P2',
+          connected: false,
+          theyLack: 8,
+          authors: [{
+            author: A,
+            ourSeq: 20,
+            theirSeq: 12,
+            weLack: 0,
+            theyLack: 8,
+            diverged: false,
+            theyLackFrom: 13,
+            theyLackTo: 20
+          }]
+        }),
         peer({ peerId: 'P3', headsAgeMs: undefined })
       ]
     }
@@ -50,7 +91,14 @@ describe('kiez sync, human form', () => {
 
 describe('kiez ping, human form', () => {
   it('a line per round trip, "no reply" for a lost one, then min/avg/max', () => {
-    const p: PingJson = { target: 'T', count: 3, timeoutMs: 2000, rttsMs: [1.5, 3.5], lost: 1, pings: [{ seq: 1, rttMs: 1.5 }, { seq: 2 }, { seq: 3, rttMs: 3.5 }] }
+    const p: PingJson = {
+      target: 'T',
+      count: 3,
+      timeoutMs: 2000,
+      rttsMs: [1.5, 3.5],
+      lost: 1,
+      pings: [{ seq: 1, rttMs: 1.5 }, { seq: 2 }, { seq: 3, rttMs: 3.5 }]
+    }
     expect(pingReport('T', p).split('\n')).toEqual([
       'ping T (timeout 2 s)',
       'reply 1: 1.50 ms',

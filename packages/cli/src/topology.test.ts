@@ -8,9 +8,16 @@ import { DaemonProcess, eventually, kiez, killAll, ROOT } from './testing/daemon
 import { topologyDot, topologyText } from './topology.js'
 
 let tmp: string
-beforeAll(async () => { tmp = await mkdtemp(join(tmpdir(), 'kiez-topo-')) })
-afterEach(() => { killAll() })
-afterAll(async () => { killAll(); await rm(tmp, { recursive: true, force: true }) })
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'kiez-topo-'))
+})
+afterEach(() => {
+  killAll()
+})
+afterAll(async () => {
+  killAll()
+  await rm(tmp, { recursive: true, force: true })
+})
 vi.setConfig({ testTimeout: 90_000 })
 
 async function validator (name: string): Promise<(v: unknown) => boolean> {
@@ -28,12 +35,16 @@ describe('kiez topology', () => {
     const a = await DaemonProcess.start(join(tmp, 'a'))
     const b = await DaemonProcess.start(join(tmp, 'b'), ['--bootstrap', `${a.listenAddrs[0] ?? ''}`])
     const valid = await validator('topology')
-    const t = await eventually(async () => {
-      const r = await kiez(['topology', '--json', '--data-dir', join(tmp, 'b')])
-      expect(r.code).toBe(0)
-      const j = JSON.parse(r.stdout) as TopologyJson
-      return j.links.length === 1 && !j.links[0]?.oneSided ? j : undefined
-    }, 30_000, 'a confirmed link')
+    const t = await eventually(
+      async () => {
+        const r = await kiez(['topology', '--json', '--data-dir', join(tmp, 'b')])
+        expect(r.code).toBe(0)
+        const j = JSON.parse(r.stdout) as TopologyJson
+        return j.links.length === 1 && !j.links[0]?.oneSided ? j : undefined
+      },
+      30_000,
+      'a confirmed link'
+    )
     expect(valid(t)).toBe(true)
     expect(t.self).toBe(b.peerId)
     expect(t.boxes.map((x) => x.peerId).sort()).toEqual([a.peerId, b.peerId].sort())
@@ -65,8 +76,18 @@ describe('topology rendering', () => {
   const C = '12D3KooWLJtG8fd2hkQzTn96MrLvThmnNQjTUFZwGEsLRz5EmSzc'
   const t: TopologyJson = {
     self: A,
-    boxes: [{ peerId: A, self: true, hops: 0, reported: true }, { peerId: B, hops: 1, reported: true, clockOffsetMs: 3 * 3600_000 }, { peerId: C, hops: 2, reported: false }],
-    links: [{ a: A, b: B, latencyMs: 1.25, reportedBy: [A, B], oneSided: false }, { a: B, b: C, reportedBy: [B], oneSided: true }],
+    boxes: [{ peerId: A, self: true, hops: 0, reported: true }, {
+      peerId: B,
+      hops: 1,
+      reported: true,
+      clockOffsetMs: 3 * 3600_000
+    }, { peerId: C, hops: 2, reported: false }],
+    links: [{ a: A, b: B, latencyMs: 1.25, reportedBy: [A, B], oneSided: false }, {
+      a: B,
+      b: C,
+      reportedBy: [B],
+      oneSided: true
+    }],
     failures: [],
     truncated: false,
     durationMs: 40

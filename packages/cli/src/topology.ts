@@ -20,11 +20,20 @@ export function topologyText (t: TopologyJson): string {
   const rows = t.boxes.map((b) => [
     b.peerId + (b.self === true ? ' (this box)' : ''),
     String(b.hops),
-    b.reported ? (b.clockOffsetMs !== undefined && Math.abs(b.clockOffsetMs) >= 60_000 ? `clock ${b.clockOffsetMs > 0 ? '+' : '-'}${duration(Math.abs(b.clockOffsetMs))}` : 'yes') : 'no',
+    b.reported
+      ? (b.clockOffsetMs !== undefined && Math.abs(b.clockOffsetMs) >= 60_000
+        ? `clock ${b.clockOffsetMs > 0 ? '+' : '-'}${duration(Math.abs(b.clockOffsetMs))}`
+        : 'yes')
+      : 'no',
     (around.get(b.peerId) ?? []).join(', ') || '-'
   ])
-  const lines = [`${t.boxes.length} boxes, ${t.links.length} links (in ${duration(t.durationMs)})`, table(['box', 'hops', 'reported', 'neighbours'], rows)]
-  if (t.links.some((l) => l.oneSided)) lines.push('? = claimed by one end only (the other did not answer or does not list it)')
+  const lines = [
+    `${t.boxes.length} boxes, ${t.links.length} links (in ${duration(t.durationMs)})`,
+    table(['box', 'hops', 'reported', 'neighbours'], rows)
+  ]
+  if (t.links.some((l) => l.oneSided)) {
+    lines.push('? = claimed by one end only (the other did not answer or does not list it)')
+  }
   for (const f of t.failures) lines.push(`no answer from ${f.peerId}: ${f.code}`)
   if (t.truncated) lines.push('the map stops at 3 hops / 64 boxes / 10 s: boxes beyond are not shown')
   return lines.join('\n')

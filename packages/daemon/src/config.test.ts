@@ -10,8 +10,12 @@ const PEER = '/ip4/198.18.0.2/tcp/7301/p2p/12D3KooWSb2Kkj6qDZh4JAQMmsL6mQrX7Pst8
 
 describe('loadConfig', () => {
   let dir: string
-  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'kiez-config-')) })
-  afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kiez-config-'))
+  })
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
 
   it('uses the defaults when nothing is set', async () => {
     const c = await loadConfig({ flags: { dataDir: dir }, env: {} })
@@ -22,7 +26,16 @@ describe('loadConfig', () => {
   })
 
   it('layers defaults < file < env < flags, lists replaced not merged', async () => {
-    await writeFile(join(dir, 'config.json'), JSON.stringify({ mesh: 'file-mesh', mdns: false, listen: ['/ip4/198.18.0.1/tcp/1'], bootstrap: [PEER], http: '198.18.0.1:8000' }))
+    await writeFile(
+      join(dir, 'config.json'),
+      JSON.stringify({
+        mesh: 'file-mesh',
+        mdns: false,
+        listen: ['/ip4/198.18.0.1/tcp/1'],
+        bootstrap: [PEER],
+        http: '198.18.0.1:8000'
+      })
+    )
     const c = await loadConfig({
       flags: { dataDir: dir, listen: ['/ip4/198.18.0.1/tcp/3'] },
       env: { KIEZ_MESH: 'env-mesh', KIEZ_LISTEN: '/ip4/198.18.0.1/tcp/2', KIEZ_MDNS: 'true' }
@@ -58,7 +71,17 @@ describe('loadConfig', () => {
     const e = err as DaemonError
     expect(e.code).toBe('invalid_config')
     expect(e.message).not.toContain('\n')
-    for (const part of ['"mdns"', 'unknown setting "colour"', '--listen "not-an-addr"', '--mesh "Bad Mesh!"', 'KIEZ_HTTP "nohostport"', 'KIEZ_BOOTSTRAP', '/p2p/']) {
+    for (
+      const part of [
+        '"mdns"',
+        'unknown setting "colour"',
+        '--listen "not-an-addr"',
+        '--mesh "Bad Mesh!"',
+        'KIEZ_HTTP "nohostport"',
+        'KIEZ_BOOTSTRAP',
+        '/p2p/'
+      ]
+    ) {
       expect(e.message).toContain(part)
     }
   })
@@ -66,11 +89,15 @@ describe('loadConfig', () => {
   it('refuses a config file that is not JSON, and a named file that does not exist', async () => {
     await writeFile(join(dir, 'config.json'), '{ mesh: kiez')
     await expect(loadConfig({ flags: { dataDir: dir }, env: {} })).rejects.toThrow(/not valid JSON/)
-    await expect(loadConfig({ flags: { dataDir: dir, config: join(dir, 'missing.json') }, env: {} })).rejects.toThrow(/cannot read the config file \(ENOENT\)/)
+    await expect(loadConfig({ flags: { dataDir: dir, config: join(dir, 'missing.json') }, env: {} })).rejects.toThrow(
+      /cannot read the config file \(ENOENT\)/
+    )
   })
 
   it('rejects a bad KIEZ_MDNS value instead of guessing', async () => {
-    await expect(loadConfig({ flags: { dataDir: dir }, env: { KIEZ_MDNS: 'maybe' } })).rejects.toThrow(/KIEZ_MDNS "maybe": must be boolean/)
+    await expect(loadConfig({ flags: { dataDir: dir }, env: { KIEZ_MDNS: 'maybe' } })).rejects.toThrow(
+      /KIEZ_MDNS "maybe": must be boolean/
+    )
     expect((await loadConfig({ flags: { dataDir: dir }, env: { KIEZ_MDNS: 'off' } })).mdns).toBe(false)
   })
 })

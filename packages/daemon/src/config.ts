@@ -91,7 +91,11 @@ export const DEFAULT_CONFIG: Omit<KiezConfig, 'dataDir'> = {
 
 const PROPERTIES = {
   http: { anyOf: [{ type: 'string', format: 'host-port' }, { const: false }] },
-  httpAllowedHosts: { type: 'array', items: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.:-]{1,253})$' }, maxItems: 64 },
+  httpAllowedHosts: {
+    type: 'array',
+    items: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.:-]{1,253})$' },
+    maxItems: 64
+  },
   listen: { type: 'array', items: { type: 'string', format: 'multiaddr' }, maxItems: 32 },
   bootstrap: { type: 'array', items: { type: 'string', format: 'peer-multiaddr' }, maxItems: 256 },
   mdns: { type: 'boolean' },
@@ -147,29 +151,46 @@ const ENV_NAMES: Record<keyof typeof PROPERTIES, string> = {
 }
 
 const FLAG_NAMES: Record<keyof typeof PROPERTIES, string> = {
-  http: '--http', httpAllowedHosts: '--http-allow-host', listen: '--listen', bootstrap: '--bootstrap', mdns: '--no-mdns', mesh: '--mesh', psk: '--psk', logLevel: '--log-level'
+  http: '--http',
+  httpAllowedHosts: '--http-allow-host',
+  listen: '--listen',
+  bootstrap: '--bootstrap',
+  mdns: '--no-mdns',
+  mesh: '--mesh',
+  psk: '--psk',
+  logLevel: '--log-level'
 }
 
 function describeErrors (errors: ErrorObject[], source: ConfigSourceKind, file: string | undefined): string[] {
   // `http` is HOST:PORT or false: its format error says it all, the anyOf/const noise does not
-  return errors.filter((e) => !(e.instancePath === '/http' && (e.keyword === 'anyOf' || e.keyword === 'const'))).map((e) => {
-    const key = e.instancePath.split('/')[1] as keyof typeof PROPERTIES | undefined
-    if (e.keyword === 'additionalProperties') {
-      const extra = String((e.params as { additionalProperty: string }).additionalProperty)
-      return `${file ?? 'config file'}: unknown setting "${extra}" (known: ${Object.keys(PROPERTIES).join(', ')})`
+  return errors.filter((e) => !(e.instancePath === '/http' && (e.keyword === 'anyOf' || e.keyword === 'const'))).map(
+    (e) => {
+      const key = e.instancePath.split('/')[1] as keyof typeof PROPERTIES | undefined
+      if (e.keyword === 'additionalProperties') {
+        const extra = String((e.params as { additionalProperty: string }).additionalProperty)
+        return `${file ?? 'config file'}: unknown setting "${extra}" (known: ${Object.keys(PROPERTIES).join(', ')})`
+      }
+      const where = key === undefined
+        ? (file ?? source)
+        : source === 'flag'
+        ? FLAG_NAMES[key]
+        : source === 'env'
+        ? ENV_NAMES[key]
+        : `${file ?? 'config file'} "${key}"`
+      let what = e.message ?? 'is invalid'
+      if (e.keyword === 'format' && e.params.format === 'multiaddr') {
+        what = 'must be a multiaddr such as /ip4/198.18.0.1/tcp/7301'
+      } else if (e.keyword === 'format' && e.params.format === 'peer-multiaddr') {
+        what = 'must be a multiaddr ending in /p2p/<peer id>, such as /ip4/198.18.0.2/tcp/7301/p2p/12D3KooW…'
+      } else if (e.keyword === 'format' && e.params.format === 'host-port') {
+        what = 'must be HOST:PORT, such as 0.0.0.0:7300'
+      } else if (e.keyword === 'pattern' && key === 'mesh') {
+        what = 'must be 1-32 lowercase letters, digits or "-", starting with a letter or digit'
+      } else if (e.keyword === 'enum') what = `must be one of ${LOG_LEVELS.join(', ')}`
+      const value = valueAt(e.data)
+      return `${where}${value}: ${what}`
     }
-    const where = key === undefined
-      ? (file ?? source)
-      : source === 'flag' ? FLAG_NAMES[key] : source === 'env' ? ENV_NAMES[key] : `${file ?? 'config file'} "${key}"`
-    let what = e.message ?? 'is invalid'
-    if (e.keyword === 'format' && e.params.format === 'multiaddr') what = 'must be a multiaddr such as /ip4/198.18.0.1/tcp/7301'
-    else if (e.keyword === 'format' && e.params.format === 'peer-multiaddr') what = 'must be a multiaddr ending in /p2p/<peer id>, such as /ip4/198.18.0.2/tcp/7301/p2p/12D3KooW…'
-    else if (e.keyword === 'format' && e.params.format === 'host-port') what = 'must be HOST:PORT, such as 0.0.0.0:7300'
-    else if (e.keyword === 'pattern' && key === 'mesh') what = 'must be 1-32 lowercase letters, digits or "-", starting with a letter or digit'
-    else if (e.keyword === 'enum') what = `must be one of ${LOG_LEVELS.join(', ')}`
-    const value = valueAt(e.data)
-    return `${where}${value}: ${what}`
-  })
+  )
 }
 
 function valueAt (data: unknown): string {
@@ -193,14 +214,22 @@ function parseList (s: string): string[] {
 export function configFromEnv (env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   const get = (k: string): string | undefined => (env[k] !== undefined && env[k] !== '' ? env[k] : undefined)
-  const http = get('KIEZ_HTTP'); if (http !== undefined) out.http = ['off', 'false', 'no', '0'].includes(http.trim().toLowerCase()) ? false : http
-  const hosts = get('KIEZ_HTTP_ALLOWED_HOSTS'); if (hosts !== undefined) out.httpAllowedHosts = parseList(hosts)
-  const listen = get('KIEZ_LISTEN'); if (listen !== undefined) out.listen = parseList(listen)
-  const bootstrap = get('KIEZ_BOOTSTRAP'); if (bootstrap !== undefined) out.bootstrap = parseList(bootstrap)
-  const mdns = get('KIEZ_MDNS'); if (mdns !== undefined) out.mdns = parseBool(mdns)
-  const mesh = get('KIEZ_MESH'); if (mesh !== undefined) out.mesh = mesh
-  const psk = get('KIEZ_PSK'); if (psk !== undefined) out.psk = psk
-  const level = get('KIEZ_LOG_LEVEL'); if (level !== undefined) out.logLevel = level
+  const http = get('KIEZ_HTTP')
+  if (http !== undefined) out.http = ['off', 'false', 'no', '0'].includes(http.trim().toLowerCase()) ? false : http
+  const hosts = get('KIEZ_HTTP_ALLOWED_HOSTS')
+  if (hosts !== undefined) out.httpAllowedHosts = parseList(hosts)
+  const listen = get('KIEZ_LISTEN')
+  if (listen !== undefined) out.listen = parseList(listen)
+  const bootstrap = get('KIEZ_BOOTSTRAP')
+  if (bootstrap !== undefined) out.bootstrap = parseList(bootstrap)
+  const mdns = get('KIEZ_MDNS')
+  if (mdns !== undefined) out.mdns = parseBool(mdns)
+  const mesh = get('KIEZ_MESH')
+  if (mesh !== undefined) out.mesh = mesh
+  const psk = get('KIEZ_PSK')
+  if (psk !== undefined) out.psk = psk
+  const level = get('KIEZ_LOG_LEVEL')
+  if (level !== undefined) out.logLevel = level
   return out
 }
 
@@ -244,13 +273,16 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<KiezConfig
     const code = (err as NodeJS.ErrnoException).code
     // The default file is optional; one the user named must exist. ENOTDIR: the data dir
     // itself is broken, which prepareDataDir reports as such (a failure, not a usage error).
-    if (explicitFile !== undefined || (code !== 'ENOENT' && code !== 'ENOTDIR')) problems.push(`${file}: cannot read the config file (${code ?? (err as Error).message})`)
+    if (explicitFile !== undefined || (code !== 'ENOENT' && code !== 'ENOTDIR')) {
+      problems.push(`${file}: cannot read the config file (${code ?? (err as Error).message})`)
+    }
   }
   if (text !== undefined) {
     try {
       const parsed: unknown = JSON.parse(text)
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) problems.push(`${file}: must hold a JSON object`)
-      else fromFile = parsed as Record<string, unknown>
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        problems.push(`${file}: must hold a JSON object`)
+      } else fromFile = parsed as Record<string, unknown>
     } catch (err) {
       problems.push(`${file}: not valid JSON (${(err as Error).message})`)
     }
@@ -259,7 +291,9 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<KiezConfig
   const fromEnv = configFromEnv(env)
   const validate = compileValidator()
   const check = (value: Record<string, unknown>, source: ConfigSourceKind): void => {
-    if (!validate(value) && validate.errors != null) problems.push(...describeErrors(validate.errors, source, source === 'file' ? file : undefined))
+    if (!validate(value) && validate.errors != null) {
+      problems.push(...describeErrors(validate.errors, source, source === 'file' ? file : undefined))
+    }
   }
   check(fromFile, 'file')
   check(fromEnv, 'env')
@@ -269,7 +303,13 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<KiezConfig
   }
   const defined = (o: Record<string, unknown>): Record<string, unknown> =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
-  const config = { ...DEFAULT_CONFIG, ...defined(fromFile), ...defined(fromEnv), ...defined(flags), dataDir } as KiezConfig
+  const config = {
+    ...DEFAULT_CONFIG,
+    ...defined(fromFile),
+    ...defined(fromEnv),
+    ...defined(flags),
+    dataDir
+  } as KiezConfig
   if (freshFeedOk) config.freshFeedOk = true
   return config
 }

@@ -14,7 +14,14 @@ import { createMeshNode } from './mesh-node.js'
 import { controlSocketPath } from './paths.js'
 
 function configFor (dataDir: string): KiezConfig {
-  return { ...DEFAULT_CONFIG, dataDir, http: '127.0.0.1:0', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, logLevel: 'silent' }
+  return {
+    ...DEFAULT_CONFIG,
+    dataDir,
+    http: '127.0.0.1:0',
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    mdns: false,
+    logLevel: 'silent'
+  }
 }
 
 function daemonFor (config: KiezConfig): Daemon {
@@ -22,12 +29,25 @@ function daemonFor (config: KiezConfig): Daemon {
 }
 
 /** A raw request, for what the typed client would never send. */
-async function raw (socketPath: string, method: string, path: string, body?: string, contentType = 'application/json'): Promise<{ status: number, json: any }> {
+async function raw (
+  socketPath: string,
+  method: string,
+  path: string,
+  body?: string,
+  contentType = 'application/json'
+): Promise<{ status: number, json: any }> {
   return await new Promise((resolve, reject) => {
-    const req = request({ socketPath, method, path, headers: body !== undefined ? { 'content-type': contentType } : {} }, (res) => {
+    const req = request({
+      socketPath,
+      method,
+      path,
+      headers: body !== undefined ? { 'content-type': contentType } : {}
+    }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString()) }) })
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString()) })
+      })
     })
     req.on('error', reject)
     req.end(body)
@@ -37,7 +57,9 @@ async function raw (socketPath: string, method: string, path: string, body?: str
 describe('Daemon (in process, real node, store and socket)', () => {
   let dir: string
   const daemons: Daemon[] = []
-  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'kiez-d-')) })
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kiez-d-'))
+  })
   afterEach(async () => {
     for (const d of daemons.splice(0)) await d.stop().catch(() => {})
     await rm(dir, { recursive: true, force: true })
@@ -58,7 +80,11 @@ describe('Daemon (in process, real node, store and socket)', () => {
     expect(s.listenAddrs.some((a) => a.startsWith('/ip4/127.0.0.1/tcp/') && a.endsWith(`/p2p/${s.peerId}`))).toBe(true)
     expect(s.counts).toEqual({ peers: 0, authors: 0, entries: 0 })
     expect(s.store).toEqual({ forks: 0, duplicates: 0, rejected: {} })
-    expect(s.http).toEqual({ address: '127.0.0.1:0', serving: true, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/) })
+    expect(s.http).toEqual({
+      address: '127.0.0.1:0',
+      serving: true,
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+    })
 
     const first = await client.post({ text: 'hello Kiez' })
     expect(first).toMatchObject({ author: s.peerId, seq: 1, type: 'post', text: 'hello Kiez' })
@@ -89,17 +115,41 @@ describe('Daemon (in process, real node, store and socket)', () => {
     // exactly at the limit is fine (multi-byte characters count as bytes)
     expect((await client.post({ text: 'ä'.repeat(4096) })).seq).toBe(1)
 
-    await expect(client.post({ text: 'x', replyTo: 'not-an-id' })).rejects.toMatchObject({ code: 'invalid_reply_to', status: 400 })
+    await expect(client.post({ text: 'x', replyTo: 'not-an-id' })).rejects.toMatchObject({
+      code: 'invalid_reply_to',
+      status: 400
+    })
     await expect(client.feed({ before: 'AAAA' })).rejects.toMatchObject({ code: 'bad_cursor', status: 400 })
 
     const sock = daemon.socketPath
-    expect(await raw(sock, 'POST', '/posts', '{"text":')).toMatchObject({ status: 400, json: { error: { code: 'invalid_json' } } })
-    expect(await raw(sock, 'POST', '/posts', '{"text":"hi","extra":1}')).toMatchObject({ status: 400, json: { error: { code: 'invalid_request' } } })
-    expect(await raw(sock, 'POST', '/posts', '{"text":""}')).toMatchObject({ status: 400, json: { error: { code: 'invalid_request' } } })
-    expect(await raw(sock, 'POST', '/posts', '{"text":5}')).toMatchObject({ status: 400, json: { error: { code: 'invalid_request' } } })
-    expect(await raw(sock, 'POST', '/posts', 'text=hi', 'application/x-www-form-urlencoded')).toMatchObject({ status: 415, json: { error: { code: 'unsupported_media_type' } } })
-    expect(await raw(sock, 'POST', '/posts', JSON.stringify({ text: 'x'.repeat(70_000) }))).toMatchObject({ status: 413, json: { error: { code: 'body_too_large' } } })
-    expect(await raw(sock, 'GET', '/feed?limit=0')).toMatchObject({ status: 400, json: { error: { code: 'invalid_request' } } })
+    expect(await raw(sock, 'POST', '/posts', '{"text":')).toMatchObject({
+      status: 400,
+      json: { error: { code: 'invalid_json' } }
+    })
+    expect(await raw(sock, 'POST', '/posts', '{"text":"hi","extra":1}')).toMatchObject({
+      status: 400,
+      json: { error: { code: 'invalid_request' } }
+    })
+    expect(await raw(sock, 'POST', '/posts', '{"text":""}')).toMatchObject({
+      status: 400,
+      json: { error: { code: 'invalid_request' } }
+    })
+    expect(await raw(sock, 'POST', '/posts', '{"text":5}')).toMatchObject({
+      status: 400,
+      json: { error: { code: 'invalid_request' } }
+    })
+    expect(await raw(sock, 'POST', '/posts', 'text=hi', 'application/x-www-form-urlencoded')).toMatchObject({
+      status: 415,
+      json: { error: { code: 'unsupported_media_type' } }
+    })
+    expect(await raw(sock, 'POST', '/posts', JSON.stringify({ text: 'x'.repeat(70_000) }))).toMatchObject({
+      status: 413,
+      json: { error: { code: 'body_too_large' } }
+    })
+    expect(await raw(sock, 'GET', '/feed?limit=0')).toMatchObject({
+      status: 400,
+      json: { error: { code: 'invalid_request' } }
+    })
     expect(await raw(sock, 'GET', '/nope')).toMatchObject({ status: 404, json: { error: { code: 'not_found' } } })
     for (const r of [await raw(sock, 'POST', '/posts', '{"text":'), await raw(sock, 'GET', '/nope')]) {
       expect(JSON.stringify(r.json)).not.toMatch(/\bat .*\.js:\d+/)

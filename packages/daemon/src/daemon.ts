@@ -9,7 +9,23 @@ import { Registry } from 'prom-client'
 import { parseHostPort, type KiezConfig } from './config.js'
 import { ControlServer, type ControlApi } from './control/server.js'
 import { claimSocketPath } from './control/socket.js'
-import type { DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson, DoctorFactsJson } from './control/types.js'
+import type {
+  DhtFindJson,
+  DhtTableJson,
+  EntryJson,
+  FeedJson,
+  PairJson,
+  PeersJson,
+  PingJson,
+  PingRequest,
+  PostRequest,
+  RevokeJson,
+  StatusJson,
+  SyncJson,
+  TopologyJson,
+  WhyJson,
+  DoctorFactsJson
+} from './control/types.js'
 import { prepareDataDir } from './datadir.js'
 import { authorName, entryToJson } from './entry-json.js'
 import { ApiError, DaemonError, hasSystemCode, someCause } from './errors.js'
@@ -39,7 +55,17 @@ export interface DaemonInit {
    *
    * @default the gateway's own defaults (see GatewayInit)
    */
-  http?: Pick<GatewayInit, 'postRate' | 'pairRate' | 'pairLockout' | 'maxEventClients' | 'maxEventClientsPerIp' | 'replayEvents' | 'bodyLimit' | 'maxConnections'>
+  http?: Pick<
+    GatewayInit,
+    | 'postRate'
+    | 'pairRate'
+    | 'pairLockout'
+    | 'maxEventClients'
+    | 'maxEventClientsPerIp'
+    | 'replayEvents'
+    | 'bodyLimit'
+    | 'maxConnections'
+  >
 }
 
 /** packages/web/dist, next to this package in the monorepo (and in an npm install of the workspace). */
@@ -86,15 +112,23 @@ export class Daemon implements ControlApi {
   }
 
   /** The open feed store (tests and embedders); undefined while stopped. */
-  get feedStore (): FeedStore | undefined { return this.store }
+  get feedStore (): FeedStore | undefined {
+    return this.store
+  }
 
   /** This box's peer id while running */
-  get peerId (): string | undefined { return this.node?.peerId }
+  get peerId (): string | undefined {
+    return this.node?.peerId
+  }
 
   /** The gateway's URL once it listens; undefined with --no-http. */
-  get httpUrl (): string | undefined { return this.gateway?.url }
+  get httpUrl (): string | undefined {
+    return this.gateway?.url
+  }
 
-  get socketPath (): string { return controlSocketPath(this.config.dataDir) }
+  get socketPath (): string {
+    return controlSocketPath(this.config.dataDir)
+  }
 
   async start (): Promise<void> {
     try {
@@ -109,7 +143,9 @@ export class Daemon implements ControlApi {
     const { logger } = this.components
     const { dataDir } = this.config
     const dir = await prepareDataDir(dataDir)
-    if (dir.looseMode !== undefined) logger.warn({ dataDir, mode: dir.looseMode }, 'the data dir can be entered by other users; chmod 700 it')
+    if (dir.looseMode !== undefined) {
+      logger.warn({ dataDir, mode: dir.looseMode }, 'the data dir can be entered by other users; chmod 700 it')
+    }
     // Before the store: a second daemon would otherwise fail on LevelDB's lock with a cryptic message.
     await claimSocketPath(this.socketPath, dataDir)
 
@@ -125,42 +161,92 @@ export class Daemon implements ControlApi {
     const store = await FeedStore.open({ path: feedPath }).catch((err: Error) => {
       // LevelDB's own words, a few causes deep: "IO error: lock …/LOCK: Resource temporarily unavailable"
       if (someCause(err, (e) => typeof e.message === 'string' && /IO error: lock /.test(e.message))) {
-        throw new DaemonError('already_running', `the feed database ${feedPath} is locked: another daemon is using data dir ${dataDir}`, { cause: err })
+        throw new DaemonError(
+          'already_running',
+          `the feed database ${feedPath} is locked: another daemon is using data dir ${dataDir}`,
+          { cause: err }
+        )
       }
       throw new DaemonError('store_unavailable', err.message, { cause: err })
     })
     this.store = store
-    this.started.push({ name: 'store', stop: async () => { await store.close() } })
+    this.started.push({
+      name: 'store',
+      stop: async () => {
+        await store.close()
+      }
+    })
     // A fork is evidence of a stolen or cloned author key: worth a warning line, not just a counter.
-    store.onFork((author, seq) => { logger.warn({ author: authorName(author), seq }, 'an author signed two different entries at one seq; their feed is frozen there') })
-    if (store.recovery !== undefined && (store.recovery.repaired.length > 0 || store.recovery.unrepairable.length > 0)) logger.warn({ recovery: store.recovery }, 'repaired the feed store after an unclean stop')
+    store.onFork((author, seq) => {
+      logger.warn(
+        { author: authorName(author), seq },
+        'an author signed two different entries at one seq; their feed is frozen there'
+      )
+    })
+    if (
+      store.recovery !== undefined && (store.recovery.repaired.length > 0 || store.recovery.unrepairable.length > 0)
+    ) logger.warn({ recovery: store.recovery }, 'repaired the feed store after an unclean stop')
     await this.openOwnFeedGuard(store, identity.created)
 
     // libp2p's metrics cost a little on every stream: only worth it when /metrics can be read
     const node = await this.components.createNode({
-      config: this.config, privateKey: identity.privateKey, psk, store, logger: logger.child({ component: 'mesh' }), ...(this.config.http !== false ? { metrics: this.metrics } : {})
+      config: this.config,
+      privateKey: identity.privateKey,
+      psk,
+      store,
+      logger: logger.child({ component: 'mesh' }),
+      ...(this.config.http !== false ? { metrics: this.metrics } : {})
     })
       .catch((err: Error) => {
         if (err instanceof DaemonError) throw err
         if (hasSystemCode(err, 'EADDRINUSE')) {
-          throw new DaemonError('address_in_use', `cannot listen on ${this.config.listen.join(', ')}: the address is already in use (pick another with --listen)`, { cause: err })
+          throw new DaemonError(
+            'address_in_use',
+            `cannot listen on ${
+              this.config.listen.join(', ')
+            }: the address is already in use (pick another with --listen)`,
+            { cause: err }
+          )
         }
         if (hasSystemCode(err, 'EADDRNOTAVAIL')) {
-          throw new DaemonError('listen_failed', `cannot listen on ${this.config.listen.join(', ')}: no such address on this machine (check --listen)`, { cause: err })
+          throw new DaemonError(
+            'listen_failed',
+            `cannot listen on ${this.config.listen.join(', ')}: no such address on this machine (check --listen)`,
+            { cause: err }
+          )
         }
         if (hasSystemCode(err, 'EACCES')) {
-          throw new DaemonError('listen_failed', `cannot listen on ${this.config.listen.join(', ')}: permission denied (ports below 1024 need privileges)`, { cause: err })
+          throw new DaemonError(
+            'listen_failed',
+            `cannot listen on ${this.config.listen.join(', ')}: permission denied (ports below 1024 need privileges)`,
+            { cause: err }
+          )
         }
         throw new DaemonError('node_failed', `the mesh node did not start: ${firstLine(err.message)}`, { cause: err })
       })
     this.node = node
-    this.started.push({ name: 'node', stop: async () => { await node.stop() } })
+    this.started.push({
+      name: 'node',
+      stop: async () => {
+        await node.stop()
+      }
+    })
     const stopWatch = watchOwnFeed({ guard: this.guard(), node, logger })
-    this.started.push({ name: 'own-feed-watch', stop: async () => { stopWatch() } })
+    this.started.push({
+      name: 'own-feed-watch',
+      stop: async () => {
+        stopWatch()
+      }
+    })
 
     const control = new ControlServer({ api: this, logger }, { socketPath: this.socketPath, dataDir })
     await control.start()
-    this.started.push({ name: 'control', stop: async () => { await control.stop() } })
+    this.started.push({
+      name: 'control',
+      stop: async () => {
+        await control.stop()
+      }
+    })
 
     this.startedAt = this.now()
     if (this.config.http !== false) await this.startGateway(this.config.http, dataDir)
@@ -180,12 +266,20 @@ export class Daemon implements ControlApi {
     const { logger } = this.components
     const owner = (this.signer as Signer).publicKey
     const guard = await OwnFeedGuard.open(store, { owner, keyCreated, now: this.now }).catch((err: Error) => {
-      throw new DaemonError('store_unavailable', `cannot read or write the self-fork guard's record: ${err.message}`, { cause: err })
+      throw new DaemonError('store_unavailable', `cannot read or write the self-fork guard's record: ${err.message}`, {
+        cause: err
+      })
     })
     this.ownFeed = guard
     if (this.config.freshFeedOk === true) {
-      if (await guard.override()) logger.warn({ ownSeq: guard.ownSeq() }, '--fresh-feed-ok: the self-fork guard is disarmed by the operator; local posts continue after the highest seq this store holds')
-      else logger.warn('--fresh-feed-ok was given but the self-fork guard is not armed: drop the flag, or it will disarm the guard after a future store reset too')
+      if (await guard.override()) {
+        logger.warn(
+          { ownSeq: guard.ownSeq() },
+          '--fresh-feed-ok: the self-fork guard is disarmed by the operator; local posts continue after the highest seq this store holds'
+        )
+      } else {logger.warn(
+          '--fresh-feed-ok was given but the self-fork guard is not armed: drop the flag, or it will disarm the guard after a future store reset too'
+        )}
     }
     if (guard.armed) logger.warn({ reason: guard.status().reason }, OWN_HEAD_UNKNOWN_MESSAGE)
   }
@@ -197,7 +291,11 @@ export class Daemon implements ControlApi {
 
   private async startGateway (address: string, dataDir: string): Promise<void> {
     const { host, port } = parseHostPort(address)
-    const gateway = new Gateway({ backend: this.gatewayBackend(), logger: this.components.logger, registry: this.metrics }, {
+    const gateway = new Gateway({
+      backend: this.gatewayBackend(),
+      logger: this.components.logger,
+      registry: this.metrics
+    }, {
       host,
       port,
       allowedHosts: this.config.httpAllowedHosts,
@@ -211,20 +309,50 @@ export class Daemon implements ControlApi {
       await gateway.start()
     } catch (err) {
       await gateway.stop().catch(() => {})
-      if (hasSystemCode(err, 'EADDRINUSE')) throw new DaemonError('address_in_use', `cannot serve HTTP on ${address}: the address is already in use (pick another with --http, or --no-http)`, { cause: err })
-      if (hasSystemCode(err, 'EADDRNOTAVAIL')) throw new DaemonError('listen_failed', `cannot serve HTTP on ${address}: no such address on this machine (check --http)`, { cause: err })
-      if (hasSystemCode(err, 'EACCES')) throw new DaemonError('listen_failed', `cannot serve HTTP on ${address}: permission denied (ports below 1024 need privileges)`, { cause: err })
+      if (hasSystemCode(err, 'EADDRINUSE')) {
+        throw new DaemonError(
+          'address_in_use',
+          `cannot serve HTTP on ${address}: the address is already in use (pick another with --http, or --no-http)`,
+          { cause: err }
+        )
+      }
+      if (hasSystemCode(err, 'EADDRNOTAVAIL')) {
+        throw new DaemonError(
+          'listen_failed',
+          `cannot serve HTTP on ${address}: no such address on this machine (check --http)`,
+          { cause: err }
+        )
+      }
+      if (hasSystemCode(err, 'EACCES')) {
+        throw new DaemonError(
+          'listen_failed',
+          `cannot serve HTTP on ${address}: permission denied (ports below 1024 need privileges)`,
+          { cause: err }
+        )
+      }
       throw err
     }
     this.gateway = gateway
-    this.started.push({ name: 'gateway', stop: async () => { await gateway.stop() } })
+    this.started.push({
+      name: 'gateway',
+      stop: async () => {
+        await gateway.stop()
+      }
+    })
   }
 
   /** What the gateway sees of the box: the same store, node and authoring path as the control API. */
   private gatewayBackend (): GatewayBackend {
     const { store, node, signer } = this.running()
     return {
-      info: () => ({ peerId: node.peerId, publicKey: signer.publicKey, mesh: this.config.mesh, version: this.version, startedAt: this.startedAt, listenAddrs: node.listenAddrs() }),
+      info: () => ({
+        peerId: node.peerId,
+        publicKey: signer.publicKey,
+        mesh: this.config.mesh,
+        version: this.version,
+        startedAt: this.startedAt,
+        listenAddrs: node.listenAddrs()
+      }),
       peers: async () => await this.running().node.peers(),
       // the web page and /metrics are about the neighbours now: the remembered departed ones are for `kiez sync`
       sync: async () => (await this.sync()).peers.filter((p) => p.connected),
@@ -236,7 +364,15 @@ export class Daemon implements ControlApi {
         get: async (id) => await store.get(id),
         range: async (author, from, to, limits) => await store.range(author, from, to, limits),
         head: (author) => store.head(author),
-        stats: () => { const s = store.stats(); return { authors: s.authors, entries: s.entries, forks: s.forks, rejected: s.rejected as Record<string, number> } },
+        stats: () => {
+          const s = store.stats()
+          return {
+            authors: s.authors,
+            entries: s.entries,
+            forks: s.forks,
+            rejected: s.rejected as Record<string, number>
+          }
+        },
         onEntry: (fn) => store.onEntry(fn)
       },
       onPeer: (fn) => node.onPeer?.(fn) ?? (() => {})
@@ -264,7 +400,9 @@ export class Daemon implements ControlApi {
   // ---- control API ---------------------------------------------------------
 
   private running (): { store: FeedStore, node: DaemonNode, signer: Signer } {
-    if (this.store === undefined || this.node === undefined || this.signer === undefined || this.stopping !== undefined) {
+    if (
+      this.store === undefined || this.node === undefined || this.signer === undefined || this.stopping !== undefined
+    ) {
       throw new ApiError(503, 'not_running', 'the daemon is starting or stopping')
     }
     return { store: this.store, node: this.node, signer: this.signer }
@@ -310,7 +448,9 @@ export class Daemon implements ControlApi {
       if (err instanceof FeedError) throw new ApiError(400, err.code, err.message)
       if (err instanceof StoreError && err.code === 'author_forked') throw new ApiError(409, err.code, err.message)
       // a neighbour's heads are read every half second; a heads exchange comes at least every 30 s
-      if (err instanceof StoreError && err.code === 'own_head_unknown') throw new ApiError(503, err.code, err.message, 10)
+      if (err instanceof StoreError && err.code === 'own_head_unknown') {
+        throw new ApiError(503, err.code, err.message, 10)
+      }
       if (err instanceof StoreError) throw new ApiError(503, err.code, err.message)
       throw err
     }
@@ -319,7 +459,13 @@ export class Daemon implements ControlApi {
   /** A one-time pairing code for a browser (`kiez pair`). */
   async pair (): Promise<PairJson> {
     this.running()
-    if (this.gateway === undefined) throw new ApiError(409, 'http_disabled', 'this daemon runs without the HTTP gateway (--no-http): there is no web page to pair')
+    if (this.gateway === undefined) {
+      throw new ApiError(
+        409,
+        'http_disabled',
+        'this daemon runs without the HTTP gateway (--no-http): there is no web page to pair'
+      )
+    }
     const { code, expiresAt } = this.gateway.pairing.create()
     this.components.logger.info({ expiresAt: new Date(expiresAt).toISOString() }, 'issued a pairing code')
     const out: PairJson = { code, expiresInMs: Math.max(0, expiresAt - this.now()) }
@@ -357,13 +503,21 @@ export class Daemon implements ControlApi {
   async why (id: string, hint: { author?: string, seq?: number }): Promise<WhyJson> {
     const { store, node } = this.running()
     const state = node.replicationState?.()
-    return await explainEntry(id, hint, { store, rejections: state?.rejections ?? [], now: this.now(), ...(state !== undefined ? { info: state.info } : {}) })
+    return await explainEntry(id, hint, {
+      store,
+      rejections: state?.rejections ?? [],
+      now: this.now(),
+      ...(state !== undefined ? { info: state.info } : {})
+    })
   }
 
   async doctor (): Promise<DoctorFactsJson> {
     const { node } = this.running()
     const [status, peers, table, clocks] = await Promise.all([
-      this.status(), node.peers(), node.dhtTable(), node.neighbourClocks?.().catch(() => []) ?? Promise.resolve([])
+      this.status(),
+      node.peers(),
+      node.dhtTable(),
+      node.neighbourClocks?.().catch(() => []) ?? Promise.resolve([])
     ])
     const seen = peers.map((p) => p.lastSeenMs).filter((x): x is number => x !== undefined)
     const mdns = node.mdnsInfo?.()
@@ -373,10 +527,20 @@ export class Daemon implements ControlApi {
       listenAddrs: status.listenAddrs,
       http: status.http,
       uptimeMs: status.uptimeMs,
-      peers: { connected: status.counts.peers, known: peers.length, ...(seen.length > 0 ? { lastSeenMs: Math.round(Math.min(...seen)) } : {}) },
+      peers: {
+        connected: status.counts.peers,
+        known: peers.length,
+        ...(seen.length > 0 ? { lastSeenMs: Math.round(Math.min(...seen)) } : {})
+      },
       mdns: mdns === undefined
         ? { enabled: this.config.mdns }
-        : { enabled: true, links: mdns.links.map((l) => ({ interface: l.interface, localAddress: l.localAddress, ready: l.ready })), peersFound: mdns.peers.length, queriesSent: mdns.counters.queriesSent, responsesReceived: mdns.counters.responsesReceived },
+        : {
+          enabled: true,
+          links: mdns.links.map((l) => ({ interface: l.interface, localAddress: l.localAddress, ready: l.ready })),
+          peersFound: mdns.peers.length,
+          queriesSent: mdns.counters.queriesSent,
+          responsesReceived: mdns.counters.responsesReceived
+        },
       dht: { tableSize: table.length },
       clock: { neighbours: clocks },
       ownFeed: this.guard().status()
@@ -388,19 +552,30 @@ export class Daemon implements ControlApi {
     const { node } = this.running()
     const draw = node.topology?.bind(node)
     if (draw === undefined) {
-      return { self: node.peerId, boxes: [{ peerId: node.peerId, self: true, hops: 0, reported: true }], links: [], failures: [], truncated: false, durationMs: 0 }
+      return {
+        self: node.peerId,
+        boxes: [{ peerId: node.peerId, self: true, hops: 0, reported: true }],
+        links: [],
+        failures: [],
+        truncated: false,
+        durationMs: 0
+      }
     }
     return await meshCall(draw)
   }
 
   onEntry (fn: (e: EntryJson) => void, wanted: () => boolean = () => true): () => void {
-    return this.running().store.onEntry((entry) => { if (wanted()) fn(entryToJson(entry)) })
+    return this.running().store.onEntry((entry) => {
+      if (wanted()) fn(entryToJson(entry))
+    })
   }
 
   async feed (query: { limit: number, before?: string }): Promise<FeedJson> {
     const { store } = this.running()
     try {
-      const page = await store.timeline(query.before === undefined ? { limit: query.limit } : { limit: query.limit, before: query.before })
+      const page = await store.timeline(
+        query.before === undefined ? { limit: query.limit } : { limit: query.limit, before: query.before }
+      )
       const out: FeedJson = { entries: page.entries.map(entryToJson) }
       if (page.next !== undefined) out.next = page.next
       return out

@@ -23,7 +23,11 @@ function reason (err: unknown): string {
  */
 export async function prepareDataDir (path: string): Promise<DataDirReport> {
   const fail = (what: string, err?: unknown): DaemonError =>
-    new DaemonError('data_dir_unusable', `data dir ${path} is not usable: ${what}${err !== undefined ? ` (${reason(err)})` : ''}`, { cause: err })
+    new DaemonError(
+      'data_dir_unusable',
+      `data dir ${path} is not usable: ${what}${err !== undefined ? ` (${reason(err)})` : ''}`,
+      { cause: err }
+    )
   let created = false
   let st
   try {

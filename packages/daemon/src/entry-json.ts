@@ -16,7 +16,13 @@ export function authorName (author: Uint8Array): string {
 }
 
 export function entryToJson (e: Entry): EntryJson {
-  const out: EntryJson = { id: entryId(e.hash), author: authorName(e.author), seq: e.seq, timestamp: e.timestamp, type: e.body.type }
+  const out: EntryJson = {
+    id: entryId(e.hash),
+    author: authorName(e.author),
+    seq: e.seq,
+    timestamp: e.timestamp,
+    type: e.body.type
+  }
   if (e.body.type === 'profile') out.name = e.body.name
   else out.text = e.body.text
   if (e.body.type === 'reply') out.replyTo = entryId(e.body.replyTo)

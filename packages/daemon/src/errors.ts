@@ -34,7 +34,11 @@ export function exitCodeFor (err: unknown): number {
 }
 
 /** True when `err` or anything in its cause chain (or AggregateError members) matches. */
-export function someCause (err: unknown, pred: (e: { code?: unknown, message?: unknown }) => boolean, depth = 0): boolean {
+export function someCause (
+  err: unknown,
+  pred: (e: { code?: unknown, message?: unknown }) => boolean,
+  depth = 0
+): boolean {
   if (depth > 8 || err === null || typeof err !== 'object') return false
   const e = err as { code?: unknown, cause?: unknown, errors?: unknown, message?: unknown }
   if (pred(e)) return true

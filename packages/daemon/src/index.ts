@@ -11,16 +11,21 @@
  * `@kiez/cli` may import it.
  */
 export * from './config.js'
+export * from './control/index.js'
+export {
+  ControlServer,
+  type ControlApi,
+  type ControlServerInit,
+  type ControlServerComponents
+} from './control/server.js'
 export * from './daemon.js'
 export * from './datadir.js'
+export * from './entry-json.js'
 export * from './errors.js'
 export * from './logger.js'
+export { createMeshNode } from './mesh-node.js'
 export * from './node.js'
 export * from './paths.js'
-export * from './run.js'
-export * from './entry-json.js'
-export { ControlServer, type ControlApi, type ControlServerInit, type ControlServerComponents } from './control/server.js'
-export * from './control/index.js'
-export { createMeshNode } from './mesh-node.js'
-export * from './sync-json.js'
 export * from './psk.js'
+export * from './run.js'
+export * from './sync-json.js'

@@ -21,6 +21,8 @@ export interface LoggerInit {
  * logging why (a bad port, a signal) must not lose that line.
  */
 export function createLogger (init: LoggerInit = {}): Logger {
-  return pino({ level: init.level ?? 'info', base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
-    init.destination ?? pino.destination({ dest: 1, sync: true }))
+  return pino(
+    { level: init.level ?? 'info', base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
+    init.destination ?? pino.destination({ dest: 1, sync: true })
+  )
 }

@@ -26,12 +26,16 @@ export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, sto
       dataDir: config.dataDir,
       // Our own registry, never prom-client's global one. (@libp2p/prometheus-metrics still keeps a
       // module-level name→metric map, reset per node: one daemon per process gets exact series.)
-      ...(metrics !== undefined ? { metrics: prometheusMetrics({ registry: metrics, collectDefaultMetrics: true }) } : {}),
+      ...(metrics !== undefined
+        ? { metrics: prometheusMetrics({ registry: metrics, collectDefaultMetrics: true }) }
+        : {}),
       logger
     })
   } catch (err) {
     // The config schema checks most of this first; what remains (say a bad psk file) is still the user's to fix.
-    if (err instanceof MeshError && err.code === 'bad_config') throw new DaemonError('invalid_config', err.message, { cause: err })
+    if (err instanceof MeshError && err.code === 'bad_config') {
+      throw new DaemonError('invalid_config', err.message, { cause: err })
+    }
     throw err
   }
   try {
@@ -44,13 +48,16 @@ export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, sto
     peerId: node.peerId,
     listenAddrs: () => node.info().listenAddrs,
     peers: async () => await node.peers(),
-    ping: async (target, count, timeoutMs) => await node.ping(target, count, timeoutMs !== undefined ? { timeoutMs } : {}),
+    ping: async (target, count, timeoutMs) =>
+      await node.ping(target, count, timeoutMs !== undefined ? { timeoutMs } : {}),
     dhtFind: async (peerId) => await node.dhtFind(peerId),
     dhtTable: async () => await node.dhtTable(),
     replicationState: () => {
       const info = replicationInfo(node.replication)
       const r = node.replication as { rejections?: unknown }
-      return info === undefined ? undefined : { info, rejections: typeof r.rejections === 'function' ? (r.rejections as () => RejectionRecord[])() : [] }
+      return info === undefined
+        ? undefined
+        : { info, rejections: typeof r.rejections === 'function' ? (r.rejections as () => RejectionRecord[])() : [] }
     },
     onHeads: (fn) => {
       const r = node.replication as { onHeads?: Replication['onHeads'] } | undefined
@@ -68,13 +75,22 @@ export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, sto
       return info === undefined ? undefined : syncToJson(info, Date.now())
     },
     onPeer: (fn) => {
-      const up = (evt: CustomEvent<{ toString(): string }>): void => { fn({ peerId: evt.detail.toString(), connected: true }) }
-      const down = (evt: CustomEvent<{ toString(): string }>): void => { fn({ peerId: evt.detail.toString(), connected: false }) }
+      const up = (evt: CustomEvent<{ toString(): string }>): void => {
+        fn({ peerId: evt.detail.toString(), connected: true })
+      }
+      const down = (evt: CustomEvent<{ toString(): string }>): void => {
+        fn({ peerId: evt.detail.toString(), connected: false })
+      }
       node.libp2p.addEventListener('peer:connect', up)
       node.libp2p.addEventListener('peer:disconnect', down)
-      return () => { node.libp2p.removeEventListener('peer:connect', up); node.libp2p.removeEventListener('peer:disconnect', down) }
+      return () => {
+        node.libp2p.removeEventListener('peer:connect', up)
+        node.libp2p.removeEventListener('peer:disconnect', down)
+      }
     },
-    stop: async () => { await node.stop() }
+    stop: async () => {
+      await node.stop()
+    }
   }
   return adapted
 }

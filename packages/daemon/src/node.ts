@@ -30,7 +30,11 @@ export interface DaemonNode {
   /** every heads list a neighbour sends, as it arrives (the self-fork guard must not miss a claim) */
   onHeads?(fn: HeadsListener): () => void
   /** mDNS's own view; undefined with mDNS off */
-  mdnsInfo?(): { links: Array<{ interface: string, localAddress: string, ready: boolean }>, peers: unknown[], counters: { queriesSent: number, responsesReceived: number } } | undefined
+  mdnsInfo?(): {
+    links: Array<{ interface: string, localAddress: string, ready: boolean }>
+    peers: unknown[]
+    counters: { queriesSent: number, responsesReceived: number }
+  } | undefined
   /** each connected neighbour's clock minus ours */
   neighbourClocks?(): Promise<Array<{ peerId: string, offsetMs: number }>>
   /** connection events (first connection up, last one down); returns the unsubscribe */

@@ -9,14 +9,25 @@ import { createLogger } from './logger.js'
 import { watchOwnFeed } from './own-feed-watch.js'
 
 const dirs: string[] = []
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }) })
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
 
 const me = signerFromSeed(new Uint8Array(32).fill(7))
 const ME = Buffer.from(me.publicKey).toString('hex')
 
 function chain (n: number): Entry[] {
   const out: Entry[] = []
-  for (let i = 0; i < n; i++) out.push(createEntry(me, { seq: i + 1, previous: out[i - 1]?.hash ?? null, timestamp: Date.now() - 1000 + i, body: { type: 'post', text: `${i}` } }))
+  for (let i = 0; i < n; i++) {
+    out.push(
+      createEntry(me, {
+        seq: i + 1,
+        previous: out[i - 1]?.hash ?? null,
+        timestamp: Date.now() - 1000 + i,
+        body: { type: 'post', text: `${i}` }
+      })
+    )
+  }
   return out
 }
 
@@ -25,7 +36,12 @@ function peer (peerId: string, ownSeq: number | undefined, spoke = true): PeerSy
     peerId,
     heads: ownSeq === undefined ? [] : [{ author: ME, seq: ownSeq, hash: '00' }],
     ...(spoke ? { headsReceivedAtMs: Date.now() } : {}),
-    authors: [], weLack: 0, theyLack: 0, syncing: false, pendingPulls: 0, inboundStreams: 0
+    authors: [],
+    weLack: 0,
+    theyLack: 0,
+    syncing: false,
+    pendingPulls: 0,
+    inboundStreams: 0
   }
 }
 
@@ -38,13 +54,23 @@ async function setup (): Promise<{ store: FeedStore, guard: OwnFeedGuard }> {
   return { store, guard }
 }
 
-const settle = async (ms = 120): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+const settle = async (ms = 120): Promise<void> => {
+  await new Promise((resolve) => setTimeout(resolve, ms))
+}
 
 describe('watchOwnFeed', () => {
   it('disarms only once every connected neighbour has spoken and we hold the highest seq any of them named', async () => {
     const { store, guard } = await setup()
-    let info: Pick<ReplicationInfo, 'peers' | 'departed'> = { peers: [peer('behind', 3), peer('silent', undefined, false)] }
-    const stop = watchOwnFeed({ guard, node: { replicationState: () => ({ info: info as ReplicationInfo, rejections: [] }) }, logger: createLogger({ level: 'silent' }), intervalMs: 10, settleMs: 60_000 })
+    let info: Pick<ReplicationInfo, 'peers' | 'departed'> = {
+      peers: [peer('behind', 3), peer('silent', undefined, false)]
+    }
+    const stop = watchOwnFeed({
+      guard,
+      node: { replicationState: () => ({ info: info as ReplicationInfo, rejections: [] }) },
+      logger: createLogger({ level: 'silent' }),
+      intervalMs: 10,
+      settleMs: 60_000
+    })
     try {
       const mine = chain(8)
       await store.ingestRange(mine.slice(0, 3).map((e) => e.bytes))
@@ -52,9 +78,17 @@ describe('watchOwnFeed', () => {
       expect(guard.armed).toBe(true) // the silent neighbour may know more
       info = { peers: [peer('behind', 3), peer('ahead', 8)] }
       // polled, not a fixed sleep: under load the 10 ms watcher may run late (a CI run caught the old claim)
-      await expect.poll(() => guard.status(), { timeout: 5_000 }).toMatchObject({ state: 'armed', claimedSeq: 8, claimedBy: 'ahead' })
+      await expect.poll(() => guard.status(), { timeout: 5_000 }).toMatchObject({
+        state: 'armed',
+        claimedSeq: 8,
+        claimedBy: 'ahead'
+      })
       await store.ingestRange(mine.slice(3).map((e) => e.bytes))
-      await expect.poll(() => guard.status(), { timeout: 5_000 }).toMatchObject({ state: 'ok', ownSeq: 8, disarmedBy: 'neighbour' })
+      await expect.poll(() => guard.status(), { timeout: 5_000 }).toMatchObject({
+        state: 'ok',
+        ownSeq: 8,
+        disarmedBy: 'neighbour'
+      })
     } finally {
       stop()
       await store.close()
@@ -64,7 +98,12 @@ describe('watchOwnFeed', () => {
   it('a departed neighbour\'s claim raises the bar; with no claim at all it stays armed', async () => {
     const { store, guard } = await setup()
     let info: Pick<ReplicationInfo, 'peers' | 'departed'> = { peers: [peer('knows-nothing', undefined)] }
-    const stop = watchOwnFeed({ guard, node: { replicationState: () => ({ info: info as ReplicationInfo, rejections: [] }) }, logger: createLogger({ level: 'silent' }), intervalMs: 10 })
+    const stop = watchOwnFeed({
+      guard,
+      node: { replicationState: () => ({ info: info as ReplicationInfo, rejections: [] }) },
+      logger: createLogger({ level: 'silent' }),
+      intervalMs: 10
+    })
     try {
       await settle()
       expect(guard.armed).toBe(true)
@@ -89,7 +128,12 @@ describe('watchOwnFeed', () => {
       guard,
       node: {
         replicationState: () => ({ info: info as ReplicationInfo, rejections: [] }),
-        onHeads: (fn) => { listeners.push(fn); return () => { listeners.splice(listeners.indexOf(fn), 1) } }
+        onHeads: (fn) => {
+          listeners.push(fn)
+          return () => {
+            listeners.splice(listeners.indexOf(fn), 1)
+          }
+        }
       },
       logger: createLogger({ level: 'silent' }),
       intervalMs: 10

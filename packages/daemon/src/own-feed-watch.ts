@@ -62,7 +62,9 @@ export function watchOwnFeed (init: OwnFeedWatchInit): () => void {
   const claim = (peerId: string, seq: number): void => {
     if (seq <= 0) return
     firstClaimAt ??= now()
-    claims = claims.then(async () => { await guard.claim(peerId, seq) }).catch((err: unknown) => {
+    claims = claims.then(async () => {
+      await guard.claim(peerId, seq)
+    }).catch((err: unknown) => {
       logger.warn({ err }, 'the self-fork guard could not record a neighbour\'s claim')
     })
   }
@@ -81,7 +83,10 @@ export function watchOwnFeed (init: OwnFeedWatchInit): () => void {
     const settled = allSpoke || (firstClaimAt !== undefined && now() - firstClaimAt >= settleMs)
     if (await guard.check(settled)) {
       const s = guard.status()
-      logger.info({ ownSeq: s.ownSeq, learnedFrom: s.claimedBy, afterMs: now() - startedAt }, 'learned this box\'s own feed from a neighbour; posting again')
+      logger.info(
+        { ownSeq: s.ownSeq, learnedFrom: s.claimedBy, afterMs: now() - startedAt },
+        'learned this box\'s own feed from a neighbour; posting again'
+      )
       stop()
     }
   }
@@ -101,7 +106,11 @@ export function watchOwnFeed (init: OwnFeedWatchInit): () => void {
   timer = setInterval(() => {
     if (busy) return
     busy = true
-    tick().catch((err: unknown) => { logger.warn({ err }, 'the self-fork guard could not check neighbours\' heads') }).finally(() => { busy = false })
+    tick().catch((err: unknown) => {
+      logger.warn({ err }, 'the self-fork guard could not check neighbours\' heads')
+    }).finally(() => {
+      busy = false
+    })
   }, init.intervalMs ?? 500)
   timer.unref()
   return stop

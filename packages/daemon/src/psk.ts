@@ -10,12 +10,20 @@ export async function readPskFile (path: string): Promise<Uint8Array> {
   try {
     bytes = await readFile(path)
   } catch (err) {
-    throw new DaemonError('psk_unreadable', `cannot read the private network key ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err })
+    throw new DaemonError(
+      'psk_unreadable',
+      `cannot read the private network key ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      { cause: err }
+    )
   }
   try {
     checkPsk(bytes)
   } catch (err) {
-    throw new DaemonError('invalid_config', `--psk ${path} is not a private network key file (/key/swarm/psk/1.0.0/ with a base16 key): ${HOW}`, { cause: err })
+    throw new DaemonError(
+      'invalid_config',
+      `--psk ${path} is not a private network key file (/key/swarm/psk/1.0.0/ with a base16 key): ${HOW}`,
+      { cause: err }
+    )
   }
   return bytes
 }
@@ -26,7 +34,11 @@ export async function createPskFile (path: string): Promise<void> {
     await writeFile(path, generatePsk(), { mode: 0o600, flag: 'wx' })
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'EEXIST') throw new DaemonError('psk_exists', `${path} already exists; not overwriting a key other boxes may share`, { cause: err })
+    if (code === 'EEXIST') {
+      throw new DaemonError('psk_exists', `${path} already exists; not overwriting a key other boxes may share`, {
+        cause: err
+      })
+    }
     throw new DaemonError('psk_unreadable', `cannot write ${path} (${code ?? (err as Error).message})`, { cause: err })
   }
 }

@@ -32,7 +32,16 @@ export interface RunDaemonInit extends LoadConfigInit {
   signals?: Pick<NodeJS.Process, 'once' | 'off' | 'on'>
 }
 
-const USER_ERRORS = new Set<DaemonErrorCode>(['invalid_config', 'data_dir_unusable', 'address_in_use', 'listen_failed', 'already_running', 'socket_path_too_long', 'identity_unreadable', 'psk_unreadable'])
+const USER_ERRORS = new Set<DaemonErrorCode>([
+  'invalid_config',
+  'data_dir_unusable',
+  'address_in_use',
+  'listen_failed',
+  'already_running',
+  'socket_path_too_long',
+  'identity_unreadable',
+  'psk_unreadable'
+])
 
 function oneLine (err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err)
@@ -46,7 +55,9 @@ function oneLine (err: unknown): string {
  * log the full error as JSON for whoever reads the log.
  */
 export async function runDaemon (init: RunDaemonInit): Promise<number> {
-  const printError = init.printError ?? ((line: string) => { process.stderr.write(line + '\n') })
+  const printError = init.printError ?? ((line: string) => {
+    process.stderr.write(line + '\n')
+  })
   const signals = init.signals ?? process
   const stopTimeoutMs = init.stopTimeoutMs ?? 4500
   let config
@@ -60,7 +71,9 @@ export async function runDaemon (init: RunDaemonInit): Promise<number> {
   const daemon = new Daemon({ logger, createNode: init.createNode }, { config })
   const starting = daemon.start()
   let resolveExit!: (status: number) => void
-  const exit = new Promise<number>((resolve) => { resolveExit = resolve })
+  const exit = new Promise<number>((resolve) => {
+    resolveExit = resolve
+  })
 
   let stopping = false
   const shutdown = (status: number): void => {
@@ -69,12 +82,18 @@ export async function runDaemon (init: RunDaemonInit): Promise<number> {
     signals.off('SIGINT', onSignal)
     signals.off('SIGTERM', onSignal)
     // A second signal means "now": do not wait for a slow stop.
-    const force = (): void => { logger.warn('second signal: exiting without a clean stop'); resolveExit(130) }
+    const force = (): void => {
+      logger.warn('second signal: exiting without a clean stop')
+      resolveExit(130)
+    }
     signals.once('SIGINT', force)
     signals.once('SIGTERM', force)
     // A signal during start-up waits for the start to settle, then stops what it built.
     starting.then(() => {
-      const timer = setTimeout(() => { logger.error({ stopTimeoutMs }, 'the daemon did not stop in time; exiting anyway'); resolveExit(1) }, stopTimeoutMs)
+      const timer = setTimeout(() => {
+        logger.error({ stopTimeoutMs }, 'the daemon did not stop in time; exiting anyway')
+        resolveExit(1)
+      }, stopTimeoutMs)
       daemon.stop().then(() => {
         clearTimeout(timer)
         logger.info('stopped')
@@ -84,7 +103,7 @@ export async function runDaemon (init: RunDaemonInit): Promise<number> {
         logger.error({ err }, 'the daemon did not stop cleanly')
         resolveExit(1)
       })
-    }, () => { /* the start failure is reported below */ })
+    }, () => {/* the start failure is reported below */})
   }
   const onSignal = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'stopping')
@@ -107,8 +126,12 @@ export async function runDaemon (init: RunDaemonInit): Promise<number> {
     signals.off('SIGINT', onSignal)
     signals.off('SIGTERM', onSignal)
     // A user's mistake gets its message logged; only the unexpected get a stack, for whoever debugs it.
-    if (err instanceof DaemonError && USER_ERRORS.has(err.code)) logger.fatal({ code: err.code, reason: err.message }, 'the daemon could not start')
-    else logger.fatal({ err, code: err instanceof DaemonError ? err.code : 'start_failed' }, 'the daemon could not start')
+    if (err instanceof DaemonError && USER_ERRORS.has(err.code)) {
+      logger.fatal({ code: err.code, reason: err.message }, 'the daemon could not start')
+    } else {logger.fatal(
+        { err, code: err instanceof DaemonError ? err.code : 'start_failed' },
+        'the daemon could not start'
+      )}
     printError(`kiez daemon: ${oneLine(err)}`)
     return exitCodeFor(err)
   }

@@ -8,10 +8,25 @@ function authorFromHex (hex: string): string {
 }
 
 /** One author's row, with the missing seqs as ranges ("we lack 13..20"). */
-export function authorRow (a: { author: string, ourSeq: number, theirSeq: number, weLack: number, theyLack: number, diverged: boolean }): AuthorSyncJson {
-  const row: AuthorSyncJson = { author: a.author, ourSeq: a.ourSeq, theirSeq: a.theirSeq, weLack: a.weLack, theyLack: a.theyLack, diverged: a.diverged }
-  if (a.weLack > 0) { row.weLackFrom = a.ourSeq + 1; row.weLackTo = a.theirSeq }
-  if (a.theyLack > 0) { row.theyLackFrom = a.theirSeq + 1; row.theyLackTo = a.ourSeq }
+export function authorRow (
+  a: { author: string, ourSeq: number, theirSeq: number, weLack: number, theyLack: number, diverged: boolean }
+): AuthorSyncJson {
+  const row: AuthorSyncJson = {
+    author: a.author,
+    ourSeq: a.ourSeq,
+    theirSeq: a.theirSeq,
+    weLack: a.weLack,
+    theyLack: a.theyLack,
+    diverged: a.diverged
+  }
+  if (a.weLack > 0) {
+    row.weLackFrom = a.ourSeq + 1
+    row.weLackTo = a.theirSeq
+  }
+  if (a.theyLack > 0) {
+    row.theyLackFrom = a.theirSeq + 1
+    row.theyLackTo = a.ourSeq
+  }
   return row
 }
 
@@ -37,7 +52,10 @@ export function syncToJson (info: ReplicationInfo, now: number): SyncJson {
     available: true,
     topic: info.topic,
     protocol: info.protocol,
-    peers: [...info.peers.map((p) => peerToJson(p, true, now)), ...(info.departed ?? []).map((p) => peerToJson(p, false, now))],
+    peers: [
+      ...info.peers.map((p) => peerToJson(p, true, now)),
+      ...(info.departed ?? []).map((p) => peerToJson(p, false, now))
+    ],
     counters: { ...info.counters } as unknown as SyncJson['counters']
   }
 }
@@ -53,7 +71,8 @@ export function narrowSync (s: SyncJson, author: string): SyncJson {
   const ourSeq = known.flatMap((p) => p.authors).find((a) => a.author === name)?.ourSeq ?? 0
   const peers = s.peers.map((p) => {
     if (p.headsAgeMs === undefined) return { ...p, weLack: 0, theyLack: 0, authors: [] }
-    const row = p.authors.find((a) => a.author === name) ?? authorRow({ author: name, ourSeq, theirSeq: 0, weLack: 0, theyLack: ourSeq, diverged: false })
+    const row = p.authors.find((a) => a.author === name) ??
+      authorRow({ author: name, ourSeq, theirSeq: 0, weLack: 0, theyLack: ourSeq, diverged: false })
     return { ...p, weLack: row.weLack, theyLack: row.theyLack, authors: [row] }
   })
   return { ...s, peers, author: name, ...(known.length > 0 ? { ourSeq } : {}) }

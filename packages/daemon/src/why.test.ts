@@ -27,7 +27,10 @@ describe('explainEntry (real FeedStore)', () => {
     // we hold seq 1 only
     expect((await store.ingest((chain[0] as Entry).bytes)).status).toBe('stored')
   })
-  afterAll(async () => { await store.close(); await rm(dir, { recursive: true, force: true }) })
+  afterAll(async () => {
+    await store.close()
+    await rm(dir, { recursive: true, force: true })
+  })
 
   const info = (theirSeq: number, headHash: Uint8Array): ReplicationInfo => ({
     topic: 't',
@@ -37,7 +40,14 @@ describe('explainEntry (real FeedStore)', () => {
     peers: [{
       peerId: '12D3KooWNeighbour',
       heads: [{ author: hex(alice.publicKey), seq: theirSeq, hash: hex(headHash) }],
-      authors: [{ author: hex(alice.publicKey), ourSeq: 1, theirSeq, weLack: theirSeq - 1, theyLack: 0, diverged: false }],
+      authors: [{
+        author: hex(alice.publicKey),
+        ourSeq: 1,
+        theirSeq,
+        weLack: theirSeq - 1,
+        theyLack: 0,
+        diverged: false
+      }],
       weLack: theirSeq - 1,
       theyLack: 0,
       syncing: false,
@@ -51,7 +61,12 @@ describe('explainEntry (real FeedStore)', () => {
     const e3 = chain[2] as Entry
     expect((await explainEntry(entryId(e1.hash), {}, { store, rejections: [], now: 0 })).verdict).toBe('here')
     const behind = await explainEntry(entryId(e3.hash), {}, { store, info: info(3, e3.hash), rejections: [], now: 0 })
-    expect(behind).toMatchObject({ verdict: 'behind', seq: 3, ourSeq: 1, holders: [{ peerId: '12D3KooWNeighbour', theirSeq: 3 }] })
+    expect(behind).toMatchObject({
+      verdict: 'behind',
+      seq: 3,
+      ourSeq: 1,
+      holders: [{ peerId: '12D3KooWNeighbour', theirSeq: 3 }]
+    })
     const never = await explainEntry(entryId(e3.hash), {}, { store, rejections: [], now: 0 })
     expect(never.verdict).toBe('never_seen')
     await expect(explainEntry('nope', {}, { store, rejections: [], now: 0 })).rejects.toBeInstanceOf(ApiError)
@@ -62,9 +77,22 @@ describe('explainEntry (real FeedStore)', () => {
     const w = await explainEntry(entryId(e2.hash), {}, {
       store,
       info: info(3, (chain[2] as Entry).hash),
-      rejections: [{ id: entryId(e2.hash), author: alice.publicKey, seq: 2, code: 'content_too_large', peerId: '12D3KooWRogue', via: 'sync', atMs: 1000 }],
+      rejections: [{
+        id: entryId(e2.hash),
+        author: alice.publicKey,
+        seq: 2,
+        code: 'content_too_large',
+        peerId: '12D3KooWRogue',
+        via: 'sync',
+        atMs: 1000
+      }],
       now: 3000
     })
-    expect(w).toMatchObject({ verdict: 'rejected', seq: 2, ourSeq: 1, rejections: [{ peerId: '12D3KooWRogue', code: 'content_too_large', via: 'sync', agoMs: 2000 }] })
+    expect(w).toMatchObject({
+      verdict: 'rejected',
+      seq: 2,
+      ourSeq: 1,
+      rejections: [{ peerId: '12D3KooWRogue', code: 'content_too_large', via: 'sync', agoMs: 2000 }]
+    })
   })
 })

@@ -30,7 +30,11 @@ export function authorKey (author: string): Uint8Array {
  * entry id is only a hash, so the author and seq come from a refusal, a
  * neighbour's head, or the caller's hint.
  */
-export async function explainEntry (id: string, hint: { author?: string, seq?: number }, input: WhyInput): Promise<WhyJson> {
+export async function explainEntry (
+  id: string,
+  hint: { author?: string, seq?: number },
+  input: WhyInput
+): Promise<WhyJson> {
   const hash = parseEntryId(id)
   if (hash === undefined) throw new ApiError(400, 'bad_entry_id', `"${id}" is not an entry id (bafyrei…)`)
   const { store, info, now } = input
@@ -47,7 +51,10 @@ export async function explainEntry (id: string, hint: { author?: string, seq?: n
   let seq = refused.find((r) => r.seq !== undefined)?.seq
   for (const p of info?.peers ?? []) {
     const h = p.heads.find((x) => x.hash === hashHex)
-    if (h !== undefined) { authorBytes ??= Uint8Array.from(Buffer.from(h.author, 'hex')); seq ??= h.seq }
+    if (h !== undefined) {
+      authorBytes ??= Uint8Array.from(Buffer.from(h.author, 'hex'))
+      seq ??= h.seq
+    }
   }
   if (authorBytes === undefined && hint.author !== undefined) authorBytes = authorKey(hint.author)
   seq ??= hint.seq
@@ -59,30 +66,45 @@ export async function explainEntry (id: string, hint: { author?: string, seq?: n
 
   if (refused.length > 0) {
     out.verdict = 'rejected'
-    out.rejections = refused.map((r) => ({ peerId: r.peerId, code: r.code, via: r.via, agoMs: Math.max(0, now - r.atMs) }))
+    out.rejections = refused.map((r) => ({
+      peerId: r.peerId,
+      code: r.code,
+      via: r.via,
+      agoMs: Math.max(0, now - r.atMs)
+    }))
     const codes = [...new Set(refused.map((r) => r.code))].join(', ')
-    out.reason = `offered by ${refused[0]?.peerId ?? '?'}${refused.length > 1 ? ` and ${refused.length - 1} more time(s)` : ''} and refused: ${codes}`
+    out.reason = `offered by ${refused[0]?.peerId ?? '?'}${
+      refused.length > 1 ? ` and ${refused.length - 1} more time(s)` : ''
+    } and refused: ${codes}`
     return out
   }
   if (out.forkedAt !== undefined && (seq === undefined || seq >= out.forkedAt)) {
     out.verdict = 'author_forked'
-    out.reason = `the author signed two different entries at seq ${out.forkedAt}: their feed is frozen here from that seq on (fork proof held)`
+    out.reason =
+      `the author signed two different entries at seq ${out.forkedAt}: their feed is frozen here from that seq on (fork proof held)`
     return out
   }
   if (authorBytes !== undefined) {
     const key = hex(authorBytes)
     out.holders = (info?.peers ?? []).flatMap((p) => {
       const a = p.authors.find((x) => x.author === key)
-      return a !== undefined && a.theirSeq > (out.ourSeq ?? 0) && (seq === undefined || a.theirSeq >= seq) ? [{ peerId: p.peerId, theirSeq: a.theirSeq }] : []
+      return a !== undefined && a.theirSeq > (out.ourSeq ?? 0) && (seq === undefined || a.theirSeq >= seq)
+        ? [{ peerId: p.peerId, theirSeq: a.theirSeq }]
+        : []
     })
     if (out.holders.length > 0) {
       out.verdict = 'behind'
-      out.reason = `we hold this author up to seq ${out.ourSeq ?? 0}${seq !== undefined ? `, the entry is seq ${seq}` : ''}; ${out.holders.map((h) => `${h.peerId} has up to ${h.theirSeq}`).join(', ')}: the next sync should bring it`
+      out.reason = `we hold this author up to seq ${out.ourSeq ?? 0}${
+        seq !== undefined ? `, the entry is seq ${seq}` : ''
+      }; ${out.holders.map((h) => `${h.peerId} has up to ${h.theirSeq}`).join(', ')}: the next sync should bring it`
       return out
     }
-    out.reason = `never seen: we hold this author up to seq ${out.ourSeq ?? 0}${seq !== undefined ? `, the entry is seq ${seq}` : ''}, and no neighbour's heads go further`
+    out.reason = `never seen: we hold this author up to seq ${out.ourSeq ?? 0}${
+      seq !== undefined ? `, the entry is seq ${seq}` : ''
+    }, and no neighbour's heads go further`
     return out
   }
-  out.reason = 'never seen: no neighbour offered it, none lists it as a head; it may be further than the neighbours reach, or not exist'
+  out.reason =
+    'never seen: no neighbour offered it, none lists it as a head; it may be further than the neighbours reach, or not exist'
   return out
 }

@@ -10,7 +10,11 @@ import type { NetworkInterfaceInfo } from 'node:os'
 
 const ID = '12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'
 const OTHER = '12D3KooWSdFfcp1BGN8LHfk3GQ3XymcMzJLuBWBzbdPQSGRvtqAa'
-const link = (name: string, ipv4: string, ...cidrs: string[]): LinkInfo => ({ name, ipv4, cidrs: cidrs.map(c => parseCidr(c)!) })
+const link = (name: string, ipv4: string, ...cidrs: string[]): LinkInfo => ({
+  name,
+  ipv4,
+  cidrs: cidrs.map(c => parseCidr(c)!)
+})
 
 describe('cidr', () => {
   it('matches IPv4 and IPv6 prefixes', () => {
@@ -28,15 +32,24 @@ describe('cidr', () => {
   })
 
   it('rejects nonsense', () => {
-    for (const bad of ['', '1.2.3.4', '1.2.3.4/33', 'x/24', '1.2.3.4/-1', '::/129']) expect(parseCidr(bad)).toBeUndefined()
+    for (const bad of ['', '1.2.3.4', '1.2.3.4/33', 'x/24', '1.2.3.4/-1', '::/129']) {
+      expect(parseCidr(bad)).toBeUndefined()
+    }
   })
 })
 
 describe('addrsForLink', () => {
   const eth1 = link('eth1', '198.19.250.1', '198.19.250.1/24')
   it('announces on a link only what is reachable there, with the wildcard replaced by the link address', () => {
-    const ours = ['/ip4/127.0.0.1/tcp/7301', '/ip4/198.19.250.1/tcp/7301', '/ip4/198.19.251.1/tcp/7301', '/ip4/0.0.0.0/tcp/7302',
-      '/ip4/0.0.0.0/tcp/0', '/dns4/box.example/tcp/7301', `/ip4/198.19.250.9/tcp/1/p2p/${OTHER}/p2p-circuit`].map(a => multiaddr(a))
+    const ours = [
+      '/ip4/127.0.0.1/tcp/7301',
+      '/ip4/198.19.250.1/tcp/7301',
+      '/ip4/198.19.251.1/tcp/7301',
+      '/ip4/0.0.0.0/tcp/7302',
+      '/ip4/0.0.0.0/tcp/0',
+      '/dns4/box.example/tcp/7301',
+      `/ip4/198.19.250.9/tcp/1/p2p/${OTHER}/p2p-circuit`
+    ].map(a => multiaddr(a))
     expect(addrsForLink(ours, eth1, ID).map(String)).toEqual([
       `/ip4/198.19.250.1/tcp/7301/p2p/${ID}`,
       `/ip4/198.19.250.1/tcp/7302/p2p/${ID}`
@@ -55,10 +68,23 @@ describe('addrsForLink', () => {
 
 describe('listLinks', () => {
   const nic = (address: string, cidr: string, extra: Partial<NetworkInterfaceInfo> = {}): NetworkInterfaceInfo =>
-    ({ address, cidr, netmask: '', mac: '00:00:00:00:00:00', internal: false, family: address.includes(':') ? 'IPv6' : 'IPv4', ...extra }) as NetworkInterfaceInfo
+    ({
+      address,
+      cidr,
+      netmask: '',
+      mac: '00:00:00:00:00:00',
+      internal: false,
+      family: address.includes(':') ? 'IPv6' : 'IPv4',
+      ...extra
+    }) as NetworkInterfaceInfo
   const table = (): NodeJS.Dict<NetworkInterfaceInfo[]> => ({
     lo: [nic('127.0.0.1', '127.0.0.1/8', { internal: true })],
-    eth0: [nic('fe80::1', 'fe80::1/64'), nic('198.19.250.1', '198.19.250.1/24'), nic('fd00::1', 'fd00::1/64'), nic('198.19.9.1', '198.19.9.1/24')],
+    eth0: [
+      nic('fe80::1', 'fe80::1/64'),
+      nic('198.19.250.1', '198.19.250.1/24'),
+      nic('fd00::1', 'fd00::1/64'),
+      nic('198.19.9.1', '198.19.9.1/24')
+    ],
     eth1: [nic('fd01::1', 'fd01::1/64')],
     tun0: [nic('198.19.251.1', '198.19.251.1/24')]
   })
@@ -100,7 +126,11 @@ describe('bounds', () => {
   })
 
   it('rejects unusable options with a typed error', () => {
-    const components = { peerId: {} as any, logger: { forComponent: () => Object.assign(() => {}, { error () {}, trace () {}, enabled: false }) } as any, addressManager: { getAddresses: () => [] } }
+    const components = {
+      peerId: {} as any,
+      logger: { forComponent: () => Object.assign(() => {}, { error () {}, trace () {}, enabled: false }) } as any,
+      addressManager: { getAddresses: () => [] }
+    }
     expect(() => kiezMdns({ peerName: 'x'.repeat(64) })(components)).toThrow(InvalidMdnsInitError)
     expect(() => kiezMdns({ peerName: 'a.b' })(components)).toThrow(InvalidMdnsInitError)
     try {

@@ -15,17 +15,26 @@ export function kiezMdns (init: KiezMdnsInit = {}): (components: KiezMdnsCompone
   return (components) => new KiezMulticastDns(components, init)
 }
 
-export { KiezMulticastDns } from './kiez-mdns.js'
-export type { KiezMdns, KiezMdnsComponents, KiezMdnsInit, KiezMdnsEvents, KiezPeerEventDetail, KiezMdnsInfo, KiezMdnsLinkInfo, KiezMdnsCounters } from './types.js'
-export type { FoundOn } from './peer-table.js'
-export type { LinkInfo, NetworkInterfacesFn, MulticastCheck } from './links.js'
-export { listLinks } from './links.js'
-export { DEFAULT_SERVICE_TAG, buildResponse, buildQuery, parseResponse } from './records.js'
-export type { Announcement, ParseLimits, ParseResult } from './records.js'
 export { addrsForLink, onLink } from './addresses.js'
 export { parseCidr, cidrContains } from './cidr.js'
 export type { Cidr } from './cidr.js'
 export { KiezMdnsError, InvalidMdnsInitError } from './errors.js'
+export { KiezMulticastDns } from './kiez-mdns.js'
+export type { LinkInfo, NetworkInterfacesFn, MulticastCheck } from './links.js'
+export { listLinks } from './links.js'
+export type { FoundOn } from './peer-table.js'
+export { DEFAULT_SERVICE_TAG, buildResponse, buildQuery, parseResponse } from './records.js'
+export type { Announcement, ParseLimits, ParseResult } from './records.js'
+export type {
+  KiezMdns,
+  KiezMdnsComponents,
+  KiezMdnsInit,
+  KiezMdnsEvents,
+  KiezPeerEventDetail,
+  KiezMdnsInfo,
+  KiezMdnsLinkInfo,
+  KiezMdnsCounters
+} from './types.js'
 // per-interface mDNS sockets, also used by the HTTP gateway's DNS-SD announcement
 export { LinkSocket, type LinkSocketInit } from './link-socket.js'
 export { linkKey } from './links.js'

@@ -12,7 +12,14 @@ import { DEFAULT_SERVICE_TAG, buildQuery, buildResponse, parseResponse, queryCon
 import type { LinkInfo } from './links.js'
 import type { FoundOn } from './peer-table.js'
 import type { Announcement, ParseLimits } from './records.js'
-import type { KiezMdns, KiezMdnsComponents, KiezMdnsCounters, KiezMdnsEvents, KiezMdnsInfo, KiezMdnsInit } from './types.js'
+import type {
+  KiezMdns,
+  KiezMdnsComponents,
+  KiezMdnsCounters,
+  KiezMdnsEvents,
+  KiezMdnsInfo,
+  KiezMdnsInit
+} from './types.js'
 import type { Logger, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Packet } from 'dns-packet'
@@ -45,8 +52,16 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
   private readonly lastAnswer = new Map<string, number>()
   private readonly pendingAnswer = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly counters: KiezMdnsCounters = {
-    queriesSent: 0, queriesAnswered: 0, responsesReceived: 0, malformedPackets: 0, oversizedPackets: 0,
-    selfIgnored: 0, offSubnetAddrsDropped: 0, peersEmitted: 0, eventsRateLimited: 0, socketFailures: 0
+    queriesSent: 0,
+    queriesAnswered: 0,
+    responsesReceived: 0,
+    malformedPackets: 0,
+    oversizedPackets: 0,
+    selfIgnored: 0,
+    offSubnetAddrsDropped: 0,
+    peersEmitted: 0,
+    eventsRateLimited: 0,
+    socketFailures: 0
   }
 
   private pollTimer?: ReturnType<typeof setInterval>
@@ -71,7 +86,10 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
       maxAddrsPerPeer: positive('maxAddrsPerPeer', init.maxAddrsPerPeer ?? 16)
     }
     this.table = new PeerTable(positive('maxPeers', init.maxPeers ?? 256))
-    this.events = new TokenBucket({ ratePerSecond: positive('maxEventsPerSecond', init.maxEventsPerSecond ?? 10), capacity: positive('eventBurst', init.eventBurst ?? 20) })
+    this.events = new TokenBucket({
+      ratePerSecond: positive('maxEventsPerSecond', init.maxEventsPerSecond ?? 10),
+      capacity: positive('eventBurst', init.eventBurst ?? 20)
+    })
     positive('maxEventsPerSourcePerSecond', init.maxEventsPerSourcePerSecond ?? 2)
     positive('eventBurstPerSource', init.eventBurstPerSource ?? 5)
   }
@@ -84,8 +102,12 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
     if (this.started) return
     this.started = true
     this.poll()
-    this.pollTimer = setInterval(() => { this.poll() }, this.pollMs)
-    this.queryTimer = setInterval(() => { this.queryAll() }, this.queryIntervalMs)
+    this.pollTimer = setInterval(() => {
+      this.poll()
+    }, this.pollMs)
+    this.queryTimer = setInterval(() => {
+      this.queryAll()
+    }, this.queryIntervalMs)
     this.pollTimer.unref?.()
     this.queryTimer.unref?.()
     this.components.events?.addEventListener('self:peer:update', this.onSelfUpdate)
@@ -103,14 +125,18 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
     clearInterval(this.queryTimer)
     for (const t of this.pendingAnswer.values()) clearTimeout(t)
     this.pendingAnswer.clear()
-    const closing = [...this.sockets.values()].map(async s => { await s.close() })
+    const closing = [...this.sockets.values()].map(async s => {
+      await s.close()
+    })
     this.sockets.clear()
     await Promise.all(closing)
   }
 
   foundOn (peerId: PeerId | string): FoundOn[] {
     const rec = this.table.get(peerId.toString())
-    return rec == null ? [] : [...rec.links.values()].map(f => ({ ...f, cidrs: [...f.cidrs], multiaddrs: [...f.multiaddrs] }))
+    return rec == null
+      ? []
+      : [...rec.links.values()].map(f => ({ ...f, cidrs: [...f.cidrs], multiaddrs: [...f.multiaddrs] }))
   }
 
   info (): KiezMdnsInfo {
@@ -135,11 +161,15 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
     if (!this.started) return
     let links: LinkInfo[]
     try {
-      links = listLinks({
-        includeLoopback: this.init.includeLoopback ?? false,
-        interfaces: this.init.interfaces,
-        ignoreInterfaces: this.init.ignoreInterfaces
-      }, this.init.networkInterfaces, this.init.canMulticast)
+      links = listLinks(
+        {
+          includeLoopback: this.init.includeLoopback ?? false,
+          interfaces: this.init.interfaces,
+          ignoreInterfaces: this.init.ignoreInterfaces
+        },
+        this.init.networkInterfaces,
+        this.init.canMulticast
+      )
     } catch (err) {
       this.log.error('cannot list interfaces - %e', err)
       return
@@ -169,8 +199,12 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
       port: this.init.port ?? 5353,
       group: this.init.ip ?? '224.0.0.251',
       log: this.log,
-      onQuery: (s, p, r) => { this.onQuery(s, p, r) },
-      onResponse: (s, p, r) => { this.onResponse(s, p, r) },
+      onQuery: (s, p, r) => {
+        this.onQuery(s, p, r)
+      },
+      onResponse: (s, p, r) => {
+        this.onResponse(s, p, r)
+      },
       onFatal: (s, err) => {
         this.counters.socketFailures++
         this.log.error('mdns socket on %s failed, retrying later - %e', key, err)
@@ -193,7 +227,9 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
     if (t != null) clearTimeout(t)
     this.pendingAnswer.delete(key)
     this.lastAnswer.delete(key)
-    socket.close().catch(err => { this.log.error('closing %s - %e', key, err) })
+    socket.close().catch(err => {
+      this.log.error('closing %s - %e', key, err)
+    })
   }
 
   private queryAll (): void {
@@ -225,10 +261,13 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
       this.answer(socket)
     } else if (!this.pendingAnswer.has(key)) {
       // one deferred answer covers every query in between
-      this.pendingAnswer.set(key, setTimeout(() => {
-        this.pendingAnswer.delete(key)
-        if (this.sockets.get(key) === socket) this.answer(socket)
-      }, wait))
+      this.pendingAnswer.set(
+        key,
+        setTimeout(() => {
+          this.pendingAnswer.delete(key)
+          if (this.sockets.get(key) === socket) this.answer(socket)
+        }, wait)
+      )
     }
   }
 
@@ -274,7 +313,12 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
 
     const now = Date.now()
     const link = socket.link
-    const seen = { interface: link.name, localAddress: link.ipv4, cidrs: link.cidrs.map(c => c.text), from: from.address }
+    const seen = {
+      interface: link.name,
+      localAddress: link.ipv4,
+      cidrs: link.cidrs.map(c => c.text),
+      from: from.address
+    }
     const rec = this.table.touch(a.peerId, { ...seen, multiaddrs }, now)
     const addrsKey = link.name + ' ' + multiaddrs.map(m => m.toString()).sort().join(' ')
     if (rec.lastEmittedAddrs === addrsKey && now - rec.lastEmittedMs < this.reemitMs) return
@@ -298,7 +342,10 @@ export class KiezMulticastDns extends TypedEventEmitter<KiezMdnsEvents> implemen
       const oldest = this.sourceEvents.keys().next().value
       if (oldest != null) this.sourceEvents.delete(oldest)
     }
-    b = new TokenBucket({ ratePerSecond: this.init.maxEventsPerSourcePerSecond ?? 2, capacity: this.init.eventBurstPerSource ?? 5 })
+    b = new TokenBucket({
+      ratePerSecond: this.init.maxEventsPerSourcePerSecond ?? 2,
+      capacity: this.init.eventBurstPerSource ?? 5
+    })
     this.sourceEvents.set(source, b)
     return b
   }

@@ -60,16 +60,36 @@ export class LinkSocket {
   constructor (link: LinkInfo, private readonly init: LinkSocketInit) {
     this.link = link
     const socket = createSocket({ type: 'udp4', reuseAddr: true })
-    this.mdns = multicastDns({ socket, interface: link.ipv4, bind: '0.0.0.0', port: init.port, ip: init.group, reuseAddr: true, loopback: true })
+    this.mdns = multicastDns({
+      socket,
+      interface: link.ipv4,
+      bind: '0.0.0.0',
+      port: init.port,
+      ip: init.group,
+      reuseAddr: true,
+      loopback: true
+    })
     this.mdns.on('ready', () => {
       // multicast-dns only pins the sending interface after a successful join; pin it regardless
-      try { socket.setMulticastInterface(link.ipv4) } catch (err) { init.log.error('%s: cannot pin multicast interface - %e', this.name, err) }
+      try {
+        socket.setMulticastInterface(link.ipv4)
+      } catch (err) {
+        init.log.error('%s: cannot pin multicast interface - %e', this.name, err)
+      }
       this.ready = true
     })
-    this.mdns.on('query', (p: Packet, r: RemoteInfo) => { if (this.fromLink(r)) init.onQuery(this, p, r) })
-    this.mdns.on('response', (p: Packet, r: RemoteInfo) => { if (this.fromLink(r)) init.onResponse(this, p, r) })
-    this.mdns.on('warning', (err: Error) => { init.log.trace('%s: warning - %s', this.name, err.message) })
-    this.mdns.on('error', (err: Error) => { init.onFatal(this, err) })
+    this.mdns.on('query', (p: Packet, r: RemoteInfo) => {
+      if (this.fromLink(r)) init.onQuery(this, p, r)
+    })
+    this.mdns.on('response', (p: Packet, r: RemoteInfo) => {
+      if (this.fromLink(r)) init.onResponse(this, p, r)
+    })
+    this.mdns.on('warning', (err: Error) => {
+      init.log.trace('%s: warning - %s', this.name, err.message)
+    })
+    this.mdns.on('error', (err: Error) => {
+      init.onFatal(this, err)
+    })
   }
 
   get name (): string {
@@ -80,7 +100,9 @@ export class LinkSocket {
   async whenReady (): Promise<void> {
     if (this.ready) return
     await new Promise<void>((resolve, reject) => {
-      this.mdns.once('ready', () => { resolve() })
+      this.mdns.once('ready', () => {
+        resolve()
+      })
       this.mdns.once('error', reject)
     })
   }
@@ -113,6 +135,10 @@ export class LinkSocket {
     this.ready = false
     this.mdns.removeAllListeners()
     this.mdns.on('error', () => {}) // late socket errors during teardown are not ours to surface
-    await new Promise<void>(resolve => { this.mdns.destroy(() => { resolve() }) })
+    await new Promise<void>(resolve => {
+      this.mdns.destroy(() => {
+        resolve()
+      })
+    })
   }
 }

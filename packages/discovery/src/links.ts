@@ -38,7 +38,11 @@ export const sysfsMulticastCheck: MulticastCheck = (name) => {
 }
 
 /** Snapshot of the links we should run mDNS on, sorted by name for stable diagnostics. */
-export function listLinks (filter: LinkFilter, list: NetworkInterfacesFn = networkInterfaces, canMulticast: MulticastCheck = sysfsMulticastCheck): LinkInfo[] {
+export function listLinks (
+  filter: LinkFilter,
+  list: NetworkInterfacesFn = networkInterfaces,
+  canMulticast: MulticastCheck = sysfsMulticastCheck
+): LinkInfo[] {
   const links: LinkInfo[] = []
   for (const [name, addrs] of Object.entries(list())) {
     if (addrs == null || addrs.length === 0) continue

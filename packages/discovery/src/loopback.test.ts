@@ -16,34 +16,60 @@ void _dropIn
 
 const PORT = 20000 + Math.floor(Math.random() * 20000)
 
-interface TestNode { id: string, mdns: KiezMdns, addrs: Multiaddr[], events: EventTarget }
+interface TestNode {
+  id: string
+  mdns: KiezMdns
+  addrs: Multiaddr[]
+  events: EventTarget
+}
 
 async function makeNode (listen: string[], queryIntervalMs = 500): Promise<TestNode> {
   const peerId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
   const addrs: Multiaddr[] = listen.map(a => multiaddr(a))
   const events = new EventTarget()
-  const mdns = kiezMdns({ port: PORT, includeLoopback: true, interfaces: ['lo'], queryIntervalMs, interfacePollMs: 200 })({
-    peerId, logger: defaultLogger(), addressManager: { getAddresses: () => addrs }, events
+  const mdns = kiezMdns({
+    port: PORT,
+    includeLoopback: true,
+    interfaces: ['lo'],
+    queryIntervalMs,
+    interfacePollMs: 200
+  })({
+    peerId,
+    logger: defaultLogger(),
+    addressManager: { getAddresses: () => addrs },
+    events
   })
   return { id: peerId.toString(), mdns, addrs, events }
 }
 
 describe('kiezMdns over loopback', () => {
   const running: KiezMdns[] = []
-  afterEach(async () => { await Promise.all(running.splice(0).map(async m => { await m.stop() })) })
+  afterEach(async () => {
+    await Promise.all(
+      running.splice(0).map(async m => {
+        await m.stop()
+      })
+    )
+  })
 
   it('two instances find each other with only on-link addresses, and record where', async () => {
     const a = await makeNode(['/ip4/127.0.0.1/tcp/4101', '/ip4/198.18.0.9/tcp/4101'])
     const b = await makeNode(['/ip4/0.0.0.0/tcp/4102'])
     running.push(a.mdns, b.mdns)
     const heardByB = new Promise<KiezPeerEventDetail>(resolve => {
-      b.mdns.addEventListener('kiez:peer', e => { if (e.detail.id.toString() === a.id) resolve(e.detail) })
+      b.mdns.addEventListener('kiez:peer', e => {
+        if (e.detail.id.toString() === a.id) resolve(e.detail)
+      })
     })
     const heardByA = new Promise<KiezPeerEventDetail>(resolve => {
-      a.mdns.addEventListener('kiez:peer', e => { if (e.detail.id.toString() === b.id) resolve(e.detail) })
+      a.mdns.addEventListener('kiez:peer', e => {
+        if (e.detail.id.toString() === b.id) resolve(e.detail)
+      })
     })
     const stdPeer = new Promise<string[]>(resolve => {
-      b.mdns.addEventListener('peer', e => { if (e.detail.id.toString() === a.id) resolve(e.detail.multiaddrs.map(String)) })
+      b.mdns.addEventListener('peer', e => {
+        if (e.detail.id.toString() === a.id) resolve(e.detail.multiaddrs.map(String))
+      })
     })
     await a.mdns.start()
     await b.mdns.start()
@@ -65,11 +91,15 @@ describe('kiezMdns over loopback', () => {
     const b = await makeNode(['/ip4/127.0.0.1/tcp/4104'], 600_000)
     running.push(a.mdns, b.mdns)
     const heard = new Promise<string[]>(resolve => {
-      b.mdns.addEventListener('peer', e => { if (e.detail.id.toString() === a.id) resolve(e.detail.multiaddrs.map(String)) })
+      b.mdns.addEventListener('peer', e => {
+        if (e.detail.id.toString() === a.id) resolve(e.detail.multiaddrs.map(String))
+      })
     })
     await a.mdns.start()
     await b.mdns.start()
-    while (a.mdns.info().links[0]?.ready !== true || b.mdns.info().links[0]?.ready !== true) await new Promise(resolve => setTimeout(resolve, 50))
+    while (a.mdns.info().links[0]?.ready !== true || b.mdns.info().links[0]?.ready !== true) {
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
     a.addrs.push(multiaddr('/ip4/127.0.0.1/tcp/4105'))
     a.events.dispatchEvent(new CustomEvent('self:peer:update'))
     expect(await heard).toEqual(['/ip4/127.0.0.1/tcp/4105'])
@@ -78,11 +108,15 @@ describe('kiezMdns over loopback', () => {
   it('never reports itself and stops idempotently', async () => {
     const a = await makeNode(['/ip4/127.0.0.1/tcp/4103'])
     let self = 0
-    a.mdns.addEventListener('peer', () => { self++ })
+    a.mdns.addEventListener('peer', () => {
+      self++
+    })
     await a.mdns.start()
     await a.mdns.start()
     // our own query and answer loop back to us: wait until we provably heard our own answer
-    for (let i = 0; i < 50 && a.mdns.info().counters.selfIgnored === 0; i++) await new Promise(resolve => setTimeout(resolve, 100))
+    for (let i = 0; i < 50 && a.mdns.info().counters.selfIgnored === 0; i++) {
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
     expect(a.mdns.info().counters.selfIgnored).toBeGreaterThan(0)
     expect(self).toBe(0)
     await a.mdns.stop()

@@ -54,7 +54,9 @@ describe.skipIf(!isRoot)('kiezMdns in network namespaces', { timeout: 120_000 },
     for (const leaf of leaves) leaf.id = (await ready(leaf.box)).id
   }, 120_000)
 
-  afterAll(async () => { await lab.teardown() }, 60_000)
+  afterAll(async () => {
+    await lab.teardown()
+  }, 60_000)
 
   it('star: the centre finds every leaf on the right interface, each leaf finds the centre, leaves never find each other', async () => {
     for (const leaf of leaves) {
@@ -72,7 +74,9 @@ describe.skipIf(!isRoot)('kiezMdns in network namespaces', { timeout: 120_000 },
       expect(back.multiaddrs).toEqual([`/ip4/${leaf.link.aIp}/tcp/${centrePort}`])
     }
     // let several query rounds pass (each leaf re-hears the centre), then check the segments held
-    for (const leaf of leaves) await leaf.box.waitFor(l => leaf.box.count(kiezPeer(centreId)) >= 3, 30_000, 'three rounds')
+    for (const leaf of leaves) {
+      await leaf.box.waitFor(l => leaf.box.count(kiezPeer(centreId)) >= 3, 30_000, 'three rounds')
+    }
     for (const leaf of leaves) {
       for (const other of leaves.filter(o => o !== leaf)) {
         expect(leaf.box.count(l => l.id === other.id)).toBe(0)
@@ -102,20 +106,30 @@ describe.skipIf(!isRoot)('kiezMdns in network namespaces', { timeout: 120_000 },
     await stock.stop()
   })
 
-  it.skipIf(!hasZeroconf)('a stock DNS-SD browser (python3-zeroconf) resolves our instance on its segment', async () => {
-    const leaf = leaves[1]!
-    const browser = lab.spawn(leaf.ns, 'zeroconf', PYTHON, [BROWSE, '_p2p._udp.local.', '20'])
-    const svc = await browser.waitFor(l => l.event === 'service' && l.name === `${centreInstance}._p2p._udp.local.`, 30_000, 'zeroconf service')
-    expect(svc.port).toBe(Number(centrePort))
-    expect(svc.addresses).toEqual([leaf.link.aIp])
-    expect(svc.properties.dnsaddr).toBe(`/ip4/${leaf.link.aIp}/tcp/${centrePort}/p2p/${centreId}`)
-    await browser.stop()
-  })
+  it.skipIf(!hasZeroconf)(
+    'a stock DNS-SD browser (python3-zeroconf) resolves our instance on its segment',
+    async () => {
+      const leaf = leaves[1]!
+      const browser = lab.spawn(leaf.ns, 'zeroconf', PYTHON, [BROWSE, '_p2p._udp.local.', '20'])
+      const svc = await browser.waitFor(
+        l => l.event === 'service' && l.name === `${centreInstance}._p2p._udp.local.`,
+        30_000,
+        'zeroconf service'
+      )
+      expect(svc.port).toBe(Number(centrePort))
+      expect(svc.addresses).toEqual([leaf.link.aIp])
+      expect(svc.properties.dnsaddr).toBe(`/ip4/${leaf.link.aIp}/tcp/${centrePort}/p2p/${centreId}`)
+      await browser.stop()
+    }
+  )
   if (!hasZeroconf) console.warn('zeroconf test skipped: apt-get install -y python3-zeroconf')
 
   it('forged announcements: off-subnet addresses are dropped, malformed packets are survived', async () => {
     const leaf = leaves[2]!
-    const forger = lab.spawn(leaf.ns, 'forger', NODE, [FORGE, JSON.stringify({ mode: 'forged', onLink: '198.19.252.77', otherLink: leaves[0]!.link.bIp })])
+    const forger = lab.spawn(leaf.ns, 'forger', NODE, [
+      FORGE,
+      JSON.stringify({ mode: 'forged', onLink: '198.19.252.77', otherLink: leaves[0]!.link.bIp })
+    ])
     const ids = await forger.waitFor(l => l.event === 'ids', 10_000, 'forger ids')
     await forger.waitFor(l => l.event === 'done', 30_000, 'forger done')
     const mixed = await centre.waitFor(kiezPeer(ids.mixed), 30_000, 'forged peer')
@@ -143,12 +157,17 @@ describe.skipIf(!isRoot)('kiezMdns in network namespaces', { timeout: 120_000 },
   it('a flood of 10 000 fake announcements stays bounded: events, remembered peers, peer store', async () => {
     const leaf = leaves[2]!
     const before = centre.lines.length
-    const flood = lab.spawn(leaf.ns, 'flood', NODE, [FORGE, JSON.stringify({ mode: 'flood', count: 10_000, subnetPrefix: '198.19.252.' })])
+    const flood = lab.spawn(leaf.ns, 'flood', NODE, [
+      FORGE,
+      JSON.stringify({ mode: 'flood', count: 10_000, subnetPrefix: '198.19.252.' })
+    ])
     const done = await flood.waitFor(l => l.event === 'done', 60_000, 'flood done')
     const { info, peerStoreSize } = await centre.info()
     const known = new Set([...leaves.map(l => l.id)])
     const fakes = centre.lines.slice(before).filter(l => l.event === 'kiez:peer' && !known.has(l.id))
-    console.log(`flood: sent ${done.sent} in ${done.ms} ms; centre parsed ${info.counters.responsesReceived} responses, emitted ${fakes.length} fake peers, rate-limited ${info.counters.eventsRateLimited}, remembers ${info.peers.length}, peer store ${peerStoreSize}`)
+    console.log(
+      `flood: sent ${done.sent} in ${done.ms} ms; centre parsed ${info.counters.responsesReceived} responses, emitted ${fakes.length} fake peers, rate-limited ${info.counters.eventsRateLimited}, remembers ${info.peers.length}, peer store ${peerStoreSize}`
+    )
     // token bucket invariant: never more than burst + rate * elapsed
     if (fakes.length > 0) {
       const span = (fakes[fakes.length - 1].t - fakes[0].t) / 1000
@@ -159,11 +178,18 @@ describe.skipIf(!isRoot)('kiezMdns in network namespaces', { timeout: 120_000 },
     expect(peerStoreSize).toBeLessThan(1000)
     // real neighbours are heard again right after
     const seen = centre.lines.length
-    await centre.waitFor(l => l.event === 'kiez:peer' && l.id === leaf.id && centre.lines.indexOf(l) >= seen, 30_000, 'real leaf after flood')
+    await centre.waitFor(
+      l => l.event === 'kiez:peer' && l.id === leaf.id && centre.lines.indexOf(l) >= seen,
+      30_000,
+      'real leaf after flood'
+    )
   })
 
   it('while one box floods, a new neighbour elsewhere is still discovered (per-source event budget)', async () => {
-    const flooder = lab.spawn(leaves[2]!.ns, 'flood2', NODE, [FORGE, JSON.stringify({ mode: 'flood', count: 1_000_000, subnetPrefix: '198.19.252.' })])
+    const flooder = lab.spawn(leaves[2]!.ns, 'flood2', NODE, [
+      FORGE,
+      JSON.stringify({ mode: 'flood', count: 1_000_000, subnetPrefix: '198.19.252.' })
+    ])
     // the flood is in effect once the centre starts refusing events
     const limited0 = (await centre.info()).info.counters.eventsRateLimited
     for (let i = 0; i < 100; i++) {
@@ -196,7 +222,9 @@ describe.skipIf(!isRoot)('kiezMdns in network namespaces', { timeout: 120_000 },
       expect(seen.multiaddrs).toEqual([`/ip4/${link.bIp}/tcp/${/\/tcp\/(\d+)/.exec(seen.multiaddrs[0])![1]}`])
       const back = await late.waitFor(kiezPeer(centreId), 30_000, 'centre from late leaf')
       expect(back.multiaddrs).toEqual([`/ip4/${link.aIp}/tcp/${centrePort}`])
-    } catch (err) { await explain(err) }
+    } catch (err) {
+      await explain(err)
+    }
 
     await lab.setLink('kzdc', link.aIf, false)
     let info: any
@@ -205,7 +233,9 @@ describe.skipIf(!isRoot)('kiezMdns in network namespaces', { timeout: 120_000 },
       if (!info.links.some((l: any) => l.interface === link.aIf)) break
       await new Promise(resolve => setTimeout(resolve, 500))
     }
-    if (info.links.some((l: any) => l.interface === link.aIf)) await explain(new Error('link still in use after going down'))
+    if (info.links.some((l: any) => l.interface === link.aIf)) {
+      await explain(new Error('link still in use after going down'))
+    }
     expect(info.peers.some((p: any) => p.peerId === lateId)).toBe(false)
   })
 })

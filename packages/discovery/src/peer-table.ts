@@ -42,7 +42,11 @@ export class PeerTable {
   }
 
   /** Record a sighting; returns the record (re-inserted as most recent). */
-  touch (peerId: string, seen: Omit<FoundOn, 'firstSeenMs' | 'lastSeenMs' | 'multiaddrs'> & { multiaddrs: Multiaddr[] }, now: number): PeerRecord {
+  touch (
+    peerId: string,
+    seen: Omit<FoundOn, 'firstSeenMs' | 'lastSeenMs' | 'multiaddrs'> & { multiaddrs: Multiaddr[] },
+    now: number
+  ): PeerRecord {
     let rec = this.peers.get(peerId)
     if (rec != null) {
       this.peers.delete(peerId)

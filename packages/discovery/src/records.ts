@@ -39,16 +39,24 @@ export function buildResponse (instance: string, serviceTag: string, addrs: read
   const host = hostFqdn(instance)
   const port = addrs.map(tcpPort).find(p => p != null)
   if (port != null) {
-    additionals.push({ name: fqdn, type: 'SRV', class: 'IN', ttl: RECORD_TTL_S, data: { priority: 10, weight: 1, port, target: host } })
+    additionals.push({
+      name: fqdn,
+      type: 'SRV',
+      class: 'IN',
+      ttl: RECORD_TTL_S,
+      data: { priority: 10, weight: 1, port, target: host }
+    })
   }
   const seen = new Set<string>()
   for (const ma of addrs) {
     const ip = ipOf(ma)
     if (ip == null || seen.has(ip.address)) continue
     seen.add(ip.address)
-    additionals.push(ip.family === 4
-      ? { name: host, type: 'A', class: 'IN', ttl: RECORD_TTL_S, data: ip.address }
-      : { name: host, type: 'AAAA', class: 'IN', ttl: RECORD_TTL_S, data: ip.address })
+    additionals.push(
+      ip.family === 4
+        ? { name: host, type: 'A', class: 'IN', ttl: RECORD_TTL_S, data: ip.address }
+        : { name: host, type: 'AAAA', class: 'IN', ttl: RECORD_TTL_S, data: ip.address }
+    )
   }
   return { type: 'response', answers, additionals }
 }
@@ -58,7 +66,11 @@ export function buildQuery (serviceTag: string): Packet {
 }
 
 /** Does this query ask for our service (browse) or for our instance / host (resolve)? */
-export function queryConcernsUs (questions: readonly Question[] | undefined, serviceTag: string, instance: string): boolean {
+export function queryConcernsUs (
+  questions: readonly Question[] | undefined,
+  serviceTag: string,
+  instance: string
+): boolean {
   if (!Array.isArray(questions)) return false
   const names = new Set([serviceTag, instanceFqdn(instance, serviceTag), hostFqdn(instance)].map(n => n.toLowerCase()))
   return questions.some(q => typeof q?.name === 'string' && names.has(q.name.toLowerCase()))
@@ -90,13 +102,17 @@ export function parseResponse (packet: Packet, serviceTag: string, limits: Parse
   try {
     const answers = Array.isArray(packet.answers) ? packet.answers : []
     const additionals = Array.isArray(packet.additionals) ? packet.additionals : []
-    if (answers.length + additionals.length > limits.maxRecordsPerPacket) return { ok: false, reason: 'too-many-records' }
+    if (answers.length + additionals.length > limits.maxRecordsPerPacket) {
+      return { ok: false, reason: 'too-many-records' }
+    }
     const records = [...answers, ...additionals]
     const tag = serviceTag.toLowerCase()
 
     const instances: string[] = []
     for (const r of records) {
-      if (r.type !== 'PTR' || typeof r.name !== 'string' || r.name.toLowerCase() !== tag || typeof r.data !== 'string') continue
+      if (
+        r.type !== 'PTR' || typeof r.name !== 'string' || r.name.toLowerCase() !== tag || typeof r.data !== 'string'
+      ) continue
       if (r.ttl === 0) continue // a goodbye (RFC 6762 10.1) is not a discovery
       if (!instances.includes(r.data) && instances.length < limits.maxPeersPerPacket) instances.push(r.data)
     }
@@ -115,7 +131,12 @@ export function parseResponse (packet: Packet, serviceTag: string, limits: Parse
   }
 }
 
-function announcementFrom (fqdn: string, serviceTag: string, strings: string[], maxAddrs: number): Announcement | undefined {
+function announcementFrom (
+  fqdn: string,
+  serviceTag: string,
+  strings: string[],
+  maxAddrs: number
+): Announcement | undefined {
   let peerId: string | undefined
   const multiaddrs: Multiaddr[] = []
   for (const s of strings) {
@@ -145,7 +166,9 @@ function txtStrings (data: unknown): string[] {
   const out: string[] = []
   for (const item of items) {
     if (typeof item === 'string') out.push(item)
-    else if (item instanceof Uint8Array && item.byteLength <= MAX_TXT_STRING_BYTES) out.push(Buffer.from(item).toString('utf8'))
+    else if (item instanceof Uint8Array && item.byteLength <= MAX_TXT_STRING_BYTES) {
+      out.push(Buffer.from(item).toString('utf8'))
+    }
   }
   return out
 }

@@ -28,11 +28,23 @@ node.addEventListener('peer:discovery', (evt) => {
 })
 discovery.addEventListener('kiez:peer', (evt) => {
   const d = evt.detail
-  out({ event: 'kiez:peer', id: d.id.toString(), multiaddrs: d.multiaddrs.map(String), interface: d.interface, localAddress: d.localAddress, from: d.from })
+  out({
+    event: 'kiez:peer',
+    id: d.id.toString(),
+    multiaddrs: d.multiaddrs.map(String),
+    interface: d.interface,
+    localAddress: d.localAddress,
+    from: d.from
+  })
 })
 
 await node.start()
-out({ event: 'ready', id: node.peerId.toString(), addrs: node.getMultiaddrs().map(String), instance: discovery.info?.().instance })
+out({
+  event: 'ready',
+  id: node.peerId.toString(),
+  addrs: node.getMultiaddrs().map(String),
+  instance: discovery.info?.().instance
+})
 
 const commands = createInterface({ input: process.stdin })
 commands.on('line', async (line) => {

@@ -18,14 +18,15 @@ const socket = createSocket({ type: 'udp4', reuseAddr: true })
 await new Promise(resolve => socket.bind(0, resolve))
 socket.setMulticastTTL(255)
 const send = (buf) => new Promise(resolve => socket.send(buf, 5353, '224.0.0.251', () => resolve()))
-const announce = (instance, txts) => dnsPacket.encode({
-  type: 'response',
-  flags: dnsPacket.AUTHORITATIVE_ANSWER,
-  answers: [
-    { name: TAG, type: 'PTR', class: 'IN', ttl: 120, data: `${instance}.${TAG}` },
-    ...txts.map(data => ({ name: `${instance}.${TAG}`, type: 'TXT', class: 'IN', ttl: 120, data }))
-  ]
-})
+const announce = (instance, txts) =>
+  dnsPacket.encode({
+    type: 'response',
+    flags: dnsPacket.AUTHORITATIVE_ANSWER,
+    answers: [
+      { name: TAG, type: 'PTR', class: 'IN', ttl: 120, data: `${instance}.${TAG}` },
+      ...txts.map(data => ({ name: `${instance}.${TAG}`, type: 'TXT', class: 'IN', ttl: 120, data }))
+    ]
+  })
 
 const started = Date.now()
 let sent = 0
@@ -51,7 +52,10 @@ if (opts.mode === 'forged') {
   const id = fakeId()
   out({ event: 'ids', id })
   const packets = [
-    randomBytes(7), randomBytes(512), Buffer.alloc(0), Buffer.alloc(1400, 0xff),
+    randomBytes(7),
+    randomBytes(512),
+    Buffer.alloc(0),
+    Buffer.alloc(1400, 0xff),
     announce('garbage1', ['dnsaddr=/not/a/multiaddr', 'dnsaddr=', 'nonsense', '']),
     announce('garbage2', [`dnsaddr=/ip4/198.19.252.9/tcp/1/p2p/notapeerid`]),
     announce('garbage3', [`dnsaddr=/ip4/198.19.252.9/tcp/1`]), // no peer id
@@ -60,12 +64,17 @@ if (opts.mode === 'forged') {
     announce('garbage5', [`dnsaddr=/ip4/198.19.252.9/tcp/1/p2p/${id}`]).subarray(0, 40)
   ]
   for (let round = 0; round < 3; round++) {
-    for (const p of packets) { await send(p); sent++ }
+    for (const p of packets) {
+      await send(p)
+      sent++
+    }
   }
 } else if (opts.mode === 'flood') {
   for (let i = 0; i < opts.count; i++) {
     const id = fakeId()
-    await send(announce(`flood${i}`, [`dnsaddr=/ip4/${opts.subnetPrefix}${10 + (i % 200)}/tcp/${1000 + (i % 60000)}/p2p/${id}`]))
+    await send(
+      announce(`flood${i}`, [`dnsaddr=/ip4/${opts.subnetPrefix}${10 + (i % 200)}/tcp/${1000 + (i % 60000)}/p2p/${id}`])
+    )
     sent++
   }
 }

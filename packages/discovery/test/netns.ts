@@ -32,11 +32,20 @@ export class Proc {
 
   constructor (readonly name: string, readonly child: ChildProcess) {
     createInterface({ input: child.stdout! }).on('line', line => {
-      try { this.lines.push(JSON.parse(line)) } catch { this.stderr.push(line) }
+      try {
+        this.lines.push(JSON.parse(line))
+      } catch {
+        this.stderr.push(line)
+      }
       for (const w of this.waiters) w()
     })
-    createInterface({ input: child.stderr! }).on('line', line => { if (this.stderr.length < 200) this.stderr.push(line) })
-    child.on('exit', () => { this.exited = true; for (const w of this.waiters) w() })
+    createInterface({ input: child.stderr! }).on('line', line => {
+      if (this.stderr.length < 200) this.stderr.push(line)
+    })
+    child.on('exit', () => {
+      this.exited = true
+      for (const w of this.waiters) w()
+    })
   }
 
   /** Resolves with the first line matching `pred`, rejects after `timeoutMs` with the process's output for context. */
@@ -46,10 +55,22 @@ export class Proc {
     return await new Promise((resolve, reject) => {
       const check = (): void => {
         const hit = this.lines.find(pred)
-        if (hit != null) { done(); resolve(hit) } else if (this.exited) { done(); reject(this.failure(`exited while waiting for ${what}`)) }
+        if (hit != null) {
+          done()
+          resolve(hit)
+        } else if (this.exited) {
+          done()
+          reject(this.failure(`exited while waiting for ${what}`))
+        }
       }
-      const timer = setTimeout(() => { done(); reject(this.failure(`timed out waiting for ${what}`)) }, timeoutMs)
-      const done = (): void => { clearTimeout(timer); this.waiters.delete(check) }
+      const timer = setTimeout(() => {
+        done()
+        reject(this.failure(`timed out waiting for ${what}`))
+      }, timeoutMs)
+      const done = (): void => {
+        clearTimeout(timer)
+        this.waiters.delete(check)
+      }
       this.waiters.add(check)
     })
   }
@@ -73,15 +94,25 @@ export class Proc {
 
   async stop (): Promise<void> {
     if (this.exited) return
-    const exited = new Promise<void>(resolve => this.child.once('exit', () => { resolve() }))
+    const exited = new Promise<void>(resolve =>
+      this.child.once('exit', () => {
+        resolve()
+      })
+    )
     this.child.kill('SIGTERM')
-    const timer = setTimeout(() => { this.child.kill('SIGKILL') }, 5000)
+    const timer = setTimeout(() => {
+      this.child.kill('SIGKILL')
+    }, 5000)
     await exited
     clearTimeout(timer)
   }
 
   private failure (msg: string): Error {
-    return new Error(`${this.name}: ${msg}\nstdout tail: ${JSON.stringify(this.lines.slice(-5))}\nstderr tail: ${this.stderr.slice(-10).join('\n')}`)
+    return new Error(
+      `${this.name}: ${msg}\nstdout tail: ${JSON.stringify(this.lines.slice(-5))}\nstderr tail: ${
+        this.stderr.slice(-10).join('\n')
+      }`
+    )
   }
 }
 
@@ -135,7 +166,9 @@ export class Lab {
 
   /** Stop every process, then delete every namespace (which deletes their veths). Never throws. */
   async teardown (): Promise<void> {
-    await Promise.all(this.procs.map(async p => { await p.stop().catch(() => {}) }))
+    await Promise.all(this.procs.map(async p => {
+      await p.stop().catch(() => {})
+    }))
     for (const ns of this.namespaces.reverse()) await ip('netns', 'del', ns).catch(() => {})
     this.namespaces.length = 0
   }

@@ -1,4 +1,11 @@
-import { hash as oneShotHash, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto'
+import {
+  hash as oneShotHash,
+  createPrivateKey,
+  createPublicKey,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  type KeyObject
+} from 'node:crypto'
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from './constants.js'
 
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
@@ -32,7 +39,12 @@ export class PublicKeyCache {
 }
 
 /** Verifies an ed25519 signature; false (never a throw) for any malformed input. */
-export function verifySignature (cache: PublicKeyCache, publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
+export function verifySignature (
+  cache: PublicKeyCache,
+  publicKey: Uint8Array,
+  data: Uint8Array,
+  signature: Uint8Array
+): boolean {
   if (publicKey.byteLength !== PUBLIC_KEY_BYTES || signature.byteLength !== SIGNATURE_BYTES) return false
   try {
     return cryptoVerify(null, data, cache.get(publicKey), signature)
@@ -50,7 +62,11 @@ export interface Signer {
 /** A Signer over a 32-byte ed25519 seed (libp2p's Ed25519 private key `.raw` is seed ‖ public key). */
 export function signerFromSeed (seed: Uint8Array): Signer {
   if (seed.byteLength !== 32) throw new RangeError('ed25519 seed must be 32 bytes')
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' })
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8'
+  })
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' })
   const publicKey = new Uint8Array(spki.subarray(SPKI_ED25519_PREFIX.byteLength))
   return {

@@ -1,5 +1,13 @@
 import { decode, encode, type DecodeOptions } from 'cborg'
-import { ENTRY_VERSION, HASH_BYTES, KNOWN_TYPES, MAX_ENTRY_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type EntryType } from './constants.js'
+import {
+  ENTRY_VERSION,
+  HASH_BYTES,
+  KNOWN_TYPES,
+  MAX_ENTRY_BYTES,
+  PUBLIC_KEY_BYTES,
+  SIGNATURE_BYTES,
+  type EntryType
+} from './constants.js'
 import type { ValidationCode } from './errors.js'
 
 /**
@@ -73,9 +81,12 @@ export function encodePayload (p: EntryPayload): Uint8Array {
 
 function encodeContent (body: EntryBody): unknown[] {
   switch (body.type) {
-    case 'post': return [body.text]
-    case 'reply': return [body.text, body.replyTo]
-    case 'profile': return [body.name]
+    case 'post':
+      return [body.text]
+    case 'reply':
+      return [body.text, body.replyTo]
+    case 'profile':
+      return [body.name]
   }
 }
 
@@ -86,7 +97,9 @@ export function encodeEnvelope (payload: Uint8Array, signature: Uint8Array): Uin
 /** Splits an entry into payload bytes and signature. Total: never throws. */
 export function decodeEnvelope (bytes: Uint8Array): Decoded<{ payload: Uint8Array, signature: Uint8Array }> {
   if (!(bytes instanceof Uint8Array)) return fail('bad_encoding', 'entry is not a byte array')
-  if (bytes.byteLength > MAX_ENTRY_BYTES) return fail('content_too_large', `entry is ${bytes.byteLength} bytes, over the ${MAX_ENTRY_BYTES}-byte limit`)
+  if (bytes.byteLength > MAX_ENTRY_BYTES) {
+    return fail('content_too_large', `entry is ${bytes.byteLength} bytes, over the ${MAX_ENTRY_BYTES}-byte limit`)
+  }
   const d = tryDecode(bytes)
   if (!d.ok) return fail('bad_encoding', 'entry is not well-formed CBOR')
   const v = d.value
@@ -94,7 +107,9 @@ export function decodeEnvelope (bytes: Uint8Array): Decoded<{ payload: Uint8Arra
   const [payload, signature] = v as unknown[]
   if (!isBytes(payload)) return fail('bad_encoding', 'entry payload must be a byte string')
   if (!isBytes(signature, SIGNATURE_BYTES)) return fail('bad_encoding', 'signature must be a 64-byte byte string')
-  if (!equalBytes(encodeEnvelope(payload, signature), bytes)) return fail('non_canonical', 'entry is not canonically encoded')
+  if (!equalBytes(encodeEnvelope(payload, signature), bytes)) {
+    return fail('non_canonical', 'entry is not canonically encoded')
+  }
   return { ok: true, value: { payload, signature } }
 }
 
@@ -108,11 +123,15 @@ export function decodePayload (bytes: Uint8Array): Decoded<EntryPayload> {
   if (version !== ENTRY_VERSION) return fail('bad_encoding', `unsupported entry version ${String(version)}`)
   if (!isBytes(author, PUBLIC_KEY_BYTES)) return fail('bad_encoding', 'author must be a 32-byte byte string')
   if (!isSafeUint(seq) || seq < 1) return fail('bad_encoding', 'seq must be an integer from 1 to 2^53-1')
-  if (previous !== null && !isBytes(previous, HASH_BYTES)) return fail('bad_encoding', 'previous must be a 32-byte byte string or null')
+  if (previous !== null && !isBytes(previous, HASH_BYTES)) {
+    return fail('bad_encoding', 'previous must be a 32-byte byte string or null')
+  }
   if (!isSafeUint(timestamp)) return fail('bad_encoding', 'timestamp must be an integer from 0 to 2^53-1')
   if (typeof type !== 'string') return fail('bad_encoding', 'type must be a text string')
   if (!Array.isArray(content)) return fail('bad_encoding', 'content must be an array')
-  if (!(KNOWN_TYPES as readonly string[]).includes(type)) return fail('unknown_type', `unknown entry type "${type.slice(0, 32)}"`)
+  if (!(KNOWN_TYPES as readonly string[]).includes(type)) {
+    return fail('unknown_type', `unknown entry type "${type.slice(0, 32)}"`)
+  }
   const body = decodeContent(type as EntryType, content)
   if (!body.ok) return body
   const payload: EntryPayload = { author, seq, previous, timestamp, body: body.value }
@@ -126,7 +145,9 @@ function decodeContent (type: EntryType, c: unknown[]): Decoded<EntryBody> {
       if (c.length !== 1 || typeof c[0] !== 'string') return fail('malformed_content', 'post content must be [text]')
       return { ok: true, value: { type, text: c[0] } }
     case 'reply':
-      if (c.length !== 2 || typeof c[0] !== 'string' || !isBytes(c[1], HASH_BYTES)) return fail('malformed_content', 'reply content must be [text, replyTo: bstr(32)]')
+      if (c.length !== 2 || typeof c[0] !== 'string' || !isBytes(c[1], HASH_BYTES)) {
+        return fail('malformed_content', 'reply content must be [text, replyTo: bstr(32)]')
+      }
       return { ok: true, value: { type, text: c[0], replyTo: c[1] } }
     case 'profile':
       if (c.length !== 1 || typeof c[0] !== 'string') return fail('malformed_content', 'profile content must be [name]')

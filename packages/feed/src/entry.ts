@@ -1,6 +1,12 @@
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
-import { DEFAULT_MAX_FUTURE_MS, HASH_BYTES, MAX_CONTENT_BYTES, MAX_PROFILE_NAME_BYTES, SIGNATURE_DOMAIN } from './constants.js'
+import {
+  DEFAULT_MAX_FUTURE_MS,
+  HASH_BYTES,
+  MAX_CONTENT_BYTES,
+  MAX_PROFILE_NAME_BYTES,
+  SIGNATURE_DOMAIN
+} from './constants.js'
 import { sha256, type Signer } from './crypto.js'
 import { encodeEnvelope, encodePayload, type Decoded, type EntryBody, type EntryPayload } from './encoding.js'
 import { parseEntry } from './parse.js'
@@ -30,7 +36,10 @@ export function parseEntryId (id: string): Uint8Array | undefined {
   if (typeof id !== 'string' || id.length > 100) return undefined
   try {
     const cid = CID.parse(id)
-    if (cid.version !== 1 || cid.code !== DAG_CBOR || cid.multihash.code !== SHA2_256 || cid.multihash.digest.byteLength !== HASH_BYTES) return undefined
+    if (
+      cid.version !== 1 || cid.code !== DAG_CBOR || cid.multihash.code !== SHA2_256 ||
+      cid.multihash.digest.byteLength !== HASH_BYTES
+    ) return undefined
     return cid.multihash.digest
   } catch {
     return undefined
@@ -64,15 +73,28 @@ export function readEntry (bytes: Uint8Array, opts: ReadOptions = {}): Decoded<E
   const content = checkContent(payload.body)
   if (content !== undefined) return content
   if ((payload.seq === 1) !== (payload.previous === null)) {
-    return { ok: false, code: 'wrong_previous', message: payload.seq === 1 ? 'seq 1 must have no previous' : 'only seq 1 may omit previous' }
+    return {
+      ok: false,
+      code: 'wrong_previous',
+      message: payload.seq === 1 ? 'seq 1 must have no previous' : 'only seq 1 may omit previous'
+    }
   }
   const now = opts.now ?? Date.now()
   const maxFuture = opts.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS
   if (payload.timestamp > now + maxFuture) {
-    return { ok: false, code: 'future_timestamp', message: `timestamp is ${payload.timestamp - now} ms ahead of this box's clock (limit ${maxFuture} ms)` }
+    return {
+      ok: false,
+      code: 'future_timestamp',
+      message: `timestamp is ${payload.timestamp - now} ms ahead of this box's clock (limit ${maxFuture} ms)`
+    }
   }
   // Extend the freshly parsed object instead of copying it: this runs once per entry on catch-up.
-  const entry = payload as EntryPayload & { bytes: Uint8Array, payload: Uint8Array, signature: Uint8Array, hash: Uint8Array }
+  const entry = payload as EntryPayload & {
+    bytes: Uint8Array
+    payload: Uint8Array
+    signature: Uint8Array
+    hash: Uint8Array
+  }
   entry.bytes = bytes
   entry.payload = parsed.value.payload
   entry.signature = parsed.value.signature
@@ -87,9 +109,21 @@ function utf8Length (s: string): number {
 function checkContent (body: EntryBody): Decoded<never> | undefined {
   const text = body.type === 'profile' ? body.name : body.text
   const size = utf8Length(text)
-  if (size > MAX_CONTENT_BYTES) return { ok: false, code: 'content_too_large', message: `content is ${size} UTF-8 bytes, over the ${MAX_CONTENT_BYTES}-byte limit` }
+  if (size > MAX_CONTENT_BYTES) {
+    return {
+      ok: false,
+      code: 'content_too_large',
+      message: `content is ${size} UTF-8 bytes, over the ${MAX_CONTENT_BYTES}-byte limit`
+    }
+  }
   if (size === 0) return { ok: false, code: 'malformed_content', message: `${body.type} must not be empty` }
-  if (body.type === 'profile' && size > MAX_PROFILE_NAME_BYTES) return { ok: false, code: 'malformed_content', message: `display name is over ${MAX_PROFILE_NAME_BYTES} UTF-8 bytes` }
+  if (body.type === 'profile' && size > MAX_PROFILE_NAME_BYTES) {
+    return {
+      ok: false,
+      code: 'malformed_content',
+      message: `display name is over ${MAX_PROFILE_NAME_BYTES} UTF-8 bytes`
+    }
+  }
   return undefined
 }
 

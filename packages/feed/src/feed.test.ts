@@ -4,9 +4,26 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseEntry } from './parse.js'
 import {
-  decodeEnvelope, decodePayload, checkRange, createEntry, encodeEnvelope, encodeForkProof, entryId, MAX_CONTENT_BYTES, parseEntryId, PublicKeyCache,
-  readEntry, signedBytes, signerFromSeed, validateEntry, verifyForkProof, ValidationCodes,
-  type AuthorState, type Entry, type EntryBody, type Signer
+  decodeEnvelope,
+  decodePayload,
+  checkRange,
+  createEntry,
+  encodeEnvelope,
+  encodeForkProof,
+  entryId,
+  MAX_CONTENT_BYTES,
+  parseEntryId,
+  PublicKeyCache,
+  readEntry,
+  signedBytes,
+  signerFromSeed,
+  validateEntry,
+  verifyForkProof,
+  ValidationCodes,
+  type AuthorState,
+  type Entry,
+  type EntryBody,
+  type Signer
 } from './index.js'
 
 const keys = new PublicKeyCache()
@@ -38,22 +55,32 @@ const mallory = signerFromSeed(new Uint8Array(32).fill(2))
 
 describe('entry encoding', () => {
   it('round-trips every field through the canonical bytes', () => {
-    fc.assert(fc.property(
-      fc.string({ minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 2 ** 40 }), fc.integer({ min: 0, max: NOW }),
-      fc.constantFrom('post', 'reply', 'profile'), fc.uint8Array({ minLength: 32, maxLength: 32 }),
-      (text, seq, timestamp, type, link) => {
-        const body: EntryBody = type === 'post' ? { type, text } : type === 'reply' ? { type, text, replyTo: link } : { type, name: text.slice(0, 40) || 'x' }
-        const e = createEntry(alice, { seq, previous: seq === 1 ? null : link, timestamp, body })
-        const r = readEntry(e.bytes, { now: NOW })
-        expect(r.ok).toBe(true)
-        if (!r.ok) return
-        expect(r.value.seq).toBe(seq)
-        expect(r.value.timestamp).toBe(timestamp)
-        expect(r.value.body).toEqual(body)
-        expect(Buffer.from(r.value.author)).toEqual(Buffer.from(alice.publicKey))
-        expect(parseEntryId(entryId(r.value.hash))).toEqual(r.value.hash)
-      }
-    ), { numRuns: 300 })
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        fc.integer({ min: 0, max: NOW }),
+        fc.constantFrom('post', 'reply', 'profile'),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (text, seq, timestamp, type, link) => {
+          const body: EntryBody = type === 'post'
+            ? { type, text }
+            : type === 'reply'
+            ? { type, text, replyTo: link }
+            : { type, name: text.slice(0, 40) || 'x' }
+          const e = createEntry(alice, { seq, previous: seq === 1 ? null : link, timestamp, body })
+          const r = readEntry(e.bytes, { now: NOW })
+          expect(r.ok).toBe(true)
+          if (!r.ok) return
+          expect(r.value.seq).toBe(seq)
+          expect(r.value.timestamp).toBe(timestamp)
+          expect(r.value.body).toEqual(body)
+          expect(Buffer.from(r.value.author)).toEqual(Buffer.from(alice.publicKey))
+          expect(parseEntryId(entryId(r.value.hash))).toEqual(r.value.hash)
+        }
+      ),
+      { numRuns: 300 }
+    )
   })
 
   it('ids are CIDv1 dag-cbor sha2-256 strings and foreign ids are refused', () => {
@@ -74,7 +101,11 @@ describe('entry encoding', () => {
 })
 
 describe('fast parser against the cborg reference decoder', () => {
-  const [e1, e2] = chain(alice, [{ type: 'post', text: 'hi' }, { type: 'reply', text: 'ünïcödé 🙂', replyTo: new Uint8Array(32).fill(9) }]) as [Entry, Entry]
+  const [e1, e2] = chain(alice, [{ type: 'post', text: 'hi' }, {
+    type: 'reply',
+    text: 'ünïcödé 🙂',
+    replyTo: new Uint8Array(32).fill(9)
+  }]) as [Entry, Entry]
 
   function reference (bytes: Uint8Array): { ok: boolean, value?: unknown } {
     const env = decodeEnvelope(bytes)
@@ -84,15 +115,22 @@ describe('fast parser against the cborg reference decoder', () => {
   }
 
   it('accepts and rejects the same byte strings, and agrees on what they mean', () => {
-    fc.assert(fc.property(fc.constantFrom(e1, e2), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), (e, edits) => {
-      const bytes = Uint8Array.from(e.bytes)
-      for (const [pos, v] of edits) bytes[pos % bytes.length] = v
-      const fast = parseEntry(bytes)
-      const ref = reference(bytes)
-      // invalid UTF-8 the reference decoder replaces with U+FFFD, then refuses as non-canonical: both refuse
-      expect(fast.ok).toBe(ref.ok)
-      if (fast.ok) expect(fast.value.value).toEqual(ref.value)
-    }), { numRuns: 5000 })
+    fc.assert(
+      fc.property(
+        fc.constantFrom(e1, e2),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }),
+        (e, edits) => {
+          const bytes = Uint8Array.from(e.bytes)
+          for (const [pos, v] of edits) bytes[pos % bytes.length] = v
+          const fast = parseEntry(bytes)
+          const ref = reference(bytes)
+          // invalid UTF-8 the reference decoder replaces with U+FFFD, then refuses as non-canonical: both refuse
+          expect(fast.ok).toBe(ref.ok)
+          if (fast.ok) expect(fast.value.value).toEqual(ref.value)
+        }
+      ),
+      { numRuns: 5000 }
+    )
   })
 })
 
@@ -102,12 +140,20 @@ describe('validation', () => {
   it('accepts a chain in order and rejects it out of order', () => {
     expect(validateEntry(e1.bytes, { keys, now: NOW }).ok).toBe(true)
     expect(validateEntry(e2.bytes, { keys, now: NOW, state: stateAfter(e1) }).ok).toBe(true)
-    expect(validateEntry(e3.bytes, { keys, now: NOW, state: stateAfter(e1) })).toMatchObject({ ok: false, code: 'wrong_seq' })
+    expect(validateEntry(e3.bytes, { keys, now: NOW, state: stateAfter(e1) })).toMatchObject({
+      ok: false,
+      code: 'wrong_seq'
+    })
     expect(validateEntry(e2.bytes, { keys, now: NOW })).toMatchObject({ ok: false, code: 'wrong_seq' })
   })
 
   it('knows duplicates by hash and forks by a second valid signature', () => {
-    const other = createEntry(alice, { seq: 2, previous: e1.hash, timestamp: NOW - 5, body: { type: 'post', text: 'the other branch' } })
+    const other = createEntry(alice, {
+      seq: 2,
+      previous: e1.hash,
+      timestamp: NOW - 5,
+      body: { type: 'post', text: 'the other branch' }
+    })
     const ctx = { keys, now: NOW, state: stateAfter(e3), storedHashAt: (s: number) => [e1, e2, e3][s - 1]?.hash }
     expect(validateEntry(e2.bytes, ctx)).toMatchObject({ ok: false, code: 'duplicate' })
     const fork = validateEntry(other.bytes, ctx)
@@ -117,12 +163,23 @@ describe('validation', () => {
     const forged = signRaw(mallory, [1, alice.publicKey, 2, e1.hash, NOW, 'post', ['lies']])
     expect(validateEntry(forged, ctx)).toMatchObject({ ok: false, code: 'bad_signature' })
     // once frozen, nothing at or past the fork point
-    expect(validateEntry(e3.bytes, { keys, now: NOW, state: { ...stateAfter(e2)!, forkedAt: 2 } })).toMatchObject({ ok: false, code: 'forked' })
+    expect(validateEntry(e3.bytes, { keys, now: NOW, state: { ...stateAfter(e2)!, forkedAt: 2 } })).toMatchObject({
+      ok: false,
+      code: 'forked'
+    })
   })
 
   it('checks previous', () => {
-    const bad = createEntry(alice, { seq: 2, previous: new Uint8Array(32), timestamp: NOW, body: { type: 'post', text: 'x' } })
-    expect(validateEntry(bad.bytes, { keys, now: NOW, state: stateAfter(e1) })).toMatchObject({ ok: false, code: 'wrong_previous' })
+    const bad = createEntry(alice, {
+      seq: 2,
+      previous: new Uint8Array(32),
+      timestamp: NOW,
+      body: { type: 'post', text: 'x' }
+    })
+    expect(validateEntry(bad.bytes, { keys, now: NOW, state: stateAfter(e1) })).toMatchObject({
+      ok: false,
+      code: 'wrong_previous'
+    })
     const noPrev = signRaw(alice, [1, alice.publicKey, 2, null, NOW, 'post', ['x']])
     expect(validateEntry(noPrev, { keys, now: NOW })).toMatchObject({ ok: false, code: 'wrong_previous' })
   })
@@ -131,14 +188,20 @@ describe('validation', () => {
     const atLimit = 'ä'.repeat(MAX_CONTENT_BYTES / 2)
     const over = 'ä'.repeat(MAX_CONTENT_BYTES / 2 - 1) + '€' // 8190 + 3 bytes, 4096 characters
     expect(over.length).toBeLessThan(MAX_CONTENT_BYTES)
-    expect(validateEntry(signRaw(alice, [1, alice.publicKey, 1, null, NOW, 'post', [atLimit]]), { keys, now: NOW }).ok).toBe(true)
-    expect(validateEntry(signRaw(alice, [1, alice.publicKey, 1, null, NOW, 'post', [over]]), { keys, now: NOW })).toMatchObject({ ok: false, code: 'content_too_large' })
+    expect(validateEntry(signRaw(alice, [1, alice.publicKey, 1, null, NOW, 'post', [atLimit]]), { keys, now: NOW }).ok)
+      .toBe(true)
+    expect(validateEntry(signRaw(alice, [1, alice.publicKey, 1, null, NOW, 'post', [over]]), { keys, now: NOW }))
+      .toMatchObject({ ok: false, code: 'content_too_large' })
   })
 
   it('refuses unknown types, malformed content and far-future clocks', () => {
-    expect(validateEntry(signRaw(alice, [1, alice.publicKey, 1, null, NOW, 'react', ['+1']]), { keys, now: NOW })).toMatchObject({ code: 'unknown_type' })
-    expect(validateEntry(signRaw(alice, [1, alice.publicKey, 1, null, NOW, 'reply', ['no target']]), { keys, now: NOW })).toMatchObject({ code: 'malformed_content' })
-    expect(validateEntry(signRaw(alice, [1, alice.publicKey, 1, null, NOW, 'post', [42]]), { keys, now: NOW })).toMatchObject({ code: 'malformed_content' })
+    expect(validateEntry(signRaw(alice, [1, alice.publicKey, 1, null, NOW, 'react', ['+1']]), { keys, now: NOW }))
+      .toMatchObject({ code: 'unknown_type' })
+    expect(
+      validateEntry(signRaw(alice, [1, alice.publicKey, 1, null, NOW, 'reply', ['no target']]), { keys, now: NOW })
+    ).toMatchObject({ code: 'malformed_content' })
+    expect(validateEntry(signRaw(alice, [1, alice.publicKey, 1, null, NOW, 'post', [42]]), { keys, now: NOW }))
+      .toMatchObject({ code: 'malformed_content' })
     const future = signRaw(alice, [1, alice.publicKey, 1, null, NOW + 10 * 60_000 + 1, 'post', ['hi']])
     expect(validateEntry(future, { keys, now: NOW })).toMatchObject({ code: 'future_timestamp' })
     expect(validateEntry(future, { keys, now: NOW, maxFutureMs: 11 * 60_000 }).ok).toBe(true)
@@ -161,28 +224,41 @@ describe('validation', () => {
     // a float where seq belongs
     const float = Buffer.from(encode([1, alice.publicKey, 1, null, NOW, 'post', ['hi']]))
     const at1 = float.indexOf(Buffer.from([0x01, 0xf6]))
-    const withFloat = Buffer.concat([float.subarray(0, at1), Buffer.from([0xfb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0]), float.subarray(at1 + 1)])
-    expect(validateEntry(signRaw(alice, withFloat), { keys, now: NOW })).toMatchObject({ ok: false, code: 'bad_encoding' })
+    const withFloat = Buffer.concat([
+      float.subarray(0, at1),
+      Buffer.from([0xfb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0]),
+      float.subarray(at1 + 1)
+    ])
+    expect(validateEntry(signRaw(alice, withFloat), { keys, now: NOW })).toMatchObject({
+      ok: false,
+      code: 'bad_encoding'
+    })
     expect(validateEntry(Uint8Array.of(0xff, 0x00), { keys, now: NOW })).toMatchObject({ code: 'bad_encoding' })
     expect(validateEntry(new Uint8Array(20_000), { keys, now: NOW })).toMatchObject({ code: 'content_too_large' })
   })
 
   it('never throws and always names a code when any byte of a valid entry changes', () => {
-    fc.assert(fc.property(fc.nat(), fc.integer({ min: 1, max: 255 }), (pos, xor) => {
-      const i = pos % e2.bytes.byteLength
-      const bytes = Uint8Array.from(e2.bytes)
-      bytes[i] = (bytes[i] as number) ^ xor
-      const r = validateEntry(bytes, { keys, now: NOW, state: stateAfter(e1) })
-      expect(r.ok).toBe(false)
-      if (!r.ok) expect(ValidationCodes).toContain(r.code)
-    }), { numRuns: 2000 })
+    fc.assert(
+      fc.property(fc.nat(), fc.integer({ min: 1, max: 255 }), (pos, xor) => {
+        const i = pos % e2.bytes.byteLength
+        const bytes = Uint8Array.from(e2.bytes)
+        bytes[i] = (bytes[i] as number) ^ xor
+        const r = validateEntry(bytes, { keys, now: NOW, state: stateAfter(e1) })
+        expect(r.ok).toBe(false)
+        if (!r.ok) expect(ValidationCodes).toContain(r.code)
+      }),
+      { numRuns: 2000 }
+    )
   })
 
   it('never throws on arbitrary bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
-      const r = validateEntry(bytes, { keys, now: NOW })
-      expect(r.ok).toBe(false)
-    }), { numRuns: 2000 })
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
+        const r = validateEntry(bytes, { keys, now: NOW })
+        expect(r.ok).toBe(false)
+      }),
+      { numRuns: 2000 }
+    )
   })
 })
 
@@ -196,53 +272,102 @@ describe('validator against a reference model', () => {
   const corruptions = ['none', 'flip', 'resign_other_key', 'skip', 'replay', 'future'] as const
 
   it('agrees on random delivery sequences', () => {
-    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...corruptions), fc.nat(), fc.nat()), { maxLength: 40 }), (steps) => {
-      let head = 0
-      const stored = (s: number): Uint8Array | undefined => s <= head ? honest[s - 1]?.hash : undefined
-      for (const [kind, a, b] of steps) {
-        const next = honest[head]
-        if (next === undefined) break
-        let bytes: Uint8Array
-        let expectOk = false
-        switch (kind) {
-          case 'none': bytes = next.bytes; expectOk = true; break
-          case 'flip': bytes = Uint8Array.from(next.bytes); bytes[a % bytes.length] = (bytes[a % bytes.length] as number) ^ (1 + (b % 255)); break
-          case 'resign_other_key': bytes = signRaw(mallory, [1, alice.publicKey, next.seq, next.previous, next.timestamp, 'post', ['x']]); break
-          case 'skip': bytes = (honest[head + 1 + (a % 3)] ?? next).bytes; expectOk = honest[head + 1 + (a % 3)] === undefined; break
-          case 'replay': bytes = head > 0 ? (honest[a % head] as Entry).bytes : next.bytes; expectOk = head === 0; break
-          case 'future': bytes = signRaw(alice, [1, alice.publicKey, next.seq, next.previous, NOW + 3_600_000, 'post', ['x']]); break
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...corruptions), fc.nat(), fc.nat()), { maxLength: 40 }),
+        (steps) => {
+          let head = 0
+          const stored = (s: number): Uint8Array | undefined => s <= head ? honest[s - 1]?.hash : undefined
+          for (const [kind, a, b] of steps) {
+            const next = honest[head]
+            if (next === undefined) break
+            let bytes: Uint8Array
+            let expectOk = false
+            switch (kind) {
+              case 'none':
+                bytes = next.bytes
+                expectOk = true
+                break
+              case 'flip':
+                bytes = Uint8Array.from(next.bytes)
+                bytes[a % bytes.length] = (bytes[a % bytes.length] as number) ^ (1 + (b % 255))
+                break
+              case 'resign_other_key':
+                bytes = signRaw(mallory, [1, alice.publicKey, next.seq, next.previous, next.timestamp, 'post', ['x']])
+                break
+              case 'skip':
+                bytes = (honest[head + 1 + (a % 3)] ?? next).bytes
+                expectOk = honest[head + 1 + (a % 3)] === undefined
+                break
+              case 'replay':
+                bytes = head > 0 ? (honest[a % head] as Entry).bytes : next.bytes
+                expectOk = head === 0
+                break
+              case 'future':
+                bytes = signRaw(alice, [1, alice.publicKey, next.seq, next.previous, NOW + 3_600_000, 'post', ['x']])
+                break
+            }
+            const r = validateEntry(bytes, {
+              keys,
+              now: NOW,
+              state: head === 0 ? undefined : stateAfter(honest[head - 1]),
+              storedHashAt: stored
+            })
+            expect(r.ok).toBe(expectOk)
+            if (r.ok) head++
+          }
         }
-        const r = validateEntry(bytes, { keys, now: NOW, state: head === 0 ? undefined : stateAfter(honest[head - 1]), storedHashAt: stored })
-        expect(r.ok).toBe(expectOk)
-        if (r.ok) head++
-      }
-    }), { numRuns: 300 })
+      ),
+      { numRuns: 300 }
+    )
   })
 
   it('the range path accepts exactly what the one-entry path accepts, with one signature check', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 11 }), fc.integer({ min: 1, max: 12 }), fc.option(fc.nat(), { nil: undefined }), (start, len, corruptAt) => {
-      const items = honest.slice(start, start + len).map((e) => e.bytes)
-      if (corruptAt !== undefined && items.length > 0) {
-        const i = corruptAt % items.length
-        items[i] = signRaw(mallory, [1, alice.publicKey, start + i + 1, honest[start + i]?.previous ?? null, NOW, 'post', ['evil']])
-      }
-      const entries = items.map((b) => readEntry(b, { now: NOW })).filter((r) => r.ok).map((r) => (r as { value: Entry }).value)
-      const state = stateAfter(honest[start - 1])
-      const r = checkRange(entries, { keys, state, storedHashAt: () => undefined })
-      // one-by-one reference
-      let s = state
-      let accepted = 0
-      for (const b of items) {
-        const one = validateEntry(b, { keys, now: NOW, state: s })
-        if (!one.ok) break
-        s = stateAfter(one.entry)
-        accepted++
-      }
-      // The range path may refuse a run whose newest entry is forged even if a prefix was honest (the sender lied): never more.
-      expect(r.accepted.length).toBeLessThanOrEqual(accepted)
-      if (corruptAt === undefined) expect(r.accepted.length).toBe(accepted)
-      for (const e of r.accepted) expect(Buffer.compare(e.bytes, (honest[e.seq - 1] as Entry).bytes)).toBe(0)
-    }), { numRuns: 300 })
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 11 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.option(fc.nat(), { nil: undefined }),
+        (start, len, corruptAt) => {
+          const items = honest.slice(start, start + len).map((e) => e.bytes)
+          if (corruptAt !== undefined && items.length > 0) {
+            const i = corruptAt % items.length
+            items[i] = signRaw(mallory, [
+              1,
+              alice.publicKey,
+              start + i + 1,
+              honest[start + i]?.previous ?? null,
+              NOW,
+              'post',
+              ['evil']
+            ])
+          }
+          const entries = items.map((b) => readEntry(b, { now: NOW })).filter((r) => r.ok).map((r) =>
+            (r as { value: Entry }).value
+          )
+          const state = stateAfter(honest[start - 1])
+          const r = checkRange(entries, {
+            keys,
+            state,
+            storedHashAt: () => undefined
+          })
+          // one-by-one reference
+          let s = state
+          let accepted = 0
+          for (const b of items) {
+            const one = validateEntry(b, { keys, now: NOW, state: s })
+            if (!one.ok) break
+            s = stateAfter(one.entry)
+            accepted++
+          }
+          // The range path may refuse a run whose newest entry is forged even if a prefix was honest (the sender lied): never more.
+          expect(r.accepted.length).toBeLessThanOrEqual(accepted)
+          if (corruptAt === undefined) expect(r.accepted.length).toBe(accepted)
+          for (const e of r.accepted) expect(Buffer.compare(e.bytes, (honest[e.seq - 1] as Entry).bytes)).toBe(0)
+        }
+      ),
+      { numRuns: 300 }
+    )
   })
 })
 
@@ -256,7 +381,10 @@ describe('range path', () => {
   })
 
   it('refuses a run whose newest entry is forged, and keeps a linked prefix otherwise', () => {
-    const forgedLast = readEntry(signRaw(mallory, [1, alice.publicKey, 51, (entries[49] as Entry).hash, NOW, 'post', ['x']]), { now: NOW })
+    const forgedLast = readEntry(
+      signRaw(mallory, [1, alice.publicKey, 51, (entries[49] as Entry).hash, NOW, 'post', ['x']]),
+      { now: NOW }
+    )
     if (!forgedLast.ok) throw new Error('setup')
     const r = checkRange([...entries, forgedLast.value], { keys })
     expect(r.accepted).toHaveLength(0)

@@ -10,9 +10,17 @@
  * `@kiez/*` package, libp2p, an HTTP server or storage: it is the bottom layer.
  */
 export * from './constants.js'
-export * from './errors.js'
 export * from './crypto.js'
-export { encodePayload, encodeEnvelope, decodeEnvelope, decodePayload, type EntryBody, type EntryPayload, type Decoded } from './encoding.js'
+export {
+  encodePayload,
+  encodeEnvelope,
+  decodeEnvelope,
+  decodePayload,
+  type EntryBody,
+  type EntryPayload,
+  type Decoded
+} from './encoding.js'
 export * from './entry.js'
+export * from './errors.js'
 export * from './validate.js'
 export * from './vectors.js'

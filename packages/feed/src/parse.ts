@@ -1,4 +1,12 @@
-import { ENTRY_VERSION, HASH_BYTES, KNOWN_TYPES, MAX_ENTRY_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type EntryType } from './constants.js'
+import {
+  ENTRY_VERSION,
+  HASH_BYTES,
+  KNOWN_TYPES,
+  MAX_ENTRY_BYTES,
+  PUBLIC_KEY_BYTES,
+  SIGNATURE_BYTES,
+  type EntryType
+} from './constants.js'
 import type { Decoded, EntryBody, EntryPayload } from './encoding.js'
 import type { ValidationCode } from './errors.js'
 
@@ -11,7 +19,9 @@ import type { ValidationCode } from './errors.js'
  */
 
 class ParseError extends Error {
-  constructor (readonly code: ValidationCode, message: string, options?: ErrorOptions) { super(message, options) }
+  constructor (readonly code: ValidationCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
@@ -29,9 +39,17 @@ class Reader {
     const major = ib >> 5
     const ai = ib & 31
     if (ai < 24) return [major, ai]
-    if (major === 7 && ai >= 25 && ai <= 27) throw new ParseError('bad_encoding', 'floating-point values are not allowed')
+    if (major === 7 && ai >= 25 && ai <= 27) {
+      throw new ParseError('bad_encoding', 'floating-point values are not allowed')
+    }
     let n: number
-    if (ai === 24) { n = this.byte(); if (n < 24) this.nonMinimal() } else if (ai === 25) { n = this.byte() * 0x100 + this.byte(); if (n < 0x100) this.nonMinimal() } else if (ai === 26) {
+    if (ai === 24) {
+      n = this.byte()
+      if (n < 24) this.nonMinimal()
+    } else if (ai === 25) {
+      n = this.byte() * 0x100 + this.byte()
+      if (n < 0x100) this.nonMinimal()
+    } else if (ai === 26) {
       n = ((this.byte() * 0x100 + this.byte()) * 0x100 + this.byte()) * 0x100 + this.byte()
       if (n < 0x10000) this.nonMinimal()
     } else if (ai === 27) {
@@ -101,13 +119,25 @@ class Reader {
     if (depth > MAX_DEPTH) throw new ParseError('bad_encoding', 'nesting too deep')
     const [major, n] = this.head()
     switch (major) {
-      case 0: case 1: return
-      case 2: this.take(n); return
-      case 3: this.take(n); return
-      case 4: for (let i = 0; i < n; i++) this.skip(depth + 1); return
-      case 5: for (let i = 0; i < 2 * n; i++) this.skip(depth + 1); return
-      case 6: throw new ParseError('bad_encoding', 'tags are not allowed')
-      default: if (n < 20 || n > 22) throw new ParseError('bad_encoding', 'only false, true and null are allowed')
+      case 0:
+      case 1:
+        return
+      case 2:
+        this.take(n)
+        return
+      case 3:
+        this.take(n)
+        return
+      case 4:
+        for (let i = 0; i < n; i++) this.skip(depth + 1)
+        return
+      case 5:
+        for (let i = 0; i < 2 * n; i++) this.skip(depth + 1)
+        return
+      case 6:
+        throw new ParseError('bad_encoding', 'tags are not allowed')
+      default:
+        if (n < 20 || n > 22) throw new ParseError('bad_encoding', 'only false, true and null are allowed')
     }
   }
 
@@ -125,7 +155,13 @@ export interface ParsedEntry {
 /** Parses a whole entry (envelope and payload). Total: never throws. */
 export function parseEntry (bytes: Uint8Array): Decoded<ParsedEntry> {
   if (!(bytes instanceof Uint8Array)) return { ok: false, code: 'bad_encoding', message: 'entry is not a byte array' }
-  if (bytes.byteLength > MAX_ENTRY_BYTES) return { ok: false, code: 'content_too_large', message: `entry is ${bytes.byteLength} bytes, over the ${MAX_ENTRY_BYTES}-byte limit` }
+  if (bytes.byteLength > MAX_ENTRY_BYTES) {
+    return {
+      ok: false,
+      code: 'content_too_large',
+      message: `entry is ${bytes.byteLength} bytes, over the ${MAX_ENTRY_BYTES}-byte limit`
+    }
+  }
   try {
     const env = new Reader(bytes)
     if (env.array('entry') !== 2) throw new ParseError('bad_encoding', 'entry must be an array of 2 items')
@@ -173,20 +209,33 @@ function parseContent (type: EntryType, r: Reader, n: number): EntryBody {
   switch (type) {
     case 'post': {
       const text = n === 1 ? r.text() : undefined
-      if (text === undefined) { skipRest(r, n); malformed('post content must be [text]') }
+      if (text === undefined) {
+        skipRest(r, n)
+        malformed('post content must be [text]')
+      }
       return { type, text: text as string }
     }
     case 'reply': {
       const text = n === 2 ? r.text() : undefined
-      if (text === undefined) { skipRest(r, n); malformed('reply content must be [text, replyTo: bstr(32)]') }
+      if (text === undefined) {
+        skipRest(r, n)
+        malformed('reply content must be [text, replyTo: bstr(32)]')
+      }
       const at = r.pos
       const [major, len] = r.head()
-      if (major !== 2 || len !== HASH_BYTES) { r.pos = at; skipRest(r, 1); malformed('reply content must be [text, replyTo: bstr(32)]') }
+      if (major !== 2 || len !== HASH_BYTES) {
+        r.pos = at
+        skipRest(r, 1)
+        malformed('reply content must be [text, replyTo: bstr(32)]')
+      }
       return { type, text: text as string, replyTo: r.take(HASH_BYTES) }
     }
     case 'profile': {
       const name = n === 1 ? r.text() : undefined
-      if (name === undefined) { skipRest(r, n); malformed('profile content must be [name]') }
+      if (name === undefined) {
+        skipRest(r, n)
+        malformed('profile content must be [name]')
+      }
       return { type, name: name as string }
     }
   }

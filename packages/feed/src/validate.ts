@@ -72,7 +72,13 @@ export function checkEntry (entry: Entry, ctx: CheckContext): ValidationResult {
     return { ok: false, code: 'bad_signature', message: 'signature does not verify', entry }
   }
   if (stored !== undefined) {
-    return { ok: false, code: 'forked', message: `a different entry with seq ${entry.seq} is stored: fork`, entry, forkWith: stored }
+    return {
+      ok: false,
+      code: 'forked',
+      message: `a different entry with seq ${entry.seq} is stored: fork`,
+      entry,
+      forkWith: stored
+    }
   }
   return checkLink(entry, state)
 }
@@ -83,7 +89,12 @@ function checkLink (entry: Entry, state: AuthorState | undefined): ValidationRes
     return { ok: false, code: 'wrong_seq', message: `seq ${entry.seq}, expected ${expected}`, entry }
   }
   if (state !== undefined && state.seq > 0 && (entry.previous === null || !equalBytes(entry.previous, state.hash))) {
-    return { ok: false, code: 'wrong_previous', message: `previous does not match our entry at seq ${state.seq}`, entry }
+    return {
+      ok: false,
+      code: 'wrong_previous',
+      message: `previous does not match our entry at seq ${state.seq}`,
+      entry
+    }
   }
   return { ok: true, entry }
 }
@@ -119,21 +130,40 @@ export function checkRange (entries: readonly Entry[], ctx: CheckContext): Range
     if (run.length === 0) {
       // Until the first new entry: duplicates, forks and the frozen feed are judged one by one.
       const r = checkEntryUnsigned(e, { ...ctx, state })
-      if (r === 'duplicate') { duplicates++; continue }
-      if (r !== undefined) { rejection = { ...r, index: i }; break }
+      if (r === 'duplicate') {
+        duplicates++
+        continue
+      }
+      if (r !== undefined) {
+        rejection = { ...r, index: i }
+        break
+      }
       run.push(e)
       continue
     }
     const prev = run[run.length - 1] as Entry
     const linked = checkLink(e, { seq: prev.seq, hash: prev.hash })
-    if (!linked.ok) { rejection = { ...linked, index: i }; break }
+    if (!linked.ok) {
+      rejection = { ...linked, index: i }
+      break
+    }
     run.push(e)
   }
   if (run.length > 0) {
     const last = run[run.length - 1] as Entry
     if (!verifyEntrySignature(ctx.keys, last)) {
       const index = entries.indexOf(last)
-      return { accepted: [], duplicates, rejection: { ok: false, code: 'bad_signature', message: `signature of seq ${last.seq} does not verify`, entry: last, index } }
+      return {
+        accepted: [],
+        duplicates,
+        rejection: {
+          ok: false,
+          code: 'bad_signature',
+          message: `signature of seq ${last.seq} does not verify`,
+          entry: last,
+          index
+        }
+      }
     }
   }
   return { accepted: run, duplicates, rejection }
@@ -162,7 +192,11 @@ export function encodeForkProof (a: Entry, b: Entry): Uint8Array {
   return encode([x.bytes, y.bytes])
 }
 
-export type ForkProofResult = { ok: true, author: Uint8Array, seq: number, entries: [Entry, Entry] } | { ok: false, code: ValidationCode, message: string }
+export type ForkProofResult = { ok: true, author: Uint8Array, seq: number, entries: [Entry, Entry] } | {
+  ok: false
+  code: ValidationCode
+  message: string
+}
 
 /** Checks a fork proof from anyone: both entries decode, share author and seq, differ, and both signatures verify. */
 export function verifyForkProof (bytes: Uint8Array, keys: PublicKeyCache): ForkProofResult {
@@ -175,7 +209,9 @@ export function verifyForkProof (bytes: Uint8Array, keys: PublicKeyCache): ForkP
   if (!Array.isArray(v) || v.length !== 2 || !(v[0] instanceof Uint8Array) || !(v[1] instanceof Uint8Array)) {
     return { ok: false, code: 'bad_encoding', message: 'fork proof must be an array of two byte strings' }
   }
-  if (Buffer.compare(v[0], v[1]) >= 0) return { ok: false, code: 'non_canonical', message: 'fork proof entries must be distinct and in byte order' }
+  if (Buffer.compare(v[0], v[1]) >= 0) {
+    return { ok: false, code: 'non_canonical', message: 'fork proof entries must be distinct and in byte order' }
+  }
   // The proof stays valid however old it is: no clock check.
   const a = readEntry(v[0], { now: Number.MAX_SAFE_INTEGER, maxFutureMs: 0 })
   const b = readEntry(v[1], { now: Number.MAX_SAFE_INTEGER, maxFutureMs: 0 })

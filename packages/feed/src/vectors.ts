@@ -29,7 +29,14 @@ export function buildVectors (): FeedVector[] {
   const mallory = signerFromSeed(new Uint8Array(32).map((_, i) => 255 - i))
   const t = VECTOR_NOW - 60_000
   const out: FeedVector[] = []
-  const push = (description: string, author: Signer, payload: Uint8Array, signature: Uint8Array, bytes: Uint8Array, error?: string): void => {
+  const push = (
+    description: string,
+    author: Signer,
+    payload: Uint8Array,
+    signature: Uint8Array,
+    bytes: Uint8Array,
+    error?: string
+  ): void => {
     out.push({
       description,
       publicKey: hex(author.publicKey),
@@ -49,9 +56,24 @@ export function buildVectors (): FeedVector[] {
     push(d, alice, payload, sig, encodeEnvelope(payload, sig), error)
   }
 
-  const e1 = createEntry(alice, { seq: 1, previous: null, timestamp: t, body: { type: 'post', text: 'Hallo Kiez! Wer hat eine Leiter?' } })
-  const e2 = createEntry(alice, { seq: 2, previous: e1.hash, timestamp: t + 1000, body: { type: 'reply', text: 'Hat sich erledigt, danke 🙂', replyTo: e1.hash } })
-  const e3 = createEntry(alice, { seq: 3, previous: e2.hash, timestamp: t + 2000, body: { type: 'profile', name: 'Alice aus Nr. 7' } })
+  const e1 = createEntry(alice, {
+    seq: 1,
+    previous: null,
+    timestamp: t,
+    body: { type: 'post', text: 'Hallo Kiez! Wer hat eine Leiter?' }
+  })
+  const e2 = createEntry(alice, {
+    seq: 2,
+    previous: e1.hash,
+    timestamp: t + 1000,
+    body: { type: 'reply', text: 'Hat sich erledigt, danke 🙂', replyTo: e1.hash }
+  })
+  const e3 = createEntry(alice, {
+    seq: 3,
+    previous: e2.hash,
+    timestamp: t + 2000,
+    body: { type: 'profile', name: 'Alice aus Nr. 7' }
+  })
   ok('valid: seq 1, a post (no previous)', e1)
   ok('valid: seq 2, a reply to seq 1 (multi-byte UTF-8 text)', e2)
   ok('valid: seq 3, a profile (display name)', e3)
@@ -66,18 +88,76 @@ export function buildVectors (): FeedVector[] {
 
   const forgedPayload = encode([1, alice.publicKey, 4, e3.hash, t + 3000, 'post', ['forged']])
   const forgedSig = mallory.sign(signedBytes(forgedPayload))
-  push('bad_signature: seq 4 claiming Alice as author, signed by another key', alice, forgedPayload, forgedSig, encodeEnvelope(forgedPayload, forgedSig), 'bad_signature')
+  push(
+    'bad_signature: seq 4 claiming Alice as author, signed by another key',
+    alice,
+    forgedPayload,
+    forgedSig,
+    encodeEnvelope(forgedPayload, forgedSig),
+    'bad_signature'
+  )
 
-  raw('wrong_seq: seq 5 while the log ends at 3 (a gap)', alice, [1, alice.publicKey, 5, e3.hash, t + 3000, 'post', ['too far ahead']], 'wrong_seq')
-  raw('wrong_previous: seq 4 whose previous is not the hash of seq 3', alice, [1, alice.publicKey, 4, new Uint8Array(32), t + 3000, 'post', ['wrong link']], 'wrong_previous')
-  raw('content_too_large: 2731 × "€" = 8193 UTF-8 bytes (2731 characters)', alice, [1, alice.publicKey, 4, e3.hash, t + 3000, 'post', ['€'.repeat(2731)]], 'content_too_large')
+  raw('wrong_seq: seq 5 while the log ends at 3 (a gap)', alice, [1, alice.publicKey, 5, e3.hash, t + 3000, 'post', [
+    'too far ahead'
+  ]], 'wrong_seq')
+  raw('wrong_previous: seq 4 whose previous is not the hash of seq 3', alice, [
+    1,
+    alice.publicKey,
+    4,
+    new Uint8Array(32),
+    t + 3000,
+    'post',
+    ['wrong link']
+  ], 'wrong_previous')
+  raw('content_too_large: 2731 × "€" = 8193 UTF-8 bytes (2731 characters)', alice, [
+    1,
+    alice.publicKey,
+    4,
+    e3.hash,
+    t + 3000,
+    'post',
+    ['€'.repeat(2731)]
+  ], 'content_too_large')
   raw('unknown_type: type "react"', alice, [1, alice.publicKey, 4, e3.hash, t + 3000, 'react', ['+1']], 'unknown_type')
-  raw('malformed_content: a reply without replyTo', alice, [1, alice.publicKey, 4, e3.hash, t + 3000, 'reply', ['to what?']], 'malformed_content')
-  raw('future_timestamp: 10 minutes and 1 ms ahead of the receiver', alice, [1, alice.publicKey, 4, e3.hash, VECTOR_NOW + 600_001, 'post', ['from the future']], 'future_timestamp')
-  push('duplicate: seq 2 again (idempotent, not an error for the sender)', alice, e2.payload, e2.signature, e2.bytes, 'duplicate')
-  const fork = createEntry(alice, { seq: 2, previous: e1.hash, timestamp: t + 1500, body: { type: 'post', text: 'a second seq 2' } })
-  push('forked: a second validly signed seq 2 — a fork proof with the stored seq 2', alice, fork.payload, fork.signature, fork.bytes, 'forked')
+  raw('malformed_content: a reply without replyTo', alice, [1, alice.publicKey, 4, e3.hash, t + 3000, 'reply', [
+    'to what?'
+  ]], 'malformed_content')
+  raw('future_timestamp: 10 minutes and 1 ms ahead of the receiver', alice, [
+    1,
+    alice.publicKey,
+    4,
+    e3.hash,
+    VECTOR_NOW + 600_001,
+    'post',
+    ['from the future']
+  ], 'future_timestamp')
+  push(
+    'duplicate: seq 2 again (idempotent, not an error for the sender)',
+    alice,
+    e2.payload,
+    e2.signature,
+    e2.bytes,
+    'duplicate'
+  )
+  const fork = createEntry(alice, {
+    seq: 2,
+    previous: e1.hash,
+    timestamp: t + 1500,
+    body: { type: 'post', text: 'a second seq 2' }
+  })
+  push(
+    'forked: a second validly signed seq 2 — a fork proof with the stored seq 2',
+    alice,
+    fork.payload,
+    fork.signature,
+    fork.bytes,
+    'forked'
+  )
   // Guard the generator itself: every byte string above must be what it says.
-  for (const v of out) if (v.valid && !readEntry(Buffer.from(v.entryBytes, 'hex'), { now: VECTOR_NOW }).ok) throw new Error(`vector "${v.description}" does not read`)
+  for (const v of out) {
+    if (v.valid && !readEntry(Buffer.from(v.entryBytes, 'hex'), { now: VECTOR_NOW }).ok) {
+      throw new Error(`vector "${v.description}" does not read`)
+    }
+  }
   return out
 }

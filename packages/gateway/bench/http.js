@@ -10,7 +10,14 @@ import { createLogger, createMeshNode, Daemon, DEFAULT_CONFIG } from '@kiez/daem
 const agent = new Agent({ keepAlive: true, maxSockets: 16 })
 const dir = await mkdtemp(join(tmpdir(), 'kiez-gw-bench-'))
 const daemon = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, {
-  config: { ...DEFAULT_CONFIG, dataDir: join(dir, 'box'), http: '127.0.0.1:0', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, logLevel: 'silent' },
+  config: {
+    ...DEFAULT_CONFIG,
+    dataDir: join(dir, 'box'),
+    http: '127.0.0.1:0',
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    mdns: false,
+    logLevel: 'silent'
+  },
   http: { postRate: { capacity: 1e9, refillPerSec: 1e9 }, maxEventClients: 64, maxEventClientsPerIp: 64 }
 })
 await daemon.start()
@@ -20,7 +27,14 @@ const host = base.host
 function call (method, path, body, headers = {}) {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
   return new Promise((resolve, reject) => {
-    const req = request({ agent, host: base.hostname, port: base.port, method, path, headers: { host, ...(payload ? { 'content-type': 'application/json', origin: base.origin } : {}), ...headers } }, (res) => {
+    const req = request({
+      agent,
+      host: base.hostname,
+      port: base.port,
+      method,
+      path,
+      headers: { host, ...(payload ? { 'content-type': 'application/json', origin: base.origin } : {}), ...headers }
+    }, (res) => {
       const chunks = []
       res.on('data', (c) => chunks.push(c))
       res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }))
@@ -33,11 +47,23 @@ function call (method, path, body, headers = {}) {
 const { code } = await daemon.pair()
 const paired = await new Promise((resolve) => {
   const payload = JSON.stringify({ code })
-  const req = request({ host: base.hostname, port: base.port, method: 'POST', path: '/api/v1/pair', headers: { host, origin: base.origin, 'content-type': 'application/json' } }, (res) => { res.resume(); resolve(String(res.headers['set-cookie']).split(';')[0]) })
+  const req = request({
+    host: base.hostname,
+    port: base.port,
+    method: 'POST',
+    path: '/api/v1/pair',
+    headers: { host, origin: base.origin, 'content-type': 'application/json' }
+  }, (res) => {
+    res.resume()
+    resolve(String(res.headers['set-cookie']).split(';')[0])
+  })
   req.end(payload)
 })
 
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))] }
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))]
+}
 const out = {}
 
 // SSE fan-out: N clients, each must see every post
@@ -45,15 +71,19 @@ const CLIENTS = 32
 const POSTS = 300
 const seen = Array.from({ length: CLIENTS }, () => 0)
 const streams = []
-await Promise.all(seen.map((_, i) => new Promise((resolve) => {
-  const req = request({ host: base.hostname, port: base.port, path: '/api/v1/events', headers: { host } }, (res) => {
-    res.setEncoding('utf8')
-    res.on('data', (c) => { seen[i] += (c.match(/event: entry/g) ?? []).length })
-    resolve()
+await Promise.all(seen.map((_, i) =>
+  new Promise((resolve) => {
+    const req = request({ host: base.hostname, port: base.port, path: '/api/v1/events', headers: { host } }, (res) => {
+      res.setEncoding('utf8')
+      res.on('data', (c) => {
+        seen[i] += (c.match(/event: entry/g) ?? []).length
+      })
+      resolve()
+    })
+    req.end()
+    streams.push(req)
   })
-  req.end()
-  streams.push(req)
-})))
+))
 
 const lat = []
 const t0 = performance.now()
@@ -77,13 +107,22 @@ for (const s of streams) s.destroy()
 // feed reads, 8 in flight
 for (const [name, path] of [['feed50', '/api/v1/feed?limit=50'], ['status', '/api/v1/status'], ['entry', null]]) {
   let p = path
-  if (p === null) { const f = JSON.parse((await call('GET', '/api/v1/feed?limit=1')).text); p = `/api/v1/entries/${f.entries[0].id}` }
+  if (p === null) {
+    const f = JSON.parse((await call('GET', '/api/v1/feed?limit=1')).text)
+    p = `/api/v1/entries/${f.entries[0].id}`
+  }
   const N = 2000
   let done = 0
   const lats = []
   const s = performance.now()
   await Promise.all(Array.from({ length: 8 }, async () => {
-    while (done < N) { done++; const t = performance.now(); const r = await call('GET', p); if (r.status !== 200) throw new Error(`${p}: ${r.status}`); lats.push(performance.now() - t) }
+    while (done < N) {
+      done++
+      const t = performance.now()
+      const r = await call('GET', p)
+      if (r.status !== 200) throw new Error(`${p}: ${r.status}`)
+      lats.push(performance.now() - t)
+    }
   }))
   out[`${name}PerSec`] = Math.round(N / (performance.now() - s) * 1000)
   out[`${name}P99Ms`] = +pct(lats, 0.99).toFixed(2)

@@ -69,12 +69,18 @@ export class HttpAnnouncer {
   private readonly log: Libp2pLogger
 
   constructor (private readonly components: { logger: Logger }, private readonly init: HttpAnnouncerInit) {
-    this.host = `${(init.hostname ?? osHostname()).toLowerCase().replace(/\.local$/, '').replace(/[^a-z0-9-]/g, '-')}.local`
+    this.host = `${
+      (init.hostname ?? osHostname()).toLowerCase().replace(/\.local$/, '').replace(/[^a-z0-9-]/g, '-')
+    }.local`
     this.instanceFqdn = `${init.instance.replace(/\./g, ' ')}.${SERVICE}`
     const l = components.logger
-    this.log = Object.assign((fmt: string, ...args: unknown[]) => { l.debug({ args }, fmt) }, {
+    this.log = Object.assign((fmt: string, ...args: unknown[]) => {
+      l.debug({ args }, fmt)
+    }, {
       enabled: false,
-      error: (fmt: string, ...args: unknown[]) => { l.warn({ args }, fmt) },
+      error: (fmt: string, ...args: unknown[]) => {
+        l.warn({ args }, fmt)
+      },
       trace: (_fmt: string) => {},
       newScope: () => this.log
     }) as unknown as Libp2pLogger
@@ -82,14 +88,18 @@ export class HttpAnnouncer {
 
   async start (): Promise<void> {
     this.poll()
-    this.timer = setInterval(() => { this.poll() }, this.init.pollMs ?? 10_000).unref()
+    this.timer = setInterval(() => {
+      this.poll()
+    }, this.init.pollMs ?? 10_000).unref()
   }
 
   async stop (): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer)
     this.timer = undefined
     for (const s of this.sockets.values()) s.respond({ type: 'response', answers: this.records(s.link, 0) } as Packet)
-    await Promise.all([...this.sockets.values()].map(async (s) => { await s.close() }))
+    await Promise.all([...this.sockets.values()].map(async (s) => {
+      await s.close()
+    }))
     this.sockets.clear()
   }
 
@@ -98,7 +108,10 @@ export class HttpAnnouncer {
       .filter((l) => this.init.onlyAddress === undefined || l.ipv4 === this.init.onlyAddress)
     const want = new Map(links.map((l) => [linkKey(l), l]))
     for (const [key, s] of this.sockets) {
-      if (!want.has(key)) { this.sockets.delete(key); void s.close() }
+      if (!want.has(key)) {
+        this.sockets.delete(key)
+        void s.close()
+      }
     }
     for (const [key, link] of want) {
       if (this.sockets.has(key)) continue
@@ -106,23 +119,36 @@ export class HttpAnnouncer {
         port: this.init.mdnsPort ?? 5353,
         group: '224.0.0.251',
         log: this.log,
-        onQuery: (sock, p, from) => { this.onQuery(sock, p, from) },
+        onQuery: (sock, p, from) => {
+          this.onQuery(sock, p, from)
+        },
         onResponse: () => {},
         onFatal: (sock, err) => {
-          this.components.logger.warn({ link: sock.name, err: err.message }, 'mDNS announcement socket failed; retrying at the next poll')
+          this.components.logger.warn(
+            { link: sock.name, err: err.message },
+            'mDNS announcement socket failed; retrying at the next poll'
+          )
           this.sockets.delete(key)
           void sock.close()
         }
       })
       this.sockets.set(key, s)
-      s.whenReady().then(() => { s.respond({ type: 'response', answers: this.records(link, TTL) } as Packet) }, () => {})
+      s.whenReady().then(() => {
+        s.respond({ type: 'response', answers: this.records(link, TTL) } as Packet)
+      }, () => {})
     }
   }
 
   private records (link: LinkInfo, ttl: number): Answer[] {
     return [
       { name: SERVICE, type: 'PTR', ttl, data: this.instanceFqdn },
-      { name: this.instanceFqdn, type: 'SRV', ttl, flush: true, data: { port: this.init.port, target: this.host, priority: 0, weight: 0 } },
+      {
+        name: this.instanceFqdn,
+        type: 'SRV',
+        ttl,
+        flush: true,
+        data: { port: this.init.port, target: this.host, priority: 0, weight: 0 }
+      },
       { name: this.instanceFqdn, type: 'TXT', ttl, flush: true, data: ['path=/'] },
       { name: this.host, type: 'A', ttl, flush: true, data: link.ipv4 }
     ] as Answer[]
@@ -134,14 +160,21 @@ export class HttpAnnouncer {
     for (const q of p.questions ?? []) {
       const name = q.name.toLowerCase()
       const any = (q.type as string) === 'ANY'
-      if (name === META && (q.type === 'PTR' || any)) answers.push({ name: META, type: 'PTR', ttl: TTL, data: SERVICE } as Answer)
+      if (name === META && (q.type === 'PTR' || any)) {
+        answers.push({ name: META, type: 'PTR', ttl: TTL, data: SERVICE } as Answer)
+      }
       if (name === SERVICE && (q.type === 'PTR' || any)) answers.push(...all)
-      if (name === this.instanceFqdn.toLowerCase() && (q.type === 'SRV' || q.type === 'TXT' || any)) answers.push(...all.slice(1))
+      if (name === this.instanceFqdn.toLowerCase() && (q.type === 'SRV' || q.type === 'TXT' || any)) {
+        answers.push(...all.slice(1))
+      }
       if (name === this.host && (q.type === 'A' || any)) answers.push(all[3] as Answer)
     }
     if (answers.length === 0) return
     const unique = [...new Map(answers.map((a) => [`${a.name}/${a.type}`, a])).values()]
     // a legacy (one-shot) querier asks from a port other than 5353 and wants a unicast answer
-    sock.respond({ type: 'response', answers: unique } as Packet, from.port !== (this.init.mdnsPort ?? 5353) ? from : undefined)
+    sock.respond(
+      { type: 'response', answers: unique } as Packet,
+      from.port !== (this.init.mdnsPort ?? 5353) ? from : undefined
+    )
   }
 }

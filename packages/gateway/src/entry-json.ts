@@ -34,7 +34,14 @@ export class EntryFormatter {
 
   entry (e: Entry, authorName?: string): EntryJson {
     const a = this.author(e.author)
-    const out: EntryJson = { id: entryId(e.hash), author: a.peerId, authorKey: a.hex, seq: e.seq, timestamp: e.timestamp, type: e.body.type }
+    const out: EntryJson = {
+      id: entryId(e.hash),
+      author: a.peerId,
+      authorKey: a.hex,
+      seq: e.seq,
+      timestamp: e.timestamp,
+      type: e.body.type
+    }
     if (authorName !== undefined) out.authorName = authorName
     if (e.body.type === 'profile') out.name = e.body.name
     else out.text = e.body.text
@@ -45,6 +52,12 @@ export class EntryFormatter {
 
   /** The entry plus everything a third party needs to verify it without trusting us. */
   signed (e: Entry, authorName?: string): SignedEntryJson {
-    return { ...this.entry(e, authorName), bytes: b64(e.bytes), signedBytes: b64(signedBytes(e.payload)), signature: b64(e.signature), publicKey: b64(e.author) }
+    return {
+      ...this.entry(e, authorName),
+      bytes: b64(e.bytes),
+      signedBytes: b64(signedBytes(e.payload)),
+      signature: b64(e.signature),
+      publicKey: b64(e.author)
+    }
   }
 }

@@ -45,11 +45,17 @@ const CLIENT_ERROR_NAMES = new Set(['GatewayError', 'ApiError'])
  * `code` too. Only those named classes count: any other error's message may
  * hold internals and becomes a bare 500.
  */
-export function asClientError (err: unknown): { status: number, code: string, message: string, retryAfterS?: number } | undefined {
+export function asClientError (
+  err: unknown
+): { status: number, code: string, message: string, retryAfterS?: number } | undefined {
   if (!(err instanceof Error) || !CLIENT_ERROR_NAMES.has(err.name)) return undefined
   const e = err as { status?: unknown, code?: unknown, message?: unknown, retryAfterS?: unknown }
   if (typeof e.status !== 'number' || e.status < 400 || e.status > 599 || typeof e.code !== 'string') return undefined
-  const out: { status: number, code: string, message: string, retryAfterS?: number } = { status: e.status, code: e.code, message: typeof e.message === 'string' ? e.message : e.code }
+  const out: { status: number, code: string, message: string, retryAfterS?: number } = {
+    status: e.status,
+    code: e.code,
+    message: typeof e.message === 'string' ? e.message : e.code
+  }
   if (typeof e.retryAfterS === 'number') out.retryAfterS = e.retryAfterS
   return out
 }

@@ -29,7 +29,12 @@ export interface EventStreamInit {
 }
 
 /** A past event; its text is built on first use (most events during a catch-up are never sent: nobody listens). */
-interface Past { n: number, event: string, data: () => unknown, chunk?: string }
+interface Past {
+  n: number
+  event: string
+  data: () => unknown
+  chunk?: string
+}
 
 /**
  * Server-Sent Events with resumable ids. Every event gets id `<epoch>-<n>`:
@@ -58,18 +63,29 @@ export class EventStream {
     this.heartbeatMs = init.heartbeatMs ?? 15_000
   }
 
-  get size (): number { return this.clients.size }
+  get size (): number {
+    return this.clients.size
+  }
 
-  full (): boolean { return this.clients.size >= this.maxClients }
+  full (): boolean {
+    return this.clients.size >= this.maxClients
+  }
 
   /** Takes over `res` (headers already set by the caller's framework are kept). */
   add (res: ServerResponse, lastEventId: string | undefined): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' })
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no'
+    })
     res.write('retry: 2000\n: kiez events\n\n')
     if (lastEventId !== undefined) res.write(this.replayFrom(lastEventId))
     this.clients.add(res)
     res.once('close', () => this.clients.delete(res))
-    this.timer ??= setInterval(() => { this.send(': heartbeat\n\n') }, this.heartbeatMs).unref()
+    this.timer ??= setInterval(() => {
+      this.send(': heartbeat\n\n')
+    }, this.heartbeatMs).unref()
   }
 
   /** `data` is called only if the event is ever sent (live or on replay). */
@@ -99,7 +115,12 @@ export class EventStream {
 
   private send (chunk: string): void {
     for (const res of this.clients) {
-      if (res.writableLength > this.maxBufferedBytes) { this.dropped++; this.clients.delete(res); res.destroy(); continue }
+      if (res.writableLength > this.maxBufferedBytes) {
+        this.dropped++
+        this.clients.delete(res)
+        res.destroy()
+        continue
+      }
       res.write(chunk)
     }
   }

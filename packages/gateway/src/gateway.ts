@@ -1,6 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { hostname } from 'node:os'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest
+} from 'fastify'
 import { Ajv } from 'ajv'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -175,16 +181,31 @@ function isLoopback (host: string): boolean {
 
 /** An answer written straight to the socket: Node has given up on parsing the request. */
 function rawClientError (err: Error & { code?: string }, socket: import('node:net').Socket): void {
-  if (!socket.writable) { socket.destroy(); return }
+  if (!socket.writable) {
+    socket.destroy()
+    return
+  }
   const [status, code, reason] = err.code === 'HPE_HEADER_OVERFLOW'
     ? [431, 'headers_too_large', 'Request Header Fields Too Large']
-    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'Request Timeout'] : [400, 'invalid_request', 'Bad Request']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? [408, 'request_timeout', 'Request Timeout']
+    : [400, 'invalid_request', 'Bad Request']
   const body = JSON.stringify({ error: { code, message: `the request is not valid HTTP (${reason.toLowerCase()})` } })
   const headers = Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('')
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\n${headers}content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\n${headers}content-type: application/json; charset=utf-8\r\ncontent-length: ${
+      Buffer.byteLength(body)
+    }\r\nconnection: close\r\n\r\n${body}`
+  )
 }
 
-function sendError (reply: FastifyReply, status: number, code: string, message: string, retryAfterS?: number): FastifyReply {
+function sendError (
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  retryAfterS?: number
+): FastifyReply {
   if (retryAfterS !== undefined) void reply.header('retry-after', String(retryAfterS))
   return reply.status(status).send({ error: { code, message } })
 }
@@ -225,7 +246,9 @@ export class Gateway {
     this.components = components
     this.init = init
     const only = init.onlyAllowedHosts
-    this.hosts = new HostCheck(only !== undefined ? only : () => [...defaultAllowedHosts(), ...(init.allowedHosts ?? [])])
+    this.hosts = new HostCheck(
+      only !== undefined ? only : () => [...defaultAllowedHosts(), ...(init.allowedHosts ?? [])]
+    )
     this.sessions = new SessionStore(init.sessionsPath !== undefined ? { path: init.sessionsPath } : {})
     this.events = new EventStream({ maxClients: init.maxEventClients ?? 64, replayEvents: init.replayEvents ?? 512 })
     this.names = new ProfileNames(components.backend.feed)
@@ -236,38 +259,61 @@ export class Gateway {
   }
 
   /** `http://host:port/` once listening */
-  get url (): string | undefined { return this.boundUrl }
+  get url (): string | undefined {
+    return this.boundUrl
+  }
 
   /** Every route as registered (method, path pattern); tests iterate it. */
-  routes (): Array<{ method: string, url: string }> { return [...this.routeTable] }
+  routes (): Array<{ method: string, url: string }> {
+    return [...this.routeTable]
+  }
 
   async start (): Promise<void> {
     if (this.app !== undefined) return
     const { backend, logger } = this.components
     const loaded = await this.sessions.load()
-    if (!loaded.ok) logger.warn({ path: this.init.sessionsPath, reason: loaded.reason }, 'cannot read the paired browsers\' sessions; they must pair again')
+    if (!loaded.ok) {
+      logger.warn(
+        { path: this.init.sessionsPath, reason: loaded.reason },
+        'cannot read the paired browsers\' sessions; they must pair again'
+      )
+    }
     const app = await this.build()
     await app.listen({ host: this.init.host, port: this.init.port })
     this.app = app
     const addr = app.server.address()
     const port = typeof addr === 'object' && addr !== null ? addr.port : this.init.port
-    const shown = this.init.host === '0.0.0.0' || this.init.host === '::' ? `${hostname()}.local` : this.init.host.includes(':') ? `[${this.init.host}]` : this.init.host
+    const shown = this.init.host === '0.0.0.0' || this.init.host === '::'
+      ? `${hostname()}.local`
+      : this.init.host.includes(':')
+      ? `[${this.init.host}]`
+      : this.init.host
     this.boundUrl = `http://${shown}:${port}/`
-    this.unsubscribe.push(backend.feed.onEntry((e, origin) => { this.onEntry(e, origin) }))
+    this.unsubscribe.push(backend.feed.onEntry((e, origin) => {
+      this.onEntry(e, origin)
+    }))
     const topology = backend.topology?.bind(backend)
     const every = this.init.topologyEventMs ?? TOPOLOGY_CACHE_MS
     if (topology !== undefined && every > 0) {
       this.topologyWatch = new TopologyWatch({
         draw: async (fresh) => await this.topologyMap(topology, fresh ? TOPOLOGY_SETTLE_MS : TOPOLOGY_CACHE_MS),
         // a summary, not the map: the replay ring keeps 512 events, and the page GETs the (cached) map anyway
-        publish: (map) => { this.events.publish('topology', () => ({ boxes: map.boxes.length, links: map.links.length, truncated: map.truncated })) },
+        publish: (map) => {
+          this.events.publish(
+            'topology',
+            () => ({ boxes: map.boxes.length, links: map.links.length, truncated: map.truncated })
+          )
+        },
         listening: () => this.events.size > 0,
         everyMs: every,
         settleMs: TOPOLOGY_SETTLE_MS
       })
       this.topologyWatch.start()
     }
-    this.unsubscribe.push(backend.onPeer((p) => { this.events.publish('peer', () => p); this.topologyWatch?.poke() }))
+    this.unsubscribe.push(backend.onPeer((p) => {
+      this.events.publish('peer', () => p)
+      this.topologyWatch?.poke()
+    }))
     // A gateway bound to loopback is not on the LAN: nothing to announce there.
     const wildcard = ['0.0.0.0', '::', ''].includes(this.init.host)
     if (this.init.announce === true && (wildcard || !isLoopback(this.init.host))) {
@@ -304,11 +350,23 @@ export class Gateway {
    * A crawl asks every neighbour (who relay on): any page reader could set
    * that off, so one map serves everyone for TOPOLOGY_CACHE_MS, one crawl at a time.
    */
-  private async topologyMap (draw: () => Promise<TopologyView>, maxAgeMs = TOPOLOGY_CACHE_MS): Promise<TopologyView & { ageMs: number }> {
+  private async topologyMap (
+    draw: () => Promise<TopologyView>,
+    maxAgeMs = TOPOLOGY_CACHE_MS
+  ): Promise<TopologyView & { ageMs: number }> {
     const now = Date.now()
     if (this.topologyCache === undefined || (now - this.topologyCache.at > maxAgeMs && !this.topologyCache.pending)) {
-      const entry: { at: number, pending: boolean, map: Promise<TopologyView> } = { at: now, pending: true, map: draw() }
-      entry.map.then(() => { entry.pending = false; entry.at = Date.now() }, () => { if (this.topologyCache === entry) this.topologyCache = undefined })
+      const entry: { at: number, pending: boolean, map: Promise<TopologyView> } = {
+        at: now,
+        pending: true,
+        map: draw()
+      }
+      entry.map.then(() => {
+        entry.pending = false
+        entry.at = Date.now()
+      }, () => {
+        if (this.topologyCache === entry) this.topologyCache = undefined
+      })
       this.topologyCache = entry
     }
     const cached = this.topologyCache
@@ -321,13 +379,22 @@ export class Gateway {
   }
 
   private serverFactory (handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
-    const server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, (req, res) => {
+    const server = createServer({
+      maxHeaderSize: 16 * 1024,
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+      keepAliveTimeout: 5_000
+    }, (req, res) => {
       setSecurityHeaders(res)
       // Before routing: a foreign Host means a rebinding page or a misdirected request; neither gets an answer of ours.
       if (!this.hosts.allows(req.headers.host)) {
         this.metrics.http.inc({ route: 'host_refused', method: req.method ?? '?', status: '421' })
         res.writeHead(421, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
-        res.end(JSON.stringify({ error: { code: 'misdirected_request', message: 'this box does not answer to that Host name' } }))
+        res.end(
+          JSON.stringify({
+            error: { code: 'misdirected_request', message: 'this box does not answer to that Host name' }
+          })
+        )
         return
       }
       handler(req, res)
@@ -350,9 +417,13 @@ export class Gateway {
       return503OnClosing: true,
       serverFactory: (handler) => this.serverFactory(handler),
       // malformed URLs never reach routing: answer them in our shape too
-      frameworkErrors: (_err, _req, reply) => { void sendError(reply, 400, 'invalid_request', 'the URL is malformed') },
+      frameworkErrors: (_err, _req, reply) => {
+        void sendError(reply, 400, 'invalid_request', 'the URL is malformed')
+      },
       // bytes that are not HTTP at all (bad request line, oversized headers, a header timeout)
-      clientErrorHandler: (err, socket) => { rawClientError(err, socket) }
+      clientErrorHandler: (err, socket) => {
+        rawClientError(err, socket)
+      }
     })
     const options = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const
     const coercing = new Ajv({ ...options, coerceTypes: true })
@@ -363,7 +434,11 @@ export class Gateway {
       for (const m of [r.method].flat()) if (m !== 'HEAD') this.routeTable.push({ method: m, url: r.url })
     })
     app.addHook('onResponse', async (req, reply) => {
-      this.metrics.http.inc({ route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) })
+      this.metrics.http.inc({
+        route: req.routeOptions.url ?? 'unmatched',
+        method: req.method,
+        status: String(reply.statusCode)
+      })
     })
     app.setErrorHandler((err: Error & { code?: string, validation?: unknown, statusCode?: number }, req, reply) => {
       const client = asClientError(err)
@@ -374,20 +449,41 @@ export class Gateway {
       if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
         // a plugin's own refusal (@fastify/static: dotfiles, path traversal)
         const code = err.statusCode === 403 ? 'forbidden' : err.statusCode === 404 ? 'not_found' : 'invalid_request'
-        return sendError(reply, err.statusCode, code, code === 'forbidden' ? 'that file is not served' : 'the request is malformed')
+        return sendError(
+          reply,
+          err.statusCode,
+          code,
+          code === 'forbidden' ? 'that file is not served' : 'the request is malformed'
+        )
       }
       req.log.error({ err, url: req.url }, 'http request failed')
       return sendError(reply, 500, 'internal', 'internal error; the box log has the details')
     })
-    app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'not_found', `no route ${req.method} ${(req.url.split('?')[0] ?? '').slice(0, 200)}`))
+    app.setNotFoundHandler((req, reply) =>
+      sendError(reply, 404, 'not_found', `no route ${req.method} ${(req.url.split('?')[0] ?? '').slice(0, 200)}`)
+    )
 
     // Anything that changes state: JSON only, from our own origin, with a session (pairing excepted).
     app.addHook('onRequest', async (req) => {
       if (SAFE_METHODS.has(req.method)) return
-      if (!isJson(req.headers['content-type'])) throw new GatewayError(415, 'unsupported_media_type', 'send Content-Type: application/json')
-      if (!sameOrigin(req.raw)) throw new GatewayError(403, 'cross_origin', 'the request does not come from this box\'s own page (Origin / Sec-Fetch-Site)')
+      if (!isJson(req.headers['content-type'])) {
+        throw new GatewayError(415, 'unsupported_media_type', 'send Content-Type: application/json')
+      }
+      if (!sameOrigin(req.raw)) {
+        throw new GatewayError(
+          403,
+          'cross_origin',
+          'the request does not come from this box\'s own page (Origin / Sec-Fetch-Site)'
+        )
+      }
       const cfg = req.routeOptions.config
-      if (cfg.session !== false && !this.hasSession(req)) throw new GatewayError(401, 'unauthorized', 'pair this browser first: run `kiez pair` on the box and enter the code')
+      if (cfg.session !== false && !this.hasSession(req)) {
+        throw new GatewayError(
+          401,
+          'unauthorized',
+          'pair this browser first: run `kiez pair` on the box and enter the code'
+        )
+      }
       if (cfg.rate !== undefined) {
         const wait = (cfg.rate === 'post' ? this.postLimiter : this.pairLimiter).take(req.ip)
         if (wait > 0) throw new GatewayError(429, 'rate_limited', 'too many requests; slow down', wait)

@@ -9,11 +9,11 @@
  * through GatewayBackend: must not import libp2p internals, `@kiez/mesh`,
  * `@kiez/replication`, `@kiez/store` or `@kiez/daemon`.
  */
-export * from './gateway.js'
-export * from './errors.js'
-export * from './types.js'
-export * from './entry-json.js'
-export { PairingCodes, SessionStore, CODE_ALPHABET, CODE_LENGTH } from './pairing.js'
-export { EventStream, type EventStreamInit } from './events.js'
 export { HttpAnnouncer, type HttpAnnouncerInit } from './announce.js'
+export * from './entry-json.js'
+export * from './errors.js'
+export { EventStream, type EventStreamInit } from './events.js'
+export * from './gateway.js'
+export { PairingCodes, SessionStore, CODE_ALPHABET, CODE_LENGTH } from './pairing.js'
 export { defaultAllowedHosts, HostCheck, SECURITY_HEADERS } from './security.js'
+export * from './types.js'

@@ -8,7 +8,12 @@ export class RateLimiter {
   private readonly buckets: BucketTable
 
   constructor (init: { capacity: number, refillPerSec: number, maxKeys?: number, now?: () => number }) {
-    this.buckets = new BucketTable({ ratePerSecond: init.refillPerSec, capacity: init.capacity, maxKeys: init.maxKeys ?? 4096, now: init.now })
+    this.buckets = new BucketTable({
+      ratePerSecond: init.refillPerSec,
+      capacity: init.capacity,
+      maxKeys: init.maxKeys ?? 4096,
+      now: init.now
+    })
   }
 
   /** Takes one token; returns 0 when allowed, else the seconds until one is available (for Retry-After). */
@@ -27,9 +32,13 @@ export class FailureWindow {
   private readonly perKey = new Map<string, number[]>()
   private total: number[] = []
 
-  constructor (private readonly init: { perKey: number, total: number, windowMs: number, maxKeys?: number, now?: () => number }) {}
+  constructor (
+    private readonly init: { perKey: number, total: number, windowMs: number, maxKeys?: number, now?: () => number }
+  ) {}
 
-  private prune (list: number[], now: number): number[] { return list.filter((t) => now - t < this.init.windowMs) }
+  private prune (list: number[], now: number): number[] {
+    return list.filter((t) => now - t < this.init.windowMs)
+  }
 
   /** Seconds until `key` may try again, or 0 when it may now. */
   lockedFor (key: string): number {

@@ -12,8 +12,18 @@ export class GatewayMetrics {
 
   constructor (readonly registry: Registry, backend: GatewayBackend) {
     const registers = [registry]
-    this.http = new Counter({ name: 'kiez_http_requests_total', help: 'HTTP gateway requests by route pattern, method and status', labelNames: ['route', 'method', 'status'], registers })
-    this.stored = new Counter({ name: 'kiez_entries_stored_total', help: 'entries stored since start, by how they arrived (local post or from the mesh)', labelNames: ['origin'], registers })
+    this.http = new Counter({
+      name: 'kiez_http_requests_total',
+      help: 'HTTP gateway requests by route pattern, method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers
+    })
+    this.stored = new Counter({
+      name: 'kiez_entries_stored_total',
+      help: 'entries stored since start, by how they arrived (local post or from the mesh)',
+      labelNames: ['origin'],
+      registers
+    })
     // the store's refusal counters are cumulative since start: mirror them as counters by their delta
     const seen = new Map<string, number>()
     const rejected = new Counter({
@@ -24,7 +34,10 @@ export class GatewayMetrics {
       collect () {
         for (const [reason, n] of Object.entries(backend.feed.stats().rejected)) {
           const delta = n - (seen.get(reason) ?? 0)
-          if (delta > 0) { rejected.inc({ reason }, delta); seen.set(reason, n) }
+          if (delta > 0) {
+            rejected.inc({ reason }, delta)
+            seen.set(reason, n)
+          }
         }
       }
     })
@@ -32,13 +45,17 @@ export class GatewayMetrics {
       name: 'kiez_feed_entries',
       help: 'entries held, over all authors',
       registers,
-      collect () { this.set(backend.feed.stats().entries) }
+      collect () {
+        this.set(backend.feed.stats().entries)
+      }
     })
     void new Gauge({
       name: 'kiez_feed_authors',
       help: 'authors whose entries we hold',
       registers,
-      collect () { this.set(backend.feed.stats().authors) }
+      collect () {
+        this.set(backend.feed.stats().authors)
+      }
     })
     void new Gauge({
       name: 'kiez_peers',
@@ -47,7 +64,9 @@ export class GatewayMetrics {
       registers,
       async collect () {
         this.reset()
-        for (const p of await backend.peers().catch(() => [])) this.inc({ source: p.source ?? 'unknown', connected: String(p.connected) })
+        for (const p of await backend.peers().catch(() => [])) {
+          this.inc({ source: p.source ?? 'unknown', connected: String(p.connected) })
+        }
       }
     })
     void new Gauge({

@@ -52,7 +52,9 @@ export class PairingCodes {
   redeem (typed: string): boolean {
     const norm = typed.toUpperCase().replace(/[\s-]/g, '')
     this.codes = this.live()
-    const i = this.codes.findIndex((c) => c.code.length === norm.length && timingSafeEqual(Buffer.from(c.code), Buffer.from(norm)))
+    const i = this.codes.findIndex((c) =>
+      c.code.length === norm.length && timingSafeEqual(Buffer.from(c.code), Buffer.from(norm))
+    )
     if (i < 0) return false
     this.codes.splice(i, 1)
     return true
@@ -64,7 +66,10 @@ export class PairingCodes {
   }
 }
 
-interface SessionRecord { hash: string, createdAt: number }
+interface SessionRecord {
+  hash: string
+  createdAt: number
+}
 
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
 
@@ -94,7 +99,8 @@ export class SessionStore {
       const list = (parsed as { sessions?: unknown }).sessions
       if (Array.isArray(list)) {
         this.sessions = list.filter((s): s is SessionRecord =>
-          typeof s?.hash === 'string' && /^[0-9a-f]{64}$/.test(s.hash) && typeof s.createdAt === 'number').slice(-this.max)
+          typeof s?.hash === 'string' && /^[0-9a-f]{64}$/.test(s.hash) && typeof s.createdAt === 'number'
+        ).slice(-this.max)
       }
       return { ok: true }
     } catch {
@@ -102,7 +108,9 @@ export class SessionStore {
     }
   }
 
-  private get max (): number { return this.init.maxSessions ?? 64 }
+  private get max (): number {
+    return this.init.maxSessions ?? 64
+  }
 
   /** A new random 256-bit token; the caller hands it to the browser and forgets it. */
   async create (): Promise<string> {
@@ -119,7 +127,9 @@ export class SessionStore {
     return this.sessions.some((s) => s.hash === h)
   }
 
-  get size (): number { return this.sessions.length }
+  get size (): number {
+    return this.sessions.length
+  }
 
   /** Revokes every session; returns how many there were. */
   async revokeAll (): Promise<number> {

@@ -11,7 +11,11 @@ export const errorSchema = {
   type: 'object',
   required: ['error'],
   properties: {
-    error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } }
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' } }
+    }
   }
 } as const
 
@@ -59,7 +63,13 @@ export const topologyProps = {
     items: {
       type: 'object',
       required: ['peerId', 'hops', 'reported'],
-      properties: { peerId: { type: 'string' }, self: { type: 'boolean' }, hops: { type: 'integer' }, reported: { type: 'boolean' }, clockOffsetMs: { type: 'integer' } }
+      properties: {
+        peerId: { type: 'string' },
+        self: { type: 'boolean' },
+        hops: { type: 'integer' },
+        reported: { type: 'boolean' },
+        clockOffsetMs: { type: 'integer' }
+      }
     }
   },
   links: {
@@ -67,12 +77,22 @@ export const topologyProps = {
     items: {
       type: 'object',
       required: ['a', 'b', 'reportedBy', 'oneSided'],
-      properties: { a: { type: 'string' }, b: { type: 'string' }, latencyMs: { type: 'number' }, reportedBy: { type: 'array', items: { type: 'string' } }, oneSided: { type: 'boolean' } }
+      properties: {
+        a: { type: 'string' },
+        b: { type: 'string' },
+        latencyMs: { type: 'number' },
+        reportedBy: { type: 'array', items: { type: 'string' } },
+        oneSided: { type: 'boolean' }
+      }
     }
   },
   failures: {
     type: 'array',
-    items: { type: 'object', required: ['peerId', 'code'], properties: { peerId: { type: 'string' }, code: { type: 'string' } } }
+    items: {
+      type: 'object',
+      required: ['peerId', 'code'],
+      properties: { peerId: { type: 'string' }, code: { type: 'string' } }
+    }
   },
   truncated: { type: 'boolean' },
   durationMs: { type: 'integer' }
@@ -91,7 +111,11 @@ export function feedRouteOf<const E> (entry: E, maxLimit: number) {
       }
     },
     response: {
-      200: { type: 'object', required: ['entries'], properties: { entries: { type: 'array', items: entry }, next: { type: 'string' } } },
+      200: {
+        type: 'object',
+        required: ['entries'],
+        properties: { entries: { type: 'array', items: entry }, next: { type: 'string' } }
+      },
       ...errorResponses
     }
   } as const

@@ -5,7 +5,17 @@
  * control API shares are in ./schema-parts.ts.
  */
 
-import { countsSchema, entryProps, errorResponses, feedRouteOf, peerProps, peerRequired, postRouteOf, topologyProps, topologyRequired } from './schema-parts.js'
+import {
+  countsSchema,
+  entryProps,
+  errorResponses,
+  feedRouteOf,
+  peerProps,
+  peerRequired,
+  postRouteOf,
+  topologyProps,
+  topologyRequired
+} from './schema-parts.js'
 
 const { id, author, ...entryRest } = entryProps
 // On the LAN an entry also carries its author's key and chosen name, right after the author.
@@ -87,14 +97,20 @@ export const peersRoute = {
   }
 } as const
 
-const feedBase = feedRouteOf({
-  ...entrySchema,
-  // only with ?raw=1: the same fields as GET /entries/:id, so a page verifies in one request
-  properties: { ...signedEntrySchema.properties }
-} as const, 200)
+const feedBase = feedRouteOf(
+  {
+    ...entrySchema,
+    // only with ?raw=1: the same fields as GET /entries/:id, so a page verifies in one request
+    properties: { ...signedEntrySchema.properties }
+  } as const,
+  200
+)
 export const feedRoute = {
   ...feedBase,
-  querystring: { ...feedBase.querystring, properties: { ...feedBase.querystring.properties, raw: { type: 'string', enum: ['0', '1'] } } }
+  querystring: {
+    ...feedBase.querystring,
+    properties: { ...feedBase.querystring.properties, raw: { type: 'string', enum: ['0', '1'] } }
+  }
 } as const
 
 export const entryRoute = {
@@ -121,15 +137,25 @@ export const pairRoute = {
     additionalProperties: false,
     properties: { code: { type: 'string', minLength: 1, maxLength: 32 } }
   },
-  response: { 201: { type: 'object', required: ['paired'], properties: { paired: { type: 'boolean' } } }, ...errorResponses }
+  response: {
+    201: { type: 'object', required: ['paired'], properties: { paired: { type: 'boolean' } } },
+    ...errorResponses
+  }
 } as const
 
 export const sessionRoute = {
-  response: { 200: { type: 'object', required: ['paired'], properties: { paired: { type: 'boolean' } } }, ...errorResponses }
+  response: {
+    200: { type: 'object', required: ['paired'], properties: { paired: { type: 'boolean' } } },
+    ...errorResponses
+  }
 } as const
 
 export const topologyRoute = {
   response: {
-    200: { type: 'object', required: [...topologyRequired, 'ageMs'], properties: { ...topologyProps, ageMs: { type: 'integer' } } }
+    200: {
+      type: 'object',
+      required: [...topologyRequired, 'ageMs'],
+      properties: { ...topologyProps, ageMs: { type: 'integer' } }
+    }
   }
 } as const

@@ -2,7 +2,8 @@ import { hostname as osHostname, networkInterfaces } from 'node:os'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    'default-src \'none\'; script-src \'self\'; style-src \'self\'; img-src \'self\' data:; connect-src \'self\'; base-uri \'none\'; frame-ancestors \'none\'',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer'
 }
@@ -20,7 +21,10 @@ export function setSecurityHeaders (res: ServerResponse): void {
 export function defaultAllowedHosts (hostname = osHostname(), ifaces = networkInterfaces()): string[] {
   const out = new Set(['localhost', '127.0.0.1', '::1'])
   const h = hostname.toLowerCase()
-  if (h !== '') { out.add(h); out.add(h.endsWith('.local') ? h : `${h}.local`) }
+  if (h !== '') {
+    out.add(h)
+    out.add(h.endsWith('.local') ? h : `${h}.local`)
+  }
   for (const addrs of Object.values(ifaces)) {
     for (const a of addrs ?? []) out.add(a.address.toLowerCase().replace(/%.*$/, ''))
   }
@@ -46,7 +50,11 @@ export class HostCheck {
    * `hosts` is a list, or a function re-read (at most every `refreshMs`) when
    * a Host is not known: a DHCP lease may give the box a new address while it runs.
    */
-  constructor (private readonly source: readonly string[] | (() => readonly string[]), private readonly refreshMs = 5000, private readonly now: () => number = Date.now) {
+  constructor (
+    private readonly source: readonly string[] | (() => readonly string[]),
+    private readonly refreshMs = 5000,
+    private readonly now: () => number = Date.now
+  ) {
     this.hosts = this.read()
     this.refreshedAt = now()
   }
@@ -66,7 +74,9 @@ export class HostCheck {
     return this.hosts.has(h)
   }
 
-  list (): string[] { return [...this.hosts] }
+  list (): string[] {
+    return [...this.hosts]
+  }
 }
 
 /**
@@ -80,7 +90,8 @@ export function sameOrigin (req: IncomingMessage): boolean {
   if (typeof origin === 'string' && origin !== 'null') {
     try {
       const u = new URL(origin)
-      return (u.protocol === 'http:' || u.protocol === 'https:') && host !== undefined && u.host === new URL(`http://${host}`).host
+      return (u.protocol === 'http:' || u.protocol === 'https:') && host !== undefined &&
+        u.host === new URL(`http://${host}`).host
     } catch {
       return false
     }

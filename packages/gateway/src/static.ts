@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify'
 
 /** A file name with a content hash (`app-3f9a1c2b.js`, `assets/…`) never changes: browsers may keep it for a year. */
 export function isHashedAsset (path: string): boolean {
-  return /[/\\]assets[/\\]/.test(path) || /[.-][A-Za-z0-9_]{8,}\.(?:js|mjs|css|woff2?|png|svg|jpg|webp|ico|map)$/.test(path)
+  return /[/\\]assets[/\\]/.test(path) ||
+    /[.-][A-Za-z0-9_]{8,}\.(?:js|mjs|css|woff2?|png|svg|jpg|webp|ico|map)$/.test(path)
 }
 
 const NOT_BUILT = `<!doctype html>
@@ -29,6 +30,10 @@ export async function registerStatic (app: FastifyInstance, webRoot: string | un
     })
     return { served: true }
   }
-  app.get('/', async (_req, reply) => await reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(NOT_BUILT))
+  app.get(
+    '/',
+    async (_req, reply) =>
+      await reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(NOT_BUILT)
+  )
   return { served: false }
 }

@@ -11,11 +11,17 @@ const map = (ids: string[], latencyMs = 1): TopologyView => ({
   durationMs: 5
 })
 
-const tick = async (ms: number): Promise<void> => { await vi.advanceTimersByTimeAsync(ms) }
+const tick = async (ms: number): Promise<void> => {
+  await vi.advanceTimersByTimeAsync(ms)
+}
 
 describe('TopologyWatch', () => {
-  beforeEach(() => { vi.useFakeTimers() })
-  afterEach(() => { vi.useRealTimers() })
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
 
   it('publishes the first map and each change of boxes or links, not latency changes, and only while someone listens', async () => {
     let current = map(['A', 'B'])
@@ -23,8 +29,13 @@ describe('TopologyWatch', () => {
     const fresh: boolean[] = []
     const published: TopologyView[] = []
     const w = new TopologyWatch({
-      draw: async (f) => { fresh.push(f); return current },
-      publish: (m) => { published.push(m) },
+      draw: async (f) => {
+        fresh.push(f)
+        return current
+      },
+      publish: (m) => {
+        published.push(m)
+      },
       listening: () => listening,
       everyMs: 20,
       settleMs: 5
@@ -59,7 +70,11 @@ describe('TopologyWatch', () => {
 
   it('a shape names boxes, hops and links in any order, and whether a link is one-sided', () => {
     const m = map(['A', 'B', 'C'])
-    const reordered = { ...m, boxes: [...m.boxes].reverse(), links: m.links.map((l) => ({ ...l, a: l.b, b: l.a })).reverse() }
+    const reordered = {
+      ...m,
+      boxes: [...m.boxes].reverse(),
+      links: m.links.map((l) => ({ ...l, a: l.b, b: l.a })).reverse()
+    }
     expect(mapShape(reordered)).toBe(mapShape(m))
     expect(mapShape({ ...m, links: m.links.map((l, i) => ({ ...l, oneSided: i === 0 })) })).not.toBe(mapShape(m))
   })

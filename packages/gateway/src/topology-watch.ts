@@ -53,16 +53,22 @@ export class TopologyWatch {
   private settle: NodeJS.Timeout | undefined
   private busy = false
 
-  constructor (init: TopologyWatchInit) { this.init = init }
+  constructor (init: TopologyWatchInit) {
+    this.init = init
+  }
 
   start (): void {
-    this.timer ??= setInterval(() => { void this.check(false) }, this.init.everyMs).unref()
+    this.timer ??= setInterval(() => {
+      void this.check(false)
+    }, this.init.everyMs).unref()
   }
 
   /** A neighbour connected or left: look again once the burst has settled. */
   poke (): void {
     clearTimeout(this.settle)
-    this.settle = setTimeout(() => { void this.check(true) }, this.init.settleMs).unref()
+    this.settle = setTimeout(() => {
+      void this.check(true)
+    }, this.init.settleMs).unref()
   }
 
   stop (): void {

@@ -35,7 +35,12 @@ export interface BoxInfo {
 export interface FeedReader {
   timeline(opts: { limit?: number, before?: string }): Promise<{ entries: Entry[], next?: string }>
   get(id: string): Promise<Entry | undefined>
-  range(author: Uint8Array, from: number, to?: number, limits?: { maxEntries?: number, maxBytes?: number }): Promise<Entry[]>
+  range(
+    author: Uint8Array,
+    from: number,
+    to?: number,
+    limits?: { maxEntries?: number, maxBytes?: number }
+  ): Promise<Entry[]>
   head(author: Uint8Array): { seq: number } | undefined
   stats(): { authors: number, entries: number, forks: number, rejected: Record<string, number> }
   /** `origin` is 'local' for the box's own posts */

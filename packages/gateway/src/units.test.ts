@@ -9,19 +9,40 @@ import { isHashedAsset } from './static.js'
 import { peerIdOf } from './entry-json.js'
 
 /** A real HTTP server whose only route hands the response to `stream`; returns the collected text per client. */
-async function withServer (stream: EventStream, fn: (open: (lastEventId?: string, read?: boolean) => Promise<{ text: () => string, close: () => void }>) => Promise<void>): Promise<void> {
-  const server = createServer((req, res) => { stream.add(res as ServerResponse, req.headers['last-event-id'] as string | undefined) })
+async function withServer (
+  stream: EventStream,
+  fn: (
+    open: (lastEventId?: string, read?: boolean) => Promise<{ text: () => string, close: () => void }>
+  ) => Promise<void>
+): Promise<void> {
+  const server = createServer((req, res) => {
+    stream.add(res as ServerResponse, req.headers['last-event-id'] as string | undefined)
+  })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
-  const open = async (lastEventId?: string, read = true): Promise<{ text: () => string, close: () => void }> => await new Promise((resolve) => {
-    let text = ''
-    const req = request({ host: '127.0.0.1', port, path: '/', headers: lastEventId !== undefined ? { 'last-event-id': lastEventId } : {} }, (res) => {
-      if (read) res.setEncoding('utf8').on('data', (c: string) => { text += c })
-      else res.pause()
-      resolve({ text: () => text, close: () => { req.destroy() } })
+  const open = async (lastEventId?: string, read = true): Promise<{ text: () => string, close: () => void }> =>
+    await new Promise((resolve) => {
+      let text = ''
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        path: '/',
+        headers: lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}
+      }, (res) => {
+        if (read) {
+          res.setEncoding('utf8').on('data', (c: string) => {
+            text += c
+          })
+        } else res.pause()
+        resolve({
+          text: () => text,
+          close: () => {
+            req.destroy()
+          }
+        })
+      })
+      req.end()
     })
-    req.end()
-  })
   try {
     await fn(open)
   } finally {
@@ -60,7 +81,10 @@ describe('EventStream', () => {
   it('builds an event text only when someone receives it', async () => {
     const s = new EventStream()
     let built = 0
-    s.publish('entry', () => { built++; return {} })
+    s.publish('entry', () => {
+      built++
+      return {}
+    })
     expect(built).toBe(0)
     await withServer(s, async (open) => {
       const c = await open(`${s.epoch}-0`)
@@ -91,7 +115,8 @@ describe('EventStream', () => {
   it('is full at its client bound', async () => {
     const s = new EventStream({ maxClients: 2 })
     await withServer(s, async (open) => {
-      await open(); await open()
+      await open()
+      await open()
       await until(() => s.full())
     })
   })
@@ -110,10 +135,13 @@ describe('limits', () => {
   it('locks a key out after N failures in the window, and everyone after the global cap', () => {
     let now = 0
     const w = new FailureWindow({ perKey: 2, total: 3, windowMs: 60_000, now: () => now })
-    w.fail('a'); expect(w.lockedFor('a')).toBe(0)
-    w.fail('a'); expect(w.lockedFor('a')).toBe(60)
+    w.fail('a')
+    expect(w.lockedFor('a')).toBe(0)
+    w.fail('a')
+    expect(w.lockedFor('a')).toBe(60)
     expect(w.lockedFor('b')).toBe(0)
-    w.fail('b'); expect(w.lockedFor('c')).toBe(60)
+    w.fail('b')
+    expect(w.lockedFor('c')).toBe(60)
     now += 60_001
     expect(w.lockedFor('a')).toBe(0)
   })
@@ -168,7 +196,9 @@ describe('security helpers', () => {
     expect(hostOf('[::1]:7300')).toBe('::1')
     expect(hostOf('198.18.0.1')).toBe('198.18.0.1')
     expect(hostOf('box.local.')).toBe('box.local')
-    for (const bad of [undefined, '', 'a b', 'evil.example@box', 'box:port', 'x'.repeat(300)]) expect(hostOf(bad)).toBeUndefined()
+    for (const bad of [undefined, '', 'a b', 'evil.example@box', 'box:port', 'x'.repeat(300)]) {
+      expect(hostOf(bad)).toBeUndefined()
+    }
     const h = new HostCheck(['localhost', '[::1]', 'box.local'])
     expect(h.allows('localhost:1')).toBe(true)
     expect(h.allows('[::1]')).toBe(true)
@@ -189,7 +219,16 @@ describe('security helpers', () => {
   it('counts only application/json as JSON', () => {
     expect(isJson('application/json')).toBe(true)
     expect(isJson('application/json; charset=UTF-8')).toBe(true)
-    for (const t of [undefined, 'text/plain', 'application/json-patch+json', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/json; charset=latin1']) expect(isJson(t)).toBe(false)
+    for (
+      const t of [
+        undefined,
+        'text/plain',
+        'application/json-patch+json',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data',
+        'application/json; charset=latin1'
+      ]
+    ) expect(isJson(t)).toBe(false)
   })
 
   it('marks hashed assets immutable, nothing else', () => {

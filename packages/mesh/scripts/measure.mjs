@@ -13,13 +13,34 @@ async function box (extra = {}, dir, reuseStore) {
   const { privateKey } = await loadOrCreateIdentity(dir)
   const store = reuseStore ?? await FeedStore.open({ path: join(dir, 'feed') })
   const t0 = performance.now()
-  const node = await createKiezNode({ privateKey, store, dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, ...extra })
+  const node = await createKiezNode({
+    privateKey,
+    store,
+    dataDir: dir,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    mdns: false,
+    ...extra
+  })
   await node.start()
   const startMs = performance.now() - t0
   const addr = node.info().listenAddrs[0]
-  return { node, store, dir, startMs, addr, close: async () => { await node.stop(); await store.close() } }
+  return {
+    node,
+    store,
+    dir,
+    startMs,
+    addr,
+    close: async () => {
+      await node.stop()
+      await store.close()
+    }
+  }
 }
-const until = async (fn) => { const t0 = performance.now(); while (!(await fn())) await new Promise(r => setTimeout(r, 5)); return performance.now() - t0 }
+const until = async (fn) => {
+  const t0 = performance.now()
+  while (!(await fn())) await new Promise(r => setTimeout(r, 5))
+  return performance.now() - t0
+}
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const r = (x) => Math.round(x * 10) / 10
 
@@ -32,7 +53,12 @@ for (const [name, extra] of [['open', {}], ['psk', { psk: generatePsk() }]]) {
   const connectMs = performance.now() - t0
   await b.node.ping(a.node.peerId, 3)
   const rtts = await b.node.ping(a.node.peerId, 50)
-  out[name] = { nodeStartMs: r(a.startMs), bootstrapConnectMs: r(connectMs), pingMedianMs: r(median(rtts)), pingMaxMs: r(Math.max(...rtts)) }
+  out[name] = {
+    nodeStartMs: r(a.startMs),
+    bootstrapConnectMs: r(connectMs),
+    pingMedianMs: r(median(rtts)),
+    pingMaxMs: r(Math.max(...rtts))
+  }
   if (name === 'open') {
     await b.node.stop()
     const t1 = performance.now()
@@ -46,7 +72,8 @@ for (const [name, extra] of [['open', {}], ['psk', { psk: generatePsk() }]]) {
     await until(async () => (await a.node.dhtTable()).length >= 2)
     const found = await c.node.dhtFind(d.node.peerId)
     out[name].dhtFindMs = found.durationMs
-    await c.close(); await d.close()
+    await c.close()
+    await d.close()
   } else {
     await b.close()
   }

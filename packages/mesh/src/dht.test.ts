@@ -3,18 +3,27 @@ import { makeBox, eventually, removeDataDirs, type TestBox } from './test-helper
 
 describe('kad-dht on the LAN', () => {
   const boxes: TestBox[] = []
-  afterEach(async () => { for (const b of boxes.splice(0)) await b.close() })
+  afterEach(async () => {
+    for (const b of boxes.splice(0)) await b.close()
+  })
   afterAll(removeDataDirs)
 
   it('A–B–C chain: A finds C through B and pings it', async () => {
-    const b = await makeBox(); boxes.push(b)
+    const b = await makeBox()
+    boxes.push(b)
     const via = [`${b.addr()}/p2p/${b.node.peerId}`]
-    const a = await makeBox({ bootstrap: via }); boxes.push(a)
-    const c = await makeBox({ bootstrap: via }); boxes.push(c)
+    const a = await makeBox({ bootstrap: via })
+    boxes.push(a)
+    const c = await makeBox({ bootstrap: via })
+    boxes.push(c)
 
     // B's routing table must hold both before A can learn of C from it
     await eventually(async () => (await b.node.dhtTable()).length === 2, 15_000, 'B routing table')
-    await eventually(async () => (await a.node.dhtTable()).some(e => e.peerId === b.node.peerId), 15_000, 'A routing table')
+    await eventually(
+      async () => (await a.node.dhtTable()).some(e => e.peerId === b.node.peerId),
+      15_000,
+      'A routing table'
+    )
     // A was never given C's address: whatever it knows of C came through the
     // DHT (its own self-query may already have brought C, and A dials what it discovers)
 
@@ -36,12 +45,22 @@ describe('kad-dht on the LAN', () => {
   })
 
   it('uses the mesh name in the DHT protocol: a box of another mesh is hung up on and not re-dialed', async () => {
-    const a = await makeBox({ mesh: 'north' }); boxes.push(a)
-    const b = await makeBox({ mesh: 'south', bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] }); boxes.push(b)
+    const a = await makeBox({ mesh: 'north' })
+    boxes.push(a)
+    const b = await makeBox({ mesh: 'south', bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] })
+    boxes.push(b)
     expect(b.node.libp2p.getProtocols()).toContain('/kiez/south/kad/1.0.0')
     // identify shows A speaks the north DHT only: B marks it foreign and hangs up (and so does A)
-    await eventually(() => b.node.foreign.has(a.node.peerId) && a.node.foreign.has(b.node.peerId), 15_000, 'foreign on both sides')
-    await eventually(() => b.node.libp2p.getConnections().length === 0 && a.node.libp2p.getConnections().length === 0, 15_000, 'hung up')
+    await eventually(
+      () => b.node.foreign.has(a.node.peerId) && a.node.foreign.has(b.node.peerId),
+      15_000,
+      'foreign on both sides'
+    )
+    await eventually(
+      () => b.node.libp2p.getConnections().length === 0 && a.node.libp2p.getConnections().length === 0,
+      15_000,
+      'hung up'
+    )
     // and nobody dials it again: still apart a while later, and neither routing table holds the other
     await new Promise((resolve) => setTimeout(resolve, 2500))
     expect(b.node.libp2p.getConnections()).toHaveLength(0)

@@ -45,16 +45,20 @@ export async function listPeers (libp2p: PeersHost, sources: PeerSources, now = 
   // connected peers the peer store has not caught up with yet
   for (const conn of libp2p.getConnections()) {
     const key = conn.remotePeer.toString()
-    if (!views.has(key) && views.size < MAX_LISTED) views.set(key, view(libp2p, sources, conn.remotePeer, undefined, now))
+    if (!views.has(key) && views.size < MAX_LISTED) {
+      views.set(key, view(libp2p, sources, conn.remotePeer, undefined, now))
+    }
   }
-  return [...views.values()].sort((a, b) => Number(b.connected) - Number(a.connected) || a.peerId.localeCompare(b.peerId))
+  return [...views.values()].sort((a, b) =>
+    Number(b.connected) - Number(a.connected) || a.peerId.localeCompare(b.peerId)
+  )
 }
 
 function view (libp2p: PeersHost, sources: PeerSources, id: PeerId, peer: Peer | undefined, now: number): PeerView {
   const conns = libp2p.getConnections(id).filter(c => c.status === 'open')
   const first = conns[0]
   const addrs = peer?.addresses.map(a => a.multiaddr.toString()) ?? []
-  if (addrs.length === 0) for (const c of conns) addrs.push(c.remoteAddr.toString())
+  if (addrs.length === 0) { for (const c of conns) addrs.push(c.remoteAddr.toString()) }
   const out: PeerView = {
     peerId: id.toString(),
     addrs,
@@ -76,8 +80,13 @@ function view (libp2p: PeersHost, sources: PeerSources, id: PeerId, peer: Peer |
   return out
 }
 
-interface KBucketLike { toIterable(): Iterable<{ peerId: PeerId, kadId: Uint8Array }> }
-interface RoutingTableLike { kb?: KBucketLike, size?: number }
+interface KBucketLike {
+  toIterable(): Iterable<{ peerId: PeerId, kadId: Uint8Array }>
+}
+interface RoutingTableLike {
+  kb?: KBucketLike
+  size?: number
+}
 
 /**
  * kad-dht exposes only the routing table's size; the contacts live in its
@@ -90,11 +99,19 @@ export async function dhtTable (libp2p: Libp2p<{ dht: unknown }>): Promise<DhtTa
   const out: DhtTableEntry[] = []
   if (rt?.kb != null && typeof rt.kb.toIterable === 'function') {
     for (const contact of rt.kb.toIterable()) {
-      out.push({ peerId: contact.peerId.toString(), commonPrefixLength: commonPrefix(selfKad, contact.kadId), connected: libp2p.getConnections(contact.peerId).length > 0 })
+      out.push({
+        peerId: contact.peerId.toString(),
+        commonPrefixLength: commonPrefix(selfKad, contact.kadId),
+        connected: libp2p.getConnections(contact.peerId).length > 0
+      })
     }
   } else {
     for (const peer of await libp2p.peerStore.all({ filters: [(p) => p.tags.has('kad-peer')], limit: MAX_LISTED })) {
-      out.push({ peerId: peer.id.toString(), commonPrefixLength: commonPrefix(selfKad, await kadId(peer.id.toMultihash().bytes)), connected: libp2p.getConnections(peer.id).length > 0 })
+      out.push({
+        peerId: peer.id.toString(),
+        commonPrefixLength: commonPrefix(selfKad, await kadId(peer.id.toMultihash().bytes)),
+        connected: libp2p.getConnections(peer.id).length > 0
+      })
     }
   }
   return out.sort((a, b) => b.commonPrefixLength - a.commonPrefixLength || a.peerId.localeCompare(b.peerId))

@@ -100,7 +100,9 @@ export class DiscoveryDialer {
 
   private remember (key: string, at: number): void {
     // bounded: forget the oldest attempts first
-    if (this.lastAttempt.size >= 4 * this.init.maxQueued) this.lastAttempt.delete(this.lastAttempt.keys().next().value as string)
+    if (this.lastAttempt.size >= 4 * this.init.maxQueued) {
+      this.lastAttempt.delete(this.lastAttempt.keys().next().value as string)
+    }
     this.lastAttempt.delete(key)
     this.lastAttempt.set(key, at)
   }

@@ -11,7 +11,11 @@ import type { PeerId } from '@libp2p/interface'
 export class ForeignPeers {
   private readonly until = new Map<string, number>()
 
-  constructor (private readonly max = 1024, private readonly ttlMs = 60 * 60 * 1000, private readonly now: () => number = Date.now) {}
+  constructor (
+    private readonly max = 1024,
+    private readonly ttlMs = 60 * 60 * 1000,
+    private readonly now: () => number = Date.now
+  ) {}
 
   add (peerId: PeerId | string): void {
     const key = peerId.toString()

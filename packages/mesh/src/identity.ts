@@ -25,11 +25,16 @@ export async function loadOrCreateIdentity (dataDir: string): Promise<Identity> 
   try {
     mode = (await stat(path)).mode
   } catch (err) {
-    if ((err as NodeJS.ErrnoException | null | undefined)?.code !== 'ENOENT') throw new MeshError('identity_unreadable', `cannot stat ${path}: ${messageOf(err)}`, { cause: err })
+    if ((err as NodeJS.ErrnoException | null | undefined)?.code !== 'ENOENT') {
+      throw new MeshError('identity_unreadable', `cannot stat ${path}: ${messageOf(err)}`, { cause: err })
+    }
     return { privateKey: await createIdentity(dataDir, path), created: true, path }
   }
   if ((mode & 0o077) !== 0) {
-    throw new MeshError('identity_permissions', `${path} has mode ${(mode & 0o777).toString(8)}; it must be 600 (chmod 600 ${path})`)
+    throw new MeshError(
+      'identity_permissions',
+      `${path} has mode ${(mode & 0o777).toString(8)}; it must be 600 (chmod 600 ${path})`
+    )
   }
   let bytes: Uint8Array
   try {
@@ -43,7 +48,9 @@ export async function loadOrCreateIdentity (dataDir: string): Promise<Identity> 
   } catch (err) {
     throw new MeshError('identity_unreadable', `${path} is not a libp2p private key: ${messageOf(err)}`, { cause: err })
   }
-  if (key.type !== 'Ed25519') throw new MeshError('identity_wrong_type', `${path} holds a ${key.type} key; Kiez needs Ed25519`)
+  if (key.type !== 'Ed25519') {
+    throw new MeshError('identity_wrong_type', `${path} holds a ${key.type} key; Kiez needs Ed25519`)
+  }
   return { privateKey: key, created: false, path }
 }
 

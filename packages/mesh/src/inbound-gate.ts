@@ -32,21 +32,31 @@ export class InboundGate {
   constructor (private readonly init: InboundGateInit) {
     this.gater = {
       denyInboundConnection: (maConn) => this.deny(maConn),
-      denyInboundUpgradedConnection: (_peer, maConn) => { this.release(maConn); return false }
+      denyInboundUpgradedConnection: (_peer, maConn) => {
+        this.release(maConn)
+        return false
+      }
     }
   }
 
   /** hosts with upgrades in flight (for diagnostics and tests) */
-  info (): Record<string, number> { return Object.fromEntries(this.pending) }
+  info (): Record<string, number> {
+    return Object.fromEntries(this.pending)
+  }
 
   private deny (maConn: MultiaddrConnection): boolean {
     const host = hostOf(maConn)
     if (host === undefined) return false
     const n = this.pending.get(host) ?? 0
-    if (n >= this.init.maxPendingPerHost) { this.refused++; return true }
+    if (n >= this.init.maxPendingPerHost) {
+      this.refused++
+      return true
+    }
     this.pending.set(host, n + 1)
     slots.set(maConn, host)
-    const release = (): void => { this.release(maConn) }
+    const release = (): void => {
+      this.release(maConn)
+    }
     maConn.addEventListener('close', release, { once: true })
     setTimeout(release, this.init.releaseAfterMs).unref?.()
     return false

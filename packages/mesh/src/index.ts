@@ -9,14 +9,24 @@
  * Owns the node assembly and the discovery policy. Must not import HTTP
  * (`@kiez/gateway`, fastify) or `@kiez/daemon`: the daemon composes the two.
  */
-export { createKiezNode, AGENT_VERSION, DEFAULT_MESH, DEFAULT_LISTEN, type KiezNode, type KiezNodeInit, type KiezNodeInfo, type KiezServices, type Logger } from './node.js'
-export { loadOrCreateIdentity, feedSignerFromKey, writeFileAtomic, IDENTITY_FILE, type Identity } from './identity.js'
-export { generatePsk, checkPsk } from './psk.js'
-export { MeshError, type MeshErrorCode } from './errors.js'
-export { LIMITS } from './limits.js'
-export { PEER_SOURCES, SOURCE_PRECEDENCE, betterSource, type PeerSource } from './sources.js'
-export type { PeerView, DhtTableEntry } from './diagnostics.js'
-export type { DhtFindResult, DhtHop, PingOptions } from './routing.js'
-export { backoffDelay } from './backoff.js'
-export { ForeignPeers } from './foreign.js'
 export type { TopologyMap, MapBox, MapLink, CrawlOptions } from '@kiez/topology'
+export { backoffDelay } from './backoff.js'
+export type { PeerView, DhtTableEntry } from './diagnostics.js'
+export { MeshError, type MeshErrorCode } from './errors.js'
+export { ForeignPeers } from './foreign.js'
+export { loadOrCreateIdentity, feedSignerFromKey, writeFileAtomic, IDENTITY_FILE, type Identity } from './identity.js'
+export { LIMITS } from './limits.js'
+export {
+  createKiezNode,
+  AGENT_VERSION,
+  DEFAULT_MESH,
+  DEFAULT_LISTEN,
+  type KiezNode,
+  type KiezNodeInit,
+  type KiezNodeInfo,
+  type KiezServices,
+  type Logger
+} from './node.js'
+export { generatePsk, checkPsk } from './psk.js'
+export type { DhtFindResult, DhtHop, PingOptions } from './routing.js'
+export { PEER_SOURCES, SOURCE_PRECEDENCE, betterSource, type PeerSource } from './sources.js'

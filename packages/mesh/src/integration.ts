@@ -20,7 +20,11 @@ export function mdnsServiceTag (): string {
 }
 
 /** The replication service of @kiez/replication, run as service `replication`. */
-export function replicationFactory (store: FeedStore, mesh: string, onMisbehaving?: (peerId: PeerId, reason: string) => void): (components: ReplicationComponents) => Replication {
+export function replicationFactory (
+  store: FeedStore,
+  mesh: string,
+  onMisbehaving?: (peerId: PeerId, reason: string) => void
+): (components: ReplicationComponents) => Replication {
   return replication({ store, mesh, ...(onMisbehaving !== undefined ? { onMisbehaving } : {}) })
 }
 

@@ -11,13 +11,23 @@ describe('kiez node over real TCP', () => {
   afterAll(removeDataDirs)
 
   it('connects through bootstrap, pings, and records how each side found the other', async () => {
-    const a = await makeBox(); boxes.push(a)
-    const b = await makeBox({ bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] }); boxes.push(b)
+    const a = await makeBox()
+    boxes.push(a)
+    const b = await makeBox({ bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] })
+    boxes.push(b)
 
-    const viewOnB = await eventually(async () => (await b.node.peers()).find(p => p.peerId === a.node.peerId && p.connected), 15_000, 'B connected to A')
+    const viewOnB = await eventually(
+      async () => (await b.node.peers()).find(p => p.peerId === a.node.peerId && p.connected),
+      15_000,
+      'B connected to A'
+    )
     expect(viewOnB.source).toBe('bootstrap')
     expect(viewOnB.direction).toBe('outbound')
-    const viewOnA = await eventually(async () => (await a.node.peers()).find(p => p.peerId === b.node.peerId && p.connected), 15_000, 'A sees B')
+    const viewOnA = await eventually(
+      async () => (await a.node.peers()).find(p => p.peerId === b.node.peerId && p.connected),
+      15_000,
+      'A sees B'
+    )
     expect(viewOnA.source).toBe('inbound')
     expect(viewOnA.direction).toBe('inbound')
     // A's own mDNS hears of B later: "found by mDNS" answers how A found B better than "B called";
@@ -27,7 +37,11 @@ describe('kiez node over real TCP', () => {
     b.node.notePeerSource(a.node.peerId, 'dht')
     expect((await a.node.peers()).find(p => p.peerId === b.node.peerId)?.source).toBe('mdns')
     expect((await b.node.peers()).find(p => p.peerId === a.node.peerId)?.source).toBe('bootstrap')
-    await eventually(async () => (await a.node.peers()).find(p => p.peerId === b.node.peerId)?.agentVersion, 10_000, 'identify')
+    await eventually(
+      async () => (await a.node.peers()).find(p => p.peerId === b.node.peerId)?.agentVersion,
+      10_000,
+      'identify'
+    )
     expect((await a.node.peers()).find(p => p.peerId === b.node.peerId)?.agentVersion).toMatch(/^kiez\//)
 
     const rtts = await a.node.ping(b.node.peerId, 3)
@@ -44,21 +58,44 @@ describe('kiez node over real TCP', () => {
   })
 
   it('re-dials its known peer after a restart without bootstrap, and keeps the source', async () => {
-    const a = await makeBox(); boxes.push(a)
-    const b = await makeBox({ bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] }); boxes.push(b)
-    await eventually(() => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId), 15_000, 'first connection')
+    const a = await makeBox()
+    boxes.push(a)
+    const b = await makeBox({ bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] })
+    boxes.push(b)
+    await eventually(
+      () => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId),
+      15_000,
+      'first connection'
+    )
 
     await b.restart({ bootstrap: [] })
     // outbound from B: B's redial did it, not A's
-    await eventually(() => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId && c.direction === 'outbound'), 15_000, 'redial after restart')
-    const again = await eventually(async () => (await b.node.peers()).find(p => p.peerId === a.node.peerId && p.connected), 15_000, 'peer view')
+    await eventually(
+      () =>
+        b.node.libp2p.getConnections().some(c =>
+          c.remotePeer.toString() === a.node.peerId && c.direction === 'outbound'
+        ),
+      15_000,
+      'redial after restart'
+    )
+    const again = await eventually(
+      async () => (await b.node.peers()).find(p => p.peerId === a.node.peerId && p.connected),
+      15_000,
+      'peer view'
+    )
     expect(again.source).toBe('bootstrap') // persisted, not re-learned
   })
 
   it('redials a neighbour that went away and came back on the same address', async () => {
-    const a = await makeBox(); boxes.push(a)
-    const b = await makeBox({ bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] }); boxes.push(b)
-    await eventually(() => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId), 15_000, 'first connection')
+    const a = await makeBox()
+    boxes.push(a)
+    const b = await makeBox({ bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] })
+    boxes.push(b)
+    await eventually(
+      () => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId),
+      15_000,
+      'first connection'
+    )
     const port = a.addr().split('/')[4]
     // A goes down (power cut); B notices the disconnect and starts backing off.
     // Either side may win the race to reconnect (A also remembers B); the
@@ -66,28 +103,50 @@ describe('kiez node over real TCP', () => {
     await a.node.stop()
     await eventually(() => b.node.libp2p.getConnections().length === 0, 10_000, 'disconnect noticed')
     await a.restart({ listen: [`/ip4/127.0.0.1/tcp/${port}`] })
-    await eventually(() => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId), 20_000, 'redial after flap')
+    await eventually(
+      () => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId),
+      20_000,
+      'redial after flap'
+    )
   })
 
   it('answers ping to an unknown peer with no_route and to a dead address with no_reply', async () => {
-    const a = await makeBox(); boxes.push(a)
-    const ghost = await makeBox(); const ghostId = ghost.node.peerId; const ghostAddr = ghost.addr(); await ghost.close()
-    await expect(a.node.ping(ghostId, 1)).rejects.toSatisfy((e: unknown) => e instanceof MeshError && e.code === 'no_route')
-    await expect(a.node.ping(`${ghostAddr}/p2p/${ghostId}`, 1)).rejects.toSatisfy((e: unknown) => e instanceof MeshError && e.code === 'no_reply')
-    await expect(a.node.ping('not a peer', 1)).rejects.toSatisfy((e: unknown) => e instanceof MeshError && e.code === 'bad_target')
+    const a = await makeBox()
+    boxes.push(a)
+    const ghost = await makeBox()
+    const ghostId = ghost.node.peerId
+    const ghostAddr = ghost.addr()
+    await ghost.close()
+    await expect(a.node.ping(ghostId, 1)).rejects.toSatisfy((e: unknown) =>
+      e instanceof MeshError && e.code === 'no_route'
+    )
+    await expect(a.node.ping(`${ghostAddr}/p2p/${ghostId}`, 1)).rejects.toSatisfy((e: unknown) =>
+      e instanceof MeshError && e.code === 'no_reply'
+    )
+    await expect(a.node.ping('not a peer', 1)).rejects.toSatisfy((e: unknown) =>
+      e instanceof MeshError && e.code === 'bad_target'
+    )
   })
 
   it('gives up on a peer that never answers after one timeout, not one per ping', async () => {
-    const a = await makeBox(); boxes.push(a)
-    const ghost = await makeBox(); const ghostId = ghost.node.peerId; await ghost.close()
+    const a = await makeBox()
+    boxes.push(a)
+    const ghost = await makeBox()
+    const ghostId = ghost.node.peerId
+    await ghost.close()
     // accepts TCP and then says nothing: the dial hangs until the timeout
     const sockets: Socket[] = []
-    const silent = createServer((s) => { sockets.push(s) })
+    const silent = createServer((s) => {
+      sockets.push(s)
+    })
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
     try {
       const port = (silent.address() as AddressInfo).port
       const started = Date.now()
-      const err = await a.node.ping(`/ip4/127.0.0.1/tcp/${port}/p2p/${ghostId}`, 3, { timeoutMs: 2000 }).then(() => undefined, (e: unknown) => e)
+      const err = await a.node.ping(`/ip4/127.0.0.1/tcp/${port}/p2p/${ghostId}`, 3, { timeoutMs: 2000 }).then(
+        () => undefined,
+        (e: unknown) => e
+      )
       const tookMs = Date.now() - started
       expect(err).toBeInstanceOf(MeshError)
       expect((err as MeshError).code).toBe('no_reply')
@@ -95,7 +154,9 @@ describe('kiez node over real TCP', () => {
       // it waited out the timeout once, and did not send the two pings left (3 × 2 s)
       expect(tookMs).toBeGreaterThanOrEqual(1900)
       expect(tookMs).toBeLessThan(5500)
-      await expect(a.node.ping(ghostId, 1, { timeoutMs: 999 })).rejects.toSatisfy((e: unknown) => e instanceof MeshError && e.code === 'bad_target')
+      await expect(a.node.ping(ghostId, 1, { timeoutMs: 999 })).rejects.toSatisfy((e: unknown) =>
+        e instanceof MeshError && e.code === 'bad_target'
+      )
     } finally {
       for (const s of sockets) s.destroy()
       silent.close()
@@ -116,7 +177,9 @@ describe('kiez node configuration errors', () => {
   it('reports a listen address in use as listen_failed', async () => {
     const a = await makeBox()
     try {
-      await expect(makeBox({ listen: [a.addr()] })).rejects.toSatisfy((e: unknown) => e instanceof MeshError && e.code === 'listen_failed')
+      await expect(makeBox({ listen: [a.addr()] })).rejects.toSatisfy((e: unknown) =>
+        e instanceof MeshError && e.code === 'listen_failed'
+      )
     } finally {
       await a.close()
     }
@@ -137,7 +200,11 @@ describe('kiez node lifecycle', () => {
       await expect(b.node.peers()).rejects.toSatisfy((e: unknown) => e instanceof MeshError && e.code === 'not_started')
       await b.node.start()
       await b.node.start()
-      await eventually(() => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId), 15_000, 'reconnected')
+      await eventually(
+        () => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId),
+        15_000,
+        'reconnected'
+      )
       expect((await b.node.peers()).find(p => p.peerId === a.node.peerId)?.source).toBe('bootstrap')
     } finally {
       await b.close()

@@ -165,8 +165,12 @@ const silent: Logger = { info () {}, warn () {}, error () {}, debug () {} }
 
 export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
   const mesh = init.mesh ?? DEFAULT_MESH
-  if (!MESH_NAME_RE.test(mesh)) throw new MeshError('bad_config', `mesh name ${JSON.stringify(mesh)} must match ${MESH_NAME_RE.source}`)
-  if (init.privateKey.type !== 'Ed25519') throw new MeshError('bad_config', 'the node key must be Ed25519 (it also signs the feed)')
+  if (!MESH_NAME_RE.test(mesh)) {
+    throw new MeshError('bad_config', `mesh name ${JSON.stringify(mesh)} must match ${MESH_NAME_RE.source}`)
+  }
+  if (init.privateKey.type !== 'Ed25519') {
+    throw new MeshError('bad_config', 'the node key must be Ed25519 (it also signs the feed)')
+  }
   if (init.psk != null) checkPsk(init.psk)
   const listen = init.listen ?? DEFAULT_LISTEN
   for (const addr of listen) {
@@ -186,28 +190,42 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
 
   const foreign = new ForeignPeers()
   // services reach each other through libp2p's components (read when a peer is found, after start)
-  const discovered = (services: Pick<KiezServices, 'peerSources' | 'discoveryDialer'>, source: PeerSource) => (evt: CustomEvent<PeerInfo>) => {
-    if (foreign.has(evt.detail.id)) return
-    services.peerSources.note(evt.detail.id, source)
-    services.discoveryDialer.discovered(evt.detail)
-  }
-  const tap = <D extends PeerDiscovery>(source: PeerSource, factory: (components: KiezComponents) => D) => (components: KiezComponents): D => {
-    const service = factory(components)
-    service.addEventListener('peer', discovered(components, source))
-    return service
-  }
+  const discovered =
+    (services: Pick<KiezServices, 'peerSources' | 'discoveryDialer'>, source: PeerSource) =>
+    (evt: CustomEvent<PeerInfo>) => {
+      if (foreign.has(evt.detail.id)) return
+      services.peerSources.note(evt.detail.id, source)
+      services.discoveryDialer.discovered(evt.detail)
+    }
+  const tap =
+    <D extends PeerDiscovery>(source: PeerSource, factory: (components: KiezComponents) => D) =>
+    (components: KiezComponents): D => {
+      const service = factory(components)
+      service.addEventListener('peer', discovered(components, source))
+      return service
+    }
 
   const services: ServiceFactoryMap<KiezServices> = {
     // discovery modules are services so the taps reach the services below; listed first, they are
     // still created before the rest, as libp2p creates its `peerDiscovery` modules
-    ...(bootstrapList.length > 0 ? { bootstrap: tap('bootstrap', bootstrap({ list: bootstrapList, timeout: 100 })) } : {}),
+    ...(bootstrapList.length > 0
+      ? { bootstrap: tap('bootstrap', bootstrap({ list: bootstrapList, timeout: 100 })) }
+      : {}),
     ...(init.mdns === true ? { mdns: tap('mdns', mdnsFactory(mesh)) } : {}),
-    peerSources: (components) => new PeerSources(components, { onError: (err) => { log.debug({ err }, 'peer source not persisted') } }),
-    discoveryDialer: (components) => new DiscoveryDialer(hostOf(components), {
-      ...LIMITS.discoveryDial,
-      maxConnections: Math.floor(LIMITS.connectionManager.maxConnections / 2),
-      onError: (peerId, err) => { log.debug({ peer: peerId.toString(), err: errText(err) }, 'dial of discovered peer failed') }
-    }),
+    peerSources: (components) =>
+      new PeerSources(components, {
+        onError: (err) => {
+          log.debug({ err }, 'peer source not persisted')
+        }
+      }),
+    discoveryDialer: (components) =>
+      new DiscoveryDialer(hostOf(components), {
+        ...LIMITS.discoveryDial,
+        maxConnections: Math.floor(LIMITS.connectionManager.maxConnections / 2),
+        onError: (peerId, err) => {
+          log.debug({ peer: peerId.toString(), err: errText(err) }, 'dial of discovered peer failed')
+        }
+      }),
     identify: identify(LIMITS.streams.identify),
     ping: ping(LIMITS.streams.ping),
     dht: kadDHT({
@@ -234,9 +252,16 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
       log.warn({ peer: peerId.toString(), reason }, 'peer misbehaved: hung up, not redialed for an hour')
     }),
     // what we tell neighbours about our own neighbours: the same view as `kiez peers`
-    topology: (components) => topology({
-      neighbours: async () => (await listPeers(hostOf(components), components.peerSources)).map(p => ({ peerId: p.peerId, connected: p.connected, source: p.source, ...(p.latencyMs !== undefined ? { latencyMs: p.latencyMs } : {}) }))
-    })(components)
+    topology: (components) =>
+      topology({
+        neighbours: async () =>
+          (await listPeers(hostOf(components), components.peerSources)).map(p => ({
+            peerId: p.peerId,
+            connected: p.connected,
+            source: p.source,
+            ...(p.latencyMs !== undefined ? { latencyMs: p.latencyMs } : {})
+          }))
+      })(components)
   }
 
   const inboundGate = new InboundGate({
@@ -274,10 +299,9 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
   } catch (err) {
     await datastore.close().catch(() => {})
     throw new MeshError('bad_config', `cannot assemble libp2p node: ${messageOf(err)}`, { cause: err })
-  }
-
-  // the DHT reports peers it learns of in query replies (and, later, peers that connect);
+  } // the DHT reports peers it learns of in query replies (and, later, peers that connect);
   // listened to after libp2p's own listener, as before (its KadDHT type does not declare the events)
+
   ;(libp2p.services.dht as unknown as PeerDiscovery).addEventListener?.('peer', discovered(libp2p.services, 'dht'))
   return new Node(libp2p, datastore, mesh, bootstrapPeers, log, foreign)
 }
@@ -380,8 +404,12 @@ class Node implements KiezNode {
       this.redialer.connected(peerId)
       this.log.info({ peer: peerId.toString(), agentVersion }, 'not a box of this mesh: hanging up')
       void this.libp2p.hangUp(peerId)
-        .then(async () => { await this.libp2p.peerStore.delete(peerId) })
-        .catch((err) => { this.log.debug({ peer: peerId.toString(), err: errText(err) }, 'forgetting a foreign peer failed') })
+        .then(async () => {
+          await this.libp2p.peerStore.delete(peerId)
+        })
+        .catch((err) => {
+          this.log.debug({ peer: peerId.toString(), err: errText(err) }, 'forgetting a foreign peer failed')
+        })
     })
     this.redialer.start()
     this.dialer.start()
@@ -447,9 +475,11 @@ class Node implements KiezNode {
     this.requireStarted()
     const ids = [...new Set(this.libp2p.getConnections().map(c => c.remotePeer.toString()))].slice(0, 8)
     const answers = await Promise.allSettled(ids.map(async (id) => await this.libp2p.services.topology.query(id, 0)))
-    return answers.flatMap((a, i) => a.status === 'fulfilled'
-      ? [{ peerId: ids[i] as string, offsetMs: Math.round(a.value.clockMs - (a.value.sentAtMs + a.value.rttMs / 2)) }]
-      : [])
+    return answers.flatMap((a, i) =>
+      a.status === 'fulfilled'
+        ? [{ peerId: ids[i] as string, offsetMs: Math.round(a.value.clockMs - (a.value.sentAtMs + a.value.rttMs / 2)) }]
+        : []
+    )
   }
 
   mdnsInfo (): KiezMdnsInfo | undefined {
@@ -466,7 +496,9 @@ class Node implements KiezNode {
 
   private on<K extends keyof Libp2pEvents> (name: K, fn: (evt: Libp2pEvents[K]) => void): void {
     this.libp2p.addEventListener(name, fn)
-    this.listeners.push(() => { this.libp2p.removeEventListener(name, fn) })
+    this.listeners.push(() => {
+      this.libp2p.removeEventListener(name, fn)
+    })
   }
 
   private requireStarted (): void {

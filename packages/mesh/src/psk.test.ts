@@ -20,7 +20,9 @@ async function canOpenStream (from: Libp2p, to: string): Promise<boolean> {
 
 describe('private mesh (pnet)', () => {
   const boxes: TestBox[] = []
-  afterEach(async () => { for (const b of boxes.splice(0)) await b.close() })
+  afterEach(async () => {
+    for (const b of boxes.splice(0)) await b.close()
+  })
   afterAll(removeDataDirs)
 
   it('generates swarm.key files that checkPsk accepts, different each time', () => {
@@ -28,16 +30,24 @@ describe('private mesh (pnet)', () => {
     const b = generatePsk()
     expect(new TextDecoder().decode(a)).toMatch(/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}$/)
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false)
-    expect(() => { checkPsk(a) }).not.toThrow()
-    expect(() => { checkPsk(new TextEncoder().encode('/key/swarm/psk/1.0.0/\n/base16/\nabc')) }).toThrow(MeshError)
+    expect(() => {
+      checkPsk(a)
+    }).not.toThrow()
+    expect(() => {
+      checkPsk(new TextEncoder().encode('/key/swarm/psk/1.0.0/\n/base16/\nabc'))
+    }).toThrow(MeshError)
   })
 
   it('lets two boxes with the key talk and keeps boxes without it or with another key out', async () => {
     const psk = generatePsk()
-    const a = await makeBox({ psk }); boxes.push(a)
-    const b = await makeBox({ psk }); boxes.push(b)
-    const wrong = await makeBox({ psk: generatePsk() }); boxes.push(wrong)
-    const none = await makeBox(); boxes.push(none)
+    const a = await makeBox({ psk })
+    boxes.push(a)
+    const b = await makeBox({ psk })
+    boxes.push(b)
+    const wrong = await makeBox({ psk: generatePsk() })
+    boxes.push(wrong)
+    const none = await makeBox()
+    boxes.push(none)
     const target = `${a.addr()}/p2p/${a.node.peerId}`
 
     expect(await canOpenStream(b.node.libp2p, target)).toBe(true)
@@ -54,10 +64,16 @@ describe('private mesh (pnet)', () => {
     ])
     expect(refused).toEqual([false, false, false, 'no_reply'])
     // the refused boxes never made it into A's connection list
-    await eventually(() => a.node.libp2p.getConnections().every(c => c.remotePeer.toString() === b.node.peerId), 5000, 'only B connected')
+    await eventually(
+      () => a.node.libp2p.getConnections().every(c => c.remotePeer.toString() === b.node.peerId),
+      5000,
+      'only B connected'
+    )
   })
 
   it('refuses a malformed key at start', async () => {
-    await expect(makeBox({ psk: new TextEncoder().encode('secret') })).rejects.toSatisfy((e: unknown) => e instanceof MeshError && e.code === 'bad_config')
+    await expect(makeBox({ psk: new TextEncoder().encode('secret') })).rejects.toSatisfy((e: unknown) =>
+      e instanceof MeshError && e.code === 'bad_config'
+    )
   })
 })

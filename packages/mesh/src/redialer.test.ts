@@ -52,8 +52,16 @@ describe('backoff', () => {
 describe('KeyedLimiter', () => {
   it('deduplicates keys, bounds the queue and the concurrency', async () => {
     const limiter = new KeyedLimiter(2, 3)
-    let active = 0; let maxActive = 0; let done = 0
-    const task = async () => { active++; maxActive = Math.max(maxActive, active); await new Promise(resolve => setTimeout(resolve, 10)); active--; done++ }
+    let active = 0
+    let maxActive = 0
+    let done = 0
+    const task = async () => {
+      active++
+      maxActive = Math.max(maxActive, active)
+      await new Promise(resolve => setTimeout(resolve, 10))
+      active--
+      done++
+    }
     const accepted = ['a', 'b', 'c', 'd', 'e', 'f', 'a'].map(k => limiter.add(k, task))
     // a, b start at once; c, d, e wait; f does not fit; the second a is a duplicate
     expect(accepted).toEqual([true, true, true, true, true, false, false])
@@ -67,7 +75,13 @@ describe('Redialer', () => {
   it('keeps redialing a lost neighbour until it answers, then stops', async () => {
     const host = new FlakyHost(3)
     const attempts: number[] = []
-    const r = new Redialer(host, { concurrency: 2, baseMs: 5, capMs: 20, maxTracked: 10, onAttempt: (_p, n) => attempts.push(n) })
+    const r = new Redialer(host, {
+      concurrency: 2,
+      baseMs: 5,
+      capMs: 20,
+      maxTracked: 10,
+      onAttempt: (_p, n) => attempts.push(n)
+    })
     r.start()
     const peer = await somePeer()
     r.lost(peer)
@@ -114,7 +128,13 @@ describe('DiscoveryDialer', () => {
   it('dials a discovered peer once, not again within minRetryMs, and never a connected one', async () => {
     const host = new FlakyHost(1)
     let now = 1_000_000
-    const d = new DiscoveryDialer(host, { concurrency: 2, maxQueued: 4, minRetryMs: 10_000, maxConnections: 10, now: () => now })
+    const d = new DiscoveryDialer(host, {
+      concurrency: 2,
+      maxQueued: 4,
+      minRetryMs: 10_000,
+      maxConnections: 10,
+      now: () => now
+    })
     const peer = await somePeer()
     expect(d.discovered({ id: peer, multiaddrs: [] })).toBe(true)
     expect(d.discovered({ id: peer, multiaddrs: [] })).toBe(false) // in flight

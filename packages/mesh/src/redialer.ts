@@ -112,14 +112,18 @@ export class Redialer {
 
   private schedule (p: Pending, delayMs?: number): void {
     const delay = delayMs ?? backoffDelay(p.attempt, this.init.baseMs, this.init.capMs, this.init.random)
-    p.timer = setTimeout(() => { this.due(p) }, delay)
+    p.timer = setTimeout(() => {
+      this.due(p)
+    }, delay)
     p.timer.unref?.()
   }
 
   private due (p: Pending): void {
     const key = p.peerId.toString()
     if (!this.running || this.pending.get(key) !== p) return
-    const queued = this.limiter.add(key, async () => { await this.attempt(p) })
+    const queued = this.limiter.add(key, async () => {
+      await this.attempt(p)
+    })
     if (!queued) this.schedule(p) // queue full: try again later instead of dropping the neighbour
   }
 

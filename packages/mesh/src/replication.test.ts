@@ -4,12 +4,16 @@ import { feedSignerFromKey, loadOrCreateIdentity } from './identity.js'
 
 describe('replication wiring', () => {
   const boxes: TestBox[] = []
-  afterEach(async () => { for (const b of boxes.splice(0)) await b.close() })
+  afterEach(async () => {
+    for (const b of boxes.splice(0)) await b.close()
+  })
   afterAll(removeDataDirs)
 
-  it("a post on A, signed with A's node key, reaches B's store", async () => {
-    const a = await makeBox(); boxes.push(a)
-    const b = await makeBox({ bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] }); boxes.push(b)
+  it('a post on A, signed with A\'s node key, reaches B\'s store', async () => {
+    const a = await makeBox()
+    boxes.push(a)
+    const b = await makeBox({ bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] })
+    boxes.push(b)
     await eventually(() => b.node.libp2p.getConnections().length > 0, 15_000, 'connected')
 
     const signer = feedSignerFromKey((await loadOrCreateIdentity(a.dataDir)).privateKey)

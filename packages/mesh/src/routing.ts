@@ -36,7 +36,9 @@ export function parseTarget (target: string): Target {
     if (target.startsWith('/')) return { kind: 'addr', addr: multiaddr(target) }
     return { kind: 'peer', peerId: peerIdFromString(target) }
   } catch (err) {
-    throw new MeshError('bad_target', `${JSON.stringify(target.slice(0, 200))} is neither a peer id nor a multiaddr`, { cause: err })
+    throw new MeshError('bad_target', `${JSON.stringify(target.slice(0, 200))} is neither a peer id nor a multiaddr`, {
+      cause: err
+    })
   }
 }
 
@@ -57,12 +59,19 @@ export interface PingOptions {
  * ping could not even open a connection the rest are not sent (they would
  * wait out the same timeout).
  */
-export async function pingPeer (libp2p: Libp2p<{ ping: Ping }>, target: string, count: number, opts: PingOptions = {}): Promise<Array<number | null>> {
+export async function pingPeer (
+  libp2p: Libp2p<{ ping: Ping }>,
+  target: string,
+  count: number,
+  opts: PingOptions = {}
+): Promise<Array<number | null>> {
   if (!Number.isSafeInteger(count) || count < 1 || count > LIMITS.ping.maxCount) {
     throw new MeshError('bad_target', `count must be 1..${LIMITS.ping.maxCount}`)
   }
   const timeoutMs = opts.timeoutMs ?? LIMITS.ping.timeoutMs
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < LIMITS.ping.minTimeoutMs || timeoutMs > LIMITS.ping.maxTimeoutMs) {
+  if (
+    !Number.isSafeInteger(timeoutMs) || timeoutMs < LIMITS.ping.minTimeoutMs || timeoutMs > LIMITS.ping.maxTimeoutMs
+  ) {
     throw new MeshError('bad_target', `timeout must be ${LIMITS.ping.minTimeoutMs}..${LIMITS.ping.maxTimeoutMs} ms`)
   }
   const t = parseTarget(target)
@@ -98,7 +107,9 @@ export async function pingPeer (libp2p: Libp2p<{ ping: Ping }>, target: string, 
     }
   }
   if (!rtts.some((r) => r !== null)) {
-    throw new MeshError('no_reply', `no reply from ${target} within ${timeoutMs / 1000} s: ${errMessage(lastErr)}`, { cause: lastErr })
+    throw new MeshError('no_reply', `no reply from ${target} within ${timeoutMs / 1000} s: ${errMessage(lastErr)}`, {
+      cause: lastErr
+    })
   }
   return rtts
 }
@@ -133,22 +144,38 @@ export async function dhtFind (libp2p: Libp2p, peerIdText: string): Promise<DhtF
   const started = performance.now()
   const at = (): number => Math.round(performance.now() - started)
   const path: DhtHop[] = []
-  const hop = (h: DhtHop): void => { if (path.length < MAX_PATH) path.push(h) }
+  const hop = (h: DhtHop): void => {
+    if (path.length < MAX_PATH) path.push(h)
+  }
   try {
     // kad-dht's own event stream, not peerRouting.findPeer: the events are the path the lookup took
     for await (const evt of dht.findPeer(t.peerId, { signal: AbortSignal.timeout(15_000), useCache: false })) {
       if (evt.name === 'PEER_RESPONSE') hop({ peerId: evt.from.toString(), atMs: at(), closer: evt.closer.length })
-      else if (evt.name === 'QUERY_ERROR') hop({ peerId: evt.from.toString(), atMs: at(), error: firstLine(errMessage(evt.error)) })
-      else if (evt.name === 'FINAL_PEER' && evt.peer.multiaddrs.length > 0) {
+      else if (evt.name === 'QUERY_ERROR') {
+        hop({ peerId: evt.from.toString(), atMs: at(), error: firstLine(errMessage(evt.error)) })
+      } else if (evt.name === 'FINAL_PEER' && evt.peer.multiaddrs.length > 0) {
         // what peerRouting.findPeer would do: keep the addresses so a dial by peer id finds them
         await libp2p.peerStore.merge(evt.peer.id, { multiaddrs: evt.peer.multiaddrs })
-        return { peerId: evt.peer.id.toString(), addrs: evt.peer.multiaddrs.map(ma => ma.toString()), durationMs: at(), foundBy: evt.from.toString(), path }
+        return {
+          peerId: evt.peer.id.toString(),
+          addrs: evt.peer.multiaddrs.map(ma => ma.toString()),
+          durationMs: at(),
+          foundBy: evt.from.toString(),
+          path
+        }
       }
     }
   } catch (err) {
-    throw new MeshError('no_route', `the DHT found no address for ${peerIdText} (${path.length} peer(s) asked): ${errMessage(err)}`, { cause: err })
+    throw new MeshError(
+      'no_route',
+      `the DHT found no address for ${peerIdText} (${path.length} peer(s) asked): ${errMessage(err)}`,
+      { cause: err }
+    )
   }
-  throw new MeshError('no_route', `the DHT found no address for ${peerIdText}: ${path.length} peer(s) asked, none knew it`)
+  throw new MeshError(
+    'no_route',
+    `the DHT found no address for ${peerIdText}: ${path.length} peer(s) asked, none knew it`
+  )
 }
 
 function firstLine (s: string): string {

@@ -7,9 +7,17 @@ import { PeerSources, SOURCE_KEY, decodeSource, type PeerSourcesComponents } fro
 /** The three peer store calls PeerSources makes, over a Map: metadata only. */
 function memoryPeerStore (): PeerSourcesComponents['peerStore'] & { stored(id: PeerId): string | undefined } {
   const metadata = new Map<string, { id: PeerId, meta: Map<string, Uint8Array> }>()
-  const peer = (id: PeerId, meta: Map<string, Uint8Array>): Peer => ({ id, addresses: [], protocols: [], metadata: meta, tags: new Map() })
+  const peer = (id: PeerId, meta: Map<string, Uint8Array>): Peer => ({
+    id,
+    addresses: [],
+    protocols: [],
+    metadata: meta,
+    tags: new Map()
+  })
   return {
-    async all () { return [...metadata.values()].map(({ id, meta }) => peer(id, meta)) },
+    async all () {
+      return [...metadata.values()].map(({ id, meta }) => peer(id, meta))
+    },
     async get (id: PeerId) {
       const e = metadata.get(id.toString())
       if (e === undefined) throw Object.assign(new Error('not found'), { name: 'NotFoundError' })
@@ -21,7 +29,9 @@ function memoryPeerStore (): PeerSourcesComponents['peerStore'] & { stored(id: P
       metadata.set(id.toString(), e)
       return peer(e.id, e.meta)
     },
-    stored (id: PeerId) { return decodeSource(metadata.get(id.toString())?.meta.get(SOURCE_KEY)) }
+    stored (id: PeerId) {
+      return decodeSource(metadata.get(id.toString())?.meta.get(SOURCE_KEY))
+    }
   }
 }
 
@@ -29,12 +39,19 @@ async function somePeer (): Promise<PeerId> {
   return peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
 }
 
-const settle = async (): Promise<void> => { await new Promise(resolve => setTimeout(resolve, 10)) }
+const settle = async (): Promise<void> => {
+  await new Promise(resolve => setTimeout(resolve, 10))
+}
 
 describe('PeerSources: "found by" is the best finding still true', () => {
   it('ranks mdns > bootstrap > dht > gossip > inbound whatever the order of arrival', async () => {
     const orders: Array<Array<'mdns' | 'bootstrap' | 'dht' | 'gossip'>> = [
-      ['dht', 'mdns'], ['mdns', 'dht'], ['gossip', 'dht'], ['dht', 'bootstrap'], ['gossip', 'bootstrap', 'mdns'], ['mdns', 'gossip', 'bootstrap', 'dht']
+      ['dht', 'mdns'],
+      ['mdns', 'dht'],
+      ['gossip', 'dht'],
+      ['dht', 'bootstrap'],
+      ['gossip', 'bootstrap', 'mdns'],
+      ['mdns', 'gossip', 'bootstrap', 'dht']
     ]
     for (const order of orders) {
       const sources = new PeerSources({ peerStore: memoryPeerStore() })

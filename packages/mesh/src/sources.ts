@@ -180,7 +180,10 @@ export class PeerSources {
     try {
       // a peer new to the cache (or evicted from it) may have a stored source that still counts
       if (f.persisted === undefined) {
-        const stored = await this.components.peerStore.get(peerId).then(p => decodeSource(p.metadata.get(SOURCE_KEY)), () => undefined)
+        const stored = await this.components.peerStore.get(peerId).then(
+          p => decodeSource(p.metadata.get(SOURCE_KEY)),
+          () => undefined
+        )
         if (stored != null) this.absorbStored(f, stored)
       }
       const source = this.answer(f)

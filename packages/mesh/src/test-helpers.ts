@@ -33,7 +33,15 @@ export async function makeBox (init: Partial<KiezNodeInit> = {}, dataDir?: strin
   const store = await FeedStore.open({ path: join(dir, 'feed') })
   const build = async (overrides: Partial<KiezNodeInit>): Promise<KiezNode> => {
     const { privateKey } = await loadOrCreateIdentity(dir)
-    const node = await createKiezNode({ privateKey, store, dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, bootstrap: [], ...overrides })
+    const node = await createKiezNode({
+      privateKey,
+      store,
+      dataDir: dir,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      mdns: false,
+      bootstrap: [],
+      ...overrides
+    })
     try {
       await node.start()
     } catch (err) {
@@ -71,7 +79,11 @@ export async function makeBox (init: Partial<KiezNodeInit> = {}, dataDir?: strin
 }
 
 /** Polls `fn` until it returns a truthy value or `timeoutMs` passes; behaviour, not speed, is asserted. */
-export async function eventually<T> (fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T> (
+  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 15_000,
+  what = 'condition'
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let lastErr: unknown
   while (Date.now() < deadline) {

@@ -9,10 +9,17 @@ describe('topology service in the kiez node', () => {
   afterAll(removeDataDirs)
 
   it('maps a line of three boxes, each link confirmed by both ends, with the source a neighbour recorded', async () => {
-    const a = await makeBox(); boxes.push(a)
-    const b = await makeBox({ bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] }); boxes.push(b)
-    const c = await makeBox({ bootstrap: [`${b.addr()}/p2p/${b.node.peerId}`] }); boxes.push(c)
-    await eventually(async () => (await b.node.peers()).filter(p => p.connected).length === 2 ? true : undefined, 15_000, 'B has two neighbours')
+    const a = await makeBox()
+    boxes.push(a)
+    const b = await makeBox({ bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] })
+    boxes.push(b)
+    const c = await makeBox({ bootstrap: [`${b.addr()}/p2p/${b.node.peerId}`] })
+    boxes.push(c)
+    await eventually(
+      async () => (await b.node.peers()).filter(p => p.connected).length === 2 ? true : undefined,
+      15_000,
+      'B has two neighbours'
+    )
 
     const map = await c.node.topology()
     expect(map.self).toBe(c.node.peerId)

@@ -26,5 +26,7 @@ export class BucketTable {
     return b
   }
 
-  get size (): number { return this.buckets.size }
+  get size (): number {
+    return this.buckets.size
+  }
 }

@@ -8,5 +8,5 @@
  * Must not import anything: no other `@kiez/*` package, no libp2p, no I/O.
  * The clock is injected, so it stays pure and fast to test.
  */
-export { TokenBucket, type TokenBucketInit } from './token-bucket.js'
 export { BucketTable, type BucketTableInit } from './bucket-table.js'
+export { TokenBucket, type TokenBucketInit } from './token-bucket.js'

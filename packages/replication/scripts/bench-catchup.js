@@ -30,7 +30,13 @@ async function node (store, init = {}) {
     services: {
       identify: identify(),
       pubsub: gossipsub(feedGossipsubOptions('bench')),
-      replication: replication({ store, mesh: 'bench', syncIntervalMs: 0, servedBytesPerSecond: 64 * 1024 * 1024, ...init })
+      replication: replication({
+        store,
+        mesh: 'bench',
+        syncIntervalMs: 0,
+        servedBytesPerSecond: 64 * 1024 * 1024,
+        ...init
+      })
     }
   })
   await n.start()
@@ -44,7 +50,12 @@ try {
   let t = Date.now()
   await Promise.all(authors.map(async (a) => {
     for (let i = 0; i < per; i += 256) {
-      await Promise.all(Array.from({ length: Math.min(256, per - i) }, async (_, j) => await full.append(a, { type: 'post', text: `post ${i + j} ` + 'x'.repeat(100) })))
+      await Promise.all(
+        Array.from(
+          { length: Math.min(256, per - i) },
+          async (_, j) => await full.append(a, { type: 'post', text: `post ${i + j} ` + 'x'.repeat(100) })
+        )
+      )
     }
   }))
   const total = full.stats().entries
@@ -57,8 +68,22 @@ try {
   while (fresh.stats().entries < total) await new Promise((r) => setTimeout(r, 20))
   const ms = Date.now() - t
   const c = b.services.replication.counters()
-  console.log(JSON.stringify({ entries: total, authors: AUTHORS, catchUpMs: ms, entriesPerSecond: Math.round(total * 1000 / ms), bytesIn: c.bytesIn, mbPerSecond: +(c.bytesIn / 1048576 / (ms / 1000)).toFixed(2), rangeIngests: c.rangeIngests, syncRequestsMade: c.syncRequestsMade }))
-  await b.stop(); await a.stop(); await fresh.close(); await full.close()
+  console.log(
+    JSON.stringify({
+      entries: total,
+      authors: AUTHORS,
+      catchUpMs: ms,
+      entriesPerSecond: Math.round(total * 1000 / ms),
+      bytesIn: c.bytesIn,
+      mbPerSecond: +(c.bytesIn / 1048576 / (ms / 1000)).toFixed(2),
+      rangeIngests: c.rangeIngests,
+      syncRequestsMade: c.syncRequestsMade
+    })
+  )
+  await b.stop()
+  await a.stop()
+  await fresh.close()
+  await full.close()
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

@@ -33,7 +33,9 @@ export class Announcer {
 
   constructor (private readonly init: AnnouncerInit) {}
 
-  get size (): number { return this.queue.length }
+  get size (): number {
+    return this.queue.length
+  }
 
   entry (entry: Entry): void {
     if (this.stopped) return
@@ -67,7 +69,9 @@ export class Announcer {
   }
 
   private kick (): void {
-    this.draining ??= this.drain().finally(() => { this.draining = undefined })
+    this.draining ??= this.drain().finally(() => {
+      this.draining = undefined
+    })
   }
 
   private async drain (): Promise<void> {

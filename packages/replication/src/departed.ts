@@ -59,9 +59,16 @@ export class DepartedLog {
   }
 
   /** newest departure first */
-  list (): DepartedPeer[] { return [...this.peers.values()].reverse() }
+  list (): DepartedPeer[] {
+    return [...this.peers.values()].reverse()
+  }
 
-  get size (): number { return this.peers.size }
+  get size (): number {
+    return this.peers.size
+  }
 
-  clear (): void { this.peers.clear(); this.heads = 0 }
+  clear (): void {
+    this.peers.clear()
+    this.heads = 0
+  }
 }

@@ -34,11 +34,25 @@ export function syncExample (): string {
   const author = signerFromSeed(new Uint8Array(32).fill(7))
   const t0 = 1_767_225_600_000 // 2026-01-01T00:00:00Z
   const e1 = createEntry(author, { seq: 1, previous: null, timestamp: t0, body: { type: 'post', text: 'Hallo Kiez!' } })
-  const e2 = createEntry(author, { seq: 2, previous: e1.hash, timestamp: t0 + 60_000, body: { type: 'post', text: 'Flohmarkt am Samstag' } })
+  const e2 = createEntry(author, {
+    seq: 2,
+    previous: e1.hash,
+    timestamp: t0 + 60_000,
+    body: { type: 'post', text: 'Flohmarkt am Samstag' }
+  })
   const steps: Array<[string, SyncMessage]> = [
     ['1. initiator → responder: HEADS (its store is empty)', { type: 'heads', heads: [], more: false }],
-    ['2. responder → initiator: HEADS (one author at seq 2)', { type: 'heads', heads: [{ author: author.publicKey, seq: 2, hash: e2.hash, timestamp: e2.timestamp }], more: false }],
-    ['3. initiator → responder: GET seq 1..2 of that author', { type: 'get', author: author.publicKey, from: 1, to: 2 }],
+    ['2. responder → initiator: HEADS (one author at seq 2)', {
+      type: 'heads',
+      heads: [{ author: author.publicKey, seq: 2, hash: e2.hash, timestamp: e2.timestamp }],
+      more: false
+    }],
+    ['3. initiator → responder: GET seq 1..2 of that author', {
+      type: 'get',
+      author: author.publicKey,
+      from: 1,
+      to: 2
+    }],
     ['4. responder → initiator: ENTRIES', { type: 'entries', author: author.publicKey, entries: [e1.bytes, e2.bytes] }]
   ]
   const gossip = encodeGossip({ kind: 'entry', bytes: e2.bytes })
@@ -67,7 +81,9 @@ export function syncExample (): string {
     hexBlock(gossip),
     '```',
     '',
-    `Its gossipsub message id (sha2-256 of the entry bytes, the digest inside entry 2's id): \`${Buffer.from(msgId).toString('hex')}\``
+    `Its gossipsub message id (sha2-256 of the entry bytes, the digest inside entry 2's id): \`${
+      Buffer.from(msgId).toString('hex')
+    }\``
   )
   return lines.join('\n')
 }

@@ -14,7 +14,11 @@ export class Framed {
 
   constructor (readonly stream: Stream, private readonly maxFrameBytes = MAX_FRAME_BYTES) {
     // The buffer bound also caps what a peer can make us hold while we are busy.
-    this.lp = lpStream(stream, { maxDataLength: maxFrameBytes, maxBufferSize: maxFrameBytes + 64 * 1024, lengthDecoder: prefixDecoder(maxFrameBytes) })
+    this.lp = lpStream(stream, {
+      maxDataLength: maxFrameBytes,
+      maxBufferSize: maxFrameBytes + 64 * 1024,
+      lengthDecoder: prefixDecoder(maxFrameBytes)
+    })
   }
 
   async send (m: SyncMessage, signal?: AbortSignal): Promise<void> {
@@ -52,7 +56,9 @@ function prefixDecoder (maxFrameBytes: number): (data: Uint8ArrayList) => number
   return (data) => {
     let value = 0
     for (let i = 0; i < data.byteLength; i++) {
-      if (i >= maxPrefixBytes) throw new ReplicationError('too_large', `frame length prefix over ${maxPrefixBytes} bytes`)
+      if (i >= maxPrefixBytes) {
+        throw new ReplicationError('too_large', `frame length prefix over ${maxPrefixBytes} bytes`)
+      }
       const b = data.get(i)
       value += (b & 0x7f) * 2 ** (7 * i)
       if ((b & 0x80) === 0) return value
@@ -69,11 +75,17 @@ function prefixDecoder (maxFrameBytes: number): (data: Uint8ArrayList) => number
  */
 function toReplicationError (err: unknown, maxFrameBytes: number): unknown {
   const name = (err as Error)?.name
-  if (name === 'InvalidDataLengthError') return new ReplicationError('too_large', `frame over ${maxFrameBytes} bytes`, { cause: err })
+  if (name === 'InvalidDataLengthError') {
+    return new ReplicationError('too_large', `frame over ${maxFrameBytes} bytes`, { cause: err })
+  }
   if (name === 'InvalidDataLengthLengthError' || name === 'StreamBufferError') {
     return new ReplicationError('too_large', (err as Error).message, { cause: err })
   }
-  if (name === 'InvalidMessageLengthError') return new ReplicationError('bad_message', (err as Error).message, { cause: err })
-  if (name === 'AbortError' || name === 'TimeoutError') return new ReplicationError('timeout', 'sync stream timed out', { cause: err })
+  if (name === 'InvalidMessageLengthError') {
+    return new ReplicationError('bad_message', (err as Error).message, { cause: err })
+  }
+  if (name === 'AbortError' || name === 'TimeoutError') {
+    return new ReplicationError('timeout', 'sync stream timed out', { cause: err })
+  }
   return err
 }

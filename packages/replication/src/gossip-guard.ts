@@ -65,7 +65,10 @@ export class GossipGuard {
   refused (peer: string): boolean {
     const p = this.peers.get(peer)
     if (p === undefined || p.strikes < this.init.maxStrikes) return false
-    if (this.now() - p.lastStrikeAt > this.init.windowMs) { p.strikes = 0; return false }
+    if (this.now() - p.lastStrikeAt > this.init.windowMs) {
+      p.strikes = 0
+      return false
+    }
     return true
   }
 
@@ -102,7 +105,10 @@ export class GossipGuard {
     if (p === undefined) {
       if (this.peers.size >= this.init.maxPeers) {
         for (const [k, v] of this.peers) {
-          if (v.inFlight === 0) { this.peers.delete(k); break }
+          if (v.inFlight === 0) {
+            this.peers.delete(k)
+            break
+          }
         }
       }
       p = { inFlight: 0, waiting: [], strikes: 0, lastStrikeAt: 0 }

@@ -20,7 +20,9 @@ export function decodeGossip (data: Uint8Array): GossipItem | undefined {
   const body = data.subarray(1)
   if (body.byteLength === 0) return undefined
   if (data[0] === GossipKind.entry && body.byteLength <= MAX_ENTRY_BYTES) return { kind: 'entry', bytes: body }
-  if (data[0] === GossipKind.forkProof && body.byteLength <= MAX_FORK_PROOF_BYTES) return { kind: 'forkProof', bytes: body }
+  if (data[0] === GossipKind.forkProof && body.byteLength <= MAX_FORK_PROOF_BYTES) {
+    return { kind: 'forkProof', bytes: body }
+  }
   return undefined
 }
 

@@ -10,11 +10,30 @@
  * `@kiez/store` and `@kiez/rate`, and libp2p through its interfaces only; must
  * not import `@kiez/mesh` (which assembles the node), the gateway or an HTTP server.
  */
-export { replication, ReplicationService, type Replication, type ReplicationInit, type ReplicationComponents, type ReplicationInfo, type PeerSyncInfo, type SyncResult, type FeedPubSub, type HeadsListener } from './replication.js'
-export { feedGossipsubOptions, feedMsgId, feedTopicScoreParams, encodeGossip, decodeGossip, GossipKind, type GossipItem } from './gossip.js'
+export * from './constants.js'
+export type { ReplicationCounters } from './counters.js'
+export * from './errors.js'
+export {
+  feedGossipsubOptions,
+  feedMsgId,
+  feedTopicScoreParams,
+  encodeGossip,
+  decodeGossip,
+  GossipKind,
+  type GossipItem
+} from './gossip.js'
 export { encodeMessage, decodeMessage, MessageType, type SyncMessage, type WireHead } from './messages.js'
 export { planPulls, diffHeads, type Want, type AuthorSync } from './plan.js'
-export type { ReplicationCounters } from './counters.js'
-export * from './constants.js'
-export * from './errors.js'
 export { RejectionLog, type RejectionRecord, type RejectionLogInit } from './rejections.js'
+export {
+  replication,
+  ReplicationService,
+  type Replication,
+  type ReplicationInit,
+  type ReplicationComponents,
+  type ReplicationInfo,
+  type PeerSyncInfo,
+  type SyncResult,
+  type FeedPubSub,
+  type HeadsListener
+} from './replication.js'

@@ -31,12 +31,18 @@ const MAX_ERROR_MESSAGE_CHARS = 256
 
 export function encodeMessage (m: SyncMessage): Uint8Array {
   switch (m.type) {
-    case 'heads': return encode([MessageType.heads, m.heads.map(encodeHead), m.more])
-    case 'get': return encode([MessageType.get, m.author, m.from, m.to])
-    case 'entries': return encode([MessageType.entries, m.author, m.entries])
-    case 'getFork': return encode([MessageType.getFork, m.author])
-    case 'fork': return encode([MessageType.fork, m.author, m.proof])
-    case 'error': return encode([MessageType.error, m.code, m.message.slice(0, MAX_ERROR_MESSAGE_CHARS)])
+    case 'heads':
+      return encode([MessageType.heads, m.heads.map(encodeHead), m.more])
+    case 'get':
+      return encode([MessageType.get, m.author, m.from, m.to])
+    case 'entries':
+      return encode([MessageType.entries, m.author, m.entries])
+    case 'getFork':
+      return encode([MessageType.getFork, m.author])
+    case 'fork':
+      return encode([MessageType.fork, m.author, m.proof])
+    case 'error':
+      return encode([MessageType.error, m.code, m.message.slice(0, MAX_ERROR_MESSAGE_CHARS)])
   }
 }
 
@@ -49,7 +55,16 @@ function bad (message: string): never {
 }
 
 /** Strict decoding: no tags, no indefinite lengths, no undefined, no bigints, canonical integers. */
-const DECODE_OPTIONS = { strict: true, allowUndefined: false, allowIndefinite: false, allowBigInt: false, allowInfinity: false, allowNaN: false, tags: [], useMaps: false } as const
+const DECODE_OPTIONS = {
+  strict: true,
+  allowUndefined: false,
+  allowIndefinite: false,
+  allowBigInt: false,
+  allowInfinity: false,
+  allowNaN: false,
+  tags: [],
+  useMaps: false
+} as const
 
 /** Decodes and type-checks one frame. Throws ReplicationError('bad_message') for anything else. */
 export function decodeMessage (frame: Uint8Array): SyncMessage {
@@ -65,7 +80,12 @@ export function decodeMessage (frame: Uint8Array): SyncMessage {
     case MessageType.heads: {
       arity(a, 3)
       if (!Array.isArray(a[1])) bad('heads must be an array')
-      if (a[1].length > MAX_HEADS_PER_MESSAGE) throw new ReplicationError('too_many_heads', `${a[1].length} heads in one message (limit ${MAX_HEADS_PER_MESSAGE})`)
+      if (a[1].length > MAX_HEADS_PER_MESSAGE) {
+        throw new ReplicationError(
+          'too_many_heads',
+          `${a[1].length} heads in one message (limit ${MAX_HEADS_PER_MESSAGE})`
+        )
+      }
       return { type: 'heads', heads: a[1].map(decodeHead), more: bool(a[2], 'more') }
     }
     case MessageType.get: {
@@ -79,7 +99,9 @@ export function decodeMessage (frame: Uint8Array): SyncMessage {
       arity(a, 3)
       if (!Array.isArray(a[2])) bad('entries must be an array')
       const entries = a[2].map((e) => {
-        if (!(e instanceof Uint8Array) || e.byteLength === 0 || e.byteLength > MAX_ENTRY_BYTES) bad('each entry must be a byte string of 1..10240 bytes')
+        if (!(e instanceof Uint8Array) || e.byteLength === 0 || e.byteLength > MAX_ENTRY_BYTES) {
+          bad('each entry must be a byte string of 1..10240 bytes')
+        }
         return e
       })
       return { type: 'entries', author: bytes(a[1], 'author', PUBLIC_KEY_BYTES), entries }
@@ -90,7 +112,9 @@ export function decodeMessage (frame: Uint8Array): SyncMessage {
     case MessageType.fork: {
       arity(a, 3)
       const proof = a[2] === null ? null : a[2]
-      if (proof !== null && (!(proof instanceof Uint8Array) || proof.byteLength > MAX_FORK_PROOF_BYTES)) bad('proof must be null or a byte string of at most 20496 bytes')
+      if (proof !== null && (!(proof instanceof Uint8Array) || proof.byteLength > MAX_FORK_PROOF_BYTES)) {
+        bad('proof must be null or a byte string of at most 20496 bytes')
+      }
       return { type: 'fork', author: bytes(a[1], 'author', PUBLIC_KEY_BYTES), proof }
     }
     case MessageType.error: {

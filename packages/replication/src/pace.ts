@@ -13,9 +13,18 @@ export async function pace (bucket: TokenBucket, n: number, signal?: AbortSignal
 
 async function sleep (ms: number, signal?: AbortSignal): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    if (signal?.aborted === true) { reject(new ReplicationError('timeout', 'aborted while pacing')); return }
-    const onAbort = (): void => { clearTimeout(t); reject(new ReplicationError('timeout', 'aborted while pacing')) }
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
+    if (signal?.aborted === true) {
+      reject(new ReplicationError('timeout', 'aborted while pacing'))
+      return
+    }
+    const onAbort = (): void => {
+      clearTimeout(t)
+      reject(new ReplicationError('timeout', 'aborted while pacing'))
+    }
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }

@@ -39,7 +39,8 @@ export function planPulls (ours: ReadonlyMap<string, WireHead>, theirs: readonly
   return wants.sort((a, b) =>
     Number(b.needForkProof) - Number(a.needForkProof) ||
     (b.timestamp ?? -1) - (a.timestamp ?? -1) ||
-    (b.to - b.from) - (a.to - a.from))
+    (b.to - b.from) - (a.to - a.from)
+  )
 }
 
 /** Per author, what each side has that the other lacks (for diagnostics). */

@@ -4,13 +4,26 @@ import { RejectionLog } from './rejections.js'
 
 describe('RejectionLog', () => {
   const signer = signerFromSeed(new Uint8Array(32).fill(7))
-  const e = createEntry(signer, { seq: 1, previous: null, timestamp: 1_700_000_000_000, body: { type: 'post', text: 'hi' } })
+  const e = createEntry(signer, {
+    seq: 1,
+    previous: null,
+    timestamp: 1_700_000_000_000,
+    body: { type: 'post', text: 'hi' }
+  })
 
   it('names the refused bytes by their entry id, with author and seq when they parsed', () => {
     const log = new RejectionLog({ now: () => 5 })
     log.note('peerA', e.bytes, 'bad_signature', 'gossip', e)
     log.note('peerA', new Uint8Array([1, 2, 3]), 'bad_encoding', 'sync')
-    expect(log.find(entryId(e.hash))).toEqual([{ id: entryId(e.hash), author: e.author, seq: 1, code: 'bad_signature', peerId: 'peerA', via: 'gossip', atMs: 5 }])
+    expect(log.find(entryId(e.hash))).toEqual([{
+      id: entryId(e.hash),
+      author: e.author,
+      seq: 1,
+      code: 'bad_signature',
+      peerId: 'peerA',
+      via: 'gossip',
+      atMs: 5
+    }])
     expect(log.find(entryId(sha256(new Uint8Array([1, 2, 3]))))[0]?.code).toBe('bad_encoding')
     expect(log.list()[0]?.code).toBe('bad_encoding') // newest first
   })

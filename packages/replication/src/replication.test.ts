@@ -7,8 +7,13 @@ const topic = feedTopic(MESH)
 
 describe('replication over real libp2p nodes', () => {
   let lab: Lab
-  beforeEach(async () => { lab = new Lab(); await lab.init() })
-  afterEach(async () => { await lab.cleanup() })
+  beforeEach(async () => {
+    lab = new Lab()
+    await lab.init()
+  })
+  afterEach(async () => {
+    await lab.cleanup()
+  })
 
   it('replicates both ways by gossip', async () => {
     const a = await lab.node(await lab.store('a'))
@@ -43,7 +48,9 @@ describe('replication over real libp2p nodes', () => {
     const cs = await lab.store('c')
     const author = newAuthor()
     // Authored before the node runs, so only sync can carry them.
-    await Promise.all(Array.from({ length: 2000 }, async (_, i) => await cs.append(author, { type: 'post', text: `post ${i}` })))
+    await Promise.all(
+      Array.from({ length: 2000 }, async (_, i) => await cs.append(author, { type: 'post', text: `post ${i}` }))
+    )
     const c = await lab.node(cs)
     const d = await lab.node(await lab.store('d'))
     await connect(d, c)
@@ -66,13 +73,18 @@ describe('replication over real libp2p nodes', () => {
     const author = newAuthor()
     const authorHex = Buffer.from(author.publicKey).toString('hex')
     const heard: Array<{ peerId: string, seq?: number }> = []
-    const unlisten = a.repl.onHeads((peerId, heads) => { heard.push({ peerId, seq: heads.find((h) => h.author === authorHex)?.seq }) })
+    const unlisten = a.repl.onHeads((peerId, heads) => {
+      heard.push({ peerId, seq: heads.find((h) => h.author === authorHex)?.seq })
+    })
     for (let i = 0; i < 2; i++) await a.store.append(author, { type: 'post', text: `before ${i}` })
     await connect(a, b)
     await waitFor(() => b.store.head(author.publicKey)?.seq === 2, 'b caught up')
     // a learns b's heads at b's next exchange: ask for one
     await b.repl.syncNow(a.node.peerId)
-    await waitFor(() => a.repl.info().peers.some((p) => p.authors.some((x) => x.theirSeq === 2)), 'a knows b holds seq 2')
+    await waitFor(
+      () => a.repl.info().peers.some((p) => p.authors.some((x) => x.theirSeq === 2)),
+      'a knows b holds seq 2'
+    )
     // every heads list b sent reached the listener as it came, the last naming seq 2
     expect(heard.length).toBeGreaterThan(0)
     expect(heard.every((h) => h.peerId === b.node.peerId.toString())).toBe(true)
@@ -114,8 +126,20 @@ describe('replication over real libp2p nodes', () => {
     raw.services.pubsub.subscribe(topic)
     await line(raw, b, c)
     const author = newAuthor()
-    const good = createEntry(author, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text: 'honest' } })
-    const forged = new Uint8Array(createEntry(newAuthor(), { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text: 'forged' } }).bytes)
+    const good = createEntry(author, {
+      seq: 1,
+      previous: null,
+      timestamp: Date.now(),
+      body: { type: 'post', text: 'honest' }
+    })
+    const forged = new Uint8Array(
+      createEntry(newAuthor(), {
+        seq: 1,
+        previous: null,
+        timestamp: Date.now(),
+        body: { type: 'post', text: 'forged' }
+      }).bytes
+    )
     forged[forged.length - 1]! ^= 0xff // the signature is the envelope's last field
     await raw.services.pubsub.publish(topic, encodeGossip({ kind: 'entry', bytes: forged }))
     await raw.services.pubsub.publish(topic, encodeGossip({ kind: 'entry', bytes: good.bytes }))
@@ -135,7 +159,8 @@ describe('replication over real libp2p nodes', () => {
     const c = await lab.node(await lab.store('c'))
     await line(a, b, c)
     const author = newAuthor()
-    const mk = (text: string): Entry => createEntry(author, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text } })
+    const mk = (text: string): Entry =>
+      createEntry(author, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text } })
     const one = mk('one')
     const other = mk('the other')
     expect((await a.store.ingest(one.bytes)).status).toBe('stored')
@@ -154,7 +179,8 @@ describe('replication over real libp2p nodes', () => {
   it('hands a stored fork proof to a box that connects later, by sync', async () => {
     const ss = await lab.store('s')
     const author = newAuthor()
-    const mk = (text: string): Entry => createEntry(author, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text } })
+    const mk = (text: string): Entry =>
+      createEntry(author, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text } })
     await ss.ingest(mk('one').bytes)
     expect((await ss.ingest(mk('two').bytes)).status).toBe('fork')
     const s = await lab.node(ss)

@@ -1,7 +1,15 @@
 import type { Entry } from '@kiez/feed'
 import type { FeedStore, RangeIngestResult } from '@kiez/store'
 import { TopicValidatorResult, type Message, type PublishResult, type TopicValidatorFn } from '@libp2p/gossipsub'
-import { serviceDependencies, type ComponentLogger, type Connection, type Logger, type PeerId, type Startable, type Stream } from '@libp2p/interface'
+import {
+  serviceDependencies,
+  type ComponentLogger,
+  type Connection,
+  type Logger,
+  type PeerId,
+  type Startable,
+  type Stream
+} from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { feedTopic, MAX_ENTRIES_PER_RESPONSE, MAX_RESPONSE_BYTES, SYNC_PROTOCOL } from './constants.js'
 import { Announcer } from './announcer.js'
@@ -27,7 +35,11 @@ export interface FeedPubSub {
   topicValidators: Map<string, TopicValidatorFn>
   subscribe: (topic: string) => void
   unsubscribe: (topic: string) => void
-  publish: (topic: string, data: Uint8Array, opts?: { allowPublishToZeroTopicPeers?: boolean, ignoreDuplicatePublishError?: boolean }) => Promise<PublishResult>
+  publish: (
+    topic: string,
+    data: Uint8Array,
+    opts?: { allowPublishToZeroTopicPeers?: boolean, ignoreDuplicatePublishError?: boolean }
+  ) => Promise<PublishResult>
 }
 
 export interface ReplicationInit {
@@ -242,10 +254,25 @@ export class ReplicationService implements Replication, Startable {
       maxEntriesPerSession: init.maxEntriesPerSession ?? 20_000
     }
     // a single answer (maxResponseBytes) always fits the bucket: paced, never refused
-    this.buckets = new BucketTable({ ratePerSecond: servedBytesPerSecond, capacity: Math.max(servedBytesPerSecond, this.limits.maxResponseBytes), maxKeys: MAX_TRACKED_BUCKETS })
+    this.buckets = new BucketTable({
+      ratePerSecond: servedBytesPerSecond,
+      capacity: Math.max(servedBytesPerSecond, this.limits.maxResponseBytes),
+      maxKeys: MAX_TRACKED_BUCKETS
+    })
     this.onMisbehaving = init.onMisbehaving
-    this.guard = new GossipGuard({ maxInFlight: 32, maxWaiting: 4096, maxStrikes: GOSSIP_MAX_STRIKES, windowMs: 60_000, maxPeers: 4096 })
-    this.announcer = new Announcer({ publish: async (it) => { await this.publish(it) }, maxQueue: init.maxAnnounceQueue ?? 1024 })
+    this.guard = new GossipGuard({
+      maxInFlight: 32,
+      maxWaiting: 4096,
+      maxStrikes: GOSSIP_MAX_STRIKES,
+      windowMs: 60_000,
+      maxPeers: 4096
+    })
+    this.announcer = new Announcer({
+      publish: async (it) => {
+        await this.publish(it)
+      },
+      maxQueue: init.maxAnnounceQueue ?? 1024
+    })
     this.host = {
       store: this.store,
       counters: this.stats,
@@ -253,7 +280,9 @@ export class ReplicationService implements Replication, Startable {
       log: this.log,
       ourHeads: () => this.ourHeads(),
       ingestRange: async (author, from, entries) => await this.ingestRange(author, from, entries),
-      afterAuthor: (author, stored) => { if (stored > 0) void this.announceHead(author) }
+      afterAuthor: (author, stored) => {
+        if (stored > 0) void this.announceHead(author)
+      }
     }
   }
 
@@ -269,9 +298,14 @@ export class ReplicationService implements Replication, Startable {
     try {
       pubsub = this.components.pubsub
     } catch {} // libp2p's components proxy throws for a missing service
-    if (pubsub?.topicValidators === undefined) throw new ReplicationError('bad_config', 'no gossipsub service named \'pubsub\'')
+    if (pubsub?.topicValidators === undefined) {
+      throw new ReplicationError('bad_config', 'no gossipsub service named \'pubsub\'')
+    }
     if (pubsub.globalSignaturePolicy !== 'StrictNoSign') {
-      throw new ReplicationError('bad_config', 'gossipsub must use globalSignaturePolicy StrictNoSign (spread feedGossipsubOptions() into its init)')
+      throw new ReplicationError(
+        'bad_config',
+        'gossipsub must use globalSignaturePolicy StrictNoSign (spread feedGossipsubOptions() into its init)'
+      )
     }
     this.pubsub = pubsub
     for (const h of this.store.heads()) {
@@ -279,10 +313,16 @@ export class ReplicationService implements Replication, Startable {
       const e = await this.store.get(h.hash)
       if (e !== undefined) this.headTimes.set(hex(h.author), e.timestamp)
     }
-    this.unlisten.push(this.store.onEntry((entry) => { this.onStored(entry) }))
-    this.unlisten.push(this.store.onFork((_author, _seq, proof) => { this.announcer.forkProof(proof) }))
+    this.unlisten.push(this.store.onEntry((entry) => {
+      this.onStored(entry)
+    }))
+    this.unlisten.push(this.store.onFork((_author, _seq, proof) => {
+      this.announcer.forkProof(proof)
+    }))
     await this.components.registrar.handle(SYNC_PROTOCOL, (stream, connection) => {
-      this.onStream(stream, connection).catch((err) => { this.log.error('sync stream handler failed: %e', err) })
+      this.onStream(stream, connection).catch((err) => {
+        this.log.error('sync stream handler failed: %e', err)
+      })
     }, {
       maxInboundStreams: this.maxStreamsPerPeer + 1, // one over our own cap, so a peer learns 'busy' rather than a reset
       maxOutboundStreams: 2
@@ -295,7 +335,9 @@ export class ReplicationService implements Replication, Startable {
         peer.wantFull = true
         this.kickSoon(peer)
       },
-      onDisconnect: (peerId) => { this.depart(peerId.toString()) }
+      onDisconnect: (peerId) => {
+        this.depart(peerId.toString())
+      }
     })
     pubsub.topicValidators.set(this.topic, async (from, msg) => await this.validate(from, msg))
     this.started = true
@@ -305,7 +347,9 @@ export class ReplicationService implements Replication, Startable {
   afterStart (): void {
     this.pubsub?.subscribe(this.topic)
     if (this.syncIntervalMs > 0) {
-      this.timer = setInterval(() => { this.syncAll() }, this.syncIntervalMs)
+      this.timer = setInterval(() => {
+        this.syncAll()
+      }, this.syncIntervalMs)
       this.timer.unref?.()
     }
   }
@@ -320,7 +364,9 @@ export class ReplicationService implements Replication, Startable {
     if (this.topologyId !== undefined) this.components.registrar.unregister(this.topologyId)
     await this.components.registrar.unhandle(SYNC_PROTOCOL)
     this.pubsub?.topicValidators.delete(this.topic)
-    try { this.pubsub?.unsubscribe(this.topic) } catch {}
+    try {
+      this.pubsub?.unsubscribe(this.topic)
+    } catch {}
     await this.announcer.stop()
     await Promise.allSettled([...this.peers.values()].map(async (p) => await p.running))
     this.peers.clear()
@@ -338,7 +384,9 @@ export class ReplicationService implements Replication, Startable {
     this.departed.note(d)
   }
 
-  isStarted (): boolean { return this.started }
+  isStarted (): boolean {
+    return this.started
+  }
 
   // ---- announce ------------------------------------------------------------
 
@@ -350,16 +398,26 @@ export class ReplicationService implements Replication, Startable {
   }
 
   /** Gaps and repeats are not refusals of the entry; everything else is worth an answer in `kiez why`. */
-  private noteRejection (from: PeerId, bytes: Uint8Array | undefined, code: string, via: 'gossip' | 'sync', entry?: Entry): void {
+  private noteRejection (
+    from: PeerId,
+    bytes: Uint8Array | undefined,
+    code: string,
+    via: 'gossip' | 'sync',
+    entry?: Entry
+  ): void {
     if (bytes === undefined || code === 'wrong_seq' || code === 'duplicate') return
     this.refused.note(from.toString(), bytes, code, via, entry)
   }
 
-  rejections (): RejectionRecord[] { return this.refused.list() }
+  rejections (): RejectionRecord[] {
+    return this.refused.list()
+  }
 
   onHeads (fn: HeadsListener): () => void {
     this.headsListeners.add(fn)
-    return () => { this.headsListeners.delete(fn) }
+    return () => {
+      this.headsListeners.delete(fn)
+    }
   }
 
   private heard (peer: PeerState, heads: WireHead[]): void {
@@ -369,11 +427,18 @@ export class ReplicationService implements Replication, Startable {
     const id = peer.id.toString()
     const list = heads.map((h) => ({ author: hex(h.author), seq: h.seq }))
     for (const fn of this.headsListeners) {
-      try { fn(id, list) } catch { /* a listener's bug is not the peer's */ }
+      try {
+        fn(id, list)
+      } catch { /* a listener's bug is not the peer's */ }
     }
   }
 
-  private async ingestRange (author: Uint8Array, from: number, entries: Uint8Array[], peer?: PeerId): Promise<RangeIngestResult> {
+  private async ingestRange (
+    author: Uint8Array,
+    from: number,
+    entries: Uint8Array[],
+    peer?: PeerId
+  ): Promise<RangeIngestResult> {
     const key = hex(author)
     const range: [number, number] = [from, from + entries.length - 1]
     const list = this.muted.get(key) ?? []
@@ -381,7 +446,9 @@ export class ReplicationService implements Replication, Startable {
     this.muted.set(key, list)
     try {
       const r = await this.store.ingestRange(entries)
-      if (r.rejection !== undefined && peer !== undefined) this.noteRejection(peer, entries[r.rejection.index], r.rejection.code, 'sync')
+      if (r.rejection !== undefined && peer !== undefined) {
+        this.noteRejection(peer, entries[r.rejection.index], r.rejection.code, 'sync')
+      }
       return r
     } finally {
       list.splice(list.indexOf(range), 1)
@@ -403,12 +470,17 @@ export class ReplicationService implements Replication, Startable {
     } catch {}
   }
 
-  private async publish (it: { kind: 'entry', entry: Entry } | { kind: 'forkProof', bytes: Uint8Array }): Promise<void> {
+  private async publish (
+    it: { kind: 'entry', entry: Entry } | { kind: 'forkProof', bytes: Uint8Array }
+  ): Promise<void> {
     if (this.pubsub === undefined) return
     const data = it.kind === 'entry' ? encodeGossip({ kind: 'entry', bytes: it.entry.bytes }) : encodeGossip(it)
     try {
       // An entry that came in by gossip is already in gossipsub's seen-cache: this is then a no-op.
-      await this.pubsub.publish(this.topic, data, { allowPublishToZeroTopicPeers: true, ignoreDuplicatePublishError: true })
+      await this.pubsub.publish(this.topic, data, {
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true
+      })
       if (it.kind === 'entry') this.stats.publishedEntries++
       else this.stats.publishedForkProofs++
     } catch (err) {
@@ -421,16 +493,27 @@ export class ReplicationService implements Replication, Startable {
 
   private async validate (from: PeerId, msg: Message): Promise<TopicValidatorResult> {
     const key = from.toString()
-    if (this.guard.refused(key)) { bump(this.stats.gossipRejected, 'peer_refused'); return TopicValidatorResult.Reject }
+    if (this.guard.refused(key)) {
+      bump(this.stats.gossipRejected, 'peer_refused')
+      return TopicValidatorResult.Reject
+    }
     const release = await this.guard.acquire(key)
-    if (release === undefined) { bump(this.stats.gossipIgnored, 'peer_busy'); return TopicValidatorResult.Ignore }
+    if (release === undefined) {
+      bump(this.stats.gossipIgnored, 'peer_busy')
+      return TopicValidatorResult.Ignore
+    }
     try {
       // the budget may have run out while this message waited for its slot
-      if (this.guard.refused(key)) { bump(this.stats.gossipRejected, 'peer_refused'); return TopicValidatorResult.Reject }
+      if (this.guard.refused(key)) {
+        bump(this.stats.gossipRejected, 'peer_refused')
+        return TopicValidatorResult.Reject
+      }
       const verdict = await this.judge(from, msg)
       if (verdict === TopicValidatorResult.Reject && this.guard.strike(key)) {
         this.log('%p sent %d invalid gossip messages: hanging up', from, GOSSIP_MAX_STRIKES)
-        try { this.onMisbehaving?.(from, 'invalid_gossip') } catch {}
+        try {
+          this.onMisbehaving?.(from, 'invalid_gossip')
+        } catch {}
         void this.components.connectionManager.closeConnections(from).catch(() => {})
       }
       return verdict
@@ -442,22 +525,35 @@ export class ReplicationService implements Replication, Startable {
   private async judge (from: PeerId, msg: Message): Promise<TopicValidatorResult> {
     this.stats.gossipReceived++
     const item = decodeGossip(msg.data)
-    if (item === undefined) { bump(this.stats.gossipRejected, 'bad_frame'); return TopicValidatorResult.Reject }
+    if (item === undefined) {
+      bump(this.stats.gossipRejected, 'bad_frame')
+      return TopicValidatorResult.Reject
+    }
     try {
       if (item.kind === 'forkProof') {
         const r = await this.store.ingestForkProof(item.bytes)
-        if (r.status === 'rejected') { bump(this.stats.gossipRejected, r.code); return TopicValidatorResult.Reject }
+        if (r.status === 'rejected') {
+          bump(this.stats.gossipRejected, r.code)
+          return TopicValidatorResult.Reject
+        }
         this.stats.forkProofsIn++
         this.stats.gossipAccepted++
         return TopicValidatorResult.Accept
       }
       const r = await this.store.ingest(item.bytes)
       switch (r.status) {
-        case 'stored': this.stats.gossipAccepted++; return TopicValidatorResult.Accept
-        case 'duplicate': this.stats.gossipDuplicates++; return TopicValidatorResult.Ignore
+        case 'stored':
+          this.stats.gossipAccepted++
+          return TopicValidatorResult.Accept
+        case 'duplicate':
+          this.stats.gossipDuplicates++
+          return TopicValidatorResult.Ignore
         // The conflicting entry is not forwarded: the fork proof (published via onFork) carries the news.
-        case 'fork': bump(this.stats.gossipIgnored, 'forked'); return TopicValidatorResult.Ignore
-        case 'rejected': break
+        case 'fork':
+          bump(this.stats.gossipIgnored, 'forked')
+          return TopicValidatorResult.Ignore
+        case 'rejected':
+          break
       }
       this.noteRejection(from, item.bytes, r.code, 'gossip', r.entry)
       switch (r.code) {
@@ -465,7 +561,9 @@ export class ReplicationService implements Replication, Startable {
           // Signed by its author (signatures are checked before seq), so the gap is real: pull it from the sender.
           const e = r.entry
           const have = e === undefined ? 0 : (this.store.head(e.author)?.seq ?? 0)
-          if (e !== undefined && e.seq > have + 1) this.requestPull(from, { author: e.author, from: have + 1, to: e.seq, needForkProof: false })
+          if (e !== undefined && e.seq > have + 1) {
+            this.requestPull(from, { author: e.author, from: have + 1, to: e.seq, needForkProof: false })
+          }
           bump(this.stats.gossipIgnored, r.code)
           return TopicValidatorResult.Ignore
         }
@@ -526,19 +624,26 @@ export class ReplicationService implements Replication, Startable {
   private syncAll (): void {
     for (const [key, p] of this.peers) {
       // State made for a peer that has gone (a late gossip message, a stream racing a disconnect) is dropped here.
-      if (!this.connected(p.id) && p.running === undefined && p.inbound === 0) { this.peers.delete(key); continue }
+      if (!this.connected(p.id) && p.running === undefined && p.inbound === 0) {
+        this.peers.delete(key)
+        continue
+      }
       p.wantFull = true
       this.kickSoon(p)
     }
   }
 
   private kickSoon (peer: PeerState): void {
-    this.kick(peer).catch((err) => { this.log.error('sync driver failed: %e', err) })
+    this.kick(peer).catch((err) => {
+      this.log.error('sync driver failed: %e', err)
+    })
   }
 
   /** Runs sessions with a peer until nothing is wanted from it; one at a time per peer. */
   private async kick (peer: PeerState): Promise<void> {
-    peer.running ??= this.drive(peer).finally(() => { peer.running = undefined })
+    peer.running ??= this.drive(peer).finally(() => {
+      peer.running = undefined
+    })
     await peer.running
   }
 
@@ -546,7 +651,10 @@ export class ReplicationService implements Replication, Startable {
     // Let the caller's stack unwind first (kick is called from event handlers).
     await Promise.resolve()
     while (this.started && (peer.wantFull || peer.pulls.size > 0)) {
-      if (!this.connected(peer.id)) { peer.lastSyncError = 'not_connected'; return }
+      if (!this.connected(peer.id)) {
+        peer.lastSyncError = 'not_connected'
+        return
+      }
       const full = peer.wantFull
       const ranges = [...peer.pulls.values()]
       peer.wantFull = false
@@ -573,7 +681,10 @@ export class ReplicationService implements Replication, Startable {
     const f = new Framed(stream)
     try {
       // the same host, but refusals are put down to this peer
-      const host: SyncHost = { ...this.host, ingestRange: async (author, from, entries) => await this.ingestRange(author, from, entries, peer.id) }
+      const host: SyncHost = {
+        ...this.host,
+        ingestRange: async (author, from, entries) => await this.ingestRange(author, from, entries, peer.id)
+      }
       const out = await pull(host, f, { full, ranges }, signal)
       if (out.theirHeads !== undefined) this.heard(peer, out.theirHeads)
       if (out.truncated) peer.wantFull = true
@@ -592,7 +703,10 @@ export class ReplicationService implements Replication, Startable {
     const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.streamTimeoutMs)])
     const f = new Framed(stream)
     if (peer.inbound >= this.maxStreamsPerPeer) {
-      await this.refuse(f, new ReplicationError('busy', `at most ${this.maxStreamsPerPeer} concurrent sync streams per peer`))
+      await this.refuse(
+        f,
+        new ReplicationError('busy', `at most ${this.maxStreamsPerPeer} concurrent sync streams per peer`)
+      )
       return
     }
     peer.inbound++
@@ -675,7 +789,14 @@ export class ReplicationService implements Replication, Startable {
       if (d.lastSyncError !== undefined) info.lastSyncError = d.lastSyncError
       return info
     })
-    return { topic: this.topic, protocol: SYNC_PROTOCOL, peers, departed, counters: this.counters(), announceQueue: this.announcer.size }
+    return {
+      topic: this.topic,
+      protocol: SYNC_PROTOCOL,
+      peers,
+      departed,
+      counters: this.counters(),
+      announceQueue: this.announcer.size
+    }
   }
 
   async syncNow (peerId?: PeerId): Promise<SyncResult[]> {
@@ -691,7 +812,11 @@ export class ReplicationService implements Replication, Startable {
       p.wantFull = true
       // A session already running will pick up wantFull in its loop; wait for it either way.
       await this.kick(p)
-      const r: SyncResult = { peerId: p.id.toString(), ok: p.lastSyncError === undefined, entriesIn: p.entriesIn - before }
+      const r: SyncResult = {
+        peerId: p.id.toString(),
+        ok: p.lastSyncError === undefined,
+        entriesIn: p.entriesIn - before
+      }
       if (p.lastSyncError !== undefined) r.error = p.lastSyncError
       return r
     }))
@@ -699,7 +824,12 @@ export class ReplicationService implements Replication, Startable {
 }
 
 /** One neighbour's heads against ours, as the diagnostics show them. */
-function peerSync (ours: Map<string, WireHead>, peerId: string, heads: WireHead[] | undefined, state: Pick<PeerSyncInfo, 'syncing' | 'pendingPulls' | 'inboundStreams'>): PeerSyncInfo {
+function peerSync (
+  ours: Map<string, WireHead>,
+  peerId: string,
+  heads: WireHead[] | undefined,
+  state: Pick<PeerSyncInfo, 'syncing' | 'pendingPulls' | 'inboundStreams'>
+): PeerSyncInfo {
   const authors = heads === undefined ? [] : diffHeads(ours, heads)
   return {
     peerId,

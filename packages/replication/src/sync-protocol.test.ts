@@ -9,14 +9,24 @@ import { decodeMessage, encodeMessage, MAX_FRAME_BYTES, SYNC_PROTOCOL } from './
 /** Unsigned LEB128, as the frames' length prefix. */
 function varint (n: number): Uint8Array {
   const out: number[] = []
-  do { let b = n & 0x7f; n = Math.floor(n / 128); if (n > 0) b |= 0x80; out.push(b) } while (n > 0)
+  do {
+    let b = n & 0x7f
+    n = Math.floor(n / 128)
+    if (n > 0) b |= 0x80
+    out.push(b)
+  } while (n > 0)
   return Uint8Array.from(out)
 }
 
 describe('the /kiez/sync stream under abuse', () => {
   let lab: Lab
-  beforeEach(async () => { lab = new Lab(); await lab.init() })
-  afterEach(async () => { await lab.cleanup() })
+  beforeEach(async () => {
+    lab = new Lab()
+    await lab.init()
+  })
+  afterEach(async () => {
+    await lab.cleanup()
+  })
 
   it('refuses an oversized frame before reading it, and a malformed one, without crashing', async () => {
     const server = await lab.node(await lab.store('s'))
@@ -89,7 +99,10 @@ describe('the /kiez/sync stream under abuse', () => {
     expect(res?.ok).toBe(true)
     await waitFor(() => client.store.head(author.publicKey)?.seq === 20, 'all 20 entries')
     expect(client.repl.counters().rangeIngests).toBeGreaterThanOrEqual(3)
-    await waitFor(() => client.repl.info().peers.some((p) => p.heads.length === 1 && p.weLack === 0), 'diagnostics show in sync')
+    await waitFor(
+      () => client.repl.info().peers.some((p) => p.heads.length === 1 && p.weLack === 0),
+      'diagnostics show in sync'
+    )
   })
 
   it('a responder that caps batches below our pipelined asks still delivers every entry, in order', async () => {
@@ -106,17 +119,25 @@ describe('the /kiez/sync stream under abuse', () => {
   })
 
   it('refuses streams over the per-peer limit and times out a stalled one', async () => {
-    const server = await lab.node(await lab.store('s'), { maxStreamsPerPeer: 1, streamTimeoutMs: 800, syncOnConnect: false })
+    const server = await lab.node(await lab.store('s'), {
+      maxStreamsPerPeer: 1,
+      streamTimeoutMs: 800,
+      syncOnConnect: false
+    })
     const client = await lab.node(await lab.store('c'), { syncOnConnect: false })
     await connect(client, server)
     // Half a frame, then silence.
     const stalled = await client.node.dialProtocol(server.node.peerId, SYNC_PROTOCOL)
     stalled.send(Uint8Array.of(10, 0x83, 0x01))
-    const serverSide = (): number => server.repl.info().peers.find((p) => p.peerId === client.node.peerId.toString())?.inboundStreams ?? 0
+    const serverSide = (): number =>
+      server.repl.info().peers.find((p) => p.peerId === client.node.peerId.toString())?.inboundStreams ?? 0
     await waitFor(() => serverSide() === 1, 'server holds the stalled stream')
     const second = await client.node.dialProtocol(server.node.peerId, SYNC_PROTOCOL)
-    expect(decodeMessage((await lpStream(second, { maxDataLength: MAX_FRAME_BYTES }).read()).subarray())).toMatchObject({ type: 'error', code: 'busy' })
-    expect(decodeMessage((await lpStream(stalled, { maxDataLength: MAX_FRAME_BYTES }).read()).subarray())).toMatchObject({ type: 'error', code: 'timeout' })
+    expect(decodeMessage((await lpStream(second, { maxDataLength: MAX_FRAME_BYTES }).read()).subarray())).toMatchObject(
+      { type: 'error', code: 'busy' }
+    )
+    expect(decodeMessage((await lpStream(stalled, { maxDataLength: MAX_FRAME_BYTES }).read()).subarray()))
+      .toMatchObject({ type: 'error', code: 'timeout' })
     await waitFor(() => serverSide() === 0, 'stream released')
     expect(server.repl.counters().syncServeErrors).toEqual({ busy: 1, timeout: 1 })
   })
@@ -124,15 +145,27 @@ describe('the /kiez/sync stream under abuse', () => {
   it('refuses a forged range from a lying responder and counts it', async () => {
     const liar = await lab.rawNode()
     const author = newAuthor()
-    const e1 = createEntry(author, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text: 'real' } })
-    const e2 = createEntry(author, { seq: 2, previous: e1.hash, timestamp: Date.now(), body: { type: 'post', text: 'tampered' } })
+    const e1 = createEntry(author, {
+      seq: 1,
+      previous: null,
+      timestamp: Date.now(),
+      body: { type: 'post', text: 'real' }
+    })
+    const e2 = createEntry(author, {
+      seq: 2,
+      previous: e1.hash,
+      timestamp: Date.now(),
+      body: { type: 'post', text: 'tampered' }
+    })
     const bad = new Uint8Array(e2.bytes)
     bad[bad.length - 1]! ^= 0x01
     // A responder that claims seq 2 and serves a run whose newest signature is broken.
     await liar.handle(SYNC_PROTOCOL, async (stream) => {
       const f = new Framed(stream)
       for (let m = await f.recv(); m !== undefined; m = await f.recv()) {
-        if (m.type === 'heads' && !m.more) await f.send({ type: 'heads', heads: [{ author: author.publicKey, seq: 2, hash: e2.hash }], more: false })
+        if (m.type === 'heads' && !m.more) {
+          await f.send({ type: 'heads', heads: [{ author: author.publicKey, seq: 2, hash: e2.hash }], more: false })
+        }
         if (m.type === 'get') await f.send({ type: 'entries', author: m.author, entries: [e1.bytes, bad] })
       }
       await stream.close()

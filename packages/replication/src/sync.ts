@@ -48,9 +48,15 @@ export interface PullOutcome {
   truncated: boolean
 }
 
-async function expect<T extends SyncMessage['type']> (f: Framed, type: T, signal: AbortSignal): Promise<Extract<SyncMessage, { type: T }>> {
+async function expect<T extends SyncMessage['type']> (
+  f: Framed,
+  type: T,
+  signal: AbortSignal
+): Promise<Extract<SyncMessage, { type: T }>> {
   const m = await f.recv(signal)
-  if (m === undefined) throw new ReplicationError('bad_message', `the peer closed the stream instead of sending ${type}`)
+  if (m === undefined) {
+    throw new ReplicationError('bad_message', `the peer closed the stream instead of sending ${type}`)
+  }
   if (m.type === 'error') throw new ReplicationError(m.code, `the peer refused: ${m.message}`)
   if (m.type !== type) throw new ReplicationError('bad_message', `expected ${type}, got ${m.type}`)
   return m as Extract<SyncMessage, { type: T }>
@@ -65,10 +71,16 @@ export async function sendHeads (f: Framed, heads: Iterable<WireHead>, signal: A
 }
 
 /** Reads HEADS messages until one has more = false; `first` is one already read. */
-export async function recvHeads (f: Framed, signal: AbortSignal, first?: Extract<SyncMessage, { type: 'heads' }>): Promise<WireHead[]> {
+export async function recvHeads (
+  f: Framed,
+  signal: AbortSignal,
+  first?: Extract<SyncMessage, { type: 'heads' }>
+): Promise<WireHead[]> {
   const out: WireHead[] = []
-  for (let m = first ?? await expect(f, 'heads', signal); ; m = await expect(f, 'heads', signal)) {
-    if (out.length + m.heads.length > MAX_HEADS_TOTAL) throw new ReplicationError('too_many_heads', `more than ${MAX_HEADS_TOTAL} heads`)
+  for (let m = first ?? await expect(f, 'heads', signal);; m = await expect(f, 'heads', signal)) {
+    if (out.length + m.heads.length > MAX_HEADS_TOTAL) {
+      throw new ReplicationError('too_many_heads', `more than ${MAX_HEADS_TOTAL} heads`)
+    }
     out.push(...m.heads)
     if (!m.more) return out
   }
@@ -105,7 +117,12 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
     if (r.rejection !== undefined) {
       // A peer that serves what the store refuses gets no further requests for this author now.
       bump(counters.rangesRejected, r.rejection.code)
-      host.log('range of %s from peer refused: %s (%s)', hex(current).slice(0, 12), r.rejection.code, r.rejection.message)
+      host.log(
+        'range of %s from peer refused: %s (%s)',
+        hex(current).slice(0, 12),
+        r.rejection.code,
+        r.rejection.message
+      )
       return true
     }
     return r.fork !== undefined
@@ -155,12 +172,20 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
       }
       budget += req.count - m.entries.length // what the responder did not send is not spent
       if (stop || req.from !== from) continue // drained: not needed, or answered past a gap
-      if (m.entries.length === 0) { stop = true; continue }
+      if (m.entries.length === 0) {
+        stop = true
+        continue
+      }
       for (const e of m.entries) counters.bytesIn += e.byteLength
       const ingest = host.ingestRange(w.author, from, m.entries)
       const r = previous !== undefined ? await previous : undefined
       previous = ingest
-      if (r !== undefined && accountRange(r)) { stop = true; previous = undefined; await ingest.catch(() => undefined); continue }
+      if (r !== undefined && accountRange(r)) {
+        stop = true
+        previous = undefined
+        await ingest.catch(() => undefined)
+        continue
+      }
       from += m.entries.length
       if (m.entries.length < req.count) nextAsk = from // a short answer: ask again from where it ended
       if (!probe) await fill()

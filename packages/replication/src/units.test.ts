@@ -6,7 +6,16 @@ import { describe, expect, it } from 'vitest'
 import { Announcer } from './announcer.js'
 import { syncExample } from './example.js'
 import { decodeGossip, encodeGossip } from './gossip.js'
-import { decodeMessage, encodeMessage, MAX_HEADS_PER_MESSAGE, ReplicationError, diffHeads, planPulls, type SyncMessage, type WireHead } from './index.js'
+import {
+  decodeMessage,
+  encodeMessage,
+  MAX_HEADS_PER_MESSAGE,
+  ReplicationError,
+  diffHeads,
+  planPulls,
+  type SyncMessage,
+  type WireHead
+} from './index.js'
 import { TokenBucket } from '@kiez/rate'
 import { pace } from './pace.js'
 import { hex } from './util.js'
@@ -16,14 +25,26 @@ const B = new Uint8Array(32).fill(2)
 const H = new Uint8Array(32).fill(9)
 
 function codeOf (f: () => unknown): string | undefined {
-  try { f() } catch (err) { return err instanceof ReplicationError ? err.code : 'other' }
+  try {
+    f()
+  } catch (err) {
+    return err instanceof ReplicationError ? err.code : 'other'
+  }
   return undefined
 }
 
 describe('sync messages', () => {
   it('round-trips every message type', () => {
     const msgs: SyncMessage[] = [
-      { type: 'heads', heads: [{ author: A, seq: 3, hash: H, forkedAt: 2, timestamp: 5 }, { author: B, seq: 0, hash: new Uint8Array(0) }], more: true },
+      {
+        type: 'heads',
+        heads: [{ author: A, seq: 3, hash: H, forkedAt: 2, timestamp: 5 }, {
+          author: B,
+          seq: 0,
+          hash: new Uint8Array(0)
+        }],
+        more: true
+      },
       { type: 'get', author: A, from: 1, to: 500 },
       { type: 'entries', author: A, entries: [Uint8Array.of(1, 2, 3)] },
       { type: 'getFork', author: A },
@@ -36,15 +57,36 @@ describe('sync messages', () => {
 
   it('refuses anything that is not exactly a sync message', () => {
     const cases: unknown[] = [
-      'text', [], [99], [1, A, 1], [1, A, 0, 3], [1, A, 5, 4], [1, A.subarray(1), 1, 2], [1, A, -1, 2], [1, A, 1.5, 2],
-      [0, [[A, 1, H, null]], false], [0, [[A, 1, H.subarray(1), null, null]], false], [0, [], 'no'],
-      [2, A, [new Uint8Array(MAX_ENTRY_BYTES + 1)]], [2, A, ['str']], [4, A, 'proof'], [5, 'busy', 7]
+      'text',
+      [],
+      [99],
+      [1, A, 1],
+      [1, A, 0, 3],
+      [1, A, 5, 4],
+      [1, A.subarray(1), 1, 2],
+      [1, A, -1, 2],
+      [1, A, 1.5, 2],
+      [0, [[A, 1, H, null]], false],
+      [0, [[A, 1, H.subarray(1), null, null]], false],
+      [0, [], 'no'],
+      [2, A, [new Uint8Array(MAX_ENTRY_BYTES + 1)]],
+      [2, A, ['str']],
+      [4, A, 'proof'],
+      [5, 'busy', 7]
     ]
     for (const c of cases) expect(codeOf(() => decodeMessage(encode(c as any))), JSON.stringify(c)).toBe('bad_message')
     expect(codeOf(() => decodeMessage(Uint8Array.of(0xff)))).toBe('bad_message')
     // non-canonical CBOR (an integer in a longer form than needed) is refused by strict decoding
-    expect(codeOf(() => decodeMessage(Uint8Array.of(0x84, 0x01, 0x58, 0x20, ...A, 0x18, 0x01, 0x02)))).toBe('bad_message')
-    expect(codeOf(() => decodeMessage(encode([0, Array.from({ length: MAX_HEADS_PER_MESSAGE + 1 }, () => [A, 1, H, null, null]), false])))).toBe('too_many_heads')
+    expect(codeOf(() => decodeMessage(Uint8Array.of(0x84, 0x01, 0x58, 0x20, ...A, 0x18, 0x01, 0x02)))).toBe(
+      'bad_message'
+    )
+    expect(
+      codeOf(() =>
+        decodeMessage(
+          encode([0, Array.from({ length: MAX_HEADS_PER_MESSAGE + 1 }, () => [A, 1, H, null, null]), false])
+        )
+      )
+    ).toBe('too_many_heads')
   })
 
   it('keeps an unknown error code from a peer as bad_message', () => {
@@ -64,12 +106,26 @@ describe('gossip framing', () => {
 })
 
 describe('pull planning', () => {
-  const head = (author: Uint8Array, seq: number, extra: Partial<WireHead> = {}): WireHead => ({ author, seq, hash: seq === 0 ? new Uint8Array(0) : Uint8Array.of(seq), ...extra })
+  const head = (author: Uint8Array, seq: number, extra: Partial<WireHead> = {}): WireHead => ({
+    author,
+    seq,
+    hash: seq === 0 ? new Uint8Array(0) : Uint8Array.of(seq),
+    ...extra
+  })
   const ours = (...hs: WireHead[]): Map<string, WireHead> => new Map(hs.map((h) => [hex(h.author), h]))
 
   it('asks for what we lack, fork proofs first, newest authors next', () => {
-    const w = planPulls(ours(head(A, 2)), [head(A, 10, { timestamp: 1 }), head(B, 3, { timestamp: 9 }), head(H, 4, { forkedAt: 3 })])
-    expect(w.map((x) => [x.author[0], x.from, x.to, x.needForkProof])).toEqual([[9, 1, 2, true], [2, 1, 3, false], [1, 3, 10, false]])
+    const w = planPulls(ours(head(A, 2)), [
+      head(A, 10, { timestamp: 1 }),
+      head(B, 3, { timestamp: 9 }),
+      head(H, 4, { forkedAt: 3 })
+    ])
+    expect(w.map((x) => [x.author[0], x.from, x.to, x.needForkProof])).toEqual([[9, 1, 2, true], [2, 1, 3, false], [
+      1,
+      3,
+      10,
+      false
+    ]])
   })
 
   it('asks for nothing when we are ahead, and probes a same-seq divergence', () => {
@@ -107,16 +163,35 @@ describe('announcer', () => {
     const b = signerFromSeed(new Uint8Array(32).fill(4))
     const published: Entry[] = []
     let release!: () => void
-    const gate = new Promise<void>((resolve) => { release = resolve })
-    const ann = new Announcer({ maxQueue: 3, publish: async (it) => { await gate; if (it.kind === 'entry') published.push(it.entry) } })
-    const mk = (s: typeof a, seq: number): Entry => createEntry(s, { seq, previous: seq === 1 ? null : new Uint8Array(32), timestamp: 1, body: { type: 'post', text: `${seq}` } })
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const ann = new Announcer({
+      maxQueue: 3,
+      publish: async (it) => {
+        await gate
+        if (it.kind === 'entry') published.push(it.entry)
+      }
+    })
+    const mk = (s: typeof a, seq: number): Entry =>
+      createEntry(s, {
+        seq,
+        previous: seq === 1 ? null : new Uint8Array(32),
+        timestamp: 1,
+        body: { type: 'post', text: `${seq}` }
+      })
     ann.entry(mk(b, 1)) // taken by the drain loop at once, waits at the gate
     for (let i = 1; i <= 4; i++) ann.entry(mk(a, i))
     ann.entry(mk(b, 2))
     release()
     await new Promise((r) => setTimeout(r, 10))
     expect(ann.dropped).toBe(2)
-    expect(published.map((e) => `${e.author[0] === a.publicKey[0] ? 'a' : 'b'}${e.seq}`)).toEqual(['b1', 'a3', 'a4', 'b2'])
+    expect(published.map((e) => `${e.author[0] === a.publicKey[0] ? 'a' : 'b'}${e.seq}`)).toEqual([
+      'b1',
+      'a3',
+      'a4',
+      'b2'
+    ])
   })
 })
 

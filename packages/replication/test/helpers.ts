@@ -32,12 +32,20 @@ export class Lab {
 
   async store (name: string): Promise<FeedStore> {
     const store = await FeedStore.open({ path: join(this.dir, name) })
-    this.nodes.push({ stop: async () => { await store.close() } })
+    this.nodes.push({
+      stop: async () => {
+        await store.close()
+      }
+    })
     return store
   }
 
   /** A real libp2p node on 127.0.0.1 with gossipsub and the replication service over `store`. */
-  async node (store: FeedStore, init: Partial<ReplicationInit> = {}, gossip: Partial<GossipsubOpts> = {}): Promise<TestNode> {
+  async node (
+    store: FeedStore,
+    init: Partial<ReplicationInit> = {},
+    gossip: Partial<GossipsubOpts> = {}
+  ): Promise<TestNode> {
     const node = await createLibp2p({
       addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
       transports: [tcp()],
@@ -51,7 +59,11 @@ export class Lab {
       }
     })
     await node.start()
-    this.nodes.unshift({ stop: async () => { await node.stop() } })
+    this.nodes.unshift({
+      stop: async () => {
+        await node.stop()
+      }
+    })
     return { node: node as any, store, repl: node.services.replication, pubsub: node.services.pubsub }
   }
 
@@ -65,7 +77,11 @@ export class Lab {
       services: { identify: identify(), pubsub: gossipsub({ ...feedGossipsubOptions(MESH) }) }
     })
     await node.start()
-    this.nodes.unshift({ stop: async () => { await node.stop() } })
+    this.nodes.unshift({
+      stop: async () => {
+        await node.stop()
+      }
+    })
     return node as any
   }
 
@@ -75,13 +91,20 @@ export class Lab {
   }
 }
 
-export async function connect (a: { node: Libp2p<any> } | Libp2p<any>, b: { node: Libp2p<any> } | Libp2p<any>): Promise<void> {
+export async function connect (
+  a: { node: Libp2p<any> } | Libp2p<any>,
+  b: { node: Libp2p<any> } | Libp2p<any>
+): Promise<void> {
   const na = 'node' in a ? a.node : a
   const nb = 'node' in b ? b.node : b
   await na.dial(nb.getMultiaddrs()[0]!)
 }
 
-export async function waitFor (cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitFor (
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000
+): Promise<void> {
   const end = Date.now() + timeoutMs
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)

@@ -16,7 +16,9 @@ async function runAndKill (path: string, seedHex: string, delayMs: number): Prom
   let maxAck = 0
   let buf = ''
   let stderr = ''
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString()
+  })
   await new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined
     child.stdout.on('data', (d: Buffer) => {
@@ -28,7 +30,10 @@ async function runAndKill (path: string, seedHex: string, delayMs: number): Prom
       }
       if (maxAck > 0 && timer === undefined) timer = setTimeout(() => child.kill('SIGKILL'), delayMs)
     })
-    child.on('exit', (code, signal) => signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited ${code}: ${stderr}`)))
+    child.on(
+      'exit',
+      (code, signal) => signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited ${code}: ${stderr}`))
+    )
   })
   return maxAck
 }

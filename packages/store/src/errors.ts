@@ -1,5 +1,11 @@
 /** Errors of the store itself (I/O, misuse); validation outcomes are results, not errors. */
-export type StoreErrorCode = 'not_open' | 'write_failed' | 'author_forked' | 'bad_input' | 'corrupt' | 'own_head_unknown'
+export type StoreErrorCode =
+  | 'not_open'
+  | 'write_failed'
+  | 'author_forked'
+  | 'bad_input'
+  | 'corrupt'
+  | 'own_head_unknown'
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode

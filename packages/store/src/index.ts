@@ -9,7 +9,7 @@
  * Owns the database layout (docs/PROTOCOL.md §7). Imports `@kiez/feed` only
  * among Kiez packages; must not import libp2p or an HTTP server.
  */
-export * from './store.js'
 export * from './errors.js'
-export type { RecoveryReport, RecoveryAction } from './recovery.js'
 export * from './own-feed.js'
+export type { RecoveryReport, RecoveryAction } from './recovery.js'
+export * from './store.js'

@@ -22,8 +22,14 @@ export const LAYOUT_VERSION = 1
 function u64 (k: Uint8Array, offset: number, n: number): void {
   const hi = Math.floor(n / 0x100000000)
   const lo = n >>> 0
-  k[offset] = hi >>> 24; k[offset + 1] = (hi >>> 16) & 0xff; k[offset + 2] = (hi >>> 8) & 0xff; k[offset + 3] = hi & 0xff
-  k[offset + 4] = lo >>> 24; k[offset + 5] = (lo >>> 16) & 0xff; k[offset + 6] = (lo >>> 8) & 0xff; k[offset + 7] = lo & 0xff
+  k[offset] = hi >>> 24
+  k[offset + 1] = (hi >>> 16) & 0xff
+  k[offset + 2] = (hi >>> 8) & 0xff
+  k[offset + 3] = hi & 0xff
+  k[offset + 4] = lo >>> 24
+  k[offset + 5] = (lo >>> 16) & 0xff
+  k[offset + 6] = (lo >>> 8) & 0xff
+  k[offset + 7] = lo & 0xff
 }
 
 export function readU64 (bytes: Uint8Array, offset: number): number {
@@ -91,7 +97,10 @@ export function metaKey (name: string): Uint8Array {
 export function prefixEnd (prefix: Uint8Array): Uint8Array {
   const end = Uint8Array.from(prefix)
   for (let i = end.length - 1; i >= 0; i--) {
-    if ((end[i] as number) < 0xff) { end[i] = (end[i] as number) + 1; return end.subarray(0, i + 1) }
+    if ((end[i] as number) < 0xff) {
+      end[i] = (end[i] as number) + 1
+      return end.subarray(0, i + 1)
+    }
   }
   return new Uint8Array([0xff, 0xff])
 }

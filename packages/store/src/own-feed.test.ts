@@ -11,7 +11,9 @@ function tempDir (): string {
   dirs.push(d)
   return d
 }
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }) })
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
 
 const NOW = 1_800_000_000_000
 const me: Signer = signerFromSeed(new Uint8Array(32).fill(1))
@@ -19,18 +21,41 @@ const other: Signer = signerFromSeed(new Uint8Array(32).fill(2))
 
 function chain (s: Signer, n: number): Entry[] {
   const out: Entry[] = []
-  for (let i = 0; i < n; i++) out.push(createEntry(s, { seq: i + 1, previous: out[i - 1]?.hash ?? null, timestamp: NOW - 1000 + i, body: { type: 'post', text: `${i}` } }))
+  for (let i = 0; i < n; i++) {
+    out.push(
+      createEntry(s, {
+        seq: i + 1,
+        previous: out[i - 1]?.hash ?? null,
+        timestamp: NOW - 1000 + i,
+        body: { type: 'post', text: `${i}` }
+      })
+    )
+  }
   return out
 }
 
-async function open (path: string): Promise<FeedStore> { return await FeedStore.open({ path, now: () => NOW }) }
+async function open (path: string): Promise<FeedStore> {
+  return await FeedStore.open({ path, now: () => NOW })
+}
 
 async function refused (store: FeedStore): Promise<string | undefined> {
-  try { await store.append(me, { type: 'post', text: 'hi' }); return undefined } catch (err) { return (err as StoreError).code }
+  try {
+    await store.append(me, { type: 'post', text: 'hi' })
+    return undefined
+  } catch (err) {
+    return (err as StoreError).code
+  }
 }
 
 describe('armReason', () => {
-  const base: OwnFeedFacts = { keyCreated: false, storeCreated: false, marker: me.publicKey, owner: me.publicKey, ownSeq: 0, authors: 0 }
+  const base: OwnFeedFacts = {
+    keyCreated: false,
+    storeCreated: false,
+    marker: me.publicKey,
+    owner: me.publicKey,
+    ownSeq: 0,
+    authors: 0
+  }
   it('leaves a new key, a known head and our own marked store alone', () => {
     expect(armReason({ ...base, keyCreated: true, storeCreated: true, marker: undefined })).toBeUndefined()
     expect(armReason({ ...base, ownSeq: 3, marker: undefined, storeCreated: true })).toBeUndefined()
@@ -82,7 +107,13 @@ describe('OwnFeedGuard', () => {
     await store.ingestRange(mine.slice(4).map((e) => e.bytes))
     expect(await g.check(false)).toBe(false) // neighbours still to report
     expect(await g.check(true)).toBe(true)
-    expect(g.status()).toMatchObject({ state: 'ok', ownSeq: 5, disarmedBy: 'neighbour', claimedSeq: 5, claimedBy: 'peer-a' })
+    expect(g.status()).toMatchObject({
+      state: 'ok',
+      ownSeq: 5,
+      disarmedBy: 'neighbour',
+      claimedSeq: 5,
+      claimedBy: 'peer-a'
+    })
     expect((await store.append(me, { type: 'post', text: 'back' })).seq).toBe(6)
     await store.close()
 

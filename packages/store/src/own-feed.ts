@@ -53,37 +53,61 @@ export function armReason (f: OwnFeedFacts): OwnFeedReason | undefined {
   return f.storeCreated || f.authors === 0 ? 'store_new' : undefined
 }
 
-interface GuardRecord { reason: OwnFeedReason, armedAt: number, claimedSeq?: number, claimedBy?: string }
+interface GuardRecord {
+  reason: OwnFeedReason
+  armedAt: number
+  claimedSeq?: number
+  claimedBy?: string
+}
 
-export const OWN_HEAD_UNKNOWN_MESSAGE = 'this box\'s feed was reset but its key was kept: waiting to learn its own feed from a neighbour before posting ' +
+export const OWN_HEAD_UNKNOWN_MESSAGE =
+  'this box\'s feed was reset but its key was kept: waiting to learn its own feed from a neighbour before posting ' +
   '(or restart the daemon with --fresh-feed-ok if no box has ever seen this box\'s posts)'
 
 export class OwnFeedGuard {
   private record: GuardRecord | undefined
   /** how this run disarmed, and the claim it went by (kept for status after the record is gone) */
   private disarmed: { at: number, by: 'neighbour' | 'override', claim: GuardRecord | undefined } | undefined
-  private constructor (private readonly store: FeedStore, readonly owner: Uint8Array, private readonly now: () => number) {}
+  private constructor (
+    private readonly store: FeedStore,
+    readonly owner: Uint8Array,
+    private readonly now: () => number
+  ) {}
 
   /** Reads or decides the guard's state for this start, persists it, and holds local posts if armed. */
-  static async open (store: FeedStore, init: { owner: Uint8Array, keyCreated: boolean, now?: () => number }): Promise<OwnFeedGuard> {
+  static async open (
+    store: FeedStore,
+    init: { owner: Uint8Array, keyCreated: boolean, now?: () => number }
+  ): Promise<OwnFeedGuard> {
     const g = new OwnFeedGuard(store, init.owner, init.now ?? Date.now)
     g.record = decodeRecord(await store.getMeta(GUARD))
     const marker = await store.getMeta(OWNER)
     if (g.record === undefined) {
       const reason = armReason({
-        keyCreated: init.keyCreated, storeCreated: store.created, marker, owner: init.owner, ownSeq: g.ownSeq(), authors: store.heads().length
+        keyCreated: init.keyCreated,
+        storeCreated: store.created,
+        marker,
+        owner: init.owner,
+        ownSeq: g.ownSeq(),
+        authors: store.heads().length
       })
       // the guard record before the marker: a crash between them leaves the guard armed, never a marked store without it
       if (reason !== undefined) await g.save({ reason, armedAt: g.now() })
     }
     if (marker === undefined || !equalBytes(marker, init.owner)) await store.putMeta(OWNER, init.owner)
-    if (g.record !== undefined) store.holdAuthor(init.owner, new StoreError('own_head_unknown', OWN_HEAD_UNKNOWN_MESSAGE))
+    if (g.record !== undefined) {
+      store.holdAuthor(init.owner, new StoreError('own_head_unknown', OWN_HEAD_UNKNOWN_MESSAGE))
+    }
     return g
   }
 
-  get armed (): boolean { return this.record !== undefined }
+  get armed (): boolean {
+    return this.record !== undefined
+  }
 
-  ownSeq (): number { return this.store.head(this.owner)?.seq ?? 0 }
+  ownSeq (): number {
+    return this.store.head(this.owner)?.seq ?? 0
+  }
 
   /** A neighbour's heads named our feed at `seq`: the highest claim wins (persisted, so a restart keeps it). */
   async claim (peer: string, seq: number): Promise<void> {
@@ -114,10 +138,16 @@ export class OwnFeedGuard {
   status (): OwnFeedStatus {
     const out: OwnFeedStatus = { state: this.record === undefined ? 'ok' : 'armed', ownSeq: this.ownSeq() }
     const r = this.record ?? this.disarmed?.claim
-    if (this.record !== undefined) { out.reason = this.record.reason; out.armedAt = this.record.armedAt }
+    if (this.record !== undefined) {
+      out.reason = this.record.reason
+      out.armedAt = this.record.armedAt
+    }
     if (r?.claimedSeq !== undefined) out.claimedSeq = r.claimedSeq
     if (r?.claimedBy !== undefined) out.claimedBy = r.claimedBy
-    if (this.disarmed !== undefined) { out.disarmedAt = this.disarmed.at; out.disarmedBy = this.disarmed.by }
+    if (this.disarmed !== undefined) {
+      out.disarmedAt = this.disarmed.at
+      out.disarmedBy = this.disarmed.by
+    }
     return out
   }
 

@@ -30,7 +30,10 @@ const TAIL_LINKS = 8
  * to the newest entry that still chains. Entries past the head (which an
  * atomic batch also rules out) are adopted if they chain.
  */
-export async function recoverHeads (db: Level<Uint8Array, Uint8Array>, heads: Map<string, { author: Uint8Array, state: AuthorState }>): Promise<RecoveryReport> {
+export async function recoverHeads (
+  db: Level<Uint8Array, Uint8Array>,
+  heads: Map<string, { author: Uint8Array, state: AuthorState }>
+): Promise<RecoveryReport> {
   const started = performance.now()
   const report: RecoveryReport = { authorsChecked: 0, repaired: [], unrepairable: [], ms: 0 }
   for (const [k, h] of heads) {
@@ -60,12 +63,17 @@ function decode (bytes: Uint8Array | undefined): Entry | undefined {
   return r.ok ? r.value : undefined
 }
 
-async function checkAuthor (db: Level<Uint8Array, Uint8Array>, author: Uint8Array, state: AuthorState): Promise<{ state: AuthorState, reason: string, damaged: boolean } | undefined> {
+async function checkAuthor (
+  db: Level<Uint8Array, Uint8Array>,
+  author: Uint8Array,
+  state: AuthorState
+): Promise<{ state: AuthorState, reason: string, damaged: boolean } | undefined> {
   const from = Math.max(1, state.seq - TAIL_LINKS)
   const tail = await db.getMany(Array.from({ length: state.seq - from + 2 }, (_, i) => logKey(author, from + i)))
   const entries = tail.map(decode)
   const headEntry = entries[state.seq - from]
-  const withFork = (s: AuthorState): AuthorState => state.forkedAt !== undefined ? { ...s, forkedAt: state.forkedAt } : s
+  const withFork = (s: AuthorState): AuthorState =>
+    state.forkedAt !== undefined ? { ...s, forkedAt: state.forkedAt } : s
 
   let ok = headEntry !== undefined && equalBytes(headEntry.hash, state.hash)
   for (let i = 1; ok && i <= state.seq - from; i++) {
@@ -77,7 +85,10 @@ async function checkAuthor (db: Level<Uint8Array, Uint8Array>, author: Uint8Arra
     // Adopt entries past the head while they chain.
     let s = state
     let next = entries[state.seq - from + 1]
-    while (next !== undefined && next.previous !== null && equalBytes(next.previous, s.hash) && (state.forkedAt === undefined || next.seq < state.forkedAt)) {
+    while (
+      next !== undefined && next.previous !== null && equalBytes(next.previous, s.hash) &&
+      (state.forkedAt === undefined || next.seq < state.forkedAt)
+    ) {
       s = withFork({ seq: next.seq, hash: next.hash })
       next = decode(await db.get(logKey(author, s.seq + 1)))
     }
@@ -88,9 +99,18 @@ async function checkAuthor (db: Level<Uint8Array, Uint8Array>, author: Uint8Arra
   let damaged = false
   for await (const [, v] of db.iterator({ gte: logKey(author, 1), lte: logKey(author, state.seq) })) {
     const e = decode(v)
-    if (e === undefined) { damaged = true; break }
+    if (e === undefined) {
+      damaged = true
+      break
+    }
     if (e.seq !== s.seq + 1 || (s.seq > 0 && (e.previous === null || !equalBytes(e.previous, s.hash)))) break
     s = { seq: e.seq, hash: sha256(v) }
   }
-  return { state: withFork(s), reason: headEntry === undefined ? 'head pointed at a missing or damaged entry' : 'a link near the head did not hold', damaged }
+  return {
+    state: withFork(s),
+    reason: headEntry === undefined
+      ? 'head pointed at a missing or damaged entry'
+      : 'a link near the head did not hold',
+    damaged
+  }
 }

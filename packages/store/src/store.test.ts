@@ -14,7 +14,9 @@ function tempDir (): string {
   dirs.push(d)
   return d
 }
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }) })
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
 
 const NOW = 1_800_000_000_000
 const post = (text: string): EntryBody => ({ type: 'post', text })
@@ -23,7 +25,9 @@ const signer = (n: number): Signer => signerFromSeed(new Uint8Array(32).fill(n))
 function chain (s: Signer, n: number, t0 = NOW - 10_000, tag = ''): Entry[] {
   const out: Entry[] = []
   for (let i = 0; i < n; i++) {
-    out.push(createEntry(s, { seq: i + 1, previous: out[i - 1]?.hash ?? null, timestamp: t0 + i, body: post(`${tag}${i}`) }))
+    out.push(
+      createEntry(s, { seq: i + 1, previous: out[i - 1]?.hash ?? null, timestamp: t0 + i, body: post(`${tag}${i}`) })
+    )
   }
   return out
 }
@@ -37,7 +41,9 @@ describe('FeedStore', () => {
     const path = tempDir()
     const store = await open(path)
     const me = signer(1)
-    const made = await Promise.all(Array.from({ length: 50 }, async (_, i) => await store.append(me, post(`hello ${i}`))))
+    const made = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => await store.append(me, post(`hello ${i}`)))
+    )
     expect(made.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
     expect(store.head(me.publicKey)?.seq).toBe(50)
     await store.close()
@@ -152,14 +158,17 @@ describe('FeedStore', () => {
     const dump = async (): Promise<string[]> => {
       const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
       const out: string[] = []
-      for await (const [k, v] of db.iterator()) out.push(Buffer.from(k).toString('hex') + '=' + Buffer.from(v).toString('hex'))
+      for await (const [k, v] of db.iterator()) {
+        out.push(Buffer.from(k).toString('hex') + '=' + Buffer.from(v).toString('hex'))
+      }
       await db.close()
       return out
     }
     const before = await dump()
     const again = await open(path)
     const hostile = [
-      Uint8Array.of(0x82, 0x41, 0x00, 0x40), bob[4]!.bytes, // garbage, a gap
+      Uint8Array.of(0x82, 0x41, 0x00, 0x40),
+      bob[4]!.bytes, // garbage, a gap
       createEntry(signer(12), { seq: 2, previous: new Uint8Array(32), timestamp: NOW, body: post('no seq 1') }).bytes,
       Uint8Array.from(bob[3]!.bytes).fill(0, 10, 20) // damaged
     ]
@@ -189,7 +198,9 @@ function headsSnapshot (store: FeedStore): string {
 describe('store invariants', () => {
   const authors = [signer(7), signer(8), signer(9)]
   const chains = authors.map((s, i) => chain(s, 15, NOW - 5000, `a${i}-`))
-  const forks = authors.map((s, i) => createEntry(s, { seq: 5, previous: chains[i]![3]!.hash, timestamp: NOW, body: post('fork') }))
+  const forks = authors.map((s, i) =>
+    createEntry(s, { seq: 5, previous: chains[i]![3]!.hash, timestamp: NOW, body: post('fork') })
+  )
 
   const op = fc.oneof(
     fc.record({ k: fc.constant('one' as const), a: fc.nat(2), s: fc.nat(14) }),
@@ -200,44 +211,55 @@ describe('store invariants', () => {
   )
 
   it('hold over random appends, duplicates, forks and reopens', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(op, { maxLength: 25 }), fc.boolean(), async (ops, concurrent) => {
-      const path = tempDir()
-      let store = await open(path)
-      const me = signer(10)
-      // concurrent: ops are queued without waiting, so groups are validated while earlier ones are written
-      const inFlight: Array<Promise<unknown>> = []
-      const run = async (p: Promise<unknown>): Promise<void> => { if (concurrent) inFlight.push(p); else await p }
-      try {
-        for (const o of ops) {
-          if (o.k === 'one') await run(store.ingest(chains[o.a]![o.s]!.bytes))
-          else if (o.k === 'range') await run(store.ingestRange(chains[o.a]!.slice(o.s, o.s + o.n).map((e) => e.bytes)))
-          else if (o.k === 'fork') await run(store.ingest(forks[o.a]!.bytes))
-          else if (o.k === 'local') await run(store.append(me, post('local')))
-          else { await Promise.all(inFlight.splice(0)); await store.close(); store = await open(path) }
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 25 }), fc.boolean(), async (ops, concurrent) => {
+        const path = tempDir()
+        let store = await open(path)
+        const me = signer(10)
+        // concurrent: ops are queued without waiting, so groups are validated while earlier ones are written
+        const inFlight: Array<Promise<unknown>> = []
+        const run = async (p: Promise<unknown>): Promise<void> => {
+          if (concurrent) inFlight.push(p)
+          else await p
         }
-        await Promise.all(inFlight.splice(0))
-        let total = 0
-        for (const h of store.heads()) {
-          const log = await store.range(h.author, 1, undefined, { maxEntries: 100 })
-          expect(log).toHaveLength(h.seq)
-          total += log.length
-          for (let i = 0; i < log.length; i++) {
-            expect(log[i]!.seq).toBe(i + 1)
-            if (i > 0) expect(Buffer.from(log[i]!.previous!)).toEqual(Buffer.from(log[i - 1]!.hash))
+        try {
+          for (const o of ops) {
+            if (o.k === 'one') await run(store.ingest(chains[o.a]![o.s]!.bytes))
+            else if (o.k === 'range') {
+              await run(store.ingestRange(chains[o.a]!.slice(o.s, o.s + o.n).map((e) => e.bytes)))
+            } else if (o.k === 'fork') await run(store.ingest(forks[o.a]!.bytes))
+            else if (o.k === 'local') await run(store.append(me, post('local')))
+            else {
+              await Promise.all(inFlight.splice(0))
+              await store.close()
+              store = await open(path)
+            }
           }
-          if (h.seq > 0) expect(Buffer.from(log[h.seq - 1]!.hash)).toEqual(Buffer.from(h.hash))
-          if (h.forkedAt !== undefined) expect(h.seq).toBeLessThanOrEqual(Math.max(h.forkedAt, 15))
+          await Promise.all(inFlight.splice(0))
+          let total = 0
+          for (const h of store.heads()) {
+            const log = await store.range(h.author, 1, undefined, { maxEntries: 100 })
+            expect(log).toHaveLength(h.seq)
+            total += log.length
+            for (let i = 0; i < log.length; i++) {
+              expect(log[i]!.seq).toBe(i + 1)
+              if (i > 0) expect(Buffer.from(log[i]!.previous!)).toEqual(Buffer.from(log[i - 1]!.hash))
+            }
+            if (h.seq > 0) expect(Buffer.from(log[h.seq - 1]!.hash)).toEqual(Buffer.from(h.hash))
+            if (h.forkedAt !== undefined) expect(h.seq).toBeLessThanOrEqual(Math.max(h.forkedAt, 15))
+          }
+          const timeline = await store.timeline({ limit: 500 })
+          expect(timeline.entries).toHaveLength(total)
+          expect(store.stats().entries).toBe(total)
+          const before = headsSnapshot(store)
+          await store.close()
+          store = await open(path)
+          expect(headsSnapshot(store)).toBe(before)
+        } finally {
+          await store.close()
         }
-        const timeline = await store.timeline({ limit: 500 })
-        expect(timeline.entries).toHaveLength(total)
-        expect(store.stats().entries).toBe(total)
-        const before = headsSnapshot(store)
-        await store.close()
-        store = await open(path)
-        expect(headsSnapshot(store)).toBe(before)
-      } finally {
-        await store.close()
-      }
-    }), { numRuns: 40 })
+      }),
+      { numRuns: 40 }
+    )
   })
 })

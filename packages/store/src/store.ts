@@ -1,13 +1,39 @@
 import {
-  checkEntry, checkRange, createEntry, encodeForkProof, parseEntryId, PublicKeyCache, readEntry,
-  sha256, verifyForkProof, DEFAULT_MAX_FUTURE_MS,
-  type AuthorState, type Entry, type EntryBody, type Rejection, type Signer, type ValidationCode
+  checkEntry,
+  checkRange,
+  createEntry,
+  encodeForkProof,
+  parseEntryId,
+  PublicKeyCache,
+  readEntry,
+  sha256,
+  verifyForkProof,
+  DEFAULT_MAX_FUTURE_MS,
+  type AuthorState,
+  type Entry,
+  type EntryBody,
+  type Rejection,
+  type Signer,
+  type ValidationCode
 } from '@kiez/feed'
 import { Level } from 'level'
 import { StoreError } from './errors.js'
 import { decodeHead, encodeHead } from './head.js'
 import {
-  authorSeq, forkKey, headKey, hex, idKey, LAYOUT_VERSION, logKey, metaKey, P_FORK, P_HEAD, P_TIME, P_VERSION, readU64, timeKey
+  authorSeq,
+  forkKey,
+  headKey,
+  hex,
+  idKey,
+  LAYOUT_VERSION,
+  logKey,
+  metaKey,
+  P_FORK,
+  P_HEAD,
+  P_TIME,
+  P_VERSION,
+  readU64,
+  timeKey
 } from './keys.js'
 import { recoverHeads, type RecoveryReport } from './recovery.js'
 
@@ -86,13 +112,21 @@ export interface StoreStats {
 export type EntryListener = (entry: Entry, origin: EntryOrigin) => void
 export type ForkListener = (author: Uint8Array, seq: number, proof: Uint8Array) => void
 
-interface BatchOp { key: Uint8Array, value: Uint8Array }
+interface BatchOp {
+  key: Uint8Array
+  value: Uint8Array
+}
 
 type Op =
   | { kind: 'local', signer: Signer, body: EntryBody, resolve: (e: Entry) => void, reject: (e: unknown) => void }
   | { kind: 'entry', bytes: Uint8Array, resolve: (r: IngestResult) => void, reject: (e: unknown) => void }
   | { kind: 'range', items: Uint8Array[], resolve: (r: RangeIngestResult) => void, reject: (e: unknown) => void }
-  | { kind: 'proof', bytes: Uint8Array, resolve: (r: IngestResult | { status: 'rejected', code: ValidationCode, message: string }) => void, reject: (e: unknown) => void }
+  | {
+    kind: 'proof'
+    bytes: Uint8Array
+    resolve: (r: IngestResult | { status: 'rejected', code: ValidationCode, message: string }) => void
+    reject: (e: unknown) => void
+  }
 
 /** State of one group commit: what it will write, and the heads as they will be after it. */
 class Group {
@@ -107,7 +141,9 @@ class Group {
 }
 
 function checkedMetaKey (name: string): Uint8Array {
-  if (name.length === 0 || Buffer.byteLength(name) > 64) throw new StoreError('bad_input', 'a meta record name is 1-64 bytes')
+  if (name.length === 0 || Buffer.byteLength(name) > 64) {
+    throw new StoreError('bad_input', 'a meta record name is 1-64 bytes')
+  }
   return metaKey(name)
 }
 
@@ -158,13 +194,17 @@ export class FeedStore {
     try {
       await store.db.open()
     } catch (err) {
-      throw new StoreError('write_failed', `cannot open the feed database at ${init.path}: ${(err as Error).message}`, { cause: err })
+      throw new StoreError('write_failed', `cannot open the feed database at ${init.path}: ${(err as Error).message}`, {
+        cause: err
+      })
     }
     const version = await store.db.get(Uint8Array.of(P_VERSION))
     if (version === undefined) {
       await store.db.put(Uint8Array.of(P_VERSION), Uint8Array.of(LAYOUT_VERSION), { sync: true })
       store.created = true
-    } else if (version[0] !== LAYOUT_VERSION) throw new StoreError('corrupt', `unknown store layout version ${String(version[0])}`)
+    } else if (version[0] !== LAYOUT_VERSION) {
+      throw new StoreError('corrupt', `unknown store layout version ${String(version[0])}`)
+    }
     for await (const [k, v] of store.db.iterator({ gte: Uint8Array.of(P_HEAD), lt: Uint8Array.of(P_HEAD + 1) })) {
       const state = decodeHead(v)
       const author = k.slice(1)
@@ -200,7 +240,10 @@ export class FeedStore {
   /** Writes (or with undefined, deletes) a meta record, synced: it must outlive a power cut. */
   async putMeta (name: string, value: Uint8Array | undefined): Promise<void> {
     const key = checkedMetaKey(name)
-    if (value === undefined) { await this.db.del(key, { sync: true }); return }
+    if (value === undefined) {
+      await this.db.del(key, { sync: true })
+      return
+    }
     if (value.byteLength > 4096) throw new StoreError('bad_input', `meta record ${name} is over 4 KiB`)
     await this.db.put(key, value, { sync: true })
   }
@@ -230,12 +273,17 @@ export class FeedStore {
   }
 
   /** Stores a fork proof from anyone, after checking it, and freezes the author's feed at its seq. */
-  async ingestForkProof (bytes: Uint8Array): Promise<IngestResult | { status: 'rejected', code: ValidationCode, message: string }> {
+  async ingestForkProof (
+    bytes: Uint8Array
+  ): Promise<IngestResult | { status: 'rejected', code: ValidationCode, message: string }> {
     return await new Promise((resolve, reject) => this.enqueue({ kind: 'proof', bytes, resolve, reject }))
   }
 
   private enqueue (op: Op): void {
-    if (this.closed) { op.reject(new StoreError('not_open', 'the store is closed')); return }
+    if (this.closed) {
+      op.reject(new StoreError('not_open', 'the store is closed'))
+      return
+    }
     this.queue.push(op)
     // The flag flips in the same tick the queue is seen empty, so no op can slip in between.
     if (!this.draining) {
@@ -266,7 +314,10 @@ export class FeedStore {
         this.pending.push(g)
         if (!await writing) {
           this.pending.splice(this.pending.indexOf(g), 1)
-          const e = new StoreError('write_failed', 'an earlier write to the feed database failed; this one was not attempted')
+          const e = new StoreError(
+            'write_failed',
+            'an earlier write to the feed database failed; this one was not attempted'
+          )
           for (const op of ops) op.reject(e)
           writing = Promise.resolve(true)
           continue
@@ -310,7 +361,9 @@ export class FeedStore {
         this.writeFailed = true
         // Nothing of this group was written: fail every op in it, keep the old heads.
         this.pending.splice(this.pending.indexOf(g), 1)
-        const e = new StoreError('write_failed', `writing to the feed database failed: ${(err as Error).message}`, { cause: err })
+        const e = new StoreError('write_failed', `writing to the feed database failed: ${(err as Error).message}`, {
+          cause: err
+        })
         for (const op of ops) op.reject(e)
         return false
       }
@@ -320,7 +373,10 @@ export class FeedStore {
     this.pending.splice(this.pending.indexOf(g), 1)
     for (const settle of g.settle) settle()
     for (const { entry, origin } of g.added) for (const fn of this.entryListeners) fn(entry, origin)
-    for (const f of g.forks) { this.counters.forks++; for (const fn of this.forkListeners) fn(f.author, f.seq, f.proof) }
+    for (const f of g.forks) {
+      this.counters.forks++
+      for (const fn of this.forkListeners) fn(f.author, f.seq, f.proof)
+    }
     return true
   }
 
@@ -332,7 +388,11 @@ export class FeedStore {
   }
 
   /** Our entry at (author, seq): staged in this or a pending group, or stored. */
-  private async entryAt (author: Uint8Array, seq: number, g: Group): Promise<{ hash: Uint8Array, bytes: Uint8Array } | undefined> {
+  private async entryAt (
+    author: Uint8Array,
+    seq: number,
+    g: Group
+  ): Promise<{ hash: Uint8Array, bytes: Uint8Array } | undefined> {
     const k = hex(author) + ':' + seq
     let staged = g.staged.get(k)
     for (let i = this.pending.length - 1; staged === undefined && i >= 0; i--) staged = this.pending[i]?.staged.get(k)
@@ -390,7 +450,12 @@ export class FeedStore {
         const held = this.held.size > 0 ? this.held.get(hex(op.signer.publicKey)) : undefined
         if (held !== undefined) throw held
         const state = this.stateOf(op.signer.publicKey, g)
-        if (state?.forkedAt !== undefined) throw new StoreError('author_forked', 'this author\'s feed is frozen by a fork proof; it can no longer be extended')
+        if (state?.forkedAt !== undefined) {
+          throw new StoreError(
+            'author_forked',
+            'this author\'s feed is frozen by a fork proof; it can no longer be extended'
+          )
+        }
         const entry = createEntry(op.signer, {
           seq: (state?.seq ?? 0) + 1,
           previous: state !== undefined && state.seq > 0 ? state.hash : null,
@@ -401,11 +466,16 @@ export class FeedStore {
         this.stage(entry, 'local', g)
         return entry
       }
-      case 'entry': return await this.applyEntry(op.bytes, g)
-      case 'range': return await this.applyRange(op.items, g)
+      case 'entry':
+        return await this.applyEntry(op.bytes, g)
+      case 'range':
+        return await this.applyRange(op.items, g)
       case 'proof': {
         const p = verifyForkProof(op.bytes, this.keys)
-        if (!p.ok) { this.reject(p.code); return { status: 'rejected', code: p.code, message: p.message } }
+        if (!p.ok) {
+          this.reject(p.code)
+          return { status: 'rejected', code: p.code, message: p.message }
+        }
         await this.stageFork(p.author, p.seq, op.bytes, g)
         return { status: 'fork', entry: p.entries[0], proof: op.bytes }
       }
@@ -414,17 +484,28 @@ export class FeedStore {
 
   private async applyEntry (bytes: Uint8Array, g: Group): Promise<IngestResult> {
     const read = readEntry(bytes, { now: this.now(), maxFutureMs: this.maxFutureMs })
-    if (!read.ok) { this.reject(read.code); return { status: 'rejected', code: read.code, message: read.message } }
+    if (!read.ok) {
+      this.reject(read.code)
+      return { status: 'rejected', code: read.code, message: read.message }
+    }
     const entry = read.value
     const state = this.stateOf(entry.author, g)
-    const stored = state !== undefined && entry.seq <= state.seq ? await this.hashAt(entry.author, entry.seq, g) : undefined
+    const stored = state !== undefined && entry.seq <= state.seq
+      ? await this.hashAt(entry.author, entry.seq, g)
+      : undefined
     const r = checkEntry(entry, { keys: this.keys, state, storedHashAt: () => stored })
-    if (r.ok) { this.stage(entry, 'peer', g); return { status: 'stored', entry } }
+    if (r.ok) {
+      this.stage(entry, 'peer', g)
+      return { status: 'stored', entry }
+    }
     return await this.rejection(r, g)
   }
 
   private async rejection (r: Rejection, g: Group): Promise<IngestResult> {
-    if (r.code === 'duplicate' && r.entry !== undefined) { this.counters.duplicates++; return { status: 'duplicate', entry: r.entry } }
+    if (r.code === 'duplicate' && r.entry !== undefined) {
+      this.counters.duplicates++
+      return { status: 'duplicate', entry: r.entry }
+    }
     if (r.forkWith !== undefined && r.entry !== undefined) {
       const other = await this.entryAt(r.entry.author, r.entry.seq, g)
       const otherEntry = other !== undefined ? readEntry(other.bytes, { now: Number.MAX_SAFE_INTEGER }) : undefined
@@ -446,13 +527,18 @@ export class FeedStore {
     let readFailure: RangeIngestResult['rejection']
     for (let i = 0; i < items.length; i++) {
       const r = readEntry(items[i] as Uint8Array, { now, maxFutureMs: this.maxFutureMs })
-      if (!r.ok) { readFailure = { code: r.code, message: r.message, index: i }; break }
+      if (!r.ok) {
+        readFailure = { code: r.code, message: r.message, index: i }
+        break
+      }
       entries.push(r.value)
     }
     const first = entries[0]
     if (first === undefined) {
       if (readFailure !== undefined) this.reject(readFailure.code)
-      return readFailure !== undefined ? { stored: 0, duplicates: 0, rejection: readFailure } : { stored: 0, duplicates: 0 }
+      return readFailure !== undefined
+        ? { stored: 0, duplicates: 0, rejection: readFailure }
+        : { stored: 0, duplicates: 0 }
     }
     const state = this.stateOf(first.author, g)
     const known = new Map<number, Uint8Array>()
@@ -501,12 +587,19 @@ export class FeedStore {
   }
 
   /** The raw bytes of an author's entries with seq in [from, to], ascending, bounded by count and bytes. */
-  async rangeBytes (author: Uint8Array, from: number, to = Number.MAX_SAFE_INTEGER, limits: { maxEntries?: number, maxBytes?: number } = {}): Promise<Uint8Array[]> {
+  async rangeBytes (
+    author: Uint8Array,
+    from: number,
+    to = Number.MAX_SAFE_INTEGER,
+    limits: { maxEntries?: number, maxBytes?: number } = {}
+  ): Promise<Uint8Array[]> {
     const out: Uint8Array[] = []
     const maxEntries = limits.maxEntries ?? 1000
     const maxBytes = limits.maxBytes ?? 4 * 1024 * 1024
     let bytes = 0
-    for await (const v of this.db.values({ gte: logKey(author, Math.max(1, from)), lte: logKey(author, to), limit: maxEntries })) {
+    for await (
+      const v of this.db.values({ gte: logKey(author, Math.max(1, from)), lte: logKey(author, to), limit: maxEntries })
+    ) {
       if (out.length > 0 && bytes + v.byteLength > maxBytes) break
       out.push(v)
       bytes += v.byteLength
@@ -514,7 +607,12 @@ export class FeedStore {
     return out
   }
 
-  async range (author: Uint8Array, from: number, to?: number, limits?: { maxEntries?: number, maxBytes?: number }): Promise<Entry[]> {
+  async range (
+    author: Uint8Array,
+    from: number,
+    to?: number,
+    limits?: { maxEntries?: number, maxBytes?: number }
+  ): Promise<Entry[]> {
     return (await this.rangeBytes(author, from, to, limits)).map((b) => this.decodeStored(b))
   }
 
@@ -540,7 +638,9 @@ export class FeedStore {
     const bytes = await this.db.getMany(page.map((w) => logKey(w.subarray(0, 32), readU64(w, 32))))
     const entries = bytes.filter((b): b is Uint8Array => b !== undefined).map((b) => this.decodeStored(b))
     const last = keys[limit - 1]
-    return more && last !== undefined ? { entries, next: Buffer.from(last.subarray(1)).toString('base64url') } : { entries }
+    return more && last !== undefined
+      ? { entries, next: Buffer.from(last.subarray(1)).toString('base64url') }
+      : { entries }
   }
 
   /** Every stored fork proof, or only `author`'s. */
@@ -575,4 +675,3 @@ export class FeedStore {
     return r.value
   }
 }
-

@@ -78,15 +78,23 @@ export async function crawl (topology: Topology, opts: CrawlOptions = {}): Promi
   const failures: TopologyMap['failures'] = []
   let truncated = false
   const direct = me.neighbours.filter((n) => n.connected)
-  const answers = await Promise.allSettled(direct.map(async (n) => await topology.query(n.peerId, maxHops - 1, { signal })))
+  const answers = await Promise.allSettled(
+    direct.map(async (n) => await topology.query(n.peerId, maxHops - 1, { signal }))
+  )
   answers.forEach((a, i) => {
     const peerId = direct[i]?.peerId ?? ''
-    if (a.status === 'rejected') { failures.push({ peerId, code: (a.reason as { code?: string })?.code ?? 'unreachable' }); return }
+    if (a.status === 'rejected') {
+      failures.push({ peerId, code: (a.reason as { code?: string })?.code ?? 'unreachable' })
+      return
+    }
     offsets.set(peerId, Math.round(a.value.clockMs - (a.value.sentAtMs + a.value.rttMs / 2)))
     // the direct answer speaks for its sender first; relayed ones never replace a box's own
     for (const r of a.value.reports) {
       if (reports.has(r.peerId)) continue
-      if (reports.size >= maxBoxes) { truncated = true; break }
+      if (reports.size >= maxBoxes) {
+        truncated = true
+        break
+      }
       reports.set(r.peerId, r)
     }
   })
@@ -100,7 +108,11 @@ export async function crawl (topology: Topology, opts: CrawlOptions = {}): Promi
 }
 
 /** Pure: reports → boxes within maxHops and the links between them. */
-export function merge (self: string, reports: Report[], bounds: { maxHops: number, maxBoxes: number }): Omit<TopologyMap, 'failures' | 'durationMs'> {
+export function merge (
+  self: string,
+  reports: Report[],
+  bounds: { maxHops: number, maxBoxes: number }
+): Omit<TopologyMap, 'failures' | 'durationMs'> {
   const byId = new Map(reports.map((r) => [r.peerId, r]))
   const links = new Map<string, MapLink & { latencies: number[] }>()
   const adj = new Map<string, Set<string>>()
@@ -110,7 +122,10 @@ export function merge (self: string, reports: Report[], bounds: { maxHops: numbe
       const [a, b] = r.peerId < n.peerId ? [r.peerId, n.peerId] : [n.peerId, r.peerId]
       const key = `${a} ${b}`
       let l = links.get(key)
-      if (l === undefined) { l = { a, b, reportedBy: [], oneSided: true, latencies: [] }; links.set(key, l) }
+      if (l === undefined) {
+        l = { a, b, reportedBy: [], oneSided: true, latencies: [] }
+        links.set(key, l)
+      }
       if (!l.reportedBy.includes(r.peerId)) l.reportedBy.push(r.peerId)
       if (n.latencyMs !== undefined) l.latencies.push(n.latencyMs)
       for (const [x, y] of [[a, b], [b, a]] as const) {
@@ -129,18 +144,28 @@ export function merge (self: string, reports: Report[], bounds: { maxHops: numbe
     const h = hops.get(x) ?? 0
     for (const y of [...(adj.get(x) ?? [])].sort()) {
       if (hops.has(y)) continue
-      if (h + 1 > bounds.maxHops || hops.size >= bounds.maxBoxes) { truncated = true; continue }
+      if (h + 1 > bounds.maxHops || hops.size >= bounds.maxBoxes) {
+        truncated = true
+        continue
+      }
       hops.set(y, h + 1)
       queue.push(y)
     }
   }
-  const boxes: MapBox[] = [...hops].map(([peerId, h]) => ({ peerId, ...(peerId === self ? { self: true } : {}), hops: h, reported: byId.has(peerId) }))
+  const boxes: MapBox[] = [...hops].map(([peerId, h]) => ({
+    peerId,
+    ...(peerId === self ? { self: true } : {}),
+    hops: h,
+    reported: byId.has(peerId)
+  }))
   boxes.sort((x, y) => (x.hops ?? 99) - (y.hops ?? 99) || x.peerId.localeCompare(y.peerId))
   const out: MapLink[] = []
   for (const l of links.values()) {
     if (!hops.has(l.a) || !hops.has(l.b)) continue
     const link: MapLink = { a: l.a, b: l.b, reportedBy: l.reportedBy.sort(), oneSided: l.reportedBy.length < 2 }
-    if (l.latencies.length > 0) link.latencyMs = Math.round(l.latencies.reduce((s, v) => s + v, 0) / l.latencies.length * 100) / 100
+    if (l.latencies.length > 0) {
+      link.latencyMs = Math.round(l.latencies.reduce((s, v) => s + v, 0) / l.latencies.length * 100) / 100
+    }
     out.push(link)
   }
   out.sort((x, y) => x.a.localeCompare(y.a) || x.b.localeCompare(y.b))

@@ -17,7 +17,13 @@ const nodes: Node[] = []
 async function box (): Promise<Node> {
   let self: Node | undefined
   // what the mesh passes in: the open connections, source and latency as it knows them
-  const neighbours = async (): Promise<Neighbour[]> => (self?.getConnections() ?? []).map((c) => ({ peerId: c.remotePeer.toString(), connected: true, source: 'bootstrap' as const, latencyMs: 1 }))
+  const neighbours = async (): Promise<Neighbour[]> =>
+    (self?.getConnections() ?? []).map((c) => ({
+      peerId: c.remotePeer.toString(),
+      connected: true,
+      source: 'bootstrap' as const,
+      latencyMs: 1
+    }))
   const n = await createLibp2p({
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
@@ -38,7 +44,11 @@ async function line (count: number): Promise<Node[]> {
 }
 
 afterEach(async () => {
-  await Promise.all(nodes.splice(0).map(async (n) => { await n.stop() }))
+  await Promise.all(
+    nodes.splice(0).map(async (n) => {
+      await n.stop()
+    })
+  )
 })
 
 describe('/kiez/topology/1.0.0 between real nodes', () => {
@@ -46,7 +56,9 @@ describe('/kiez/topology/1.0.0 between real nodes', () => {
     const [a, b, c, d] = await line(4) as [Node, Node, Node, Node]
     const direct = await a.services.topology.query(b.peerId, 0)
     expect(direct.reports.map((r) => r.peerId)).toEqual([b.peerId.toString()])
-    expect(direct.reports[0]?.neighbours.map((n) => n.peerId).sort()).toEqual([a.peerId.toString(), c.peerId.toString()].sort())
+    expect(direct.reports[0]?.neighbours.map((n) => n.peerId).sort()).toEqual(
+      [a.peerId.toString(), c.peerId.toString()].sort()
+    )
     expect(Math.abs(direct.clockMs - Date.now())).toBeLessThan(60_000)
 
     const map = await crawl(a.services.topology)
@@ -67,7 +79,9 @@ describe('/kiez/topology/1.0.0 between real nodes', () => {
     // burst of 6 per peer (one spent above): the 7th request in a row is refused
     const codes: string[] = []
     for (let i = 0; i < 6; i++) {
-      codes.push(await a.services.topology.query(b.peerId, 0).then(() => 'ok', (err: { code?: string }) => err.code ?? 'other'))
+      codes.push(
+        await a.services.topology.query(b.peerId, 0).then(() => 'ok', (err: { code?: string }) => err.code ?? 'other')
+      )
     }
     expect(codes.filter((c) => c === 'ok').length).toBe(5)
     expect(codes.filter((c) => c !== 'ok').length).toBe(1)

@@ -5,7 +5,15 @@ import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { MAX_DEPTH, MAX_FRAME_BYTES, MAX_NEIGHBOURS, MAX_REPORTS, TOPOLOGY_PROTOCOL } from './constants.js'
 import { TopologyError } from './errors.js'
 import { PeerRateLimit } from './rate.js'
-import { decodeAnswer, decodeRequest, encodeAnswer, encodeRequest, type Neighbour, type Report, type TopologyAnswer } from './wire.js'
+import {
+  decodeAnswer,
+  decodeRequest,
+  encodeAnswer,
+  encodeRequest,
+  type Neighbour,
+  type Report,
+  type TopologyAnswer
+} from './wire.js'
 
 export interface TopologyInit {
   /**
@@ -101,7 +109,9 @@ export class TopologyService implements Topology {
     if (this.started) return
     this.shutdown = new AbortController()
     await this.components.registrar.handle(TOPOLOGY_PROTOCOL, (stream, connection) => {
-      this.onStream(stream, connection).catch((err) => { this.log('topology stream failed: %e', err) })
+      this.onStream(stream, connection).catch((err) => {
+        this.log('topology stream failed: %e', err)
+      })
     }, { maxInboundStreams: 2, maxOutboundStreams: 2 * MAX_DEPTH + this.fanout })
     this.started = true
   }
@@ -114,7 +124,9 @@ export class TopologyService implements Topology {
     await this.components.registrar.unhandle(TOPOLOGY_PROTOCOL)
   }
 
-  isStarted (): boolean { return this.started }
+  isStarted (): boolean {
+    return this.started
+  }
 
   async self (): Promise<Report> {
     const all = await this.init.neighbours()
@@ -130,13 +142,21 @@ export class TopologyService implements Topology {
   async query (peer: PeerId | string, depth: number, opts: { signal?: AbortSignal } = {}): Promise<QueryResult> {
     if (!this.started) throw new TopologyError('not_started', 'the topology service is not running')
     const id = typeof peer === 'string' ? peerIdFromString(peer) : peer
-    const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.timeoutFor(depth)), ...(opts.signal !== undefined ? [opts.signal] : [])])
+    const signal = AbortSignal.any([
+      this.shutdown.signal,
+      AbortSignal.timeout(this.timeoutFor(depth)),
+      ...(opts.signal !== undefined ? [opts.signal] : [])
+    ])
     let stream: Stream
     try {
       stream = await this.components.connectionManager.openStream(id, TOPOLOGY_PROTOCOL, { signal })
     } catch (err) {
       if (signal.aborted) throw new TopologyError('timeout', `no stream to ${id.toString()} in time`, { cause: err })
-      throw new TopologyError('unreachable', `cannot open a topology stream to ${id.toString()}: ${(err as Error).message}`, { cause: err })
+      throw new TopologyError(
+        'unreachable',
+        `cannot open a topology stream to ${id.toString()}: ${(err as Error).message}`,
+        { cause: err }
+      )
     }
     try {
       const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES, maxBufferSize: MAX_FRAME_BYTES + 1024 })
@@ -147,7 +167,9 @@ export class TopologyService implements Topology {
       const rttMs = performance.now() - t0
       const answer = decodeAnswer(frame.subarray())
       // the stream is authenticated: the first report must be the box we asked, or it speaks for someone else
-      if (answer.reports[0]?.peerId !== id.toString()) throw new TopologyError('wrong_peer', `${id.toString()} answered as ${answer.reports[0]?.peerId ?? 'nobody'}`)
+      if (answer.reports[0]?.peerId !== id.toString()) {
+        throw new TopologyError('wrong_peer', `${id.toString()} answered as ${answer.reports[0]?.peerId ?? 'nobody'}`)
+      }
       await stream.close({ signal }).catch(() => {})
       return { ...answer, rttMs, sentAtMs }
     } catch (err) {
@@ -182,7 +204,9 @@ export class TopologyService implements Topology {
     if (hit !== undefined && this.now() - hit.at < this.cacheMs) return await hit.answer
     const answer = this.build(depth, requester)
     this.cache.set(depth, { at: this.now(), answer })
-    answer.catch(() => { this.cache.delete(depth) })
+    answer.catch(() => {
+      this.cache.delete(depth)
+    })
     return await answer
   }
 
@@ -209,9 +233,15 @@ export class TopologyService implements Topology {
 function toTopologyError (err: unknown, signal: AbortSignal): unknown {
   if (err instanceof TopologyError) return err
   const name = (err as Error)?.name
-  if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError' || name === 'StreamBufferError') return new TopologyError('too_large', (err as Error).message, { cause: err })
-  if (signal.aborted || name === 'AbortError' || name === 'TimeoutError') return new TopologyError('timeout', 'no topology answer in time', { cause: err })
-  return new TopologyError('unreachable', `topology query failed: ${(err as Error)?.message ?? String(err)}`, { cause: err })
+  if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError' || name === 'StreamBufferError') {
+    return new TopologyError('too_large', (err as Error).message, { cause: err })
+  }
+  if (signal.aborted || name === 'AbortError' || name === 'TimeoutError') {
+    return new TopologyError('timeout', 'no topology answer in time', { cause: err })
+  }
+  return new TopologyError('unreachable', `topology query failed: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err
+  })
 }
 
 /** The libp2p service factory: `services: { topology: topology({ neighbours }) }`. */

@@ -11,14 +11,28 @@ const C = '12D3KooWLJtG8fd2hkQzTn96MrLvThmnNQjTUFZwGEsLRz5EmSzc'
 const D = '12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
 
 function code (fn: () => unknown): string | undefined {
-  try { fn() } catch (err) { return err instanceof TopologyError ? err.code : 'other' }
+  try {
+    fn()
+  } catch (err) {
+    return err instanceof TopologyError ? err.code : 'other'
+  }
   return undefined
 }
 
 describe('wire format', () => {
   it('round-trips a request and an answer', () => {
     expect(decodeRequest(encodeRequest({ depth: 2 }))).toEqual({ depth: 2 })
-    const a = { clockMs: 1_700_000_000_000, reports: [{ peerId: A, neighbours: [{ peerId: B, connected: true, source: 'mdns' as const, latencyMs: 1.5 }, { peerId: C, connected: false, source: null }] }] }
+    const a = {
+      clockMs: 1_700_000_000_000,
+      reports: [{
+        peerId: A,
+        neighbours: [{ peerId: B, connected: true, source: 'mdns' as const, latencyMs: 1.5 }, {
+          peerId: C,
+          connected: false,
+          source: null
+        }]
+      }]
+    }
     expect(decodeAnswer(encodeAnswer(a))).toEqual(a)
   })
 
@@ -32,9 +46,21 @@ describe('wire format', () => {
     expect(code(() => decodeRequest(encode({ v: 2, depth: 0 })))).toBe('bad_message')
     expect(code(() => decodeRequest(new Uint8Array([0xff])))).toBe('bad_message')
     expect(code(() => decodeAnswer(encode({ v: 1, clock: 1, reports: [] })))).toBe('bad_message')
-    expect(code(() => decodeAnswer(encode({ v: 1, clock: 1, reports: [{ id: 'not-a-peer', n: [] }] })))).toBe('bad_message')
-    expect(code(() => decodeAnswer(encode({ v: 1, clock: 1, reports: [{ id: A, n: [{ id: B, c: true, s: 'carrier-pigeon', l: null }] }] })))).toBe('bad_message')
-    expect(code(() => decodeAnswer(encode({ v: 1, clock: 1, reports: [{ id: A, n: [{ id: B, c: true, s: null, l: -1 }] }] })))).toBe('bad_message')
+    expect(code(() => decodeAnswer(encode({ v: 1, clock: 1, reports: [{ id: 'not-a-peer', n: [] }] })))).toBe(
+      'bad_message'
+    )
+    expect(
+      code(() =>
+        decodeAnswer(
+          encode({ v: 1, clock: 1, reports: [{ id: A, n: [{ id: B, c: true, s: 'carrier-pigeon', l: null }] }] })
+        )
+      )
+    ).toBe('bad_message')
+    expect(
+      code(() =>
+        decodeAnswer(encode({ v: 1, clock: 1, reports: [{ id: A, n: [{ id: B, c: true, s: null, l: -1 }] }] }))
+      )
+    ).toBe('bad_message')
     const many = Array.from({ length: 33 }, () => ({ id: B, c: true, s: null, l: null }))
     expect(code(() => decodeAnswer(encode({ v: 1, clock: 1, reports: [{ id: A, n: many }] })))).toBe('bad_message')
   })

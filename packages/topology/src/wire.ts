@@ -1,6 +1,14 @@
 import { decode, encode } from 'cborg'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { MAX_DEPTH, MAX_NEIGHBOURS, MAX_PEER_ID_CHARS, MAX_REPORTS, SOURCES, WIRE_VERSION, type NeighbourSource } from './constants.js'
+import {
+  MAX_DEPTH,
+  MAX_NEIGHBOURS,
+  MAX_PEER_ID_CHARS,
+  MAX_REPORTS,
+  SOURCES,
+  WIRE_VERSION,
+  type NeighbourSource
+} from './constants.js'
 import { TopologyError } from './errors.js'
 
 export interface TopologyRequest {
@@ -29,7 +37,17 @@ export interface TopologyAnswer {
 }
 
 /** Strict decoding: no tags, indefinite lengths, undefined, bigints or non-finite floats. */
-const DECODE_OPTIONS = { strict: true, allowUndefined: false, allowIndefinite: false, allowBigInt: false, allowInfinity: false, allowNaN: false, tags: [], useMaps: false, rejectDuplicateMapKeys: true } as const
+const DECODE_OPTIONS = {
+  strict: true,
+  allowUndefined: false,
+  allowIndefinite: false,
+  allowBigInt: false,
+  allowInfinity: false,
+  allowNaN: false,
+  tags: [],
+  useMaps: false,
+  rejectDuplicateMapKeys: true
+} as const
 
 export function encodeRequest (r: TopologyRequest): Uint8Array {
   return encode({ v: WIRE_VERSION, depth: r.depth })
@@ -41,7 +59,12 @@ export function encodeAnswer (a: TopologyAnswer): Uint8Array {
     clock: Math.round(a.clockMs),
     reports: a.reports.slice(0, MAX_REPORTS).map((r) => ({
       id: r.peerId,
-      n: r.neighbours.slice(0, MAX_NEIGHBOURS).map((n) => ({ id: n.peerId, c: n.connected, s: n.source, l: n.latencyMs ?? null }))
+      n: r.neighbours.slice(0, MAX_NEIGHBOURS).map((n) => ({
+        id: n.peerId,
+        c: n.connected,
+        s: n.source,
+        l: n.latencyMs ?? null
+      }))
     }))
   })
 }
@@ -50,7 +73,9 @@ export function decodeRequest (frame: Uint8Array): TopologyRequest {
   const m = map(cbor(frame), 'request')
   version(m)
   const depth = m.depth
-  if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 0 || depth > MAX_DEPTH) bad(`depth must be an integer 0..${MAX_DEPTH}`)
+  if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 0 || depth > MAX_DEPTH) {
+    bad(`depth must be an integer 0..${MAX_DEPTH}`)
+  }
   return { depth }
 }
 
@@ -58,9 +83,13 @@ export function decodeAnswer (frame: Uint8Array): TopologyAnswer {
   const m = map(cbor(frame), 'answer')
   version(m)
   const clock = m.clock
-  if (typeof clock !== 'number' || !Number.isSafeInteger(clock) || clock < 0) bad('clock must be a non-negative integer')
+  if (typeof clock !== 'number' || !Number.isSafeInteger(clock) || clock < 0) {
+    bad('clock must be a non-negative integer')
+  }
   const reports = m.reports
-  if (!Array.isArray(reports) || reports.length === 0 || reports.length > MAX_REPORTS) bad(`reports must be an array of 1..${MAX_REPORTS}`)
+  if (!Array.isArray(reports) || reports.length === 0 || reports.length > MAX_REPORTS) {
+    bad(`reports must be an array of 1..${MAX_REPORTS}`)
+  }
   return { clockMs: clock, reports: reports.map(decodeReport) }
 }
 

@@ -8,18 +8,58 @@ import { asMeshMap, type MeshMap } from './meshmap.js'
  * `http_<status>` for an error answer without a code; ours: `network`, `bad_response`.
  */
 export type ApiErrorCode =
-  | 'not_found' | 'forbidden' | 'entry_not_found' | 'invalid_id' | 'bad_cursor' | 'invalid_request' | 'invalid_json'
-  | 'body_too_large' | 'unsupported_media_type' | 'misdirected_request' | 'cross_origin' | 'unauthorized'
-  | 'rate_limited' | 'locked_out' | 'bad_pairing_code' | 'too_many_streams' | 'not_running' | 'internal'
+  | 'not_found'
+  | 'forbidden'
+  | 'entry_not_found'
+  | 'invalid_id'
+  | 'bad_cursor'
+  | 'invalid_request'
+  | 'invalid_json'
+  | 'body_too_large'
+  | 'unsupported_media_type'
+  | 'misdirected_request'
+  | 'cross_origin'
+  | 'unauthorized'
+  | 'rate_limited'
+  | 'locked_out'
+  | 'bad_pairing_code'
+  | 'too_many_streams'
+  | 'not_running'
+  | 'internal'
   // the daemon's: its own, the feed's validation codes (a refused post), the store's, the mesh's (topology)
-  | 'http_disabled' | 'invalid_reply_to' | 'bad_author' | 'bad_entry_id'
-  | 'bad_encoding' | 'non_canonical' | 'bad_signature' | 'wrong_seq' | 'wrong_previous' | 'content_too_large'
-  | 'unknown_type' | 'malformed_content' | 'future_timestamp' | 'duplicate' | 'forked'
-  | 'not_open' | 'write_failed' | 'author_forked' | 'bad_input' | 'corrupt' | 'own_head_unknown'
-  | 'no_route' | 'no_reply' | 'bad_target' | 'bad_config' | 'not_started' | 'listen_failed'
-  | 'identity_unreadable' | 'identity_permissions' | 'identity_wrong_type'
+  | 'http_disabled'
+  | 'invalid_reply_to'
+  | 'bad_author'
+  | 'bad_entry_id'
+  | 'bad_encoding'
+  | 'non_canonical'
+  | 'bad_signature'
+  | 'wrong_seq'
+  | 'wrong_previous'
+  | 'content_too_large'
+  | 'unknown_type'
+  | 'malformed_content'
+  | 'future_timestamp'
+  | 'duplicate'
+  | 'forked'
+  | 'not_open'
+  | 'write_failed'
+  | 'author_forked'
+  | 'bad_input'
+  | 'corrupt'
+  | 'own_head_unknown'
+  | 'no_route'
+  | 'no_reply'
+  | 'bad_target'
+  | 'bad_config'
+  | 'not_started'
+  | 'listen_failed'
+  | 'identity_unreadable'
+  | 'identity_permissions'
+  | 'identity_wrong_type'
   | `http_${number}`
-  | 'network' | 'bad_response'
+  | 'network'
+  | 'bad_response'
 
 /** A failed request, with the server's stable error code (or one of ours: network, bad_response). */
 export class ApiError extends Error {
@@ -109,7 +149,9 @@ export class Api {
       res = await this.fetchFn(this.base + path, {
         method,
         credentials: 'same-origin',
-        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        headers: body === undefined
+          ? { accept: 'application/json' }
+          : { accept: 'application/json', 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body)
       })
     } catch (err) {

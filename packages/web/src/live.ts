@@ -53,7 +53,9 @@ export function follow (init: LiveInit): () => void {
   // Without an event id there is nothing to resume from: after a reconnect the
   // gateway cannot know what we missed, so we reload the feed ourselves.
   let sawId = false
-  const seen = (ev: Event): void => { if ((ev as MessageEvent).lastEventId !== '') sawId = true }
+  const seen = (ev: Event): void => {
+    if ((ev as MessageEvent).lastEventId !== '') sawId = true
+  }
   init.onState('connecting')
   es.addEventListener('open', () => {
     if (opened && !sawId) init.onReset()
@@ -66,12 +68,25 @@ export function follow (init: LiveInit): () => void {
     const e = asEntry(parse((ev as MessageEvent<string>).data))
     if (e !== undefined) init.onEntry(e)
   })
-  es.addEventListener('peer', (ev) => { seen(ev); init.onPeer() })
-  es.addEventListener('topology', (ev) => { seen(ev); init.onTopology() })
-  es.addEventListener('reset', (ev) => { seen(ev); init.onReset() })
+  es.addEventListener('peer', (ev) => {
+    seen(ev)
+    init.onPeer()
+  })
+  es.addEventListener('topology', (ev) => {
+    seen(ev)
+    init.onTopology()
+  })
+  es.addEventListener('reset', (ev) => {
+    seen(ev)
+    init.onReset()
+  })
   return () => es.close()
 }
 
 function parse (data: string): unknown {
-  try { return JSON.parse(data) } catch { return undefined }
+  try {
+    return JSON.parse(data)
+  } catch {
+    return undefined
+  }
 }

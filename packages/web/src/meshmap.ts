@@ -8,8 +8,18 @@ export interface MapBox {
   /** its clock minus ours (boxes we asked directly): a box an hour fast has its posts refused */
   clockOffsetMs?: number
 }
-export interface MapLink { a: string, b: string, latencyMs?: number, oneSided: boolean }
-export interface MeshMap { self: string, boxes: MapBox[], links: MapLink[], truncated: boolean }
+export interface MapLink {
+  a: string
+  b: string
+  latencyMs?: number
+  oneSided: boolean
+}
+export interface MeshMap {
+  self: string
+  boxes: MapBox[]
+  links: MapLink[]
+  truncated: boolean
+}
 
 /** Bounds on what the page draws: the gateway caps a map at 64 boxes anyway. */
 const MAX_BOXES = 128
@@ -24,8 +34,16 @@ export function asMeshMap (x: unknown): MeshMap | undefined {
   if (!isObject(x) || typeof x.self !== 'string' || !Array.isArray(x.boxes) || !Array.isArray(x.links)) return undefined
   const boxes: MapBox[] = []
   for (const b of x.boxes.slice(0, MAX_BOXES)) {
-    if (!isObject(b) || typeof b.peerId !== 'string' || typeof b.hops !== 'number' || !Number.isInteger(b.hops) || b.hops < 0) continue
-    const box: MapBox = { peerId: b.peerId, self: b.self === true, hops: Math.min(b.hops, 16), reported: b.reported !== false }
+    if (
+      !isObject(b) || typeof b.peerId !== 'string' || typeof b.hops !== 'number' || !Number.isInteger(b.hops) ||
+      b.hops < 0
+    ) continue
+    const box: MapBox = {
+      peerId: b.peerId,
+      self: b.self === true,
+      hops: Math.min(b.hops, 16),
+      reported: b.reported !== false
+    }
     if (typeof b.clockOffsetMs === 'number' && Number.isFinite(b.clockOffsetMs)) box.clockOffsetMs = b.clockOffsetMs
     boxes.push(box)
   }
@@ -34,13 +52,18 @@ export function asMeshMap (x: unknown): MeshMap | undefined {
   for (const l of x.links.slice(0, MAX_LINKS)) {
     if (!isObject(l) || typeof l.a !== 'string' || typeof l.b !== 'string' || !ids.has(l.a) || !ids.has(l.b)) continue
     const link: MapLink = { a: l.a, b: l.b, oneSided: l.oneSided === true }
-    if (typeof l.latencyMs === 'number' && Number.isFinite(l.latencyMs) && l.latencyMs >= 0) link.latencyMs = l.latencyMs
+    if (typeof l.latencyMs === 'number' && Number.isFinite(l.latencyMs) && l.latencyMs >= 0) {
+      link.latencyMs = l.latencyMs
+    }
     links.push(link)
   }
   return { self: x.self, boxes, links, truncated: x.truncated === true }
 }
 
-export interface Placed extends MapBox { x: number, y: number }
+export interface Placed extends MapBox {
+  x: number
+  y: number
+}
 
 /**
  * Angles on one ring: each box as close as it can be to the box it hangs off
@@ -82,7 +105,9 @@ export function layout (map: MeshMap, size = 320): Placed[] {
       return -Math.PI / 2
     }
     const sorted = [...list].sort((p, q) => parentAngle(p) - parentAngle(q) || p.peerId.localeCompare(q.peerId))
-    const want = h <= 1 ? sorted.map((_, i) => (2 * Math.PI * i) / sorted.length - Math.PI / 2) : sorted.map(parentAngle)
+    const want = h <= 1
+      ? sorted.map((_, i) => (2 * Math.PI * i) / sorted.length - Math.PI / 2)
+      : sorted.map(parentAngle)
     // boxes on a ring at least about 40 px apart (a box and its label)
     const angles = spread(want, Math.min((2 * Math.PI) / Math.max(1, sorted.length), 40 / Math.max(1, h * ring)))
     sorted.forEach((b, i) => {

@@ -12,7 +12,10 @@ export class Names {
     let name: string | undefined
     let at = e.timestamp
     if (e.type === 'profile' && e.name !== undefined) name = e.name
-    else if (e.authorName !== undefined) { name = e.authorName; at = -1 }
+    else if (e.authorName !== undefined) {
+      name = e.authorName
+      at = -1
+    }
     if (name === undefined) return false
     name = clean(name)
     const known = this.byAuthor.get(e.author)

@@ -26,7 +26,9 @@ export function syncText (p: Peer): { text: string, ok: boolean | undefined } {
   const asOf = ageMs === undefined ? '' : ` (checked ${duration(ageMs)} ago)`
   const weLack = s.weLack ?? 0
   const theyLack = s.theyLack ?? 0
-  if (s.inSync === true || (s.weLack !== undefined && s.theyLack !== undefined && weLack === 0 && theyLack === 0)) return { text: `in sync${asOf}`, ok: true }
+  if (s.inSync === true || (s.weLack !== undefined && s.theyLack !== undefined && weLack === 0 && theyLack === 0)) {
+    return { text: `in sync${asOf}`, ok: true }
+  }
   const parts: string[] = []
   if (weLack > 0) parts.push(`we lack ${weLack}`)
   if (theyLack > 0) parts.push(`they lack ${theyLack}`)

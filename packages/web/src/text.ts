@@ -44,7 +44,11 @@ export function segments (text: string): Segment[] {
 /** The normalised href for an http(s) URL, or undefined for anything else. */
 export function safeHref (raw: string): string | undefined {
   let u: URL
-  try { u = new URL(raw) } catch { return undefined }
+  try {
+    u = new URL(raw)
+  } catch {
+    return undefined
+  }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined
   if (u.username !== '' || u.password !== '') return undefined
   if (u.hostname === '') return undefined

@@ -1,6 +1,9 @@
 import type { Entry } from './types.js'
 
-export interface ThreadNode { entry: Entry, replies: ThreadNode[] }
+export interface ThreadNode {
+  entry: Entry
+  replies: ThreadNode[]
+}
 
 /**
  * Builds threads from the loaded entries: top-level posts newest first, the

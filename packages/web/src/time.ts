@@ -27,4 +27,8 @@ export function duration (ms: number): string {
 }
 
 /** [ms per unit, unit, the rounded count that moves to the next unit] */
-const BELOW_HOURS: ReadonlyArray<readonly [number, string, number]> = [[1, 'ms', 1000], [1000, 's', 60], [60_000, 'min', 60]]
+const BELOW_HOURS: ReadonlyArray<readonly [number, string, number]> = [[1, 'ms', 1000], [1000, 's', 60], [
+  60_000,
+  'min',
+  60
+]]

@@ -21,7 +21,10 @@ export interface Entry {
   replyTo?: string
 }
 
-export interface FeedPage { entries: Entry[], next?: string }
+export interface FeedPage {
+  entries: Entry[]
+  next?: string
+}
 
 export type PeerSource = 'mdns' | 'dht' | 'bootstrap' | 'inbound' | 'gossip'
 
@@ -57,4 +60,6 @@ export interface Status {
   counts?: { peers?: number, authors?: number, entries?: number }
 }
 
-export interface ErrorBody { error: { code: string, message: string } }
+export interface ErrorBody {
+  error: { code: string, message: string }
+}

@@ -8,7 +8,15 @@ import { admit } from './window.js'
 import { sourceText, syncText } from './peers.js'
 import type { Entry, Peer } from './types.js'
 
-const e = (id: string, timestamp: number, extra: Partial<Entry> = {}): Entry => ({ id, author: 'A', seq: 1, timestamp, type: 'post', text: id, ...extra })
+const e = (id: string, timestamp: number, extra: Partial<Entry> = {}): Entry => ({
+  id,
+  author: 'A',
+  seq: 1,
+  timestamp,
+  type: 'post',
+  text: id,
+  ...extra
+})
 
 describe('text', () => {
   it('counts UTF-8 bytes as the server does', () => {
@@ -22,7 +30,19 @@ describe('text', () => {
   it('links only absolute http(s) URLs', () => {
     expect(safeHref('https://example.org/a?b=1')).toBe('https://example.org/a?b=1')
     expect(safeHref('http://example.org')).toBe('http://example.org/')
-    for (const bad of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'data:text/html,<script>x</script>', 'vbscript:x', 'ftp://x', '//example.org', 'https://user:pw@example.org/', 'http://', 'file:///etc/passwd']) {
+    for (
+      const bad of [
+        'javascript:alert(1)',
+        'JaVaScRiPt:alert(1)',
+        'data:text/html,<script>x</script>',
+        'vbscript:x',
+        'ftp://x',
+        '//example.org',
+        'https://user:pw@example.org/',
+        'http://',
+        'file:///etc/passwd'
+      ]
+    ) {
       expect(safeHref(bad), bad).toBeUndefined()
     }
   })
@@ -75,8 +95,10 @@ describe('time', () => {
 describe('threads', () => {
   it('puts replies under their parent, oldest first, and posts newest first', () => {
     const roots = threads([
-      e('p1', 100), e('p2', 200),
-      e('r2', 400, { type: 'reply', replyTo: 'p1' }), e('r1', 300, { type: 'reply', replyTo: 'p1' }),
+      e('p1', 100),
+      e('p2', 200),
+      e('r2', 400, { type: 'reply', replyTo: 'p1' }),
+      e('r1', 300, { type: 'reply', replyTo: 'p1' }),
       e('rr', 500, { type: 'reply', replyTo: 'r1' }),
       e('orphan', 50, { type: 'reply', replyTo: 'missing' }),
       e('prof', 600, { type: 'profile', text: undefined, name: 'x' })
@@ -101,22 +123,43 @@ describe('names', () => {
 
 describe('network shapes', () => {
   it('drops entries without the fields the page needs and copies only known fields', () => {
-    expect(asEntry({ id: 'x', author: 'a', seq: 1, timestamp: 5, type: 'post', text: 't', evil: '<b>' })).toEqual({ id: 'x', author: 'a', seq: 1, timestamp: 5, type: 'post', text: 't' })
+    expect(asEntry({ id: 'x', author: 'a', seq: 1, timestamp: 5, type: 'post', text: 't', evil: '<b>' })).toEqual({
+      id: 'x',
+      author: 'a',
+      seq: 1,
+      timestamp: 5,
+      type: 'post',
+      text: 't'
+    })
     expect(asEntry({ id: 'x', author: 'a', seq: 1, type: 'post' })).toBeUndefined()
     expect(asEntry({ id: 1, author: 'a', seq: 1, timestamp: 5, type: 'post' })).toBeUndefined()
     expect(asEntry({ id: 'x', author: 'a', seq: 1, timestamp: 5, type: 'post', text: 7 })?.text).toBeUndefined()
     expect(asEntry(null)).toBeUndefined()
   })
   it('reads sync facts nested or flat', () => {
-    expect(asPeer({ peerId: 'p', source: 'mdns', direction: 'outbound', connected: true, sync: { weLack: 0, theyLack: 2 } })?.sync).toEqual({ weLack: 0, theyLack: 2 })
+    expect(
+      asPeer({ peerId: 'p', source: 'mdns', direction: 'outbound', connected: true, sync: { weLack: 0, theyLack: 2 } })
+        ?.sync
+    ).toEqual({ weLack: 0, theyLack: 2 })
     expect(asPeer({ peerId: 'p', connected: true, weLack: 1 })?.sync).toEqual({ weLack: 1 })
-    expect(asPeer({ peerId: 'p', connected: 'yes', direction: 'sideways' })).toEqual({ peerId: 'p', source: null, direction: null, connected: false })
+    expect(asPeer({ peerId: 'p', connected: 'yes', direction: 'sideways' })).toEqual({
+      peerId: 'p',
+      source: null,
+      direction: null,
+      connected: false
+    })
     expect(asPeer({})).toBeUndefined()
   })
 })
 
 describe('around you', () => {
-  const peer = (sync: Peer['sync']): Peer => ({ peerId: 'p', source: 'mdns', direction: 'outbound', connected: true, sync })
+  const peer = (sync: Peer['sync']): Peer => ({
+    peerId: 'p',
+    source: 'mdns',
+    direction: 'outbound',
+    connected: true,
+    sync
+  })
   it('says how a peer was found', () => {
     expect(sourceText('bootstrap')).toBe('configured bootstrap box')
     expect(sourceText(null)).toBe('how found: unknown')
@@ -124,8 +167,14 @@ describe('around you', () => {
   })
   it('says whether we are in sync, and as of when', () => {
     expect(syncText(peer(undefined))).toEqual({ text: 'sync: no data yet', ok: undefined })
-    expect(syncText(peer({ weLack: 0, theyLack: 0, headsAgeMs: 3000 }))).toEqual({ text: 'in sync (checked 3 s ago)', ok: true })
-    expect(syncText(peer({ weLack: 2, theyLack: 1 }))).toEqual({ text: 'not in sync: we lack 2, they lack 1', ok: false })
+    expect(syncText(peer({ weLack: 0, theyLack: 0, headsAgeMs: 3000 }))).toEqual({
+      text: 'in sync (checked 3 s ago)',
+      ok: true
+    })
+    expect(syncText(peer({ weLack: 2, theyLack: 1 }))).toEqual({
+      text: 'not in sync: we lack 2, they lack 1',
+      ok: false
+    })
     expect(syncText(peer({ syncing: true, weLack: 2 })).text).toBe('syncing now…')
     expect(syncText(peer({ lastSyncError: 'timeout' }))).toEqual({ text: 'sync failed: timeout', ok: false })
   })
@@ -137,7 +186,8 @@ describe('source rules', () => {
     const dir = new URL('./', import.meta.url)
     const files = (await readdir(dir, { recursive: true })).filter((f) => /\.tsx?$/.test(f) && !f.endsWith('.test.ts'))
     expect(files.length).toBeGreaterThan(10)
-    const sinks = /dangerouslySetInnerHTML|innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\s*\(|new Function|srcdoc/
+    const sinks =
+      /dangerouslySetInnerHTML|innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\s*\(|new Function|srcdoc/
     const hits = []
     for (const f of files) if (sinks.test(await readFile(new URL(f, dir), 'utf8'))) hits.push(f)
     expect(hits).toEqual([])
@@ -147,7 +197,13 @@ describe('source rules', () => {
 describe('live window', () => {
   const loaded = new Map([['a', e('a', 100)], ['b', e('b', 200)]])
   it('admits everything when all is loaded, and only the window while older pages exist', () => {
-    const batch = [e('old', 50), e('mid', 150), e('new', 300), e('b', 200), e('prof', 10, { type: 'profile', text: undefined, name: 'n' })]
+    const batch = [
+      e('old', 50),
+      e('mid', 150),
+      e('new', 300),
+      e('b', 200),
+      e('prof', 10, { type: 'profile', text: undefined, name: 'n' })
+    ]
     expect(admit(batch, loaded, false, 10).add.map((x) => x.id)).toEqual(['old', 'mid', 'new', 'b', 'prof'])
     const r = admit(batch, loaded, true, 10)
     expect(r.add.map((x) => x.id)).toEqual(['mid', 'new', 'b'])

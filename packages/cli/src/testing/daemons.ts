@@ -9,16 +9,26 @@ export const BIN = join(ROOT, 'packages/cli/dist/bin.js')
 
 /** The parent's env minus anything KIEZ_ that would leak into the children. */
 export function cleanEnv (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KIEZ_') && k !== 'XDG_DATA_HOME'))
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('KIEZ_') && k !== 'XDG_DATA_HOME')
+  )
   return { ...env, ...extra }
 }
 
-export interface Run { code: number | null, stdout: string, stderr: string }
+export interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
 
 export async function kiez (args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Promise<Run> {
   return await new Promise((resolve) => {
     execFile(NODE, [BIN, ...args], { env, timeout: 20_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null
+      const code = err === null
+        ? 0
+        : typeof (err as { code?: unknown }).code === 'number'
+        ? (err as { code: number }).code
+        : null
       resolve({ code, stdout, stderr })
     })
   })
@@ -32,7 +42,11 @@ export function killAll (): void {
   running.clear()
 }
 
-export interface LogLine { msg?: string, level?: number, [k: string]: unknown }
+export interface LogLine {
+  msg?: string
+  level?: number
+  [k: string]: unknown
+}
 
 export class DaemonProcess {
   readonly lines: LogLine[] = []
@@ -43,7 +57,12 @@ export class DaemonProcess {
 
   private constructor (readonly proc: ChildProcess, readonly dataDir: string) {
     running.add(proc)
-    this.exited = new Promise((resolve) => proc.once('exit', (code, signal) => { running.delete(proc); resolve({ code, signal }) }))
+    this.exited = new Promise((resolve) =>
+      proc.once('exit', (code, signal) => {
+        running.delete(proc)
+        resolve({ code, signal })
+      })
+    )
     let buf = ''
     proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       buf += chunk
@@ -51,15 +70,27 @@ export class DaemonProcess {
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i)
         buf = buf.slice(i + 1)
-        try { this.lines.push(JSON.parse(line) as LogLine) } catch { this.lines.push({ msg: `NOT JSON: ${line}` }) }
+        try {
+          this.lines.push(JSON.parse(line) as LogLine)
+        } catch {
+          this.lines.push({ msg: `NOT JSON: ${line}` })
+        }
       }
     })
-    proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => { this.stderr += chunk })
+    proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderr += chunk
+    })
   }
 
   /** Spawns `kiez daemon` on loopback without mDNS and waits for its "daemon started" line. */
-  static async start (dataDir: string, extra: string[] = [], opts: { env?: NodeJS.ProcessEnv, defaults?: boolean } = {}): Promise<DaemonProcess> {
-    const base = opts.defaults === false ? [] : ['--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--http', '127.0.0.1:0']
+  static async start (
+    dataDir: string,
+    extra: string[] = [],
+    opts: { env?: NodeJS.ProcessEnv, defaults?: boolean } = {}
+  ): Promise<DaemonProcess> {
+    const base = opts.defaults === false
+      ? []
+      : ['--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--http', '127.0.0.1:0']
     return await DaemonProcess.startCommand([NODE, BIN, 'daemon', ...base, ...extra], dataDir, opts.env ?? cleanEnv())
   }
 
@@ -69,7 +100,9 @@ export class DaemonProcess {
     const d = new DaemonProcess(proc, dataDir)
     const started = await Promise.race([
       d.waitFor((l) => l.msg === 'daemon started', 20_000),
-      d.exited.then(({ code }) => { throw new Error(`daemon exited ${String(code)} before starting: ${d.stderr.trim()}`) })
+      d.exited.then(({ code }) => {
+        throw new Error(`daemon exited ${String(code)} before starting: ${d.stderr.trim()}`)
+      })
     ])
     d.peerId = String(started.peerId)
     d.listenAddrs = started.listenAddrs as string[]
@@ -81,12 +114,16 @@ export class DaemonProcess {
     for (;;) {
       const hit = this.lines.find(pred)
       if (hit !== undefined) return hit
-      if (Date.now() > deadline) throw new Error(`no matching log line within ${timeoutMs} ms; stderr: ${this.stderr.trim()}`)
+      if (Date.now() > deadline) {
+        throw new Error(`no matching log line within ${timeoutMs} ms; stderr: ${this.stderr.trim()}`)
+      }
       await new Promise((resolve) => setTimeout(resolve, 25))
     }
   }
 
-  kill (signal: NodeJS.Signals): void { this.proc.kill(signal) }
+  kill (signal: NodeJS.Signals): void {
+    this.proc.kill(signal)
+  }
 }
 
 /** Polls `fn` until it returns a value other than undefined, or fails after `timeoutMs`. */
@@ -97,8 +134,14 @@ export async function eventually<T> (fn: () => Promise<T | undefined>, timeoutMs
     try {
       const v = await fn()
       if (v !== undefined) return v
-    } catch (err) { last = err }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last !== undefined ? `: ${String(last)}` : ''}`)
+    } catch (err) {
+      last = err
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last !== undefined ? `: ${String(last)}` : ''}`
+      )
+    }
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
 }

@@ -1,5 +1,22 @@
 import { request } from 'node:http'
-import type { ControlErrorCode, DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson, DoctorFactsJson } from './types.js'
+import type {
+  ControlErrorCode,
+  DhtFindJson,
+  DhtTableJson,
+  EntryJson,
+  FeedJson,
+  PairJson,
+  PeersJson,
+  PingJson,
+  PingRequest,
+  PostRequest,
+  RevokeJson,
+  StatusJson,
+  SyncJson,
+  TopologyJson,
+  WhyJson,
+  DoctorFactsJson
+} from './types.js'
 
 export type ControlClientErrorCode = 'daemon_unreachable' | 'bad_response' | ControlErrorCode
 
@@ -51,16 +68,29 @@ export class ControlClient {
     this.maxResponseBytes = init.maxResponseBytes ?? 16 * 1024 * 1024
   }
 
-  async status (): Promise<StatusJson> { return await this.call('GET', '/status') }
-  async peers (): Promise<PeersJson> { return await this.call('GET', '/peers') }
-  async post (req: PostRequest): Promise<EntryJson> { return await this.call('POST', '/posts', req) }
+  async status (): Promise<StatusJson> {
+    return await this.call('GET', '/status')
+  }
+  async peers (): Promise<PeersJson> {
+    return await this.call('GET', '/peers')
+  }
+  async post (req: PostRequest): Promise<EntryJson> {
+    return await this.call('POST', '/posts', req)
+  }
 
   // Lookups and pings wait on the network (a DHT walk takes up to 15 s, each ping up to its timeout): allow for that.
-  async dhtFind (peerId: string): Promise<DhtFindJson> { return await this.call('GET', `/dht/find/${encodeURIComponent(peerId)}`, undefined, 30_000) }
-  async dhtTable (): Promise<DhtTableJson> { return await this.call('GET', '/dht/table') }
+  async dhtFind (peerId: string): Promise<DhtFindJson> {
+    return await this.call('GET', `/dht/find/${encodeURIComponent(peerId)}`, undefined, 30_000)
+  }
+  async dhtTable (): Promise<DhtTableJson> {
+    return await this.call('GET', '/dht/table')
+  }
   /** with an author (peer id): every neighbour's row for that author alone */
   async sync (query: { author?: string } = {}): Promise<SyncJson> {
-    return await this.call('GET', query.author === undefined ? '/sync' : `/sync?${new URLSearchParams({ author: query.author }).toString()}`)
+    return await this.call(
+      'GET',
+      query.author === undefined ? '/sync' : `/sync?${new URLSearchParams({ author: query.author }).toString()}`
+    )
   }
   // the crawl has a 10 s deadline of its own
   async why (id: string, hint: { author?: string, seq?: number } = {}): Promise<WhyJson> {
@@ -72,39 +102,80 @@ export class ControlClient {
   }
 
   // asks neighbours for their clocks (2 s each, in parallel)
-  async doctor (): Promise<DoctorFactsJson> { return await this.call('GET', '/doctor', undefined, 20_000) }
-  async topology (): Promise<TopologyJson> { return await this.call('GET', '/topology', undefined, 30_000) }
-  async pair (): Promise<PairJson> { return await this.call('POST', '/pair') }
-  async revokeSessions (): Promise<RevokeJson> { return await this.call('POST', '/sessions/revoke') }
+  async doctor (): Promise<DoctorFactsJson> {
+    return await this.call('GET', '/doctor', undefined, 20_000)
+  }
+  async topology (): Promise<TopologyJson> {
+    return await this.call('GET', '/topology', undefined, 30_000)
+  }
+  async pair (): Promise<PairJson> {
+    return await this.call('POST', '/pair')
+  }
+  async revokeSessions (): Promise<RevokeJson> {
+    return await this.call('POST', '/sessions/revoke')
+  }
   // two DHT walks at most (before, and after stale addresses failed), then each round trip
-  async ping (req: PingRequest): Promise<PingJson> { return await this.call('POST', '/ping', req, 32_000 + (req.count ?? 3) * ((req.timeoutMs ?? 5_000) + 1_000)) }
+  async ping (req: PingRequest): Promise<PingJson> {
+    return await this.call('POST', '/ping', req, 32_000 + (req.count ?? 3) * ((req.timeoutMs ?? 5_000) + 1_000))
+  }
 
   /**
    * Follows the daemon's entry stream (SSE) until it ends or `signal` aborts.
    * Resolves when the stream ends, rejects if it cannot be opened.
    */
-  async follow (onEntry: (e: EntryJson) => void, opts: { signal?: AbortSignal, onOpen?: () => void } = {}): Promise<void> {
+  async follow (
+    onEntry: (e: EntryJson) => void,
+    opts: { signal?: AbortSignal, onOpen?: () => void } = {}
+  ): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      const req = request({ socketPath: this.socketPath, method: 'GET', path: '/events', headers: { accept: 'text/event-stream' }, signal: opts.signal }, (res) => {
+      const req = request({
+        socketPath: this.socketPath,
+        method: 'GET',
+        path: '/events',
+        headers: { accept: 'text/event-stream' },
+        signal: opts.signal
+      }, (res) => {
         if (res.statusCode !== 200) {
           res.resume()
-          reject(new ControlClientError('bad_response', `the daemon answered ${res.statusCode ?? '?'} to /events`, res.statusCode)); return
+          reject(
+            new ControlClientError(
+              'bad_response',
+              `the daemon answered ${res.statusCode ?? '?'} to /events`,
+              res.statusCode
+            )
+          )
+          return
         }
         opts.onOpen?.()
         const parser = new SseParser((event, data) => {
           if (event !== 'entry') return
-          try { onEntry(JSON.parse(data) as EntryJson) } catch { /* a line we cannot read is skipped, not fatal */ }
+          try {
+            onEntry(JSON.parse(data) as EntryJson)
+          } catch { /* a line we cannot read is skipped, not fatal */ }
         })
         res.setEncoding('utf8')
         res.on('data', (chunk: string) => {
-          if (!parser.push(chunk)) { req.destroy(); reject(new ControlClientError('bad_response', 'the event stream sent an over-long line')) }
+          if (!parser.push(chunk)) {
+            req.destroy()
+            reject(new ControlClientError('bad_response', 'the event stream sent an over-long line'))
+          }
         })
         res.on('end', () => resolve())
         res.on('error', () => resolve())
       })
       req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.name === 'AbortError') { resolve(); return }
-        reject(new ControlClientError('daemon_unreachable', `cannot reach the daemon at ${this.socketPath} (${err.code ?? err.message})`, undefined, { cause: err }))
+        if (err.name === 'AbortError') {
+          resolve()
+          return
+        }
+        reject(
+          new ControlClientError(
+            'daemon_unreachable',
+            `cannot reach the daemon at ${this.socketPath} (${err.code ?? err.message})`,
+            undefined,
+            { cause: err }
+          )
+        )
       })
       req.end()
     })
@@ -122,38 +193,88 @@ export class ControlClient {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
     return await new Promise<T>((resolve, reject) => {
       const headers: Record<string, string | number> = { accept: 'application/json' }
-      if (payload !== undefined) { headers['content-type'] = 'application/json'; headers['content-length'] = payload.byteLength }
+      if (payload !== undefined) {
+        headers['content-type'] = 'application/json'
+        headers['content-length'] = payload.byteLength
+      }
       const req = request({ socketPath: this.socketPath, method, path, headers, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = []
         let size = 0
         res.on('data', (c: Buffer) => {
           size += c.byteLength
-          if (size > this.maxResponseBytes) { req.destroy(); reject(new ControlClientError('bad_response', `the daemon's answer is over ${this.maxResponseBytes} bytes`)); return }
+          if (size > this.maxResponseBytes) {
+            req.destroy()
+            reject(new ControlClientError('bad_response', `the daemon's answer is over ${this.maxResponseBytes} bytes`))
+            return
+          }
           chunks.push(c)
         })
-        res.on('error', (err) => reject(new ControlClientError('daemon_unreachable', `the daemon hung up: ${err.message}`, undefined, { cause: err })))
+        res.on(
+          'error',
+          (err) =>
+            reject(
+              new ControlClientError('daemon_unreachable', `the daemon hung up: ${err.message}`, undefined, {
+                cause: err
+              })
+            )
+        )
         res.on('end', () => {
           let json: unknown
           try {
             json = JSON.parse(Buffer.concat(chunks).toString('utf8'))
           } catch {
-            reject(new ControlClientError('bad_response', `the daemon answered ${res.statusCode ?? '?'} with a body that is not JSON`, res.statusCode)); return
+            reject(
+              new ControlClientError(
+                'bad_response',
+                `the daemon answered ${res.statusCode ?? '?'} with a body that is not JSON`,
+                res.statusCode
+              )
+            )
+            return
           }
           const status = res.statusCode ?? 0
-          if (status >= 200 && status < 300) { resolve(json as T); return }
+          if (status >= 200 && status < 300) {
+            resolve(json as T)
+            return
+          }
           const e = (json as { error?: { code?: unknown, message?: unknown } }).error
-          reject(new ControlClientError(
-            // the daemon is this install's own: its codes are ControlErrorCode, trusted as its answers' shapes are
-            typeof e?.code === 'string' ? e.code as ControlErrorCode : 'bad_response',
-            typeof e?.message === 'string' ? e.message : `the daemon answered ${status}`,
-            status))
+          reject(
+            new ControlClientError(
+              // the daemon is this install's own: its codes are ControlErrorCode, trusted as its answers' shapes are
+              typeof e?.code === 'string' ? e.code as ControlErrorCode : 'bad_response',
+              typeof e?.message === 'string' ? e.message : `the daemon answered ${status}`,
+              status
+            )
+          )
         })
       })
-      req.on('timeout', () => req.destroy(new ControlClientError('daemon_unreachable', `the daemon did not answer within ${timeoutMs} ms`)))
+      req.on(
+        'timeout',
+        () =>
+          req.destroy(new ControlClientError('daemon_unreachable', `the daemon did not answer within ${timeoutMs} ms`))
+      )
       req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err instanceof ControlClientError) { reject(err); return }
-        if (err.code !== undefined && UNREACHABLE.has(err.code)) reject(new ControlClientError('daemon_unreachable', `cannot reach the daemon at ${this.socketPath} (${err.code})`, undefined, { cause: err }))
-        else reject(new ControlClientError('daemon_unreachable', `cannot reach the daemon at ${this.socketPath}: ${err.message}`, undefined, { cause: err }))
+        if (err instanceof ControlClientError) {
+          reject(err)
+          return
+        }
+        if (err.code !== undefined && UNREACHABLE.has(err.code)) {
+          reject(
+            new ControlClientError(
+              'daemon_unreachable',
+              `cannot reach the daemon at ${this.socketPath} (${err.code})`,
+              undefined,
+              { cause: err }
+            )
+          )
+        } else {reject(
+            new ControlClientError(
+              'daemon_unreachable',
+              `cannot reach the daemon at ${this.socketPath}: ${err.message}`,
+              undefined,
+              { cause: err }
+            )
+          )}
       })
       req.end(payload)
     })

@@ -40,16 +40,22 @@ export class EventHub {
     this.heartbeatMs = init.heartbeatMs ?? 15_000
   }
 
-  get size (): number { return this.streams.size }
+  get size (): number {
+    return this.streams.size
+  }
 
-  full (): boolean { return this.streams.size >= this.maxStreams }
+  full (): boolean {
+    return this.streams.size >= this.maxStreams
+  }
 
   add (res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
     res.write(': kiez events\n\n')
     this.streams.add(res)
     res.once('close', () => this.streams.delete(res))
-    this.timer ??= setInterval(() => { this.broadcast(': heartbeat\n\n') }, this.heartbeatMs).unref()
+    this.timer ??= setInterval(() => {
+      this.broadcast(': heartbeat\n\n')
+    }, this.heartbeatMs).unref()
   }
 
   entry (e: EntryJson): void {
@@ -58,7 +64,10 @@ export class EventHub {
 
   private broadcast (chunk: string): void {
     for (const res of this.streams) {
-      if (res.writableLength > this.maxBufferedBytes) { res.destroy(); continue }
+      if (res.writableLength > this.maxBufferedBytes) {
+        res.destroy()
+        continue
+      }
       res.write(chunk)
     }
   }

@@ -6,9 +6,23 @@
  * from @kiez/gateway/schema-parts, so both faces say a field's type once.
  */
 
-import { countsSchema, entryProps, errorResponses, feedRouteOf, peerProps, peerRequired, postRouteOf, topologyProps, topologyRequired } from '@kiez/gateway/schema-parts'
+import {
+  countsSchema,
+  entryProps,
+  errorResponses,
+  feedRouteOf,
+  peerProps,
+  peerRequired,
+  postRouteOf,
+  topologyProps,
+  topologyRequired
+} from '@kiez/gateway/schema-parts'
 
-const entry = { type: 'object', required: ['id', 'author', 'seq', 'timestamp', 'type'], properties: entryProps } as const
+const entry = {
+  type: 'object',
+  required: ['id', 'author', 'seq', 'timestamp', 'type'],
+  properties: entryProps
+} as const
 const httpSchema = {
   type: 'object',
   required: ['address', 'serving'],
@@ -44,7 +58,11 @@ export const statusRoute = {
         store: {
           type: 'object',
           required: ['forks', 'duplicates', 'rejected'],
-          properties: { forks: { type: 'integer' }, duplicates: { type: 'integer' }, rejected: { type: 'object', additionalProperties: { type: 'integer' } } }
+          properties: {
+            forks: { type: 'integer' },
+            duplicates: { type: 'integer' },
+            rejected: { type: 'object', additionalProperties: { type: 'integer' } }
+          }
         },
         version: { type: 'string' },
         dataDir: { type: 'string' },
@@ -102,7 +120,14 @@ export const pingRoute = {
         timeoutMs: { type: 'integer' },
         rttsMs: { type: 'array', items: { type: 'number' } },
         lost: { type: 'integer' },
-        pings: { type: 'array', items: { type: 'object', required: ['seq'], properties: { seq: { type: 'integer' }, rttMs: { type: 'number' } } } }
+        pings: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['seq'],
+            properties: { seq: { type: 'integer' }, rttMs: { type: 'number' } }
+          }
+        }
       }
     },
     ...errorResponses
@@ -110,7 +135,11 @@ export const pingRoute = {
 } as const
 
 export const dhtFindRoute = {
-  params: { type: 'object', required: ['peerId'], properties: { peerId: { type: 'string', minLength: 1, maxLength: 200 } } },
+  params: {
+    type: 'object',
+    required: ['peerId'],
+    properties: { peerId: { type: 'string', minLength: 1, maxLength: 200 } }
+  },
   response: {
     200: {
       type: 'object',
@@ -125,7 +154,12 @@ export const dhtFindRoute = {
           items: {
             type: 'object',
             required: ['peerId', 'atMs'],
-            properties: { peerId: { type: 'string' }, atMs: { type: 'integer' }, closer: { type: 'integer' }, error: { type: 'string' } }
+            properties: {
+              peerId: { type: 'string' },
+              atMs: { type: 'integer' },
+              closer: { type: 'integer' },
+              error: { type: 'string' }
+            }
           }
         }
       }
@@ -145,7 +179,11 @@ export const dhtTableRoute = {
           items: {
             type: 'object',
             required: ['peerId', 'commonPrefixLength', 'connected'],
-            properties: { peerId: { type: 'string' }, commonPrefixLength: { type: 'integer' }, connected: { type: 'boolean' } }
+            properties: {
+              peerId: { type: 'string' },
+              commonPrefixLength: { type: 'integer' },
+              connected: { type: 'boolean' }
+            }
           }
         }
       }
@@ -157,7 +195,11 @@ export const dhtTableRoute = {
 const countMap = { type: 'object', additionalProperties: { type: 'integer' } } as const
 
 export const syncRoute = {
-  querystring: { type: 'object', additionalProperties: false, properties: { author: { type: 'string', minLength: 1, maxLength: 200 } } },
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { author: { type: 'string', minLength: 1, maxLength: 200 } }
+  },
   response: {
     200: {
       type: 'object',
@@ -214,13 +256,20 @@ export const syncRoute = {
 
 export const pairRoute = {
   response: {
-    200: { type: 'object', required: ['code', 'expiresInMs'], properties: { code: { type: 'string' }, expiresInMs: { type: 'integer' }, url: { type: 'string' } } },
+    200: {
+      type: 'object',
+      required: ['code', 'expiresInMs'],
+      properties: { code: { type: 'string' }, expiresInMs: { type: 'integer' }, url: { type: 'string' } }
+    },
     ...errorResponses
   }
 } as const
 
 export const revokeRoute = {
-  response: { 200: { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } }, ...errorResponses }
+  response: {
+    200: { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } },
+    ...errorResponses
+  }
 } as const
 
 export const topologyRoute = {
@@ -229,7 +278,11 @@ export const topologyRoute = {
 
 export const whyRoute = {
   params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 128 } } },
-  querystring: { type: 'object', additionalProperties: false, properties: { author: { type: 'string', maxLength: 128 }, seq: { type: 'integer', minimum: 1 } } },
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { author: { type: 'string', maxLength: 128 }, seq: { type: 'integer', minimum: 1 } }
+  },
   response: {
     200: {
       type: 'object',
@@ -245,11 +298,24 @@ export const whyRoute = {
         forkedAt: { type: 'integer' },
         rejections: {
           type: 'array',
-          items: { type: 'object', required: ['peerId', 'code', 'via', 'agoMs'], properties: { peerId: { type: 'string' }, code: { type: 'string' }, via: { type: 'string', enum: ['gossip', 'sync'] }, agoMs: { type: 'integer' } } }
+          items: {
+            type: 'object',
+            required: ['peerId', 'code', 'via', 'agoMs'],
+            properties: {
+              peerId: { type: 'string' },
+              code: { type: 'string' },
+              via: { type: 'string', enum: ['gossip', 'sync'] },
+              agoMs: { type: 'integer' }
+            }
+          }
         },
         holders: {
           type: 'array',
-          items: { type: 'object', required: ['peerId', 'theirSeq'], properties: { peerId: { type: 'string' }, theirSeq: { type: 'integer' } } }
+          items: {
+            type: 'object',
+            required: ['peerId', 'theirSeq'],
+            properties: { peerId: { type: 'string' }, theirSeq: { type: 'integer' } }
+          }
         }
       }
     },
@@ -268,13 +334,28 @@ export const doctorRoute = {
         listenAddrs: { type: 'array', items: { type: 'string' } },
         http: httpSchema,
         uptimeMs: { type: 'integer' },
-        peers: { type: 'object', required: ['connected', 'known'], properties: { connected: { type: 'integer' }, known: { type: 'integer' }, lastSeenMs: { type: 'integer' } } },
+        peers: {
+          type: 'object',
+          required: ['connected', 'known'],
+          properties: { connected: { type: 'integer' }, known: { type: 'integer' }, lastSeenMs: { type: 'integer' } }
+        },
         mdns: {
           type: 'object',
           required: ['enabled'],
           properties: {
             enabled: { type: 'boolean' },
-            links: { type: 'array', items: { type: 'object', required: ['interface', 'localAddress', 'ready'], properties: { interface: { type: 'string' }, localAddress: { type: 'string' }, ready: { type: 'boolean' } } } },
+            links: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['interface', 'localAddress', 'ready'],
+                properties: {
+                  interface: { type: 'string' },
+                  localAddress: { type: 'string' },
+                  ready: { type: 'boolean' }
+                }
+              }
+            },
             peersFound: { type: 'integer' },
             queriesSent: { type: 'integer' },
             responsesReceived: { type: 'integer' }
@@ -284,7 +365,16 @@ export const doctorRoute = {
         clock: {
           type: 'object',
           required: ['neighbours'],
-          properties: { neighbours: { type: 'array', items: { type: 'object', required: ['peerId', 'offsetMs'], properties: { peerId: { type: 'string' }, offsetMs: { type: 'integer' } } } } }
+          properties: {
+            neighbours: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['peerId', 'offsetMs'],
+                properties: { peerId: { type: 'string' }, offsetMs: { type: 'integer' } }
+              }
+            }
+          }
         },
         ownFeed: ownFeedSchema
       }

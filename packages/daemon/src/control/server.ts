@@ -3,11 +3,42 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { Ajv } from 'ajv'
 import type { Logger } from 'pino'
 import { ApiError } from '../errors.js'
-import { dhtFindRoute, dhtTableRoute, feedRoute, pairRoute, peersRoute, pingRoute, postRoute, revokeRoute, statusRoute, syncRoute, topologyRoute, whyRoute, doctorRoute } from './schemas.js'
+import {
+  dhtFindRoute,
+  dhtTableRoute,
+  feedRoute,
+  pairRoute,
+  peersRoute,
+  pingRoute,
+  postRoute,
+  revokeRoute,
+  statusRoute,
+  syncRoute,
+  topologyRoute,
+  whyRoute,
+  doctorRoute
+} from './schemas.js'
 import { EventHub } from './events.js'
 import { claimSocketPath } from './socket.js'
 import { narrowSync } from '../sync-json.js'
-import type { ControlErrorCode, DhtFindJson, DhtTableJson, EntryJson, FeedJson, PairJson, PeersJson, PingJson, PingRequest, PostRequest, RevokeJson, StatusJson, SyncJson, TopologyJson, WhyJson, DoctorFactsJson } from './types.js'
+import type {
+  ControlErrorCode,
+  DhtFindJson,
+  DhtTableJson,
+  EntryJson,
+  FeedJson,
+  PairJson,
+  PeersJson,
+  PingJson,
+  PingRequest,
+  PostRequest,
+  RevokeJson,
+  StatusJson,
+  SyncJson,
+  TopologyJson,
+  WhyJson,
+  DoctorFactsJson
+} from './types.js'
 
 /** What the control endpoint serves; the daemon implements it, tests can too. */
 export interface ControlApi {
@@ -102,7 +133,9 @@ export class ControlServer {
     }
     await chmod(this.init.socketPath, 0o600)
     this.app = app
-    this.unsubscribe = this.components.api.onEntry((e) => { this.events.entry(e) }, () => this.events.size > 0)
+    this.unsubscribe = this.components.api.onEntry((e) => {
+      this.events.entry(e)
+    }, () => this.events.size > 0)
   }
 
   async stop (): Promise<void> {
@@ -133,15 +166,25 @@ export class ControlServer {
     app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema))
 
     app.setErrorHandler((err: Error & { code?: string, validation?: unknown, statusCode?: number }, req, reply) => {
-      if (err instanceof ApiError) return reply.status(err.status).send({ error: { code: err.code, message: err.message } })
-      if (err.validation !== undefined) return reply.status(400).send({ error: { code: 'invalid_request', message: err.message } })
+      if (err instanceof ApiError) {
+        return reply.status(err.status).send({ error: { code: err.code, message: err.message } })
+      }
+      if (err.validation !== undefined) {
+        return reply.status(400).send({ error: { code: 'invalid_request', message: err.message } })
+      }
       const known = err.code !== undefined ? FASTIFY_CODES[err.code] : undefined
-      if (known !== undefined) return reply.status(known.status).send({ error: { code: known.code, message: err.message } })
+      if (known !== undefined) {
+        return reply.status(known.status).send({ error: { code: known.code, message: err.message } })
+      }
       req.log.error({ err, url: req.url }, 'control request failed')
-      return reply.status(500).send({ error: { code: 'internal', message: 'internal error; the daemon log has the details' } })
+      return reply.status(500).send({
+        error: { code: 'internal', message: 'internal error; the daemon log has the details' }
+      })
     })
     app.setNotFoundHandler((req, reply) => {
-      void reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` } })
+      void reply.status(404).send({
+        error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` }
+      })
     })
 
     app.get('/status', { schema: statusRoute }, async () => await api.status())
@@ -150,9 +193,17 @@ export class ControlServer {
       const entry = await api.post(req.body)
       return await reply.status(201).send(entry)
     })
-    app.get<{ Querystring: { limit: number, before?: string } }>('/feed', { schema: feedRoute }, async (req) => await api.feed(req.query))
+    app.get<{ Querystring: { limit: number, before?: string } }>(
+      '/feed',
+      { schema: feedRoute },
+      async (req) => await api.feed(req.query)
+    )
     app.post<{ Body: Required<PingRequest> }>('/ping', { schema: pingRoute }, async (req) => await api.ping(req.body))
-    app.get<{ Params: { peerId: string } }>('/dht/find/:peerId', { schema: dhtFindRoute }, async (req) => await api.dhtFind(req.params.peerId))
+    app.get<{ Params: { peerId: string } }>(
+      '/dht/find/:peerId',
+      { schema: dhtFindRoute },
+      async (req) => await api.dhtFind(req.params.peerId)
+    )
     app.get('/dht/table', { schema: dhtTableRoute }, async () => await api.dhtTable())
     app.get<{ Querystring: { author?: string } }>('/sync', { schema: syncRoute }, async (req) => {
       const s = await api.sync()
@@ -160,7 +211,9 @@ export class ControlServer {
     })
     app.get('/topology', { schema: topologyRoute }, async () => await api.topology())
     app.get('/doctor', { schema: doctorRoute }, async () => await api.doctor())
-    app.get<{ Params: { id: string }, Querystring: { author?: string, seq?: number } }>('/why/:id', { schema: whyRoute }, async (req) => await api.why(req.params.id, req.query))
+    app.get<{ Params: { id: string }, Querystring: { author?: string, seq?: number } }>('/why/:id', {
+      schema: whyRoute
+    }, async (req) => await api.why(req.params.id, req.query))
     // POST without a body: the socket's 0600 mode is the credential, nothing to send
     app.post('/pair', { schema: pairRoute }, async () => await api.pair())
     app.post('/sessions/revoke', { schema: revokeRoute }, async () => await api.revokeSessions())

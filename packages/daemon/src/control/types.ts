@@ -75,7 +75,9 @@ export type { PeerSource }
 /** One peer as the mesh node sees it: @kiez/mesh's PeerView, passed through. */
 export type PeerJson = PeerView
 
-export interface PeersJson { peers: PeerJson[] }
+export interface PeersJson {
+  peers: PeerJson[]
+}
 
 export interface FeedJson {
   entries: EntryJson[]
@@ -83,9 +85,14 @@ export interface FeedJson {
   next?: string
 }
 
-export interface PostRequest { text: string, replyTo?: string }
+export interface PostRequest {
+  text: string
+  replyTo?: string
+}
 
-export interface ErrorJson { error: { code: ControlErrorCode, message: string } }
+export interface ErrorJson {
+  error: { code: ControlErrorCode, message: string }
+}
 
 export interface PingRequest {
   target: string
@@ -112,7 +119,9 @@ export type DhtFindJson = DhtFindResult
 /** One contact of our DHT routing table, as @kiez/mesh reads it. */
 export type DhtPeerJson = DhtTableEntry
 
-export interface DhtTableJson { peers: DhtPeerJson[] }
+export interface DhtTableJson {
+  peers: DhtPeerJson[]
+}
 
 /** One author as seen from us and from one neighbour. */
 export interface AuthorSyncJson {
@@ -175,7 +184,9 @@ export interface PairJson {
   url?: string
 }
 
-export interface RevokeJson { revoked: number }
+export interface RevokeJson {
+  revoked: number
+}
 
 /** `kiez topology`: the mesh as far as neighbours report it (docs/TOPOLOGY.md). */
 export interface TopologyBoxJson {

@@ -5,17 +5,26 @@ import { entryRoute, postRoute } from '../schemas.js'
 import type { RouteContext } from './context.js'
 
 /** One entry by id, and new posts. */
-export function registerEntries (api: FastifyInstance, ctx: Pick<RouteContext, 'backend' | 'names' | 'format' | 'withName'>): void {
+export function registerEntries (
+  api: FastifyInstance,
+  ctx: Pick<RouteContext, 'backend' | 'names' | 'format' | 'withName'>
+): void {
   const { backend } = ctx
   api.get<{ Params: { id: string } }>('/entries/:id', { schema: entryRoute }, async (req) => {
-    if (parseEntryId(req.params.id) === undefined) throw new GatewayError(400, 'invalid_id', 'that is not an entry id (a CIDv1, dag-cbor, sha2-256)')
+    if (parseEntryId(req.params.id) === undefined) {
+      throw new GatewayError(400, 'invalid_id', 'that is not an entry id (a CIDv1, dag-cbor, sha2-256)')
+    }
     const e = await backend.feed.get(req.params.id)
     if (e === undefined) throw new GatewayError(404, 'entry_not_found', 'no entry with that id on this box')
     return ctx.format.signed(e, await ctx.names.nameOf(e.author))
   })
 
-  api.post<{ Body: { text: string, replyTo?: string } }>('/posts', { schema: postRoute, config: { rate: 'post' } }, async (req, reply) => {
-    const e = await backend.post(req.body)
-    return await reply.status(201).send(await ctx.withName(e))
-  })
+  api.post<{ Body: { text: string, replyTo?: string } }>(
+    '/posts',
+    { schema: postRoute, config: { rate: 'post' } },
+    async (req, reply) => {
+      const e = await backend.post(req.body)
+      return await reply.status(201).send(await ctx.withName(e))
+    }
+  )
 }

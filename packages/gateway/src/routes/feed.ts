@@ -3,18 +3,35 @@ import { GatewayError } from '../errors.js'
 import { feedRoute } from '../schemas.js'
 import type { RouteContext } from './context.js'
 
-export function registerFeed (api: FastifyInstance, ctx: Pick<RouteContext, 'backend' | 'names' | 'format' | 'withName'>): void {
+export function registerFeed (
+  api: FastifyInstance,
+  ctx: Pick<RouteContext, 'backend' | 'names' | 'format' | 'withName'>
+): void {
   const { backend } = ctx
-  api.get<{ Querystring: { limit: number, before?: string, raw?: '0' | '1' } }>('/feed', { schema: feedRoute }, async (req) => {
-    const { raw, ...query } = req.query
-    let page
-    try {
-      page = await backend.feed.timeline(query)
-    } catch (err) {
-      if ((err as { code?: unknown }).code === 'bad_input') throw new GatewayError(400, 'bad_cursor', 'the paging cursor is not one this box issued')
-      throw err
+  api.get<{ Querystring: { limit: number, before?: string, raw?: '0' | '1' } }>(
+    '/feed',
+    { schema: feedRoute },
+    async (req) => {
+      const { raw, ...query } = req.query
+      let page
+      try {
+        page = await backend.feed.timeline(query)
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'bad_input') {
+          throw new GatewayError(
+            400,
+            'bad_cursor',
+            'the paging cursor is not one this box issued'
+          )
+        }
+        throw err
+      }
+      const entries = await Promise.all(
+        page.entries.map(async (e) =>
+          raw === '1' ? ctx.format.signed(e, await ctx.names.nameOf(e.author)) : await ctx.withName(e)
+        )
+      )
+      return page.next === undefined ? { entries } : { entries, next: page.next }
     }
-    const entries = await Promise.all(page.entries.map(async (e) => raw === '1' ? ctx.format.signed(e, await ctx.names.nameOf(e.author)) : await ctx.withName(e)))
-    return page.next === undefined ? { entries } : { entries, next: page.next }
-  })
+  )
 }

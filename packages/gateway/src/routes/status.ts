@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify'
 import { statusRoute } from '../schemas.js'
 import type { RouteContext } from './context.js'
 
-export function registerStatus (api: FastifyInstance, ctx: Pick<RouteContext, 'backend' | 'names' | 'hasSession'>): void {
+export function registerStatus (
+  api: FastifyInstance,
+  ctx: Pick<RouteContext, 'backend' | 'names' | 'hasSession'>
+): void {
   const { backend } = ctx
   api.get('/status', { schema: statusRoute }, async (req) => {
     const info = backend.info()

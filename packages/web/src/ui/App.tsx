@@ -30,14 +30,25 @@ export function App ({ api: given }: { api?: Api }) {
   // `kiez pair` shows a QR code of <url>#pair=CODE: pre-fill the code, and take it out of the address bar
   const [linkCode] = useState(() => /^#pair=([A-Za-z0-9-]{4,32})$/.exec(location.hash)?.[1])
   const [now, setNow] = useState(Date.now())
-  const { entries, next, loadedOnce, loadingOlder, feedError, announce, add, queue, loadFirst, loadOlder, stopFlush } = useFeed(api, names)
+  const { entries, next, loadedOnce, loadingOlder, feedError, announce, add, queue, loadFirst, loadOlder, stopFlush } =
+    useFeed(api, names)
 
   async function loadPeers (): Promise<void> {
-    try { setPeers(await api.peers()); setPeersError(undefined) } catch (err) { setPeersError(`Could not ask the box about neighbours: ${message(err)}`) }
+    try {
+      setPeers(await api.peers())
+      setPeersError(undefined)
+    } catch (err) {
+      setPeersError(`Could not ask the box about neighbours: ${message(err)}`)
+    }
   }
 
   async function loadMap (): Promise<void> {
-    try { setMeshMap(await api.topology()); setMapError(undefined) } catch (err) { setMapError(`Could not draw the mesh: ${message(err)}`) }
+    try {
+      setMeshMap(await api.topology())
+      setMapError(undefined)
+    } catch (err) {
+      setMapError(`Could not draw the mesh: ${message(err)}`)
+    }
   }
 
   useEffect(() => {
@@ -52,17 +63,36 @@ export function App ({ api: given }: { api?: Api }) {
       // peer events come in bursts (connect, identify, latency): one refresh per burst
       onPeer: () => {
         clearTimeout(peerTimer)
-        peerTimer = setTimeout(() => { void loadPeers() }, 300)
+        peerTimer = setTimeout(() => {
+          void loadPeers()
+        }, 300)
       },
       // the gateway crawls the mesh while we listen and says when a box or link came or went
-      onTopology: () => { void loadMap() },
+      onTopology: () => {
+        void loadMap()
+      },
       // (re)connected: a change may have come between our first GET and the stream
-      onState: (s) => { setLive(s); if (s === 'live') void loadMap() },
-      onReset: () => { loadFirst(); void loadPeers(); void loadMap() }
+      onState: (s) => {
+        setLive(s)
+        if (s === 'live') void loadMap()
+      },
+      onReset: () => {
+        loadFirst()
+        void loadPeers()
+        void loadMap()
+      }
     })
-    const peersEvery = setInterval(() => { void loadPeers() }, PEERS_EVERY_MS)
+    const peersEvery = setInterval(() => {
+      void loadPeers()
+    }, PEERS_EVERY_MS)
     const clock = setInterval(() => setNow(Date.now()), CLOCK_EVERY_MS)
-    return () => { stop(); clearInterval(peersEvery); clearInterval(clock); clearTimeout(peerTimer); stopFlush() }
+    return () => {
+      stop()
+      clearInterval(peersEvery)
+      clearInterval(clock)
+      clearTimeout(peerTimer)
+      stopFlush()
+    }
   }, [api])
 
   const selfId = status?.author ?? status?.peerId
@@ -86,19 +116,33 @@ export function App ({ api: given }: { api?: Api }) {
 
   return (
     <>
-      <a class='skip' href='#compose-text'>Skip to writing a post</a>
+      <a class="skip" href="#compose-text">Skip to writing a post</a>
       <TopBar selfId={selfId} selfName={selfName} live={live} />
-      <div class='layout'>
-        <main id='feed' aria-labelledby='feed-title'>
-          <h2 id='feed-title' class='sr-only'>Feed</h2>
-          <p class='sr-only' aria-live='polite'>{announce}</p>
-          <section class='panel'>
-            <Compose idPrefix='compose' label='Write to your neighbours' submitLabel='Post' post={post} pair={pair} />
+      <div class="layout">
+        <main id="feed" aria-labelledby="feed-title">
+          <h2 id="feed-title" class="sr-only">Feed</h2>
+          <p class="sr-only" aria-live="polite">{announce}</p>
+          <section class="panel">
+            <Compose idPrefix="compose" label="Write to your neighbours" submitLabel="Post" post={post} pair={pair} />
           </section>
-          <Timeline tree={tree} names={names} selfId={selfId} now={now} next={next} loadedOnce={loadedOnce} loadingOlder={loadingOlder} error={feedError}
-            loadOlder={() => { void loadOlder() }} post={post} pair={pair} loadEntry={async (id) => await api.entry(id)} />
+          <Timeline
+            tree={tree}
+            names={names}
+            selfId={selfId}
+            now={now}
+            next={next}
+            loadedOnce={loadedOnce}
+            loadingOlder={loadingOlder}
+            error={feedError}
+            loadOlder={() => {
+              void loadOlder()
+            }}
+            post={post}
+            pair={pair}
+            loadEntry={async (id) => await api.entry(id)}
+          />
         </main>
-        <aside class='side'>
+        <aside class="side">
           <Around peers={peers} names={names} error={peersError} />
           <MeshMap map={meshMap} peers={peers} names={names} error={mapError} />
           <Profile current={selfName} setName={setName} pair={pair} />

@@ -4,27 +4,33 @@ import type { Peer } from '../types.js'
 import { duration } from '../time.js'
 import { Author } from './Author.js'
 
-export interface AroundProps { peers: Peer[] | undefined, names: Names, error: string | undefined }
+export interface AroundProps {
+  peers: Peer[] | undefined
+  names: Names
+  error: string | undefined
+}
 
 /** The neighbour boxes we are connected to now: how each was found, latency, sync state. */
 export function Around ({ peers, names, error }: AroundProps) {
   const connected = (peers ?? []).filter((p) => p.connected)
   return (
-    <section class='panel' id='around' aria-labelledby='around-title'>
-      <h2 id='around-title'>Around you</h2>
-      {error !== undefined && <p class='error' role='alert'>{error}</p>}
-      {peers === undefined && error === undefined && <p class='muted'>Looking…</p>}
-      {peers !== undefined && connected.length === 0 && <p class='muted'>No neighbour box is connected right now.</p>}
+    <section class="panel" id="around" aria-labelledby="around-title">
+      <h2 id="around-title">Around you</h2>
+      {error !== undefined && <p class="error" role="alert">{error}</p>}
+      {peers === undefined && error === undefined && <p class="muted">Looking…</p>}
+      {peers !== undefined && connected.length === 0 && <p class="muted">No neighbour box is connected right now.</p>}
       {connected.length > 0 && (
-        <ul class='peers'>
+        <ul class="peers">
           {connected.map((p) => {
             const sync = syncText(p)
             return (
-              <li key={p.peerId} class='peer'>
+              <li key={p.peerId} class="peer">
                 <Author id={p.peerId} name={names.get(p.peerId)} self={false} />
-                <span class='peer-facts'>
+                <span class="peer-facts">
                   <span>{sourceText(p.source)}{p.direction !== null ? `, ${p.direction}` : ''}</span>
-                  <span>{p.latencyMs !== undefined ? `latency ${duration(p.latencyMs)}` : 'latency not measured yet'}</span>
+                  <span>
+                    {p.latencyMs !== undefined ? `latency ${duration(p.latencyMs)}` : 'latency not measured yet'}
+                  </span>
                   <span class={sync.ok === true ? 'ok' : sync.ok === false ? 'warn' : ''}>{sync.text}</span>
                 </span>
               </li>

@@ -18,7 +18,8 @@ export interface ComposeProps {
 
 /** Statuses and codes by which the gateway says "this browser holds no household credential". */
 export function isNotPaired (err: ApiError): boolean {
-  return err.status === 401 || ['not_paired', 'unauthorized', 'unauthenticated', 'pairing_required', 'session_required'].includes(err.code)
+  return err.status === 401 ||
+    ['not_paired', 'unauthorized', 'unauthenticated', 'pairing_required', 'session_required'].includes(err.code)
 }
 
 /**
@@ -35,7 +36,9 @@ export function Compose (props: ComposeProps) {
   const area = useRef<HTMLTextAreaElement>(null)
   const submitBtn = useRef<HTMLButtonElement>(null)
 
-  useEffect(() => { if (props.autoFocus === true) area.current?.focus() }, [])
+  useEffect(() => {
+    if (props.autoFocus === true) area.current?.focus()
+  }, [])
 
   const bytes = utf8Bytes(text)
   const over = bytes > MAX_POST_BYTES
@@ -43,9 +46,17 @@ export function Compose (props: ComposeProps) {
   async function submit (ev: Event): Promise<void> {
     ev.preventDefault()
     setNotice(undefined)
-    if (text.trim() === '') { setError('Write something first.'); area.current?.focus(); return }
+    if (text.trim() === '') {
+      setError('Write something first.')
+      area.current?.focus()
+      return
+    }
     if (over) {
-      setError(`Too long: ${bytes} bytes, the limit is ${MAX_POST_BYTES} bytes (UTF-8). Shorten it by ${bytes - MAX_POST_BYTES} bytes.`)
+      setError(
+        `Too long: ${bytes} bytes, the limit is ${MAX_POST_BYTES} bytes (UTF-8). Shorten it by ${
+          bytes - MAX_POST_BYTES
+        } bytes.`
+      )
       area.current?.focus()
       return
     }
@@ -60,7 +71,9 @@ export function Compose (props: ComposeProps) {
       if (err instanceof ApiError) {
         if (isNotPaired(err)) {
           setNeedsPairing(true)
-          setError(`Not posted: this browser is not paired with the box. Pair it below; your text is kept. (${err.message})`)
+          setError(
+            `Not posted: this browser is not paired with the box. Pair it below; your text is kept. (${err.message})`
+          )
         } else {
           setError(`Not posted: ${err.message} (${err.code}). Your text is kept.`)
         }
@@ -76,31 +89,51 @@ export function Compose (props: ComposeProps) {
   const counterId = `${idPrefix}-count`
   const errorId = `${idPrefix}-error`
   return (
-    <div class='compose'>
-      <form onSubmit={(ev) => { void submit(ev) }}>
+    <div class="compose">
+      <form
+        onSubmit={(ev) => {
+          void submit(ev)
+        }}
+      >
         <label for={areaId}>{props.label}</label>
-        <textarea id={areaId} ref={area} name='text' rows={props.replyTo === undefined ? 3 : 2} value={text}
-          aria-describedby={error !== undefined ? `${counterId} ${errorId}` : counterId} aria-invalid={over || undefined}
-          onInput={(ev) => { setText(ev.currentTarget.value); if (error !== undefined && !needsPairing) setError(undefined) }}
+        <textarea
+          id={areaId}
+          ref={area}
+          name="text"
+          rows={props.replyTo === undefined ? 3 : 2}
+          value={text}
+          aria-describedby={error !== undefined ? `${counterId} ${errorId}` : counterId}
+          aria-invalid={over || undefined}
+          onInput={(ev) => {
+            setText(ev.currentTarget.value)
+            if (error !== undefined && !needsPairing) setError(undefined)
+          }}
           onKeyDown={(ev) => {
             if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) void submit(ev)
             if (ev.key === 'Escape' && props.onCancel !== undefined) props.onCancel()
-          }} />
-        <div class='compose-bar'>
+          }}
+        />
+        <div class="compose-bar">
           <span id={counterId} class={over ? 'counter over' : 'counter'}>{bytes} / {MAX_POST_BYTES} bytes</span>
-          {props.onCancel !== undefined && <button type='button' class='secondary' onClick={props.onCancel}>Cancel</button>}
-          <button type='submit' ref={submitBtn} disabled={busy}>{busy ? 'Posting…' : props.submitLabel}</button>
+          {props.onCancel !== undefined && (
+            <button type="button" class="secondary" onClick={props.onCancel}>Cancel</button>
+          )}
+          <button type="submit" ref={submitBtn} disabled={busy}>{busy ? 'Posting…' : props.submitLabel}</button>
         </div>
-        {error !== undefined && <p id={errorId} class='error' role='alert'>{error}</p>}
-        {notice !== undefined && <p class='notice' role='status'>{notice}</p>}
+        {error !== undefined && <p id={errorId} class="error" role="alert">{error}</p>}
+        {notice !== undefined && <p class="notice" role="status">{notice}</p>}
       </form>
       {needsPairing && (
-        <PairForm idPrefix={idPrefix} pair={props.pair} onPaired={() => {
-          setNeedsPairing(false)
-          setError(undefined)
-          setNotice(`Paired. Press “${props.submitLabel}” to send your text.`)
-          submitBtn.current?.focus()
-        }} />
+        <PairForm
+          idPrefix={idPrefix}
+          pair={props.pair}
+          onPaired={() => {
+            setNeedsPairing(false)
+            setError(undefined)
+            setNotice(`Paired. Press “${props.submitLabel}” to send your text.`)
+            submitBtn.current?.focus()
+          }}
+        />
       )}
     </div>
   )

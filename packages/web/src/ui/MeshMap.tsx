@@ -7,7 +7,12 @@ import { shortId } from '../text.js'
 import { duration } from '../time.js'
 import type { Peer } from '../types.js'
 
-export interface MeshMapProps { map: Map_ | undefined, peers: Peer[] | undefined, names: Names, error: string | undefined }
+export interface MeshMapProps {
+  map: Map_ | undefined
+  peers: Peer[] | undefined
+  names: Names
+  error: string | undefined
+}
 
 const SIZE = 320
 const HINT = 'Point at a box, or tab to it, for how it was found, its latency and whether it is in sync.'
@@ -34,16 +39,21 @@ export function MeshMap ({ map, peers, names, error }: MeshMapProps) {
     const parts = [label(b), `${b.hops} hop${b.hops === 1 ? '' : 's'} away`]
     if (p !== undefined && p.connected) parts.push(sourceText(p.source))
     // our own measurement for a neighbour; further out, what the box it hangs off reported
-    const inward = map?.links.find((l) => (l.a === b.peerId || l.b === b.peerId) && at.get(l.a === b.peerId ? l.b : l.a)?.hops === b.hops - 1)
+    const inward = map?.links.find((l) =>
+      (l.a === b.peerId || l.b === b.peerId) && at.get(l.a === b.peerId ? l.b : l.a)?.hops === b.hops - 1
+    )
     const latency = p?.connected === true ? p.latencyMs : undefined
     if (latency !== undefined) parts.push(`latency ${ms(latency)}`)
     else if (inward?.latencyMs !== undefined) parts.push(`link latency ${ms(inward.latencyMs)}`)
     else parts.push('latency not measured yet')
-    if (p?.sync?.inSync === false) parts.push(`out of sync: we lack ${p.sync.weLack ?? '?'}, it lacks ${p.sync.theyLack ?? '?'}`)
-    else if (p?.sync?.inSync === true) parts.push('in sync')
+    if (p?.sync?.inSync === false) {
+      parts.push(`out of sync: we lack ${p.sync.weLack ?? '?'}, it lacks ${p.sync.theyLack ?? '?'}`)
+    } else if (p?.sync?.inSync === true) parts.push('in sync')
     const skew = b.clockOffsetMs ?? 0
     // the store refuses posts more than 10 min ahead; a minute either way is worth saying
-    if (Math.abs(skew) >= CLOCK_SKEW_MS) parts.push(`clock ${duration(Math.abs(skew))} ${skew > 0 ? 'ahead of' : 'behind'} ours`)
+    if (Math.abs(skew) >= CLOCK_SKEW_MS) {
+      parts.push(`clock ${duration(Math.abs(skew))} ${skew > 0 ? 'ahead of' : 'behind'} ours`)
+    }
     if (!b.reported) parts.push('did not report its own neighbours')
     return parts.join(' · ')
   }
@@ -51,21 +61,39 @@ export function MeshMap ({ map, peers, names, error }: MeshMapProps) {
   // a line or a small mesh leaves most of the square empty: show only the rows that hold boxes (and their labels)
   const top = Math.max(0, Math.min(SIZE / 2, ...placed.map((b) => b.y)) - 24)
   const bottom = Math.min(SIZE, Math.max(SIZE / 2, ...placed.map((b) => b.y)) + 24)
-  const side = (b: Placed): { x: number, anchor: string } => b.x < SIZE / 2 - 1 ? { x: b.x - 14, anchor: 'end' } : { x: b.x + 14, anchor: 'start' }
+  const side = (b: Placed): { x: number, anchor: string } =>
+    b.x < SIZE / 2 - 1 ? { x: b.x - 14, anchor: 'end' } : { x: b.x + 14, anchor: 'start' }
   return (
-    <section class='panel' id='meshmap' aria-labelledby='meshmap-title'>
-      <h2 id='meshmap-title'>The mesh</h2>
-      {error !== undefined && <p class='error' role='alert'>{error}</p>}
-      {map === undefined && error === undefined && <p class='muted'>Asking the neighbours…</p>}
+    <section class="panel" id="meshmap" aria-labelledby="meshmap-title">
+      <h2 id="meshmap-title">The mesh</h2>
+      {error !== undefined && <p class="error" role="alert">{error}</p>}
+      {map === undefined && error === undefined && <p class="muted">Asking the neighbours…</p>}
       {map !== undefined && (
-        <svg viewBox={`0 ${top} ${SIZE} ${bottom - top}`} role='group' aria-label={`${map.boxes.length} boxes, ${map.links.length} links`} class='meshmap'>
+        <svg
+          viewBox={`0 ${top} ${SIZE} ${bottom - top}`}
+          role="group"
+          aria-label={`${map.boxes.length} boxes, ${map.links.length} links`}
+          class="meshmap"
+        >
           {map.links.map((l) => {
             const a = at.get(l.a)
             const b = at.get(l.b)
             if (a === undefined || b === undefined) return null
             return (
-              <line key={`${l.a} ${l.b}`} x1={a.x} y1={a.y} x2={b.x} y2={b.y} class={l.oneSided ? 'link one-sided' : 'link'} data-a={l.a} data-b={l.b}>
-                <title>{l.latencyMs !== undefined ? ms(l.latencyMs) : 'latency unknown'}{l.oneSided ? ' · claimed by one end only' : ''}</title>
+              <line
+                key={`${l.a} ${l.b}`}
+                x1={a.x}
+                y1={a.y}
+                x2={b.x}
+                y2={b.y}
+                class={l.oneSided ? 'link one-sided' : 'link'}
+                data-a={l.a}
+                data-b={l.b}
+              >
+                <title>
+                  {l.latencyMs !== undefined ? ms(l.latencyMs) : 'latency unknown'}
+                  {l.oneSided ? ' · claimed by one end only' : ''}
+                </title>
               </line>
             )
           })}
@@ -73,21 +101,36 @@ export function MeshMap ({ map, peers, names, error }: MeshMapProps) {
             const text = side(b)
             return (
               <g
-                key={b.peerId} tabIndex={0} role='img' aria-label={about(b)} data-peer={b.peerId}
-                class={`box${b.self ? ' self' : ''}${outOfSync(b) ? ' out-of-sync' : ''}${b.reported ? '' : ' unreported'}${picked === b.peerId ? ' picked' : ''}`}
-                onMouseEnter={() => setPicked(b.peerId)} onFocus={() => setPicked(b.peerId)}
-                onMouseLeave={() => setPicked(undefined)} onBlur={() => setPicked(undefined)}
+                key={b.peerId}
+                tabIndex={0}
+                role="img"
+                aria-label={about(b)}
+                data-peer={b.peerId}
+                class={`box${b.self ? ' self' : ''}${outOfSync(b) ? ' out-of-sync' : ''}${
+                  b.reported ? '' : ' unreported'
+                }${picked === b.peerId ? ' picked' : ''}`}
+                onMouseEnter={() => setPicked(b.peerId)}
+                onFocus={() => setPicked(b.peerId)}
+                onMouseLeave={() => setPicked(undefined)}
+                onBlur={() => setPicked(undefined)}
               >
                 <title>{about(b)}</title>
                 <circle cx={b.x} cy={b.y} r={b.self ? 11 : 8} />
-                <text x={text.x} y={b.y + 3.5} text-anchor={text.anchor}>{label(b).slice(0, 16)}{outOfSync(b) ? ' ⚠' : ''}</text>
+                <text x={text.x} y={b.y + 3.5} text-anchor={text.anchor}>
+                  {label(b).slice(0, 16)}
+                  {outOfSync(b) ? ' ⚠' : ''}
+                </text>
               </g>
             )
           })}
         </svg>
       )}
-      {map !== undefined && <p class={`meshmap-detail${shown === undefined ? ' muted' : ''}`} aria-live='polite'>{shown === undefined ? HINT : about(shown)}</p>}
-      {map?.truncated === true && <p class='muted'>Boxes further than three hops are not shown.</p>}
+      {map !== undefined && (
+        <p class={`meshmap-detail${shown === undefined ? ' muted' : ''}`} aria-live="polite">
+          {shown === undefined ? HINT : about(shown)}
+        </p>
+      )}
+      {map?.truncated === true && <p class="muted">Boxes further than three hops are not shown.</p>}
     </section>
   )
 }

@@ -14,7 +14,9 @@ export interface PairFormProps {
 export function PairForm ({ pair, onPaired, idPrefix, initialCode, autoFocus }: PairFormProps) {
   const [code, setCode] = useState(initialCode ?? '')
   const input = useRef<HTMLInputElement>(null)
-  useEffect(() => { if (autoFocus === true) input.current?.focus() }, [])
+  useEffect(() => {
+    if (autoFocus === true) input.current?.focus()
+  }, [])
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>()
   const id = `${idPrefix}-pair-code`
@@ -22,7 +24,10 @@ export function PairForm ({ pair, onPaired, idPrefix, initialCode, autoFocus }: 
   async function submit (ev: Event): Promise<void> {
     ev.preventDefault()
     const c = code.trim()
-    if (c === '') { setError('Enter the code that `kiez pair` printed on the box.'); return }
+    if (c === '') {
+      setError('Enter the code that `kiez pair` printed on the box.')
+      return
+    }
     setBusy(true)
     setError(undefined)
     try {
@@ -37,15 +42,31 @@ export function PairForm ({ pair, onPaired, idPrefix, initialCode, autoFocus }: 
   }
 
   return (
-    <form class='pair-form' onSubmit={(ev) => { void submit(ev) }}>
+    <form
+      class="pair-form"
+      onSubmit={(ev) => {
+        void submit(ev)
+      }}
+    >
       <label for={id}>Pairing code</label>
-      <p class='hint' id={`${id}-hint`}>On the box, run <code>kiez pair</code> and type the code it shows.</p>
-      <div class='row'>
-        <input id={id} ref={input} name='code' value={code} autocomplete='one-time-code' autocapitalize='characters' spellcheck={false}
-          aria-describedby={`${id}-hint`} onInput={(ev) => setCode(ev.currentTarget.value)} />
-        <button type='submit' disabled={busy}>{busy ? 'Pairing…' : 'Pair this browser'}</button>
+      <p class="hint" id={`${id}-hint`}>
+        On the box, run <code>kiez pair</code> and type the code it shows.
+      </p>
+      <div class="row">
+        <input
+          id={id}
+          ref={input}
+          name="code"
+          value={code}
+          autocomplete="one-time-code"
+          autocapitalize="characters"
+          spellcheck={false}
+          aria-describedby={`${id}-hint`}
+          onInput={(ev) => setCode(ev.currentTarget.value)}
+        />
+        <button type="submit" disabled={busy}>{busy ? 'Pairing…' : 'Pair this browser'}</button>
       </div>
-      {error !== undefined && <p class='error' role='alert'>{error}</p>}
+      {error !== undefined && <p class="error" role="alert">{error}</p>}
     </form>
   )
 }

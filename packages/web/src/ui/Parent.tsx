@@ -29,7 +29,11 @@ export function Parent ({ id, names, now, load }: ParentProps) {
       setParent(await load(id))
       setError(undefined)
     } catch (err) {
-      setError(err instanceof ApiError && err.code === 'entry_not_found' ? 'This box does not have that post (yet).' : `Could not load it: ${err instanceof ApiError ? err.message : String(err)}`)
+      setError(
+        err instanceof ApiError && err.code === 'entry_not_found'
+          ? 'This box does not have that post (yet).'
+          : `Could not load it: ${err instanceof ApiError ? err.message : String(err)}`
+      )
     } finally {
       setBusy(false)
     }
@@ -37,20 +41,29 @@ export function Parent ({ id, names, now, load }: ParentProps) {
 
   if (parent !== undefined) {
     return (
-      <blockquote class='parent'>
-        <p class='post-head'>
+      <blockquote class="parent">
+        <p class="post-head">
           <Author id={parent.author} name={names.get(parent.author) ?? parent.authorName} self={false} />
-          <span class='muted'>{relativeTime(parent.timestamp, now)}</span>
+          <span class="muted">{relativeTime(parent.timestamp, now)}</span>
         </p>
         <PostText text={parent.text ?? ''} />
       </blockquote>
     )
   }
   return (
-    <p class='reply-note'>
+    <p class="reply-note">
       reply to <code title={id}>{shortId(id)}</code>{' '}
-      <button type='button' class='link-button' disabled={busy} onClick={() => { void show() }}>show that post</button>
-      {error !== undefined && <span role='alert'> {error}</span>}
+      <button
+        type="button"
+        class="link-button"
+        disabled={busy}
+        onClick={() => {
+          void show()
+        }}
+      >
+        show that post
+      </button>
+      {error !== undefined && <span role="alert">{error}</span>}
     </p>
   )
 }

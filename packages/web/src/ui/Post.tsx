@@ -38,25 +38,46 @@ export function Post (props: PostProps) {
   const when = new Date(e.timestamp)
   const prefix = `reply-${e.id.slice(-12)}`
   return (
-    <li class='thread'>
-      <article class='post' id={`e-${e.id}`} aria-label={`${name ?? shortId(e.author)}, ${relativeTime(e.timestamp, now)}`}>
-        <header class='post-head'>
+    <li class="thread">
+      <article
+        class="post"
+        id={`e-${e.id}`}
+        aria-label={`${name ?? shortId(e.author)}, ${relativeTime(e.timestamp, now)}`}
+      >
+        <header class="post-head">
           <Author id={e.author} name={name} self={props.selfId === e.author} />
-          <time dateTime={Number.isNaN(when.getTime()) ? undefined : when.toISOString()}
-            title={Number.isNaN(when.getTime()) ? undefined : when.toLocaleString()}>{relativeTime(e.timestamp, now)}</time>
+          <time
+            dateTime={Number.isNaN(when.getTime()) ? undefined : when.toISOString()}
+            title={Number.isNaN(when.getTime()) ? undefined : when.toLocaleString()}
+          >
+            {relativeTime(e.timestamp, now)}
+          </time>
         </header>
-        {e.replyTo !== undefined && depth === 0 && <Parent id={e.replyTo} names={names} now={now} load={props.loadEntry} />}
+        {e.replyTo !== undefined && depth === 0 && (
+          <Parent id={e.replyTo} names={names} now={now} load={props.loadEntry} />
+        )}
         <PostText text={e.text ?? ''} />
-        <div class='post-actions'>
-          {!replying && <button type='button' class='link-button' ref={replyButton} onClick={() => setReplying(true)}>Reply</button>}
+        <div class="post-actions">
+          {!replying && (
+            <button type="button" class="link-button" ref={replyButton} onClick={() => setReplying(true)}>Reply</button>
+          )}
         </div>
         {replying && (
-          <Compose idPrefix={prefix} label={`Reply to ${name ?? shortId(e.author)}`} submitLabel='Send reply' replyTo={e.id}
-            post={props.post} pair={props.pair} autoFocus onDone={() => setReplying(false)} onCancel={() => setReplying(false)} />
+          <Compose
+            idPrefix={prefix}
+            label={`Reply to ${name ?? shortId(e.author)}`}
+            submitLabel="Send reply"
+            replyTo={e.id}
+            post={props.post}
+            pair={props.pair}
+            autoFocus
+            onDone={() => setReplying(false)}
+            onCancel={() => setReplying(false)}
+          />
         )}
       </article>
       {node.replies.length > 0 && (
-        <ol class={depth + 1 <= MAX_INDENT ? 'replies' : 'replies flat'} aria-label='Replies'>
+        <ol class={depth + 1 <= MAX_INDENT ? 'replies' : 'replies flat'} aria-label="Replies">
           {node.replies.map((r) => <Post key={r.entry.id} {...props} node={r} depth={depth + 1} />)}
         </ol>
       )}

@@ -6,10 +6,12 @@ import { segments } from '../text.js'
  */
 export function PostText ({ text }: { text: string }) {
   return (
-    <p class='post-text' dir='auto'>
-      {segments(text).map((s, i) => s.kind === 'text'
-        ? s.text
-        : <a key={i} href={s.href} rel='noopener noreferrer nofollow ugc' target='_blank'>{s.text}</a>)}
+    <p class="post-text" dir="auto">
+      {segments(text).map((s, i) =>
+        s.kind === 'text'
+          ? s.text
+          : <a key={i} href={s.href} rel="noopener noreferrer nofollow ugc" target="_blank">{s.text}</a>
+      )}
     </p>
   )
 }

@@ -22,8 +22,14 @@ export function Profile ({ current, setName, pair }: ProfileProps) {
     ev.preventDefault()
     setDone(undefined)
     const n = name.trim()
-    if (n === '') { setError('Enter a name.'); return }
-    if (utf8Bytes(n) > MAX_NAME_BYTES) { setError(`Too long: a name is at most ${MAX_NAME_BYTES} bytes (UTF-8).`); return }
+    if (n === '') {
+      setError('Enter a name.')
+      return
+    }
+    if (utf8Bytes(n) > MAX_NAME_BYTES) {
+      setError(`Too long: a name is at most ${MAX_NAME_BYTES} bytes (UTF-8).`)
+      return
+    }
     setBusy(true)
     setError(undefined)
     try {
@@ -44,19 +50,47 @@ export function Profile ({ current, setName, pair }: ProfileProps) {
   }
 
   return (
-    <section class='panel' id='profile' aria-labelledby='profile-title'>
-      <h2 id='profile-title'>Your name</h2>
-      <p class='muted'>{current !== undefined ? <>Neighbours see this box as <bdi class='author-name'>{current}</bdi>.</> : 'This box has no display name yet.'}</p>
-      <form onSubmit={(ev) => { void submit(ev) }}>
-        <label for='profile-name'>Display name</label>
-        <div class='row'>
-          <input id='profile-name' name='name' value={name} autocomplete='nickname' onInput={(ev) => setNameText(ev.currentTarget.value)} />
-          <button type='submit' disabled={busy}>{busy ? 'Saving…' : 'Save name'}</button>
+    <section class="panel" id="profile" aria-labelledby="profile-title">
+      <h2 id="profile-title">Your name</h2>
+      <p class="muted">
+        {current !== undefined
+          ? (
+            <>
+              Neighbours see this box as <bdi class="author-name">{current}</bdi>.
+            </>
+          )
+          : 'This box has no display name yet.'}
+      </p>
+      <form
+        onSubmit={(ev) => {
+          void submit(ev)
+        }}
+      >
+        <label for="profile-name">Display name</label>
+        <div class="row">
+          <input
+            id="profile-name"
+            name="name"
+            value={name}
+            autocomplete="nickname"
+            onInput={(ev) => setNameText(ev.currentTarget.value)}
+          />
+          <button type="submit" disabled={busy}>{busy ? 'Saving…' : 'Save name'}</button>
         </div>
-        {error !== undefined && <p class='error' role='alert'>{error}</p>}
-        {done !== undefined && <p class='notice' role='status'>{done}</p>}
+        {error !== undefined && <p class="error" role="alert">{error}</p>}
+        {done !== undefined && <p class="notice" role="status">{done}</p>}
       </form>
-      {needsPairing && <PairForm idPrefix='profile' pair={pair} onPaired={() => { setNeedsPairing(false); setError(undefined); setDone('Paired. Press “Save name” again.') }} />}
+      {needsPairing && (
+        <PairForm
+          idPrefix="profile"
+          pair={pair}
+          onPaired={() => {
+            setNeedsPairing(false)
+            setError(undefined)
+            setDone('Paired. Press “Save name” again.')
+          }}
+        />
+      )}
     </section>
   )
 }

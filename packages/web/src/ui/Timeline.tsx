@@ -24,17 +24,33 @@ export function Timeline (p: TimelineProps) {
   const { tree, next } = p
   return (
     <>
-      {p.error !== undefined && <p class='error' role='alert'>{p.error}</p>}
-      {p.loadedOnce && tree.length === 0 && p.error === undefined && <p class='muted empty'>No posts yet. Write the first one.</p>}
-      <ol class='timeline' aria-label='Posts, newest first'>
-        {tree.map((n) => <Post key={n.entry.id} node={n} names={p.names} selfId={p.selfId} now={p.now} depth={0} post={p.post} pair={p.pair} loadEntry={p.loadEntry} />)}
+      {p.error !== undefined && <p class="error" role="alert">{p.error}</p>}
+      {p.loadedOnce && tree.length === 0 && p.error === undefined && (
+        <p class="muted empty">No posts yet. Write the first one.</p>
+      )}
+      <ol class="timeline" aria-label="Posts, newest first">
+        {tree.map((n) => (
+          <Post
+            key={n.entry.id}
+            node={n}
+            names={p.names}
+            selfId={p.selfId}
+            now={p.now}
+            depth={0}
+            post={p.post}
+            pair={p.pair}
+            loadEntry={p.loadEntry}
+          />
+        ))}
       </ol>
       {next !== undefined && (
-        <button type='button' class='older' disabled={p.loadingOlder} onClick={p.loadOlder}>
+        <button type="button" class="older" disabled={p.loadingOlder} onClick={p.loadOlder}>
           {p.loadingOlder ? 'Loading…' : 'Older posts'}
         </button>
       )}
-      {p.loadedOnce && next === undefined && tree.length > 0 && <p class='muted end'>That is everything this box has.</p>}
+      {p.loadedOnce && next === undefined && tree.length > 0 && (
+        <p class="muted end">That is everything this box has.</p>
+      )}
     </>
   )
 }

@@ -59,11 +59,18 @@ export function useFeed (api: Api, names: Names) {
     pending.current = []
     for (const e of batch) names.learn(e)
     const { add: inWindow, fresh, overflow } = admit(batch, known.current, nextRef.current !== undefined, MAX_ENTRIES)
-    if (overflow) { replaceWithFirstPage(); return }
+    if (overflow) {
+      replaceWithFirstPage()
+      return
+    }
     // screen readers hear about posts that arrive live (not about re-sent ones)
     const one = fresh[0]
     if (fresh.length === 1 && one !== undefined) {
-      setAnnounce(`New ${one.type === 'reply' ? 'reply' : 'post'} from ${names.get(one.author) ?? one.authorName ?? 'a neighbour'}`)
+      setAnnounce(
+        `New ${one.type === 'reply' ? 'reply' : 'post'} from ${
+          names.get(one.author) ?? one.authorName ?? 'a neighbour'
+        }`
+      )
     } else if (fresh.length > 1) {
       setAnnounce(`${fresh.length} new posts`)
     }
@@ -85,11 +92,20 @@ export function useFeed (api: Api, names: Names) {
   }
 
   function loadFirst (): void {
-    api.feed({ limit: PAGE }).then((page) => { add(page.entries); setNext((n) => n ?? page.next); setLoadedOnce(true); setFeedError(undefined) },
-      (err) => { setFeedError(`Could not load the feed: ${message(err)}`); setLoadedOnce(true) })
+    api.feed({ limit: PAGE }).then((page) => {
+      add(page.entries)
+      setNext((n) => n ?? page.next)
+      setLoadedOnce(true)
+      setFeedError(undefined)
+    }, (err) => {
+      setFeedError(`Could not load the feed: ${message(err)}`)
+      setLoadedOnce(true)
+    })
   }
 
-  function stopFlush (): void { clearTimeout(flushTimer.current) }
+  function stopFlush (): void {
+    clearTimeout(flushTimer.current)
+  }
 
   return { entries, next, loadedOnce, loadingOlder, feedError, announce, add, queue, loadFirst, loadOlder, stopFlush }
 }

@@ -273,7 +273,8 @@ if (runs('catchup')) {
         if (r.rejection) throw new Error(`range rejected: ${r.rejection.code}`)
       })
       inFlight.add(p)
-      p.finally(() => inFlight.delete(p))
+      // settles either way, so no unhandled rejection here (the race/all below sees p's)
+      void p.then(() => inFlight.delete(p), () => inFlight.delete(p))
       if (inFlight.size >= 4) await Promise.race(inFlight)
     }
     await Promise.all(inFlight)

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createEntry, signerFromSeed, type Signer } from '@kiez/feed'
-import { report, sleep, sum, waitUntil, type LocalDaemon } from './daemons.ts'
+import { report, sleep, waitUntil, type LocalDaemon } from './daemons.ts'
 import { chain, gossipEntry, randomSigner, RawSync } from './rogue.ts'
 import { useBoxes } from './fixture.ts'
 

@@ -36,7 +36,7 @@ describe.skipIf(skip !== undefined)(`kiez topology${skip !== undefined ? ` (skip
       expect(map.boxes.map((b) => [b.peerId, b.hops])).toEqual(ids.map((id, i) => [id, i]))
       const pairs = map.links.map((l) => [l.a, l.b].sort().join(' ')).sort()
       expect(pairs).toEqual(
-        [[0, 1], [1, 2], [2, 3]].map(([x, y]) => [ids[x as number], ids[y as number]].sort().join(' ')).sort()
+        [[0, 1], [1, 2], [2, 3]].map(([x, y]) => [ids[x as number]!, ids[y as number]!].sort().join(' ')).sort()
       )
       // box 0 cannot reach box 2 at all: its view of it must have come relayed
       expect(await lab.ping(0, lab.address(2, 1), 1000)).toBe(false)
@@ -67,7 +67,7 @@ describe.skipIf(skip !== undefined)(`kiez topology${skip !== undefined ? ` (skip
         1000
       )
       expectSchema('peers', peers)
-      expect(peers.peers.filter((x) => x.connected).map((x) => x.peerId).sort()).toEqual([ids[0], ids[2]].sort())
+      expect(peers.peers.filter((x) => x.connected).map((x) => x.peerId).sort()).toEqual([ids[0]!, ids[2]!].sort())
     } finally {
       await lab.close()
     }

@@ -143,7 +143,7 @@ describe.skipIf(skip !== undefined)('mesh lab (network namespaces)', () => {
     try {
       const links = await lab.exec(0, ['ip', '-o', 'link', 'show'])
       const names = links.stdout.split('\n').filter(Boolean).map((l) => l.split(':')[1]?.trim().split('@')[0])
-      expect(names.sort()).toEqual(['l0', 'l1', 'l2', 'lo'])
+      expect(names.sort((x, y) => (x ?? '').localeCompare(y ?? ''))).toEqual(['l0', 'l1', 'l2', 'lo'])
       for (let leaf = 1; leaf < 4; leaf++) expect(await lab.ping(leaf, lab.address(0, leaf - 1))).toBe(true)
     } finally {
       await lab.close()

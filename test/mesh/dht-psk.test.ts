@@ -2,7 +2,6 @@
  * Issue 3: peer routing beyond mDNS range (Kad-DHT in a routed lab) and a
  * private network (PSK) that strangers on the same segment cannot join.
  */
-import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createLab, KIEZ_BIN, labSkipReason, line, NODE_BIN } from '../lab/index.ts'

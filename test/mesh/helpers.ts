@@ -139,7 +139,7 @@ export async function postMany (
   text: (i: number) => string,
   concurrency = 32
 ): Promise<string[]> {
-  const ids: string[] = new Array<string>(count)
+  const ids: string[] = Array.from({ length: count }, () => '')
   let next = 0
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
     while (next < count) {

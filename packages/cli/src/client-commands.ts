@@ -8,7 +8,6 @@ import {
   type EntryJson,
   type FeedJson,
   type PairJson,
-  type PeersJson,
   type PingJson,
   type PingRequest,
   type RevokeJson,

@@ -5,13 +5,16 @@
  * rewrite the user's screen: show every control character as a visible escape.
  */
 export function safeText (s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(
+    // oxlint-disable-next-line no-control-regex -- matching control characters is the point
     /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
     (c) => c === '\n' ? '⏎' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
   )
 }
 
+// Widths and truncation count code points, on purpose: a terminal cell is closer to a code point than to a
+// UTF-16 unit, and the text is already escaped by safeText (no combining tricks are relied on).
+/* oxlint-disable typescript/no-misused-spread */
 export function truncate (s: string, max: number): string {
   const chars = [...s]
   return chars.length <= max ? s : chars.slice(0, max - 1).join('') + '…'

@@ -255,7 +255,7 @@ export interface LoadConfigInit {
  */
 export async function loadConfig (init: LoadConfigInit = {}): Promise<KiezConfig> {
   const env = init.env ?? process.env
-  const flags = { ...(init.flags ?? {}) }
+  const flags = { ...init.flags }
   const dataDir = resolveDataDir(flags.dataDir, env)
   const explicitFile = flags.config ?? (env.KIEZ_CONFIG !== '' ? env.KIEZ_CONFIG : undefined)
   const freshFeedOk = flags.freshFeedOk === true

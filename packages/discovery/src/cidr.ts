@@ -55,7 +55,7 @@ function ipv6Bytes (ip: string): Uint8Array {
   const headGroups = head === '' ? [] : head.split(':')
   const tailGroups = tail == null || tail === '' ? [] : tail.split(':')
   const fill = tail == null ? 0 : 8 - headGroups.length - tailGroups.length
-  const groups = [...headGroups, ...new Array<string>(fill).fill('0'), ...tailGroups]
+  const groups = [...headGroups, ...Array.from({ length: fill }, () => '0'), ...tailGroups]
   const out = new Uint8Array(16)
   groups.forEach((g, i) => {
     const v = parseInt(g, 16)

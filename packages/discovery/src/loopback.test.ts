@@ -8,11 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { kiezMdns } from './index.js'
 import type { KiezMdns, KiezPeerEventDetail } from './index.js'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { Libp2pInit } from 'libp2p'
-
-// compile-time: a drop-in for mdns() in libp2p's peerDiscovery list
-const _dropIn: NonNullable<Libp2pInit['peerDiscovery']> = [kiezMdns()]
-void _dropIn
+import type { Libp2pInit } from 'libp2p' // compile-time: a drop-in for mdns() in libp2p's peerDiscovery list
+;[kiezMdns()] satisfies NonNullable<Libp2pInit['peerDiscovery']>
 
 const PORT = 20000 + Math.floor(Math.random() * 20000)
 

@@ -75,7 +75,7 @@ describe.skipIf(!isRoot)('kiezMdns in network namespaces', { timeout: 120_000 },
     }
     // let several query rounds pass (each leaf re-hears the centre), then check the segments held
     for (const leaf of leaves) {
-      await leaf.box.waitFor(l => leaf.box.count(kiezPeer(centreId)) >= 3, 30_000, 'three rounds')
+      await leaf.box.waitFor(() => leaf.box.count(kiezPeer(centreId)) >= 3, 30_000, 'three rounds')
     }
     for (const leaf of leaves) {
       for (const other of leaves.filter(o => o !== leaf)) {
@@ -163,7 +163,7 @@ describe.skipIf(!isRoot)('kiezMdns in network namespaces', { timeout: 120_000 },
     ])
     const done = await flood.waitFor(l => l.event === 'done', 60_000, 'flood done')
     const { info, peerStoreSize } = await centre.info()
-    const known = new Set([...leaves.map(l => l.id)])
+    const known = new Set(leaves.map(l => l.id))
     const fakes = centre.lines.slice(before).filter(l => l.event === 'kiez:peer' && !known.has(l.id))
     console.log(
       `flood: sent ${done.sent} in ${done.ms} ms; centre parsed ${info.counters.responsesReceived} responses, emitted ${fakes.length} fake peers, rate-limited ${info.counters.eventsRateLimited}, remembers ${info.peers.length}, peer store ${peerStoreSize}`

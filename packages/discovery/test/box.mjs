@@ -47,9 +47,9 @@ out({
 })
 
 const commands = createInterface({ input: process.stdin })
-commands.on('line', async (line) => {
+commands.on('line', (line) => {
   if (line.trim() === 'info') {
-    out({ event: 'info', info: discovery.info?.(), peerStoreSize: (await node.peerStore.all()).length })
+    void node.peerStore.all().then((all) => out({ event: 'info', info: discovery.info?.(), peerStoreSize: all.length }))
   }
 })
 
@@ -62,6 +62,9 @@ const stop = async () => {
   process.exit(0)
 }
 // the test runner went away (even by kill -9): don't linger in its namespace
-commands.on('close', stop)
-process.on('SIGTERM', stop)
-process.on('SIGINT', stop)
+const stopSoon = () => {
+  void stop()
+}
+commands.on('close', stopSoon)
+process.on('SIGTERM', stopSoon)
+process.on('SIGINT', stopSoon)

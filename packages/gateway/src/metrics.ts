@@ -41,7 +41,7 @@ export class GatewayMetrics {
         }
       }
     })
-    void new Gauge({
+    new Gauge({
       name: 'kiez_feed_entries',
       help: 'entries held, over all authors',
       registers,
@@ -49,7 +49,7 @@ export class GatewayMetrics {
         this.set(backend.feed.stats().entries)
       }
     })
-    void new Gauge({
+    new Gauge({
       name: 'kiez_feed_authors',
       help: 'authors whose entries we hold',
       registers,
@@ -57,7 +57,7 @@ export class GatewayMetrics {
         this.set(backend.feed.stats().authors)
       }
     })
-    void new Gauge({
+    new Gauge({
       name: 'kiez_peers',
       help: 'peers known to the mesh node, by how each was first found and whether it is connected',
       labelNames: ['source', 'connected'],
@@ -69,7 +69,7 @@ export class GatewayMetrics {
         }
       }
     })
-    void new Gauge({
+    new Gauge({
       name: 'kiez_sync_lag_entries',
       help: 'entries neighbours have that we lack, summed over neighbours',
       registers,
@@ -79,7 +79,7 @@ export class GatewayMetrics {
         this.set(sum)
       }
     })
-    void new Gauge({
+    new Gauge({
       name: 'kiez_sync_behind_entries',
       help: 'entries we have that neighbours lack, summed over neighbours',
       registers,

@@ -39,7 +39,7 @@ export interface RedialerInit {
    *
    * @default Math.random
    */
-  random?(): number
+  random?: () => number
   /**
    * Told of each attempt: with `err` when it failed.
    *

@@ -62,7 +62,7 @@ export interface PeerSourcesInit {
    *
    * @default Date.now
    */
-  now?(): number
+  now?: () => number
   /**
    * Told when the peer store refuses a write (a finding or a last-seen stamp).
    *
@@ -98,7 +98,7 @@ export class PeerSources {
   constructor (private readonly components: PeerSourcesComponents, private readonly init: PeerSourcesInit = {}) {
     this.maxCached = init.maxCached ?? 1024
     this.mdnsTrueForMs = init.mdnsTrueForMs ?? 120_000
-    this.now = init.now ?? Date.now
+    this.now = init.now ?? (() => Date.now())
   }
 
   /** Loads persisted sources so a restart keeps them until something better is found. */

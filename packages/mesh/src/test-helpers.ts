@@ -95,5 +95,9 @@ export async function eventually<T> (
     }
     await new Promise(resolve => setTimeout(resolve, 100))
   }
-  throw new Error(`timed out waiting for ${what}${lastErr != null ? `: ${String(lastErr)}` : ''}`)
+  throw new Error(
+    `timed out waiting for ${what}${
+      lastErr != null ? `: ${lastErr instanceof Error ? lastErr.message : JSON.stringify(lastErr)}` : ''
+    }`
+  )
 }

@@ -192,7 +192,11 @@ describe('FeedStore', () => {
  * holds exactly the stored entries, and reopening changes nothing.
  */
 function headsSnapshot (store: FeedStore): string {
-  return JSON.stringify(store.heads().map((h) => [Buffer.from(h.author).toString('hex'), h.seq, h.forkedAt]).sort())
+  return JSON.stringify(
+    store.heads().map((h) => [Buffer.from(h.author).toString('hex'), h.seq, h.forkedAt]).sort((a, b) =>
+      String(a[0]).localeCompare(String(b[0]))
+    )
+  )
 }
 
 describe('store invariants', () => {

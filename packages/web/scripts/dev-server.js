@@ -56,7 +56,7 @@ const broadcast = (e) => {
 const CSP =
   'default-src \'none\'; script-src \'self\'; style-src \'self\'; img-src \'self\' data:; connect-src \'self\'; base-uri \'none\'; frame-ancestors \'none\''
 
-createServer(async (req, res) => {
+async function handle (req, res) {
   const url = new URL(req.url, 'http://x')
   try {
     if (url.pathname === '/api/v1/status') {
@@ -141,4 +141,8 @@ createServer(async (req, res) => {
     if (err.code === 'ENOENT') return fail(res, 404, 'not_found', 'no such file')
     fail(res, 400, 'invalid_request', String(err.message))
   }
+}
+
+createServer((req, res) => {
+  void handle(req, res)
 }).listen(port, '127.0.0.1', () => console.log(`dev page on http://127.0.0.1:${port}/ (pairing code 123456)`))

@@ -32,5 +32,6 @@ export class Names {
 
 /** Control and bidi-override characters would let a name reorder or hide the text around it. */
 export function clean (name: string): string {
+  // oxlint-disable-next-line no-control-regex -- matching control characters is the point
   return name.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '').trim()
 }

@@ -14,7 +14,8 @@ export interface Entry {
   seq: number
   /** the author's clock (a claim), ms since the epoch */
   timestamp: number
-  type: EntryType | string
+  /** an {@link EntryType}, or a type this page does not know yet (kept, not dropped) */
+  type: string
   text?: string
   /** profile entries carry the display name here */
   name?: string
@@ -42,7 +43,8 @@ export interface PeerSync {
 
 export interface Peer {
   peerId: string
-  source: PeerSource | string | null
+  /** a {@link PeerSource}, or one this page does not know yet */
+  source: string | null
   direction: 'inbound' | 'outbound' | null
   connected: boolean
   latencyMs?: number

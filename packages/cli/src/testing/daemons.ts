@@ -139,7 +139,9 @@ export async function eventually<T> (fn: () => Promise<T | undefined>, timeoutMs
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last !== undefined ? `: ${String(last)}` : ''}`
+        `timed out after ${timeoutMs} ms waiting for ${what}${
+          last !== undefined ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''
+        }`
       )
     }
     await new Promise((resolve) => setTimeout(resolve, 200))

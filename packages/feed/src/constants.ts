@@ -1,13 +1,22 @@
-/** Prepended to the payload before signing, so a Kiez signature can never be replayed as another protocol's. */
-export const SIGNATURE_DOMAIN = new TextEncoder().encode('kiez/entry/1\0')
+/** Prepended to the header before signing, so a Kiez signature can never be replayed as another protocol's. */
+export const SIGNATURE_DOMAIN = new TextEncoder().encode('kiez/entry/2\0')
 
-export const ENTRY_VERSION = 1
+export const ENTRY_VERSION = 2
 
-/** Limit on the UTF-8 bytes of an entry's user content (text or display name). */
+/** Limit on the UTF-8 bytes of an entry's user text (post, reply, edit) or display name. */
 export const MAX_CONTENT_BYTES = 8192
 
-/** Upper bound on a whole encoded entry, checked before any decoding work. 8 KiB content + generous framing. */
-export const MAX_ENTRY_BYTES = 10240
+/** Upper bound on a payload, any kind: 8 KiB text + framing, and room for kinds to come. */
+export const MAX_PAYLOAD_BYTES = 10240
+
+/**
+ * Upper bound on an entry (header and signature, never the payload), checked
+ * before any decoding work. The largest valid entry is 228 bytes: header =
+ * 1 (array) + 1 (version) + 34 (author) + 9 (seq) + 34 (previous) + 9
+ * (timestamp) + 34 (32-byte kind) + 34 (payloadHash) + 3 (payloadSize) = 159;
+ * entry = 1 (array) + 2 + 159 (header bstr) + 2 + 64 (signature) = 228.
+ */
+export const MAX_ENTRY_BYTES = 256
 
 /** Default tolerance for author clocks running ahead of ours. */
 export const DEFAULT_MAX_FUTURE_MS = 10 * 60 * 1000
@@ -18,5 +27,14 @@ export const SIGNATURE_BYTES = 64
 /** Display names are short by nature; the 8 KiB content limit still applies first. */
 export const MAX_PROFILE_NAME_BYTES = 128
 
-export const KNOWN_TYPES = ['post', 'reply', 'profile'] as const
-export type EntryType = typeof KNOWN_TYPES[number]
+/** A kind is 1 … 32 bytes of [a-z0-9_-], starting with a letter (PROTOCOL.md §2). */
+export const MAX_KIND_BYTES = 32
+export const KIND_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/
+
+/** Kinds whose payload this version understands and checks; any other well-formed kind is valid and opaque. */
+export const KNOWN_KINDS = ['post', 'reply', 'profile', 'delete', 'edit'] as const
+export type KnownKind = typeof KNOWN_KINDS[number]
+
+export function isKnownKind (kind: string): kind is KnownKind {
+  return (KNOWN_KINDS as readonly string[]).includes(kind)
+}

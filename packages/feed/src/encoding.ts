@@ -1,39 +1,64 @@
-import { decode, encode, type DecodeOptions } from 'cborg'
+import { decode, encode, rfc8949EncodeOptions, type DecodeOptions } from 'cborg'
 import {
   ENTRY_VERSION,
   HASH_BYTES,
-  KNOWN_TYPES,
+  isKnownKind,
+  KIND_PATTERN,
   MAX_ENTRY_BYTES,
   PUBLIC_KEY_BYTES,
   SIGNATURE_BYTES,
-  type EntryType
+  type KnownKind
 } from './constants.js'
 import type { ValidationCode } from './errors.js'
 
 /**
- * Byte layout (docs/PROTOCOL.md §1 is normative):
- *   entry   = CBOR array(2) [ payload: bstr, signature: bstr(64) ]
- *   payload = CBOR array(7) [ version: uint, author: bstr(32), seq: uint,
+ * Byte layout (docs/PROTOCOL.md §2 is normative):
+ *   entry   = CBOR array(2) [ header: bstr, signature: bstr(64) ]
+ *   header  = CBOR array(8) [ version: 2, author: bstr(32), seq: uint,
  *                              previous: bstr(32) / null, timestamp: uint,
- *                              type: tstr, content: array ]
+ *                              kind: tstr, payloadHash: bstr(32), payloadSize: uint ]
+ *   payload = one CBOR item; for the known kinds an array of the kind's shape
  * Canonical means: exactly what cborg's deterministic encoder emits for the
- * decoded value. We check it by re-encoding, which also catches invalid UTF-8,
- * floats posing as integers and non-minimal lengths in one rule.
+ * decoded value (map keys in RFC 8949 §4.2.1 order). This file is the
+ * cborg-based reference: decode, re-encode, compare. parse.ts is the fast
+ * path, differentially tested against it.
  */
 
-export type EntryBody =
+/** What a payload of a known kind says. */
+export type KnownBody =
   | { type: 'post', text: string }
   | { type: 'reply', text: string, replyTo: Uint8Array }
   | { type: 'profile', name: string }
+  /** `target` = hash of an earlier entry of the same author (the store checks that) */
+  | { type: 'delete', target: Uint8Array }
+  /** new text for the target post or reply of the same author */
+  | { type: 'edit', target: Uint8Array, text: string }
 
-export interface EntryPayload {
+/**
+ * The payload of a kind this version does not know: valid, kept and
+ * forwarded as bytes, never shown (PROTOCOL.md §2, forward compatibility).
+ */
+export interface UnknownBody {
+  type: 'unknown'
+  kind: string
+}
+
+export type EntryBody = KnownBody | UnknownBody
+
+/** The signed fields of an entry. */
+export interface EntryHeader {
   author: Uint8Array
   seq: number
   /** sha2-256 of the previous entry's bytes; null exactly when seq = 1 */
   previous: Uint8Array | null
   /** the author's clock, in ms since the epoch: a claim, never trusted */
   timestamp: number
-  body: EntryBody
+  /** what the payload is: a known kind or one of a later version */
+  kind: string
+  /** sha2-256 of the payload bytes */
+  payloadHash: Uint8Array
+  /** byte length of the payload */
+  payloadSize: number
 }
 
 // Lenient on purpose: anything that decodes but does not re-encode to the same bytes is `non_canonical`, not `bad_encoding`.
@@ -49,6 +74,9 @@ const DECODE_OPTIONS: DecodeOptions = {
   tags: []
 }
 
+// Payloads of unknown kinds may hold maps with any key type; integers stay within 2^53-1 as everywhere.
+const PAYLOAD_DECODE_OPTIONS: DecodeOptions = { ...DECODE_OPTIONS, useMaps: true, allowBigInt: false }
+
 export type Decoded<T> = { ok: true, value: T } | { ok: false, code: ValidationCode, message: string }
 
 function fail<T> (code: ValidationCode, message: string): Decoded<T> {
@@ -59,9 +87,9 @@ function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(a, b) === 0
 }
 
-function tryDecode (bytes: Uint8Array): { ok: true, value: unknown } | { ok: false } {
+function tryDecode (bytes: Uint8Array, options = DECODE_OPTIONS): { ok: true, value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: decode(bytes, DECODE_OPTIONS) }
+    return { ok: true, value: decode(bytes, options) }
   } catch {
     return { ok: false }
   }
@@ -75,11 +103,16 @@ function isBytes (v: unknown, len?: number): v is Uint8Array {
   return v instanceof Uint8Array && (len === undefined || v.byteLength === len)
 }
 
-export function encodePayload (p: EntryPayload): Uint8Array {
-  return encode([ENTRY_VERSION, p.author, p.seq, p.previous, p.timestamp, p.body.type, encodeContent(p.body)])
+export function encodeHeader (h: EntryHeader): Uint8Array {
+  return encode([ENTRY_VERSION, h.author, h.seq, h.previous, h.timestamp, h.kind, h.payloadHash, h.payloadSize])
 }
 
-function encodeContent (body: EntryBody): unknown[] {
+/** The payload bytes of a known body. */
+export function encodeBody (body: KnownBody): Uint8Array {
+  return encode(bodyValue(body))
+}
+
+function bodyValue (body: KnownBody): unknown[] {
   switch (body.type) {
     case 'post':
       return [body.text]
@@ -87,15 +120,19 @@ function encodeContent (body: EntryBody): unknown[] {
       return [body.text, body.replyTo]
     case 'profile':
       return [body.name]
+    case 'delete':
+      return [body.target]
+    case 'edit':
+      return [body.target, body.text]
   }
 }
 
-export function encodeEnvelope (payload: Uint8Array, signature: Uint8Array): Uint8Array {
-  return encode([payload, signature])
+export function encodeEnvelope (header: Uint8Array, signature: Uint8Array): Uint8Array {
+  return encode([header, signature])
 }
 
-/** Splits an entry into payload bytes and signature. Total: never throws. */
-export function decodeEnvelope (bytes: Uint8Array): Decoded<{ payload: Uint8Array, signature: Uint8Array }> {
+/** Splits an entry into header bytes and signature. Total: never throws. */
+export function decodeEnvelope (bytes: Uint8Array): Decoded<{ header: Uint8Array, signature: Uint8Array }> {
   if (!(bytes instanceof Uint8Array)) return fail('bad_encoding', 'entry is not a byte array')
   if (bytes.byteLength > MAX_ENTRY_BYTES) {
     return fail('content_too_large', `entry is ${bytes.byteLength} bytes, over the ${MAX_ENTRY_BYTES}-byte limit`)
@@ -104,22 +141,22 @@ export function decodeEnvelope (bytes: Uint8Array): Decoded<{ payload: Uint8Arra
   if (!d.ok) return fail('bad_encoding', 'entry is not well-formed CBOR')
   const v = d.value
   if (!Array.isArray(v) || v.length !== 2) return fail('bad_encoding', 'entry must be a CBOR array of 2 items')
-  const [payload, signature] = v as unknown[]
-  if (!isBytes(payload)) return fail('bad_encoding', 'entry payload must be a byte string')
+  const [header, signature] = v as unknown[]
+  if (!isBytes(header)) return fail('bad_encoding', 'entry header must be a byte string')
   if (!isBytes(signature, SIGNATURE_BYTES)) return fail('bad_encoding', 'signature must be a 64-byte byte string')
-  if (!equalBytes(encodeEnvelope(payload, signature), bytes)) {
+  if (!equalBytes(encodeEnvelope(header, signature), bytes)) {
     return fail('non_canonical', 'entry is not canonically encoded')
   }
-  return { ok: true, value: { payload, signature } }
+  return { ok: true, value: { header, signature } }
 }
 
-/** Decodes and checks the shape of a payload. Total: never throws. */
-export function decodePayload (bytes: Uint8Array): Decoded<EntryPayload> {
+/** Decodes and checks the shape of a header. Total: never throws. */
+export function decodeHeader (bytes: Uint8Array): Decoded<EntryHeader> {
   const d = tryDecode(bytes)
-  if (!d.ok) return fail('bad_encoding', 'payload is not well-formed CBOR')
+  if (!d.ok) return fail('bad_encoding', 'header is not well-formed CBOR')
   const v = d.value
-  if (!Array.isArray(v) || v.length !== 7) return fail('bad_encoding', 'payload must be a CBOR array of 7 items')
-  const [version, author, seq, previous, timestamp, type, content] = v as unknown[]
+  if (!Array.isArray(v) || v.length !== 8) return fail('bad_encoding', 'header must be a CBOR array of 8 items')
+  const [version, author, seq, previous, timestamp, kind, payloadHash, payloadSize] = v as unknown[]
   if (version !== ENTRY_VERSION) return fail('bad_encoding', `unsupported entry version ${String(version)}`)
   if (!isBytes(author, PUBLIC_KEY_BYTES)) return fail('bad_encoding', 'author must be a 32-byte byte string')
   if (!isSafeUint(seq) || seq < 1) return fail('bad_encoding', 'seq must be an integer from 1 to 2^53-1')
@@ -127,30 +164,63 @@ export function decodePayload (bytes: Uint8Array): Decoded<EntryPayload> {
     return fail('bad_encoding', 'previous must be a 32-byte byte string or null')
   }
   if (!isSafeUint(timestamp)) return fail('bad_encoding', 'timestamp must be an integer from 0 to 2^53-1')
-  if (typeof type !== 'string') return fail('bad_encoding', 'type must be a text string')
-  if (!Array.isArray(content)) return fail('bad_encoding', 'content must be an array')
-  if (!(KNOWN_TYPES as readonly string[]).includes(type)) {
-    return fail('unknown_type', `unknown entry type "${type.slice(0, 32)}"`)
+  if (typeof kind !== 'string' || !KIND_PATTERN.test(kind)) {
+    return fail('bad_encoding', 'kind must be 1 to 32 of [a-z0-9_-], starting with a letter')
   }
-  const body = decodeContent(type as EntryType, content)
-  if (!body.ok) return body
-  const payload: EntryPayload = { author, seq, previous, timestamp, body: body.value }
-  if (!equalBytes(encodePayload(payload), bytes)) return fail('non_canonical', 'payload is not canonically encoded')
-  return { ok: true, value: payload }
+  if (!isBytes(payloadHash, HASH_BYTES)) return fail('bad_encoding', 'payloadHash must be a 32-byte byte string')
+  if (!isSafeUint(payloadSize) || payloadSize < 1) {
+    return fail('bad_encoding', 'payloadSize must be an integer from 1 to 2^53-1')
+  }
+  const header: EntryHeader = { author, seq, previous, timestamp, kind, payloadHash, payloadSize }
+  if (!equalBytes(encodeHeader(header), bytes)) return fail('non_canonical', 'header is not canonically encoded')
+  return { ok: true, value: header }
 }
 
-function decodeContent (type: EntryType, c: unknown[]): Decoded<EntryBody> {
-  switch (type) {
+/**
+ * Decodes a payload of the given kind and checks its shape (not the text
+ * limits, which entry.ts applies to both decoders). Total: never throws.
+ */
+export function decodeBody (kind: string, bytes: Uint8Array): Decoded<EntryBody> {
+  const d = tryDecode(bytes, PAYLOAD_DECODE_OPTIONS)
+  if (!d.ok) return fail('bad_encoding', 'payload is not well-formed CBOR')
+  if (hasFloat(d.value)) return fail('bad_encoding', 'floating-point values are not allowed')
+  let canonical: Uint8Array
+  try {
+    canonical = encode(d.value, rfc8949EncodeOptions)
+  } catch {
+    return fail('bad_encoding', 'payload holds a value that has no canonical encoding')
+  }
+  if (!equalBytes(canonical, bytes)) return fail('non_canonical', 'payload is not canonically encoded')
+  if (!isKnownKind(kind)) return { ok: true, value: { type: 'unknown', kind } }
+  return decodeKnown(kind, d.value)
+}
+
+function hasFloat (v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isInteger(v) || Object.is(v, -0)
+  if (Array.isArray(v)) return v.some(hasFloat)
+  if (v instanceof Map) return [...v].some(([k, x]) => hasFloat(k) || hasFloat(x))
+  return false
+}
+
+function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {
+  const ok = (value: EntryBody): Decoded<EntryBody> => ({ ok: true, value })
+  const shape = { post: '[text]', reply: '[text, replyTo]', profile: '[name]', delete: '[target]', edit: '[target, text]' }
+  const bad = fail<EntryBody>('malformed_content', `${kind} payload must be ${shape[kind]}`)
+  if (!Array.isArray(c)) return bad
+  switch (kind) {
     case 'post':
-      if (c.length !== 1 || typeof c[0] !== 'string') return fail('malformed_content', 'post content must be [text]')
-      return { ok: true, value: { type, text: c[0] } }
+      return c.length === 1 && typeof c[0] === 'string' ? ok({ type: kind, text: c[0] }) : bad
     case 'reply':
-      if (c.length !== 2 || typeof c[0] !== 'string' || !isBytes(c[1], HASH_BYTES)) {
-        return fail('malformed_content', 'reply content must be [text, replyTo: bstr(32)]')
-      }
-      return { ok: true, value: { type, text: c[0], replyTo: c[1] } }
+      return c.length === 2 && typeof c[0] === 'string' && isBytes(c[1], HASH_BYTES)
+        ? ok({ type: kind, text: c[0], replyTo: c[1] })
+        : bad
     case 'profile':
-      if (c.length !== 1 || typeof c[0] !== 'string') return fail('malformed_content', 'profile content must be [name]')
-      return { ok: true, value: { type, name: c[0] } }
+      return c.length === 1 && typeof c[0] === 'string' ? ok({ type: kind, name: c[0] }) : bad
+    case 'delete':
+      return c.length === 1 && isBytes(c[0], HASH_BYTES) ? ok({ type: kind, target: c[0] }) : bad
+    case 'edit':
+      return c.length === 2 && isBytes(c[0], HASH_BYTES) && typeof c[1] === 'string'
+        ? ok({ type: kind, target: c[0], text: c[1] })
+        : bad
   }
 }

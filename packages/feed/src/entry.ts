@@ -4,23 +4,31 @@ import {
   DEFAULT_MAX_FUTURE_MS,
   HASH_BYTES,
   MAX_CONTENT_BYTES,
+  MAX_PAYLOAD_BYTES,
   MAX_PROFILE_NAME_BYTES,
   SIGNATURE_DOMAIN
 } from './constants.js'
 import { sha256, type Signer } from './crypto.js'
-import { encodeEnvelope, encodePayload, type Decoded, type EntryBody, type EntryPayload } from './encoding.js'
-import { parseEntry } from './parse.js'
+import { encodeBody, encodeEnvelope, encodeHeader, type Decoded, type EntryBody, type EntryHeader, type KnownBody } from './encoding.js'
+import { parseBody, parseEntry } from './parse.js'
 import { FeedError } from './errors.js'
 
-/** A decoded entry together with the exact bytes it came from. */
-export interface Entry extends EntryPayload {
-  /** the full encoded entry, as stored and sent */
+/**
+ * A decoded entry: its signed header fields, the exact bytes they came from,
+ * and, when the box holds it, the payload and what it says.
+ */
+export interface Entry extends EntryHeader {
+  /** the encoded entry (header and signature, never the payload), as stored and sent */
   readonly bytes: Uint8Array
-  /** the encoded payload (what is signed, after the domain prefix) */
-  readonly payload: Uint8Array
+  /** the encoded header (what is signed, after the domain prefix) */
+  readonly header: Uint8Array
   readonly signature: Uint8Array
   /** sha2-256 of `bytes`: the entry's identity, and what `previous` links to */
   readonly hash: Uint8Array
+  /** the payload bytes, checked against `payloadHash` and `payloadSize`; absent when not held */
+  readonly payload?: Uint8Array
+  /** what the payload says; present exactly when `payload` is */
+  readonly body?: EntryBody
 }
 
 const DAG_CBOR = 0x71
@@ -46,11 +54,11 @@ export function parseEntryId (id: string): Uint8Array | undefined {
   }
 }
 
-/** The bytes a signature covers: domain prefix ‖ payload. */
-export function signedBytes (payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(SIGNATURE_DOMAIN.byteLength + payload.byteLength)
+/** The bytes a signature covers: domain prefix ‖ header. */
+export function signedBytes (header: Uint8Array): Uint8Array {
+  const out = new Uint8Array(SIGNATURE_DOMAIN.byteLength + header.byteLength)
   out.set(SIGNATURE_DOMAIN, 0)
-  out.set(payload, SIGNATURE_DOMAIN.byteLength)
+  out.set(header, SIGNATURE_DOMAIN.byteLength)
   return out
 }
 
@@ -62,44 +70,87 @@ export interface ReadOptions {
 }
 
 /**
- * Decodes an entry and applies every rule that needs no author state and no
- * signature check: encoding, canonical form, type and content, sizes, clock.
- * Total: never throws, whatever the bytes.
+ * Decodes an entry and applies every header rule that needs no author state,
+ * no signature check and no payload: encoding, canonical form, the payload
+ * size limit, the link rule of seq 1, the clock. Total: never throws.
  */
 export function readEntry (bytes: Uint8Array, opts: ReadOptions = {}): Decoded<Entry> {
   const parsed = parseEntry(bytes)
   if (!parsed.ok) return parsed
-  const payload = parsed.value.value
-  const content = checkContent(payload.body)
-  if (content !== undefined) return content
-  if ((payload.seq === 1) !== (payload.previous === null)) {
+  const header = parsed.value.value
+  if (header.payloadSize > MAX_PAYLOAD_BYTES) {
+    return {
+      ok: false,
+      code: 'content_too_large',
+      message: `payload is ${header.payloadSize} bytes, over the ${MAX_PAYLOAD_BYTES}-byte limit`
+    }
+  }
+  if ((header.seq === 1) !== (header.previous === null)) {
     return {
       ok: false,
       code: 'wrong_previous',
-      message: payload.seq === 1 ? 'seq 1 must have no previous' : 'only seq 1 may omit previous'
+      message: header.seq === 1 ? 'seq 1 must have no previous' : 'only seq 1 may omit previous'
     }
   }
   const now = opts.now ?? Date.now()
   const maxFuture = opts.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS
-  if (payload.timestamp > now + maxFuture) {
+  if (header.timestamp > now + maxFuture) {
     return {
       ok: false,
       code: 'future_timestamp',
-      message: `timestamp is ${payload.timestamp - now} ms ahead of this box's clock (limit ${maxFuture} ms)`
+      message: `timestamp is ${header.timestamp - now} ms ahead of this box's clock (limit ${maxFuture} ms)`
     }
   }
   // Extend the freshly parsed object instead of copying it: this runs once per entry on catch-up.
-  const entry = payload as EntryPayload & {
+  const entry = header as EntryHeader & {
     bytes: Uint8Array
-    payload: Uint8Array
+    header: Uint8Array
     signature: Uint8Array
     hash: Uint8Array
   }
   entry.bytes = bytes
-  entry.payload = parsed.value.payload
+  entry.header = parsed.value.header
   entry.signature = parsed.value.signature
   entry.hash = sha256(bytes)
   return { ok: true, value: entry }
+}
+
+/**
+ * Checks a payload against the header that commits to it: size, hash,
+ * canonical CBOR, and for a known kind its shape and text limits (PROTOCOL.md
+ * §4, payload table). Total: never throws. A kind this version does not know
+ * gives `{ type: 'unknown', kind }`: valid, to be kept and forwarded.
+ */
+export function readPayload (
+  header: Pick<EntryHeader, 'kind' | 'payloadHash' | 'payloadSize'>,
+  payload: Uint8Array
+): Decoded<EntryBody> {
+  if (!(payload instanceof Uint8Array)) return { ok: false, code: 'bad_encoding', message: 'payload is not a byte array' }
+  if (payload.byteLength !== header.payloadSize) {
+    return {
+      ok: false,
+      code: 'payload_mismatch',
+      message: `payload is ${payload.byteLength} bytes, the header says ${header.payloadSize}`
+    }
+  }
+  if (!equalHash(sha256(payload), header.payloadHash)) {
+    return { ok: false, code: 'payload_mismatch', message: 'payload does not match the hash in the header' }
+  }
+  const body = parseBody(header.kind, payload)
+  if (!body.ok) return body
+  const content = checkContent(body.value)
+  return content ?? body
+}
+
+/** The entry with its payload and body attached, or why the payload does not belong to it. Total: never throws. */
+export function withPayload (entry: Entry, payload: Uint8Array): Decoded<Entry> {
+  const body = readPayload(entry, payload)
+  if (!body.ok) return body
+  return { ok: true, value: { ...entry, payload, body: body.value } }
+}
+
+function equalHash (a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0
 }
 
 function utf8Length (s: string): number {
@@ -107,7 +158,10 @@ function utf8Length (s: string): number {
 }
 
 function checkContent (body: EntryBody): Decoded<never> | undefined {
-  const text = body.type === 'profile' ? body.name : body.text
+  const text = body.type === 'profile' ? body.name : body.type === 'post' || body.type === 'reply' || body.type === 'edit'
+    ? body.text
+    : undefined
+  if (text === undefined) return undefined
   const size = utf8Length(text)
   if (size > MAX_CONTENT_BYTES) {
     return {
@@ -116,7 +170,7 @@ function checkContent (body: EntryBody): Decoded<never> | undefined {
       message: `content is ${size} UTF-8 bytes, over the ${MAX_CONTENT_BYTES}-byte limit`
     }
   }
-  if (size === 0) return { ok: false, code: 'malformed_content', message: `${body.type} must not be empty` }
+  if (size === 0) return { ok: false, code: 'malformed_content', message: `${body.type} text must not be empty` }
   if (body.type === 'profile' && size > MAX_PROFILE_NAME_BYTES) {
     return {
       ok: false,
@@ -147,23 +201,34 @@ export interface CreateEntryInit {
    */
   timestamp: number
   /**
-   * What the entry says: a post, a reply or a profile.
+   * What the entry says: a post, a reply, a profile, a delete or an edit.
+   * Its kind goes into the header, its bytes become the payload.
    *
    * @default none (required)
    */
-  body: EntryBody
+  body: KnownBody
 }
 
 /**
- * Signs a new entry. For local authoring only: the input is trusted, so
- * mistakes throw a FeedError instead of returning a code.
+ * Signs a new entry and returns it with its payload and body attached. For
+ * local authoring only: the input is trusted, so mistakes throw a FeedError
+ * instead of returning a code.
  */
 export function createEntry (signer: Signer, init: CreateEntryInit): Entry {
-  const payload: EntryPayload = { author: signer.publicKey, ...init }
-  const payloadBytes = encodePayload(payload)
-  const signature = signer.sign(signedBytes(payloadBytes))
-  const bytes = encodeEnvelope(payloadBytes, signature)
-  const read = readEntry(bytes, { now: init.timestamp })
+  const payload = encodeBody(init.body)
+  const header = encodeHeader({
+    author: signer.publicKey,
+    seq: init.seq,
+    previous: init.previous,
+    timestamp: init.timestamp,
+    kind: init.body.type,
+    payloadHash: sha256(payload),
+    payloadSize: payload.byteLength
+  })
+  const signature = signer.sign(signedBytes(header))
+  const read = readEntry(encodeEnvelope(header, signature), { now: init.timestamp })
   if (!read.ok) throw new FeedError(read.code, read.message)
-  return read.value
+  const full = withPayload(read.value, payload)
+  if (!full.ok) throw new FeedError(full.code, full.message)
+  return full.value
 }

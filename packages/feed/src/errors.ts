@@ -13,7 +13,8 @@ export const ValidationCodes = [
   'malformed_content',
   'future_timestamp',
   'duplicate',
-  'forked'
+  'forked',
+  'payload_mismatch'
 ] as const
 
 export type ValidationCode = typeof ValidationCodes[number]

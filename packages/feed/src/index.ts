@@ -1,10 +1,11 @@
 /**
  * @packageDocumentation
  *
- * The entry format of Kiez: canonical CBOR bytes, ed25519 signing and
- * verification, the validation rules, fork proofs and range authentication
- * (docs/PROTOCOL.md). Pure and synchronous: readEntry and checkEntry return a
- * result object for hostile input and never throw; createEntry signs a new one.
+ * The entry format of Kiez (format 2): a small signed header and a separate
+ * payload, canonical CBOR bytes, ed25519 signing and verification, the
+ * validation rules, fork proofs and range authentication (docs/PROTOCOL.md).
+ * Pure and synchronous: readEntry, readPayload and checkEntry return a result
+ * object for hostile input and never throw; createEntry signs a new one.
  *
  * Owns the bytes every other package trusts. Must not import any other
  * `@kiez/*` package, libp2p, an HTTP server or storage: it is the bottom layer.
@@ -12,12 +13,16 @@
 export * from './constants.js'
 export * from './crypto.js'
 export {
-  encodePayload,
+  encodeHeader,
+  encodeBody,
   encodeEnvelope,
   decodeEnvelope,
-  decodePayload,
+  decodeHeader,
+  decodeBody,
   type EntryBody,
-  type EntryPayload,
+  type KnownBody,
+  type UnknownBody,
+  type EntryHeader,
   type Decoded
 } from './encoding.js'
 export * from './entry.js'

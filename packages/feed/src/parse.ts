@@ -1,21 +1,23 @@
 import {
   ENTRY_VERSION,
   HASH_BYTES,
-  KNOWN_TYPES,
+  isKnownKind,
+  KIND_PATTERN,
   MAX_ENTRY_BYTES,
   PUBLIC_KEY_BYTES,
   SIGNATURE_BYTES,
-  type EntryType
+  type KnownKind
 } from './constants.js'
-import type { Decoded, EntryBody, EntryPayload } from './encoding.js'
+import type { Decoded, EntryBody, EntryHeader } from './encoding.js'
 import type { ValidationCode } from './errors.js'
 
 /**
  * The hot-path entry parser. It reads the one shape an entry may have and
  * accepts only the canonical (shortest, definite-length) form, so it needs no
  * re-encoding to prove canonicity: catch-up ingest spends most of its CPU
- * here. `decodeEnvelope`/`decodePayload` in encoding.ts are the cborg-based
- * reference it is differentially tested against.
+ * here. It reads payloads the same way. `decodeEnvelope`/`decodeHeader`/
+ * `decodeBody` in encoding.ts are the cborg-based reference it is
+ * differentially tested against.
  */
 
 class ParseError extends Error {
@@ -29,6 +31,8 @@ const MAX_DEPTH = 16
 
 class Reader {
   pos = 0
+  /** items of the payload array not yet read (parseKnown), -1 outside one */
+  left = -1
   constructor (readonly b: Uint8Array) {}
 
   /** Reads an item head; returns [major type, argument]. Enforces the shortest argument encoding. */
@@ -108,13 +112,33 @@ class Reader {
     }
   }
 
+  /** A 32-byte byte string, or undefined (position unchanged) when the next item is something else. */
+  hash (): Uint8Array | undefined {
+    if (this.b[this.pos] !== 0x58 || this.b[this.pos + 1] !== HASH_BYTES) return undefined
+    this.pos += 2
+    return this.take(HASH_BYTES)
+  }
+
+  /** Reads one item of the payload array with `read`, counting it as read when it matched. */
+  item<T> (read: () => T | undefined): T | undefined {
+    const v = read()
+    if (v !== undefined) this.left--
+    return v
+  }
+
   array (what: string): number {
     const [major, n] = this.head()
     if (major !== 4) throw new ParseError('bad_encoding', `${what} must be an array`)
     return n
   }
 
-  /** Skips one well-formed canonical item of any type (the content of an unknown type). */
+  /**
+   * Skips one well-formed canonical item of any type (the payload of an
+   * unknown kind, or the rest of a malformed one): shortest forms, definite
+   * lengths, valid UTF-8, map keys in strictly ascending bytewise order of
+   * their encodings (RFC 8949 §4.2.1; equal keys are duplicates), no tags, no
+   * floats, no simple values but false, true and null.
+   */
   skip (depth = 0): void {
     if (depth > MAX_DEPTH) throw new ParseError('bad_encoding', 'nesting too deep')
     const [major, n] = this.head()
@@ -126,14 +150,32 @@ class Reader {
         this.take(n)
         return
       case 3:
-        this.take(n)
+        try {
+          utf8.decode(this.take(n))
+        } catch (err) {
+          if (err instanceof ParseError) throw err
+          throw new ParseError('bad_encoding', 'text is not valid UTF-8')
+        }
         return
       case 4:
         for (let i = 0; i < n; i++) this.skip(depth + 1)
         return
-      case 5:
-        for (let i = 0; i < 2 * n; i++) this.skip(depth + 1)
+      case 5: {
+        let prev: Uint8Array | undefined
+        for (let i = 0; i < n; i++) {
+          const at = this.pos
+          this.skip(depth + 1)
+          const key = this.b.subarray(at, this.pos)
+          if (prev !== undefined) {
+            const c = Buffer.compare(prev, key)
+            if (c === 0) throw new ParseError('bad_encoding', 'duplicate map key')
+            if (c > 0) throw new ParseError('non_canonical', 'map keys are not in canonical order')
+          }
+          prev = key
+          this.skip(depth + 1)
+        }
         return
+      }
       case 6:
         throw new ParseError('bad_encoding', 'tags are not allowed')
       default:
@@ -147,12 +189,17 @@ class Reader {
 }
 
 export interface ParsedEntry {
-  payload: Uint8Array
+  header: Uint8Array
   signature: Uint8Array
-  value: EntryPayload
+  value: EntryHeader
 }
 
-/** Parses a whole entry (envelope and payload). Total: never throws. */
+function failure (err: unknown, what: string): { ok: false, code: ValidationCode, message: string } {
+  if (err instanceof ParseError) return { ok: false, code: err.code, message: err.message }
+  return { ok: false, code: 'bad_encoding', message: `${what} could not be parsed` }
+}
+
+/** Parses a whole entry (envelope and header). Total: never throws. */
 export function parseEntry (bytes: Uint8Array): Decoded<ParsedEntry> {
   if (!(bytes instanceof Uint8Array)) return { ok: false, code: 'bad_encoding', message: 'entry is not a byte array' }
   if (bytes.byteLength > MAX_ENTRY_BYTES) {
@@ -165,19 +212,18 @@ export function parseEntry (bytes: Uint8Array): Decoded<ParsedEntry> {
   try {
     const env = new Reader(bytes)
     if (env.array('entry') !== 2) throw new ParseError('bad_encoding', 'entry must be an array of 2 items')
-    const payload = env.bytes('entry payload')
+    const header = env.bytes('entry header')
     const signature = env.bytes('signature', SIGNATURE_BYTES)
     env.end()
-    return { ok: true, value: { payload, signature, value: parsePayload(payload) } }
+    return { ok: true, value: { header, signature, value: parseHeader(header) } }
   } catch (err) {
-    if (err instanceof ParseError) return { ok: false, code: err.code, message: err.message }
-    return { ok: false, code: 'bad_encoding', message: 'entry could not be parsed' }
+    return failure(err, 'entry')
   }
 }
 
-function parsePayload (bytes: Uint8Array): EntryPayload {
+function parseHeader (bytes: Uint8Array): EntryHeader {
   const r = new Reader(bytes)
-  if (r.array('payload') !== 7) throw new ParseError('bad_encoding', 'payload must be an array of 7 items')
+  if (r.array('header') !== 8) throw new ParseError('bad_encoding', 'header must be an array of 8 items')
   const version = r.uint('version')
   if (version !== ENTRY_VERSION) throw new ParseError('bad_encoding', `unsupported entry version ${version}`)
   const author = r.bytes('author', PUBLIC_KEY_BYTES)
@@ -187,61 +233,84 @@ function parsePayload (bytes: Uint8Array): EntryPayload {
   if (r.b[r.pos] === 0xf6) r.pos++
   else previous = r.bytes('previous', HASH_BYTES)
   const timestamp = r.uint('timestamp')
-  const type = r.text()
-  if (type === undefined) throw new ParseError('bad_encoding', 'type must be a text string')
-  if (!(KNOWN_TYPES as readonly string[]).includes(type)) {
-    if ((r.b[r.pos] ?? 0) >> 5 !== 4) throw new ParseError('bad_encoding', 'content must be an array')
-    r.skip()
-    r.end()
-    throw new ParseError('unknown_type', `unknown entry type "${type.slice(0, 32)}"`)
+  const kind = r.text()
+  if (kind === undefined || !KIND_PATTERN.test(kind)) {
+    throw new ParseError('bad_encoding', 'kind must be 1 to 32 of [a-z0-9_-], starting with a letter')
   }
-  const n = r.array('content')
-  const body = parseContent(type as EntryType, r, n)
+  const payloadHash = r.bytes('payloadHash', HASH_BYTES)
+  const payloadSize = r.uint('payloadSize')
+  if (payloadSize < 1) throw new ParseError('bad_encoding', 'payloadSize must be an integer from 1 to 2^53-1')
   r.end()
-  return { author, seq, previous, timestamp, body }
+  return { author, seq, previous, timestamp, kind, payloadHash, payloadSize }
 }
 
-function parseContent (type: EntryType, r: Reader, n: number): EntryBody {
-  const malformed = (m: string): never => {
-    // the rest must still be well-formed, so that encoding errors win over content errors
-    throw new ParseError('malformed_content', m)
+/**
+ * Parses a payload of the given kind: any canonical item for a kind this
+ * version does not know, the kind's shape for a known one (not the text
+ * limits: entry.ts applies those). Total: never throws.
+ */
+export function parseBody (kind: string, bytes: Uint8Array): Decoded<EntryBody> {
+  try {
+    const r = new Reader(bytes)
+    if (!isKnownKind(kind)) {
+      r.skip()
+      r.end()
+      return { ok: true, value: { type: 'unknown', kind } }
+    }
+    const body = parseKnown(kind, r)
+    r.end()
+    return { ok: true, value: body }
+  } catch (err) {
+    return failure(err, 'payload')
   }
-  switch (type) {
+}
+
+const SHAPES: Record<KnownKind, string> = {
+  post: '[text]',
+  reply: '[text, replyTo: bstr(32)]',
+  profile: '[name]',
+  delete: '[target: bstr(32)]',
+  edit: '[target: bstr(32), text]'
+}
+
+function parseKnown (kind: KnownKind, r: Reader): EntryBody {
+  // A malformed payload must still be well-formed to the end, so that encoding errors win over content errors.
+  const malformed = (): never => {
+    skipRest(r)
+    throw new ParseError('malformed_content', `${kind} payload must be ${SHAPES[kind]}`)
+  }
+  if (((r.b[r.pos] ?? 0) >> 5) !== 4) return malformed()
+  const n = r.array('payload')
+  r.left = n
+  switch (kind) {
     case 'post': {
-      const text = n === 1 ? r.text() : undefined
-      if (text === undefined) {
-        skipRest(r, n)
-        malformed('post content must be [text]')
-      }
-      return { type, text: text as string }
+      const text = n === 1 ? r.item(() => r.text()) : undefined
+      return text === undefined ? malformed() : { type: kind, text }
     }
     case 'reply': {
-      const text = n === 2 ? r.text() : undefined
-      if (text === undefined) {
-        skipRest(r, n)
-        malformed('reply content must be [text, replyTo: bstr(32)]')
-      }
-      const at = r.pos
-      const [major, len] = r.head()
-      if (major !== 2 || len !== HASH_BYTES) {
-        r.pos = at
-        skipRest(r, 1)
-        malformed('reply content must be [text, replyTo: bstr(32)]')
-      }
-      return { type, text: text as string, replyTo: r.take(HASH_BYTES) }
+      const text = n === 2 ? r.item(() => r.text()) : undefined
+      const replyTo = text === undefined ? undefined : r.item(() => r.hash())
+      return text === undefined || replyTo === undefined ? malformed() : { type: kind, text, replyTo }
     }
     case 'profile': {
-      const name = n === 1 ? r.text() : undefined
-      if (name === undefined) {
-        skipRest(r, n)
-        malformed('profile content must be [name]')
-      }
-      return { type, name: name as string }
+      const name = n === 1 ? r.item(() => r.text()) : undefined
+      return name === undefined ? malformed() : { type: kind, name }
+    }
+    case 'delete': {
+      const target = n === 1 ? r.item(() => r.hash()) : undefined
+      return target === undefined ? malformed() : { type: kind, target }
+    }
+    case 'edit': {
+      const target = n === 2 ? r.item(() => r.hash()) : undefined
+      const text = target === undefined ? undefined : r.item(() => r.text())
+      return target === undefined || text === undefined ? malformed() : { type: kind, target, text }
     }
   }
 }
 
-function skipRest (r: Reader, n: number): void {
-  for (let i = 0; i < n; i++) r.skip(1)
+/** Skips what is left of the payload array (r.left items), or the whole item when the payload is not an array. */
+function skipRest (r: Reader): void {
+  if (r.left < 0) r.skip()
+  else for (; r.left > 0; r.left--) r.skip(1)
   r.end()
 }

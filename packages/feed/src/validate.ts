@@ -40,7 +40,7 @@ export function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export function verifyEntrySignature (keys: PublicKeyCache, entry: Entry): boolean {
-  return verifySignature(keys, entry.author, signedBytes(entry.payload), entry.signature)
+  return verifySignature(keys, entry.author, signedBytes(entry.header), entry.signature)
 }
 
 /**
@@ -111,7 +111,7 @@ export interface RangeResult {
 /**
  * The range path (catch-up sync). Entries must be one author's, in ascending
  * seq. Every rule of checkEntry holds, but signatures are checked once per
- * run: each payload commits to the hash of its predecessor, so one valid
+ * run: each header commits to the hash of its predecessor, so one valid
  * signature on the newest entry of a hash-linked run authenticates the whole
  * run (docs/PROTOCOL.md §4 gives the argument).
  */

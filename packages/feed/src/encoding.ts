@@ -204,7 +204,13 @@ function hasFloat (v: unknown): boolean {
 
 function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {
   const ok = (value: EntryBody): Decoded<EntryBody> => ({ ok: true, value })
-  const shape = { post: '[text]', reply: '[text, replyTo]', profile: '[name]', delete: '[target]', edit: '[target, text]' }
+  const shape = {
+    post: '[text]',
+    reply: '[text, replyTo]',
+    profile: '[name]',
+    delete: '[target]',
+    edit: '[target, text]'
+  }
   const bad = fail<EntryBody>('malformed_content', `${kind} payload must be ${shape[kind]}`)
   if (!Array.isArray(c)) return bad
   switch (kind) {

@@ -9,7 +9,15 @@ import {
   SIGNATURE_DOMAIN
 } from './constants.js'
 import { sha256, type Signer } from './crypto.js'
-import { encodeBody, encodeEnvelope, encodeHeader, type Decoded, type EntryBody, type EntryHeader, type KnownBody } from './encoding.js'
+import {
+  encodeBody,
+  encodeEnvelope,
+  encodeHeader,
+  type Decoded,
+  type EntryBody,
+  type EntryHeader,
+  type KnownBody
+} from './encoding.js'
 import { parseBody, parseEntry } from './parse.js'
 import { FeedError } from './errors.js'
 
@@ -125,7 +133,9 @@ export function readPayload (
   header: Pick<EntryHeader, 'kind' | 'payloadHash' | 'payloadSize'>,
   payload: Uint8Array
 ): Decoded<EntryBody> {
-  if (!(payload instanceof Uint8Array)) return { ok: false, code: 'bad_encoding', message: 'payload is not a byte array' }
+  if (!(payload instanceof Uint8Array)) {
+    return { ok: false, code: 'bad_encoding', message: 'payload is not a byte array' }
+  }
   if (payload.byteLength !== header.payloadSize) {
     return {
       ok: false,
@@ -158,7 +168,9 @@ function utf8Length (s: string): number {
 }
 
 function checkContent (body: EntryBody): Decoded<never> | undefined {
-  const text = body.type === 'profile' ? body.name : body.type === 'post' || body.type === 'reply' || body.type === 'edit'
+  const text = body.type === 'profile' ?
+    body.name :
+    body.type === 'post' || body.type === 'reply' || body.type === 'edit'
     ? body.text
     : undefined
   if (text === undefined) return undefined

@@ -5,13 +5,14 @@ import { describe, expect, it } from 'vitest'
 import { parseEntry } from './parse.js'
 import {
   decodeEnvelope,
-  decodePayload,
+  decodeHeader,
   checkRange,
   createEntry,
   encodeEnvelope,
   encodeForkProof,
   entryId,
-  MAX_CONTENT_BYTES,
+  MAX_ENTRY_BYTES,
+  MAX_PAYLOAD_BYTES,
   parseEntryId,
   PublicKeyCache,
   readEntry,
@@ -20,6 +21,8 @@ import {
   validateEntry,
   verifyForkProof,
   ValidationCodes,
+  withPayload,
+  sha256,
   type AuthorState,
   type Entry,
   type EntryBody,
@@ -44,43 +47,82 @@ function stateAfter (e: Entry | undefined): AuthorState | undefined {
   return e === undefined ? undefined : { seq: e.seq, hash: e.hash }
 }
 
-/** Signs an arbitrary payload value, so tests can build entries the encoder would never make. */
-function signRaw (signer: Signer, payloadValue: unknown[] | Uint8Array): Uint8Array {
-  const payload = payloadValue instanceof Uint8Array ? payloadValue : encode(payloadValue)
-  return encodeEnvelope(payload, signer.sign(signedBytes(payload)))
+/** Header fields for a post with `text` (version 2), to sign as they are or to alter first. */
+function fields (
+  author: Uint8Array,
+  seq: number,
+  previous: Uint8Array | null,
+  timestamp: number,
+  text = 'x'
+): unknown[] {
+  const payload = encode([text])
+  return [2, author, seq, previous, timestamp, 'post', sha256(payload), payload.byteLength]
+}
+
+/** Signs an arbitrary header value, so tests can build entries the encoder would never make. */
+function signRaw (signer: Signer, headerValue: unknown[] | Uint8Array): Uint8Array {
+  const header = headerValue instanceof Uint8Array ? headerValue : encode(headerValue)
+  return encodeEnvelope(header, signer.sign(signedBytes(header)))
 }
 
 const alice = signerFromSeed(new Uint8Array(32).fill(1))
 const mallory = signerFromSeed(new Uint8Array(32).fill(2))
 
 describe('entry encoding', () => {
-  it('round-trips every field through the canonical bytes', () => {
+  it('round-trips every field through the canonical bytes, header and payload', () => {
     fc.assert(
       fc.property(
         fc.string({ minLength: 1, maxLength: 300 }),
         fc.integer({ min: 1, max: 2 ** 40 }),
         fc.integer({ min: 0, max: NOW }),
-        fc.constantFrom('post', 'reply', 'profile'),
+        fc.constantFrom('post', 'reply', 'profile', 'delete', 'edit'),
         fc.uint8Array({ minLength: 32, maxLength: 32 }),
         (text, seq, timestamp, type, link) => {
           const body: EntryBody = type === 'post'
             ? { type, text }
             : type === 'reply'
             ? { type, text, replyTo: link }
-            : { type, name: text.slice(0, 40) || 'x' }
+            : type === 'profile'
+            ? { type, name: text.slice(0, 40) || 'x' }
+            : type === 'delete'
+            ? { type, target: link }
+            : { type, target: link, text }
           const e = createEntry(alice, { seq, previous: seq === 1 ? null : link, timestamp, body })
+          expect(e.body).toEqual(body)
           const r = readEntry(e.bytes, { now: NOW })
           expect(r.ok).toBe(true)
           if (!r.ok) return
           expect(r.value.seq).toBe(seq)
           expect(r.value.timestamp).toBe(timestamp)
-          expect(r.value.body).toEqual(body)
+          expect(r.value.kind).toBe(type)
+          expect(r.value.payloadSize).toBe(e.payload?.byteLength)
+          expect(r.value.payload).toBeUndefined()
           expect(Buffer.from(r.value.author)).toEqual(Buffer.from(alice.publicKey))
           expect(parseEntryId(entryId(r.value.hash))).toEqual(r.value.hash)
+          const full = withPayload(r.value, e.payload as Uint8Array)
+          expect(full.ok && full.value.body).toEqual(body)
         }
       ),
       { numRuns: 300 }
     )
+  })
+
+  it('keeps the entry small: the largest valid entry fits MAX_ENTRY_BYTES', () => {
+    const kind = 'k'.repeat(32)
+    const header = encode([
+      2,
+      alice.publicKey,
+      2 ** 53 - 1,
+      new Uint8Array(32),
+      2 ** 53 - 1,
+      kind,
+      new Uint8Array(32),
+      10240
+    ])
+    const bytes = signRaw(alice, header)
+    expect(bytes.byteLength).toBe(228)
+    expect(bytes.byteLength).toBeLessThanOrEqual(MAX_ENTRY_BYTES)
+    expect(readEntry(bytes, { now: 2 ** 53 - 1 })).toMatchObject({ ok: true })
   })
 
   it('ids are CIDv1 dag-cbor sha2-256 strings and foreign ids are refused', () => {
@@ -91,12 +133,19 @@ describe('entry encoding', () => {
     expect(parseEntryId('x'.repeat(1000))).toBeUndefined()
   })
 
-  it('signs with the domain prefix, not the bare payload', () => {
+  it('signs the header with the domain prefix, not the bare header', () => {
     const [e] = chain(alice, posts(1)) as [Entry]
-    expect(Buffer.from(signedBytes(e.payload).subarray(0, 13)).toString('latin1')).toBe('kiez/entry/1\0')
-    // A signature over the bare payload must not verify as an entry.
-    const forged = encodeEnvelope(e.payload, alice.sign(e.payload))
+    expect(Buffer.from(signedBytes(e.header).subarray(0, 13)).toString('latin1')).toBe('kiez/entry/2\0')
+    // A signature over the bare header must not verify as an entry.
+    const forged = encodeEnvelope(e.header, alice.sign(e.header))
     expect(validateEntry(forged, { keys, now: NOW })).toMatchObject({ ok: false, code: 'bad_signature' })
+  })
+
+  it('hashes the header and signature, never the payload', () => {
+    const [e] = chain(alice, posts(1)) as [Entry]
+    expect(Buffer.from(e.hash)).toEqual(Buffer.from(sha256(e.bytes)))
+    expect(Buffer.from(e.payloadHash)).toEqual(Buffer.from(sha256(e.payload as Uint8Array)))
+    expect(Buffer.from(e.bytes).includes(Buffer.from(e.payload as Uint8Array))).toBe(false)
   })
 })
 
@@ -110,7 +159,7 @@ describe('fast parser against the cborg reference decoder', () => {
   function reference (bytes: Uint8Array): { ok: boolean, value?: unknown } {
     const env = decodeEnvelope(bytes)
     if (!env.ok) return { ok: false }
-    const p = decodePayload(env.value.payload)
+    const p = decodeHeader(env.value.header)
     return p.ok ? { ok: true, value: p.value } : { ok: false }
   }
 
@@ -134,7 +183,7 @@ describe('fast parser against the cborg reference decoder', () => {
   })
 })
 
-describe('validation', () => {
+describe('validation (headers only: no payload needed)', () => {
   const [e1, e2, e3] = chain(alice, posts(3)) as [Entry, Entry, Entry]
 
   it('accepts a chain in order and rejects it out of order', () => {
@@ -145,6 +194,20 @@ describe('validation', () => {
       code: 'wrong_seq'
     })
     expect(validateEntry(e2.bytes, { keys, now: NOW })).toMatchObject({ ok: false, code: 'wrong_seq' })
+  })
+
+  it('validates a chain whose payloads were all dropped, and reads no payload', () => {
+    const r = validateEntry(e1.bytes, { keys, now: NOW })
+    expect(r).toMatchObject({ ok: true })
+    if (r.ok) {
+      expect(r.entry.payload).toBeUndefined()
+      expect(r.entry.body).toBeUndefined()
+    }
+    expect(
+      checkRange([e1, e2, e3].map((e) => readEntry(e.bytes, { now: NOW })).map((r) => (r as { value: Entry }).value), {
+        keys
+      }).accepted
+    ).toHaveLength(3)
   })
 
   it('knows duplicates by hash and forks by a second valid signature', () => {
@@ -160,7 +223,7 @@ describe('validation', () => {
     expect(fork).toMatchObject({ ok: false, code: 'forked' })
     expect(fork.ok === false && fork.forkWith).toEqual(e2.hash)
     // a forged "fork" is just a bad signature
-    const forged = signRaw(mallory, [1, alice.publicKey, 2, e1.hash, NOW, 'post', ['lies']])
+    const forged = signRaw(mallory, fields(alice.publicKey, 2, e1.hash, NOW, 'lies'))
     expect(validateEntry(forged, ctx)).toMatchObject({ ok: false, code: 'bad_signature' })
     // once frozen, nothing at or past the fork point
     expect(validateEntry(e3.bytes, { keys, now: NOW, state: { ...stateAfter(e2)!, forkedAt: 2 } })).toMatchObject({
@@ -180,61 +243,79 @@ describe('validation', () => {
       ok: false,
       code: 'wrong_previous'
     })
-    const noPrev = signRaw(alice, [1, alice.publicKey, 2, null, NOW, 'post', ['x']])
+    const noPrev = signRaw(alice, fields(alice.publicKey, 2, null, NOW))
     expect(validateEntry(noPrev, { keys, now: NOW })).toMatchObject({ ok: false, code: 'wrong_previous' })
   })
 
-  it('measures content in UTF-8 bytes, not characters', () => {
-    const atLimit = 'ä'.repeat(MAX_CONTENT_BYTES / 2)
-    const over = 'ä'.repeat(MAX_CONTENT_BYTES / 2 - 1) + '€' // 8190 + 3 bytes, 4096 characters
-    expect(over.length).toBeLessThan(MAX_CONTENT_BYTES)
-    expect(validateEntry(signRaw(alice, [1, alice.publicKey, 1, null, NOW, 'post', [atLimit]]), { keys, now: NOW }).ok)
-      .toBe(true)
-    expect(validateEntry(signRaw(alice, [1, alice.publicKey, 1, null, NOW, 'post', [over]]), { keys, now: NOW }))
-      .toMatchObject({ ok: false, code: 'content_too_large' })
+  it('accepts a kind it does not know, and refuses a kind that is not a kind', () => {
+    const header = (kind: unknown): unknown[] => {
+      const f = fields(alice.publicKey, 1, null, NOW)
+      f[5] = kind
+      return f
+    }
+    for (const kind of ['poll', 'event', 'a', 'x'.repeat(32), 'offer-2', 'member_of']) {
+      expect(validateEntry(signRaw(alice, header(kind)), { keys, now: NOW }), kind).toMatchObject({ ok: true })
+    }
+    for (const kind of ['', 'Post', '2post', '-x', 'x'.repeat(33), 'ü', 'a b', 'a.b', 7]) {
+      expect(validateEntry(signRaw(alice, header(kind)), { keys, now: NOW }), String(kind)).toMatchObject({
+        ok: false,
+        code: 'bad_encoding'
+      })
+    }
   })
 
-  it('refuses unknown types, malformed content and far-future clocks', () => {
-    expect(validateEntry(signRaw(alice, [1, alice.publicKey, 1, null, NOW, 'react', ['+1']]), { keys, now: NOW }))
-      .toMatchObject({ code: 'unknown_type' })
-    expect(
-      validateEntry(signRaw(alice, [1, alice.publicKey, 1, null, NOW, 'reply', ['no target']]), { keys, now: NOW })
-    ).toMatchObject({ code: 'malformed_content' })
-    expect(validateEntry(signRaw(alice, [1, alice.publicKey, 1, null, NOW, 'post', [42]]), { keys, now: NOW }))
-      .toMatchObject({ code: 'malformed_content' })
-    const future = signRaw(alice, [1, alice.publicKey, 1, null, NOW + 10 * 60_000 + 1, 'post', ['hi']])
+  it('refuses other versions, empty and oversized payloads in the header, and far-future clocks', () => {
+    const v1 = fields(alice.publicKey, 1, null, NOW)
+    v1[0] = 1
+    expect(validateEntry(signRaw(alice, v1), { keys, now: NOW })).toMatchObject({ code: 'bad_encoding' })
+    const v3 = fields(alice.publicKey, 1, null, NOW)
+    v3[0] = 3
+    expect(validateEntry(signRaw(alice, v3), { keys, now: NOW })).toMatchObject({ code: 'bad_encoding' })
+    const sized = (n: number): Uint8Array => {
+      const f = fields(alice.publicKey, 1, null, NOW)
+      f[7] = n
+      return signRaw(alice, f)
+    }
+    expect(validateEntry(sized(0), { keys, now: NOW })).toMatchObject({ code: 'bad_encoding' })
+    expect(validateEntry(sized(MAX_PAYLOAD_BYTES), { keys, now: NOW })).toMatchObject({ ok: true })
+    expect(validateEntry(sized(MAX_PAYLOAD_BYTES + 1), { keys, now: NOW })).toMatchObject({ code: 'content_too_large' })
+    const future = signRaw(alice, fields(alice.publicKey, 1, null, NOW + 10 * 60_000 + 1))
     expect(validateEntry(future, { keys, now: NOW })).toMatchObject({ code: 'future_timestamp' })
     expect(validateEntry(future, { keys, now: NOW, maxFutureMs: 11 * 60_000 }).ok).toBe(true)
   })
 
   it('tells non-canonical encodings from garbage', () => {
+    const header = Buffer.from(encode(fields(alice.publicKey, 1, null, NOW)))
     // seq 1 as a two-byte integer: same value, other bytes
-    const payload = Buffer.from(encode([1, alice.publicKey, 1, null, NOW, 'post', ['hi']]))
-    const at = payload.indexOf(Buffer.from([0x01, 0xf6])) // seq 1 then null
-    const longSeq = Buffer.concat([payload.subarray(0, at), Buffer.from([0x18, 0x01]), payload.subarray(at + 1)])
+    const at = header.indexOf(Buffer.from([0x01, 0xf6])) // seq 1 then null
+    const longSeq = Buffer.concat([header.subarray(0, at), Buffer.from([0x18, 0x01]), header.subarray(at + 1)])
     expect(validateEntry(signRaw(alice, longSeq), { keys, now: NOW })).toMatchObject({ code: 'non_canonical' })
-    // indefinite-length text: decodes, but is not the canonical form
-    const indef = Buffer.from(encode([1, alice.publicKey, 1, null, NOW, 'post', ['hi']]))
-    const withIndef = Buffer.concat([indef.subarray(0, indef.length - 3), Buffer.from([0x7f, 0x62, 0x68, 0x69, 0xff])])
-    expect(validateEntry(signRaw(alice, withIndef), { keys, now: NOW })).toMatchObject({ code: 'non_canonical' })
-    // invalid UTF-8 in the text
-    const bad = Buffer.from(encode([1, alice.publicKey, 1, null, NOW, 'post', ['hi']]))
-    bad[bad.length - 1] = 0xff
+    // indefinite-length kind: decodes, but is not the canonical form
+    const k = header.indexOf(Buffer.from([0x64, 0x70, 0x6f, 0x73, 0x74])) // "post"
+    const indef = Buffer.concat([
+      header.subarray(0, k),
+      Buffer.from([0x7f, 0x64, 0x70, 0x6f, 0x73, 0x74, 0xff]),
+      header.subarray(k + 5)
+    ])
+    expect(validateEntry(signRaw(alice, indef), { keys, now: NOW })).toMatchObject({ code: 'non_canonical' })
+    // invalid UTF-8 in the kind
+    const bad = Buffer.from(header)
+    bad[k + 1] = 0xff
     expect(validateEntry(signRaw(alice, bad), { keys, now: NOW })).toMatchObject({ code: 'bad_encoding' })
     // a float where seq belongs
-    const float = Buffer.from(encode([1, alice.publicKey, 1, null, NOW, 'post', ['hi']]))
-    const at1 = float.indexOf(Buffer.from([0x01, 0xf6]))
     const withFloat = Buffer.concat([
-      float.subarray(0, at1),
+      header.subarray(0, at),
       Buffer.from([0xfb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0]),
-      float.subarray(at1 + 1)
+      header.subarray(at + 1)
     ])
     expect(validateEntry(signRaw(alice, withFloat), { keys, now: NOW })).toMatchObject({
       ok: false,
       code: 'bad_encoding'
     })
     expect(validateEntry(Uint8Array.of(0xff, 0x00), { keys, now: NOW })).toMatchObject({ code: 'bad_encoding' })
-    expect(validateEntry(new Uint8Array(20_000), { keys, now: NOW })).toMatchObject({ code: 'content_too_large' })
+    expect(validateEntry(new Uint8Array(MAX_ENTRY_BYTES + 1), { keys, now: NOW })).toMatchObject({
+      code: 'content_too_large'
+    })
   })
 
   it('never throws and always names a code when any byte of a valid entry changes', () => {
@@ -293,7 +374,7 @@ describe('validator against a reference model', () => {
                 bytes[a % bytes.length] = (bytes[a % bytes.length] as number) ^ (1 + (b % 255))
                 break
               case 'resign_other_key':
-                bytes = signRaw(mallory, [1, alice.publicKey, next.seq, next.previous, next.timestamp, 'post', ['x']])
+                bytes = signRaw(mallory, fields(alice.publicKey, next.seq, next.previous, next.timestamp))
                 break
               case 'skip':
                 bytes = (honest[head + 1 + (a % 3)] ?? next).bytes
@@ -304,7 +385,7 @@ describe('validator against a reference model', () => {
                 expectOk = head === 0
                 break
               case 'future':
-                bytes = signRaw(alice, [1, alice.publicKey, next.seq, next.previous, NOW + 3_600_000, 'post', ['x']])
+                bytes = signRaw(alice, fields(alice.publicKey, next.seq, next.previous, NOW + 3_600_000))
                 break
             }
             const r = validateEntry(bytes, {
@@ -332,15 +413,10 @@ describe('validator against a reference model', () => {
           const items = honest.slice(start, start + len).map((e) => e.bytes)
           if (corruptAt !== undefined && items.length > 0) {
             const i = corruptAt % items.length
-            items[i] = signRaw(mallory, [
-              1,
-              alice.publicKey,
-              start + i + 1,
-              honest[start + i]?.previous ?? null,
-              NOW,
-              'post',
-              ['evil']
-            ])
+            items[i] = signRaw(
+              mallory,
+              fields(alice.publicKey, start + i + 1, honest[start + i]?.previous ?? null, NOW, 'evil')
+            )
           }
           const entries = items.map((b) => readEntry(b, { now: NOW })).filter((r) => r.ok).map((r) =>
             (r as { value: Entry }).value
@@ -382,7 +458,7 @@ describe('range path', () => {
 
   it('refuses a run whose newest entry is forged, and keeps a linked prefix otherwise', () => {
     const forgedLast = readEntry(
-      signRaw(mallory, [1, alice.publicKey, 51, (entries[49] as Entry).hash, NOW, 'post', ['x']]),
+      signRaw(mallory, fields(alice.publicKey, 51, (entries[49] as Entry).hash, NOW)),
       { now: NOW }
     )
     if (!forgedLast.ok) throw new Error('setup')
@@ -418,9 +494,25 @@ describe('fork proofs', () => {
     const c = createEntry(mallory, { seq: 2, previous: e1.hash, timestamp: NOW, body: { type: 'post', text: 'c' } })
     expect(verifyForkProof(encodeForkProof(a, c), keys)).toMatchObject({ ok: false })
     expect(verifyForkProof(encode([a.bytes, a.bytes]), keys)).toMatchObject({ ok: false })
-    const forged = readEntry(signRaw(mallory, [1, alice.publicKey, 2, e1.hash, NOW, 'post', ['z']]), { now: NOW })
+    const forged = readEntry(signRaw(mallory, fields(alice.publicKey, 2, e1.hash, NOW, 'z')), { now: NOW })
     if (!forged.ok) throw new Error('setup')
     expect(verifyForkProof(encodeForkProof(a, forged.value), keys)).toMatchObject({ ok: false, code: 'bad_signature' })
     expect(verifyForkProof(randomBytes(100), keys).ok).toBe(false)
+  })
+
+  it('works over headers alone: same fields but another payload is a fork, and the proof carries no payload', () => {
+    const x = createEntry(alice, {
+      seq: 2,
+      previous: e1.hash,
+      timestamp: NOW,
+      body: { type: 'post', text: 'one text' }
+    })
+    const y = createEntry(alice, { seq: 2, previous: e1.hash, timestamp: NOW, body: { type: 'post', text: 'another' } })
+    const proof = encodeForkProof(x, y)
+    expect(proof.byteLength).toBeLessThanOrEqual(2 * MAX_ENTRY_BYTES + 16)
+    expect(Buffer.from(proof).includes(Buffer.from(x.payload as Uint8Array))).toBe(false)
+    const r = verifyForkProof(proof, keys)
+    expect(r).toMatchObject({ ok: true, seq: 2 })
+    if (r.ok) expect(r.entries.map((e) => e.payload)).toEqual([undefined, undefined])
   })
 })

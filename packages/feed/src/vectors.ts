@@ -68,7 +68,12 @@ export function buildVectors (): FeedVector[] {
       now: VECTOR_NOW
     })
   }
-  const full = (e: Entry): Delivery => ({ header: e.header, signature: e.signature, bytes: e.bytes, payload: e.payload })
+  const full = (e: Entry): Delivery => ({
+    header: e.header,
+    signature: e.signature,
+    bytes: e.bytes,
+    payload: e.payload
+  })
   const headerOnly = (e: Delivery): Delivery => ({ header: e.header, signature: e.signature, bytes: e.bytes })
   /** Signs header fields as given, so vectors can hold what createEntry would never make. */
   const sign = (signer: Signer, header: Uint8Array, payload?: Uint8Array): Delivery => {
@@ -122,9 +127,13 @@ export function buildVectors (): FeedVector[] {
   const canonical = Buffer.from(encode(fields(4, e3.hash, t + 3000, 'post', p4)))
   const at = canonical.indexOf(Buffer.concat([Buffer.from([0x04, 0x58, 0x20]), e3.hash]))
   const nonMinimal = Buffer.concat([canonical.subarray(0, at), Buffer.from([0x18, 0x04]), canonical.subarray(at + 1)])
-  push('non_canonical: seq 4 encoded as 0x18 0x04 instead of 0x04 (validly signed)', headerOnly(sign(alice, nonMinimal)), {
-    error: 'non_canonical'
-  })
+  push(
+    'non_canonical: seq 4 encoded as 0x18 0x04 instead of 0x04 (validly signed)',
+    headerOnly(sign(alice, nonMinimal)),
+    {
+      error: 'non_canonical'
+    }
+  )
 
   const forged = encode(fields(4, e3.hash, t + 3000, 'post', encode(['forged'])))
   push('bad_signature: seq 4 claiming Alice as author, signed by another key', sign(mallory, forged), {

@@ -183,7 +183,8 @@ export function decodeHeader (bytes: Uint8Array): Decoded<EntryHeader> {
 export function decodeBody (kind: string, bytes: Uint8Array): Decoded<EntryBody> {
   const d = tryDecode(bytes, PAYLOAD_DECODE_OPTIONS)
   if (!d.ok) return fail('bad_encoding', 'payload is not well-formed CBOR')
-  if (hasFloat(d.value)) return fail('bad_encoding', 'floating-point values are not allowed')
+  const foreign = foreignValue(d.value)
+  if (foreign !== undefined) return fail('bad_encoding', foreign)
   let canonical: Uint8Array
   try {
     canonical = encode(d.value, rfc8949EncodeOptions)
@@ -195,11 +196,22 @@ export function decodeBody (kind: string, bytes: Uint8Array): Decoded<EntryBody>
   return decodeKnown(kind, d.value)
 }
 
-function hasFloat (v: unknown): boolean {
-  if (typeof v === 'number') return !Number.isInteger(v) || Object.is(v, -0)
-  if (Array.isArray(v)) return v.some(hasFloat)
-  if (v instanceof Map) return [...v].some(([k, x]) => hasFloat(k) || hasFloat(x))
-  return false
+/** Why a decoded payload value has no place in a payload, or undefined. */
+function foreignValue (v: unknown): string | undefined {
+  if (typeof v === 'number') {
+    return Number.isSafeInteger(v) && !Object.is(v, -0) ? undefined : 'floating-point values are not allowed'
+  }
+  if (Array.isArray(v)) return v.map(foreignValue).find((m) => m !== undefined)
+  if (v instanceof Map) {
+    for (const [k, x] of v) {
+      if (typeof k !== 'number' && typeof k !== 'string' && !(k instanceof Uint8Array)) {
+        return 'map keys must be integers, byte strings or text strings'
+      }
+      const m = foreignValue(k) ?? foreignValue(x)
+      if (m !== undefined) return m
+    }
+  }
+  return undefined
 }
 
 function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {

@@ -135,8 +135,9 @@ class Reader {
   /**
    * Skips one well-formed canonical item of any type (the payload of an
    * unknown kind, or the rest of a malformed one): shortest forms, definite
-   * lengths, valid UTF-8, map keys in strictly ascending bytewise order of
-   * their encodings (RFC 8949 §4.2.1; equal keys are duplicates), no tags, no
+   * lengths, valid UTF-8, map keys that are integers or strings, in strictly
+   * ascending bytewise order of their encodings (RFC 8949 §4.2.1; equal keys
+   * are duplicates), no tags, no
    * floats, no simple values but false, true and null.
    */
   skip (depth = 0): void {
@@ -164,6 +165,9 @@ class Reader {
         let prev: Uint8Array | undefined
         for (let i = 0; i < n; i++) {
           const at = this.pos
+          if (at < this.b.length && (this.b[at] as number) >> 5 > 3) {
+            throw new ParseError('bad_encoding', 'map keys must be integers, byte strings or text strings')
+          }
           this.skip(depth + 1)
           const key = this.b.subarray(at, this.pos)
           if (prev !== undefined) {

@@ -4,6 +4,8 @@ import {
   PublicKeyCache,
   sha256,
   entryId,
+  readEntry,
+  readPayload,
   validateEntry,
   verifySignature,
   type AuthorState,
@@ -20,8 +22,10 @@ describe('test/vectors/feed-entries.json', () => {
     expect(vectors).toEqual(buildVectors())
   })
 
-  it('covers a valid chain of 3 and every rejection kind', () => {
-    expect(vectors.filter((v) => v.valid)).toHaveLength(3)
+  it('covers a valid chain of 9 and every rejection kind of entries and payloads', () => {
+    expect(vectors.filter((v) => v.valid).map((v) => v.description.match(/seq (\d+)/)?.[1])).toEqual(
+      ['1', '2', '3', '4', '5', '6', '7', '8', '9']
+    )
     expect(new Set(vectors.map((v) => v.error).filter(Boolean))).toEqual(
       new Set([
         'bad_encoding',
@@ -30,20 +34,30 @@ describe('test/vectors/feed-entries.json', () => {
         'wrong_seq',
         'wrong_previous',
         'content_too_large',
-        'unknown_type',
-        'malformed_content',
         'future_timestamp',
         'duplicate',
         'forked'
       ])
     )
+    // unknown_type is no longer produced: a kind this version does not know is valid (PROTOCOL.md §2)
+    expect(new Set(vectors.map((v) => v.payloadError).filter(Boolean))).toEqual(
+      new Set(['payload_mismatch', 'malformed_content', 'content_too_large'])
+    )
+    // an entry with its payload, the same entry header only, a delete, an edit, an unknown kind
+    const kinds = vectors.filter((v) => v.valid).map((v) => readEntry(bytes(v.entryBytes), { now: v.now }))
+    expect(kinds.map((r) => r.ok && r.value.kind)).toEqual(
+      ['post', 'reply', 'profile', 'post', 'delete', 'edit', 'poll', 'reply', 'post']
+    )
+    expect(vectors.some((v) => v.valid && v.payload === undefined)).toBe(true)
   })
 
   it('ids are the CID of sha2-256(entryBytes) and signatures verify exactly where they should', () => {
     const keys = new PublicKeyCache()
     for (const v of vectors) {
       expect(v.id, v.description).toBe(entryId(sha256(bytes(v.entryBytes))))
-      expect(bytes(v.signedBytes).subarray(0, 13)).toEqual(new TextEncoder().encode('kiez/entry/1\0'))
+      expect(v.hash, v.description).toBe(Buffer.from(sha256(bytes(v.entryBytes))).toString('hex'))
+      expect(bytes(v.signedBytes).subarray(0, 13)).toEqual(new TextEncoder().encode('kiez/entry/2\0'))
+      expect(Buffer.from(bytes(v.signedBytes).subarray(13)).toString('hex')).toBe(v.header)
       expect(verifySignature(keys, bytes(v.publicKey), bytes(v.signedBytes), bytes(v.signature)), v.description).toBe(
         v.error !== 'bad_signature'
       )
@@ -65,6 +79,14 @@ describe('test/vectors/feed-entries.json', () => {
       } else {
         expect(r.ok ? 'accepted' : r.code, v.description).toBe(v.error)
       }
+      // a payload is checked against the header alone, whatever became of the entry
+      if (v.payload !== undefined) {
+        const header = readEntry(bytes(v.entryBytes), { now: v.now })
+        expect(header.ok, v.description).toBe(true)
+        if (!header.ok) continue
+        const p = readPayload(header.value, bytes(v.payload))
+        expect(p.ok ? undefined : p.code, v.description).toBe(v.payloadError)
+      }
     }
   })
 })
@@ -74,14 +96,19 @@ describe('docs/PROTOCOL.md §8 (every vector in full)', () => {
   const section = doc.slice(doc.indexOf('## 8. Every vector in full'))
   const blocks = [
     ...section.matchAll(
-      /^### Vector (\d+): (.*)\n[\s\S]*?```\nhash  ([0-9a-f]{64})\nid    (\S+)\nsig   ([0-9a-f]+)\nbytes \((\d+)\)\n([0-9a-f\n]+)```/gm
+      /^### Vector (\d+): (.*)\n[\s\S]*?```\nhash  ([0-9a-f]{64})\nid    (\S+)\nsig   ([0-9a-f]+)\nbytes \((\d+)\)\n([0-9a-f\n]+)(?:payload \((\d+)\)\n([0-9a-f\n]+))?```/gm
     )
   ]
 
-  it('gives every vector of the JSON file, in order, with the same bytes, hash, id and signature', () => {
+  it('gives every vector of the JSON file, in order, with the same bytes, payload, hash, id and signature', () => {
     expect(blocks.map((b) => Number(b[1]))).toEqual(vectors.map((_, i) => i + 1))
     for (const [i, v] of vectors.entries()) {
-      const [, , description, hash, id, sig, length, hexBytes] = blocks[i] as RegExpMatchArray
+      const [, , description, hash, id, sig, length, hexBytes, payloadLength, payloadHex] =
+        blocks[i] as RegExpMatchArray
+      expect(payloadHex?.replace(/\n/g, ''), description).toBe(v.payload)
+      expect(payloadLength === undefined ? undefined : Number(payloadLength)).toBe(
+        v.payload === undefined ? undefined : v.payload.length / 2
+      )
       expect(description).toBe(v.description)
       expect(hexBytes?.replace(/\n/g, '')).toBe(v.entryBytes)
       expect(Number(length)).toBe(v.entryBytes.length / 2)

@@ -143,6 +143,14 @@ export function readPayload (
       message: `payload is ${payload.byteLength} bytes, the header says ${header.payloadSize}`
     }
   }
+  // Only reachable with a header nobody validated (readEntry refuses payloadSize > MAX_PAYLOAD_BYTES).
+  if (payload.byteLength > MAX_PAYLOAD_BYTES) {
+    return {
+      ok: false,
+      code: 'content_too_large',
+      message: `payload is ${payload.byteLength} bytes, over the ${MAX_PAYLOAD_BYTES}-byte limit`
+    }
+  }
   if (!equalHash(sha256(payload), header.payloadHash)) {
     return { ok: false, code: 'payload_mismatch', message: 'payload does not match the hash in the header' }
   }

@@ -175,12 +175,22 @@ function utf8Length (s: string): number {
   return Buffer.byteLength(s, 'utf8')
 }
 
+/** The user text of a body, which the content limits apply to (none for delete and kinds to come). */
+function bodyText (body: EntryBody): string | undefined {
+  switch (body.type) {
+    case 'profile':
+      return body.name
+    case 'post':
+    case 'reply':
+    case 'edit':
+      return body.text
+    default:
+      return undefined
+  }
+}
+
 function checkContent (body: EntryBody): Decoded<never> | undefined {
-  const text = body.type === 'profile' ?
-    body.name :
-    body.type === 'post' || body.type === 'reply' || body.type === 'edit'
-    ? body.text
-    : undefined
+  const text = bodyText(body)
   if (text === undefined) return undefined
   const size = utf8Length(text)
   if (size > MAX_CONTENT_BYTES) {

@@ -25,14 +25,14 @@ import {
   sha256,
   type AuthorState,
   type Entry,
-  type EntryBody,
+  type KnownBody,
   type Signer
 } from './index.js'
 
 const keys = new PublicKeyCache()
 const NOW = 1_800_000_000_000
 
-function chain (signer: Signer, bodies: EntryBody[], t0 = NOW - 1_000_000): Entry[] {
+function chain (signer: Signer, bodies: KnownBody[], t0 = NOW - 1_000_000): Entry[] {
   const out: Entry[] = []
   for (const [i, body] of bodies.entries()) {
     const prev = out[i - 1]
@@ -41,7 +41,7 @@ function chain (signer: Signer, bodies: EntryBody[], t0 = NOW - 1_000_000): Entr
   return out
 }
 
-const posts = (n: number): EntryBody[] => Array.from({ length: n }, (_, i) => ({ type: 'post', text: `post ${i}` }))
+const posts = (n: number): KnownBody[] => Array.from({ length: n }, (_, i) => ({ type: 'post', text: `post ${i}` }))
 
 function stateAfter (e: Entry | undefined): AuthorState | undefined {
   return e === undefined ? undefined : { seq: e.seq, hash: e.hash }
@@ -78,7 +78,7 @@ describe('entry encoding', () => {
         fc.constantFrom('post', 'reply', 'profile', 'delete', 'edit'),
         fc.uint8Array({ minLength: 32, maxLength: 32 }),
         (text, seq, timestamp, type, link) => {
-          const body: EntryBody = type === 'post'
+          const body: KnownBody = type === 'post'
             ? { type, text }
             : type === 'reply'
             ? { type, text, replyTo: link }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Redialer } from './redialer.js'
 import { DiscoveryDialer, type DialHost } from './dialer.js'
 import { backoffDelay } from './backoff.js'
 import { KeyedLimiter } from './limiter.js'
-import { eventually } from './test-helpers.js'
 import type { Connection, PeerId } from '@libp2p/interface'
 
 async function somePeer (): Promise<PeerId> {
@@ -65,7 +65,7 @@ describe('KeyedLimiter', () => {
     const accepted = ['a', 'b', 'c', 'd', 'e', 'f', 'a'].map(k => limiter.add(k, task))
     // a, b start at once; c, d, e wait; f does not fit; the second a is a duplicate
     expect(accepted).toEqual([true, true, true, true, true, false, false])
-    await eventually(() => done === 5, 5000, 'tasks done')
+    await eventually(() => done === 5, { what: 'tasks done', timeoutMs: 5000 })
     expect(maxActive).toBe(2)
     expect(limiter.size).toBe(0)
   })
@@ -86,7 +86,7 @@ describe('Redialer', () => {
     const peer = await somePeer()
     r.lost(peer)
     r.lost(peer) // duplicate report of the same loss
-    await eventually(() => host.connected.has(peer.toString()), 5000, 'reconnected')
+    await eventually(() => host.connected.has(peer.toString()), { what: 'reconnected', timeoutMs: 5000 })
     expect(host.dials.get(peer.toString())).toBe(4)
     expect(attempts).toEqual([0, 1, 2, 3])
     expect(r.waiting()).toEqual([])
@@ -100,7 +100,10 @@ describe('Redialer', () => {
     const peers = await Promise.all(Array.from({ length: 6 }, somePeer))
     for (const p of peers) r.lost(p)
     expect(r.waiting()).toHaveLength(4)
-    await eventually(() => [...host.dials.values()].reduce((a, b) => a + b, 0) >= 20, 5000, 'many attempts')
+    await eventually(() => [...host.dials.values()].reduce((a, b) => a + b, 0) >= 20, {
+      what: 'many attempts',
+      timeoutMs: 5000
+    })
     expect(host.maxActive).toBeLessThanOrEqual(2)
     expect(host.dials.has(peers[5]!.toString())).toBe(false)
     r.stop()
@@ -138,12 +141,12 @@ describe('DiscoveryDialer', () => {
     const peer = await somePeer()
     expect(d.discovered({ id: peer, multiaddrs: [] })).toBe(true)
     expect(d.discovered({ id: peer, multiaddrs: [] })).toBe(false) // in flight
-    await eventually(() => host.dials.get(peer.toString()) === 1, 5000, 'first dial')
+    await eventually(() => host.dials.get(peer.toString()) === 1, { what: 'first dial', timeoutMs: 5000 })
     await new Promise(resolve => setTimeout(resolve, 20))
     expect(d.discovered({ id: peer, multiaddrs: [] })).toBe(false) // too soon after a failed dial
     now += 10_001
     expect(d.discovered({ id: peer, multiaddrs: [] })).toBe(true)
-    await eventually(() => host.connected.has(peer.toString()), 5000, 'second dial connects')
+    await eventually(() => host.connected.has(peer.toString()), { what: 'second dial connects', timeoutMs: 5000 })
     now += 10_001
     expect(d.discovered({ id: peer, multiaddrs: [] })).toBe(false) // already connected
     d.stop()
@@ -151,7 +154,7 @@ describe('DiscoveryDialer', () => {
     expect(d.discovered({ id: later, multiaddrs: [] })).toBe(false)
     d.start() // the node was started again
     expect(d.discovered({ id: later, multiaddrs: [] })).toBe(true)
-    await eventually(() => host.dials.get(later.toString()) === 1, 5000, 'dial after restart')
+    await eventually(() => host.dials.get(later.toString()) === 1, { what: 'dial after restart', timeoutMs: 5000 })
     d.stop()
   })
 })

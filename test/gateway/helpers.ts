@@ -230,17 +230,3 @@ export class Sse {
     this.req?.destroy()
   }
 }
-
-export async function eventually<T> (
-  fn: () => T | undefined | Promise<T | undefined>,
-  timeoutMs: number,
-  what: string
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}

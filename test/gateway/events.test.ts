@@ -1,14 +1,13 @@
 import { encodeEnvelope, encodePayload, signedBytes, signerFromSeed } from '@kiez/feed'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '@kiez/testing'
-import { Boxes, call, pair, sameOrigin, Sse, type Box } from './helpers.ts'
+import { Boxes, call, openSse, pair, sameOrigin, type Box } from './helpers.ts'
 
 describe('SSE and metrics across two bootstrapped daemons', () => {
   const boxes = new Boxes()
   let a: Box
   let b: Box
   let cookieB: string
-  const streams: Sse[] = []
 
   beforeAll(async () => {
     a = await boxes.start({
@@ -24,7 +23,6 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     })
   })
   afterAll(async () => {
-    for (const s of streams) s.close()
     await boxes.close()
   })
 
@@ -52,8 +50,7 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
   })
 
   it('a stream on A receives a post made on B, and a reconnect with Last-Event-ID gets exactly the missed events', async () => {
-    const s1 = new Sse(a)
-    streams.push(s1)
+    const s1 = openSse(a)
     await s1.opened
     expect(s1.status).toBe(200)
     expect(s1.headers['content-type']).toMatch(/^text\/event-stream/)
@@ -83,8 +80,7 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
       return missed.every((id) => f.includes(id)) ? true : undefined
     }, { what: 'A to store the missed posts', timeoutMs: 20_000, intervalMs: 50 })
 
-    const s2 = new Sse(a, lastId)
-    streams.push(s2)
+    const s2 = openSse(a, lastId)
     await s2.opened
     await eventually(() => s2.entries().length >= 3 ? true : undefined, {
       what: 'the replay',
@@ -103,12 +99,10 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     const ns = s2.events.filter((e) => e.id !== undefined).map((e) => Number(e.id!.split('-')[1]))
     expect(ns).toEqual([...ns].sort((x, y) => x - y))
     expect(ns[0]).toBe(Number(lastId.split('-')[1]) + 1)
-    s2.close()
   })
 
   it('an id from another run gets a reset event, not a silent gap', async () => {
-    const s = new Sse(a, 'deadbeef-5')
-    streams.push(s)
+    const s = openSse(a, 'deadbeef-5')
     await s.opened
     await eventually(() => s.events.find((e) => e.event === 'reset'), {
       what: 'a reset event',
@@ -116,12 +110,10 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
       intervalMs: 50
     })
     expect(JSON.parse(s.events.find((e) => e.event === 'reset')!.data)).toEqual({ reason: 'restarted' })
-    s.close()
   })
 
   it('refuses event streams beyond its bound with 503', async () => {
-    const open = [new Sse(a), new Sse(a), new Sse(a)]
-    streams.push(...open)
+    const open = [openSse(a), openSse(a), openSse(a)]
     await Promise.all(open.map(async (s) => {
       await s.opened
     }))
@@ -135,8 +127,7 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     for (const s of open) s.close()
     // closed streams free their slots
     await eventually(async () => {
-      const s = new Sse(a)
-      streams.push(s)
+      const s = openSse(a)
       await s.opened
       s.close()
       return s.status === 200 ? true : undefined
@@ -144,8 +135,7 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
   })
 
   it('peer events announce a disconnect', async () => {
-    const s = new Sse(a)
-    streams.push(s)
+    const s = openSse(a)
     await s.opened
     const bId = b.daemon.peerId
     await boxes.stop(b)
@@ -155,7 +145,6 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
       intervalMs: 50
     })
     expect(JSON.parse(ev.data)).toEqual({ peerId: bId, connected: false })
-    s.close()
   })
 
   it('/metrics exposes stored, rejected (by reason), peers, sync lag and HTTP series', async () => {

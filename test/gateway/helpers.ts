@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger, createMeshNode, Daemon, DEFAULT_CONFIG, type DaemonInit, type KiezConfig } from '@kiez/daemon'
+import { onTestFinished } from 'vitest'
 
 export interface Box {
   daemon: Daemon
@@ -229,4 +230,11 @@ export class Sse {
   close (): void {
     this.req?.destroy()
   }
+}
+
+/** An event stream on `box`, closed when the test finishes, failed or not; a test may close it earlier. */
+export function openSse (box: Box, lastEventId?: string): Sse {
+  const s = new Sse(box, lastEventId)
+  onTestFinished(() => s.close())
+  return s
 }

@@ -164,6 +164,20 @@ describe('ReplicationService: when a sync runs', () => {
     expect(h.service.counters().syncSessionsMade).toBe(1)
   })
 
+  it('a failed session ends the run: a sync asked for while it ran waits for the next tick too', async () => {
+    h = await harness({ syncIntervalMs: 1000 })
+    const held = h.holdStreams()
+    h.connect(A)
+    await settle()
+    const now = h.service.syncNow(A) // folds into the session in flight
+    held[0]!.fail(new Error('reset'))
+    expect(await now).toEqual([{ peerId: A.toString(), ok: false, error: 'stream: reset', entriesIn: 0 }])
+    await vi.advanceTimersByTimeAsync(999)
+    expect(held).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(held).toHaveLength(2)
+  })
+
   it('does not dial a peer that is no longer connected: syncNow refuses it, a stale onConnect is dropped', async () => {
     h = await harness({ syncIntervalMs: 0 })
     await expect(h.service.syncNow(A)).rejects.toMatchObject({ code: 'not_connected' })
@@ -201,22 +215,25 @@ describe('ReplicationService: when a sync runs', () => {
     expect(held[0]?.signal.aborted).toBe(false)
     await h.service.stop()
     expect(held[0]?.signal.aborted).toBe(true)
+    expect(vi.getTimerCount()).toBe(0) // the interval is gone, not merely idle
     await vi.advanceTimersByTimeAsync(10_000)
     expect(held).toHaveLength(1)
   })
 
-  it('pulls at once from a peer whose inbound session shows it has what we lack, and not from one that has nothing new', async () => {
+  it('pulls at once from a peer whose inbound session shows it has what we lack, and not from one that does not', async () => {
     h = await harness({ syncOnConnect: false, syncIntervalMs: 0 })
-    const [e] = entries(7, 1)
-    const ahead = { author: e!.author, seq: 1, hash: e!.hash }
-    const r = responder([ahead])
+    const [e1, e2] = entries(7, 2)
+    const head = (e: typeof e1) => ({ author: e!.author, seq: e!.seq, hash: e!.hash })
+    h.store.heads.returns([head(e1)]) // we hold seq 1
+    const r = responder([head(e2)])
     h.answerWith(r.script)
     h.connect(A)
     h.connect(B)
-    for (const [peer, heads] of [[A, [ahead]], [B, []]] as const) {
+    // A holds seq 2, B holds seq 1 too
+    for (const [peer, theirs] of [[A, e2], [B, e1]] as const) {
       const f = await h.inbound(peer)
-      await f.send({ type: 'heads', heads: [...heads], more: false })
-      expect(await f.recv()).toEqual({ type: 'heads', heads: [], more: false })
+      await f.send({ type: 'heads', heads: [head(theirs)], more: false })
+      expect(await f.recv()).toEqual({ type: 'heads', heads: [head(e1)], more: false })
       await f.stream.close()
     }
     await settle()

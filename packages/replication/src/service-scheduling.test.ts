@@ -269,4 +269,34 @@ describe('ReplicationService: when a sync runs', () => {
     expect(gets).toEqual([[[1, 2]], [[3, 4]], [[5, 5]]])
     expect(seq).toBe(5)
   })
+
+  it('drops state a late message made for a peer that is gone at the next tick, pending gaps and all', async () => {
+    h = await harness({ syncOnConnect: false, syncIntervalMs: 1000 })
+    const [, , e3] = entries(4, 3)
+    h.store.ingest.resolves({ status: 'rejected', code: 'wrong_seq', message: 'gap', entry: e3! })
+    await h.validate(B, Uint8Array.of(0x01, ...e3!.bytes)) // B is not connected (any more)
+    await settle()
+    expect(h.connectionManager.openStream.callCount).toBe(0)
+    await vi.advanceTimersByTimeAsync(1000)
+    h.connected.add(B.toString()) // were the state kept, it would show now, with the gap still pending
+    expect(h.service.info().peers).toEqual([])
+  })
+
+  it('keeps what a departed neighbour last said, and forgets it when it connects again', async () => {
+    h = await harness({ syncOnConnect: false, syncIntervalMs: 0 })
+    const [e1] = entries(8, 1)
+    const heard: Array<[string, number]> = []
+    h.service.onHeads((peer, heads) => heard.push([peer, heads.length]))
+    h.connect(A)
+    const f = await h.inbound(A)
+    await f.send({ type: 'heads', heads: [{ author: e1!.author, seq: 1, hash: e1!.hash }], more: false })
+    await f.recv()
+    await f.stream.close()
+    expect(heard).toEqual([[A.toString(), 1]])
+    h.disconnect(A)
+    const gone = h.service.info().departed ?? []
+    expect(gone.map((p) => [p.peerId, p.weLack, p.disconnectedAtMs])).toEqual([[A.toString(), 1, Date.now()]])
+    h.connect(A)
+    expect(h.service.info().departed).toEqual([])
+  })
 })

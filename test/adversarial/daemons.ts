@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ControlClient, controlSocketPath } from '@kiez/daemon/control'
 import type { StatusJson, SyncJson } from '@kiez/daemon/control'
-import { BoxProcess, KIEZ_BIN, NODE_BIN, waitUntil as labWaitUntil } from '../lab/index.ts'
+import { BoxProcess, KIEZ_BIN, NODE_BIN } from '../lab/index.ts'
 
 export interface LocalDaemonInit {
   dataDir?: string
@@ -121,16 +121,6 @@ export class LocalDaemon {
 
 export async function sleep (ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-/** The lab's waitUntil, polling every 200 ms by default: these cases watch one local box closely. */
-export async function waitUntil<T> (
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs: number,
-  intervalMs = 200
-): Promise<T> {
-  return await labWaitUntil(what, probe, timeoutMs, intervalMs)
 }
 
 /** One JSON line per case, as the issue asks. */

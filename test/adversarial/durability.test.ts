@@ -3,6 +3,7 @@
  * afterwards the box's LevelDB is opened directly and every chain checked.
  */
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { join } from 'node:path'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { execFileSync } from 'node:child_process'
@@ -11,7 +12,7 @@ import { randomBytes } from 'node:crypto'
 import { equalBytes, readEntry } from '@kiez/feed'
 import { FeedStore } from '@kiez/store'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { report, sleep, waitUntil, type LocalDaemon } from './daemons.ts'
+import { report, sleep, type LocalDaemon } from './daemons.ts'
 import { useBoxes } from './fixture.ts'
 
 const { daemon, defer } = useBoxes()
@@ -120,22 +121,17 @@ describe('adversarial: durability', () => {
       await peerWriter
       // the box catches up the neighbour's feed after the last restart
       const peerHead = peerPosts
-      await waitUntil(
-        'the box to hold every neighbour entry',
-        async () => {
-          const st = await box.status()
-          if (st.counts.entries >= acked.length + peerHead && (await box.sync()).peers.every((p) => p.weLack === 0)) {
-            return true
-          }
-          throw new Error(
-            `box holds ${st.counts.entries}, acked ${acked.length} + neighbour ${peerHead}; peers ${st.counts.peers}; sync ${
-              JSON.stringify((await box.sync()).peers.map((p) => [p.weLack, p.theyLack, p.lastSyncError]))
-            }`
-          )
-        },
-        60_000,
-        500
-      )
+      await eventually(async () => {
+        const st = await box.status()
+        if (st.counts.entries >= acked.length + peerHead && (await box.sync()).peers.every((p) => p.weLack === 0)) {
+          return true
+        }
+        throw new Error(
+          `box holds ${st.counts.entries}, acked ${acked.length} + neighbour ${peerHead}; peers ${st.counts.peers}; sync ${
+            JSON.stringify((await box.sync()).peers.map((p) => [p.weLack, p.theyLack, p.lastSyncError]))
+          }`
+        )
+      }, { what: 'the box to hold every neighbour entry', timeoutMs: 60_000, intervalMs: 500 })
       await audit(box, acked, (store, lost, chains) => {
         const peerKey = peerIdFromString(peer.peerId).publicKey!.raw
         const ownKey = peerIdFromString(box.peerId).publicKey!.raw
@@ -204,20 +200,15 @@ describe('adversarial: durability', () => {
       let recovered = false
       let after: string | undefined
       const t0 = Date.now()
-      await waitUntil(
-        'a post to succeed again',
-        async () => {
-          try {
-            after = (await box.client.post({ text: 'space is back' })).id
-            recovered = true
-            return true
-          } catch {
-            return false
-          }
-        },
-        30_000,
-        500
-      ).catch(() => {})
+      await eventually(async () => {
+        try {
+          after = (await box.client.post({ text: 'space is back' })).id
+          recovered = true
+          return true
+        } catch {
+          return false
+        }
+      }, { what: 'a post to succeed again', timeoutMs: 30_000, intervalMs: 500 }).catch(() => {})
       const recoverMs = Date.now() - t0
       if (after !== undefined) acked.push(after)
       await audit(box, acked, (_store, lost, chains) => {

@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import type { Browser, Page } from 'playwright-core'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { createEntry, signerFromSeed, type Entry, type EntryBody, type Signer } from '@kiez/feed'
@@ -30,7 +31,7 @@ import {
 import { XSS_CORPUS } from '../browser/xss-corpus.ts'
 import { clean } from '../../packages/web/src/names.ts'
 import { call, sameOrigin, targetOf, type Req, type Res, type Target } from '../gateway/helpers.ts'
-import { report, sum, waitUntil } from './daemons.ts'
+import { report, sum } from './daemons.ts'
 import { gossipEntry } from './rogue.ts'
 import { useBoxes } from './fixture.ts'
 
@@ -532,19 +533,19 @@ describe('adversarial: gateway', () => {
       const beforeRogue = await entries()
       const rogue = await createRogue({ privateKey: await generateKeyPairFromSeed('Ed25519', seed), serve })
       await rogue.dial(box.daemon.listenAddrs[0] as string)
-      await waitUntil(
-        'the box to take the rogue as a topic peer',
-        () => rogue.topicPeers().includes(box!.daemon.peerId),
-        20_000
-      )
+      await eventually(() => rogue.topicPeers().includes(box!.daemon.peerId), {
+        what: 'the box to take the rogue as a topic peer',
+        timeoutMs: 20_000,
+        intervalMs: 200
+      })
       // The rogue offers them both ways a neighbour can: by gossip, and to the sync session the box opens on connect.
       const pushed = [...rogueFeed, ...named.flatMap((n) => n.entries)]
       for (const e of pushed) await rogue.publish(gossipEntry(e.bytes))
-      await waitUntil(
-        `the box to store the rogue's ${pushed.length} entries`,
-        async () => (await entries()) >= beforeRogue + pushed.length,
-        60_000
-      )
+      await eventually(async () => (await entries()) >= beforeRogue + pushed.length, {
+        what: `the box to store the rogue's ${pushed.length} entries`,
+        timeoutMs: 60_000,
+        intervalMs: 200
+      })
       const counters = (await new ControlClient({ socketPath: controlSocketPath(box.dataDir) }).sync()).counters
       // the live page got them by SSE; a page opened now gets them from /feed and /entries
       await live.page.waitForFunction((n) => document.querySelectorAll('.post-text').length >= n, 60, {

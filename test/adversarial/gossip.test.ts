@@ -3,9 +3,10 @@
  * a rogue libp2p node dialing the first of them.
  */
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { encode } from 'cborg'
 import { createEntry, encodePayload, signerFromSeed } from '@kiez/feed'
-import { report, sleep, sum, waitUntil, type LocalDaemon } from './daemons.ts'
+import { report, sleep, sum, type LocalDaemon } from './daemons.ts'
 import { chain, forged, gossipEntry, randomSigner, signRaw, type Rogue } from './rogue.ts'
 import { useBoxes } from './fixture.ts'
 
@@ -16,7 +17,11 @@ const daemon = boxes.daemon
 async function rogueAt (d: LocalDaemon): Promise<Rogue> {
   const r = await boxes.rogue()
   await r.dial(d.addr)
-  await waitUntil('the box to subscribe towards the rogue', () => r.topicPeers().includes(d.peerId), 15_000)
+  await eventually(() => r.topicPeers().includes(d.peerId), {
+    what: 'the box to subscribe towards the rogue',
+    timeoutMs: 15_000,
+    intervalMs: 200
+  })
   return r
 }
 
@@ -24,7 +29,11 @@ async function rogueAt (d: LocalDaemon): Promise<Rogue> {
 async function line2 (): Promise<[LocalDaemon, LocalDaemon]> {
   const a = await daemon()
   const b = await daemon(['--bootstrap', a.addr])
-  await waitUntil('A and B connected', async () => (await a.status()).counts.peers >= 1, 20_000)
+  await eventually(async () => (await a.status()).counts.peers >= 1, {
+    what: 'A and B connected',
+    timeoutMs: 20_000,
+    intervalMs: 200
+  })
   return [a, b]
 }
 
@@ -43,7 +52,11 @@ describe('adversarial: gossip', () => {
     // Then the same sentinel over a fresh, clean rogue: proves A still accepts honest gossip and forwards it to B.
     const clean = await rogueAt(a)
     await clean.publish(gossipEntry(sentinel))
-    await waitUntil('the sentinel on B', async () => (await b.status()).counts.entries === 1, 20_000)
+    await eventually(async () => (await b.status()).counts.entries === 1, {
+      what: 'the sentinel on B',
+      timeoutMs: 20_000,
+      intervalMs: 200
+    })
     await sleep(1000)
 
     const rejected1 = (await a.sync()).counters.gossipRejected as Record<string, number>
@@ -52,7 +65,11 @@ describe('adversarial: gossip', () => {
     const sentinel2 = chain(signerFromSeed(randomSigner().seed), 1, () => 'second sentinel')[0]!
     await rogue.publish(gossipEntry(sentinel2))
     await clean.publish(gossipEntry(chain(signerFromSeed(randomSigner().seed), 1, () => 'third sentinel')[0]!))
-    await waitUntil('the third sentinel on B', async () => (await b.status()).counts.entries >= 2, 20_000)
+    await eventually(async () => (await b.status()).counts.entries >= 2, {
+      what: 'the third sentinel on B',
+      timeoutMs: 20_000,
+      intervalMs: 200
+    })
     await sleep(500)
 
     const sa = await a.sync()
@@ -99,7 +116,11 @@ describe('adversarial: gossip', () => {
     // A learns the feed by sync (so the entries are not in its gossip seen-cache: replays reach the store)
     const source = await boxes.rogue({ serve: new Map([[Buffer.from(author.publicKey).toString('hex'), old]]) })
     await source.dial(a.addr)
-    await waitUntil('A to pull the 10 old entries', async () => (await a.status()).counts.entries === 10, 20_000)
+    await eventually(async () => (await a.status()).counts.entries === 10, {
+      what: 'A to pull the 10 old entries',
+      timeoutMs: 20_000,
+      intervalMs: 200
+    })
     const rogue = await rogueAt(a)
     const before = await a.status()
     const syncBefore = await a.sync()
@@ -108,7 +129,11 @@ describe('adversarial: gossip', () => {
     for (let i = 0; i < R; i++) await rogue.publish(gossipEntry(old[i % old.length]!))
     const sentinel = chain(signerFromSeed(randomSigner().seed), 1, () => 'after the replays')[0]!
     await rogue.publish(gossipEntry(sentinel))
-    await waitUntil('the sentinel on A', async () => (await a.status()).counts.entries === 11, 60_000, 50)
+    await eventually(async () => (await a.status()).counts.entries === 11, {
+      what: 'the sentinel on A',
+      timeoutMs: 60_000,
+      intervalMs: 50
+    })
     const cpuMs = a.cpuMs() - cpu0
     const after = await a.status()
     const syncAfter = await a.sync()
@@ -179,7 +204,11 @@ describe('adversarial: gossip', () => {
           }).bytes
         )
       )
-      await waitUntil('the sentinel on A', async () => (await a.status()).counts.entries === 1, 20_000)
+      await eventually(async () => (await a.status()).counts.entries === 1, {
+        what: 'the sentinel on A',
+        timeoutMs: 20_000,
+        intervalMs: 200
+      })
       const st = await a.status()
       const sy = await a.sync()
       const want: Record<string, number> = {}

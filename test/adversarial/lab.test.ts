@@ -3,11 +3,12 @@
  * Skipped (with the reason) when the lab is unavailable (not root).
  */
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { join } from 'node:path'
 import { createLab, labSkipReason, line, ring, NODE_BIN } from '../lab/index.ts'
 import { ControlClient, controlSocketPath } from '@kiez/daemon/control'
 import type { PeersJson } from '@kiez/daemon/control'
-import { report, sleep, waitUntil } from './daemons.ts'
+import { report, sleep } from './daemons.ts'
 
 const skip = labSkipReason()
 
@@ -102,19 +103,14 @@ describe.skipIf(skip !== undefined)(`adversarial: lab${skip !== undefined ? ` (s
           { length: B },
           (_, b) => new ControlClient({ socketPath: controlSocketPath(lab.dataDir(b)), timeoutMs: 60_000 })
         )
-        await waitUntil(
-          'every box to have both ring neighbours',
-          async () => {
-            const peers = await Promise.all(clients.map(async (c) => (await c.status()).counts.peers))
-            return peers.every((p) => p >= 2)
-              ? true
-              : (() => {
-                throw new Error(`peers ${peers.join(' ')}`)
-              })()
-          },
-          120_000,
-          1000
-        )
+        await eventually(async () => {
+          const peers = await Promise.all(clients.map(async (c) => (await c.status()).counts.peers))
+          return peers.every((p) => p >= 2)
+            ? true
+            : (() => {
+              throw new Error(`peers ${peers.join(' ')}`)
+            })()
+        }, { what: 'every box to have both ring neighbours', timeoutMs: 120_000, intervalMs: 1000 })
         // ring link i joins box i and box i+1: cutting 5 and 11 leaves boxes 0..5 and 6..11
         await lab.cut(5)
         await lab.cut(11)
@@ -128,32 +124,22 @@ describe.skipIf(skip !== undefined)(`adversarial: lab${skip !== undefined ? ` (s
           return out
         }))).flat()
         // each half has its own side's entries only
-        await waitUntil(
-          'each half to converge on its own side',
-          async () => {
-            const counts = await Promise.all(clients.map(async (c) => (await c.status()).counts.entries))
-            return counts.every((n) => n === 2 * M) ? true : (() => {
-              throw new Error(`counts ${counts.join(' ')}`)
-            })()
-          },
-          120_000,
-          1000
-        )
+        await eventually(async () => {
+          const counts = await Promise.all(clients.map(async (c) => (await c.status()).counts.entries))
+          return counts.every((n) => n === 2 * M) ? true : (() => {
+            throw new Error(`counts ${counts.join(' ')}`)
+          })()
+        }, { what: 'each half to converge on its own side', timeoutMs: 120_000, intervalMs: 1000 })
         const t0 = Date.now()
         await lab.heal(5)
         await lab.heal(11)
         let counts: number[] = []
-        await waitUntil(
-          'the healed ring to converge',
-          async () => {
-            counts = await Promise.all(clients.map(async (c) => (await c.status()).counts.entries))
-            return counts.every((n) => n === ids.length) ? true : (() => {
-              throw new Error(`counts ${counts.join(' ')}`)
-            })()
-          },
-          180_000,
-          500
-        )
+        await eventually(async () => {
+          counts = await Promise.all(clients.map(async (c) => (await c.status()).counts.entries))
+          return counts.every((n) => n === ids.length) ? true : (() => {
+            throw new Error(`counts ${counts.join(' ')}`)
+          })()
+        }, { what: 'the healed ring to converge', timeoutMs: 180_000, intervalMs: 500 })
         const convergeMs = Date.now() - t0
         // every acknowledged id is on every box: ask each box for its feed (all entries fit one page)
         let missing = 0

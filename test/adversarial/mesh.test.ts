@@ -4,9 +4,10 @@
  * in the middle.
  */
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { createEntry, sha256, signerFromSeed, type Signer } from '@kiez/feed'
 import type { WireHead } from '@kiez/replication'
-import { report, sleep, sum, waitUntil, type LocalDaemon } from './daemons.ts'
+import { report, sleep, sum, type LocalDaemon } from './daemons.ts'
 import { gossipEntry, randomSigner } from './rogue.ts'
 import { useBoxes } from './fixture.ts'
 
@@ -19,18 +20,17 @@ describe('adversarial: several boxes', () => {
     async () => {
       const boxes: LocalDaemon[] = [await daemon()]
       for (let i = 1; i < 4; i++) boxes.push(await daemon(['--bootstrap', boxes[i - 1]!.addr]))
-      await waitUntil('the line to connect', async () => {
+      await eventually(async () => {
         const peers = await Promise.all(boxes.map(async (b) => (await b.status()).counts.peers))
         return peers.every((p) => p >= 1) && peers[1]! >= 2 && peers[2]! >= 2
-      }, 30_000)
+      }, { what: 'the line to connect', timeoutMs: 30_000, intervalMs: 200 })
       const left = await rogue()
       const right = await rogue()
       await left.dial(boxes[0]!.addr)
       await right.dial(boxes[3]!.addr)
-      await waitUntil(
-        'both rogues known as topic peers',
+      await eventually(
         () => left.topicPeers().includes(boxes[0]!.peerId) && right.topicPeers().includes(boxes[3]!.peerId),
-        15_000
+        { what: 'both rogues known as topic peers', timeoutMs: 15_000, intervalMs: 200 }
       )
       const author = newSigner()
       const now = Date.now()
@@ -50,7 +50,10 @@ describe('adversarial: several boxes', () => {
       await Promise.all([left.publish(gossipEntry(x.bytes)), right.publish(gossipEntry(y.bytes))])
       const frozenAt: number[] = []
       await Promise.all(boxes.map(async (b, i) => {
-        await waitUntil(`box ${i} to hold the fork proof`, async () => (await b.status()).store.forks >= 1, 60_000, 100)
+        await eventually(async () => (await b.status()).store.forks >= 1, {
+          what: `box ${i} to hold the fork proof`,
+          timeoutMs: 60_000
+        })
         frozenAt[i] = Date.now() - t0
       }))
       // frozen: the author's next entry, on either branch, is refused everywhere
@@ -99,11 +102,11 @@ describe('adversarial: several boxes', () => {
       const rider = await rogue({ gossip: false, serve: held })
       const b = await daemon(['--bootstrap', rider.addr()])
       const connA = await rider.dial(a.addr)
-      await waitUntil(
-        'B connected to the rider',
-        () => rider.node.getConnections().some((c) => c.remotePeer.toString() === b.peerId),
-        20_000
-      )
+      await eventually(() => rider.node.getConnections().some((c) => c.remotePeer.toString() === b.peerId), {
+        what: 'B connected to the rider',
+        timeoutMs: 20_000,
+        intervalMs: 200
+      })
       let stop = false
       halt(() => {
         stop = true
@@ -149,7 +152,11 @@ describe('adversarial: several boxes', () => {
       const M = 50
       const t0 = Date.now()
       for (let i = 0; i < M; i++) await a.client.post({ text: `behind the free rider ${i}` })
-      await waitUntil('B to have every entry', async () => (await b.status()).counts.entries === M, 60_000, 250)
+      await eventually(async () => (await b.status()).counts.entries === M, {
+        what: 'B to have every entry',
+        timeoutMs: 60_000,
+        intervalMs: 250
+      })
       const ms = Date.now() - t0
       stop = true
       await relay

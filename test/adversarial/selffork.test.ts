@@ -7,10 +7,11 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { kiez } from '../../packages/cli/src/testing/daemons.js'
 import { Boxes, call, pair, sameOrigin } from '../gateway/helpers.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { type LocalDaemon, report, sleep, waitUntil } from './daemons.ts'
+import { type LocalDaemon, report, sleep } from './daemons.ts'
 import { useBoxes } from './fixture.ts'
 
 const boxes = useBoxes()
@@ -43,7 +44,11 @@ describe('adversarial: self-fork guard', () => {
       const b = await start()
       const a = await start(['--bootstrap', b.addr])
       for (let i = 0; i < N; i++) expect((await a.client.post({ text: `before the reset ${i}` })).seq).toBe(i + 1)
-      await waitUntil(`B to hold A's ${N} entries`, async () => await seqAt(b, a.peerId) === N, 60_000)
+      await eventually(async () => await seqAt(b, a.peerId) === N, {
+        what: `B to hold A's ${N} entries`,
+        timeoutMs: 60_000,
+        intervalMs: 200
+      })
 
       // the household "resets the database": store gone, key kept; the neighbour is away for now
       await a.stop()
@@ -83,18 +88,13 @@ describe('adversarial: self-fork guard', () => {
       await a.spawn()
       let first: { seq?: number, code?: string } = {}
       const codes: Record<string, number> = {}
-      await waitUntil(
-        'A to post again',
-        async () => {
-          first = await tryPost(a, 'after the reset, with the neighbour back')
-          if (first.seq !== undefined) return true
-          codes[first.code ?? 'unknown'] = (codes[first.code ?? 'unknown'] ?? 0) + 1
-          if (first.code === 'own_head_unknown') refused++
-          return false
-        },
-        120_000,
-        100
-      )
+      await eventually(async () => {
+        first = await tryPost(a, 'after the reset, with the neighbour back')
+        if (first.seq !== undefined) return true
+        codes[first.code ?? 'unknown'] = (codes[first.code ?? 'unknown'] ?? 0) + 1
+        if (first.code === 'own_head_unknown') refused++
+        return false
+      }, { what: 'A to post again', timeoutMs: 120_000 })
       const learnMs = performance.now() - t0
       expect(first.seq).toBe(N + 1)
       expect(Object.keys(codes).filter((c) => c !== 'own_head_unknown')).toEqual([])
@@ -108,7 +108,11 @@ describe('adversarial: self-fork guard', () => {
       expect(aStatus.ownFeed).toMatchObject({ state: 'ok', ownSeq: N + 1, disarmedBy: 'neighbour' })
 
       // B accepts seq N+1 as the next entry of the same chain: no fork anywhere
-      await waitUntil(`B to hold A's seq ${N + 1}`, async () => await seqAt(b, a.peerId) === N + 1, 60_000)
+      await eventually(async () => await seqAt(b, a.peerId) === N + 1, {
+        what: `B to hold A's seq ${N + 1}`,
+        timeoutMs: 60_000,
+        intervalMs: 200
+      })
       const bStatus = await b.status()
       const forks = bStatus.store.forks + aStatus.store.forks
       expect(forks).toBe(0)
@@ -134,7 +138,11 @@ describe('adversarial: self-fork guard', () => {
       const b = await start()
       const a = await start(['--bootstrap', b.addr])
       for (let i = 0; i < N; i++) await a.client.post({ text: `before ${i}` })
-      await waitUntil(`B to hold A's ${N} entries`, async () => await seqAt(b, a.peerId) === N, 60_000)
+      await eventually(async () => await seqAt(b, a.peerId) === N, {
+        what: `B to hold A's ${N} entries`,
+        timeoutMs: 60_000,
+        intervalMs: 200
+      })
       // the lie comes first, while B is away (else A may have re-learned its feed and disarmed already)
       await a.stop()
       await b.stop()
@@ -145,32 +153,31 @@ describe('adversarial: self-fork guard', () => {
       const conn = await liar.dial(a.addr)
       const ownKey = peerIdFromString(a.peerId).publicKey!.raw
       // told again until it sticks: A's own heads exchange with the liar on connect may land after the first telling
-      await waitUntil(
-        'A to hear the lie',
-        async () => {
-          const lie = await liar.openSync(conn)
-          await lie.send({
-            type: 'heads',
-            heads: [{ author: ownKey, seq: 1000, hash: new Uint8Array(32).fill(9) }],
-            more: false
-          })
-          await lie.recv()
-          await lie.close()
-          await sleep(600) // the guard reads neighbours' heads every 500 ms
-          return (await a.status()).ownFeed?.claimedSeq === 1000
-        },
-        30_000,
-        0
-      )
+      await eventually(async () => {
+        const lie = await liar.openSync(conn)
+        await lie.send({
+          type: 'heads',
+          heads: [{ author: ownKey, seq: 1000, hash: new Uint8Array(32).fill(9) }],
+          more: false
+        })
+        await lie.recv()
+        await lie.close()
+        await sleep(600) // the guard reads neighbours' heads every 500 ms
+        return (await a.status()).ownFeed?.claimedSeq === 1000
+      }, { what: 'A to hear the lie', timeoutMs: 30_000, intervalMs: 0 })
       await liar.stop()
       // B is back; A (restarted: the claim is kept in the store) re-learns what B really has, and keeps waiting for what nobody can serve
       await a.stop()
       await b.spawn()
       await a.spawn()
-      await waitUntil(`A to re-learn its ${N} entries from B, the claim of 1000 still on record`, async () => {
+      await eventually(async () => {
         const o = (await a.status()).ownFeed
         return o?.ownSeq === N && o.claimedSeq === 1000 ? o : undefined
-      }, 60_000)
+      }, {
+        what: `A to re-learn its ${N} entries from B, the claim of 1000 still on record`,
+        timeoutMs: 60_000,
+        intervalMs: 200
+      })
       let refused = 0
       for (let i = 0; i < 10; i++) {
         const r = await tryPost(a, `while lied to ${i}`)
@@ -185,7 +192,11 @@ describe('adversarial: self-fork guard', () => {
       await a.spawn(['--fresh-feed-ok'])
       const next = await tryPost(a, 'the operator said so')
       expect(next.seq).toBe(N + 1)
-      await waitUntil(`B to hold A's seq ${N + 1}`, async () => await seqAt(b, a.peerId) === N + 1, 60_000)
+      await eventually(async () => await seqAt(b, a.peerId) === N + 1, {
+        what: `B to hold A's seq ${N + 1}`,
+        timeoutMs: 60_000,
+        intervalMs: 200
+      })
       const forks = (await b.status()).store.forks + (await a.status()).store.forks
       expect(forks).toBe(0)
       report({

@@ -3,8 +3,9 @@
  * gossip). Real daemons on 127.0.0.1, a rogue libp2p node speaking raw frames.
  */
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { createEntry, signerFromSeed, type Signer } from '@kiez/feed'
-import { report, sleep, waitUntil, type LocalDaemon } from './daemons.ts'
+import { report, sleep, type LocalDaemon } from './daemons.ts'
 import { chain, gossipEntry, randomSigner, RawSync } from './rogue.ts'
 import { useBoxes } from './fixture.ts'
 
@@ -16,7 +17,11 @@ const newSigner = (): Signer => signerFromSeed(randomSigner().seed)
 async function seed (d: LocalDaemon, feeds: Map<string, Uint8Array[]>, total: number): Promise<void> {
   const src = await rogue({ serve: feeds, gossip: false })
   await src.dial(d.addr)
-  await waitUntil(`the box to pull ${total} entries`, async () => (await d.status()).counts.entries === total, 60_000)
+  await eventually(async () => (await d.status()).counts.entries === total, {
+    what: `the box to pull ${total} entries`,
+    timeoutMs: 60_000,
+    intervalMs: 200
+  })
   await src.stop()
 }
 
@@ -28,9 +33,17 @@ describe('adversarial: sync', () => {
     const served = new Map<string, Uint8Array[]>()
     const r = await rogue({ serve: served })
     await r.dial(a.addr)
-    await waitUntil('A subscribed towards the rogue', () => r.topicPeers().includes(a.peerId), 15_000)
+    await eventually(() => r.topicPeers().includes(a.peerId), {
+      what: 'A subscribed towards the rogue',
+      timeoutMs: 15_000,
+      intervalMs: 200
+    })
     // A synced with us on connect and found nothing; from now on we hold the feed
-    await waitUntil('the connect-time session', async () => (await a.counter('syncSessionsMade')) >= 1, 15_000)
+    await eventually(async () => (await a.counter('syncSessionsMade')) >= 1, {
+      what: 'the connect-time session',
+      timeoutMs: 15_000,
+      intervalMs: 200
+    })
     served.set(hexOf(author), feed)
 
     // a forged seq 100 first: its signature fails before any seq rule, so no pull
@@ -38,9 +51,17 @@ describe('adversarial: sync', () => {
     const pullsBefore = await a.counter('gapPulls')
 
     await r.publish(gossipEntry(feed[5]!)) // seq 6, A's head is 0
-    await waitUntil('A to pull seq 1..6', async () => (await a.status()).counts.entries === 6, 20_000)
+    await eventually(async () => (await a.status()).counts.entries === 6, {
+      what: 'A to pull seq 1..6',
+      timeoutMs: 20_000,
+      intervalMs: 200
+    })
     await r.publish(gossipEntry(feed[9]!)) // seq 10, A's head is 6
-    await waitUntil('A to pull seq 7..10', async () => (await a.status()).counts.entries === 10, 20_000)
+    await eventually(async () => (await a.status()).counts.entries === 10, {
+      what: 'A to pull seq 7..10',
+      timeoutMs: 20_000,
+      intervalMs: 200
+    })
     const sy = await a.sync()
     const st = await a.status()
     report({

@@ -4,6 +4,7 @@
  * honest neighbours from 127.0.0.1.
  */
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -15,7 +16,7 @@ import type { Stream } from '@libp2p/interface'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import type { Rogue, RogueInit } from './rogue.ts'
-import { report, sleep, waitUntil } from './daemons.ts'
+import { report, sleep } from './daemons.ts'
 import { useBoxes } from './fixture.ts'
 
 const { daemon, rogue, defer } = useBoxes()
@@ -338,7 +339,11 @@ async function heldStreamBytes (rogue: (init?: RogueInit) => Promise<Rogue>): Pr
   for (let i = 0; i < K; i += 200) {
     opened.push(...await Promise.all(Array.from({ length: 200 }, async () => await conn.newStream(proto))))
   }
-  await waitUntil('the held streams to arrive', () => held.length >= K + 1, 20_000, 50)
+  await eventually(() => held.length >= K + 1, {
+    what: 'the held streams to arrive',
+    timeoutMs: 20_000,
+    intervalMs: 50
+  })
   gc()
   gc()
   const after = process.memoryUsage().heapUsed

@@ -1,8 +1,9 @@
 import { rmSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { ControlClient } from '@kiez/daemon/control'
-import { eventually, killAll } from '../../packages/cli/src/testing/daemons.js'
+import { killAll } from '../../packages/cli/src/testing/daemons.js'
 import {
   LAPTOP,
   PHONE,
@@ -240,17 +241,21 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
   it('"Around you" shows the neighbour, how it was found, and the sync state', async () => {
     await pageB.reload()
     const peerOnB = pageB.locator('#around .peer')
-    await eventually(async () => (await peerOnB.count()) > 0 ? true : undefined, WAIT, 'B\'s page to list A')
+    await eventually(async () => (await peerOnB.count()) > 0 ? true : undefined, {
+      what: 'B\'s page to list A',
+      timeoutMs: WAIT,
+      intervalMs: 200
+    })
     const text = await peerOnB.first().textContent()
     expect(text).toContain('configured bootstrap box') // B was started with --bootstrap A
     expect(text).toMatch(/latency|not measured/)
     expect(text).toMatch(/in sync|not in sync|syncing|sync: /)
     await pageA.reload()
-    await eventually(
-      async () => (await pageA.locator('#around .peer').count()) > 0 ? true : undefined,
-      WAIT,
-      'A\'s page to list B'
-    )
+    await eventually(async () => (await pageA.locator('#around .peer').count()) > 0 ? true : undefined, {
+      what: 'A\'s page to list B',
+      timeoutMs: WAIT,
+      intervalMs: 200
+    })
     expect(await pageA.locator('#around .peer').first().textContent()).toContain('connected to us')
   })
 
@@ -270,17 +275,13 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
       await page.reload()
       await page.locator('#compose-text').waitFor()
       // more payloads than one page: follow "Older posts" until every one is shown
-      await eventually(
-        async () => {
-          const shown = new Set(await postTexts(page))
-          if (texts.every((t) => shown.has(t))) return true
-          const older = page.getByRole('button', { name: 'Older posts' })
-          if (await older.isVisible()) await older.click()
-          return undefined
-        },
-        WAIT,
-        'every payload on the page'
-      )
+      await eventually(async () => {
+        const shown = new Set(await postTexts(page))
+        if (texts.every((t) => shown.has(t))) return true
+        const older = page.getByRole('button', { name: 'Older posts' })
+        if (await older.isVisible()) await older.click()
+        return undefined
+      }, { what: 'every payload on the page', timeoutMs: WAIT, intervalMs: 200 })
       // text nodes only: inside post text the one element allowed is a validated http(s) link
       const odd = await page.evaluate(() =>
         [...document.querySelectorAll('.post-text *')]
@@ -330,11 +331,11 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
     await older.waitFor({ timeout: WAIT })
     const firstPage = (await postTexts(pageA)).length
     await older.click()
-    await eventually(
-      async () => (await postTexts(pageA)).length > firstPage ? true : undefined,
-      WAIT,
-      'older posts to load'
-    )
+    await eventually(async () => (await postTexts(pageA)).length > firstPage ? true : undefined, {
+      what: 'older posts to load',
+      timeoutMs: WAIT,
+      intervalMs: 200
+    })
     // the oldest post, the first one, is reachable
     while (await older.isVisible()) await older.click()
     await waitForPost(pageA, first)
@@ -349,14 +350,10 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
     const burst = Array.from({ length: 300 }, (_, i) => `burst ${String(i).padStart(3, '0')} ${STAMP}`)
     for (const text of burst) await control.post({ text })
     await waitForPost(pageA, burst[299] as string, 30_000)
-    await eventually(
-      async () => {
-        const shown = (await postTexts(pageA)).filter((t) => t.startsWith('burst '))
-        return shown.length === burst.length ? shown : undefined
-      },
-      WAIT,
-      'all 300 on the page'
-    )
+    await eventually(async () => {
+      const shown = (await postTexts(pageA)).filter((t) => t.startsWith('burst '))
+      return shown.length === burst.length ? shown : undefined
+    }, { what: 'all 300 on the page', timeoutMs: WAIT, intervalMs: 200 })
     // every one once, newest first (posts in the same millisecond may stand in either order)
     const shown = await pageA.locator('.timeline > .thread > .post').evaluateAll((els) =>
       els

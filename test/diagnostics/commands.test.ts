@@ -5,8 +5,9 @@
  * box 0 and box 3 share no segment, so box 0 finds box 3 through the DHT.
  */
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { createLab, labSkipReason, line } from '../lab/index.ts'
-import { kiezJson, peerIds, startDaemons, waitConnected, waitUntil } from '../mesh/helpers.ts'
+import { kiezJson, peerIds, startDaemons, waitConnected } from '../mesh/helpers.ts'
 import type { DhtFindJson, EntryJson, PingJson } from '@kiez/daemon/control'
 import { expectSchema } from './schemas.ts'
 
@@ -23,15 +24,10 @@ describe.skipIf(skip !== undefined)(`every command's --json${skip !== undefined 
       // box 1 sits on both segments: its own mDNS hears both neighbours, and mdns outranks whatever found
       // them first (the routed DHT, or their dial: inbound) — docs/CLI.md "found by"
       type PeersJson = { peers: Array<{ peerId: string, source: string | null, remoteAddr?: string }> }
-      const peers = await waitUntil(
-        'box 1 lists both neighbours as found by mdns',
-        async () => {
-          const p = await kiezJson<PeersJson>(lab, 1, ['peers'])
-          return [ids[0], ids[2]].every((id) => p.peers.find((x) => x.peerId === id)?.source === 'mdns') ? p : undefined
-        },
-        30_000,
-        500
-      )
+      const peers = await eventually(async () => {
+        const p = await kiezJson<PeersJson>(lab, 1, ['peers'])
+        return [ids[0], ids[2]].every((id) => p.peers.find((x) => x.peerId === id)?.source === 'mdns') ? p : undefined
+      }, { what: 'box 1 lists both neighbours as found by mdns', timeoutMs: 30_000, intervalMs: 500 })
       expectSchema('peers', peers)
       // the address shown is the one the connection uses: the neighbour's address on the shared segment
       for (const [box, link, id] of [[0, 0, ids[0]], [2, 1, ids[2]]] as const) {
@@ -48,12 +44,11 @@ describe.skipIf(skip !== undefined)(`every command's --json${skip !== undefined 
       expectSchema('pair', await kiezJson(lab, 0, ['pair']))
       expectSchema('dht-table', await kiezJson(lab, 0, ['dht', 'table']))
       // box 3 is two segments away from box 0: the DHT has to find it
-      const found = await waitUntil(
-        'box 3 in the DHT',
-        async () => await kiezJson<DhtFindJson>(lab, 0, ['dht', 'find', ids[3]], 40_000),
-        40_000,
-        1000
-      )
+      const found = await eventually(async () => await kiezJson<DhtFindJson>(lab, 0, ['dht', 'find', ids[3]], 40_000), {
+        what: 'box 3 in the DHT',
+        timeoutMs: 40_000,
+        intervalMs: 1000
+      })
       expectSchema('dht-find', found)
       // the path the lookup took: box 3 was named by a box box 0 asked, never by box 0 itself
       expect(found.foundBy).not.toBe(ids[0])

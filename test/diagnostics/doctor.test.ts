@@ -4,8 +4,9 @@
  * no daemon → exit 69 with the local checks still reported.
  */
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { createLab, labSkipReason, line } from '../lab/index.ts'
-import { peerIds, startDaemons, waitConnected, waitUntil } from '../mesh/helpers.ts'
+import { peerIds, startDaemons, waitConnected } from '../mesh/helpers.ts'
 import { expectSchema } from './schemas.ts'
 
 const skip = labSkipReason()
@@ -33,19 +34,14 @@ describe.skipIf(skip !== undefined)(`kiez doctor${skip !== undefined ? ` (skippe
         await startDaemons(lab, [0, 1])
         const ids = await peerIds(lab, [0, 1])
         await waitConnected(lab, 0, [ids[1] as string])
-        const report = await waitUntil(
-          'a doctor report with the clock compared',
-          async () => {
-            const r = await lab.kiez(0, ['doctor', '--json'])
-            const d = JSON.parse(r.stdout) as Doctor
-            expectSchema('doctor', d)
-            // mDNS may not have heard an answer yet when the other box dialled first: wait for both facts
-            const ok = (name: string): boolean => d.checks.find((c) => c.name === name)?.status === 'ok'
-            return ok('clock') && ok('mdns') ? { r, d } : undefined
-          },
-          45_000,
-          1000
-        )
+        const report = await eventually(async () => {
+          const r = await lab.kiez(0, ['doctor', '--json'])
+          const d = JSON.parse(r.stdout) as Doctor
+          expectSchema('doctor', d)
+          // mDNS may not have heard an answer yet when the other box dialled first: wait for both facts
+          const ok = (name: string): boolean => d.checks.find((c) => c.name === name)?.status === 'ok'
+          return ok('clock') && ok('mdns') ? { r, d } : undefined
+        }, { what: 'a doctor report with the clock compared', timeoutMs: 45_000, intervalMs: 1000 })
         expect(report.r.code).toBe(0)
         expect(report.d.ok).toBe(true)
         expect(report.d.checks.filter((c) => c.status === 'fail')).toEqual([])

@@ -3,8 +3,8 @@
  * page to draw, from one cached crawl. In-process daemons on 127.0.0.1.
  */
 import { afterAll, describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { Boxes, call } from '../gateway/helpers.ts'
-import { waitUntil } from '../mesh/helpers.ts'
 
 describe('GET /api/v1/topology', () => {
   const boxes = new Boxes()
@@ -17,17 +17,16 @@ describe('GET /api/v1/topology', () => {
     const b = await boxes.start({
       bootstrap: [`/ip4/127.0.0.1/tcp/${portOf(await a.daemon.status())}/p2p/${a.daemon.peerId ?? ''}`]
     })
-    await waitUntil('b connected to a', async () => (await b.daemon.status()).counts.peers === 1, 20_000)
-    const first = await waitUntil(
-      'a map with both boxes',
-      async () => {
-        const r = await call(b, '/api/v1/topology')
-        expect(r.status).toBe(200)
-        return r.json.boxes.length === 2 && r.json.links.length === 1 ? r : undefined
-      },
-      30_000,
-      11_000
-    ) // the map is cached 10 s: a retry must outlive the cache
+    await eventually(async () => (await b.daemon.status()).counts.peers === 1, {
+      what: 'b connected to a',
+      timeoutMs: 20_000,
+      intervalMs: 500
+    })
+    const first = await eventually(async () => {
+      const r = await call(b, '/api/v1/topology')
+      expect(r.status).toBe(200)
+      return r.json.boxes.length === 2 && r.json.links.length === 1 ? r : undefined
+    }, { what: 'a map with both boxes', timeoutMs: 30_000, intervalMs: 11_000 }) // the map is cached 10 s: a retry must outlive the cache
     expect(first.json.self).toBe(b.daemon.peerId)
     expect(first.json.links[0].oneSided).toBe(false)
     const again = await call(b, '/api/v1/topology')

@@ -14,6 +14,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import type { TopologyJson } from '@kiez/daemon/control'
 import {
   chromiumSkipReason,
@@ -25,7 +26,7 @@ import {
   SCREENSHOTS
 } from '../browser/browser.ts'
 import { createLab, labSkipReason, line } from '../lab/index.ts'
-import { connectedPeers, isMsg, kiezJson, peerIds, waitConnected, waitUntil } from '../mesh/helpers.ts'
+import { connectedPeers, isMsg, kiezJson, peerIds, waitConnected } from '../mesh/helpers.ts'
 
 const skip = labSkipReason() ?? chromiumSkipReason()
 const BOXES = [0, 1, 2, 3, 4]
@@ -66,28 +67,18 @@ describe.skipIf(skip !== undefined)(
           const id = (b: number): string => ids[b] as string
           await waitConnected(lab, 1, [id(0), id(2)], 40_000)
           // whichever side dialed, box 1's own mDNS hears both within a query interval (an 'inbound' source gives way)
-          await waitUntil(
-            'box 1 found both neighbours by mDNS',
-            async () => {
-              const peers = await connectedPeers(lab, 1)
-              return [id(0), id(2)].every((x) => peers.some((p) => p.peerId === x && p.source === 'mdns'))
-            },
-            30_000,
-            500
-          )
+          await eventually(async () => {
+            const peers = await connectedPeers(lab, 1)
+            return [id(0), id(2)].every((x) => peers.some((p) => p.peerId === x && p.source === 'mdns'))
+          }, { what: 'box 1 found both neighbours by mDNS', timeoutMs: 30_000, intervalMs: 500 })
           expect(await lab.ping(1, lab.address(3, 3), 1000)).toBe(false) // box 3 is out of box 1's reach: its part of the map comes relayed
 
-          const topo = await waitUntil(
-            'box 1 maps all five boxes and four two-sided links',
-            async () => {
-              const t = await kiezJson<TopologyJson>(lab, 1, ['topology'])
-              return t.boxes.length === 5 && t.links.length === 4 && t.links.every((l) => !l.oneSided)
-                ? t
-                : undefined
-            },
-            60_000,
-            1000
-          )
+          const topo = await eventually(async () => {
+            const t = await kiezJson<TopologyJson>(lab, 1, ['topology'])
+            return t.boxes.length === 5 && t.links.length === 4 && t.links.every((l) => !l.oneSided)
+              ? t
+              : undefined
+          }, { what: 'box 1 maps all five boxes and four two-sided links', timeoutMs: 60_000, intervalMs: 1000 })
           const lineLinks = [[0, 1], [1, 2], [2, 3], [3, 4]].map(([a, b]) => pair(id(a as number), id(b as number)))
             .sort()
           expect(topo.links.map((l) => pair(l.a, l.b)).sort()).toEqual(lineLinks)
@@ -103,7 +94,11 @@ describe.skipIf(skip !== undefined)(
             ;(window as unknown as { stayed: boolean }).stayed = true
           })
           await page.locator('#meshmap svg.meshmap').waitFor({ timeout: 20_000 })
-          await waitUntil('five boxes drawn', async () => (await drawnBoxes(page)).length === 5, 30_000)
+          await eventually(async () => (await drawnBoxes(page)).length === 5, {
+            what: 'five boxes drawn',
+            timeoutMs: 30_000,
+            intervalMs: 500
+          })
           expect((await drawnBoxes(page)).sort()).toEqual([...ids].sort())
           expect(await page.locator('#meshmap .box.self').count()).toBe(1)
           expect(await page.locator('#meshmap .box.self').getAttribute('data-peer')).toBe(id(1))
@@ -113,11 +108,11 @@ describe.skipIf(skip !== undefined)(
           // pointing at box 2: found by mDNS, and its latency once the connection monitor has measured it
           const detail = page.locator('#meshmap .meshmap-detail')
           await page.locator(`#meshmap .box[data-peer="${id(2)}"]`).hover()
-          await waitUntil(
-            'box 2 latency on hover',
-            async () => /latency [\d.]+ ms/.test(await detail.innerText()),
-            40_000
-          )
+          await eventually(async () => /latency [\d.]+ ms/.test(await detail.innerText()), {
+            what: 'box 2 latency on hover',
+            timeoutMs: 40_000,
+            intervalMs: 500
+          })
           expect(await detail.innerText()).toMatch(
             /1 hop away · found on the local network \(mDNS\) · latency [\d.]+ ms/
           )
@@ -125,21 +120,20 @@ describe.skipIf(skip !== undefined)(
           await page.mouse.move(0, 0)
           await page.locator(`#meshmap .box[data-peer="${id(0)}"]`).focus()
           // its heads tell of a post we refused (the next exchange is at most 30 s away); box 2 has everything we have
-          await waitUntil(
-            'box 0, and only box 0, marked out of sync',
+          await eventually(
             async () =>
               (await page.locator('#meshmap .box.out-of-sync').evaluateAll((gs) =>
                 gs.map((g) => g.getAttribute('data-peer'))
               )).join() === id(0),
-            60_000
+            { what: 'box 0, and only box 0, marked out of sync', timeoutMs: 60_000, intervalMs: 500 }
           )
           // (it may lack box 3's post for a moment, if its heads left just before our gossip reached it)
           const why = /found on the local network \(mDNS\).*out of sync: we lack 1, it lacks 0.*clock 1 h ahead of ours/
-          await waitUntil(`box 0's detail to read ${String(why)}`, async () => {
+          await eventually(async () => {
             const text = await detail.innerText()
             if (!why.test(text)) throw new Error(text) // the last one goes into the timeout message
             return true
-          }, 40_000)
+          }, { what: `box 0's detail to read ${String(why)}`, timeoutMs: 40_000, intervalMs: 500 })
 
           await page.locator(`#meshmap .box[data-peer="${id(0)}"]`).blur()
           await page.locator(`#meshmap .box[data-peer="${id(2)}"]`).hover()
@@ -149,16 +143,15 @@ describe.skipIf(skip !== undefined)(
           const sharp = await browser.newContext({ viewport: LAPTOP, deviceScaleFactor: 2 })
           const panel = await sharp.newPage()
           await panel.goto(url)
-          await waitUntil(
-            'the map on the second page',
-            async () => await panel.locator('#meshmap .box').count() === 5,
-            30_000
-          )
+          await eventually(async () => await panel.locator('#meshmap .box').count() === 5, {
+            what: 'the map on the second page',
+            timeoutMs: 30_000,
+            intervalMs: 500
+          })
           await panel.locator(`#meshmap .box[data-peer="${id(2)}"]`).hover()
-          await waitUntil(
-            'box 2 latency on the second page',
+          await eventually(
             async () => /latency [\d.]+ ms/.test(await panel.locator('#meshmap .meshmap-detail').innerText()),
-            30_000
+            { what: 'box 2 latency on the second page', timeoutMs: 30_000, intervalMs: 500 }
           )
           mkdirSync(SCREENSHOTS, { recursive: true })
           await panel.locator('#meshmap').screenshot({ path: join(SCREENSHOTS, 'meshmap-panel.png') })
@@ -175,12 +168,20 @@ describe.skipIf(skip !== undefined)(
           })
           let t = Date.now()
           await lab.kill(4, 'SIGTERM')
-          await waitUntil('box 4 gone from the map', async () => !(await drawnBoxes(page)).includes(id(4)), 60_000)
+          await eventually(async () => !(await drawnBoxes(page)).includes(id(4)), {
+            what: 'box 4 gone from the map',
+            timeoutMs: 60_000,
+            intervalMs: 500
+          })
           const goneMs = Date.now() - t
           expect(await drawnLinks(page)).toEqual(lineLinks.filter((l) => !l.includes(id(4))))
           t = Date.now()
           lab.start(4)
-          await waitUntil('box 4 back on the map', async () => (await drawnBoxes(page)).includes(id(4)), 90_000)
+          await eventually(async () => (await drawnBoxes(page)).includes(id(4)), {
+            what: 'box 4 back on the map',
+            timeoutMs: 90_000,
+            intervalMs: 500
+          })
           console.info(
             `mesh map, box 1's page: box 4 gone from the picture ${goneMs} ms after it stopped, back ${
               Date.now() - t

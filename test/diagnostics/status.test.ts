@@ -3,8 +3,9 @@
  * version, per-peer sync state) on real daemons in the lab.
  */
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { createLab, labSkipReason, line } from '../lab/index.ts'
-import { kiezJson, peerIds, post, startDaemons, waitConnected, waitUntil } from '../mesh/helpers.ts'
+import { kiezJson, peerIds, post, startDaemons, waitConnected } from '../mesh/helpers.ts'
 import { expectSchema } from './schemas.ts'
 
 const skip = labSkipReason()
@@ -34,31 +35,21 @@ describe.skipIf(skip !== undefined)(`kiez status / peers -v${skip !== undefined 
         const ids = await peerIds(lab, [0, 1])
         await waitConnected(lab, 0, [ids[1] as string])
         await post(lab, 1, 'hello from box 1')
-        const peers = await waitUntil(
-          'box 0 in step with box 1',
-          async () => {
-            const p = await kiezJson<PeersV>(lab, 0, ['peers', '-v'])
-            const one = p.peers.find((x) => x.peerId === ids[1])
-            return one?.sync !== undefined && one.sync.weLack === 0 && one.agentVersion !== undefined ? p : undefined
-          },
-          30_000,
-          1000
-        )
+        const peers = await eventually(async () => {
+          const p = await kiezJson<PeersV>(lab, 0, ['peers', '-v'])
+          const one = p.peers.find((x) => x.peerId === ids[1])
+          return one?.sync !== undefined && one.sync.weLack === 0 && one.agentVersion !== undefined ? p : undefined
+        }, { what: 'box 0 in step with box 1', timeoutMs: 30_000, intervalMs: 1000 })
         expectSchema('peers', peers)
         expect(peers.peers.find((x) => x.peerId === ids[1])?.agentVersion).toMatch(/^kiez\//)
         const table = await lab.kiez(0, ['peers', '-v'])
         expect(table.stdout).toMatch(/AGENT\s+WE LACK\s+THEY LACK/)
-        const healthy = await waitUntil(
-          'no health lines but the DHT',
-          async () => {
-            const s = await kiezJson<Health>(lab, 0, ['status'])
-            return s.health.every((h) => h.name === 'dht')
-              ? s
-              : undefined
-          },
-          30_000,
-          1000
-        )
+        const healthy = await eventually(async () => {
+          const s = await kiezJson<Health>(lab, 0, ['status'])
+          return s.health.every((h) => h.name === 'dht')
+            ? s
+            : undefined
+        }, { what: 'no health lines but the DHT', timeoutMs: 30_000, intervalMs: 1000 })
         expectSchema('status', healthy)
       } finally {
         await lab.close()

@@ -5,17 +5,9 @@
  * (connected: false) against the last heads box 2 sent: "they lack 13..20".
  */
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { createLab, labSkipReason, line } from '../lab/index.ts'
-import {
-  control,
-  kiezJson,
-  peerIds,
-  postMany,
-  startDaemons,
-  waitConnected,
-  waitUntil,
-  type SyncJson
-} from '../mesh/helpers.ts'
+import { control, kiezJson, peerIds, postMany, startDaemons, waitConnected, type SyncJson } from '../mesh/helpers.ts'
 import { expectSchema } from './schemas.ts'
 
 const skip = labSkipReason()
@@ -40,25 +32,19 @@ describe.skipIf(skip !== undefined)(
 
         await postMany(control(lab, 1), BEFORE, (i) => `before the cut ${i + 1}`, 1)
         // heads travel in sync sessions (on connect, every 30 s), not with gossip: wait for box 2's fresh ones
-        await waitUntil(
-          `box 1 to see box 2 at seq ${BEFORE}`,
-          async () => {
-            const { peer } = await rowFor2()
-            return peer?.connected === true && peer.authors[0]?.theirSeq === BEFORE
-          },
-          60_000,
-          1000
-        )
+        await eventually(async () => {
+          const { peer } = await rowFor2()
+          return peer?.connected === true && peer.authors[0]?.theirSeq === BEFORE
+        }, { what: `box 1 to see box 2 at seq ${BEFORE}`, timeoutMs: 60_000, intervalMs: 1000 })
 
         await lab.cut(1)
         const cutAt = Date.now()
         // the connection monitor notices the dead link; box 2 stays in the report, marked gone
-        await waitUntil(
-          'box 1 to notice box 2 gone',
-          async () => (await rowFor2()).peer?.connected === false,
-          60_000,
-          1000
-        )
+        await eventually(async () => (await rowFor2()).peer?.connected === false, {
+          what: 'box 1 to notice box 2 gone',
+          timeoutMs: 60_000,
+          intervalMs: 1000
+        })
         const noticedMs = Date.now() - cutAt
         await postMany(control(lab, 1), DURING, (i) => `during the cut ${i + 1}`, 1)
 
@@ -94,19 +80,14 @@ describe.skipIf(skip !== undefined)(
         await lab.heal(1)
         const healedAt = Date.now()
         // reconnect (redial or mDNS), catch-up, then box 2's next heads: in step, no range left
-        const healed = await waitUntil(
-          'box 1 to see box 2 in step again',
-          async () => {
-            const s = await kiezJson<SyncJson>(lab, 1, ['sync'])
-            const p = s.peers.find((x) => x.peerId === ids[2])
-            return p?.connected === true && p.weLack === 0 && p.theyLack === 0 &&
-                p.authors.some((a) => a.author === author)
-              ? s
-              : undefined
-          },
-          150_000,
-          2000
-        )
+        const healed = await eventually(async () => {
+          const s = await kiezJson<SyncJson>(lab, 1, ['sync'])
+          const p = s.peers.find((x) => x.peerId === ids[2])
+          return p?.connected === true && p.weLack === 0 && p.theyLack === 0 &&
+              p.authors.some((a) => a.author === author)
+            ? s
+            : undefined
+        }, { what: 'box 1 to see box 2 in step again', timeoutMs: 150_000, intervalMs: 2000 })
         console.info(
           `kiez sync: box 2 reported gone ${noticedMs} ms after the cut; in step ${
             Date.now() - healedAt

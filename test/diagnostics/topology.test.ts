@@ -3,8 +3,9 @@
  * can reach past its neighbours — the map beyond them comes from relayed reports.
  */
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { createLab, labSkipReason, line } from '../lab/index.ts'
-import { kiezJson, peerIds, startDaemons, waitConnected, waitUntil } from '../mesh/helpers.ts'
+import { kiezJson, peerIds, startDaemons, waitConnected } from '../mesh/helpers.ts'
 import type { TopologyJson } from '@kiez/daemon/control'
 import { expectSchema } from './schemas.ts'
 
@@ -21,15 +22,10 @@ describe.skipIf(skip !== undefined)(`kiez topology${skip !== undefined ? ` (skip
         waitConnected(lab, 1, [ids[0], ids[2]] as string[]),
         waitConnected(lab, 2, [ids[1], ids[3]] as string[])
       ])
-      const map = await waitUntil(
-        'a map of 4 boxes',
-        async () => {
-          const t = await kiezJson<TopologyJson>(lab, 0, ['topology'])
-          return t.boxes.length === 4 && t.links.length === 3 && t.links.every((l) => !l.oneSided) ? t : undefined
-        },
-        30_000,
-        1000
-      )
+      const map = await eventually(async () => {
+        const t = await kiezJson<TopologyJson>(lab, 0, ['topology'])
+        return t.boxes.length === 4 && t.links.length === 3 && t.links.every((l) => !l.oneSided) ? t : undefined
+      }, { what: 'a map of 4 boxes', timeoutMs: 30_000, intervalMs: 1000 })
       expectSchema('topology', map)
       console.info(`kiez topology on a 4-box segmented line: ${map.durationMs} ms for the crawl`)
       expect(map.self).toBe(ids[0])
@@ -49,23 +45,18 @@ describe.skipIf(skip !== undefined)(`kiez topology${skip !== undefined ? ` (skip
 
       // `kiez peers` on box 2 (index 1): both neighbours found by mDNS. Whichever side dialed,
       // the callee's own mDNS hears the caller within a query interval (10 s) and says so.
-      const peers = await waitUntil(
-        'box 2 lists boxes 1 and 3 as found by mdns',
-        async () => {
-          const p = await kiezJson<{ peers: Array<{ peerId: string, source: string | null, connected: boolean }> }>(
-            lab,
-            1,
-            ['peers']
+      const peers = await eventually(async () => {
+        const p = await kiezJson<{ peers: Array<{ peerId: string, source: string | null, connected: boolean }> }>(
+          lab,
+          1,
+          ['peers']
+        )
+        return [ids[0], ids[2]].every((id) =>
+            p.peers.some((x) => x.peerId === id && x.connected && x.source === 'mdns')
           )
-          return [ids[0], ids[2]].every((id) =>
-              p.peers.some((x) => x.peerId === id && x.connected && x.source === 'mdns')
-            )
-            ? p
-            : undefined
-        },
-        30_000,
-        1000
-      )
+          ? p
+          : undefined
+      }, { what: 'box 2 lists boxes 1 and 3 as found by mdns', timeoutMs: 30_000, intervalMs: 1000 })
       expectSchema('peers', peers)
       expect(peers.peers.filter((x) => x.connected).map((x) => x.peerId).sort()).toEqual([ids[0]!, ids[2]!].sort())
     } finally {

@@ -5,10 +5,11 @@
  * Real daemons on 127.0.0.1 and the adversarial suite's rogue node; no lab needed.
  */
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { createEntry, entryId, sha256, signerFromSeed } from '@kiez/feed'
 import type { EntryJson, WhyJson } from '@kiez/daemon/control'
 import { kiez } from '../../packages/cli/src/testing/daemons.js'
-import { type LocalDaemon, waitUntil } from '../adversarial/daemons.ts'
+import type { LocalDaemon } from '../adversarial/daemons.ts'
 import { useBoxes } from '../adversarial/fixture.ts'
 import { forged, gossipEntry, randomSigner } from '../adversarial/rogue.ts'
 import { expectSchema } from './schemas.ts'
@@ -30,16 +31,20 @@ describe('kiez why', () => {
       const d = await boxes.daemon()
       const rogue = await boxes.rogue()
       await rogue.dial(d.addr)
-      await waitUntil('the box to subscribe towards the rogue', () => rogue.topicPeers().includes(d.peerId), 15_000)
+      await eventually(() => rogue.topicPeers().includes(d.peerId), {
+        what: 'the box to subscribe towards the rogue',
+        timeoutMs: 15_000,
+        intervalMs: 200
+      })
 
       const bytes = forged(signerFromSeed(randomSigner().seed), 'a forged post')
       const id = entryId(sha256(bytes))
       await rogue.publish(gossipEntry(bytes))
-      await waitUntil(
-        'the forgery refused',
-        async () => ((await d.status()).store.rejected.bad_signature ?? 0) >= 1,
-        15_000
-      )
+      await eventually(async () => ((await d.status()).store.rejected.bad_signature ?? 0) >= 1, {
+        what: 'the forgery refused',
+        timeoutMs: 15_000,
+        intervalMs: 200
+      })
       const w = await why(d, [id])
       expect(w.verdict).toBe('rejected')
       expect(w.rejections?.[0]).toMatchObject({ peerId: rogue.peerId, code: 'bad_signature', via: 'gossip' })

@@ -1,13 +1,13 @@
 import { encodeEnvelope, encodePayload, signedBytes, signerFromSeed } from '@kiez/feed'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Boxes, call, eventually, pair, sameOrigin, Sse, type Box } from './helpers.ts'
+import { eventually } from '@kiez/testing'
+import { Boxes, call, openSse, pair, sameOrigin, type Box } from './helpers.ts'
 
 describe('SSE and metrics across two bootstrapped daemons', () => {
   const boxes = new Boxes()
   let a: Box
   let b: Box
   let cookieB: string
-  const streams: Sse[] = []
 
   beforeAll(async () => {
     a = await boxes.start({
@@ -16,14 +16,13 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     const addr = (await a.daemon.status()).listenAddrs[0] as string
     b = await boxes.start({ bootstrap: [addr] })
     cookieB = await pair(b)
-    await eventually(
-      async () => (await call(a, '/api/v1/peers')).json.peers.some((p: any) => p.connected),
-      20_000,
-      'a and b to connect'
-    )
+    await eventually(async () => (await call(a, '/api/v1/peers')).json.peers.some((p: any) => p.connected), {
+      what: 'a and b to connect',
+      timeoutMs: 20_000,
+      intervalMs: 50
+    })
   })
   afterAll(async () => {
-    for (const s of streams) s.close()
     await boxes.close()
   })
 
@@ -36,14 +35,10 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
   it('GET /peers shows how the neighbour was found and whether we are in sync', async () => {
     // Before anyone posts: the heads exchanged on connect say both feeds are empty, so in sync.
     // (After a post, "in sync" waits for the next heads exchange, up to 30 s: not a test's business.)
-    const peer = await eventually(
-      async () => {
-        const p = (await call(a, '/api/v1/peers')).json.peers.find((x: any) => x.peerId === b.daemon.peerId)
-        return p?.sync !== null && p?.sync !== undefined ? p : undefined
-      },
-      20_000,
-      'replication state for b on a'
-    )
+    const peer = await eventually(async () => {
+      const p = (await call(a, '/api/v1/peers')).json.peers.find((x: any) => x.peerId === b.daemon.peerId)
+      return p?.sync !== null && p?.sync !== undefined ? p : undefined
+    }, { what: 'replication state for b on a', timeoutMs: 20_000, intervalMs: 50 })
     expect(peer).toMatchObject({
       connected: true,
       direction: expect.stringMatching(/^(inbound|outbound)$/),
@@ -55,8 +50,7 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
   })
 
   it('a stream on A receives a post made on B, and a reconnect with Last-Event-ID gets exactly the missed events', async () => {
-    const s1 = new Sse(a)
-    streams.push(s1)
+    const s1 = openSse(a)
     await s1.opened
     expect(s1.status).toBe(200)
     expect(s1.headers['content-type']).toMatch(/^text\/event-stream/)
@@ -64,7 +58,11 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     expect(s1.headers['content-security-policy']).toMatch(/^default-src 'none'/)
     expect(s1.headers['x-content-type-options']).toBe('nosniff')
     const first = await postOnB('live over the mesh')
-    await eventually(() => s1.entries().find((e) => e.id === first.id), 20_000, 'the entry event on A')
+    await eventually(() => s1.entries().find((e) => e.id === first.id), {
+      what: 'the entry event on A',
+      timeoutMs: 20_000,
+      intervalMs: 50
+    })
     const ev = s1.events.find((e) => e.event === 'entry' && JSON.parse(e.data).id === first.id)
     expect(ev?.id).toMatch(/^[0-9a-f]{8}-\d+$/)
     expect(JSON.parse(ev!.data)).toMatchObject({
@@ -77,84 +75,76 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     const missed: string[] = []
     for (let i = 0; i < 3; i++) missed.push((await postOnB(`missed ${i}`)).id)
     // wait until A has stored them, so they are in its replay ring
-    await eventually(
-      async () => {
-        const f = (await call(a, '/api/v1/feed?limit=10')).json.entries.map((e: any) => e.id)
-        return missed.every((id) => f.includes(id)) ? true : undefined
-      },
-      20_000,
-      'A to store the missed posts'
-    )
+    await eventually(async () => {
+      const f = (await call(a, '/api/v1/feed?limit=10')).json.entries.map((e: any) => e.id)
+      return missed.every((id) => f.includes(id)) ? true : undefined
+    }, { what: 'A to store the missed posts', timeoutMs: 20_000, intervalMs: 50 })
 
-    const s2 = new Sse(a, lastId)
-    streams.push(s2)
+    const s2 = openSse(a, lastId)
     await s2.opened
-    await eventually(() => s2.entries().length >= 3 ? true : undefined, 10_000, 'the replay')
+    await eventually(() => s2.entries().length >= 3 ? true : undefined, {
+      what: 'the replay',
+      timeoutMs: 10_000,
+      intervalMs: 50
+    })
     const after = await postOnB('after the reconnect')
-    await eventually(() => s2.entries().find((e) => e.id === after.id), 20_000, 'the live event after the replay')
+    await eventually(() => s2.entries().find((e) => e.id === after.id), {
+      what: 'the live event after the replay',
+      timeoutMs: 20_000,
+      intervalMs: 50
+    })
     expect(s2.entries().map((e) => e.id)).toEqual([...missed, after.id])
     expect(s2.events.some((e) => e.event === 'reset')).toBe(false)
     // ids keep counting up: no event is sent twice
     const ns = s2.events.filter((e) => e.id !== undefined).map((e) => Number(e.id!.split('-')[1]))
     expect(ns).toEqual([...ns].sort((x, y) => x - y))
     expect(ns[0]).toBe(Number(lastId.split('-')[1]) + 1)
-    s2.close()
   })
 
   it('an id from another run gets a reset event, not a silent gap', async () => {
-    const s = new Sse(a, 'deadbeef-5')
-    streams.push(s)
+    const s = openSse(a, 'deadbeef-5')
     await s.opened
-    await eventually(() => s.events.find((e) => e.event === 'reset'), 5000, 'a reset event')
+    await eventually(() => s.events.find((e) => e.event === 'reset'), {
+      what: 'a reset event',
+      timeoutMs: 5000,
+      intervalMs: 50
+    })
     expect(JSON.parse(s.events.find((e) => e.event === 'reset')!.data)).toEqual({ reason: 'restarted' })
-    s.close()
   })
 
   it('refuses event streams beyond its bound with 503', async () => {
-    const open = [new Sse(a), new Sse(a), new Sse(a)]
-    streams.push(...open)
+    const open = [openSse(a), openSse(a), openSse(a)]
     await Promise.all(open.map(async (s) => {
       await s.opened
     }))
-    await eventually(
-      async () => {
-        const r = await call(a, '/api/v1/events')
-        return r.status === 503 ? r : undefined
-      },
-      5000,
-      'a 503'
-    ).then((r) => {
+    await eventually(async () => {
+      const r = await call(a, '/api/v1/events')
+      return r.status === 503 ? r : undefined
+    }, { what: 'a 503', timeoutMs: 5000, intervalMs: 50 }).then((r) => {
       expect(r.json.error.code).toBe('too_many_streams')
       expect(r.headers['content-security-policy']).toBeDefined()
     })
     for (const s of open) s.close()
     // closed streams free their slots
-    await eventually(
-      async () => {
-        const s = new Sse(a)
-        streams.push(s)
-        await s.opened
-        s.close()
-        return s.status === 200 ? true : undefined
-      },
-      5000,
-      'a slot to free'
-    )
+    await eventually(async () => {
+      const s = openSse(a)
+      await s.opened
+      s.close()
+      return s.status === 200 ? true : undefined
+    }, { what: 'a slot to free', timeoutMs: 5000, intervalMs: 50 })
   })
 
   it('peer events announce a disconnect', async () => {
-    const s = new Sse(a)
-    streams.push(s)
+    const s = openSse(a)
     await s.opened
     const bId = b.daemon.peerId
     await boxes.stop(b)
-    const ev = await eventually(
-      () => s.events.find((e) => e.event === 'peer' && JSON.parse(e.data).peerId === bId),
-      10_000,
-      'the peer event'
-    )
+    const ev = await eventually(() => s.events.find((e) => e.event === 'peer' && JSON.parse(e.data).peerId === bId), {
+      what: 'the peer event',
+      timeoutMs: 10_000,
+      intervalMs: 50
+    })
     expect(JSON.parse(ev.data)).toEqual({ peerId: bId, connected: false })
-    s.close()
   })
 
   it('/metrics exposes stored, rejected (by reason), peers, sync lag and HTTP series', async () => {

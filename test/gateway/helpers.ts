@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger, createMeshNode, Daemon, DEFAULT_CONFIG, type DaemonInit, type KiezConfig } from '@kiez/daemon'
+import { onTestFinished } from 'vitest'
 
 export interface Box {
   daemon: Daemon
@@ -231,16 +232,9 @@ export class Sse {
   }
 }
 
-export async function eventually<T> (
-  fn: () => T | undefined | Promise<T | undefined>,
-  timeoutMs: number,
-  what: string
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+/** An event stream on `box`, closed when the test finishes, failed or not; a test may close it earlier. */
+export function openSse (box: Box, lastEventId?: string): Sse {
+  const s = new Sse(box, lastEventId)
+  onTestFinished(() => s.close())
+  return s
 }

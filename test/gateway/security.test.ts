@@ -135,9 +135,9 @@ describe('pairing and sessions', () => {
   })
 
   it('one address cannot hold every event stream', async () => {
-    const { Sse } = await import('./helpers.ts')
+    const { openSse } = await import('./helpers.ts')
     const box = await boxes.start({ http: { maxEventClients: 10, maxEventClientsPerIp: 2 } })
-    const open = [new Sse(box), new Sse(box)]
+    const open = [openSse(box), openSse(box)]
     await Promise.all(open.map(async (s) => {
       await s.opened
     }))
@@ -148,20 +148,19 @@ describe('pairing and sessions', () => {
     open[0]!.close()
     let ok = false
     for (let i = 0; i < 50 && !ok; i++) {
-      const s = new Sse(box)
+      const s = openSse(box)
       await s.opened
       ok = s.status === 200
       s.close()
       if (!ok) await new Promise((resolve) => setTimeout(resolve, 50))
     }
     expect(ok).toBe(true)
-    open[1]!.close()
   })
 
   it('a daemon with open event streams stops promptly and ends them', async () => {
-    const { Sse } = await import('./helpers.ts')
+    const { openSse } = await import('./helpers.ts')
     const box = await boxes.start()
-    const s = new Sse(box)
+    const s = openSse(box)
     await s.opened
     expect(s.status).toBe(200)
     await boxes.stop(box) // the suite's timeout is the bound: a hang fails it

@@ -25,4 +25,3 @@ export {
   MAX_LINKS
 } from './topology.ts'
 export type { LabSpec, LinkMode, Route, TopologyName } from './topology.ts'
-export { waitUntil } from './wait.ts'

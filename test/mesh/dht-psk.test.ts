@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { createLab, KIEZ_BIN, labSkipReason, line, NODE_BIN } from '../lab/index.ts'
 import {
   connectedPeers,
@@ -14,8 +15,7 @@ import {
   post,
   startDaemons,
   waitConnected,
-  waitFeedsHave,
-  waitUntil
+  waitFeedsHave
 } from './helpers.ts'
 import type { DhtFindJson, PeerJson, PingJson } from './helpers.ts'
 
@@ -37,12 +37,11 @@ describe.skipIf(skip !== undefined)(`mesh routing and PSK${skip !== undefined ? 
       // Box 5 is routable from box 1 (routed mode) but on another L2, so only the DHT can name its address.
       expect(await lab.ping(0, lab.address(4, 3))).toBe(true)
 
-      const found = await waitUntil(
-        'box 1 to find box 5 in the DHT',
-        async () => await kiezJson<DhtFindJson>(lab, 0, ['dht', 'find', far], 40_000),
-        60_000,
-        2000
-      )
+      const found = await eventually(async () => await kiezJson<DhtFindJson>(lab, 0, ['dht', 'find', far], 40_000), {
+        what: 'box 1 to find box 5 in the DHT',
+        timeoutMs: 60_000,
+        intervalMs: 2000
+      })
       expect(found.peerId).toBe(far)
       expect(found.addrs.some((a) => a.startsWith(`/ip4/${lab.address(4, 3)}/tcp/`))).toBe(true)
 

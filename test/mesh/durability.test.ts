@@ -3,6 +3,7 @@
  * written catches up, and kill -9 of a relaying box loses nothing.
  */
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { createLab, labSkipReason, line } from '../lab/index.ts'
 import {
   control,
@@ -13,8 +14,7 @@ import {
   startDaemons,
   status,
   waitConnected,
-  waitEntryCount,
-  waitUntil
+  waitEntryCount
 } from './helpers.ts'
 import type { SyncJson } from './helpers.ts'
 
@@ -81,7 +81,11 @@ describe.skipIf(skip !== undefined)(`mesh durability${skip !== undefined ? ` (sk
           return out
         }
         const writers = Promise.all([writer(0), writer(2)])
-        await waitUntil('the writer on box 0 to post 100 entries', async () => posted0 >= 100, 60_000, 20)
+        await eventually(async () => posted0 >= 100, {
+          what: 'the writer on box 0 to post 100 entries',
+          timeoutMs: 60_000,
+          intervalMs: 20
+        })
         await lab.kill(1, 'SIGKILL')
         expect(lab.process(1)?.signal).toBe('SIGKILL')
         const killedAt = posted0

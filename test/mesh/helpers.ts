@@ -2,6 +2,7 @@
  * Helpers for the issue-3 acceptance tests: real `kiez daemon`s in lab
  * namespaces, observed through `kiez … --json` and the daemons' JSON logs.
  */
+import { eventually } from '@kiez/testing'
 import { ControlClient, controlSocketPath } from '@kiez/daemon/control'
 import type {
   DhtFindJson,
@@ -13,10 +14,9 @@ import type {
   StatusJson,
   SyncJson
 } from '@kiez/daemon/control'
-import { waitUntil, type Lab, type LogLine } from '../lab/index.ts'
+import type { Lab, LogLine } from '../lab/index.ts'
 
 export type { DhtFindJson, EntryJson, FeedJson, PeerJson, PeersJson, PingJson, StatusJson, SyncJson }
-export { waitUntil }
 
 /** A daemon log line's `msg` (pino JSON), or undefined for anything else. */
 export function msgOf (line: LogLine): string | undefined {
@@ -68,7 +68,7 @@ export async function connectedPeers (lab: Lab, box: number): Promise<PeerJson[]
 
 /** Waits until `box` has a connection to every peer id in `ids`. */
 export async function waitConnected (lab: Lab, box: number, ids: string[], timeoutMs = 30_000): Promise<PeerJson[]> {
-  return await waitUntil(`box ${box} connected to ${ids.length} peer(s)`, async () => {
+  return await eventually(async () => {
     const peers = await connectedPeers(lab, box)
     const missing = ids.filter((id) => !peers.some((p) => p.peerId === id))
     if (missing.length > 0) {
@@ -77,7 +77,7 @@ export async function waitConnected (lab: Lab, box: number, ids: string[], timeo
       )
     }
     return peers
-  }, timeoutMs)
+  }, { what: `box ${box} connected to ${ids.length} peer(s)`, timeoutMs, intervalMs: 500 })
 }
 
 /** Texts of the newest `limit` entries on a box. */
@@ -93,33 +93,23 @@ export async function post (lab: Lab, box: number, text: string): Promise<EntryJ
 /** Waits until each box's feed holds every text. */
 export async function waitFeedsHave (lab: Lab, boxes: number[], texts: string[], timeoutMs: number): Promise<void> {
   await Promise.all(boxes.map(async (b) =>
-    await waitUntil(
-      `box ${b} to have ${JSON.stringify(texts)}`,
-      async () => {
-        const have = new Set(await feedTexts(lab, b))
-        const missing = texts.filter((t) => !have.has(t))
-        return missing.length === 0 ? true : false
-      },
-      timeoutMs,
-      750
-    )
+    await eventually(async () => {
+      const have = new Set(await feedTexts(lab, b))
+      const missing = texts.filter((t) => !have.has(t))
+      return missing.length === 0 ? true : false
+    }, { what: `box ${b} to have ${JSON.stringify(texts)}`, timeoutMs, intervalMs: 750 })
   ))
 }
 
 /** Waits until each box's status counts `entries` entries. */
 export async function waitEntryCount (lab: Lab, boxes: number[], entries: number, timeoutMs: number): Promise<void> {
   await Promise.all(boxes.map(async (b) =>
-    await waitUntil(
-      `box ${b} to count ${entries} entries`,
-      async () => {
-        const n = (await status(lab, b)).counts.entries
-        // thrown, so the timeout error shows the last count
-        if (n !== entries) throw new Error(`box ${b} counts ${n} entries`)
-        return true
-      },
-      timeoutMs,
-      1000
-    )
+    await eventually(async () => {
+      const n = (await status(lab, b)).counts.entries
+      // thrown, so the timeout error shows the last count
+      if (n !== entries) throw new Error(`box ${b} counts ${n} entries`)
+      return true
+    }, { what: `box ${b} to count ${entries} entries`, timeoutMs, intervalMs: 1000 })
   ))
 }
 

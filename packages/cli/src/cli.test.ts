@@ -14,7 +14,8 @@ import {
 } from '@kiez/daemon/control'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { BIN, cleanEnv, DaemonProcess, eventually, kiez, killAll, NODE } from './testing/daemons.js'
+import { eventually } from '@kiez/testing'
+import { BIN, cleanEnv, DaemonProcess, kiez, killAll, NODE } from './testing/daemons.js'
 
 let tmp: string
 beforeAll(async () => {
@@ -83,11 +84,11 @@ describe('kiez against a running daemon', () => {
     await DaemonProcess.start(dir)
     // Seen once on a loaded CI box: the first call after start got 69. The error path under test
     // is the daemon's refusal, so first make sure the daemon answers at all.
-    await eventually(
-      async () => (await kiez(['status', '--json', '--data-dir', dir])).code === 0 ? true : undefined,
-      15_000,
-      'the daemon to answer'
-    )
+    await eventually(async () => (await kiez(['status', '--json', '--data-dir', dir])).code === 0 ? true : undefined, {
+      what: 'the daemon to answer',
+      timeoutMs: 15_000,
+      intervalMs: 200
+    })
     const r = await kiez(['feed', '--json', '--before', 'bogus', '--data-dir', dir])
     expect(r.stderr).not.toMatch(/no daemon|cannot reach|hung up/)
     expect(r.code).toBe(1)
@@ -103,8 +104,16 @@ describe('kiez against a running daemon', () => {
       const p = (JSON.parse(r.stdout) as PeersJson).peers.find((x) => x.peerId === other)
       return p?.connected === true ? true : undefined
     }
-    await eventually(async () => await connectedTo(b, a.peerId), 20_000, 'b to list a as connected')
-    await eventually(async () => await connectedTo(a, b.peerId), 20_000, 'a to list b as connected')
+    await eventually(async () => await connectedTo(b, a.peerId), {
+      what: 'b to list a as connected',
+      timeoutMs: 20_000,
+      intervalMs: 200
+    })
+    await eventually(async () => await connectedTo(a, b.peerId), {
+      what: 'a to list b as connected',
+      timeoutMs: 20_000,
+      intervalMs: 200
+    })
     const bPeers = JSON.parse((await kiez(['peers', '--json', '--data-dir', b.dataDir])).stdout) as PeersJson
     expect(bPeers.peers.find((p) => p.peerId === a.peerId)).toMatchObject({
       source: 'bootstrap',
@@ -119,14 +128,10 @@ describe('kiez against a running daemon', () => {
     const posted = JSON.parse(
       (await kiez(['post', '--json', '--data-dir', a.dataDir, 'Kiez ist online'])).stdout
     ) as EntryJson
-    const seen = await eventually(
-      async () => {
-        const f = JSON.parse((await kiez(['feed', '--json', '--data-dir', b.dataDir])).stdout) as FeedJson
-        return f.entries.find((e) => e.id === posted.id)
-      },
-      20_000,
-      'the post to reach b'
-    )
+    const seen = await eventually(async () => {
+      const f = JSON.parse((await kiez(['feed', '--json', '--data-dir', b.dataDir])).stdout) as FeedJson
+      return f.entries.find((e) => e.id === posted.id)
+    }, { what: 'the post to reach b', timeoutMs: 20_000, intervalMs: 200 })
     expect(seen).toEqual(posted)
 
     // the diagnostics see the same neighbour
@@ -215,7 +220,11 @@ describe('kiez against a running daemon', () => {
       }
     }
     const writers = [0, 1, 2, 3].map(writer)
-    await eventually(async () => acked.length >= 40 ? true : undefined, 20_000, '40 acknowledged posts')
+    await eventually(async () => acked.length >= 40 ? true : undefined, {
+      what: '40 acknowledged posts',
+      timeoutMs: 20_000,
+      intervalMs: 200
+    })
     d.kill('SIGKILL')
     stop = true
     await Promise.all(writers)
@@ -253,9 +262,17 @@ describe('kiez feed --follow', () => {
     })
     const lines = (): EntryJson[] => out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as EntryJson)
     try {
-      await eventually(async () => lines().length >= 1 ? true : undefined, 10_000, 'the existing post')
+      await eventually(async () => lines().length >= 1 ? true : undefined, {
+        what: 'the existing post',
+        timeoutMs: 10_000,
+        intervalMs: 200
+      })
       const second = JSON.parse((await kiez(['post', '--json', '--data-dir', dir, 'two'])).stdout) as EntryJson
-      await eventually(async () => lines().length >= 2 ? true : undefined, 10_000, 'the new post')
+      await eventually(async () => lines().length >= 2 ? true : undefined, {
+        what: 'the new post',
+        timeoutMs: 10_000,
+        intervalMs: 200
+      })
       expect(lines().map((e) => e.id)).toEqual([first.id, second.id])
       // an open follower must not hold up a clean stop
       d.kill('SIGTERM')
@@ -309,11 +326,11 @@ describe('kiez daemon lifecycle', () => {
     })
     try {
       // the identity is made early in start(), before the store and the node open
-      await eventually(
-        async () => out.includes('created a new identity key') ? true : undefined,
-        20_000,
-        'the start to begin'
-      )
+      await eventually(async () => out.includes('created a new identity key') ? true : undefined, {
+        what: 'the start to begin',
+        timeoutMs: 20_000,
+        intervalMs: 200
+      })
       proc.kill('SIGTERM')
       expect(await exited).toEqual({ code: 0, signal: null })
       expect(out).toContain('"msg":"stopped"')

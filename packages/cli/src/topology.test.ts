@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { eventually } from '@kiez/testing'
 import type { TopologyJson } from '@kiez/daemon/control'
-import { DaemonProcess, eventually, kiez, killAll, ROOT } from './testing/daemons.js'
+import { DaemonProcess, kiez, killAll, ROOT } from './testing/daemons.js'
 import { topologyDot, topologyText } from './topology.js'
 
 let tmp: string
@@ -35,16 +36,12 @@ describe('kiez topology', () => {
     const a = await DaemonProcess.start(join(tmp, 'a'))
     const b = await DaemonProcess.start(join(tmp, 'b'), ['--bootstrap', `${a.listenAddrs[0] ?? ''}`])
     const valid = await validator('topology')
-    const t = await eventually(
-      async () => {
-        const r = await kiez(['topology', '--json', '--data-dir', join(tmp, 'b')])
-        expect(r.code).toBe(0)
-        const j = JSON.parse(r.stdout) as TopologyJson
-        return j.links.length === 1 && !j.links[0]?.oneSided ? j : undefined
-      },
-      30_000,
-      'a confirmed link'
-    )
+    const t = await eventually(async () => {
+      const r = await kiez(['topology', '--json', '--data-dir', join(tmp, 'b')])
+      expect(r.code).toBe(0)
+      const j = JSON.parse(r.stdout) as TopologyJson
+      return j.links.length === 1 && !j.links[0]?.oneSided ? j : undefined
+    }, { what: 'a confirmed link', timeoutMs: 30_000, intervalMs: 200 })
     expect(valid(t)).toBe(true)
     expect(t.self).toBe(b.peerId)
     expect(t.boxes.map((x) => x.peerId).sort()).toEqual([a.peerId, b.peerId].sort())

@@ -1,6 +1,7 @@
 import { createServer, request, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { EventStream } from './events.js'
 import { FailureWindow, RateLimiter } from './limits.js'
 import { CODE_ALPHABET, PairingCodes, SessionStore, sessionCookie } from './pairing.js'
@@ -52,10 +53,8 @@ async function withServer (
   }
 }
 
-const until = async (pred: () => boolean): Promise<void> => {
-  for (let i = 0; i < 200 && !pred(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
-  expect(pred()).toBe(true)
-}
+/** Local servers answer within milliseconds: poll often, give up after two seconds. */
+const SOON = { timeoutMs: 2000, intervalMs: 10 }
 
 describe('EventStream', () => {
   it('replays from a Last-Event-ID still in the ring, and sends a reset for one that left it', async () => {
@@ -63,18 +62,24 @@ describe('EventStream', () => {
     for (let i = 1; i <= 5; i++) s.publish('entry', () => ({ i }))
     await withServer(s, async (open) => {
       const ok = await open(`${s.epoch}-3`)
-      await until(() => ok.text().includes('"i":5'))
+      await eventually(() => ok.text().includes('"i":5'), { what: 'the replay up to i 5', ...SOON })
       expect(ok.text()).not.toContain('"i":3')
       expect(ok.text()).toContain(`id: ${s.epoch}-4\nevent: entry\ndata: {"i":4}\n\n`)
       const old = await open(`${s.epoch}-1`) // 2 has left the ring: a gap we must not hide
-      await until(() => old.text().includes('event: reset'))
+      await eventually(() => old.text().includes('event: reset'), {
+        what: 'a reset for an id that left the ring',
+        ...SOON
+      })
       expect(old.text()).toContain(`id: ${s.epoch}-5\nevent: reset\ndata: {"reason":"too_old"}`)
       expect(old.text()).not.toContain('"i":')
       const bad = await open('../../etc')
-      await until(() => bad.text().includes('event: reset'))
+      await eventually(() => bad.text().includes('event: reset'), { what: 'a reset for a malformed id', ...SOON })
       expect(bad.text()).toContain('"reason":"bad_id"')
       const future = await open(`${s.epoch}-99`)
-      await until(() => future.text().includes('event: reset'))
+      await eventually(() => future.text().includes('event: reset'), {
+        what: 'a reset for an id from the future',
+        ...SOON
+      })
     })
   })
 
@@ -88,7 +93,7 @@ describe('EventStream', () => {
     expect(built).toBe(0)
     await withServer(s, async (open) => {
       const c = await open(`${s.epoch}-0`)
-      await until(() => c.text().includes('event: entry'))
+      await eventually(() => c.text().includes('event: entry'), { what: 'the entry event', ...SOON })
       expect(built).toBe(1)
     })
   })
@@ -98,7 +103,7 @@ describe('EventStream', () => {
     await withServer(s, async (open) => {
       const stalled = await open(undefined, false)
       const reader = await open()
-      await until(() => s.size === 2)
+      await eventually(() => s.size === 2, { what: 'two clients', ...SOON })
       const big = 'x'.repeat(16 * 1024)
       for (let i = 0; i < 400 && s.dropped === 0; i++) {
         s.publish('entry', () => ({ big }))
@@ -107,7 +112,7 @@ describe('EventStream', () => {
       expect(s.dropped).toBe(1)
       expect(s.size).toBe(1)
       s.publish('entry', () => ({ last: true }))
-      await until(() => reader.text().includes('"last":true'))
+      await eventually(() => reader.text().includes('"last":true'), { what: 'the last event at the reader', ...SOON })
       stalled.close()
     })
   })
@@ -117,7 +122,7 @@ describe('EventStream', () => {
     await withServer(s, async (open) => {
       await open()
       await open()
-      await until(() => s.full())
+      await eventually(() => s.full(), { what: 'the stream full', ...SOON })
     })
   })
 })

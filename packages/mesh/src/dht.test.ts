@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { makeBox, eventually, removeDataDirs, type TestBox } from './test-helpers.js'
+import { eventually } from '@kiez/testing'
+import { makeBox, removeDataDirs, type TestBox } from './test-helpers.js'
 
 describe('kad-dht on the LAN', () => {
   const boxes: TestBox[] = []
@@ -18,12 +19,11 @@ describe('kad-dht on the LAN', () => {
     boxes.push(c)
 
     // B's routing table must hold both before A can learn of C from it
-    await eventually(async () => (await b.node.dhtTable()).length === 2, 15_000, 'B routing table')
-    await eventually(
-      async () => (await a.node.dhtTable()).some(e => e.peerId === b.node.peerId),
-      15_000,
-      'A routing table'
-    )
+    await eventually(async () => (await b.node.dhtTable()).length === 2, { what: 'B routing table', timeoutMs: 15_000 })
+    await eventually(async () => (await a.node.dhtTable()).some(e => e.peerId === b.node.peerId), {
+      what: 'A routing table',
+      timeoutMs: 15_000
+    })
     // A was never given C's address: whatever it knows of C came through the
     // DHT (its own self-query may already have brought C, and A dials what it discovers)
 
@@ -51,16 +51,14 @@ describe('kad-dht on the LAN', () => {
     boxes.push(b)
     expect(b.node.libp2p.getProtocols()).toContain('/kiez/south/kad/1.0.0')
     // identify shows A speaks the north DHT only: B marks it foreign and hangs up (and so does A)
-    await eventually(
-      () => b.node.foreign.has(a.node.peerId) && a.node.foreign.has(b.node.peerId),
-      15_000,
-      'foreign on both sides'
-    )
-    await eventually(
-      () => b.node.libp2p.getConnections().length === 0 && a.node.libp2p.getConnections().length === 0,
-      15_000,
-      'hung up'
-    )
+    await eventually(() => b.node.foreign.has(a.node.peerId) && a.node.foreign.has(b.node.peerId), {
+      what: 'foreign on both sides',
+      timeoutMs: 15_000
+    })
+    await eventually(() => b.node.libp2p.getConnections().length === 0 && a.node.libp2p.getConnections().length === 0, {
+      what: 'hung up',
+      timeoutMs: 15_000
+    })
     // and nobody dials it again: still apart a while later, and neither routing table holds the other
     await new Promise((resolve) => setTimeout(resolve, 2500))
     expect(b.node.libp2p.getConnections()).toHaveLength(0)

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { makeBox, eventually, removeDataDirs, type TestBox } from './test-helpers.js'
+import { eventually } from '@kiez/testing'
+import { makeBox, removeDataDirs, type TestBox } from './test-helpers.js'
 import { MeshError } from './errors.js'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 
@@ -18,15 +19,13 @@ describe('kiez node over real TCP', () => {
 
     const viewOnB = await eventually(
       async () => (await b.node.peers()).find(p => p.peerId === a.node.peerId && p.connected),
-      15_000,
-      'B connected to A'
+      { what: 'B connected to A', timeoutMs: 15_000 }
     )
     expect(viewOnB.source).toBe('bootstrap')
     expect(viewOnB.direction).toBe('outbound')
     const viewOnA = await eventually(
       async () => (await a.node.peers()).find(p => p.peerId === b.node.peerId && p.connected),
-      15_000,
-      'A sees B'
+      { what: 'A sees B', timeoutMs: 15_000 }
     )
     expect(viewOnA.source).toBe('inbound')
     expect(viewOnA.direction).toBe('inbound')
@@ -37,11 +36,10 @@ describe('kiez node over real TCP', () => {
     b.node.notePeerSource(a.node.peerId, 'dht')
     expect((await a.node.peers()).find(p => p.peerId === b.node.peerId)?.source).toBe('mdns')
     expect((await b.node.peers()).find(p => p.peerId === a.node.peerId)?.source).toBe('bootstrap')
-    await eventually(
-      async () => (await a.node.peers()).find(p => p.peerId === b.node.peerId)?.agentVersion,
-      10_000,
-      'identify'
-    )
+    await eventually(async () => (await a.node.peers()).find(p => p.peerId === b.node.peerId)?.agentVersion, {
+      what: 'identify',
+      timeoutMs: 10_000
+    })
     expect((await a.node.peers()).find(p => p.peerId === b.node.peerId)?.agentVersion).toMatch(/^kiez\//)
 
     const rtts = await a.node.ping(b.node.peerId, 3)
@@ -62,11 +60,10 @@ describe('kiez node over real TCP', () => {
     boxes.push(a)
     const b = await makeBox({ bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] })
     boxes.push(b)
-    await eventually(
-      () => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId),
-      15_000,
-      'first connection'
-    )
+    await eventually(() => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId), {
+      what: 'first connection',
+      timeoutMs: 15_000
+    })
 
     await b.restart({ bootstrap: [] })
     // outbound from B: B's redial did it, not A's
@@ -75,13 +72,11 @@ describe('kiez node over real TCP', () => {
         b.node.libp2p.getConnections().some(c =>
           c.remotePeer.toString() === a.node.peerId && c.direction === 'outbound'
         ),
-      15_000,
-      'redial after restart'
+      { what: 'redial after restart', timeoutMs: 15_000 }
     )
     const again = await eventually(
       async () => (await b.node.peers()).find(p => p.peerId === a.node.peerId && p.connected),
-      15_000,
-      'peer view'
+      { what: 'peer view', timeoutMs: 15_000 }
     )
     expect(again.source).toBe('bootstrap') // persisted, not re-learned
   })
@@ -91,23 +86,24 @@ describe('kiez node over real TCP', () => {
     boxes.push(a)
     const b = await makeBox({ bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] })
     boxes.push(b)
-    await eventually(
-      () => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId),
-      15_000,
-      'first connection'
-    )
+    await eventually(() => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId), {
+      what: 'first connection',
+      timeoutMs: 15_000
+    })
     const port = a.addr().split('/')[4]
     // A goes down (power cut); B notices the disconnect and starts backing off.
     // Either side may win the race to reconnect (A also remembers B); the
     // redialer's own behaviour is pinned down in redialer.test.ts
     await a.node.stop()
-    await eventually(() => b.node.libp2p.getConnections().length === 0, 10_000, 'disconnect noticed')
+    await eventually(() => b.node.libp2p.getConnections().length === 0, {
+      what: 'disconnect noticed',
+      timeoutMs: 10_000
+    })
     await a.restart({ listen: [`/ip4/127.0.0.1/tcp/${port}`] })
-    await eventually(
-      () => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId),
-      20_000,
-      'redial after flap'
-    )
+    await eventually(() => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId), {
+      what: 'redial after flap',
+      timeoutMs: 20_000
+    })
   })
 
   it('answers ping to an unknown peer with no_route and to a dead address with no_reply', async () => {
@@ -193,18 +189,17 @@ describe('kiez node lifecycle', () => {
     const a = await makeBox()
     const b = await makeBox({ bootstrap: [`${a.addr()}/p2p/${a.node.peerId}`] })
     try {
-      await eventually(() => b.node.libp2p.getConnections().length > 0, 15_000, 'connected')
+      await eventually(() => b.node.libp2p.getConnections().length > 0, { what: 'connected', timeoutMs: 15_000 })
       await b.node.stop()
       await b.node.stop()
       expect(b.node.info().startedAt).toBeNull()
       await expect(b.node.peers()).rejects.toSatisfy((e: unknown) => e instanceof MeshError && e.code === 'not_started')
       await b.node.start()
       await b.node.start()
-      await eventually(
-        () => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId),
-        15_000,
-        'reconnected'
-      )
+      await eventually(() => b.node.libp2p.getConnections().some(c => c.remotePeer.toString() === a.node.peerId), {
+        what: 'reconnected',
+        timeoutMs: 15_000
+      })
       expect((await b.node.peers()).find(p => p.peerId === a.node.peerId)?.source).toBe('bootstrap')
     } finally {
       await b.close()

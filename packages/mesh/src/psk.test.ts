@@ -1,7 +1,8 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { generatePsk, checkPsk } from './psk.js'
 import { MeshError } from './errors.js'
-import { makeBox, eventually, removeDataDirs, type TestBox } from './test-helpers.js'
+import { makeBox, removeDataDirs, type TestBox } from './test-helpers.js'
 import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 
@@ -64,11 +65,10 @@ describe('private mesh (pnet)', () => {
     ])
     expect(refused).toEqual([false, false, false, 'no_reply'])
     // the refused boxes never made it into A's connection list
-    await eventually(
-      () => a.node.libp2p.getConnections().every(c => c.remotePeer.toString() === b.node.peerId),
-      5000,
-      'only B connected'
-    )
+    await eventually(() => a.node.libp2p.getConnections().every(c => c.remotePeer.toString() === b.node.peerId), {
+      what: 'only B connected',
+      timeoutMs: 5000
+    })
   })
 
   it('refuses a malformed key at start', async () => {

@@ -1,12 +1,18 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { eventually } from '@kiez/testing'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Redialer } from './redialer.js'
 import { DiscoveryDialer, type DialHost } from './dialer.js'
 import { backoffDelay } from './backoff.js'
 import { KeyedLimiter } from './limiter.js'
-import { eventually } from './test-helpers.js'
 import type { Connection, PeerId } from '@libp2p/interface'
+
+/** Stops `x` when the test finishes, failed or not; stop() is idempotent, so a test may stop it earlier. */
+function stopAfter<T extends { stop: () => void }> (x: T): T {
+  onTestFinished(() => x.stop())
+  return x
+}
 
 async function somePeer (): Promise<PeerId> {
   return peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
@@ -65,7 +71,7 @@ describe('KeyedLimiter', () => {
     const accepted = ['a', 'b', 'c', 'd', 'e', 'f', 'a'].map(k => limiter.add(k, task))
     // a, b start at once; c, d, e wait; f does not fit; the second a is a duplicate
     expect(accepted).toEqual([true, true, true, true, true, false, false])
-    await eventually(() => done === 5, 5000, 'tasks done')
+    await eventually(() => done === 5, { what: 'tasks done', timeoutMs: 5000 })
     expect(maxActive).toBe(2)
     expect(limiter.size).toBe(0)
   })
@@ -75,32 +81,36 @@ describe('Redialer', () => {
   it('keeps redialing a lost neighbour until it answers, then stops', async () => {
     const host = new FlakyHost(3)
     const attempts: number[] = []
-    const r = new Redialer(host, {
-      concurrency: 2,
-      baseMs: 5,
-      capMs: 20,
-      maxTracked: 10,
-      onAttempt: (_p, n) => attempts.push(n)
-    })
+    const r = stopAfter(
+      new Redialer(host, {
+        concurrency: 2,
+        baseMs: 5,
+        capMs: 20,
+        maxTracked: 10,
+        onAttempt: (_p, n) => attempts.push(n)
+      })
+    )
     r.start()
     const peer = await somePeer()
     r.lost(peer)
     r.lost(peer) // duplicate report of the same loss
-    await eventually(() => host.connected.has(peer.toString()), 5000, 'reconnected')
+    await eventually(() => host.connected.has(peer.toString()), { what: 'reconnected', timeoutMs: 5000 })
     expect(host.dials.get(peer.toString())).toBe(4)
     expect(attempts).toEqual([0, 1, 2, 3])
     expect(r.waiting()).toEqual([])
-    r.stop()
   })
 
   it('bounds concurrent redials and the number of tracked peers, and stops on stop()', async () => {
     const host = new FlakyHost(Number.MAX_SAFE_INTEGER)
-    const r = new Redialer(host, { concurrency: 2, baseMs: 1, capMs: 5, maxTracked: 4 })
+    const r = stopAfter(new Redialer(host, { concurrency: 2, baseMs: 1, capMs: 5, maxTracked: 4 }))
     r.start()
     const peers = await Promise.all(Array.from({ length: 6 }, somePeer))
     for (const p of peers) r.lost(p)
     expect(r.waiting()).toHaveLength(4)
-    await eventually(() => [...host.dials.values()].reduce((a, b) => a + b, 0) >= 20, 5000, 'many attempts')
+    await eventually(() => [...host.dials.values()].reduce((a, b) => a + b, 0) >= 20, {
+      what: 'many attempts',
+      timeoutMs: 5000
+    })
     expect(host.maxActive).toBeLessThanOrEqual(2)
     expect(host.dials.has(peers[5]!.toString())).toBe(false)
     r.stop()
@@ -113,14 +123,13 @@ describe('Redialer', () => {
 
   it('forgets a peer that reconnected by itself', async () => {
     const host = new FlakyHost(Number.MAX_SAFE_INTEGER)
-    const r = new Redialer(host, { concurrency: 1, baseMs: 10_000, capMs: 10_000, maxTracked: 4 })
+    const r = stopAfter(new Redialer(host, { concurrency: 1, baseMs: 10_000, capMs: 10_000, maxTracked: 4 }))
     r.start()
     const p = await somePeer()
     r.lost(p)
     expect(r.waiting()).toHaveLength(1)
     r.connected(p)
     expect(r.waiting()).toHaveLength(0)
-    r.stop()
   })
 })
 
@@ -128,22 +137,24 @@ describe('DiscoveryDialer', () => {
   it('dials a discovered peer once, not again within minRetryMs, and never a connected one', async () => {
     const host = new FlakyHost(1)
     let now = 1_000_000
-    const d = new DiscoveryDialer(host, {
-      concurrency: 2,
-      maxQueued: 4,
-      minRetryMs: 10_000,
-      maxConnections: 10,
-      now: () => now
-    })
+    const d = stopAfter(
+      new DiscoveryDialer(host, {
+        concurrency: 2,
+        maxQueued: 4,
+        minRetryMs: 10_000,
+        maxConnections: 10,
+        now: () => now
+      })
+    )
     const peer = await somePeer()
     expect(d.discovered({ id: peer, multiaddrs: [] })).toBe(true)
     expect(d.discovered({ id: peer, multiaddrs: [] })).toBe(false) // in flight
-    await eventually(() => host.dials.get(peer.toString()) === 1, 5000, 'first dial')
+    await eventually(() => host.dials.get(peer.toString()) === 1, { what: 'first dial', timeoutMs: 5000 })
     await new Promise(resolve => setTimeout(resolve, 20))
     expect(d.discovered({ id: peer, multiaddrs: [] })).toBe(false) // too soon after a failed dial
     now += 10_001
     expect(d.discovered({ id: peer, multiaddrs: [] })).toBe(true)
-    await eventually(() => host.connected.has(peer.toString()), 5000, 'second dial connects')
+    await eventually(() => host.connected.has(peer.toString()), { what: 'second dial connects', timeoutMs: 5000 })
     now += 10_001
     expect(d.discovered({ id: peer, multiaddrs: [] })).toBe(false) // already connected
     d.stop()
@@ -151,7 +162,6 @@ describe('DiscoveryDialer', () => {
     expect(d.discovered({ id: later, multiaddrs: [] })).toBe(false)
     d.start() // the node was started again
     expect(d.discovered({ id: later, multiaddrs: [] })).toBe(true)
-    await eventually(() => host.dials.get(later.toString()) === 1, 5000, 'dial after restart')
-    d.stop()
+    await eventually(() => host.dials.get(later.toString()) === 1, { what: 'dial after restart', timeoutMs: 5000 })
   })
 })

@@ -77,27 +77,3 @@ export async function makeBox (init: Partial<KiezNodeInit> = {}, dataDir?: strin
   }
   return box
 }
-
-/** Polls `fn` until it returns a truthy value or `timeoutMs` passes; behaviour, not speed, is asserted. */
-export async function eventually<T> (
-  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  timeoutMs = 15_000,
-  what = 'condition'
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let lastErr: unknown
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn()
-      if (v != null && v !== false) return v
-    } catch (err) {
-      lastErr = err
-    }
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-  throw new Error(
-    `timed out waiting for ${what}${
-      lastErr != null ? `: ${lastErr instanceof Error ? lastErr.message : JSON.stringify(lastErr)}` : ''
-    }`
-  )
-}

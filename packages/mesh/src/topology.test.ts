@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { makeBox, eventually, removeDataDirs, type TestBox } from './test-helpers.js'
+import { eventually } from '@kiez/testing'
+import { makeBox, removeDataDirs, type TestBox } from './test-helpers.js'
 
 describe('topology service in the kiez node', () => {
   const boxes: TestBox[] = []
@@ -15,11 +16,10 @@ describe('topology service in the kiez node', () => {
     boxes.push(b)
     const c = await makeBox({ bootstrap: [`${b.addr()}/p2p/${b.node.peerId}`] })
     boxes.push(c)
-    await eventually(
-      async () => (await b.node.peers()).filter(p => p.connected).length === 2 ? true : undefined,
-      15_000,
-      'B has two neighbours'
-    )
+    await eventually(async () => (await b.node.peers()).filter(p => p.connected).length === 2 ? true : undefined, {
+      what: 'B has two neighbours',
+      timeoutMs: 15_000
+    })
 
     const map = await c.node.topology()
     expect(map.self).toBe(c.node.peerId)

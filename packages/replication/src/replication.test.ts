@@ -1,6 +1,7 @@
 import { createEntry, encodeForkProof, type Entry } from '@kiez/feed'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { Lab, connect, line, newAuthor, waitFor, MESH } from '../test/helpers.js'
+import { eventually } from '@kiez/testing'
+import { Lab, connect, line, newAuthor, MESH } from '../test/helpers.js'
 import { encodeGossip, feedTopic } from './index.js'
 
 const topic = feedTopic(MESH)
@@ -23,8 +24,16 @@ describe('replication over real libp2p nodes', () => {
     const bob = newAuthor()
     const ea = await a.store.append(alice, { type: 'post', text: 'from a' })
     const eb = await b.store.append(bob, { type: 'post', text: 'from b' })
-    await waitFor(async () => (await b.store.get(ea.hash)) !== undefined, 'a → b')
-    await waitFor(async () => (await a.store.get(eb.hash)) !== undefined, 'b → a')
+    await eventually(async () => (await b.store.get(ea.hash)) !== undefined, {
+      what: 'a → b',
+      timeoutMs: 15_000,
+      intervalMs: 25
+    })
+    await eventually(async () => (await a.store.get(eb.hash)) !== undefined, {
+      what: 'b → a',
+      timeoutMs: 15_000,
+      intervalMs: 25
+    })
     // Both arrived by push, not by a pull.
     expect(a.repl.counters().gossipAccepted).toBe(1)
     expect(b.repl.counters().gossipAccepted).toBe(1)
@@ -39,7 +48,11 @@ describe('replication over real libp2p nodes', () => {
     const c = await lab.node(await lab.store('c'))
     await line(a, b, c)
     const e = await a.store.append(newAuthor(), { type: 'post', text: 'down the line' })
-    await waitFor(async () => (await c.store.get(e.hash)) !== undefined, 'a → c through b')
+    await eventually(async () => (await c.store.get(e.hash)) !== undefined, {
+      what: 'a → c through b',
+      timeoutMs: 15_000,
+      intervalMs: 25
+    })
     expect(a.node.getConnections(c.node.peerId)).toHaveLength(0)
     expect(c.repl.counters().gossipAccepted).toBe(1)
   })
@@ -54,14 +67,22 @@ describe('replication over real libp2p nodes', () => {
     const c = await lab.node(cs)
     const d = await lab.node(await lab.store('d'))
     await connect(d, c)
-    await waitFor(() => d.store.head(author.publicKey)?.seq === 2000, 'catch-up', 30_000)
+    await eventually(() => d.store.head(author.publicKey)?.seq === 2000, {
+      what: 'catch-up',
+      timeoutMs: 30_000,
+      intervalMs: 25
+    })
     const k = d.repl.counters()
     expect(k.entriesIn).toBe(2000)
     expect(k.rangeIngests).toBeGreaterThanOrEqual(4) // ≤ 500 per response
     expect(k.gossipAccepted).toBe(0)
     expect(c.repl.counters().entriesOut).toBeGreaterThanOrEqual(2000)
     // Sync-stored entries are not re-gossiped one by one: at most the head is announced.
-    await waitFor(() => d.repl.info().announceQueue === 0, 'announce queue drained')
+    await eventually(() => d.repl.info().announceQueue === 0, {
+      what: 'announce queue drained',
+      timeoutMs: 15_000,
+      intervalMs: 25
+    })
     expect(d.repl.counters().publishedEntries).toBeLessThanOrEqual(1)
     const peer = d.repl.info().peers.find((p) => p.peerId === c.node.peerId.toString())
     expect(peer?.weLack).toBe(0)
@@ -78,27 +99,32 @@ describe('replication over real libp2p nodes', () => {
     })
     for (let i = 0; i < 2; i++) await a.store.append(author, { type: 'post', text: `before ${i}` })
     await connect(a, b)
-    await waitFor(() => b.store.head(author.publicKey)?.seq === 2, 'b caught up')
+    await eventually(() => b.store.head(author.publicKey)?.seq === 2, {
+      what: 'b caught up',
+      timeoutMs: 15_000,
+      intervalMs: 25
+    })
     // a learns b's heads at b's next exchange: ask for one
     await b.repl.syncNow(a.node.peerId)
-    await waitFor(
-      () => a.repl.info().peers.some((p) => p.authors.some((x) => x.theirSeq === 2)),
-      'a knows b holds seq 2'
-    )
+    await eventually(() => a.repl.info().peers.some((p) => p.authors.some((x) => x.theirSeq === 2)), {
+      what: 'a knows b holds seq 2',
+      timeoutMs: 15_000,
+      intervalMs: 25
+    })
     // every heads list b sent reached the listener as it came, the last naming seq 2
     expect(heard.length).toBeGreaterThan(0)
     expect(heard.every((h) => h.peerId === b.node.peerId.toString())).toBe(true)
     expect(heard.at(-1)?.seq).toBe(2)
     unlisten()
     await a.node.hangUp(b.node.peerId)
-    await waitFor(() => a.repl.info().peers.length === 0, 'b gone')
+    await eventually(() => a.repl.info().peers.length === 0, { what: 'b gone', timeoutMs: 15_000, intervalMs: 25 })
     for (let i = 0; i < 3; i++) await a.store.append(author, { type: 'post', text: `after ${i}` })
     const gone = a.repl.info().departed ?? []
     expect(gone.map((p) => p.peerId)).toEqual([b.node.peerId.toString()])
     expect(gone[0]?.disconnectedAtMs).toBeTypeOf('number')
     expect(gone[0]?.authors).toMatchObject([{ ourSeq: 5, theirSeq: 2, weLack: 0, theyLack: 3 }])
     await connect(a, b)
-    await waitFor(() => a.repl.info().peers.length === 1, 'b back')
+    await eventually(() => a.repl.info().peers.length === 1, { what: 'b back', timeoutMs: 15_000, intervalMs: 25 })
     expect(a.repl.info().departed).toEqual([])
   })
 
@@ -111,7 +137,11 @@ describe('replication over real libp2p nodes', () => {
     await line(a, b)
     expect(b.store.head(author.publicKey)).toBeUndefined()
     await a.store.append(author, { type: 'post', text: 'new' })
-    await waitFor(() => b.store.head(author.publicKey)?.seq === 4, 'gap pulled')
+    await eventually(() => b.store.head(author.publicKey)?.seq === 4, {
+      what: 'gap pulled',
+      timeoutMs: 15_000,
+      intervalMs: 25
+    })
     const k = b.repl.counters()
     expect(k.gossipIgnored.wrong_seq).toBe(1)
     expect(k.gapPulls).toBeGreaterThanOrEqual(1)
@@ -144,13 +174,21 @@ describe('replication over real libp2p nodes', () => {
     await raw.services.pubsub.publish(topic, encodeGossip({ kind: 'entry', bytes: forged }))
     await raw.services.pubsub.publish(topic, encodeGossip({ kind: 'entry', bytes: good.bytes }))
     // The honest entry sent after the forgery marks that propagation has happened.
-    await waitFor(async () => (await c.store.get(good.hash)) !== undefined, 'honest entry at c')
+    await eventually(async () => (await c.store.get(good.hash)) !== undefined, {
+      what: 'honest entry at c',
+      timeoutMs: 15_000,
+      intervalMs: 25
+    })
     expect(b.repl.counters().gossipRejected.bad_signature).toBe(1)
     expect(b.store.stats().entries).toBe(1)
     expect(c.repl.counters().gossipReceived).toBe(1)
     expect(c.store.stats().entries).toBe(1)
     // gossipsub caches scores for a heartbeat: wait for the recomputed one
-    await waitFor(() => b.pubsub.getScore(raw.peerId.toString()) < 0, 'sender scored down', 5000)
+    await eventually(() => b.pubsub.getScore(raw.peerId.toString()) < 0, {
+      what: 'sender scored down',
+      timeoutMs: 5000,
+      intervalMs: 25
+    })
   })
 
   it('propagates a fork proof and freezes the feed on every node', async () => {
@@ -164,11 +202,19 @@ describe('replication over real libp2p nodes', () => {
     const one = mk('one')
     const other = mk('the other')
     expect((await a.store.ingest(one.bytes)).status).toBe('stored')
-    await waitFor(async () => (await c.store.get(one.hash)) !== undefined, 'entry at c')
+    await eventually(async () => (await c.store.get(one.hash)) !== undefined, {
+      what: 'entry at c',
+      timeoutMs: 15_000,
+      intervalMs: 25
+    })
     // A sees the conflicting entry; its store makes the proof; gossip carries it to C through B.
     expect((await a.store.ingest(other.bytes)).status).toBe('fork')
     for (const n of [a, b, c]) {
-      await waitFor(() => n.store.head(author.publicKey)?.forkedAt === 1, 'feed frozen')
+      await eventually(() => n.store.head(author.publicKey)?.forkedAt === 1, {
+        what: 'feed frozen',
+        timeoutMs: 15_000,
+        intervalMs: 25
+      })
     }
     expect(c.repl.counters().forkProofsIn).toBe(1)
     const proof = encodeForkProof(one, other)
@@ -186,7 +232,11 @@ describe('replication over real libp2p nodes', () => {
     const s = await lab.node(ss)
     const fresh = await lab.node(await lab.store('f'))
     await connect(fresh, s)
-    await waitFor(() => fresh.store.head(author.publicKey)?.forkedAt === 1, 'fork proof synced')
+    await eventually(() => fresh.store.head(author.publicKey)?.forkedAt === 1, {
+      what: 'fork proof synced',
+      timeoutMs: 15_000,
+      intervalMs: 25
+    })
     expect(fresh.repl.counters().forkProofsIn).toBe(1)
     expect(s.repl.counters().forkProofsOut).toBe(1)
     // Nothing at or past the fork is requested.

@@ -1,7 +1,8 @@
 import { lpStream } from '@libp2p/utils'
 import { encode } from 'cborg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { Lab, connect, newAuthor, waitFor } from '../test/helpers.js'
+import { eventually } from '@kiez/testing'
+import { Lab, connect, newAuthor } from '../test/helpers.js'
 import { createEntry } from '@kiez/feed'
 import { Framed } from './framing.js'
 import { decodeMessage, encodeMessage, MAX_FRAME_BYTES, SYNC_PROTOCOL } from './index.js'
@@ -97,12 +98,17 @@ describe('the /kiez/sync stream under abuse', () => {
     // A full sync fetches everything in batches of ≤ 7.
     const [res] = await client.repl.syncNow(server.node.peerId)
     expect(res?.ok).toBe(true)
-    await waitFor(() => client.store.head(author.publicKey)?.seq === 20, 'all 20 entries')
+    await eventually(() => client.store.head(author.publicKey)?.seq === 20, {
+      what: 'all 20 entries',
+      timeoutMs: 15_000,
+      intervalMs: 25
+    })
     expect(client.repl.counters().rangeIngests).toBeGreaterThanOrEqual(3)
-    await waitFor(
-      () => client.repl.info().peers.some((p) => p.heads.length === 1 && p.weLack === 0),
-      'diagnostics show in sync'
-    )
+    await eventually(() => client.repl.info().peers.some((p) => p.heads.length === 1 && p.weLack === 0), {
+      what: 'diagnostics show in sync',
+      timeoutMs: 15_000,
+      intervalMs: 25
+    })
   })
 
   it('a responder that caps batches below our pipelined asks still delivers every entry, in order', async () => {
@@ -114,7 +120,11 @@ describe('the /kiez/sync stream under abuse', () => {
     await connect(client, server)
     const [res] = await client.repl.syncNow(server.node.peerId)
     expect(res?.ok).toBe(true)
-    await waitFor(() => client.store.head(author.publicKey)?.seq === 1200, 'all 1200 entries')
+    await eventually(() => client.store.head(author.publicKey)?.seq === 1200, {
+      what: 'all 1200 entries',
+      timeoutMs: 15_000,
+      intervalMs: 25
+    })
     expect(client.repl.counters().rangesRejected).toEqual({})
   })
 
@@ -131,14 +141,18 @@ describe('the /kiez/sync stream under abuse', () => {
     stalled.send(Uint8Array.of(10, 0x83, 0x01))
     const serverSide = (): number =>
       server.repl.info().peers.find((p) => p.peerId === client.node.peerId.toString())?.inboundStreams ?? 0
-    await waitFor(() => serverSide() === 1, 'server holds the stalled stream')
+    await eventually(() => serverSide() === 1, {
+      what: 'server holds the stalled stream',
+      timeoutMs: 15_000,
+      intervalMs: 25
+    })
     const second = await client.node.dialProtocol(server.node.peerId, SYNC_PROTOCOL)
     expect(decodeMessage((await lpStream(second, { maxDataLength: MAX_FRAME_BYTES }).read()).subarray())).toMatchObject(
       { type: 'error', code: 'busy' }
     )
     expect(decodeMessage((await lpStream(stalled, { maxDataLength: MAX_FRAME_BYTES }).read()).subarray()))
       .toMatchObject({ type: 'error', code: 'timeout' })
-    await waitFor(() => serverSide() === 0, 'stream released')
+    await eventually(() => serverSide() === 0, { what: 'stream released', timeoutMs: 15_000, intervalMs: 25 })
     expect(server.repl.counters().syncServeErrors).toEqual({ busy: 1, timeout: 1 })
   })
 
@@ -172,7 +186,11 @@ describe('the /kiez/sync stream under abuse', () => {
     })
     const victim = await lab.node(await lab.store('v'), { syncOnConnect: false })
     await connect(victim, liar)
-    await waitFor(() => victim.node.getConnections(liar.peerId).length > 0, 'connected')
+    await eventually(() => victim.node.getConnections(liar.peerId).length > 0, {
+      what: 'connected',
+      timeoutMs: 15_000,
+      intervalMs: 25
+    })
     const [r] = await victim.repl.syncNow(liar.peerId)
     expect(r?.ok).toBe(true)
     // One signature check covers the run, so the broken newest signature refuses all of it.

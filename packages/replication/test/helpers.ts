@@ -10,6 +10,7 @@ import { yamux } from '@libp2p/yamux'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { signerFromSeed, type Signer } from '@kiez/feed'
 import { FeedStore } from '@kiez/store'
+import { eventually } from '@kiez/testing'
 import { feedGossipsubOptions, replication, type Replication, type ReplicationInit } from '../src/index.js'
 
 export const MESH = 'test'
@@ -100,18 +101,6 @@ export async function connect (
   await na.dial(nb.getMultiaddrs()[0]!)
 }
 
-export async function waitFor (
-  cond: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 15_000
-): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
-
 /** Waits until `a` has `b` in its gossipsub mesh for the feed topic (both directions matter for forwarding). */
 export async function meshed (a: TestNode | Libp2p<any>, b: TestNode | Libp2p<any>): Promise<void> {
   const na = 'node' in a ? a.node : a
@@ -121,7 +110,7 @@ export async function meshed (a: TestNode | Libp2p<any>, b: TestNode | Libp2p<an
     x.services.pubsub.getMeshPeers(topic).includes(y.peerId.toString()) &&
     // gossipsub sends only on its outbound stream; a peer can be in the mesh before that stream is open
     x.services.pubsub.streamsOutbound.has(y.peerId.toString())
-  await waitFor(() => ready(na, nb) && ready(nb, na), 'gossipsub mesh')
+  await eventually(() => ready(na, nb) && ready(nb, na), { what: 'gossipsub mesh', timeoutMs: 15_000, intervalMs: 25 })
 }
 
 /** Connects the nodes in a line, each to the next, and waits until every neighbouring pair is meshed on the feed topic. */

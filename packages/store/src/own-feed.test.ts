@@ -2,18 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createEntry, signerFromSeed, type Entry, type Signer } from '@kiez/feed'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { armReason, FeedStore, OwnFeedGuard, StoreError, type OwnFeedFacts } from './index.js'
 
-const dirs: string[] = []
+/** A fresh directory, removed when the test finishes, after the stores in it closed (teardown runs newest first). */
 function tempDir (): string {
   const d = mkdtempSync(join(tmpdir(), 'kiez-own-'))
-  dirs.push(d)
+  onTestFinished(() => rmSync(d, { recursive: true, force: true }))
   return d
 }
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-})
 
 const NOW = 1_800_000_000_000
 const me: Signer = signerFromSeed(new Uint8Array(32).fill(1))
@@ -34,8 +31,11 @@ function chain (s: Signer, n: number): Entry[] {
   return out
 }
 
-async function open (path: string): Promise<FeedStore> {
-  return await FeedStore.open({ path, now: () => NOW })
+/** A store that is closed when the test finishes, failed or not; a test may close it earlier (close is idempotent). */
+async function openStore (path = tempDir()): Promise<FeedStore> {
+  const store = await FeedStore.open({ path, now: () => NOW })
+  onTestFinished(async () => await store.close())
+  return store
 }
 
 async function refused (store: FeedStore): Promise<string | undefined> {
@@ -74,20 +74,19 @@ describe('armReason', () => {
 describe('OwnFeedGuard', () => {
   it('a new box (new key, new store) posts at once, and stays unarmed after a restart', async () => {
     const path = tempDir()
-    let store = await open(path)
+    let store = await openStore(path)
     let g = await OwnFeedGuard.open(store, { owner: me.publicKey, keyCreated: true })
     expect(g.armed).toBe(false)
     expect((await store.append(me, { type: 'post', text: 'hi' })).seq).toBe(1)
     await store.close()
-    store = await open(path)
+    store = await openStore(path)
     g = await OwnFeedGuard.open(store, { owner: me.publicKey, keyCreated: false })
     expect(g.armed).toBe(false)
-    await store.close()
   })
 
   it('an old key on a wiped store: armed across restarts, refuses posts, disarms only at the claimed head', async () => {
     const path = tempDir()
-    let store = await open(path)
+    let store = await openStore(path)
     let g = await OwnFeedGuard.open(store, { owner: me.publicKey, keyCreated: false, now: () => NOW })
     expect(g.status()).toMatchObject({ state: 'armed', reason: 'store_new', ownSeq: 0 })
     expect(await refused(store)).toBe('own_head_unknown')
@@ -96,7 +95,7 @@ describe('OwnFeedGuard', () => {
     await g.claim('peer-a', 5)
     await store.close()
 
-    store = await open(path)
+    store = await openStore(path)
     g = await OwnFeedGuard.open(store, { owner: me.publicKey, keyCreated: false })
     expect(g.status()).toMatchObject({ state: 'armed', claimedSeq: 5, claimedBy: 'peer-a' })
     expect(await refused(store)).toBe('own_head_unknown')
@@ -117,14 +116,13 @@ describe('OwnFeedGuard', () => {
     expect((await store.append(me, { type: 'post', text: 'back' })).seq).toBe(6)
     await store.close()
 
-    store = await open(path)
+    store = await openStore(path)
     g = await OwnFeedGuard.open(store, { owner: me.publicKey, keyCreated: false })
     expect(g.armed).toBe(false)
-    await store.close()
   })
 
   it('without a claim nothing disarms it but the operator', async () => {
-    const store = await open(tempDir())
+    const store = await openStore()
     const g = await OwnFeedGuard.open(store, { owner: me.publicKey, keyCreated: false })
     expect(await g.check(true)).toBe(false)
     await g.claim('liar', 0)
@@ -133,25 +131,22 @@ describe('OwnFeedGuard', () => {
     expect(g.status()).toMatchObject({ state: 'ok', disarmedBy: 'override' })
     expect((await store.append(me, { type: 'post', text: 'fresh' })).seq).toBe(1)
     expect(await g.override()).toBe(false)
-    await store.close()
   })
 
   it('a store marked for another key arms for an old key it does not know', async () => {
     const path = tempDir()
-    let store = await open(path)
+    let store = await openStore(path)
     await OwnFeedGuard.open(store, { owner: other.publicKey, keyCreated: true })
     await store.ingestRange(chain(other, 1).map((e) => e.bytes))
     await store.close()
-    store = await open(path)
+    store = await openStore(path)
     const g = await OwnFeedGuard.open(store, { owner: me.publicKey, keyCreated: false })
     expect(g.status()).toMatchObject({ state: 'armed', reason: 'key_not_owner' })
-    await store.close()
   })
 
   it('meta records are bounded', async () => {
-    const store = await open(tempDir())
+    const store = await openStore()
     await expect(store.putMeta('x', new Uint8Array(4097))).rejects.toMatchObject({ code: 'bad_input' })
     await expect(store.getMeta('')).rejects.toMatchObject({ code: 'bad_input' })
-    await store.close()
   })
 })

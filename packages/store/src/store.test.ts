@@ -4,19 +4,16 @@ import { join } from 'node:path'
 import { createEntry, entryId, signerFromSeed, type Entry, type EntryBody, type Signer } from '@kiez/feed'
 import fc from 'fast-check'
 import { Level } from 'level'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { FeedStore } from './index.js'
 import { logKey, headKey } from './keys.js'
 
-const dirs: string[] = []
+/** A fresh directory, removed when the test finishes, after the stores in it closed (teardown runs newest first). */
 function tempDir (): string {
   const d = mkdtempSync(join(tmpdir(), 'kiez-store-'))
-  dirs.push(d)
+  onTestFinished(() => rmSync(d, { recursive: true, force: true }))
   return d
 }
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-})
 
 const NOW = 1_800_000_000_000
 const post = (text: string): EntryBody => ({ type: 'post', text })
@@ -36,10 +33,25 @@ async function open (path: string): Promise<FeedStore> {
   return await FeedStore.open({ path, now: () => NOW })
 }
 
+/** A store that is closed when the test finishes, failed or not; a test may close it earlier (close is idempotent). */
+async function openStore (path = tempDir()): Promise<FeedStore> {
+  const store = await open(path)
+  onTestFinished(async () => await store.close())
+  return store
+}
+
+/** A raw LevelDB handle on a store's directory, closed when the test finishes. */
+async function openLevel (path: string): Promise<Level<Uint8Array, Uint8Array>> {
+  const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+  onTestFinished(async () => await db.close())
+  await db.open()
+  return db
+}
+
 describe('FeedStore', () => {
   it('authors locally with contiguous seqs, also under concurrency, and keeps them across reopen', async () => {
     const path = tempDir()
-    const store = await open(path)
+    const store = await openStore(path)
     const me = signer(1)
     const made = await Promise.all(
       Array.from({ length: 50 }, async (_, i) => await store.append(me, post(`hello ${i}`)))
@@ -47,16 +59,15 @@ describe('FeedStore', () => {
     expect(made.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
     expect(store.head(me.publicKey)?.seq).toBe(50)
     await store.close()
-    const again = await open(path)
+    const again = await openStore(path)
     expect(again.head(me.publicKey)?.seq).toBe(50)
     const all = await again.range(me.publicKey, 1)
     for (let i = 1; i < all.length; i++) expect(Buffer.from(all[i]!.previous!)).toEqual(Buffer.from(all[i - 1]!.hash))
     expect(again.recovery?.repaired).toEqual([])
-    await again.close()
   })
 
   it('ingests peers\' entries one by one with the right outcomes and counts rejections', async () => {
-    const store = await open(tempDir())
+    const store = await openStore()
     const bob = chain(signer(2), 3)
     expect((await store.ingest(bob[0]!.bytes)).status).toBe('stored')
     expect(await store.ingest(bob[2]!.bytes)).toMatchObject({ status: 'rejected', code: 'wrong_seq' })
@@ -67,21 +78,19 @@ describe('FeedStore', () => {
     expect(stats).toMatchObject({ authors: 1, entries: 2, duplicates: 1, rejected: { wrong_seq: 1, bad_encoding: 1 } })
     expect((await store.get(entryId(bob[1]!.hash)))?.seq).toBe(2)
     expect(await store.get('bafyreinotanid')).toBeUndefined()
-    await store.close()
   })
 
   it('ingests a range with duplicates at its start and a gap inside', async () => {
-    const store = await open(tempDir())
+    const store = await openStore()
     const bob = chain(signer(2), 100)
     expect(await store.ingestRange(bob.slice(0, 40).map((e) => e.bytes))).toEqual({ stored: 40, duplicates: 0 })
     const r = await store.ingestRange([...bob.slice(30, 60), ...bob.slice(61, 70)].map((e) => e.bytes))
     expect(r).toMatchObject({ stored: 20, duplicates: 10, rejection: { code: 'wrong_seq', index: 30 } })
     expect(store.head(signer(2).publicKey)?.seq).toBe(60)
-    await store.close()
   })
 
   it('detects, stores and enforces a fork, and takes proofs from others', async () => {
-    const store = await open(tempDir())
+    const store = await openStore()
     const s = signer(3)
     const base = chain(s, 3)
     for (const e of base) await store.ingest(e.bytes)
@@ -97,18 +106,16 @@ describe('FeedStore', () => {
     expect(await store.forkProofs(s.publicKey)).toHaveLength(1)
     expect(await store.forkProofs(signer(4).publicKey)).toHaveLength(0)
     // a second box learns of the fork from the proof alone
-    const other = await open(tempDir())
+    const other = await openStore()
     if (r.status !== 'fork') throw new Error('unreachable')
     expect((await other.ingestForkProof(r.proof)).status).toBe('fork')
     expect(await other.ingest(base[0]!.bytes)).toMatchObject({ status: 'stored' })
     expect(await other.ingest(base[1]!.bytes)).toMatchObject({ status: 'rejected', code: 'forked' })
     expect(await other.ingestForkProof(Uint8Array.of(0x82, 0x40, 0x40))).toMatchObject({ status: 'rejected' })
-    await other.close()
-    await store.close()
   })
 
   it('pages the timeline newest first with a stable cursor', async () => {
-    const store = await open(tempDir())
+    const store = await openStore()
     const a = chain(signer(4), 30, NOW - 1000, 'a')
     const b = chain(signer(5), 30, NOW - 1000, 'b') // same timestamps: ties broken by hash
     await store.ingestRange(a.map((e) => e.bytes))
@@ -125,38 +132,36 @@ describe('FeedStore', () => {
     expect(new Set(seen.map((e) => entryId(e.hash))).size).toBe(60)
     for (let i = 1; i < seen.length; i++) expect(seen[i - 1]!.timestamp).toBeGreaterThanOrEqual(seen[i]!.timestamp)
     await expect(store.timeline({ before: 'bogus' })).rejects.toMatchObject({ code: 'bad_input' })
-    await store.close()
   })
 
   it('moves a head back to the newest entry that chains when the log was damaged', async () => {
     const path = tempDir()
-    const store = await open(path)
+    const store = await openStore(path)
     const bob = chain(signer(6), 20)
     await store.ingestRange(bob.map((e) => e.bytes))
     await store.close()
     // Damage the log behind the store's back: drop seq 15..20.
-    const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+    const db = await openLevel(path)
     for (let s = 15; s <= 20; s++) await db.del(logKey(signer(6).publicKey, s))
     await db.close()
-    const again = await open(path)
+    const again = await openStore(path)
     expect(again.head(signer(6).publicKey)?.seq).toBe(14)
     expect(again.recovery?.repaired).toHaveLength(1)
     // and it catches up again from there
     expect(await again.ingestRange(bob.slice(14).map((e) => e.bytes))).toEqual({ stored: 6, duplicates: 0 })
     await again.close()
-    const db2 = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+    const db2 = await openLevel(path)
     expect(await db2.get(headKey(signer(6).publicKey))).toBeDefined()
-    await db2.close()
   })
 
   it('leaves no trace of rejected input but a counter', async () => {
     const path = tempDir()
-    const store = await open(path)
+    const store = await openStore(path)
     const bob = chain(signer(11), 5)
     await store.ingestRange(bob.slice(0, 3).map((e) => e.bytes))
     await store.close()
     const dump = async (): Promise<string[]> => {
-      const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+      const db = await openLevel(path)
       const out: string[] = []
       for await (const [k, v] of db.iterator()) {
         out.push(Buffer.from(k).toString('hex') + '=' + Buffer.from(v).toString('hex'))
@@ -165,7 +170,7 @@ describe('FeedStore', () => {
       return out
     }
     const before = await dump()
-    const again = await open(path)
+    const again = await openStore(path)
     const hostile = [
       Uint8Array.of(0x82, 0x41, 0x00, 0x40),
       bob[4]!.bytes, // garbage, a gap
@@ -180,7 +185,7 @@ describe('FeedStore', () => {
   })
 
   it('fails every op of a group loudly when the database is closed under it', async () => {
-    const store = await open(tempDir())
+    const store = await openStore()
     await store.close()
     await expect(store.append(signer(1), post('late'))).rejects.toMatchObject({ code: 'not_open' })
   })

@@ -125,25 +125,3 @@ export class DaemonProcess {
     this.proc.kill(signal)
   }
 }
-
-/** Polls `fn` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T> (fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await fn()
-      if (v !== undefined) return v
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${
-          last !== undefined ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''
-        }`
-      )
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}

@@ -6,6 +6,8 @@ export type StoreErrorCode =
   | 'bad_input'
   | 'corrupt'
   | 'own_head_unknown'
+  /** a local delete or edit naming an entry of another author */
+  | 'not_author'
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode

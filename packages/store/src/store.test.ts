@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createEntry, entryId, signerFromSeed, type Entry, type EntryBody, type Signer } from '@kiez/feed'
+import { createEntry, entryId, signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
 import fc from 'fast-check'
 import { Level } from 'level'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -16,7 +16,7 @@ function tempDir (): string {
 }
 
 const NOW = 1_800_000_000_000
-const post = (text: string): EntryBody => ({ type: 'post', text })
+const post = (text: string): KnownBody => ({ type: 'post', text })
 const signer = (n: number): Signer => signerFromSeed(new Uint8Array(32).fill(n))
 
 function chain (s: Signer, n: number, t0 = NOW - 10_000, tag = ''): Entry[] {
@@ -83,7 +83,12 @@ describe('FeedStore', () => {
   it('ingests a range with duplicates at its start and a gap inside', async () => {
     const store = await openStore()
     const bob = chain(signer(2), 100)
-    expect(await store.ingestRange(bob.slice(0, 40).map((e) => e.bytes))).toEqual({ stored: 40, duplicates: 0 })
+    const withPayloads = bob.slice(0, 40).map((e) => ({ entry: e.bytes, payload: e.payload }))
+    expect(await store.ingestRange(withPayloads)).toEqual({
+      stored: 40,
+      duplicates: 0,
+      payloads: { stored: 40, had: 0, absent: 0, mismatch: 0, invalid: 0, refused: 0 }
+    })
     const r = await store.ingestRange([...bob.slice(30, 60), ...bob.slice(61, 70)].map((e) => e.bytes))
     expect(r).toMatchObject({ stored: 20, duplicates: 10, rejection: { code: 'wrong_seq', index: 30 } })
     expect(store.head(signer(2).publicKey)?.seq).toBe(60)
@@ -148,7 +153,11 @@ describe('FeedStore', () => {
     expect(again.head(signer(6).publicKey)?.seq).toBe(14)
     expect(again.recovery?.repaired).toHaveLength(1)
     // and it catches up again from there
-    expect(await again.ingestRange(bob.slice(14).map((e) => e.bytes))).toEqual({ stored: 6, duplicates: 0 })
+    expect(await again.ingestRange(bob.slice(14).map((e) => e.bytes))).toEqual({
+      stored: 6,
+      duplicates: 0,
+      payloads: { stored: 0, had: 0, absent: 6, mismatch: 0, invalid: 0, refused: 0 }
+    })
     await again.close()
     const db2 = await openLevel(path)
     expect(await db2.get(headKey(signer(6).publicKey))).toBeDefined()

@@ -9,18 +9,24 @@ import {
   sha256,
   verifyForkProof,
   DEFAULT_MAX_FUTURE_MS,
+  equalBytes,
   type AuthorState,
   type Entry,
-  type EntryBody,
+  type KnownBody,
   type Rejection,
   type Signer,
   type ValidationCode
 } from '@kiez/feed'
 import { Level } from 'level'
 import { StoreError } from './errors.js'
+import { decodeFate } from './fate.js'
+import { Group, groupTx, type EntryOrigin } from './group.js'
 import { decodeHead, encodeHead } from './head.js'
 import {
   authorSeq,
+  compactKey,
+  editPrefix,
+  fateKey,
   forkKey,
   headKey,
   hex,
@@ -28,14 +34,27 @@ import {
   LAYOUT_VERSION,
   logKey,
   metaKey,
+  P_COMPACT,
   P_FORK,
   P_HEAD,
+  P_NEED,
   P_TIME,
   P_VERSION,
+  P_WAIT,
+  needKey,
+  payloadKey,
+  prefixEnd,
   readU64,
   timeKey
 } from './keys.js'
+import { attach, takePayload, type PayloadOutcome, type PayloadResult, type StoredEntry } from './payloads.js'
 import { recoverHeads, type RecoveryReport } from './recovery.js'
+import { isDeletable, isEditable, settleTarget } from './tombstones.js'
+import type { PayloadTx } from './tx.js'
+
+export type { Fate } from './fate.js'
+export type { EntryOrigin } from './group.js'
+export type { PayloadOutcome, StoredEntry } from './payloads.js'
 
 export interface FeedStoreInit {
   /**
@@ -70,17 +89,30 @@ export interface FeedStoreInit {
   maxGroup?: number
 }
 
-export type EntryOrigin = 'local' | 'peer'
+/** An entry and, when the sender has it, its payload: what ingest and ingestRange take. */
+export interface EntryItem {
+  entry: Uint8Array
+  payload?: Uint8Array
+}
 
+/**
+ * The header decides the entry's fate as in format 1; `payload` says what
+ * became of the payload that came with it (payloads.ts). A duplicate header
+ * with a payload we lacked stores it: that is how a payload is fetched again.
+ */
 export type IngestResult =
-  | { status: 'stored', entry: Entry }
-  | { status: 'duplicate', entry: Entry }
+  | { status: 'stored', entry: StoredEntry, payload: PayloadOutcome }
+  | { status: 'duplicate', entry: StoredEntry, payload: PayloadOutcome }
   | { status: 'fork', entry: Entry, proof: Uint8Array }
   | { status: 'rejected', code: ValidationCode, message: string, entry?: Entry }
+
+export type PayloadCounts = Record<PayloadOutcome, number>
 
 export interface RangeIngestResult {
   stored: number
   duplicates: number
+  /** what became of the payloads of the stored and duplicate entries (items after a rejection count nowhere) */
+  payloads: PayloadCounts
   /** set when part of the range was refused; entries before `index` may still have been stored */
   rejection?: { code: ValidationCode, message: string, index: number }
   /** set when the range revealed a fork */
@@ -95,7 +127,7 @@ export interface Head {
 }
 
 export interface TimelinePage {
-  entries: Entry[]
+  entries: StoredEntry[]
   /** pass as `before` for the next (older) page; absent on the last page */
   next?: string
 }
@@ -109,18 +141,33 @@ export interface StoreStats {
   rejected: Partial<Record<ValidationCode, number>>
 }
 
-export type EntryListener = (entry: Entry, origin: EntryOrigin) => void
-export type ForkListener = (author: Uint8Array, seq: number, proof: Uint8Array) => void
-
-interface BatchOp {
-  key: Uint8Array
-  value: Uint8Array
+export interface MissingPayload {
+  hash: Uint8Array
+  author: Uint8Array
+  seq: number
 }
 
+/** A new entry (with its payload when it came with one) */
+export type EntryListener = (entry: StoredEntry, origin: EntryOrigin) => void
+/** A payload that arrived after its entry (fetched again, or late) */
+export type PayloadListener = (entry: StoredEntry) => void
+export type ForkListener = (author: Uint8Array, seq: number, proof: Uint8Array) => void
+
 type Op =
-  | { kind: 'local', signer: Signer, body: EntryBody, resolve: (e: Entry) => void, reject: (e: unknown) => void }
-  | { kind: 'entry', bytes: Uint8Array, resolve: (r: IngestResult) => void, reject: (e: unknown) => void }
-  | { kind: 'range', items: Uint8Array[], resolve: (r: RangeIngestResult) => void, reject: (e: unknown) => void }
+  | { kind: 'local', signer: Signer, body: KnownBody, resolve: (e: Entry) => void, reject: (e: unknown) => void }
+  | {
+    kind: 'entry'
+    item: EntryItem
+    resolve: (r: IngestResult) => void
+    reject: (e: unknown) => void
+  }
+  | {
+    kind: 'range'
+    items: Array<EntryItem | Uint8Array>
+    resolve: (r: RangeIngestResult) => void
+    reject: (e: unknown) => void
+  }
+  | { kind: 'drop', hash: Uint8Array, resolve: (r: boolean) => void, reject: (e: unknown) => void }
   | {
     kind: 'proof'
     bytes: Uint8Array
@@ -128,17 +175,7 @@ type Op =
     reject: (e: unknown) => void
   }
 
-/** State of one group commit: what it will write, and the heads as they will be after it. */
-class Group {
-  readonly batch: BatchOp[] = []
-  settle: Array<() => void> = []
-  readonly heads = new Map<string, { author: Uint8Array, state: AuthorState }>()
-  /** entries staged in this group, by author hex + seq */
-  readonly staged = new Map<string, Entry>()
-  readonly added: Array<{ entry: Entry, origin: EntryOrigin }> = []
-  readonly forks: Array<{ author: Uint8Array, seq: number, proof: Uint8Array }> = []
-  sync = false
-}
+const NO_PAYLOADS: PayloadCounts = { stored: 0, had: 0, absent: 0, mismatch: 0, invalid: 0, refused: 0 }
 
 function checkedMetaKey (name: string): Uint8Array {
   if (name.length === 0 || Buffer.byteLength(name) > 64) {
@@ -169,6 +206,11 @@ export class FeedStore {
   private readonly pending: Group[] = []
   private readonly entryListeners = new Set<EntryListener>()
   private readonly forkListeners = new Set<ForkListener>()
+  private readonly payloadListeners = new Set<PayloadListener>()
+  /** hex of targets named by a delete or edit whose header is not held (the W keys) */
+  private readonly awaiting = new Set<string>()
+  /** compactions of dropped payload keys, one after another, after their group committed */
+  private compacting: Promise<void> = Promise.resolve()
   private counters = { stored: 0, duplicates: 0, forks: 0, rejected: {} as Partial<Record<ValidationCode, number>> }
   private closed = false
   /** the last batch write failed: reopen the database before the next one */
@@ -203,8 +245,24 @@ export class FeedStore {
       await store.db.put(Uint8Array.of(P_VERSION), Uint8Array.of(LAYOUT_VERSION), { sync: true })
       store.created = true
     } else if (version[0] !== LAYOUT_VERSION) {
-      throw new StoreError('corrupt', `unknown store layout version ${String(version[0])}`)
+      await store.db.close()
+      throw new StoreError(
+        'corrupt',
+        version[0] === 1
+          ? `the feed database at ${init.path} is layout 1 (entry format 1), which this version cannot read: ` +
+            'move it away and start a new one (entries are fetched again from neighbours)'
+          : `unknown store layout version ${String(version[0])}`
+      )
     }
+    for await (const k of store.db.keys({ gte: Uint8Array.of(P_WAIT), lt: Uint8Array.of(P_WAIT + 1) })) {
+      store.awaiting.add(hex(k.subarray(1)))
+    }
+    // Payloads dropped before a crash whose compaction had not run yet.
+    const unfinished: Uint8Array[] = []
+    for await (const k of store.db.keys({ gte: Uint8Array.of(P_COMPACT), lt: Uint8Array.of(P_COMPACT + 1) })) {
+      unfinished.push(k.slice(1))
+    }
+    if (unfinished.length > 0) await store.compactNow(unfinished)
     for await (const [k, v] of store.db.iterator({ gte: Uint8Array.of(P_HEAD), lt: Uint8Array.of(P_HEAD + 1) })) {
       const state = decodeHead(v)
       const author = k.slice(1)
@@ -219,12 +277,18 @@ export class FeedStore {
     if (this.closed) return
     this.closed = true
     await this.flushing
+    await this.compacting
     await this.db.close()
   }
 
   onEntry (fn: EntryListener): () => void {
     this.entryListeners.add(fn)
     return () => this.entryListeners.delete(fn)
+  }
+
+  onPayload (fn: PayloadListener): () => void {
+    this.payloadListeners.add(fn)
+    return () => this.payloadListeners.delete(fn)
   }
 
   onFork (fn: ForkListener): () => void {
@@ -257,19 +321,36 @@ export class FeedStore {
     this.held.delete(hex(author))
   }
 
-  /** Signs and stores a new entry by `signer`; resolves only once it is synced to disk. */
-  async append (signer: Signer, body: EntryBody): Promise<Entry> {
+  /**
+   * Signs and stores a new entry by `signer`, header and payload in one batch;
+   * resolves only once it is synced to disk. A delete or edit must name an
+   * entry of the same author that this store holds (`not_author`, `bad_input`).
+   */
+  async append (signer: Signer, body: KnownBody): Promise<Entry> {
     return await new Promise((resolve, reject) => this.enqueue({ kind: 'local', signer, body, resolve, reject }))
   }
 
-  /** The one-entry path (gossip). Not synced: a peer's entry can be fetched again. */
-  async ingest (bytes: Uint8Array): Promise<IngestResult> {
-    return await new Promise((resolve, reject) => this.enqueue({ kind: 'entry', bytes, resolve, reject }))
+  /** The one-entry path (gossip), with the payload when the sender has it. Not synced: it can be fetched again. */
+  async ingest (bytes: Uint8Array, payload?: Uint8Array): Promise<IngestResult> {
+    const item: EntryItem = payload !== undefined ? { entry: bytes, payload } : { entry: bytes }
+    return await new Promise((resolve, reject) => this.enqueue({ kind: 'entry', item, resolve, reject }))
   }
 
-  /** The range path (sync): one author's entries in ascending seq, one signature check per hash-linked run. */
-  async ingestRange (items: Uint8Array[]): Promise<RangeIngestResult> {
+  /**
+   * The range path (sync): one author's entries in ascending seq, one signature check per hash-linked run.
+   * An item is an entry with or without its payload, or bare entry bytes (header only).
+   */
+  async ingestRange (items: Array<EntryItem | Uint8Array>): Promise<RangeIngestResult> {
     return await new Promise((resolve, reject) => this.enqueue({ kind: 'range', items, resolve, reject }))
+  }
+
+  /**
+   * Drops a held payload (eviction). Unlike a delete it seals nothing: the
+   * entry is listed by `missingPayloads` and the payload is taken again if it
+   * comes. Resolves true when there was one to drop.
+   */
+  async dropPayload (hash: Uint8Array): Promise<boolean> {
+    return await new Promise((resolve, reject) => this.enqueue({ kind: 'drop', hash, resolve, reject }))
   }
 
   /** Stores a fork proof from anyone, after checking it, and freezes the author's feed at its seq. */
@@ -343,7 +424,7 @@ export class FeedStore {
   }
 
   private async commit (g: Group, ops: Op[]): Promise<boolean> {
-    if (g.batch.length > 0) {
+    if (g.batch.length > 0 || g.kv.size > 0) {
       try {
         // LevelDB keeps a failed write's error (ENOSPC, EIO) and refuses every later write on
         // that handle; only a reopen clears it, so a full disk that frees up would otherwise
@@ -355,6 +436,12 @@ export class FeedStore {
         }
         const batch = this.db.batch()
         for (const op of g.batch) batch.put(op.key, op.value)
+        for (const { key, value } of g.kv.values()) {
+          if (value === null) batch.del(key)
+          else batch.put(key, value)
+        }
+        // In the same batch: a crash before the compaction leaves the mark, and open compacts it.
+        for (const key of g.compact) batch.put(compactKey(key), new Uint8Array(0))
         for (const { author, state } of g.heads.values()) batch.put(headKey(author), encodeHead(state))
         await batch.write({ sync: g.sync })
       } catch (err) {
@@ -373,11 +460,56 @@ export class FeedStore {
     this.pending.splice(this.pending.indexOf(g), 1)
     for (const settle of g.settle) settle()
     for (const { entry, origin } of g.added) for (const fn of this.entryListeners) fn(entry, origin)
+    for (const entry of g.payloads) for (const fn of this.payloadListeners) fn(entry)
+    if (g.compact.length > 0) {
+      const keys = g.compact
+      this.compacting = this.compacting.then(async () => await this.compactNow(keys))
+    }
     for (const f of g.forks) {
       this.counters.forks++
       for (const fn of this.forkListeners) fn(f.author, f.seq, f.proof)
     }
     return true
+  }
+
+  /**
+   * Compacts dropped payload keys so their old values leave the files, then
+   * clears their marks. LevelDB's CompactRange first flushes the memtable to a
+   * table and switches to a new write-ahead log, deleting the old one (which
+   * still held the value), then merges the range down the levels, where the
+   * delete shadows the value and both are dropped. A value can survive only
+   * while an iterator opened before the delete is still open (its snapshot);
+   * reads here are short, and the next compaction takes it.
+   */
+  private async compactNow (keys: Uint8Array[]): Promise<void> {
+    // `level` types the browser-compatible surface; on Node the database is a ClassicLevel, which has it.
+    const db = this.db as unknown as {
+      compactRange?: (start: Uint8Array, end: Uint8Array) => Promise<void>
+    }
+    try {
+      for (const key of keys) {
+        const end = new Uint8Array(key.byteLength + 1)
+        end.set(key)
+        await db.compactRange?.(key, end)
+      }
+      const batch = this.db.batch()
+      for (const key of keys) batch.del(compactKey(key))
+      await batch.write()
+    } catch {
+      // The marks stay: the next open compacts again.
+    }
+  }
+
+  private tx (g: Group): PayloadTx {
+    return groupTx(g, this.pending, this.db, async (hash) => await this.storedEntry(hash), this.awaiting)
+  }
+
+  /** A stored header by hash, without its payload. */
+  private async storedEntry (hash: Uint8Array): Promise<Entry | undefined> {
+    const where = await this.db.get(idKey(hash))
+    if (where === undefined) return undefined
+    const bytes = await this.db.get(logKey(where.subarray(0, 32), readU64(where, 32)))
+    return bytes === undefined ? undefined : this.decodeStored(bytes)
   }
 
   private stateOf (author: Uint8Array, g: Group): AuthorState | undefined {
@@ -421,7 +553,10 @@ export class FeedStore {
       g.batch.push({ key: idKey(entry.hash), value })
       g.batch.push({ key: timeKey(entry.timestamp, entry.hash), value })
       g.staged.set(k + ':' + entry.seq, entry)
-      g.added.push({ entry, origin })
+      g.stagedByHash.set(hex(entry.hash), entry)
+      const added = { entry, origin }
+      g.added.push(added)
+      g.addedOf.set(entry, added)
     }
     const prev = this.stateOf(author, g)
     const state: AuthorState = { seq: last.seq, hash: last.hash }
@@ -456,6 +591,8 @@ export class FeedStore {
             'this author\'s feed is frozen by a fork proof; it can no longer be extended'
           )
         }
+        const tx = this.tx(g)
+        if (op.body.type === 'delete' || op.body.type === 'edit') await this.checkTarget(op.signer, op.body, tx)
         const entry = createEntry(op.signer, {
           seq: (state?.seq ?? 0) + 1,
           previous: state !== undefined && state.seq > 0 ? state.hash : null,
@@ -464,12 +601,22 @@ export class FeedStore {
         })
         g.sync = true
         this.stage(entry, 'local', g)
+        await this.payloadOf(entry, entry.payload, true, g, tx)
         return entry
       }
       case 'entry':
-        return await this.applyEntry(op.bytes, g)
+        return await this.applyEntry(op.item, g)
       case 'range':
         return await this.applyRange(op.items, g)
+      case 'drop': {
+        const tx = this.tx(g)
+        const key = payloadKey(op.hash)
+        const entry = await tx.entry(op.hash)
+        if (entry === undefined || await tx.get(key) === undefined) return false
+        tx.del(key)
+        await takePayload(entry, undefined, true, tx) // lists it as missing again
+        return true
+      }
       case 'proof': {
         const p = verifyForkProof(op.bytes, this.keys)
         if (!p.ok) {
@@ -482,7 +629,55 @@ export class FeedStore {
     }
   }
 
-  private async applyEntry (bytes: Uint8Array, g: Group): Promise<IngestResult> {
+  /** A local delete or edit must name a held, live entry of the signer's that it can apply to. */
+  private async checkTarget (
+    signer: Signer,
+    body: Extract<KnownBody, { type: 'delete' | 'edit' }>,
+    tx: PayloadTx
+  ): Promise<void> {
+    const target = await tx.entry(body.target)
+    if (target === undefined) throw new StoreError('bad_input', `the ${body.type}'s target is not in this store`)
+    if (!equalBytes(target.author, signer.publicKey)) {
+      throw new StoreError('not_author', `only the author of an entry can ${body.type} it`)
+    }
+    if (body.type === 'delete' ? !isDeletable(target.kind) : !isEditable(target.kind)) {
+      throw new StoreError('bad_input', `an entry of kind ${target.kind} cannot be ${body.type}d`)
+    }
+    const fate = await tx.get(fateKey(body.target))
+    if (fate !== undefined && decodeFate(fate)?.reason === 'deleted') {
+      throw new StoreError('bad_input', 'the target is deleted')
+    }
+  }
+
+  /**
+   * The payload side of a staged (`fresh`) or duplicate header, counted in
+   * the stats; a fresh header that a delete or edit was waiting for settles it.
+   */
+  private async payloadOf (
+    entry: Entry,
+    payload: Uint8Array | undefined,
+    fresh: boolean,
+    g: Group,
+    tx: PayloadTx
+  ): Promise<PayloadResult> {
+    const r = await takePayload(entry, payload, fresh, tx)
+    if (r.code !== undefined) this.reject(r.code)
+    if (fresh && this.awaiting.size > 0 && this.awaiting.has(hex(entry.hash))) {
+      await settleTarget(entry.hash, tx)
+      if (r.outcome === 'stored' && await tx.get(payloadKey(entry.hash)) === undefined) return { outcome: 'refused' }
+    }
+    if (r.entry !== undefined) {
+      const added = fresh ? g.addedOf.get(entry) : undefined
+      if (added !== undefined) added.entry = r.entry
+      else {
+        g.payloads.push(r.entry)
+      }
+    }
+    return r
+  }
+
+  private async applyEntry (item: EntryItem, g: Group): Promise<IngestResult> {
+    const bytes = item.entry
     const read = readEntry(bytes, { now: this.now(), maxFutureMs: this.maxFutureMs })
     if (!read.ok) {
       this.reject(read.code)
@@ -496,15 +691,19 @@ export class FeedStore {
     const r = checkEntry(entry, { keys: this.keys, state, storedHashAt: () => stored })
     if (r.ok) {
       this.stage(entry, 'peer', g)
-      return { status: 'stored', entry }
+      const p = await this.payloadOf(entry, item.payload, true, g, this.tx(g))
+      return { status: 'stored', entry: p.entry ?? entry, payload: p.outcome }
     }
-    return await this.rejection(r, g)
+    const res = await this.rejection(r, g)
+    if (res.status !== 'duplicate') return res
+    const p = await this.payloadOf(res.entry, item.payload, false, g, this.tx(g))
+    return { status: 'duplicate', entry: p.entry ?? res.entry, payload: p.outcome }
   }
 
   private async rejection (r: Rejection, g: Group): Promise<IngestResult> {
     if (r.code === 'duplicate' && r.entry !== undefined) {
       this.counters.duplicates++
-      return { status: 'duplicate', entry: r.entry }
+      return { status: 'duplicate', entry: r.entry, payload: 'absent' }
     }
     if (r.forkWith !== undefined && r.entry !== undefined) {
       const other = await this.entryAt(r.entry.author, r.entry.seq, g)
@@ -521,12 +720,16 @@ export class FeedStore {
       : { status: 'rejected', code: r.code, message: r.message }
   }
 
-  private async applyRange (items: Uint8Array[], g: Group): Promise<RangeIngestResult> {
+  private async applyRange (items: Array<EntryItem | Uint8Array>, g: Group): Promise<RangeIngestResult> {
     const now = this.now()
     const entries: Entry[] = []
     let readFailure: RangeIngestResult['rejection']
     for (let i = 0; i < items.length; i++) {
-      const r = readEntry(items[i] as Uint8Array, { now, maxFutureMs: this.maxFutureMs })
+      const item = items[i]
+      const r = readEntry(item instanceof Uint8Array ? item : item?.entry as Uint8Array, {
+        now,
+        maxFutureMs: this.maxFutureMs
+      })
       if (!r.ok) {
         readFailure = { code: r.code, message: r.message, index: i }
         break
@@ -537,8 +740,8 @@ export class FeedStore {
     if (first === undefined) {
       if (readFailure !== undefined) this.reject(readFailure.code)
       return readFailure !== undefined
-        ? { stored: 0, duplicates: 0, rejection: readFailure }
-        : { stored: 0, duplicates: 0 }
+        ? { stored: 0, duplicates: 0, payloads: { ...NO_PAYLOADS }, rejection: readFailure }
+        : { stored: 0, duplicates: 0, payloads: { ...NO_PAYLOADS } }
     }
     const state = this.stateOf(first.author, g)
     const known = new Map<number, Uint8Array>()
@@ -552,7 +755,19 @@ export class FeedStore {
     const r = checkRange(entries, { keys: this.keys, state, storedHashAt: (seq) => known.get(seq) })
     this.stageRun(r.accepted, 'peer', g)
     this.counters.duplicates += r.duplicates
-    const out: RangeIngestResult = { stored: r.accepted.length, duplicates: r.duplicates }
+    const out: RangeIngestResult = { stored: r.accepted.length, duplicates: r.duplicates, payloads: { ...NO_PAYLOADS } }
+    // Payloads of the entries the headers let in: fresh ones, and duplicates (fetched again).
+    const accepted = new Set(r.accepted)
+    const tx = this.tx(g)
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i] as Entry
+      const fresh = accepted.has(e)
+      const held = known.get(e.seq)
+      if (!fresh && (held === undefined || !equalBytes(held, e.hash))) continue
+      const item = items[i]
+      const payload = item instanceof Uint8Array ? undefined : item?.payload
+      out.payloads[(await this.payloadOf(e, payload, fresh, g, tx)).outcome]++
+    }
     if (r.rejection !== undefined) {
       const res = await this.rejection(r.rejection, g)
       if (res.status === 'fork') out.fork = res.proof
@@ -576,14 +791,60 @@ export class FeedStore {
     return h === undefined ? undefined : { author: h.author, ...h.state }
   }
 
-  /** An entry by id (string) or hash (32 bytes). */
-  async get (idOrHash: string | Uint8Array): Promise<Entry | undefined> {
+  /** An entry by id (string) or hash (32 bytes), with its payload when held and its fate when sealed. */
+  async get (idOrHash: string | Uint8Array): Promise<StoredEntry | undefined> {
     const hash = typeof idOrHash === 'string' ? parseEntryId(idOrHash) : idOrHash
     if (hash === undefined || hash.byteLength !== 32) return undefined
-    const where = await this.db.get(idKey(hash))
-    if (where === undefined) return undefined
-    const bytes = await this.db.get(logKey(where.subarray(0, 32), readU64(where, 32)))
-    return bytes === undefined ? undefined : this.decodeStored(bytes)
+    const entry = await this.storedEntry(hash)
+    return entry === undefined ? undefined : (await this.attach([entry]))[0]
+  }
+
+  /** The payload bytes of an entry, when held. */
+  async getPayload (hash: Uint8Array): Promise<Uint8Array | undefined> {
+    return await this.db.get(payloadKey(hash))
+  }
+
+  async hasPayload (hash: Uint8Array): Promise<boolean> {
+    return await this.db.has(payloadKey(hash))
+  }
+
+  /**
+   * Held headers whose payload is absent and not gone for good (deleted,
+   * edited, invalid): what to fetch again. Oldest timestamp first, bounded
+   * (default 100, at most 1000); pass the last one's `after` cursor to go on.
+   */
+  async missingPayloads (opts: { limit?: number, after?: MissingPayload & { timestamp: number } } = {}): Promise<
+    Array<MissingPayload & { timestamp: number }>
+  > {
+    const limit = Math.max(1, Math.min(opts.limit ?? 100, 1000))
+    const gt = opts.after !== undefined ? needKey(opts.after.timestamp, opts.after.hash) : Uint8Array.of(P_NEED)
+    const out = []
+    for await (const [k, v] of this.db.iterator({ gt, lt: Uint8Array.of(P_NEED + 1), limit })) {
+      out.push({ hash: k.slice(9), timestamp: readU64(k, 1), author: v.slice(0, 32), seq: readU64(v, 32) })
+    }
+    return out
+  }
+
+  /** The edits of an entry by its author, oldest first (the last one is the one shown). */
+  async editsOf (hash: Uint8Array): Promise<StoredEntry[]> {
+    const target = await this.storedEntry(hash)
+    if (target === undefined) return []
+    const edits: Entry[] = []
+    for await (
+      const v of this.db.values({
+        gte: editPrefix(hash, target.author),
+        lt: prefixEnd(editPrefix(hash, target.author))
+      })
+    ) {
+      const e = await this.storedEntry(v)
+      if (e !== undefined && e.seq > target.seq) edits.push(e)
+    }
+    return await this.attach(edits)
+  }
+
+  /** The newest edit of an entry by its author, if any. */
+  async latestEdit (hash: Uint8Array): Promise<StoredEntry | undefined> {
+    return (await this.editsOf(hash)).at(-1)
   }
 
   /** The raw bytes of an author's entries with seq in [from, to], ascending, bounded by count and bytes. */
@@ -607,13 +868,39 @@ export class FeedStore {
     return out
   }
 
+  /**
+   * What sync serves: an author's entries with seq in [from, to], ascending, each with its payload when
+   * held; bounded by count and by the bytes of entries and payloads together.
+   */
+  async rangeItems (
+    author: Uint8Array,
+    from: number,
+    to = Number.MAX_SAFE_INTEGER,
+    limits: { maxEntries?: number, maxBytes?: number } = {}
+  ): Promise<EntryItem[]> {
+    const maxBytes = limits.maxBytes ?? 4 * 1024 * 1024
+    const entries = await this.rangeBytes(author, from, to, { ...limits, maxBytes })
+    const payloads = await this.db.getMany(entries.map((b) => payloadKey(sha256(b))))
+    const out: EntryItem[] = []
+    let bytes = 0
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as Uint8Array
+      const payload = payloads[i]
+      const size = entry.byteLength + (payload?.byteLength ?? 0)
+      if (out.length > 0 && bytes + size > maxBytes) break
+      out.push(payload !== undefined ? { entry, payload } : { entry })
+      bytes += size
+    }
+    return out
+  }
+
   async range (
     author: Uint8Array,
     from: number,
     to?: number,
     limits?: { maxEntries?: number, maxBytes?: number }
-  ): Promise<Entry[]> {
-    return (await this.rangeBytes(author, from, to, limits)).map((b) => this.decodeStored(b))
+  ): Promise<StoredEntry[]> {
+    return await this.attach((await this.rangeBytes(author, from, to, limits)).map((b) => this.decodeStored(b)))
   }
 
   /** Newest first by the author's timestamp, ties broken by entry hash. */
@@ -636,7 +923,9 @@ export class FeedStore {
     const more = keys.length > limit
     const page = where.slice(0, limit)
     const bytes = await this.db.getMany(page.map((w) => logKey(w.subarray(0, 32), readU64(w, 32))))
-    const entries = bytes.filter((b): b is Uint8Array => b !== undefined).map((b) => this.decodeStored(b))
+    const entries = await this.attach(
+      bytes.filter((b): b is Uint8Array => b !== undefined).map((b) => this.decodeStored(b))
+    )
     const last = keys[limit - 1]
     return more && last !== undefined
       ? { entries, next: Buffer.from(last.subarray(1)).toString('base64url') }
@@ -666,6 +955,10 @@ export class FeedStore {
       duplicates: this.counters.duplicates,
       rejected: { ...this.counters.rejected }
     }
+  }
+
+  private async attach (entries: Entry[]): Promise<StoredEntry[]> {
+    return await attach(entries, async (keys) => await this.db.getMany(keys))
   }
 
   private decodeStored (bytes: Uint8Array): Entry {

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createEntry, signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
+import { onTestFinished } from 'vitest'
+import { FeedStore } from '../src/index.js'
+
+export const NOW = 1_800_000_000_000
+export const post = (text: string): KnownBody => ({ type: 'post', text })
+export const signer = (n: number): Signer => signerFromSeed(new Uint8Array(32).fill(n))
+
+/** A fresh directory, removed when the test finishes, after the stores in it closed (teardown runs newest first). */
+export function tempDir (): string {
+  const d = mkdtempSync(join(tmpdir(), 'kiez-store-'))
+  onTestFinished(() => rmSync(d, { recursive: true, force: true }))
+  return d
+}
+
+/** A store that is closed when the test finishes, failed or not; a test may close it earlier (close is idempotent). */
+export async function openStore (path = tempDir()): Promise<FeedStore> {
+  const store = await FeedStore.open({ path, now: () => NOW })
+  onTestFinished(async () => await store.close())
+  return store
+}
+
+/** An author's log built from bodies, one entry after another (payloads attached, as createEntry makes them). */
+export class Log {
+  readonly entries: Entry[] = []
+  constructor (readonly signer: Signer, private t = NOW - 100_000) {}
+
+  add (body: KnownBody): Entry {
+    const prev = this.entries.at(-1)
+    const e = createEntry(this.signer, {
+      seq: this.entries.length + 1,
+      previous: prev?.hash ?? null,
+      timestamp: this.t++,
+      body
+    })
+    this.entries.push(e)
+    return e
+  }
+}
+
+/** The item form with payload, for ingest and ingestRange. */
+export const full = (e: Entry): { entry: Uint8Array, payload: Uint8Array } => ({
+  entry: e.bytes,
+  payload: e.payload as Uint8Array
+})
+
+export const hex = (b: Uint8Array | undefined): string | undefined =>
+  b === undefined ? undefined : Buffer.from(b).toString('hex')

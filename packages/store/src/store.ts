@@ -434,6 +434,10 @@ export class FeedStore {
           await this.db.open()
           this.writeFailed = false
         }
+        if (g.compact.length > 0) {
+          await this.compacting
+          await this.compactRanges(g.compact).catch(() => {})
+        }
         const batch = this.db.batch()
         for (const op of g.batch) batch.put(op.key, op.value)
         for (const { key, value } of g.kv.values()) {
@@ -473,25 +477,35 @@ export class FeedStore {
   }
 
   /**
-   * Compacts dropped payload keys so their old values leave the files, then
-   * clears their marks. LevelDB's CompactRange first flushes the memtable to a
-   * table and switches to a new write-ahead log, deleting the old one (which
-   * still held the value), then merges the range down the levels, where the
-   * delete shadows the value and both are dropped. A value can survive only
-   * while an iterator opened before the delete is still open (its snapshot);
-   * reads here are short, and the next compaction takes it.
+   * How a dropped payload leaves the disk (the delete.test.ts grep checks it).
+   * LevelDB's CompactRange flushes the memtable to a table, which retires the
+   * write-ahead log that held the value, then merges the range down the levels
+   * *above* the deepest one holding it: a delete meeting its value there drops
+   * both. Two traps: a flushed table holds every version its memtable had, and
+   * one at the deepest level is never rewritten; so a value and its delete
+   * must not be flushed together. Hence two passes: `compactRanges` before the
+   * batch that drops the payload (the value goes to a table on its own), and
+   * `compactNow` after it (the delete is flushed above the value and merged
+   * down onto it). A value can also survive while an iterator opened before
+   * the delete is still open (its snapshot); reads here are short, and the
+   * mark left in the batch makes the next open compact again after a crash.
    */
-  private async compactNow (keys: Uint8Array[]): Promise<void> {
+  private async compactRanges (keys: Uint8Array[]): Promise<void> {
     // `level` types the browser-compatible surface; on Node the database is a ClassicLevel, which has it.
     const db = this.db as unknown as {
       compactRange?: (start: Uint8Array, end: Uint8Array) => Promise<void>
     }
+    for (const key of keys) {
+      const end = new Uint8Array(key.byteLength + 1)
+      end.set(key)
+      await db.compactRange?.(key, end)
+    }
+  }
+
+  /** The second pass (after the drop is written), then the marks are cleared. */
+  private async compactNow (keys: Uint8Array[]): Promise<void> {
     try {
-      for (const key of keys) {
-        const end = new Uint8Array(key.byteLength + 1)
-        end.set(key)
-        await db.compactRange?.(key, end)
-      }
+      await this.compactRanges(keys)
       const batch = this.db.batch()
       for (const key of keys) batch.del(compactKey(key))
       await batch.write()

@@ -20,7 +20,7 @@ async function runAndKill (path: string, seedHex: string, delayMs: number): Prom
     stderr += d.toString()
   })
   await new Promise<void>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined
+    let timer: ReturnType<typeof setTimeout> | undefined
     child.stdout.on('data', (d: Buffer) => {
       buf += d.toString()
       const lines = buf.split('\n')
@@ -39,11 +39,12 @@ async function runAndKill (path: string, seedHex: string, delayMs: number): Prom
 }
 
 describe('crash safety', () => {
-  it('loses no acknowledged entry over 20 kill -9s at random moments', async () => {
+  it('loses no acknowledged entry, payload or delete over 20 kill -9s at random moments', async () => {
     const seedHex = '07'.repeat(32)
     const author = signerFromSeed(Buffer.from(seedHex, 'hex')).publicKey
     const path = join(dir, 'db')
     let acknowledged = 0
+    let totalDeletes = 0
     for (let i = 0; i < 20; i++) {
       const acked = await runAndKill(path, seedHex, Math.floor(Math.random() * 150))
       acknowledged = Math.max(acknowledged, acked)
@@ -60,8 +61,24 @@ describe('crash safety', () => {
         if (r.ok) state = { seq: r.entry.seq, hash: r.entry.hash }
       }
       expect(state?.seq).toBe(head?.seq)
+      // Header, payload and tombstone went in one batch: every entry has its payload, but a deleted
+      // post, which has its fate instead; every delete is applied.
+      let deletes = 0
+      for (const e of await store.range(author, 1, undefined, { maxEntries: 1_000_000, maxBytes: 1e9 })) {
+        if (e.body?.type === 'delete') {
+          deletes++
+          const target = await store.get(e.body.target)
+          expect(target?.payload).toBeUndefined()
+          expect(target?.fate).toEqual({ reason: 'deleted', by: e.hash })
+        } else if (e.fate === undefined) {
+          expect(e.body?.type).toBe('post')
+        }
+      }
+      expect(await store.missingPayloads()).toEqual([])
+      totalDeletes = Math.max(totalDeletes, deletes)
       await store.close()
     }
     expect(acknowledged).toBeGreaterThan(20)
+    expect(totalDeletes).toBeGreaterThan(0)
   })
 })

@@ -1,18 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { Level } from 'level'
 import { describe, expect, it } from 'vitest'
 import { compactKey, payloadKey } from './keys.js'
-import { full, hex, Log, openStore, post, signer, tempDir } from '../test/helpers.js'
-
-/** Every file under `dir` whose raw bytes hold `marker`. */
-function filesHolding (dir: string, marker: string): string[] {
-  const needle = Buffer.from(marker)
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => join(d.parentPath, d.name))
-    .filter((f) => readFileSync(f).includes(needle))
-}
+import { filesHolding, full, hex, Log, openStore, pair, post, signer, tempDir } from '../test/helpers.js'
 
 describe('delete', () => {
   it('drops the target\'s payload, refuses it from then on, and keeps its header', async () => {
@@ -159,9 +148,7 @@ describe('delete', () => {
     const marker = `kiez-peer-marker-${Math.random()}`
     const target = bob.add(post(marker))
     await store.ingest(target.bytes, target.payload)
-    await store.ingest(
-      ...Object.values(full(bob.add({ type: 'delete', target: target.hash }))) as [Uint8Array, Uint8Array]
-    )
+    await store.ingest(...pair(bob.add({ type: 'delete', target: target.hash })))
     await store.close()
     expect(filesHolding(path, marker)).toEqual([])
   })

@@ -57,7 +57,7 @@ describe('payloads', () => {
     const a = bob.add(post('first'))
     const b = bob.add(post('second'))
     const bent = Uint8Array.from(a.payload as Uint8Array)
-    bent[bent.length - 1] ^= 1
+    bent[bent.length - 1] = (bent[bent.length - 1] as number) ^ 1
 
     expect(await store.ingest(a.bytes, bent)).toMatchObject({ status: 'stored', payload: 'mismatch' })
     expect(await store.ingest(b.bytes, a.payload)).toMatchObject({ status: 'stored', payload: 'mismatch' })

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createEntry, signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
@@ -47,5 +47,17 @@ export const full = (e: Entry): { entry: Uint8Array, payload: Uint8Array } => ({
   payload: e.payload as Uint8Array
 })
 
+/** The arguments of ingest with payload. */
+export const pair = (e: Entry): [Uint8Array, Uint8Array] => [e.bytes, e.payload as Uint8Array]
+
 export const hex = (b: Uint8Array | undefined): string | undefined =>
   b === undefined ? undefined : Buffer.from(b).toString('hex')
+
+/** Every file under `dir` whose raw bytes hold `marker` (LevelDB's logs, tables, MANIFEST, LOG alike). */
+export function filesHolding (dir: string, marker: string): string[] {
+  const needle = Buffer.from(marker)
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name))
+    .filter((f) => readFileSync(f).includes(needle))
+}

@@ -484,7 +484,7 @@ export class FeedStore {
    * both. Two traps: a flushed table holds every version its memtable had, and
    * one at the deepest level is never rewritten; so a value and its delete
    * must not be flushed together. Hence two passes: `compactRanges` before the
-   * batch that drops the payload (the value goes to a table on its own), and
+   * batch that drops the payload (the value goes to a table without its delete), and
    * `compactNow` after it (the delete is flushed above the value and merged
    * down onto it). A value can also survive while an iterator opened before
    * the delete is still open (its snapshot); reads here are short, and the

@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import { Level } from 'level'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { FeedStore } from './index.js'
-import { logKey, headKey } from './keys.js'
+import { hex, logKey, headKey } from './keys.js'
 
 /** A fresh directory, removed when the test finishes, after the stores in it closed (teardown runs newest first). */
 function tempDir (): string {
@@ -221,8 +221,14 @@ describe('store invariants', () => {
   )
 
   const op = fc.oneof(
-    fc.record({ k: fc.constant('one' as const), a: fc.nat(2), s: fc.nat(14) }),
-    fc.record({ k: fc.constant('range' as const), a: fc.nat(2), s: fc.nat(14), n: fc.integer({ min: 1, max: 8 }) }),
+    fc.record({ k: fc.constant('one' as const), a: fc.nat(2), s: fc.nat(14), p: fc.boolean() }),
+    fc.record({
+      k: fc.constant('range' as const),
+      a: fc.nat(2),
+      s: fc.nat(14),
+      n: fc.integer({ min: 1, max: 8 }),
+      p: fc.boolean()
+    }),
     fc.record({ k: fc.constant('fork' as const), a: fc.nat(2) }),
     fc.record({ k: fc.constant('local' as const) }),
     fc.record({ k: fc.constant('reopen' as const) })
@@ -242,9 +248,13 @@ describe('store invariants', () => {
         }
         try {
           for (const o of ops) {
-            if (o.k === 'one') await run(store.ingest(chains[o.a]![o.s]!.bytes))
-            else if (o.k === 'range') {
-              await run(store.ingestRange(chains[o.a]!.slice(o.s, o.s + o.n).map((e) => e.bytes)))
+            // p: with payloads (a duplicate with one fills a missing payload), else headers only
+            if (o.k === 'one') {
+              const e = chains[o.a]![o.s]!
+              await run(o.p ? store.ingest(e.bytes, e.payload) : store.ingest(e.bytes))
+            } else if (o.k === 'range') {
+              const run1 = chains[o.a]!.slice(o.s, o.s + o.n)
+              await run(store.ingestRange(run1.map((e) => o.p ? { entry: e.bytes, payload: e.payload! } : e.bytes)))
             } else if (o.k === 'fork') await run(store.ingest(forks[o.a]!.bytes))
             else if (o.k === 'local') await run(store.append(me, post('local')))
             else {
@@ -269,6 +279,9 @@ describe('store invariants', () => {
           const timeline = await store.timeline({ limit: 500 })
           expect(timeline.entries).toHaveLength(total)
           expect(store.stats().entries).toBe(total)
+          // every stored entry has its payload, or is listed as missing one: never both, never neither
+          const missing = new Set((await store.missingPayloads({ limit: 1000 })).map((m) => hex(m.hash)))
+          for (const e of timeline.entries) expect(e.payload !== undefined).toBe(!missing.has(hex(e.hash)))
           const before = headsSnapshot(store)
           await store.close()
           store = await open(path)

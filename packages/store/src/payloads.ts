@@ -1,7 +1,8 @@
 import { withPayload, type Entry, type ValidationCode } from '@kiez/feed'
 import { decode } from 'cborg'
 import { decodeFate, encodeFate, type Fate } from './fate.js'
-import { authorSeq, fateKey, needKey, payloadKey } from './keys.js'
+import type { Level } from 'level'
+import { authorSeq, fateKey, needKey, P_NEED, payloadKey, readU64 } from './keys.js'
 import { learnDelete, learnEdit, settleTarget } from './tombstones.js'
 import type { PayloadTx } from './tx.js'
 
@@ -121,4 +122,27 @@ function editText (bytes: Uint8Array): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/** A held entry whose payload is missing and may be fetched (an `N` record). */
+export interface MissingPayload {
+  hash: Uint8Array
+  author: Uint8Array
+  seq: number
+  /** the entry's timestamp: the order of the list, and with `hash` its paging cursor */
+  timestamp: number
+}
+
+/** The `N` records, oldest timestamp first, after `after`, at most `limit` (1 … 1000, default 100). */
+export async function listMissing (
+  db: Level<Uint8Array, Uint8Array>,
+  opts: { limit?: number, after?: Pick<MissingPayload, 'hash' | 'timestamp'> }
+): Promise<MissingPayload[]> {
+  const limit = Math.max(1, Math.min(opts.limit ?? 100, 1000))
+  const gt = opts.after !== undefined ? needKey(opts.after.timestamp, opts.after.hash) : Uint8Array.of(P_NEED)
+  const out: MissingPayload[] = []
+  for await (const [k, v] of db.iterator({ gt, lt: Uint8Array.of(P_NEED + 1), limit })) {
+    out.push({ hash: k.slice(9), author: v.slice(0, 32), seq: readU64(v, 32), timestamp: readU64(k, 1) })
+  }
+  return out
 }

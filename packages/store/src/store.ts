@@ -19,14 +19,13 @@ import {
 } from '@kiez/feed'
 import { Level } from 'level'
 import { StoreError } from './errors.js'
-import { decodeFate } from './fate.js'
+import { compactKeys, finishCompaction, unfinishedCompactions } from './compaction.js'
 import { Group, groupTx, type EntryOrigin } from './group.js'
 import { decodeHead, encodeHead } from './head.js'
 import {
   authorSeq,
   compactKey,
   editPrefix,
-  fateKey,
   forkKey,
   headKey,
   hex,
@@ -34,27 +33,32 @@ import {
   LAYOUT_VERSION,
   logKey,
   metaKey,
-  P_COMPACT,
   P_FORK,
   P_HEAD,
-  P_NEED,
   P_TIME,
   P_VERSION,
   P_WAIT,
-  needKey,
   payloadKey,
   prefixEnd,
   readU64,
   timeKey
 } from './keys.js'
-import { attach, takePayload, type PayloadOutcome, type PayloadResult, type StoredEntry } from './payloads.js'
+import {
+  attach,
+  listMissing,
+  takePayload,
+  type MissingPayload,
+  type PayloadOutcome,
+  type PayloadResult,
+  type StoredEntry
+} from './payloads.js'
 import { recoverHeads, type RecoveryReport } from './recovery.js'
-import { isDeletable, isEditable, settleTarget } from './tombstones.js'
+import { checkLocalTarget, settleTarget } from './tombstones.js'
 import type { PayloadTx } from './tx.js'
 
 export type { Fate } from './fate.js'
 export type { EntryOrigin } from './group.js'
-export type { PayloadOutcome, StoredEntry } from './payloads.js'
+export type { MissingPayload, PayloadOutcome, StoredEntry } from './payloads.js'
 
 export interface FeedStoreInit {
   /**
@@ -139,12 +143,6 @@ export interface StoreStats {
   stored: number
   duplicates: number
   rejected: Partial<Record<ValidationCode, number>>
-}
-
-export interface MissingPayload {
-  hash: Uint8Array
-  author: Uint8Array
-  seq: number
 }
 
 /** A new entry (with its payload when it came with one) */
@@ -257,12 +255,9 @@ export class FeedStore {
     for await (const k of store.db.keys({ gte: Uint8Array.of(P_WAIT), lt: Uint8Array.of(P_WAIT + 1) })) {
       store.awaiting.add(hex(k.subarray(1)))
     }
-    // Payloads dropped before a crash whose compaction had not run yet.
-    const unfinished: Uint8Array[] = []
-    for await (const k of store.db.keys({ gte: Uint8Array.of(P_COMPACT), lt: Uint8Array.of(P_COMPACT + 1) })) {
-      unfinished.push(k.slice(1))
-    }
-    if (unfinished.length > 0) await store.compactNow(unfinished)
+    // Payloads dropped before a crash whose compaction had not finished.
+    const unfinished = await unfinishedCompactions(store.db)
+    if (unfinished.length > 0) await finishCompaction(store.db, unfinished)
     for await (const [k, v] of store.db.iterator({ gte: Uint8Array.of(P_HEAD), lt: Uint8Array.of(P_HEAD + 1) })) {
       const state = decodeHead(v)
       const author = k.slice(1)
@@ -436,7 +431,7 @@ export class FeedStore {
         }
         if (g.compact.length > 0) {
           await this.compacting
-          await this.compactRanges(g.compact).catch(() => {})
+          await compactKeys(this.db, g.compact).catch(() => {})
         }
         const batch = this.db.batch()
         for (const op of g.batch) batch.put(op.key, op.value)
@@ -467,51 +462,13 @@ export class FeedStore {
     for (const entry of g.payloads) for (const fn of this.payloadListeners) fn(entry)
     if (g.compact.length > 0) {
       const keys = g.compact
-      this.compacting = this.compacting.then(async () => await this.compactNow(keys))
+      this.compacting = this.compacting.then(async () => await finishCompaction(this.db, keys))
     }
     for (const f of g.forks) {
       this.counters.forks++
       for (const fn of this.forkListeners) fn(f.author, f.seq, f.proof)
     }
     return true
-  }
-
-  /**
-   * How a dropped payload leaves the disk (the delete.test.ts grep checks it).
-   * LevelDB's CompactRange flushes the memtable to a table, which retires the
-   * write-ahead log that held the value, then merges the range down the levels
-   * *above* the deepest one holding it: a delete meeting its value there drops
-   * both. Two traps: a flushed table holds every version its memtable had, and
-   * one at the deepest level is never rewritten; so a value and its delete
-   * must not be flushed together. Hence two passes: `compactRanges` before the
-   * batch that drops the payload (the value goes to a table without its delete), and
-   * `compactNow` after it (the delete is flushed above the value and merged
-   * down onto it). A value can also survive while an iterator opened before
-   * the delete is still open (its snapshot); reads here are short, and the
-   * mark left in the batch makes the next open compact again after a crash.
-   */
-  private async compactRanges (keys: Uint8Array[]): Promise<void> {
-    // `level` types the browser-compatible surface; on Node the database is a ClassicLevel, which has it.
-    const db = this.db as unknown as {
-      compactRange?: (start: Uint8Array, end: Uint8Array) => Promise<void>
-    }
-    for (const key of keys) {
-      const end = new Uint8Array(key.byteLength + 1)
-      end.set(key)
-      await db.compactRange?.(key, end)
-    }
-  }
-
-  /** The second pass (after the drop is written), then the marks are cleared. */
-  private async compactNow (keys: Uint8Array[]): Promise<void> {
-    try {
-      await this.compactRanges(keys)
-      const batch = this.db.batch()
-      for (const key of keys) batch.del(compactKey(key))
-      await batch.write()
-    } catch {
-      // The marks stay: the next open compacts again.
-    }
   }
 
   private tx (g: Group): PayloadTx {
@@ -606,7 +563,9 @@ export class FeedStore {
           )
         }
         const tx = this.tx(g)
-        if (op.body.type === 'delete' || op.body.type === 'edit') await this.checkTarget(op.signer, op.body, tx)
+        if (op.body.type === 'delete' || op.body.type === 'edit') {
+          await checkLocalTarget(op.signer.publicKey, op.body, tx)
+        }
         const entry = createEntry(op.signer, {
           seq: (state?.seq ?? 0) + 1,
           previous: state !== undefined && state.seq > 0 ? state.hash : null,
@@ -640,26 +599,6 @@ export class FeedStore {
         await this.stageFork(p.author, p.seq, op.bytes, g)
         return { status: 'fork', entry: p.entries[0], proof: op.bytes }
       }
-    }
-  }
-
-  /** A local delete or edit must name a held, live entry of the signer's that it can apply to. */
-  private async checkTarget (
-    signer: Signer,
-    body: Extract<KnownBody, { type: 'delete' | 'edit' }>,
-    tx: PayloadTx
-  ): Promise<void> {
-    const target = await tx.entry(body.target)
-    if (target === undefined) throw new StoreError('bad_input', `the ${body.type}'s target is not in this store`)
-    if (!equalBytes(target.author, signer.publicKey)) {
-      throw new StoreError('not_author', `only the author of an entry can ${body.type} it`)
-    }
-    if (body.type === 'delete' ? !isDeletable(target.kind) : !isEditable(target.kind)) {
-      throw new StoreError('bad_input', `an entry of kind ${target.kind} cannot be ${body.type}d`)
-    }
-    const fate = await tx.get(fateKey(body.target))
-    if (fate !== undefined && decodeFate(fate)?.reason === 'deleted') {
-      throw new StoreError('bad_input', 'the target is deleted')
     }
   }
 
@@ -827,16 +766,8 @@ export class FeedStore {
    * edited, invalid): what to fetch again. Oldest timestamp first, bounded
    * (default 100, at most 1000); pass the last one's `after` cursor to go on.
    */
-  async missingPayloads (opts: { limit?: number, after?: MissingPayload & { timestamp: number } } = {}): Promise<
-    Array<MissingPayload & { timestamp: number }>
-  > {
-    const limit = Math.max(1, Math.min(opts.limit ?? 100, 1000))
-    const gt = opts.after !== undefined ? needKey(opts.after.timestamp, opts.after.hash) : Uint8Array.of(P_NEED)
-    const out = []
-    for await (const [k, v] of this.db.iterator({ gt, lt: Uint8Array.of(P_NEED + 1), limit })) {
-      out.push({ hash: k.slice(9), timestamp: readU64(k, 1), author: v.slice(0, 32), seq: readU64(v, 32) })
-    }
-    return out
+  async missingPayloads (opts: { limit?: number, after?: MissingPayload } = {}): Promise<MissingPayload[]> {
+    return await listMissing(this.db, opts)
   }
 
   /** The edits of an entry by its author, oldest first (the last one is the one shown). */

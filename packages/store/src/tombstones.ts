@@ -1,6 +1,7 @@
 import { equalBytes, type Entry } from '@kiez/feed'
-import { dropForGood, replyToOf, type Fate } from './fate.js'
-import { editKey, editPrefix, hashSeq, hex, readU64, tombKey, waitKey } from './keys.js'
+import { StoreError } from './errors.js'
+import { decodeFate, dropForGood, replyToOf, type Fate } from './fate.js'
+import { editKey, editPrefix, fateKey, hashSeq, hex, readU64, tombKey, waitKey } from './keys.js'
 import type { PayloadTx } from './tx.js'
 
 /**
@@ -103,5 +104,25 @@ async function dropEdits (edits: Array<{ value: Uint8Array }>, fate: Fate, tx: P
   for (const e of edits) {
     const edit = await tx.entry(e.value)
     if (edit !== undefined) await dropForGood(edit, fate, tx)
+  }
+}
+
+/** A local delete or edit must name a held, live entry of the same author that it can apply to. */
+export async function checkLocalTarget (
+  author: Uint8Array,
+  body: { type: 'delete' | 'edit', target: Uint8Array },
+  tx: PayloadTx
+): Promise<void> {
+  const target = await tx.entry(body.target)
+  if (target === undefined) throw new StoreError('bad_input', `the ${body.type}'s target is not in this store`)
+  if (!equalBytes(target.author, author)) {
+    throw new StoreError('not_author', `only the author of an entry can ${body.type} it`)
+  }
+  if (body.type === 'delete' ? !isDeletable(target.kind) : !isEditable(target.kind)) {
+    throw new StoreError('bad_input', `an entry of kind ${target.kind} cannot be ${body.type}d`)
+  }
+  const fate = await tx.get(fateKey(body.target))
+  if (fate !== undefined && decodeFate(fate)?.reason === 'deleted') {
+    throw new StoreError('bad_input', 'the target is deleted')
   }
 }

@@ -342,7 +342,9 @@ export class FeedStore {
   /**
    * Drops a held payload (eviction). Unlike a delete it seals nothing: the
    * entry is listed by `missingPayloads` and the payload is taken again if it
-   * comes. Resolves true when there was one to drop.
+   * comes. Nor does it compact: the space comes back with LevelDB's own
+   * compactions, and the text may stay in its files until then. Resolves
+   * true when there was one to drop.
    */
   async dropPayload (hash: Uint8Array): Promise<boolean> {
     return await new Promise((resolve, reject) => this.enqueue({ kind: 'drop', hash, resolve, reject }))

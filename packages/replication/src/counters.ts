@@ -38,6 +38,13 @@ export interface ReplicationCounters {
   bytesOut: number
   forkProofsIn: number
   forkProofsOut: number
+  /** payloads stored from sync (ENTRIES and PAYLOADS), and payloads we served */
+  payloadsIn: number
+  payloadsOut: number
+  /** payloads from sync the store did not take, by outcome (mismatch: the sender's fault; invalid: the author's) */
+  payloadsRefused: Record<string, number>
+  /** payload-fetch rounds that failed (the session's entries are kept) */
+  payloadFetchesFailed: number
 }
 
 export function newCounters (): ReplicationCounters {
@@ -65,7 +72,11 @@ export function newCounters (): ReplicationCounters {
     entriesOut: 0,
     bytesOut: 0,
     forkProofsIn: 0,
-    forkProofsOut: 0
+    forkProofsOut: 0,
+    payloadsIn: 0,
+    payloadsOut: 0,
+    payloadsRefused: {},
+    payloadFetchesFailed: 0
   }
 }
 

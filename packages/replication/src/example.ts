@@ -53,16 +53,25 @@ export function syncExample (): string {
       from: 1,
       to: 2
     }],
-    ['4. responder → initiator: ENTRIES', { type: 'entries', author: author.publicKey, entries: [e1.bytes, e2.bytes] }]
+    ['4. responder → initiator: ENTRIES (each entry with its payload)', {
+      type: 'entries',
+      author: author.publicKey,
+      items: [{ entry: e1.bytes, payload: e1.payload! }, { entry: e2.bytes, payload: e2.payload! }]
+    }],
+    ['5. (had step 4 carried entry 1 without its payload) initiator → responder: GET_PAYLOADS', {
+      type: 'getPayloads',
+      hashes: [e1.hash]
+    }],
+    ['6. responder → initiator: PAYLOADS', { type: 'payloads', payloads: [{ hash: e1.hash, payload: e1.payload! }] }]
   ]
-  const gossip = encodeGossip({ kind: 'entry', bytes: e2.bytes })
+  const gossip = encodeGossip({ kind: 'entry', entry: e2.bytes, payload: e2.payload! })
   const msgId = feedMsgId({ type: 'unsigned', topic: feedTopic('kiez'), data: gossip } satisfies Message)
   const lines: string[] = [
     `Author public key (ed25519, from the seed 32 × 0x07): \`${Buffer.from(author.publicKey).toString('hex')}\``,
     '',
     `Entry 1 id \`${entryId(e1.hash)}\`, entry 2 id \`${entryId(e2.hash)}\`.`,
     '',
-    `Stream protocol: \`${SYNC_PROTOCOL}\`. Each block is one frame exactly as written to the stream (varint length, then the CBOR message). After step 4 the initiator feeds the two entries to its store's range path and closes its side of the stream; the responder sees the end between frames and closes too.`,
+    `Stream protocol: \`${SYNC_PROTOCOL}\`. Each block is one frame exactly as written to the stream (varint length, then the CBOR message). After step 4 the initiator feeds the two entries and their payloads to its store's range path; after its payload round (steps 5–6, when the store lists payloads as missing) it closes its side of the stream; the responder sees the end between frames and closes too.`,
     ''
   ]
   for (const [title, m] of steps) {
@@ -75,13 +84,15 @@ export function syncExample (): string {
     hexBlock(frame({ type: 'error', code: 'too_large', message: 'frame over 1048576 bytes' })),
     '```',
     '',
-    `The gossip message announcing entry 2 on topic \`${feedTopic('kiez')}\` (kind 0x01, then the entry bytes):`,
+    `The gossip message announcing entry 2 on topic \`${
+      feedTopic('kiez')
+    }\` (kind 0x03, then the CBOR array [entry, payload]):`,
     '',
     '```',
     hexBlock(gossip),
     '```',
     '',
-    `Its gossipsub message id (sha2-256 of the entry bytes, the digest inside entry 2's id): \`${
+    `Its gossipsub message id (sha2-256 of the whole message: kind byte, entry and payload): \`${
       Buffer.from(msgId).toString('hex')
     }\``
   )

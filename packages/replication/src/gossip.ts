@@ -1,38 +1,78 @@
-import { MAX_ENTRY_BYTES, sha256 } from '@kiez/feed'
+import { MAX_ENTRY_BYTES, MAX_PAYLOAD_BYTES, sha256 } from '@kiez/feed'
 import type { GossipsubOpts, Message } from '@libp2p/gossipsub'
 import type { TopicScoreParams } from '@libp2p/gossipsub/score'
-import { feedTopic, MAX_FORK_PROOF_BYTES } from './constants.js'
+import { decode, encode } from 'cborg'
+import { feedTopic, MAX_FORK_PROOF_BYTES, MAX_GOSSIP_ENTRY_BYTES } from './constants.js'
 
-/** First byte of a gossip message: what the rest is. */
-export const GossipKind = { entry: 0x01, forkProof: 0x02 } as const
+/**
+ * First byte of a gossip message: what the rest is. 0x01 (format 1: the bare
+ * entry) is retired; 0x03 is an entry of format 2 with its payload when the
+ * sender holds it.
+ */
+export const GossipKind = { entry: 0x03, forkProof: 0x02 } as const
 
-export type GossipItem = { kind: 'entry', bytes: Uint8Array } | { kind: 'forkProof', bytes: Uint8Array }
+export type GossipItem =
+  | { kind: 'entry', entry: Uint8Array, payload?: Uint8Array }
+  | { kind: 'forkProof', bytes: Uint8Array }
 
+const STRICT = {
+  strict: true,
+  allowUndefined: false,
+  allowIndefinite: false,
+  allowBigInt: false,
+  allowInfinity: false,
+  allowNaN: false,
+  tags: [],
+  useMaps: false
+} as const
+
+/** 0x03 ‖ CBOR [entry, payload / null], or 0x02 ‖ fork proof (docs/SYNC.md §1). */
 export function encodeGossip (item: GossipItem): Uint8Array {
-  const out = new Uint8Array(1 + item.bytes.byteLength)
+  const body = item.kind === 'entry' ? encode([item.entry, item.payload ?? null]) : item.bytes
+  const out = new Uint8Array(1 + body.byteLength)
   out[0] = item.kind === 'entry' ? GossipKind.entry : GossipKind.forkProof
-  out.set(item.bytes, 1)
+  out.set(body, 1)
   return out
 }
 
-/** Only the framing: the body is judged by the store. Undefined for an unknown kind, an empty or oversized body. */
+/**
+ * Only the framing: the entry and payload are judged by the store. Undefined
+ * for an unknown kind, an empty or oversized body, or an entry body that is
+ * not exactly the canonical CBOR of [entry (1..256 bytes), payload (≤ 10 240
+ * bytes) / null]: one message per (entry, payload), so one message id.
+ */
 export function decodeGossip (data: Uint8Array): GossipItem | undefined {
   const body = data.subarray(1)
   if (body.byteLength === 0) return undefined
-  if (data[0] === GossipKind.entry && body.byteLength <= MAX_ENTRY_BYTES) return { kind: 'entry', bytes: body }
-  if (data[0] === GossipKind.forkProof && body.byteLength <= MAX_FORK_PROOF_BYTES) {
-    return { kind: 'forkProof', bytes: body }
+  if (data[0] === GossipKind.forkProof) {
+    return body.byteLength <= MAX_FORK_PROOF_BYTES ? { kind: 'forkProof', bytes: body } : undefined
   }
-  return undefined
+  if (data[0] !== GossipKind.entry || body.byteLength > MAX_GOSSIP_ENTRY_BYTES) return undefined
+  let v: unknown
+  try {
+    v = decode(body, STRICT)
+  } catch {
+    return undefined
+  }
+  if (!Array.isArray(v) || v.length !== 2) return undefined
+  const [entry, payload] = v as unknown[]
+  if (!(entry instanceof Uint8Array) || entry.byteLength === 0 || entry.byteLength > MAX_ENTRY_BYTES) return undefined
+  if (payload !== null && (!(payload instanceof Uint8Array) || payload.byteLength > MAX_PAYLOAD_BYTES)) return undefined
+  if (Buffer.compare(encode(v), body) !== 0) return undefined
+  return payload === null ? { kind: 'entry', entry } : { kind: 'entry', entry, payload }
 }
 
 /**
- * Message id = sha2-256 of the body, i.e. for an entry exactly the digest in
- * its entry id. The same entry announced by two boxes is one message, so
- * gossipsub's seen-cache dedupes it before our validator runs.
+ * Message id = sha2-256 of the whole message, kind byte, entry and payload.
+ * The same (entry, payload) announced by two boxes is one message, so
+ * gossipsub's seen-cache dedupes it before our validator runs. A copy with a
+ * wrong payload is another message: sent first, it is rejected, and the
+ * honest copy is still judged (an id over the entry alone would drop it as
+ * seen). A header-only copy and a full one are two messages too: the second
+ * is a duplicate header whose payload fills the gap.
  */
 export function feedMsgId (msg: Message): Uint8Array {
-  return sha256(msg.data.subarray(1))
+  return sha256(msg.data)
 }
 
 /**

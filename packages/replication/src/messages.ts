@@ -1,6 +1,6 @@
-import { HASH_BYTES, MAX_ENTRY_BYTES, PUBLIC_KEY_BYTES } from '@kiez/feed'
+import { HASH_BYTES, MAX_ENTRY_BYTES, MAX_PAYLOAD_BYTES, PUBLIC_KEY_BYTES } from '@kiez/feed'
 import { decode, encode } from 'cborg'
-import { MAX_FORK_PROOF_BYTES, MAX_HEADS_PER_MESSAGE } from './constants.js'
+import { MAX_FORK_PROOF_BYTES, MAX_HEADS_PER_MESSAGE, MAX_PAYLOAD_HASHES } from './constants.js'
 import { ReplicationError, SyncErrorCodes, type SyncErrorCode } from './errors.js'
 
 /** One author's head as exchanged by sync. `timestamp` is the head entry's (unsigned claim, used only for ordering). */
@@ -13,6 +13,18 @@ export interface WireHead {
   timestamp?: number
 }
 
+/** An entry and its payload when the sender holds it (a box may hold headers only). */
+export interface WireItem {
+  entry: Uint8Array
+  payload?: Uint8Array
+}
+
+/** A payload asked for by entry hash; absent when the responder does not hold it (or it was deleted). */
+export interface WirePayload {
+  hash: Uint8Array
+  payload?: Uint8Array
+}
+
 /**
  * The sync messages. On the wire each is a CBOR array whose first element is
  * the type number (docs/SYNC.md §3); positions, not names, carry the fields.
@@ -20,12 +32,23 @@ export interface WireHead {
 export type SyncMessage =
   | { type: 'heads', heads: WireHead[], more: boolean }
   | { type: 'get', author: Uint8Array, from: number, to: number }
-  | { type: 'entries', author: Uint8Array, entries: Uint8Array[] }
+  | { type: 'entries', author: Uint8Array, items: WireItem[] }
   | { type: 'getFork', author: Uint8Array }
   | { type: 'fork', author: Uint8Array, proof: Uint8Array | null }
   | { type: 'error', code: SyncErrorCode, message: string }
+  | { type: 'getPayloads', hashes: Uint8Array[] }
+  | { type: 'payloads', payloads: WirePayload[] }
 
-export const MessageType = { heads: 0, get: 1, entries: 2, getFork: 3, fork: 4, error: 5 } as const
+export const MessageType = {
+  heads: 0,
+  get: 1,
+  entries: 2,
+  getFork: 3,
+  fork: 4,
+  error: 5,
+  getPayloads: 6,
+  payloads: 7
+} as const
 
 const MAX_ERROR_MESSAGE_CHARS = 256
 
@@ -36,13 +59,17 @@ export function encodeMessage (m: SyncMessage): Uint8Array {
     case 'get':
       return encode([MessageType.get, m.author, m.from, m.to])
     case 'entries':
-      return encode([MessageType.entries, m.author, m.entries])
+      return encode([MessageType.entries, m.author, m.items.map((i) => [i.entry, i.payload ?? null])])
     case 'getFork':
       return encode([MessageType.getFork, m.author])
     case 'fork':
       return encode([MessageType.fork, m.author, m.proof])
     case 'error':
       return encode([MessageType.error, m.code, m.message.slice(0, MAX_ERROR_MESSAGE_CHARS)])
+    case 'getPayloads':
+      return encode([MessageType.getPayloads, m.hashes])
+    case 'payloads':
+      return encode([MessageType.payloads, m.payloads.map((p) => [p.hash, p.payload ?? null])])
   }
 }
 
@@ -98,13 +125,8 @@ export function decodeMessage (frame: Uint8Array): SyncMessage {
     case MessageType.entries: {
       arity(a, 3)
       if (!Array.isArray(a[2])) bad('entries must be an array')
-      const entries = a[2].map((e) => {
-        if (!(e instanceof Uint8Array) || e.byteLength === 0 || e.byteLength > MAX_ENTRY_BYTES) {
-          bad('each entry must be a byte string of 1..10240 bytes')
-        }
-        return e
-      })
-      return { type: 'entries', author: bytes(a[1], 'author', PUBLIC_KEY_BYTES), entries }
+      const items = a[2].map(decodeItem)
+      return { type: 'entries', author: bytes(a[1], 'author', PUBLIC_KEY_BYTES), items }
     }
     case MessageType.getFork:
       arity(a, 2)
@@ -113,7 +135,7 @@ export function decodeMessage (frame: Uint8Array): SyncMessage {
       arity(a, 3)
       const proof = a[2] === null ? null : a[2]
       if (proof !== null && (!(proof instanceof Uint8Array) || proof.byteLength > MAX_FORK_PROOF_BYTES)) {
-        bad('proof must be null or a byte string of at most 20496 bytes')
+        bad(`proof must be null or a byte string of at most ${MAX_FORK_PROOF_BYTES} bytes`)
       }
       return { type: 'fork', author: bytes(a[1], 'author', PUBLIC_KEY_BYTES), proof }
     }
@@ -124,9 +146,46 @@ export function decodeMessage (frame: Uint8Array): SyncMessage {
       const code = (SyncErrorCodes as readonly unknown[]).includes(a[1]) ? a[1] as SyncErrorCode : 'bad_message'
       return { type: 'error', code, message: a[2].slice(0, MAX_ERROR_MESSAGE_CHARS) }
     }
+    case MessageType.getPayloads: {
+      arity(a, 2)
+      if (!Array.isArray(a[1]) || a[1].length === 0 || a[1].length > MAX_PAYLOAD_HASHES) {
+        bad(`hashes must be an array of 1..${MAX_PAYLOAD_HASHES}`)
+      }
+      return { type: 'getPayloads', hashes: a[1].map((h) => bytes(h, 'hash', HASH_BYTES)) }
+    }
+    case MessageType.payloads: {
+      arity(a, 2)
+      if (!Array.isArray(a[1]) || a[1].length > MAX_PAYLOAD_HASHES) {
+        bad(`payloads must be an array of ≤ ${MAX_PAYLOAD_HASHES}`)
+      }
+      return { type: 'payloads', payloads: a[1].map(decodePair) }
+    }
     default:
       return bad(`unknown message type ${String(a[0])}`)
   }
+}
+
+function decodeItem (i: unknown): WireItem {
+  if (!Array.isArray(i) || i.length !== 2) bad('an item is an array of 2: [entry, payload / null]')
+  const [entry, payload] = i as unknown[]
+  if (!(entry instanceof Uint8Array) || entry.byteLength === 0 || entry.byteLength > MAX_ENTRY_BYTES) {
+    bad(`each entry must be a byte string of 1..${MAX_ENTRY_BYTES} bytes`)
+  }
+  if (payload === null) return { entry }
+  return { entry, payload: payloadBytes(payload) }
+}
+
+function decodePair (p: unknown): WirePayload {
+  if (!Array.isArray(p) || p.length !== 2) bad('a payload answer is an array of 2: [hash, payload / null]')
+  const hash = bytes(p[0], 'hash', HASH_BYTES)
+  return p[1] === null ? { hash } : { hash, payload: payloadBytes(p[1]) }
+}
+
+function payloadBytes (v: unknown): Uint8Array {
+  if (!(v instanceof Uint8Array) || v.byteLength > MAX_PAYLOAD_BYTES) {
+    bad(`a payload must be null or a byte string of at most ${MAX_PAYLOAD_BYTES} bytes`)
+  }
+  return v
 }
 
 function decodeHead (h: unknown): WireHead {

@@ -171,8 +171,8 @@ describe('replication over real libp2p nodes', () => {
       }).bytes
     )
     forged[forged.length - 1]! ^= 0xff // the signature is the envelope's last field
-    await raw.services.pubsub.publish(topic, encodeGossip({ kind: 'entry', bytes: forged }))
-    await raw.services.pubsub.publish(topic, encodeGossip({ kind: 'entry', bytes: good.bytes }))
+    await raw.services.pubsub.publish(topic, encodeGossip({ kind: 'entry', entry: forged, payload: good.payload! }))
+    await raw.services.pubsub.publish(topic, encodeGossip({ kind: 'entry', entry: good.bytes, payload: good.payload! }))
     // The honest entry sent after the forgery marks that propagation has happened.
     await eventually(async () => (await c.store.get(good.hash)) !== undefined, {
       what: 'honest entry at c',

@@ -17,8 +17,10 @@ import { bump, newCounters, type ReplicationCounters } from './counters.js'
 import { ReplicationError } from './errors.js'
 import { Framed } from './framing.js'
 import { GossipGuard } from './gossip-guard.js'
-import { decodeGossip, encodeGossip } from './gossip.js'
-import type { WireHead } from './messages.js'
+import { encodeGossip } from './gossip.js'
+import { judgeGossip } from './gossip-judge.js'
+import type { WireHead, WireItem } from './messages.js'
+import { fetchPayloads, PayloadRounds, type FetchOutcome } from './payload-fetch.js'
 import { diffHeads, type AuthorSync, type Want } from './plan.js'
 import { pull, serve, type SyncHost, type SyncLimits } from './sync.js'
 import { BucketTable, type TokenBucket } from '@kiez/rate'
@@ -50,7 +52,7 @@ export interface ReplicationInit {
    */
   store: FeedStore
   /**
-   * Mesh name: selects the gossip topic (`/kiez/<mesh>/feed/1`).
+   * Mesh name: selects the gossip topic (`/kiez/<mesh>/feed/2`).
    *
    * @default none (required)
    */
@@ -80,7 +82,7 @@ export interface ReplicationInit {
    */
   maxStreamsPerPeer?: number
   /**
-   * Entry bytes per second served to one peer (the burst is as much, and at least one response).
+   * Entry and payload bytes per second served to one peer (the burst is as much, and at least one response).
    *
    * @default 8388608 (8 MiB/s)
    */
@@ -92,7 +94,7 @@ export interface ReplicationInit {
    */
   maxEntriesPerResponse?: number
   /**
-   * Most entry bytes sent in one ENTRIES response; capped at the protocol's limit.
+   * Most entry and payload bytes sent in one ENTRIES or PAYLOADS response; capped at the protocol's limit.
    *
    * @default MAX_RESPONSE_BYTES (1 032 192: the 1 MiB frame cap less 16 KiB of framing)
    */
@@ -103,6 +105,18 @@ export interface ReplicationInit {
    * @default 20000
    */
   maxEntriesPerSession?: number
+  /**
+   * Missing payloads asked of a neighbour after a sync session with it (0 turns fetching off).
+   *
+   * @default 256
+   */
+  maxPayloadsPerFetch?: number
+  /**
+   * Least time between two payload-fetch rounds with one neighbour, in milliseconds.
+   *
+   * @default 10000
+   */
+  payloadFetchIntervalMs?: number
   /**
    * Targeted gap pulls queued per peer before we fall back to a full exchange.
    *
@@ -229,6 +243,7 @@ export class ReplicationService implements Replication, Startable {
   private readonly guard: GossipGuard
   private readonly onMisbehaving: ReplicationInit['onMisbehaving']
   private readonly host: SyncHost
+  private readonly payloadRounds: PayloadRounds
   private pubsub: FeedPubSub | undefined
   private unlisten: Array<() => void> = []
   private topologyId: string | undefined
@@ -260,6 +275,11 @@ export class ReplicationService implements Replication, Startable {
       maxKeys: MAX_TRACKED_BUCKETS
     })
     this.onMisbehaving = init.onMisbehaving
+    this.payloadRounds = new PayloadRounds({
+      limit: init.maxPayloadsPerFetch ?? 256,
+      intervalMs: init.payloadFetchIntervalMs ?? 10_000,
+      maxPeers: MAX_TRACKED_BUCKETS
+    })
     this.guard = new GossipGuard({
       maxInFlight: 32,
       maxWaiting: 4096,
@@ -279,7 +299,7 @@ export class ReplicationService implements Replication, Startable {
       limits: this.limits,
       log: this.log,
       ourHeads: () => this.ourHeads(),
-      ingestRange: async (author, from, entries) => await this.ingestRange(author, from, entries),
+      ingestRange: async (author, from, items) => await this.ingestRange(author, from, items),
       afterAuthor: (author, stored) => {
         if (stored > 0) void this.announceHead(author)
       }
@@ -377,6 +397,7 @@ export class ReplicationService implements Replication, Startable {
   private depart (key: string): void {
     const p = this.peers.get(key)
     this.peers.delete(key)
+    this.payloadRounds.forget(key)
     if (p?.heads === undefined || p.headsAt === undefined) return
     const d: DepartedPeer = { peerId: key, heads: p.heads, headsAt: p.headsAt, disconnectedAt: Date.now() }
     if (p.lastSyncAt !== undefined) d.lastSyncAt = p.lastSyncAt
@@ -436,18 +457,18 @@ export class ReplicationService implements Replication, Startable {
   private async ingestRange (
     author: Uint8Array,
     from: number,
-    entries: Uint8Array[],
+    items: WireItem[],
     peer?: PeerId
   ): Promise<RangeIngestResult> {
     const key = hex(author)
-    const range: [number, number] = [from, from + entries.length - 1]
+    const range: [number, number] = [from, from + items.length - 1]
     const list = this.muted.get(key) ?? []
     list.push(range)
     this.muted.set(key, list)
     try {
-      const r = await this.store.ingestRange(entries)
+      const r = await this.store.ingestRange(items)
       if (r.rejection !== undefined && peer !== undefined) {
-        this.noteRejection(peer, entries[r.rejection.index], r.rejection.code, 'sync')
+        this.noteRejection(peer, items[r.rejection.index]?.entry, r.rejection.code, 'sync')
       }
       return r
     } finally {
@@ -474,7 +495,13 @@ export class ReplicationService implements Replication, Startable {
     it: { kind: 'entry', entry: Entry } | { kind: 'forkProof', bytes: Uint8Array }
   ): Promise<void> {
     if (this.pubsub === undefined) return
-    const data = it.kind === 'entry' ? encodeGossip({ kind: 'entry', bytes: it.entry.bytes }) : encodeGossip(it)
+    const data = it.kind === 'entry'
+      ? encodeGossip({
+        kind: 'entry',
+        entry: it.entry.bytes,
+        ...(it.entry.payload !== undefined ? { payload: it.entry.payload } : {})
+      })
+      : encodeGossip(it)
     try {
       // An entry that came in by gossip is already in gossipsub's seen-cache: this is then a no-op.
       await this.pubsub.publish(this.topic, data, {
@@ -508,7 +535,17 @@ export class ReplicationService implements Replication, Startable {
         bump(this.stats.gossipRejected, 'peer_refused')
         return TopicValidatorResult.Reject
       }
-      const verdict = await this.judge(from, msg)
+      const verdict = await judgeGossip({
+        store: this.store,
+        stats: this.stats,
+        log: this.log,
+        noteRejection: (bytes, code, entry) => {
+          this.noteRejection(from, bytes, code, 'gossip', entry)
+        },
+        requestPull: (w) => {
+          this.requestPull(from, w)
+        }
+      }, msg.data)
       if (verdict === TopicValidatorResult.Reject && this.guard.strike(key)) {
         this.log('%p sent %d invalid gossip messages: hanging up', from, GOSSIP_MAX_STRIKES)
         try {
@@ -519,68 +556,6 @@ export class ReplicationService implements Replication, Startable {
       return verdict
     } finally {
       release()
-    }
-  }
-
-  private async judge (from: PeerId, msg: Message): Promise<TopicValidatorResult> {
-    this.stats.gossipReceived++
-    const item = decodeGossip(msg.data)
-    if (item === undefined) {
-      bump(this.stats.gossipRejected, 'bad_frame')
-      return TopicValidatorResult.Reject
-    }
-    try {
-      if (item.kind === 'forkProof') {
-        const r = await this.store.ingestForkProof(item.bytes)
-        if (r.status === 'rejected') {
-          bump(this.stats.gossipRejected, r.code)
-          return TopicValidatorResult.Reject
-        }
-        this.stats.forkProofsIn++
-        this.stats.gossipAccepted++
-        return TopicValidatorResult.Accept
-      }
-      const r = await this.store.ingest(item.bytes)
-      switch (r.status) {
-        case 'stored':
-          this.stats.gossipAccepted++
-          return TopicValidatorResult.Accept
-        case 'duplicate':
-          this.stats.gossipDuplicates++
-          return TopicValidatorResult.Ignore
-        // The conflicting entry is not forwarded: the fork proof (published via onFork) carries the news.
-        case 'fork':
-          bump(this.stats.gossipIgnored, 'forked')
-          return TopicValidatorResult.Ignore
-        case 'rejected':
-          break
-      }
-      this.noteRejection(from, item.bytes, r.code, 'gossip', r.entry)
-      switch (r.code) {
-        case 'wrong_seq': {
-          // Signed by its author (signatures are checked before seq), so the gap is real: pull it from the sender.
-          const e = r.entry
-          const have = e === undefined ? 0 : (this.store.head(e.author)?.seq ?? 0)
-          if (e !== undefined && e.seq > have + 1) {
-            this.requestPull(from, { author: e.author, from: have + 1, to: e.seq, needForkProof: false })
-          }
-          bump(this.stats.gossipIgnored, r.code)
-          return TopicValidatorResult.Ignore
-        }
-        case 'wrong_previous':
-        case 'forked':
-        case 'duplicate':
-          bump(this.stats.gossipIgnored, r.code)
-          return TopicValidatorResult.Ignore
-        default:
-          bump(this.stats.gossipRejected, r.code)
-          return TopicValidatorResult.Reject
-      }
-    } catch (err) {
-      // Our own failure (store closed, disk): not the sender's fault.
-      bump(this.stats.gossipIgnored, 'internal')
-      this.log.error('validating gossip failed: %e', err)
-      return TopicValidatorResult.Ignore
     }
   }
 
@@ -683,11 +658,22 @@ export class ReplicationService implements Replication, Startable {
       // the same host, but refusals are put down to this peer
       const host: SyncHost = {
         ...this.host,
-        ingestRange: async (author, from, entries) => await this.ingestRange(author, from, entries, peer.id)
+        ingestRange: async (author, from, items) => await this.ingestRange(author, from, items, peer.id)
       }
       const out = await pull(host, f, { full, ranges }, signal)
       if (out.theirHeads !== undefined) this.heard(peer, out.theirHeads)
       if (out.truncated) peer.wantFull = true
+      const key = peer.id.toString()
+      const round = this.payloadRounds.due(key)
+      if (round !== undefined) {
+        let fetched: FetchOutcome | undefined
+        try {
+          fetched = await fetchPayloads(host, f, round, signal)
+        } finally {
+          this.payloadRounds.done(key, fetched)
+          if (fetched === undefined) this.stats.payloadFetchesFailed++
+        }
+      }
       await stream.close({ signal })
       return out.entriesIn
     } catch (err) {

@@ -3,6 +3,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import { entries, harness, type Harness, newPeerId, responder, settle } from '../test/stubbed.js'
 import { MAX_ENTRIES_PER_RESPONSE, MAX_RESPONSE_BYTES } from './constants.js'
 import type { Framed } from './framing.js'
+import { encodeGossip } from './gossip.js'
 import type { SyncMessage } from './messages.js'
 
 /** The next message on `f`, watched without blocking the test: `got` is undefined until it arrives. */
@@ -22,9 +23,12 @@ describe('ReplicationService: per-peer budgets', () => {
   let B: PeerId
   let h: Harness | undefined
   const author = entries(5, 1)[0]!.author
-  /** `n` stored entries of `size` bytes each, whatever is asked */
+  /** `n` stored items of `size` bytes each (a 100-byte entry, the rest its payload: both count), whatever is asked */
   const serveBlobs = (n: number, size: number): void => {
-    h!.store.rangeBytes.resolves(Array.from({ length: n }, () => new Uint8Array(size).fill(1)))
+    h!.store.rangeItems.resolves(Array.from({ length: n }, () => ({
+      entry: new Uint8Array(Math.min(size, 100)).fill(1),
+      payload: new Uint8Array(size - Math.min(size, 100)).fill(2)
+    })))
   }
   const get = { type: 'get', author, from: 1, to: 2 } as const
   beforeAll(async () => {
@@ -148,7 +152,7 @@ describe('ReplicationService: per-peer budgets', () => {
       next(f)
       await settle()
     }
-    expect(h.store.rangeBytes.getCalls().map((c) => [c.args[1], c.args[2], c.args[3]])).toEqual([
+    expect(h.store.rangeItems.getCalls().map((c) => [c.args[1], c.args[2], c.args[3]])).toEqual([
       [3, 20, { maxEntries: 7, maxBytes: MAX_RESPONSE_BYTES }],
       [1, 3, { maxEntries: 3, maxBytes: MAX_RESPONSE_BYTES }]
     ])
@@ -165,7 +169,7 @@ describe('ReplicationService: per-peer budgets', () => {
     await g.send({ type: 'get', author, from: 1, to: 10_000 })
     next(g)
     await settle()
-    expect(h.store.rangeBytes.firstCall.args[3]).toEqual({
+    expect(h.store.rangeItems.firstCall.args[3]).toEqual({
       maxEntries: MAX_ENTRIES_PER_RESPONSE,
       maxBytes: MAX_RESPONSE_BYTES
     })
@@ -200,5 +204,5 @@ describe('ReplicationService: per-peer budgets', () => {
 })
 
 function gossipOf (bytes: Uint8Array): Uint8Array {
-  return Uint8Array.of(0x01, ...bytes)
+  return encodeGossip({ kind: 'entry', entry: bytes })
 }

@@ -3,7 +3,7 @@ import type { IngestResult } from '@kiez/store'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { entries, harness, type Harness, newPeerId, responder, settle } from '../test/stubbed.js'
+import { entries, harness, type Harness, newPeerId, payloadCounts, responder, settle } from '../test/stubbed.js'
 import { encodeGossip } from './gossip.js'
 import { hex } from './util.js'
 
@@ -15,7 +15,8 @@ describe('ReplicationService: gossip verdicts and penalties', () => {
   let B: PeerId
   let h: Harness | undefined
   const [e1, e2, e3] = entries(3, 3) as [Entry, Entry, Entry]
-  const entryMsg = (bytes: Uint8Array): Uint8Array => encodeGossip({ kind: 'entry', bytes })
+  const entryMsg = (bytes: Uint8Array, payload?: Uint8Array): Uint8Array =>
+    encodeGossip(payload !== undefined ? { kind: 'entry', entry: bytes, payload } : { kind: 'entry', entry: bytes })
   const rejected = (code: string): IngestResult =>
     ({ status: 'rejected', code, message: code, entry: e2 }) as IngestResult
   beforeAll(async () => {
@@ -32,10 +33,17 @@ describe('ReplicationService: gossip verdicts and penalties', () => {
     vi.useRealTimers()
   })
 
-  it('maps each store outcome to a verdict and a counter; only invalid entries are Reject', async () => {
+  it('maps each store outcome to a verdict and a counter; only invalid entries and mismatched payloads are Reject', async () => {
     const cases: Array<[IngestResult, TopicValidatorResult]> = [
-      [{ status: 'stored', entry: e1 }, Accept],
-      [{ status: 'duplicate', entry: e1 }, Ignore],
+      [{ status: 'stored', entry: e1, payload: 'stored' }, Accept],
+      [{ status: 'stored', entry: e1, payload: 'absent' }, Accept], // header only, forwarded as such
+      [{ status: 'stored', entry: e1, payload: 'mismatch' }, Reject], // the sender's fault
+      [{ status: 'stored', entry: e1, payload: 'invalid' }, Ignore], // the author's: we announce the header only
+      [{ status: 'stored', entry: e1, payload: 'refused' }, Ignore], // deleted here: never forwarded
+      [{ status: 'duplicate', entry: e1, payload: 'had' }, Ignore],
+      [{ status: 'duplicate', entry: e1, payload: 'absent' }, Ignore],
+      [{ status: 'duplicate', entry: e1, payload: 'stored' }, Accept], // fills a header-only gap, here and onwards
+      [{ status: 'duplicate', entry: e1, payload: 'mismatch' }, Reject],
       [{ status: 'fork', entry: e1, proof: new Uint8Array(1) }, Ignore],
       [rejected('bad_signature'), Reject],
       [rejected('content_too_large'), Reject],
@@ -49,14 +57,19 @@ describe('ReplicationService: gossip verdicts and penalties', () => {
       verdicts.push(await h!.validate(A, entryMsg(e1.bytes)))
     }
     expect(verdicts).toEqual(cases.map(([, v]) => v))
-    expect(h!.store.ingest.firstCall.args[0]).toEqual(e1.bytes) // the body, without the kind byte
+    // the entry, without the kind byte and framing, and no payload when none came
+    expect(Buffer.from(h!.store.ingest.firstCall.args[0])).toEqual(Buffer.from(e1.bytes))
+    expect(h!.store.ingest.firstCall.args[1]).toBeUndefined()
     expect(h!.service.counters()).toMatchObject({
-      gossipReceived: 8,
-      gossipAccepted: 1,
-      gossipDuplicates: 1,
-      gossipIgnored: { forked: 2, wrong_previous: 1, duplicate: 1 },
-      gossipRejected: { bad_signature: 1, content_too_large: 1 }
+      gossipReceived: 15,
+      gossipAccepted: 3,
+      gossipDuplicates: 2,
+      gossipIgnored: { forked: 2, wrong_previous: 1, duplicate: 1, payload_invalid: 1, payload_refused: 1 },
+      gossipRejected: { bad_signature: 1, content_too_large: 1, payload_mismatch: 2 }
     })
+    h!.store.ingest.resolves({ status: 'stored', entry: e1, payload: 'stored' })
+    await h!.validate(A, entryMsg(e1.bytes, e1.payload))
+    expect(Buffer.from(h!.store.ingest.lastCall.args[1]!)).toEqual(Buffer.from(e1.payload!)) // the payload goes to the store with it
   })
 
   it('rejects a message that is no gossip item unread by the store, and ignores its own store failing', async () => {
@@ -103,7 +116,7 @@ describe('ReplicationService: gossip verdicts and penalties', () => {
     expect(h.store.ingest.callCount).toBe(17)
     // a minute after its last strike A is judged again
     await vi.advanceTimersByTimeAsync(60_001)
-    h.store.ingest.resolves({ status: 'stored', entry: e1 })
+    h.store.ingest.resolves({ status: 'stored', entry: e1, payload: 'absent' })
     expect(await h.validate(A, entryMsg(e1.bytes))).toBe(Accept)
     expect(onMisbehaving).toHaveBeenCalledTimes(1)
   })
@@ -147,6 +160,7 @@ describe('ReplicationService: gossip verdicts and penalties', () => {
     h!.store.ingestRange.resolves({
       stored: 1,
       duplicates: 0,
+      payloads: payloadCounts({ absent: 1 }),
       rejection: { code: 'bad_signature', message: 'x', index: 1 }
     })
     h!.connect(B)

@@ -1,6 +1,15 @@
 import type { PeerId } from '@libp2p/interface'
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { entries, harness, type Harness, newPeerId, responder, settle, stubLogger } from '../test/stubbed.js'
+import {
+  entries,
+  harness,
+  type Harness,
+  newPeerId,
+  payloadCounts,
+  responder,
+  settle,
+  stubLogger
+} from '../test/stubbed.js'
 import { streamPair } from '@libp2p/utils'
 import { SYNC_PROTOCOL } from './constants.js'
 import { Framed } from './framing.js'
@@ -31,7 +40,7 @@ describe('ReplicationService: when a sync runs', () => {
 
   it('registers the sync handler one stream over its per-peer cap, a topology and the topic validator, and undoes it all on stop', async () => {
     h = await harness({ maxStreamsPerPeer: 3 })
-    const topic = '/kiez/unit/feed/1'
+    const topic = '/kiez/unit/feed/2'
     expect(h.registrar.handle.callCount).toBe(1)
     expect(h.registrar.handle.firstCall.args[0]).toBe(SYNC_PROTOCOL)
     expect(h.registrar.handle.firstCall.args[2]).toEqual({ maxInboundStreams: 4, maxOutboundStreams: 2 })
@@ -254,7 +263,7 @@ describe('ReplicationService: when a sync runs', () => {
     )
     h.store.ingestRange.callsFake(async (items) => {
       seq += items.length
-      return { stored: items.length, duplicates: 0 }
+      return { stored: items.length, duplicates: 0, payloads: payloadCounts({ absent: items.length }) }
     })
     const r = responder(
       [{ author, seq: 5, hash: log[4]!.hash }],

@@ -64,7 +64,7 @@ describe('the /kiez/sync stream under abuse', () => {
     // 3. A responder must not accept a response-type message as a request.
     const s3 = await client.node.dialProtocol(server.node.peerId, SYNC_PROTOCOL)
     const lp3 = lpStream(s3, { maxDataLength: MAX_FRAME_BYTES })
-    await lp3.write(encodeMessage({ type: 'entries', author: author.publicKey, entries: [] }))
+    await lp3.write(encodeMessage({ type: 'entries', author: author.publicKey, items: [] }))
     expect(decodeMessage((await lp3.read()).subarray())).toMatchObject({ type: 'error', code: 'bad_message' })
     s3.abort(new Error('done'))
 
@@ -90,9 +90,10 @@ describe('the /kiez/sync stream under abuse', () => {
     const m = decodeMessage((await lp.read()).subarray())
     expect(m.type).toBe('entries')
     if (m.type !== 'entries') return
-    expect(m.entries).toHaveLength(7)
+    expect(m.items).toHaveLength(7)
+    expect(m.items.every((i) => i.payload !== undefined)).toBe(true) // the server holds every payload
     // the batch is the author's seq 3..9, ready for the range path
-    const r = await client.store.ingestRange(m.entries)
+    const r = await client.store.ingestRange(m.items)
     expect(r.rejection?.code).toBe('wrong_seq') // we lack 1..2: the store refuses the gap
     await s.close()
     // A full sync fetches everything in batches of ≤ 7.
@@ -180,7 +181,9 @@ describe('the /kiez/sync stream under abuse', () => {
         if (m.type === 'heads' && !m.more) {
           await f.send({ type: 'heads', heads: [{ author: author.publicKey, seq: 2, hash: e2.hash }], more: false })
         }
-        if (m.type === 'get') await f.send({ type: 'entries', author: m.author, entries: [e1.bytes, bad] })
+        if (m.type === 'get') {
+          await f.send({ type: 'entries', author: m.author, items: [{ entry: e1.bytes }, { entry: bad }] })
+        }
       }
       await stream.close()
     })

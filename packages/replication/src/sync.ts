@@ -4,7 +4,8 @@ import { MAX_HEADS_PER_MESSAGE, MAX_HEADS_TOTAL } from './constants.js'
 import { bump, type ReplicationCounters } from './counters.js'
 import { ReplicationError } from './errors.js'
 import type { Framed } from './framing.js'
-import type { SyncMessage, WireHead } from './messages.js'
+import type { SyncMessage, WireHead, WireItem } from './messages.js'
+import { servePayloads } from './payload-fetch.js'
 import { planPulls, type Want } from './plan.js'
 import type { TokenBucket } from '@kiez/rate'
 import { pace } from './pace.js'
@@ -30,7 +31,7 @@ export interface SyncHost {
    * that entries arriving by sync are not each re-announced by gossip
    * (neighbours sync too); `afterAuthor` announces only the new head.
    */
-  ingestRange: (author: Uint8Array, from: number, entries: Uint8Array[]) => Promise<RangeIngestResult>
+  ingestRange: (author: Uint8Array, from: number, items: WireItem[]) => Promise<RangeIngestResult>
   afterAuthor: (author: Uint8Array, stored: number) => void
 }
 
@@ -48,7 +49,7 @@ export interface PullOutcome {
   truncated: boolean
 }
 
-async function expect<T extends SyncMessage['type']> (
+export async function expect<T extends SyncMessage['type']> (
   f: Framed,
   type: T,
   signal: AbortSignal
@@ -112,6 +113,14 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
   const accountRange = (r: RangeIngestResult): boolean => {
     counters.rangeIngests++
     counters.entriesIn += r.stored
+    counters.payloadsIn += r.payloads.stored
+    // a mismatch is the peer's fault (the header is kept, its payload fetched elsewhere); invalid is the author's
+    if (r.payloads.mismatch > 0) {
+      counters.payloadsRefused.mismatch = (counters.payloadsRefused.mismatch ?? 0) + r.payloads.mismatch
+    }
+    if (r.payloads.invalid > 0) {
+      counters.payloadsRefused.invalid = (counters.payloadsRefused.invalid ?? 0) + r.payloads.invalid
+    }
     out.entriesIn += r.stored
     stored += r.stored
     if (r.rejection !== undefined) {
@@ -167,17 +176,17 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
     let stop = false
     for (let req = outstanding.shift(); req !== undefined; req = outstanding.shift()) {
       const m = await expect(f, 'entries', signal)
-      if (Buffer.compare(m.author, w.author) !== 0 || m.entries.length > req.count) {
+      if (Buffer.compare(m.author, w.author) !== 0 || m.items.length > req.count) {
         throw new ReplicationError('bad_message', 'ENTRIES does not answer the GET (other author or too many entries)')
       }
-      budget += req.count - m.entries.length // what the responder did not send is not spent
+      budget += req.count - m.items.length // what the responder did not send is not spent
       if (stop || req.from !== from) continue // drained: not needed, or answered past a gap
-      if (m.entries.length === 0) {
+      if (m.items.length === 0) {
         stop = true
         continue
       }
-      for (const e of m.entries) counters.bytesIn += e.byteLength
-      const ingest = host.ingestRange(w.author, from, m.entries)
+      for (const i of m.items) counters.bytesIn += i.entry.byteLength + (i.payload?.byteLength ?? 0)
+      const ingest = host.ingestRange(w.author, from, m.items)
       const r = previous !== undefined ? await previous : undefined
       previous = ingest
       if (r !== undefined && accountRange(r)) {
@@ -186,8 +195,8 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
         await ingest.catch(() => undefined)
         continue
       }
-      from += m.entries.length
-      if (m.entries.length < req.count) nextAsk = from // a short answer: ask again from where it ended
+      from += m.items.length
+      if (m.items.length < req.count) nextAsk = from // a short answer: ask again from where it ended
       if (!probe) await fill()
     }
     if (!stop && nextAsk <= w.to && budget <= 0) out.truncated = true
@@ -220,17 +229,27 @@ export async function serve (host: SyncHost, f: Framed, peer: ServePeer, signal:
         break
       }
       case 'get': {
-        const entries = await store.rangeBytes(m.author, m.from, m.to, {
+        // Entries with the payloads we hold; the byte budget counts both.
+        const items = await store.rangeItems(m.author, m.from, m.to, {
           maxEntries: Math.min(m.to - m.from + 1, limits.maxEntriesPerResponse),
           maxBytes: limits.maxResponseBytes
         })
         let bytes = 0
-        for (const e of entries) bytes += e.byteLength
+        let payloads = 0
+        for (const i of items) {
+          bytes += i.entry.byteLength + (i.payload?.byteLength ?? 0)
+          if (i.payload !== undefined) payloads++
+        }
         await pace(peer.bucket, bytes, signal)
-        await f.send({ type: 'entries', author: m.author, entries }, signal)
+        await f.send({ type: 'entries', author: m.author, items }, signal)
         counters.syncRequestsServed++
-        counters.entriesOut += entries.length
+        counters.entriesOut += items.length
+        counters.payloadsOut += payloads
         counters.bytesOut += bytes
+        break
+      }
+      case 'getPayloads': {
+        await servePayloads(host, f, m.hashes, peer.bucket, signal)
         break
       }
       case 'getFork': {

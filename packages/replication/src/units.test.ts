@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { createEntry, MAX_ENTRY_BYTES, signerFromSeed, type Entry } from '@kiez/feed'
+import { createEntry, MAX_ENTRY_BYTES, MAX_PAYLOAD_BYTES, signerFromSeed, type Entry } from '@kiez/feed'
 import { encode } from 'cborg'
 import { describe, expect, it } from 'vitest'
 import { Announcer } from './announcer.js'
@@ -9,7 +9,10 @@ import { decodeGossip, encodeGossip } from './gossip.js'
 import {
   decodeMessage,
   encodeMessage,
+  MAX_FORK_PROOF_BYTES,
+  MAX_GOSSIP_BYTES,
   MAX_HEADS_PER_MESSAGE,
+  MAX_PAYLOAD_HASHES,
   ReplicationError,
   diffHeads,
   planPulls,
@@ -46,7 +49,17 @@ describe('sync messages', () => {
         more: true
       },
       { type: 'get', author: A, from: 1, to: 500 },
-      { type: 'entries', author: A, entries: [Uint8Array.of(1, 2, 3)] },
+      {
+        type: 'entries',
+        author: A,
+        items: [{ entry: Uint8Array.of(1, 2, 3), payload: Uint8Array.of(4) }, { entry: H }]
+      },
+      { type: 'entries', author: A, items: [] },
+      { type: 'getPayloads', hashes: [H, H] },
+      {
+        type: 'payloads',
+        payloads: [{ hash: H, payload: Uint8Array.of(9) }, { hash: H }, { hash: H, payload: new Uint8Array(0) }]
+      },
       { type: 'getFork', author: A },
       { type: 'fork', author: A, proof: null },
       { type: 'fork', author: A, proof: Uint8Array.of(7) },
@@ -69,8 +82,20 @@ describe('sync messages', () => {
       [0, [[A, 1, H, null]], false],
       [0, [[A, 1, H.subarray(1), null, null]], false],
       [0, [], 'no'],
-      [2, A, [new Uint8Array(MAX_ENTRY_BYTES + 1)]],
-      [2, A, ['str']],
+      [2, A, [[new Uint8Array(MAX_ENTRY_BYTES + 1), null]]],
+      [2, A, [[Uint8Array.of(1), new Uint8Array(MAX_PAYLOAD_BYTES + 1)]]],
+      [2, A, [Uint8Array.of(1)]], // format 1: a bare entry
+      [2, A, [[Uint8Array.of(1)]]],
+      [2, A, [[new Uint8Array(0), null]]],
+      [2, A, [['str', null]]],
+      [6, []],
+      [6, Array.from({ length: MAX_PAYLOAD_HASHES + 1 }, () => H)],
+      [6, [H.subarray(1)]],
+      [6, H],
+      [7, [[H]]],
+      [7, [[H, 'text']]],
+      [7, [[H, new Uint8Array(MAX_PAYLOAD_BYTES + 1)]]],
+      [7, Array.from({ length: MAX_PAYLOAD_HASHES + 1 }, () => [H, null])],
       [4, A, 'proof'],
       [5, 'busy', 7]
     ]
@@ -95,13 +120,34 @@ describe('sync messages', () => {
 })
 
 describe('gossip framing', () => {
-  it('tags entries and fork proofs and refuses the rest', () => {
+  it('tags entries (with or without payload) and fork proofs and refuses the rest', () => {
     const e = Uint8Array.of(5, 6)
-    expect(decodeGossip(encodeGossip({ kind: 'entry', bytes: e }))).toEqual({ kind: 'entry', bytes: e })
+    const p = new Uint8Array(MAX_PAYLOAD_BYTES).fill(7)
+    expect(decodeGossip(encodeGossip({ kind: 'entry', entry: e }))).toEqual({ kind: 'entry', entry: e })
+    expect(decodeGossip(encodeGossip({ kind: 'entry', entry: e, payload: p }))).toEqual({
+      kind: 'entry',
+      entry: e,
+      payload: p
+    })
     expect(decodeGossip(encodeGossip({ kind: 'forkProof', bytes: e }))).toEqual({ kind: 'forkProof', bytes: e })
-    expect(decodeGossip(Uint8Array.of(0x03, 1))).toBeUndefined()
-    expect(decodeGossip(Uint8Array.of(0x01))).toBeUndefined()
-    expect(decodeGossip(new Uint8Array(MAX_ENTRY_BYTES + 2).fill(1))).toBeUndefined()
+    // byte-exact: 0x03, then the CBOR array [entry, payload / null]
+    expect(encodeGossip({ kind: 'entry', entry: e })).toEqual(Uint8Array.of(0x03, 0x82, 0x42, 5, 6, 0xf6))
+    const biggest = encodeGossip({ kind: 'entry', entry: new Uint8Array(MAX_ENTRY_BYTES), payload: p })
+    expect(biggest.byteLength).toBe(MAX_GOSSIP_BYTES)
+    expect(decodeGossip(biggest)).toBeDefined()
+    const refused = [
+      Uint8Array.of(0x03, 1),
+      Uint8Array.of(0x01),
+      Uint8Array.of(0x01, 0x82, 0x42, 5, 6, 0xf6), // format 1's kind byte
+      Uint8Array.of(0x03, 0x83, 0x42, 5, 6, 0xf6, 0xf6), // three elements
+      Uint8Array.of(0x03, 0x82, 0x40, 0xf6), // empty entry
+      Uint8Array.of(0x03, 0x82, 0x58, 0x02, 5, 6, 0xf6), // a non-canonical length
+      Uint8Array.of(0x03, 0x82, 0x42, 5, 6, 0xf6, 0x00), // trailing byte
+      encodeGossip({ kind: 'entry', entry: new Uint8Array(MAX_ENTRY_BYTES + 1) }),
+      encodeGossip({ kind: 'entry', entry: e, payload: new Uint8Array(MAX_PAYLOAD_BYTES + 1) }),
+      new Uint8Array(MAX_FORK_PROOF_BYTES + 2).fill(2)
+    ]
+    for (const r of refused) expect(decodeGossip(r), Buffer.from(r.subarray(0, 8)).toString('hex')).toBeUndefined()
   })
 })
 

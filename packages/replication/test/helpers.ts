@@ -11,7 +11,7 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import { signerFromSeed, type Signer } from '@kiez/feed'
 import { FeedStore } from '@kiez/store'
 import { eventually } from '@kiez/testing'
-import { feedGossipsubOptions, replication, type Replication, type ReplicationInit } from '../src/index.js'
+import { feedGossipsubOptions, feedTopic, replication, type Replication, type ReplicationInit } from '../src/index.js'
 
 export const MESH = 'test'
 
@@ -105,7 +105,7 @@ export async function connect (
 export async function meshed (a: TestNode | Libp2p<any>, b: TestNode | Libp2p<any>): Promise<void> {
   const na = 'node' in a ? a.node : a
   const nb = 'node' in b ? b.node : b
-  const topic = `/kiez/${MESH}/feed/1`
+  const topic = feedTopic(MESH)
   const ready = (x: Libp2p<any>, y: Libp2p<any>): boolean =>
     x.services.pubsub.getMeshPeers(topic).includes(y.peerId.toString()) &&
     // gossipsub sends only on its outbound stream; a peer can be in the mesh before that stream is open

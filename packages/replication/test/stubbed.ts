@@ -6,7 +6,7 @@
  * scripted by the test.
  */
 import { createEntry, signerFromSeed, type Entry } from '@kiez/feed'
-import type { EntryListener, FeedStore, ForkListener, Head } from '@kiez/store'
+import type { EntryListener, FeedStore, ForkListener, Head, MissingPayload, PayloadCounts } from '@kiez/store'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Message, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { ComponentLogger, Connection, Logger, PeerId, Stream, StreamHandler, Topology } from '@libp2p/interface'
@@ -84,7 +84,9 @@ export async function harness (init: Partial<ReplicationInit> = {}): Promise<Har
     heads: sinon.stub<[], Head[]>().returns([]),
     head: sinon.stub<[Uint8Array], Head | undefined>().returns(undefined),
     onEntry: sinon.stub<[EntryListener], () => void>().returns(() => {}),
-    onFork: sinon.stub<[ForkListener], () => void>().returns(() => {})
+    onFork: sinon.stub<[ForkListener], () => void>().returns(() => {}),
+    // no missing payloads unless a test says so: sessions end after the pull
+    missingPayloads: sinon.stub<[], Promise<MissingPayload[]>>().resolves([])
   })
   const registrar = stubInterface<Registrar>()
   registrar.register.resolves('topology-1')
@@ -188,12 +190,19 @@ export function responder (
     for (let m = await f.recv(); m !== undefined; m = await f.recv()) {
       session.push(m)
       if (m.type === 'heads' && !m.more) await f.send({ type: 'heads', heads, more: false })
-      if (m.type === 'get') await f.send({ type: 'entries', author: m.author, entries: onGet(m) })
+      if (m.type === 'get') {
+        await f.send({ type: 'entries', author: m.author, items: onGet(m).map((entry) => ({ entry })) })
+      }
       if (m.type === 'getFork') await f.send({ type: 'fork', author: m.author, proof: null })
     }
     await f.stream.close()
   }
   return { script, seen }
+}
+
+/** The payload counts of a RangeIngestResult, all zero unless given */
+export function payloadCounts (counts: Partial<PayloadCounts> = {}): PayloadCounts {
+  return { stored: 0, had: 0, absent: 0, mismatch: 0, invalid: 0, refused: 0, ...counts }
 }
 
 /** A promise and its resolve/reject, to hold an outbound stream open until a test lets it go. */

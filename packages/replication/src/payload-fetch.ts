@@ -4,9 +4,10 @@ import { MAX_PAYLOAD_HASHES } from './constants.js'
 import { bump } from './counters.js'
 import { ReplicationError } from './errors.js'
 import type { Framed } from './framing.js'
-import type { WirePayload } from './messages.js'
+import type { WireHead, WirePayload } from './messages.js'
 import { pace } from './pace.js'
 import { expect, type SyncHost } from './sync.js'
+import { hex } from './util.js'
 
 /**
  * The responder's answer to GET_PAYLOADS: one pair per hash asked, in order,
@@ -59,16 +60,17 @@ export interface FetchOutcome {
 export async function fetchPayloads (
   host: SyncHost,
   f: Framed,
-  opts: { limit: number, after?: MissingPayload },
+  opts: { limit: number, after?: MissingPayload, holds?: (m: MissingPayload) => boolean },
   signal: AbortSignal
 ): Promise<FetchOutcome> {
   const { store, counters } = host
-  const missing = await store.missingPayloads(
+  const listed = await store.missingPayloads(
     opts.after !== undefined ? { limit: opts.limit, after: opts.after } : { limit: opts.limit }
   )
   const out: FetchOutcome = { stored: 0 }
   // A short list is its end: the next round starts over (payloads no neighbour had may have come since).
-  if (missing.length === opts.limit) out.next = missing.at(-1)
+  if (listed.length === opts.limit) out.next = listed.at(-1)
+  const missing = opts.holds === undefined ? listed : listed.filter(opts.holds)
   for (let i = 0; i < missing.length; i += MAX_PAYLOAD_HASHES) {
     const batch = missing.slice(i, i + MAX_PAYLOAD_HASHES)
     await f.send({ type: 'getPayloads', hashes: batch.map((m) => m.hash) }, signal)
@@ -107,6 +109,19 @@ export async function fetchPayloads (
     }
   }
   return out
+}
+
+/**
+ * Whether a neighbour's heads say it holds an entry (its payload it may not):
+ * it is not worth asking it for the payload of an entry past its head or its fork.
+ */
+export function heldBy (heads: readonly WireHead[] | undefined): ((m: MissingPayload) => boolean) | undefined {
+  if (heads === undefined) return undefined
+  const byAuthor = new Map(heads.map((h) => [hex(h.author), h]))
+  return (m) => {
+    const h = byAuthor.get(hex(m.author))
+    return h !== undefined && m.seq <= h.seq && (h.forkedAt === undefined || m.seq < h.forkedAt)
+  }
 }
 
 /**

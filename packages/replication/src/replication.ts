@@ -20,7 +20,7 @@ import { GossipGuard } from './gossip-guard.js'
 import { encodeGossip } from './gossip.js'
 import { judgeGossip } from './gossip-judge.js'
 import type { WireHead, WireItem } from './messages.js'
-import { fetchPayloads, PayloadRounds, type FetchOutcome } from './payload-fetch.js'
+import { fetchPayloads, heldBy, PayloadRounds, type FetchOutcome } from './payload-fetch.js'
 import { diffHeads, type AuthorSync, type Want } from './plan.js'
 import { pull, serve, type SyncHost, type SyncLimits } from './sync.js'
 import { BucketTable, type TokenBucket } from '@kiez/rate'
@@ -668,7 +668,7 @@ export class ReplicationService implements Replication, Startable {
       if (round !== undefined) {
         let fetched: FetchOutcome | undefined
         try {
-          fetched = await fetchPayloads(host, f, round, signal)
+          fetched = await fetchPayloads(host, f, { ...round, holds: heldBy(peer.heads) }, signal)
         } finally {
           this.payloadRounds.done(key, fetched)
           if (fetched === undefined) this.stats.payloadFetchesFailed++

@@ -83,9 +83,10 @@ describe('payloads over real libp2p nodes', () => {
     const fullStore = await lab.store('full')
     const posted: Entry[] = []
     for (let i = 0; i < 70; i++) posted.push(await fullStore.append(author, { type: 'post', text: `p${i}` }))
-    // a box that evicted every payload: it serves headers only
+    // a box that got them all, then evicted every payload: it serves headers only
     const thinStore = await lab.store('thin')
-    expect((await thinStore.ingestRange(posted.map((e) => e.bytes))).stored).toBe(70)
+    expect((await thinStore.ingestRange(posted.map((e) => ({ entry: e.bytes, payload: e.payload! })))).stored).toBe(70)
+    for (const e of posted) expect(await thinStore.dropPayload(e.hash)).toBe(true)
     const thin = await lab.node(thinStore)
     const full = await lab.node(fullStore)
     const f = await lab.node(await lab.store('f'), { payloadFetchIntervalMs: 0 })

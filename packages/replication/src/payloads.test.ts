@@ -1,4 +1,4 @@
-import { createEntry, type Entry } from '@kiez/feed'
+import { createEntry, encodeEnvelope, encodeHeader, type Entry, sha256, signedBytes } from '@kiez/feed'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { eventually } from '@kiez/testing'
 import { connect, Lab, line, MESH, newAuthor } from '../test/helpers.js'
@@ -61,6 +61,38 @@ describe('payloads over real libp2p nodes', () => {
     expect(b.repl.counters().gossipAccepted).toBe(1)
     expect(c.repl.counters().gossipRejected).toEqual({}) // c never saw the wrong payload
     await eventually(() => b.pubsub.getScore(raw.peerId.toString()) < 0, { what: 'sender scored down', ...wait })
+  })
+
+  it('stores the header of an author\'s invalid payload, does not blame the sender, and forwards the header only', async () => {
+    const raw = await lab.rawNode()
+    const b = await lab.node(await lab.store('b'), { syncOnConnect: false })
+    const c = await lab.node(await lab.store('c'), { syncOnConnect: false })
+    raw.services.pubsub.subscribe(topic)
+    await line(raw, b, c)
+    // the author signed a post whose payload is no post: matches the header, breaks the payload rules
+    const author = newAuthor()
+    const payload = Uint8Array.of(0xa0) // an empty CBOR map, not [text]
+    const header = encodeHeader({
+      author: author.publicKey,
+      seq: 1,
+      previous: null,
+      timestamp: Date.now(),
+      kind: 'post',
+      payloadHash: sha256(payload),
+      payloadSize: payload.byteLength
+    })
+    const entry = encodeEnvelope(header, author.sign(signedBytes(header)))
+    await raw.services.pubsub.publish(topic, encodeGossip({ kind: 'entry', entry, payload }))
+    for (const n of [b, c]) {
+      await eventually(async () => (await n.store.get(sha256(entry))) !== undefined, { what: 'header', ...wait })
+    }
+    expect(b.repl.counters().gossipIgnored.payload_invalid).toBe(1)
+    expect(b.repl.counters().gossipRejected).toEqual({})
+    // c got b's header-only announcement, never the payload
+    expect(c.repl.counters().gossipIgnored).toEqual({})
+    expect(c.repl.counters().gossipAccepted).toBe(1)
+    expect((await c.store.get(sha256(entry)))?.payload).toBeUndefined()
+    expect(await b.store.missingPayloads()).toEqual([]) // refused for good: never fetched
   })
 
   it('sync carries payloads', async () => {

@@ -1,6 +1,6 @@
-import { entryId, signedBytes, type Entry } from '@kiez/feed'
+import { entryId, signedBytes } from '@kiez/feed'
 import { base58btc } from 'multiformats/bases/base58'
-import type { EntryJson, SignedEntryJson } from './types.js'
+import type { EntryJson, ShownEntry, SignedEntryJson } from './types.js'
 
 /**
  * An ed25519 key as its libp2p peer id (identity multihash of the protobuf
@@ -11,6 +11,18 @@ export function peerIdOf (publicKey: Uint8Array): string {
   mh.set([0x00, 4 + publicKey.byteLength, 0x08, 0x01, 0x12, publicKey.byteLength])
   mh.set(publicKey, 6)
   return base58btc.baseEncode(mh)
+}
+
+const SHOWN_KINDS = ['post', 'reply', 'profile'] as const
+type ShownKind = typeof SHOWN_KINDS[number]
+
+/**
+ * Whether an entry belongs in a feed: posts, replies and profiles that were
+ * not deleted. Deletes and edits act on other entries and are not shown
+ * themselves; kinds of a later version are never shown (PROTOCOL.md §2).
+ */
+export function isShown (e: ShownEntry): boolean {
+  return (SHOWN_KINDS as readonly string[]).includes(e.kind) && e.fate?.reason !== 'deleted'
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
@@ -32,7 +44,8 @@ export class EntryFormatter {
     return a
   }
 
-  entry (e: Entry, authorName?: string): EntryJson {
+  /** Callers show only entries `isShown` lets through; anything else has just its header fields. */
+  entry (e: ShownEntry, authorName?: string): EntryJson {
     const a = this.author(e.author)
     const out: EntryJson = {
       id: entryId(e.hash),
@@ -40,22 +53,28 @@ export class EntryFormatter {
       authorKey: a.hex,
       seq: e.seq,
       timestamp: e.timestamp,
-      type: e.body.type
+      type: e.kind as ShownKind
     }
     if (authorName !== undefined) out.authorName = authorName
-    if (e.body.type === 'profile') out.name = e.body.name
-    else out.text = e.body.text
-    if (e.body.type === 'reply') out.replyTo = entryId(e.body.replyTo)
+    const b = e.body
+    if (b?.type === 'profile') out.name = b.name
+    else if (e.editedText !== undefined) out.text = e.editedText
+    else if (b?.type === 'post' || b?.type === 'reply') out.text = b.text
+    // an edited reply's payload is gone; the store keeps what it replied to
+    const replyTo = b?.type === 'reply' ? b.replyTo : e.fate?.replyTo
+    if (replyTo !== undefined) out.replyTo = entryId(replyTo)
     if (e.previous !== null) out.previous = entryId(e.previous)
+    if (e.editedText !== undefined || e.fate?.reason === 'edited') out.edited = true
+    if (out.text === undefined && out.name === undefined) out.payloadMissing = true
     return out
   }
 
   /** The entry plus everything a third party needs to verify it without trusting us. */
-  signed (e: Entry, authorName?: string): SignedEntryJson {
+  signed (e: ShownEntry, authorName?: string): SignedEntryJson {
     return {
       ...this.entry(e, authorName),
       bytes: b64(e.bytes),
-      signedBytes: b64(signedBytes(e.payload)),
+      signedBytes: b64(signedBytes(e.header)),
       signature: b64(e.signature),
       publicKey: b64(e.author)
     }

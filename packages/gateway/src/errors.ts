@@ -3,6 +3,7 @@ export type GatewayErrorCode =
   | 'not_found'
   | 'forbidden'
   | 'entry_not_found'
+  | 'deleted'
   | 'invalid_id'
   | 'bad_cursor'
   | 'invalid_request'

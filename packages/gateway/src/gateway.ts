@@ -11,7 +11,7 @@ import { Ajv } from 'ajv'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Entry } from '@kiez/feed'
-import { EntryFormatter } from './entry-json.js'
+import { EntryFormatter, isShown } from './entry-json.js'
 import { asClientError, GatewayError, type GatewayErrorCode } from './errors.js'
 import { EventStream } from './events.js'
 import { FailureWindow, RateLimiter } from './limits.js'
@@ -32,7 +32,7 @@ import { defaultAllowedHosts, HostCheck, isJson, sameOrigin, SECURITY_HEADERS, s
 import { registerStatic } from './static.js'
 import { HttpAnnouncer } from './announce.js'
 import { TopologyWatch } from './topology-watch.js'
-import type { EntryJson, GatewayBackend, TopologyView } from './types.js'
+import type { EntryJson, GatewayBackend, ShownEntry, TopologyView } from './types.js'
 
 export const API_PREFIX = '/api/v1'
 export { SESSION_COOKIE }
@@ -339,11 +339,11 @@ export class Gateway {
     await app?.close()
   }
 
-  private onEntry (e: Entry, origin?: unknown): void {
+  private onEntry (e: ShownEntry, origin?: unknown): void {
     this.newestStoredAt = Date.now()
     this.names.note(e)
     this.metrics.stored.inc({ origin: origin === 'local' ? 'local' : 'mesh' })
-    this.events.publish('entry', () => this.format.entry(e, this.names.cached(e.author)))
+    if (isShown(e)) this.events.publish('entry', () => this.format.entry(e, this.names.cached(e.author)))
   }
 
   /**

@@ -34,7 +34,7 @@ export class ProfileNames {
 
   /** Called for every stored entry. */
   note (e: Entry): void {
-    if (e.body.type !== 'profile') return
+    if (e.body?.type !== 'profile') return
     const key = Buffer.from(e.author).toString('hex')
     const known = this.names.get(key)
     if (known === undefined || known.seq <= e.seq) this.set(key, { seq: e.seq, name: e.body.name })
@@ -65,7 +65,7 @@ export class ProfileNames {
     for (let at = from; at <= head;) {
       const page = await this.feed.range(author, at, head, { maxEntries: 500 })
       if (page.length === 0) break
-      for (const e of page) if (e.body.type === 'profile') found = { seq: e.seq, name: e.body.name }
+      for (const e of page) if (e.body?.type === 'profile') found = { seq: e.seq, name: e.body.name }
       at = (page[page.length - 1]?.seq ?? head) + 1
     }
     const now = this.names.get(key)

@@ -32,7 +32,9 @@ export const entryProps = {
   text: { type: 'string' },
   name: { type: 'string' },
   replyTo: { type: 'string' },
-  previous: { type: 'string' }
+  previous: { type: 'string' },
+  edited: { type: 'boolean' },
+  payloadMissing: { type: 'boolean' }
 } as const
 
 export const countsSchema = {

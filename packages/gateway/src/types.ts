@@ -1,6 +1,20 @@
 import type { Entry } from '@kiez/feed'
 
 /**
+ * An entry as @kiez/store returns it (its `StoredEntry`, restated so the
+ * gateway does not depend on the store): why its payload is gone for good,
+ * and an edited post's newest text.
+ */
+export type ShownEntry = Entry & {
+  readonly fate?: {
+    reason: 'deleted' | 'edited' | 'superseded' | 'invalid'
+    by?: Uint8Array
+    replyTo?: Uint8Array
+  }
+  readonly editedText?: string
+}
+
+/**
  * What the gateway needs from the box. The daemon implements it over its
  * store and mesh node; the gateway never touches libp2p itself.
  */
@@ -33,8 +47,8 @@ export interface BoxInfo {
 
 /** The read side of @kiez/store's FeedStore that the gateway uses. */
 export interface FeedReader {
-  timeline(opts: { limit?: number, before?: string }): Promise<{ entries: Entry[], next?: string }>
-  get(id: string): Promise<Entry | undefined>
+  timeline(opts: { limit?: number, before?: string }): Promise<{ entries: ShownEntry[], next?: string }>
+  get(id: string): Promise<ShownEntry | undefined>
   range(
     author: Uint8Array,
     from: number,
@@ -44,7 +58,7 @@ export interface FeedReader {
   head(author: Uint8Array): { seq: number } | undefined
   stats(): { authors: number, entries: number, forks: number, rejected: Record<string, number> }
   /** `origin` is 'local' for the box's own posts */
-  onEntry(fn: (entry: Entry, origin?: unknown) => void): () => void
+  onEntry(fn: (entry: ShownEntry, origin?: unknown) => void): () => void
 }
 
 export interface PeerView {
@@ -86,12 +100,16 @@ export interface EntryJson {
   name?: string
   replyTo?: string
   previous?: string
+  /** its author edited it: `text` is the newest edit's */
+  edited?: true
+  /** the box does not hold its payload (yet, or for good): no `text` or `name` */
+  payloadMissing?: true
 }
 
 export interface SignedEntryJson extends EntryJson {
   /** base64: the whole encoded entry, as stored and sent */
   bytes: string
-  /** base64: what the signature covers, domain prefix ‖ payload */
+  /** base64: what the signature covers, domain prefix ‖ header (the payload is bound by its hash in the header) */
   signedBytes: string
   /** base64: the 64-byte ed25519 signature */
   signature: string

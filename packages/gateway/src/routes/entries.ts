@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { parseEntryId } from '@kiez/feed'
+import { isShown } from '../entry-json.js'
 import { GatewayError } from '../errors.js'
 import { entryRoute, postRoute } from '../schemas.js'
 import type { RouteContext } from './context.js'
@@ -16,6 +17,9 @@ export function registerEntries (
     }
     const e = await backend.feed.get(req.params.id)
     if (e === undefined) throw new GatewayError(404, 'entry_not_found', 'no entry with that id on this box')
+    if (e.fate?.reason === 'deleted') throw new GatewayError(410, 'deleted', 'its author deleted that entry')
+    // deletes, edits and kinds of a later version act on or carry what this API does not show
+    if (!isShown(e)) throw new GatewayError(404, 'entry_not_found', 'no entry this box shows has that id')
     return ctx.format.signed(e, await ctx.names.nameOf(e.author))
   })
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { isShown } from '../entry-json.js'
 import { GatewayError } from '../errors.js'
 import { feedRoute } from '../schemas.js'
 import type { RouteContext } from './context.js'
@@ -27,7 +28,8 @@ export function registerFeed (
         throw err
       }
       const entries = await Promise.all(
-        page.entries.map(async (e) =>
+        // a page may come out shorter than `limit`: `next` still pages on from where the store stopped
+        page.entries.filter(isShown).map(async (e) =>
           raw === '1' ? ctx.format.signed(e, await ctx.names.nameOf(e.author)) : await ctx.withName(e)
         )
       )

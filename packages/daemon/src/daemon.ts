@@ -1,9 +1,9 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { FeedError, parseEntryId, type Entry, type EntryBody, type Signer } from '@kiez/feed'
+import { FeedError, parseEntryId, type KnownBody, type Signer } from '@kiez/feed'
 import { Gateway, type GatewayBackend, type GatewayInit } from '@kiez/gateway'
 import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
-import { FeedStore, OWN_HEAD_UNKNOWN_MESSAGE, OwnFeedGuard, StoreError } from '@kiez/store'
+import { FeedStore, OWN_HEAD_UNKNOWN_MESSAGE, OwnFeedGuard, StoreError, type StoredEntry } from '@kiez/store'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { parseHostPort, type KiezConfig } from './config.js'
@@ -27,7 +27,7 @@ import type {
   DoctorFactsJson
 } from './control/types.js'
 import { prepareDataDir } from './datadir.js'
-import { authorName, entryToJson } from './entry-json.js'
+import { authorName, entryToJson, isShown } from './entry-json.js'
 import { ApiError, DaemonError, hasSystemCode, someCause } from './errors.js'
 import type { DaemonNode, NodeFactory } from './node.js'
 import { controlSocketPath, DATA_DIR_FILES } from './paths.js'
@@ -438,11 +438,11 @@ export class Daemon implements ControlApi {
   }
 
   /** Local authoring for both the control API and the gateway: one path, one set of error codes. */
-  private async author (body: EntryBody): Promise<Entry> {
+  private async author (body: KnownBody): Promise<StoredEntry> {
     const { store, signer } = this.running()
     try {
       const entry = await store.append(signer, body)
-      this.components.logger.info({ seq: entry.seq, type: entry.body.type }, 'posted')
+      this.components.logger.info({ seq: entry.seq, type: entry.kind }, 'posted')
       return entry
     } catch (err) {
       if (err instanceof FeedError) throw new ApiError(400, err.code, err.message)
@@ -566,7 +566,7 @@ export class Daemon implements ControlApi {
 
   onEntry (fn: (e: EntryJson) => void, wanted: () => boolean = () => true): () => void {
     return this.running().store.onEntry((entry) => {
-      if (wanted()) fn(entryToJson(entry))
+      if (isShown(entry) && wanted()) fn(entryToJson(entry))
     })
   }
 
@@ -576,7 +576,8 @@ export class Daemon implements ControlApi {
       const page = await store.timeline(
         query.before === undefined ? { limit: query.limit } : { limit: query.limit, before: query.before }
       )
-      const out: FeedJson = { entries: page.entries.map(entryToJson) }
+      // a page may come out shorter than `limit`: `next` still pages on from where the store stopped
+      const out: FeedJson = { entries: page.entries.filter(isShown).map(entryToJson) }
       if (page.next !== undefined) out.next = page.next
       return out
     } catch (err) {
@@ -586,7 +587,7 @@ export class Daemon implements ControlApi {
   }
 }
 
-function postBody (req: PostRequest): EntryBody {
+function postBody (req: PostRequest): KnownBody {
   if (req.replyTo === undefined) return { type: 'post', text: req.text }
   const hash = parseEntryId(req.replyTo)
   if (hash === undefined) throw new ApiError(400, 'invalid_reply_to', `replyTo "${req.replyTo}" is not an entry id`)

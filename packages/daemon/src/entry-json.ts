@@ -1,7 +1,8 @@
-import { entryId, type Entry } from '@kiez/feed'
+import { entryId } from '@kiez/feed'
+import type { StoredEntry } from '@kiez/store'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
-import type { EntryJson } from './control/types.js'
+import type { EntryJson, EntryType } from './control/types.js'
 
 /**
  * An author key shown as a libp2p peer id, so a box's posts and the box in
@@ -15,17 +16,40 @@ export function authorName (author: Uint8Array): string {
   }
 }
 
-export function entryToJson (e: Entry): EntryJson {
+const SHOWN_KINDS: readonly string[] = ['post', 'reply', 'profile'] satisfies EntryType[]
+
+/** The kinds a feed shows; the rest act on other entries or belong to a later version. */
+export function isShownKind (kind: string): boolean {
+  return SHOWN_KINDS.includes(kind)
+}
+
+/**
+ * Whether an entry belongs in a feed: posts, replies and profiles that were
+ * not deleted. Deletes and edits act on other entries and are not shown
+ * themselves; kinds of a later version are never shown (PROTOCOL.md §2).
+ */
+export function isShown (e: StoredEntry): boolean {
+  return isShownKind(e.kind) && e.fate?.reason !== 'deleted'
+}
+
+/** Meant for entries `isShown` lets through; anything else gets just its header fields. */
+export function entryToJson (e: StoredEntry): EntryJson {
   const out: EntryJson = {
     id: entryId(e.hash),
     author: authorName(e.author),
     seq: e.seq,
     timestamp: e.timestamp,
-    type: e.body.type
+    type: e.kind as EntryType
   }
-  if (e.body.type === 'profile') out.name = e.body.name
-  else out.text = e.body.text
-  if (e.body.type === 'reply') out.replyTo = entryId(e.body.replyTo)
+  const b = e.body
+  if (b?.type === 'profile') out.name = b.name
+  else if (e.editedText !== undefined) out.text = e.editedText
+  else if (b?.type === 'post' || b?.type === 'reply') out.text = b.text
+  // an edited reply's payload is gone; the store keeps what it replied to
+  const replyTo = b?.type === 'reply' ? b.replyTo : e.fate?.replyTo
+  if (replyTo !== undefined) out.replyTo = entryId(replyTo)
   if (e.previous !== null) out.previous = entryId(e.previous)
+  if (e.editedText !== undefined || e.fate?.reason === 'edited') out.edited = true
+  if (out.text === undefined && out.name === undefined) out.payloadMissing = true
   return out
 }

@@ -3,7 +3,7 @@ import type { ReplicationInfo, RejectionRecord } from '@kiez/replication'
 import type { FeedStore } from '@kiez/store'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ApiError } from './errors.js'
-import { authorName, entryToJson } from './entry-json.js'
+import { authorName, entryToJson, isShownKind } from './entry-json.js'
 import type { WhyJson } from './control/types.js'
 
 export interface WhyInput {
@@ -41,7 +41,16 @@ export async function explainEntry (
   const entry = await store.get(hash)
   if (entry !== undefined) {
     const e = entryToJson(entry)
-    return { id, verdict: 'here', reason: `here: seq ${e.seq} of ${e.author}`, entry: e, author: e.author, seq: e.seq }
+    const out: WhyJson = {
+      id,
+      verdict: 'here',
+      reason: `here: seq ${e.seq} of ${e.author}`,
+      author: e.author,
+      seq: e.seq
+    }
+    // a delete, an edit or a later version's kind is here too, but has no shape `entry` could show
+    if (isShownKind(entry.kind)) out.entry = e
+    return out
   }
   const refused = input.rejections.filter((r) => r.id === id).slice(0, 16)
   const out: WhyJson = { id, verdict: 'never_seen', reason: '' }

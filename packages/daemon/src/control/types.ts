@@ -36,6 +36,10 @@ export interface EntryJson {
   replyTo?: string
   /** id of the author's previous entry; absent for seq 1 */
   previous?: string
+  /** its author edited it: `text` is the newest edit's */
+  edited?: true
+  /** the box does not hold its payload (yet, or for good): no `text` or `name` */
+  payloadMissing?: true
 }
 
 export interface StatusJson {

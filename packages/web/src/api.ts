@@ -11,6 +11,7 @@ export type ApiErrorCode =
   | 'not_found'
   | 'forbidden'
   | 'entry_not_found'
+  | 'deleted'
   | 'invalid_id'
   | 'bad_cursor'
   | 'invalid_request'
@@ -42,12 +43,14 @@ export type ApiErrorCode =
   | 'future_timestamp'
   | 'duplicate'
   | 'forked'
+  | 'payload_mismatch'
   | 'not_open'
   | 'write_failed'
   | 'author_forked'
   | 'bad_input'
   | 'corrupt'
   | 'own_head_unknown'
+  | 'not_author'
   | 'no_route'
   | 'no_reply'
   | 'bad_target'
@@ -196,6 +199,8 @@ export function asEntry (x: unknown): Entry | undefined {
   if (name !== undefined) e.name = name
   const replyTo = optString(x.replyTo)
   if (replyTo !== undefined) e.replyTo = replyTo
+  if (x.edited === true) e.edited = true
+  if (x.payloadMissing === true) e.payloadMissing = true
   return e
 }
 

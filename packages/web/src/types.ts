@@ -4,6 +4,7 @@
  * untrusted plain text and checks the shapes it depends on (see api.ts).
  */
 
+/** The types a feed shows; deletes, edits and kinds of a later version never reach the page. */
 export type EntryType = 'post' | 'reply' | 'profile'
 
 export interface Entry {
@@ -20,6 +21,10 @@ export interface Entry {
   /** profile entries carry the display name here */
   name?: string
   replyTo?: string
+  /** its author edited it: `text` is the newest edit's */
+  edited?: true
+  /** the box does not hold its payload: no `text` or `name` */
+  payloadMissing?: true
 }
 
 export interface FeedPage {

@@ -116,7 +116,7 @@ describe('HTTP gateway of a real daemon', () => {
       expect(read.ok, e.id).toBe(true)
       if (!read.ok) continue
       expect(entryId(sha256(bytes))).toBe(e.id)
-      expect(Buffer.from(signedBytes(read.value.payload)).toString('base64')).toBe(e.signedBytes)
+      expect(Buffer.from(signedBytes(read.value.header)).toString('base64')).toBe(e.signedBytes)
       expect(verifyEntrySignature(keys, read.value)).toBe(true)
       expect(Buffer.from(read.value.author).toString('hex')).toBe(e.authorKey)
       // the same fields, field names and encoding as GET /entries/:id

@@ -1,4 +1,4 @@
-import { encodeEnvelope, encodePayload, signedBytes, signerFromSeed } from '@kiez/feed'
+import { encodeEnvelope, encodeHeader, MAX_PAYLOAD_BYTES, sha256, signedBytes, signerFromSeed } from '@kiez/feed'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '@kiez/testing'
 import { Boxes, call, openSse, pair, sameOrigin, type Box } from './helpers.ts'
@@ -164,14 +164,17 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
       code: 'bad_encoding'
     })
     const rogue = signerFromSeed(new Uint8Array(32).fill(9))
-    const payload = encodePayload({
+    // format 2: the header announces a payload over the limit, refused before any payload is asked for
+    const header = encodeHeader({
       author: rogue.publicKey,
       seq: 1,
       previous: null,
       timestamp: Date.now(),
-      body: { type: 'post', text: 'x'.repeat(9000) }
+      kind: 'post',
+      payloadHash: sha256(new Uint8Array(0)),
+      payloadSize: MAX_PAYLOAD_BYTES + 1
     })
-    const oversized = encodeEnvelope(payload, rogue.sign(signedBytes(payload)))
+    const oversized = encodeEnvelope(header, rogue.sign(signedBytes(header)))
     expect(await store.ingest(oversized)).toMatchObject({ status: 'rejected', code: 'content_too_large' })
     const after = await call(a, '/metrics')
     expect(value(after.text, 'kiez_entries_rejected_total{reason="bad_encoding"}')).toBe(1)

@@ -1,0 +1,59 @@
+import { createEntry, entryId, readEntry, signedBytes, signerFromSeed, type Entry } from '@kiez/feed'
+import { describe, expect, it } from 'vitest'
+import { EntryFormatter, isShown } from './entry-json.js'
+import type { ShownEntry } from './types.js'
+
+const alice = signerFromSeed(new Uint8Array(32).fill(1))
+const at = 1_764_160_000_000
+
+function entry (seq: number, previous: Entry | null, body: Parameters<typeof createEntry>[1]['body']): Entry {
+  return createEntry(alice, { seq, previous: previous?.hash ?? null, timestamp: at + seq, body })
+}
+
+/** The same entry as a box that holds its header only sees it. */
+function headerOnly (e: Entry): Entry {
+  const read = readEntry(e.bytes, { now: e.timestamp })
+  if (!read.ok) throw new Error(read.message)
+  return read.value
+}
+
+describe('entries as JSON (entry format 2)', () => {
+  const post = entry(1, null, { type: 'post', text: 'hello' })
+  const reply = entry(2, post, { type: 'reply', text: 'me too', replyTo: post.hash })
+  const del = entry(3, reply, { type: 'delete', target: post.hash })
+  const edit = entry(4, del, { type: 'edit', target: reply.hash, text: 'me three' })
+  const fmt = new EntryFormatter()
+
+  it('leaves out deletes, edits, deleted entries and unknown kinds, and keeps a reply to a deleted entry', () => {
+    const deleted: ShownEntry = { ...headerOnly(post), fate: { reason: 'deleted', by: del.hash } }
+    expect([post, reply, del, edit, deleted].map(isShown)).toEqual([true, true, false, false, false])
+    expect(isShown({ ...headerOnly(post), kind: 'poll' })).toBe(false)
+  })
+
+  it('shows the newest edit\'s text with edited: true, and keeps an edited reply\'s replyTo', () => {
+    const edited: ShownEntry = {
+      ...headerOnly(reply),
+      fate: { reason: 'edited', by: edit.hash, replyTo: post.hash },
+      editedText: 'me three'
+    }
+    const json = fmt.entry(edited)
+    expect(json).toMatchObject({ type: 'reply', text: 'me three', edited: true, replyTo: entryId(post.hash) })
+    expect(json.payloadMissing).toBeUndefined()
+  })
+
+  it('shows an entry whose payload is not held without text and with payloadMissing: true', () => {
+    const json = fmt.entry(headerOnly(post))
+    expect(json).toMatchObject({ id: entryId(post.hash), type: 'post', payloadMissing: true })
+    expect(json.text).toBeUndefined()
+    expect(json.edited).toBeUndefined()
+    const full = fmt.entry(post)
+    expect(full.text).toBe('hello')
+    expect(full.payloadMissing).toBeUndefined()
+  })
+
+  it('the raw view signs over the header', () => {
+    const raw = fmt.signed(post)
+    expect(raw.signedBytes).toBe(Buffer.from(signedBytes(post.header)).toString('base64'))
+    expect(raw.bytes).toBe(Buffer.from(post.bytes).toString('base64'))
+  })
+})

@@ -5,7 +5,7 @@ import { shortId } from '../text.js'
 import { relativeTime } from '../time.js'
 import type { Entry } from '../types.js'
 import { Author } from './Author.js'
-import { PostText } from './PostText.js'
+import { EntryText } from './PostText.js'
 
 export interface ParentProps {
   id: string
@@ -32,6 +32,8 @@ export function Parent ({ id, names, now, load }: ParentProps) {
       setError(
         err instanceof ApiError && err.code === 'entry_not_found'
           ? 'This box does not have that post (yet).'
+          : err instanceof ApiError && err.code === 'deleted'
+          ? 'Its author deleted that post.'
           : `Could not load it: ${err instanceof ApiError ? err.message : String(err)}`
       )
     } finally {
@@ -46,7 +48,7 @@ export function Parent ({ id, names, now, load }: ParentProps) {
           <Author id={parent.author} name={names.get(parent.author) ?? parent.authorName} self={false} />
           <span class="muted">{relativeTime(parent.timestamp, now)}</span>
         </p>
-        <PostText text={parent.text ?? ''} />
+        <EntryText entry={parent} />
       </blockquote>
     )
   }

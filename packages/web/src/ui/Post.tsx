@@ -7,7 +7,7 @@ import { shortId } from '../text.js'
 import { Author } from './Author.js'
 import { Compose } from './Compose.js'
 import { Parent } from './Parent.js'
-import { PostText } from './PostText.js'
+import { EntryText } from './PostText.js'
 
 export interface PostProps {
   node: ThreadNode
@@ -56,7 +56,7 @@ export function Post (props: PostProps) {
         {e.replyTo !== undefined && depth === 0 && (
           <Parent id={e.replyTo} names={names} now={now} load={props.loadEntry} />
         )}
-        <PostText text={e.text ?? ''} />
+        <EntryText entry={e} />
         <div class="post-actions">
           {!replying && (
             <button type="button" class="link-button" ref={replyButton} onClick={() => setReplying(true)}>Reply</button>

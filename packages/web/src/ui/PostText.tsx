@@ -1,4 +1,5 @@
 import { segments } from '../text.js'
+import type { Entry } from '../types.js'
 
 /**
  * Post text as text nodes only: preact puts strings into Text nodes, and the
@@ -13,5 +14,22 @@ export function PostText ({ text }: { text: string }) {
           : <a key={i} href={s.href} rel="noopener noreferrer nofollow ugc" target="_blank">{s.text}</a>
       )}
     </p>
+  )
+}
+
+/**
+ * An entry's text with what the gateway says about it: a payload this box
+ * does not hold yet (only the signed header came) shows a note instead of an
+ * empty paragraph, an edited post says so.
+ */
+export function EntryText ({ entry }: { entry: Entry }) {
+  if (entry.payloadMissing === true) {
+    return <p class="post-text muted">This box does not have the text of this post (yet).</p>
+  }
+  return (
+    <>
+      <PostText text={entry.text ?? ''} />
+      {entry.edited === true && <p class="muted edited">edited</p>}
+    </>
   )
 }

@@ -53,7 +53,12 @@ const messages = [
     more: false
   }),
   encodeMessage({ type: 'get', author: signer.publicKey, from: 1, to: 500 }),
-  encodeMessage({ type: 'entries', author: signer.publicKey, entries: seeds }),
+  // e3 header only: its item carries null where a payload would be
+  encodeMessage({
+    type: 'entries',
+    author: signer.publicKey,
+    items: [{ entry: e1.bytes, payload: e1.payload! }, { entry: e2.bytes, payload: e2.payload! }, { entry: e3.bytes }]
+  }),
   encodeMessage({ type: 'getFork', author: signer.publicKey }),
   encodeMessage({ type: 'fork', author: signer.publicKey, proof: encode([e1.bytes, e2.bytes]) }),
   encodeMessage({ type: 'error', code: 'busy', message: 'later' })

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { eventually } from '@kiez/testing'
 import type { Browser, Page } from 'playwright-core'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { createEntry, signerFromSeed, type Entry, type EntryBody, type Signer } from '@kiez/feed'
+import { createEntry, signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
 import { killAll } from '../../packages/cli/src/testing/daemons.js'
 import { ControlClient, controlSocketPath } from '@kiez/daemon/control'
 import {
@@ -32,7 +32,7 @@ import { XSS_CORPUS } from '../browser/xss-corpus.ts'
 import { clean } from '../../packages/web/src/names.ts'
 import { call, sameOrigin, targetOf, type Req, type Res, type Target } from '../gateway/helpers.ts'
 import { report, sum } from './daemons.ts'
-import { gossipEntry } from './rogue.ts'
+import { gossipEntry, item, type WireItem } from './rogue.ts'
 import { useBoxes } from './fixture.ts'
 
 const CODE_ALPHABET = 'ACDEFGHJKMNPQRTUVWXY34679'
@@ -181,7 +181,7 @@ afterAll(async () => {
 })
 
 /** The valid chain a rogue pushes: one author's entries, seq 1.., each `previous` the last one's hash. */
-function feed (signer: Signer, bodies: EntryBody[], now: number): Entry[] {
+function feed (signer: Signer, bodies: KnownBody[], now: number): Entry[] {
   const out: Entry[] = []
   for (const [i, body] of bodies.entries()) {
     out.push(
@@ -510,12 +510,13 @@ describe('adversarial: gateway', () => {
       const seed = new Uint8Array(randomBytes(32))
       const rogueName = '<img src=x onerror=window.__xss=100>'
       const now = Date.now()
-      const posts = feed(signerFromSeed(seed), [
+      const postBodies: KnownBody[] = [
         { type: 'profile', name: rogueName },
-        ...XSS_CORPUS.map((text): EntryBody => ({ type: 'post', text }))
-      ], now)
-      const replies = XSS_CORPUS.map((text, i): EntryBody => ({ type: 'reply', text, replyTo: posts[i + 1]!.hash }))
-      const rogueFeed = feed(signerFromSeed(seed), [...posts.map((e) => e.body), ...replies], now)
+        ...XSS_CORPUS.map((text): KnownBody => ({ type: 'post', text }))
+      ]
+      const posts = feed(signerFromSeed(seed), postBodies, now)
+      const replies = XSS_CORPUS.map((text, i): KnownBody => ({ type: 'reply', text, replyTo: posts[i + 1]!.hash }))
+      const rogueFeed = feed(signerFromSeed(seed), [...postBodies, ...replies], now)
       // neighbours with hostile display names (names are ≤ 128 bytes), each with one harmless post
       const named = XSS_CORPUS.filter((p) => Buffer.byteLength(p) <= 128).map((name) => {
         const s = signerFromSeed(new Uint8Array(randomBytes(32)))
@@ -526,10 +527,10 @@ describe('adversarial: gateway', () => {
         }
       })
       // the rogue's libp2p key is its feed's key: its hostile name labels it in "Around you" and on the map
-      const serve = new Map<string, Uint8Array[]>([[
+      const serve = new Map<string, WireItem[]>([[
         Buffer.from(signerFromSeed(seed).publicKey).toString('hex'),
-        rogueFeed.map((e) => e.bytes)
-      ], ...named.map((n): [string, Uint8Array[]] => [n.hex, n.entries.map((e) => e.bytes)])])
+        rogueFeed.map(item)
+      ], ...named.map((n): [string, WireItem[]] => [n.hex, n.entries.map(item)])])
       const beforeRogue = await entries()
       const rogue = await createRogue({ privateKey: await generateKeyPairFromSeed('Ed25519', seed), serve })
       await rogue.dial(box.daemon.listenAddrs[0] as string)
@@ -540,7 +541,7 @@ describe('adversarial: gateway', () => {
       })
       // The rogue offers them both ways a neighbour can: by gossip, and to the sync session the box opens on connect.
       const pushed = [...rogueFeed, ...named.flatMap((n) => n.entries)]
-      for (const e of pushed) await rogue.publish(gossipEntry(e.bytes))
+      for (const e of pushed) await rogue.publish(gossipEntry(item(e)))
       await eventually(async () => (await entries()) >= beforeRogue + pushed.length, {
         what: `the box to store the rogue's ${pushed.length} entries`,
         timeoutMs: 60_000,

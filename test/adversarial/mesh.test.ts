@@ -8,7 +8,7 @@ import { eventually } from '@kiez/testing'
 import { createEntry, sha256, signerFromSeed, type Signer } from '@kiez/feed'
 import type { WireHead } from '@kiez/replication'
 import { report, sleep, sum, type LocalDaemon } from './daemons.ts'
-import { gossipEntry, randomSigner } from './rogue.ts'
+import { gossipEntry, item, randomSigner, type WireItem } from './rogue.ts'
 import { useBoxes } from './fixture.ts'
 
 const { daemon, rogue, halt } = useBoxes()
@@ -47,7 +47,7 @@ describe('adversarial: several boxes', () => {
         body: { type: 'post', text: 'I never had a ladder' }
       })
       const t0 = Date.now()
-      await Promise.all([left.publish(gossipEntry(x.bytes)), right.publish(gossipEntry(y.bytes))])
+      await Promise.all([left.publish(gossipEntry(item(x))), right.publish(gossipEntry(item(y)))])
       const frozenAt: number[] = []
       await Promise.all(boxes.map(async (b, i) => {
         await eventually(async () => (await b.status()).store.forks >= 1, {
@@ -63,7 +63,7 @@ describe('adversarial: several boxes', () => {
         timestamp: now + 1,
         body: { type: 'post', text: 'after the fork' }
       })
-      await left.publish(gossipEntry(next.bytes))
+      await left.publish(gossipEntry(item(next)))
       await sleep(1500)
       const counters0 = await Promise.all(boxes.map(async (b) => (await b.sync()).counters))
       await sleep(5000)
@@ -98,7 +98,7 @@ describe('adversarial: several boxes', () => {
     async () => {
       const a = await daemon()
       // the free rider: no gossipsub at all; pulls from A and serves what it holds, as the protocol asks
-      const held = new Map<string, Uint8Array[]>()
+      const held = new Map<string, WireItem[]>()
       const rider = await rogue({ gossip: false, serve: held })
       const b = await daemon(['--bootstrap', rider.addr()])
       const connA = await rider.dial(a.addr)
@@ -124,10 +124,10 @@ describe('adversarial: several boxes', () => {
                 while (have.length < head.seq) {
                   await s.send({ type: 'get', author: head.author, from: have.length + 1, to: head.seq })
                   const m = await s.recv()
-                  if (m?.type !== 'entries' || m.entries.length === 0) {
+                  if (m?.type !== 'entries' || m.items.length === 0) {
                     break
                   }
-                  have.push(...m.entries)
+                  have.push(...m.items)
                 }
                 held.set(key, have)
               }
@@ -140,7 +140,7 @@ describe('adversarial: several boxes', () => {
             const heads: WireHead[] = [...held].map(([k, es]) => ({
               author: Buffer.from(k, 'hex'),
               seq: es.length,
-              hash: sha256(es[es.length - 1]!)
+              hash: sha256(es[es.length - 1]!.entry)
             }))
             await toB.send({ type: 'heads', heads, more: false })
             await toB.recv()

@@ -1,7 +1,7 @@
 /**
  * The ROGUE BOX: a real libp2p node that speaks Kiez's protocols from
  * docs/SYNC.md (gossipsub on the mesh topic with StrictNoSign, raw
- * `/kiez/sync/1.0.0` frames) but says whatever a test tells it to.
+ * `/kiez/sync/2.0.0` frames) but says whatever a test tells it to.
  * It announces the mesh's DHT protocol (a no-op handler) so boxes take it
  * for one of theirs instead of hanging up on it as foreign.
  */
@@ -16,7 +16,7 @@ import { lpStream } from '@libp2p/utils'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { randomBytes } from 'node:crypto'
-import { createEntry, encodeEnvelope, signedBytes, type Signer } from '@kiez/feed'
+import { createEntry, encodeEnvelope, signedBytes, type Entry, type Signer } from '@kiez/feed'
 import {
   decodeMessage,
   encodeGossip,
@@ -29,13 +29,19 @@ import {
 import type { Connection, Libp2p, PrivateKey, Stream } from '@libp2p/interface'
 import type { GossipSub } from '@libp2p/gossipsub'
 
+/** An entry as it travels (docs/SYNC.md §3, ENTRIES items): its bytes, and its payload unless header only. */
+export interface WireItem {
+  entry: Uint8Array
+  payload?: Uint8Array
+}
+
 export interface RogueInit {
   mesh?: string
   psk?: Uint8Array
   /** run gossipsub (default true); false = a free rider that never pushes or forwards */
   gossip?: boolean
-  /** feeds served honestly on `/kiez/sync/1.0.0` (author hex → entries by seq, 1-based contiguous) */
-  serve?: Map<string, Uint8Array[]>
+  /** feeds served honestly on `/kiez/sync/2.0.0` (author hex → items by seq, 1-based contiguous; an item without payload is served header only) */
+  serve?: Map<string, WireItem[]>
   listen?: string[]
   /** its identity (default: a fresh Ed25519 key); give the key of a feed it signs to be that feed's author on the wire too */
   privateKey?: PrivateKey
@@ -164,7 +170,7 @@ export async function createRogue (init: RogueInit = {}): Promise<Rogue> {
 }
 
 /** A by-the-book responder (SYNC.md §3.1) over a fixed set of feeds. */
-async function serveHonestly (stream: Stream, feeds: Map<string, Uint8Array[]>): Promise<void> {
+async function serveHonestly (stream: Stream, feeds: Map<string, WireItem[]>): Promise<void> {
   const s = new RawSync(stream)
   for (;;) {
     const m = await s.recv(60_000)
@@ -174,7 +180,7 @@ async function serveHonestly (stream: Stream, feeds: Map<string, Uint8Array[]>):
       const heads: WireHead[] = [...feeds].filter(([, es]) => es.length > 0).map(([hex, es]) => ({
         author: Buffer.from(hex, 'hex'),
         seq: es.length,
-        hash: sha(es[es.length - 1]!)
+        hash: sha(es[es.length - 1]!.entry)
       }))
       await s.send({ type: 'heads', heads, more: false })
     } else if (m.type === 'get') {
@@ -182,7 +188,7 @@ async function serveHonestly (stream: Stream, feeds: Map<string, Uint8Array[]>):
       await s.send({
         type: 'entries',
         author: m.author,
-        entries: es.slice(m.from - 1, Math.min(m.to, m.from - 1 + 500))
+        items: es.slice(m.from - 1, Math.min(m.to, m.from - 1 + 500))
       })
     } else if (m.type === 'getFork') {
       await s.send({ type: 'fork', author: m.author, proof: null })
@@ -205,9 +211,14 @@ export function randomSigner (): { seed: Uint8Array } {
   return { seed: new Uint8Array(randomBytes(32)) }
 }
 
-/** A valid chain of `n` posts by `signer`, seq 1..n. */
-export function chain (signer: Signer, n: number, text = (i: number) => `post ${i}`, now = Date.now()): Uint8Array[] {
-  const out: Uint8Array[] = []
+/** An entry as it travels, from a decoded one. */
+export function item (e: Entry): WireItem {
+  return e.payload === undefined ? { entry: e.bytes } : { entry: e.bytes, payload: e.payload }
+}
+
+/** A valid chain of `n` posts by `signer`, seq 1..n, each with its payload. */
+export function chain (signer: Signer, n: number, text = (i: number) => `post ${i}`, now = Date.now()): WireItem[] {
+  const out: WireItem[] = []
   let prev: Uint8Array | null = null
   for (let i = 1; i <= n; i++) {
     const e = createEntry(signer, {
@@ -216,24 +227,28 @@ export function chain (signer: Signer, n: number, text = (i: number) => `post ${
       timestamp: now - (n - i),
       body: { type: 'post', text: text(i) }
     })
-    out.push(e.bytes)
+    out.push(item(e))
     prev = e.hash
   }
   return out
 }
 
-/** A well-formed seq-1 post whose signature does not verify (one bit of the signature flipped). */
-export function forged (signer: Signer, text: string): Uint8Array {
-  const bytes = Uint8Array.from(
-    createEntry(signer, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text } }).bytes
-  )
+/**
+ * A well-formed seq-1 post, with its matching payload, whose signature over
+ * the header does not verify (one bit of the signature flipped).
+ */
+export function forged (signer: Signer, text: string): WireItem {
+  const e = createEntry(signer, { seq: 1, previous: null, timestamp: Date.now(), body: { type: 'post', text } })
+  const bytes = Uint8Array.from(e.bytes)
   bytes[bytes.length - 1]! ^= 0x01
-  return bytes
+  return { entry: bytes, payload: e.payload! }
 }
 
-/** Signs arbitrary payload bytes correctly: the entry is authentic, only its content is wrong. */
-export function signRaw (signer: Signer, payload: Uint8Array): Uint8Array {
-  return encodeEnvelope(payload, signer.sign(signedBytes(payload)))
+/** Signs arbitrary header bytes correctly: the entry is authentic, only its header is wrong. */
+export function signRaw (signer: Signer, header: Uint8Array): Uint8Array {
+  return encodeEnvelope(header, signer.sign(signedBytes(header)))
 }
 
-export const gossipEntry = (bytes: Uint8Array): Uint8Array => encodeGossip({ kind: 'entry', bytes })
+/** A gossip message (kind 0x03) carrying the item: [entry, payload] or [entry, null]. */
+export const gossipEntry = (i: WireItem): Uint8Array =>
+  encodeGossip({ kind: 'entry', entry: i.entry, ...(i.payload !== undefined ? { payload: i.payload } : {}) })

@@ -1,12 +1,12 @@
 /**
- * Cases 4, 6, 7, 8: what a rogue can do with `/kiez/sync/1.0.0` (and gaps in
+ * Cases 4, 6, 7, 8: what a rogue can do with `/kiez/sync/2.0.0` (and gaps in
  * gossip). Real daemons on 127.0.0.1, a rogue libp2p node speaking raw frames.
  */
 import { describe, expect, it } from 'vitest'
 import { eventually } from '@kiez/testing'
 import { createEntry, signerFromSeed, type Signer } from '@kiez/feed'
 import { report, sleep, type LocalDaemon } from './daemons.ts'
-import { chain, gossipEntry, randomSigner, RawSync } from './rogue.ts'
+import { chain, gossipEntry, randomSigner, RawSync, type WireItem } from './rogue.ts'
 import { useBoxes } from './fixture.ts'
 
 const { daemon, rogue } = useBoxes()
@@ -14,7 +14,7 @@ const hexOf = (s: Signer): string => Buffer.from(s.publicKey).toString('hex')
 const newSigner = (): Signer => signerFromSeed(randomSigner().seed)
 
 /** Gives `d` feeds by letting it pull them from an honest rogue; resolves when it counts `total` entries. */
-async function seed (d: LocalDaemon, feeds: Map<string, Uint8Array[]>, total: number): Promise<void> {
+async function seed (d: LocalDaemon, feeds: Map<string, WireItem[]>, total: number): Promise<void> {
   const src = await rogue({ serve: feeds, gossip: false })
   await src.dial(d.addr)
   await eventually(async () => (await d.status()).counts.entries === total, {
@@ -30,7 +30,7 @@ describe('adversarial: sync', () => {
     const a = await daemon()
     const author = newSigner()
     const feed = chain(author, 10)
-    const served = new Map<string, Uint8Array[]>()
+    const served = new Map<string, WireItem[]>()
     const r = await rogue({ serve: served })
     await r.dial(a.addr)
     await eventually(() => r.topicPeers().includes(a.peerId), {
@@ -85,7 +85,7 @@ describe('adversarial: sync', () => {
 
   it('case 6: "everything since seq 0" again and again: served bytes stay within the per-peer rate', async () => {
     const a = await daemon()
-    const feeds = new Map<string, Uint8Array[]>()
+    const feeds = new Map<string, WireItem[]>()
     const authors = Array.from({ length: 4 }, newSigner)
     for (const s of authors) feeds.set(hexOf(s), chain(s, 1500, (i) => `entry ${i} `.padEnd(200, '.')))
     await seed(a, feeds, 6000)
@@ -206,16 +206,15 @@ describe('adversarial: sync', () => {
   }, 120_000)
 })
 
-/** A well-formed entry at seq 100 (a gap) whose signature does not verify. */
-function forgedGap (s: Signer): Uint8Array {
-  const bytes = Uint8Array.from(
-    createEntry(s, {
-      seq: 100,
-      previous: new Uint8Array(32).fill(7),
-      timestamp: Date.now(),
-      body: { type: 'post', text: 'seq 100' }
-    }).bytes
-  )
+/** A well-formed entry at seq 100 (a gap), with its payload, whose signature over the header does not verify. */
+function forgedGap (s: Signer): WireItem {
+  const e = createEntry(s, {
+    seq: 100,
+    previous: new Uint8Array(32).fill(7),
+    timestamp: Date.now(),
+    body: { type: 'post', text: 'seq 100' }
+  })
+  const bytes = Uint8Array.from(e.bytes)
   bytes[bytes.length - 1]! ^= 1
-  return bytes
+  return { entry: bytes, payload: e.payload! }
 }

@@ -37,9 +37,9 @@ describe('kiez why', () => {
         intervalMs: 200
       })
 
-      const bytes = forged(signerFromSeed(randomSigner().seed), 'a forged post')
-      const id = entryId(sha256(bytes))
-      await rogue.publish(gossipEntry(bytes))
+      const forgery = forged(signerFromSeed(randomSigner().seed), 'a forged post')
+      const id = entryId(sha256(forgery.entry))
+      await rogue.publish(gossipEntry(forgery))
       await eventually(async () => ((await d.status()).store.rejected.bad_signature ?? 0) >= 1, {
         what: 'the forgery refused',
         timeoutMs: 15_000,

@@ -4,10 +4,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { eventually } from '@kiez/testing'
-import { encode } from 'cborg'
-import { createEntry, encodePayload, signerFromSeed } from '@kiez/feed'
+import { createEntry, encodeBody, encodeHeader, sha256, signerFromSeed, type EntryHeader } from '@kiez/feed'
 import { report, sleep, sum, type LocalDaemon } from './daemons.ts'
-import { chain, forged, gossipEntry, randomSigner, signRaw, type Rogue } from './rogue.ts'
+import { chain, forged, gossipEntry, item, randomSigner, signRaw, type Rogue, type WireItem } from './rogue.ts'
 import { useBoxes } from './fixture.ts'
 
 const boxes = useBoxes()
@@ -159,53 +158,94 @@ describe('adversarial: gossip', () => {
   }, 120_000)
 
   it(
-    'case 5: oversized, non-canonical, unknown-type and far-future entries are refused with their codes and counted',
+    'case 5: oversized, non-canonical, malformed-kind and far-future entries are refused with their codes and counted; a payload over the limit in bytes is refused, its header kept',
     async () => {
       const a = await daemon()
       const rogue = await rogueAt(a)
       const s = signerFromSeed(randomSigner().seed)
       const now = Date.now()
-      const payload = (text: string, timestamp = now) =>
-        encodePayload({ author: s.publicKey, seq: 1, previous: null, timestamp, body: { type: 'post', text } })
-      // 2 731 × '€' = 8 193 UTF-8 bytes in 2 731 characters: a limit counted in characters would let it through
-      const oversized = signRaw(s, payload('€'.repeat(2731)))
-      const good = payload('a canonical post')
+      /** A seq-1 post's header (`encodeHeader`, so any field may be wrong) and the payload it commits to. */
+      const post = (text: string, over: Partial<EntryHeader> = {}): { header: Uint8Array, payload: Uint8Array } => {
+        const payload = encodeBody({ type: 'post', text })
+        const header = encodeHeader({
+          author: s.publicKey,
+          seq: 1,
+          previous: null,
+          timestamp: now,
+          kind: 'post',
+          payloadHash: sha256(payload),
+          payloadSize: payload.byteLength,
+          ...over
+        })
+        return { header, payload }
+      }
+      // a header announcing a payload of 10 241 bytes (PROTOCOL.md §4, entry check 4); sent header only, since
+      // no gossip frame carries such a payload
+      const oversized: WireItem = { entry: signRaw(s, post('too big', { payloadSize: 10_241 }).header) }
+      const good = post('a canonical post')
       // seq 1 as a two-byte integer (0x18 0x01): same value, not the shortest form; validly signed
       const seqAt = 4 + 32
-      expect(good[seqAt]).toBe(0x01)
-      const nonCanonicalPayload = new Uint8Array([...good.subarray(0, seqAt), 0x18, 0x01, ...good.subarray(seqAt + 1)])
-      const nonCanonical = signRaw(s, nonCanonicalPayload)
-      // a canonical payload inside an envelope whose signature length is not in shortest form (0x59 0x0040)
-      const env = signRaw(s, good)
-      const nonCanonicalEnvelope = new Uint8Array([
-        ...env.subarray(0, env.length - 66),
-        0x59,
-        0x00,
-        0x40,
-        ...env.subarray(env.length - 64)
+      expect(good.header[seqAt]).toBe(0x01)
+      const nonCanonicalHeader = new Uint8Array([
+        ...good.header.subarray(0, seqAt),
+        0x18,
+        0x01,
+        ...good.header.subarray(seqAt + 1)
       ])
-      const unknownType = signRaw(s, encode([1, s.publicKey, 1, null, now, 'react', ['👍']]))
-      const future = signRaw(s, payload('from the future', now + 3600_000))
-      const cases: Array<[string, Uint8Array, string]> = [
-        ['oversized multi-byte text', oversized, 'content_too_large'],
+      const nonCanonical: WireItem = { entry: signRaw(s, nonCanonicalHeader), payload: good.payload }
+      // a canonical header inside an envelope whose signature length is not in shortest form (0x59 0x0040)
+      const env = signRaw(s, good.header)
+      const nonCanonicalEnvelope: WireItem = {
+        entry: new Uint8Array([
+          ...env.subarray(0, env.length - 66),
+          0x59,
+          0x00,
+          0x40,
+          ...env.subarray(env.length - 64)
+        ]),
+        payload: good.payload
+      }
+      // Format 2 takes a well-formed kind it does not know as valid and opaque (PROTOCOL.md §2, kinds to come), so
+      // format 1's unknown_type case becomes the refusal that remains: a kind string outside [a-z][a-z0-9_-]*
+      // ("React", upper case) is bad_encoding (§4, entry check 2; vector 11), whatever the payload.
+      const reactKind = post('👍', { kind: 'React' })
+      const malformedKind: WireItem = { entry: signRaw(s, reactKind.header), payload: reactKind.payload }
+      const futurePost = post('from the future', { timestamp: now + 3600_000 })
+      const future: WireItem = { entry: signRaw(s, futurePost.header), payload: futurePost.payload }
+      const cases: Array<[string, WireItem, string]> = [
+        ['oversized payload announced', oversized, 'content_too_large'],
         ['non-canonical seq', nonCanonical, 'non_canonical'],
         ['non-canonical envelope', nonCanonicalEnvelope, 'non_canonical'],
-        ['unknown type', unknownType, 'unknown_type'],
+        ['malformed kind', malformedKind, 'bad_encoding'],
         ['far-future timestamp', future, 'future_timestamp']
       ]
-      for (const [, bytes] of cases) await rogue.publish(gossipEntry(bytes))
+      for (const [, i] of cases) await rogue.publish(gossipEntry(i))
+      // 2 731 × '€' = 8 193 UTF-8 bytes in 2 731 characters: a limit counted in characters would let it through.
+      // The header is valid and judged on its own (§4, "a payload's result never changes its entry's"): stored;
+      // the payload, signed by its author, breaks payload check 6: refused (content_too_large), Ignored (the
+      // author's fault, not the sender's: SYNC.md §1), never held.
+      const euroAuthor = signerFromSeed(randomSigner().seed)
+      const euroPayload = encodeBody({ type: 'post', text: '€'.repeat(2731) })
+      const euroHeader = encodeHeader({
+        author: euroAuthor.publicKey,
+        seq: 1,
+        previous: null,
+        timestamp: now,
+        kind: 'post',
+        payloadHash: sha256(euroPayload),
+        payloadSize: euroPayload.byteLength
+      })
+      await rogue.publish(gossipEntry({ entry: signRaw(euroAuthor, euroHeader), payload: euroPayload }))
       await rogue.publish(
-        gossipEntry(
-          createEntry(signerFromSeed(randomSigner().seed), {
-            seq: 1,
-            previous: null,
-            timestamp: now,
-            body: { type: 'post', text: 'sentinel' }
-          }).bytes
-        )
+        gossipEntry(item(createEntry(signerFromSeed(randomSigner().seed), {
+          seq: 1,
+          previous: null,
+          timestamp: now,
+          body: { type: 'post', text: 'sentinel' }
+        })))
       )
-      await eventually(async () => (await a.status()).counts.entries === 1, {
-        what: 'the sentinel on A',
+      await eventually(async () => (await a.status()).counts.entries === 2, {
+        what: 'the sentinel and the € header on A',
         timeoutMs: 20_000,
         intervalMs: 200
       })
@@ -216,14 +256,17 @@ describe('adversarial: gossip', () => {
       report({
         case: 5,
         name: 'malformed entries',
-        sent: cases.length,
+        sent: cases.length + 1,
         stored: st.counts.entries - 1,
         storeRejected: st.store.rejected,
-        gossipRejected: sy.counters.gossipRejected
+        gossipRejected: sy.counters.gossipRejected,
+        gossipIgnored: sy.counters.gossipIgnored
       })
-      expect(st.counts.entries).toBe(1)
-      expect(st.store.rejected).toEqual(want)
+      // the two stored are the sentinel and the € header (without its payload)
+      expect(st.counts.entries).toBe(2)
+      expect(st.store.rejected).toEqual({ ...want, content_too_large: (want.content_too_large ?? 0) + 1 })
       expect(sy.counters.gossipRejected).toEqual(want)
+      expect(sy.counters.gossipIgnored).toEqual({ payload_invalid: 1 })
     },
     60_000
   )

@@ -76,7 +76,7 @@ describe('HTTP gateway of a real daemon', () => {
     const e = await call(box, `/api/v1/entries/${r.json.id}`)
     expect(e.status).toBe(200)
     const signed = Buffer.from(e.json.signedBytes, 'base64')
-    expect(signed.subarray(0, 13).toString('latin1')).toBe('kiez/entry/1\0')
+    expect(signed.subarray(0, 13).toString('latin1')).toBe('kiez/entry/2\0')
     const pub = Buffer.from(e.json.publicKey, 'base64')
     expect(pub.toString('hex')).toBe(e.json.authorKey)
     const key = createPublicKey({

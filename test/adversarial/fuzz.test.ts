@@ -1,6 +1,7 @@
 /**
  * Fuzzing the decoders every byte from the network goes through: entries
- * (readEntry / validateEntry of @kiez/feed, verifyForkProof) and sync messages
+ * (readEntry / validateEntry of @kiez/feed, verifyForkProof), payloads
+ * (readPayload) and sync messages
  * (decodeMessage of @kiez/replication). 100 000 runs each by default,
  * 1 000 000 with KIEZ_SOAK=1. Total functions must never throw; the message
  * decoder may only throw its typed ReplicationError.
@@ -12,6 +13,8 @@ import {
   createEntry,
   PublicKeyCache,
   readEntry,
+  readPayload,
+  sha256,
   signerFromSeed,
   validateEntry,
   verifyForkProof,
@@ -61,8 +64,13 @@ const messages = [
   }),
   encodeMessage({ type: 'getFork', author: signer.publicKey }),
   encodeMessage({ type: 'fork', author: signer.publicKey, proof: encode([e1.bytes, e2.bytes]) }),
-  encodeMessage({ type: 'error', code: 'busy', message: 'later' })
+  encodeMessage({ type: 'error', code: 'busy', message: 'later' }),
+  encodeMessage({ type: 'getPayloads', hashes: [e1.hash, e2.hash] }),
+  encodeMessage({ type: 'payloads', payloads: [{ hash: e1.hash, payload: e1.payload! }, { hash: e3.hash }] })
 ]
+const payloadSeeds = [e1.payload!, e2.payload!, e3.payload!]
+/** the known kinds and one a later version might bring (its payload is checked only as CBOR) */
+const KINDS = ['post', 'reply', 'profile', 'delete', 'edit', 'poll']
 
 /** Mutations of a valid seed: bit flips, byte overwrites, truncation, insertion, splicing two seeds. */
 function mutated (base: Uint8Array[]): fc.Arbitrary<Uint8Array> {
@@ -140,6 +148,39 @@ describe('adversarial: decoder fuzzing', () => {
     report({
       case: 'fuzz',
       name: 'entry decoders',
+      runs: RUNS,
+      runsPerSecond: Math.round(RUNS / (ms / 1000)),
+      codes: Object.fromEntries(codes)
+    })
+  }, 600_000)
+
+  it(`payloads: readPayload never throws, against a header that commits to the bytes (${RUNS} runs)`, () => {
+    const codes = new Map<string, number>()
+    const input = fc.tuple(
+      fc.oneof(
+        { weight: 1, arbitrary: fc.uint8Array({ maxLength: 11_000 }) },
+        { weight: 4, arbitrary: mutated(payloadSeeds) },
+        { weight: 2, arbitrary: cborBytes }
+      ),
+      fc.constantFrom(...KINDS)
+    )
+    const t0 = performance.now()
+    fc.assert(
+      fc.property(input, ([bytes, kind]) => {
+        // the header commits to exactly these bytes, so every check after size and hash is reached
+        const r = readPayload({ kind, payloadHash: sha256(bytes), payloadSize: bytes.byteLength }, bytes)
+        if (!r.ok) {
+          if (!(ValidationCodes as readonly string[]).includes(r.code)) return false
+          codes.set(r.code, (codes.get(r.code) ?? 0) + 1)
+        }
+        return true
+      }),
+      { numRuns: RUNS, seed: Number(process.env.ADV_SEED ?? 4242) }
+    )
+    const ms = performance.now() - t0
+    report({
+      case: 'fuzz',
+      name: 'payload decoder',
       runs: RUNS,
       runsPerSecond: Math.round(RUNS / (ms / 1000)),
       codes: Object.fromEntries(codes)

@@ -24,7 +24,10 @@ const args = process.argv.slice(2)
 function run (argv, prefix) {
   const child = spawn(process.execPath, [vitest, 'run', ...argv], {
     stdio: prefix === undefined ? 'inherit' : ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? (process.stdout.isTTY ? '1' : '0') }
+    // piped children would drop colour; keep it for a terminal (any FORCE_COLOR value forces it, so only set one there)
+    env: process.stdout.isTTY && process.env.FORCE_COLOR === undefined
+      ? { ...process.env, FORCE_COLOR: '1' }
+      : process.env
   })
   const counts = { failed: 0, passed: 0, skipped: 0, todo: 0, seen: false }
   if (prefix !== undefined) {

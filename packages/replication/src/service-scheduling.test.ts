@@ -1,5 +1,5 @@
 import type { PeerId } from '@libp2p/interface'
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { entries, harness, type Harness, newPeerId, responder, settle, stubLogger } from '../test/stubbed.js'
 import { streamPair } from '@libp2p/utils'
 import { SYNC_PROTOCOL } from './constants.js'
@@ -19,14 +19,6 @@ describe('ReplicationService: when a sync runs', () => {
   beforeAll(async () => {
     A = await newPeerId()
     B = await newPeerId()
-  })
-  beforeEach(() => {
-    vi.useFakeTimers()
-  })
-  afterEach(async () => {
-    await h?.service.stop()
-    h = undefined
-    vi.useRealTimers()
   })
 
   it('registers the sync handler one stream over its per-peer cap, a topology and the topic validator, and undoes it all on stop', async () => {

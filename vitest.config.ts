@@ -23,6 +23,8 @@ function testFiles (dir: string): string[] {
  * one file at a time, after everything else, so they never compete for the
  * two cores (or for namespace names). A file is one when it builds a lab or
  * calls `ip netns` (or says netns in its name); the rest runs on two workers.
+ * `npm test` (scripts/test.js) runs the two halves as two processes side by
+ * side instead, since the lab mostly waits; a plain `vitest run` keeps this order.
  */
 const LAB = /\b(createLab|labSkipReason)\b|'netns'/
 const all = [...packages.flatMap((name) => testFiles(`packages/${name}/src`)), ...testFiles('test')]

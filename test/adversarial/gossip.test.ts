@@ -130,7 +130,9 @@ describe('adversarial: gossip', () => {
     await rogue.publish(gossipEntry(sentinel))
     await eventually(async () => (await a.status()).counts.entries === 11, {
       what: 'the sentinel on A',
-      timeoutMs: 60_000,
+      // the wait is A working through the 10 000-message backlog; beside the lab half of npm test that took
+      // over 60 s once on 2 cores. What the case asserts (0 writes, the counts, CPU per replay) is unchanged.
+      timeoutMs: 150_000,
       intervalMs: 50
     })
     const cpuMs = a.cpuMs() - cpu0
@@ -155,7 +157,7 @@ describe('adversarial: gossip', () => {
     // the rogue is not scored down for replays (they are Ignored, not Rejected): its sentinel got through
     // and no replay was written: each reached at most the duplicate check
     expect(dupStore).toBeLessThanOrEqual(R)
-  }, 120_000)
+  }, 240_000)
 
   it(
     'case 5: oversized, non-canonical, malformed-kind and far-future entries are refused with their codes and counted; a payload over the limit in bytes is refused, its header kept',

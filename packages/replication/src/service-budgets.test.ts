@@ -1,5 +1,5 @@
 import type { PeerId } from '@libp2p/interface'
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { entries, harness, type Harness, newPeerId, responder, settle } from '../test/stubbed.js'
 import { MAX_ENTRIES_PER_RESPONSE, MAX_RESPONSE_BYTES } from './constants.js'
 import type { Framed } from './framing.js'
@@ -34,14 +34,6 @@ describe('ReplicationService: per-peer budgets', () => {
   beforeAll(async () => {
     A = await newPeerId()
     B = await newPeerId()
-  })
-  beforeEach(() => {
-    vi.useFakeTimers()
-  })
-  afterEach(async () => {
-    await h?.service.stop()
-    h = undefined
-    vi.useRealTimers()
   })
 
   it('answers a peer\'s streams beyond maxStreamsPerPeer with busy, counts them, and takes new ones once one ends', async () => {

@@ -2,7 +2,7 @@ import { entryId, type Entry } from '@kiez/feed'
 import type { IngestResult } from '@kiez/store'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { entries, harness, type Harness, newPeerId, payloadCounts, responder, settle } from '../test/stubbed.js'
 import { encodeGossip } from './gossip.js'
 import { hex } from './util.js'
@@ -24,13 +24,7 @@ describe('ReplicationService: gossip verdicts and penalties', () => {
     B = await newPeerId()
   })
   beforeEach(async () => {
-    vi.useFakeTimers()
     h = await harness({ syncOnConnect: false, syncIntervalMs: 0 })
-  })
-  afterEach(async () => {
-    await h?.service.stop()
-    h = undefined
-    vi.useRealTimers()
   })
 
   it('maps each store outcome to a verdict and a counter; only invalid entries and mismatched payloads are Reject', async () => {

@@ -1,7 +1,7 @@
 import type { Entry } from '@kiez/feed'
 import type { IngestResult, MissingPayload } from '@kiez/store'
 import type { PeerId } from '@libp2p/interface'
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { entries, harness, type Harness, newPeerId, type Script, settle } from '../test/stubbed.js'
 import type { Framed } from './framing.js'
 import type { SyncMessage } from './messages.js'
@@ -16,14 +16,6 @@ describe('ReplicationService: fetching and serving payloads', () => {
   const missing: MissingPayload[] = log.map((e) => ({ hash: e.hash, author, seq: e.seq, timestamp: e.timestamp }))
   beforeAll(async () => {
     A = await newPeerId()
-  })
-  beforeEach(() => {
-    vi.useFakeTimers()
-  })
-  afterEach(async () => {
-    await h?.service.stop()
-    h = undefined
-    vi.useRealTimers()
   })
 
   /** A neighbour holding the whole log: answers heads, GETs with nothing, GET_PAYLOADS as `answer` says. */

@@ -1,5 +1,5 @@
 import type { PeerId } from '@libp2p/interface'
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   entries,
   harness,
@@ -28,14 +28,6 @@ describe('ReplicationService: when a sync runs', () => {
   beforeAll(async () => {
     A = await newPeerId()
     B = await newPeerId()
-  })
-  beforeEach(() => {
-    vi.useFakeTimers()
-  })
-  afterEach(async () => {
-    await h?.service.stop()
-    h = undefined
-    vi.useRealTimers()
   })
 
   it('registers the sync handler one stream over its per-peer cap, a topology and the topic validator, and undoes it all on stop', async () => {

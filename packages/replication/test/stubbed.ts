@@ -15,7 +15,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { streamPair } from '@libp2p/utils'
 import sinon from 'sinon'
 import { stubInterface, type StubbedInstance } from 'sinon-ts'
-import { vi } from 'vitest'
+import { onTestFinished, vi } from 'vitest'
 import { Framed } from '../src/framing.js'
 import type { SyncMessage, WireHead } from '../src/messages.js'
 import { type FeedPubSub, type ReplicationInit, ReplicationService } from '../src/replication.js'
@@ -76,8 +76,15 @@ export interface Held {
   fail: (err: Error) => void
 }
 
-/** A started service (start + afterStart) over stubs; the store knows nothing unless a test says so. */
+/**
+ * A started service (start + afterStart) over stubs; the store knows nothing unless a test says so.
+ * Turns on fake timers, and stops the service and restores real timers when the test finishes.
+ */
 export async function harness (init: Partial<ReplicationInit> = {}): Promise<Harness> {
+  vi.useFakeTimers()
+  onTestFinished(() => {
+    vi.useRealTimers()
+  })
   const connected = new Set<string>()
   const errors: unknown[][] = []
   const store = stubInterface<FeedStore>({
@@ -104,6 +111,10 @@ export async function harness (init: Partial<ReplicationInit> = {}): Promise<Har
     logger: stubLogger(errors),
     pubsub
   }, { store, mesh: MESH, ...init })
+  // registered after the timers' restore, so it runs first (newest first): stop under the fake clock
+  onTestFinished(async () => {
+    await service.stop()
+  })
   await service.start()
   service.afterStart()
   const topology = (): Topology => {

@@ -30,6 +30,8 @@ export interface ReplicationCounters {
   rangeIngests: number
   /** ranges the store refused, by validation code */
   rangesRejected: Record<string, number>
+  /** ranges the store's gate held back part of (an author over its ingest budget; pulled again later) */
+  rangesDeferred: number
   /** entries stored from sync responses, and the entry bytes received */
   entriesIn: number
   bytesIn: number
@@ -67,6 +69,7 @@ export function newCounters (): ReplicationCounters {
     syncRequestsServed: 0,
     rangeIngests: 0,
     rangesRejected: {},
+    rangesDeferred: 0,
     entriesIn: 0,
     bytesIn: 0,
     entriesOut: 0,

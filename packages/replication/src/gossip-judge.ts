@@ -13,6 +13,8 @@ export interface JudgeHost {
   log: Logger
   /** a refusal worth an answer in `kiez why` */
   noteRejection: (bytes: Uint8Array, code: string, entry?: Entry) => void
+  /** whether an author's entries may leave this box (ReplicationInit.forwards) */
+  forwards: (author: Uint8Array) => boolean
   /** a real gap: pull it from the sender */
   requestPull: (w: Want) => void
 }
@@ -46,6 +48,15 @@ export async function judgeGossip (host: JudgeHost, data: Uint8Array): Promise<T
       return TopicValidatorResult.Accept
     }
     const r = await store.ingest(item.entry, item.payload)
+    // Over its author's ingest budget: not stored, so not forwarded; sync pulls it once the budget refills.
+    if (r.status === 'deferred') {
+      bump(stats.gossipIgnored, 'deferred')
+      return TopicValidatorResult.Ignore
+    }
+    if ((r.status === 'stored' || r.status === 'duplicate') && !host.forwards(r.entry.author)) {
+      bump(stats.gossipIgnored, 'not_forwarded')
+      return TopicValidatorResult.Ignore
+    }
     if (r.status === 'stored' || r.status === 'duplicate') return payloadVerdict(host, r)
     // The conflicting entry is not forwarded: the fork proof (published via onFork) carries the news.
     if (r.status === 'fork') {

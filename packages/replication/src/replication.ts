@@ -58,6 +58,15 @@ export interface ReplicationInit {
    */
   mesh: string
   /**
+   * Whether entries of `author` may leave this box (a box owner's block, a
+   * followed moderation list): when false they are not forwarded by gossip,
+   * announced, listed in the heads we send, or served in ranges. Payloads
+   * need no check here: the store's gate refuses a blocked author's.
+   *
+   * @default every author is forwarded
+   */
+  forwards?: (author: Uint8Array) => boolean
+  /**
    * Full heads exchange when a peer supporting sync connects.
    *
    * @default true
@@ -250,10 +259,12 @@ export class ReplicationService implements Replication, Startable {
   private timer: ReturnType<typeof setInterval> | undefined
   private shutdown = new AbortController()
   private started = false
+  private readonly forwards: (author: Uint8Array) => boolean
 
   constructor (components: ReplicationComponents, init: ReplicationInit) {
     this.components = components
     this.store = init.store
+    this.forwards = init.forwards ?? (() => true)
     this.topic = feedTopic(init.mesh)
     this.log = components.logger.forComponent('kiez:replication')
     this.syncIntervalMs = init.syncIntervalMs ?? 30_000
@@ -299,6 +310,7 @@ export class ReplicationService implements Replication, Startable {
       limits: this.limits,
       log: this.log,
       ourHeads: () => this.ourHeads(),
+      forwards: this.forwards,
       ingestRange: async (author, from, items) => await this.ingestRange(author, from, items),
       afterAuthor: (author, stored) => {
         if (stored > 0) void this.announceHead(author)
@@ -415,6 +427,7 @@ export class ReplicationService implements Replication, Startable {
     const key = hex(entry.author)
     if ((this.headTimes.get(key) ?? -1) < entry.timestamp) this.headTimes.set(key, entry.timestamp)
     if (this.muted.get(key)?.some(([a, b]) => entry.seq >= a && entry.seq <= b) === true) return
+    if (!this.forwards(entry.author)) return
     this.announcer.entry(entry)
   }
 
@@ -484,7 +497,7 @@ export class ReplicationService implements Replication, Startable {
    */
   private async announceHead (author: Uint8Array): Promise<void> {
     const h = this.store.head(author)
-    if (h === undefined || h.seq === 0) return
+    if (h === undefined || h.seq === 0 || !this.forwards(author)) return
     try {
       const e = await this.store.get(h.hash)
       if (e !== undefined) this.announcer.entry(e)
@@ -539,6 +552,7 @@ export class ReplicationService implements Replication, Startable {
         store: this.store,
         stats: this.stats,
         log: this.log,
+        forwards: this.forwards,
         noteRejection: (bytes, code, entry) => {
           this.noteRejection(from, bytes, code, 'gossip', entry)
         },

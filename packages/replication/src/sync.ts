@@ -26,6 +26,8 @@ export interface SyncHost {
   log: Logger
   /** our heads vector, keyed by author hex */
   ourHeads: () => Map<string, WireHead>
+  /** whether an author's entries may leave this box (ReplicationInit.forwards) */
+  forwards: (author: Uint8Array) => boolean
   /**
    * The range path into the store. The service wraps store.ingestRange so
    * that entries arriving by sync are not each re-announced by gossip
@@ -100,7 +102,7 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
   let wants = plan.ranges
   if (plan.full) {
     const ours = host.ourHeads()
-    await sendHeads(f, ours.values(), signal)
+    await sendHeads(f, forwarded(host, ours), signal)
     out.theirHeads = await recvHeads(f, signal)
     const planned = planPulls(ours, out.theirHeads)
     const covered = new Set(planned.map((w) => hex(w.author)))
@@ -123,6 +125,11 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
     }
     out.entriesIn += r.stored
     stored += r.stored
+    // Held back by the store's gate (an ingest budget): the rest is pulled in a later session.
+    if (r.deferred !== undefined) {
+      counters.rangesDeferred++
+      return true
+    }
     if (r.rejection !== undefined) {
       // A peer that serves what the store refuses gets no further requests for this author now.
       bump(counters.rangesRejected, r.rejection.code)
@@ -207,6 +214,11 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
   return out
 }
 
+/** Our heads as we tell them: without the authors we do not forward (a peer cannot pull what we would not serve). */
+function forwarded (host: SyncHost, heads: Map<string, WireHead>): Iterable<WireHead> {
+  return [...heads.values()].filter((h) => host.forwards(h.author))
+}
+
 export interface ServePeer {
   bucket: TokenBucket
   /** called with the initiator's heads once it has sent them all */
@@ -225,15 +237,17 @@ export async function serve (host: SyncHost, f: Framed, peer: ServePeer, signal:
         headsDone = true
         const theirs = await recvHeads(f, signal, m)
         peer.onHeads(theirs)
-        await sendHeads(f, host.ourHeads().values(), signal)
+        await sendHeads(f, forwarded(host, host.ourHeads()), signal)
         break
       }
       case 'get': {
-        // Entries with the payloads we hold; the byte budget counts both.
-        const items = await store.rangeItems(m.author, m.from, m.to, {
-          maxEntries: Math.min(m.to - m.from + 1, limits.maxEntriesPerResponse),
-          maxBytes: limits.maxResponseBytes
-        })
+        // Entries with the payloads we hold; the byte budget counts both. None of an author we do not forward.
+        const items = host.forwards(m.author)
+          ? await store.rangeItems(m.author, m.from, m.to, {
+            maxEntries: Math.min(m.to - m.from + 1, limits.maxEntriesPerResponse),
+            maxBytes: limits.maxResponseBytes
+          })
+          : []
         let bytes = 0
         let payloads = 0
         for (const i of items) {

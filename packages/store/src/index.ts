@@ -10,6 +10,7 @@
  * among Kiez packages; must not import libp2p or an HTTP server.
  */
 export * from './errors.js'
+export * from './gate.js'
 export * from './own-feed.js'
 export type { RecoveryReport, RecoveryAction } from './recovery.js'
 export * from './store.js'

@@ -17,6 +17,7 @@ import {
   type Signer,
   type ValidationCode
 } from '@kiez/feed'
+import type { IngestGate } from './gate.js'
 import { Level } from 'level'
 import { StoreError } from './errors.js'
 import { compactKeys, finishCompaction, unfinishedCompactions } from './compaction.js'
@@ -91,6 +92,13 @@ export interface FeedStoreInit {
    * @default 256
    */
   maxGroup?: number
+  /**
+   * The admission policy over entries from the network (gate.ts): blocks,
+   * ingest budgets. Local appends are never gated.
+   *
+   * @default none: every valid entry is stored with its payload
+   */
+  gate?: IngestGate
 }
 
 /** An entry and, when the sender has it, its payload: what ingest and ingestRange take. */
@@ -109,6 +117,8 @@ export type IngestResult =
   | { status: 'duplicate', entry: StoredEntry, payload: PayloadOutcome }
   | { status: 'fork', entry: Entry, proof: Uint8Array }
   | { status: 'rejected', code: ValidationCode, message: string, entry?: Entry }
+  /** valid, but the gate holds it back for now (an ingest budget): not stored, not to be forwarded */
+  | { status: 'deferred', entry: Entry }
 
 export type PayloadCounts = Record<PayloadOutcome, number>
 
@@ -121,6 +131,8 @@ export interface RangeIngestResult {
   rejection?: { code: ValidationCode, message: string, index: number }
   /** set when the range revealed a fork */
   fork?: Uint8Array
+  /** set when the gate held back the item at `index` and everything after it (pull it again later) */
+  deferred?: { index: number }
 }
 
 export interface Head {
@@ -142,6 +154,8 @@ export interface StoreStats {
   forks: number
   stored: number
   duplicates: number
+  /** valid entries from the network the gate held back (pulled again later) */
+  deferred: number
   rejected: Partial<Record<ValidationCode, number>>
 }
 
@@ -196,6 +210,7 @@ export class FeedStore {
   private readonly now: () => number
   private readonly maxFutureMs: number
   private readonly maxGroup: number
+  private readonly gate: IngestGate | undefined
   private readonly headMap = new Map<string, { author: Uint8Array, state: AuthorState }>()
   private readonly queue: Op[] = []
   private flushing: Promise<void> | undefined
@@ -209,7 +224,13 @@ export class FeedStore {
   private readonly awaiting = new Set<string>()
   /** compactions of dropped payload keys, one after another, after their group committed */
   private compacting: Promise<void> = Promise.resolve()
-  private counters = { stored: 0, duplicates: 0, forks: 0, rejected: {} as Partial<Record<ValidationCode, number>> }
+  private counters = {
+    stored: 0,
+    duplicates: 0,
+    forks: 0,
+    deferred: 0,
+    rejected: {} as Partial<Record<ValidationCode, number>>
+  }
   private closed = false
   /** the last batch write failed: reopen the database before the next one */
   private writeFailed = false
@@ -225,6 +246,7 @@ export class FeedStore {
     this.now = init.now ?? Date.now
     this.maxFutureMs = init.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS
     this.maxGroup = init.maxGroup ?? 256
+    this.gate = init.gate
     this.db = new Level<Uint8Array, Uint8Array>(init.path, { keyEncoding: 'view', valueEncoding: 'view' })
   }
 
@@ -645,12 +667,21 @@ export class FeedStore {
       : undefined
     const r = checkEntry(entry, { keys: this.keys, state, storedHashAt: () => stored })
     if (r.ok) {
+      const verdict = this.gate?.admit(entry) ?? 'store'
+      if (verdict === 'defer') {
+        this.counters.deferred++
+        return { status: 'deferred', entry }
+      }
       this.stage(entry, 'peer', g)
-      const p = await this.payloadOf(entry, item.payload, true, g, this.tx(g))
-      return { status: 'stored', entry: p.entry ?? entry, payload: p.outcome }
+      const p = await this.payloadOf(entry, verdict === 'store' ? item.payload : undefined, true, g, this.tx(g))
+      const outcome = verdict === 'header' && item.payload !== undefined ? 'refused' : p.outcome
+      return { status: 'stored', entry: p.entry ?? entry, payload: outcome }
     }
     const res = await this.rejection(r, g)
     if (res.status !== 'duplicate') return res
+    if (item.payload !== undefined && this.gate?.takesPayload(res.entry.author) === false) {
+      return { status: 'duplicate', entry: res.entry, payload: 'refused' }
+    }
     const p = await this.payloadOf(res.entry, item.payload, false, g, this.tx(g))
     return { status: 'duplicate', entry: p.entry ?? res.entry, payload: p.outcome }
   }
@@ -708,11 +739,13 @@ export class FeedStore {
       }
     }
     const r = checkRange(entries, { keys: this.keys, state, storedHashAt: (seq) => known.get(seq) })
-    this.stageRun(r.accepted, 'peer', g)
+    const { admitted, headerOnly, deferredAt } = this.admitRun(r.accepted)
+    this.stageRun(admitted, 'peer', g)
     this.counters.duplicates += r.duplicates
-    const out: RangeIngestResult = { stored: r.accepted.length, duplicates: r.duplicates, payloads: { ...NO_PAYLOADS } }
+    const out: RangeIngestResult = { stored: admitted.length, duplicates: r.duplicates, payloads: { ...NO_PAYLOADS } }
     // Payloads of the entries the headers let in: fresh ones, and duplicates (fetched again).
-    const accepted = new Set(r.accepted)
+    const accepted = new Set(admitted)
+    const takes = this.gate === undefined || this.gate.takesPayload(first.author)
     const tx = this.tx(g)
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as Entry
@@ -721,9 +754,18 @@ export class FeedStore {
       if (!fresh && (held === undefined || !equalBytes(held, e.hash))) continue
       const item = items[i]
       const payload = item instanceof Uint8Array ? undefined : item?.payload
+      if (payload !== undefined && (!takes || headerOnly.has(e))) {
+        if (fresh) await this.payloadOf(e, undefined, true, g, tx)
+        out.payloads.refused++
+        continue
+      }
       out.payloads[(await this.payloadOf(e, payload, fresh, g, tx)).outcome]++
     }
-    if (r.rejection !== undefined) {
+    if (deferredAt !== undefined) {
+      const index = entries.indexOf(deferredAt)
+      this.counters.deferred += r.accepted.length - admitted.length
+      out.deferred = { index }
+    } else if (r.rejection !== undefined) {
       const res = await this.rejection(r.rejection, g)
       if (res.status === 'fork') out.fork = res.proof
       else out.rejection = { code: r.rejection.code, message: r.rejection.message, index: r.rejection.index }
@@ -732,6 +774,21 @@ export class FeedStore {
       out.rejection = readFailure
     }
     return out
+  }
+
+  /** The gate's verdicts on a run of accepted headers: it stops at the first `defer`. */
+  private admitRun (
+    accepted: readonly Entry[]
+  ): { admitted: readonly Entry[], headerOnly: Set<Entry>, deferredAt?: Entry } {
+    const headerOnly = new Set<Entry>()
+    if (this.gate === undefined) return { admitted: accepted, headerOnly }
+    for (let i = 0; i < accepted.length; i++) {
+      const e = accepted[i] as Entry
+      const verdict = this.gate.admit(e)
+      if (verdict === 'defer') return { admitted: accepted.slice(0, i), headerOnly, deferredAt: e }
+      if (verdict === 'header') headerOnly.add(e)
+    }
+    return { admitted: accepted, headerOnly }
   }
 
   // ---- queries -------------------------------------------------------------
@@ -769,7 +826,19 @@ export class FeedStore {
    * (default 100, at most 1000); pass the last one's `after` cursor to go on.
    */
   async missingPayloads (opts: { limit?: number, after?: MissingPayload } = {}): Promise<MissingPayload[]> {
-    return await listMissing(this.db, opts)
+    const gate = this.gate
+    if (gate === undefined) return await listMissing(this.db, opts)
+    // Payloads the gate refuses (a blocked author's) are not worth fetching: skip them, page on.
+    const limit = Math.max(1, Math.min(opts.limit ?? 100, 1000))
+    const out: MissingPayload[] = []
+    let after = opts.after
+    for (let pages = 0; out.length < limit && pages < 64; pages++) {
+      const page = await listMissing(this.db, after !== undefined ? { limit, after } : { limit })
+      for (const m of page) if (out.length < limit && gate.takesPayload(m.author)) out.push(m)
+      if (page.length < limit) break
+      after = page.at(-1)
+    }
+    return out
   }
 
   /** The edits of an entry by its author, oldest first (the last one is the one shown). */
@@ -900,6 +969,7 @@ export class FeedStore {
       forks: this.counters.forks,
       stored: this.counters.stored,
       duplicates: this.counters.duplicates,
+      deferred: this.counters.deferred,
       rejected: { ...this.counters.rejected }
     }
   }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createEntry, signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
 import { onTestFinished } from 'vitest'
-import { FeedStore } from '../src/index.js'
+import { FeedStore, type FeedStoreInit } from '../src/index.js'
 
 export const NOW = 1_800_000_000_000
 export const post = (text: string): KnownBody => ({ type: 'post', text })
@@ -17,8 +17,8 @@ export function tempDir (): string {
 }
 
 /** A store that is closed when the test finishes, failed or not; a test may close it earlier (close is idempotent). */
-export async function openStore (path = tempDir()): Promise<FeedStore> {
-  const store = await FeedStore.open({ path, now: () => NOW })
+export async function openStore (path = tempDir(), init: Partial<FeedStoreInit> = {}): Promise<FeedStore> {
+  const store = await FeedStore.open({ path, now: () => NOW, ...init })
   onTestFinished(async () => await store.close())
   return store
 }

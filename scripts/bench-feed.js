@@ -43,7 +43,7 @@ const chains = makeChains(AUTHORS, PER_AUTHOR)
 const all = chains.flat()
 
 // verify_per_s: the single-entry signature check, cached KeyObject (the baseline).
-emitVerifyPerSecond(all)
+const verifyPerS = emitVerifyPerSecond(all)
 
 // ingest_single_entries_per_s: one-by-one validated appends from a peer (gossip path), 64 in flight.
 {
@@ -62,20 +62,26 @@ emitVerifyPerSecond(all)
   await store.close()
 }
 
-// ingest_range_entries_per_s: the catch-up path, 100k entries from 100 authors into a fresh store, 500 per range.
-const rangeStorePath = tmp()
-{
-  const store = await FeedStore.open({ path: rangeStorePath })
-  progress(`range-ingesting ${all.length} entries`)
-  const t = performance.now()
-  // Like a sync session: up to 4 batches in flight, so validation overlaps the previous batch's write.
+/**
+ * Range-ingests every chain into a fresh store the way a sync session does: 500 per range, up to 4 ranges
+ * in flight (validation overlaps the previous batch's write). Items carry their payloads unless `headersOnly`.
+ */
+async function rangeIngest (path, headersOnly) {
+  const store = await FeedStore.open({ path })
   const ranges = chains.flatMap((c) =>
-    Array.from({ length: Math.ceil(c.length / 500) }, (_, i) => c.slice(i * 500, i * 500 + 500).map((e) => e.bytes))
+    Array.from(
+      { length: Math.ceil(c.length / 500) },
+      (_, i) =>
+        c.slice(i * 500, i * 500 + 500).map((e) => (headersOnly ? e.bytes : { entry: e.bytes, payload: e.payload }))
+    )
   )
+  let payloads = 0
+  const t = performance.now()
   const inFlight = new Set()
   for (const items of ranges) {
     const p = store.ingestRange(items).then((r) => {
       if (r.rejection) throw new Error(`range rejected: ${r.rejection.code}`)
+      payloads += r.payloads.stored
     })
     inFlight.add(p)
     // settles either way, so no unhandled rejection here (the race/all below sees p's)
@@ -85,7 +91,27 @@ const rangeStorePath = tmp()
   await Promise.all(inFlight)
   const s = (performance.now() - t) / 1000
   if (store.stats().entries !== all.length) throw new Error('range ingest lost entries')
-  emit('ingest_range_entries_per_s', all.length / s, 'entries/s')
+  if (!headersOnly && payloads !== all.length) {
+    throw new Error(`range ingest stored ${payloads} payloads of ${all.length}`)
+  }
+  return { store, perS: all.length / s }
+}
+
+// ingest_range_headers_only_entries_per_s: the same, headers alone (a box that fetches payloads later).
+{
+  progress(`range-ingesting ${all.length} headers`)
+  const { store, perS } = await rangeIngest(tmp(), true)
+  emit('ingest_range_headers_only_entries_per_s', perS, 'entries/s')
+  await store.close()
+}
+
+// ingest_range_entries_per_s: the catch-up path, 100k entries (headers and payloads) from 100 authors into a fresh store.
+{
+  progress(`range-ingesting ${all.length} entries with their payloads`)
+  const { store, perS } = await rangeIngest(tmp(), false)
+  emit('ingest_range_entries_per_s', perS, 'entries/s')
+  // the goal (issue 17): range ingest at least 10× the single-signature verify rate
+  emit('ingest_range_vs_verify', perS / verifyPerS, 'x')
 
   // timeline_page_ms: p50 for a 50-entry page, walking back through 100k entries.
   const times = []

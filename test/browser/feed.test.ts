@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '@kiez/testing'
@@ -7,6 +8,7 @@ import { killAll } from '../../packages/cli/src/testing/daemons.js'
 import {
   LAPTOP,
   PHONE,
+  SCREENSHOTS,
   type Box,
   type Watch,
   ensureWebBuilt,
@@ -319,6 +321,80 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
       .first()
     await card.getByRole('button', { name: 'show that post' }).click()
     await card.locator('blockquote.parent .post-text', { hasText: first }).waitFor({ timeout: WAIT })
+  })
+
+  it('edits and deletes its own posts (a delete asks first), and offers neither on a neighbour\'s', async () => {
+    const control = new ControlClient({ socketPath: `${a.dataDir}/control.sock` })
+    const original = `To be edited ${STAMP}`
+    const doomed = await control.post({ text: `To be deleted ${STAMP}` })
+    const answer = `A reply that outlives its post ${STAMP}`
+    await control.post({ text: answer, replyTo: doomed.id })
+    const mine = await control.post({ text: original })
+    await pageA.reload()
+    await waitForPost(pageA, original)
+    const card = pageA.locator(`#e-${mine.id}`)
+
+    // edit: the text box starts with the post's text; saving shows the new text, marked edited
+    await card.getByRole('button', { name: 'Edit' }).click()
+    const box = card.locator('textarea')
+    await expect.poll(async () => await pageA.evaluate(() => document.activeElement?.tagName)).toBe('TEXTAREA')
+    expect(await box.inputValue()).toBe(original)
+    const edited = `Edited: ${original}`
+    await box.fill(edited)
+    await card.getByRole('button', { name: 'Save' }).click()
+    await waitForPost(pageA, edited)
+    expect(await card.locator('.edited').textContent()).toBe('edited')
+    expect(await postTexts(pageA)).not.toContain(original)
+    expect(await card.locator('textarea').count()).toBe(0)
+    await expect.poll(async () => await pageA.evaluate(() => document.activeElement?.textContent)).toBe('Edit')
+    const got = await pageA.request.get(`${a.url}api/v1/entries/${mine.id}`)
+    expect(await got.json()).toMatchObject({ text: edited, edited: true })
+
+    // delete asks first; "Keep it" keeps it
+    const target = pageA.locator(`#e-${doomed.id}`)
+    await target.getByRole('button', { name: 'Delete' }).click()
+    const question = target.getByRole('group', { name: 'Delete this post?' })
+    await question.waitFor()
+    await expect.poll(async () => await pageA.evaluate(() => document.activeElement?.textContent)).toBe('Yes, delete')
+    await target.screenshot({ path: join(SCREENSHOTS, 'a-delete-question.png') })
+    await question.getByRole('button', { name: 'Keep it' }).click()
+    expect(await question.count()).toBe(0)
+    await waitForPost(pageA, `To be deleted ${STAMP}`)
+    // then deleted for good: the post leaves the page, its reply stays and says what became of it
+    await target.getByRole('button', { name: 'Delete' }).click()
+    await target.getByRole('button', { name: 'Yes, delete' }).click()
+    await target.waitFor({ state: 'detached', timeout: WAIT })
+    expect(await postTexts(pageA)).not.toContain(`To be deleted ${STAMP}`)
+    expect((await pageA.request.get(`${a.url}api/v1/entries/${doomed.id}`)).status()).toBe(410)
+    const orphan = pageA.locator('.timeline > .thread').filter({
+      has: pageA.locator('.post-text', { hasText: answer })
+    })
+    await orphan.getByRole('button', { name: 'show that post' }).click()
+    await expect.poll(async () => await orphan.locator('.reply-note [role=alert]').textContent(), { timeout: WAIT })
+      .toBe('Its author deleted that post.')
+    await pageA.reload()
+    await waitForPost(pageA, answer)
+    expect(await postTexts(pageA)).not.toContain(`To be deleted ${STAMP}`)
+    await waitForPost(pageA, edited)
+
+    // on B, A's posts are a neighbour's: no Edit, no Delete; B's own reply has both
+    const bReply = await new ControlClient({ socketPath: `${b.dataDir}/control.sock` }).post({
+      text: `B answers the edited post ${STAMP}`,
+      replyTo: mine.id
+    })
+    await eventually(async () => {
+      const f = await control.feed({ limit: 50 })
+      return f.entries.some((e) => e.id === bReply.id) ? true : undefined
+    }, { what: 'B\'s reply to reach A', timeoutMs: WAIT, intervalMs: 200 })
+    await pageB.reload()
+    await waitForPost(pageB, edited)
+    await waitForPost(pageB, bReply.text as string)
+    const theirs = pageB.locator(`#e-${mine.id}`)
+    expect(await theirs.getByRole('button', { name: 'Reply' }).count()).toBe(1)
+    expect(await theirs.getByRole('button', { name: /^(Edit|Delete)$/ }).count()).toBe(0)
+    const own = pageB.locator(`#e-${bReply.id}`)
+    expect(await own.getByRole('button', { name: /^(Edit|Delete)$/ }).count()).toBe(2)
+    await assertClean(pageA, watchA)
   })
 
   it('pages to older posts with the cursor', async () => {

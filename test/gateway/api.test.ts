@@ -339,6 +339,8 @@ describe('HTTP gateway of a real daemon', () => {
         'GET /api/v1/feed',
         'GET /api/v1/entries/:id',
         'POST /api/v1/posts',
+        'DELETE /api/v1/entries/:id',
+        'PUT /api/v1/entries/:id',
         'POST /api/v1/profile',
         'POST /api/v1/pair',
         'GET /api/v1/events',

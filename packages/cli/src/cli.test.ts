@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -14,8 +14,9 @@ import {
 } from '@kiez/daemon/control'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { Ajv } from 'ajv'
 import { eventually } from '@kiez/testing'
-import { BIN, cleanEnv, DaemonProcess, kiez, killAll, NODE } from './testing/daemons.js'
+import { BIN, cleanEnv, DaemonProcess, kiez, killAll, NODE, ROOT } from './testing/daemons.js'
 
 let tmp: string
 beforeAll(async () => {
@@ -79,6 +80,64 @@ describe('kiez against a running daemon', () => {
     expect(big.stderr).toContain('content_too_large')
   })
 
+  it('delete and edit: own posts change, the feed follows; clear one-line refusals', async () => {
+    const dir = freshDir()
+    await DaemonProcess.start(dir)
+    const schema = new Ajv({ strict: true }).compile(
+      JSON.parse(await readFile(join(ROOT, 'packages/cli/schemas/entry.json'), 'utf8')) as object
+    )
+    const post = async (text: string): Promise<EntryJson> =>
+      JSON.parse((await kiez(['post', '--json', '--data-dir', dir, text])).stdout) as EntryJson
+    const feed = async (): Promise<EntryJson[]> =>
+      (JSON.parse((await kiez(['feed', '--json', '--data-dir', dir])).stdout) as FeedJson).entries
+
+    const p = await post('Flohmarkt Sunday 10:00')
+    const edited = await kiez(['edit', '--json', '--data-dir', dir, p.id, 'Flohmarkt Sunday 11:00'])
+    expect(edited.code, edited.stderr).toBe(0)
+    const edit = JSON.parse(edited.stdout) as EntryJson
+    expect(schema(edit), JSON.stringify(schema.errors)).toBe(true)
+    expect(edit).toMatchObject({ type: 'edit', target: p.id, text: 'Flohmarkt Sunday 11:00', seq: 2, previous: p.id })
+    expect((await feed()).map((e) => [e.id, e.text, e.edited])).toEqual([[p.id, 'Flohmarkt Sunday 11:00', true]])
+    const human = await kiez(['edit', '--data-dir', dir, p.id, 'Flohmarkt cancelled'])
+    expect(human.code).toBe(0)
+    expect(human.stdout).toMatch(new RegExp(`^edited ${p.id} \\(edit entry bafyrei[a-z2-7]+, seq 3\\)\n$`))
+
+    const deleted = await kiez(['delete', '--json', '--data-dir', dir, p.id])
+    expect(deleted.code, deleted.stderr).toBe(0)
+    const del = JSON.parse(deleted.stdout) as EntryJson
+    expect(schema(del), JSON.stringify(schema.errors)).toBe(true)
+    expect(del).toMatchObject({ type: 'delete', target: p.id, seq: 4 })
+    expect(del.text).toBeUndefined()
+    expect(await feed()).toEqual([])
+    const q = await post('short-lived')
+    const humanDel = await kiez(['delete', '--data-dir', dir, q.id])
+    expect(humanDel.stdout).toMatch(new RegExp(`^deleted ${q.id} \\(delete entry bafyrei[a-z2-7]+, seq 6\\)\n$`))
+
+    // refusals: exit 1, one line that says what is wrong, and one error document with --json
+    for (
+      const [args, code, words] of [
+        [['delete', p.id], 'deleted', 'deleted already'],
+        [['edit', p.id, 'again'], 'deleted', 'was deleted'],
+        [['delete', 'not-an-id'], 'bad_entry_id', 'not an entry id'],
+        [['edit', 'not-an-id', 'x'], 'bad_entry_id', 'not an entry id'],
+        [['delete', 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'], 'entry_not_found', 'no entry'],
+        [['delete', del.id], 'not_deletable', 'cannot be deleted']
+      ] as const
+    ) {
+      const r = await kiez([...args, '--data-dir', dir])
+      expect(r.code, args.join(' ')).toBe(1)
+      expectOneLine(r.stderr)
+      expect(r.stderr).toContain(`kiez: cannot ${args[0]} ${args[1]}: `)
+      expect(r.stderr).toContain(words)
+      const j = await kiez([...args, '--json', '--data-dir', dir])
+      expect(j.code).toBe(1)
+      expect(JSON.parse(j.stdout)).toEqual({ error: { code, message: expect.stringContaining(words) } })
+    }
+    // nothing the refusals asked for was signed
+    expect((JSON.parse((await kiez(['status', '--json', '--data-dir', dir])).stdout) as StatusJson).counts.entries)
+      .toBe(6)
+  })
+
   it('--json errors are one JSON document on stdout', async () => {
     const dir = freshDir()
     await DaemonProcess.start(dir)
@@ -133,6 +192,19 @@ describe('kiez against a running daemon', () => {
       return f.entries.find((e) => e.id === posted.id)
     }, { what: 'the post to reach b', timeoutMs: 20_000, intervalMs: 200 })
     expect(seen).toEqual(posted)
+    // b holds a's post but did not write it: only its author can delete or edit it
+    for (const args of [['delete', posted.id], ['edit', posted.id, 'hijacked']]) {
+      const r = await kiez([...args, '--data-dir', b.dataDir])
+      expect(r.code, args[0]).toBe(1)
+      expectOneLine(r.stderr)
+      expect(r.stderr).toContain(
+        `kiez: cannot ${args[
+          0
+        ] as string} ${posted.id}: that entry was written by someone else; only its author can ${args[0] as string} it`
+      )
+      const j = await kiez([...args, '--json', '--data-dir', b.dataDir])
+      expect(JSON.parse(j.stdout)).toMatchObject({ error: { code: 'not_author' } })
+    }
 
     // the diagnostics see the same neighbour
     const ping = await kiez(['ping', a.peerId, '-c', '2', '--json', '--data-dir', b.dataDir])
@@ -353,6 +425,8 @@ describe('kiez daemon lifecycle', () => {
         ['ping', '12D3KooWx', '--timeout', '0'],
         ['ping', '12D3KooWx', '--timeout', '61'],
         ['sync', 'one', 'two'],
+        ['delete'],
+        ['edit', 'bafyrei-only-an-id'],
         ['status', 'extra-arg'],
         ['nonsense']
       ]
@@ -441,7 +515,9 @@ describe('kiez daemon lifecycle', () => {
 describe('kiez without a daemon', () => {
   it('client commands exit 69 and say how to start one', async () => {
     const dir = freshDir()
-    for (const cmd of [['status'], ['peers'], ['feed'], ['post', 'hi']]) {
+    for (
+      const cmd of [['status'], ['peers'], ['feed'], ['post', 'hi'], ['delete', 'bafyrei…'], ['edit', 'bafyrei…', 'hi']]
+    ) {
       const r = await kiez([...cmd, '--data-dir', dir])
       expect(r.code, cmd[0]).toBe(69)
       expectOneLine(r.stderr)
@@ -468,6 +544,8 @@ describe('kiez without a daemon', () => {
         ['dht', 'find'],
         ['dht', 'table'],
         ['sync'],
+        ['delete'],
+        ['edit'],
         ['psk']
       ]
     ) {

@@ -197,6 +197,54 @@ export async function postCommand (text: string, opts: ClientOptions & { replyTo
   io.out(`posted ${e.id} (seq ${e.seq})\n`)
 }
 
+/** Refusals of `kiez delete` / `kiez edit` whose message says it all: shown without "the daemon refused". */
+const AMEND_REFUSALS = new Set([
+  'bad_entry_id',
+  'entry_not_found',
+  'not_author',
+  'not_deletable',
+  'not_editable',
+  'deleted'
+])
+
+async function amend (
+  verb: 'delete' | 'edit',
+  id: string,
+  opts: ClientOptions,
+  io: Io,
+  fn: (c: ControlClient) => Promise<EntryJson>
+): Promise<EntryJson> {
+  const { client, dataDir } = clientFor(opts, io)
+  try {
+    return await fn(client)
+  } catch (err) {
+    if (err instanceof ControlClientError && AMEND_REFUSALS.has(err.code)) {
+      throw new CliError(err.code, `cannot ${verb} ${safeText(id)}: ${err.message}`, EXIT.failure)
+    }
+    throw explain(err, dataDir)
+  }
+}
+
+/** `kiez delete ID`: signs a delete of one of this box's own entries; its text is gone from every box that applies it. */
+export async function deleteCommand (id: string, opts: ClientOptions, io: Io): Promise<void> {
+  const e = await amend('delete', id, opts, io, async (c) => await c.deleteEntry(id))
+  if (opts.json === true) {
+    json(io, e)
+    return
+  }
+  io.out(`deleted ${e.target ?? id} (delete entry ${e.id}, seq ${e.seq})\n`)
+}
+
+/** `kiez edit ID TEXT`: signs new text for one of this box's own posts or replies. */
+export async function editCommand (id: string, text: string, opts: ClientOptions, io: Io): Promise<void> {
+  const e = await amend('edit', id, opts, io, async (c) => await c.editEntry(id, text))
+  if (opts.json === true) {
+    json(io, e)
+    return
+  }
+  io.out(`edited ${e.target ?? id} (edit entry ${e.id}, seq ${e.seq})\n`)
+}
+
 function entryLine (e: EntryJson): string {
   const text = safeText(e.text ?? (e.name !== undefined ? `(profile) ${e.name}` : ''))
   return `${new Date(e.timestamp).toISOString().replace('T', ' ').slice(0, 19)}  ${shortId(e.author).padEnd(15)}  ${

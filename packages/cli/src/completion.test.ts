@@ -47,7 +47,7 @@ describe('kiez completion', () => {
     const r = await run(['completion', 'bash'])
     expect(r.code).toBe(0)
     expect(complete(r.out, ['kiez', ''])).toEqual(
-      expect.arrayContaining(['daemon', 'status', 'topology', 'why', 'doctor', 'completion'])
+      expect.arrayContaining(['daemon', 'status', 'topology', 'why', 'doctor', 'delete', 'edit', 'completion'])
     )
     expect(complete(r.out, ['kiez', 'to'])).toEqual(['topology'])
     expect(complete(r.out, ['kiez', 'dht', ''])).toEqual(expect.arrayContaining(['find', 'table']))

@@ -2,6 +2,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import {
   dhtFindCommand,
   dhtTableCommand,
+  deleteCommand,
+  editCommand,
   feedCommand,
   pairCommand,
   peersCommand,
@@ -173,6 +175,30 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .addHelpText('after', example(['kiez post "Flohmarkt Sunday 10:00, Hof 3"']))
     .action(async (text: string, opts: ClientOptions & { replyTo?: string }) => {
       await postCommand(text, opts, io)
+    })
+
+  clientCommand(
+    program.command('delete').argument('<id>', 'entry id (bafyrei…) of one of this box\'s posts or replies')
+  )
+    .description(
+      'delete one of this box\'s posts or replies: a signed delete entry; every box that gets it drops the text for good'
+    )
+    .addHelpText('after', example(['kiez delete bafyreig…', 'kiez delete bafyreig… --json']))
+    .action(async (id: string, opts: ClientOptions) => {
+      await deleteCommand(id, opts, io)
+    })
+
+  clientCommand(
+    program.command('edit')
+      .argument('<id>', 'entry id (bafyrei…) of one of this box\'s posts or replies')
+      .argument('<text>', 'the new text (up to 8 KiB of UTF-8)')
+  )
+    .description(
+      'replace the text of one of this box\'s posts or replies: a signed edit entry; feeds show it as edited'
+    )
+    .addHelpText('after', example(['kiez edit bafyreig… "Flohmarkt Sunday 11:00, Hof 3"']))
+    .action(async (id: string, text: string, opts: ClientOptions) => {
+      await editCommand(id, text, opts, io)
     })
 
   clientCommand(program.command('feed'))

@@ -36,6 +36,7 @@ import { packageVersion } from './version.js'
 import { explainEntry } from './why.js'
 import { pingToJson } from './ping-json.js'
 import { watchOwnFeed } from './own-feed-watch.js'
+import { amendBody, type Amend } from './own-entries.js'
 
 export interface DaemonInit {
   /**
@@ -359,6 +360,8 @@ export class Daemon implements ControlApi {
       topology: async () => await this.topology(),
       post: async (req) => await this.author(postBody(req)),
       profile: async (req) => await this.author({ type: 'profile', name: req.name }),
+      deleteEntry: async (id) => await this.amend({ type: 'delete', id }),
+      editEntry: async (req) => await this.amend({ type: 'edit', ...req }),
       feed: {
         timeline: async (opts) => await store.timeline(opts),
         get: async (id) => await store.get(id),
@@ -437,6 +440,22 @@ export class Daemon implements ControlApi {
     return entryToJson(await this.author(postBody(req)))
   }
 
+  /** Deletes one of this box's own entries: a signed delete entry (`kiez delete`). */
+  async deleteEntry (id: string): Promise<EntryJson> {
+    return entryToJson(await this.amend({ type: 'delete', id }))
+  }
+
+  /** Replaces the text of one of this box's own posts or replies: a signed edit entry (`kiez edit`). */
+  async editEntry (id: string, text: string): Promise<EntryJson> {
+    return entryToJson(await this.amend({ type: 'edit', id, text }))
+  }
+
+  /** Deletes and edits for both the control API and the gateway. */
+  private async amend (req: Amend): Promise<StoredEntry> {
+    const { store, signer } = this.running()
+    return await this.author(await amendBody(req, signer.publicKey, async (hash) => await store.get(hash)))
+  }
+
   /** Local authoring for both the control API and the gateway: one path, one set of error codes. */
   private async author (body: KnownBody): Promise<StoredEntry> {
     const { store, signer } = this.running()
@@ -446,6 +465,11 @@ export class Daemon implements ControlApi {
       return entry
     } catch (err) {
       if (err instanceof FeedError) throw new ApiError(400, err.code, err.message)
+      // amendBody checked the target; only a delete that got in first (a race) ends here
+      if (err instanceof StoreError && err.code === 'not_author') throw new ApiError(403, err.code, err.message)
+      if (err instanceof StoreError && err.code === 'bad_input' && 'target' in body) {
+        throw new ApiError(410, 'deleted', 'that entry was deleted meanwhile')
+      }
       if (err instanceof StoreError && err.code === 'author_forked') throw new ApiError(409, err.code, err.message)
       // a neighbour's heads are read every half second; a heads exchange comes at least every 30 s
       if (err instanceof StoreError && err.code === 'own_head_unknown') {

@@ -44,12 +44,14 @@ export function entryToJson (e: StoredEntry): EntryJson {
   const b = e.body
   if (b?.type === 'profile') out.name = b.name
   else if (e.editedText !== undefined) out.text = e.editedText
-  else if (b?.type === 'post' || b?.type === 'reply') out.text = b.text
+  else if (b?.type === 'post' || b?.type === 'reply' || b?.type === 'edit') out.text = b.text
+  // a delete or edit is shown only as the answer to its own authoring (`kiez delete`, `kiez edit`)
+  if (b?.type === 'delete' || b?.type === 'edit') out.target = entryId(b.target)
   // an edited reply's payload is gone; the store keeps what it replied to
   const replyTo = b?.type === 'reply' ? b.replyTo : e.fate?.replyTo
   if (replyTo !== undefined) out.replyTo = entryId(replyTo)
   if (e.previous !== null) out.previous = entryId(e.previous)
   if (e.editedText !== undefined || e.fate?.reason === 'edited') out.edited = true
-  if (out.text === undefined && out.name === undefined) out.payloadMissing = true
+  if (out.text === undefined && out.name === undefined && out.target === undefined) out.payloadMissing = true
   return out
 }

@@ -61,7 +61,11 @@ export type ApiErrorCode =
   | 'bad_cursor' // a feed cursor this box did not issue
   | 'invalid_reply_to' // replyTo is no entry id
   | 'bad_author' // `why`: not an author's peer id
-  | 'bad_entry_id' // `why`: not an entry id
+  | 'bad_entry_id' // `why`, `delete`, `edit`: not an entry id
+  | 'entry_not_found' // `delete`, `edit`: no entry with that id on this box
+  | 'deleted' // `delete`, `edit`: its author deleted that entry already
+  | 'not_deletable' // `delete`: a profile, a delete or an edit
+  | 'not_editable' // `edit`: anything but a post or a reply
   | 'too_many_streams' // event stream bound reached
   | ValidationCode // a post the feed refused
   | StoreErrorCode // a post the store could not take

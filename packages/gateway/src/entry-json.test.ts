@@ -51,6 +51,22 @@ describe('entries as JSON (entry format 2)', () => {
     expect(full.payloadMissing).toBeUndefined()
   })
 
+  it('shows a delete or edit (the answer to its own authoring) with its target, not as payloadMissing', () => {
+    expect(fmt.entry(del)).toEqual({
+      id: entryId(del.hash),
+      author: expect.stringMatching(/^12D3KooW/),
+      authorKey: Buffer.from(alice.publicKey).toString('hex'),
+      seq: 3,
+      timestamp: at + 3,
+      type: 'delete',
+      target: entryId(post.hash),
+      previous: entryId(reply.hash)
+    })
+    expect(fmt.entry(edit)).toMatchObject({ type: 'edit', target: entryId(reply.hash), text: 'me three' })
+    expect(fmt.entry(headerOnly(del))).toMatchObject({ type: 'delete', payloadMissing: true })
+    expect(fmt.entry(headerOnly(del)).target).toBeUndefined()
+  })
+
   it('the raw view signs over the header', () => {
     const raw = fmt.signed(post)
     expect(raw.signedBytes).toBe(Buffer.from(signedBytes(post.header)).toString('base64'))

@@ -429,6 +429,13 @@ export class Gateway {
     const coercing = new Ajv({ ...options, coerceTypes: true })
     const strict = new Ajv({ ...options, coerceTypes: false })
     app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema))
+    // A DELETE says everything in its URL: it carries the JSON Content-Type every write must (the
+    // onRequest hook below), but may leave the body empty. Fastify's own parser, for every other body.
+    const json = app.getDefaultJsonParser('error', 'error')
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+      if (req.method === 'DELETE' && body === '') done(null, undefined)
+      else void json(req, body as string, done)
+    })
 
     app.addHook('onRoute', (r) => {
       for (const m of [r.method].flat()) if (m !== 'HEAD') this.routeTable.push({ method: m, url: r.url })

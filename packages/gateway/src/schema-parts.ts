@@ -28,10 +28,12 @@ export const entryProps = {
   author: { type: 'string' },
   seq: { type: 'integer' },
   timestamp: { type: 'integer' },
-  type: { type: 'string', enum: ['post', 'reply', 'profile'] },
+  // a delete or edit only as the answer to its own authoring; feeds show none
+  type: { type: 'string', enum: ['post', 'reply', 'profile', 'delete', 'edit'] },
   text: { type: 'string' },
   name: { type: 'string' },
   replyTo: { type: 'string' },
+  target: { type: 'string' },
   previous: { type: 'string' },
   edited: { type: 'boolean' },
   payloadMissing: { type: 'boolean' }

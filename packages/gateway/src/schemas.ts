@@ -120,6 +120,22 @@ export const entryRoute = {
 
 export const postRoute = postRouteOf(entrySchema)
 
+/** Deleting one of the box's own entries: answers the delete entry. */
+export const deleteRoute = { params: entryRoute.params, response: { 200: entrySchema, ...errorResponses } } as const
+
+/** Editing one of the box's own posts or replies: answers the post as the feed now shows it. */
+export const editRoute = {
+  params: entryRoute.params,
+  body: {
+    type: 'object',
+    required: ['text'],
+    additionalProperties: false,
+    // no maxLength: the feed owns the content limit (8 KiB of UTF-8) and answers content_too_large
+    properties: { text: { type: 'string', minLength: 1 } }
+  },
+  response: { 200: entrySchema, ...errorResponses }
+} as const
+
 export const profileRoute = {
   body: {
     type: 'object',

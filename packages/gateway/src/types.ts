@@ -27,6 +27,16 @@ export interface GatewayBackend {
   /** local authoring (signed with the box key, synced before it resolves); errors carry `status` and `code` */
   post(req: { text: string, replyTo?: string }): Promise<Entry>
   profile(req: { name: string }): Promise<Entry>
+  /**
+   * Deletes an entry this box authored (a signed delete entry; resolves with it). Errors carry
+   * `status` and `code`: 404 entry_not_found, 403 not_author, 400 not_deletable, 410 deleted.
+   */
+  deleteEntry(id: string): Promise<Entry>
+  /**
+   * Replaces the text of a post or reply this box authored (a signed edit entry; resolves with
+   * it). Errors as deleteEntry's, with 400 not_editable for any other kind.
+   */
+  editEntry(req: { id: string, text: string }): Promise<Entry>
   feed: FeedReader
   /** the mesh as neighbours report it (kiez topology); absent: the route answers 404 */
   topology?(): Promise<TopologyView>
@@ -95,10 +105,13 @@ export interface EntryJson {
   authorName?: string
   seq: number
   timestamp: number
-  type: 'post' | 'reply' | 'profile'
+  /** a delete or edit only in the answer to DELETE /entries/:id; feeds show neither */
+  type: 'post' | 'reply' | 'profile' | 'delete' | 'edit'
   text?: string
   name?: string
   replyTo?: string
+  /** a delete: the id of the entry it deletes */
+  target?: string
   previous?: string
   /** its author edited it: `text` is the newest edit's */
   edited?: true

@@ -12,6 +12,8 @@ export type ApiErrorCode =
   | 'forbidden'
   | 'entry_not_found'
   | 'deleted'
+  | 'not_deletable'
+  | 'not_editable'
   | 'invalid_id'
   | 'bad_cursor'
   | 'invalid_request'
@@ -138,6 +140,18 @@ export class Api {
     return e
   }
 
+  /** Deletes one of this box's own posts or replies (the answer is the delete entry, not needed here). */
+  async deleteEntry (id: string): Promise<void> {
+    await this.request('DELETE', `/entries/${encodeURIComponent(id)}`)
+  }
+
+  /** New text for one of this box's own posts or replies; answers the post as the feed now shows it. */
+  async editEntry (id: string, text: string): Promise<Entry> {
+    const e = asEntry(await this.request('PUT', `/entries/${encodeURIComponent(id)}`, { text }))
+    if (e === undefined) throw badResponse('edit')
+    return e
+  }
+
   async profile (name: string): Promise<Entry | undefined> {
     return asEntry(await this.request('POST', '/profile', { name }))
   }
@@ -146,13 +160,14 @@ export class Api {
     await this.request('POST', '/pair', { code })
   }
 
-  private async request (method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  private async request (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
     let res: Response
     try {
       res = await this.fetchFn(this.base + path, {
         method,
         credentials: 'same-origin',
-        headers: body === undefined
+        // every write says JSON (the gateway's rule), a DELETE too, though it sends no body
+        headers: method === 'GET'
           ? { accept: 'application/json' }
           : { accept: 'application/json', 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { asEntry, asPeer } from './api.js'
+import { Api, ApiError, asEntry, asPeer } from './api.js'
 import { clean, Names } from './names.js'
 import { MAX_POST_BYTES, safeHref, segments, shortId, utf8Bytes } from './text.js'
 import { threads } from './thread.js'
@@ -213,5 +213,53 @@ describe('live window', () => {
   it('reports overflow past the bound', () => {
     expect(admit([e('c', 300), e('d', 400)], loaded, false, 3).overflow).toBe(true)
     expect(admit([e('c', 300), e('c', 300)], loaded, false, 3).overflow).toBe(false)
+  })
+})
+
+describe('deleting and editing through the api', () => {
+  /** An Api whose fetch records each request and answers `status` with `body`. */
+  function recording (status: number, body: unknown) {
+    const calls: Array<{ url: string, method: string, headers: Record<string, string>, body: unknown }> = []
+    const api = new Api({
+      fetch: (async (url: string, init: RequestInit) => {
+        calls.push({
+          url,
+          method: String(init.method),
+          headers: init.headers as Record<string, string>,
+          body: init.body
+        })
+        return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+      }) as typeof fetch
+    })
+    return { api, calls }
+  }
+
+  it('DELETE says JSON but sends no body; PUT sends the text and reads back the post', async () => {
+    const del = recording(200, { id: 'd', author: 'A', seq: 2, timestamp: 1, type: 'delete', target: 'p' })
+    await del.api.deleteEntry('bafyrei/x')
+    expect(del.calls).toEqual([{
+      url: '/api/v1/entries/bafyrei%2Fx',
+      method: 'DELETE',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: undefined
+    }])
+    const put = recording(200, { id: 'p', author: 'A', seq: 1, timestamp: 1, type: 'post', text: 'new', edited: true })
+    expect(await put.api.editEntry('p', 'new')).toEqual({
+      id: 'p',
+      author: 'A',
+      seq: 1,
+      timestamp: 1,
+      type: 'post',
+      text: 'new',
+      edited: true
+    })
+    expect(put.calls[0]).toMatchObject({ method: 'PUT', body: '{"text":"new"}' })
+  })
+
+  it('a refusal keeps the gateway\'s code', async () => {
+    const { api } = recording(403, { error: { code: 'not_author', message: 'only its author can delete it' } })
+    const err = await api.deleteEntry('p').then(() => undefined, (e: unknown) => e)
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err).toMatchObject({ code: 'not_author', status: 403 })
   })
 })

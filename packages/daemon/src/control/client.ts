@@ -77,6 +77,14 @@ export class ControlClient {
   async post (req: PostRequest): Promise<EntryJson> {
     return await this.call('POST', '/posts', req)
   }
+  /** deletes one of this box's own entries; resolves with the delete entry */
+  async deleteEntry (id: string): Promise<EntryJson> {
+    return await this.call('DELETE', `/entries/${encodeURIComponent(id)}`)
+  }
+  /** replaces the text of one of this box's own posts or replies; resolves with the edit entry */
+  async editEntry (id: string, text: string): Promise<EntryJson> {
+    return await this.call('PUT', `/entries/${encodeURIComponent(id)}`, { text })
+  }
 
   // Lookups and pings wait on the network (a DHT walk takes up to 15 s, each ping up to its timeout): allow for that.
   async dhtFind (peerId: string): Promise<DhtFindJson> {

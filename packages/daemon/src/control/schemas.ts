@@ -98,6 +98,26 @@ export const postRoute = postRouteOf(entry)
 
 export const feedRoute = feedRouteOf(entry, 500)
 
+const entryIdParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 100 } }
+} as const
+
+export const deleteRoute = { params: entryIdParams, response: { 200: entry, ...errorResponses } } as const
+
+export const editRoute = {
+  params: entryIdParams,
+  body: {
+    type: 'object',
+    required: ['text'],
+    additionalProperties: false,
+    // no maxLength: the feed owns the content limit (8 KiB of UTF-8) and answers content_too_large
+    properties: { text: { type: 'string', minLength: 1 } }
+  },
+  response: { 200: entry, ...errorResponses }
+} as const
+
 export const pingRoute = {
   body: {
     type: 'object',

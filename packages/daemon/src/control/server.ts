@@ -6,6 +6,8 @@ import { ApiError } from '../errors.js'
 import {
   dhtFindRoute,
   dhtTableRoute,
+  deleteRoute,
+  editRoute,
   feedRoute,
   pairRoute,
   peersRoute,
@@ -25,6 +27,7 @@ import type {
   ControlErrorCode,
   DhtFindJson,
   DhtTableJson,
+  EditRequest,
   EntryJson,
   FeedJson,
   PairJson,
@@ -45,6 +48,10 @@ export interface ControlApi {
   status(): Promise<StatusJson>
   peers(): Promise<PeersJson>
   post(req: PostRequest): Promise<EntryJson>
+  /** deletes one of this box's own entries; answers the delete entry */
+  deleteEntry(id: string): Promise<EntryJson>
+  /** replaces the text of one of this box's own posts or replies; answers the edit entry */
+  editEntry(id: string, text: string): Promise<EntryJson>
   feed(query: { limit: number, before?: string }): Promise<FeedJson>
   ping(req: Required<PingRequest>): Promise<PingJson>
   dhtFind(peerId: string): Promise<DhtFindJson>
@@ -193,6 +200,16 @@ export class ControlServer {
       const entry = await api.post(req.body)
       return await reply.status(201).send(entry)
     })
+    app.delete<{ Params: { id: string } }>(
+      '/entries/:id',
+      { schema: deleteRoute },
+      async (req) => await api.deleteEntry(req.params.id)
+    )
+    app.put<{ Params: { id: string }, Body: EditRequest }>(
+      '/entries/:id',
+      { schema: editRoute },
+      async (req) => await api.editEntry(req.params.id, req.body.text)
+    )
     app.get<{ Querystring: { limit: number, before?: string } }>(
       '/feed',
       { schema: feedRoute },

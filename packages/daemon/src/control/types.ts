@@ -20,7 +20,8 @@ export type ControlErrorCode =
   | 'not_found' // no such route
   | 'internal' // a bug; the daemon log has the details
 
-export type EntryType = 'post' | 'reply' | 'profile'
+/** What a feed shows is a post, reply or profile; a delete or edit is only the answer to `kiez delete` / `kiez edit`. */
+export type EntryType = 'post' | 'reply' | 'profile' | 'delete' | 'edit'
 
 export interface EntryJson {
   /** CIDv1 of the entry bytes (bafyrei…) */
@@ -34,6 +35,8 @@ export interface EntryJson {
   text?: string
   name?: string
   replyTo?: string
+  /** a delete or edit: the id of the entry it deletes or edits */
+  target?: string
   /** id of the author's previous entry; absent for seq 1 */
   previous?: string
   /** its author edited it: `text` is the newest edit's */
@@ -92,6 +95,11 @@ export interface FeedJson {
 export interface PostRequest {
   text: string
   replyTo?: string
+}
+
+/** `PUT /entries/:id`: the new text of one of this box's posts or replies */
+export interface EditRequest {
+  text: string
 }
 
 export interface ErrorJson {

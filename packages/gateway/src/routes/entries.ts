@@ -2,19 +2,23 @@ import type { FastifyInstance } from 'fastify'
 import { parseEntryId } from '@kiez/feed'
 import { isShown } from '../entry-json.js'
 import { GatewayError } from '../errors.js'
-import { entryRoute, postRoute } from '../schemas.js'
+import { deleteRoute, editRoute, entryRoute, postRoute } from '../schemas.js'
 import type { RouteContext } from './context.js'
 
-/** One entry by id, and new posts. */
+function checkId (id: string): void {
+  if (parseEntryId(id) === undefined) {
+    throw new GatewayError(400, 'invalid_id', 'that is not an entry id (a CIDv1, dag-cbor, sha2-256)')
+  }
+}
+
+/** One entry by id; new posts; deleting and editing the box's own. */
 export function registerEntries (
   api: FastifyInstance,
   ctx: Pick<RouteContext, 'backend' | 'names' | 'format' | 'withName'>
 ): void {
   const { backend } = ctx
   api.get<{ Params: { id: string } }>('/entries/:id', { schema: entryRoute }, async (req) => {
-    if (parseEntryId(req.params.id) === undefined) {
-      throw new GatewayError(400, 'invalid_id', 'that is not an entry id (a CIDv1, dag-cbor, sha2-256)')
-    }
+    checkId(req.params.id)
     const e = await backend.feed.get(req.params.id)
     if (e === undefined) throw new GatewayError(404, 'entry_not_found', 'no entry with that id on this box')
     if (e.fate?.reason === 'deleted') throw new GatewayError(410, 'deleted', 'its author deleted that entry')
@@ -29,6 +33,31 @@ export function registerEntries (
     async (req, reply) => {
       const e = await backend.post(req.body)
       return await reply.status(201).send(await ctx.withName(e))
+    }
+  )
+
+  // the backend refuses what the box may not change: 404 entry_not_found, 403 not_author, 410 deleted, 400 by kind
+  api.delete<{ Params: { id: string } }>(
+    '/entries/:id',
+    { schema: deleteRoute, config: { rate: 'post' } },
+    async (req) => {
+      checkId(req.params.id)
+      return await ctx.withName(await backend.deleteEntry(req.params.id))
+    }
+  )
+
+  api.put<{ Params: { id: string }, Body: { text: string } }>(
+    '/entries/:id',
+    { schema: editRoute, config: { rate: 'post' } },
+    async (req) => {
+      checkId(req.params.id)
+      await backend.editEntry({ id: req.params.id, text: req.body.text })
+      // the post as a feed now shows it: the new text, edited
+      const e = await backend.feed.get(req.params.id)
+      if (e === undefined || e.fate?.reason === 'deleted') {
+        throw new GatewayError(410, 'deleted', 'its author deleted that entry')
+      }
+      return await ctx.withName(e)
     }
   )
 }

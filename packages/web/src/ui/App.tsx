@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
-import { Api } from '../api.js'
+import { Api, ApiError } from '../api.js'
 import { follow, type LiveState } from '../live.js'
 import { Names } from '../names.js'
 import { threads } from '../thread.js'
@@ -30,8 +30,20 @@ export function App ({ api: given }: { api?: Api }) {
   // `kiez pair` shows a QR code of <url>#pair=CODE: pre-fill the code, and take it out of the address bar
   const [linkCode] = useState(() => /^#pair=([A-Za-z0-9-]{4,32})$/.exec(location.hash)?.[1])
   const [now, setNow] = useState(Date.now())
-  const { entries, next, loadedOnce, loadingOlder, feedError, announce, add, queue, loadFirst, loadOlder, stopFlush } =
-    useFeed(api, names)
+  const {
+    entries,
+    next,
+    loadedOnce,
+    loadingOlder,
+    feedError,
+    announce,
+    add,
+    drop,
+    queue,
+    loadFirst,
+    loadOlder,
+    stopFlush
+  } = useFeed(api, names)
 
   async function loadPeers (): Promise<void> {
     try {
@@ -103,6 +115,20 @@ export function App ({ api: given }: { api?: Api }) {
     setNow(Date.now())
     return e
   }
+  const edit = async (id: string, text: string): Promise<Entry> => {
+    const e = await api.editEntry(id, text)
+    add([e])
+    return e
+  }
+  const remove = async (id: string): Promise<void> => {
+    try {
+      await api.deleteEntry(id)
+    } catch (err) {
+      // deleted already (say with `kiez delete`): the page only lagged behind
+      if (!(err instanceof ApiError && err.code === 'deleted')) throw err
+    }
+    drop(id)
+  }
   const setName = async (name: string): Promise<void> => {
     const e = await api.profile(name)
     if (e !== undefined) add([e])
@@ -140,6 +166,8 @@ export function App ({ api: given }: { api?: Api }) {
             post={post}
             pair={pair}
             loadEntry={async (id) => await api.entry(id)}
+            edit={edit}
+            remove={remove}
           />
         </main>
         <aside class="side">

@@ -14,6 +14,12 @@ export interface ComposeProps {
   onDone?: () => void
   onCancel?: () => void
   autoFocus?: boolean
+  /** the text to start from (editing a post) */
+  initialText?: string
+  /** the submit button while the box works on it */
+  busyLabel?: string
+  /** what a refusal starts with */
+  notDone?: string
 }
 
 /** Statuses and codes by which the gateway says "this browser holds no household credential". */
@@ -28,7 +34,8 @@ export function isNotPaired (err: ApiError): boolean {
  */
 export function Compose (props: ComposeProps) {
   const { idPrefix } = props
-  const [text, setText] = useState('')
+  const [text, setText] = useState(props.initialText ?? '')
+  const notDone = props.notDone ?? 'Not posted'
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>()
   const [needsPairing, setNeedsPairing] = useState(false)
@@ -72,13 +79,13 @@ export function Compose (props: ComposeProps) {
         if (isNotPaired(err)) {
           setNeedsPairing(true)
           setError(
-            `Not posted: this browser is not paired with the box. Pair it below; your text is kept. (${err.message})`
+            `${notDone}: this browser is not paired with the box. Pair it below; your text is kept. (${err.message})`
           )
         } else {
-          setError(`Not posted: ${err.message} (${err.code}). Your text is kept.`)
+          setError(`${notDone}: ${err.message} (${err.code}). Your text is kept.`)
         }
       } else {
-        setError('Not posted: something went wrong. Your text is kept.')
+        setError(`${notDone}: something went wrong. Your text is kept.`)
       }
     } finally {
       setBusy(false)
@@ -118,7 +125,9 @@ export function Compose (props: ComposeProps) {
           {props.onCancel !== undefined && (
             <button type="button" class="secondary" onClick={props.onCancel}>Cancel</button>
           )}
-          <button type="submit" ref={submitBtn} disabled={busy}>{busy ? 'Posting…' : props.submitLabel}</button>
+          <button type="submit" ref={submitBtn} disabled={busy}>
+            {busy ? props.busyLabel ?? 'Posting…' : props.submitLabel}
+          </button>
         </div>
         {error !== undefined && <p id={errorId} class="error" role="alert">{error}</p>}
         {notice !== undefined && <p class="notice" role="status">{notice}</p>}

@@ -6,6 +6,7 @@ import { relativeTime } from '../time.js'
 import { shortId } from '../text.js'
 import { Author } from './Author.js'
 import { Compose } from './Compose.js'
+import { OwnActions } from './OwnActions.js'
 import { Parent } from './Parent.js'
 import { EntryText } from './PostText.js'
 
@@ -18,6 +19,10 @@ export interface PostProps {
   post: (text: string, replyTo?: string) => Promise<unknown>
   pair: (code: string) => Promise<void>
   loadEntry: (id: string) => Promise<Entry>
+  /** new text for one of this box's own posts or replies */
+  edit: (id: string, text: string) => Promise<unknown>
+  /** deletes one of this box's own posts or replies */
+  remove: (id: string) => Promise<void>
 }
 
 /** Deeper replies stop indenting, so a long conversation stays readable on a phone. */
@@ -27,6 +32,7 @@ export function Post (props: PostProps) {
   const { node, names, now, depth } = props
   const e = node.entry
   const [replying, setReplying] = useState(false)
+  const [editing, setEditing] = useState(false)
   const replyButton = useRef<HTMLButtonElement>(null)
   const wasReplying = useRef(false)
   // closing the reply box hands focus back to its Reply button, not to the page's start
@@ -56,10 +62,29 @@ export function Post (props: PostProps) {
         {e.replyTo !== undefined && depth === 0 && (
           <Parent id={e.replyTo} names={names} now={now} load={props.loadEntry} />
         )}
-        <EntryText entry={e} />
+        {editing
+          ? (
+            <Compose
+              idPrefix={`edit-${e.id.slice(-12)}`}
+              label={e.type === 'reply' ? 'Edit your reply' : 'Edit your post'}
+              submitLabel="Save"
+              busyLabel="Saving…"
+              notDone="Not saved"
+              initialText={e.text}
+              post={async (text) => await props.edit(e.id, text)}
+              pair={props.pair}
+              autoFocus
+              onDone={() => setEditing(false)}
+              onCancel={() => setEditing(false)}
+            />
+          )
+          : <EntryText entry={e} />}
         <div class="post-actions">
           {!replying && (
             <button type="button" class="link-button" ref={replyButton} onClick={() => setReplying(true)}>Reply</button>
+          )}
+          {props.selfId !== undefined && props.selfId === e.author && (
+            <OwnActions entry={e} editing={editing} setEditing={setEditing} remove={props.remove} />
           )}
         </div>
         {replying && (

@@ -17,6 +17,8 @@ export interface TimelineProps {
   post: (text: string, replyTo?: string) => Promise<Entry>
   pair: (code: string) => Promise<void>
   loadEntry: (id: string) => Promise<Entry>
+  edit: (id: string, text: string) => Promise<Entry>
+  remove: (id: string) => Promise<void>
 }
 
 /** The threads, newest first, and the button for older posts. */
@@ -40,6 +42,8 @@ export function Timeline (p: TimelineProps) {
             post={p.post}
             pair={p.pair}
             loadEntry={p.loadEntry}
+            edit={p.edit}
+            remove={p.remove}
           />
         ))}
       </ol>

@@ -32,6 +32,16 @@ export function useFeed (api: Api, names: Names) {
     })
   }
 
+  /** Takes a post off the page (its author deleted it). */
+  function drop (id: string): void {
+    setEntries((prev) => {
+      if (!prev.has(id)) return prev
+      const m = new Map(prev)
+      m.delete(id)
+      return m
+    })
+  }
+
   /** Back to the newest page alone, with a cursor that pages on from there. */
   function replaceWithFirstPage (): void {
     api.feed({ limit: PAGE }).then((page) => {
@@ -107,5 +117,18 @@ export function useFeed (api: Api, names: Names) {
     clearTimeout(flushTimer.current)
   }
 
-  return { entries, next, loadedOnce, loadingOlder, feedError, announce, add, queue, loadFirst, loadOlder, stopFlush }
+  return {
+    entries,
+    next,
+    loadedOnce,
+    loadingOlder,
+    feedError,
+    announce,
+    add,
+    drop,
+    queue,
+    loadFirst,
+    loadOlder,
+    stopFlush
+  }
 }

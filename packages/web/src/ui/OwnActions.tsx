@@ -1,0 +1,112 @@
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { ApiError } from '../api.js'
+import type { Entry } from '../types.js'
+import { isNotPaired } from './Compose.js'
+import { message } from './message.js'
+
+export interface OwnActionsProps {
+  entry: Entry
+  editing: boolean
+  setEditing: (on: boolean) => void
+  remove: (id: string) => Promise<void>
+}
+
+/**
+ * Edit and Delete on this box's own posts and replies. A delete is for good
+ * (every box that gets it drops the text), so it asks first, in the page
+ * rather than a dialog box, and keeps the question reachable by keyboard.
+ */
+export function OwnActions ({ entry, editing, setEditing, remove }: OwnActionsProps) {
+  const [confirming, setConfirming] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | undefined>()
+  const editButton = useRef<HTMLButtonElement>(null)
+  const deleteButton = useRef<HTMLButtonElement>(null)
+  const confirmButton = useRef<HTMLButtonElement>(null)
+  const wasEditing = useRef(false)
+  const wasConfirming = useRef(false)
+  // the question takes the focus; closing the editor or the question hands it back to its button
+  useEffect(() => {
+    if (wasEditing.current && !editing) editButton.current?.focus()
+    wasEditing.current = editing
+  }, [editing])
+  useEffect(() => {
+    if (confirming) confirmButton.current?.focus()
+    else if (wasConfirming.current) deleteButton.current?.focus()
+    wasConfirming.current = confirming
+  }, [confirming])
+
+  const what = entry.type === 'reply' ? 'reply' : 'post'
+
+  async function confirm (): Promise<void> {
+    setBusy(true)
+    setError(undefined)
+    try {
+      await remove(entry.id)
+    } catch (err) {
+      setError(
+        err instanceof ApiError && isNotPaired(err)
+          ? `Not deleted: this browser is not paired with the box. Pair it in the side panel. (${err.message})`
+          : `Not deleted: ${message(err)}`
+      )
+      setBusy(false)
+    }
+  }
+
+  return (
+    <>
+      {!editing && entry.payloadMissing !== true && (
+        <button
+          type="button"
+          class="link-button"
+          ref={editButton}
+          onClick={() => {
+            setConfirming(false)
+            setEditing(true)
+          }}
+        >
+          Edit
+        </button>
+      )}
+      {!confirming && (
+        <button type="button" class="link-button" ref={deleteButton} onClick={() => setConfirming(true)}>
+          Delete
+        </button>
+      )}
+      {confirming && (
+        <div
+          class="confirm"
+          role="group"
+          aria-label={`Delete this ${what}?`}
+          onKeyDown={(ev) => {
+            if (ev.key === 'Escape') setConfirming(false)
+          }}
+        >
+          <span>Delete this {what} for good?</span>
+          <button
+            type="button"
+            class="danger"
+            ref={confirmButton}
+            disabled={busy}
+            onClick={() => {
+              void confirm()
+            }}
+          >
+            {busy ? 'Deleting…' : 'Yes, delete'}
+          </button>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              setConfirming(false)
+              setError(undefined)
+            }}
+          >
+            Keep it
+          </button>
+        </div>
+      )}
+      {error !== undefined && <p class="error" role="alert">{error}</p>}
+    </>
+  )
+}

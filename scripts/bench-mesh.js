@@ -25,7 +25,7 @@ const { emit, emitVerifyPerSecond, progress } = await import('./bench-common.js'
 const { FeedStore } = await import('@kiez/store')
 const { ControlClient, controlSocketPath } = await import('@kiez/daemon/control')
 
-// --only=line,streets,catchup runs a subset; BENCH_DAEMON_NODE_OPTIONS is handed to every daemon
+// --only=line,delete,streets,catchup runs a subset; BENCH_DAEMON_NODE_OPTIONS is handed to every daemon
 // (e.g. --max-old-space-size=64 to see how much of the RSS is uncollected garbage).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
 const runs = (name) => only === undefined || only.includes(name)
@@ -225,6 +225,42 @@ if (runs('line')) {
     progress('at rest: resident memory of every box')
     await sleep(3000)
     emit('rss_mb_line10_max', Math.max(...range(LINE_BOXES).map((b) => rssMb(lab.process(b).pid))), 'MB')
+  } finally {
+    await lab.close()
+  }
+}
+
+// ---- delete_propagation_ms: a delete on box 1 of a 5-box segmented line, until the post has left box 5's feed ----
+if (runs('delete')) {
+  const BOXES = 5
+  const DELETES = 10
+  const lab = await createLab({ ...line(BOXES), ...labEnv })
+  try {
+    progress(`starting ${BOXES} daemons on a segmented line`)
+    for (const b of range(BOXES)) lab.start(b)
+    await Promise.all(range(BOXES).map((b) => lab.waitForLog(b, isMsg('daemon started'), 60_000)))
+    const inFeed = async (box, id) => (await client(lab, box).feed({ limit: 200 })).entries.some((e) => e.id === id)
+    const ids = []
+    for (let i = 0; i < DELETES; i++) ids.push((await client(lab, 0).post({ text: `to be deleted ${i}` })).id)
+    progress(`waiting for ${DELETES} posts on every box`)
+    await waitUntil(
+      'every post on box 5',
+      async () => {
+        for (const id of ids) if (!await inFeed(BOXES - 1, id)) return false
+        return true
+      },
+      60_000,
+      100
+    )
+    const times = []
+    for (const id of ids) {
+      const t0 = performance.now()
+      await client(lab, 0).deleteEntry(id)
+      await waitUntil('the post to leave box 5', async () => !await inFeed(BOXES - 1, id), 30_000, 10)
+      times.push(performance.now() - t0)
+    }
+    // Polled every 10 ms on the far box (a delete is not an event of its stream): up to ~10 ms of the figure is the poll.
+    emit('delete_propagation_ms', median(times), 'ms')
   } finally {
     await lab.close()
   }

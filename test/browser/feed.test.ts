@@ -397,6 +397,22 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
     await assertClean(pageA, watchA)
   })
 
+  it('an edit and a delete made on A show on B\'s open page without a reload', async () => {
+    const control = new ControlClient({ socketPath: `${a.dataDir}/control.sock` })
+    const before = `Live edit, before ${STAMP}`
+    const after = `Live edit, after ${STAMP}`
+    const p = await control.post({ text: before })
+    await waitForPost(pageB, before)
+    await control.editEntry(p.id, after)
+    await waitForPost(pageB, after)
+    expect(await postTexts(pageB)).not.toContain(before)
+    expect(await pageB.locator(`#e-${p.id} .edited`).textContent()).toBe('edited')
+    await control.deleteEntry(p.id)
+    await pageB.locator(`#e-${p.id}`).waitFor({ state: 'detached', timeout: WAIT })
+    expect(await postTexts(pageB)).not.toContain(after)
+    await assertClean(pageB, watchB)
+  })
+
   it('pages to older posts with the cursor', async () => {
     const control = new ControlClient({ socketPath: `${a.dataDir}/control.sock` })
     const total = (await control.status()).counts.entries

@@ -112,6 +112,45 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     expect(JSON.parse(s.events.find((e) => e.event === 'reset')!.data)).toEqual({ reason: 'restarted' })
   })
 
+  it('an edit and a delete made on B reach a stream on A as changed events naming the post', async () => {
+    const p = await postOnB('first words')
+    await eventually(async () => (await call(a, `/api/v1/entries/${p.id}`)).status === 200 ? true : undefined, {
+      what: 'the post on A',
+      timeoutMs: 20_000,
+      intervalMs: 50
+    })
+    const s = openSse(a)
+    await s.opened
+    const changes = (): Array<{ id: string, reason: string }> =>
+      s.events.filter((e) => e.event === 'changed').map((e) => JSON.parse(e.data))
+    const put = await call(b, `/api/v1/entries/${p.id}`, {
+      method: 'PUT',
+      headers: sameOrigin(b, cookieB),
+      body: { text: 'better words' }
+    })
+    expect(put.status, put.text).toBe(200)
+    await eventually(() => changes().length >= 1 ? true : undefined, {
+      what: 'the edit on A',
+      timeoutMs: 20_000,
+      intervalMs: 50
+    })
+    const del = await call(b, `/api/v1/entries/${p.id}`, {
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json', ...sameOrigin(b, cookieB) }
+    })
+    expect(del.status, del.text).toBe(200)
+    await eventually(() => changes().length >= 2 ? true : undefined, {
+      what: 'the delete on A',
+      timeoutMs: 20_000,
+      intervalMs: 50
+    })
+    s.close()
+    expect(changes()).toEqual([{ id: p.id, reason: 'edited' }, { id: p.id, reason: 'deleted' }])
+    // neither the edit nor the delete is itself an entry event: feeds do not show them
+    expect(s.entries()).toEqual([])
+    expect((await call(a, `/api/v1/entries/${p.id}`)).status).toBe(410)
+  })
+
   it('refuses event streams beyond its bound with 503', async () => {
     const open = [openSse(a), openSse(a), openSse(a)]
     await Promise.all(open.map(async (s) => {

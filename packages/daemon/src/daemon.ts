@@ -376,7 +376,8 @@ export class Daemon implements ControlApi {
             rejected: s.rejected as Record<string, number>
           }
         },
-        onEntry: (fn) => store.onEntry(fn)
+        onEntry: (fn) => store.onEntry(fn),
+        onPayload: (fn) => store.onPayload(fn)
       },
       onPeer: (fn) => node.onPeer?.(fn) ?? (() => {})
     }

@@ -10,7 +10,7 @@ import Fastify, {
 import { Ajv } from 'ajv'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import type { Entry } from '@kiez/feed'
+import { entryId, type Entry } from '@kiez/feed'
 import { EntryFormatter, isShown } from './entry-json.js'
 import { asClientError, GatewayError, type GatewayErrorCode } from './errors.js'
 import { EventStream } from './events.js'
@@ -292,6 +292,12 @@ export class Gateway {
     this.unsubscribe.push(backend.feed.onEntry((e, origin) => {
       this.onEntry(e, origin)
     }))
+    const onPayload = backend.feed.onPayload?.bind(backend.feed)
+    if (onPayload !== undefined) {
+      this.unsubscribe.push(onPayload((e) => {
+        this.onLatePayload(e)
+      }))
+    }
     const topology = backend.topology?.bind(backend)
     const every = this.init.topologyEventMs ?? TOPOLOGY_CACHE_MS
     if (topology !== undefined && every > 0) {
@@ -344,6 +350,21 @@ export class Gateway {
     this.names.note(e)
     this.metrics.stored.inc({ origin: origin === 'local' ? 'local' : 'mesh' })
     if (isShown(e)) this.events.publish('entry', () => this.format.entry(e, this.names.cached(e.author)))
+    else this.publishChange(e)
+  }
+
+  /** A payload fetched after its entry: a text the page lacked, or a delete or edit that now takes effect. */
+  private onLatePayload (e: ShownEntry): void {
+    if (isShown(e)) this.events.publish('changed', () => ({ id: entryId(e.hash), reason: 'payload' }))
+    else this.publishChange(e)
+  }
+
+  /** A delete or edit (with its payload, so its target is known): the page GETs the target again. */
+  private publishChange (e: ShownEntry): void {
+    const body = e.body
+    if (body?.type !== 'delete' && body?.type !== 'edit') return
+    const reason = body.type === 'delete' ? 'deleted' : 'edited'
+    this.events.publish('changed', () => ({ id: entryId(body.target), reason }))
   }
 
   /**

@@ -69,6 +69,8 @@ export interface FeedReader {
   stats(): { authors: number, entries: number, forks: number, rejected: Record<string, number> }
   /** `origin` is 'local' for the box's own posts */
   onEntry(fn: (entry: ShownEntry, origin?: unknown) => void): () => void
+  /** a payload that came after its entry (fetched again, or late); absent where the store has no such event */
+  onPayload?(fn: (entry: ShownEntry) => void): () => void
 }
 
 export interface PeerView {

@@ -23,6 +23,12 @@ export interface LiveInit {
    */
   onPeer: () => void
   /**
+   * An entry the page may show changed: deleted, edited, or its text arrived late. GET it again.
+   *
+   * @default ignored
+   */
+  onChanged?: (id: string) => void
+  /**
    * The gateway's mesh map changed (a box came or went anywhere on it): GET it again.
    *
    * @default none (required)
@@ -67,6 +73,11 @@ export function follow (init: LiveInit): () => void {
     seen(ev)
     const e = asEntry(parse((ev as MessageEvent<string>).data))
     if (e !== undefined) init.onEntry(e)
+  })
+  es.addEventListener('changed', (ev) => {
+    seen(ev)
+    const d = parse((ev as MessageEvent<string>).data) as { id?: unknown } | undefined
+    if (typeof d?.id === 'string' && d.id.length <= 128) init.onChanged?.(d.id)
   })
   es.addEventListener('peer', (ev) => {
     seen(ev)

@@ -72,6 +72,12 @@ export function App ({ api: given }: { api?: Api }) {
     let peerTimer: ReturnType<typeof setTimeout> | undefined
     const stop = follow({
       onEntry: queue,
+      // a delete or edit from elsewhere (the CLI, another page, the author's box), or a text that came late
+      onChanged: (id) => {
+        api.entry(id).then((e) => add([e]), (err: unknown) => {
+          if (err instanceof ApiError && (err.code === 'deleted' || err.code === 'entry_not_found')) drop(id)
+        })
+      },
       // peer events come in bursts (connect, identify, latency): one refresh per burst
       onPeer: () => {
         clearTimeout(peerTimer)

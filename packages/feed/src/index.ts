@@ -27,7 +27,6 @@ export {
 } from './encoding.js'
 export * from './entry.js'
 export * from './errors.js'
-export * from './people.js'
 export * from './validate.js'
 export * from './vectors-household.js'
 export * from './vectors.js'

@@ -9,7 +9,7 @@ export const MemberErrorCodes = [
   'bad_about',
   /** another member already has this name (compared without case) */
   'member_exists',
-  /** the key being imported is already a member of this box, under another name or the same */
+  /** the key being imported is already a member of this box (under any name), or is the box's own key */
   'author_exists',
   'no_such_member',
   /** the box already has 64 members, as many as a household entry can name */

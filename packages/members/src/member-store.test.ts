@@ -141,6 +141,14 @@ describe('MemberStore', () => {
     expect(away.list().map((m) => m.name)).toEqual(['Anna Schmidt', 'Bert'])
   })
 
+  it('refuses to import the box\'s own key as a member', async () => {
+    const boxSeed = crypto.getRandomValues(new Uint8Array(32))
+    const box = signerFromSeed(boxSeed)
+    const store = await MemberStore.open({ dataDir: tempDir(), boxAuthor: box.publicKey })
+    expect(await code(store.import('Box', boxSeed))).toBe('author_exists')
+    expect(store.list()).toEqual([])
+  })
+
   it('holds at most 64 members, as many as a household names', async () => {
     const store = await MemberStore.open({ dataDir: tempDir() })
     for (let i = 0; i < 64; i++) await store.add(`m${i}`)

@@ -40,6 +40,14 @@ export interface MemberStoreInit {
    * @default Date.now
    */
   now?: () => number
+  /**
+   * The box's own author key (its identity): never imported as a member, so
+   * that one key has one self-fork guard and signs either for the box or for a
+   * person, not both.
+   *
+   * @default none (not checked)
+   */
+  boxAuthor?: Uint8Array
 }
 
 interface IndexRecord {
@@ -65,10 +73,14 @@ export class MemberStore {
   private readonly signers = new Map<string, Signer>()
   private queue: Promise<unknown> = Promise.resolve()
 
-  private constructor (readonly dir: string, private readonly now: () => number) {}
+  private constructor (
+    readonly dir: string,
+    private readonly now: () => number,
+    private readonly boxAuthor: Uint8Array | undefined
+  ) {}
 
   static async open (init: MemberStoreInit): Promise<MemberStore> {
-    const store = new MemberStore(join(init.dataDir, MEMBERS_DIR), init.now ?? Date.now)
+    const store = new MemberStore(join(init.dataDir, MEMBERS_DIR), init.now ?? Date.now, init.boxAuthor)
     await io(`cannot create ${store.dir}`, async () => await mkdir(store.dir, { recursive: true, mode: 0o700 }))
     const names = await io(`cannot list ${store.dir}`, async () => await readdir(store.dir))
     const index = join(store.dir, INDEX_FILE)
@@ -189,6 +201,9 @@ export class MemberStore {
     const signer = signerFromSeed(seed)
     const same = this.byAuthor(signer.publicKey)
     if (same !== undefined) throw new MemberError('author_exists', `this key is already the member "${same.name}"`)
+    if (this.boxAuthor !== undefined && hex(this.boxAuthor) === hex(signer.publicKey)) {
+      throw new MemberError('author_exists', 'this key is the box\'s own: it signs for the box, not for a member')
+    }
     if (this.members.length >= MAX_HOUSEHOLD_MEMBERS) {
       throw new MemberError('too_many_members', `a box has at most ${MAX_HOUSEHOLD_MEMBERS} members`)
     }

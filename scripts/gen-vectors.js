@@ -1,7 +1,14 @@
-// Writes test/vectors/feed-entries.json from the generator in @kiez/feed (run: npm run vectors).
+// Writes test/vectors/feed-entries.json and household-entries.json from the generators in @kiez/feed (run: npm run vectors).
 import { writeFileSync } from 'node:fs'
 import { buildVectors } from '../packages/feed/dist/vectors.js'
+import { buildHouseholdVectors } from '../packages/feed/dist/vectors-household.js'
 
-const out = new URL('../test/vectors/feed-entries.json', import.meta.url)
-writeFileSync(out, JSON.stringify(buildVectors(), null, 2) + '\n')
-console.log(`wrote ${out.pathname}`)
+/** @param {string} name @param {unknown} vectors */
+function write (name, vectors) {
+  const out = new URL(`../test/vectors/${name}`, import.meta.url)
+  writeFileSync(out, JSON.stringify(vectors, null, 2) + '\n')
+  console.log(`wrote ${out.pathname}`)
+}
+
+write('feed-entries.json', buildVectors())
+write('household-entries.json', buildHouseholdVectors())

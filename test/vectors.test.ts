@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import {
+  buildHouseholdVectors,
   buildVectors,
   PublicKeyCache,
   sha256,
@@ -123,5 +124,63 @@ describe('docs/PROTOCOL.md §8 (every vector in full)', () => {
     expect(section).toContain(`- Alice: \`${alice}\``)
     expect(section).toContain(`public key \`${vectors[0]?.publicKey}\``)
     expect(buildVectors()[0]?.publicKey).toBe(vectors[0]?.publicKey)
+  })
+})
+
+describe('test/vectors/household-entries.json (PROTOCOL.md §2 "Households, members and neighbours", §9)', () => {
+  const file = new URL('./vectors/household-entries.json', import.meta.url)
+  const household = JSON.parse(readFileSync(file, 'utf8')) as FeedVector[]
+
+  it('is exactly what the generator produces (run `npm run vectors` after a format change)', () => {
+    expect(household).toEqual(buildHouseholdVectors())
+  })
+
+  it('validates in order, one log per author, every entry valid and each payload to its stated result', () => {
+    const keys = new PublicKeyCache()
+    const logs = new Map<string, Uint8Array[]>()
+    const kinds: string[] = []
+    for (const v of household) {
+      const log = logs.get(v.publicKey) ?? []
+      logs.set(v.publicKey, log)
+      const state = log.length === 0 ? undefined : { seq: log.length, hash: log[log.length - 1] as Uint8Array }
+      const r = validateEntry(bytes(v.entryBytes), { keys, now: v.now, state, storedHashAt: (s) => log[s - 1] })
+      expect(r.ok ? 'accepted' : r.code, v.description).toBe('accepted')
+      if (!r.ok) continue
+      expect(Buffer.from(r.entry.author).toString('hex')).toBe(v.publicKey)
+      log.push(r.entry.hash)
+      kinds.push(r.entry.kind)
+      const p = readPayload(r.entry, bytes(v.payload as string))
+      expect(p.ok ? undefined : p.code, v.description).toBe(v.payloadError)
+      expect(verifySignature(keys, bytes(v.publicKey), bytes(v.signedBytes), bytes(v.signature))).toBe(true)
+      expect(v.id).toBe(entryId(sha256(bytes(v.entryBytes))))
+    }
+    expect(new Set(kinds)).toEqual(new Set(['household', 'vouch', 'profile']))
+    expect([...logs.values()].map((l) => l.length)).toEqual([7, 2, 2])
+    expect(household.filter((v) => v.payloadError === undefined).length).toBe(7)
+  })
+
+  it('are given in full in PROTOCOL.md §9, in order, with the same bytes, payload, hash, id and signature', () => {
+    const doc = readFileSync(new URL('../docs/PROTOCOL.md', import.meta.url), 'utf8')
+    const section = doc.slice(doc.indexOf('## 9. Household vectors in full'))
+    const blocks = [
+      ...section.matchAll(
+        /^### Vector H(\d+): (.*)\n[\s\S]*?```\nhash  ([0-9a-f]{64})\nid    (\S+)\nsig   ([0-9a-f]+)\nbytes \((\d+)\)\n([0-9a-f\n]+)payload \((\d+)\)\n([0-9a-f\n]+)```/gm
+      )
+    ]
+    expect(blocks.map((b) => Number(b[1]))).toEqual(household.map((_, i) => i + 1))
+    for (const [i, v] of household.entries()) {
+      const [, , description, hash, id, sig, , hexBytes, , payloadHex] = blocks[i] as RegExpMatchArray
+      expect(description).toBe(v.description)
+      expect(hash).toBe(v.hash)
+      expect(id).toBe(v.id)
+      expect(sig).toBe(v.signature)
+      expect(hexBytes?.replace(/\n/g, '')).toBe(v.entryBytes)
+      expect(payloadHex?.replace(/\n/g, '')).toBe(v.payload)
+    }
+    for (const first of [32, 64, 96, 128]) {
+      const seed = Buffer.from(Uint8Array.from({ length: 32 }, (_, i) => first + i)).toString('hex')
+      expect(section).toContain(`\`${seed}\``)
+    }
+    for (const v of household) expect(section).toContain(`public key \`${v.publicKey}\``)
   })
 })

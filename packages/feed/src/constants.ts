@@ -31,8 +31,13 @@ export const MAX_PROFILE_NAME_BYTES = 128
 export const MAX_KIND_BYTES = 32
 export const KIND_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/
 
+/** A household entry names at most this many members (PROTOCOL.md §2, "Households, members and neighbours"). */
+export const MAX_HOUSEHOLD_MEMBERS = 64
+/** A profile's "about": a line or two, not a post. May be empty. */
+export const MAX_PROFILE_ABOUT_BYTES = 280
+
 /** Kinds whose payload this version understands and checks; any other well-formed kind is valid and opaque. */
-export const KNOWN_KINDS = ['post', 'reply', 'profile', 'delete', 'edit'] as const
+export const KNOWN_KINDS = ['post', 'reply', 'profile', 'delete', 'edit', 'household', 'vouch'] as const
 export type KnownKind = typeof KNOWN_KINDS[number]
 
 export function isKnownKind (kind: string): kind is KnownKind {

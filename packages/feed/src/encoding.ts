@@ -26,9 +26,22 @@ import type { ValidationCode } from './errors.js'
 
 /** What a payload of a known kind says. */
 export type KnownBody =
+  /**
+   * a box's household (signed by the box's key): its display name and its
+   * members' author keys, in ascending byte order, at most 64; a newer one of
+   * the same box replaces it
+   */
+  | { type: 'household', name: string, members: Uint8Array[] }
+  /** a box's word that it found box `box` (its key) by mDNS on its own link, at `seenAt` (ms since the epoch) */
+  | { type: 'vouch', box: Uint8Array, seenAt: number }
   | { type: 'post', text: string }
   | { type: 'reply', text: string, replyTo: Uint8Array }
-  | { type: 'profile', name: string }
+  /**
+   * a display name; a member's profile adds a short `about` and the key of
+   * the box whose household claims them (null: none). Both absent: the
+   * one-item form `[name]`.
+   */
+  | { type: 'profile', name: string, about?: string, household?: Uint8Array | null }
   /** `target` = hash of an earlier entry of the same author (the store checks that) */
   | { type: 'delete', target: Uint8Array }
   /** new text for the target post or reply of the same author */
@@ -114,12 +127,18 @@ export function encodeBody (body: KnownBody): Uint8Array {
 
 function bodyValue (body: KnownBody): unknown[] {
   switch (body.type) {
+    case 'household':
+      return [body.name, body.members]
+    case 'vouch':
+      return [body.box, body.seenAt]
     case 'post':
       return [body.text]
     case 'reply':
       return [body.text, body.replyTo]
     case 'profile':
-      return [body.name]
+      return body.about === undefined && body.household === undefined
+        ? [body.name]
+        : [body.name, body.about ?? '', body.household ?? null]
     case 'delete':
       return [body.target]
     case 'edit':
@@ -217,15 +236,27 @@ function foreignValue (v: unknown): string | undefined {
 function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {
   const ok = (value: EntryBody): Decoded<EntryBody> => ({ ok: true, value })
   const shape = {
+    household: '[name, members]',
+    vouch: '[box, seenAt]',
     post: '[text]',
     reply: '[text, replyTo]',
-    profile: '[name]',
+    profile: '[name] or [name, about, household]',
     delete: '[target]',
     edit: '[target, text]'
   }
   const bad = fail<EntryBody>('malformed_content', `${kind} payload must be ${shape[kind]}`)
   if (!Array.isArray(c)) return bad
+  // household, vouch and the long profile: items after the ones named are for later versions, and ignored
   switch (kind) {
+    case 'household':
+      return c.length >= 2 && typeof c[0] === 'string' && Array.isArray(c[1]) &&
+          (c[1] as unknown[]).every((k) => isBytes(k, PUBLIC_KEY_BYTES))
+        ? ok({ type: kind, name: c[0], members: c[1] as Uint8Array[] })
+        : bad
+    case 'vouch':
+      return c.length >= 2 && isBytes(c[0], PUBLIC_KEY_BYTES) && isSafeUint(c[1])
+        ? ok({ type: kind, box: c[0], seenAt: c[1] })
+        : bad
     case 'post':
       return c.length === 1 && typeof c[0] === 'string' ? ok({ type: kind, text: c[0] }) : bad
     case 'reply':
@@ -233,7 +264,11 @@ function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {
         ? ok({ type: kind, text: c[0], replyTo: c[1] })
         : bad
     case 'profile':
-      return c.length === 1 && typeof c[0] === 'string' ? ok({ type: kind, name: c[0] }) : bad
+      if (c.length === 1 && typeof c[0] === 'string') return ok({ type: kind, name: c[0] })
+      return c.length >= 3 && typeof c[0] === 'string' && typeof c[1] === 'string' &&
+          (c[2] === null || isBytes(c[2], PUBLIC_KEY_BYTES))
+        ? ok({ type: kind, name: c[0], about: c[1], household: c[2] })
+        : bad
     case 'delete':
       return c.length === 1 && isBytes(c[0], HASH_BYTES) ? ok({ type: kind, target: c[0] }) : bad
     case 'edit':

@@ -19,6 +19,7 @@ import {
   type KnownBody
 } from './encoding.js'
 import { parseBody, parseEntry } from './parse.js'
+import { checkPeopleContent } from './people.js'
 import { FeedError } from './errors.js'
 
 /**
@@ -156,7 +157,7 @@ export function readPayload (
   }
   const body = parseBody(header.kind, payload)
   if (!body.ok) return body
-  const content = checkContent(body.value)
+  const content = checkContent(body.value) ?? checkPeopleContent(body.value)
   return content ?? body
 }
 

@@ -28,4 +28,5 @@ export {
 export * from './entry.js'
 export * from './errors.js'
 export * from './validate.js'
+export * from './vectors-household.js'
 export * from './vectors.js'

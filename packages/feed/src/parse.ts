@@ -270,9 +270,11 @@ export function parseBody (kind: string, bytes: Uint8Array): Decoded<EntryBody> 
 }
 
 const SHAPES: Record<KnownKind, string> = {
+  household: '[name, members: [* bstr(32)]]',
+  vouch: '[box: bstr(32), seenAt: uint]',
   post: '[text]',
   reply: '[text, replyTo: bstr(32)]',
-  profile: '[name]',
+  profile: '[name] or [name, about, household: bstr(32) / null]',
   delete: '[target: bstr(32)]',
   edit: '[target: bstr(32), text]'
 }
@@ -287,6 +289,20 @@ function parseKnown (kind: KnownKind, r: Reader): EntryBody {
   const n = r.array('payload')
   r.left = n
   switch (kind) {
+    case 'household': {
+      const name = n >= 2 ? r.item(() => r.text()) : undefined
+      const members = name === undefined ? undefined : r.item(() => readKeys(r))
+      if (name === undefined || members === undefined || members === null) return malformed()
+      skipLater(r)
+      return { type: kind, name, members }
+    }
+    case 'vouch': {
+      const box = n >= 2 ? r.item(() => r.hash()) : undefined
+      const seenAt = box === undefined ? undefined : r.item(() => readUint(r))
+      if (box === undefined || seenAt === undefined) return malformed()
+      skipLater(r)
+      return { type: kind, box, seenAt }
+    }
     case 'post': {
       const text = n === 1 ? r.item(() => r.text()) : undefined
       return text === undefined ? malformed() : { type: kind, text }
@@ -297,8 +313,14 @@ function parseKnown (kind: KnownKind, r: Reader): EntryBody {
       return text === undefined || replyTo === undefined ? malformed() : { type: kind, text, replyTo }
     }
     case 'profile': {
-      const name = n === 1 ? r.item(() => r.text()) : undefined
-      return name === undefined ? malformed() : { type: kind, name }
+      const name = n === 1 || n >= 3 ? r.item(() => r.text()) : undefined
+      if (name === undefined) return malformed()
+      if (n === 1) return { type: kind, name }
+      const about = r.item(() => r.text())
+      const household = about === undefined ? undefined : r.item(() => readKeyOrNull(r))
+      if (about === undefined || household === undefined) return malformed()
+      skipLater(r)
+      return { type: kind, name, about, household }
     }
     case 'delete': {
       const target = n === 1 ? r.item(() => r.hash()) : undefined
@@ -310,6 +332,45 @@ function parseKnown (kind: KnownKind, r: Reader): EntryBody {
       return target === undefined || text === undefined ? malformed() : { type: kind, target, text }
     }
   }
+}
+
+/** Skips the items a later version appends to a household, vouch or long profile: well-formed, canonical, ignored. */
+function skipLater (r: Reader): void {
+  for (; r.left > 0; r.left--) r.skip(1)
+}
+
+/** An unsigned integer, or undefined (position unchanged) when the next item is something else. */
+function readUint (r: Reader): number | undefined {
+  if (r.pos >= r.b.length || (r.b[r.pos] as number) >> 5 !== 0) return undefined
+  return r.uint('seenAt')
+}
+
+/** A 32-byte key or null, or undefined (position unchanged) when the next item is something else. */
+function readKeyOrNull (r: Reader): Uint8Array | null | undefined {
+  if (r.b[r.pos] !== 0xf6) return r.hash()
+  r.pos++
+  return null
+}
+
+/**
+ * An array of 32-byte keys; undefined (position unchanged) when the next item
+ * is not an array, null when it is one holding something else (read to its end,
+ * so that an encoding error further on still wins over the wrong shape).
+ */
+function readKeys (r: Reader): Uint8Array[] | null | undefined {
+  if (((r.b[r.pos] ?? 0) >> 5) !== 4) return undefined
+  const n = r.array('members')
+  const keys: Uint8Array[] = []
+  let shaped = true
+  for (let i = 0; i < n; i++) {
+    const key = shaped ? r.hash() : undefined
+    if (key !== undefined) keys.push(key)
+    else {
+      shaped = false
+      r.skip(2)
+    }
+  }
+  return shaped ? keys : null
 }
 
 /** Skips what is left of the payload array (r.left items), or the whole item when the payload is not an array. */

@@ -108,6 +108,22 @@ describe('delete', () => {
     })
   })
 
+  it('ignores a delete of a household, and lets a vouch be withdrawn (PROTOCOL.md §2, households)', async () => {
+    const store = await openStore()
+    const box = new Log(signer(3))
+    const household = box.add({ type: 'household', name: 'Hof 3', members: [signer(4).publicKey] })
+    const vouch = box.add({ type: 'vouch', box: signer(5).publicKey, seenAt: 1 })
+    box.add({ type: 'delete', target: household.hash })
+    const withdrawn = box.add({ type: 'delete', target: vouch.hash })
+    await store.ingestRange(box.entries.map(full))
+    expect(await store.hasPayload(household.hash)).toBe(true)
+    expect(await store.hasPayload(vouch.hash)).toBe(false)
+    expect((await store.get(vouch.hash))?.fate).toEqual({ reason: 'deleted', by: withdrawn.hash })
+    await expect(store.append(box.signer, { type: 'delete', target: household.hash })).rejects.toMatchObject({
+      code: 'bad_input'
+    })
+  })
+
   it('keeps deletes across a reopen', async () => {
     const path = tempDir()
     const store = await openStore(path)

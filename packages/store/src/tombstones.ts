@@ -11,8 +11,9 @@ import type { PayloadTx } from './tx.js'
  * What a delete forgets: posts, replies and kinds this version does not know
  * (forgetting an opaque payload is the safe side: a later version that knows
  * the kind must not find boxes still serving what its author deleted). A
- * delete naming a profile, a delete or an edit does nothing: a profile is
- * replaced by a newer one; dropping a delete's payload would hide the target
+ * delete naming a profile, a household, a delete or an edit does nothing: a
+ * profile or a household is replaced by a newer one (deleting the newest would
+ * bring the one before it back, with members the box has since removed); dropping a delete's payload would hide the target
  * from the boxes that fetch it from us, which would then serve the deleted
  * text again; an edit's text is forgotten by deleting the entry it edits (a
  * delete wins over every edit) or by editing again (the newer edit drops it).
@@ -21,7 +22,7 @@ import type { PayloadTx } from './tx.js'
  * seq) wins; the original's payload and the older edits' are dropped for good.
  */
 const EDITABLE = new Set(['post', 'reply'])
-const NOT_DELETABLE = new Set(['profile', 'delete', 'edit'])
+const NOT_DELETABLE = new Set(['profile', 'household', 'delete', 'edit'])
 
 export function isEditable (kind: string): boolean {
   return EDITABLE.has(kind)

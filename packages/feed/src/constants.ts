@@ -26,13 +26,15 @@ export const PUBLIC_KEY_BYTES = 32
 export const SIGNATURE_BYTES = 64
 /** Display names are short by nature; the 8 KiB content limit still applies first. */
 export const MAX_PROFILE_NAME_BYTES = 128
+/** A moderation entry's or report's reason: a line, not an essay (may be empty). */
+export const MAX_REASON_BYTES = 280
 
 /** A kind is 1 … 32 bytes of [a-z0-9_-], starting with a letter (PROTOCOL.md §2). */
 export const MAX_KIND_BYTES = 32
 export const KIND_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/
 
 /** Kinds whose payload this version understands and checks; any other well-formed kind is valid and opaque. */
-export const KNOWN_KINDS = ['post', 'reply', 'profile', 'delete', 'edit'] as const
+export const KNOWN_KINDS = ['post', 'reply', 'profile', 'delete', 'edit', 'mod-block', 'mod-hide', 'report'] as const
 export type KnownKind = typeof KNOWN_KINDS[number]
 
 export function isKnownKind (kind: string): kind is KnownKind {

@@ -17,6 +17,7 @@ import {
   type Signer,
   type ValidationCode
 } from '@kiez/feed'
+import { heldPayloadsOf } from './author-payloads.js'
 import type { IngestGate } from './gate.js'
 import { Level } from 'level'
 import { StoreError } from './errors.js'
@@ -179,7 +180,7 @@ type Op =
     resolve: (r: RangeIngestResult) => void
     reject: (e: unknown) => void
   }
-  | { kind: 'drop', hash: Uint8Array, resolve: (r: boolean) => void, reject: (e: unknown) => void }
+  | { kind: 'drop', hash: Uint8Array, compact?: boolean, resolve: (r: boolean) => void, reject: (e: unknown) => void }
   | {
     kind: 'proof'
     bytes: Uint8Array
@@ -611,6 +612,7 @@ export class FeedStore {
         const entry = await tx.entry(op.hash)
         if (entry === undefined || await tx.get(key) === undefined) return false
         tx.del(key)
+        if (op.compact === true) tx.compact(key) // a block's drop: the text must leave the disk too
         await takePayload(entry, undefined, true, tx) // lists it as missing again
         return true
       }
@@ -976,6 +978,24 @@ export class FeedStore {
 
   private async attach (entries: Entry[]): Promise<StoredEntry[]> {
     return await attach(entries, async (keys) => await this.db.getMany(keys))
+  }
+
+  /**
+   * Drops every held payload of `author` (a block: author-payloads.ts) and
+   * compacts them off the disk as a delete does; unlike a delete it seals
+   * nothing, so they are listed as missing again and fetched once the gate
+   * takes them (an unblock). Resolves with how many were dropped.
+   */
+  async dropPayloadsOf (author: Uint8Array): Promise<number> {
+    const hashes = await heldPayloadsOf(this.db, author)
+    const dropped = await Promise.all(
+      hashes.map(async (hash) =>
+        await new Promise<boolean>((resolve, reject) =>
+          this.enqueue({ kind: 'drop', hash, compact: true, resolve, reject })
+        )
+      )
+    )
+    return dropped.filter(Boolean).length
   }
 
   private decodeStored (bytes: Uint8Array): Entry {

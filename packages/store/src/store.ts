@@ -18,6 +18,7 @@ import {
   type ValidationCode
 } from '@kiez/feed'
 import { heldPayloadsOf } from './author-payloads.js'
+import { metaRecords } from './meta-records.js'
 import type { IngestGate } from './gate.js'
 import { Level } from 'level'
 import { StoreError } from './errors.js'
@@ -317,6 +318,12 @@ export class FeedStore {
   /** A small record about the store itself (at most 4 KiB; names up to 64 bytes). */
   async getMeta (name: string): Promise<Uint8Array | undefined> {
     return await this.db.get(checkedMetaKey(name))
+  }
+
+  /** The meta records whose name starts with `prefix` (1-64 bytes), in name order, at most `limit` (meta-records.ts). */
+  async metaRecords (prefix: string, limit = 1000): Promise<Array<{ name: string, value: Uint8Array }>> {
+    checkedMetaKey(prefix)
+    return await metaRecords(this.db, prefix, limit)
   }
 
   /** Writes (or with undefined, deletes) a meta record, synced: it must outlive a power cut. */

@@ -3,7 +3,15 @@ import { fileURLToPath } from 'node:url'
 import { FeedError, parseEntryId, type KnownBody, type Signer } from '@kiez/feed'
 import { Gateway, type GatewayBackend, type GatewayInit } from '@kiez/gateway'
 import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
-import { FeedStore, OWN_HEAD_UNKNOWN_MESSAGE, OwnFeedGuard, StoreError, type StoredEntry } from '@kiez/store'
+import { Moderation } from '@kiez/moderation'
+import {
+  composeGates,
+  FeedStore,
+  OWN_HEAD_UNKNOWN_MESSAGE,
+  OwnFeedGuard,
+  StoreError,
+  type StoredEntry
+} from '@kiez/store'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { parseHostPort, type KiezConfig } from './config.js'
@@ -36,6 +44,8 @@ import { packageVersion } from './version.js'
 import { explainEntry } from './why.js'
 import { pingToJson } from './ping-json.js'
 import { watchOwnFeed } from './own-feed-watch.js'
+import { BoxModeration, lateGate } from './moderation.js'
+import type { ModerationControlApi } from './control/moderation-client.js'
 
 export interface DaemonInit {
   /**
@@ -96,6 +106,7 @@ export class Daemon implements ControlApi {
   private node: DaemonNode | undefined
   private signer: Signer | undefined
   private ownFeed: OwnFeedGuard | undefined
+  private mod: BoxModeration | undefined
   private gateway: Gateway | undefined
   private stopping: Promise<void> | undefined
   private readonly webRoot: string
@@ -158,7 +169,11 @@ export class Daemon implements ControlApi {
     const psk = this.config.psk === undefined ? undefined : await readPskFile(this.config.psk)
 
     const feedPath = join(dataDir, DATA_DIR_FILES.feed)
-    const store = await FeedStore.open({ path: feedPath }).catch((err: Error) => {
+    const moderationGate = lateGate()
+    // The ingest gates, in order (composeGates: the first defer wins, then header): the owner's
+    // moderation (a blocked author's header is kept, its payload refused), then the storage quotas.
+    const gate = composeGates(moderationGate.gate)
+    const store = await FeedStore.open({ path: feedPath, gate }).catch((err: Error) => {
       // LevelDB's own words, a few causes deep: "IO error: lock …/LOCK: Resource temporarily unavailable"
       if (someCause(err, (e) => typeof e.message === 'string' && /IO error: lock /.test(e.message))) {
         throw new DaemonError(
@@ -187,6 +202,8 @@ export class Daemon implements ControlApi {
       store.recovery !== undefined && (store.recovery.repaired.length > 0 || store.recovery.unrepairable.length > 0)
     ) logger.warn({ recovery: store.recovery }, 'repaired the feed store after an unclean stop')
     await this.openOwnFeedGuard(store, identity.created)
+    const moderation = await this.openModeration(store)
+    moderationGate.bind(moderation.gate)
 
     // libp2p's metrics cost a little on every stream: only worth it when /metrics can be read
     const node = await this.components.createNode({
@@ -194,6 +211,7 @@ export class Daemon implements ControlApi {
       privateKey: identity.privateKey,
       psk,
       store,
+      forwards: moderation.forwards,
       logger: logger.child({ component: 'mesh' }),
       ...(this.config.http !== false ? { metrics: this.metrics } : {})
     })
@@ -282,6 +300,34 @@ export class Daemon implements ControlApi {
         )}
     }
     if (guard.armed) logger.warn({ reason: guard.status().reason }, OWN_HEAD_UNKNOWN_MESSAGE)
+  }
+
+  /** Blocks and followed moderation lists (@kiez/moderation), stopped before the store. */
+  private async openModeration (store: FeedStore): Promise<Moderation> {
+    const { logger } = this.components
+    const moderation = await Moderation.open({
+      store,
+      exempt: [(this.signer as Signer).publicKey],
+      onError: (err) => logger.warn({ err }, 'dropping a blocked author\'s payloads failed')
+    }).catch((err: Error) => {
+      throw new DaemonError('store_unavailable', `cannot read the blocks and moderation lists: ${err.message}`, {
+        cause: err
+      })
+    })
+    this.started.push({
+      name: 'moderation',
+      stop: async () => {
+        this.mod = undefined
+        await moderation.close()
+      }
+    })
+    this.mod = new BoxModeration(moderation, async (body) => await this.author(body))
+    return moderation
+  }
+
+  /** The control API's moderation part; undefined while starting or stopping. */
+  moderation (): ModerationControlApi | undefined {
+    return this.stopping === undefined ? this.mod : undefined
   }
 
   private guard (): OwnFeedGuard {

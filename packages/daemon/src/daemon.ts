@@ -44,7 +44,7 @@ import { packageVersion } from './version.js'
 import { explainEntry } from './why.js'
 import { pingToJson } from './ping-json.js'
 import { watchOwnFeed } from './own-feed-watch.js'
-import { BoxModeration, lateGate } from './moderation.js'
+import { BoxModeration, gatewayModeration, lateGate } from './moderation.js'
 import type { ModerationControlApi } from './control/moderation-client.js'
 
 export interface DaemonInit {
@@ -421,7 +421,10 @@ export class Daemon implements ControlApi {
         },
         onEntry: (fn) => store.onEntry(fn)
       },
-      onPeer: (fn) => node.onPeer?.(fn) ?? (() => {})
+      onPeer: (fn) => node.onPeer?.(fn) ?? (() => {}),
+      ...(this.mod !== undefined
+        ? { moderation: gatewayModeration(this.mod.moderation, async (body) => await this.author(body)) }
+        : {})
     }
   }
 

@@ -1,5 +1,6 @@
 import { entryId, MAX_REASON_BYTES, parseEntryId, type KnownBody } from '@kiez/feed'
 import { authorId, Moderation, ModerationError, parseAuthorId } from '@kiez/moderation'
+import type { GatewayModeration } from '@kiez/gateway'
 import type { IngestGate, StoredEntry } from '@kiez/store'
 import type {
   BlockedJson,
@@ -66,6 +67,18 @@ async function refused<T> (fn: () => Promise<T>): Promise<T> {
     if (err instanceof ModerationError && err.code === 'limit') throw new ApiError(409, 'moderation_limit', err.message)
     if (err instanceof ModerationError) throw new ApiError(400, 'moderation_refused', err.message)
     throw err
+  }
+}
+
+/** What the web page sees of the moderation: who is blocked, what is hidden, and reports signed with the box key. */
+export function gatewayModeration (
+  moderation: Moderation,
+  author: (body: KnownBody) => Promise<StoredEntry>
+): GatewayModeration {
+  return {
+    blockedBy: (a) => moderation.blockedBy(a),
+    hiddenBy: (h) => moderation.hiddenBy(h),
+    report: async ({ target, reason }) => await author({ type: 'report', target, reason })
   }
 }
 

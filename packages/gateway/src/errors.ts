@@ -4,6 +4,8 @@ export type GatewayErrorCode =
   | 'forbidden'
   | 'entry_not_found'
   | 'deleted'
+  | 'author_blocked'
+  | 'invalid_reason'
   | 'invalid_id'
   | 'bad_cursor'
   | 'invalid_request'

@@ -19,6 +19,8 @@ import { GatewayMetrics } from './metrics.js'
 import { PairingCodes, SessionStore, sessionCookie } from './pairing.js'
 import { ProfileNames } from './profiles.js'
 import type { RouteContext } from './routes/context.js'
+import { registerReports } from './routes/reports.js'
+import { ModerationView } from './moderation.js'
 import { registerEntries } from './routes/entries.js'
 import { registerEvents } from './routes/events.js'
 import { registerFeed } from './routes/feed.js'
@@ -225,6 +227,7 @@ export class Gateway {
   readonly sessions: SessionStore
   readonly events: EventStream
   private readonly names: ProfileNames
+  private readonly moderation: ModerationView
   private readonly format = new EntryFormatter()
   private readonly metrics: GatewayMetrics
   private readonly postLimiter: RateLimiter
@@ -252,6 +255,7 @@ export class Gateway {
     this.sessions = new SessionStore(init.sessionsPath !== undefined ? { path: init.sessionsPath } : {})
     this.events = new EventStream({ maxClients: init.maxEventClients ?? 64, replayEvents: init.replayEvents ?? 512 })
     this.names = new ProfileNames(components.backend.feed)
+    this.moderation = new ModerationView(components.backend.moderation, this.names)
     this.metrics = new GatewayMetrics(components.registry, components.backend)
     this.postLimiter = new RateLimiter(init.postRate ?? { capacity: 20, refillPerSec: 0.5 })
     this.pairLimiter = new RateLimiter(init.pairRate ?? { capacity: 10, refillPerSec: 0.1 })
@@ -343,7 +347,12 @@ export class Gateway {
     this.newestStoredAt = Date.now()
     this.names.note(e)
     this.metrics.stored.inc({ origin: origin === 'local' ? 'local' : 'mesh' })
-    if (isShown(e)) this.events.publish('entry', () => this.format.entry(e, this.names.cached(e.author)))
+    if (!isShown(e) || this.moderation.blocked(e.author)) return
+    this.events.publish('entry', () => {
+      const json = this.format.entry(e, this.names.cached(e.author))
+      const hidden = this.moderation.hiddenNow(e)
+      return hidden === undefined ? json : { ...json, hidden }
+    })
   }
 
   /**
@@ -497,6 +506,7 @@ export class Gateway {
       logger,
       names: this.names,
       format: this.format,
+      moderation: this.moderation,
       withName: async (e) => await this.withName(e),
       hasSession: (req) => this.hasSession(req),
       newestStoredAt: () => this.newestStoredAt,
@@ -515,6 +525,7 @@ export class Gateway {
       registerTopology(api, ctx)
       registerFeed(api, ctx)
       registerEntries(api, ctx)
+      registerReports(api, ctx)
       registerProfile(api, ctx)
       registerPairing(api, ctx)
       registerEvents(api, ctx, `${API_PREFIX}/events`)

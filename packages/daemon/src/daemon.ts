@@ -325,6 +325,11 @@ export class Daemon implements ControlApi {
     return moderation
   }
 
+  /** Whether the owner or a followed moderation list blocks `author`: `kiez feed` leaves it out, as the web page does. */
+  private blocked (author: Uint8Array): boolean {
+    return this.mod?.moderation.isBlocked(author) === true
+  }
+
   /** The control API's moderation part; undefined while starting or stopping. */
   moderation (): ModerationControlApi | undefined {
     return this.stopping === undefined ? this.mod : undefined
@@ -615,7 +620,7 @@ export class Daemon implements ControlApi {
 
   onEntry (fn: (e: EntryJson) => void, wanted: () => boolean = () => true): () => void {
     return this.running().store.onEntry((entry) => {
-      if (isShown(entry) && wanted()) fn(entryToJson(entry))
+      if (isShown(entry) && !this.blocked(entry.author) && wanted()) fn(entryToJson(entry))
     })
   }
 
@@ -626,7 +631,8 @@ export class Daemon implements ControlApi {
         query.before === undefined ? { limit: query.limit } : { limit: query.limit, before: query.before }
       )
       // a page may come out shorter than `limit`: `next` still pages on from where the store stopped
-      const out: FeedJson = { entries: page.entries.filter(isShown).map(entryToJson) }
+      const shown = page.entries.filter((e) => isShown(e) && !this.blocked(e.author))
+      const out: FeedJson = { entries: shown.map(entryToJson) }
       if (page.next !== undefined) out.next = page.next
       return out
     } catch (err) {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { signerFromSeed } from '@kiez/feed'
+import { createEntry, signerFromSeed } from '@kiez/feed'
 import { authorId } from '@kiez/moderation'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG, type KiezConfig } from './config.js'
@@ -60,6 +60,18 @@ describe('moderation over the control socket', () => {
     const h = await mod.publish({ type: 'hide', target: post.id })
     expect(h).toMatchObject({ type: 'mod-hide', target: post.id, reason: '', seq: 3 })
     // a moderation entry is not a post: the feed does not show it
+    expect((await client.feed()).entries.map((e) => e.id)).toEqual([post.id])
+
+    // kiez feed leaves out what the owner blocks, as the web page does
+    const store = daemon.feedStore
+    if (store === undefined) throw new Error('no store')
+    const bobPost = createEntry(signerFromSeed(new Uint8Array(32).fill(2)), {
+      seq: 1,
+      previous: null,
+      timestamp: Date.now() - 1000,
+      body: { type: 'post', text: 'kauft bei mir' }
+    })
+    expect(await store.ingest(bobPost.bytes, bobPost.payload)).toMatchObject({ status: 'stored', payload: 'refused' })
     expect((await client.feed()).entries.map((e) => e.id)).toEqual([post.id])
 
     await daemon.stop()

@@ -994,6 +994,8 @@ export class FeedStore {
    * takes them (an unblock). Resolves with how many were dropped.
    */
   async dropPayloadsOf (author: Uint8Array): Promise<number> {
+    // A barrier first: writes queued before the caller's gate changed (their payloads taken) are on disk by then.
+    await this.dropPayload(new Uint8Array(32))
     const hashes = await heldPayloadsOf(this.db, author)
     const dropped = await Promise.all(
       hashes.map(async (hash) =>

@@ -2,7 +2,7 @@ import { createEntry, entryId, signerFromSeed, type Entry, type KnownBody, type 
 import { authorId } from '@kiez/moderation'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '@kiez/testing'
-import { Boxes, call, pair, sameOrigin, type Box } from './helpers.ts'
+import { Boxes, call, openSse, pair, sameOrigin, type Box } from './helpers.ts'
 
 /** A foreign author's log, ingested into a box's store as if it came from the mesh. */
 class Log {
@@ -153,6 +153,27 @@ describe('moderation on the HTTP API', () => {
     }
     expect(pages).toEqual([r2.json.id, r1.json.id])
     expect((await call(box, '/api/v1/reports?before=bogus')).json.error.code).toBe('bad_cursor')
+  })
+
+  it('leaves blocked authors out of the event stream and marks what a followed list hides', async () => {
+    const sse = openSse(box)
+    await sse.opened
+    const hiddenLater = carol.add({ type: 'post', text: 'meine Telefonnummer: …' })
+    const hideLater = lister.add({ type: 'mod-hide', target: hiddenLater.hash, reason: 'Telefonnummer' })
+    await ingest(box, hideLater, hiddenLater) // the hide may come before the entry it names
+    const fromBob = bob.add({ type: 'post', text: 'noch mehr Werbung' })
+    const sentinel = carol.add({ type: 'post', text: 'danke!' })
+    await ingest(box, fromBob, sentinel)
+    await eventually(() => sse.entries().find((e) => e.id === entryId(sentinel.hash)), {
+      what: 'the sentinel event',
+      timeoutMs: 10_000,
+      intervalMs: 25
+    })
+    const ids = sse.entries().map((e) => e.id)
+    expect(ids).not.toContain(entryId(fromBob.hash))
+    expect(sse.entries().find((e) => e.id === entryId(hiddenLater.hash))).toMatchObject({
+      hidden: { by: authorId(lister.signer.publicKey), entry: entryId(hideLater.hash), reason: 'Telefonnummer' }
+    })
   })
 })
 

@@ -23,9 +23,9 @@ describe('test/vectors/feed-entries.json', () => {
     expect(vectors).toEqual(buildVectors())
   })
 
-  it('covers a valid chain of 9 and every rejection kind of entries and payloads', () => {
+  it('covers a valid chain of 13 and every rejection kind of entries and payloads', () => {
     expect(vectors.filter((v) => v.valid).map((v) => v.description.match(/seq (\d+)/)?.[1])).toEqual(
-      ['1', '2', '3', '4', '5', '6', '7', '8', '9']
+      ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13']
     )
     expect(new Set(vectors.map((v) => v.error).filter(Boolean))).toEqual(
       new Set([
@@ -44,10 +44,24 @@ describe('test/vectors/feed-entries.json', () => {
     expect(new Set(vectors.map((v) => v.payloadError).filter(Boolean))).toEqual(
       new Set(['payload_mismatch', 'malformed_content', 'content_too_large'])
     )
-    // an entry with its payload, the same entry header only, a delete, an edit, an unknown kind
+    // an entry with its payload, the same entry header only, a delete, an edit, an unknown kind, moderation, a report
     const kinds = vectors.filter((v) => v.valid).map((v) => readEntry(bytes(v.entryBytes), { now: v.now }))
     expect(kinds.map((r) => r.ok && r.value.kind)).toEqual(
-      ['post', 'reply', 'profile', 'post', 'delete', 'edit', 'poll', 'reply', 'post']
+      [
+        'post',
+        'reply',
+        'profile',
+        'post',
+        'delete',
+        'edit',
+        'poll',
+        'reply',
+        'post',
+        'mod-block',
+        'mod-hide',
+        'report',
+        'mod-block'
+      ]
     )
     expect(vectors.some((v) => v.valid && v.payload === undefined)).toBe(true)
   })

@@ -21,6 +21,7 @@ import { CliError, EXIT } from './errors.js'
 import { version } from './version.js'
 import { bashCompletion, zshCompletion } from './completion.js'
 import { configCommand } from './daemon-config.js'
+import { addModerationCommands } from './moderation.js'
 
 function collect (value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value]
@@ -312,6 +313,8 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .action(async (opts: ClientOptions & { revokeAll?: boolean }) => {
       await pairCommand(opts, io)
     })
+
+  addModerationCommands(program, io, { clientCommand, example })
 
   program.command('psk').argument('<file>', 'where to write the key (must not exist)')
     .description('write a new private network key: only boxes started with the same --psk file can connect')

@@ -3,7 +3,15 @@ import { fileURLToPath } from 'node:url'
 import { FeedError, parseEntryId, type KnownBody, type Signer } from '@kiez/feed'
 import { Gateway, type GatewayBackend, type GatewayInit } from '@kiez/gateway'
 import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
-import { FeedStore, OWN_HEAD_UNKNOWN_MESSAGE, OwnFeedGuard, StoreError, type StoredEntry } from '@kiez/store'
+import { Moderation } from '@kiez/moderation'
+import {
+  composeGates,
+  FeedStore,
+  OWN_HEAD_UNKNOWN_MESSAGE,
+  OwnFeedGuard,
+  StoreError,
+  type StoredEntry
+} from '@kiez/store'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { parseHostPort, type KiezConfig } from './config.js'
@@ -37,6 +45,8 @@ import { explainEntry } from './why.js'
 import { pingToJson } from './ping-json.js'
 import { watchOwnFeed } from './own-feed-watch.js'
 import { amendBody, type Amend } from './own-entries.js'
+import { BoxModeration, gatewayModeration, lateGate } from './moderation.js'
+import type { ModerationControlApi } from './control/moderation-client.js'
 
 export interface DaemonInit {
   /**
@@ -97,6 +107,7 @@ export class Daemon implements ControlApi {
   private node: DaemonNode | undefined
   private signer: Signer | undefined
   private ownFeed: OwnFeedGuard | undefined
+  private mod: BoxModeration | undefined
   private gateway: Gateway | undefined
   private stopping: Promise<void> | undefined
   private readonly webRoot: string
@@ -159,7 +170,11 @@ export class Daemon implements ControlApi {
     const psk = this.config.psk === undefined ? undefined : await readPskFile(this.config.psk)
 
     const feedPath = join(dataDir, DATA_DIR_FILES.feed)
-    const store = await FeedStore.open({ path: feedPath }).catch((err: Error) => {
+    const moderationGate = lateGate()
+    // The ingest gates, in order (composeGates: the first defer wins, then header): the owner's
+    // moderation (a blocked author's header is kept, its payload refused), then the storage quotas.
+    const gate = composeGates(moderationGate.gate)
+    const store = await FeedStore.open({ path: feedPath, gate }).catch((err: Error) => {
       // LevelDB's own words, a few causes deep: "IO error: lock …/LOCK: Resource temporarily unavailable"
       if (someCause(err, (e) => typeof e.message === 'string' && /IO error: lock /.test(e.message))) {
         throw new DaemonError(
@@ -188,6 +203,8 @@ export class Daemon implements ControlApi {
       store.recovery !== undefined && (store.recovery.repaired.length > 0 || store.recovery.unrepairable.length > 0)
     ) logger.warn({ recovery: store.recovery }, 'repaired the feed store after an unclean stop')
     await this.openOwnFeedGuard(store, identity.created)
+    const moderation = await this.openModeration(store)
+    moderationGate.bind(moderation.gate)
 
     // libp2p's metrics cost a little on every stream: only worth it when /metrics can be read
     const node = await this.components.createNode({
@@ -195,6 +212,7 @@ export class Daemon implements ControlApi {
       privateKey: identity.privateKey,
       psk,
       store,
+      forwards: moderation.forwards,
       logger: logger.child({ component: 'mesh' }),
       ...(this.config.http !== false ? { metrics: this.metrics } : {})
     })
@@ -283,6 +301,39 @@ export class Daemon implements ControlApi {
         )}
     }
     if (guard.armed) logger.warn({ reason: guard.status().reason }, OWN_HEAD_UNKNOWN_MESSAGE)
+  }
+
+  /** Blocks and followed moderation lists (@kiez/moderation), stopped before the store. */
+  private async openModeration (store: FeedStore): Promise<Moderation> {
+    const { logger } = this.components
+    const moderation = await Moderation.open({
+      store,
+      exempt: [(this.signer as Signer).publicKey],
+      onError: (err) => logger.warn({ err }, 'dropping a blocked author\'s payloads failed')
+    }).catch((err: Error) => {
+      throw new DaemonError('store_unavailable', `cannot read the blocks and moderation lists: ${err.message}`, {
+        cause: err
+      })
+    })
+    this.started.push({
+      name: 'moderation',
+      stop: async () => {
+        this.mod = undefined
+        await moderation.close()
+      }
+    })
+    this.mod = new BoxModeration(moderation, async (body) => await this.author(body))
+    return moderation
+  }
+
+  /** Whether the owner or a followed moderation list blocks `author`: `kiez feed` leaves it out, as the web page does. */
+  private blocked (author: Uint8Array): boolean {
+    return this.mod?.moderation.isBlocked(author) === true
+  }
+
+  /** The control API's moderation part; undefined while starting or stopping. */
+  moderation (): ModerationControlApi | undefined {
+    return this.stopping === undefined ? this.mod : undefined
   }
 
   private guard (): OwnFeedGuard {
@@ -379,7 +430,10 @@ export class Daemon implements ControlApi {
         onEntry: (fn) => store.onEntry(fn),
         onPayload: (fn) => store.onPayload(fn)
       },
-      onPeer: (fn) => node.onPeer?.(fn) ?? (() => {})
+      onPeer: (fn) => node.onPeer?.(fn) ?? (() => {}),
+      ...(this.mod !== undefined
+        ? { moderation: gatewayModeration(this.mod.moderation, async (body) => await this.author(body)) }
+        : {})
     }
   }
 
@@ -591,7 +645,7 @@ export class Daemon implements ControlApi {
 
   onEntry (fn: (e: EntryJson) => void, wanted: () => boolean = () => true): () => void {
     return this.running().store.onEntry((entry) => {
-      if (isShown(entry) && wanted()) fn(entryToJson(entry))
+      if (isShown(entry) && !this.blocked(entry.author) && wanted()) fn(entryToJson(entry))
     })
   }
 
@@ -602,7 +656,8 @@ export class Daemon implements ControlApi {
         query.before === undefined ? { limit: query.limit } : { limit: query.limit, before: query.before }
       )
       // a page may come out shorter than `limit`: `next` still pages on from where the store stopped
-      const out: FeedJson = { entries: page.entries.filter(isShown).map(entryToJson) }
+      const shown = page.entries.filter((e) => isShown(e) && !this.blocked(e.author))
+      const out: FeedJson = { entries: shown.map(entryToJson) }
       if (page.next !== undefined) out.next = page.next
       return out
     } catch (err) {

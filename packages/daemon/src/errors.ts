@@ -67,6 +67,9 @@ export type ApiErrorCode =
   | 'not_deletable' // `delete`: a profile, a delete or an edit
   | 'not_editable' // `edit`: anything but a post or a reply
   | 'too_many_streams' // event stream bound reached
+  | 'invalid_reason' // a block's, moderation entry's or report's reason over 280 UTF-8 bytes
+  | 'moderation_refused' // blocking the box itself, or a followed list's author (unfollow first), and the like
+  | 'moderation_limit' // 10 000 blocks or 64 followed lists reached
   | ValidationCode // a post the feed refused
   | StoreErrorCode // a post the store could not take
   | MeshErrorCode // ping, dht find

@@ -12,12 +12,13 @@ function replicationInfo (replication: unknown): ReplicationInfo | undefined {
 }
 
 /** The real node: @kiez/mesh's libp2p assembly, created from the config and started. */
-export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, store, logger, metrics }) => {
+export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, store, forwards, logger, metrics }) => {
   let node
   try {
     node = await createKiezNode({
       privateKey,
       store,
+      ...(forwards !== undefined ? { forwards } : {}),
       mesh: config.mesh,
       listen: config.listen,
       bootstrap: config.bootstrap,

@@ -68,6 +68,12 @@ export interface NodeFactoryInit {
    */
   store: FeedStore
   /**
+   * What replication forwards: false for blocked authors (the box's moderation).
+   *
+   * @default every author is forwarded
+   */
+  forwards?: (author: Uint8Array) => boolean
+  /**
    * Where the node logs.
    *
    * @default none (required)

@@ -26,6 +26,8 @@ export const PUBLIC_KEY_BYTES = 32
 export const SIGNATURE_BYTES = 64
 /** Display names are short by nature; the 8 KiB content limit still applies first. */
 export const MAX_PROFILE_NAME_BYTES = 128
+/** A moderation entry's or report's reason: a line, not an essay (may be empty). */
+export const MAX_REASON_BYTES = 280
 
 /** A kind is 1 … 32 bytes of [a-z0-9_-], starting with a letter (PROTOCOL.md §2). */
 export const MAX_KIND_BYTES = 32
@@ -37,7 +39,18 @@ export const MAX_HOUSEHOLD_MEMBERS = 64
 export const MAX_PROFILE_ABOUT_BYTES = 280
 
 /** Kinds whose payload this version understands and checks; any other well-formed kind is valid and opaque. */
-export const KNOWN_KINDS = ['post', 'reply', 'profile', 'delete', 'edit', 'household', 'vouch'] as const
+export const KNOWN_KINDS = [
+  'post',
+  'reply',
+  'profile',
+  'delete',
+  'edit',
+  'household',
+  'vouch',
+  'mod-block',
+  'mod-hide',
+  'report'
+] as const
 export type KnownKind = typeof KNOWN_KINDS[number]
 
 export function isKnownKind (kind: string): kind is KnownKind {

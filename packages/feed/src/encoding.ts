@@ -46,6 +46,12 @@ export type KnownBody =
   | { type: 'delete', target: Uint8Array }
   /** new text for the target post or reply of the same author */
   | { type: 'edit', target: Uint8Array, text: string }
+  /** a moderation list's entry: `author` (a raw key) is blocked by whoever follows the list */
+  | { type: 'mod-block', author: Uint8Array, reason: string }
+  /** a moderation list's entry: the entry with hash `target` (any author) is hidden by whoever follows the list */
+  | { type: 'mod-hide', target: Uint8Array, reason: string }
+  /** a reader's report of the entry with hash `target` (any author), for moderators to see */
+  | { type: 'report', target: Uint8Array, reason: string }
 
 /**
  * The payload of a kind this version does not know: valid, kept and
@@ -143,6 +149,11 @@ function bodyValue (body: KnownBody): unknown[] {
       return [body.target]
     case 'edit':
       return [body.target, body.text]
+    case 'mod-block':
+      return [body.author, body.reason]
+    case 'mod-hide':
+    case 'report':
+      return [body.target, body.reason]
   }
 }
 
@@ -242,7 +253,10 @@ function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {
     reply: '[text, replyTo]',
     profile: '[name] or [name, about, household]',
     delete: '[target]',
-    edit: '[target, text]'
+    edit: '[target, text]',
+    'mod-block': '[author, reason]',
+    'mod-hide': '[target, reason]',
+    report: '[target, reason]'
   }
   const bad = fail<EntryBody>('malformed_content', `${kind} payload must be ${shape[kind]}`)
   if (!Array.isArray(c)) return bad
@@ -274,6 +288,15 @@ function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {
     case 'edit':
       return c.length === 2 && isBytes(c[0], HASH_BYTES) && typeof c[1] === 'string'
         ? ok({ type: kind, target: c[0], text: c[1] })
+        : bad
+    case 'mod-block':
+      return c.length === 2 && isBytes(c[0], PUBLIC_KEY_BYTES) && typeof c[1] === 'string'
+        ? ok({ type: kind, author: c[0], reason: c[1] })
+        : bad
+    case 'mod-hide':
+    case 'report':
+      return c.length === 2 && isBytes(c[0], HASH_BYTES) && typeof c[1] === 'string'
+        ? ok({ type: kind, target: c[0], reason: c[1] })
         : bad
   }
 }

@@ -6,6 +6,7 @@ import {
   MAX_CONTENT_BYTES,
   MAX_PAYLOAD_BYTES,
   MAX_PROFILE_NAME_BYTES,
+  MAX_REASON_BYTES,
   SIGNATURE_DOMAIN
 } from './constants.js'
 import { sha256, type Signer } from './crypto.js'
@@ -191,6 +192,12 @@ function bodyText (body: EntryBody): string | undefined {
 }
 
 function checkContent (body: EntryBody): Decoded<never> | undefined {
+  if (body.type === 'mod-block' || body.type === 'mod-hide' || body.type === 'report') {
+    // a reason may be empty (the entry itself says enough), but it is a line, not a post
+    const size = utf8Length(body.reason)
+    if (size <= MAX_REASON_BYTES) return undefined
+    return { ok: false, code: 'malformed_content', message: `reason is over ${MAX_REASON_BYTES} UTF-8 bytes` }
+  }
   const text = bodyText(body)
   if (text === undefined) return undefined
   const size = utf8Length(text)
@@ -232,7 +239,8 @@ export interface CreateEntryInit {
    */
   timestamp: number
   /**
-   * What the entry says: a post, a reply, a profile, a delete or an edit.
+   * What the entry says: a post, a reply, a profile, a delete, an edit, a
+   * moderation list's block or hide, or a report.
    * Its kind goes into the header, its bytes become the payload.
    *
    * @default none (required)

@@ -276,7 +276,10 @@ const SHAPES: Record<KnownKind, string> = {
   reply: '[text, replyTo: bstr(32)]',
   profile: '[name] or [name, about, household: bstr(32) / null]',
   delete: '[target: bstr(32)]',
-  edit: '[target: bstr(32), text]'
+  edit: '[target: bstr(32), text]',
+  'mod-block': '[author: bstr(32), reason]',
+  'mod-hide': '[target: bstr(32), reason]',
+  report: '[target: bstr(32), reason]'
 }
 
 function parseKnown (kind: KnownKind, r: Reader): EntryBody {
@@ -330,6 +333,18 @@ function parseKnown (kind: KnownKind, r: Reader): EntryBody {
       const target = n === 2 ? r.item(() => r.hash()) : undefined
       const text = target === undefined ? undefined : r.item(() => r.text())
       return target === undefined || text === undefined ? malformed() : { type: kind, target, text }
+    }
+    case 'mod-block': {
+      // an ed25519 key is 32 bytes like a hash: the same bstr(32) reader
+      const author = n === 2 ? r.item(() => r.hash()) : undefined
+      const reason = author === undefined ? undefined : r.item(() => r.text())
+      return author === undefined || reason === undefined ? malformed() : { type: kind, author, reason }
+    }
+    case 'mod-hide':
+    case 'report': {
+      const target = n === 2 ? r.item(() => r.hash()) : undefined
+      const reason = target === undefined ? undefined : r.item(() => r.text())
+      return target === undefined || reason === undefined ? malformed() : { type: kind, target, reason }
     }
   }
 }

@@ -82,6 +82,15 @@ describe('payload shapes of the known kinds', () => {
     expect(check('profile', ['Alice'])).toEqual({ ok: true, value: { type: 'profile', name: 'Alice' } })
     expect(check('delete', [hashA])).toEqual({ ok: true, value: { type: 'delete', target: hashA } })
     expect(check('edit', [hashA, 'neu'])).toEqual({ ok: true, value: { type: 'edit', target: hashA, text: 'neu' } })
+    expect(check('mod-block', [hashA, 'spam'])).toEqual({
+      ok: true,
+      value: { type: 'mod-block', author: hashA, reason: 'spam' }
+    })
+    expect(check('mod-hide', [hashA, ''])).toEqual({ ok: true, value: { type: 'mod-hide', target: hashA, reason: '' } })
+    expect(check('report', [hashA, 'beleidigend'])).toEqual({
+      ok: true,
+      value: { type: 'report', target: hashA, reason: 'beleidigend' }
+    })
   })
 
   it('refuses the wrong shape as malformed_content', () => {
@@ -101,7 +110,17 @@ describe('payload shapes of the known kinds', () => {
       ['edit', [hashA]],
       ['edit', ['text', hashA]],
       ['edit', [hashA, 'text', 'more']],
-      ['edit', [new Uint8Array(32), 7]]
+      ['edit', [new Uint8Array(32), 7]],
+      ['mod-block', [hashA]],
+      ['mod-block', ['spam', hashA]],
+      ['mod-block', [new Uint8Array(33), 'spam']],
+      ['mod-block', [hashA, 'spam', 'more']],
+      ['mod-hide', [hashA]],
+      ['mod-hide', [new Uint8Array(31), 'x']],
+      ['mod-hide', [hashA, 7]],
+      ['report', []],
+      ['report', ['bafyrei…', 'x']],
+      ['report', [hashA, 'x', hashA]]
     ]
     for (const [kind, value] of bad) {
       expect(check(kind, value), `${kind} ${JSON.stringify(value)}`).toMatchObject({
@@ -137,12 +156,21 @@ describe('payload shapes of the known kinds', () => {
     expect(check('profile', ['x'.repeat(129)])).toMatchObject({ code: 'malformed_content' })
   })
 
+  it('bounds a moderation or report reason to 280 UTF-8 bytes, and lets it be empty', () => {
+    for (const kind of ['mod-block', 'mod-hide', 'report']) {
+      expect(check(kind, [hashA, '€'.repeat(93) + 'x']).ok, kind).toBe(true) // 279 + 1 bytes
+      expect(check(kind, [hashA, '€'.repeat(93) + 'xx']), kind).toMatchObject({ code: 'malformed_content' })
+      expect(check(kind, [hashA, '']).ok, kind).toBe(true)
+    }
+  })
+
   it('refuses to author what it would refuse to read', () => {
     const bad = (body: KnownBody): () => Entry => () =>
       createEntry(alice, { seq: 1, previous: null, timestamp: NOW, body })
     expect(bad({ type: 'post', text: '' })).toThrow(/empty/)
     expect(bad({ type: 'edit', target: hashA, text: 'x'.repeat(MAX_CONTENT_BYTES + 1) })).toThrow(/over/)
     expect(bad({ type: 'delete', target: new Uint8Array(31) })).toThrow(/delete payload/)
+    expect(bad({ type: 'report', target: hashA, reason: 'x'.repeat(281) })).toThrow(/reason/)
   })
 })
 
@@ -221,6 +249,16 @@ describe('payload parser', () => {
       type: fc.constant('edit' as const),
       target: fc.uint8Array({ minLength: 32, maxLength: 32 }),
       text: fc.string({ minLength: 1, maxLength: 200 })
+    }),
+    fc.record({
+      type: fc.constant('mod-block' as const),
+      author: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      reason: fc.string({ maxLength: 70 })
+    }),
+    fc.record({
+      type: fc.constantFrom('mod-hide' as const, 'report' as const),
+      target: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      reason: fc.string({ maxLength: 70 })
     })
   )
 
@@ -246,7 +284,7 @@ describe('payload parser', () => {
   it('never throws on arbitrary bytes, for any kind and any header claim', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom('post', 'reply', 'profile', 'delete', 'edit', 'poll'),
+        fc.constantFrom('post', 'reply', 'profile', 'delete', 'edit', 'mod-block', 'mod-hide', 'report', 'poll'),
         fc.uint8Array({ maxLength: 300 }),
         fc.boolean(),
         (kind, bytes, honest) => {
@@ -267,6 +305,9 @@ describe('payload parser', () => {
       ['profile', encode(['Alice'])],
       ['delete', encode([hashA])],
       ['edit', encode([hashA, 'neu'])],
+      ['mod-block', encode([hashA, 'spam'])],
+      ['mod-hide', encode([hashA, 'off topic'])],
+      ['report', encode([hashA, ''])],
       ['poll', encode(new Map<unknown, unknown>([[1, ['a', 'b']], ['q', 'wer?']]), rfc8949EncodeOptions)]
     ]
     fc.assert(

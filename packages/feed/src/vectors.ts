@@ -217,6 +217,33 @@ export function buildVectors (): FeedVector[] {
     payloadError: 'content_too_large'
   })
 
+  // A moderation list's entries and a report (PROTOCOL.md §2): Alice blocks Mallory, hides vector 2, reports vector 4.
+  const e10 = createEntry(alice, {
+    seq: 10,
+    previous: sha256(tooLong.bytes),
+    timestamp: t + 9000,
+    body: { type: 'mod-block', author: mallory.publicKey, reason: 'Werbung, immer wieder' }
+  })
+  push('valid: seq 10, a mod-block naming Mallory\'s key, with a reason', full(e10))
+  const e11 = createEntry(alice, {
+    seq: 11,
+    previous: e10.hash,
+    timestamp: t + 10_000,
+    body: { type: 'mod-hide', target: e2.hash, reason: '' }
+  })
+  push('valid: seq 11, a mod-hide naming seq 2 (the hash of vector 2), with an empty reason', full(e11))
+  const e12 = createEntry(alice, {
+    seq: 12,
+    previous: e11.hash,
+    timestamp: t + 11_000,
+    body: { type: 'report', target: e4.hash, reason: 'Falsche Adresse 🙁' }
+  })
+  push('valid: seq 12, a report of seq 4 (the hash of vector 13)', full(e12))
+  const longReason = raw(13, e12.hash, t + 12_000, 'mod-block', [mallory.publicKey, 'x'.repeat(281)])
+  push('malformed_content: seq 13, a mod-block whose reason is 281 bytes (its header is valid)', longReason, {
+    payloadError: 'malformed_content'
+  })
+
   push('duplicate: seq 2 again (idempotent, not an error for the sender)', full(e2), { error: 'duplicate' })
   const fork = createEntry(alice, {
     seq: 2,

@@ -7,6 +7,8 @@ export type GatewayErrorCode =
   | 'not_author'
   | 'not_deletable'
   | 'not_editable'
+  | 'author_blocked'
+  | 'invalid_reason'
   | 'invalid_id'
   | 'bad_cursor'
   | 'invalid_request'

@@ -19,6 +19,8 @@ import { GatewayMetrics } from './metrics.js'
 import { PairingCodes, SessionStore, sessionCookie } from './pairing.js'
 import { ProfileNames } from './profiles.js'
 import type { RouteContext } from './routes/context.js'
+import { registerReports } from './routes/reports.js'
+import { ModerationView } from './moderation.js'
 import { registerEntries } from './routes/entries.js'
 import { registerEvents } from './routes/events.js'
 import { registerFeed } from './routes/feed.js'
@@ -225,6 +227,7 @@ export class Gateway {
   readonly sessions: SessionStore
   readonly events: EventStream
   private readonly names: ProfileNames
+  private readonly moderation: ModerationView
   private readonly format = new EntryFormatter()
   private readonly metrics: GatewayMetrics
   private readonly postLimiter: RateLimiter
@@ -252,6 +255,7 @@ export class Gateway {
     this.sessions = new SessionStore(init.sessionsPath !== undefined ? { path: init.sessionsPath } : {})
     this.events = new EventStream({ maxClients: init.maxEventClients ?? 64, replayEvents: init.replayEvents ?? 512 })
     this.names = new ProfileNames(components.backend.feed)
+    this.moderation = new ModerationView(components.backend.moderation, this.names)
     this.metrics = new GatewayMetrics(components.registry, components.backend)
     this.postLimiter = new RateLimiter(init.postRate ?? { capacity: 20, refillPerSec: 0.5 })
     this.pairLimiter = new RateLimiter(init.pairRate ?? { capacity: 10, refillPerSec: 0.1 })
@@ -349,14 +353,24 @@ export class Gateway {
     this.newestStoredAt = Date.now()
     this.names.note(e)
     this.metrics.stored.inc({ origin: origin === 'local' ? 'local' : 'mesh' })
-    if (isShown(e)) this.events.publish('entry', () => this.format.entry(e, this.names.cached(e.author)))
-    else this.publishChange(e)
+    if (!isShown(e)) {
+      this.publishChange(e)
+      return
+    }
+    if (this.moderation.blocked(e.author)) return
+    this.events.publish('entry', () => {
+      const json = this.format.entry(e, this.names.cached(e.author))
+      const hidden = this.moderation.hiddenNow(e)
+      return hidden === undefined ? json : { ...json, hidden }
+    })
   }
 
   /** A payload fetched after its entry: a text the page lacked, or a delete or edit that now takes effect. */
   private onLatePayload (e: ShownEntry): void {
-    if (isShown(e)) this.events.publish('changed', () => ({ id: entryId(e.hash), reason: 'payload' }))
-    else this.publishChange(e)
+    if (!isShown(e)) this.publishChange(e)
+    else if (!this.moderation.blocked(e.author)) {
+      this.events.publish('changed', () => ({ id: entryId(e.hash), reason: 'payload' }))
+    }
   }
 
   /** A delete or edit (with its payload, so its target is known): the page GETs the target again. */
@@ -525,6 +539,7 @@ export class Gateway {
       logger,
       names: this.names,
       format: this.format,
+      moderation: this.moderation,
       withName: async (e) => await this.withName(e),
       hasSession: (req) => this.hasSession(req),
       newestStoredAt: () => this.newestStoredAt,
@@ -543,6 +558,7 @@ export class Gateway {
       registerTopology(api, ctx)
       registerFeed(api, ctx)
       registerEntries(api, ctx)
+      registerReports(api, ctx)
       registerProfile(api, ctx)
       registerPairing(api, ctx)
       registerEvents(api, ctx, `${API_PREFIX}/events`)

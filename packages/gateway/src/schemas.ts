@@ -24,7 +24,17 @@ const gatewayEntryProps = {
   author,
   authorKey: { type: 'string' },
   authorName: { type: 'string' },
-  ...entryRest
+  ...entryRest,
+  hidden: {
+    type: 'object',
+    required: ['by', 'entry', 'reason'],
+    properties: {
+      by: { type: 'string' },
+      byName: { type: 'string' },
+      entry: { type: 'string' },
+      reason: { type: 'string' }
+    }
+  }
 } as const
 const entryRequired = ['id', 'author', 'authorKey', 'seq', 'timestamp', 'type'] as const
 
@@ -173,5 +183,54 @@ export const topologyRoute = {
       required: [...topologyRequired, 'ageMs'],
       properties: { ...topologyProps, ageMs: { type: 'integer' } }
     }
+  }
+} as const
+
+const reportSchema = {
+  type: 'object',
+  required: ['id', 'author', 'authorKey', 'seq', 'timestamp', 'type', 'target', 'reason'],
+  properties: {
+    id: { type: 'string' },
+    author: { type: 'string' },
+    authorKey: { type: 'string' },
+    authorName: { type: 'string' },
+    seq: { type: 'integer' },
+    timestamp: { type: 'integer' },
+    type: { type: 'string', enum: ['report'] },
+    target: { type: 'string' },
+    reason: { type: 'string' }
+  }
+} as const
+
+export const reportRoute = {
+  body: {
+    type: 'object',
+    required: ['entry', 'reason'],
+    additionalProperties: false,
+    properties: {
+      entry: { type: 'string', minLength: 1, maxLength: 100 },
+      // the limit is 280 UTF-8 bytes: the route counts them and answers invalid_reason
+      reason: { type: 'string', maxLength: 1000 }
+    }
+  },
+  response: { 201: reportSchema, ...errorResponses }
+} as const
+
+export const reportsRoute = {
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+      before: { type: 'string', minLength: 1, maxLength: 100 }
+    }
+  },
+  response: {
+    200: {
+      type: 'object',
+      required: ['reports'],
+      properties: { reports: { type: 'array', items: reportSchema }, next: { type: 'string' } }
+    },
+    ...errorResponses
   }
 } as const

@@ -42,6 +42,22 @@ export interface GatewayBackend {
   topology?(): Promise<TopologyView>
   /** peer connect/disconnect; returns the unsubscribe */
   onPeer(fn: (e: { peerId: string, connected: boolean }) => void): () => void
+  /** the box owner's blocks and followed moderation lists; absent: nothing is left out or hidden, no reports */
+  moderation?: GatewayModeration
+}
+
+/** Why an author is blocked or an entry hidden: the owner's block, or a followed list's entry. */
+export type ModerationMark =
+  | { by: 'owner', reason: string }
+  /** `list` is the list's author key, `entry` the hash of its mod-block or mod-hide entry */
+  | { by: 'list', list: Uint8Array, entry: Uint8Array, reason: string }
+
+/** What the gateway needs of the box's moderation (@kiez/moderation, through the daemon). */
+export interface GatewayModeration {
+  blockedBy(author: Uint8Array): ModerationMark | undefined
+  hiddenBy(hash: Uint8Array): ModerationMark | undefined
+  /** a reader's report of the entry with hash `target`, signed with the box key; errors carry `status` and `code` */
+  report(req: { target: Uint8Array, reason: string }): Promise<Entry>
 }
 
 export interface BoxInfo {
@@ -119,6 +135,34 @@ export interface EntryJson {
   edited?: true
   /** the box does not hold its payload (yet, or for good): no `text` or `name` */
   payloadMissing?: true
+  /** a moderation list this box follows hides it: the page collapses it and says why */
+  hidden?: HiddenJson
+}
+
+/** Which followed moderation list hides an entry, and why. */
+export interface HiddenJson {
+  /** the list's author (peer id) */
+  by: string
+  /** the list author's display name, when known */
+  byName?: string
+  /** the id of the list's mod-hide entry */
+  entry: string
+  reason: string
+}
+
+/** A reader's report of an entry (`GET /api/v1/reports`). */
+export interface ReportJson {
+  id: string
+  /** who reported (peer id): the box whose page the reader used */
+  author: string
+  authorKey: string
+  authorName?: string
+  seq: number
+  timestamp: number
+  type: 'report'
+  /** the reported entry's id */
+  target: string
+  reason: string
 }
 
 export interface SignedEntryJson extends EntryJson {

@@ -23,9 +23,15 @@ export function mdnsServiceTag (): string {
 export function replicationFactory (
   store: FeedStore,
   mesh: string,
-  onMisbehaving?: (peerId: PeerId, reason: string) => void
+  onMisbehaving?: (peerId: PeerId, reason: string) => void,
+  forwards?: (author: Uint8Array) => boolean
 ): (components: ReplicationComponents) => Replication {
-  return replication({ store, mesh, ...(onMisbehaving !== undefined ? { onMisbehaving } : {}) })
+  return replication({
+    store,
+    mesh,
+    ...(onMisbehaving !== undefined ? { onMisbehaving } : {}),
+    ...(forwards !== undefined ? { forwards } : {})
+  })
 }
 
 /** What replication needs from gossipsub (message ids, topic scoring, StrictNoSign). */

@@ -61,6 +61,14 @@ export interface KiezNodeInit {
    */
   store: FeedStore
   /**
+   * Whether replication forwards an author's entries (gossip, announcements,
+   * heads sent, ranges served): false for an author the box owner blocked or
+   * a followed moderation list blocks (docs/SYNC.md §3.6).
+   *
+   * @default every author is forwarded
+   */
+  forwards?: (author: Uint8Array) => boolean
+  /**
    * Mesh name (`[a-z0-9][a-z0-9-]{0,31}`): separates the DHT, gossip topic and neighbours of meshes
    * sharing a LAN (mDNS is shared; a box of another mesh is hung up on after identify).
    *
@@ -250,7 +258,7 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
     replication: replicationFactory(init.store, mesh, (peerId, reason) => {
       foreign.add(peerId)
       log.warn({ peer: peerId.toString(), reason }, 'peer misbehaved: hung up, not redialed for an hour')
-    }),
+    }, init.forwards),
     // what we tell neighbours about our own neighbours: the same view as `kiez peers`
     topology: (components) =>
       topology({

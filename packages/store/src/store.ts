@@ -17,6 +17,8 @@ import {
   type Signer,
   type ValidationCode
 } from '@kiez/feed'
+import { heldPayloadsOf } from './author-payloads.js'
+import { metaRecords } from './meta-records.js'
 import type { IngestGate } from './gate.js'
 import { Level } from 'level'
 import { StoreError } from './errors.js'
@@ -179,7 +181,7 @@ type Op =
     resolve: (r: RangeIngestResult) => void
     reject: (e: unknown) => void
   }
-  | { kind: 'drop', hash: Uint8Array, resolve: (r: boolean) => void, reject: (e: unknown) => void }
+  | { kind: 'drop', hash: Uint8Array, compact?: boolean, resolve: (r: boolean) => void, reject: (e: unknown) => void }
   | {
     kind: 'proof'
     bytes: Uint8Array
@@ -316,6 +318,12 @@ export class FeedStore {
   /** A small record about the store itself (at most 4 KiB; names up to 64 bytes). */
   async getMeta (name: string): Promise<Uint8Array | undefined> {
     return await this.db.get(checkedMetaKey(name))
+  }
+
+  /** The meta records whose name starts with `prefix` (1-64 bytes), in name order, at most `limit` (meta-records.ts). */
+  async metaRecords (prefix: string, limit = 1000): Promise<Array<{ name: string, value: Uint8Array }>> {
+    checkedMetaKey(prefix)
+    return await metaRecords(this.db, prefix, limit)
   }
 
   /** Writes (or with undefined, deletes) a meta record, synced: it must outlive a power cut. */
@@ -611,6 +619,7 @@ export class FeedStore {
         const entry = await tx.entry(op.hash)
         if (entry === undefined || await tx.get(key) === undefined) return false
         tx.del(key)
+        if (op.compact === true) tx.compact(key) // a block's drop: the text must leave the disk too
         await takePayload(entry, undefined, true, tx) // lists it as missing again
         return true
       }
@@ -976,6 +985,26 @@ export class FeedStore {
 
   private async attach (entries: Entry[]): Promise<StoredEntry[]> {
     return await attach(entries, async (keys) => await this.db.getMany(keys))
+  }
+
+  /**
+   * Drops every held payload of `author` (a block: author-payloads.ts) and
+   * compacts them off the disk as a delete does; unlike a delete it seals
+   * nothing, so they are listed as missing again and fetched once the gate
+   * takes them (an unblock). Resolves with how many were dropped.
+   */
+  async dropPayloadsOf (author: Uint8Array): Promise<number> {
+    // A barrier first: writes queued before the caller's gate changed (their payloads taken) are on disk by then.
+    await this.dropPayload(new Uint8Array(32))
+    const hashes = await heldPayloadsOf(this.db, author)
+    const dropped = await Promise.all(
+      hashes.map(async (hash) =>
+        await new Promise<boolean>((resolve, reject) =>
+          this.enqueue({ kind: 'drop', hash, compact: true, resolve, reject })
+        )
+      )
+    )
+    return dropped.filter(Boolean).length
   }
 
   private decodeStored (bytes: Uint8Array): Entry {

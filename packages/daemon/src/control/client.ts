@@ -17,6 +17,7 @@ import type {
   WhyJson,
   DoctorFactsJson
 } from './types.js'
+import { moderationClient, type ModerationControlApi } from './moderation-client.js'
 
 export type ControlClientErrorCode = 'daemon_unreachable' | 'bad_response' | ControlErrorCode
 
@@ -121,6 +122,10 @@ export class ControlClient {
   }
   async revokeSessions (): Promise<RevokeJson> {
     return await this.call('POST', '/sessions/revoke')
+  }
+  /** blocks and followed moderation lists (`kiez block`, `kiez moderation …`) */
+  get moderation (): ModerationControlApi {
+    return moderationClient(async (method, path, body) => await this.call(method, path, body))
   }
   // two DHT walks at most (before, and after stale addresses failed), then each round trip
   async ping (req: PingRequest): Promise<PingJson> {

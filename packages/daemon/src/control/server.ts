@@ -21,6 +21,8 @@ import {
   doctorRoute
 } from './schemas.js'
 import { EventHub } from './events.js'
+import type { ModerationControlApi } from './moderation-client.js'
+import { moderationRoutes } from './moderation-routes.js'
 import { claimSocketPath } from './socket.js'
 import { narrowSync } from '../sync-json.js'
 import type {
@@ -73,6 +75,8 @@ export interface ControlApi {
    * more than storing it during a catch-up, so it is skipped when nobody listens.
    */
   onEntry(fn: (e: EntryJson) => void, wanted?: () => boolean): () => void
+  /** blocks, followed moderation lists, publishing moderation entries; undefined while starting or stopping */
+  moderation?(): ModerationControlApi | undefined
 }
 
 export interface ControlServerInit {
@@ -234,6 +238,7 @@ export class ControlServer {
     // POST without a body: the socket's 0600 mode is the credential, nothing to send
     app.post('/pair', { schema: pairRoute }, async () => await api.pair())
     app.post('/sessions/revoke', { schema: revokeRoute }, async () => await api.revokeSessions())
+    moderationRoutes(app, () => api.moderation?.())
     app.get('/events', async (req, reply) => {
       if (this.events.full()) throw new ApiError(503, 'too_many_streams', 'too many event streams are open')
       reply.hijack()

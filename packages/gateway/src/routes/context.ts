@@ -5,6 +5,7 @@ import type { EntryFormatter } from '../entry-json.js'
 import type { EventStream } from '../events.js'
 import type { FailureWindow } from '../limits.js'
 import type { GatewayMetrics } from '../metrics.js'
+import type { ModerationView } from '../moderation.js'
 import type { PairingCodes, SessionStore } from '../pairing.js'
 import type { ProfileNames } from '../profiles.js'
 import type { EntryJson, GatewayBackend, TopologyView } from '../types.js'
@@ -18,6 +19,8 @@ export interface RouteContext {
   logger: Logger
   names: ProfileNames
   format: EntryFormatter
+  /** what the box's blocks and followed moderation lists leave out or mark */
+  moderation: ModerationView
   /** the entry as JSON with its author's chosen name */
   withName: (e: Entry) => Promise<EntryJson>
   hasSession: (req: FastifyRequest) => boolean

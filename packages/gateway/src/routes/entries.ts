@@ -14,7 +14,7 @@ function checkId (id: string): void {
 /** One entry by id; new posts; deleting and editing the box's own. */
 export function registerEntries (
   api: FastifyInstance,
-  ctx: Pick<RouteContext, 'backend' | 'names' | 'format' | 'withName'>
+  ctx: Pick<RouteContext, 'backend' | 'names' | 'format' | 'withName' | 'moderation'>
 ): void {
   const { backend } = ctx
   api.get<{ Params: { id: string } }>('/entries/:id', { schema: entryRoute }, async (req) => {
@@ -24,7 +24,9 @@ export function registerEntries (
     if (e.fate?.reason === 'deleted') throw new GatewayError(410, 'deleted', 'its author deleted that entry')
     // deletes, edits and kinds of a later version act on or carry what this API does not show
     if (!isShown(e)) throw new GatewayError(404, 'entry_not_found', 'no entry this box shows has that id')
-    return ctx.format.signed(e, await ctx.names.nameOf(e.author))
+    const blocked = ctx.moderation.blockedWhy(e.author)
+    if (blocked !== undefined) throw new GatewayError(410, 'author_blocked', blocked)
+    return await ctx.moderation.mark(ctx.format.signed(e, await ctx.names.nameOf(e.author)), e)
   })
 
   api.post<{ Body: { text: string, replyTo?: string } }>(

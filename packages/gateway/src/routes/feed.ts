@@ -6,7 +6,7 @@ import type { RouteContext } from './context.js'
 
 export function registerFeed (
   api: FastifyInstance,
-  ctx: Pick<RouteContext, 'backend' | 'names' | 'format' | 'withName'>
+  ctx: Pick<RouteContext, 'backend' | 'names' | 'format' | 'withName' | 'moderation'>
 ): void {
   const { backend } = ctx
   api.get<{ Querystring: { limit: number, before?: string, raw?: '0' | '1' } }>(
@@ -29,8 +29,12 @@ export function registerFeed (
       }
       const entries = await Promise.all(
         // a page may come out shorter than `limit`: `next` still pages on from where the store stopped
-        page.entries.filter(isShown).map(async (e) =>
-          raw === '1' ? ctx.format.signed(e, await ctx.names.nameOf(e.author)) : await ctx.withName(e)
+        // blocked authors (the owner's blocks, followed lists') are left out; a followed list's hides are marked
+        ctx.moderation.visible(page.entries.filter(isShown)).map(async (e) =>
+          await ctx.moderation.mark(
+            raw === '1' ? ctx.format.signed(e, await ctx.names.nameOf(e.author)) : await ctx.withName(e),
+            e
+          )
         )
       )
       return page.next === undefined ? { entries } : { entries, next: page.next }

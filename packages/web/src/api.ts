@@ -1,4 +1,4 @@
-import type { Entry, FeedPage, Peer, PeerSync, Status } from './types.js'
+import type { Entry, FeedPage, Hidden, Peer, PeerSync, Report, ReportPage, Status } from './types.js'
 import { asMeshMap, type MeshMap } from './meshmap.js'
 
 /**
@@ -156,6 +156,24 @@ export class Api {
     return e
   }
 
+  /** Reports an entry with a reason (at most 280 UTF-8 bytes); answers the report entry the box signed. */
+  async report (entry: string, reason: string): Promise<Report> {
+    const r = asReport(await this.request('POST', '/reports', { entry, reason }))
+    if (r === undefined) throw badResponse('report')
+    return r
+  }
+
+  /** The reports this box holds, newest first, paged like the feed. */
+  async reports (opts: { limit?: number, before?: string } = {}): Promise<ReportPage> {
+    const q = new URLSearchParams()
+    if (opts.limit !== undefined) q.set('limit', String(opts.limit))
+    if (opts.before !== undefined) q.set('before', opts.before)
+    const body = await this.request('GET', `/reports${q.size > 0 ? `?${q.toString()}` : ''}`)
+    if (!isObject(body) || !Array.isArray(body.reports)) throw badResponse('reports')
+    const reports = body.reports.map(asReport).filter((r): r is Report => r !== undefined)
+    return typeof body.next === 'string' ? { reports, next: body.next } : { reports }
+  }
+
   async profile (name: string): Promise<Entry | undefined> {
     return asEntry(await this.request('POST', '/profile', { name }))
   }
@@ -220,7 +238,31 @@ export function asEntry (x: unknown): Entry | undefined {
   if (replyTo !== undefined) e.replyTo = replyTo
   if (x.edited === true) e.edited = true
   if (x.payloadMissing === true) e.payloadMissing = true
+  const hidden = asHidden(x.hidden)
+  if (hidden !== undefined) e.hidden = hidden
   return e
+}
+
+/** Which list hides an entry; a `hidden` without the list's author is still hidden, by an unnamed list. */
+function asHidden (x: unknown): Hidden | undefined {
+  if (x === undefined) return undefined
+  if (!isObject(x)) return { by: '', entry: '', reason: '' }
+  const h: Hidden = { by: optString(x.by) ?? '', entry: optString(x.entry) ?? '', reason: optString(x.reason) ?? '' }
+  const byName = optString(x.byName)
+  if (byName !== undefined) h.byName = byName
+  return h
+}
+
+/** A report from the network, or undefined if it lacks what the page needs. */
+export function asReport (x: unknown): Report | undefined {
+  if (!isObject(x)) return undefined
+  const { id, author, seq, timestamp, target, reason } = x
+  if (typeof id !== 'string' || typeof author !== 'string' || typeof target !== 'string') return undefined
+  if (typeof seq !== 'number' || typeof timestamp !== 'number' || !Number.isFinite(timestamp)) return undefined
+  const r: Report = { id, author, seq, timestamp, target, reason: typeof reason === 'string' ? reason : '' }
+  const authorName = optString(x.authorName)
+  if (authorName !== undefined) r.authorName = authorName
+  return r
 }
 
 export function asPeer (x: unknown): Peer | undefined {

@@ -63,3 +63,6 @@ export function shortId (id: string): string {
   const rest = id.replace(COMMON_PREFIX, '')
   return rest.length <= 10 ? rest : `${rest.slice(0, 4)}…${rest.slice(-4)}`
 }
+
+/** The limit of a report's or a moderation entry's reason (the gateway's `invalid_reason`). */
+export const MAX_REASON_BYTES = 280

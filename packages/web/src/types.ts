@@ -25,6 +25,38 @@ export interface Entry {
   edited?: true
   /** the box does not hold its payload: no `text` or `name` */
   payloadMissing?: true
+  /** a moderation list the box follows hides it: the page collapses it and says why */
+  hidden?: Hidden
+}
+
+/** Which followed moderation list hides an entry, and why (every string untrusted). */
+export interface Hidden {
+  /** the list's author (peer id) */
+  by: string
+  /** the list author's display name, a claim */
+  byName?: string
+  /** the list's mod-hide entry */
+  entry: string
+  /** may be empty */
+  reason: string
+}
+
+/** A reader's report of an entry: a `report` entry signed by the box whose page the reader used. */
+export interface Report {
+  id: string
+  /** who reported: the box's author */
+  author: string
+  authorName?: string
+  seq: number
+  timestamp: number
+  /** the reported entry's id */
+  target: string
+  reason: string
+}
+
+export interface ReportPage {
+  reports: Report[]
+  next?: string
 }
 
 export interface FeedPage {

@@ -8,12 +8,17 @@ import { Around } from './Around.js'
 import { MeshMap } from './MeshMap.js'
 import type { MeshMap as MeshMapData } from '../meshmap.js'
 import { Compose } from './Compose.js'
+import { Muted } from './Muted.js'
+import { MuteNotice } from './MuteNotice.js'
+import { Reports } from './Reports.js'
 import { PairPanel } from './PairPanel.js'
 import { Profile } from './Profile.js'
 import { Timeline } from './Timeline.js'
 import { TopBar } from './TopBar.js'
 import { message } from './message.js'
 import { useFeed } from './useFeed.js'
+import { useMuted } from './useMuted.js'
+import { useReports } from './useReports.js'
 
 const PEERS_EVERY_MS = 10_000
 const CLOCK_EVERY_MS = 30_000
@@ -21,6 +26,9 @@ const CLOCK_EVERY_MS = 30_000
 export function App ({ api: given }: { api?: Api }) {
   const api = useMemo(() => given ?? new Api(), [given])
   const names = useRef(new Names()).current
+  const muted = useMuted()
+  const mutedNow = useRef(muted.set)
+  mutedNow.current = muted.set
   const [status, setStatus] = useState<Status | undefined>()
   const [peers, setPeers] = useState<Peer[] | undefined>()
   const [peersError, setPeersError] = useState<string | undefined>()
@@ -43,7 +51,11 @@ export function App ({ api: given }: { api?: Api }) {
     loadFirst,
     loadOlder,
     stopFlush
-  } = useFeed(api, names)
+  } = useFeed(api, names, mutedNow)
+  const reports = useReports(api)
+  // the author just muted, while the notice with Undo shows
+  const [justMuted, setJustMuted] = useState<string | undefined>()
+  const feedTitle = useRef<HTMLHeadingElement>(null)
 
   async function loadPeers (): Promise<void> {
     try {
@@ -114,7 +126,11 @@ export function App ({ api: given }: { api?: Api }) {
   }, [api])
 
   const selfId = status?.author ?? status?.peerId
-  const tree = useMemo(() => threads(entries.values()), [entries])
+  // a muted author's posts and replies leave the page; a reply to one of them stands alone, with a note
+  const tree = useMemo(
+    () => threads([...entries.values()].filter((e) => !muted.set.has(e.author))),
+    [entries, muted.set]
+  )
   const post = async (text: string, replyTo?: string): Promise<Entry> => {
     const e = await api.post(text, replyTo)
     add([e])
@@ -140,6 +156,13 @@ export function App ({ api: given }: { api?: Api }) {
     if (e !== undefined) add([e])
     setStatus((s) => s === undefined ? s : { ...s, authorName: name })
   }
+  const report = async (id: string, reason: string): Promise<void> => {
+    reports.add(await api.report(id, reason))
+  }
+  const mute = (author: string): void => {
+    muted.mute(author)
+    setJustMuted(author)
+  }
   const pair = async (code: string): Promise<void> => {
     await api.pair(code)
     setStatus((s) => s === undefined ? s : { ...s, paired: true })
@@ -152,11 +175,26 @@ export function App ({ api: given }: { api?: Api }) {
       <TopBar selfId={selfId} selfName={selfName} live={live} />
       <div class="layout">
         <main id="feed" aria-labelledby="feed-title">
-          <h2 id="feed-title" class="sr-only">Feed</h2>
+          <h2 id="feed-title" class="sr-only" tabIndex={-1} ref={feedTitle}>Feed</h2>
           <p class="sr-only" aria-live="polite">{announce}</p>
           <section class="panel">
             <Compose idPrefix="compose" label="Write to your neighbours" submitLabel="Post" post={post} pair={pair} />
           </section>
+          {justMuted !== undefined && (
+            <MuteNotice
+              author={justMuted}
+              names={names}
+              undo={() => {
+                muted.unmute(justMuted)
+                setJustMuted(undefined)
+                feedTitle.current?.focus()
+              }}
+              close={() => {
+                setJustMuted(undefined)
+                feedTitle.current?.focus()
+              }}
+            />
+          )}
           <Timeline
             tree={tree}
             names={names}
@@ -174,11 +212,24 @@ export function App ({ api: given }: { api?: Api }) {
             loadEntry={async (id) => await api.entry(id)}
             edit={edit}
             remove={remove}
+            muted={muted.set}
+            known={entries}
+            mute={mute}
+            report={report}
           />
         </main>
         <aside class="side">
           <Around peers={peers} names={names} error={peersError} />
           <MeshMap map={meshMap} peers={peers} names={names} error={mapError} />
+          <Reports
+            state={reports}
+            names={names}
+            now={now}
+            known={entries}
+            load={async (id) => await api.entry(id)}
+            muted={muted.set}
+          />
+          <Muted list={muted.list} names={names} unmute={muted.unmute} />
           <Profile current={selfName} setName={setName} pair={pair} />
           <PairPanel paired={status?.paired === true} pair={pair} linkCode={linkCode} />
         </aside>

@@ -20,6 +20,12 @@ export interface ComposeProps {
   busyLabel?: string
   /** what a refusal starts with */
   notDone?: string
+  /**
+   * The UTF-8 limit the box enforces (a report's reason is shorter than a post).
+   *
+   * @default MAX_POST_BYTES
+   */
+  maxBytes?: number
 }
 
 /** Statuses and codes by which the gateway says "this browser holds no household credential". */
@@ -47,8 +53,9 @@ export function Compose (props: ComposeProps) {
     if (props.autoFocus === true) area.current?.focus()
   }, [])
 
+  const maxBytes = props.maxBytes ?? MAX_POST_BYTES
   const bytes = utf8Bytes(text)
-  const over = bytes > MAX_POST_BYTES
+  const over = bytes > maxBytes
 
   async function submit (ev: Event): Promise<void> {
     ev.preventDefault()
@@ -60,9 +67,7 @@ export function Compose (props: ComposeProps) {
     }
     if (over) {
       setError(
-        `Too long: ${bytes} bytes, the limit is ${MAX_POST_BYTES} bytes (UTF-8). Shorten it by ${
-          bytes - MAX_POST_BYTES
-        } bytes.`
+        `Too long: ${bytes} bytes, the limit is ${maxBytes} bytes (UTF-8). Shorten it by ${bytes - maxBytes} bytes.`
       )
       area.current?.focus()
       return
@@ -121,7 +126,7 @@ export function Compose (props: ComposeProps) {
           }}
         />
         <div class="compose-bar">
-          <span id={counterId} class={over ? 'counter over' : 'counter'}>{bytes} / {MAX_POST_BYTES} bytes</span>
+          <span id={counterId} class={over ? 'counter over' : 'counter'}>{bytes} / {maxBytes} bytes</span>
           {props.onCancel !== undefined && (
             <button type="button" class="secondary" onClick={props.onCancel}>Cancel</button>
           )}

@@ -5,20 +5,24 @@ import { shortId } from '../text.js'
 import { relativeTime } from '../time.js'
 import type { Entry } from '../types.js'
 import { Author } from './Author.js'
-import { EntryText } from './PostText.js'
+import { HiddenText } from './HiddenText.js'
 
 export interface ParentProps {
   id: string
   names: Names
   now: number
   load: (id: string) => Promise<Entry>
+  /** authors this browser muted: their post is not quoted */
+  muted?: ReadonlySet<string>
+  /** what the note before the button calls it */
+  what?: string
 }
 
 /**
  * A reply whose post is not on the loaded pages (older, or not replicated
  * here yet): offer to fetch that one post and quote it, rather than page back.
  */
-export function Parent ({ id, names, now, load }: ParentProps) {
+export function Parent ({ id, names, now, load, muted, what = 'reply to' }: ParentProps) {
   const [parent, setParent] = useState<Entry | undefined>()
   const [error, setError] = useState<string | undefined>()
   const [busy, setBusy] = useState(false)
@@ -34,6 +38,8 @@ export function Parent ({ id, names, now, load }: ParentProps) {
           ? 'This box does not have that post (yet).'
           : err instanceof ApiError && err.code === 'deleted'
           ? 'Its author deleted that post.'
+          : err instanceof ApiError && err.code === 'author_blocked'
+          ? `This box blocks its author: ${err.message}`
           : `Could not load it: ${err instanceof ApiError ? err.message : String(err)}`
       )
     } finally {
@@ -41,6 +47,9 @@ export function Parent ({ id, names, now, load }: ParentProps) {
     }
   }
 
+  if (parent !== undefined && muted?.has(parent.author) === true) {
+    return <p class="reply-note">A post by an author you muted.</p>
+  }
   if (parent !== undefined) {
     return (
       <blockquote class="parent">
@@ -48,13 +57,13 @@ export function Parent ({ id, names, now, load }: ParentProps) {
           <Author id={parent.author} name={names.get(parent.author) ?? parent.authorName} self={false} />
           <span class="muted">{relativeTime(parent.timestamp, now)}</span>
         </p>
-        <EntryText entry={parent} />
+        <HiddenText entry={parent} names={names} />
       </blockquote>
     )
   }
   return (
     <p class="reply-note">
-      reply to <code title={id}>{shortId(id)}</code>{' '}
+      {what} <code title={id}>{shortId(id)}</code>{' '}
       <button
         type="button"
         class="link-button"

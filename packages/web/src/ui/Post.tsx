@@ -3,12 +3,12 @@ import type { Names } from '../names.js'
 import type { ThreadNode } from '../thread.js'
 import type { Entry } from '../types.js'
 import { relativeTime } from '../time.js'
-import { shortId } from '../text.js'
+import { MAX_REASON_BYTES, shortId } from '../text.js'
 import { Author } from './Author.js'
 import { Compose } from './Compose.js'
+import { HiddenText } from './HiddenText.js'
 import { OwnActions } from './OwnActions.js'
 import { Parent } from './Parent.js'
-import { EntryText } from './PostText.js'
 
 export interface PostProps {
   node: ThreadNode
@@ -23,6 +23,14 @@ export interface PostProps {
   edit: (id: string, text: string) => Promise<unknown>
   /** deletes one of this box's own posts or replies */
   remove: (id: string) => Promise<void>
+  /** the authors this browser muted */
+  muted: ReadonlySet<string>
+  /** the entries on the page, to tell whose post a reply answers */
+  known: ReadonlyMap<string, Entry>
+  /** mutes an author for this browser */
+  mute: (author: string) => void
+  /** reports an entry with a reason */
+  report: (id: string, reason: string) => Promise<unknown>
 }
 
 /** Deeper replies stop indenting, so a long conversation stays readable on a phone. */
@@ -33,13 +41,23 @@ export function Post (props: PostProps) {
   const e = node.entry
   const [replying, setReplying] = useState(false)
   const [editing, setEditing] = useState(false)
+  const [reporting, setReporting] = useState(false)
+  const [reported, setReported] = useState(false)
   const replyButton = useRef<HTMLButtonElement>(null)
+  const reportButton = useRef<HTMLButtonElement>(null)
   const wasReplying = useRef(false)
+  const wasReporting = useRef(false)
   // closing the reply box hands focus back to its Reply button, not to the page's start
   useEffect(() => {
     if (wasReplying.current && !replying) replyButton.current?.focus()
     wasReplying.current = replying
   }, [replying])
+  useEffect(() => {
+    if (wasReporting.current && !reporting) reportButton.current?.focus()
+    wasReporting.current = reporting
+  }, [reporting])
+  const someoneElse = props.selfId !== undefined && props.selfId !== e.author
+  const parent = e.replyTo === undefined ? undefined : props.known.get(e.replyTo)
   const name = names.get(e.author) ?? e.authorName
   const when = new Date(e.timestamp)
   const prefix = `reply-${e.id.slice(-12)}`
@@ -60,7 +78,9 @@ export function Post (props: PostProps) {
           </time>
         </header>
         {e.replyTo !== undefined && depth === 0 && (
-          <Parent id={e.replyTo} names={names} now={now} load={props.loadEntry} />
+          parent !== undefined && props.muted.has(parent.author)
+            ? <p class="reply-note">A reply to a post by an author you muted.</p>
+            : <Parent id={e.replyTo} names={names} now={now} load={props.loadEntry} muted={props.muted} />
         )}
         {editing
           ? (
@@ -78,7 +98,7 @@ export function Post (props: PostProps) {
               onCancel={() => setEditing(false)}
             />
           )
-          : <EntryText entry={e} />}
+          : <HiddenText entry={e} names={names} />}
         <div class="post-actions">
           {!replying && (
             <button type="button" class="link-button" ref={replyButton} onClick={() => setReplying(true)}>Reply</button>
@@ -86,7 +106,51 @@ export function Post (props: PostProps) {
           {props.selfId !== undefined && props.selfId === e.author && (
             <OwnActions entry={e} editing={editing} setEditing={setEditing} remove={props.remove} />
           )}
+          {someoneElse && (
+            <button
+              type="button"
+              class="link-button"
+              aria-label={`Mute ${name ?? shortId(e.author)}`}
+              onClick={() => props.mute(e.author)}
+            >
+              Mute
+            </button>
+          )}
+          {someoneElse && !reporting && (
+            <button
+              type="button"
+              class="link-button"
+              ref={reportButton}
+              onClick={() => {
+                setReported(false)
+                setReporting(true)
+              }}
+            >
+              Report
+            </button>
+          )}
+          {reported && <span class="reported" role="status">Reported. Thank you.</span>}
         </div>
+        {reporting && (
+          <Compose
+            idPrefix={`report-${e.id.slice(-12)}`}
+            label={`Why report this ${
+              e.type === 'reply' ? 'reply' : 'post'
+            }? Moderators see the reason and which box sent it`}
+            submitLabel="Send report"
+            busyLabel="Sending…"
+            notDone="Not reported"
+            maxBytes={MAX_REASON_BYTES}
+            post={async (reason) => await props.report(e.id, reason)}
+            pair={props.pair}
+            autoFocus
+            onDone={() => {
+              setReported(true)
+              setReporting(false)
+            }}
+            onCancel={() => setReporting(false)}
+          />
+        )}
         {replying && (
           <Compose
             idPrefix={prefix}

@@ -19,6 +19,10 @@ export interface TimelineProps {
   loadEntry: (id: string) => Promise<Entry>
   edit: (id: string, text: string) => Promise<Entry>
   remove: (id: string) => Promise<void>
+  muted: ReadonlySet<string>
+  known: ReadonlyMap<string, Entry>
+  mute: (author: string) => void
+  report: (id: string, reason: string) => Promise<unknown>
 }
 
 /** The threads, newest first, and the button for older posts. */
@@ -44,6 +48,10 @@ export function Timeline (p: TimelineProps) {
             loadEntry={p.loadEntry}
             edit={p.edit}
             remove={p.remove}
+            muted={p.muted}
+            known={p.known}
+            mute={p.mute}
+            report={p.report}
           />
         ))}
       </ol>

@@ -11,7 +11,7 @@ const MAX_ENTRIES = 2000
 const LIVE_BATCH_MS = 100
 
 /** The timeline's entries: the first page, older pages on demand, live entries in batches. */
-export function useFeed (api: Api, names: Names) {
+export function useFeed (api: Api, names: Names, muted?: { readonly current: ReadonlySet<string> }) {
   const [entries, setEntries] = useState<ReadonlyMap<string, Entry>>(new Map())
   const [next, setNext] = useState<string | undefined>()
   const [loadedOnce, setLoadedOnce] = useState(false)
@@ -73,16 +73,17 @@ export function useFeed (api: Api, names: Names) {
       replaceWithFirstPage()
       return
     }
-    // screen readers hear about posts that arrive live (not about re-sent ones)
-    const one = fresh[0]
-    if (fresh.length === 1 && one !== undefined) {
+    // screen readers hear about posts that arrive live (not about re-sent ones, nor muted authors')
+    const heard = muted === undefined ? fresh : fresh.filter((e) => !muted.current.has(e.author))
+    const one = heard[0]
+    if (heard.length === 1 && one !== undefined) {
       setAnnounce(
         `New ${one.type === 'reply' ? 'reply' : 'post'} from ${
           names.get(one.author) ?? one.authorName ?? 'a neighbour'
         }`
       )
-    } else if (fresh.length > 1) {
-      setAnnounce(`${fresh.length} new posts`)
+    } else if (heard.length > 1) {
+      setAnnounce(`${heard.length} new posts`)
     }
     add(inWindow)
   }

@@ -1,0 +1,37 @@
+import { useEffect, useRef } from 'preact/hooks'
+import type { Names } from '../names.js'
+import { shortId } from '../text.js'
+
+export interface MuteNoticeProps {
+  author: string
+  names: Names
+  undo: () => void
+  close: () => void
+}
+
+/**
+ * Said right after a Mute took a post off the page: the focus lands on Undo
+ * (the button that was pressed is gone with the post).
+ */
+export function MuteNotice ({ author, names, undo, close }: MuteNoticeProps) {
+  const undoButton = useRef<HTMLButtonElement>(null)
+  useEffect(() => {
+    undoButton.current?.focus()
+  }, [author])
+  const who = names.get(author) ?? shortId(author)
+  return (
+    <div
+      class="notice mute-notice"
+      role="status"
+      onKeyDown={(ev) => {
+        if (ev.key === 'Escape') close()
+      }}
+    >
+      <span>
+        Muted <bdi>{who}</bdi>: their posts are hidden in this browser.
+      </span>
+      <button type="button" class="secondary" ref={undoButton} onClick={undo}>Undo</button>
+      <button type="button" class="link-button" onClick={close}>OK</button>
+    </div>
+  )
+}

@@ -24,6 +24,8 @@ export function TopBar (
       <nav class="top-inner nav" aria-label="Sections">
         <a href="#feed">Feed</a>
         <a href="#around">Around you</a>
+        <a href="#reports">Reports</a>
+        <a href="#muted">Muted</a>
         <a href="#profile">Your name</a>
       </nav>
     </header>

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { expect } from 'vitest'
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core'
 import { DaemonProcess, NODE, ROOT, kiez } from '../../packages/cli/src/testing/daemons.js'
 
@@ -269,4 +270,20 @@ export async function scriptTrace (page: Page, watch: Watch): Promise<ScriptTrac
     pageErrors: [...watch.pageErrors, ...watch.console.filter((m) => /Refused to |Content Security Policy/.test(m))],
     offBox: watch.requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'))
   }
+}
+
+/** Nothing a payload could have done happened. */
+export async function assertClean (page: Page, watch: Watch): Promise<void> {
+  const state = await page.evaluate(() => ({
+    xss: (window as unknown as { __xss?: unknown }).__xss,
+    csp: (window as unknown as { __csp: string[] }).__csp
+  }))
+  expect(state.xss, 'a payload ran script').toBeUndefined()
+  expect(state.csp, 'a payload became markup the CSP refused').toEqual([])
+  expect(watch.dialogs, 'a payload opened a dialog').toEqual([])
+  expect(watch.pageErrors).toEqual([])
+  expect(watch.console.filter((m) => /Refused to |Content Security Policy/.test(m))).toEqual([])
+  // only the box itself was ever asked for anything (no CDN, no fonts, no payload URLs)
+  const origin = new URL(page.url()).origin
+  expect(watch.requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'))).toEqual([])
 }

@@ -11,6 +11,7 @@ import {
   SCREENSHOTS,
   type Box,
   type Watch,
+  assertClean,
   ensureWebBuilt,
   chromiumSkipReason,
   launch,
@@ -56,22 +57,6 @@ function compose (page: Page) {
     submit: page.locator('.layout > main form button[type=submit]').first(),
     alert: page.locator('main > .panel .compose [role=alert]').first()
   }
-}
-
-/** Nothing a payload could have done happened. */
-async function assertClean (page: Page, watch: Watch): Promise<void> {
-  const state = await page.evaluate(() => ({
-    xss: (window as unknown as { __xss?: unknown }).__xss,
-    csp: (window as unknown as { __csp: string[] }).__csp
-  }))
-  expect(state.xss, 'a payload ran script').toBeUndefined()
-  expect(state.csp, 'a payload became markup the CSP refused').toEqual([])
-  expect(watch.dialogs, 'a payload opened a dialog').toEqual([])
-  expect(watch.pageErrors).toEqual([])
-  expect(watch.console.filter((m) => /Refused to |Content Security Policy/.test(m))).toEqual([])
-  // only the box itself was ever asked for anything (no CDN, no fonts, no payload URLs)
-  const origin = new URL(page.url()).origin
-  expect(watch.requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'))).toEqual([])
 }
 
 describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (skipped: ${skipReason})` : ''}`, () => {

@@ -175,6 +175,32 @@ describe('moderation on the HTTP API', () => {
       hidden: { by: authorId(lister.signer.publicKey), entry: entryId(hideLater.hash), reason: 'Telefonnummer' }
     })
   })
+
+  it('sends coalesced moderation events for a burst of changes (a block, a list\'s new hides), so pages reload the feed', async () => {
+    const sse = openSse(box)
+    await sse.opened
+    const moderationEvents = (): number => sse.events.filter((e) => e.event === 'moderation').length
+    const dave = new Log(signerFromSeed(new Uint8Array(32).fill(4)))
+    await mod(box).block({ author: authorId(dave.signer.publicKey), reason: 'spam' })
+    const targets = [1, 2, 3].map((i) => carol.add({ type: 'post', text: `burst ${i}` }))
+    await ingest(box, ...targets)
+    await ingest(box, ...targets.map((t) => lister.add({ type: 'mod-hide', target: t.hash, reason: 'burst' })))
+    await eventually(() => moderationEvents() >= 1 ? true : undefined, {
+      what: 'a moderation event',
+      timeoutMs: 10_000,
+      intervalMs: 25
+    })
+    await new Promise((resolve) => setTimeout(resolve, 1200))
+    // the block and three hides, coalesced (one event here; two if the ingest straddles the 500 ms window)
+    const afterBurst = moderationEvents()
+    expect(afterBurst).toBeLessThan(4)
+    await mod(box).unblock(authorId(dave.signer.publicKey))
+    await eventually(() => moderationEvents() > afterBurst ? true : undefined, {
+      what: 'a moderation event for the unblock',
+      timeoutMs: 10_000,
+      intervalMs: 25
+    })
+  })
 })
 
 describe('a moderation list across bootstrapped daemons', () => {

@@ -78,7 +78,8 @@ export function gatewayModeration (
   return {
     blockedBy: (a) => moderation.blockedBy(a),
     hiddenBy: (h) => moderation.hiddenBy(h),
-    report: async ({ target, reason }) => await author({ type: 'report', target, reason })
+    report: async ({ target, reason }) => await author({ type: 'report', target, reason }),
+    onChange: (fn) => moderation.onChange(fn)
   }
 }
 

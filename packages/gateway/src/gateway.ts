@@ -219,6 +219,9 @@ function sendError (
  * bounded bodies, streams and rates, and the same strict headers on every
  * answer.
  */
+/** At most one `moderation` event per this many ms. */
+const MODERATION_EVENT_MS = 500
+
 export class Gateway {
   private readonly init: GatewayInit
   private readonly components: GatewayComponents
@@ -296,6 +299,21 @@ export class Gateway {
     this.unsubscribe.push(backend.feed.onEntry((e, origin) => {
       this.onEntry(e, origin)
     }))
+    // blocks, unblocks, follows and list entries change what the feed shows: pages load it again
+    const onModeration = backend.moderation?.onChange?.bind(backend.moderation)
+    if (onModeration !== undefined) {
+      // coalesced: a list caught up by sync changes things thousands of times in a second
+      let timer: NodeJS.Timeout | undefined
+      this.unsubscribe.push(
+        onModeration(() => {
+          timer ??= setTimeout(() => {
+            timer = undefined
+            this.events.publish('moderation', () => ({}))
+          }, MODERATION_EVENT_MS)
+        }),
+        () => clearTimeout(timer)
+      )
+    }
     const onPayload = backend.feed.onPayload?.bind(backend.feed)
     if (onPayload !== undefined) {
       this.unsubscribe.push(onPayload((e) => {

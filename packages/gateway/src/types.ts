@@ -58,6 +58,8 @@ export interface GatewayModeration {
   hiddenBy(hash: Uint8Array): ModerationMark | undefined
   /** a reader's report of the entry with hash `target`, signed with the box key; errors carry `status` and `code` */
   report(req: { target: Uint8Array, reason: string }): Promise<Entry>
+  /** called after what is blocked or hidden here may have changed; returns the unsubscribe */
+  onChange?(fn: () => void): () => void
 }
 
 export interface BoxInfo {

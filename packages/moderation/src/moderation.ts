@@ -144,6 +144,7 @@ export class Moderation {
   /** payload drops run one after another, in the background of list updates */
   private drops: Promise<void> = Promise.resolve()
   private readonly unsubscribe: Array<() => void> = []
+  private readonly listeners = new Set<() => void>()
 
   /** The gate the store consults on every ingest: a blocked author's entries come in as headers only. */
   readonly gate: IngestGate = {
@@ -247,6 +248,7 @@ export class Moderation {
     const at = this.now()
     this.owner.set(k, { author, reason, at })
     this.update()
+    this.changed()
     await this.store.putMeta(BLOCK_PREFIX + b64(author), encode([reason, at]))
     return { dropped: await this.dropPayloads(author) }
   }
@@ -256,6 +258,7 @@ export class Moderation {
     checkKey(author, 'the author')
     if (!this.owner.delete(hex(author))) return false
     this.update()
+    this.changed()
     await this.store.putMeta(BLOCK_PREFIX + b64(author), undefined)
     return true
   }
@@ -284,6 +287,7 @@ export class Moderation {
     await this.store.putMeta(LIST_PREFIX + b64(author), encode([list.followedAt]))
     await this.scan(list)
     this.update()
+    this.changed()
     for (const e of list.blocked.values()) this.dropLater(e.subject)
     return summary(list)
   }
@@ -293,6 +297,7 @@ export class Moderation {
     checkKey(author, 'the list\'s author')
     if (!this.followed.delete(hex(author))) return false
     this.update()
+    this.changed()
     await this.store.putMeta(LIST_PREFIX + b64(author), undefined)
     return true
   }
@@ -300,6 +305,20 @@ export class Moderation {
   /** The followed lists, in the order followed. */
   lists (): FollowedList[] {
     return [...this.followed.values()].map(summary)
+  }
+
+  /**
+   * Calls `fn` after what is blocked or hidden here may have changed: the
+   * owner blocked, unblocked, followed or unfollowed, or a followed list
+   * published or took back an entry. Returns the unsubscribe.
+   */
+  onChange (fn: () => void): () => void {
+    this.listeners.add(fn)
+    return () => this.listeners.delete(fn)
+  }
+
+  private changed (): void {
+    for (const fn of this.listeners) fn()
   }
 
   /** Waits for the payload drops started so far (tests, shutdown). */
@@ -331,6 +350,8 @@ export class Moderation {
     const blocked = this.learn(list, e)
     this.update()
     if (blocked !== undefined) this.dropLater(blocked)
+    const t = e.body?.type
+    if (t === 'mod-block' || t === 'mod-hide' || t === 'delete') this.changed()
   }
 
   /** Takes one entry of a followed list into account; returns an author it newly blocks. */

@@ -79,6 +79,11 @@ export function follow (init: LiveInit): () => void {
     const d = parse((ev as MessageEvent<string>).data) as { id?: unknown } | undefined
     if (typeof d?.id === 'string' && d.id.length <= 128) init.onChanged?.(d.id)
   })
+  // the box's blocks or followed lists changed: what the feed shows may have, anywhere in it
+  es.addEventListener('moderation', (ev) => {
+    seen(ev)
+    init.onReset()
+  })
   es.addEventListener('peer', (ev) => {
     seen(ev)
     init.onPeer()

@@ -245,8 +245,17 @@ export async function editCommand (id: string, text: string, opts: ClientOptions
   io.out(`edited ${e.target ?? id} (edit entry ${e.id}, seq ${e.seq})\n`)
 }
 
+/** What a feed line shows of an entry: its text, with what became of it. */
+function shownText (e: EntryJson): string {
+  let text = safeText(e.text ?? (e.name !== undefined ? `(profile) ${e.name}` : ''))
+  if (e.payloadMissing === true) text = '(text not held here)'
+  if (e.edited === true) text = `(edited) ${text}`
+  if (e.hidden !== undefined) text = `[hidden by ${shortId(e.hidden.by)}'s list: ${safeText(e.hidden.reason)}] ${text}`
+  return text
+}
+
 function entryLine (e: EntryJson): string {
-  const text = safeText(e.text ?? (e.name !== undefined ? `(profile) ${e.name}` : ''))
+  const text = shownText(e)
   return `${new Date(e.timestamp).toISOString().replace('T', ' ').slice(0, 19)}  ${shortId(e.author).padEnd(15)}  ${
     String(e.seq).padEnd(5)
   }  ${text}`
@@ -315,7 +324,7 @@ export async function feedCommand (
     new Date(e.timestamp).toISOString().replace('T', ' ').slice(0, 19),
     shortId(e.author),
     String(e.seq),
-    truncate(safeText(e.text ?? (e.name !== undefined ? `(profile) ${e.name}` : '')), 72)
+    truncate(shownText(e), 72)
   ])
   io.out(table(['time (utc)', 'author', 'seq', 'text'], rows) + '\n')
   if (f.next !== undefined) io.out(`older: kiez feed --before ${f.next}\n`)

@@ -1,9 +1,9 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { FeedError, parseEntryId, type KnownBody, type Signer } from '@kiez/feed'
+import { entryId, FeedError, parseEntryId, type Entry, type KnownBody, type Signer } from '@kiez/feed'
 import { Gateway, type GatewayBackend, type GatewayInit } from '@kiez/gateway'
 import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
-import { Moderation } from '@kiez/moderation'
+import { authorId, Moderation } from '@kiez/moderation'
 import {
   composeGates,
   FeedStore,
@@ -327,6 +327,13 @@ export class Daemon implements ControlApi {
   }
 
   /** Whether the owner or a followed moderation list blocks `author`: `kiez feed` leaves it out, as the web page does. */
+  /** The entry's JSON with its `hidden` mark when a followed moderation list hides it. */
+  private withHidden (json: EntryJson, e: Entry): EntryJson {
+    const h = this.mod?.moderation.hiddenBy(e.hash)
+    if (h?.by !== 'list') return json
+    return { ...json, hidden: { by: authorId(h.list), entry: entryId(h.entry), reason: h.reason } }
+  }
+
   private blocked (author: Uint8Array): boolean {
     return this.mod?.moderation.isBlocked(author) === true
   }
@@ -645,7 +652,7 @@ export class Daemon implements ControlApi {
 
   onEntry (fn: (e: EntryJson) => void, wanted: () => boolean = () => true): () => void {
     return this.running().store.onEntry((entry) => {
-      if (isShown(entry) && !this.blocked(entry.author) && wanted()) fn(entryToJson(entry))
+      if (isShown(entry) && !this.blocked(entry.author) && wanted()) fn(this.withHidden(entryToJson(entry), entry))
     })
   }
 
@@ -657,7 +664,7 @@ export class Daemon implements ControlApi {
       )
       // a page may come out shorter than `limit`: `next` still pages on from where the store stopped
       const shown = page.entries.filter((e) => isShown(e) && !this.blocked(e.author))
-      const out: FeedJson = { entries: shown.map(entryToJson) }
+      const out: FeedJson = { entries: shown.map((e) => this.withHidden(entryToJson(e), e)) }
       if (page.next !== undefined) out.next = page.next
       return out
     } catch (err) {

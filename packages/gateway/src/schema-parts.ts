@@ -36,7 +36,18 @@ export const entryProps = {
   target: { type: 'string' },
   previous: { type: 'string' },
   edited: { type: 'boolean' },
-  payloadMissing: { type: 'boolean' }
+  payloadMissing: { type: 'boolean' },
+  // a followed moderation list hides it (the gateway adds the list author's name)
+  hidden: {
+    type: 'object',
+    required: ['by', 'entry', 'reason'],
+    properties: {
+      by: { type: 'string' },
+      byName: { type: 'string' },
+      entry: { type: 'string' },
+      reason: { type: 'string' }
+    }
+  }
 } as const
 
 export const countsSchema = {

@@ -24,17 +24,7 @@ const gatewayEntryProps = {
   author,
   authorKey: { type: 'string' },
   authorName: { type: 'string' },
-  ...entryRest,
-  hidden: {
-    type: 'object',
-    required: ['by', 'entry', 'reason'],
-    properties: {
-      by: { type: 'string' },
-      byName: { type: 'string' },
-      entry: { type: 'string' },
-      reason: { type: 'string' }
-    }
-  }
+  ...entryRest
 } as const
 const entryRequired = ['id', 'author', 'authorKey', 'seq', 'timestamp', 'type'] as const
 

@@ -43,6 +43,8 @@ export interface EntryJson {
   edited?: true
   /** the box does not hold its payload (yet, or for good): no `text` or `name` */
   payloadMissing?: true
+  /** a moderation list this box follows hides it: which list (its author), by which entry, and why */
+  hidden?: { by: string, entry: string, reason: string }
 }
 
 export interface StatusJson {

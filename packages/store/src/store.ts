@@ -21,6 +21,16 @@ import type { IngestGate } from './gate.js'
 import { Level } from 'level'
 import { StoreError } from './errors.js'
 import { compactKeys, finishCompaction, unfinishedCompactions } from './compaction.js'
+import {
+  forgetKeys,
+  heldPayloads,
+  prefixRange,
+  scanAuthorBytes,
+  type AuthorBytes,
+  type EvictedPayload,
+  type ForgetResult,
+  type HeldPayload
+} from './eviction.js'
 import { Group, groupTx, type EntryOrigin } from './group.js'
 import { decodeHead, encodeHead } from './head.js'
 import {
@@ -57,6 +67,7 @@ import { recoverHeads, type RecoveryReport } from './recovery.js'
 import { checkLocalTarget, settleTarget } from './tombstones.js'
 import type { PayloadTx } from './tx.js'
 
+export { INDEX_BYTES, type AuthorBytes, type EvictedPayload, type ForgetResult, type HeldPayload } from './eviction.js'
 export type { Fate } from './fate.js'
 export type { EntryOrigin } from './group.js'
 export type { MissingPayload, PayloadOutcome, StoredEntry } from './payloads.js'
@@ -186,6 +197,11 @@ type Op =
     resolve: (r: IngestResult | { status: 'rejected', code: ValidationCode, message: string }) => void
     reject: (e: unknown) => void
   }
+  // eviction.ts: each in a group of its own, after the groups before it are on disk
+  | { kind: 'evict', hashes: Uint8Array[], resolve: (r: EvictedPayload[]) => void, reject: (e: unknown) => void }
+  | { kind: 'forget', author: Uint8Array, resolve: (r: ForgetResult) => void, reject: (e: unknown) => void }
+
+const alone = (op: Op): boolean => op.kind === 'evict' || op.kind === 'forget'
 
 const NO_PAYLOADS: PayloadCounts = { stored: 0, had: 0, absent: 0, mismatch: 0, invalid: 0, refused: 0 }
 
@@ -408,7 +424,9 @@ export class FeedStore {
           // Checked in the same tick as `draining` is cleared below: no op can be stranded.
           if (this.queue.length === 0) break
         }
-        const ops = this.queue.splice(0, this.maxGroup)
+        const ops = this.queue.splice(0, this.groupSize())
+        // An eviction reads the disk directly: what the group before it writes must be there.
+        if (ops.length === 1 && alone(ops[0] as Op)) writing = Promise.resolve(await writing)
         const g = new Group()
         g.settle = await this.applyAll(ops, g)
         this.pending.push(g)
@@ -429,6 +447,14 @@ export class FeedStore {
     }
   }
 
+  /** Queued ops for the next group: up to maxGroup, an eviction always alone. */
+  private groupSize (): number {
+    for (let i = 0; i < this.maxGroup && i < this.queue.length; i++) {
+      if (alone(this.queue[i] as Op)) return i === 0 ? 1 : i
+    }
+    return this.maxGroup
+  }
+
   private async applyAll (ops: Op[], g: Group): Promise<Array<() => void>> {
     const settle: Array<() => void> = []
     for (const op of ops) {
@@ -443,7 +469,7 @@ export class FeedStore {
   }
 
   private async commit (g: Group, ops: Op[]): Promise<boolean> {
-    if (g.batch.length > 0 || g.kv.size > 0) {
+    if (g.batch.length > 0 || g.kv.size > 0 || g.dels.length > 0) {
       try {
         // LevelDB keeps a failed write's error (ENOSPC, EIO) and refuses every later write on
         // that handle; only a reopen clears it, so a full disk that frees up would otherwise
@@ -458,6 +484,7 @@ export class FeedStore {
           await compactKeys(this.db, g.compact).catch(() => {})
         }
         const batch = this.db.batch()
+        for (const key of g.dels) batch.del(key)
         for (const op of g.batch) batch.put(op.key, op.value)
         for (const { key, value } of g.kv.values()) {
           if (value === null) batch.del(key)
@@ -478,6 +505,7 @@ export class FeedStore {
         return false
       }
       for (const [k, v] of g.heads) this.headMap.set(k, v)
+      for (const k of g.forgotten) this.headMap.delete(k)
       this.counters.stored += g.added.length
     }
     this.pending.splice(this.pending.indexOf(g), 1)
@@ -510,7 +538,11 @@ export class FeedStore {
   private stateOf (author: Uint8Array, g: Group): AuthorState | undefined {
     const k = hex(author)
     let h = g.heads.get(k)
-    for (let i = this.pending.length - 1; h === undefined && i >= 0; i--) h = this.pending[i]?.heads.get(k)
+    for (let i = this.pending.length - 1; h === undefined && i >= 0; i--) {
+      const p = this.pending[i] as Group
+      if (p.forgotten.has(k)) return undefined
+      h = p.heads.get(k)
+    }
     return (h ?? this.headMap.get(k))?.state
   }
 
@@ -614,6 +646,10 @@ export class FeedStore {
         await takePayload(entry, undefined, true, tx) // lists it as missing again
         return true
       }
+      case 'evict':
+        return await this.applyEvict(op.hashes, g)
+      case 'forget':
+        return await this.applyForget(op.author, g)
       case 'proof': {
         const p = verifyForkProof(op.bytes, this.keys)
         if (!p.ok) {
@@ -983,5 +1019,68 @@ export class FeedStore {
     const r = readEntry(bytes, { now: Number.MAX_SAFE_INTEGER })
     if (!r.ok) throw new StoreError('corrupt', `a stored entry no longer decodes (${r.code})`)
     return r.value
+  }
+
+  // ---- space eviction (eviction.ts; packages/quota decides what and when) ----
+
+  /** Bytes held per author (hex of the key): one scan of the log, the id index and the payloads. */
+  async authorBytes (): Promise<Map<string, AuthorBytes>> {
+    return await scanAuthorBytes(this.db)
+  }
+
+  /** Held payloads, oldest timestamp first, skipping authors `skip` names (see heldPayloads). */
+  async heldPayloads (
+    opts: { after?: { timestamp: number, hash: Uint8Array }, limit: number, skip?: (author: Uint8Array) => boolean }
+  ): Promise<{ payloads: HeldPayload[], next?: { timestamp: number, hash: Uint8Array } }> {
+    return await heldPayloads(this.db, opts)
+  }
+
+  /**
+   * Drops held payloads for space, in one atomic batch; the headers stay.
+   * Not listed as missing (fetching them again would undo the eviction);
+   * a payload that comes again with its header is taken.
+   */
+  async evictPayloads (hashes: Uint8Array[]): Promise<EvictedPayload[]> {
+    return await new Promise((resolve, reject) => this.enqueue({ kind: 'evict', hashes, resolve, reject }))
+  }
+
+  /** Forgets every entry of `author` (log, indexes, payloads, head) in one atomic batch, as if never held. */
+  async forgetAuthor (author: Uint8Array): Promise<ForgetResult> {
+    return await new Promise((resolve, reject) => this.enqueue({ kind: 'forget', author, resolve, reject }))
+  }
+
+  /** Compacts the key ranges of the given prefixes (`P` for payloads…) so LevelDB frees the files. */
+  async compactPrefixes (prefixes: number[]): Promise<void> {
+    const classic = this.db as unknown as { compactRange?: (start: Uint8Array, end: Uint8Array) => Promise<void> }
+    for (const p of prefixes) {
+      if (this.closed) return
+      await classic.compactRange?.(...prefixRange(p))
+    }
+  }
+
+  private async applyEvict (hashes: Uint8Array[], g: Group): Promise<EvictedPayload[]> {
+    const keys = hashes.map((h) => payloadKey(h))
+    const [payloads, ids] = await Promise.all([this.db.getMany(keys), this.db.getMany(hashes.map((h) => idKey(h)))])
+    const out: EvictedPayload[] = []
+    hashes.forEach((hash, i) => {
+      const p = payloads[i]
+      const id = ids[i]
+      if (p === undefined || id === undefined) return
+      g.dels.push(keys[i] as Uint8Array)
+      out.push({ hash, author: id.slice(0, 32), bytes: p.byteLength })
+    })
+    return out
+  }
+
+  private async applyForget (author: Uint8Array, g: Group): Promise<ForgetResult> {
+    const k = hex(author)
+    const h = this.headMap.get(k)
+    if (h === undefined) return { entries: 0, headerBytes: 0, payloadBytes: 0 }
+    const f = await forgetKeys(this.db, author)
+    for (const key of f.dels) g.dels.push(key)
+    if (h.state.forkedAt !== undefined) {
+      g.heads.set(k, { author: h.author, state: { seq: 0, hash: new Uint8Array(0), forkedAt: h.state.forkedAt } })
+    } else g.forgotten.add(k)
+    return f.result
   }
 }

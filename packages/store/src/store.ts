@@ -45,7 +45,12 @@ import {
   logKey,
   metaKey,
   P_FORK,
+  P_FATE,
   P_HEAD,
+  P_ID,
+  P_LOG,
+  P_NEED,
+  P_PAYLOAD,
   P_TIME,
   P_VERSION,
   P_WAIT,
@@ -775,13 +780,14 @@ export class FeedStore {
       }
     }
     const r = checkRange(entries, { keys: this.keys, state, storedHashAt: (seq) => known.get(seq) })
+    // asked before the headers are admitted: a gate that counts what it admits (a share) may be over after
+    const takes = this.gate === undefined || this.gate.takesPayload(first.author)
     const { admitted, headerOnly, deferredAt } = this.admitRun(r.accepted)
     this.stageRun(admitted, 'peer', g)
     this.counters.duplicates += r.duplicates
     const out: RangeIngestResult = { stored: admitted.length, duplicates: r.duplicates, payloads: { ...NO_PAYLOADS } }
     // Payloads of the entries the headers let in: fresh ones, and duplicates (fetched again).
     const accepted = new Set(admitted)
-    const takes = this.gate === undefined || this.gate.takesPayload(first.author)
     const tx = this.tx(g)
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as Entry
@@ -1049,9 +1055,14 @@ export class FeedStore {
     return await new Promise((resolve, reject) => this.enqueue({ kind: 'forget', author, resolve, reject }))
   }
 
-  /** Compacts the key ranges of the given prefixes (`P` for payloads…) so LevelDB frees the files. */
-  async compactPrefixes (prefixes: number[]): Promise<void> {
+  /**
+   * Compacts what an eviction deleted so LevelDB frees the files now rather
+   * than at its own next compaction: the payloads, or after forgetting
+   * authors every per-entry range.
+   */
+  async compactEvicted (what: 'payloads' | 'authors'): Promise<void> {
     const classic = this.db as unknown as { compactRange?: (start: Uint8Array, end: Uint8Array) => Promise<void> }
+    const prefixes = what === 'payloads' ? [P_PAYLOAD] : [P_LOG, P_ID, P_TIME, P_PAYLOAD, P_NEED, P_FATE, P_HEAD]
     for (const p of prefixes) {
       if (this.closed) return
       await classic.compactRange?.(...prefixRange(p))

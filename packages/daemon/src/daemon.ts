@@ -3,7 +3,14 @@ import { fileURLToPath } from 'node:url'
 import { FeedError, parseEntryId, type KnownBody, type Signer } from '@kiez/feed'
 import { Gateway, type GatewayBackend, type GatewayInit } from '@kiez/gateway'
 import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
-import { FeedStore, OWN_HEAD_UNKNOWN_MESSAGE, OwnFeedGuard, StoreError, type StoredEntry } from '@kiez/store'
+import {
+  FeedStore,
+  OWN_HEAD_UNKNOWN_MESSAGE,
+  OwnFeedGuard,
+  StoreError,
+  type IngestGate,
+  type StoredEntry
+} from '@kiez/store'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { parseHostPort, type KiezConfig } from './config.js'
@@ -36,6 +43,7 @@ import { packageVersion } from './version.js'
 import { explainEntry } from './why.js'
 import { pingToJson } from './ping-json.js'
 import { watchOwnFeed } from './own-feed-watch.js'
+import { StorageWiring } from './storage.js'
 
 export interface DaemonInit {
   /**
@@ -66,6 +74,13 @@ export interface DaemonInit {
     | 'bodyLimit'
     | 'maxConnections'
   >
+  /**
+   * Ingest gates asked before the storage budgets (a block list): composed first, so a
+   * verdict of theirs is reached before a budget is spent.
+   *
+   * @default none
+   */
+  gates?: IngestGate[]
 }
 
 /** packages/web/dist, next to this package in the monorepo (and in an npm install of the workspace). */
@@ -100,6 +115,8 @@ export class Daemon implements ControlApi {
   private stopping: Promise<void> | undefined
   private readonly webRoot: string
   private readonly httpLimits: DaemonInit['http']
+  private readonly gates: IngestGate[]
+  private storage: StorageWiring | undefined
   /** one metrics registry per daemon (never prom-client's global): libp2p's series and the gateway's */
   readonly metrics = new Registry()
 
@@ -108,6 +125,7 @@ export class Daemon implements ControlApi {
     this.config = init.config
     this.webRoot = init.webRoot ?? DEFAULT_WEB_ROOT
     this.httpLimits = init.http
+    this.gates = init.gates ?? []
     this.now = components.now ?? Date.now
   }
 
@@ -158,7 +176,8 @@ export class Daemon implements ControlApi {
     const psk = this.config.psk === undefined ? undefined : await readPskFile(this.config.psk)
 
     const feedPath = join(dataDir, DATA_DIR_FILES.feed)
-    const store = await FeedStore.open({ path: feedPath }).catch((err: Error) => {
+    const storage = new StorageWiring(this.config.storage, this.gates)
+    const store = await FeedStore.open({ path: feedPath, gate: storage.gate }).catch((err: Error) => {
       // LevelDB's own words, a few causes deep: "IO error: lock …/LOCK: Resource temporarily unavailable"
       if (someCause(err, (e) => typeof e.message === 'string' && /IO error: lock /.test(e.message))) {
         throw new DaemonError(
@@ -187,6 +206,7 @@ export class Daemon implements ControlApi {
       store.recovery !== undefined && (store.recovery.repaired.length > 0 || store.recovery.unrepairable.length > 0)
     ) logger.warn({ recovery: store.recovery }, 'repaired the feed store after an unclean stop')
     await this.openOwnFeedGuard(store, identity.created)
+    await this.startStorage(storage, store, feedPath)
 
     // libp2p's metrics cost a little on every stream: only worth it when /metrics can be read
     const node = await this.components.createNode({
@@ -232,10 +252,12 @@ export class Daemon implements ControlApi {
       }
     })
     const stopWatch = watchOwnFeed({ guard: this.guard(), node, logger })
+    const stopNeighbours = storage.watch(node)
     this.started.push({
       name: 'own-feed-watch',
       stop: async () => {
         stopWatch()
+        stopNeighbours()
       }
     })
 
@@ -282,6 +304,17 @@ export class Daemon implements ControlApi {
         )}
     }
     if (guard.armed) logger.warn({ reason: guard.status().reason }, OWN_HEAD_UNKNOWN_MESSAGE)
+  }
+
+  /** The storage budgets (storage.ts): after the store, before the node; stopped before the store closes. */
+  private async startStorage (storage: StorageWiring, store: FeedStore, path: string): Promise<void> {
+    await storage.start(store, { path, dataDir: this.config.dataDir, owner: (this.signer as Signer).publicKey })
+      .catch((err: Error) => {
+        throw new DaemonError('store_unavailable', `cannot start the storage budget: ${err.message}`, { cause: err })
+      })
+    this.storage = storage
+    this.started.push({ name: 'storage', stop: async () => await storage.stop() })
+    if (this.config.http !== false) storage.registerMetrics(this.metrics)
   }
 
   private guard (): OwnFeedGuard {
@@ -424,7 +457,8 @@ export class Daemon implements ControlApi {
       http: this.gateway?.url !== undefined
         ? { address: this.config.http === false ? 'off' : this.config.http, serving: true, url: this.gateway.url }
         : { address: this.config.http === false ? 'off' : this.config.http, serving: false },
-      ownFeed: this.guard().status()
+      ownFeed: this.guard().status(),
+      ...(this.storage !== undefined ? { storage: this.storage.status(stats.deferred) } : {})
     }
   }
 

@@ -65,7 +65,9 @@ export class LocalDaemon {
         ...this.args,
         ...extraArgs
       ],
-      env: { ...process.env, ...this.env },
+      // no per-author ingest budget: the cases replay and relay thousands of one author's entries
+      // (a case about the budget sets KIEZ_INGEST_PER_HOUR in its env)
+      env: { ...process.env, KIEZ_INGEST_PER_HOUR: '0', ...this.env },
       label: `daemon ${this.dataDir}`,
       tailLines: 400,
       maxLineBytes: 16 * 1024

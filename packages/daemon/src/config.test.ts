@@ -108,6 +108,10 @@ describe('loadConfig', () => {
     expect(c.storage).toEqual({ maxMb: 64, ingestPerHour: 0 })
     expect(c).not.toHaveProperty('maxStoreMb')
     expect((await loadConfig({ flags: { dataDir: dir }, env: { KIEZ_MAX_STORE_MB: '128' } })).storage?.maxMb).toBe(128)
+    expect((await loadConfig({ flags: { dataDir: dir }, env: { KIEZ_INGEST_PER_HOUR: '7' } })).storage).toEqual({
+      maxMb: 512,
+      ingestPerHour: 7
+    })
   })
 
   it('names a bad storage setting and where it came from', async () => {
@@ -115,9 +119,10 @@ describe('loadConfig', () => {
       join(dir, 'config.json'),
       JSON.stringify({ storage: { maxMb: 0, ingestPerHour: -1, authorShare: 2, ingestBurst: 1.5, colour: 'blue' } })
     )
-    const err = await loadConfig({ flags: { dataDir: dir }, env: { KIEZ_MAX_STORE_MB: 'lots' } }).catch((e: unknown) =>
-      e
-    )
+    const err = await loadConfig({
+      flags: { dataDir: dir },
+      env: { KIEZ_MAX_STORE_MB: 'lots', KIEZ_INGEST_PER_HOUR: 'many' }
+    }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(DaemonError)
     const message = (err as DaemonError).message
     for (
@@ -127,7 +132,8 @@ describe('loadConfig', () => {
         '"storage.authorShare" (2): must be <= 1',
         '"storage.ingestBurst" (1.5): must be integer',
         'unknown setting "storage.colour" (known: maxMb, ingestPerHour, ingestBurst, authorShare)',
-        'KIEZ_MAX_STORE_MB "lots": must be integer'
+        'KIEZ_MAX_STORE_MB "lots": must be integer',
+        'KIEZ_INGEST_PER_HOUR "many": must be integer'
       ]
     ) {
       expect(message).toContain(part)

@@ -195,6 +195,12 @@ const ENV_NAMES: Record<keyof typeof PROPERTIES, string> = {
   storage: 'KIEZ_MAX_STORE_MB'
 }
 
+/** The storage settings an environment variable can set (the rest only the config file). */
+const STORAGE_ENV_NAMES: Record<string, string> = {
+  maxMb: 'KIEZ_MAX_STORE_MB',
+  ingestPerHour: 'KIEZ_INGEST_PER_HOUR'
+}
+
 const FLAG_NAMES: Record<keyof typeof PROPERTIES, string> = {
   http: '--http',
   httpAllowedHosts: '--http-allow-host',
@@ -223,7 +229,7 @@ function describeErrors (errors: ErrorObject[], source: ConfigSourceKind, file: 
         : source === 'flag'
         ? FLAG_NAMES[key]
         : source === 'env'
-        ? ENV_NAMES[key]
+        ? (key === 'storage' ? STORAGE_ENV_NAMES[e.instancePath.split('/')[2] ?? ''] : undefined) ?? ENV_NAMES[key]
         : `${file ?? 'config file'} "${e.instancePath.slice(1).replaceAll('/', '.')}"`
       let what = e.message ?? 'is invalid'
       if (e.keyword === 'format' && e.params.format === 'multiaddr') {
@@ -278,9 +284,13 @@ export function configFromEnv (env: NodeJS.ProcessEnv): Record<string, unknown> 
   if (psk !== undefined) out.psk = psk
   const level = get('KIEZ_LOG_LEVEL')
   if (level !== undefined) out.logLevel = level
-  const maxMb = get('KIEZ_MAX_STORE_MB')
-  // left as a string when not a number, so the schema names the mistake
-  if (maxMb !== undefined) out.storage = { maxMb: /^\d+$/.test(maxMb.trim()) ? Number(maxMb) : maxMb }
+  // left as strings when not numbers, so the schema names the mistake
+  const storage: Record<string, unknown> = {}
+  for (const [key, name] of Object.entries(STORAGE_ENV_NAMES)) {
+    const v = get(name)
+    if (v !== undefined) storage[key] = /^\d+$/.test(v.trim()) ? Number(v) : v
+  }
+  if (Object.keys(storage).length > 0) out.storage = storage
   return out
 }
 

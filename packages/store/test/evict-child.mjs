@@ -45,10 +45,8 @@ async function evictor () {
   for (let round = 0;; round++) {
     const page = await store.heldPayloads({ limit: 64, skip: isOwn })
     await store.evictPayloads(page.payloads.map((p) => p.hash))
-    {
-      const victim = store.heads().find((h) => !isOwn(h.author) && h.seq > 0)
-      if (victim !== undefined) await store.forgetAuthor(victim.author)
-    }
+    const victim = store.heads().find((h) => !isOwn(h.author) && h.seq > 0)
+    if (victim !== undefined) await store.forgetAuthor(victim.author)
     if (round % 5 === 0) await store.compactEvicted(round % 10 === 0 ? 'authors' : 'payloads')
   }
 }

@@ -177,7 +177,8 @@ export class Daemon implements ControlApi {
 
     const feedPath = join(dataDir, DATA_DIR_FILES.feed)
     const storage = new StorageWiring(this.config.storage, this.gates)
-    const store = await FeedStore.open({ path: feedPath, gate: storage.gate }).catch((err: Error) => {
+    const leveldb = await storage.levelOptions(dataDir)
+    const store = await FeedStore.open({ path: feedPath, gate: storage.gate, leveldb }).catch((err: Error) => {
       // LevelDB's own words, a few causes deep: "IO error: lock …/LOCK: Resource temporarily unavailable"
       if (someCause(err, (e) => typeof e.message === 'string' && /IO error: lock /.test(e.message))) {
         throw new DaemonError(

@@ -1,4 +1,4 @@
-import { defaultMaxBytes, Quota } from '@kiez/quota'
+import { defaultMaxBytes, freeSpaceDefault, levelOptionsFor, Quota } from '@kiez/quota'
 import { composeGates, type FeedStore, type GateVerdict, type IngestGate } from '@kiez/store'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Counter, Gauge, type Registry } from 'prom-client'
@@ -90,6 +90,15 @@ export class StorageWiring {
       admit: (e): GateVerdict => this.inner?.admit(e) ?? 'store',
       takesPayload: (a) => this.inner?.takesPayload(a) ?? true
     }
+  }
+
+  /**
+   * LevelDB's table sizes for the budget (FeedStoreInit.leveldb), before the store opens: from the
+   * configured budget, or the default as it would be computed now (the kept one is read after open).
+   */
+  async levelOptions (dataDir: string): Promise<{ maxFileSize?: number, writeBufferSize?: number }> {
+    const { maxMb } = this.config
+    return levelOptionsFor(maxMb !== undefined ? maxMb * MiB : await freeSpaceDefault(dataDir).catch(() => 0))
   }
 
   /** After the store opened, before the node starts: the budget, the neighbours, one check. */

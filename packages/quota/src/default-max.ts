@@ -16,11 +16,16 @@ export async function defaultMaxBytes (store: FeedStore, dir: string): Promise<n
   if (kept !== undefined && kept.byteLength === 8) {
     return Number(Buffer.from(kept.buffer, kept.byteOffset, 8).readBigUInt64BE())
   }
-  const fs = await statfs(dir)
-  const quarter = Math.floor(fs.bavail * fs.bsize / 4)
-  const bytes = Math.min(MAX_DEFAULT_MAX_BYTES, Math.max(MIN_DEFAULT_MAX_BYTES, quarter))
+  const bytes = await freeSpaceDefault(dir)
   const record = Buffer.alloc(8)
   record.writeBigUInt64BE(BigInt(bytes))
   await store.putMeta(META, record)
   return bytes
+}
+
+/** A quarter of the free space on `dir`'s filesystem now, between 64 MiB and 4 GiB (not kept anywhere). */
+export async function freeSpaceDefault (dir: string): Promise<number> {
+  const fs = await statfs(dir)
+  const quarter = Math.floor(fs.bavail * fs.bsize / 4)
+  return Math.min(MAX_DEFAULT_MAX_BYTES, Math.max(MIN_DEFAULT_MAX_BYTES, quarter))
 }

@@ -61,7 +61,7 @@ export interface QuotaInit {
   /**
    * Marks as fractions of maxBytes (StorageBudgetInit).
    *
-   * @default 0.85, 0.75, 0.92
+   * @default marksFor(maxBytes)
    */
   highWater?: number
   lowWater?: number
@@ -175,6 +175,8 @@ export class Quota {
         if (this.stopped || this.storage === undefined) return
         await this.storage.check()
       } while (this.again)
+      // far entries wait while it defers, and they write nothing that would ask for the next check
+      if (this.storage?.defers === true || this.storage?.nearlyFull === true) this.soon()
     })().finally(() => {
       this.running = undefined
     })

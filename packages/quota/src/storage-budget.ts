@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { FeedStore, GateVerdict, IngestGate } from '@kiez/store'
+import { INDEX_BYTES, type FeedStore, type GateVerdict, type IngestGate } from '@kiez/store'
 import type { AuthorShare } from './share.js'
 
 /** Bytes of every file in a directory (LevelDB's: tables, write-ahead log, MANIFEST, LOG). */
@@ -15,6 +15,33 @@ export async function directoryBytes (dir: string): Promise<number> {
     }
   }
   return total
+}
+
+const MiB = 1024 * 1024
+
+/**
+ * Where the checks act, as fractions of the budget. LevelDB needs room on
+ * disk beyond what it holds: the write-ahead log, level-0 tables not yet
+ * merged, and a compaction's new tables, which are written before the old
+ * ones are deleted (with `levelOptionsFor`'s table sizes, up to ~25 MiB
+ * measured under a flood). So new far entries wait above `deferAbove` = the
+ * budget less max(10 %, that room, at most 40 %); eviction starts 5 % below
+ * that and frees 10 % more. A 64 MiB box: 60 / 55 / 45 %; 1 GiB: 90 / 85 / 75 %.
+ */
+export function marksFor (maxBytes: number): { deferAbove: number, highWater: number, lowWater: number } {
+  const room = Math.max(0.1, Math.min(0.4, 26 * MiB / maxBytes))
+  const deferAbove = 1 - room
+  return { deferAbove, highWater: deferAbove - 0.05, lowWater: deferAbove - 0.15 }
+}
+
+/**
+ * LevelDB's table and write-buffer sizes for a budget: a compaction writes
+ * about ten tables before it deletes its inputs, so a small budget gets
+ * small tables (512 KiB, a 1 MiB buffer: the transient measured under the
+ * flood test fell from ~34 to ~22 MiB); from 256 MiB on, LevelDB's own.
+ */
+export function levelOptionsFor (maxBytes: number): { maxFileSize?: number, writeBufferSize?: number } {
+  return maxBytes < 256 * MiB ? { maxFileSize: 512 * 1024, writeBufferSize: MiB } : {}
 }
 
 export interface StorageCounters {
@@ -43,8 +70,6 @@ export interface StorageBudgetInit {
 
 /** Timeline rows per look, and so at most the payloads per evict batch (≤ 512 × 10 KiB read at once). */
 const SCAN_ROWS = 512
-/** Rounds of evict-compact-measure per check before it gives up until the next one. */
-const MAX_ROUNDS = 16
 
 /**
  * The total storage budget over the store's files on disk. A check measures
@@ -54,7 +79,8 @@ const MAX_ROUNDS = 16
  * files actually shrink; (b) then whole far authors, least recently active
  * first. If exempt data alone is over the budget (c), every non-exempt entry
  * is deferred until space frees. The bound is on disk, so the marks leave
- * room for LevelDB's write-ahead log, its level-0 tables and compaction.
+ * room for LevelDB's write-ahead log, its level-0 tables and compaction
+ * (marksFor).
  */
 export class StorageBudget {
   readonly maxBytes: number
@@ -67,39 +93,66 @@ export class StorageBudget {
   private readonly low: number
   private readonly deferAbove: number
   private cursor: { timestamp: number, hash: Uint8Array } | undefined
+  /** bytes of far entries admitted since the last measurement */
+  private admitted = 0
 
   constructor (private readonly init: StorageBudgetInit) {
     this.maxBytes = init.maxBytes
-    this.high = init.maxBytes * (init.highWater ?? 0.85)
-    this.low = init.maxBytes * (init.lowWater ?? 0.75)
-    this.deferAbove = init.maxBytes * (init.deferAbove ?? 0.92)
+    const marks = marksFor(init.maxBytes)
+    this.high = init.maxBytes * (init.highWater ?? marks.highWater)
+    this.low = init.maxBytes * (init.lowWater ?? marks.lowWater)
+    this.deferAbove = init.maxBytes * (init.deferAbove ?? marks.deferAbove)
     this.counters = { payloadsEvicted: 0, headersTruncated: 0, ...init.counters }
     this.gate = {
-      admit: (entry): GateVerdict => (this.defers && !init.exempt(entry.author) ? 'defer' : 'store'),
+      admit: (entry): GateVerdict => {
+        if (init.exempt(entry.author)) return 'store'
+        // what went in since the last measurement counts too, so a flood cannot outrun the checks
+        if (this.defers || this.usedBytes + this.admitted > this.deferAbove) return 'defer'
+        this.admitted += entry.bytes.byteLength + INDEX_BYTES + entry.payloadSize
+        return 'store'
+      },
       takesPayload: (author) => !this.defers || init.exempt(author)
     }
   }
 
+  /** far entries are held back until the next measurement (what went in since the last one fills the room) */
+  get nearlyFull (): boolean {
+    return this.usedBytes + this.admitted > this.deferAbove
+  }
+
   async measure (): Promise<number> {
+    this.admitted = 0
     this.usedBytes = await directoryBytes(this.init.path)
     return this.usedBytes
   }
 
-  /** Measures, evicts if over the high-water mark, and sets whether non-exempt entries are deferred. */
+  /**
+   * Measures, evicts if over the high-water mark, and sets whether
+   * non-exempt entries are deferred. One eviction step per check: payloads
+   * (then authors) worth the excess, one compaction, one measurement; a
+   * store still over is taken on by the next check (250 ms after the next
+   * write, or the timer). Deletes show on disk only once compacted, so it
+   * evicts by the bytes the entries hold, not by repeated measuring.
+   */
   async check (): Promise<void> {
     let used = await this.measure()
     this.defers = used > this.deferAbove
     if (used <= this.high) return
+    // while it evicts, far entries wait (they are pulled again later): else a flood outruns the eviction
+    this.defers = true
+    const need = used - this.low
+    let freed = await this.evictPayloads(need)
     let emptied = false
-    for (let round = 0; round < MAX_ROUNDS && used > this.low && !emptied; round++) {
-      const freed = await this.evictPayloads(used - this.low)
-      if (freed === 0) emptied = true
-      else {
-        await this.init.store.compactEvicted('payloads')
-        used = await this.measure()
-      }
+    let forgot = 0
+    if (freed < need) {
+      forgot = await this.forgetAuthors(need - freed)
+      emptied = forgot < need - freed
+      freed += forgot
     }
-    if (used > this.low && emptied) used = await this.forgetAuthors(used)
+    if (freed > 0) {
+      await this.init.store.compactEvicted(forgot > 0 ? 'authors' : 'payloads')
+      used = await this.measure()
+    }
     // (c): nothing evictable is left and exempt data alone is over the mark
     this.defers = used > this.deferAbove || (used > this.high && emptied)
   }
@@ -139,8 +192,8 @@ export class StorageBudget {
     return freed
   }
 
-  /** Forgets far authors, least recently active first, until under the low-water mark; answers the bytes used. */
-  private async forgetAuthors (used: number): Promise<number> {
+  /** Forgets far authors, least recently active first, about `need` bytes of them; answers the bytes forgotten. */
+  private async forgetAuthors (need: number): Promise<number> {
     const { store, exempt, share } = this.init
     const far = []
     for (const h of store.heads()) {
@@ -150,20 +203,14 @@ export class StorageBudget {
     }
     far.sort((a, b) => a.last - b.last)
     let freed = 0
-    for (let i = 0; i < far.length && used > this.low; i++) {
+    for (let i = 0; i < far.length && freed < need; i++) {
       const { author } = far[i] as { author: Uint8Array }
       const r = await store.forgetAuthor(author)
       share.forget(author)
       this.counters.headersTruncated += r.entries
       freed += r.headerBytes + r.payloadBytes
-      await this.init.onCounters?.(this.counters)
-      // measure only once enough is deleted to show: a compaction per author would be slow
-      if (freed >= used - this.low || i === far.length - 1) {
-        await store.compactEvicted('authors')
-        used = await this.measure()
-        freed = 0
-      }
     }
-    return used
+    if (freed > 0) await this.init.onCounters?.(this.counters)
+    return freed
   }
 }

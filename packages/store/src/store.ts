@@ -115,6 +115,15 @@ export interface FeedStoreInit {
    * @default none: every valid entry is stored with its payload
    */
   gate?: IngestGate
+  /**
+   * LevelDB's table file size and write buffer, in bytes. A compaction
+   * writes its new tables before it deletes the old ones, about ten table
+   * files at once, so a store under a small disk budget wants small tables
+   * (packages/quota: `levelOptionsFor`).
+   *
+   * @default LevelDB's (2 MiB tables, a 4 MiB write buffer)
+   */
+  leveldb?: { maxFileSize?: number, writeBufferSize?: number }
 }
 
 /** An entry and, when the sender has it, its payload: what ingest and ingestRange take. */
@@ -232,6 +241,7 @@ export class FeedStore {
   private readonly maxFutureMs: number
   private readonly maxGroup: number
   private readonly gate: IngestGate | undefined
+  private readonly openOptions: { maxFileSize?: number, writeBufferSize?: number }
   private readonly headMap = new Map<string, { author: Uint8Array, state: AuthorState }>()
   private readonly queue: Op[] = []
   private flushing: Promise<void> | undefined
@@ -268,6 +278,7 @@ export class FeedStore {
     this.maxFutureMs = init.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS
     this.maxGroup = init.maxGroup ?? 256
     this.gate = init.gate
+    this.openOptions = { ...init.leveldb }
     this.db = new Level<Uint8Array, Uint8Array>(init.path, { keyEncoding: 'view', valueEncoding: 'view' })
   }
 
@@ -275,7 +286,7 @@ export class FeedStore {
   static async open (init: FeedStoreInit): Promise<FeedStore> {
     const store = new FeedStore(init)
     try {
-      await store.db.open()
+      await store.db.open(store.openOptions)
     } catch (err) {
       throw new StoreError('write_failed', `cannot open the feed database at ${init.path}: ${(err as Error).message}`, {
         cause: err
@@ -481,7 +492,7 @@ export class FeedStore {
         // need a daemon restart (found by the adversarial suite).
         if (this.writeFailed) {
           await this.db.close()
-          await this.db.open()
+          await this.db.open(this.openOptions)
           this.writeFailed = false
         }
         if (g.compact.length > 0) {

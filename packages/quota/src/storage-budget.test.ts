@@ -30,7 +30,7 @@ async function expectAllHeld (store: FeedStore, log: Entry[]): Promise<void> {
 describe('the storage budget', () => {
   it('keeps a store of many far authors under its budget on disk, evicting their payloads oldest first; the exempt keep everything', async () => {
     const path = tempDir()
-    const maxBytes = 3 * MiB
+    const maxBytes = 4 * MiB
     const mine = entriesOf(1, 150, 1500, 1_000)
     const neighbour = entriesOf(2, 150, 1500, 2_000)
     const { quota, store } = await startQuota(

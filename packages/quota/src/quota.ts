@@ -154,12 +154,12 @@ export class Quota {
     await this.check()
   }
 
-  private soon (): void {
+  private soon (delayMs = this.init.checkDelayMs ?? 250): void {
     if (this.timer !== undefined || this.stopped) return
     this.timer = setTimeout(() => {
       this.timer = undefined
       this.check().catch(() => {})
-    }, this.init.checkDelayMs ?? 250)
+    }, delayMs)
     this.timer.unref()
   }
 
@@ -176,7 +176,7 @@ export class Quota {
         await this.storage.check()
       } while (this.again)
       // far entries wait while it defers, and they write nothing that would ask for the next check
-      if (this.storage?.defers === true || this.storage?.nearlyFull === true) this.soon()
+      if (this.storage?.defers === true || this.storage?.nearlyFull === true) this.soon(1000)
     })().finally(() => {
       this.running = undefined
     })

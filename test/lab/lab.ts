@@ -189,7 +189,10 @@ export class Lab {
     const base = opts.command ?? (this.init.command ?? defaultCommand)(box, this)
     const proc = new BoxProcess({
       argv: nsArgv(this.ns(box), [...base, ...(opts.args ?? [])]),
-      env: { ...process.env, ...this.init.env, ...opts.env },
+      // no per-author ingest budget, and a storage budget (so a per-author share, 1/32 of it) that a
+      // small /tmp cannot shrink: lab suites move thousands of one author's entries over several hops
+      // (a suite about the budgets sets KIEZ_INGEST_PER_HOUR and --max-store-mb itself)
+      env: { ...process.env, KIEZ_INGEST_PER_HOUR: '0', KIEZ_MAX_STORE_MB: '65536', ...this.init.env, ...opts.env },
       label: `box ${box} (${this.ns(box)})`,
       tailLines: this.init.tailLines ?? 2000,
       maxLineBytes: 64 * 1024,

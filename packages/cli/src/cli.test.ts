@@ -52,6 +52,12 @@ describe('kiez against a running daemon', () => {
     expect(status.peerId).toBe(d.peerId)
     expect(status.mesh).toBe('kiez')
     expect(status.counts).toEqual({ peers: 0, authors: 0, entries: 0 })
+    expect(status.storage).toMatchObject({ payloadsEvicted: 0, headersTruncated: 0, deferred: 0, full: false })
+    expect(status.storage?.maxBytes).toBeGreaterThanOrEqual(64 * 1024 * 1024)
+    const text = await kiez(['status', '--data-dir', dir])
+    expect(text.stdout).toMatch(
+      /^storage +\d+\.\d of \d+\.\d MiB; 0 payloads evicted, 0 entries forgotten, 0 deferred$/m
+    )
 
     const posted = await kiez(['post', '--json', '--data-dir', dir, 'Hoffest am Samstag'])
     expect(posted.code).toBe(0)

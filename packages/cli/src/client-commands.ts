@@ -76,6 +76,15 @@ function refusals (store: StatusJson['store']): string {
   return store.forks > 0 ? `${total}; ${store.forks} forked authors` : total
 }
 
+/** "12.3 of 64.0 MiB; 120 payloads evicted, 0 entries forgotten" */
+function storageLine (st: NonNullable<StatusJson['storage']>): string {
+  const mib = (n: number): string => (n / 1024 / 1024).toFixed(1)
+  const full = st.full ? ' (full: far entries deferred)' : ''
+  return `${mib(st.usedBytes)} of ${
+    mib(st.maxBytes)
+  } MiB${full}; ${st.payloadsEvicted} payloads evicted, ${st.headersTruncated} entries forgotten, ${st.deferred} deferred`
+}
+
 export async function statusCommand (opts: ClientOptions, io: Io): Promise<void> {
   // the health lines need the doctor's facts; a daemon without /doctor still gets its status shown
   const [s, facts] = await call(
@@ -99,6 +108,7 @@ export async function statusCommand (opts: ClientOptions, io: Io): Promise<void>
       ['peers', `${s.counts.peers} connected`],
       ['feed', `${s.counts.entries} entries by ${s.counts.authors} authors`],
       ['refused', refusals(s.store)],
+      ...(s.storage !== undefined ? [['storage', storageLine(s.storage)] as [string, string]] : []),
       ['listening', s.listenAddrs],
       [
         'http',

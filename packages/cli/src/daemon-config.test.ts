@@ -58,4 +58,14 @@ describe('kiez daemon --print-config / --check-config', () => {
     expect(r.stderr).toMatch(/cannot read the private network key .*nope\.key \(ENOENT\)/)
     expect((await kiez(['daemon', '--print-config', '--check-config'])).code).toBe(2)
   })
+
+  it('--max-store-mb sets storage.maxMb over the file, keeping its other storage settings', async () => {
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ storage: { maxMb: 512, ingestPerHour: 0 } }))
+    const r = await kiez(['daemon', '--data-dir', dir, '--print-config', '--max-store-mb', '64'])
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ storage: { maxMb: 64, ingestPerHour: 0 } })
+    const bad = await kiez(['daemon', '--data-dir', dir, '--print-config', '--max-store-mb', 'lots'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/--max-store-mb/)
+  })
 })

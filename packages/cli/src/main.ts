@@ -97,6 +97,11 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .option('--no-mdns', 'do not find neighbours by mDNS')
     .option('--mesh <name>', 'mesh name: only boxes with the same name connect (default kiez)')
     .option('--psk <file>', 'private network key file (/key/swarm/psk/1.0.0/): only boxes with it connect')
+    .option(
+      '--max-store-mb <n>',
+      'the most the feed store may take on disk, in MiB (default: a quarter of the free space at first start, 64-4096)',
+      positiveInt(16_777_216)
+    )
     .addOption(
       new Option('--log-level <level>', 'log level').choices([
         'fatal',

@@ -100,4 +100,43 @@ describe('loadConfig', () => {
     )
     expect((await loadConfig({ flags: { dataDir: dir }, env: { KIEZ_MDNS: 'off' } })).mdns).toBe(false)
   })
+
+  it('reads the storage settings, merged key by key; --max-store-mb and KIEZ_MAX_STORE_MB set storage.maxMb', async () => {
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ storage: { maxMb: 512, ingestPerHour: 0 } }))
+    expect((await loadConfig({ flags: { dataDir: dir }, env: {} })).storage).toEqual({ maxMb: 512, ingestPerHour: 0 })
+    const c = await loadConfig({ flags: { dataDir: dir, maxStoreMb: 64 }, env: { KIEZ_MAX_STORE_MB: '128' } })
+    expect(c.storage).toEqual({ maxMb: 64, ingestPerHour: 0 })
+    expect(c).not.toHaveProperty('maxStoreMb')
+    expect((await loadConfig({ flags: { dataDir: dir }, env: { KIEZ_MAX_STORE_MB: '128' } })).storage?.maxMb).toBe(128)
+    expect((await loadConfig({ flags: { dataDir: dir }, env: { KIEZ_INGEST_PER_HOUR: '7' } })).storage).toEqual({
+      maxMb: 512,
+      ingestPerHour: 7
+    })
+  })
+
+  it('names a bad storage setting and where it came from', async () => {
+    await writeFile(
+      join(dir, 'config.json'),
+      JSON.stringify({ storage: { maxMb: 0, ingestPerHour: -1, authorShare: 2, ingestBurst: 1.5, colour: 'blue' } })
+    )
+    const err = await loadConfig({
+      flags: { dataDir: dir },
+      env: { KIEZ_MAX_STORE_MB: 'lots', KIEZ_INGEST_PER_HOUR: 'many' }
+    }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(DaemonError)
+    const message = (err as DaemonError).message
+    for (
+      const part of [
+        '"storage.maxMb" (0): must be >= 1',
+        '"storage.ingestPerHour" (-1): must be >= 0',
+        '"storage.authorShare" (2): must be <= 1',
+        '"storage.ingestBurst" (1.5): must be integer',
+        'unknown setting "storage.colour" (known: maxMb, ingestPerHour, ingestBurst, authorShare)',
+        'KIEZ_MAX_STORE_MB "lots": must be integer',
+        'KIEZ_INGEST_PER_HOUR "many": must be integer'
+      ]
+    ) {
+      expect(message).toContain(part)
+    }
+  })
 })

@@ -74,6 +74,40 @@ export interface KiezConfig {
    * @default false
    */
   freshFeedOk?: boolean
+  /**
+   * Storage budgets (key `storage`; `--max-store-mb`, `KIEZ_MAX_STORE_MB` set `maxMb`; docs/LIMITS.md "Storage").
+   *
+   * @default {} (each setting's own default)
+   */
+  storage?: StorageConfig
+}
+
+/** What the box keeps of what the network brings (@kiez/quota). */
+export interface StorageConfig {
+  /**
+   * The most the feed store may take on disk, in MiB.
+   *
+   * @default a quarter of the free space at first start, between 64 and 4096 (kept in the store)
+   */
+  maxMb?: number
+  /**
+   * Fresh entries one far author may add per hour; 0 = no per-author ingest budget.
+   *
+   * @default 120
+   */
+  ingestPerHour?: number
+  /**
+   * Entries one far author may add at once.
+   *
+   * @default 30
+   */
+  ingestBurst?: number
+  /**
+   * The most of the store one far author may hold (a fraction).
+   *
+   * @default 1/32 (0.03125)
+   */
+  authorShare?: number
 }
 
 /** The settable part of the config (all optional): what a file, env or flags may carry. */
@@ -102,7 +136,17 @@ const PROPERTIES = {
   // same rule as @kiez/mesh: the name becomes part of protocol ids and mDNS service tags
   mesh: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,31}$' },
   psk: { type: 'string', minLength: 1 },
-  logLevel: { enum: LOG_LEVELS }
+  logLevel: { enum: LOG_LEVELS },
+  storage: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      maxMb: { type: 'integer', minimum: 1, maximum: 16_777_216 },
+      ingestPerHour: { type: 'integer', minimum: 0, maximum: 1_000_000 },
+      ingestBurst: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+      authorShare: { type: 'number', exclusiveMinimum: 0, maximum: 1 }
+    }
+  }
 } as const
 
 const INPUT_SCHEMA = { type: 'object', properties: PROPERTIES, additionalProperties: false }
@@ -147,7 +191,14 @@ const ENV_NAMES: Record<keyof typeof PROPERTIES, string> = {
   mdns: 'KIEZ_MDNS',
   mesh: 'KIEZ_MESH',
   psk: 'KIEZ_PSK',
-  logLevel: 'KIEZ_LOG_LEVEL'
+  logLevel: 'KIEZ_LOG_LEVEL',
+  storage: 'KIEZ_MAX_STORE_MB'
+}
+
+/** The storage settings an environment variable can set (the rest only the config file). */
+const STORAGE_ENV_NAMES: Record<string, string> = {
+  maxMb: 'KIEZ_MAX_STORE_MB',
+  ingestPerHour: 'KIEZ_INGEST_PER_HOUR'
 }
 
 const FLAG_NAMES: Record<keyof typeof PROPERTIES, string> = {
@@ -158,7 +209,8 @@ const FLAG_NAMES: Record<keyof typeof PROPERTIES, string> = {
   mdns: '--no-mdns',
   mesh: '--mesh',
   psk: '--psk',
-  logLevel: '--log-level'
+  logLevel: '--log-level',
+  storage: '--max-store-mb'
 }
 
 function describeErrors (errors: ErrorObject[], source: ConfigSourceKind, file: string | undefined): string[] {
@@ -168,15 +220,17 @@ function describeErrors (errors: ErrorObject[], source: ConfigSourceKind, file: 
       const key = e.instancePath.split('/')[1] as keyof typeof PROPERTIES | undefined
       if (e.keyword === 'additionalProperties') {
         const extra = String((e.params as { additionalProperty: string }).additionalProperty)
-        return `${file ?? 'config file'}: unknown setting "${extra}" (known: ${Object.keys(PROPERTIES).join(', ')})`
+        const known = key === 'storage' ? Object.keys(PROPERTIES.storage.properties) : Object.keys(PROPERTIES)
+        const name = key === 'storage' ? `storage.${extra}` : extra
+        return `${file ?? 'config file'}: unknown setting "${name}" (known: ${known.join(', ')})`
       }
       const where = key === undefined
         ? (file ?? source)
         : source === 'flag'
         ? FLAG_NAMES[key]
         : source === 'env'
-        ? ENV_NAMES[key]
-        : `${file ?? 'config file'} "${key}"`
+        ? (key === 'storage' ? STORAGE_ENV_NAMES[e.instancePath.split('/')[2] ?? ''] : undefined) ?? ENV_NAMES[key]
+        : `${file ?? 'config file'} "${e.instancePath.slice(1).replaceAll('/', '.')}"`
       let what = e.message ?? 'is invalid'
       if (e.keyword === 'format' && e.params.format === 'multiaddr') {
         what = 'must be a multiaddr such as /ip4/198.18.0.1/tcp/7301'
@@ -230,6 +284,13 @@ export function configFromEnv (env: NodeJS.ProcessEnv): Record<string, unknown> 
   if (psk !== undefined) out.psk = psk
   const level = get('KIEZ_LOG_LEVEL')
   if (level !== undefined) out.logLevel = level
+  // left as strings when not numbers, so the schema names the mistake
+  const storage: Record<string, unknown> = {}
+  for (const [key, name] of Object.entries(STORAGE_ENV_NAMES)) {
+    const v = get(name)
+    if (v !== undefined) storage[key] = /^\d+$/.test(v.trim()) ? Number(v) : v
+  }
+  if (Object.keys(storage).length > 0) out.storage = storage
   return out
 }
 
@@ -239,7 +300,7 @@ export interface LoadConfigInit {
    *
    * @default {} (no flags)
    */
-  flags?: ConfigInput & { dataDir?: string, config?: string, freshFeedOk?: boolean }
+  flags?: ConfigInput & { dataDir?: string, config?: string, freshFeedOk?: boolean, maxStoreMb?: number }
   /**
    * Environment to read KIEZ_* settings (and KIEZ_CONFIG, KIEZ_DATA_DIR, XDG_DATA_HOME, HOME) from.
    *
@@ -262,6 +323,8 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<KiezConfig
   delete flags.dataDir
   delete flags.config
   delete flags.freshFeedOk
+  if (flags.maxStoreMb !== undefined) flags.storage = { ...flags.storage, maxMb: flags.maxStoreMb }
+  delete flags.maxStoreMb
   const problems: string[] = []
 
   let fromFile: Record<string, unknown> = {}
@@ -310,6 +373,11 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<KiezConfig
     ...defined(flags),
     dataDir
   } as KiezConfig
+  // storage is one object of separate settings: merged key by key, so --max-store-mb keeps the file's ingestPerHour
+  const storage = [fromFile, fromEnv, flags as Record<string, unknown>].map((o) => o.storage).filter((o) =>
+    o !== undefined
+  ) as StorageConfig[]
+  if (storage.length > 0) config.storage = Object.assign({}, ...storage) as StorageConfig
   if (freshFeedOk) config.freshFeedOk = true
   return config
 }

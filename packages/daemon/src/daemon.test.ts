@@ -1,7 +1,9 @@
 import { request } from 'node:http'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { createEntry, signerFromSeed } from '@kiez/feed'
 import { FeedStore } from '@kiez/store'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -80,6 +82,18 @@ describe('Daemon (in process, real node, store and socket)', () => {
     expect(s.listenAddrs.some((a) => a.startsWith('/ip4/127.0.0.1/tcp/') && a.endsWith(`/p2p/${s.peerId}`))).toBe(true)
     expect(s.counts).toEqual({ peers: 0, authors: 0, entries: 0 })
     expect(s.store).toEqual({ forks: 0, duplicates: 0, rejected: {} })
+    // the default budget: a quarter of the free space, 64 MiB to 4 GiB
+    expect(s.storage).toEqual({
+      usedBytes: expect.any(Number),
+      maxBytes: expect.any(Number),
+      payloadsEvicted: 0,
+      headersTruncated: 0,
+      deferred: 0,
+      full: false
+    })
+    expect(s.storage?.usedBytes).toBeGreaterThan(0)
+    expect(s.storage?.maxBytes).toBeGreaterThanOrEqual(64 * 1024 * 1024)
+    expect(s.storage?.maxBytes).toBeLessThanOrEqual(4 * 1024 * 1024 * 1024)
     expect(s.http).toEqual({
       address: '127.0.0.1:0',
       serving: true,
@@ -220,5 +234,39 @@ describe('Daemon (in process, real node, store and socket)', () => {
     // a failed start leaves nothing behind: the same data dir can start on a free port
     const retry = await started({ ...configFor(join(dir, 'box2')) })
     expect((await retry.client.status()).peerId).toMatch(/^12D3KooW/)
+  })
+
+  it('holds a far author to its ingest budget but never a neighbour; storage.maxMb sets the budget', async () => {
+    const a = await started({ ...configFor(join(dir, 'a')), storage: { maxMb: 100 } })
+    expect((await a.client.status()).storage?.maxBytes).toBe(100 * 1024 * 1024)
+    // b holds its own 50 posts and 50 of a far author (whose key no box has); it takes them all itself
+    const far = signerFromSeed(new Uint8Array(32).fill(42))
+    const farLog: Uint8Array[] = []
+    let prev: Uint8Array | null = null
+    for (let seq = 1; seq <= 50; seq++) {
+      const e = createEntry(far, {
+        seq,
+        previous: prev,
+        timestamp: Date.now() - 1000,
+        body: { type: 'post', text: `far ${seq}` }
+      })
+      farLog.push(e.bytes)
+      prev = e.hash
+    }
+    const aAddr = (await a.client.status()).listenAddrs[0] as string
+    const b = await started({ ...configFor(join(dir, 'b')), bootstrap: [aAddr], storage: { ingestPerHour: 0 } })
+    await b.daemon.feedStore?.ingestRange(farLog)
+    for (let i = 0; i < 50; i++) await b.client.post({ text: `b ${i}` })
+    const bKey = peerIdFromString((await b.client.status()).peerId).publicKey?.raw as Uint8Array
+    const store = a.daemon.feedStore as FeedStore
+    const deadline = Date.now() + 45_000
+    while ((store.head(bKey)?.seq ?? 0) < 50 || (store.head(far.publicKey)?.seq ?? 0) < 30) {
+      if (Date.now() > deadline) {
+        throw new Error(`a holds ${store.head(bKey)?.seq} of b, ${store.head(far.publicKey)?.seq} of far`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    expect(store.head(far.publicKey)?.seq).toBe(30) // the burst, then deferred
+    expect((await a.client.status()).storage?.deferred).toBeGreaterThan(0)
   })
 })

@@ -5,11 +5,11 @@ import { Gateway, type GatewayBackend, type GatewayInit } from '@kiez/gateway'
 import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
 import { authorId, Moderation } from '@kiez/moderation'
 import {
-  composeGates,
   FeedStore,
   OWN_HEAD_UNKNOWN_MESSAGE,
   OwnFeedGuard,
   StoreError,
+  type IngestGate,
   type StoredEntry
 } from '@kiez/store'
 import type { Logger } from 'pino'
@@ -47,6 +47,7 @@ import { watchOwnFeed } from './own-feed-watch.js'
 import { amendBody, type Amend } from './own-entries.js'
 import { BoxModeration, gatewayModeration, lateGate } from './moderation.js'
 import type { ModerationControlApi } from './control/moderation-client.js'
+import { StorageWiring } from './storage.js'
 
 export interface DaemonInit {
   /**
@@ -77,6 +78,13 @@ export interface DaemonInit {
     | 'bodyLimit'
     | 'maxConnections'
   >
+  /**
+   * Ingest gates asked before the storage budgets (a block list): composed first, so a
+   * verdict of theirs is reached before a budget is spent.
+   *
+   * @default none
+   */
+  gates?: IngestGate[]
 }
 
 /** packages/web/dist, next to this package in the monorepo (and in an npm install of the workspace). */
@@ -112,6 +120,8 @@ export class Daemon implements ControlApi {
   private stopping: Promise<void> | undefined
   private readonly webRoot: string
   private readonly httpLimits: DaemonInit['http']
+  private readonly gates: IngestGate[]
+  private storage: StorageWiring | undefined
   /** one metrics registry per daemon (never prom-client's global): libp2p's series and the gateway's */
   readonly metrics = new Registry()
 
@@ -120,6 +130,7 @@ export class Daemon implements ControlApi {
     this.config = init.config
     this.webRoot = init.webRoot ?? DEFAULT_WEB_ROOT
     this.httpLimits = init.http
+    this.gates = init.gates ?? []
     this.now = components.now ?? Date.now
   }
 
@@ -172,9 +183,11 @@ export class Daemon implements ControlApi {
     const feedPath = join(dataDir, DATA_DIR_FILES.feed)
     const moderationGate = lateGate()
     // The ingest gates, in order (composeGates: the first defer wins, then header): the owner's
-    // moderation (a blocked author's header is kept, its payload refused), then the storage quotas.
-    const gate = composeGates(moderationGate.gate)
-    const store = await FeedStore.open({ path: feedPath, gate }).catch((err: Error) => {
+    // moderation (a blocked author's header is kept, its payload refused), DaemonInit.gates, then
+    // the storage quotas, which spend budget and so come last.
+    const storage = new StorageWiring(this.config.storage, [moderationGate.gate, ...this.gates])
+    const leveldb = await storage.levelOptions(dataDir)
+    const store = await FeedStore.open({ path: feedPath, gate: storage.gate, leveldb }).catch((err: Error) => {
       // LevelDB's own words, a few causes deep: "IO error: lock …/LOCK: Resource temporarily unavailable"
       if (someCause(err, (e) => typeof e.message === 'string' && /IO error: lock /.test(e.message))) {
         throw new DaemonError(
@@ -205,6 +218,7 @@ export class Daemon implements ControlApi {
     await this.openOwnFeedGuard(store, identity.created)
     const moderation = await this.openModeration(store)
     moderationGate.bind(moderation.gate)
+    await this.startStorage(storage, store, feedPath)
 
     // libp2p's metrics cost a little on every stream: only worth it when /metrics can be read
     const node = await this.components.createNode({
@@ -251,10 +265,12 @@ export class Daemon implements ControlApi {
       }
     })
     const stopWatch = watchOwnFeed({ guard: this.guard(), node, logger })
+    const stopNeighbours = storage.watch(node)
     this.started.push({
       name: 'own-feed-watch',
       stop: async () => {
         stopWatch()
+        stopNeighbours()
       }
     })
 
@@ -326,7 +342,6 @@ export class Daemon implements ControlApi {
     return moderation
   }
 
-  /** Whether the owner or a followed moderation list blocks `author`: `kiez feed` leaves it out, as the web page does. */
   /** The entry's JSON with its `hidden` mark when a followed moderation list hides it. */
   private withHidden (json: EntryJson, e: Entry): EntryJson {
     const h = this.mod?.moderation.hiddenBy(e.hash)
@@ -334,6 +349,7 @@ export class Daemon implements ControlApi {
     return { ...json, hidden: { by: authorId(h.list), entry: entryId(h.entry), reason: h.reason } }
   }
 
+  /** Whether the owner or a followed moderation list blocks `author`: `kiez feed` leaves it out, as the web page does. */
   private blocked (author: Uint8Array): boolean {
     return this.mod?.moderation.isBlocked(author) === true
   }
@@ -341,6 +357,17 @@ export class Daemon implements ControlApi {
   /** The control API's moderation part; undefined while starting or stopping. */
   moderation (): ModerationControlApi | undefined {
     return this.stopping === undefined ? this.mod : undefined
+  }
+
+  /** The storage budgets (storage.ts): after the store, before the node; stopped before the store closes. */
+  private async startStorage (storage: StorageWiring, store: FeedStore, path: string): Promise<void> {
+    await storage.start(store, { path, dataDir: this.config.dataDir, owner: (this.signer as Signer).publicKey })
+      .catch((err: Error) => {
+        throw new DaemonError('store_unavailable', `cannot start the storage budget: ${err.message}`, { cause: err })
+      })
+    this.storage = storage
+    this.started.push({ name: 'storage', stop: async () => await storage.stop() })
+    if (this.config.http !== false) storage.registerMetrics(this.metrics)
   }
 
   private guard (): OwnFeedGuard {
@@ -489,7 +516,8 @@ export class Daemon implements ControlApi {
       http: this.gateway?.url !== undefined
         ? { address: this.config.http === false ? 'off' : this.config.http, serving: true, url: this.gateway.url }
         : { address: this.config.http === false ? 'off' : this.config.http, serving: false },
-      ownFeed: this.guard().status()
+      ownFeed: this.guard().status(),
+      ...(this.storage !== undefined ? { storage: this.storage.status(stats.deferred) } : {})
     }
   }
 

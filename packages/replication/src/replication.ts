@@ -211,6 +211,8 @@ export interface Replication extends Startable {
 export type HeadsListener = (peerId: string, heads: ReadonlyArray<{ author: string, seq: number }>) => void
 
 const MAX_TRACKED_BUCKETS = 4096
+/** deferred authors remembered per peer until the next periodic sync (a heads exchange names at most 65 536) */
+const MAX_HELD = 65_536
 
 interface PeerState {
   id: PeerId
@@ -225,6 +227,8 @@ interface PeerState {
   lastSyncError?: string
   /** entries stored from this peer's sync responses, all sessions */
   entriesIn: number
+  /** authors (hex) the store deferred in a session with this peer: not asked again until the periodic sync */
+  held: Set<string>
 }
 
 export class ReplicationService implements Replication, Startable {
@@ -599,7 +603,8 @@ export class ReplicationService implements Replication, Startable {
         bucket: this.buckets.get(key),
         wantFull: false,
         pulls: new Map(),
-        entriesIn: 0
+        entriesIn: 0,
+        held: new Set()
       }
       this.peers.set(key, p)
     }
@@ -617,6 +622,7 @@ export class ReplicationService implements Replication, Startable {
         this.peers.delete(key)
         continue
       }
+      p.held.clear() // the budgets have had a sync interval to refill
       p.wantFull = true
       this.kickSoon(p)
     }
@@ -674,7 +680,8 @@ export class ReplicationService implements Replication, Startable {
         ...this.host,
         ingestRange: async (author, from, items) => await this.ingestRange(author, from, items, peer.id)
       }
-      const out = await pull(host, f, { full, ranges }, signal)
+      const out = await pull(host, f, { full, ranges, held: peer.held }, signal)
+      for (const a of out.deferred) if (peer.held.size < MAX_HELD) peer.held.add(a)
       if (out.theirHeads !== undefined) this.heard(peer, out.theirHeads)
       if (out.truncated) peer.wantFull = true
       const key = peer.id.toString()

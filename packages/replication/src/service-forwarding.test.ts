@@ -1,7 +1,7 @@
 import type { Entry } from '@kiez/feed'
 import type { PeerId } from '@libp2p/interface'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { entries, harness, newPeerId, payloadCounts, responder, settle } from '../test/stubbed.js'
 import { encodeGossip } from './gossip.js'
 import type { SyncMessage } from './messages.js'
@@ -73,5 +73,23 @@ describe('ReplicationService: forwarding and deferral', () => {
     expect(h.service.counters().rangesRejected).toEqual({})
     // pipelined GETs may be in flight, but only one range was handed to the store before it stopped
     expect(h.store.ingestRange.callCount).toBeLessThanOrEqual(2)
+  })
+
+  it('does not ask a deferred author again until the periodic sync, so it cannot starve the others', async () => {
+    const h = await harness({ syncOnConnect: false, syncIntervalMs: 30_000, maxEntriesPerResponse: 1 })
+    const author = blocked[0].author
+    const r = responder([{ author, seq: 3, hash: blocked[2].hash }], (m) => [blocked[m.from - 1]!.bytes])
+    h.answerWith(r.script)
+    h.store.ingestRange.resolves({ stored: 0, duplicates: 0, payloads: payloadCounts(), deferred: { index: 0 } })
+    h.connect(A)
+    await h.service.syncNow(A)
+    await h.service.syncNow(A)
+    const gets = (i: number): number => (r.seen[i] ?? []).filter((m) => m.type === 'get').length
+    expect(gets(0)).toBeGreaterThan(0)
+    expect(gets(1)).toBe(0) // held back: the store deferred it a moment ago
+    await vi.advanceTimersByTimeAsync(30_000)
+    await settle()
+    expect(r.seen.length).toBe(3)
+    expect(gets(2)).toBeGreaterThan(0) // the periodic sync asks again
   })
 })

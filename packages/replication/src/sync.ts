@@ -42,6 +42,8 @@ export interface PullPlan {
   full: boolean
   /** targeted ranges (from gossip gaps) */
   ranges: Want[]
+  /** authors (hex) not to ask for: the store deferred them since the last periodic sync */
+  held?: ReadonlySet<string>
 }
 
 export interface PullOutcome {
@@ -49,6 +51,8 @@ export interface PullOutcome {
   entriesIn: number
   /** the session stopped at its entry budget: more to fetch */
   truncated: boolean
+  /** authors (hex) whose range the store deferred in this session */
+  deferred: string[]
 }
 
 export async function expect<T extends SyncMessage['type']> (
@@ -98,7 +102,7 @@ const PIPELINE_DEPTH = 3
 
 export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: AbortSignal): Promise<PullOutcome> {
   const { store, counters, limits } = host
-  const out: PullOutcome = { entriesIn: 0, truncated: false }
+  const out: PullOutcome = { entriesIn: 0, truncated: false, deferred: [] }
   let wants = plan.ranges
   if (plan.full) {
     const ours = host.ourHeads()
@@ -108,6 +112,11 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
     const covered = new Set(planned.map((w) => hex(w.author)))
     wants = [...planned, ...wants.filter((w) => !covered.has(hex(w.author)))]
   }
+  // Deferred authors are skipped until the periodic sync: asked again in the very next session (one
+  // follows at once when this one is truncated), they would spend its budget on entries the store
+  // refuses, and the same authors, first in the plan, would starve the rest.
+  const held = plan.held
+  if (held !== undefined && held.size > 0) wants = wants.filter((w) => !held.has(hex(w.author)))
   let budget = limits.maxEntriesPerSession
   let stored = 0
   let current: Uint8Array = new Uint8Array(0)
@@ -128,6 +137,7 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
     // Held back by the store's gate (an ingest budget): the rest is pulled in a later session.
     if (r.deferred !== undefined) {
       counters.rangesDeferred++
+      out.deferred.push(hex(current))
       return true
     }
     if (r.rejection !== undefined) {

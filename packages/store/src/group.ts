@@ -17,6 +17,10 @@ export class Group {
   readonly batch: BatchOp[] = []
   /** payload side: the last write of each key (a value, or null to delete it), by hex of the key */
   readonly kv = new Map<string, { key: Uint8Array, value: Uint8Array | null }>()
+  /** keys deleted outright (eviction.ts: a group of its own) */
+  readonly dels: Uint8Array[] = []
+  /** hex of authors forgotten by this group: no head after it */
+  readonly forgotten = new Set<string>()
   /** dropped payload keys to compact once this group is on disk */
   readonly compact: Uint8Array[] = []
   settle: Array<() => void> = []

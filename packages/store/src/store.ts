@@ -23,6 +23,16 @@ import type { IngestGate } from './gate.js'
 import { Level } from 'level'
 import { StoreError } from './errors.js'
 import { compactKeys, finishCompaction, unfinishedCompactions } from './compaction.js'
+import {
+  forgetKeys,
+  heldPayloads,
+  prefixRange,
+  scanAuthorBytes,
+  type AuthorBytes,
+  type EvictedPayload,
+  type ForgetResult,
+  type HeldPayload
+} from './eviction.js'
 import { Group, groupTx, type EntryOrigin } from './group.js'
 import { decodeHead, encodeHead } from './head.js'
 import {
@@ -37,7 +47,12 @@ import {
   logKey,
   metaKey,
   P_FORK,
+  P_FATE,
   P_HEAD,
+  P_ID,
+  P_LOG,
+  P_NEED,
+  P_PAYLOAD,
   P_TIME,
   P_VERSION,
   P_WAIT,
@@ -59,6 +74,7 @@ import { recoverHeads, type RecoveryReport } from './recovery.js'
 import { checkLocalTarget, settleTarget } from './tombstones.js'
 import type { PayloadTx } from './tx.js'
 
+export { INDEX_BYTES, type AuthorBytes, type EvictedPayload, type ForgetResult, type HeldPayload } from './eviction.js'
 export type { Fate } from './fate.js'
 export type { EntryOrigin } from './group.js'
 export type { MissingPayload, PayloadOutcome, StoredEntry } from './payloads.js'
@@ -101,6 +117,15 @@ export interface FeedStoreInit {
    * @default none: every valid entry is stored with its payload
    */
   gate?: IngestGate
+  /**
+   * LevelDB's table file size and write buffer, in bytes. A compaction
+   * writes its new tables before it deletes the old ones, about ten table
+   * files at once, so a store under a small disk budget wants small tables
+   * (packages/quota: `levelOptionsFor`).
+   *
+   * @default LevelDB's (2 MiB tables, a 4 MiB write buffer)
+   */
+  leveldb?: { maxFileSize?: number, writeBufferSize?: number }
 }
 
 /** An entry and, when the sender has it, its payload: what ingest and ingestRange take. */
@@ -188,6 +213,11 @@ type Op =
     resolve: (r: IngestResult | { status: 'rejected', code: ValidationCode, message: string }) => void
     reject: (e: unknown) => void
   }
+  // eviction.ts: each in a group of its own, after the groups before it are on disk
+  | { kind: 'evict', hashes: Uint8Array[], resolve: (r: EvictedPayload[]) => void, reject: (e: unknown) => void }
+  | { kind: 'forget', author: Uint8Array, resolve: (r: ForgetResult) => void, reject: (e: unknown) => void }
+
+const alone = (op: Op): boolean => op.kind === 'evict' || op.kind === 'forget'
 
 const NO_PAYLOADS: PayloadCounts = { stored: 0, had: 0, absent: 0, mismatch: 0, invalid: 0, refused: 0 }
 
@@ -213,6 +243,7 @@ export class FeedStore {
   private readonly maxFutureMs: number
   private readonly maxGroup: number
   private readonly gate: IngestGate | undefined
+  private readonly openOptions: { maxFileSize?: number, writeBufferSize?: number }
   private readonly headMap = new Map<string, { author: Uint8Array, state: AuthorState }>()
   private readonly queue: Op[] = []
   private flushing: Promise<void> | undefined
@@ -249,6 +280,7 @@ export class FeedStore {
     this.maxFutureMs = init.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS
     this.maxGroup = init.maxGroup ?? 256
     this.gate = init.gate
+    this.openOptions = { ...init.leveldb }
     this.db = new Level<Uint8Array, Uint8Array>(init.path, { keyEncoding: 'view', valueEncoding: 'view' })
   }
 
@@ -256,7 +288,7 @@ export class FeedStore {
   static async open (init: FeedStoreInit): Promise<FeedStore> {
     const store = new FeedStore(init)
     try {
-      await store.db.open()
+      await store.db.open(store.openOptions)
     } catch (err) {
       throw new StoreError('write_failed', `cannot open the feed database at ${init.path}: ${(err as Error).message}`, {
         cause: err
@@ -416,7 +448,9 @@ export class FeedStore {
           // Checked in the same tick as `draining` is cleared below: no op can be stranded.
           if (this.queue.length === 0) break
         }
-        const ops = this.queue.splice(0, this.maxGroup)
+        const ops = this.queue.splice(0, this.groupSize())
+        // An eviction reads the disk directly: what the group before it writes must be there.
+        if (ops.length === 1 && alone(ops[0] as Op)) writing = Promise.resolve(await writing)
         const g = new Group()
         g.settle = await this.applyAll(ops, g)
         this.pending.push(g)
@@ -437,6 +471,14 @@ export class FeedStore {
     }
   }
 
+  /** Queued ops for the next group: up to maxGroup, an eviction always alone. */
+  private groupSize (): number {
+    for (let i = 0; i < this.maxGroup && i < this.queue.length; i++) {
+      if (alone(this.queue[i] as Op)) return i === 0 ? 1 : i
+    }
+    return this.maxGroup
+  }
+
   private async applyAll (ops: Op[], g: Group): Promise<Array<() => void>> {
     const settle: Array<() => void> = []
     for (const op of ops) {
@@ -451,14 +493,14 @@ export class FeedStore {
   }
 
   private async commit (g: Group, ops: Op[]): Promise<boolean> {
-    if (g.batch.length > 0 || g.kv.size > 0) {
+    if (g.batch.length > 0 || g.kv.size > 0 || g.dels.length > 0) {
       try {
         // LevelDB keeps a failed write's error (ENOSPC, EIO) and refuses every later write on
         // that handle; only a reopen clears it, so a full disk that frees up would otherwise
         // need a daemon restart (found by the adversarial suite).
         if (this.writeFailed) {
           await this.db.close()
-          await this.db.open()
+          await this.db.open(this.openOptions)
           this.writeFailed = false
         }
         if (g.compact.length > 0) {
@@ -466,6 +508,7 @@ export class FeedStore {
           await compactKeys(this.db, g.compact).catch(() => {})
         }
         const batch = this.db.batch()
+        for (const key of g.dels) batch.del(key)
         for (const op of g.batch) batch.put(op.key, op.value)
         for (const { key, value } of g.kv.values()) {
           if (value === null) batch.del(key)
@@ -486,6 +529,7 @@ export class FeedStore {
         return false
       }
       for (const [k, v] of g.heads) this.headMap.set(k, v)
+      for (const k of g.forgotten) this.headMap.delete(k)
       this.counters.stored += g.added.length
     }
     this.pending.splice(this.pending.indexOf(g), 1)
@@ -518,7 +562,11 @@ export class FeedStore {
   private stateOf (author: Uint8Array, g: Group): AuthorState | undefined {
     const k = hex(author)
     let h = g.heads.get(k)
-    for (let i = this.pending.length - 1; h === undefined && i >= 0; i--) h = this.pending[i]?.heads.get(k)
+    for (let i = this.pending.length - 1; h === undefined && i >= 0; i--) {
+      const p = this.pending[i] as Group
+      if (p.forgotten.has(k)) return undefined
+      h = p.heads.get(k)
+    }
     return (h ?? this.headMap.get(k))?.state
   }
 
@@ -623,6 +671,10 @@ export class FeedStore {
         await takePayload(entry, undefined, true, tx) // lists it as missing again
         return true
       }
+      case 'evict':
+        return await this.applyEvict(op.hashes, g)
+      case 'forget':
+        return await this.applyForget(op.author, g)
       case 'proof': {
         const p = verifyForkProof(op.bytes, this.keys)
         if (!p.ok) {
@@ -748,13 +800,14 @@ export class FeedStore {
       }
     }
     const r = checkRange(entries, { keys: this.keys, state, storedHashAt: (seq) => known.get(seq) })
+    // asked before the headers are admitted: a gate that counts what it admits (a share) may be over after
+    const takes = this.gate === undefined || this.gate.takesPayload(first.author)
     const { admitted, headerOnly, deferredAt } = this.admitRun(r.accepted)
     this.stageRun(admitted, 'peer', g)
     this.counters.duplicates += r.duplicates
     const out: RangeIngestResult = { stored: admitted.length, duplicates: r.duplicates, payloads: { ...NO_PAYLOADS } }
     // Payloads of the entries the headers let in: fresh ones, and duplicates (fetched again).
     const accepted = new Set(admitted)
-    const takes = this.gate === undefined || this.gate.takesPayload(first.author)
     const tx = this.tx(g)
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as Entry
@@ -1012,5 +1065,73 @@ export class FeedStore {
     const r = readEntry(bytes, { now: Number.MAX_SAFE_INTEGER })
     if (!r.ok) throw new StoreError('corrupt', `a stored entry no longer decodes (${r.code})`)
     return r.value
+  }
+
+  // ---- space eviction (eviction.ts; packages/quota decides what and when) ----
+
+  /** Bytes held per author (hex of the key): one scan of the log, the id index and the payloads. */
+  async authorBytes (): Promise<Map<string, AuthorBytes>> {
+    return await scanAuthorBytes(this.db)
+  }
+
+  /** Held payloads, oldest timestamp first, skipping authors `skip` names (see heldPayloads). */
+  async heldPayloads (
+    opts: { after?: { timestamp: number, hash: Uint8Array }, limit: number, skip?: (author: Uint8Array) => boolean }
+  ): Promise<{ payloads: HeldPayload[], next?: { timestamp: number, hash: Uint8Array } }> {
+    return await heldPayloads(this.db, opts)
+  }
+
+  /**
+   * Drops held payloads for space, in one atomic batch; the headers stay.
+   * Not listed as missing (fetching them again would undo the eviction);
+   * a payload that comes again with its header is taken.
+   */
+  async evictPayloads (hashes: Uint8Array[]): Promise<EvictedPayload[]> {
+    return await new Promise((resolve, reject) => this.enqueue({ kind: 'evict', hashes, resolve, reject }))
+  }
+
+  /** Forgets every entry of `author` (log, indexes, payloads, head) in one atomic batch, as if never held. */
+  async forgetAuthor (author: Uint8Array): Promise<ForgetResult> {
+    return await new Promise((resolve, reject) => this.enqueue({ kind: 'forget', author, resolve, reject }))
+  }
+
+  /**
+   * Compacts what an eviction deleted so LevelDB frees the files now rather
+   * than at its own next compaction: the payloads, or after forgetting
+   * authors every per-entry range.
+   */
+  async compactEvicted (what: 'payloads' | 'authors'): Promise<void> {
+    const classic = this.db as unknown as { compactRange?: (start: Uint8Array, end: Uint8Array) => Promise<void> }
+    const prefixes = what === 'payloads' ? [P_PAYLOAD] : [P_LOG, P_ID, P_TIME, P_PAYLOAD, P_NEED, P_FATE, P_HEAD]
+    for (const p of prefixes) {
+      if (this.closed) return
+      await classic.compactRange?.(...prefixRange(p))
+    }
+  }
+
+  private async applyEvict (hashes: Uint8Array[], g: Group): Promise<EvictedPayload[]> {
+    const keys = hashes.map((h) => payloadKey(h))
+    const [payloads, ids] = await Promise.all([this.db.getMany(keys), this.db.getMany(hashes.map((h) => idKey(h)))])
+    const out: EvictedPayload[] = []
+    hashes.forEach((hash, i) => {
+      const p = payloads[i]
+      const id = ids[i]
+      if (p === undefined || id === undefined) return
+      g.dels.push(keys[i] as Uint8Array)
+      out.push({ hash, author: id.slice(0, 32), bytes: p.byteLength })
+    })
+    return out
+  }
+
+  private async applyForget (author: Uint8Array, g: Group): Promise<ForgetResult> {
+    const k = hex(author)
+    const h = this.headMap.get(k)
+    if (h === undefined) return { entries: 0, headerBytes: 0, payloadBytes: 0 }
+    const f = await forgetKeys(this.db, author)
+    for (const key of f.dels) g.dels.push(key)
+    if (h.state.forkedAt !== undefined) {
+      g.heads.set(k, { author: h.author, state: { seq: 0, hash: new Uint8Array(0), forkedAt: h.state.forkedAt } })
+    } else g.forgotten.add(k)
+    return f.result
   }
 }

@@ -67,7 +67,19 @@ export const statusRoute = {
         version: { type: 'string' },
         dataDir: { type: 'string' },
         http: httpSchema,
-        ownFeed: ownFeedSchema
+        ownFeed: ownFeedSchema,
+        storage: {
+          type: 'object',
+          required: ['usedBytes', 'maxBytes', 'payloadsEvicted', 'headersTruncated'],
+          properties: {
+            usedBytes: { type: 'integer' },
+            maxBytes: { type: 'integer' },
+            payloadsEvicted: { type: 'integer' },
+            headersTruncated: { type: 'integer' },
+            deferred: { type: 'integer' },
+            full: { type: 'boolean' }
+          }
+        }
       }
     },
     ...errorResponses

@@ -61,6 +61,23 @@ export interface StatusJson {
   http: { address: string, serving: boolean, url?: string }
   /** the self-fork guard: 'armed' = local posts refused until our own feed is learned from a neighbour */
   ownFeed?: OwnFeedJson
+  /** the storage budget (docs/LIMITS.md "Storage") */
+  storage?: StorageJson
+}
+
+/** What the feed store takes on disk against its budget, and what the budgets did (docs/LIMITS.md "Storage"). */
+export interface StorageJson {
+  /** bytes of the store's files, as last measured */
+  usedBytes: number
+  maxBytes: number
+  /** payloads of far authors evicted for space, ever */
+  payloadsEvicted: number
+  /** entries (headers) of far authors forgotten for space, ever */
+  headersTruncated: number
+  /** entries from the mesh held back by a budget since start (pulled again later) */
+  deferred: number
+  /** true while every far entry is deferred for space */
+  full: boolean
 }
 
 /** The self-fork guard's state (docs/OPERATIONS.md, "After a store reset"). */

@@ -1,0 +1,183 @@
+import { defaultMaxBytes, freeSpaceDefault, levelOptionsFor, Quota } from '@kiez/quota'
+import { composeGates, type FeedStore, type GateVerdict, type IngestGate } from '@kiez/store'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { Counter, Gauge, type Registry } from 'prom-client'
+import type { StorageConfig } from './config.js'
+import type { StorageJson } from './control/types.js'
+import type { DaemonNode } from './node.js'
+
+const MiB = 1024 * 1024
+/** Neighbours remembered (across restarts too): far more than a street of boxes. */
+const MAX_NEIGHBOURS = 4096
+/** A meta record holds at most 4 KiB: 128 keys of 32 bytes each, in numbered records. */
+const PER_RECORD = 128
+const RECORD = (i: number): string => `quota/neighbours/${i}`
+
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+
+/**
+ * The authors the budgets never hold back or evict: this box's own key and
+ * its neighbours', the author keys of the libp2p peers it has been connected
+ * to (a box's peer key is its feed key). Least recently connected forgotten
+ * first past 4096; kept in store meta records.
+ */
+class Neighbours {
+  private readonly keys = new Map<string, Uint8Array>()
+  private saving: Promise<void> = Promise.resolve()
+
+  constructor (private readonly own: Uint8Array) {}
+
+  has (author: Uint8Array): boolean {
+    return this.keys.has(hex(author)) || Buffer.compare(author, this.own) === 0
+  }
+
+  async load (store: FeedStore): Promise<void> {
+    for (let i = 0; i * PER_RECORD < MAX_NEIGHBOURS; i++) {
+      const r = await store.getMeta(RECORD(i))
+      if (r === undefined) break
+      for (let o = 0; o + 32 <= r.byteLength; o += 32) this.keys.set(hex(r.subarray(o, o + 32)), r.slice(o, o + 32))
+    }
+  }
+
+  /** A peer connected: its key is a neighbour's from now on. */
+  add (store: FeedStore, peerId: string): void {
+    let key: Uint8Array | undefined
+    try {
+      key = peerIdFromString(peerId).publicKey?.raw
+    } catch {}
+    if (key?.byteLength !== 32) return
+    const k = hex(key)
+    const known = this.keys.delete(k)
+    this.keys.set(k, key)
+    if (this.keys.size > MAX_NEIGHBOURS) this.keys.delete(this.keys.keys().next().value as string)
+    if (!known) this.saving = this.saving.then(async () => await this.save(store)).catch(() => {})
+  }
+
+  private async save (store: FeedStore): Promise<void> {
+    const all = [...this.keys.values()]
+    for (let i = 0; i * PER_RECORD < MAX_NEIGHBOURS; i++) {
+      const part = all.slice(i * PER_RECORD, (i + 1) * PER_RECORD)
+      if (part.length === 0) {
+        if (await store.getMeta(RECORD(i)) === undefined) break
+        await store.putMeta(RECORD(i), undefined)
+        continue
+      }
+      await store.putMeta(RECORD(i), Buffer.concat(part))
+    }
+  }
+
+  async flush (): Promise<void> {
+    await this.saving
+  }
+}
+
+/**
+ * The daemon's storage budgets (@kiez/quota): the gate it opens the store
+ * with, the neighbours it exempts, status and metrics. Gates the daemon
+ * composes ahead of the quota (a block list: they must run before a budget
+ * is spent) go in `first`.
+ */
+export class StorageWiring {
+  /** pass to FeedStore.open: forwards to the budgets once `start` has built them */
+  readonly gate: IngestGate
+  private inner: IngestGate | undefined
+  private quota: Quota | undefined
+  private neighbours: Neighbours | undefined
+  private store: FeedStore | undefined
+
+  constructor (private readonly config: StorageConfig = {}, private readonly first: IngestGate[] = []) {
+    this.gate = {
+      admit: (e): GateVerdict => this.inner?.admit(e) ?? 'store',
+      takesPayload: (a) => this.inner?.takesPayload(a) ?? true
+    }
+  }
+
+  /**
+   * LevelDB's table sizes for the budget (FeedStoreInit.leveldb), before the store opens: from the
+   * configured budget, or the default as it would be computed now (the kept one is read after open).
+   */
+  async levelOptions (dataDir: string): Promise<{ maxFileSize?: number, writeBufferSize?: number }> {
+    const { maxMb } = this.config
+    return levelOptionsFor(maxMb !== undefined ? maxMb * MiB : await freeSpaceDefault(dataDir).catch(() => 0))
+  }
+
+  /** After the store opened, before the node starts: the budget, the neighbours, one check. */
+  async start (store: FeedStore, init: { path: string, dataDir: string, owner: Uint8Array }): Promise<void> {
+    this.store = store
+    const neighbours = new Neighbours(init.owner)
+    await neighbours.load(store)
+    this.neighbours = neighbours
+    const { maxMb, ingestPerHour, ingestBurst, authorShare } = this.config
+    const maxBytes = maxMb !== undefined ? maxMb * MiB : await defaultMaxBytes(store, init.dataDir)
+    const quota = new Quota({
+      path: init.path,
+      maxBytes,
+      exempt: (a) => neighbours.has(a),
+      ...(ingestPerHour !== undefined ? { ingestPerHour } : {}),
+      ...(ingestBurst !== undefined ? { ingestBurst } : {}),
+      ...(authorShare !== undefined ? { authorShare } : {})
+    })
+    this.quota = quota
+    this.inner = composeGates(...this.first, quota.gate)
+    await quota.attach(store)
+  }
+
+  /** Learns neighbours from the node's connections; returns the unsubscribe. */
+  watch (node: DaemonNode): () => void {
+    const { store, neighbours } = this
+    if (store === undefined || neighbours === undefined || node.onPeer === undefined) return () => {}
+    return node.onPeer((e) => {
+      if (e.connected) neighbours.add(store, e.peerId)
+    })
+  }
+
+  status (deferred: number): StorageJson {
+    const s = this.quota?.status() ?? { usedBytes: 0, maxBytes: 0, payloadsEvicted: 0, headersTruncated: 0 }
+    return { ...s, deferred, full: this.quota?.full ?? false }
+  }
+
+  /** kiez_store_* series in the daemon's registry, read at scrape time. */
+  registerMetrics (registry: Registry): void {
+    const registers = [registry]
+    const status = (): StorageJson => this.status(this.store?.stats().deferred ?? 0)
+    new Gauge({
+      name: 'kiez_store_used_bytes',
+      help: 'bytes of the feed store\'s files on disk, as last measured',
+      registers,
+      collect () {
+        this.set(status().usedBytes)
+      }
+    })
+    new Gauge({
+      name: 'kiez_store_max_bytes',
+      help: 'the storage budget: the most the feed store may take on disk',
+      registers,
+      collect () {
+        this.set(status().maxBytes)
+      }
+    })
+    // cumulative in the store's meta record: mirrored as counters by their delta
+    const seen = { payloadsEvicted: 0, headersTruncated: 0, deferred: 0 }
+    const mirror = (name: string, help: string, key: keyof typeof seen): void => {
+      const c: Counter = new Counter({
+        name,
+        help,
+        registers,
+        collect () {
+          const n = status()[key]
+          if (n > seen[key]) c.inc(n - seen[key])
+          seen[key] = n
+        }
+      })
+    }
+    mirror('kiez_store_payloads_evicted_total', 'payloads of far authors evicted for space', 'payloadsEvicted')
+    mirror('kiez_store_headers_truncated_total', 'entries of far authors forgotten for space', 'headersTruncated')
+    mirror('kiez_store_deferred_total', 'entries from the mesh deferred by a budget (pulled again later)', 'deferred')
+  }
+
+  /** Before the store closes. */
+  async stop (): Promise<void> {
+    await this.quota?.stop()
+    await this.neighbours?.flush()
+  }
+}

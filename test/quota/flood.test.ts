@@ -1,0 +1,134 @@
+// Issue 13's flood over the network, without namespaces: a neighbour serves 200 000 entries of 100 far
+// keys by sync to a box of 64 MiB (two in-process daemons on 127.0.0.1).
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createLogger, createMeshNode, Daemon, DEFAULT_CONFIG, type KiezConfig, type StorageConfig } from '@kiez/daemon'
+import { createEntry, signerFromSeed, type Entry } from '@kiez/feed'
+import type { FeedStore } from '@kiez/store'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const MiB = 1024 * 1024
+const KEYS = 100
+const PER_KEY = 2000
+
+async function diskBytes (dir: string): Promise<number> {
+  let total = 0
+  for (const f of await readdir(dir)) total += await stat(join(dir, f)).then((s) => s.size, () => 0)
+  return total
+}
+
+describe('issue 13: a 64 MiB box under a flood of 200 000 entries from 100 keys, by sync', () => {
+  let dir: string
+  const daemons: Daemon[] = []
+  let source: Daemon
+  let sourceAddr: string
+  let neighbourKey: Uint8Array
+
+  async function start (name: string, storage: StorageConfig, bootstrap: string[] = []): Promise<Daemon> {
+    const config: KiezConfig = {
+      ...DEFAULT_CONFIG,
+      dataDir: join(dir, name),
+      http: false,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      mdns: false,
+      logLevel: 'silent',
+      bootstrap,
+      storage
+    }
+    const d = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, { config })
+    daemons.push(d)
+    await d.start()
+    return d
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kiez-flood-'))
+    // the neighbour holds the flood itself (no budgets of its own), and 100 posts of its own
+    source = await start('source', { ingestPerHour: 0, maxMb: 4096 })
+    const store = source.feedStore as FeedStore
+    const t0 = Date.now() - 10_000_000
+    for (let k = 0; k < KEYS; k++) {
+      const s = signerFromSeed(new Uint8Array(32).fill(0).map((_, i) => (i === 0 ? k + 1 : 7)))
+      let prev: Entry | undefined
+      for (let from = 1; from <= PER_KEY; from += 500) {
+        const range: Entry[] = []
+        for (let seq = from; seq < from + 500; seq++) {
+          const text = randomBytes(225).toString('base64')
+          prev = createEntry(s, {
+            seq,
+            previous: prev?.hash ?? null,
+            timestamp: t0 + k * PER_KEY + seq,
+            body: { type: 'post', text }
+          })
+          range.push(prev)
+        }
+        await store.ingestRange(range.map((e) => ({ entry: e.bytes, payload: e.payload as Uint8Array })))
+      }
+    }
+    for (let i = 0; i < 100; i++) await source.post({ text: `neighbour ${i}` })
+    const s = await source.status()
+    sourceAddr = s.listenAddrs[0] as string
+    neighbourKey = peerIdFromString(s.peerId).publicKey?.raw as Uint8Array
+    if (s.counts.entries !== KEYS * PER_KEY + 100) throw new Error(`the source holds ${s.counts.entries} entries`)
+  }, 300_000)
+
+  afterAll(async () => {
+    for (const d of daemons.splice(0).reverse()) await d.stop().catch(() => {})
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  /** Runs `box` beside the source until `done` or `ms`, measuring its store's files every 100 ms. */
+  async function watch (box: Daemon, done: () => boolean, ms: number): Promise<number> {
+    const feed = join(box.config.dataDir, 'feed')
+    let peak = 0
+    const end = Date.now() + ms
+    while (Date.now() < end && !done()) {
+      peak = Math.max(peak, await diskBytes(feed))
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    return Math.max(peak, await diskBytes(feed))
+  }
+
+  async function expectKept (box: Daemon, own: number): Promise<void> {
+    const store = box.feedStore as FeedStore
+    expect(store.head(neighbourKey)?.seq).toBe(100)
+    const held = await store.range(neighbourKey, 1, undefined, { maxEntries: 1000 })
+    expect(held.filter((e) => e.payload !== undefined)).toHaveLength(100)
+    const ownKey = peerIdFromString(box.peerId as string).publicKey?.raw as Uint8Array
+    expect(store.head(ownKey)?.seq).toBe(own)
+  }
+
+  it('with the ingest budget: each far key stops at its burst, the neighbour is kept whole', async () => {
+    const box = await start('box', { maxMb: 64 }, [sourceAddr])
+    for (let i = 0; i < 20; i++) await box.post({ text: `own ${i}` })
+    const store = box.feedStore as FeedStore
+    const peak = await watch(box, () => store.stats().entries >= 100 + 20 + KEYS * 30, 120_000)
+    const status = await box.status()
+    console.log(
+      `flood by sync, ingest budget on: peak ${peak} bytes on disk, ${
+        JSON.stringify(status.storage)
+      }, ${store.stats().entries} entries`
+    )
+    expect(store.stats().entries).toBe(100 + 20 + KEYS * 30)
+    expect(peak).toBeLessThan(64 * MiB)
+    await expectKept(box, 20)
+  }, 180_000)
+
+  it('without it, the storage budget alone keeps the box under 64 MiB on disk', async () => {
+    const box = await start('box2', { maxMb: 64, ingestPerHour: 0 }, [sourceAddr])
+    for (let i = 0; i < 20; i++) await box.post({ text: `own ${i}` })
+    const peak = await watch(box, () => false, 40_000)
+    const status = await box.status()
+    console.log(
+      `flood by sync, ingest budget off: peak ${peak} bytes on disk, ${JSON.stringify(status.storage)}, ${
+        (box.feedStore as FeedStore).stats().stored
+      } entries stored`
+    )
+    expect(peak).toBeLessThan(64 * MiB)
+    expect(status.storage?.payloadsEvicted).toBeGreaterThan(0)
+    await expectKept(box, 20)
+  }, 180_000)
+})

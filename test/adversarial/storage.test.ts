@@ -1,5 +1,6 @@
-// Issue 13's flood over the network, without namespaces: a neighbour serves 200 000 entries of 100 far
-// keys by sync to a box of 64 MiB (two in-process daemons on 127.0.0.1).
+// Case 19 (issue 13): a flood over the network. A neighbour serves 200 000 entries of 100 far keys by sync
+// to a box of 64 MiB (in-process daemons on 127.0.0.1, real libp2p and LevelDB): capped by the per-author
+// ingest budget, and with that budget off, held under 64 MiB on disk by the storage budget alone.
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -9,6 +10,7 @@ import { createEntry, signerFromSeed, type Entry } from '@kiez/feed'
 import type { FeedStore } from '@kiez/store'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { report } from './daemons.ts'
 
 const MiB = 1024 * 1024
 const KEYS = 100
@@ -107,12 +109,20 @@ describe('issue 13: a 64 MiB box under a flood of 200 000 entries from 100 keys,
     const store = box.feedStore as FeedStore
     const peak = await watch(box, () => store.stats().entries >= 100 + 20 + KEYS * 30, 120_000)
     const status = await box.status()
-    console.log(
-      `flood by sync, ingest budget on: peak ${peak} bytes on disk, ${
-        JSON.stringify(status.storage)
-      }, ${store.stats().entries} entries`
-    )
-    expect(store.stats().entries).toBe(100 + 20 + KEYS * 30)
+    const held = store.stats().entries
+    report({
+      case: 19,
+      name: 'flood capped',
+      keys: KEYS,
+      entriesOffered: KEYS * PER_KEY,
+      entriesHeld: held,
+      perKeyHeld: (held - 120) / KEYS,
+      ingestBudget: '120/h, burst 30',
+      peakDiskBytes: peak,
+      maxBytes: status.storage?.maxBytes,
+      deferred: status.storage?.deferred
+    })
+    expect(held).toBe(100 + 20 + KEYS * 30)
     expect(peak).toBeLessThan(64 * MiB)
     await expectKept(box, 20)
   }, 180_000)
@@ -122,11 +132,15 @@ describe('issue 13: a 64 MiB box under a flood of 200 000 entries from 100 keys,
     for (let i = 0; i < 20; i++) await box.post({ text: `own ${i}` })
     const peak = await watch(box, () => false, 40_000)
     const status = await box.status()
-    console.log(
-      `flood by sync, ingest budget off: peak ${peak} bytes on disk, ${JSON.stringify(status.storage)}, ${
-        (box.feedStore as FeedStore).stats().stored
-      } entries stored`
-    )
+    report({
+      case: 19,
+      name: 'storage bound held (ingest budget off)',
+      entriesOffered: KEYS * PER_KEY,
+      entriesStored: (box.feedStore as FeedStore).stats().stored,
+      peakDiskBytes: peak,
+      limitBytes: 64 * MiB,
+      ...status.storage
+    })
     expect(peak).toBeLessThan(64 * MiB)
     expect(status.storage?.payloadsEvicted).toBeGreaterThan(0)
     await expectKept(box, 20)

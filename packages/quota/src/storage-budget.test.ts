@@ -66,12 +66,19 @@ describe('the storage budget', () => {
     expect(s.usedBytes).toBeLessThanOrEqual(maxBytes)
     await expectAllHeld(store, mine)
     await expectAllHeld(store, neighbour)
-    // oldest first: the first far author lost its payloads, the last kept (some of) them
-    // (or its headers too: forgotten whole, being the least recently active)
+    // oldest first: the first far author lost its payloads (or its headers too: forgotten whole, being the
+    // least recently active), and no far author keeps a payload while a newer one has lost all of its own.
+    // How far eviction went depends on when LevelDB's compactions free the files, so not which author it stopped at.
     const first = await store.range(signer(10).publicKey, 1)
     expect(first.every((e) => e.payload === undefined)).toBe(true)
-    const last = await store.range(signer(49).publicKey, 1)
-    expect(last.some((e) => e.payload !== undefined)).toBe(true)
+    const keeps: boolean[] = []
+    for (let n = 10; n < 50; n++) {
+      keeps.push((await store.range(signer(n).publicKey, 1)).some((e) => e.payload !== undefined))
+    }
+    const firstKept = keeps.indexOf(true)
+    if (firstKept >= 0) {
+      expect(keeps.slice(firstKept).every(Boolean), `payloads held by far author: ${keeps.join(',')}`).toBe(true)
+    }
     // the counters are kept in the store
     await quota.stop()
     await store.close()

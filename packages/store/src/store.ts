@@ -576,9 +576,11 @@ export class FeedStore {
     seq: number,
     g: Group
   ): Promise<{ hash: Uint8Array, bytes: Uint8Array } | undefined> {
-    const k = hex(author) + ':' + seq
-    let staged = g.staged.get(k)
-    for (let i = this.pending.length - 1; staged === undefined && i >= 0; i--) staged = this.pending[i]?.staged.get(k)
+    const k = hex(author)
+    let staged = g.staged.get(k)?.get(seq)
+    for (let i = this.pending.length - 1; staged === undefined && i >= 0; i--) {
+      staged = this.pending[i]?.staged.get(k)?.get(seq)
+    }
     if (staged !== undefined) return staged
     const bytes = await this.db.get(logKey(author, seq))
     return bytes === undefined ? undefined : { hash: sha256(bytes), bytes }
@@ -598,13 +600,14 @@ export class FeedStore {
     if (last === undefined) return
     const author = last.author
     const k = hex(author)
+    let staged = g.staged.get(k)
+    if (staged === undefined) g.staged.set(k, staged = new Map())
     for (const entry of entries) {
       const value = authorSeq(author, entry.seq)
       g.batch.push({ key: logKey(author, entry.seq), value: entry.bytes })
       g.batch.push({ key: idKey(entry.hash), value })
       g.batch.push({ key: timeKey(entry.timestamp, entry.hash), value })
-      g.staged.set(k + ':' + entry.seq, entry)
-      g.stagedByHash.set(hex(entry.hash), entry)
+      staged.set(entry.seq, entry)
       const added = { entry, origin }
       g.added.push(added)
       g.addedOf.set(entry, added)

@@ -90,6 +90,58 @@ async function counters (lab, boxes) {
   return { gossipReceived, entriesIn, gossipDuplicates }
 }
 
+/** Per relay hop, for each message's arrival times (box 0 … n−1): (at box k − at box 1) / (k − 1), k ≥ 2. */
+function relayHops (perMessage) {
+  const out = []
+  for (const times of perMessage) {
+    for (let k = 2; k < times.length; k++) out.push((times[k] - times[1]) / (k - 1))
+  }
+  return out.sort((a, b) => a - b)
+}
+
+/**
+ * Runs scripts/raw-gossip-box.js on every box of the line (box k dials box k+1 over their link),
+ * box 0 publishes `n` messages one every `spacingMs`; returns each message's arrival time per box,
+ * read as this process sees each box's output line (as Kiez's arrivals are read off its event streams).
+ */
+async function rawGossipLine (lab, n, spacingMs) {
+  const boxes = range(lab.boxes)
+  const arrivals = boxes.map(() => new Map())
+  const script = join(import.meta.dirname, 'raw-gossip-box.js')
+  const addrs = []
+  const procs = []
+  // started from the far end, so each box's neighbour is listening when it dials
+  for (const b of [...boxes].reverse()) {
+    const args = ['--listen', '0.0.0.0']
+    if (b + 1 < lab.boxes) {
+      args.push('--dial', `/ip4/${lab.address(b + 1, b)}/tcp/${addrs[b + 1].port}/p2p/${addrs[b + 1].peerId}`)
+    }
+    if (b === 0) args.push('--publish', String(n), '--spacing', String(spacingMs))
+    procs[b] = lab.start(b, {
+      command: [process.execPath, script, ...args],
+      onLine: (line) => {
+        const j = line.json
+        if ((j?.msg === 'got' || j?.msg === 'sent') && !arrivals[b].has(j.id)) arrivals[b].set(j.id, performance.now())
+      }
+    })
+    const listening = await lab.waitForLog(b, (l) => l.json?.msg === 'listening', 30_000)
+    addrs[b] = listening.json
+  }
+  progress(`raw gossipsub: waiting for the line to connect`)
+  await Promise.all(boxes.map((b) => lab.waitForLog(b, (l) => l.json?.msg === 'peer', 30_000)))
+  await sleep(2000) // a heartbeat or two to build the mesh
+  procs[0].kill('SIGUSR2')
+  const ids = range(n).map((i) => `raw ${i}`)
+  await waitUntil(
+    'every raw message on every box',
+    async () => ids.every((id) => arrivals.every((m) => m.has(id))),
+    60_000,
+    50
+  )
+  for (const b of boxes) await lab.kill(b)
+  return ids.map((id) => arrivals.map((m) => m.get(id)))
+}
+
 /**
  * Posts `n` entries on box `origin`, one every `spacingMs`, and records when each
  * box's entry stream (SSE on its control socket, fed by store.onEntry) shows it,
@@ -225,6 +277,17 @@ if (runs('line')) {
     progress('at rest: resident memory of every box')
     await sleep(3000)
     emit('rss_mb_line10_max', Math.max(...range(LINE_BOXES).map((b) => rssMb(lab.process(b).pid))), 'MB')
+
+    // The same line with plain js-libp2p gossipsub, in the same namespaces: the library's own hop
+    // latency beside Kiez's. Both are taken over relay hops only (box 2 … 10 against box 1), so neither
+    // origin's publishing path (Kiez: the local post API) is in the figure.
+    const kiezRelay = relayHops(posted.map((id) => arrivals.map((m) => m.get(id))))
+    for (const b of range(LINE_BOXES)) await lab.kill(b)
+    const raw = await rawGossipLine(lab, HOP_POSTS, 50)
+    const rawRelay = relayHops(raw)
+    emit('raw_gossipsub_hop_latency_ms_p50', quantile(rawRelay, 0.5), 'ms')
+    emit('hop_latency_relay_ms_p50', quantile(kiezRelay, 0.5), 'ms')
+    emit('hop_latency_vs_raw_gossipsub', quantile(kiezRelay, 0.5) / quantile(rawRelay, 0.5), 'x')
   } finally {
     await lab.close()
   }

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createEntry, signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
-import { FeedStore, type IngestGate } from '@kiez/store'
+import { FeedStore, lateGate } from '@kiez/store'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { authorId, Moderation, parseAuthorId } from './index.js'
 
@@ -47,14 +47,10 @@ class Log {
 
 /** A store and Moderation on it, wired as the daemon wires them (the gate bound once Moderation is open). */
 async function openBox (path = tempDir(), exempt: Uint8Array[] = []): Promise<{ store: FeedStore, mod: Moderation }> {
-  const bound: { mod?: Moderation } = {}
-  const gate: IngestGate = {
-    admit: (e) => bound.mod?.gate.admit(e) ?? 'store',
-    takesPayload: (a) => bound.mod?.gate.takesPayload(a) ?? true
-  }
-  const store = await FeedStore.open({ path, now: () => NOW, gate })
+  const late = lateGate()
+  const store = await FeedStore.open({ path, now: () => NOW, gate: late.gate })
   const mod = await Moderation.open({ store, exempt, now: () => NOW })
-  bound.mod = mod
+  late.bind(mod.gate)
   onTestFinished(async () => {
     await mod.close()
     await store.close()

@@ -1,12 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createEntry, signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
+import { signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
 import { FeedStore, lateGate } from '@kiez/store'
+import { Log, NOW } from '@kiez/testing'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { authorId, Moderation, parseAuthorId } from './index.js'
 
-const NOW = 1_800_000_000_000
 const signer = (n: number): Signer => signerFromSeed(new Uint8Array(32).fill(n))
 const post = (text: string): KnownBody => ({ type: 'post', text })
 const full = (e: Entry): { entry: Uint8Array, payload: Uint8Array } => ({
@@ -27,22 +27,6 @@ function filesHolding (dir: string, marker: string): string[] {
     .filter((d) => d.isFile())
     .map((d) => join(d.parentPath, d.name))
     .filter((f) => readFileSync(f).includes(needle))
-}
-
-class Log {
-  readonly entries: Entry[] = []
-  constructor (readonly signer: Signer, private t = NOW - 100_000) {}
-  add (body: KnownBody): Entry {
-    const prev = this.entries.at(-1)
-    const e = createEntry(this.signer, {
-      seq: this.entries.length + 1,
-      previous: prev?.hash ?? null,
-      timestamp: this.t++,
-      body
-    })
-    this.entries.push(e)
-    return e
-  }
 }
 
 /** A store and Moderation on it, wired as the daemon wires them (the gate bound once Moderation is open). */

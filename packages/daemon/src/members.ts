@@ -206,6 +206,10 @@ export class BoxMembers implements MemberControlApi {
     return { members: this.keys.list().map((m) => this.json(m)) }
   }
 
+  async get (name: string): Promise<MemberJson> {
+    return this.json(await mapped(async () => this.keys.get(name)))
+  }
+
   async add (name: string): Promise<MemberJson> {
     const m = await mapped(async () => await this.keys.add(name))
     await this.guardOf().adopt(m)

@@ -98,11 +98,13 @@ describe('members on a real daemon (control socket, LevelDB, libp2p)', () => {
     const annaLog = await log(store, keyOf(anna.author))
     expect(annaLog.map((e) => e.body)).toEqual([{ type: 'profile', name: 'Anna', about: '', household: box }])
 
-    // a rename keeps the key (same household, nothing to publish) and publishes a new profile
+    // a rename keeps the key (same household, nothing to publish) and publishes a new profile, about kept
+    await client.profile({ name: 'Anna', about: 'Leiter zu verleihen', as: 'Anna' })
     const renamed = await client.members.rename('anna', 'Anna K.')
     expect(renamed.author).toBe(anna.author)
     expect((await log(store, box)).filter((e) => e.body?.type === 'household')).toHaveLength(2)
-    expect((await log(store, keyOf(anna.author))).at(-1)?.body).toMatchObject({ type: 'profile', name: 'Anna K.' })
+    expect((await log(store, keyOf(anna.author))).at(-1)?.body)
+      .toEqual({ type: 'profile', name: 'Anna K.', about: 'Leiter zu verleihen', household: box })
     expect(await refusal(client.members.rename('Ben', 'anna k.'))).toEqual({ code: 'member_exists', status: 409 })
     expect(await refusal(client.members.rename('Carl', 'Dora'))).toEqual({ code: 'member_not_found', status: 404 })
 

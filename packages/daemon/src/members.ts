@@ -320,16 +320,33 @@ export class BoxMembers implements MemberControlApi {
     await run
   }
 
-  /** A member's profile naming this box, unless their guard still holds them. */
+  /**
+   * A member's profile naming this box, unless their guard still holds them.
+   * Their latest about is kept: a rename or a move changes the name and the household only.
+   */
   private async publishProfile (m: Member): Promise<void> {
     const append = this.append
     if (append === undefined || this.guardOf().isArmed(m.author)) return
     try {
       const signer = await this.keys.signer(m.name)
-      await append(memberProfileBody(m, { household: this.init.box.publicKey }), signer)
+      const about = await this.latestAbout(m.author)
+      await append(memberProfileBody(m, { household: this.init.box.publicKey, about }), signer)
     } catch (err) {
       this.init.logger.warn({ err, member: m.name }, 'could not publish the member\'s profile')
     }
+  }
+
+  /** The about of the member's newest profile among their last 500 entries ('' if none). */
+  private async latestAbout (author: Uint8Array): Promise<string> {
+    const store = this.store
+    const head = store?.head(author)?.seq ?? 0
+    if (store === undefined || head === 0) return ''
+    const page = await store.range(author, Math.max(1, head - 499), head, { maxEntries: 500 })
+    for (let i = page.length - 1; i >= 0; i--) {
+      const b = page[i]?.body
+      if (b?.type === 'profile') return b.about ?? ''
+    }
+    return ''
   }
 
   // ---- the per-member self-fork guard's watch -----------------------------

@@ -58,7 +58,7 @@ describe.skipIf(skip !== undefined)(`people on boxes${skip !== undefined ? ` (sk
         await startDaemons(lab, [3])
         const imported = await lab.kiez(3, ['member', 'import', 'Anna', '--json'], { input: phrase + '\n' })
         expect(imported.code, imported.stderr).toBe(0)
-        expect(JSON.parse(imported.stdout)).toMatchObject({ author: anna.author })
+        expect(JSON.parse(imported.stdout)).toMatchObject({ author: anna.author, origin: 'imported', held: true })
 
         // held until box 4 has her feed up to what box 3 names; then she posts on her own chain
         await eventually(async () => {

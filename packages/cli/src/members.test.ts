@@ -1,11 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { EntryJson, FeedJson, MemberJson, MembersJson } from '@kiez/daemon/control'
+import { Ajv } from 'ajv'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Io } from './client-commands.js'
 import { main } from './main.js'
-import { DaemonProcess, kiez, killAll } from './testing/daemons.js'
+import { DaemonProcess, kiez, killAll, ROOT } from './testing/daemons.js'
 
 let tmp: string
 beforeAll(async () => {
@@ -86,6 +87,12 @@ describe('kiez member and --as against a running daemon', () => {
     expect(dup.stderr.trim().split('\n')).toHaveLength(1)
 
     const list = JSON.parse((await k(['member', 'list', '--json'])).stdout) as MembersJson
+    const ajv = new Ajv({ strict: true })
+    ajv.addSchema(JSON.parse(await readFile(join(ROOT, 'packages/cli/schemas/members.json'), 'utf8')) as object)
+    const listSchema = ajv.getSchema('https://kiez.invalid/schemas/members.json')
+    const memberSchema = ajv.getSchema('https://kiez.invalid/schemas/members.json#/definitions/member')
+    expect(listSchema?.(list), JSON.stringify(listSchema?.errors)).toBe(true)
+    expect(memberSchema?.(ben), JSON.stringify(memberSchema?.errors)).toBe(true)
     expect(list.members.map((m) => [m.name, m.author])).toEqual([['Anna', anna], ['Ben', ben.author]])
     const table = (await k(['member', 'list'])).stdout
     expect(table).toMatch(/^NAME\s+AUTHOR\s+ORIGIN\s+ADDED\s+POSTS\n/)

@@ -233,6 +233,28 @@ describe('members on a real daemon (control socket, LevelDB, libp2p)', () => {
     expect((await b.client.status()).store.forks).toBe(0)
   })
 
+  it('after a store reset: members made here are held too, and the household is published again', async () => {
+    const a = await started(configFor(join(dir, 'a')))
+    await a.client.members.add('Anna')
+    await a.client.post({ text: 'before the reset', as: 'Anna' })
+    await a.daemon.stop()
+    await rm(join(dir, 'a', DATA_DIR_FILES.feed), { recursive: true, force: true })
+    // the operator lets the box itself go on (no neighbour to learn from); Anna is held on her own
+    const again = await started(configFor(join(dir, 'a'), { freshFeedOk: true }))
+    const store = again.daemon.feedStore as FeedStore
+    expect((await again.client.members.list()).members[0]).toMatchObject({ name: 'Anna', held: true })
+    expect(await refusal(again.client.post({ text: 'too soon' }))).toEqual({ code: 'own_head_unknown', status: 503 })
+    const household = await eventually(async () => {
+      return (await log(store, again.box)).find((e) => e.body?.type === 'household')
+    }, { what: 'the household published again after the reset', timeoutMs: 10_000 })
+    expect(household.body).toMatchObject({
+      type: 'household',
+      members: [keyOf((await again.client.members.get('Anna')).author)]
+    })
+    await again.client.members.override('Anna')
+    expect((await again.client.post({ text: 'after the reset' })).seq).toBe(2)
+  })
+
   it('holds an imported member nobody has heard of until the operator overrides', async () => {
     const a = await started(configFor(join(dir, 'a')))
     await a.client.members.add('Anna')

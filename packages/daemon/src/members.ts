@@ -90,6 +90,8 @@ export class BoxMembers implements MemberControlApi {
   private boxProfileName: string | undefined
   /** the household could not be published (the box's own guard held it): tried again by the watch */
   private householdPending = false
+  /** the last attempt failed: the next failure is not logged again */
+  private householdFailed = false
   private publishing: Promise<void> = Promise.resolve()
   private readonly now: () => number
   private unlisten: (() => void) | undefined
@@ -299,7 +301,10 @@ export class BoxMembers implements MemberControlApi {
       if (append === undefined) return
       const members = this.keys.list()
       // a box that never had members publishes no household: its feed stays as it always was
-      if (members.length === 0 && this.lastHousehold === undefined) return
+      if (members.length === 0 && this.lastHousehold === undefined) {
+        this.householdPending = false
+        return
+      }
       const body = householdBody(this.boxName(), members)
       if (sameHousehold(this.lastHousehold, body)) {
         this.householdPending = false
@@ -311,10 +316,13 @@ export class BoxMembers implements MemberControlApi {
         this.householdPending = false
         this.init.logger.info({ seq: e.seq, members: body.members.length }, 'published the household')
       } catch (err) {
-        // the box's own guard holds its posts after a store reset: tried again once it lets go
+        // the box's own guard holds its posts after a store reset: tried again by the watch, said once
+        if (!this.householdFailed) this.init.logger.warn({ err }, 'could not publish the household yet; trying again')
         this.householdPending = true
-        this.init.logger.warn({ err }, 'could not publish the household yet; trying again later')
+        this.householdFailed = true
+        return
       }
+      this.householdFailed = false
     })
     this.publishing = run.catch(() => {})
     await run

@@ -25,18 +25,18 @@ export interface GatewayBackend {
   /** replication's per-neighbour view; an empty list when the node runs without it */
   sync(): Promise<PeerSyncView[]>
   /** local authoring (signed with the box key, synced before it resolves); errors carry `status` and `code` */
-  post(req: { text: string, replyTo?: string }): Promise<Entry>
-  profile(req: { name: string }): Promise<Entry>
+  post(req: { text: string, replyTo?: string, as?: Uint8Array }): Promise<Entry>
+  profile(req: { name: string, about?: string, as?: Uint8Array }): Promise<Entry>
   /**
    * Deletes an entry this box authored (a signed delete entry; resolves with it). Errors carry
    * `status` and `code`: 404 entry_not_found, 403 not_author, 400 not_deletable, 410 deleted.
    */
-  deleteEntry(id: string): Promise<Entry>
+  deleteEntry(id: string, as?: Uint8Array): Promise<Entry>
   /**
    * Replaces the text of a post or reply this box authored (a signed edit entry; resolves with
    * it). Errors as deleteEntry's, with 400 not_editable for any other kind.
    */
-  editEntry(req: { id: string, text: string }): Promise<Entry>
+  editEntry(req: { id: string, text: string, as?: Uint8Array }): Promise<Entry>
   feed: FeedReader
   /** the mesh as neighbours report it (kiez topology); absent: the route answers 404 */
   topology?(): Promise<TopologyView>
@@ -44,6 +44,16 @@ export interface GatewayBackend {
   onPeer(fn: (e: { peerId: string, connected: boolean }) => void): () => void
   /** the box owner's blocks and followed moderation lists; absent: nothing is left out or hidden, no reports */
   moderation?: GatewayModeration
+  members?: GatewayMembers
+}
+
+/** The household's people (issue 14); absent: the box has no member support and the page posts as the box. */
+export interface GatewayMembers {
+  list(): Array<{ name: string, author: Uint8Array }>
+  /** a new member with a fresh key (the box republishes its household); errors carry `status` and `code`: 400 bad_name, 409 member_exists, 409 too_many_members */
+  add(name: string): Promise<{ name: string, author: Uint8Array }>
+  /** called after members are added, removed or renamed; returns the unsubscribe */
+  onChange?(fn: () => void): () => void
 }
 
 /** Why an author is blocked or an entry hidden: the owner's block, or a followed list's entry. */

@@ -600,6 +600,32 @@ export class Gateway {
     return this.sessions.valid(sessionCookie(req.headers.cookie, SESSION_COOKIE))
   }
 
+  /** A member by name, as `kiez pair --member NAME` names them: exactly, else ignoring case (names are unique so). */
+  memberNamed (name: string): { name: string, author: Uint8Array } | undefined {
+    const list = this.components.backend.members?.list() ?? []
+    const want = name.normalize('NFC')
+    return list.find((m) => m.name === want) ??
+      list.find((m) => m.name.toLocaleLowerCase() === want.toLocaleLowerCase())
+  }
+
+  /** The paired browsers with their members' names (`kiez pair --list`); members the box dropped are left out. */
+  browsers (): Array<{ id: string, createdAt: number, lastSeenAt: number, members: string[], member?: string }> {
+    const names = new Map(
+      (this.components.backend.members?.list() ?? []).map((m) => [Buffer.from(m.author).toString('hex'), m.name])
+    )
+    return this.sessions.list().map((s) => {
+      const out: { id: string, createdAt: number, lastSeenAt: number, members: string[], member?: string } = {
+        id: s.id,
+        createdAt: s.createdAt,
+        lastSeenAt: s.lastSeenAt,
+        members: s.members.flatMap((k) => names.get(k) ?? [])
+      }
+      const current = s.current === undefined ? undefined : names.get(s.current)
+      if (current !== undefined) out.member = current
+      return out
+    })
+  }
+
   private session (req: FastifyRequest): { token: string, info: SessionInfo } | undefined {
     const token = sessionCookie(req.headers.cookie, SESSION_COOKIE)
     const info = this.sessions.get(token)

@@ -246,7 +246,13 @@ export class ControlServer {
     // the socket's 0600 mode is the credential; the body (optional) names the member
     app.post<{ Body: PairRequest | undefined }>(
       '/pair',
-      { schema: pairRoute },
+      {
+        schema: pairRoute,
+        // a bare POST (the CLI before members) is a code for the box
+        preValidation: async (req) => {
+          req.body ??= {}
+        }
+      },
       async (req) => await api.pair(req.body ?? {})
     )
     app.post('/sessions/revoke', { schema: revokeRoute }, async () => await api.revokeSessions())

@@ -29,6 +29,7 @@ import type {
   PingJson,
   PingRequest,
   PostRequest,
+  ProfileRequest,
   RevokeJson,
   StatusJson,
   SyncJson,
@@ -49,6 +50,8 @@ import { watchOwnFeed } from './own-feed-watch.js'
 import { amendBody, type Amend } from './own-entries.js'
 import { BoxModeration, gatewayModeration, lateGate } from './moderation.js'
 import type { ModerationControlApi } from './control/moderation-client.js'
+import type { MemberControlApi } from './control/member-client.js'
+import { BoxMembers } from './members.js'
 import { StorageWiring } from './storage.js'
 
 export interface DaemonInit {
@@ -118,6 +121,7 @@ export class Daemon implements ControlApi {
   private signer: Signer | undefined
   private ownFeed: OwnFeedGuard | undefined
   private mod: BoxModeration | undefined
+  private people: BoxMembers | undefined
   private gateway: Gateway | undefined
   private stopping: Promise<void> | undefined
   private readonly webRoot: string
@@ -179,6 +183,16 @@ export class Daemon implements ControlApi {
     })
     if (identity.created) logger.info({ path: identity.path }, 'created a new identity key')
     this.signer = feedSignerFromKey(identity.privateKey)
+    const box = this.signer
+    const people = await BoxMembers.open({
+      dataDir,
+      box,
+      peerId: () => authorName(box.publicKey),
+      logger: logger.child({ component: 'members' }),
+      now: this.now
+    }).catch((err: Error) => {
+      throw new DaemonError('data_dir_unusable', `cannot open the members: ${err.message}`, { cause: err })
+    })
 
     const psk = this.config.psk === undefined ? undefined : await readPskFile(this.config.psk)
 
@@ -218,9 +232,22 @@ export class Daemon implements ControlApi {
       store.recovery !== undefined && (store.recovery.repaired.length > 0 || store.recovery.unrepairable.length > 0)
     ) logger.warn({ recovery: store.recovery }, 'repaired the feed store after an unclean stop')
     await this.openOwnFeedGuard(store, identity.created)
-    const moderation = await this.openModeration(store)
+    await people.attach(store, async (body, signer) => await this.author(body, signer)).catch((err: Error) => {
+      throw new DaemonError('store_unavailable', `cannot read or write the members' guard records: ${err.message}`, {
+        cause: err
+      })
+    })
+    this.people = people
+    this.started.push({
+      name: 'members',
+      stop: async () => {
+        this.people = undefined
+        await people.close()
+      }
+    })
+    const moderation = await this.openModeration(store, people)
     moderationGate.bind(moderation.gate)
-    await this.startStorage(storage, store, feedPath)
+    await this.startStorage(storage, store, feedPath, people)
 
     // libp2p's metrics cost a little on every stream: only worth it when /metrics can be read
     const node = await this.components.createNode({
@@ -268,11 +295,13 @@ export class Daemon implements ControlApi {
     })
     const stopWatch = watchOwnFeed({ guard: this.guard(), node, logger })
     const stopNeighbours = storage.watch(node)
+    const stopMembers = people.watch(node)
     this.started.push({
       name: 'own-feed-watch',
       stop: async () => {
         stopWatch()
         stopNeighbours()
+        stopMembers()
       }
     })
 
@@ -322,11 +351,12 @@ export class Daemon implements ControlApi {
   }
 
   /** Blocks and followed moderation lists (@kiez/moderation), stopped before the store. */
-  private async openModeration (store: FeedStore): Promise<Moderation> {
+  private async openModeration (store: FeedStore, people: BoxMembers): Promise<Moderation> {
     const { logger } = this.components
     const moderation = await Moderation.open({
       store,
-      exempt: [(this.signer as Signer).publicKey],
+      // the box and its members at start (a member added later is not exempt until the next start)
+      exempt: [(this.signer as Signer).publicKey, ...people.keys.list().map((m) => m.author)],
       onError: (err) => logger.warn({ err }, 'dropping a blocked author\'s payloads failed')
     }).catch((err: Error) => {
       throw new DaemonError('store_unavailable', `cannot read the blocks and moderation lists: ${err.message}`, {
@@ -362,8 +392,14 @@ export class Daemon implements ControlApi {
   }
 
   /** The storage budgets (storage.ts): after the store, before the node; stopped before the store closes. */
-  private async startStorage (storage: StorageWiring, store: FeedStore, path: string): Promise<void> {
-    await storage.start(store, { path, dataDir: this.config.dataDir, owner: (this.signer as Signer).publicKey })
+  private async startStorage (
+    storage: StorageWiring,
+    store: FeedStore,
+    path: string,
+    people: BoxMembers
+  ): Promise<void> {
+    const owner = (this.signer as Signer).publicKey
+    await storage.start(store, { path, dataDir: this.config.dataDir, owner, member: (a) => people.isMember(a) })
       .catch((err: Error) => {
         throw new DaemonError('store_unavailable', `cannot start the storage budget: ${err.message}`, { cause: err })
       })
@@ -445,10 +481,12 @@ export class Daemon implements ControlApi {
       // the web page and /metrics are about the neighbours now: the remembered departed ones are for `kiez sync`
       sync: async () => (await this.sync()).peers.filter((p) => p.connected),
       topology: async () => await this.topology(),
-      post: async (req) => await this.author(postBody(req)),
-      profile: async (req) => await this.author({ type: 'profile', name: req.name }),
-      deleteEntry: async (id) => await this.amend({ type: 'delete', id }),
-      editEntry: async (req) => await this.amend({ type: 'edit', ...req }),
+      post: async (req) => await this.author(postBody(req), await this.members_().signerFor(req.as)),
+      profile: async (req) => await this.writeProfile(req, await this.members_().signerFor(req.as)),
+      deleteEntry: async (id, as) => await this.amend({ type: 'delete', id }, await this.members_().signerFor(as)),
+      editEntry: async ({ as, ...req }) =>
+        await this.amend({ type: 'edit', ...req }, await this.members_().signerFor(as)),
+      members: this.members_().gateway(),
       feed: {
         timeline: async (opts) => await store.timeline(opts),
         get: async (id) => await store.get(id),
@@ -527,30 +565,61 @@ export class Daemon implements ControlApi {
     return { peers: await this.running().node.peers() }
   }
 
-  /** A local post: signed with the box's key and synced to disk before we answer. */
+  /**
+   * A local post: signed with the key of member `req.as` (the box's one member without it, or the
+   * box's own key when it has none) and synced to disk before we answer.
+   */
   async post (req: PostRequest): Promise<EntryJson> {
-    return entryToJson(await this.author(postBody(req)))
+    return entryToJson(await this.author(postBody(req), await this.members_().signerNamed(req.as)))
   }
 
-  /** Deletes one of this box's own entries: a signed delete entry (`kiez delete`). */
-  async deleteEntry (id: string): Promise<EntryJson> {
-    return entryToJson(await this.amend({ type: 'delete', id }))
+  /** Deletes one of this box's (or member `as`'s) own entries: a signed delete entry (`kiez delete`). */
+  async deleteEntry (id: string, as?: string): Promise<EntryJson> {
+    return entryToJson(await this.amend({ type: 'delete', id }, await this.members_().signerNamed(as)))
   }
 
-  /** Replaces the text of one of this box's own posts or replies: a signed edit entry (`kiez edit`). */
-  async editEntry (id: string, text: string): Promise<EntryJson> {
-    return entryToJson(await this.amend({ type: 'edit', id, text }))
+  /** Replaces the text of one of this box's (or member `as`'s) own posts or replies (`kiez edit`). */
+  async editEntry (id: string, text: string, as?: string): Promise<EntryJson> {
+    return entryToJson(await this.amend({ type: 'edit', id, text }, await this.members_().signerNamed(as)))
   }
 
-  /** Deletes and edits for both the control API and the gateway. */
-  private async amend (req: Amend): Promise<StoredEntry> {
-    const { store, signer } = this.running()
-    return await this.author(await amendBody(req, signer.publicKey, async (hash) => await store.get(hash)))
+  /** A profile entry (`kiez profile`): the box's display name, or a member's name and about. */
+  async profile (req: ProfileRequest): Promise<EntryJson> {
+    return entryToJson(await this.writeProfile(req, await this.members_().signerNamed(req.as)))
   }
 
-  /** Local authoring for both the control API and the gateway: one path, one set of error codes. */
-  private async author (body: KnownBody): Promise<StoredEntry> {
-    const { store, signer } = this.running()
+  /** The household's people (`kiez member …`); undefined while starting or stopping. */
+  members (): MemberControlApi | undefined {
+    return this.stopping === undefined ? this.people : undefined
+  }
+
+  private members_ (): BoxMembers {
+    if (this.people === undefined || this.stopping !== undefined) {
+      throw new ApiError(503, 'not_running', 'the daemon is starting or stopping')
+    }
+    return this.people
+  }
+
+  /** A profile for both faces; the box's own renames its household, which is published again. */
+  private async writeProfile (req: { name: string, about?: string }, signer: Signer): Promise<StoredEntry> {
+    const people = this.members_()
+    const e = await this.author(people.profileBody(signer, req), signer)
+    await people.authored(e)
+    return e
+  }
+
+  /** Deletes and edits for both the control API and the gateway: the target must be `signer`'s. */
+  private async amend (req: Amend, signer: Signer): Promise<StoredEntry> {
+    const { store } = this.running()
+    return await this.author(await amendBody(req, signer.publicKey, async (hash) => await store.get(hash)), signer)
+  }
+
+  /**
+   * Local authoring for both the control API and the gateway: one path, one set of error codes.
+   * `signer` is the box's key unless a member writes (members.ts chose it).
+   */
+  private async author (body: KnownBody, signer: Signer = this.running().signer): Promise<StoredEntry> {
+    const { store } = this.running()
     try {
       const entry = await store.append(signer, body)
       this.components.logger.info({ seq: entry.seq, type: entry.kind }, 'posted')
@@ -739,7 +808,7 @@ export class Daemon implements ControlApi {
   }
 }
 
-function postBody (req: PostRequest): KnownBody {
+function postBody (req: { text: string, replyTo?: string }): KnownBody {
   if (req.replyTo === undefined) return { type: 'post', text: req.text }
   const hash = parseEntryId(req.replyTo)
   if (hash === undefined) throw new ApiError(400, 'invalid_reply_to', `replyTo "${req.replyTo}" is not an entry id`)

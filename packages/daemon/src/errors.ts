@@ -1,4 +1,5 @@
 import type { ValidationCode } from '@kiez/feed'
+import type { MemberErrorCode } from '@kiez/members'
 import type { MeshErrorCode } from '@kiez/mesh'
 import type { StoreErrorCode } from '@kiez/store'
 
@@ -58,7 +59,6 @@ export function hasSystemCode (err: unknown, code: string): boolean {
 export type ApiErrorCode =
   | 'not_running' // the daemon is starting or stopping
   | 'http_disabled' // pairing under --no-http
-  | 'member_not_found' // `pair --member NAME`: no such member
   | 'session_not_found' // `pair --revoke ID`: no paired browser with that id
   | 'bad_cursor' // a feed cursor this box did not issue
   | 'invalid_reply_to' // replyTo is no entry id
@@ -72,6 +72,10 @@ export type ApiErrorCode =
   | 'invalid_reason' // a block's, moderation entry's or report's reason over 280 UTF-8 bytes
   | 'moderation_refused' // blocking the box itself, or a followed list's author (unfollow first), and the like
   | 'moderation_limit' // 10 000 blocks or 64 followed lists reached
+  | 'member_not_found' // `--as NAME`, `kiez member …`: this box has no member of that name
+  | 'member_required' // a writing command without `--as` on a box with two or more members
+  | 'not_member' // the web page's `as`: an author that is no member of this box
+  | Exclude<MemberErrorCode, 'no_such_member'> // `kiez member …`: bad_name, member_exists, bad_phrase, …
   | ValidationCode // a post the feed refused
   | StoreErrorCode // a post the store could not take
   | MeshErrorCode // ping, dht find

@@ -102,7 +102,10 @@ export class StorageWiring {
   }
 
   /** After the store opened, before the node starts: the budget, the neighbours, one check. */
-  async start (store: FeedStore, init: { path: string, dataDir: string, owner: Uint8Array }): Promise<void> {
+  async start (
+    store: FeedStore,
+    init: { path: string, dataDir: string, owner: Uint8Array, member?: (author: Uint8Array) => boolean }
+  ): Promise<void> {
     this.store = store
     const neighbours = new Neighbours(init.owner)
     await neighbours.load(store)
@@ -112,7 +115,8 @@ export class StorageWiring {
     const quota = new Quota({
       path: init.path,
       maxBytes,
-      exempt: (a) => neighbours.has(a),
+      // the box's own members too: their feeds are this box's to keep, like its own
+      exempt: (a) => neighbours.has(a) || init.member?.(a) === true,
       ...(ingestPerHour !== undefined ? { ingestPerHour } : {}),
       ...(ingestBurst !== undefined ? { ingestBurst } : {}),
       ...(authorShare !== undefined ? { authorShare } : {})

@@ -24,12 +24,16 @@ export interface GatewayBackend {
   peers(): Promise<PeerView[]>
   /** replication's per-neighbour view; an empty list when the node runs without it */
   sync(): Promise<PeerSyncView[]>
-  /** local authoring (signed with the box key, synced before it resolves); errors carry `status` and `code` */
+  /**
+   * local authoring, synced before it resolves; errors carry `status` and `code`. `as`: a member's
+   * author key, whose key signs (403 not_member if no member of this box); absent: the box key
+   */
   post(req: { text: string, replyTo?: string, as?: Uint8Array }): Promise<Entry>
   profile(req: { name: string, about?: string, as?: Uint8Array }): Promise<Entry>
   /**
    * Deletes an entry this box authored (a signed delete entry; resolves with it). Errors carry
    * `status` and `code`: 404 entry_not_found, 403 not_author, 400 not_deletable, 410 deleted.
+   * `as`: the member whose entry it is (403 not_member, or not_author if the entry is not theirs).
    */
   deleteEntry(id: string, as?: Uint8Array): Promise<Entry>
   /**

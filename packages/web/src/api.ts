@@ -66,14 +66,20 @@ export type ApiErrorCode =
   | 'identity_unreadable'
   | 'identity_permissions'
   | 'identity_wrong_type'
-  // people (issue 14): the gateway's, the daemon's
+  // the household's members (issue 14): @kiez/members' codes and the daemon's own
+  | 'member_not_found'
   | 'member_required'
   | 'not_member'
-  | 'member_not_found'
-  | 'session_not_found'
   | 'bad_name'
+  | 'bad_about'
   | 'member_exists'
+  | 'author_exists'
   | 'too_many_members'
+  | 'bad_phrase'
+  | 'bad_checksum'
+  | 'key_permissions'
+  | 'io_failed'
+  | 'session_not_found'
   | `http_${number}`
   | 'network'
   | 'bad_response'

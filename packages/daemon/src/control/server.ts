@@ -15,6 +15,7 @@ import {
   peersRoute,
   pingRoute,
   postRoute,
+  profileRoute,
   revokeRoute,
   statusRoute,
   syncRoute,
@@ -25,6 +26,8 @@ import {
 import { EventHub } from './events.js'
 import type { ModerationControlApi } from './moderation-client.js'
 import { moderationRoutes } from './moderation-routes.js'
+import type { MemberControlApi } from './member-client.js'
+import { memberRoutes } from './member-routes.js'
 import { claimSocketPath } from './socket.js'
 import { narrowSync } from '../sync-json.js'
 import type {
@@ -41,6 +44,7 @@ import type {
   PingJson,
   PingRequest,
   PostRequest,
+  ProfileRequest,
   RevokeJson,
   StatusJson,
   SyncJson,
@@ -54,10 +58,12 @@ export interface ControlApi {
   status(): Promise<StatusJson>
   peers(): Promise<PeersJson>
   post(req: PostRequest): Promise<EntryJson>
-  /** deletes one of this box's own entries; answers the delete entry */
-  deleteEntry(id: string): Promise<EntryJson>
-  /** replaces the text of one of this box's own posts or replies; answers the edit entry */
-  editEntry(id: string, text: string): Promise<EntryJson>
+  /** deletes one of this box's own entries (or member `as`'s); answers the delete entry */
+  deleteEntry(id: string, as?: string): Promise<EntryJson>
+  /** replaces the text of one of this box's own posts or replies (or member `as`'s); answers the edit entry */
+  editEntry(id: string, text: string, as?: string): Promise<EntryJson>
+  /** a profile entry: the box's display name, or a member's */
+  profile(req: ProfileRequest): Promise<EntryJson>
   feed(query: { limit: number, before?: string }): Promise<FeedJson>
   ping(req: Required<PingRequest>): Promise<PingJson>
   dhtFind(peerId: string): Promise<DhtFindJson>
@@ -85,6 +91,8 @@ export interface ControlApi {
   onEntry(fn: (e: EntryJson) => void, wanted?: () => boolean): () => void
   /** blocks, followed moderation lists, publishing moderation entries; undefined while starting or stopping */
   moderation?(): ModerationControlApi | undefined
+  /** the household's people (`kiez member …`); undefined while starting or stopping */
+  members?(): MemberControlApi | undefined
 }
 
 export interface ControlServerInit {
@@ -212,16 +220,19 @@ export class ControlServer {
       const entry = await api.post(req.body)
       return await reply.status(201).send(entry)
     })
-    app.delete<{ Params: { id: string } }>(
+    app.delete<{ Params: { id: string }, Querystring: { as?: string } }>(
       '/entries/:id',
       { schema: deleteRoute },
-      async (req) => await api.deleteEntry(req.params.id)
+      async (req) => await api.deleteEntry(req.params.id, req.query.as)
     )
     app.put<{ Params: { id: string }, Body: EditRequest }>(
       '/entries/:id',
       { schema: editRoute },
-      async (req) => await api.editEntry(req.params.id, req.body.text)
+      async (req) => await api.editEntry(req.params.id, req.body.text, req.body.as)
     )
+    app.post<{ Body: ProfileRequest }>('/profile', { schema: profileRoute }, async (req, reply) => {
+      return await reply.status(201).send(await api.profile(req.body))
+    })
     app.get<{ Querystring: { limit: number, before?: string } }>(
       '/feed',
       { schema: feedRoute },
@@ -263,6 +274,7 @@ export class ControlServer {
       async (req) => await api.revokeSession(req.params.id)
     )
     moderationRoutes(app, () => api.moderation?.())
+    memberRoutes(app, () => api.members?.())
     app.get('/events', async (req, reply) => {
       if (this.events.full()) throw new ApiError(503, 'too_many_streams', 'too many event streams are open')
       reply.hijack()

@@ -114,11 +114,23 @@ export interface FeedJson {
 export interface PostRequest {
   text: string
   replyTo?: string
+  /** the member who writes (`--as NAME`); absent: the box's one member, or the box itself when it has none */
+  as?: string
 }
 
 /** `PUT /entries/:id`: the new text of one of this box's posts or replies */
 export interface EditRequest {
   text: string
+  /** the member whose entry it is, as for PostRequest */
+  as?: string
+}
+
+/** `POST /profile` (`kiez profile`): a display name and a short about, for the box or a member */
+export interface ProfileRequest {
+  name: string
+  about?: string
+  /** the member whose profile it is, as for PostRequest */
+  as?: string
 }
 
 export interface ErrorJson {

@@ -118,9 +118,9 @@ export async function startBox (extra: string[] = [], opts: { dataDir?: string, 
   return { daemon, url: url.endsWith('/') ? url : `${url}/`, dataDir }
 }
 
-/** A fresh one-time pairing code from `kiez pair --json` on the box. */
-export async function pairingCode (box: Box): Promise<string> {
-  const r = await kiez(['pair', '--json', '--data-dir', box.dataDir])
+/** A fresh one-time pairing code from `kiez pair --json` on the box (`--member NAME` with `member`). */
+export async function pairingCode (box: Box, member?: string): Promise<string> {
+  const r = await kiez(['pair', '--json', '--data-dir', box.dataDir, ...(member === undefined ? [] : ['--member', member])])
   if (r.code !== 0) throw new Error(`kiez pair failed (${String(r.code)}): ${r.stderr.trim()} ${r.stdout.trim()}`)
   const code = (JSON.parse(r.stdout) as { code?: unknown }).code
   if (typeof code !== 'string') throw new Error(`kiez pair --json printed no code: ${r.stdout}`)

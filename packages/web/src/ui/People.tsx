@@ -189,11 +189,14 @@ export function People ({ session, boxName, newMember, switchTo, logout }: Peopl
           />
         )
         : (
-          <button type="button" class="link-button new-here" onClick={() => setAdding(true)}>
-            I am new here
-          </button>
+          <div class="row people-actions">
+            <button type="button" class="link-button new-here" onClick={() => setAdding(true)}>
+              I am new here
+            </button>
+            {logoutButton}
+          </div>
         ))}
-      {logoutButton}
+      {(members === undefined || adding || current === undefined) && logoutButton}
       {error !== undefined && <p class="error" role="alert">{error}</p>}
     </div>
   )

@@ -120,7 +120,13 @@ export async function startBox (extra: string[] = [], opts: { dataDir?: string, 
 
 /** A fresh one-time pairing code from `kiez pair --json` on the box (`--member NAME` with `member`). */
 export async function pairingCode (box: Box, member?: string): Promise<string> {
-  const r = await kiez(['pair', '--json', '--data-dir', box.dataDir, ...(member === undefined ? [] : ['--member', member])])
+  const r = await kiez([
+    'pair',
+    '--json',
+    '--data-dir',
+    box.dataDir,
+    ...(member === undefined ? [] : ['--member', member])
+  ])
   if (r.code !== 0) throw new Error(`kiez pair failed (${String(r.code)}): ${r.stderr.trim()} ${r.stdout.trim()}`)
   const code = (JSON.parse(r.stdout) as { code?: unknown }).code
   if (typeof code !== 'string') throw new Error(`kiez pair --json printed no code: ${r.stdout}`)

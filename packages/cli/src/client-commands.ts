@@ -492,9 +492,9 @@ export async function pairCommand (
   const link = p.url !== undefined ? `${p.url}#pair=${p.code}` : undefined
   const shown = `${p.code.slice(0, 4)}-${p.code.slice(4)}`
   io.out(
-    `pairing code: ${shown}${p.member !== undefined ? ` (the browser posts as ${safeText(p.member)})` : ''}\n(valid ${minutes} minutes, once; enter it on the web page${
-      p.url !== undefined ? ` at ${p.url}` : ''
-    })\n\n`
+    `pairing code: ${shown}${
+      p.member !== undefined ? ` (the browser posts as ${safeText(p.member)})` : ''
+    }\n(valid ${minutes} minutes, once; enter it on the web page${p.url !== undefined ? ` at ${p.url}` : ''})\n\n`
   )
   io.out(await qrText(link ?? p.code) + '\n')
 }

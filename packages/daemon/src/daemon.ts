@@ -687,7 +687,11 @@ export class Daemon implements ControlApi {
   async revokeSession (id: string): Promise<RevokeJson> {
     this.running()
     if (this.gateway === undefined || !await this.gateway.sessions.revoke(id)) {
-      throw new ApiError(404, 'session_not_found', `no paired browser with id ${JSON.stringify(id)}: see \`kiez pair --list\``)
+      throw new ApiError(
+        404,
+        'session_not_found',
+        `no paired browser with id ${JSON.stringify(id)}: see \`kiez pair --list\``
+      )
     }
     this.components.logger.info({ session: id }, 'revoked a browser session')
     return { revoked: 1 }

@@ -1,4 +1,16 @@
-import type { Entry, FeedPage, Hidden, Household, Member, Peer, PeerSync, Report, ReportPage, Session, Status } from './types.js'
+import type {
+  Entry,
+  FeedPage,
+  Hidden,
+  Household,
+  Member,
+  Peer,
+  PeerSync,
+  Report,
+  ReportPage,
+  Session,
+  Status
+} from './types.js'
 import { asMeshMap, type MeshMap } from './meshmap.js'
 
 /**

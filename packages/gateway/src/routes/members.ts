@@ -12,7 +12,11 @@ export function registerMembers (
   // names and keys of the household: for its own browsers, not for every passer-by on the LAN
   api.get('/members', { schema: membersRoute }, async (req) => {
     if (ctx.session(req) === undefined) {
-      throw new GatewayError(401, 'unauthorized', 'pair this browser first: run `kiez pair` on the box and enter the code')
+      throw new GatewayError(
+        401,
+        'unauthorized',
+        'pair this browser first: run `kiez pair` on the box and enter the code'
+      )
     }
     return { members: ctx.people.all() }
   })

@@ -29,7 +29,10 @@ export function registerPairing (
       }
       // a code from `kiez pair --member NAME`: the browser posts as that member
       const token = await ctx.sessions.create(code.member !== undefined ? { member: code.member } : {})
-      logger.info({ ip: req.ip, sessions: ctx.sessions.size, member: code.member !== undefined }, 'a browser was paired')
+      logger.info(
+        { ip: req.ip, sessions: ctx.sessions.size, member: code.member !== undefined },
+        'a browser was paired'
+      )
       void reply.header('set-cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=31536000`)
       return await reply.status(201).send({ paired: true })
     }
@@ -46,7 +49,11 @@ export function registerPairing (
     const m = ctx.people.find(req.body.author)
     const key = m === undefined ? undefined : Buffer.from(m.author).toString('hex')
     if (s === undefined || key === undefined || !await ctx.sessions.setCurrent(s.token, key)) {
-      throw new GatewayError(403, 'not_member', 'this browser does not hold that member: pair it with `kiez pair --member NAME`')
+      throw new GatewayError(
+        403,
+        'not_member',
+        'this browser does not hold that member: pair it with `kiez pair --member NAME`'
+      )
     }
     return { paired: true, ...ctx.people.view(ctx.session(req)?.info) }
   })

@@ -155,7 +155,11 @@ export function People ({ session, boxName, newMember, switchTo, logout }: Peopl
           : members === undefined
           ? (
             <p class="posting-as">
-              Posting as this box{boxName !== undefined && <>{' '}(<bdi>{boxName}</bdi>)</>}
+              Posting as this box{boxName !== undefined && (
+                <>
+                  {' '}(<bdi>{boxName}</bdi>)
+                </>
+              )}
             </p>
           )
           : <p class="posting-as notice">This browser posts as no one yet: say who you are below.</p>}

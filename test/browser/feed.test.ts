@@ -43,7 +43,8 @@ const WAIT = 20_000
 function compose (page: Page) {
   return {
     text: page.locator('#compose-text'),
-    submit: page.locator('.layout > main form button[type=submit]').first(),
+    // the compose box's own form: above it, the page may ask a fresh box's first browser for a name
+    submit: page.locator('.layout > main .compose > form button[type=submit]').first(),
     alert: page.locator('main > .panel .compose [role=alert]').first()
   }
 }

@@ -75,9 +75,7 @@ async function pairInSide (page: Page, code: string): Promise<void> {
 
 async function postFrom (page: Page, text: string): Promise<void> {
   await page.locator('#compose-text').fill(text)
-  await page.locator('.layout > main form.compose button[type=submit], .layout > main .compose button[type=submit]')
-    .first()
-    .click()
+  await page.locator('.layout > main .compose > form button[type=submit]').first().click()
   await waitForPost(page, text)
 }
 
@@ -186,6 +184,37 @@ describe.skipIf(skip)(`people on the web page${skip ? ` (skipped: ${skipReason})
     ).toBe(HOSTILE)
     await assertClean(phone, phoneWatch)
     expect(await lowContrast(phone)).toEqual([])
+  })
+
+  it('an author shows as "Anna · Hof 3" with the neighbours that see the box, or as unclaimed', async () => {
+    // the household fields as the feed JSON carries them (issue 14 §2), put into the box's real answer
+    const { context, page } = await openPage(browser, box.url, PHONE)
+    try {
+      await page.route('**/api/v1/feed*', async (route) => {
+        const res = await route.fetch()
+        const body = await res.json() as { entries: Array<Record<string, unknown>> }
+        for (const e of body.entries) {
+          if (e.authorKey === anna.authorKey) e.household = { id: 'h', name: `Hof 3 ${HOSTILE}`, seenBy: 2 }
+          else e.unclaimed = true
+        }
+        await route.fulfill({ response: res, json: body })
+      })
+      await page.reload()
+      const post = page.locator('.post').filter({ hasText: `Drill to lend, Hof 3 ${STAMP}` })
+      await post.waitFor({ timeout: WAIT_MS })
+      const author = post.locator('.post-head .author').first()
+      expect(await author.locator('.author-name').textContent()).toBe('Anna')
+      expect(await author.locator('.household').textContent()).toBe(`· of Hof 3 ${HOSTILE}`)
+      expect(await author.locator('.short-id').textContent()).toBe(anna.authorKey.slice(0, 8))
+      expect(await author.locator('.seen-by').textContent()).toBe('seen by 2 neighbouring boxes')
+      expect(await post.locator('.household bdi').first().textContent()).toBe(`Hof 3 ${HOSTILE}`)
+      const ben = page.locator('.post').filter({ hasText: `Ben asks about the Flohmarkt ${STAMP}` })
+      expect(await ben.locator('.author-mark.unclaimed').textContent()).toBe('unclaimed')
+      expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined()
+      await screenshots(page, 'members-households')
+    } finally {
+      await context.close()
+    }
   })
 
   it('kiez pair --revoke ends the laptop\'s session: its next request gets 401 and it pairs again', async () => {

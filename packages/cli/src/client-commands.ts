@@ -7,6 +7,7 @@ import {
   type DhtTableJson,
   type EntryJson,
   type FeedJson,
+  type BrowserSessionsJson,
   type PairJson,
   type PingJson,
   type PingRequest,
@@ -457,7 +458,48 @@ export async function syncCommand (author: string | undefined, opts: ClientOptio
  * `kiez pair`: a one-time code for the web page, and the same as a QR code
  * (the page's URL with `#pair=CODE`, so a phone camera opens the page ready to pair).
  */
-export async function pairCommand (opts: ClientOptions & { revokeAll?: boolean }, io: Io): Promise<void> {
+export async function pairCommand (
+  opts: ClientOptions & { revokeAll?: boolean, member?: string, list?: boolean, revoke?: string },
+  io: Io
+): Promise<void> {
+  if (opts.list === true) {
+    const r: BrowserSessionsJson = await call(opts, io, async (c) => await c.browserSessions())
+    if (opts.json === true) {
+      json(io, r)
+      return
+    }
+    if (r.sessions.length === 0) {
+      io.out('no paired browsers: `kiez pair --member NAME` pairs one\n')
+      return
+    }
+    const now = Date.now()
+    io.out(
+      table(
+        ['id', 'member', 'paired', 'last seen'],
+        r.sessions.map((s) => [
+          s.id,
+          safeText(
+            s.member === undefined
+              ? (s.members.length > 0 ? s.members.join(', ') : '(the box)')
+              : [s.member, ...s.members.filter((m) => m !== s.member)].join(', ')
+          ),
+          ago(now - s.createdAt),
+          ago(now - s.lastSeenAt)
+        ])
+      ) + '\n'
+    )
+    return
+  }
+  if (opts.revoke !== undefined) {
+    const id = opts.revoke
+    const r: RevokeJson = await call(opts, io, async (c) => await c.revokeSession(id))
+    if (opts.json === true) {
+      json(io, r)
+      return
+    }
+    io.out(`logged out browser ${safeText(id)}: it must pair again\n`)
+    return
+  }
   if (opts.revokeAll === true) {
     const r: RevokeJson = await call(opts, io, async (c) => await c.revokeSessions())
     if (opts.json === true) {
@@ -467,7 +509,11 @@ export async function pairCommand (opts: ClientOptions & { revokeAll?: boolean }
     io.out(`revoked ${r.revoked} browser session${r.revoked === 1 ? '' : 's'}: every browser must pair again\n`)
     return
   }
-  const p: PairJson = await call(opts, io, async (c) => await c.pair())
+  const p: PairJson = await call(
+    opts,
+    io,
+    async (c) => await c.pair(opts.member !== undefined ? { member: opts.member } : {})
+  )
   if (opts.json === true) {
     json(io, p)
     return
@@ -476,9 +522,9 @@ export async function pairCommand (opts: ClientOptions & { revokeAll?: boolean }
   const link = p.url !== undefined ? `${p.url}#pair=${p.code}` : undefined
   const shown = `${p.code.slice(0, 4)}-${p.code.slice(4)}`
   io.out(
-    `pairing code: ${shown}\n(valid ${minutes} minutes, once; enter it on the web page${
-      p.url !== undefined ? ` at ${p.url}` : ''
-    })\n\n`
+    `pairing code: ${shown}${
+      p.member !== undefined ? ` (the browser posts as ${safeText(p.member)})` : ''
+    }\n(valid ${minutes} minutes, once; enter it on the web page${p.url !== undefined ? ` at ${p.url}` : ''})\n\n`
   )
   io.out(await qrText(link ?? p.code) + '\n')
 }

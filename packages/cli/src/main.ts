@@ -340,9 +340,15 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
 
   clientCommand(program.command('pair'))
     .description('a one-time code (and QR code) that lets a browser post through the web feed')
-    .option('--revoke-all', 'forget every paired browser instead')
-    .addHelpText('after', example(['kiez pair', 'kiez pair --revoke-all']))
-    .action(async (opts: ClientOptions & { revokeAll?: boolean }) => {
+    .addOption(new Option('--member <name>', 'the browser posts as this member of the household'))
+    .addOption(new Option('--list', 'list the paired browsers instead').conflicts(['member', 'revoke', 'revokeAll']))
+    .addOption(new Option('--revoke <id>', 'log one paired browser out (an id from --list)').conflicts(['member']))
+    .addOption(new Option('--revoke-all', 'forget every paired browser instead').conflicts(['member', 'revoke']))
+    .addHelpText(
+      'after',
+      example(['kiez pair --member Anna', 'kiez pair', 'kiez pair --list', 'kiez pair --revoke 3f9c0a1b2c3d4e5f'])
+    )
+    .action(async (opts: ClientOptions & { revokeAll?: boolean, member?: string, list?: boolean, revoke?: string }) => {
       await pairCommand(opts, io)
     })
 

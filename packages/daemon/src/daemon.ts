@@ -23,6 +23,8 @@ import type {
   EntryJson,
   FeedJson,
   PairJson,
+  PairRequest,
+  BrowserSessionsJson,
   PeersJson,
   PingJson,
   PingRequest,
@@ -639,8 +641,31 @@ export class Daemon implements ControlApi {
     }
   }
 
-  /** A one-time pairing code for a browser (`kiez pair`). */
-  async pair (): Promise<PairJson> {
+  /** A one-time pairing code for a browser (`kiez pair`); with `member`, the browser posts as that member. */
+  async pair (req: PairRequest = {}): Promise<PairJson> {
+    const gateway = this.withGateway()
+    const member = req.member === undefined ? undefined : gateway.memberNamed(req.member)
+    if (req.member !== undefined && member === undefined) {
+      throw new ApiError(
+        404,
+        'member_not_found',
+        `this box has no member called ${JSON.stringify(req.member)}: see \`kiez member list\``
+      )
+    }
+    const { code, expiresAt } = gateway.pairing.create(
+      member !== undefined ? { member: Buffer.from(member.author).toString('hex') } : {}
+    )
+    this.components.logger.info(
+      { expiresAt: new Date(expiresAt).toISOString(), member: member !== undefined },
+      'issued a pairing code'
+    )
+    const out: PairJson = { code, expiresInMs: Math.max(0, expiresAt - this.now()) }
+    if (gateway.url !== undefined) out.url = gateway.url
+    if (member !== undefined) out.member = member.name
+    return out
+  }
+
+  private withGateway (): Gateway {
     this.running()
     if (this.gateway === undefined) {
       throw new ApiError(
@@ -649,11 +674,27 @@ export class Daemon implements ControlApi {
         'this daemon runs without the HTTP gateway (--no-http): there is no web page to pair'
       )
     }
-    const { code, expiresAt } = this.gateway.pairing.create()
-    this.components.logger.info({ expiresAt: new Date(expiresAt).toISOString() }, 'issued a pairing code')
-    const out: PairJson = { code, expiresInMs: Math.max(0, expiresAt - this.now()) }
-    if (this.gateway.url !== undefined) out.url = this.gateway.url
-    return out
+    return this.gateway
+  }
+
+  /** The paired browsers (`kiez pair --list`), with their members' names. */
+  async browserSessions (): Promise<BrowserSessionsJson> {
+    this.running()
+    return { sessions: this.gateway?.browsers() ?? [] }
+  }
+
+  /** Ends one browser's session (`kiez pair --revoke ID`): its next request gets 401. */
+  async revokeSession (id: string): Promise<RevokeJson> {
+    this.running()
+    if (this.gateway === undefined || !await this.gateway.sessions.revoke(id)) {
+      throw new ApiError(
+        404,
+        'session_not_found',
+        `no paired browser with id ${JSON.stringify(id)}: see \`kiez pair --list\``
+      )
+    }
+    this.components.logger.info({ session: id }, 'revoked a browser session')
+    return { revoked: 1 }
   }
 
   /** Forgets every paired browser (`kiez pair --revoke-all`). */

@@ -59,6 +59,7 @@ export function hasSystemCode (err: unknown, code: string): boolean {
 export type ApiErrorCode =
   | 'not_running' // the daemon is starting or stopping
   | 'http_disabled' // pairing under --no-http
+  | 'session_not_found' // `pair --revoke ID`: no paired browser with that id
   | 'bad_cursor' // a feed cursor this box did not issue
   | 'invalid_reply_to' // replyTo is no entry id
   | 'bad_author' // `why`: not an author's peer id

@@ -6,6 +6,8 @@ import type {
   EntryJson,
   FeedJson,
   PairJson,
+  PairRequest,
+  BrowserSessionsJson,
   PeersJson,
   PingJson,
   PingRequest,
@@ -128,8 +130,15 @@ export class ControlClient {
   async topology (): Promise<TopologyJson> {
     return await this.call('GET', '/topology', undefined, 30_000)
   }
-  async pair (): Promise<PairJson> {
-    return await this.call('POST', '/pair')
+  async pair (req: PairRequest = {}): Promise<PairJson> {
+    // no body unless a member is named: a daemon from before members takes a bare POST
+    return await this.call('POST', '/pair', req.member === undefined ? undefined : req)
+  }
+  async browserSessions (): Promise<BrowserSessionsJson> {
+    return await this.call('GET', '/sessions')
+  }
+  async revokeSession (id: string): Promise<RevokeJson> {
+    return await this.call('DELETE', `/sessions/${encodeURIComponent(id)}`)
   }
   async revokeSessions (): Promise<RevokeJson> {
     return await this.call('POST', '/sessions/revoke')

@@ -309,12 +309,60 @@ export const syncRoute = {
 } as const
 
 export const pairRoute = {
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { member: { type: 'string', minLength: 1, maxLength: 256 } }
+  },
   response: {
     200: {
       type: 'object',
       required: ['code', 'expiresInMs'],
-      properties: { code: { type: 'string' }, expiresInMs: { type: 'integer' }, url: { type: 'string' } }
+      properties: {
+        code: { type: 'string' },
+        expiresInMs: { type: 'integer' },
+        url: { type: 'string' },
+        member: { type: 'string' }
+      }
     },
+    ...errorResponses
+  }
+} as const
+
+export const browserSessionsRoute = {
+  response: {
+    200: {
+      type: 'object',
+      required: ['sessions'],
+      properties: {
+        sessions: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['id', 'createdAt', 'lastSeenAt', 'members'],
+            properties: {
+              id: { type: 'string' },
+              createdAt: { type: 'integer' },
+              lastSeenAt: { type: 'integer' },
+              members: { type: 'array', items: { type: 'string' } },
+              member: { type: 'string' }
+            }
+          }
+        }
+      }
+    },
+    ...errorResponses
+  }
+} as const
+
+export const revokeOneRoute = {
+  params: {
+    type: 'object',
+    required: ['id'],
+    properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }
+  },
+  response: {
+    200: { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } },
     ...errorResponses
   }
 } as const

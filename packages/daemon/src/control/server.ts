@@ -10,6 +10,8 @@ import {
   editRoute,
   feedRoute,
   pairRoute,
+  browserSessionsRoute,
+  revokeOneRoute,
   peersRoute,
   pingRoute,
   postRoute,
@@ -36,6 +38,8 @@ import type {
   EntryJson,
   FeedJson,
   PairJson,
+  PairRequest,
+  BrowserSessionsJson,
   PeersJson,
   PingJson,
   PingRequest,
@@ -71,8 +75,12 @@ export interface ControlApi {
   doctor(): Promise<DoctorFactsJson>
   /** why an entry is or is not here; author/seq are hints for an entry nobody offered */
   why(id: string, hint: { author?: string, seq?: number }): Promise<WhyJson>
-  /** a one-time code that pairs a browser with the web gateway */
-  pair(): Promise<PairJson>
+  /** a one-time code that pairs a browser with the web gateway (as `member`, by name) */
+  pair(req?: PairRequest): Promise<PairJson>
+  /** the paired browsers */
+  browserSessions(): Promise<BrowserSessionsJson>
+  /** ends one paired browser's session; 404 session_not_found */
+  revokeSession(id: string): Promise<RevokeJson>
   /** forgets every paired browser */
   revokeSessions(): Promise<RevokeJson>
   /**
@@ -246,9 +254,25 @@ export class ControlServer {
     app.get<{ Params: { id: string }, Querystring: { author?: string, seq?: number } }>('/why/:id', {
       schema: whyRoute
     }, async (req) => await api.why(req.params.id, req.query))
-    // POST without a body: the socket's 0600 mode is the credential, nothing to send
-    app.post('/pair', { schema: pairRoute }, async () => await api.pair())
+    // the socket's 0600 mode is the credential; the body (optional) names the member
+    app.post<{ Body: PairRequest | undefined }>(
+      '/pair',
+      {
+        schema: pairRoute,
+        // a bare POST (the CLI before members) is a code for the box
+        preValidation: async (req) => {
+          req.body ??= {}
+        }
+      },
+      async (req) => await api.pair(req.body ?? {})
+    )
     app.post('/sessions/revoke', { schema: revokeRoute }, async () => await api.revokeSessions())
+    app.get('/sessions', { schema: browserSessionsRoute }, async () => await api.browserSessions())
+    app.delete<{ Params: { id: string } }>(
+      '/sessions/:id',
+      { schema: revokeOneRoute },
+      async (req) => await api.revokeSession(req.params.id)
+    )
     moderationRoutes(app, () => api.moderation?.())
     memberRoutes(app, () => api.members?.())
     app.get('/events', async (req, reply) => {

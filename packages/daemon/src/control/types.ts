@@ -225,10 +225,34 @@ export interface PairJson {
   expiresInMs: number
   /** the web feed's URL as the daemon sees it */
   url?: string
+  /** `kiez pair --member NAME`: the member the browser posts as */
+  member?: string
+}
+
+/** `kiez pair --member NAME` */
+export interface PairRequest {
+  member?: string
 }
 
 export interface RevokeJson {
   revoked: number
+}
+
+/** A paired browser (`kiez pair --list`). */
+export interface BrowserSessionJson {
+  /** names it for `kiez pair --revoke ID` */
+  id: string
+  /** ms since the epoch */
+  createdAt: number
+  lastSeenAt: number
+  /** names of the members it may post as (members the box no longer holds are left out) */
+  members: string[]
+  /** the member it posts as now */
+  member?: string
+}
+
+export interface BrowserSessionsJson {
+  sessions: BrowserSessionJson[]
 }
 
 /** `kiez topology`: the mesh as far as neighbours report it (docs/TOPOLOGY.md). */

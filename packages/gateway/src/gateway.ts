@@ -231,7 +231,7 @@ export class Gateway {
   readonly events: EventStream
   private readonly names: ProfileNames
   private readonly moderation: ModerationView
-  private readonly format = new EntryFormatter()
+  private readonly format: EntryFormatter
   private readonly metrics: GatewayMetrics
   private readonly postLimiter: RateLimiter
   private readonly pairLimiter: RateLimiter
@@ -258,6 +258,7 @@ export class Gateway {
     this.sessions = new SessionStore(init.sessionsPath !== undefined ? { path: init.sessionsPath } : {})
     this.events = new EventStream({ maxClients: init.maxEventClients ?? 64, replayEvents: init.replayEvents ?? 512 })
     this.names = new ProfileNames(components.backend.feed)
+    this.format = new EntryFormatter(undefined, components.backend.claims)
     this.moderation = new ModerationView(components.backend.moderation, this.names)
     this.metrics = new GatewayMetrics(components.registry, components.backend)
     this.postLimiter = new RateLimiter(init.postRate ?? { capacity: 20, refillPerSec: 0.5 })

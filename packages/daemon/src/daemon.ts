@@ -706,7 +706,9 @@ export class Daemon implements ControlApi {
 
   onEntry (fn: (e: EntryJson) => void, wanted: () => boolean = () => true): () => void {
     return this.running().store.onEntry((entry) => {
-      if (isShown(entry) && !this.blocked(entry.author) && wanted()) fn(this.withHidden(entryToJson(entry, this.neighbours?.claims), entry))
+      if (isShown(entry) && !this.blocked(entry.author) && wanted()) {
+        fn(this.withHidden(entryToJson(entry, this.neighbours?.claims), entry))
+      }
     })
   }
 

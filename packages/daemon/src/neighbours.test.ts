@@ -92,7 +92,7 @@ describe('feed JSON: households, members and vouches', () => {
     expect(theirs?.household).toBeUndefined()
 
     // the LAN gateway's feed says the same
-    const res = await fetch(new URL("api/v1/feed?limit=50", daemon.httpUrl!))
+    const res = await fetch(new URL('api/v1/feed?limit=50', daemon.httpUrl!))
     expect(res.status).toBe(200)
     const web = (await res.json() as { entries: EntryJson[] }).entries
     expect(byText(web, 'Wer leiht mir eine Bohrmaschine?')).toMatchObject({

@@ -39,7 +39,7 @@ export class Neighbours {
       mdnsPeers: () => node.mdnsInfo?.()?.peers.map((p) => p.peerId) ?? [],
       connectedPeers: async () => (await node.peers()).filter((p) => p.connected).map((p) => p.peerId),
       vouches: this.claims,
-      publish: init.publish,
+      publish: async (body) => await init.publish(body),
       ...(node.onPeer !== undefined ? { onPeer: node.onPeer.bind(node) } : {}),
       logger: logger.child({ component: 'vouching' }),
       ...(init.now !== undefined ? { now: init.now } : {})

@@ -51,9 +51,10 @@ async function world (): Promise<World> {
 }
 
 const vouch = (box: Signer, seenAt: number): KnownBody => ({ type: 'vouch', box: box.publicKey, seenAt })
-const profile = (name: string, box: Signer | null): KnownBody => memberProfileBody({ name }, {
-  household: box?.publicKey ?? null
-})
+const profile = (name: string, box: Signer | null): KnownBody =>
+  memberProfileBody({ name }, {
+    household: box?.publicKey ?? null
+  })
 
 describe('ClaimsIndex: households and members', () => {
   it('shows a member whose profile names the box that lists them as a mutual claim', async () => {

@@ -339,7 +339,7 @@ export class ClaimsIndex {
     const rec = this.authors.get(author)
     if (rec === undefined) return
     this.unlist(author, rec.household)
-    for (const box of [...rec.vouches?.keys() ?? []]) this.dropVouch(author, box)
+    for (const box of rec.vouches?.keys() ?? []) this.dropVouch(author, box) // a Map allows deleting the key at hand
     this.authors.delete(author)
   }
 

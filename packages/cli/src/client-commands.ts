@@ -292,7 +292,23 @@ function shownText (e: EntryJson): string {
   if (e.payloadMissing === true) text = '(text not held here)'
   if (e.edited === true) text = `(edited) ${text}`
   if (e.hidden !== undefined) text = `[hidden by ${shortId(e.hidden.by)}'s list: ${safeText(e.hidden.reason)}] ${text}`
-  return text
+  const who = whoLabel(e)
+  return who === undefined ? text : `${who}: ${text}`
+}
+
+/**
+ * Who wrote it, as neighbours know them (PROTOCOL.md §2, "Claims"): "Anna · Hof 3" for a member, the
+ * household's name for a box's own entries, "(unclaimed)" for an author no household claims.
+ */
+export function whoLabel (e: Pick<EntryJson, 'author' | 'authorName' | 'household' | 'unclaimed'>): string | undefined {
+  const h = e.household
+  if (h !== undefined) {
+    const own = h.id === e.author
+    const name = own ? safeText(h.name) : `${safeText(e.authorName ?? shortId(e.author))} · ${safeText(h.name)}`
+    return h.oneSided === true ? `${name} (one-sided)` : name
+  }
+  if (e.unclaimed === true) return e.authorName !== undefined ? `${safeText(e.authorName)} (unclaimed)` : '(unclaimed)'
+  return e.authorName !== undefined ? safeText(e.authorName) : undefined
 }
 
 function entryLine (e: EntryJson): string {

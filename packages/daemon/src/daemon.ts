@@ -53,6 +53,7 @@ import type { ModerationControlApi } from './control/moderation-client.js'
 import type { MemberControlApi } from './control/member-client.js'
 import { BoxMembers } from './members.js'
 import { StorageWiring } from './storage.js'
+import { Neighbours } from './neighbours.js'
 
 export interface DaemonInit {
   /**
@@ -128,6 +129,7 @@ export class Daemon implements ControlApi {
   private readonly httpLimits: DaemonInit['http']
   private readonly gates: IngestGate[]
   private storage: StorageWiring | undefined
+  private neighbours: Neighbours | undefined
   /** one metrics registry per daemon (never prom-client's global): libp2p's series and the gateway's */
   readonly metrics = new Registry()
 
@@ -293,6 +295,7 @@ export class Daemon implements ControlApi {
         await node.stop()
       }
     })
+    this.startNeighbours(store, node)
     const stopWatch = watchOwnFeed({ guard: this.guard(), node, logger })
     const stopNeighbours = storage.watch(node)
     const stopMembers = people.watch(node)
@@ -408,6 +411,28 @@ export class Daemon implements ControlApi {
     if (this.config.http !== false) storage.registerMetrics(this.metrics)
   }
 
+  /** Who claims whom, and vouching for the boxes on our link (neighbours.ts); stopped before the node. */
+  private startNeighbours (store: FeedStore, node: DaemonNode): void {
+    const neighbours = new Neighbours({
+      config: this.config,
+      store,
+      node,
+      owner: (this.signer as Signer).publicKey,
+      publish: async (body) => await this.author(body),
+      logger: this.components.logger,
+      now: this.now
+    })
+    neighbours.start()
+    this.neighbours = neighbours
+    this.started.push({
+      name: 'neighbours',
+      stop: async () => {
+        this.neighbours = undefined
+        neighbours.stop()
+      }
+    })
+  }
+
   private guard (): OwnFeedGuard {
     if (this.ownFeed === undefined) throw new ApiError(503, 'not_running', 'the daemon is starting or stopping')
     return this.ownFeed
@@ -507,7 +532,8 @@ export class Daemon implements ControlApi {
       onPeer: (fn) => node.onPeer?.(fn) ?? (() => {}),
       ...(this.mod !== undefined
         ? { moderation: gatewayModeration(this.mod.moderation, async (body) => await this.author(body)) }
-        : {})
+        : {}),
+      ...(this.neighbours !== undefined ? { claims: this.neighbours.claims } : {})
     }
   }
 
@@ -570,17 +596,26 @@ export class Daemon implements ControlApi {
    * box's own key when it has none) and synced to disk before we answer.
    */
   async post (req: PostRequest): Promise<EntryJson> {
-    return entryToJson(await this.author(postBody(req), await this.members_().signerNamed(req.as)))
+    return entryToJson(
+      await this.author(postBody(req), await this.members_().signerNamed(req.as)),
+      this.neighbours?.claims
+    )
   }
 
   /** Deletes one of this box's (or member `as`'s) own entries: a signed delete entry (`kiez delete`). */
   async deleteEntry (id: string, as?: string): Promise<EntryJson> {
-    return entryToJson(await this.amend({ type: 'delete', id }, await this.members_().signerNamed(as)))
+    return entryToJson(
+      await this.amend({ type: 'delete', id }, await this.members_().signerNamed(as)),
+      this.neighbours?.claims
+    )
   }
 
   /** Replaces the text of one of this box's (or member `as`'s) own posts or replies (`kiez edit`). */
   async editEntry (id: string, text: string, as?: string): Promise<EntryJson> {
-    return entryToJson(await this.amend({ type: 'edit', id, text }, await this.members_().signerNamed(as)))
+    return entryToJson(
+      await this.amend({ type: 'edit', id, text }, await this.members_().signerNamed(as)),
+      this.neighbours?.claims
+    )
   }
 
   /** A profile entry (`kiez profile`): the box's display name, or a member's name and about. */
@@ -790,7 +825,9 @@ export class Daemon implements ControlApi {
 
   onEntry (fn: (e: EntryJson) => void, wanted: () => boolean = () => true): () => void {
     return this.running().store.onEntry((entry) => {
-      if (isShown(entry) && !this.blocked(entry.author) && wanted()) fn(this.withHidden(entryToJson(entry), entry))
+      if (isShown(entry) && !this.blocked(entry.author) && wanted()) {
+        fn(this.withHidden(entryToJson(entry, this.neighbours?.claims), entry))
+      }
     })
   }
 
@@ -802,7 +839,7 @@ export class Daemon implements ControlApi {
       )
       // a page may come out shorter than `limit`: `next` still pages on from where the store stopped
       const shown = page.entries.filter((e) => isShown(e) && !this.blocked(e.author))
-      const out: FeedJson = { entries: shown.map((e) => this.withHidden(entryToJson(e), e)) }
+      const out: FeedJson = { entries: shown.map((e) => this.withHidden(entryToJson(e, this.neighbours?.claims), e)) }
       if (page.next !== undefined) out.next = page.next
       return out
     } catch (err) {

@@ -1,4 +1,5 @@
 import { entryId } from '@kiez/feed'
+import type { GatewayClaims } from '@kiez/gateway'
 import type { StoredEntry } from '@kiez/store'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
@@ -32,8 +33,11 @@ export function isShown (e: StoredEntry): boolean {
   return isShownKind(e.kind) && e.fate?.reason !== 'deleted'
 }
 
-/** Meant for entries `isShown` lets through; anything else gets just its header fields. */
-export function entryToJson (e: StoredEntry): EntryJson {
+/**
+ * Meant for entries `isShown` lets through; anything else gets just its header fields. With `claims`, the
+ * author's profile name and household, or `unclaimed` (PROTOCOL.md §2, "Claims").
+ */
+export function entryToJson (e: StoredEntry, claims?: GatewayClaims): EntryJson {
   const out: EntryJson = {
     id: entryId(e.hash),
     author: authorName(e.author),
@@ -53,5 +57,15 @@ export function entryToJson (e: StoredEntry): EntryJson {
   if (e.previous !== null) out.previous = entryId(e.previous)
   if (e.editedText !== undefined || e.fate?.reason === 'edited') out.edited = true
   if (out.text === undefined && out.name === undefined && out.target === undefined) out.payloadMissing = true
+  if (claims !== undefined) withClaim(out, claims.claimOf(e.author))
   return out
+}
+
+function withClaim (out: EntryJson, claim: ReturnType<GatewayClaims['claimOf']>): void {
+  if (claim.name !== undefined) out.authorName = claim.name
+  const h = claim.household
+  if (h !== undefined) {
+    out.household = { id: authorName(h.box), name: h.name, seenBy: h.seenBy }
+    if (h.oneSided) out.household.oneSided = true
+  } else if (claim.kind === 'unclaimed') out.unclaimed = true
 }

@@ -234,7 +234,7 @@ export class Gateway {
   private readonly names: ProfileNames
   private readonly moderation: ModerationView
   private readonly people: MemberSessions
-  private readonly format = new EntryFormatter()
+  private readonly format: EntryFormatter
   private readonly metrics: GatewayMetrics
   private readonly postLimiter: RateLimiter
   private readonly pairLimiter: RateLimiter
@@ -261,6 +261,7 @@ export class Gateway {
     this.sessions = new SessionStore(init.sessionsPath !== undefined ? { path: init.sessionsPath } : {})
     this.events = new EventStream({ maxClients: init.maxEventClients ?? 64, replayEvents: init.replayEvents ?? 512 })
     this.names = new ProfileNames(components.backend.feed)
+    this.format = new EntryFormatter(undefined, components.backend.claims)
     this.moderation = new ModerationView(components.backend.moderation, this.names)
     this.people = new MemberSessions(components.backend.members)
     this.metrics = new GatewayMetrics(components.registry, components.backend)

@@ -47,7 +47,19 @@ export const entryProps = {
       entry: { type: 'string' },
       reason: { type: 'string' }
     }
-  }
+  },
+  // the household that claims the author, or that none does (PROTOCOL.md §2, "Claims")
+  household: {
+    type: 'object',
+    required: ['id', 'name', 'seenBy'],
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      seenBy: { type: 'integer' },
+      oneSided: { type: 'boolean' }
+    }
+  },
+  unclaimed: { type: 'boolean' }
 } as const
 
 export const countsSchema = {

@@ -49,6 +49,8 @@ export interface GatewayBackend {
   /** the box owner's blocks and followed moderation lists; absent: nothing is left out or hidden, no reports */
   moderation?: GatewayModeration
   members?: GatewayMembers
+  /** who claims whom (households, vouches); absent: entries carry no `household` or `unclaimed` */
+  claims?: GatewayClaims
 }
 
 /** The household's people (issue 14); absent: the box has no member support and the page posts as the box. */
@@ -58,6 +60,43 @@ export interface GatewayMembers {
   add(name: string): Promise<{ name: string, author: Uint8Array }>
   /** called after members are added, removed or renamed; returns the unsubscribe */
   onChange?(fn: () => void): () => void
+}
+
+/**
+ * What the gateway needs of who claims whom (@kiez/members' ClaimsIndex,
+ * through the daemon): answered from memory, so every entry can ask.
+ */
+export interface GatewayClaims {
+  claimOf(author: Uint8Array): AuthorClaimView
+}
+
+/** An author as PROTOCOL.md §2 ("Households, members and neighbours") has a reader show them. */
+export interface AuthorClaimView {
+  /** a household lists the author (member), the author is a box (its own household), or neither */
+  kind: 'member' | 'box' | 'unclaimed'
+  /** the author's current profile name */
+  name?: string
+  /** the claiming household (a member's) or the box's own; absent when unclaimed */
+  household?: {
+    /** the box's key */
+    box: Uint8Array
+    name: string
+    seenBy: number
+    /** the household lists the author, whose own profile names another box or none */
+    oneSided: boolean
+  }
+}
+
+/** The household shown with an entry's author (PROTOCOL.md §2, "Claims"). */
+export interface HouseholdJson {
+  /** the box's peer id */
+  id: string
+  /** the box's display name: its household entry's name, or its profile's */
+  name: string
+  /** how many other boxes vouched for this box in the last 48 hours ("seen by N neighbouring boxes") */
+  seenBy: number
+  /** the household lists the author but the author's own profile names another box or none */
+  oneSided?: true
 }
 
 /** Why an author is blocked or an entry hidden: the owner's block, or a followed list's entry. */
@@ -153,6 +192,10 @@ export interface EntryJson {
   payloadMissing?: true
   /** a moderation list this box follows hides it: the page collapses it and says why */
   hidden?: HiddenJson
+  /** the household that claims the author (for a box's own entries, its own household) */
+  household?: HouseholdJson
+  /** no household claims the author and the author is no box with a household or profile */
+  unclaimed?: true
 }
 
 /** Which followed moderation list hides an entry, and why. */

@@ -21,7 +21,7 @@ import {
 const entry = {
   type: 'object',
   required: ['id', 'author', 'seq', 'timestamp', 'type'],
-  properties: entryProps
+  properties: { ...entryProps, authorName: { type: 'string' } }
 } as const
 const httpSchema = {
   type: 'object',

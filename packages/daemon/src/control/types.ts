@@ -4,7 +4,10 @@
  */
 
 import type { DhtFindResult, DhtTableEntry, PeerSource, PeerView } from '@kiez/mesh'
+import type { HouseholdJson } from '@kiez/gateway'
 import type { ApiErrorCode } from '../errors.js'
+
+export type { HouseholdJson }
 
 /**
  * `error.code` of a failed control call (`{"error": {"code", "message"}}`): a
@@ -45,6 +48,12 @@ export interface EntryJson {
   payloadMissing?: true
   /** a moderation list this box follows hides it: which list (its author), by which entry, and why */
   hidden?: { by: string, entry: string, reason: string }
+  /** the author's current profile name */
+  authorName?: string
+  /** the household that claims the author (for a box's own entries, its own household): PROTOCOL.md §2 */
+  household?: HouseholdJson
+  /** no household claims the author and the author is no box with a household or profile */
+  unclaimed?: true
 }
 
 export interface StatusJson {

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { entryId, FeedError, parseEntryId, type Entry, type KnownBody, type Signer } from '@kiez/feed'
+import { entryId, equalBytes, FeedError, parseEntryId, type Entry, type KnownBody, type Signer } from '@kiez/feed'
 import { Gateway, type GatewayBackend, type GatewayInit } from '@kiez/gateway'
 import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
 import { authorId, Moderation } from '@kiez/moderation'
@@ -353,8 +353,8 @@ export class Daemon implements ControlApi {
     const { logger } = this.components
     const moderation = await Moderation.open({
       store,
-      // the box and its members at start (a member added later is not exempt until the next start)
-      exempt: [(this.signer as Signer).publicKey, ...people.keys.list().map((m) => m.author)],
+      // the box and its members, as they are now (a member added later too)
+      exempt: (a) => equalBytes(a, (this.signer as Signer).publicKey) || people.isMember(a),
       onError: (err) => logger.warn({ err }, 'dropping a blocked author\'s payloads failed')
     }).catch((err: Error) => {
       throw new DaemonError('store_unavailable', `cannot read the blocks and moderation lists: ${err.message}`, {

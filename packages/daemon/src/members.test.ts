@@ -134,6 +134,9 @@ describe('members on a real daemon (control socket, LevelDB, libp2p)', () => {
     expect(one.seq).toBe(2) // her profile, then this
 
     const ben = await client.members.add('Ben')
+    // the box's own people are never blocked on their own box, however late they came
+    expect(await refusal(client.moderation.block({ author: ben.author })))
+      .toEqual({ code: 'moderation_refused', status: 400 })
     const two = await refusal(client.post({ text: 'who?' }))
     expect(two).toEqual({ code: 'member_required', status: 400 })
     const named = await client.post({ text: 'Ben here', as: 'ben' })

@@ -95,6 +95,7 @@ export class BoxMembers implements MemberControlApi {
   private publishing: Promise<void> = Promise.resolve()
   private readonly now: () => number
   private unlisten: (() => void) | undefined
+  private memberKeys = new Set<string>()
 
   private constructor (readonly keys: MemberStore, private readonly init: BoxMembersInit) {
     this.now = init.now ?? Date.now
@@ -106,7 +107,9 @@ export class BoxMembers implements MemberControlApi {
       boxAuthor: init.box.publicKey,
       ...(init.now !== undefined ? { now: init.now } : {})
     })
-    return new BoxMembers(keys, init)
+    const members = new BoxMembers(keys, init)
+    members.refreshKeys()
+    return members
   }
 
   /** Before the store closes. */
@@ -115,9 +118,16 @@ export class BoxMembers implements MemberControlApi {
     await this.publishing
   }
 
-  /** Whether `author` is one of this box's members (the storage budgets never evict them). */
+  /**
+   * Whether `author` is one of this box's members: the storage budgets never
+   * evict them, no block applies to them. Asked on the ingest path: one hex and a set lookup.
+   */
   isMember (author: Uint8Array): boolean {
-    return this.keys.byAuthor(author) !== undefined
+    return this.memberKeys.size > 0 && this.memberKeys.has(hexOf(author))
+  }
+
+  private refreshKeys (): void {
+    this.memberKeys = new Set(this.keys.list().map((m) => hexOf(m.author)))
   }
 
   /** After the feed store opened: the guards, and what the box last published. */
@@ -283,6 +293,7 @@ export class BoxMembers implements MemberControlApi {
 
   /** After an add, remove, rename or import: the household, then the member's profile, then the listeners. */
   private async changed (member?: Member): Promise<void> {
+    this.refreshKeys()
     await this.publishHousehold()
     if (member !== undefined) await this.publishProfile(member)
     for (const fn of this.listeners) {

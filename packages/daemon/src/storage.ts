@@ -1,5 +1,5 @@
 import { defaultMaxBytes, freeSpaceDefault, levelOptionsFor, Quota } from '@kiez/quota'
-import { composeGates, type FeedStore, type GateVerdict, type IngestGate } from '@kiez/store'
+import { composeGates, type FeedStore, type IngestGate, lateGate } from '@kiez/store'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { StorageConfig } from './config.js'
@@ -80,16 +80,15 @@ class Neighbours {
 export class StorageWiring {
   /** pass to FeedStore.open: forwards to the budgets once `start` has built them */
   readonly gate: IngestGate
-  private inner: IngestGate | undefined
+  private readonly bindGate: (g: IngestGate | undefined) => void
   private quota: Quota | undefined
   private neighbours: Neighbours | undefined
   private store: FeedStore | undefined
 
   constructor (private readonly config: StorageConfig = {}, private readonly first: IngestGate[] = []) {
-    this.gate = {
-      admit: (e): GateVerdict => this.inner?.admit(e) ?? 'store',
-      takesPayload: (a) => this.inner?.takesPayload(a) ?? true
-    }
+    const late = lateGate()
+    this.gate = late.gate
+    this.bindGate = late.bind
   }
 
   /**
@@ -122,7 +121,7 @@ export class StorageWiring {
       ...(authorShare !== undefined ? { authorShare } : {})
     })
     this.quota = quota
-    this.inner = composeGates(...this.first, quota.gate)
+    this.bindGate(composeGates(...this.first, quota.gate))
     await quota.attach(store)
   }
 

@@ -1,12 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createEntry, signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
-import { FeedStore, type IngestGate } from '@kiez/store'
+import { signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
+import { FeedStore, lateGate } from '@kiez/store'
+import { Log, NOW } from '@kiez/testing'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { authorId, Moderation, parseAuthorId } from './index.js'
 
-const NOW = 1_800_000_000_000
 const signer = (n: number): Signer => signerFromSeed(new Uint8Array(32).fill(n))
 const post = (text: string): KnownBody => ({ type: 'post', text })
 const full = (e: Entry): { entry: Uint8Array, payload: Uint8Array } => ({
@@ -29,35 +29,15 @@ function filesHolding (dir: string, marker: string): string[] {
     .filter((f) => readFileSync(f).includes(needle))
 }
 
-class Log {
-  readonly entries: Entry[] = []
-  constructor (readonly signer: Signer, private t = NOW - 100_000) {}
-  add (body: KnownBody): Entry {
-    const prev = this.entries.at(-1)
-    const e = createEntry(this.signer, {
-      seq: this.entries.length + 1,
-      previous: prev?.hash ?? null,
-      timestamp: this.t++,
-      body
-    })
-    this.entries.push(e)
-    return e
-  }
-}
-
 /** A store and Moderation on it, wired as the daemon wires them (the gate bound once Moderation is open). */
 async function openBox (
   path = tempDir(),
   exempt: Uint8Array[] | ((a: Uint8Array) => boolean) = []
 ): Promise<{ store: FeedStore, mod: Moderation }> {
-  const bound: { mod?: Moderation } = {}
-  const gate: IngestGate = {
-    admit: (e) => bound.mod?.gate.admit(e) ?? 'store',
-    takesPayload: (a) => bound.mod?.gate.takesPayload(a) ?? true
-  }
-  const store = await FeedStore.open({ path, now: () => NOW, gate })
+  const late = lateGate()
+  const store = await FeedStore.open({ path, now: () => NOW, gate: late.gate })
   const mod = await Moderation.open({ store, exempt, now: () => NOW })
-  bound.mod = mod
+  late.bind(mod.gate)
   onTestFinished(async () => {
     await mod.close()
     await store.close()

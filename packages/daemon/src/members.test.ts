@@ -264,8 +264,17 @@ describe('members on a real daemon (control socket, LevelDB, libp2p)', () => {
     const { phrase } = await a.client.members.exportPhrase('Anna')
     await a.daemon.stop()
     const b = await started(configFor(join(dir, 'b')))
+    await b.client.members.add('Ben')
+    // a refused import holds nobody: the name is taken
+    expect(await refusal(b.client.members.import('ben', phrase))).toEqual({ code: 'member_exists', status: 409 })
+    expect((await b.client.members.list()).members.map((m) => m.name)).toEqual(['Ben'])
     await b.client.members.import('Anna', phrase)
-    expect(await refusal(b.client.post({ text: 'too soon' }))).toEqual({ code: 'own_head_unknown', status: 503 })
+    expect(await refusal(b.client.post({ text: 'too soon', as: 'Anna' })))
+      .toEqual({ code: 'own_head_unknown', status: 503 })
+    // importing her key again, under another name, is refused and leaves her held
+    expect(await refusal(b.client.members.import('Anna 2', phrase))).toEqual({ code: 'author_exists', status: 409 })
+    expect((await b.client.members.get('Anna')).held).toBe(true)
+    await b.client.members.remove('Ben')
     expect((await b.client.members.override('Anna')).released).toBe(true)
     expect((await b.client.members.override('Anna')).released).toBe(false)
     const p = await b.client.post({ text: 'starting here' })

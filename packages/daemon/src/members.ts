@@ -1,4 +1,4 @@
-import { equalBytes, type KnownBody, type Signer } from '@kiez/feed'
+import { equalBytes, signerFromSeed, type KnownBody, type Signer } from '@kiez/feed'
 import type { GatewayMembers } from '@kiez/gateway'
 import {
   householdBody,
@@ -9,7 +9,8 @@ import {
   MemberFeedGuard,
   memberProfileBody,
   MemberStore,
-  sameHousehold
+  sameHousehold,
+  seedFromPhrase
 } from '@kiez/members'
 import type { FeedStore, StoredEntry } from '@kiez/store'
 import type { Logger } from 'pino'
@@ -253,8 +254,22 @@ export class BoxMembers implements MemberControlApi {
 
   /** A member who brings their key: held until their feed is learned from a neighbour, or `override`. */
   async import (name: string, phrase: string): Promise<MemberJson> {
-    const m = await mapped(async () => await this.keys.import(name, phrase))
-    await this.guardOf().arm(m)
+    const guard = this.guardOf()
+    const seed = await mapped(async () => seedFromPhrase(phrase))
+    const author = signerFromSeed(seed).publicKey
+    // held BEFORE the key becomes a member: a post in between (say `kiez post` on a box whose one
+    // member this is) would sign at a seq the mesh may have, a fork. Not for a key that is a
+    // member already or the box's own: the import refuses those, and their posts must go on.
+    const holdFirst = this.keys.byAuthor(author) === undefined && !equalBytes(author, this.init.box.publicKey)
+    if (holdFirst) await guard.arm({ author, name })
+    let m: Member
+    try {
+      m = await this.keys.import(name, seed)
+    } catch (err) {
+      if (holdFirst) await guard.forget(author)
+      throw memberApiError(err)
+    }
+    await guard.arm(m) // again, under the name as stored
     this.init.logger.warn({ member: m.name, author: authorName(m.author) }, heldMessage(m.name))
     // their profile waits for the guard: signing it now could fork their feed
     await this.changed()

@@ -583,7 +583,12 @@ export class Daemon implements ControlApi {
 
   /** A profile entry (`kiez profile`): the box's display name, or a member's name and about. */
   async profile (req: ProfileRequest): Promise<EntryJson> {
-    return entryToJson(await this.writeProfile(req, await this.members_().signerNamed(req.as)))
+    const people = this.members_()
+    if (req.box === true && req.as !== undefined) {
+      throw new ApiError(400, 'invalid_request', 'a profile is the box\'s or a member\'s: give `box` or `as`, not both')
+    }
+    const signer = req.box === true ? this.running().signer : await people.signerNamed(req.as)
+    return entryToJson(await this.writeProfile(req, signer))
   }
 
   /** The household's people (`kiez member …`); undefined while starting or stopping. */

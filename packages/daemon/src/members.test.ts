@@ -120,6 +120,14 @@ describe('members on a real daemon (control socket, LevelDB, libp2p)', () => {
     expect(last?.body).toMatchObject({ members: [keyOf(ben.author)] })
     expect((await client.members.list()).members.map((m) => m.name)).toEqual(['Ben'])
     expect(await refusal(client.post({ text: 'x', as: 'Anna K.' }))).toEqual({ code: 'member_not_found', status: 404 })
+
+    // the box names itself: the household is published again under that name
+    expect(await refusal(client.profile({ name: 'Hof 3', box: true, as: 'Ben' })))
+      .toEqual({ code: 'invalid_request', status: 400 })
+    const named = await client.profile({ name: 'Hof 3', box: true })
+    expect(hex(keyOf(named.author))).toBe(hex(box))
+    const renamedHousehold = (await log(store, box)).filter((e) => e.body?.type === 'household').at(-1)
+    expect(renamedHousehold?.body).toEqual({ type: 'household', name: 'Hof 3', members: [keyOf(ben.author)] })
   })
 
   it('posts as the box with no members, as the one member without --as, and needs --as with two', async () => {

@@ -271,12 +271,13 @@ export async function editCommand (id: string, text: string, opts: ClientOptions
 /** `kiez profile NAME`: the box's display name (its household's name too), or with --as a member's name and about. */
 export async function profileCommand (
   name: string,
-  opts: ClientOptions & AsOptions & { about?: string },
+  opts: ClientOptions & AsOptions & { about?: string, box?: boolean },
   io: Io
 ): Promise<void> {
   const req: ProfileRequest = { name }
   if (opts.about !== undefined) req.about = opts.about
   if (opts.as !== undefined) req.as = opts.as
+  if (opts.box === true) req.box = true
   const e: EntryJson = await call(opts, io, async (c) => await c.profile(req))
   if (opts.json === true) {
     json(io, e)

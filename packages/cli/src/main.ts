@@ -226,11 +226,20 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
       'publish a profile: the box\'s display name (its household\'s name too), or with --as a member\'s name and about'
     )
     .option('--about <text>', 'a few words about the member (up to 280 bytes)')
+    .addOption(
+      new Option('--box', 'the box\'s own display name even when it has members (the household\'s name)').conflicts(
+        'as'
+      )
+    )
     .addHelpText(
       'after',
-      example(['kiez profile "Hof 3"', 'kiez profile --as Anna Anna --about "Drill and ladder to lend, 2nd floor"'])
+      example([
+        'kiez profile "Hof 3"',
+        'kiez profile --box "Hof 3"',
+        'kiez profile --as Anna Anna --about "Drill and ladder to lend, 2nd floor"'
+      ])
     )
-    .action(async (name: string, opts: ClientOptions & AsOptions & { about?: string }) => {
+    .action(async (name: string, opts: ClientOptions & AsOptions & { about?: string, box?: boolean }) => {
       await profileCommand(name, opts, io)
     })
 

@@ -128,6 +128,9 @@ describe('kiez member and --as against a running daemon', () => {
     expect(JSON.parse(prof.stdout)).toMatchObject({ type: 'profile', author: anna, name: 'Anna' })
     const boxProf = await k(['profile', 'Hof 3', '--json'])
     expect(JSON.parse(boxProf.stdout)).toMatchObject({ error: { code: 'member_required' } })
+    const named = await k(['profile', 'Hof 3', '--box', '--json'])
+    expect(JSON.parse(named.stdout)).toMatchObject({ type: 'profile', author: d.peerId, name: 'Hof 3' })
+    expect((await k(['profile', 'Hof 3', '--box', '--as', 'Anna'])).code).toBe(2)
 
     // the feed shows who wrote, each their own author
     const feed = JSON.parse((await k(['feed', '--json'])).stdout) as FeedJson

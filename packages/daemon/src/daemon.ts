@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { entryId, FeedError, parseEntryId, type Entry, type KnownBody, type Signer } from '@kiez/feed'
+import { entryId, equalBytes, FeedError, parseEntryId, type Entry, type KnownBody, type Signer } from '@kiez/feed'
 import { Gateway, type GatewayBackend, type GatewayInit } from '@kiez/gateway'
 import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
 import { authorId, Moderation } from '@kiez/moderation'
@@ -358,8 +358,8 @@ export class Daemon implements ControlApi {
     const { logger } = this.components
     const moderation = await Moderation.open({
       store,
-      // the box and its members at start (a member added later is not exempt until the next start)
-      exempt: [(this.signer as Signer).publicKey, ...people.keys.list().map((m) => m.author)],
+      // the box and its members, as they are now (a member added later too)
+      exempt: (a) => equalBytes(a, (this.signer as Signer).publicKey) || people.isMember(a),
       onError: (err) => logger.warn({ err }, 'dropping a blocked author\'s payloads failed')
     }).catch((err: Error) => {
       throw new DaemonError('store_unavailable', `cannot read the blocks and moderation lists: ${err.message}`, {
@@ -620,7 +620,12 @@ export class Daemon implements ControlApi {
 
   /** A profile entry (`kiez profile`): the box's display name, or a member's name and about. */
   async profile (req: ProfileRequest): Promise<EntryJson> {
-    return entryToJson(await this.writeProfile(req, await this.members_().signerNamed(req.as)))
+    const people = this.members_()
+    if (req.box === true && req.as !== undefined) {
+      throw new ApiError(400, 'invalid_request', 'a profile is the box\'s or a member\'s: give `box` or `as`, not both')
+    }
+    const signer = req.box === true ? this.running().signer : await people.signerNamed(req.as)
+    return entryToJson(await this.writeProfile(req, signer))
   }
 
   /** The household's people (`kiez member …`); undefined while starting or stopping. */

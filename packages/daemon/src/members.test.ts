@@ -120,6 +120,14 @@ describe('members on a real daemon (control socket, LevelDB, libp2p)', () => {
     expect(last?.body).toMatchObject({ members: [keyOf(ben.author)] })
     expect((await client.members.list()).members.map((m) => m.name)).toEqual(['Ben'])
     expect(await refusal(client.post({ text: 'x', as: 'Anna K.' }))).toEqual({ code: 'member_not_found', status: 404 })
+
+    // the box names itself: the household is published again under that name
+    expect(await refusal(client.profile({ name: 'Hof 3', box: true, as: 'Ben' })))
+      .toEqual({ code: 'invalid_request', status: 400 })
+    const named = await client.profile({ name: 'Hof 3', box: true })
+    expect(hex(keyOf(named.author))).toBe(hex(box))
+    const renamedHousehold = (await log(store, box)).filter((e) => e.body?.type === 'household').at(-1)
+    expect(renamedHousehold?.body).toEqual({ type: 'household', name: 'Hof 3', members: [keyOf(ben.author)] })
   })
 
   it('posts as the box with no members, as the one member without --as, and needs --as with two', async () => {
@@ -134,6 +142,9 @@ describe('members on a real daemon (control socket, LevelDB, libp2p)', () => {
     expect(one.seq).toBe(2) // her profile, then this
 
     const ben = await client.members.add('Ben')
+    // the box's own people are never blocked on their own box, however late they came
+    expect(await refusal(client.moderation.block({ author: ben.author })))
+      .toEqual({ code: 'moderation_refused', status: 400 })
     const two = await refusal(client.post({ text: 'who?' }))
     expect(two).toEqual({ code: 'member_required', status: 400 })
     const named = await client.post({ text: 'Ben here', as: 'ben' })
@@ -261,8 +272,17 @@ describe('members on a real daemon (control socket, LevelDB, libp2p)', () => {
     const { phrase } = await a.client.members.exportPhrase('Anna')
     await a.daemon.stop()
     const b = await started(configFor(join(dir, 'b')))
+    await b.client.members.add('Ben')
+    // a refused import holds nobody: the name is taken
+    expect(await refusal(b.client.members.import('ben', phrase))).toEqual({ code: 'member_exists', status: 409 })
+    expect((await b.client.members.list()).members.map((m) => m.name)).toEqual(['Ben'])
     await b.client.members.import('Anna', phrase)
-    expect(await refusal(b.client.post({ text: 'too soon' }))).toEqual({ code: 'own_head_unknown', status: 503 })
+    expect(await refusal(b.client.post({ text: 'too soon', as: 'Anna' })))
+      .toEqual({ code: 'own_head_unknown', status: 503 })
+    // importing her key again, under another name, is refused and leaves her held
+    expect(await refusal(b.client.members.import('Anna 2', phrase))).toEqual({ code: 'author_exists', status: 409 })
+    expect((await b.client.members.get('Anna')).held).toBe(true)
+    await b.client.members.remove('Ben')
     expect((await b.client.members.override('Anna')).released).toBe(true)
     expect((await b.client.members.override('Anna')).released).toBe(false)
     const p = await b.client.post({ text: 'starting here' })

@@ -1,4 +1,4 @@
-import { equalBytes, type KnownBody, type Signer } from '@kiez/feed'
+import { equalBytes, signerFromSeed, type KnownBody, type Signer } from '@kiez/feed'
 import type { GatewayMembers } from '@kiez/gateway'
 import {
   householdBody,
@@ -9,7 +9,8 @@ import {
   MemberFeedGuard,
   memberProfileBody,
   MemberStore,
-  sameHousehold
+  sameHousehold,
+  seedFromPhrase
 } from '@kiez/members'
 import type { FeedStore, StoredEntry } from '@kiez/store'
 import type { Logger } from 'pino'
@@ -95,6 +96,7 @@ export class BoxMembers implements MemberControlApi {
   private publishing: Promise<void> = Promise.resolve()
   private readonly now: () => number
   private unlisten: (() => void) | undefined
+  private memberKeys = new Set<string>()
 
   private constructor (readonly keys: MemberStore, private readonly init: BoxMembersInit) {
     this.now = init.now ?? Date.now
@@ -106,7 +108,9 @@ export class BoxMembers implements MemberControlApi {
       boxAuthor: init.box.publicKey,
       ...(init.now !== undefined ? { now: init.now } : {})
     })
-    return new BoxMembers(keys, init)
+    const members = new BoxMembers(keys, init)
+    members.refreshKeys()
+    return members
   }
 
   /** Before the store closes. */
@@ -115,9 +119,16 @@ export class BoxMembers implements MemberControlApi {
     await this.publishing
   }
 
-  /** Whether `author` is one of this box's members (the storage budgets never evict them). */
+  /**
+   * Whether `author` is one of this box's members: the storage budgets never
+   * evict them, no block applies to them. Asked on the ingest path: one hex and a set lookup.
+   */
   isMember (author: Uint8Array): boolean {
-    return this.keys.byAuthor(author) !== undefined
+    return this.memberKeys.size > 0 && this.memberKeys.has(hexOf(author))
+  }
+
+  private refreshKeys (): void {
+    this.memberKeys = new Set(this.keys.list().map((m) => hexOf(m.author)))
   }
 
   /** After the feed store opened: the guards, and what the box last published. */
@@ -243,8 +254,22 @@ export class BoxMembers implements MemberControlApi {
 
   /** A member who brings their key: held until their feed is learned from a neighbour, or `override`. */
   async import (name: string, phrase: string): Promise<MemberJson> {
-    const m = await mapped(async () => await this.keys.import(name, phrase))
-    await this.guardOf().arm(m)
+    const guard = this.guardOf()
+    const seed = await mapped(async () => seedFromPhrase(phrase))
+    const author = signerFromSeed(seed).publicKey
+    // held BEFORE the key becomes a member: a post in between (say `kiez post` on a box whose one
+    // member this is) would sign at a seq the mesh may have, a fork. Not for a key that is a
+    // member already or the box's own: the import refuses those, and their posts must go on.
+    const holdFirst = this.keys.byAuthor(author) === undefined && !equalBytes(author, this.init.box.publicKey)
+    if (holdFirst) await guard.arm({ author, name })
+    let m: Member
+    try {
+      m = await this.keys.import(name, seed)
+    } catch (err) {
+      if (holdFirst) await guard.forget(author)
+      throw memberApiError(err)
+    }
+    await guard.arm(m) // again, under the name as stored
     this.init.logger.warn({ member: m.name, author: authorName(m.author) }, heldMessage(m.name))
     // their profile waits for the guard: signing it now could fork their feed
     await this.changed()
@@ -283,6 +308,7 @@ export class BoxMembers implements MemberControlApi {
 
   /** After an add, remove, rename or import: the household, then the member's profile, then the listeners. */
   private async changed (member?: Member): Promise<void> {
+    this.refreshKeys()
     await this.publishHousehold()
     if (member !== undefined) await this.publishProfile(member)
     for (const fn of this.listeners) {

@@ -30,7 +30,10 @@ function filesHolding (dir: string, marker: string): string[] {
 }
 
 /** A store and Moderation on it, wired as the daemon wires them (the gate bound once Moderation is open). */
-async function openBox (path = tempDir(), exempt: Uint8Array[] = []): Promise<{ store: FeedStore, mod: Moderation }> {
+async function openBox (
+  path = tempDir(),
+  exempt: Uint8Array[] | ((a: Uint8Array) => boolean) = []
+): Promise<{ store: FeedStore, mod: Moderation }> {
   const late = lateGate()
   const store = await FeedStore.open({ path, now: () => NOW, gate: late.gate })
   const mod = await Moderation.open({ store, exempt, now: () => NOW })
@@ -98,6 +101,18 @@ describe('the owner\'s block', () => {
     await expect(mod.block(bob.publicKey, 'x'.repeat(281))).rejects.toMatchObject({ code: 'bad_input' })
     expect(await mod.block(bob.publicKey, 'x'.repeat(280))).toEqual({ dropped: 0 })
     expect(mod.forwards(me.publicKey)).toBe(true)
+  })
+
+  it('asks an exempt function each time: a key exempted later (a new member) cannot be blocked from then on', async () => {
+    const member = signer(2)
+    const members = new Set<string>()
+    const { mod } = await openBox(undefined, (a) => members.has(Buffer.from(a).toString('hex')))
+    expect(await mod.block(member.publicKey, 'before')).toEqual({ dropped: 0 })
+    expect(mod.isBlocked(member.publicKey)).toBe(true)
+    members.add(Buffer.from(member.publicKey).toString('hex'))
+    expect(mod.isBlocked(member.publicKey)).toBe(false)
+    expect(mod.forwards(member.publicKey)).toBe(true)
+    await expect(mod.block(member.publicKey)).rejects.toMatchObject({ code: 'bad_input' })
   })
 })
 

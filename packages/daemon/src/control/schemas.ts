@@ -121,7 +121,12 @@ export const profileRoute = {
     required: ['name'],
     additionalProperties: false,
     // the feed owns the limits (128 and 280 UTF-8 bytes) and answers with its codes
-    properties: { name: { type: 'string', minLength: 1 }, about: { type: 'string' }, as: asName }
+    properties: {
+      name: { type: 'string', minLength: 1 },
+      about: { type: 'string' },
+      as: asName,
+      box: { type: 'boolean' }
+    }
   },
   response: { 201: entry, ...errorResponses }
 } as const

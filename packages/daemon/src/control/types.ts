@@ -140,6 +140,8 @@ export interface ProfileRequest {
   about?: string
   /** the member whose profile it is, as for PostRequest */
   as?: string
+  /** the box's own profile (its display name, the household's name), whatever members it has; not with `as` */
+  box?: boolean
 }
 
 export interface ErrorJson {

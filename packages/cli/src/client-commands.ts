@@ -11,6 +11,8 @@ import {
   type PairJson,
   type PingJson,
   type PingRequest,
+  type PostRequest,
+  type ProfileRequest,
   type RevokeJson,
   type StatusJson,
   type SyncJson,
@@ -30,6 +32,10 @@ export interface Io {
   err(text: string): void
   env: NodeJS.ProcessEnv
   now(): number
+  /** all of stdin as text, refused past `maxBytes` (`kiez member import`); absent: nothing to read */
+  readStdin?(maxBytes: number): Promise<string>
+  /** a yes/no question to the person at the terminal; absent when there is no terminal to ask */
+  confirm?(question: string): Promise<boolean>
 }
 
 export interface ClientOptions {
@@ -195,12 +201,18 @@ export async function peersCommand (opts: ClientOptions & { verbose?: boolean },
   io.out(table(header, rows) + '\n')
 }
 
-export async function postCommand (text: string, opts: ClientOptions & { replyTo?: string }, io: Io): Promise<void> {
-  const e: EntryJson = await call(
-    opts,
-    io,
-    async (c) => await c.post(opts.replyTo !== undefined ? { text, replyTo: opts.replyTo } : { text })
-  )
+/** `--as NAME` of every writing command: the member who signs (absent: the one member, or the box). */
+export type AsOptions = { as?: string }
+
+export async function postCommand (
+  text: string,
+  opts: ClientOptions & AsOptions & { replyTo?: string },
+  io: Io
+): Promise<void> {
+  const req: PostRequest = { text }
+  if (opts.replyTo !== undefined) req.replyTo = opts.replyTo
+  if (opts.as !== undefined) req.as = opts.as
+  const e: EntryJson = await call(opts, io, async (c) => await c.post(req))
   if (opts.json === true) {
     json(io, e)
     return
@@ -237,8 +249,8 @@ async function amend (
 }
 
 /** `kiez delete ID`: signs a delete of one of this box's own entries; its text is gone from every box that applies it. */
-export async function deleteCommand (id: string, opts: ClientOptions, io: Io): Promise<void> {
-  const e = await amend('delete', id, opts, io, async (c) => await c.deleteEntry(id))
+export async function deleteCommand (id: string, opts: ClientOptions & AsOptions, io: Io): Promise<void> {
+  const e = await amend('delete', id, opts, io, async (c) => await c.deleteEntry(id, opts.as))
   if (opts.json === true) {
     json(io, e)
     return
@@ -247,13 +259,31 @@ export async function deleteCommand (id: string, opts: ClientOptions, io: Io): P
 }
 
 /** `kiez edit ID TEXT`: signs new text for one of this box's own posts or replies. */
-export async function editCommand (id: string, text: string, opts: ClientOptions, io: Io): Promise<void> {
-  const e = await amend('edit', id, opts, io, async (c) => await c.editEntry(id, text))
+export async function editCommand (id: string, text: string, opts: ClientOptions & AsOptions, io: Io): Promise<void> {
+  const e = await amend('edit', id, opts, io, async (c) => await c.editEntry(id, text, opts.as))
   if (opts.json === true) {
     json(io, e)
     return
   }
   io.out(`edited ${e.target ?? id} (edit entry ${e.id}, seq ${e.seq})\n`)
+}
+
+/** `kiez profile NAME`: the box's display name (its household's name too), or with --as a member's name and about. */
+export async function profileCommand (
+  name: string,
+  opts: ClientOptions & AsOptions & { about?: string },
+  io: Io
+): Promise<void> {
+  const req: ProfileRequest = { name }
+  if (opts.about !== undefined) req.about = opts.about
+  if (opts.as !== undefined) req.as = opts.as
+  const e: EntryJson = await call(opts, io, async (c) => await c.profile(req))
+  if (opts.json === true) {
+    json(io, e)
+    return
+  }
+  io.out(`published the profile "${safeText(e.name ?? name)}" of ${e.author} (${e.id}, seq ${e.seq})
+`)
 }
 
 /** What a feed line shows of an entry: its text, with what became of it. */

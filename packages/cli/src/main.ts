@@ -9,11 +9,13 @@ import {
   peersCommand,
   pingCommand,
   postCommand,
+  profileCommand,
   statusCommand,
   syncCommand,
   topologyCommand,
   whyCommand,
   doctorCommand,
+  type AsOptions,
   type ClientOptions,
   type Io
 } from './client-commands.js'
@@ -22,6 +24,7 @@ import { version } from './version.js'
 import { bashCompletion, zshCompletion } from './completion.js'
 import { configCommand } from './daemon-config.js'
 import { addModerationCommands } from './moderation.js'
+import { addMemberCommands } from './members.js'
 
 function collect (value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value]
@@ -39,6 +42,14 @@ function positiveInt (max: number) {
 
 const example = (lines: string[]): string =>
   `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`
+
+/** `--as NAME` on every command that signs an entry. */
+function writingCommand (cmd: Command): Command {
+  return clientCommand(cmd).option(
+    '--as <name>',
+    'the member who writes (kiez member list); may be left out when the box has one member, or none (then the box writes)'
+  )
+}
 
 function clientCommand (cmd: Command): Command {
   return cmd
@@ -175,26 +186,29 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
       await peersCommand(opts, io)
     })
 
-  clientCommand(program.command('post').argument('<text>', 'what to post (up to 8 KiB of UTF-8)'))
-    .description('sign a post with this box\'s key and share it with the mesh')
+  writingCommand(program.command('post').argument('<text>', 'what to post (up to 8 KiB of UTF-8)'))
+    .description('sign a post with a member\'s key (or this box\'s, if it has no members) and share it with the mesh')
     .option('--reply-to <id>', 'entry id this post answers')
-    .addHelpText('after', example(['kiez post "Flohmarkt Sunday 10:00, Hof 3"']))
-    .action(async (text: string, opts: ClientOptions & { replyTo?: string }) => {
+    .addHelpText(
+      'after',
+      example(['kiez post "Flohmarkt Sunday 10:00, Hof 3"', 'kiez post --as Anna "Wer hat eine Leiter?"'])
+    )
+    .action(async (text: string, opts: ClientOptions & AsOptions & { replyTo?: string }) => {
       await postCommand(text, opts, io)
     })
 
-  clientCommand(
+  writingCommand(
     program.command('delete').argument('<id>', 'entry id (bafyrei…) of one of this box\'s posts or replies')
   )
     .description(
       'delete one of this box\'s posts or replies: a signed delete entry; every box that gets it drops the text for good'
     )
     .addHelpText('after', example(['kiez delete bafyreig…', 'kiez delete bafyreig… --json']))
-    .action(async (id: string, opts: ClientOptions) => {
+    .action(async (id: string, opts: ClientOptions & AsOptions) => {
       await deleteCommand(id, opts, io)
     })
 
-  clientCommand(
+  writingCommand(
     program.command('edit')
       .argument('<id>', 'entry id (bafyrei…) of one of this box\'s posts or replies')
       .argument('<text>', 'the new text (up to 8 KiB of UTF-8)')
@@ -203,8 +217,21 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
       'replace the text of one of this box\'s posts or replies: a signed edit entry; feeds show it as edited'
     )
     .addHelpText('after', example(['kiez edit bafyreig… "Flohmarkt Sunday 11:00, Hof 3"']))
-    .action(async (id: string, text: string, opts: ClientOptions) => {
+    .action(async (id: string, text: string, opts: ClientOptions & AsOptions) => {
       await editCommand(id, text, opts, io)
+    })
+
+  writingCommand(program.command('profile').argument('<name>', 'the display name (up to 128 bytes of UTF-8)'))
+    .description(
+      'publish a profile: the box\'s display name (its household\'s name too), or with --as a member\'s name and about'
+    )
+    .option('--about <text>', 'a few words about the member (up to 280 bytes)')
+    .addHelpText(
+      'after',
+      example(['kiez profile "Hof 3"', 'kiez profile --as Anna Anna --about "Drill and ladder to lend, 2nd floor"'])
+    )
+    .action(async (name: string, opts: ClientOptions & AsOptions & { about?: string }) => {
+      await profileCommand(name, opts, io)
     })
 
   clientCommand(program.command('feed'))
@@ -326,6 +353,7 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     })
 
   addModerationCommands(program, io, { clientCommand, example })
+  addMemberCommands(program, io, { clientCommand, example })
 
   program.command('psk').argument('<file>', 'where to write the key (must not exist)')
     .description('write a new private network key: only boxes started with the same --psk file can connect')

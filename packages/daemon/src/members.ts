@@ -90,6 +90,8 @@ export class BoxMembers implements MemberControlApi {
   private boxProfileName: string | undefined
   /** the household could not be published (the box's own guard held it): tried again by the watch */
   private householdPending = false
+  /** the last attempt failed: the next failure is not logged again */
+  private householdFailed = false
   private publishing: Promise<void> = Promise.resolve()
   private readonly now: () => number
   private unlisten: (() => void) | undefined
@@ -206,6 +208,10 @@ export class BoxMembers implements MemberControlApi {
     return { members: this.keys.list().map((m) => this.json(m)) }
   }
 
+  async get (name: string): Promise<MemberJson> {
+    return this.json(await mapped(async () => this.keys.get(name)))
+  }
+
   async add (name: string): Promise<MemberJson> {
     const m = await mapped(async () => await this.keys.add(name))
     await this.guardOf().adopt(m)
@@ -295,7 +301,10 @@ export class BoxMembers implements MemberControlApi {
       if (append === undefined) return
       const members = this.keys.list()
       // a box that never had members publishes no household: its feed stays as it always was
-      if (members.length === 0 && this.lastHousehold === undefined) return
+      if (members.length === 0 && this.lastHousehold === undefined) {
+        this.householdPending = false
+        return
+      }
       const body = householdBody(this.boxName(), members)
       if (sameHousehold(this.lastHousehold, body)) {
         this.householdPending = false
@@ -307,25 +316,45 @@ export class BoxMembers implements MemberControlApi {
         this.householdPending = false
         this.init.logger.info({ seq: e.seq, members: body.members.length }, 'published the household')
       } catch (err) {
-        // the box's own guard holds its posts after a store reset: tried again once it lets go
+        // the box's own guard holds its posts after a store reset: tried again by the watch, said once
+        if (!this.householdFailed) this.init.logger.warn({ err }, 'could not publish the household yet; trying again')
         this.householdPending = true
-        this.init.logger.warn({ err }, 'could not publish the household yet; trying again later')
+        this.householdFailed = true
+        return
       }
+      this.householdFailed = false
     })
     this.publishing = run.catch(() => {})
     await run
   }
 
-  /** A member's profile naming this box, unless their guard still holds them. */
+  /**
+   * A member's profile naming this box, unless their guard still holds them.
+   * Their latest about is kept: a rename or a move changes the name and the household only.
+   */
   private async publishProfile (m: Member): Promise<void> {
     const append = this.append
     if (append === undefined || this.guardOf().isArmed(m.author)) return
     try {
       const signer = await this.keys.signer(m.name)
-      await append(memberProfileBody(m, { household: this.init.box.publicKey }), signer)
+      const about = await this.latestAbout(m.author)
+      await append(memberProfileBody(m, { household: this.init.box.publicKey, about }), signer)
     } catch (err) {
       this.init.logger.warn({ err, member: m.name }, 'could not publish the member\'s profile')
     }
+  }
+
+  /** The about of the member's newest profile among their last 500 entries ('' if none). */
+  private async latestAbout (author: Uint8Array): Promise<string> {
+    const store = this.store
+    const head = store?.head(author)?.seq ?? 0
+    if (store === undefined || head === 0) return ''
+    const page = await store.range(author, Math.max(1, head - 499), head, { maxEntries: 500 })
+    for (let i = page.length - 1; i >= 0; i--) {
+      const b = page[i]?.body
+      if (b?.type === 'profile') return b.about ?? ''
+    }
+    return ''
   }
 
   // ---- the per-member self-fork guard's watch -----------------------------

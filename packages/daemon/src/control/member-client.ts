@@ -35,6 +35,8 @@ export interface MemberOverrideJson extends MemberJson {
 
 export interface MemberControlApi {
   list(): Promise<MembersJson>
+  /** the member of this name, compared as the box compares names (without case); 404 member_not_found */
+  get(name: string): Promise<MemberJson>
   add(name: string): Promise<MemberJson>
   remove(name: string): Promise<MemberJson>
   rename(oldName: string, newName: string): Promise<MemberJson>
@@ -51,6 +53,7 @@ export function memberClient (call: MemberCall): MemberControlApi {
   const n = (name: string): string => encodeURIComponent(name)
   return {
     list: async () => await call('GET', '/members'),
+    get: async (name) => await call('GET', `/members/${n(name)}`),
     add: async (name) => await call('POST', '/members', { name }),
     remove: async (name) => await call('DELETE', `/members/${n(name)}`),
     rename: async (oldName, newName) => await call('PUT', `/members/${n(oldName)}`, { name: newName }),

@@ -28,6 +28,7 @@ export const membersRoute = {
   }
 } as const
 export const addMemberRoute = { body: nameBody, response: { 201: member, ...errorResponses } } as const
+export const getMemberRoute = { params: nameParams, response: { 200: member, ...errorResponses } } as const
 export const removeMemberRoute = { params: nameParams, response: { 200: member, ...errorResponses } } as const
 export const renameMemberRoute = {
   params: nameParams,
@@ -82,6 +83,11 @@ export function memberRoutes (app: FastifyInstance, api: () => MemberControlApi 
     '/members/import',
     { schema: importMemberRoute },
     async (req, reply) => await reply.status(201).send(await members().import(req.body.name, req.body.phrase))
+  )
+  app.get<{ Params: { name: string } }>(
+    '/members/:name',
+    { schema: getMemberRoute },
+    async (req) => await members().get(req.params.name)
   )
   app.delete<{ Params: { name: string } }>(
     '/members/:name',

@@ -1,7 +1,9 @@
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { Ajv } from 'ajv'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { kiez, killAll } from '../../packages/cli/src/testing/daemons.js'
+import { ROOT, kiez, killAll } from '../../packages/cli/src/testing/daemons.js'
 import {
   LAPTOP,
   PHONE,
@@ -220,7 +222,13 @@ describe.skipIf(skip)(`people on the web page${skip ? ` (skipped: ${skipReason})
   it('kiez pair --revoke ends the laptop\'s session: its next request gets 401 and it pairs again', async () => {
     const listed = await kiez(['pair', '--list', '--json', '--data-dir', box.dataDir])
     expect(listed.code, listed.stderr).toBe(0)
-    const sessions = (JSON.parse(listed.stdout) as { sessions: Array<{ id: string, members: string[] }> }).sessions
+    const doc: unknown = JSON.parse(listed.stdout)
+    const ajv = new Ajv({ strict: true, allErrors: true })
+    const valid = ajv.compile(
+      JSON.parse(readFileSync(join(ROOT, 'packages/cli/schemas/pair-list.json'), 'utf8')) as object
+    )
+    expect(valid(doc), ajv.errorsText(valid.errors)).toBe(true)
+    const sessions = (doc as { sessions: Array<{ id: string, members: string[] }> }).sessions
     expect(sessions.map((s) => s.members)).toEqual([['Anna', 'Ben', HOSTILE], ['Anna']])
     const human = await kiez(['pair', '--list', '--data-dir', box.dataDir])
     expect(human.stdout).toMatch(/^ID\s+MEMBER\s+PAIRED\s+LAST SEEN/)

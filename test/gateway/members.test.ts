@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { Boxes, call, pair, sameOrigin, type Box, type Res } from './helpers.ts'
+import { eventually } from '@kiez/testing'
+import { Boxes, call, openSse, pair, sameOrigin, type Box, type Res } from './helpers.ts'
 
 /**
  * People on the web page (issue 14): each browser session holds members and
@@ -136,6 +137,8 @@ describe('members on the web: the first member, I am new here, switching, postin
       'cross_origin'
     )
 
+    const stream = openSse(box)
+    await stream.opened
     const made = await newMember(box, first, 'Anna')
     expect(made.status, made.text).toBe(201)
     const anna = made.json
@@ -147,6 +150,13 @@ describe('members on the web: the first member, I am new here, switching, postin
     expect(anna.author).not.toBe(boxId)
     expect(await session(box, first)).toEqual({ paired: true, members: [anna], current: anna.author })
     expect(await session(box)).toEqual({ paired: false })
+    // open pages hear of it and GET /session again
+    await eventually(async () => stream.events.some((e) => e.event === 'members') ? true : undefined, {
+      what: 'a members event',
+      timeoutMs: 5000,
+      intervalMs: 50
+    })
+    stream.close()
 
     const p = await post(box, first, 'Anna speaking')
     expect(p.status, p.text).toBe(201)

@@ -11,6 +11,14 @@ import type { EntryJson, FeedJson } from './helpers.ts'
 
 const skip = labSkipReason()
 
+/** An entry as `kiez feed --json` shows who wrote it (issue 14 §2). */
+interface ClaimedJson {
+  id: string
+  authorName?: string
+  household?: { id: string, name: string, seenBy: number }
+  unclaimed?: true
+}
+
 interface MemberJson {
   name: string
   author: string
@@ -19,7 +27,7 @@ interface MemberJson {
 
 describe.skipIf(skip !== undefined)(`people on boxes${skip !== undefined ? ` (skipped: ${skip})` : ''}`, () => {
   it(
-    'two members of box 1 post; box 3 of the line shows two authors by name; one moves to a fresh box 4 without a fork',
+    'two members of box 1 post; box 3 of the line shows two authors by name and household; one removed shows as unclaimed; one moves to a fresh box 4 without a fork',
     async () => {
       // box 4 hangs off box 3 and starts only after the export: a fresh box that never saw Anna
       const lab = await createLab({ ...line(4) })
@@ -49,6 +57,26 @@ describe.skipIf(skip !== undefined)(`people on boxes${skip !== undefined ? ` (sk
         const names = new Map(feed.entries.filter((e) => e.type === 'profile').map((e) => [e.author, e.name]))
         expect(names.get(anna.author)).toBe('Anna')
         expect(names.get(ben.author)).toBe('Ben')
+        // "Anna · <box 1's name>": box 1's household lists her and her profile names box 1
+        const claimed = await eventually(async () => {
+          const f = await kiezJson<{ entries: ClaimedJson[] }>(lab, 2, ['feed', '--limit', '50'])
+          const e = f.entries.find((x) => x.id === a1.id)
+          return e?.household !== undefined ? e : false
+        }, { what: 'box 3 to see Anna claimed by box 1', timeoutMs: 30_000, intervalMs: 500 })
+        expect(claimed.authorName).toBe('Anna')
+        expect(claimed.household).toMatchObject({ id: ids[0] })
+        expect(claimed.household?.name).toMatch(/^Kiez box \S{6}$/)
+        expect(claimed.unclaimed).toBeUndefined()
+        expect((await lab.kiez(2, ['feed', '--limit', '50'])).stdout).toContain(`Anna · ${claimed.household?.name}`)
+
+        // Ben leaves the household: box 1 drops him, and box 3 shows him unclaimed
+        const removed = await lab.kiez(0, ['member', 'remove', 'Ben', '--yes'])
+        expect(removed.code, removed.stderr).toBe(0)
+        await eventually(async () => {
+          const f = await kiezJson<{ entries: ClaimedJson[] }>(lab, 2, ['feed', '--limit', '50'])
+          const e = f.entries.find((x) => x.id === b1.id)
+          return e?.unclaimed === true && e.household === undefined
+        }, { what: 'box 3 to show Ben unclaimed', timeoutMs: 30_000, intervalMs: 500 })
 
         // Anna moves: her phrase, imported on box 4 which starts empty
         for (let i = 2; i <= 3; i++) await kiezJson<EntryJson>(lab, 0, ['post', '--as', 'Anna', `Anna ${i}`])
@@ -75,6 +103,14 @@ describe.skipIf(skip !== undefined)(`people on boxes${skip !== undefined ? ` (sk
         }, { what: 'box 1 to get Anna\'s post from box 4', timeoutMs: 60_000, intervalMs: 1000 })
         for (const b of [0, 1, 2, 3]) expect((await status(lab, b)).store.forks, `forks on box ${b + 1}`).toBe(0)
         await lab.waitForLog(3, isMsg('learned a member\'s feed from a neighbour; they post again'), 1000)
+
+        // and box 1 drops her: box 3 shows her with box 4's household, the one that lists her now
+        expect((await lab.kiez(0, ['member', 'remove', 'Anna', '--yes'])).code).toBe(0)
+        const box4 = (await status(lab, 3)).peerId
+        await eventually(async () => {
+          const f = await kiezJson<{ entries: ClaimedJson[] }>(lab, 2, ['feed', '--limit', '50'])
+          return f.entries.find((x) => x.id === a1.id)?.household?.id === box4
+        }, { what: 'box 3 to show Anna in box 4\'s household', timeoutMs: 60_000, intervalMs: 1000 })
       } finally {
         await lab.close()
       }

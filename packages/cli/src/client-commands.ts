@@ -23,6 +23,7 @@ import { topologyDot, topologyText, type TopologyFormat } from './topology.js'
 import { healthChecks, judge, localFacts, type Check, type DoctorJson } from './doctor.js'
 import { CliError, EXIT } from './errors.js'
 import { ago, duration, keyValues, safeText, shortId, table, truncate } from './format.js'
+import { lifeLine } from './life.js'
 
 export interface Io {
   out(text: string): void
@@ -261,7 +262,7 @@ function shownText (e: EntryJson): string {
   if (e.payloadMissing === true) text = '(text not held here)'
   if (e.edited === true) text = `(edited) ${text}`
   if (e.hidden !== undefined) text = `[hidden by ${shortId(e.hidden.by)}'s list: ${safeText(e.hidden.reason)}] ${text}`
-  return text
+  return lifeLine(e, text)
 }
 
 function entryLine (e: EntryJson): string {
@@ -311,14 +312,15 @@ async function followFeed (opts: ClientOptions & { limit?: number }, io: Io): Pr
 }
 
 export async function feedCommand (
-  opts: ClientOptions & { limit?: number, before?: string, follow?: boolean },
+  opts: ClientOptions & { limit?: number, before?: string, follow?: boolean, kind?: string },
   io: Io
 ): Promise<void> {
   if (opts.follow === true) {
     await followFeed(opts, io)
     return
   }
-  const query: { limit?: number, before?: string } = {}
+  const query: { limit?: number, before?: string, kind?: string } = {}
+  if (opts.kind !== undefined) query.kind = opts.kind
   if (opts.limit !== undefined) query.limit = opts.limit
   if (opts.before !== undefined) query.before = opts.before
   const f: FeedJson = await call(opts, io, async (c) => await c.feed(query))

@@ -36,6 +36,9 @@ import type {
 } from './control/types.js'
 import { prepareDataDir } from './datadir.js'
 import { authorName, entryToJson, isShown } from './entry-json.js'
+import { lifeBody } from './life.js'
+import { kindPage } from '@kiez/gateway/life-json'
+import { Noticeboard, type HouseholdOf } from '@kiez/life'
 import { ApiError, DaemonError, hasSystemCode, someCause } from './errors.js'
 import type { DaemonNode, NodeFactory } from './node.js'
 import { controlSocketPath, DATA_DIR_FILES } from './paths.js'
@@ -95,6 +98,12 @@ export interface DaemonComponents {
   /** builds and starts the mesh node (the real one comes from @kiez/mesh) */
   createNode: NodeFactory
   now?: () => number
+  /**
+   * An author's household, for "N people in M households" in poll tallies.
+   *
+   * @default none: tallies count people only
+   */
+  householdOf?: HouseholdOf
 }
 
 type Stoppable = { name: string, stop: () => Promise<void> }
@@ -116,6 +125,8 @@ export class Daemon implements ControlApi {
   private signer: Signer | undefined
   private ownFeed: OwnFeedGuard | undefined
   private mod: BoxModeration | undefined
+  /** the noticeboard's numbers (@kiez/life), open while the store is */
+  private board: Noticeboard | undefined
   private gateway: Gateway | undefined
   private stopping: Promise<void> | undefined
   private readonly webRoot: string
@@ -217,6 +228,20 @@ export class Daemon implements ControlApi {
     ) logger.warn({ recovery: store.recovery }, 'repaired the feed store after an unclean stop')
     await this.openOwnFeedGuard(store, identity.created)
     const moderation = await this.openModeration(store)
+    // before the node: the board reads the store's newest entries, then follows every new one
+    const board = await Noticeboard.open({
+      source: store,
+      now: this.now,
+      ...(this.components.householdOf !== undefined ? { householdOf: this.components.householdOf } : {})
+    })
+    this.board = board
+    this.started.push({
+      name: 'noticeboard',
+      stop: async () => {
+        board.close()
+        this.board = undefined
+      }
+    })
     moderationGate.bind(moderation.gate)
     await this.startStorage(storage, store, feedPath)
 
@@ -443,7 +468,7 @@ export class Daemon implements ControlApi {
       // the web page and /metrics are about the neighbours now: the remembered departed ones are for `kiez sync`
       sync: async () => (await this.sync()).peers.filter((p) => p.connected),
       topology: async () => await this.topology(),
-      post: async (req) => await this.author(postBody(req)),
+      post: async (req) => await this.author(await this.postBody(req)),
       profile: async (req) => await this.author({ type: 'profile', name: req.name }),
       deleteEntry: async (id) => await this.amend({ type: 'delete', id }),
       editEntry: async (req) => await this.amend({ type: 'edit', ...req }),
@@ -464,6 +489,7 @@ export class Daemon implements ControlApi {
         onEntry: (fn) => store.onEntry(fn),
         onPayload: (fn) => store.onPayload(fn)
       },
+      ...(this.board !== undefined ? { life: this.board } : {}),
       onPeer: (fn) => node.onPeer?.(fn) ?? (() => {}),
       ...(this.mod !== undefined
         ? { moderation: gatewayModeration(this.mod.moderation, async (body) => await this.author(body)) }
@@ -527,7 +553,13 @@ export class Daemon implements ControlApi {
 
   /** A local post: signed with the box's key and synced to disk before we answer. */
   async post (req: PostRequest): Promise<EntryJson> {
-    return entryToJson(await this.author(postBody(req)))
+    return entryToJson(await this.author(await this.postBody(req)), this.board)
+  }
+
+  /** A post request of any kind as a body (life.ts): one path for the control API and the gateway. */
+  private async postBody (req: PostRequest): Promise<KnownBody> {
+    const { store, signer } = this.running()
+    return await lifeBody(req, { me: signer.publicKey, now: this.now(), get: async (hash) => await store.get(hash) })
   }
 
   /** Deletes one of this box's own entries: a signed delete entry (`kiez delete`). */
@@ -680,19 +712,24 @@ export class Daemon implements ControlApi {
 
   onEntry (fn: (e: EntryJson) => void, wanted: () => boolean = () => true): () => void {
     return this.running().store.onEntry((entry) => {
-      if (isShown(entry) && !this.blocked(entry.author) && wanted()) fn(this.withHidden(entryToJson(entry), entry))
+      if (isShown(entry) && !this.blocked(entry.author) && wanted()) {
+        fn(this.withHidden(entryToJson(entry, this.board), entry))
+      }
     })
   }
 
-  async feed (query: { limit: number, before?: string }): Promise<FeedJson> {
+  async feed (query: { limit: number, before?: string, kind?: string }): Promise<FeedJson> {
     const { store } = this.running()
+    const { kind } = query
     try {
-      const page = await store.timeline(
-        query.before === undefined ? { limit: query.limit } : { limit: query.limit, before: query.before }
-      )
+      const q = query.before === undefined ? { limit: query.limit } : { limit: query.limit, before: query.before }
+      // ?kind=: reads on until the page is full of that kind (bounded: @kiez/gateway life-json.ts kindPage)
+      const page = kind === undefined
+        ? await store.timeline(q)
+        : await kindPage(async (p) => await store.timeline(p), q, (e) => e.kind === kind && isShown(e))
       // a page may come out shorter than `limit`: `next` still pages on from where the store stopped
       const shown = page.entries.filter((e) => isShown(e) && !this.blocked(e.author))
-      const out: FeedJson = { entries: shown.map((e) => this.withHidden(entryToJson(e), e)) }
+      const out: FeedJson = { entries: shown.map((e) => this.withHidden(entryToJson(e, this.board), e)) }
       if (page.next !== undefined) out.next = page.next
       return out
     } catch (err) {
@@ -700,13 +737,6 @@ export class Daemon implements ControlApi {
       throw err
     }
   }
-}
-
-function postBody (req: PostRequest): KnownBody {
-  if (req.replyTo === undefined) return { type: 'post', text: req.text }
-  const hash = parseEntryId(req.replyTo)
-  if (hash === undefined) throw new ApiError(400, 'invalid_reply_to', `replyTo "${req.replyTo}" is not an entry id`)
-  return { type: 'reply', text: req.text, replyTo: hash }
 }
 
 /** Mesh failures a diagnostic can hit, as HTTP statuses: the target's fault, not the daemon's. */

@@ -1,4 +1,5 @@
 import { entryId } from '@kiez/feed'
+import { isLifeShown, lifeFields, type LifeView } from '@kiez/gateway/life-json'
 import type { StoredEntry } from '@kiez/store'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
@@ -24,16 +25,20 @@ export function isShownKind (kind: string): boolean {
 }
 
 /**
- * Whether an entry belongs in a feed: posts, replies and profiles that were
- * not deleted. Deletes and edits act on other entries and are not shown
- * themselves; kinds of a later version are never shown (PROTOCOL.md §2).
+ * Whether an entry belongs in a feed: posts, replies, profiles and the kinds
+ * of neighbourhood life that were not deleted, and kinds of a later version
+ * whose payload starts with a text (PROTOCOL.md §2, "Kinds to come"). Deletes,
+ * edits, votes, rsvps and dones act on other entries and are not shown themselves.
  */
 export function isShown (e: StoredEntry): boolean {
-  return isShownKind(e.kind) && e.fate?.reason !== 'deleted'
+  return (isShownKind(e.kind) || isLifeShown(e)) && e.fate?.reason !== 'deleted'
 }
 
-/** Meant for entries `isShown` lets through; anything else gets just its header fields. */
-export function entryToJson (e: StoredEntry): EntryJson {
+/**
+ * Meant for entries `isShown` lets through; anything else gets just its header
+ * fields. `life` adds a poll's tally, an event's rsvps, done and pinned marks.
+ */
+export function entryToJson (e: StoredEntry, life?: LifeView): EntryJson {
   const out: EntryJson = {
     id: entryId(e.hash),
     author: authorName(e.author),
@@ -52,6 +57,7 @@ export function entryToJson (e: StoredEntry): EntryJson {
   if (replyTo !== undefined) out.replyTo = entryId(replyTo)
   if (e.previous !== null) out.previous = entryId(e.previous)
   if (e.editedText !== undefined || e.fate?.reason === 'edited') out.edited = true
+  Object.assign(out, lifeFields(e, life, authorName))
   if (out.text === undefined && out.name === undefined && out.target === undefined) out.payloadMissing = true
   return out
 }

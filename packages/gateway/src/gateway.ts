@@ -231,7 +231,7 @@ export class Gateway {
   readonly events: EventStream
   private readonly names: ProfileNames
   private readonly moderation: ModerationView
-  private readonly format = new EntryFormatter()
+  private readonly format = new EntryFormatter(4096, () => this.components.backend.life)
   private readonly metrics: GatewayMetrics
   private readonly postLimiter: RateLimiter
   private readonly pairLimiter: RateLimiter

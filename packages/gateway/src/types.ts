@@ -1,3 +1,4 @@
+import type { LifeJson, LifeView, PostKindRequest } from './life-json.js'
 import type { Entry } from '@kiez/feed'
 
 /**
@@ -25,7 +26,8 @@ export interface GatewayBackend {
   /** replication's per-neighbour view; an empty list when the node runs without it */
   sync(): Promise<PeerSyncView[]>
   /** local authoring (signed with the box key, synced before it resolves); errors carry `status` and `code` */
-  post(req: { text: string, replyTo?: string }): Promise<Entry>
+  /** a post of any kind (life-json.ts); errors carry `status` and `code` */
+  post(req: PostKindRequest): Promise<Entry>
   profile(req: { name: string }): Promise<Entry>
   /**
    * Deletes an entry this box authored (a signed delete entry; resolves with it). Errors carry
@@ -44,6 +46,8 @@ export interface GatewayBackend {
   onPeer(fn: (e: { peerId: string, connected: boolean }) => void): () => void
   /** the box owner's blocks and followed moderation lists; absent: nothing is left out or hidden, no reports */
   moderation?: GatewayModeration
+  /** the noticeboard's numbers (@kiez/life): tallies, rsvps, done, pinned alerts; absent: entries without them */
+  life?: LifeView
 }
 
 /** Why an author is blocked or an entry hidden: the owner's block, or a followed list's entry. */
@@ -115,7 +119,7 @@ export interface PeerSyncView {
 }
 
 /** An entry as the API shows it. */
-export interface EntryJson {
+export interface EntryJson extends LifeJson {
   id: string
   /** the author's libp2p peer id (as `kiez peers` names boxes) */
   author: string
@@ -126,7 +130,7 @@ export interface EntryJson {
   seq: number
   timestamp: number
   /** a delete or edit only in the answer to DELETE /entries/:id; feeds show neither */
-  type: 'post' | 'reply' | 'profile' | 'delete' | 'edit'
+  type: 'post' | 'reply' | 'profile' | 'delete' | 'edit' | 'vote' | 'rsvp' | 'done'
   text?: string
   name?: string
   replyTo?: string

@@ -54,7 +54,8 @@ export interface ControlApi {
   deleteEntry(id: string): Promise<EntryJson>
   /** replaces the text of one of this box's own posts or replies; answers the edit entry */
   editEntry(id: string, text: string): Promise<EntryJson>
-  feed(query: { limit: number, before?: string }): Promise<FeedJson>
+  /** `kind`: only entries of that kind (docs/HTTP-API.md, "Kinds of post") */
+  feed(query: { limit: number, before?: string, kind?: string }): Promise<FeedJson>
   ping(req: Required<PingRequest>): Promise<PingJson>
   dhtFind(peerId: string): Promise<DhtFindJson>
   dhtTable(): Promise<DhtTableJson>
@@ -214,7 +215,7 @@ export class ControlServer {
       { schema: editRoute },
       async (req) => await api.editEntry(req.params.id, req.body.text)
     )
-    app.get<{ Querystring: { limit: number, before?: string } }>(
+    app.get<{ Querystring: { limit: number, before?: string, kind?: string } }>(
       '/feed',
       { schema: feedRoute },
       async (req) => await api.feed(req.query)

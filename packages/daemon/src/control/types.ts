@@ -4,6 +4,7 @@
  */
 
 import type { DhtFindResult, DhtTableEntry, PeerSource, PeerView } from '@kiez/mesh'
+import type { LifeJson, PostKindRequest } from '@kiez/gateway/life-json'
 import type { ApiErrorCode } from '../errors.js'
 
 /**
@@ -21,9 +22,10 @@ export type ControlErrorCode =
   | 'internal' // a bug; the daemon log has the details
 
 /** What a feed shows is a post, reply or profile; a delete or edit is only the answer to `kiez delete` / `kiez edit`. */
-export type EntryType = 'post' | 'reply' | 'profile' | 'delete' | 'edit'
+export type EntryType = 'post' | 'reply' | 'profile' | 'delete' | 'edit' | 'vote' | 'rsvp' | 'done'
 
-export interface EntryJson {
+/** An entry; the kinds of neighbourhood life add their fields (LifeJson, docs/HTTP-API.md "Kinds of post"). */
+export interface EntryJson extends LifeJson {
   /** CIDv1 of the entry bytes (bafyrei…) */
   id: string
   /** the author's libp2p peer id (an author key is an ed25519 key, as a box identity is) */
@@ -111,10 +113,8 @@ export interface FeedJson {
   next?: string
 }
 
-export interface PostRequest {
-  text: string
-  replyTo?: string
-}
+/** A post of any kind: `text` (and `replyTo`) for a post, the kind's fields for the others (docs/CLI.md, `kiez post --kind`). */
+export interface PostRequest extends PostKindRequest {}
 
 /** `PUT /entries/:id`: the new text of one of this box's posts or replies */
 export interface EditRequest {

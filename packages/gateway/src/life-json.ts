@@ -63,7 +63,7 @@ export interface TallyJson {
 
 /** The fields the kinds of neighbourhood life add to an entry's JSON. */
 export interface LifeJson {
-  /** the entry's kind as its header says (also for post, reply, profile, …) */
+  /** the entry's kind as its header says: set for the kinds of neighbourhood life and kinds to come */
   kind?: string
   /** a kind this box does not know, shown as a post of its payload's first text (PROTOCOL.md §2) */
   unknownKind?: true
@@ -111,8 +111,8 @@ export function isLifeShown (e: LifeEntry): boolean {
 }
 
 /**
- * The JSON fields of a life kind or a kind to come (just `kind` for the
- * others); `view` adds the counts, `voterName` names a tally's voters.
+ * The JSON fields of a life kind or a kind to come (none for the others);
+ * `view` adds the counts, `voterName` names a tally's voters.
  */
 export function lifeFields (
   e: LifeEntry,
@@ -120,6 +120,10 @@ export function lifeFields (
   voterName: (key: Uint8Array) => string = hex
 ): LifeBase & LifeJson {
   const b = e.body
+  // the kinds of format 2's first release keep their JSON as it was: `type` says it all
+  const life = (LIFE_SHOWN_KINDS as readonly string[]).includes(e.kind) ||
+    (LIFE_ANSWER_KINDS as readonly string[]).includes(e.kind)
+  if (!life && b?.type !== 'unknown') return {}
   const out: LifeBase & LifeJson = { kind: e.kind }
   if ((LIFE_SHOWN_KINDS as readonly string[]).includes(e.kind)) out.type = 'post'
   if ((LIFE_ANSWER_KINDS as readonly string[]).includes(e.kind)) out.type = e.kind as 'vote' | 'rsvp' | 'done'

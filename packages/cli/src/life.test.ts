@@ -1,10 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { EntryJson, FeedJson } from '@kiez/daemon/control'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { parseIso, postRequest } from './life.js'
-import { DaemonProcess, kiez, killAll } from './testing/daemons.js'
+import { Ajv } from 'ajv'
+import { DaemonProcess, kiez, killAll, ROOT } from './testing/daemons.js'
 
 // Real daemons on a shared 2-core box: allow more than the root's 30 s per test.
 vi.setConfig({ testTimeout: 90_000 })
@@ -95,6 +96,16 @@ describe('kiez post --kind, vote, rsvp, done, feed --kind against a running daem
 
     const polls = await kiez(['feed', '--kind', 'poll', '--json', '--data-dir', dir])
     const shown = (JSON.parse(polls.stdout) as FeedJson).entries
+    // the --json documents keep to the published schemas (packages/cli/schemas)
+    const schema = async (name: string) =>
+      new Ajv({ strict: true }).compile(
+        JSON.parse(await readFile(join(ROOT, `packages/cli/schemas/${name}.json`), 'utf8')) as object
+      )
+    const entrySchema = await schema('entry')
+    for (const e of [poll, ev, offer, vote]) expect(entrySchema(e), JSON.stringify(entrySchema.errors)).toBe(true)
+    const feedSchema = await schema('feed')
+    const all = await kiez(['feed', '--json', '--data-dir', dir])
+    expect(feedSchema(JSON.parse(all.stdout)), JSON.stringify(feedSchema.errors)).toBe(true)
     expect(shown.map((e) => e.id)).toEqual([poll.id])
     expect(shown[0]?.tally).toMatchObject({ counts: [0, 1], voters: 1 })
     const human = await kiez(['feed', '--kind', 'poll', '--data-dir', dir])

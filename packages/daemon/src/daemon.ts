@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { entryId, FeedError, parseEntryId, type Entry, type KnownBody, type Signer } from '@kiez/feed'
+import { entryId, FeedError, type Entry, type KnownBody, type Signer } from '@kiez/feed'
 import { Gateway, type GatewayBackend, type GatewayInit } from '@kiez/gateway'
 import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
 import { authorId, Moderation } from '@kiez/moderation'

@@ -116,7 +116,7 @@ export async function lifeBody (req: PostKindRequest, ctx: LifeBodyContext): Pro
       return { type: 'done', target: target.hash }
     }
   }
-  throw bad('bad_kind_fields', `there is no kind "${kind}" to post`)
+  throw bad('bad_kind_fields', `there is no kind "${String(kind)}" to post`)
 }
 
 /** The entry a vote, rsvp or done names: held, not deleted, of one of `kinds`. */

@@ -112,7 +112,7 @@ export function fallbackText (payload: Uint8Array): string | undefined {
       n = ((b[pos] ?? 0) << 8) | (b[pos + 1] ?? 0)
       pos += 2
     } else if (ai === 26) {
-      n = (((b[pos] ?? 0) * 0x1000000) + (((b[pos + 1] ?? 0) << 16) | ((b[pos + 2] ?? 0) << 8) | (b[pos + 3] ?? 0)))
+      n = ((b[pos] ?? 0) * 0x1000000) + (((b[pos + 1] ?? 0) << 16) | ((b[pos + 2] ?? 0) << 8) | (b[pos + 3] ?? 0))
       pos += 4
     } else if (ai > 26) return undefined
     return [ib >> 5, n]

@@ -278,9 +278,11 @@ function entryLine (e: EntryJson): string {
  * stored in between is missed; ids seen in the page are not printed twice.
  * With --json, one entry object per line (a stream has no single document).
  */
-async function followFeed (opts: ClientOptions & { limit?: number }, io: Io): Promise<void> {
+async function followFeed (opts: ClientOptions & { limit?: number, kind?: string }, io: Io): Promise<void> {
   const { client, dataDir } = clientFor(opts, io)
   const print = (e: EntryJson): void => {
+    // --kind: the kinds of post name themselves in `kind`; a plain post or reply has none
+    if (opts.kind !== undefined && (e.kind ?? e.type) !== opts.kind) return
     io.out(opts.json === true ? JSON.stringify(e) + '\n' : entryLine(e) + '\n')
   }
   let pending: EntryJson[] | undefined = []
@@ -294,7 +296,10 @@ async function followFeed (opts: ClientOptions & { limit?: number }, io: Io): Pr
   }, { onOpen: () => opened() })
   try {
     await Promise.race([open, stream])
-    const page = await client.feed(opts.limit !== undefined ? { limit: opts.limit } : {})
+    const page = await client.feed({
+      ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+      ...(opts.kind !== undefined ? { kind: opts.kind } : {})
+    })
     const seen = new Set(page.entries.map((e) => e.id))
     if (opts.json !== true) io.out(`following the feed of ${dataDir} (Ctrl-C to stop)\n`)
     for (const e of [...page.entries].reverse()) print(e)

@@ -228,11 +228,14 @@ export class Daemon implements ControlApi {
     ) logger.warn({ recovery: store.recovery }, 'repaired the feed store after an unclean stop')
     await this.openOwnFeedGuard(store, identity.created)
     const moderation = await this.openModeration(store)
-    // before the node: the board reads the store's newest entries, then follows every new one
-    const board = await Noticeboard.open({
-      source: store,
+    // the board follows every new entry from here on and reads the store's newest in the background,
+    // so a full store does not delay the start (its numbers fill in as it reads)
+    const board = new Noticeboard({
       now: this.now,
       ...(this.components.householdOf !== undefined ? { householdOf: this.components.householdOf } : {})
+    })
+    const scan = board.follow(store).catch((err: unknown) => {
+      logger.warn({ err }, 'the noticeboard could not read the store; its counts cover new entries only')
     })
     this.board = board
     this.started.push({
@@ -240,6 +243,7 @@ export class Daemon implements ControlApi {
       stop: async () => {
         board.close()
         this.board = undefined
+        await scan // before the store closes under it
       }
     })
     moderationGate.bind(moderation.gate)

@@ -99,6 +99,7 @@ export class Noticeboard {
   private answers = 0
   private untracked = 0
   private readonly unsubscribe: Array<() => void> = []
+  private stopped = false
 
   constructor (init: Omit<NoticeboardInit, 'source'> = {}) {
     this.householdOf = init.householdOf
@@ -109,24 +110,38 @@ export class Noticeboard {
   /** A board following `source`: subscribed first, then the store's newest entries read, so none is missed. */
   static async open (init: NoticeboardInit): Promise<Noticeboard> {
     const board = new Noticeboard(init)
+    await board.follow(init.source)
+    return board
+  }
+
+  /**
+   * Follows `source`: subscribes at once, then reads its newest entries
+   * (resolves when read). The numbers are right for what is read so far, so a
+   * caller may serve them while the scan runs (the daemon does, not to delay
+   * its start on a full store). Stops reading when closed.
+   */
+  async follow (source: LifeSource): Promise<void> {
     const add = (e: LifeEntry): void => {
-      board.add(e)
+      this.add(e)
     }
-    board.unsubscribe.push(init.source.onEntry(add), init.source.onPayload(add))
+    this.stopped = false
+    this.unsubscribe.push(source.onEntry(add), source.onPayload(add))
     let before: string | undefined
     let read = 0
-    while (read < board.limits.scanEntries) {
-      const limit = Math.min(500, board.limits.scanEntries - read)
-      const page = await init.source.timeline(before === undefined ? { limit } : { limit, before })
-      for (const e of page.entries) board.add(e)
+    while (read < this.limits.scanEntries && !this.stopped) {
+      const limit = Math.min(500, this.limits.scanEntries - read)
+      const page = await source.timeline(before === undefined ? { limit } : { limit, before })
+      if (this.stopped) return
+      for (const e of page.entries) this.add(e)
       read += page.entries.length
       if (page.next === undefined) break
       before = page.next
     }
-    return board
   }
 
+  /** Stops following; a scan in progress ends at its next page. */
   close (): void {
+    this.stopped = true
     for (const u of this.unsubscribe.splice(0)) u()
   }
 

@@ -235,6 +235,20 @@ describe('payloads of kinds this version does not know', () => {
   })
 })
 
+const LIFE_KINDS = [
+  'offer',
+  'request',
+  'event',
+  'lost',
+  'found',
+  'recommendation',
+  'alert',
+  'poll',
+  'vote',
+  'rsvp',
+  'done'
+] as const
+
 describe('payload parser', () => {
   const bodies = fc.oneof(
     fc.record({ type: fc.constant('post' as const), text: fc.string({ minLength: 1, maxLength: 200 }) }),
@@ -284,7 +298,18 @@ describe('payload parser', () => {
   it('never throws on arbitrary bytes, for any kind and any header claim', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom('post', 'reply', 'profile', 'delete', 'edit', 'mod-block', 'mod-hide', 'report', 'poll'),
+        fc.constantFrom(
+          'post',
+          'reply',
+          'profile',
+          'delete',
+          'edit',
+          'mod-block',
+          'mod-hide',
+          'report',
+          ...LIFE_KINDS,
+          'petition'
+        ),
         fc.uint8Array({ maxLength: 300 }),
         fc.boolean(),
         (kind, bytes, honest) => {

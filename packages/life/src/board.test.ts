@@ -109,7 +109,7 @@ describe('poll tally', () => {
     expect(board.tally(p.hash)).toBeUndefined()
   })
 
-  it('converges: the same entries in any order give the same tally, rsvps and open lists', () => {
+  it('converges: the same entries in any order give the same tally, rsvps, open lists and pinned alerts', () => {
     const bx = author(box)
     const p = bx(poll(true, NOW), NOW - 2 * HOUR)
     const ev = bx({ type: 'event', title: 'Fest', starts: NOW + HOUR, ends: null, place: 'Hof', text: '' }, NOW - HOUR)
@@ -121,7 +121,7 @@ describe('poll tally', () => {
         fc.array(
           fc.record({
             who: fc.integer({ min: 0, max: 4 }),
-            kind: fc.constantFrom('vote', 'rsvp'),
+            kind: fc.constantFrom('vote', 'rsvp', 'alert'),
             choices: fc.uniqueArray(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }),
             answer: fc.constantFrom('going' as const, 'maybe' as const, 'no' as const),
             // around the closing time, and some at the same millisecond
@@ -133,9 +133,12 @@ describe('poll tally', () => {
         (acts, shuffle) => {
           const more = acts.map((x) => {
             const sign = voters[x.who] as (b: KnownBody, t: number) => Entry
-            return x.kind === 'vote'
-              ? sign({ type: 'vote', poll: p.hash, choices: [...x.choices].sort((a, b) => a - b) }, x.at)
-              : sign({ type: 'rsvp', event: ev.hash, answer: x.answer }, x.at)
+            if (x.kind === 'vote') {
+              return sign({ type: 'vote', poll: p.hash, choices: [...x.choices].sort((a, b) => a - b) }, x.at)
+            }
+            return x.kind === 'rsvp'
+              ? sign({ type: 'rsvp', event: ev.hash, answer: x.answer }, x.at)
+              : sign({ type: 'alert', text: `Alarm ${x.at}` }, x.at)
           })
           const all = [...entries, ...more]
           const shuffled = all.map((e, i) => ({ e, k: shuffle(i) })).sort((a, b) => a.k - b.k).map((x) => x.e)
@@ -143,7 +146,13 @@ describe('poll tally', () => {
             const board = new Noticeboard({ now: () => NOW })
             for (const e of list) board.add(e)
             for (const e of list.slice(0, 5)) board.add(e) // duplicates change nothing
-            return [board.tally(p.hash), board.rsvpsOf(ev.hash), board.open(), board.isDone(offer.hash)]
+            return [
+              board.tally(p.hash),
+              board.rsvpsOf(ev.hash),
+              board.open(),
+              board.isDone(offer.hash),
+              board.pinnedAlerts()
+            ]
           }
           expect(view(shuffled)).toEqual(view(all))
         }

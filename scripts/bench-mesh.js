@@ -26,12 +26,18 @@ const { FeedStore } = await import('@kiez/store')
 const { ControlClient, controlSocketPath } = await import('@kiez/daemon/control')
 
 // --only=line,delete,streets,catchup runs a subset; BENCH_DAEMON_NODE_OPTIONS is handed to every daemon
-// (e.g. --max-old-space-size=64 to see how much of the RSS is uncollected garbage).
+// instead of the packaged V8 limits (e.g. '' for Node's defaults, --max-old-space-size=64 to see how much of
+// the RSS is uncollected garbage).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
 const runs = (name) => only === undefined || only.includes(name)
-const labEnv = process.env.BENCH_DAEMON_NODE_OPTIONS
-  ? { env: { NODE_OPTIONS: process.env.BENCH_DAEMON_NODE_OPTIONS } }
-  : {}
+// By default the daemons run with the V8 limits the router packaging sets (the systemd unit's
+// NODE_OPTIONS, one source for both), so the RSS figures are a packaged box's.
+const packagedNodeOptions = /^Environment="NODE_OPTIONS=([^"]*)"$/m.exec(
+  readFileSync(join(import.meta.dirname, '../packaging/systemd/kiez.service'), 'utf8')
+)?.[1]
+const daemonNodeOptions = process.env.BENCH_DAEMON_NODE_OPTIONS ?? packagedNodeOptions
+const labEnv = daemonNodeOptions ? { env: { NODE_OPTIONS: daemonNodeOptions } } : {}
+progress(`daemons run with NODE_OPTIONS=${JSON.stringify(daemonNodeOptions ?? '')}`)
 
 const LINE_BOXES = 10
 const HOP_POSTS = 100
@@ -88,6 +94,58 @@ async function counters (lab, boxes) {
     gossipDuplicates += c.gossipDuplicates ?? 0
   }
   return { gossipReceived, entriesIn, gossipDuplicates }
+}
+
+/** Per relay hop, for each message's arrival times (box 0 … n−1): (at box k − at box 1) / (k − 1), k ≥ 2. */
+function relayHops (perMessage) {
+  const out = []
+  for (const times of perMessage) {
+    for (let k = 2; k < times.length; k++) out.push((times[k] - times[1]) / (k - 1))
+  }
+  return out.sort((a, b) => a - b)
+}
+
+/**
+ * Runs scripts/raw-gossip-box.js on every box of the line (box k dials box k+1 over their link),
+ * box 0 publishes `n` messages one every `spacingMs`; returns each message's arrival time per box,
+ * read as this process sees each box's output line (as Kiez's arrivals are read off its event streams).
+ */
+async function rawGossipLine (lab, n, spacingMs) {
+  const boxes = range(lab.boxes)
+  const arrivals = boxes.map(() => new Map())
+  const script = join(import.meta.dirname, 'raw-gossip-box.js')
+  const addrs = []
+  const procs = []
+  // started from the far end, so each box's neighbour is listening when it dials
+  for (const b of [...boxes].reverse()) {
+    const args = ['--listen', '0.0.0.0']
+    if (b + 1 < lab.boxes) {
+      args.push('--dial', `/ip4/${lab.address(b + 1, b)}/tcp/${addrs[b + 1].port}/p2p/${addrs[b + 1].peerId}`)
+    }
+    if (b === 0) args.push('--publish', String(n), '--spacing', String(spacingMs))
+    procs[b] = lab.start(b, {
+      command: [process.execPath, script, ...args],
+      onLine: (line) => {
+        const j = line.json
+        if ((j?.msg === 'got' || j?.msg === 'sent') && !arrivals[b].has(j.id)) arrivals[b].set(j.id, performance.now())
+      }
+    })
+    const listening = await lab.waitForLog(b, (l) => l.json?.msg === 'listening', 30_000)
+    addrs[b] = listening.json
+  }
+  progress(`raw gossipsub: waiting for the line to connect`)
+  await Promise.all(boxes.map((b) => lab.waitForLog(b, (l) => l.json?.msg === 'peer', 30_000)))
+  await sleep(2000) // a heartbeat or two to build the mesh
+  procs[0].kill('SIGUSR2')
+  const ids = range(n).map((i) => `raw ${i}`)
+  await waitUntil(
+    'every raw message on every box',
+    async () => ids.every((id) => arrivals.every((m) => m.has(id))),
+    60_000,
+    50
+  )
+  for (const b of boxes) await lab.kill(b)
+  return ids.map((id) => arrivals.map((m) => m.get(id)))
 }
 
 /**
@@ -225,6 +283,17 @@ if (runs('line')) {
     progress('at rest: resident memory of every box')
     await sleep(3000)
     emit('rss_mb_line10_max', Math.max(...range(LINE_BOXES).map((b) => rssMb(lab.process(b).pid))), 'MB')
+
+    // The same line with plain js-libp2p gossipsub, in the same namespaces: the library's own hop
+    // latency beside Kiez's. Both are taken over relay hops only (box 2 … 10 against box 1), so neither
+    // origin's publishing path (Kiez: the local post API) is in the figure.
+    const kiezRelay = relayHops(posted.map((id) => arrivals.map((m) => m.get(id))))
+    for (const b of range(LINE_BOXES)) await lab.kill(b)
+    const raw = await rawGossipLine(lab, HOP_POSTS, 50)
+    const rawRelay = relayHops(raw)
+    emit('raw_gossipsub_hop_latency_ms_p50', quantile(rawRelay, 0.5), 'ms')
+    emit('hop_latency_relay_ms_p50', quantile(kiezRelay, 0.5), 'ms')
+    emit('hop_latency_vs_raw_gossipsub', quantile(kiezRelay, 0.5) / quantile(rawRelay, 0.5), 'x')
   } finally {
     await lab.close()
   }
@@ -325,6 +394,14 @@ if (runs('catchup')) {
     lab.start(1)
     const conn = await lab.waitForLog(1, isMsg('peer connected'), 60_000)
     const c1 = client(lab, 1)
+    // The catch-up is the heaviest inflow a box sees (100k entries as fast as the link and store take them):
+    // the receiving box's peak RSS while it lasts is the figure a router's RAM must hold.
+    let peakRss = 0
+    const sampler = setInterval(() => {
+      try {
+        peakRss = Math.max(peakRss, rssMb(lab.process(1).pid))
+      } catch {}
+    }, 100)
     const doneAt = await waitUntil(
       'the empty box to catch up',
       async () => {
@@ -334,8 +411,10 @@ if (runs('catchup')) {
       600_000,
       100
     )
+    clearInterval(sampler)
     const seconds = (doneAt - logTime(conn)) / 1000
     emit('catchup_entries_per_s', CATCHUP_ENTRIES / seconds, 'entries/s')
+    emit('rss_mb_under_flood', peakRss, 'MB')
     progress(`caught up in ${seconds.toFixed(2)} s from the connection (status polled every 100 ms)`)
 
     await sleep(5000)

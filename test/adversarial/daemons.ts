@@ -67,8 +67,9 @@ export class LocalDaemon {
       ],
       // no per-author ingest budget, and a storage budget (so a per-author share) a small /tmp cannot
       // shrink: the cases replay and relay thousands of one author's entries (a case about the budgets
-      // sets KIEZ_INGEST_PER_HOUR and KIEZ_MAX_STORE_MB in its env)
-      env: { ...process.env, KIEZ_INGEST_PER_HOUR: '0', KIEZ_MAX_STORE_MB: '65536', ...this.env },
+      // sets KIEZ_INGEST_PER_HOUR and KIEZ_MAX_STORE_MB in its env); no automatic vouches, which would
+      // move the seqs of a box's own feed the cases pin
+      env: { ...process.env, KIEZ_INGEST_PER_HOUR: '0', KIEZ_MAX_STORE_MB: '65536', KIEZ_VOUCH: '0', ...this.env },
       label: `daemon ${this.dataDir}`,
       tailLines: 400,
       maxLineBytes: 16 * 1024

@@ -118,13 +118,45 @@ export async function startBox (extra: string[] = [], opts: { dataDir?: string, 
   return { daemon, url: url.endsWith('/') ? url : `${url}/`, dataDir }
 }
 
-/** A fresh one-time pairing code from `kiez pair --json` on the box. */
-export async function pairingCode (box: Box): Promise<string> {
-  const r = await kiez(['pair', '--json', '--data-dir', box.dataDir])
+/** A fresh one-time pairing code from `kiez pair --json` on the box (`--member NAME` with `member`). */
+export async function pairingCode (box: Box, member?: string): Promise<string> {
+  const r = await kiez([
+    'pair',
+    '--json',
+    '--data-dir',
+    box.dataDir,
+    ...(member === undefined ? [] : ['--member', member])
+  ])
   if (r.code !== 0) throw new Error(`kiez pair failed (${String(r.code)}): ${r.stderr.trim()} ${r.stdout.trim()}`)
   const code = (JSON.parse(r.stdout) as { code?: unknown }).code
   if (typeof code !== 'string') throw new Error(`kiez pair --json printed no code: ${r.stdout}`)
   return code
+}
+
+/** How long a browser test waits for something to show on a page. */
+export const WAIT_MS = 20_000
+
+/** The `.post-text` elements, within `scope` (a CSS selector: '.timeline' leaves out the report list's quotes). */
+function postSelector (scope: string | undefined): string {
+  return scope === undefined ? '.post-text' : `${scope} .post-text`
+}
+
+/** Texts of every post on the page (within `scope`), in document order. */
+export async function postTexts (page: Page, scope?: string): Promise<string[]> {
+  return await page.locator(postSelector(scope)).evaluateAll((els) => els.map((e) => e.textContent ?? ''))
+}
+
+/** Until a post with exactly `text` shows on the page (within `scope`). */
+export async function waitForPost (
+  page: Page,
+  text: string,
+  opts: { scope?: string, timeout?: number } = {}
+): Promise<void> {
+  await page.waitForFunction(
+    ([sel, t]) => [...document.querySelectorAll(sel)].some((e) => e.textContent === t),
+    [postSelector(opts.scope), text] as const,
+    { timeout: opts.timeout ?? WAIT_MS }
+  )
 }
 
 /** What a page did that it never should: script run by a payload, dialogs, CSP refusals, uncaught errors. */

@@ -18,9 +18,11 @@ import {
   lowContrast,
   openPage,
   pairingCode,
+  postTexts,
   screenshot,
   screenshots,
-  startBox
+  startBox,
+  waitForPost
 } from './browser.js'
 import { XSS_CORPUS } from './xss-corpus.js'
 
@@ -37,24 +39,12 @@ if (skip) console.warn(`test/browser: ${skipReason}: browser tests skipped`)
 const STAMP = Date.now().toString(36)
 const WAIT = 20_000
 
-/** Texts of every post on the page, in document order. */
-async function postTexts (page: Page): Promise<string[]> {
-  return await page.locator('.post-text').evaluateAll((els) => els.map((e) => e.textContent ?? ''))
-}
-
-async function waitForPost (page: Page, text: string, timeout = WAIT): Promise<void> {
-  await page.waitForFunction(
-    (t) => [...document.querySelectorAll('.post-text')].some((e) => e.textContent === t),
-    text,
-    { timeout }
-  )
-}
-
 /** The compose box's form parts. */
 function compose (page: Page) {
   return {
     text: page.locator('#compose-text'),
-    submit: page.locator('.layout > main form button[type=submit]').first(),
+    // the compose box's own form: above it, the page may ask a fresh box's first browser for a name
+    submit: page.locator('.layout > main .compose > form button[type=submit]').first(),
     alert: page.locator('main > .panel .compose [role=alert]').first()
   }
 }
@@ -426,7 +416,7 @@ describe.skipIf(skip)(`web feed page in Chromium against two daemons${skip ? ` (
     const started = Date.now()
     const burst = Array.from({ length: 300 }, (_, i) => `burst ${String(i).padStart(3, '0')} ${STAMP}`)
     for (const text of burst) await control.post({ text })
-    await waitForPost(pageA, burst[299] as string, 30_000)
+    await waitForPost(pageA, burst[299] as string, { timeout: 30_000 })
     await eventually(async () => {
       const shown = (await postTexts(pageA)).filter((t) => t.startsWith('burst '))
       return shown.length === burst.length ? shown : undefined

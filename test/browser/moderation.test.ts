@@ -16,8 +16,10 @@ import {
   lowContrast,
   openPage,
   pairingCode,
+  postTexts,
   screenshots,
-  startBox
+  startBox,
+  waitForPost
 } from './browser.js'
 
 /*
@@ -36,17 +38,8 @@ const WAIT = 20_000
 /** Would run script, or make markup, if the page treated a reason or a name as HTML. */
 const HOSTILE = '<img src=x onerror="window.__xss=101"><script>window.__xss=102</script>'
 
-async function postTexts (page: Page): Promise<string[]> {
-  return await page.locator('.timeline .post-text').evaluateAll((els) => els.map((e) => e.textContent ?? ''))
-}
-
-async function waitForPost (page: Page, text: string): Promise<void> {
-  await page.waitForFunction(
-    (t) => [...document.querySelectorAll('.timeline .post-text')].some((e) => e.textContent === t),
-    text,
-    { timeout: WAIT }
-  )
-}
+/** Posts in the feed itself, not the quotes in the report list. */
+const FEED = '.timeline'
 
 async function reload (page: Page): Promise<void> {
   await page.reload()
@@ -106,14 +99,14 @@ describe.skipIf(skip)(`moderation on the web page${skip ? ` (skipped: ${skipReas
     const bReply = await controlB.post({ text: `B answers A ${STAMP}`, replyTo: aPost.id })
     await arrives(controlB, aReply.id)
     await reload(pageB)
-    for (const e of [bPost, aPost, aReply, bReply]) await waitForPost(pageB, e.text as string)
+    for (const e of [bPost, aPost, aReply, bReply]) await waitForPost(pageB, e.text as string, { scope: FEED })
     // B's own posts offer no Mute or Report; A's do
     expect(await pageB.locator(`#e-${bPost.id}`).getByRole('button', { name: /^(Mute|Report)\b/ }).count()).toBe(0)
 
     await pageB.locator(`#e-${aPost.id}`).getByRole('button', { name: /^Mute / }).click()
     await pageB.locator(`#e-${aPost.id}`).waitFor({ state: 'detached', timeout: WAIT })
     const hiddenNow = async (): Promise<void> => {
-      const texts = await postTexts(pageB)
+      const texts = await postTexts(pageB, FEED)
       expect(texts).not.toContain(aPost.text)
       expect(texts).not.toContain(aReply.text)
       expect(texts).toContain(bPost.text)
@@ -137,35 +130,35 @@ describe.skipIf(skip)(`moderation on the web page${skip ? ` (skipped: ${skipReas
     // kept in this browser's storage: a reload keeps A muted
     expect(await pageB.evaluate(() => localStorage.getItem('kiez.muted'))).toBe(JSON.stringify([authorA]))
     await reload(pageB)
-    await waitForPost(pageB, bReply.text as string)
+    await waitForPost(pageB, bReply.text as string, { scope: FEED })
     await hiddenNow()
     // a muted author's post arriving live stays off the page too
     const live = await controlA.post({ text: `A posts while muted ${STAMP}` })
     await arrives(controlB, live.id)
     const later = await controlB.post({ text: `B posts after A ${STAMP}` })
-    await waitForPost(pageB, later.text as string)
-    expect(await postTexts(pageB)).not.toContain(live.text)
+    await waitForPost(pageB, later.text as string, { scope: FEED })
+    expect(await postTexts(pageB, FEED)).not.toContain(live.text)
 
     // Unmute in the list: everything comes back at once, and stays after a reload
     await pageB.locator('#muted').getByRole('button', { name: /^Unmute / }).click()
-    for (const e of [aPost, aReply, live]) await waitForPost(pageB, e.text as string)
+    for (const e of [aPost, aReply, live]) await waitForPost(pageB, e.text as string, { scope: FEED })
     expect(await pageB.locator('#muted .muted-list').count()).toBe(0)
     await expect.poll(async () => await pageB.evaluate(() => document.activeElement?.id)).toBe('muted-title')
     await reload(pageB)
-    for (const e of [aPost, aReply, live]) await waitForPost(pageB, e.text as string)
+    for (const e of [aPost, aReply, live]) await waitForPost(pageB, e.text as string, { scope: FEED })
     expect(await pageB.evaluate(() => localStorage.getItem('kiez.muted'))).toBe('[]')
 
     // Undo in the notice is an unmute too
     await pageB.locator(`#e-${aPost.id}`).getByRole('button', { name: /^Mute / }).click()
     await pageB.locator(`#e-${aPost.id}`).waitFor({ state: 'detached', timeout: WAIT })
     await pageB.locator('.mute-notice').getByRole('button', { name: 'Undo' }).click()
-    await waitForPost(pageB, aPost.text as string)
+    await waitForPost(pageB, aPost.text as string, { scope: FEED })
     expect(await pageB.locator('.mute-notice').count()).toBe(0)
 
     // a storage value some other script left malformed is ignored, not trusted
     await pageB.evaluate(() => localStorage.setItem('kiez.muted', '{"<img src=x onerror=window.__xss=103>":1'))
     await reload(pageB)
-    await waitForPost(pageB, aPost.text as string)
+    await waitForPost(pageB, aPost.text as string, { scope: FEED })
     expect(await pageB.locator('#muted .muted-list').count()).toBe(0)
     await assertClean(pageB, watchB)
   })
@@ -198,11 +191,11 @@ describe.skipIf(skip)(`moderation on the web page${skip ? ` (skipped: ${skipReas
     }, { what: 'the collapsed post naming A\'s list and the reason', timeoutMs: WAIT, intervalMs: 500 })
     // collapsed: the text is not on the page until asked for
     expect(await card.locator('.post-text').count()).toBe(0)
-    expect(await postTexts(pageB)).not.toContain(target.text)
+    expect(await postTexts(pageB, FEED)).not.toContain(target.text)
     const show = card.getByRole('button', { name: 'Show anyway' })
     expect(await show.getAttribute('aria-expanded')).toBe('false')
     await show.click()
-    await waitForPost(pageB, target.text as string)
+    await waitForPost(pageB, target.text as string, { scope: FEED })
     const again = card.getByRole('button', { name: 'Hide again' })
     expect(await again.getAttribute('aria-expanded')).toBe('true')
     // the same button: the focus stays on it
@@ -218,7 +211,7 @@ describe.skipIf(skip)(`moderation on the web page${skip ? ` (skipped: ${skipReas
 
     // A publishes the list but does not follow it: its page shows the post as usual
     await reload(pageA)
-    await waitForPost(pageA, target.text as string)
+    await waitForPost(pageA, target.text as string, { scope: FEED })
     expect(await pageA.locator(`#e-${target.id} .hidden-note`).count()).toBe(0)
     await assertClean(pageB, watchB)
     await assertClean(pageA, watchA)
@@ -228,7 +221,7 @@ describe.skipIf(skip)(`moderation on the web page${skip ? ` (skipped: ${skipReas
     const target = await controlA.post({ text: `Selling a stolen bike ${STAMP}` })
     await arrives(controlB, target.id)
     await reload(pageB)
-    await waitForPost(pageB, target.text as string)
+    await waitForPost(pageB, target.text as string, { scope: FEED })
     const card = pageB.locator(`#e-${target.id}`)
     await card.getByRole('button', { name: 'Report' }).click()
     const box = card.locator('textarea')
@@ -291,7 +284,7 @@ describe.skipIf(skip)(`moderation on the web page${skip ? ` (skipped: ${skipReas
       const target = await controlA.post({ text: `Another post to report ${STAMP}` })
       await arrives(controlB, target.id)
       await reload(page)
-      await waitForPost(page, target.text as string)
+      await waitForPost(page, target.text as string, { scope: FEED })
       const card = page.locator(`#e-${target.id}`)
       await card.getByRole('button', { name: 'Report' }).click()
       await card.locator('textarea').fill('spam')

@@ -150,9 +150,12 @@ export function sameOrigin (box: Target, cookie?: string): Record<string, string
   return h
 }
 
-/** Pairs through the real flow (a code from the daemon, POST /api/v1/pair) and returns the Cookie header value. */
-export async function pair (box: Box): Promise<string> {
-  const { code } = await box.daemon.pair()
+/**
+ * Pairs through the real flow (a code from the daemon, POST /api/v1/pair) and returns the Cookie header value;
+ * with `member`, a code from `kiez pair --member NAME`.
+ */
+export async function pair (box: Box, member?: string): Promise<string> {
+  const { code } = await box.daemon.pair(member === undefined ? {} : { member })
   const r = await call(box, '/api/v1/pair', { method: 'POST', headers: sameOrigin(box), body: { code } })
   if (r.status !== 201) throw new Error(`pairing failed: ${r.status} ${r.text}`)
   const set = [r.headers['set-cookie']].flat()[0] as string

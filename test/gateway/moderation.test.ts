@@ -1,25 +1,8 @@
-import { createEntry, entryId, signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
+import { createEntry, entryId, signerFromSeed, type Entry } from '@kiez/feed'
 import { authorId } from '@kiez/moderation'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { eventually } from '@kiez/testing'
+import { eventually, Log } from '@kiez/testing'
 import { Boxes, call, openSse, pair, sameOrigin, type Box } from './helpers.ts'
-
-/** A foreign author's log, ingested into a box's store as if it came from the mesh. */
-class Log {
-  readonly entries: Entry[] = []
-  constructor (readonly signer: Signer) {}
-  add (body: KnownBody): Entry {
-    const prev = this.entries.at(-1)
-    const e = createEntry(this.signer, {
-      seq: this.entries.length + 1,
-      previous: prev?.hash ?? null,
-      timestamp: Date.now() - 60_000 + this.entries.length,
-      body
-    })
-    this.entries.push(e)
-    return e
-  }
-}
 
 async function ingest (box: Box, ...entries: Entry[]): Promise<void> {
   for (const e of entries) await storeOf(box).ingest(e.bytes, e.payload)
@@ -35,9 +18,11 @@ describe('moderation on the HTTP API', () => {
   const boxes = new Boxes()
   let box: Box
   let cookie: string
-  const bob = new Log(signerFromSeed(new Uint8Array(32).fill(2)))
-  const carol = new Log(signerFromSeed(new Uint8Array(32).fill(3)))
-  const lister = new Log(signerFromSeed(new Uint8Array(32).fill(9)))
+  // foreign authors' logs start a minute ago: the box's store runs on the real clock
+  const ago = Date.now() - 60_000
+  const bob = new Log(signerFromSeed(new Uint8Array(32).fill(2)), ago)
+  const carol = new Log(signerFromSeed(new Uint8Array(32).fill(3)), ago)
+  const lister = new Log(signerFromSeed(new Uint8Array(32).fill(9)), ago)
   const listerProfile = lister.add({ type: 'profile', name: 'Hofrat' })
   const bobPost = bob.add({ type: 'post', text: 'kauft bei mir' })
   const carolPost = carol.add({ type: 'post', text: 'Hofstraße 7, 2. OG' })
@@ -180,7 +165,7 @@ describe('moderation on the HTTP API', () => {
     const sse = openSse(box)
     await sse.opened
     const moderationEvents = (): number => sse.events.filter((e) => e.event === 'moderation').length
-    const dave = new Log(signerFromSeed(new Uint8Array(32).fill(4)))
+    const dave = new Log(signerFromSeed(new Uint8Array(32).fill(4)), Date.now() - 60_000)
     await mod(box).block({ author: authorId(dave.signer.publicKey), reason: 'spam' })
     const targets = [1, 2, 3].map((i) => carol.add({ type: 'post', text: `burst ${i}` }))
     await ingest(box, ...targets)

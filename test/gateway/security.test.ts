@@ -39,7 +39,12 @@ describe('pairing and sessions', () => {
     expect(setCookie).toMatch(/^kiez_session=[A-Za-z0-9_-]{43}; /)
     for (const attr of ['HttpOnly', 'SameSite=Strict', 'Path=/']) expect(setCookie.split('; ')).toContain(attr)
     const cookie = setCookie.split(';')[0] as string
-    expect((await call(box, '/api/v1/session', { headers: { cookie } })).json).toEqual({ paired: true })
+    // a fresh box with member support: paired, no members yet, so the page asks for the first one's name
+    expect((await call(box, '/api/v1/session', { headers: { cookie } })).json).toEqual({
+      paired: true,
+      members: [],
+      firstMember: true
+    })
 
     const again = await call(box, '/api/v1/pair', { method: 'POST', headers: sameOrigin(box), body: { code } })
     expect(again.status).toBe(403)

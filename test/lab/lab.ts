@@ -191,8 +191,16 @@ export class Lab {
       argv: nsArgv(this.ns(box), [...base, ...(opts.args ?? [])]),
       // no per-author ingest budget, and a storage budget (so a per-author share, 1/32 of it) that a
       // small /tmp cannot shrink: lab suites move thousands of one author's entries over several hops
-      // (a suite about the budgets sets KIEZ_INGEST_PER_HOUR and --max-store-mb itself)
-      env: { ...process.env, KIEZ_INGEST_PER_HOUR: '0', KIEZ_MAX_STORE_MB: '65536', ...this.init.env, ...opts.env },
+      // (a suite about the budgets sets KIEZ_INGEST_PER_HOUR and --max-store-mb itself). No automatic
+      // vouches either: suites pin the seqs of a box's own feed (a suite about vouching sets KIEZ_VOUCH=1)
+      env: {
+        ...process.env,
+        KIEZ_INGEST_PER_HOUR: '0',
+        KIEZ_MAX_STORE_MB: '65536',
+        KIEZ_VOUCH: '0',
+        ...this.init.env,
+        ...opts.env
+      },
       label: `box ${box} (${this.ns(box)})`,
       tailLines: this.init.tailLines ?? 2000,
       maxLineBytes: 64 * 1024,

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { signerFromSeed, type Signer } from '@kiez/feed'
 import { Moderation } from '@kiez/moderation'
-import { composeGates, FeedStore, type IngestGate } from '@kiez/store'
+import { composeGates, FeedStore, lateGate } from '@kiez/store'
 import { eventually } from '@kiez/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Lab, line } from '../../packages/replication/test/helpers.ts'
@@ -29,14 +29,10 @@ describe('moderation on a line of real libp2p nodes (127.0.0.1)', () => {
 
   /** A store gated by its own Moderation, as the daemon wires them. */
   async function moderatedStore (name: string): Promise<{ store: FeedStore, mod: Moderation }> {
-    const bound: { mod?: Moderation } = {}
-    const late: IngestGate = {
-      admit: (e) => bound.mod?.gate.admit(e) ?? 'store',
-      takesPayload: (a) => bound.mod?.gate.takesPayload(a) ?? true
-    }
-    const store = await FeedStore.open({ path: join(dir, name), gate: composeGates(late) })
+    const late = lateGate()
+    const store = await FeedStore.open({ path: join(dir, name), gate: composeGates(late.gate) })
     const mod = await Moderation.open({ store })
-    bound.mod = mod
+    late.bind(mod.gate)
     closing.push(async () => await store.close())
     closing.push(async () => await mod.close())
     return { store, mod }

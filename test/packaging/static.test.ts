@@ -353,7 +353,8 @@ describe('packaging/openwrt', () => {
       expect(inst.params.user).toEqual([user])
       expect(inst.params.respawn).toEqual(['3600', '5', '5'])
       expect(inst.params.env).toContain(`KIEZ_DATA_DIR=${dir}`)
-      expect(inst.params.env?.some((e) => e.startsWith('NODE_OPTIONS='))).toBe(false)
+      // no heap cap unless asked; the small young generation always
+      expect(inst.params.env).toContain('NODE_OPTIONS=--max-semi-space-size=2')
       expect(inst.params.file).toEqual(['/etc/config/kiez'])
       expect(inst.params.limits).toEqual(['nofile=4096 4096'])
       // The data dir was made private to the box.
@@ -411,7 +412,7 @@ describe('packaging/openwrt', () => {
         'debug'
       ])
       expect(inst.params.file).toEqual(['/etc/config/kiez', '/etc/kiez/hof3.key'])
-      expect(inst.params.env).toContain('NODE_OPTIONS=--max-old-space-size=96')
+      expect(inst.params.env).toContain('NODE_OPTIONS=--max-old-space-size=96 --max-semi-space-size=2')
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -451,7 +452,8 @@ describe('packaging/openwrt', () => {
       psk: '',
       log_level: '',
       nofile: '4096',
-      max_heap_mb: ''
+      max_heap_mb: '',
+      semi_space_mb: '2'
     })
     expect(cfg).toMatch(/^config kiez 'main'$/m)
   })

@@ -7,9 +7,12 @@ import {
   type DhtTableJson,
   type EntryJson,
   type FeedJson,
+  type BrowserSessionsJson,
   type PairJson,
   type PingJson,
   type PingRequest,
+  type PostRequest,
+  type ProfileRequest,
   type RevokeJson,
   type StatusJson,
   type SyncJson,
@@ -30,6 +33,10 @@ export interface Io {
   err(text: string): void
   env: NodeJS.ProcessEnv
   now(): number
+  /** all of stdin as text, refused past `maxBytes` (`kiez member import`); absent: nothing to read */
+  readStdin?(maxBytes: number): Promise<string>
+  /** a yes/no question to the person at the terminal; absent when there is no terminal to ask */
+  confirm?(question: string): Promise<boolean>
 }
 
 export interface ClientOptions {
@@ -195,12 +202,18 @@ export async function peersCommand (opts: ClientOptions & { verbose?: boolean },
   io.out(table(header, rows) + '\n')
 }
 
-export async function postCommand (text: string, opts: ClientOptions & { replyTo?: string }, io: Io): Promise<void> {
-  const e: EntryJson = await call(
-    opts,
-    io,
-    async (c) => await c.post(opts.replyTo !== undefined ? { text, replyTo: opts.replyTo } : { text })
-  )
+/** `--as NAME` of every writing command: the member who signs (absent: the one member, or the box). */
+export type AsOptions = { as?: string }
+
+export async function postCommand (
+  text: string,
+  opts: ClientOptions & AsOptions & { replyTo?: string },
+  io: Io
+): Promise<void> {
+  const req: PostRequest = { text }
+  if (opts.replyTo !== undefined) req.replyTo = opts.replyTo
+  if (opts.as !== undefined) req.as = opts.as
+  const e: EntryJson = await call(opts, io, async (c) => await c.post(req))
   if (opts.json === true) {
     json(io, e)
     return
@@ -237,8 +250,8 @@ async function amend (
 }
 
 /** `kiez delete ID`: signs a delete of one of this box's own entries; its text is gone from every box that applies it. */
-export async function deleteCommand (id: string, opts: ClientOptions, io: Io): Promise<void> {
-  const e = await amend('delete', id, opts, io, async (c) => await c.deleteEntry(id))
+export async function deleteCommand (id: string, opts: ClientOptions & AsOptions, io: Io): Promise<void> {
+  const e = await amend('delete', id, opts, io, async (c) => await c.deleteEntry(id, opts.as))
   if (opts.json === true) {
     json(io, e)
     return
@@ -247,13 +260,32 @@ export async function deleteCommand (id: string, opts: ClientOptions, io: Io): P
 }
 
 /** `kiez edit ID TEXT`: signs new text for one of this box's own posts or replies. */
-export async function editCommand (id: string, text: string, opts: ClientOptions, io: Io): Promise<void> {
-  const e = await amend('edit', id, opts, io, async (c) => await c.editEntry(id, text))
+export async function editCommand (id: string, text: string, opts: ClientOptions & AsOptions, io: Io): Promise<void> {
+  const e = await amend('edit', id, opts, io, async (c) => await c.editEntry(id, text, opts.as))
   if (opts.json === true) {
     json(io, e)
     return
   }
   io.out(`edited ${e.target ?? id} (edit entry ${e.id}, seq ${e.seq})\n`)
+}
+
+/** `kiez profile NAME`: the box's display name (its household's name too), or with --as a member's name and about. */
+export async function profileCommand (
+  name: string,
+  opts: ClientOptions & AsOptions & { about?: string, box?: boolean },
+  io: Io
+): Promise<void> {
+  const req: ProfileRequest = { name }
+  if (opts.about !== undefined) req.about = opts.about
+  if (opts.as !== undefined) req.as = opts.as
+  if (opts.box === true) req.box = true
+  const e: EntryJson = await call(opts, io, async (c) => await c.profile(req))
+  if (opts.json === true) {
+    json(io, e)
+    return
+  }
+  io.out(`published the profile "${safeText(e.name ?? name)}" of ${e.author} (${e.id}, seq ${e.seq})
+`)
 }
 
 /** What a feed line shows of an entry: its text, with what became of it. */
@@ -262,7 +294,24 @@ function shownText (e: EntryJson): string {
   if (e.payloadMissing === true) text = '(text not held here)'
   if (e.edited === true) text = `(edited) ${text}`
   if (e.hidden !== undefined) text = `[hidden by ${shortId(e.hidden.by)}'s list: ${safeText(e.hidden.reason)}] ${text}`
-  return lifeLine(e, text)
+  const line = lifeLine(e, text)
+  const who = whoLabel(e)
+  return who === undefined ? line : `${who}: ${line}`
+}
+
+/**
+ * Who wrote it, as neighbours know them (PROTOCOL.md §2, "Claims"): "Anna · Hof 3" for a member, the
+ * household's name for a box's own entries, "(unclaimed)" for an author no household claims.
+ */
+export function whoLabel (e: Pick<EntryJson, 'author' | 'authorName' | 'household' | 'unclaimed'>): string | undefined {
+  const h = e.household
+  if (h !== undefined) {
+    const own = h.id === e.author
+    const name = own ? safeText(h.name) : `${safeText(e.authorName ?? shortId(e.author))} · ${safeText(h.name)}`
+    return h.oneSided === true ? `${name} (one-sided)` : name
+  }
+  if (e.unclaimed === true) return e.authorName !== undefined ? `${safeText(e.authorName)} (unclaimed)` : '(unclaimed)'
+  return e.authorName !== undefined ? safeText(e.authorName) : undefined
 }
 
 function entryLine (e: EntryJson): string {
@@ -434,7 +483,48 @@ export async function syncCommand (author: string | undefined, opts: ClientOptio
  * `kiez pair`: a one-time code for the web page, and the same as a QR code
  * (the page's URL with `#pair=CODE`, so a phone camera opens the page ready to pair).
  */
-export async function pairCommand (opts: ClientOptions & { revokeAll?: boolean }, io: Io): Promise<void> {
+export async function pairCommand (
+  opts: ClientOptions & { revokeAll?: boolean, member?: string, list?: boolean, revoke?: string },
+  io: Io
+): Promise<void> {
+  if (opts.list === true) {
+    const r: BrowserSessionsJson = await call(opts, io, async (c) => await c.browserSessions())
+    if (opts.json === true) {
+      json(io, r)
+      return
+    }
+    if (r.sessions.length === 0) {
+      io.out('no paired browsers: `kiez pair --member NAME` pairs one\n')
+      return
+    }
+    const now = Date.now()
+    io.out(
+      table(
+        ['id', 'member', 'paired', 'last seen'],
+        r.sessions.map((s) => [
+          s.id,
+          safeText(
+            s.member === undefined
+              ? (s.members.length > 0 ? s.members.join(', ') : '(the box)')
+              : [s.member, ...s.members.filter((m) => m !== s.member)].join(', ')
+          ),
+          ago(now - s.createdAt),
+          ago(now - s.lastSeenAt)
+        ])
+      ) + '\n'
+    )
+    return
+  }
+  if (opts.revoke !== undefined) {
+    const id = opts.revoke
+    const r: RevokeJson = await call(opts, io, async (c) => await c.revokeSession(id))
+    if (opts.json === true) {
+      json(io, r)
+      return
+    }
+    io.out(`logged out browser ${safeText(id)}: it must pair again\n`)
+    return
+  }
   if (opts.revokeAll === true) {
     const r: RevokeJson = await call(opts, io, async (c) => await c.revokeSessions())
     if (opts.json === true) {
@@ -444,7 +534,11 @@ export async function pairCommand (opts: ClientOptions & { revokeAll?: boolean }
     io.out(`revoked ${r.revoked} browser session${r.revoked === 1 ? '' : 's'}: every browser must pair again\n`)
     return
   }
-  const p: PairJson = await call(opts, io, async (c) => await c.pair())
+  const p: PairJson = await call(
+    opts,
+    io,
+    async (c) => await c.pair(opts.member !== undefined ? { member: opts.member } : {})
+  )
   if (opts.json === true) {
     json(io, p)
     return
@@ -453,9 +547,9 @@ export async function pairCommand (opts: ClientOptions & { revokeAll?: boolean }
   const link = p.url !== undefined ? `${p.url}#pair=${p.code}` : undefined
   const shown = `${p.code.slice(0, 4)}-${p.code.slice(4)}`
   io.out(
-    `pairing code: ${shown}\n(valid ${minutes} minutes, once; enter it on the web page${
-      p.url !== undefined ? ` at ${p.url}` : ''
-    })\n\n`
+    `pairing code: ${shown}${
+      p.member !== undefined ? ` (the browser posts as ${safeText(p.member)})` : ''
+    }\n(valid ${minutes} minutes, once; enter it on the web page${p.url !== undefined ? ` at ${p.url}` : ''})\n\n`
   )
   io.out(await qrText(link ?? p.code) + '\n')
 }

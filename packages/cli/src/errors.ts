@@ -10,6 +10,8 @@ export type CliErrorCode =
   | 'checks_failed' // `kiez doctor` found a failing check
   | 'daemon_stopped' // the daemon went away while we followed its feed
   | 'internal' // anything unexpected
+  | 'confirmation_required' // `kiez member remove|export` off a terminal without --yes
+  | 'not_confirmed' // the person at the terminal said no
   | DaemonErrorCode // a daemon config or psk file that does not work
   | ControlClientErrorCode // a control call that failed, `daemon_unreachable` among them
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { Argument, Option } from 'commander'
 import type { ControlClient, EntryJson, PostRequest } from '@kiez/daemon/control'
-import { clientFor, explain, type ClientOptions, type Io } from './client-commands.js'
+import { clientFor, explain, type AsOptions, type ClientOptions, type Io } from './client-commands.js'
 import { CliError, EXIT } from './errors.js'
 import { safeText } from './format.js'
 
@@ -33,6 +33,8 @@ export interface KindOptions {
 
 type Helpers = {
   clientCommand: (cmd: Command) => Command
+  /** clientCommand plus `--as NAME`, the member who signs */
+  writingCommand: (cmd: Command) => Command
   example: (lines: string[]) => string
 }
 
@@ -144,10 +146,10 @@ export function postRequest (text: string, opts: KindOptions & { replyTo?: strin
 /** `kiez post [--kind KIND] TEXT …`: a post of any kind. */
 export async function postKindCommand (
   text: string,
-  opts: ClientOptions & KindOptions & { replyTo?: string },
+  opts: ClientOptions & AsOptions & KindOptions & { replyTo?: string },
   io: Io
 ): Promise<void> {
-  const req = postRequest(text, opts, io.now())
+  const req = withAs(postRequest(text, opts, io.now()), opts)
   const e: EntryJson = await call(opts, io, async (c) => await c.post(req))
   if (opts.json === true) return json(io, e)
   io.out(
@@ -155,6 +157,11 @@ export async function postKindCommand (
       e.kind !== undefined && e.kind !== 'post' && e.kind !== 'reply' ? `${e.kind} ` : ''
     }${e.id} (seq ${e.seq})\n`
   )
+}
+
+/** The member who signs (`--as NAME`), when given: votes are one per member key, so each member answers for themself. */
+function withAs (req: PostRequest, opts: AsOptions): PostRequest {
+  return opts.as !== undefined ? { ...req, as: opts.as } : req
 }
 
 /** What a feed line adds for a kind of neighbourhood life: `[poll] …`, the counts, done, pinned. */
@@ -178,44 +185,47 @@ export function lifeLine (e: EntryJson, text: string): string {
 }
 
 /** `kiez vote`, `kiez rsvp`, `kiez done`: answers to a poll, an event, one's own offer or request. */
-export function addLifeCommands (program: Command, io: Io, { clientCommand, example }: Helpers): void {
-  clientCommand(
+export function addLifeCommands (program: Command, io: Io, { writingCommand, example }: Helpers): void {
+  writingCommand(
     program.command('vote')
       .argument('<entry>', 'the poll\'s entry id (bafyrei…)')
       .argument('<option...>', 'the option(s): its number as kiez feed shows it (1, 2, …) or its exact text')
   )
     .description('vote in a poll (one vote per key: a new vote replaces yours until the poll closes)')
-    .addHelpText('after', example(['kiez vote bafyreig… 2', 'kiez vote bafyreig… Samstag Sonntag']))
-    .action(async (entry: string, options: string[], opts: ClientOptions) => {
+    .addHelpText(
+      'after',
+      example(['kiez vote bafyreig… 2', 'kiez vote bafyreig… Samstag Sonntag', 'kiez vote --as Ben bafyreig… 1'])
+    )
+    .action(async (entry: string, options: string[], opts: ClientOptions & AsOptions) => {
       // a number is the option as listed (from 1); anything else its text
       const choices = options.map((o) => (/^\d+$/.test(o) && Number(o) >= 1 ? Number(o) - 1 : o))
-      const e = await call(opts, io, async (c) => await c.post({ kind: 'vote', target: entry, choices }))
+      const e = await call(opts, io, async (c) => await c.post(withAs({ kind: 'vote', target: entry, choices }, opts)))
       if (opts.json === true) return json(io, e)
       io.out(
         `voted ${(e.choices ?? []).map((c) => c + 1).join(', ')} in ${e.target ?? entry} (vote ${e.id}, seq ${e.seq})\n`
       )
     })
 
-  clientCommand(
+  writingCommand(
     program.command('rsvp')
       .argument('<entry>', 'the event\'s entry id (bafyrei…)')
       .addArgument(new Argument('<answer>', 'going, maybe or no').choices(['going', 'maybe', 'no']))
   )
     .description('answer an event: going, maybe or no (a new answer replaces yours)')
     .addHelpText('after', example(['kiez rsvp bafyreig… going']))
-    .action(async (entry: string, answer: 'going' | 'maybe' | 'no', opts: ClientOptions) => {
-      const e = await call(opts, io, async (c) => await c.post({ kind: 'rsvp', target: entry, answer }))
+    .action(async (entry: string, answer: 'going' | 'maybe' | 'no', opts: ClientOptions & AsOptions) => {
+      const e = await call(opts, io, async (c) => await c.post(withAs({ kind: 'rsvp', target: entry, answer }, opts)))
       if (opts.json === true) return json(io, e)
       io.out(`answered ${answer} to ${e.target ?? entry} (rsvp ${e.id}, seq ${e.seq})\n`)
     })
 
-  clientCommand(program.command('done').argument('<entry>', 'one of this box\'s offers or requests (bafyrei…)'))
+  writingCommand(program.command('done').argument('<entry>', 'one of this box\'s offers or requests (bafyrei…)'))
     .description(
       'mark one of this box\'s offers or requests done ("given away", "found help"): it leaves the open lists, stays in the feed'
     )
     .addHelpText('after', example(['kiez done bafyreig…']))
-    .action(async (entry: string, opts: ClientOptions) => {
-      const e = await call(opts, io, async (c) => await c.post({ kind: 'done', target: entry }))
+    .action(async (entry: string, opts: ClientOptions & AsOptions) => {
+      const e = await call(opts, io, async (c) => await c.post(withAs({ kind: 'done', target: entry }, opts)))
       if (opts.json === true) return json(io, e)
       io.out(`marked ${e.target ?? entry} done (done ${e.id}, seq ${e.seq})\n`)
     })

@@ -9,11 +9,13 @@ import {
   peersCommand,
   pingCommand,
   postCommand,
+  profileCommand,
   statusCommand,
   syncCommand,
   topologyCommand,
   whyCommand,
   doctorCommand,
+  type AsOptions,
   type ClientOptions,
   type Io
 } from './client-commands.js'
@@ -23,6 +25,7 @@ import { bashCompletion, zshCompletion } from './completion.js'
 import { configCommand } from './daemon-config.js'
 import { addModerationCommands } from './moderation.js'
 import { addKindOptions, addLifeCommands, postKindCommand, type KindOptions } from './life.js'
+import { addMemberCommands } from './members.js'
 
 function collect (value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value]
@@ -40,6 +43,14 @@ function positiveInt (max: number) {
 
 const example = (lines: string[]): string =>
   `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`
+
+/** `--as NAME` on every command that signs an entry. */
+function writingCommand (cmd: Command): Command {
+  return clientCommand(cmd).option(
+    '--as <name>',
+    'the member who writes (kiez member list); may be left out when the box has one member, or none (then the box writes)'
+  )
+}
 
 function clientCommand (cmd: Command): Command {
   return cmd
@@ -177,13 +188,13 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     })
 
   addKindOptions(
-    clientCommand(
+    writingCommand(
       program.command('post').argument(
         '<text>',
         'what to post (up to 8 KiB of UTF-8); an event\'s title, a poll\'s question'
       )
     )
-      .description('sign a post with this box\'s key and share it with the mesh')
+      .description('sign a post with a member\'s key (or this box\'s, if it has no members) and share it with the mesh')
       .option('--reply-to <id>', 'entry id this post answers'),
     collect
   )
@@ -191,29 +202,30 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
       'after',
       example([
         'kiez post "Flohmarkt Sunday 10:00, Hof 3"',
+        'kiez post --as Anna "Wer hat eine Leiter?"',
         'kiez post --kind offer "Sofa zu verschenken" --price free',
         'kiez post --kind event "Hoffest" --starts 2026-06-13T15:00 --place "Hof 3"',
         'kiez post --kind poll "Wann Hoffest?" --option Samstag --option Sonntag --closes 2026-06-01'
       ])
     )
-    .action(async (text: string, opts: ClientOptions & KindOptions & { replyTo?: string }) => {
-      if (Object.keys(opts).some((k) => k !== 'replyTo' && k !== 'dataDir' && k !== 'json')) {
+    .action(async (text: string, opts: ClientOptions & AsOptions & KindOptions & { replyTo?: string }) => {
+      if (Object.keys(opts).some((k) => !['replyTo', 'dataDir', 'json', 'as'].includes(k))) {
         await postKindCommand(text, opts, io)
       } else await postCommand(text, opts, io)
     })
 
-  clientCommand(
+  writingCommand(
     program.command('delete').argument('<id>', 'entry id (bafyrei…) of one of this box\'s posts or replies')
   )
     .description(
       'delete one of this box\'s posts or replies: a signed delete entry; every box that gets it drops the text for good'
     )
     .addHelpText('after', example(['kiez delete bafyreig…', 'kiez delete bafyreig… --json']))
-    .action(async (id: string, opts: ClientOptions) => {
+    .action(async (id: string, opts: ClientOptions & AsOptions) => {
       await deleteCommand(id, opts, io)
     })
 
-  clientCommand(
+  writingCommand(
     program.command('edit')
       .argument('<id>', 'entry id (bafyrei…) of one of this box\'s posts or replies')
       .argument('<text>', 'the new text (up to 8 KiB of UTF-8)')
@@ -222,8 +234,30 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
       'replace the text of one of this box\'s posts or replies: a signed edit entry; feeds show it as edited'
     )
     .addHelpText('after', example(['kiez edit bafyreig… "Flohmarkt Sunday 11:00, Hof 3"']))
-    .action(async (id: string, text: string, opts: ClientOptions) => {
+    .action(async (id: string, text: string, opts: ClientOptions & AsOptions) => {
       await editCommand(id, text, opts, io)
+    })
+
+  writingCommand(program.command('profile').argument('<name>', 'the display name (up to 128 bytes of UTF-8)'))
+    .description(
+      'publish a profile: the box\'s display name (its household\'s name too), or with --as a member\'s name and about'
+    )
+    .option('--about <text>', 'a few words about the member (up to 280 bytes)')
+    .addOption(
+      new Option('--box', 'the box\'s own display name even when it has members (the household\'s name)').conflicts(
+        'as'
+      )
+    )
+    .addHelpText(
+      'after',
+      example([
+        'kiez profile "Hof 3"',
+        'kiez profile --box "Hof 3"',
+        'kiez profile --as Anna Anna --about "Drill and ladder to lend, 2nd floor"'
+      ])
+    )
+    .action(async (name: string, opts: ClientOptions & AsOptions & { about?: string, box?: boolean }) => {
+      await profileCommand(name, opts, io)
     })
 
   clientCommand(program.command('feed'))
@@ -336,14 +370,21 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
 
   clientCommand(program.command('pair'))
     .description('a one-time code (and QR code) that lets a browser post through the web feed')
-    .option('--revoke-all', 'forget every paired browser instead')
-    .addHelpText('after', example(['kiez pair', 'kiez pair --revoke-all']))
-    .action(async (opts: ClientOptions & { revokeAll?: boolean }) => {
+    .addOption(new Option('--member <name>', 'the browser posts as this member of the household'))
+    .addOption(new Option('--list', 'list the paired browsers instead').conflicts(['member', 'revoke', 'revokeAll']))
+    .addOption(new Option('--revoke <id>', 'log one paired browser out (an id from --list)').conflicts(['member']))
+    .addOption(new Option('--revoke-all', 'forget every paired browser instead').conflicts(['member', 'revoke']))
+    .addHelpText(
+      'after',
+      example(['kiez pair --member Anna', 'kiez pair', 'kiez pair --list', 'kiez pair --revoke 3f9c0a1b2c3d4e5f'])
+    )
+    .action(async (opts: ClientOptions & { revokeAll?: boolean, member?: string, list?: boolean, revoke?: string }) => {
       await pairCommand(opts, io)
     })
 
   addModerationCommands(program, io, { clientCommand, example })
-  addLifeCommands(program, io, { clientCommand, example })
+  addLifeCommands(program, io, { clientCommand, writingCommand, example })
+  addMemberCommands(program, io, { clientCommand, example })
 
   program.command('psk').argument('<file>', 'where to write the key (must not exist)')
     .description('write a new private network key: only boxes started with the same --psk file can connect')

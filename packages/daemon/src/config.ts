@@ -80,6 +80,23 @@ export interface KiezConfig {
    * @default {} (each setting's own default)
    */
   storage?: StorageConfig
+  /**
+   * Households and neighbours (key `people`; `KIEZ_VOUCH` sets `vouch`).
+   *
+   * @default {} (each setting's own default)
+   */
+  people?: PeopleConfig
+}
+
+/** What the box says about people and neighbours (issue 14). */
+export interface PeopleConfig {
+  /**
+   * Publish a signed vouch for each box that mDNS finds on the box's own link
+   * (daily, bounded: docs/LIMITS.md "Vouches"); false = never vouch.
+   *
+   * @default true
+   */
+  vouch?: boolean
 }
 
 /** What the box keeps of what the network brings (@kiez/quota). */
@@ -146,6 +163,13 @@ const PROPERTIES = {
       ingestBurst: { type: 'integer', minimum: 1, maximum: 1_000_000 },
       authorShare: { type: 'number', exclusiveMinimum: 0, maximum: 1 }
     }
+  },
+  people: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      vouch: { type: 'boolean' }
+    }
   }
 } as const
 
@@ -192,7 +216,8 @@ const ENV_NAMES: Record<keyof typeof PROPERTIES, string> = {
   mesh: 'KIEZ_MESH',
   psk: 'KIEZ_PSK',
   logLevel: 'KIEZ_LOG_LEVEL',
-  storage: 'KIEZ_MAX_STORE_MB'
+  storage: 'KIEZ_MAX_STORE_MB',
+  people: 'KIEZ_VOUCH'
 }
 
 /** The storage settings an environment variable can set (the rest only the config file). */
@@ -210,7 +235,8 @@ const FLAG_NAMES: Record<keyof typeof PROPERTIES, string> = {
   mesh: '--mesh',
   psk: '--psk',
   logLevel: '--log-level',
-  storage: '--max-store-mb'
+  storage: '--max-store-mb',
+  people: 'people'
 }
 
 function describeErrors (errors: ErrorObject[], source: ConfigSourceKind, file: string | undefined): string[] {
@@ -220,8 +246,10 @@ function describeErrors (errors: ErrorObject[], source: ConfigSourceKind, file: 
       const key = e.instancePath.split('/')[1] as keyof typeof PROPERTIES | undefined
       if (e.keyword === 'additionalProperties') {
         const extra = String((e.params as { additionalProperty: string }).additionalProperty)
-        const known = key === 'storage' ? Object.keys(PROPERTIES.storage.properties) : Object.keys(PROPERTIES)
-        const name = key === 'storage' ? `storage.${extra}` : extra
+        const known = key === 'storage' || key === 'people'
+          ? Object.keys(PROPERTIES[key].properties)
+          : Object.keys(PROPERTIES)
+        const name = key === 'storage' || key === 'people' ? `${key}.${extra}` : extra
         return `${file ?? 'config file'}: unknown setting "${name}" (known: ${known.join(', ')})`
       }
       const where = key === undefined
@@ -291,6 +319,8 @@ export function configFromEnv (env: NodeJS.ProcessEnv): Record<string, unknown> 
     if (v !== undefined) storage[key] = /^\d+$/.test(v.trim()) ? Number(v) : v
   }
   if (Object.keys(storage).length > 0) out.storage = storage
+  const vouch = get('KIEZ_VOUCH')
+  if (vouch !== undefined) out.people = { vouch: parseBool(vouch) }
   return out
 }
 
@@ -378,6 +408,8 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<KiezConfig
     o !== undefined
   ) as StorageConfig[]
   if (storage.length > 0) config.storage = Object.assign({}, ...storage) as StorageConfig
+  const people = [fromFile, fromEnv].map((o) => o.people).filter((o) => o !== undefined) as PeopleConfig[]
+  if (people.length > 0) config.people = Object.assign({}, ...people) as PeopleConfig
   if (freshFeedOk) config.freshFeedOk = true
   return config
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { entryId, FeedError, type Entry, type KnownBody, type Signer } from '@kiez/feed'
+import { entryId, equalBytes, FeedError, type Entry, type KnownBody, type Signer } from '@kiez/feed'
 import { Gateway, type GatewayBackend, type GatewayInit } from '@kiez/gateway'
 import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
 import { authorId, Moderation } from '@kiez/moderation'
@@ -23,10 +23,13 @@ import type {
   EntryJson,
   FeedJson,
   PairJson,
+  PairRequest,
+  BrowserSessionsJson,
   PeersJson,
   PingJson,
   PingRequest,
   PostRequest,
+  ProfileRequest,
   RevokeJson,
   StatusJson,
   SyncJson,
@@ -35,9 +38,9 @@ import type {
   DoctorFactsJson
 } from './control/types.js'
 import { prepareDataDir } from './datadir.js'
-import { authorName, entryToJson, isShown } from './entry-json.js'
+import { authorName, entryToJson, isShown, type EntryJsonViews } from './entry-json.js'
 import { lifeBody } from './life.js'
-import { kindPage } from '@kiez/gateway/life-json'
+import { kindPage, type PostKindRequest } from '@kiez/gateway/life-json'
 import { Noticeboard, type HouseholdOf } from '@kiez/life'
 import { ApiError, DaemonError, hasSystemCode, someCause } from './errors.js'
 import type { DaemonNode, NodeFactory } from './node.js'
@@ -50,7 +53,10 @@ import { watchOwnFeed } from './own-feed-watch.js'
 import { amendBody, type Amend } from './own-entries.js'
 import { BoxModeration, gatewayModeration, lateGate } from './moderation.js'
 import type { ModerationControlApi } from './control/moderation-client.js'
+import type { MemberControlApi } from './control/member-client.js'
+import { BoxMembers } from './members.js'
 import { StorageWiring } from './storage.js'
+import { Neighbours } from './neighbours.js'
 
 export interface DaemonInit {
   /**
@@ -127,12 +133,14 @@ export class Daemon implements ControlApi {
   private mod: BoxModeration | undefined
   /** the noticeboard's numbers (@kiez/life), open while the store is */
   private board: Noticeboard | undefined
+  private people: BoxMembers | undefined
   private gateway: Gateway | undefined
   private stopping: Promise<void> | undefined
   private readonly webRoot: string
   private readonly httpLimits: DaemonInit['http']
   private readonly gates: IngestGate[]
   private storage: StorageWiring | undefined
+  private neighbours: Neighbours | undefined
   /** one metrics registry per daemon (never prom-client's global): libp2p's series and the gateway's */
   readonly metrics = new Registry()
 
@@ -188,6 +196,16 @@ export class Daemon implements ControlApi {
     })
     if (identity.created) logger.info({ path: identity.path }, 'created a new identity key')
     this.signer = feedSignerFromKey(identity.privateKey)
+    const box = this.signer
+    const people = await BoxMembers.open({
+      dataDir,
+      box,
+      peerId: () => authorName(box.publicKey),
+      logger: logger.child({ component: 'members' }),
+      now: this.now
+    }).catch((err: Error) => {
+      throw new DaemonError('data_dir_unusable', `cannot open the members: ${err.message}`, { cause: err })
+    })
 
     const psk = this.config.psk === undefined ? undefined : await readPskFile(this.config.psk)
 
@@ -227,12 +245,27 @@ export class Daemon implements ControlApi {
       store.recovery !== undefined && (store.recovery.repaired.length > 0 || store.recovery.unrepairable.length > 0)
     ) logger.warn({ recovery: store.recovery }, 'repaired the feed store after an unclean stop')
     await this.openOwnFeedGuard(store, identity.created)
-    const moderation = await this.openModeration(store)
+    await people.attach(store, async (body, signer) => await this.author(body, signer)).catch((err: Error) => {
+      throw new DaemonError('store_unavailable', `cannot read or write the members' guard records: ${err.message}`, {
+        cause: err
+      })
+    })
+    this.people = people
+    this.started.push({
+      name: 'members',
+      stop: async () => {
+        this.people = undefined
+        await people.close()
+      }
+    })
+    const moderation = await this.openModeration(store, people)
     // the board follows every new entry from here on and reads the store's newest in the background,
     // so a full store does not delay the start (its numbers fill in as it reads)
     const board = new Noticeboard({
       now: this.now,
-      ...(this.components.householdOf !== undefined ? { householdOf: this.components.householdOf } : {})
+      // a voter's household: the box that claims them (ClaimsIndex), asked when a tally is read, so claims
+      // that arrive later count; undefined (unclaimed) until the neighbours' claims index runs
+      householdOf: this.components.householdOf ?? ((author) => this.householdOf(author))
     })
     const scan = board.follow(store).catch((err: unknown) => {
       logger.warn({ err }, 'the noticeboard could not read the store; its counts cover new entries only')
@@ -247,7 +280,7 @@ export class Daemon implements ControlApi {
       }
     })
     moderationGate.bind(moderation.gate)
-    await this.startStorage(storage, store, feedPath)
+    await this.startStorage(storage, store, feedPath, people)
 
     // libp2p's metrics cost a little on every stream: only worth it when /metrics can be read
     const node = await this.components.createNode({
@@ -293,13 +326,16 @@ export class Daemon implements ControlApi {
         await node.stop()
       }
     })
+    this.startNeighbours(store, node)
     const stopWatch = watchOwnFeed({ guard: this.guard(), node, logger })
     const stopNeighbours = storage.watch(node)
+    const stopMembers = people.watch(node)
     this.started.push({
       name: 'own-feed-watch',
       stop: async () => {
         stopWatch()
         stopNeighbours()
+        stopMembers()
       }
     })
 
@@ -349,11 +385,12 @@ export class Daemon implements ControlApi {
   }
 
   /** Blocks and followed moderation lists (@kiez/moderation), stopped before the store. */
-  private async openModeration (store: FeedStore): Promise<Moderation> {
+  private async openModeration (store: FeedStore, people: BoxMembers): Promise<Moderation> {
     const { logger } = this.components
     const moderation = await Moderation.open({
       store,
-      exempt: [(this.signer as Signer).publicKey],
+      // the box and its members, as they are now (a member added later too)
+      exempt: (a) => equalBytes(a, (this.signer as Signer).publicKey) || people.isMember(a),
       onError: (err) => logger.warn({ err }, 'dropping a blocked author\'s payloads failed')
     }).catch((err: Error) => {
       throw new DaemonError('store_unavailable', `cannot read the blocks and moderation lists: ${err.message}`, {
@@ -389,14 +426,42 @@ export class Daemon implements ControlApi {
   }
 
   /** The storage budgets (storage.ts): after the store, before the node; stopped before the store closes. */
-  private async startStorage (storage: StorageWiring, store: FeedStore, path: string): Promise<void> {
-    await storage.start(store, { path, dataDir: this.config.dataDir, owner: (this.signer as Signer).publicKey })
+  private async startStorage (
+    storage: StorageWiring,
+    store: FeedStore,
+    path: string,
+    people: BoxMembers
+  ): Promise<void> {
+    const owner = (this.signer as Signer).publicKey
+    await storage.start(store, { path, dataDir: this.config.dataDir, owner, member: (a) => people.isMember(a) })
       .catch((err: Error) => {
         throw new DaemonError('store_unavailable', `cannot start the storage budget: ${err.message}`, { cause: err })
       })
     this.storage = storage
     this.started.push({ name: 'storage', stop: async () => await storage.stop() })
     if (this.config.http !== false) storage.registerMetrics(this.metrics)
+  }
+
+  /** Who claims whom, and vouching for the boxes on our link (neighbours.ts); stopped before the node. */
+  private startNeighbours (store: FeedStore, node: DaemonNode): void {
+    const neighbours = new Neighbours({
+      config: this.config,
+      store,
+      node,
+      owner: (this.signer as Signer).publicKey,
+      publish: async (body) => await this.author(body),
+      logger: this.components.logger,
+      now: this.now
+    })
+    neighbours.start()
+    this.neighbours = neighbours
+    this.started.push({
+      name: 'neighbours',
+      stop: async () => {
+        this.neighbours = undefined
+        neighbours.stop()
+      }
+    })
   }
 
   private guard (): OwnFeedGuard {
@@ -472,10 +537,15 @@ export class Daemon implements ControlApi {
       // the web page and /metrics are about the neighbours now: the remembered departed ones are for `kiez sync`
       sync: async () => (await this.sync()).peers.filter((p) => p.connected),
       topology: async () => await this.topology(),
-      post: async (req) => await this.author(await this.postBody(req)),
-      profile: async (req) => await this.author({ type: 'profile', name: req.name }),
-      deleteEntry: async (id) => await this.amend({ type: 'delete', id }),
-      editEntry: async (req) => await this.amend({ type: 'edit', ...req }),
+      post: async (req) => {
+        const signer = await this.members_().signerFor(req.as)
+        return await this.author(await this.postBody(req, signer), signer)
+      },
+      profile: async (req) => await this.writeProfile(req, await this.members_().signerFor(req.as)),
+      deleteEntry: async (id, as) => await this.amend({ type: 'delete', id }, await this.members_().signerFor(as)),
+      editEntry: async ({ as, ...req }) =>
+        await this.amend({ type: 'edit', ...req }, await this.members_().signerFor(as)),
+      members: this.members_().gateway(),
       feed: {
         timeline: async (opts) => await store.timeline(opts),
         get: async (id) => await store.get(id),
@@ -497,7 +567,8 @@ export class Daemon implements ControlApi {
       onPeer: (fn) => node.onPeer?.(fn) ?? (() => {}),
       ...(this.mod !== undefined
         ? { moderation: gatewayModeration(this.mod.moderation, async (body) => await this.author(body)) }
-        : {})
+        : {}),
+      ...(this.neighbours !== undefined ? { claims: this.neighbours.claims } : {})
     }
   }
 
@@ -555,36 +626,94 @@ export class Daemon implements ControlApi {
     return { peers: await this.running().node.peers() }
   }
 
-  /** A local post: signed with the box's key and synced to disk before we answer. */
+  /**
+   * A local post: signed with the key of member `req.as` (the box's one member without it, or the
+   * box's own key when it has none) and synced to disk before we answer.
+   */
   async post (req: PostRequest): Promise<EntryJson> {
-    return entryToJson(await this.author(await this.postBody(req)), this.board)
+    const signer = await this.members_().signerNamed(req.as)
+    return entryToJson(await this.author(await this.postBody(req, signer), signer), this.views())
   }
 
-  /** A post request of any kind as a body (life.ts): one path for the control API and the gateway. */
-  private async postBody (req: PostRequest): Promise<KnownBody> {
-    const { store, signer } = this.running()
-    return await lifeBody(req, { me: signer.publicKey, now: this.now(), get: async (hash) => await store.get(hash) })
+  /** What entry JSON adds to an entry: the author's claim, the noticeboard's numbers. */
+  private views (): EntryJsonViews {
+    return { claims: this.neighbours?.claims, life: this.board }
   }
 
-  /** Deletes one of this box's own entries: a signed delete entry (`kiez delete`). */
-  async deleteEntry (id: string): Promise<EntryJson> {
-    return entryToJson(await this.amend({ type: 'delete', id }))
+  /** The household id (its box's id, as in entry JSON) of an author, per the claims index; undefined: unclaimed. */
+  private householdOf (author: Uint8Array): string | undefined {
+    const claim = this.neighbours?.claims.claimOf(author)
+    return claim !== undefined && claim.kind !== 'unclaimed' ? authorName(claim.household.box) : undefined
   }
 
-  /** Replaces the text of one of this box's own posts or replies: a signed edit entry (`kiez edit`). */
-  async editEntry (id: string, text: string): Promise<EntryJson> {
-    return entryToJson(await this.amend({ type: 'edit', id, text }))
+  /**
+   * A post request of any kind as a body (life.ts): one path for the control API and the gateway.
+   * `signer` is who writes: a vote's or done's own-entry checks are about that key.
+   */
+  private async postBody (req: PostKindRequest & { as?: unknown }, signer: Signer): Promise<KnownBody> {
+    const { store } = this.running()
+    const { as: _who, ...fields } = req // who signs is `signer`; the kind's fields are checked as they are
+    return await lifeBody(fields, { me: signer.publicKey, now: this.now(), get: async (hash) => await store.get(hash) })
   }
 
-  /** Deletes and edits for both the control API and the gateway. */
-  private async amend (req: Amend): Promise<StoredEntry> {
-    const { store, signer } = this.running()
-    return await this.author(await amendBody(req, signer.publicKey, async (hash) => await store.get(hash)))
+  /** Deletes one of this box's (or member `as`'s) own entries: a signed delete entry (`kiez delete`). */
+  async deleteEntry (id: string, as?: string): Promise<EntryJson> {
+    return entryToJson(
+      await this.amend({ type: 'delete', id }, await this.members_().signerNamed(as)),
+      this.views()
+    )
   }
 
-  /** Local authoring for both the control API and the gateway: one path, one set of error codes. */
-  private async author (body: KnownBody): Promise<StoredEntry> {
-    const { store, signer } = this.running()
+  /** Replaces the text of one of this box's (or member `as`'s) own posts or replies (`kiez edit`). */
+  async editEntry (id: string, text: string, as?: string): Promise<EntryJson> {
+    return entryToJson(
+      await this.amend({ type: 'edit', id, text }, await this.members_().signerNamed(as)),
+      this.views()
+    )
+  }
+
+  /** A profile entry (`kiez profile`): the box's display name, or a member's name and about. */
+  async profile (req: ProfileRequest): Promise<EntryJson> {
+    const people = this.members_()
+    if (req.box === true && req.as !== undefined) {
+      throw new ApiError(400, 'invalid_request', 'a profile is the box\'s or a member\'s: give `box` or `as`, not both')
+    }
+    const signer = req.box === true ? this.running().signer : await people.signerNamed(req.as)
+    return entryToJson(await this.writeProfile(req, signer))
+  }
+
+  /** The household's people (`kiez member …`); undefined while starting or stopping. */
+  members (): MemberControlApi | undefined {
+    return this.stopping === undefined ? this.people : undefined
+  }
+
+  private members_ (): BoxMembers {
+    if (this.people === undefined || this.stopping !== undefined) {
+      throw new ApiError(503, 'not_running', 'the daemon is starting or stopping')
+    }
+    return this.people
+  }
+
+  /** A profile for both faces; the box's own renames its household, which is published again. */
+  private async writeProfile (req: { name: string, about?: string }, signer: Signer): Promise<StoredEntry> {
+    const people = this.members_()
+    const e = await this.author(people.profileBody(signer, req), signer)
+    await people.authored(e)
+    return e
+  }
+
+  /** Deletes and edits for both the control API and the gateway: the target must be `signer`'s. */
+  private async amend (req: Amend, signer: Signer): Promise<StoredEntry> {
+    const { store } = this.running()
+    return await this.author(await amendBody(req, signer.publicKey, async (hash) => await store.get(hash)), signer)
+  }
+
+  /**
+   * Local authoring for both the control API and the gateway: one path, one set of error codes.
+   * `signer` is the box's key unless a member writes (members.ts chose it).
+   */
+  private async author (body: KnownBody, signer: Signer = this.running().signer): Promise<StoredEntry> {
+    const { store } = this.running()
     try {
       const entry = await store.append(signer, body)
       this.components.logger.info({ seq: entry.seq, type: entry.kind }, 'posted')
@@ -606,8 +735,31 @@ export class Daemon implements ControlApi {
     }
   }
 
-  /** A one-time pairing code for a browser (`kiez pair`). */
-  async pair (): Promise<PairJson> {
+  /** A one-time pairing code for a browser (`kiez pair`); with `member`, the browser posts as that member. */
+  async pair (req: PairRequest = {}): Promise<PairJson> {
+    const gateway = this.withGateway()
+    const member = req.member === undefined ? undefined : gateway.memberNamed(req.member)
+    if (req.member !== undefined && member === undefined) {
+      throw new ApiError(
+        404,
+        'member_not_found',
+        `this box has no member called ${JSON.stringify(req.member)}: see \`kiez member list\``
+      )
+    }
+    const { code, expiresAt } = gateway.pairing.create(
+      member !== undefined ? { member: Buffer.from(member.author).toString('hex') } : {}
+    )
+    this.components.logger.info(
+      { expiresAt: new Date(expiresAt).toISOString(), member: member !== undefined },
+      'issued a pairing code'
+    )
+    const out: PairJson = { code, expiresInMs: Math.max(0, expiresAt - this.now()) }
+    if (gateway.url !== undefined) out.url = gateway.url
+    if (member !== undefined) out.member = member.name
+    return out
+  }
+
+  private withGateway (): Gateway {
     this.running()
     if (this.gateway === undefined) {
       throw new ApiError(
@@ -616,11 +768,27 @@ export class Daemon implements ControlApi {
         'this daemon runs without the HTTP gateway (--no-http): there is no web page to pair'
       )
     }
-    const { code, expiresAt } = this.gateway.pairing.create()
-    this.components.logger.info({ expiresAt: new Date(expiresAt).toISOString() }, 'issued a pairing code')
-    const out: PairJson = { code, expiresInMs: Math.max(0, expiresAt - this.now()) }
-    if (this.gateway.url !== undefined) out.url = this.gateway.url
-    return out
+    return this.gateway
+  }
+
+  /** The paired browsers (`kiez pair --list`), with their members' names. */
+  async browserSessions (): Promise<BrowserSessionsJson> {
+    this.running()
+    return { sessions: this.gateway?.browsers() ?? [] }
+  }
+
+  /** Ends one browser's session (`kiez pair --revoke ID`): its next request gets 401. */
+  async revokeSession (id: string): Promise<RevokeJson> {
+    this.running()
+    if (this.gateway === undefined || !await this.gateway.sessions.revoke(id)) {
+      throw new ApiError(
+        404,
+        'session_not_found',
+        `no paired browser with id ${JSON.stringify(id)}: see \`kiez pair --list\``
+      )
+    }
+    this.components.logger.info({ session: id }, 'revoked a browser session')
+    return { revoked: 1 }
   }
 
   /** Forgets every paired browser (`kiez pair --revoke-all`). */
@@ -717,7 +885,7 @@ export class Daemon implements ControlApi {
   onEntry (fn: (e: EntryJson) => void, wanted: () => boolean = () => true): () => void {
     return this.running().store.onEntry((entry) => {
       if (isShown(entry) && !this.blocked(entry.author) && wanted()) {
-        fn(this.withHidden(entryToJson(entry, this.board), entry))
+        fn(this.withHidden(entryToJson(entry, this.views()), entry))
       }
     })
   }
@@ -733,7 +901,7 @@ export class Daemon implements ControlApi {
         : await kindPage(async (p) => await store.timeline(p), q, (e) => e.kind === kind && isShown(e))
       // a page may come out shorter than `limit`: `next` still pages on from where the store stopped
       const shown = page.entries.filter((e) => isShown(e) && !this.blocked(e.author))
-      const out: FeedJson = { entries: shown.map((e) => this.withHidden(entryToJson(e, this.board), e)) }
+      const out: FeedJson = { entries: shown.map((e) => this.withHidden(entryToJson(e, this.views()), e)) }
       if (page.next !== undefined) out.next = page.next
       return out
     } catch (err) {

@@ -1,4 +1,5 @@
 import { entryId } from '@kiez/feed'
+import type { GatewayClaims } from '@kiez/gateway'
 import { isLifeShown, lifeFields, type LifeView } from '@kiez/gateway/life-json'
 import type { StoredEntry } from '@kiez/store'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
@@ -35,10 +36,19 @@ export function isShown (e: StoredEntry): boolean {
 }
 
 /**
- * Meant for entries `isShown` lets through; anything else gets just its header
- * fields. `life` adds a poll's tally, an event's rsvps, done and pinned marks.
+/** What `entryToJson` may add to an entry's own fields. */
+export interface EntryJsonViews {
+  /** the author's profile name and household, or `unclaimed` (PROTOCOL.md §2, "Claims") */
+  claims?: GatewayClaims | undefined
+  /** a poll's tally, an event's rsvps, done and pinned marks */
+  life?: LifeView | undefined
+}
+
+/**
+ * Meant for entries `isShown` lets through; anything else gets just its header fields.
  */
-export function entryToJson (e: StoredEntry, life?: LifeView): EntryJson {
+export function entryToJson (e: StoredEntry, views: EntryJsonViews = {}): EntryJson {
+  const { claims, life } = views
   const out: EntryJson = {
     id: entryId(e.hash),
     author: authorName(e.author),
@@ -59,5 +69,15 @@ export function entryToJson (e: StoredEntry, life?: LifeView): EntryJson {
   if (e.editedText !== undefined || e.fate?.reason === 'edited') out.edited = true
   Object.assign(out, lifeFields(e, life, authorName))
   if (out.text === undefined && out.name === undefined && out.target === undefined) out.payloadMissing = true
+  if (claims !== undefined) withClaim(out, claims.claimOf(e.author))
   return out
+}
+
+function withClaim (out: EntryJson, claim: ReturnType<GatewayClaims['claimOf']>): void {
+  if (claim.name !== undefined) out.authorName = claim.name
+  const h = claim.household
+  if (h !== undefined) {
+    out.household = { id: authorName(h.box), name: h.name, seenBy: h.seenBy }
+    if (h.oneSided) out.household.oneSided = true
+  } else if (claim.kind === 'unclaimed') out.unclaimed = true
 }

@@ -1,4 +1,5 @@
 import type { ValidationCode } from '@kiez/feed'
+import type { MemberErrorCode } from '@kiez/members'
 import type { MeshErrorCode } from '@kiez/mesh'
 import type { StoreErrorCode } from '@kiez/store'
 
@@ -57,7 +58,9 @@ export function hasSystemCode (err: unknown, code: string): boolean {
  */
 export type ApiErrorCode =
   | 'not_running' // the daemon is starting or stopping
+  | 'invalid_request' // a request the schema let through but that asks two things at once (`box` and `as`)
   | 'http_disabled' // pairing under --no-http
+  | 'session_not_found' // `pair --revoke ID`: no paired browser with that id
   | 'bad_cursor' // a feed cursor this box did not issue
   | 'invalid_reply_to' // replyTo is no entry id
   | 'bad_author' // `why`: not an author's peer id
@@ -76,6 +79,10 @@ export type ApiErrorCode =
   | 'bad_choice' // a vote for an option the poll lacks, or two in a single-choice poll
   | 'poll_closed' // a vote after the poll closed
   | 'wrong_target' // a vote not at a poll, an rsvp not at an event, a done not at an offer or request
+  | 'member_not_found' // `--as NAME`, `kiez member …`: this box has no member of that name
+  | 'member_required' // a writing command without `--as` on a box with two or more members
+  | 'not_member' // the web page's `as`: an author that is no member of this box
+  | Exclude<MemberErrorCode, 'no_such_member'> // `kiez member …`: bad_name, member_exists, bad_phrase, …
   | ValidationCode // a post the feed refused
   | StoreErrorCode // a post the store could not take
   | MeshErrorCode // ping, dht find

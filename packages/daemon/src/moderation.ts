@@ -1,7 +1,7 @@
 import { entryId, MAX_REASON_BYTES, parseEntryId, type KnownBody } from '@kiez/feed'
 import { authorId, Moderation, ModerationError, parseAuthorId } from '@kiez/moderation'
 import type { GatewayModeration } from '@kiez/gateway'
-import type { IngestGate, StoredEntry } from '@kiez/store'
+import type { StoredEntry } from '@kiez/store'
 import type {
   BlockedJson,
   BlocksJson,
@@ -14,23 +14,8 @@ import type {
 } from './control/moderation-client.js'
 import { ApiError } from './errors.js'
 
-/**
- * A gate for a store that must be opened before what decides (Moderation
- * reads the store it gates): it lets everything in until bound. Nothing
- * arrives from the network before the node starts, which is after binding.
- */
-export function lateGate (): { gate: IngestGate, bind: (g: IngestGate) => void } {
-  let bound: IngestGate | undefined
-  return {
-    gate: {
-      admit: (entry) => bound?.admit(entry) ?? 'store',
-      takesPayload: (author) => bound?.takesPayload(author) ?? true
-    },
-    bind: (g) => {
-      bound = g
-    }
-  }
-}
+/** Kept here for the daemon's wiring; the one copy lives beside composeGates. */
+export { lateGate } from '@kiez/store'
 
 /** An author as the user typed it, or a 400 that says what an author id looks like. */
 export function authorArg (text: string): Uint8Array {

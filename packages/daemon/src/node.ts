@@ -32,7 +32,7 @@ export interface DaemonNode {
   /** mDNS's own view; undefined with mDNS off */
   mdnsInfo?(): {
     links: Array<{ interface: string, localAddress: string, ready: boolean }>
-    peers: unknown[]
+    peers: Array<{ peerId: string }>
     counters: { queriesSent: number, responsesReceived: number }
   } | undefined
   /** each connected neighbour's clock minus ours */

@@ -8,7 +8,9 @@ export const DATA_DIR_FILES = {
   identity: 'identity.key',
   controlSocket: 'control.sock',
   /** SHA-256 hashes of paired browsers' session tokens */
-  httpSessions: 'http-sessions.json'
+  httpSessions: 'http-sessions.json',
+  /** the household's members: index.json and one 0600 key file each (@kiez/members' MEMBERS_DIR) */
+  members: 'members'
 } as const
 
 /**

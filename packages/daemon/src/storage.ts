@@ -1,5 +1,5 @@
 import { defaultMaxBytes, freeSpaceDefault, levelOptionsFor, Quota } from '@kiez/quota'
-import { composeGates, type FeedStore, type GateVerdict, type IngestGate } from '@kiez/store'
+import { composeGates, type FeedStore, type IngestGate, lateGate } from '@kiez/store'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { StorageConfig } from './config.js'
@@ -80,16 +80,15 @@ class Neighbours {
 export class StorageWiring {
   /** pass to FeedStore.open: forwards to the budgets once `start` has built them */
   readonly gate: IngestGate
-  private inner: IngestGate | undefined
+  private readonly bindGate: (g: IngestGate | undefined) => void
   private quota: Quota | undefined
   private neighbours: Neighbours | undefined
   private store: FeedStore | undefined
 
   constructor (private readonly config: StorageConfig = {}, private readonly first: IngestGate[] = []) {
-    this.gate = {
-      admit: (e): GateVerdict => this.inner?.admit(e) ?? 'store',
-      takesPayload: (a) => this.inner?.takesPayload(a) ?? true
-    }
+    const late = lateGate()
+    this.gate = late.gate
+    this.bindGate = late.bind
   }
 
   /**
@@ -102,7 +101,10 @@ export class StorageWiring {
   }
 
   /** After the store opened, before the node starts: the budget, the neighbours, one check. */
-  async start (store: FeedStore, init: { path: string, dataDir: string, owner: Uint8Array }): Promise<void> {
+  async start (
+    store: FeedStore,
+    init: { path: string, dataDir: string, owner: Uint8Array, member?: (author: Uint8Array) => boolean }
+  ): Promise<void> {
     this.store = store
     const neighbours = new Neighbours(init.owner)
     await neighbours.load(store)
@@ -112,13 +114,14 @@ export class StorageWiring {
     const quota = new Quota({
       path: init.path,
       maxBytes,
-      exempt: (a) => neighbours.has(a),
+      // the box's own members too: their feeds are this box's to keep, like its own
+      exempt: (a) => neighbours.has(a) || init.member?.(a) === true,
       ...(ingestPerHour !== undefined ? { ingestPerHour } : {}),
       ...(ingestBurst !== undefined ? { ingestBurst } : {}),
       ...(authorShare !== undefined ? { authorShare } : {})
     })
     this.quota = quota
-    this.inner = composeGates(...this.first, quota.gate)
+    this.bindGate(composeGates(...this.first, quota.gate))
     await quota.attach(store)
   }
 

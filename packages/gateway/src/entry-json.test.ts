@@ -1,6 +1,6 @@
 import { createEntry, entryId, readEntry, signedBytes, signerFromSeed, type Entry } from '@kiez/feed'
 import { describe, expect, it } from 'vitest'
-import { EntryFormatter, isShown } from './entry-json.js'
+import { EntryFormatter, isShown, peerIdOf } from './entry-json.js'
 import type { ShownEntry } from './types.js'
 
 const alice = signerFromSeed(new Uint8Array(32).fill(1))
@@ -73,4 +73,51 @@ describe('entries as JSON (entry format 2)', () => {
     expect(raw.signedBytes).toBe(Buffer.from(signedBytes(post.header)).toString('base64'))
     expect(raw.bytes).toBe(Buffer.from(post.bytes).toString('base64'))
   })
+})
+
+describe('entries as JSON: who the author is (PROTOCOL.md §2, "Claims")', () => {
+  const hof3 = signerFromSeed(new Uint8Array(32).fill(3))
+  const post = entry(1, null, { type: 'post', text: 'hello' })
+
+  it('adds household (id as a peer id) or unclaimed from the claims, and the profile name when none is given', () => {
+    const member = new EntryFormatter(undefined, {
+      claims: {
+        claimOf: () => ({
+          kind: 'member',
+          name: 'Alice',
+          household: { box: hof3.publicKey, name: 'Hof 3', seenBy: 2, oneSided: false }
+        })
+      }
+    })
+    expect(member.entry(post)).toMatchObject({
+      authorName: 'Alice',
+      household: { id: peerIdOf(hof3.publicKey), name: 'Hof 3', seenBy: 2 }
+    })
+    expect(member.entry(post).household?.oneSided).toBeUndefined()
+    expect(member.entry(post).unclaimed).toBeUndefined()
+    // the gateway's own profile lookup wins over the index's name
+    expect(member.entry(post, 'Alice B.').authorName).toBe('Alice B.')
+    const oneSided = new EntryFormatter(undefined, {
+      claims: {
+        claimOf: () => ({
+          kind: 'member',
+          household: { box: hof3.publicKey, name: 'Hof 3', seenBy: 0, oneSided: true }
+        })
+      }
+    })
+    expect(oneSided.entry(post).household).toEqual({
+      id: peerIdOf(hof3.publicKey),
+      name: 'Hof 3',
+      seenBy: 0,
+      oneSided: true
+    })
+    const nobody = new EntryFormatter(undefined, { claims: { claimOf: () => ({ kind: 'unclaimed' }) } })
+    expect(nobody.entry(post)).toMatchObject({ unclaimed: true })
+    expect(nobody.entry(post).household).toBeUndefined()
+    // without claims: neither field
+    expect(fmt0.entry(post).household).toBeUndefined()
+    expect(fmt0.entry(post).unclaimed).toBeUndefined()
+  })
+
+  const fmt0 = new EntryFormatter()
 })

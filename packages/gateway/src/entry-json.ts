@@ -1,7 +1,7 @@
 import { entryId, signedBytes } from '@kiez/feed'
 import { base58btc } from 'multiformats/bases/base58'
 import { isLifeShown, lifeFields, type LifeView } from './life-json.js'
-import type { EntryJson, ShownEntry, SignedEntryJson } from './types.js'
+import type { EntryJson, GatewayClaims, ShownEntry, SignedEntryJson } from './types.js'
 
 /**
  * An ed25519 key as its libp2p peer id (identity multihash of the protobuf
@@ -32,11 +32,20 @@ const b64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
 /** Entries as JSON. Remembers author names: a feed page shows few authors many times, and base58 is the costly part. */
 export class EntryFormatter {
   private readonly authors = new Map<string, { peerId: string, hex: string }>()
-  /** `life`: the noticeboard's numbers for polls, events, offers and alerts, when the backend has them */
+  private readonly claims: GatewayClaims | undefined
+  private readonly life: () => LifeView | undefined
+
+  /**
+   * `claims`: who claims whom, for `household`/`unclaimed`; `life`: the noticeboard's numbers for polls,
+   * events, offers and alerts, when the backend has them
+   */
   constructor (
     private readonly maxAuthors = 4096,
-    private readonly life: () => LifeView | undefined = () => undefined
-  ) {}
+    views: { claims?: GatewayClaims | undefined, life?: () => LifeView | undefined } = {}
+  ) {
+    this.claims = views.claims
+    this.life = views.life ?? (() => undefined)
+  }
 
   private author (key: Uint8Array): { peerId: string, hex: string } {
     const k = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
@@ -60,7 +69,14 @@ export class EntryFormatter {
       timestamp: e.timestamp,
       type: e.kind as EntryJson['type']
     }
-    if (authorName !== undefined) out.authorName = authorName
+    const claim = this.claims?.claimOf(e.author)
+    const name = authorName ?? claim?.name
+    if (name !== undefined) out.authorName = name
+    if (claim?.household !== undefined) {
+      const h = claim.household
+      out.household = { id: this.author(h.box).peerId, name: h.name, seenBy: h.seenBy }
+      if (h.oneSided) out.household.oneSided = true
+    } else if (claim?.kind === 'unclaimed') out.unclaimed = true
     const b = e.body
     if (b?.type === 'profile') out.name = b.name
     else if (e.editedText !== undefined) out.text = e.editedText

@@ -24,6 +24,8 @@ export type GatewayErrorCode =
   | 'too_many_streams'
   | 'not_running'
   | 'internal'
+  | 'member_required'
+  | 'not_member'
 
 /**
  * A failure the client caused or can act on. `status` is the HTTP status;

@@ -16,7 +16,8 @@ import { asClientError, GatewayError, type GatewayErrorCode } from './errors.js'
 import { EventStream } from './events.js'
 import { FailureWindow, RateLimiter } from './limits.js'
 import { GatewayMetrics } from './metrics.js'
-import { PairingCodes, SessionStore, sessionCookie } from './pairing.js'
+import { MemberSessions } from './members.js'
+import { PairingCodes, type SessionInfo, SessionStore, sessionCookie } from './pairing.js'
 import { ProfileNames } from './profiles.js'
 import type { RouteContext } from './routes/context.js'
 import { registerReports } from './routes/reports.js'
@@ -27,6 +28,7 @@ import { registerFeed } from './routes/feed.js'
 import { registerMetrics } from './routes/metrics.js'
 import { registerPairing, SESSION_COOKIE } from './routes/pairing.js'
 import { registerPeers } from './routes/peers.js'
+import { registerMembers } from './routes/members.js'
 import { registerProfile } from './routes/profile.js'
 import { registerStatus } from './routes/status.js'
 import { registerTopology } from './routes/topology.js'
@@ -231,7 +233,8 @@ export class Gateway {
   readonly events: EventStream
   private readonly names: ProfileNames
   private readonly moderation: ModerationView
-  private readonly format = new EntryFormatter(4096, () => this.components.backend.life)
+  private readonly people: MemberSessions
+  private readonly format: EntryFormatter
   private readonly metrics: GatewayMetrics
   private readonly postLimiter: RateLimiter
   private readonly pairLimiter: RateLimiter
@@ -258,7 +261,12 @@ export class Gateway {
     this.sessions = new SessionStore(init.sessionsPath !== undefined ? { path: init.sessionsPath } : {})
     this.events = new EventStream({ maxClients: init.maxEventClients ?? 64, replayEvents: init.replayEvents ?? 512 })
     this.names = new ProfileNames(components.backend.feed)
+    this.format = new EntryFormatter(4096, {
+      claims: components.backend.claims,
+      life: () => this.components.backend.life
+    })
     this.moderation = new ModerationView(components.backend.moderation, this.names)
+    this.people = new MemberSessions(components.backend.members)
     this.metrics = new GatewayMetrics(components.registry, components.backend)
     this.postLimiter = new RateLimiter(init.postRate ?? { capacity: 20, refillPerSec: 0.5 })
     this.pairLimiter = new RateLimiter(init.pairRate ?? { capacity: 10, refillPerSec: 0.1 })
@@ -314,6 +322,9 @@ export class Gateway {
         () => clearTimeout(timer)
       )
     }
+    // a member added, removed or renamed: pages ask GET /session again (who they post as, the switcher)
+    const onMembers = backend.members?.onChange?.bind(backend.members)
+    if (onMembers !== undefined) this.unsubscribe.push(onMembers(() => this.events.publish('members', () => ({}))))
     const onPayload = backend.feed.onPayload?.bind(backend.feed)
     if (onPayload !== undefined) {
       this.unsubscribe.push(onPayload((e) => {
@@ -560,6 +571,8 @@ export class Gateway {
       moderation: this.moderation,
       withName: async (e) => await this.withName(e),
       hasSession: (req) => this.hasSession(req),
+      session: (req) => this.session(req),
+      people: this.people,
       newestStoredAt: () => this.newestStoredAt,
       topologyMap: async (draw) => await this.topologyMap(draw),
       pairing: this.pairing,
@@ -579,6 +592,7 @@ export class Gateway {
       registerReports(api, ctx)
       registerProfile(api, ctx)
       registerPairing(api, ctx)
+      registerMembers(api, ctx)
       registerEvents(api, ctx, `${API_PREFIX}/events`)
     }, { prefix: API_PREFIX })
 
@@ -588,5 +602,37 @@ export class Gateway {
 
   private hasSession (req: FastifyRequest): boolean {
     return this.sessions.valid(sessionCookie(req.headers.cookie, SESSION_COOKIE))
+  }
+
+  /** A member by name, as `kiez pair --member NAME` names them: exactly, else ignoring case (names are unique so). */
+  memberNamed (name: string): { name: string, author: Uint8Array } | undefined {
+    const list = this.components.backend.members?.list() ?? []
+    const want = name.normalize('NFC')
+    return list.find((m) => m.name === want) ??
+      list.find((m) => m.name.toLocaleLowerCase() === want.toLocaleLowerCase())
+  }
+
+  /** The paired browsers with their members' names (`kiez pair --list`); members the box dropped are left out. */
+  browsers (): Array<{ id: string, createdAt: number, lastSeenAt: number, members: string[], member?: string }> {
+    const names = new Map(
+      (this.components.backend.members?.list() ?? []).map((m) => [Buffer.from(m.author).toString('hex'), m.name])
+    )
+    return this.sessions.list().map((s) => {
+      const out: { id: string, createdAt: number, lastSeenAt: number, members: string[], member?: string } = {
+        id: s.id,
+        createdAt: s.createdAt,
+        lastSeenAt: s.lastSeenAt,
+        members: s.members.flatMap((k) => names.get(k) ?? [])
+      }
+      const current = s.current === undefined ? undefined : names.get(s.current)
+      if (current !== undefined) out.member = current
+      return out
+    })
+  }
+
+  private session (req: FastifyRequest): { token: string, info: SessionInfo } | undefined {
+    const token = sessionCookie(req.headers.cookie, SESSION_COOKIE)
+    const info = this.sessions.get(token)
+    return token === undefined || info === undefined ? undefined : { token, info }
   }
 }

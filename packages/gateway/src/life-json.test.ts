@@ -50,7 +50,7 @@ const view: LifeView = {
 
 describe('the kinds of neighbourhood life as JSON', () => {
   it('shows each kind as a post with its kind, its text and its fields', () => {
-    const fmt = new EntryFormatter(16, () => view)
+    const fmt = new EntryFormatter(16, { life: () => view })
     const offer = fmt.entry(entry({ type: 'offer', text: 'Sofa', price: '0 €' }))
     expect(offer).toMatchObject({ type: 'post', kind: 'offer', text: 'Sofa', price: '0 €', done: true })
     const ev = fmt.entry(entry({ type: 'event', title: 'Fest', starts: 10, ends: null, place: 'Hof', text: 'Kuchen' }))
@@ -93,7 +93,7 @@ describe('the kinds of neighbourhood life as JSON', () => {
   })
 
   it('leaves a plain post\'s JSON as it was: no kind field', () => {
-    const json = new EntryFormatter(16, () => view).entry(entry({ type: 'post', text: 'hallo' }))
+    const json = new EntryFormatter(16, { life: () => view }).entry(entry({ type: 'post', text: 'hallo' }))
     expect(json.kind).toBeUndefined()
     expect(json.type).toBe('post')
   })

@@ -55,7 +55,19 @@ export const entryProps = {
     }
   },
   // the kinds of neighbourhood life (life-json.ts)
-  ...lifeEntryProps
+  ...lifeEntryProps,
+  // the household that claims the author, or that none does (PROTOCOL.md §2, "Claims")
+  household: {
+    type: 'object',
+    required: ['id', 'name', 'seenBy'],
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      seenBy: { type: 'integer' },
+      oneSided: { type: 'boolean' }
+    }
+  },
+  unclaimed: { type: 'boolean' }
 } as const
 
 export const countsSchema = {

@@ -141,7 +141,8 @@ export const profileRoute = {
     type: 'object',
     required: ['name'],
     additionalProperties: false,
-    properties: { name: { type: 'string', minLength: 1 } }
+    // no maxLength: the feed owns the profile limits and answers malformed_content
+    properties: { name: { type: 'string', minLength: 1 }, about: { type: 'string' } }
   },
   response: { 201: entrySchema, ...errorResponses }
 } as const
@@ -159,11 +160,56 @@ export const pairRoute = {
   }
 } as const
 
-export const sessionRoute = {
+const memberSchema = {
+  type: 'object',
+  required: ['name', 'author', 'authorKey'],
+  properties: { name: { type: 'string' }, author: { type: 'string' }, authorKey: { type: 'string' } }
+} as const
+
+/** Whether this browser is paired, and (on a box with members) as whom it may post and does. */
+const sessionSchema = {
+  type: 'object',
+  required: ['paired'],
+  properties: {
+    paired: { type: 'boolean' },
+    members: { type: 'array', items: memberSchema },
+    current: { type: 'string' },
+    firstMember: { type: 'boolean', enum: [true] }
+  }
+} as const
+
+export const sessionRoute = { response: { 200: sessionSchema, ...errorResponses } } as const
+
+/** Switching to another member this browser holds (`author`: the member's peer id, or its key in hex). */
+export const sessionCurrentRoute = {
+  body: {
+    type: 'object',
+    required: ['author'],
+    additionalProperties: false,
+    properties: { author: { type: 'string', minLength: 1, maxLength: 100 } }
+  },
+  response: { 200: sessionSchema, ...errorResponses }
+} as const
+
+/** Logging this browser out: 204, no body. */
+export const sessionLogoutRoute = { response: { ...errorResponses } } as const
+
+export const membersRoute = {
   response: {
-    200: { type: 'object', required: ['paired'], properties: { paired: { type: 'boolean' } } },
+    200: { type: 'object', required: ['members'], properties: { members: { type: 'array', items: memberSchema } } },
     ...errorResponses
   }
+} as const
+
+/** "I am new here": the box checks the name itself (bad_name); this only bounds what reaches it. */
+export const newMemberRoute = {
+  body: {
+    type: 'object',
+    required: ['name'],
+    additionalProperties: false,
+    properties: { name: { type: 'string', minLength: 1, maxLength: 256 } }
+  },
+  response: { 201: memberSchema, ...errorResponses }
 } as const
 
 export const topologyRoute = {

@@ -25,20 +25,24 @@ export interface GatewayBackend {
   peers(): Promise<PeerView[]>
   /** replication's per-neighbour view; an empty list when the node runs without it */
   sync(): Promise<PeerSyncView[]>
-  /** local authoring (signed with the box key, synced before it resolves); errors carry `status` and `code` */
-  /** a post of any kind (life-json.ts); errors carry `status` and `code` */
-  post(req: PostKindRequest): Promise<Entry>
-  profile(req: { name: string }): Promise<Entry>
+  /**
+   * local authoring of a post of any kind (life-json.ts), synced before it resolves; errors carry `status`
+   * and `code`. `as`: a member's author key, whose key signs (403 not_member if no member of this box);
+   * absent: the box key
+   */
+  post(req: PostKindRequest & { as?: Uint8Array }): Promise<Entry>
+  profile(req: { name: string, about?: string, as?: Uint8Array }): Promise<Entry>
   /**
    * Deletes an entry this box authored (a signed delete entry; resolves with it). Errors carry
    * `status` and `code`: 404 entry_not_found, 403 not_author, 400 not_deletable, 410 deleted.
+   * `as`: the member whose entry it is (403 not_member, or not_author if the entry is not theirs).
    */
-  deleteEntry(id: string): Promise<Entry>
+  deleteEntry(id: string, as?: Uint8Array): Promise<Entry>
   /**
    * Replaces the text of a post or reply this box authored (a signed edit entry; resolves with
    * it). Errors as deleteEntry's, with 400 not_editable for any other kind.
    */
-  editEntry(req: { id: string, text: string }): Promise<Entry>
+  editEntry(req: { id: string, text: string, as?: Uint8Array }): Promise<Entry>
   feed: FeedReader
   /** the mesh as neighbours report it (kiez topology); absent: the route answers 404 */
   topology?(): Promise<TopologyView>
@@ -48,6 +52,55 @@ export interface GatewayBackend {
   moderation?: GatewayModeration
   /** the noticeboard's numbers (@kiez/life): tallies, rsvps, done, pinned alerts; absent: entries without them */
   life?: LifeView
+  members?: GatewayMembers
+  /** who claims whom (households, vouches); absent: entries carry no `household` or `unclaimed` */
+  claims?: GatewayClaims
+}
+
+/** The household's people (issue 14); absent: the box has no member support and the page posts as the box. */
+export interface GatewayMembers {
+  list(): Array<{ name: string, author: Uint8Array }>
+  /** a new member with a fresh key (the box republishes its household); errors carry `status` and `code`: 400 bad_name, 409 member_exists, 409 too_many_members */
+  add(name: string): Promise<{ name: string, author: Uint8Array }>
+  /** called after members are added, removed or renamed; returns the unsubscribe */
+  onChange?(fn: () => void): () => void
+}
+
+/**
+ * What the gateway needs of who claims whom (@kiez/members' ClaimsIndex,
+ * through the daemon): answered from memory, so every entry can ask.
+ */
+export interface GatewayClaims {
+  claimOf(author: Uint8Array): AuthorClaimView
+}
+
+/** An author as PROTOCOL.md §2 ("Households, members and neighbours") has a reader show them. */
+export interface AuthorClaimView {
+  /** a household lists the author (member), the author is a box (its own household), or neither */
+  kind: 'member' | 'box' | 'unclaimed'
+  /** the author's current profile name */
+  name?: string
+  /** the claiming household (a member's) or the box's own; absent when unclaimed */
+  household?: {
+    /** the box's key */
+    box: Uint8Array
+    name: string
+    seenBy: number
+    /** the household lists the author, whose own profile names another box or none */
+    oneSided: boolean
+  }
+}
+
+/** The household shown with an entry's author (PROTOCOL.md §2, "Claims"). */
+export interface HouseholdJson {
+  /** the box's peer id */
+  id: string
+  /** the box's display name: its household entry's name, or its profile's */
+  name: string
+  /** how many other boxes vouched for this box in the last 48 hours ("seen by N neighbouring boxes") */
+  seenBy: number
+  /** the household lists the author but the author's own profile names another box or none */
+  oneSided?: true
 }
 
 /** Why an author is blocked or an entry hidden: the owner's block, or a followed list's entry. */
@@ -143,6 +196,10 @@ export interface EntryJson extends LifeJson {
   payloadMissing?: true
   /** a moderation list this box follows hides it: the page collapses it and says why */
   hidden?: HiddenJson
+  /** the household that claims the author (for a box's own entries, its own household) */
+  household?: HouseholdJson
+  /** no household claims the author and the author is no box with a household or profile */
+  unclaimed?: true
 }
 
 /** Which followed moderation list hides an entry, and why. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { eventually } from '@kiez/testing'
 import { EventStream } from './events.js'
 import { FailureWindow, RateLimiter } from './limits.js'
-import { CODE_ALPHABET, PairingCodes, SessionStore, sessionCookie } from './pairing.js'
+import { CODE_ALPHABET, MAX_SESSION_MEMBERS, PairingCodes, SessionStore, sessionCookie } from './pairing.js'
 import { HostCheck, hostOf, isJson } from './security.js'
 import { isHashedAsset } from './static.js'
 import { peerIdOf } from './entry-json.js'
@@ -186,6 +186,52 @@ describe('pairing codes', () => {
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  })
+
+  it('a sessions file from before members loads, and the ids it gets then stay across restarts', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises')
+    const { join } = await import('node:path')
+    const { tmpdir } = await import('node:os')
+    const { createHash } = await import('node:crypto')
+    const dir = await mkdtemp(join(tmpdir(), 'kiez-sessions-'))
+    try {
+      const path = join(dir, 'http-sessions.json')
+      const token = 'A'.repeat(43)
+      const hash = createHash('sha256').update(token).digest('hex')
+      await writeFile(path, JSON.stringify({ sessions: [{ hash, createdAt: 5 }, { hash: 'nope', createdAt: 1 }] }))
+      const old = new SessionStore({ path })
+      expect(await old.load()).toEqual({ ok: true })
+      const [s] = old.list()
+      expect(old.list()).toHaveLength(1)
+      expect(s).toEqual({ id: expect.stringMatching(/^[0-9a-f]{16}$/), createdAt: 5, lastSeenAt: 5, members: [] })
+      const again = new SessionStore({ path })
+      await again.load()
+      expect(again.list().map((x) => x.id)).toEqual([s?.id])
+      expect(again.get(token)?.id).toBe(s?.id)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a browser holds at most 16 members; the oldest it is not posting as goes first; switching needs one it holds', async () => {
+    const store = new SessionStore({})
+    const token = await store.create({ member: '00'.repeat(32) })
+    const key = (i: number): string => i.toString(16).padStart(2, '0').repeat(32)
+    for (let i = 1; i <= 16; i++) expect(await store.addMember(token, key(i))).toBe(true)
+    // 17 added, 16 held: member 0 (the oldest, not current) went
+    const s = store.get(token)
+    expect(s?.members).toHaveLength(MAX_SESSION_MEMBERS)
+    expect(s?.members[0]).toBe(key(1))
+    expect(s?.current).toBe(key(16))
+    expect(await store.setCurrent(token, key(0))).toBe(false)
+    expect(await store.setCurrent(token, key(2))).toBe(true)
+    await store.addMember(token, key(17))
+    expect(store.get(token)?.members).not.toContain(key(1))
+    expect(store.get(token)?.members).toContain(key(17))
+    expect(await store.addMember(token, 'not a key')).toBe(false)
+    expect(await store.addMember('B'.repeat(43), key(3))).toBe(false)
+    expect(await store.revokeToken(token)).toBe(true)
+    expect(store.valid(token)).toBe(false)
   })
 
   it('reads the session cookie among others', () => {

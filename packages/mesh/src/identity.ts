@@ -1,7 +1,8 @@
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { mkdir, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { signerFromSeed, type Signer } from '@kiez/feed'
+import { writeFileAtomic } from '@kiez/store'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { MeshError, messageOf } from './errors.js'
 
@@ -57,31 +58,8 @@ export async function loadOrCreateIdentity (dataDir: string): Promise<Identity> 
 async function createIdentity (dataDir: string, path: string): Promise<Ed25519PrivateKey> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
   const key = await generateKeyPair('Ed25519')
-  await writeFileAtomic(path, privateKeyToProtobuf(key), 0o600)
+  await writeFileAtomic(path, privateKeyToProtobuf(key), 0o600) // a crash leaves either no key or the whole key
   return key
-}
-
-/** temp file + fsync + rename + fsync(dir): a crash leaves either no key or the whole key. */
-export async function writeFileAtomic (path: string, bytes: Uint8Array, mode: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`
-  const fh = await open(tmp, 'wx', mode)
-  try {
-    await fh.writeFile(bytes)
-    await fh.chmod(mode) // the umask may have narrowed or the fs widened `mode`
-    await fh.sync()
-  } catch (err) {
-    await fh.close()
-    await unlink(tmp).catch(() => {})
-    throw err
-  }
-  await fh.close()
-  await rename(tmp, path)
-  const dir = await open(dirname(path), 'r')
-  try {
-    await dir.sync()
-  } finally {
-    await dir.close()
-  }
 }
 
 /** libp2p's Ed25519 `.raw` is seed(32) ‖ public key(32); the feed signer wants the seed. */

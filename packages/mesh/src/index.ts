@@ -9,12 +9,13 @@
  * Owns the node assembly and the discovery policy. Must not import HTTP
  * (`@kiez/gateway`, fastify) or `@kiez/daemon`: the daemon composes the two.
  */
+export { writeFileAtomic } from '@kiez/store'
 export type { TopologyMap, MapBox, MapLink, CrawlOptions } from '@kiez/topology'
 export { backoffDelay } from './backoff.js'
 export type { PeerView, DhtTableEntry } from './diagnostics.js'
 export { MeshError, type MeshErrorCode } from './errors.js'
 export { ForeignPeers } from './foreign.js'
-export { loadOrCreateIdentity, feedSignerFromKey, writeFileAtomic, IDENTITY_FILE, type Identity } from './identity.js'
+export { loadOrCreateIdentity, feedSignerFromKey, IDENTITY_FILE, type Identity } from './identity.js'
 export { LIMITS } from './limits.js'
 export {
   createKiezNode,

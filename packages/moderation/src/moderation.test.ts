@@ -1,12 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createEntry, signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
-import { FeedStore, type IngestGate } from '@kiez/store'
+import { signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
+import { FeedStore, lateGate } from '@kiez/store'
+import { Log, NOW } from '@kiez/testing'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { authorId, Moderation, parseAuthorId } from './index.js'
 
-const NOW = 1_800_000_000_000
 const signer = (n: number): Signer => signerFromSeed(new Uint8Array(32).fill(n))
 const post = (text: string): KnownBody => ({ type: 'post', text })
 const full = (e: Entry): { entry: Uint8Array, payload: Uint8Array } => ({
@@ -29,32 +29,15 @@ function filesHolding (dir: string, marker: string): string[] {
     .filter((f) => readFileSync(f).includes(needle))
 }
 
-class Log {
-  readonly entries: Entry[] = []
-  constructor (readonly signer: Signer, private t = NOW - 100_000) {}
-  add (body: KnownBody): Entry {
-    const prev = this.entries.at(-1)
-    const e = createEntry(this.signer, {
-      seq: this.entries.length + 1,
-      previous: prev?.hash ?? null,
-      timestamp: this.t++,
-      body
-    })
-    this.entries.push(e)
-    return e
-  }
-}
-
 /** A store and Moderation on it, wired as the daemon wires them (the gate bound once Moderation is open). */
-async function openBox (path = tempDir(), exempt: Uint8Array[] = []): Promise<{ store: FeedStore, mod: Moderation }> {
-  const bound: { mod?: Moderation } = {}
-  const gate: IngestGate = {
-    admit: (e) => bound.mod?.gate.admit(e) ?? 'store',
-    takesPayload: (a) => bound.mod?.gate.takesPayload(a) ?? true
-  }
-  const store = await FeedStore.open({ path, now: () => NOW, gate })
+async function openBox (
+  path = tempDir(),
+  exempt: Uint8Array[] | ((a: Uint8Array) => boolean) = []
+): Promise<{ store: FeedStore, mod: Moderation }> {
+  const late = lateGate()
+  const store = await FeedStore.open({ path, now: () => NOW, gate: late.gate })
   const mod = await Moderation.open({ store, exempt, now: () => NOW })
-  bound.mod = mod
+  late.bind(mod.gate)
   onTestFinished(async () => {
     await mod.close()
     await store.close()
@@ -118,6 +101,18 @@ describe('the owner\'s block', () => {
     await expect(mod.block(bob.publicKey, 'x'.repeat(281))).rejects.toMatchObject({ code: 'bad_input' })
     expect(await mod.block(bob.publicKey, 'x'.repeat(280))).toEqual({ dropped: 0 })
     expect(mod.forwards(me.publicKey)).toBe(true)
+  })
+
+  it('asks an exempt function each time: a key exempted later (a new member) cannot be blocked from then on', async () => {
+    const member = signer(2)
+    const members = new Set<string>()
+    const { mod } = await openBox(undefined, (a) => members.has(Buffer.from(a).toString('hex')))
+    expect(await mod.block(member.publicKey, 'before')).toEqual({ dropped: 0 })
+    expect(mod.isBlocked(member.publicKey)).toBe(true)
+    members.add(Buffer.from(member.publicKey).toString('hex'))
+    expect(mod.isBlocked(member.publicKey)).toBe(false)
+    expect(mod.forwards(member.publicKey)).toBe(true)
+    await expect(mod.block(member.publicKey)).rejects.toMatchObject({ code: 'bad_input' })
   })
 })
 

@@ -18,11 +18,13 @@ export interface ModerationInit {
   store: ModerationStore
   /**
    * Keys that are never blocked, by the owner or by a list: the box's own
-   * authors (their posts go in unconditionally, and must go out).
+   * authors (their posts go in unconditionally, and must go out). A function
+   * for a set that changes while the box runs (the household's members); it
+   * is asked on the ingest path, so it must be cheap.
    *
    * @default none
    */
-  exempt?: Uint8Array[]
+  exempt?: Uint8Array[] | ((author: Uint8Array) => boolean)
   /**
    * Most authors the owner may block.
    *
@@ -131,7 +133,7 @@ function checkKey (key: Uint8Array, what: string): void {
  */
 export class Moderation {
   private readonly store: ModerationStore
-  private readonly exempt: Set<string>
+  private readonly exempt: (author: Uint8Array, k: string) => boolean
   private readonly maxBlocks: number
   private readonly maxLists: number
   private readonly maxListEntries: number
@@ -157,7 +159,12 @@ export class Moderation {
 
   private constructor (init: ModerationInit) {
     this.store = init.store
-    this.exempt = new Set((init.exempt ?? []).map(hex))
+    const exempt = init.exempt
+    if (typeof exempt === 'function') this.exempt = (a) => exempt(a)
+    else {
+      const keys = new Set((exempt ?? []).map(hex))
+      this.exempt = (_a, k) => keys.has(k)
+    }
     this.maxBlocks = init.maxBlocks ?? 10_000
     this.maxLists = init.maxLists ?? 64
     this.maxListEntries = init.maxListEntries ?? 100_000
@@ -201,7 +208,7 @@ export class Moderation {
   blockedBy (author: Uint8Array): Because | undefined {
     if (!this.blocking) return undefined
     const k = hex(author)
-    if (this.exempt.has(k)) return undefined
+    if (this.exempt(author, k)) return undefined
     const own = this.owner.get(k)
     if (own !== undefined) return { by: 'owner', reason: own.reason, at: own.at }
     for (const list of this.followed.values()) {
@@ -238,7 +245,7 @@ export class Moderation {
     checkKey(author, 'the author')
     checkReason(reason)
     const k = hex(author)
-    if (this.exempt.has(k)) throw new ModerationError('bad_input', 'this box\'s own author cannot be blocked')
+    if (this.exempt(author, k)) throw new ModerationError('bad_input', 'this box\'s own author cannot be blocked')
     if (this.followed.has(k)) {
       throw new ModerationError('bad_input', 'this author\'s moderation list is followed here: unfollow it first')
     }

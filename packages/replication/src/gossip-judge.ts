@@ -47,7 +47,10 @@ export async function judgeGossip (host: JudgeHost, data: Uint8Array): Promise<T
       stats.gossipAccepted++
       return TopicValidatorResult.Accept
     }
-    const r = await store.ingest(item.entry, item.payload)
+    // Judged, not written: forwarding does not wait for the disk (docs/DECISIONS.md, "Forward before the write").
+    const r = await new Promise<IngestResult>((resolve, reject) => {
+      store.ingest(item.entry, item.payload, { judged: resolve }).then(resolve, reject)
+    })
     // Over its author's ingest budget: not stored, so not forwarded; sync pulls it once the budget refills.
     if (r.status === 'deferred') {
       bump(stats.gossipIgnored, 'deferred')

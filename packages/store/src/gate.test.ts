@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { composeGates, type GateVerdict, type IngestGate } from './index.js'
+import { composeGates, lateGate, type GateVerdict, type IngestGate } from './index.js'
 import { full, hex, Log, openStore, post, signer } from '../test/helpers.js'
 
 /** A gate scripted per author (hex of the key): a verdict, payloads taken or not, and what it was asked. */
@@ -113,5 +113,18 @@ describe('the ingest gate', () => {
     expect(composeGates(undefined, c)).toBe(c)
     expect(composeGates()).toBeUndefined()
     expect(composeGates(scripted({}, [bobKey]), c)?.takesPayload(e.author)).toBe(false)
+  })
+
+  it('late: lets everything in until bound, then asks only what it was bound to', () => {
+    const e = bob.entries[0]
+    if (e === undefined) throw new Error('no entry')
+    const late = lateGate()
+    expect(late.gate.admit(e)).toBe('store')
+    expect(late.gate.takesPayload(e.author)).toBe(true)
+    const inner = scripted({ [bobKey]: 'header' }, [bobKey])
+    late.bind(inner)
+    expect(late.gate.admit(e)).toBe('header')
+    expect(late.gate.takesPayload(e.author)).toBe(false)
+    expect(inner.asked).toEqual([e.seq])
   })
 })

@@ -39,3 +39,22 @@ export function composeGates (...gates: Array<IngestGate | undefined>): IngestGa
     takesPayload: (author) => list.every((g) => g.takesPayload(author))
   }
 }
+
+/**
+ * A gate for a store that must be opened before what decides (a policy that
+ * reads the store it gates, like Moderation, or budgets sized from it): it
+ * lets everything in until bound. Bind before the node starts: nothing
+ * arrives from the network earlier.
+ */
+export function lateGate (): { gate: IngestGate, bind: (g: IngestGate | undefined) => void } {
+  let bound: IngestGate | undefined
+  return {
+    gate: {
+      admit: (entry) => bound?.admit(entry) ?? 'store',
+      takesPayload: (author) => bound?.takesPayload(author) ?? true
+    },
+    bind: (g) => {
+      bound = g
+    }
+  }
+}

@@ -15,7 +15,7 @@ export interface BatchOp {
 export class Group {
   /** header side: puts of fresh keys only (log, indexes, fork proofs) */
   readonly batch: BatchOp[] = []
-  /** payload side: the last write of each key (a value, or null to delete it), by hex of the key */
+  /** payload side: the last write of each key (a value, or null to delete it), by `kvKey` */
   readonly kv = new Map<string, { key: Uint8Array, value: Uint8Array | null }>()
   /** keys deleted outright (eviction.ts: a group of its own) */
   readonly dels: Uint8Array[] = []
@@ -25,16 +25,39 @@ export class Group {
   readonly compact: Uint8Array[] = []
   settle: Array<() => void> = []
   readonly heads = new Map<string, { author: Uint8Array, state: AuthorState }>()
-  /** entries staged in this group, by author hex + seq, and by hash hex */
-  readonly staged = new Map<string, Entry>()
-  readonly stagedByHash = new Map<string, Entry>()
+  /** entries staged in this group, by author hex, then seq */
+  readonly staged = new Map<string, Map<number, Entry>>()
   readonly added: Array<{ entry: StoredEntry, origin: EntryOrigin }> = []
   /** the record in `added` of a staged entry, to attach its payload once checked */
   readonly addedOf = new Map<Entry, { entry: StoredEntry, origin: EntryOrigin }>()
+  /**
+   * Staged entries by hash hex, built on the first lookup (a delete or edit
+   * naming a staged entry is rare; hashing every staged entry to hex is not
+   * free on the range path) and extended as `added` grows.
+   */
+  private byHash: Map<string, Entry> | undefined
+  private byHashCount = 0
+
+  stagedByHash (k: string): Entry | undefined {
+    this.byHash ??= new Map()
+    for (; this.byHashCount < this.added.length; this.byHashCount++) {
+      const { entry } = this.added[this.byHashCount] as { entry: Entry }
+      this.byHash.set(hex(entry.hash), entry)
+    }
+    return this.byHash.get(k)
+  }
   /** payloads stored in this group for headers held before it (fetched again or late) */
   readonly payloads: StoredEntry[] = []
   readonly forks: Array<{ author: Uint8Array, seq: number, proof: Uint8Array }> = []
   sync = false
+}
+
+/**
+ * A key as a Map key: latin1 keeps byte order in string order (the scan sorts
+ * by it) at half the length and cost of hex.
+ */
+function kvKey (key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
 }
 
 /**
@@ -53,7 +76,7 @@ export function groupTx (
   return {
     awaiting,
     async get (key) {
-      const k = hex(key)
+      const k = kvKey(key)
       for (const l of layers()) {
         const w = l.kv.get(k)
         if (w !== undefined) return w.value ?? undefined
@@ -63,9 +86,9 @@ export function groupTx (
     async scan (prefix) {
       const found = new Map<string, { key: Uint8Array, value: Uint8Array | null }>()
       for await (const [key, value] of db.iterator({ gte: prefix, lt: prefixEnd(prefix) })) {
-        found.set(hex(key), { key, value })
+        found.set(kvKey(key), { key, value })
       }
-      const p = hex(prefix)
+      const p = kvKey(prefix)
       // oldest layer first, so the newest write of a key wins
       for (const l of layers().reverse()) {
         for (const [k, w] of l.kv) if (k.startsWith(p)) found.set(k, w)
@@ -76,15 +99,15 @@ export function groupTx (
         .map(([, w]) => w)
     },
     put (key, value) {
-      g.kv.set(hex(key), { key, value })
+      g.kv.set(kvKey(key), { key, value })
     },
     del (key) {
-      g.kv.set(hex(key), { key, value: null })
+      g.kv.set(kvKey(key), { key, value: null })
     },
     async entry (hash) {
       const k = hex(hash)
       for (const l of layers()) {
-        const e = l.stagedByHash.get(k)
+        const e = l.stagedByHash(k)
         if (e !== undefined) return e
       }
       return await storedEntry(hash)

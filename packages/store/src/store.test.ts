@@ -294,3 +294,25 @@ describe('store invariants', () => {
     )
   })
 })
+
+describe('ingest: the verdict before the write', () => {
+  it('reports the verdict while the entry is staged, then resolves with the same once it is on disk', async () => {
+    const store = await openStore()
+    const [e1, e2] = chain(signer(7), 2)
+    const seen: Array<{ status: string, headAtVerdict: number | undefined }> = []
+    const judged = (r: { status: string }): void => {
+      seen.push({ status: r.status, headAtVerdict: store.head(signer(7).publicKey)?.seq })
+    }
+    const r1 = await store.ingest(e1!.bytes, e1!.payload, { judged })
+    const r2 = await store.ingest(e2!.bytes, e2!.payload, { judged })
+    // at each verdict the head had not moved yet: the group was not written
+    expect(seen).toEqual([{ status: 'stored', headAtVerdict: undefined }, { status: 'stored', headAtVerdict: 1 }])
+    expect([r1.status, r2.status]).toEqual(['stored', 'stored'])
+    expect(store.head(signer(7).publicKey)?.seq).toBe(2)
+    // a rejected one is judged the same way
+    const bad = await new Promise((resolve) =>
+      void store.ingest(e2!.bytes.slice(0, 10), undefined, { judged: resolve })
+    )
+    expect(bad).toMatchObject({ status: 'rejected' })
+  })
+})

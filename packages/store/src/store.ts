@@ -128,6 +128,18 @@ export interface FeedStoreInit {
   leveldb?: { maxFileSize?: number, writeBufferSize?: number }
 }
 
+/** How `ingest` reports. */
+export interface IngestOptions {
+  /**
+   * Called with the verdict as soon as the entry has been judged against the
+   * heads (the groups before it included), before its group is on disk. A
+   * relay may forward then: durability is promised for acknowledged local
+   * posts, not for relaying (docs/DECISIONS.md, "Forward before the write").
+   * If the write then fails, the promise rejects; the verdict stands.
+   */
+  judged?: (r: IngestResult) => void
+}
+
 /** An entry and, when the sender has it, its payload: what ingest and ingestRange take. */
 export interface EntryItem {
   entry: Uint8Array
@@ -199,6 +211,7 @@ type Op =
     item: EntryItem
     resolve: (r: IngestResult) => void
     reject: (e: unknown) => void
+    judged?: (r: IngestResult) => void
   }
   | {
     kind: 'range'
@@ -388,9 +401,13 @@ export class FeedStore {
   }
 
   /** The one-entry path (gossip), with the payload when the sender has it. Not synced: it can be fetched again. */
-  async ingest (bytes: Uint8Array, payload?: Uint8Array): Promise<IngestResult> {
+  async ingest (bytes: Uint8Array, payload?: Uint8Array, opts: IngestOptions = {}): Promise<IngestResult> {
     const item: EntryItem = payload !== undefined ? { entry: bytes, payload } : { entry: bytes }
-    return await new Promise((resolve, reject) => this.enqueue({ kind: 'entry', item, resolve, reject }))
+    return await new Promise((resolve, reject) => {
+      const op: Op = { kind: 'entry', item, resolve, reject }
+      if (opts.judged !== undefined) op.judged = opts.judged
+      this.enqueue(op)
+    })
   }
 
   /**
@@ -484,6 +501,7 @@ export class FeedStore {
     for (const op of ops) {
       try {
         const r = await this.apply(op, g)
+        if (op.kind === 'entry') op.judged?.(r as IngestResult)
         settle.push(() => (op.resolve as (v: unknown) => void)(r))
       } catch (err) {
         settle.push(() => op.reject(err))
@@ -576,9 +594,11 @@ export class FeedStore {
     seq: number,
     g: Group
   ): Promise<{ hash: Uint8Array, bytes: Uint8Array } | undefined> {
-    const k = hex(author) + ':' + seq
-    let staged = g.staged.get(k)
-    for (let i = this.pending.length - 1; staged === undefined && i >= 0; i--) staged = this.pending[i]?.staged.get(k)
+    const k = hex(author)
+    let staged = g.staged.get(k)?.get(seq)
+    for (let i = this.pending.length - 1; staged === undefined && i >= 0; i--) {
+      staged = this.pending[i]?.staged.get(k)?.get(seq)
+    }
     if (staged !== undefined) return staged
     const bytes = await this.db.get(logKey(author, seq))
     return bytes === undefined ? undefined : { hash: sha256(bytes), bytes }
@@ -598,13 +618,14 @@ export class FeedStore {
     if (last === undefined) return
     const author = last.author
     const k = hex(author)
+    let staged = g.staged.get(k)
+    if (staged === undefined) g.staged.set(k, staged = new Map())
     for (const entry of entries) {
       const value = authorSeq(author, entry.seq)
       g.batch.push({ key: logKey(author, entry.seq), value: entry.bytes })
       g.batch.push({ key: idKey(entry.hash), value })
       g.batch.push({ key: timeKey(entry.timestamp, entry.hash), value })
-      g.staged.set(k + ':' + entry.seq, entry)
-      g.stagedByHash.set(hex(entry.hash), entry)
+      staged.set(entry.seq, entry)
       const added = { entry, origin }
       g.added.push(added)
       g.addedOf.set(entry, added)

@@ -1,11 +1,13 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createEntry, signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
+import { signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
+import { NOW } from '@kiez/testing'
 import { onTestFinished } from 'vitest'
 import { FeedStore, type FeedStoreInit } from '../src/index.js'
 
-export const NOW = 1_800_000_000_000
+/** An author's log, and the fixed clock the stores here run on, from the shared test toolbox. */
+export { Log, NOW } from '@kiez/testing'
 export const post = (text: string): KnownBody => ({ type: 'post', text })
 export const signer = (n: number): Signer => signerFromSeed(new Uint8Array(32).fill(n))
 
@@ -21,24 +23,6 @@ export async function openStore (path = tempDir(), init: Partial<FeedStoreInit> 
   const store = await FeedStore.open({ path, now: () => NOW, ...init })
   onTestFinished(async () => await store.close())
   return store
-}
-
-/** An author's log built from bodies, one entry after another (payloads attached, as createEntry makes them). */
-export class Log {
-  readonly entries: Entry[] = []
-  constructor (readonly signer: Signer, private t = NOW - 100_000) {}
-
-  add (body: KnownBody): Entry {
-    const prev = this.entries.at(-1)
-    const e = createEntry(this.signer, {
-      seq: this.entries.length + 1,
-      previous: prev?.hash ?? null,
-      timestamp: this.t++,
-      body
-    })
-    this.entries.push(e)
-    return e
-  }
 }
 
 /** The item form with payload, for ingest and ingestRange. */

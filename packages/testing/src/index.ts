@@ -2,10 +2,13 @@
  * @packageDocumentation
  *
  * The test toolbox: `eventually`, the one loop that waits for a state a test
- * cannot be told about (a count reached, a peer connected, a line served).
+ * cannot be told about (a count reached, a peer connected, a line served), and
+ * `Log`, an author's chain of signed entries built body by body.
  * Used by the package tests and the suites under test/, never by shipped code.
  *
- * Must not import any other `@kiez/*` package, a test runner or anything with
- * I/O: it has no dependencies, so it costs the production install nothing.
+ * Must not import a Kiez package other than `@kiez/feed` (which every other
+ * one builds on), a test runner or anything with I/O. Only ever a
+ * devDependency, so it costs the production install nothing.
  */
 export { eventually, type EventuallyOptions } from './eventually.js'
+export { Log, NOW } from './log.js'

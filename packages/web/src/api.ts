@@ -1,4 +1,16 @@
-import type { Entry, FeedPage, Hidden, Peer, PeerSync, Report, ReportPage, Status } from './types.js'
+import type {
+  Entry,
+  FeedPage,
+  Hidden,
+  Household,
+  Member,
+  Peer,
+  PeerSync,
+  Report,
+  ReportPage,
+  Session,
+  Status
+} from './types.js'
 import { asMeshMap, type MeshMap } from './meshmap.js'
 
 /**
@@ -73,6 +85,20 @@ export type ApiErrorCode =
   | 'identity_unreadable'
   | 'identity_permissions'
   | 'identity_wrong_type'
+  // the household's members (issue 14): @kiez/members' codes and the daemon's own
+  | 'member_not_found'
+  | 'member_required'
+  | 'not_member'
+  | 'bad_name'
+  | 'bad_about'
+  | 'member_exists'
+  | 'author_exists'
+  | 'too_many_members'
+  | 'bad_phrase'
+  | 'bad_checksum'
+  | 'key_permissions'
+  | 'io_failed'
+  | 'session_not_found'
   | `http_${number}`
   | 'network'
   | 'bad_response'
@@ -189,6 +215,32 @@ export class Api {
     await this.request('POST', '/pair', { code })
   }
 
+  /** Whether this browser is paired, and as which member it posts. */
+  async session (): Promise<Session> {
+    const s = asSession(await this.request('GET', '/session'))
+    if (s === undefined) throw badResponse('session')
+    return s
+  }
+
+  /** "I am new here": a new member of the household, bound to this browser, which posts as them from now on. */
+  async newMember (name: string): Promise<Member> {
+    const m = asMember(await this.request('POST', '/members', { name }))
+    if (m === undefined) throw badResponse('member')
+    return m
+  }
+
+  /** Post as another of this browser's members. */
+  async switchMember (author: string): Promise<Session> {
+    const s = asSession(await this.request('POST', '/session/current', { author }))
+    if (s === undefined) throw badResponse('session')
+    return s
+  }
+
+  /** Log out this browser: its session ends on the box. */
+  async logout (): Promise<void> {
+    await this.request('DELETE', '/session')
+  }
+
   private async request (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
     let res: Response
     try {
@@ -247,7 +299,31 @@ export function asEntry (x: unknown): Entry | undefined {
   if (x.payloadMissing === true) e.payloadMissing = true
   const hidden = asHidden(x.hidden)
   if (hidden !== undefined) e.hidden = hidden
+  if (typeof x.authorKey === 'string' && /^[0-9a-f]{64}$/.test(x.authorKey)) e.authorKey = x.authorKey
+  const household = asHousehold(x.household)
+  if (household !== undefined) e.household = household
+  else if (x.unclaimed === true) e.unclaimed = true
   return e
+}
+
+function asHousehold (x: unknown): Household | undefined {
+  if (!isObject(x) || typeof x.id !== 'string' || typeof x.name !== 'string') return undefined
+  const seenBy = optNumber(x.seenBy)
+  return { id: x.id, name: x.name, seenBy: seenBy !== undefined && seenBy >= 0 ? Math.floor(seenBy) : 0 }
+}
+
+export function asMember (x: unknown): Member | undefined {
+  if (!isObject(x) || typeof x.name !== 'string' || typeof x.author !== 'string') return undefined
+  return { name: x.name, author: x.author, authorKey: optString(x.authorKey) ?? '' }
+}
+
+export function asSession (x: unknown): Session | undefined {
+  if (!isObject(x) || typeof x.paired !== 'boolean') return undefined
+  const s: Session = { paired: x.paired }
+  if (Array.isArray(x.members)) s.members = x.members.map(asMember).filter((m): m is Member => m !== undefined)
+  if (typeof x.current === 'string' && s.members?.some((m) => m.author === x.current) === true) s.current = x.current
+  if (x.firstMember === true) s.firstMember = true
+  return s
 }
 
 /** Which list hides an entry; a `hidden` without the list's author is still hidden, by an unnamed list. */

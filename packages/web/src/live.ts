@@ -35,6 +35,12 @@ export interface LiveInit {
    */
   onTopology: () => void
   /**
+   * The household's members changed (added, removed, renamed): GET the session again.
+   *
+   * @default ignored
+   */
+  onMembers?: () => void
+  /**
    * The gateway could not resume from Last-Event-ID (too far behind): reload the feed.
    *
    * @default none (required)
@@ -73,6 +79,10 @@ export function follow (init: LiveInit): () => void {
     seen(ev)
     const e = asEntry(parse((ev as MessageEvent<string>).data))
     if (e !== undefined) init.onEntry(e)
+  })
+  es.addEventListener('members', (ev) => {
+    seen(ev)
+    init.onMembers?.()
   })
   es.addEventListener('changed', (ev) => {
     seen(ev)

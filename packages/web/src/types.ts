@@ -12,6 +12,12 @@ export interface Entry {
   author: string
   /** the author's latest display name, as the gateway knows it */
   authorName?: string
+  /** the author's ed25519 key, hex (64 characters): its first 8 tell two Annas apart */
+  authorKey?: string
+  /** the household (a box) that claims the author: "Anna · Hof 3" */
+  household?: Household
+  /** no household claims the author */
+  unclaimed?: true
   seq: number
   /** the author's clock (a claim), ms since the epoch */
   timestamp: number
@@ -27,6 +33,35 @@ export interface Entry {
   payloadMissing?: true
   /** a moderation list the box follows hides it: the page collapses it and says why */
   hidden?: Hidden
+}
+
+/** The box whose household entry names an entry's author (every string untrusted). */
+export interface Household {
+  /** the box's author (peer id) */
+  id: string
+  /** the box's display name */
+  name: string
+  /** how many neighbouring boxes say they see that box on their link (mDNS) */
+  seenBy: number
+}
+
+/** A member of the household: a person with their own key on the box. */
+export interface Member {
+  name: string
+  /** peer id, as entries' `author` */
+  author: string
+  authorKey: string
+}
+
+/** `GET /api/v1/session`: whether this browser is paired, and as whom it posts. */
+export interface Session {
+  paired: boolean
+  /** this browser's members; absent: the box has no members support (it posts as itself) */
+  members?: Member[]
+  /** the author (peer id) of the member it posts as */
+  current?: string
+  /** the box has no members yet: the page asks for a name */
+  firstMember?: true
 }
 
 /** Which followed moderation list hides an entry, and why (every string untrusted). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Api, ApiError, asEntry, asPeer } from './api.js'
+import { Api, ApiError, asEntry, asPeer, asSession } from './api.js'
 import { clean, Names } from './names.js'
 import { MAX_POST_BYTES, safeHref, segments, shortId, utf8Bytes } from './text.js'
 import { threads } from './thread.js'
@@ -135,6 +135,32 @@ describe('network shapes', () => {
     expect(asEntry({ id: 1, author: 'a', seq: 1, timestamp: 5, type: 'post' })).toBeUndefined()
     expect(asEntry({ id: 'x', author: 'a', seq: 1, timestamp: 5, type: 'post', text: 7 })?.text).toBeUndefined()
     expect(asEntry(null)).toBeUndefined()
+  })
+  it('reads the author\'s key, household and unclaimed mark; a malformed one is left out', () => {
+    const base = { id: 'x', author: 'a', seq: 1, timestamp: 5, type: 'post' }
+    const key = 'ab'.repeat(32)
+    expect(asEntry({ ...base, authorKey: key, household: { id: 'h', name: 'Hof 3', seenBy: 2 } })).toMatchObject({
+      authorKey: key,
+      household: { id: 'h', name: 'Hof 3', seenBy: 2 }
+    })
+    expect(asEntry({ ...base, authorKey: '<b>', household: { id: 'h' } })).toEqual(base)
+    expect(asEntry({ ...base, household: { id: 'h', name: 'H', seenBy: -3 } })?.household?.seenBy).toBe(0)
+    expect(asEntry({ ...base, unclaimed: true })?.unclaimed).toBe(true)
+    expect(asEntry({ ...base, unclaimed: 'yes' })?.unclaimed).toBeUndefined()
+  })
+  it('reads a session: its members, and `current` only when it is one of them', () => {
+    const anna = { name: 'Anna', author: '12D3KooWA', authorKey: 'aa' }
+    expect(asSession({ paired: true, members: [anna, { name: 5 }], current: anna.author })).toEqual({
+      paired: true,
+      members: [anna],
+      current: anna.author
+    })
+    expect(asSession({ paired: true, members: [anna], current: 'someone else' })).toEqual({
+      paired: true,
+      members: [anna]
+    })
+    expect(asSession({ paired: false, firstMember: true })).toEqual({ paired: false, firstMember: true })
+    expect(asSession({ paired: 'yes' })).toBeUndefined()
   })
   it('reads sync facts nested or flat', () => {
     expect(

@@ -6,10 +6,13 @@ import type {
   EntryJson,
   FeedJson,
   PairJson,
+  PairRequest,
+  BrowserSessionsJson,
   PeersJson,
   PingJson,
   PingRequest,
   PostRequest,
+  ProfileRequest,
   RevokeJson,
   StatusJson,
   SyncJson,
@@ -18,6 +21,7 @@ import type {
   DoctorFactsJson
 } from './types.js'
 import { moderationClient, type ModerationControlApi } from './moderation-client.js'
+import { memberClient, type MemberControlApi } from './member-client.js'
 
 export type ControlClientErrorCode = 'daemon_unreachable' | 'bad_response' | ControlErrorCode
 
@@ -78,13 +82,22 @@ export class ControlClient {
   async post (req: PostRequest): Promise<EntryJson> {
     return await this.call('POST', '/posts', req)
   }
-  /** deletes one of this box's own entries; resolves with the delete entry */
-  async deleteEntry (id: string): Promise<EntryJson> {
-    return await this.call('DELETE', `/entries/${encodeURIComponent(id)}`)
+  /** deletes one of this box's own entries (or member `as`'s); resolves with the delete entry */
+  async deleteEntry (id: string, as?: string): Promise<EntryJson> {
+    const qs = as === undefined ? '' : `?${new URLSearchParams({ as }).toString()}`
+    return await this.call('DELETE', `/entries/${encodeURIComponent(id)}${qs}`)
   }
-  /** replaces the text of one of this box's own posts or replies; resolves with the edit entry */
-  async editEntry (id: string, text: string): Promise<EntryJson> {
-    return await this.call('PUT', `/entries/${encodeURIComponent(id)}`, { text })
+  /** replaces the text of one of this box's own posts or replies (or member `as`'s); resolves with the edit entry */
+  async editEntry (id: string, text: string, as?: string): Promise<EntryJson> {
+    return await this.call('PUT', `/entries/${encodeURIComponent(id)}`, as === undefined ? { text } : { text, as })
+  }
+  /** a profile entry: the box's display name, or member `as`'s */
+  async profile (req: ProfileRequest): Promise<EntryJson> {
+    return await this.call('POST', '/profile', req)
+  }
+  /** the household's people (`kiez member …`) */
+  get members (): MemberControlApi {
+    return memberClient(async (method, path, body) => await this.call(method, path, body))
   }
 
   // Lookups and pings wait on the network (a DHT walk takes up to 15 s, each ping up to its timeout): allow for that.
@@ -117,8 +130,15 @@ export class ControlClient {
   async topology (): Promise<TopologyJson> {
     return await this.call('GET', '/topology', undefined, 30_000)
   }
-  async pair (): Promise<PairJson> {
-    return await this.call('POST', '/pair')
+  async pair (req: PairRequest = {}): Promise<PairJson> {
+    // no body unless a member is named: a daemon from before members takes a bare POST
+    return await this.call('POST', '/pair', req.member === undefined ? undefined : req)
+  }
+  async browserSessions (): Promise<BrowserSessionsJson> {
+    return await this.call('GET', '/sessions')
+  }
+  async revokeSession (id: string): Promise<RevokeJson> {
+    return await this.call('DELETE', `/sessions/${encodeURIComponent(id)}`)
   }
   async revokeSessions (): Promise<RevokeJson> {
     return await this.call('POST', '/sessions/revoke')

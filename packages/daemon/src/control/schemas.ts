@@ -21,7 +21,7 @@ import {
 const entry = {
   type: 'object',
   required: ['id', 'author', 'seq', 'timestamp', 'type'],
-  properties: entryProps
+  properties: { ...entryProps, authorName: { type: 'string' } }
 } as const
 const httpSchema = {
   type: 'object',
@@ -106,7 +106,30 @@ export const peersRoute = {
   }
 } as const
 
-export const postRoute = postRouteOf(entry)
+/** a member's name as `--as` sends it; @kiez/members checks it, this only bounds the request */
+const asName = { type: 'string', minLength: 1, maxLength: 256 } as const
+const postBase = postRouteOf(entry)
+
+export const postRoute = {
+  ...postBase,
+  body: { ...postBase.body, properties: { ...postBase.body.properties, as: asName } }
+} as const
+
+export const profileRoute = {
+  body: {
+    type: 'object',
+    required: ['name'],
+    additionalProperties: false,
+    // the feed owns the limits (128 and 280 UTF-8 bytes) and answers with its codes
+    properties: {
+      name: { type: 'string', minLength: 1 },
+      about: { type: 'string' },
+      as: asName,
+      box: { type: 'boolean' }
+    }
+  },
+  response: { 201: entry, ...errorResponses }
+} as const
 
 export const feedRoute = feedRouteOf(entry, 500)
 
@@ -116,7 +139,11 @@ const entryIdParams = {
   properties: { id: { type: 'string', minLength: 1, maxLength: 100 } }
 } as const
 
-export const deleteRoute = { params: entryIdParams, response: { 200: entry, ...errorResponses } } as const
+export const deleteRoute = {
+  params: entryIdParams,
+  querystring: { type: 'object', properties: { as: asName } },
+  response: { 200: entry, ...errorResponses }
+} as const
 
 export const editRoute = {
   params: entryIdParams,
@@ -125,7 +152,7 @@ export const editRoute = {
     required: ['text'],
     additionalProperties: false,
     // no maxLength: the feed owns the content limit (8 KiB of UTF-8) and answers content_too_large
-    properties: { text: { type: 'string', minLength: 1 } }
+    properties: { text: { type: 'string', minLength: 1 }, as: asName }
   },
   response: { 200: entry, ...errorResponses }
 } as const
@@ -287,12 +314,60 @@ export const syncRoute = {
 } as const
 
 export const pairRoute = {
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { member: { type: 'string', minLength: 1, maxLength: 256 } }
+  },
   response: {
     200: {
       type: 'object',
       required: ['code', 'expiresInMs'],
-      properties: { code: { type: 'string' }, expiresInMs: { type: 'integer' }, url: { type: 'string' } }
+      properties: {
+        code: { type: 'string' },
+        expiresInMs: { type: 'integer' },
+        url: { type: 'string' },
+        member: { type: 'string' }
+      }
     },
+    ...errorResponses
+  }
+} as const
+
+export const browserSessionsRoute = {
+  response: {
+    200: {
+      type: 'object',
+      required: ['sessions'],
+      properties: {
+        sessions: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['id', 'createdAt', 'lastSeenAt', 'members'],
+            properties: {
+              id: { type: 'string' },
+              createdAt: { type: 'integer' },
+              lastSeenAt: { type: 'integer' },
+              members: { type: 'array', items: { type: 'string' } },
+              member: { type: 'string' }
+            }
+          }
+        }
+      }
+    },
+    ...errorResponses
+  }
+} as const
+
+export const revokeOneRoute = {
+  params: {
+    type: 'object',
+    required: ['id'],
+    properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }
+  },
+  response: {
+    200: { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } },
     ...errorResponses
   }
 } as const

@@ -10,9 +10,12 @@ import {
   editRoute,
   feedRoute,
   pairRoute,
+  browserSessionsRoute,
+  revokeOneRoute,
   peersRoute,
   pingRoute,
   postRoute,
+  profileRoute,
   revokeRoute,
   statusRoute,
   syncRoute,
@@ -23,6 +26,8 @@ import {
 import { EventHub } from './events.js'
 import type { ModerationControlApi } from './moderation-client.js'
 import { moderationRoutes } from './moderation-routes.js'
+import type { MemberControlApi } from './member-client.js'
+import { memberRoutes } from './member-routes.js'
 import { claimSocketPath } from './socket.js'
 import { narrowSync } from '../sync-json.js'
 import type {
@@ -33,10 +38,13 @@ import type {
   EntryJson,
   FeedJson,
   PairJson,
+  PairRequest,
+  BrowserSessionsJson,
   PeersJson,
   PingJson,
   PingRequest,
   PostRequest,
+  ProfileRequest,
   RevokeJson,
   StatusJson,
   SyncJson,
@@ -50,10 +58,12 @@ export interface ControlApi {
   status(): Promise<StatusJson>
   peers(): Promise<PeersJson>
   post(req: PostRequest): Promise<EntryJson>
-  /** deletes one of this box's own entries; answers the delete entry */
-  deleteEntry(id: string): Promise<EntryJson>
-  /** replaces the text of one of this box's own posts or replies; answers the edit entry */
-  editEntry(id: string, text: string): Promise<EntryJson>
+  /** deletes one of this box's own entries (or member `as`'s); answers the delete entry */
+  deleteEntry(id: string, as?: string): Promise<EntryJson>
+  /** replaces the text of one of this box's own posts or replies (or member `as`'s); answers the edit entry */
+  editEntry(id: string, text: string, as?: string): Promise<EntryJson>
+  /** a profile entry: the box's display name, or a member's */
+  profile(req: ProfileRequest): Promise<EntryJson>
   /** `kind`: only entries of that kind (docs/HTTP-API.md, "Kinds of post") */
   feed(query: { limit: number, before?: string, kind?: string }): Promise<FeedJson>
   ping(req: Required<PingRequest>): Promise<PingJson>
@@ -66,8 +76,12 @@ export interface ControlApi {
   doctor(): Promise<DoctorFactsJson>
   /** why an entry is or is not here; author/seq are hints for an entry nobody offered */
   why(id: string, hint: { author?: string, seq?: number }): Promise<WhyJson>
-  /** a one-time code that pairs a browser with the web gateway */
-  pair(): Promise<PairJson>
+  /** a one-time code that pairs a browser with the web gateway (as `member`, by name) */
+  pair(req?: PairRequest): Promise<PairJson>
+  /** the paired browsers */
+  browserSessions(): Promise<BrowserSessionsJson>
+  /** ends one paired browser's session; 404 session_not_found */
+  revokeSession(id: string): Promise<RevokeJson>
   /** forgets every paired browser */
   revokeSessions(): Promise<RevokeJson>
   /**
@@ -78,6 +92,8 @@ export interface ControlApi {
   onEntry(fn: (e: EntryJson) => void, wanted?: () => boolean): () => void
   /** blocks, followed moderation lists, publishing moderation entries; undefined while starting or stopping */
   moderation?(): ModerationControlApi | undefined
+  /** the household's people (`kiez member …`); undefined while starting or stopping */
+  members?(): MemberControlApi | undefined
 }
 
 export interface ControlServerInit {
@@ -205,16 +221,19 @@ export class ControlServer {
       const entry = await api.post(req.body)
       return await reply.status(201).send(entry)
     })
-    app.delete<{ Params: { id: string } }>(
+    app.delete<{ Params: { id: string }, Querystring: { as?: string } }>(
       '/entries/:id',
       { schema: deleteRoute },
-      async (req) => await api.deleteEntry(req.params.id)
+      async (req) => await api.deleteEntry(req.params.id, req.query.as)
     )
     app.put<{ Params: { id: string }, Body: EditRequest }>(
       '/entries/:id',
       { schema: editRoute },
-      async (req) => await api.editEntry(req.params.id, req.body.text)
+      async (req) => await api.editEntry(req.params.id, req.body.text, req.body.as)
     )
+    app.post<{ Body: ProfileRequest }>('/profile', { schema: profileRoute }, async (req, reply) => {
+      return await reply.status(201).send(await api.profile(req.body))
+    })
     app.get<{ Querystring: { limit: number, before?: string, kind?: string } }>(
       '/feed',
       { schema: feedRoute },
@@ -236,10 +255,27 @@ export class ControlServer {
     app.get<{ Params: { id: string }, Querystring: { author?: string, seq?: number } }>('/why/:id', {
       schema: whyRoute
     }, async (req) => await api.why(req.params.id, req.query))
-    // POST without a body: the socket's 0600 mode is the credential, nothing to send
-    app.post('/pair', { schema: pairRoute }, async () => await api.pair())
+    // the socket's 0600 mode is the credential; the body (optional) names the member
+    app.post<{ Body: PairRequest | undefined }>(
+      '/pair',
+      {
+        schema: pairRoute,
+        // a bare POST (the CLI before members) is a code for the box
+        preValidation: async (req) => {
+          req.body ??= {}
+        }
+      },
+      async (req) => await api.pair(req.body ?? {})
+    )
     app.post('/sessions/revoke', { schema: revokeRoute }, async () => await api.revokeSessions())
+    app.get('/sessions', { schema: browserSessionsRoute }, async () => await api.browserSessions())
+    app.delete<{ Params: { id: string } }>(
+      '/sessions/:id',
+      { schema: revokeOneRoute },
+      async (req) => await api.revokeSession(req.params.id)
+    )
     moderationRoutes(app, () => api.moderation?.())
+    memberRoutes(app, () => api.members?.())
     app.get('/events', async (req, reply) => {
       if (this.events.full()) throw new ApiError(503, 'too_many_streams', 'too many event streams are open')
       reply.hijack()

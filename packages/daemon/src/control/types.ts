@@ -5,7 +5,10 @@
 
 import type { DhtFindResult, DhtTableEntry, PeerSource, PeerView } from '@kiez/mesh'
 import type { LifeJson, PostKindRequest } from '@kiez/gateway/life-json'
+import type { HouseholdJson } from '@kiez/gateway'
 import type { ApiErrorCode } from '../errors.js'
+
+export type { HouseholdJson }
 
 /**
  * `error.code` of a failed control call (`{"error": {"code", "message"}}`): a
@@ -47,6 +50,12 @@ export interface EntryJson extends LifeJson {
   payloadMissing?: true
   /** a moderation list this box follows hides it: which list (its author), by which entry, and why */
   hidden?: { by: string, entry: string, reason: string }
+  /** the author's current profile name */
+  authorName?: string
+  /** the household that claims the author (for a box's own entries, its own household): PROTOCOL.md §2 */
+  household?: HouseholdJson
+  /** no household claims the author and the author is no box with a household or profile */
+  unclaimed?: true
 }
 
 export interface StatusJson {
@@ -114,11 +123,26 @@ export interface FeedJson {
 }
 
 /** A post of any kind: `text` (and `replyTo`) for a post, the kind's fields for the others (docs/CLI.md, `kiez post --kind`). */
-export interface PostRequest extends PostKindRequest {}
+export interface PostRequest extends PostKindRequest {
+  /** the member who writes (`--as NAME`); absent: the box's one member, or the box itself when it has none */
+  as?: string
+}
 
 /** `PUT /entries/:id`: the new text of one of this box's posts or replies */
 export interface EditRequest {
   text: string
+  /** the member whose entry it is, as for PostRequest */
+  as?: string
+}
+
+/** `POST /profile` (`kiez profile`): a display name and a short about, for the box or a member */
+export interface ProfileRequest {
+  name: string
+  about?: string
+  /** the member whose profile it is, as for PostRequest */
+  as?: string
+  /** the box's own profile (its display name, the household's name), whatever members it has; not with `as` */
+  box?: boolean
 }
 
 export interface ErrorJson {
@@ -213,10 +237,34 @@ export interface PairJson {
   expiresInMs: number
   /** the web feed's URL as the daemon sees it */
   url?: string
+  /** `kiez pair --member NAME`: the member the browser posts as */
+  member?: string
+}
+
+/** `kiez pair --member NAME` */
+export interface PairRequest {
+  member?: string
 }
 
 export interface RevokeJson {
   revoked: number
+}
+
+/** A paired browser (`kiez pair --list`). */
+export interface BrowserSessionJson {
+  /** names it for `kiez pair --revoke ID` */
+  id: string
+  /** ms since the epoch */
+  createdAt: number
+  lastSeenAt: number
+  /** names of the members it may post as (members the box no longer holds are left out) */
+  members: string[]
+  /** the member it posts as now */
+  member?: string
+}
+
+export interface BrowserSessionsJson {
+  sessions: BrowserSessionJson[]
 }
 
 /** `kiez topology`: the mesh as far as neighbours report it (docs/TOPOLOGY.md). */

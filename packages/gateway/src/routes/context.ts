@@ -6,7 +6,8 @@ import type { EventStream } from '../events.js'
 import type { FailureWindow } from '../limits.js'
 import type { GatewayMetrics } from '../metrics.js'
 import type { ModerationView } from '../moderation.js'
-import type { PairingCodes, SessionStore } from '../pairing.js'
+import type { MemberSessions } from '../members.js'
+import type { PairingCodes, SessionInfo, SessionStore } from '../pairing.js'
 import type { ProfileNames } from '../profiles.js'
 import type { EntryJson, GatewayBackend, TopologyView } from '../types.js'
 
@@ -24,6 +25,10 @@ export interface RouteContext {
   /** the entry as JSON with its author's chosen name */
   withName: (e: Entry) => Promise<EntryJson>
   hasSession: (req: FastifyRequest) => boolean
+  /** the browser's session cookie and its session (noted as seen), if it is paired */
+  session: (req: FastifyRequest) => { token: string, info: SessionInfo } | undefined
+  /** who a browser posts as: the household's members and each session's current one */
+  people: MemberSessions
   /** when the store last took an entry (ms) */
   newestStoredAt: () => number
   /** the cached mesh map (one crawl serves every reader) */

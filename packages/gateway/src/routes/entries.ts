@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { parseEntryId } from '@kiez/feed'
 import { isShown } from '../entry-json.js'
 import { GatewayError } from '../errors.js'
@@ -14,9 +14,14 @@ function checkId (id: string): void {
 /** One entry by id; new posts; deleting and editing the box's own. */
 export function registerEntries (
   api: FastifyInstance,
-  ctx: Pick<RouteContext, 'backend' | 'names' | 'format' | 'withName' | 'moderation'>
+  ctx: Pick<RouteContext, 'backend' | 'names' | 'format' | 'withName' | 'moderation' | 'session' | 'people'>
 ): void {
   const { backend } = ctx
+  // the browser's current member signs; on a box without members, the box (nothing passed, as before members)
+  const as = (req: FastifyRequest): { as?: Uint8Array } => {
+    const key = ctx.people.postingAs(ctx.session(req)?.info)
+    return key === undefined ? {} : { as: key }
+  }
   api.get<{ Params: { id: string } }>('/entries/:id', { schema: entryRoute }, async (req) => {
     checkId(req.params.id)
     const e = await backend.feed.get(req.params.id)
@@ -33,18 +38,18 @@ export function registerEntries (
     '/posts',
     { schema: postRoute, config: { rate: 'post' } },
     async (req, reply) => {
-      const e = await backend.post(req.body)
+      const e = await backend.post({ ...req.body, ...as(req) })
       return await reply.status(201).send(await ctx.withName(e))
     }
   )
 
-  // the backend refuses what the box may not change: 404 entry_not_found, 403 not_author, 410 deleted, 400 by kind
+  // the backend refuses what the box (or the member) may not change: 404 entry_not_found, 403 not_author, 410 deleted, 400 by kind
   api.delete<{ Params: { id: string } }>(
     '/entries/:id',
     { schema: deleteRoute, config: { rate: 'post' } },
     async (req) => {
       checkId(req.params.id)
-      return await ctx.withName(await backend.deleteEntry(req.params.id))
+      return await ctx.withName(await backend.deleteEntry(req.params.id, as(req).as))
     }
   )
 
@@ -53,7 +58,7 @@ export function registerEntries (
     { schema: editRoute, config: { rate: 'post' } },
     async (req) => {
       checkId(req.params.id)
-      await backend.editEntry({ id: req.params.id, text: req.body.text })
+      await backend.editEntry({ id: req.params.id, text: req.body.text, ...as(req) })
       // the post as a feed now shows it: the new text, edited
       const e = await backend.feed.get(req.params.id)
       if (e === undefined || e.fate?.reason === 'deleted') {

@@ -3,7 +3,7 @@ import { Api, ApiError } from '../api.js'
 import { follow, type LiveState } from '../live.js'
 import { Names } from '../names.js'
 import { threads } from '../thread.js'
-import type { Entry, Peer, Status } from '../types.js'
+import type { Entry, Peer, Session, Status } from '../types.js'
 import { Around } from './Around.js'
 import { MeshMap } from './MeshMap.js'
 import type { MeshMap as MeshMapData } from '../meshmap.js'
@@ -12,6 +12,7 @@ import { Muted } from './Muted.js'
 import { MuteNotice } from './MuteNotice.js'
 import { Reports } from './Reports.js'
 import { PairPanel } from './PairPanel.js'
+import { People } from './People.js'
 import { Profile } from './Profile.js'
 import { Timeline } from './Timeline.js'
 import { TopBar } from './TopBar.js'
@@ -30,6 +31,7 @@ export function App ({ api: given }: { api?: Api }) {
   const mutedNow = useRef(muted.set)
   mutedNow.current = muted.set
   const [status, setStatus] = useState<Status | undefined>()
+  const [session, setSession] = useState<Session | undefined>()
   const [peers, setPeers] = useState<Peer[] | undefined>()
   const [peersError, setPeersError] = useState<string | undefined>()
   const [meshMap, setMeshMap] = useState<MeshMapData | undefined>()
@@ -66,6 +68,16 @@ export function App ({ api: given }: { api?: Api }) {
     }
   }
 
+  async function loadSession (): Promise<void> {
+    try {
+      const s = await api.session()
+      setSession(s)
+      setStatus((st) => st === undefined ? st : { ...st, paired: s.paired })
+    } catch {
+      // the page works without it: it posts and learns from the answer
+    }
+  }
+
   async function loadMap (): Promise<void> {
     try {
       setMeshMap(await api.topology())
@@ -78,6 +90,7 @@ export function App ({ api: given }: { api?: Api }) {
   useEffect(() => {
     if (linkCode !== undefined) history.replaceState(null, '', location.pathname + location.search)
     api.status().then(setStatus, () => {})
+    void loadSession()
     loadFirst()
     void loadPeers()
     void loadMap()
@@ -100,6 +113,10 @@ export function App ({ api: given }: { api?: Api }) {
       // the gateway crawls the mesh while we listen and says when a box or link came or went
       onTopology: () => {
         void loadMap()
+      },
+      // a member added, removed or renamed (here, in another browser, or with `kiez member`)
+      onMembers: () => {
+        void loadSession()
       },
       // (re)connected: a change may have come between our first GET and the stream
       onState: (s) => {
@@ -125,14 +142,24 @@ export function App ({ api: given }: { api?: Api }) {
     }
   }, [api])
 
-  const selfId = status?.author ?? status?.peerId
+  // a member's own posts are theirs to edit and delete; a box without members owns its own
+  const selfId = session?.current ?? status?.author ?? status?.peerId
+  const selfLabel = session?.current !== undefined ? 'you' : 'this box'
+  const boxId = status?.author ?? status?.peerId
+  /** A refusal that means this browser's session is gone (revoked, logged out elsewhere): back to pairing. */
+  const signedOut = (err: unknown): void => {
+    if (err instanceof ApiError && (err.status === 401 || err.code === 'member_required')) void loadSession()
+  }
   // a muted author's posts and replies leave the page; a reply to one of them stands alone, with a note
   const tree = useMemo(
     () => threads([...entries.values()].filter((e) => !muted.set.has(e.author))),
     [entries, muted.set]
   )
   const post = async (text: string, replyTo?: string): Promise<Entry> => {
-    const e = await api.post(text, replyTo)
+    const e = await api.post(text, replyTo).catch((err: unknown) => {
+      signedOut(err)
+      throw err
+    })
     add([e])
     setNow(Date.now())
     return e
@@ -154,7 +181,9 @@ export function App ({ api: given }: { api?: Api }) {
   const setName = async (name: string): Promise<void> => {
     const e = await api.profile(name)
     if (e !== undefined) add([e])
-    setStatus((s) => s === undefined ? s : { ...s, authorName: name })
+    // a member's profile is theirs; the box's name is the box's
+    if (session?.current === undefined) setStatus((s) => s === undefined ? s : { ...s, authorName: name })
+    else await loadSession()
   }
   const report = async (id: string, reason: string): Promise<void> => {
     reports.add(await api.report(id, reason))
@@ -166,18 +195,41 @@ export function App ({ api: given }: { api?: Api }) {
   const pair = async (code: string): Promise<void> => {
     await api.pair(code)
     setStatus((s) => s === undefined ? s : { ...s, paired: true })
+    await loadSession()
   }
-  const selfName = selfId === undefined ? undefined : names.get(selfId) ?? status?.authorName
+  const newMember = async (name: string): Promise<void> => {
+    await api.newMember(name)
+    await loadSession()
+  }
+  const switchTo = async (author: string): Promise<void> => {
+    setSession(await api.switchMember(author))
+  }
+  const logout = async (): Promise<void> => {
+    await api.logout()
+    setSession({ paired: false })
+    setStatus((s) => s === undefined ? s : { ...s, paired: false })
+  }
+  const boxName = boxId === undefined ? undefined : names.get(boxId) ?? status?.authorName
+  const selfName = session?.current !== undefined
+    ? session.members?.find((m) => m.author === session.current)?.name
+    : boxName
 
   return (
     <>
       <a class="skip" href="#compose-text">Skip to writing a post</a>
-      <TopBar selfId={selfId} selfName={selfName} live={live} />
+      <TopBar selfId={boxId} selfName={boxName} live={live} />
       <div class="layout">
         <main id="feed" aria-labelledby="feed-title">
           <h2 id="feed-title" class="sr-only" tabIndex={-1} ref={feedTitle}>Feed</h2>
           <p class="sr-only" aria-live="polite">{announce}</p>
           <section class="panel">
+            <People
+              session={session}
+              boxName={boxName}
+              newMember={newMember}
+              switchTo={switchTo}
+              logout={logout}
+            />
             <Compose idPrefix="compose" label="Write to your neighbours" submitLabel="Post" post={post} pair={pair} />
           </section>
           {justMuted !== undefined && (
@@ -199,6 +251,7 @@ export function App ({ api: given }: { api?: Api }) {
             tree={tree}
             names={names}
             selfId={selfId}
+            selfLabel={selfLabel}
             now={now}
             next={next}
             loadedOnce={loadedOnce}
@@ -230,8 +283,8 @@ export function App ({ api: given }: { api?: Api }) {
             muted={muted.set}
           />
           <Muted list={muted.list} names={names} unmute={muted.unmute} />
-          <Profile current={selfName} setName={setName} pair={pair} />
-          <PairPanel paired={status?.paired === true} pair={pair} linkCode={linkCode} />
+          <Profile current={selfName} member={session?.current !== undefined} setName={setName} pair={pair} />
+          <PairPanel paired={(session?.paired ?? status?.paired) === true} pair={pair} linkCode={linkCode} />
         </aside>
       </div>
     </>

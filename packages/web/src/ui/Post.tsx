@@ -14,6 +14,8 @@ export interface PostProps {
   node: ThreadNode
   names: Names
   selfId: string | undefined
+  /** the mark on one's own posts: 'this box', or 'you' for a member */
+  selfLabel?: string | undefined
   now: number
   depth: number
   post: (text: string, replyTo?: string) => Promise<unknown>
@@ -69,7 +71,15 @@ export function Post (props: PostProps) {
         aria-label={`${name ?? shortId(e.author)}, ${relativeTime(e.timestamp, now)}`}
       >
         <header class="post-head">
-          <Author id={e.author} name={name} self={props.selfId === e.author} />
+          <Author
+            id={e.author}
+            name={name}
+            self={props.selfId === e.author}
+            selfLabel={props.selfLabel}
+            authorKey={e.authorKey}
+            household={e.household}
+            unclaimed={e.unclaimed}
+          />
           <time
             dateTime={Number.isNaN(when.getTime()) ? undefined : when.toISOString()}
             title={Number.isNaN(when.getTime()) ? undefined : when.toLocaleString()}

@@ -6,12 +6,15 @@ import { PairForm } from './PairForm.js'
 
 export interface ProfileProps {
   current: string | undefined
+  /** the browser posts as a member: the name is theirs, not the box's */
+  member?: boolean
   setName: (name: string) => Promise<unknown>
   pair: (code: string) => Promise<void>
 }
 
 /** Sets the box author's display name: a signed profile entry that travels like a post. */
-export function Profile ({ current, setName, pair }: ProfileProps) {
+export function Profile ({ current, member, setName, pair }: ProfileProps) {
+  const whose = member === true ? 'you' : 'this box'
   const [name, setNameText] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>()
@@ -36,7 +39,7 @@ export function Profile ({ current, setName, pair }: ProfileProps) {
       await setName(n)
       setNameText('')
       setNeedsPairing(false)
-      setDone(`Your box is now called “${n}”.`)
+      setDone(member === true ? `Neighbours now see you as “${n}”.` : `Your box is now called “${n}”.`)
     } catch (err) {
       if (err instanceof ApiError && isNotPaired(err)) {
         setNeedsPairing(true)
@@ -56,10 +59,10 @@ export function Profile ({ current, setName, pair }: ProfileProps) {
         {current !== undefined
           ? (
             <>
-              Neighbours see this box as <bdi class="author-name">{current}</bdi>.
+              Neighbours see {whose} as <bdi class="author-name">{current}</bdi>.
             </>
           )
-          : 'This box has no display name yet.'}
+          : `${member === true ? 'You have' : 'This box has'} no display name yet.`}
       </p>
       <form
         onSubmit={(ev) => {

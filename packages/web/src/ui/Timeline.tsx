@@ -7,6 +7,7 @@ export interface TimelineProps {
   tree: ThreadNode[]
   names: Names
   selfId: string | undefined
+  selfLabel?: string | undefined
   now: number
   /** a cursor for older posts: there are more to load */
   next: string | undefined
@@ -41,6 +42,7 @@ export function Timeline (p: TimelineProps) {
             node={n}
             names={p.names}
             selfId={p.selfId}
+            selfLabel={p.selfLabel}
             now={p.now}
             depth={0}
             post={p.post}

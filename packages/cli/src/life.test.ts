@@ -125,4 +125,46 @@ describe('kiez post --kind, vote, rsvp, done, feed --kind against a running daem
     expectOneLine(out.stderr)
     expect(out.stderr).toMatch(/bad_choice/)
   })
+  it('--as on post --kind, vote, rsvp and done: a household\'s members answer apart, counted in one household', async () => {
+    const dir = join(tmp, 'household')
+    await DaemonProcess.start(dir)
+    const ok = async (args: string[]): Promise<string> => {
+      const r = await kiez([...args, '--data-dir', dir])
+      expect(r.code, r.stderr).toBe(0)
+      return r.stdout
+    }
+    const run = async (args: string[]): Promise<EntryJson> => JSON.parse(await ok([...args, '--json'])) as EntryJson
+    await ok(['member', 'add', 'Anna'])
+    await ok(['member', 'add', 'Ben'])
+    const poll = await run(['post', '--as', 'Anna', '--kind', 'poll', 'Hoffest?', '--option', 'Sa', '--option', 'So'])
+    const ev = await run([
+      'post',
+      '--kind',
+      'event',
+      'Hoffest',
+      '--starts',
+      '2030-06-13T15:00Z',
+      '--place',
+      'Hof 3',
+      '--as',
+      'Ben'
+    ])
+    const va = await run(['vote', '--as', 'Anna', poll.id, '1'])
+    const vb = await run(['vote', '--as', 'Ben', poll.id, '2'])
+    expect(va.author).toBe(poll.author)
+    expect(vb.author).toBe(ev.author)
+    expect(va.author).not.toBe(vb.author)
+    expect(await run(['rsvp', '--as', 'Anna', ev.id, 'going'])).toMatchObject({ author: va.author, answer: 'going' })
+    const offer = await run(['post', '--as', 'Ben', '--kind', 'offer', 'Leiter'])
+    expect(await run(['done', '--as', 'Ben', offer.id])).toMatchObject({ kind: 'done', target: offer.id })
+    // two members: writing without --as is refused, as for a plain post
+    const bare = await kiez(['vote', poll.id, '1', '--data-dir', dir])
+    expect(bare.code).toBe(1)
+    expectOneLine(bare.stderr)
+    expect(bare.stderr).toMatch(/member_required/)
+    await vi.waitFor(async () => {
+      const shown = JSON.parse(await ok(['feed', '--kind', 'poll', '--json'])) as FeedJson
+      expect(shown.entries[0]?.tally).toMatchObject({ counts: [1, 1], voters: 2, households: 1, unclaimed: 0 })
+    }, { timeout: 10_000, interval: 200 })
+  })
 })

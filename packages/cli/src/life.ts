@@ -219,9 +219,11 @@ export function addLifeCommands (program: Command, io: Io, { writingCommand, exa
       io.out(`answered ${answer} to ${e.target ?? entry} (rsvp ${e.id}, seq ${e.seq})\n`)
     })
 
-  writingCommand(program.command('done').argument('<entry>', 'one of this box\'s offers or requests (bafyrei…)'))
+  writingCommand(
+    program.command('done').argument('<entry>', 'one of your offers or requests (bafyrei…; the member\'s with --as)')
+  )
     .description(
-      'mark one of this box\'s offers or requests done ("given away", "found help"): it leaves the open lists, stays in the feed'
+      'mark one of your own (the box\'s, or --as the member\'s) offers or requests done ("given away", "found help"): it leaves the open lists, stays in the feed'
     )
     .addHelpText('after', example(['kiez done bafyreig…']))
     .action(async (entry: string, opts: ClientOptions & AsOptions) => {

@@ -1,7 +1,8 @@
-// Writes test/vectors/feed-entries.json and household-entries.json from the generators in @kiez/feed (run: npm run vectors).
+// Writes test/vectors/feed-entries.json, household-entries.json and life-entries.json from the generators in @kiez/feed (run: npm run vectors).
 import { writeFileSync } from 'node:fs'
 import { buildVectors } from '../packages/feed/dist/vectors.js'
 import { buildHouseholdVectors } from '../packages/feed/dist/vectors-household.js'
+import { buildLifeVectors } from '../packages/feed/dist/vectors-life.js'
 
 /** @param {string} name @param {unknown} vectors */
 function write (name, vectors) {
@@ -12,3 +13,4 @@ function write (name, vectors) {
 
 write('feed-entries.json', buildVectors())
 write('household-entries.json', buildHouseholdVectors())
+write('life-entries.json', buildLifeVectors())

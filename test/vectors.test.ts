@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import {
   buildHouseholdVectors,
+  buildLifeVectors,
+  fallbackText,
   buildVectors,
   PublicKeyCache,
   sha256,
@@ -196,5 +198,70 @@ describe('test/vectors/household-entries.json (PROTOCOL.md §2 "Households, memb
       expect(section).toContain(`\`${seed}\``)
     }
     for (const v of household) expect(section).toContain(`public key \`${v.publicKey}\``)
+  })
+})
+
+describe('test/vectors/life-entries.json (PROTOCOL.md §2 "Neighbourhood life", §10)', () => {
+  const file = new URL('./vectors/life-entries.json', import.meta.url)
+  const life = JSON.parse(readFileSync(file, 'utf8')) as FeedVector[]
+
+  it('is exactly what the generator produces (run `npm run vectors` after a format change)', () => {
+    expect(life).toEqual(buildLifeVectors())
+  })
+
+  it('validates in order, one log, every entry valid and each payload to its stated result', () => {
+    const keys = new PublicKeyCache()
+    const log: Uint8Array[] = []
+    const kinds = new Set<string>()
+    for (const v of life) {
+      const state = log.length === 0 ? undefined : { seq: log.length, hash: log[log.length - 1] as Uint8Array }
+      const r = validateEntry(bytes(v.entryBytes), { keys, now: v.now, state, storedHashAt: (s) => log[s - 1] })
+      expect(r.ok ? 'accepted' : r.code, v.description).toBe('accepted')
+      if (!r.ok) continue
+      log.push(r.entry.hash)
+      const p = readPayload(r.entry, bytes(v.payload as string))
+      expect(p.ok ? undefined : p.code, v.description).toBe(v.payloadError)
+      if (p.ok) kinds.add(p.value.type)
+    }
+    expect(kinds).toEqual(
+      new Set([
+        'offer',
+        'request',
+        'event',
+        'lost',
+        'found',
+        'recommendation',
+        'alert',
+        'poll',
+        'vote',
+        'rsvp',
+        'done',
+        'unknown'
+      ])
+    )
+    // the kind to come is shown as a post of its first item (PROTOCOL.md §2, "Kinds to come")
+    const petition = life.find((v) => v.description.includes('"petition"'))
+    expect(fallbackText(bytes(petition?.payload as string))).toBe('Mehr Bänke am Platz')
+  })
+
+  it('are given in full in PROTOCOL.md §10, in order, with the same bytes, payload, hash, id and signature', () => {
+    const doc = readFileSync(new URL('../docs/PROTOCOL.md', import.meta.url), 'utf8')
+    const section = doc.slice(doc.indexOf('## 10. Neighbourhood life vectors in full'))
+    const blocks = [
+      ...section.matchAll(
+        /^### Vector L(\d+): (.*)\n[\s\S]*?```\nhash  ([0-9a-f]{64})\nid    (\S+)\nsig   ([0-9a-f]+)\nbytes \((\d+)\)\n([0-9a-f\n]+)payload \((\d+)\)\n([0-9a-f\n]+)```/gm
+      )
+    ]
+    expect(blocks.map((b) => Number(b[1]))).toEqual(life.map((_, i) => i + 1))
+    for (const [i, v] of life.entries()) {
+      const [, , description, hash, id, sig, , hexBytes, , payloadHex] = blocks[i] as RegExpMatchArray
+      expect(description).toBe(v.description)
+      expect(hash).toBe(v.hash)
+      expect(id).toBe(v.id)
+      expect(sig).toBe(v.signature)
+      expect(hexBytes?.replace(/\n/g, '')).toBe(v.entryBytes)
+      expect(payloadHex?.replace(/\n/g, '')).toBe(v.payload)
+    }
+    expect(section).toContain(`public key \`${life[0]?.publicKey}\``)
   })
 })

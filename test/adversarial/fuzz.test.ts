@@ -69,8 +69,21 @@ const messages = [
   encodeMessage({ type: 'payloads', payloads: [{ hash: e1.hash, payload: e1.payload! }, { hash: e3.hash }] })
 ]
 const payloadSeeds = [e1.payload!, e2.payload!, e3.payload!]
-/** the known kinds and one a later version might bring (its payload is checked only as CBOR) */
-const KINDS = ['post', 'reply', 'profile', 'delete', 'edit', 'poll']
+/** known kinds (neighbourhood life's among them) and one a later version might bring (its payload is checked only as CBOR) */
+const KINDS = [
+  'post',
+  'reply',
+  'profile',
+  'delete',
+  'edit',
+  'offer',
+  'event',
+  'poll',
+  'vote',
+  'rsvp',
+  'done',
+  'petition'
+]
 
 /** Mutations of a valid seed: bit flips, byte overwrites, truncation, insertion, splicing two seeds. */
 function mutated (base: Uint8Array[]): fc.Arbitrary<Uint8Array> {

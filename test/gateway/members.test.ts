@@ -229,3 +229,41 @@ describe('members on the web: the first member, I am new here, switching, postin
     expect((await post(box, first, 'Anna after the restart')).json.authorKey).toBe(anna.authorKey)
   })
 })
+
+describe('kinds of post from the web are the session member\'s (issue 14 × issue 16)', () => {
+  const boxes = new Boxes()
+  afterAll(async () => {
+    await boxes.close()
+  })
+
+  it('two browsers of one household vote as their members: 2 people in 1 household', async () => {
+    const box = await boxes.start()
+    const boxId = (await call(box, '/api/v1/status')).json.peerId
+    const phone = await pair(box)
+    const anna = (await newMember(box, phone, 'Anna')).json
+    const laptop = await pair(box)
+    const ben = (await newMember(box, laptop, 'Ben')).json
+    const send = async (cookie: string, body: object): Promise<Res> =>
+      await call(box, '/api/v1/posts', { method: 'POST', headers: sameOrigin(box, cookie), body })
+    const poll = await send(phone, { kind: 'poll', text: 'Hoffest?', options: ['Sa', 'So'] })
+    expect(poll.status, poll.text).toBe(201)
+    expect(poll.json.authorKey).toBe(anna.authorKey)
+    const va = await send(phone, { kind: 'vote', target: poll.json.id, choices: [0] })
+    const vb = await send(laptop, { kind: 'vote', target: poll.json.id, choices: [1] })
+    expect([va.status, vb.status], va.text + vb.text).toEqual([201, 201])
+    expect([va.json.authorKey, vb.json.authorKey]).toEqual([anna.authorKey, ben.authorKey])
+    // `as` is the session's, never the body's: a body naming one is an unknown field
+    expectError(
+      await send(laptop, { kind: 'vote', target: poll.json.id, choices: [0], as: 'Anna' }),
+      400,
+      'invalid_request'
+    )
+    await eventually(async () => {
+      const t = (await call(box, '/api/v1/feed?kind=poll')).json.entries[0]?.tally
+      return t?.households === 1 ? t : undefined
+    }, { what: 'the household in the tally', timeoutMs: 5000, intervalMs: 100 }).then((t) => {
+      expect(t).toMatchObject({ counts: [1, 1], voters: 2, households: 1, unclaimed: 0 })
+      expect(t.byHousehold).toEqual([{ household: boxId, voters: 2 }])
+    })
+  })
+})

@@ -26,6 +26,7 @@ import { topologyDot, topologyText, type TopologyFormat } from './topology.js'
 import { healthChecks, judge, localFacts, type Check, type DoctorJson } from './doctor.js'
 import { CliError, EXIT } from './errors.js'
 import { ago, duration, keyValues, safeText, shortId, table, truncate } from './format.js'
+import { lifeLine } from './life.js'
 
 export interface Io {
   out(text: string): void
@@ -293,8 +294,9 @@ function shownText (e: EntryJson): string {
   if (e.payloadMissing === true) text = '(text not held here)'
   if (e.edited === true) text = `(edited) ${text}`
   if (e.hidden !== undefined) text = `[hidden by ${shortId(e.hidden.by)}'s list: ${safeText(e.hidden.reason)}] ${text}`
+  const line = lifeLine(e, text)
   const who = whoLabel(e)
-  return who === undefined ? text : `${who}: ${text}`
+  return who === undefined ? line : `${who}: ${line}`
 }
 
 /**
@@ -325,9 +327,11 @@ function entryLine (e: EntryJson): string {
  * stored in between is missed; ids seen in the page are not printed twice.
  * With --json, one entry object per line (a stream has no single document).
  */
-async function followFeed (opts: ClientOptions & { limit?: number }, io: Io): Promise<void> {
+async function followFeed (opts: ClientOptions & { limit?: number, kind?: string }, io: Io): Promise<void> {
   const { client, dataDir } = clientFor(opts, io)
   const print = (e: EntryJson): void => {
+    // --kind: the kinds of post name themselves in `kind`; a plain post or reply has none
+    if (opts.kind !== undefined && (e.kind ?? e.type) !== opts.kind) return
     io.out(opts.json === true ? JSON.stringify(e) + '\n' : entryLine(e) + '\n')
   }
   let pending: EntryJson[] | undefined = []
@@ -341,7 +345,10 @@ async function followFeed (opts: ClientOptions & { limit?: number }, io: Io): Pr
   }, { onOpen: () => opened() })
   try {
     await Promise.race([open, stream])
-    const page = await client.feed(opts.limit !== undefined ? { limit: opts.limit } : {})
+    const page = await client.feed({
+      ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+      ...(opts.kind !== undefined ? { kind: opts.kind } : {})
+    })
     const seen = new Set(page.entries.map((e) => e.id))
     if (opts.json !== true) io.out(`following the feed of ${dataDir} (Ctrl-C to stop)\n`)
     for (const e of [...page.entries].reverse()) print(e)
@@ -359,14 +366,15 @@ async function followFeed (opts: ClientOptions & { limit?: number }, io: Io): Pr
 }
 
 export async function feedCommand (
-  opts: ClientOptions & { limit?: number, before?: string, follow?: boolean },
+  opts: ClientOptions & { limit?: number, before?: string, follow?: boolean, kind?: string },
   io: Io
 ): Promise<void> {
   if (opts.follow === true) {
     await followFeed(opts, io)
     return
   }
-  const query: { limit?: number, before?: string } = {}
+  const query: { limit?: number, before?: string, kind?: string } = {}
+  if (opts.kind !== undefined) query.kind = opts.kind
   if (opts.limit !== undefined) query.limit = opts.limit
   if (opts.before !== undefined) query.before = opts.before
   const f: FeedJson = await call(opts, io, async (c) => await c.feed(query))

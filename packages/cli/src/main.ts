@@ -24,6 +24,7 @@ import { version } from './version.js'
 import { bashCompletion, zshCompletion } from './completion.js'
 import { configCommand } from './daemon-config.js'
 import { addModerationCommands } from './moderation.js'
+import { addKindOptions, addLifeCommands, postKindCommand, type KindOptions } from './life.js'
 import { addMemberCommands } from './members.js'
 
 function collect (value: string, previous: string[] | undefined): string[] {
@@ -186,15 +187,31 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
       await peersCommand(opts, io)
     })
 
-  writingCommand(program.command('post').argument('<text>', 'what to post (up to 8 KiB of UTF-8)'))
-    .description('sign a post with a member\'s key (or this box\'s, if it has no members) and share it with the mesh')
-    .option('--reply-to <id>', 'entry id this post answers')
+  addKindOptions(
+    writingCommand(
+      program.command('post').argument(
+        '<text>',
+        'what to post (up to 8 KiB of UTF-8); an event\'s title, a poll\'s question'
+      )
+    )
+      .description('sign a post with a member\'s key (or this box\'s, if it has no members) and share it with the mesh')
+      .option('--reply-to <id>', 'entry id this post answers'),
+    collect
+  )
     .addHelpText(
       'after',
-      example(['kiez post "Flohmarkt Sunday 10:00, Hof 3"', 'kiez post --as Anna "Wer hat eine Leiter?"'])
+      example([
+        'kiez post "Flohmarkt Sunday 10:00, Hof 3"',
+        'kiez post --as Anna "Wer hat eine Leiter?"',
+        'kiez post --kind offer "Sofa zu verschenken" --price free',
+        'kiez post --kind event "Hoffest" --starts 2026-06-13T15:00 --place "Hof 3"',
+        'kiez post --kind poll "Wann Hoffest?" --option Samstag --option Sonntag --closes 2026-06-01'
+      ])
     )
-    .action(async (text: string, opts: ClientOptions & AsOptions & { replyTo?: string }) => {
-      await postCommand(text, opts, io)
+    .action(async (text: string, opts: ClientOptions & AsOptions & KindOptions & { replyTo?: string }) => {
+      if (Object.keys(opts).some((k) => !['replyTo', 'dataDir', 'json', 'as'].includes(k))) {
+        await postKindCommand(text, opts, io)
+      } else await postCommand(text, opts, io)
     })
 
   writingCommand(
@@ -247,6 +264,10 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .description('the newest entries this box has, newest first')
     .option('--limit <n>', 'how many entries (1-500, default 50)', positiveInt(500))
     .option('--before <cursor>', 'continue below a page (the cursor a previous page printed)')
+    .option(
+      '--kind <kind>',
+      'only entries of this kind (post, offer, request, event, lost, found, recommendation, alert, poll, …)'
+    )
     .addOption(
       new Option('-f, --follow', 'keep printing new entries as they arrive (with --json: one entry per line)')
         .conflicts('before')
@@ -255,7 +276,7 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
       'after',
       example(['kiez feed --limit 20', 'kiez feed --follow', 'kiez feed --json | jq -r ".entries[].text"'])
     )
-    .action(async (opts: ClientOptions & { limit?: number, before?: string, follow?: boolean }) => {
+    .action(async (opts: ClientOptions & { limit?: number, before?: string, follow?: boolean, kind?: string }) => {
       await feedCommand(opts, io)
     })
 
@@ -362,6 +383,7 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     })
 
   addModerationCommands(program, io, { clientCommand, example })
+  addLifeCommands(program, io, { clientCommand, writingCommand, example })
   addMemberCommands(program, io, { clientCommand, example })
 
   program.command('psk').argument('<file>', 'where to write the key (must not exist)')

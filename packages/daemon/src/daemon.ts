@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { entryId, equalBytes, FeedError, parseEntryId, type Entry, type KnownBody, type Signer } from '@kiez/feed'
+import { entryId, equalBytes, FeedError, type Entry, type KnownBody, type Signer } from '@kiez/feed'
 import { Gateway, type GatewayBackend, type GatewayInit } from '@kiez/gateway'
 import { feedSignerFromKey, loadOrCreateIdentity, MeshError } from '@kiez/mesh'
 import { authorId, Moderation } from '@kiez/moderation'
@@ -38,7 +38,10 @@ import type {
   DoctorFactsJson
 } from './control/types.js'
 import { prepareDataDir } from './datadir.js'
-import { authorName, entryToJson, isShown } from './entry-json.js'
+import { authorName, entryToJson, isShown, type EntryJsonViews } from './entry-json.js'
+import { lifeBody } from './life.js'
+import { kindPage, type PostKindRequest } from '@kiez/gateway/life-json'
+import { Noticeboard, type HouseholdOf } from '@kiez/life'
 import { ApiError, DaemonError, hasSystemCode, someCause } from './errors.js'
 import type { DaemonNode, NodeFactory } from './node.js'
 import { controlSocketPath, DATA_DIR_FILES } from './paths.js'
@@ -101,6 +104,12 @@ export interface DaemonComponents {
   /** builds and starts the mesh node (the real one comes from @kiez/mesh) */
   createNode: NodeFactory
   now?: () => number
+  /**
+   * An author's household, for "N people in M households" in poll tallies.
+   *
+   * @default none: tallies count people only
+   */
+  householdOf?: HouseholdOf
 }
 
 type Stoppable = { name: string, stop: () => Promise<void> }
@@ -122,6 +131,8 @@ export class Daemon implements ControlApi {
   private signer: Signer | undefined
   private ownFeed: OwnFeedGuard | undefined
   private mod: BoxModeration | undefined
+  /** the noticeboard's numbers (@kiez/life), open while the store is */
+  private board: Noticeboard | undefined
   private people: BoxMembers | undefined
   private gateway: Gateway | undefined
   private stopping: Promise<void> | undefined
@@ -248,6 +259,26 @@ export class Daemon implements ControlApi {
       }
     })
     const moderation = await this.openModeration(store, people)
+    // the board follows every new entry from here on and reads the store's newest in the background,
+    // so a full store does not delay the start (its numbers fill in as it reads)
+    const board = new Noticeboard({
+      now: this.now,
+      // a voter's household: the box that claims them (ClaimsIndex), asked when a tally is read, so claims
+      // that arrive later count; undefined (unclaimed) until the neighbours' claims index runs
+      householdOf: this.components.householdOf ?? ((author) => this.householdOf(author))
+    })
+    const scan = board.follow(store).catch((err: unknown) => {
+      logger.warn({ err }, 'the noticeboard could not read the store; its counts cover new entries only')
+    })
+    this.board = board
+    this.started.push({
+      name: 'noticeboard',
+      stop: async () => {
+        board.close()
+        this.board = undefined
+        await scan // before the store closes under it
+      }
+    })
     moderationGate.bind(moderation.gate)
     await this.startStorage(storage, store, feedPath, people)
 
@@ -506,7 +537,10 @@ export class Daemon implements ControlApi {
       // the web page and /metrics are about the neighbours now: the remembered departed ones are for `kiez sync`
       sync: async () => (await this.sync()).peers.filter((p) => p.connected),
       topology: async () => await this.topology(),
-      post: async (req) => await this.author(postBody(req), await this.members_().signerFor(req.as)),
+      post: async (req) => {
+        const signer = await this.members_().signerFor(req.as)
+        return await this.author(await this.postBody(req, signer), signer)
+      },
       profile: async (req) => await this.writeProfile(req, await this.members_().signerFor(req.as)),
       deleteEntry: async (id, as) => await this.amend({ type: 'delete', id }, await this.members_().signerFor(as)),
       editEntry: async ({ as, ...req }) =>
@@ -529,6 +563,7 @@ export class Daemon implements ControlApi {
         onEntry: (fn) => store.onEntry(fn),
         onPayload: (fn) => store.onPayload(fn)
       },
+      ...(this.board !== undefined ? { life: this.board } : {}),
       onPeer: (fn) => node.onPeer?.(fn) ?? (() => {}),
       ...(this.mod !== undefined
         ? { moderation: gatewayModeration(this.mod.moderation, async (body) => await this.author(body)) }
@@ -596,17 +631,36 @@ export class Daemon implements ControlApi {
    * box's own key when it has none) and synced to disk before we answer.
    */
   async post (req: PostRequest): Promise<EntryJson> {
-    return entryToJson(
-      await this.author(postBody(req), await this.members_().signerNamed(req.as)),
-      this.neighbours?.claims
-    )
+    const signer = await this.members_().signerNamed(req.as)
+    return entryToJson(await this.author(await this.postBody(req, signer), signer), this.views())
+  }
+
+  /** What entry JSON adds to an entry: the author's claim, the noticeboard's numbers. */
+  private views (): EntryJsonViews {
+    return { claims: this.neighbours?.claims, life: this.board }
+  }
+
+  /** The household id (its box's id, as in entry JSON) of an author, per the claims index; undefined: unclaimed. */
+  private householdOf (author: Uint8Array): string | undefined {
+    const claim = this.neighbours?.claims.claimOf(author)
+    return claim !== undefined && claim.kind !== 'unclaimed' ? authorName(claim.household.box) : undefined
+  }
+
+  /**
+   * A post request of any kind as a body (life.ts): one path for the control API and the gateway.
+   * `signer` is who writes: a vote's or done's own-entry checks are about that key.
+   */
+  private async postBody (req: PostKindRequest & { as?: unknown }, signer: Signer): Promise<KnownBody> {
+    const { store } = this.running()
+    const { as: _who, ...fields } = req // who signs is `signer`; the kind's fields are checked as they are
+    return await lifeBody(fields, { me: signer.publicKey, now: this.now(), get: async (hash) => await store.get(hash) })
   }
 
   /** Deletes one of this box's (or member `as`'s) own entries: a signed delete entry (`kiez delete`). */
   async deleteEntry (id: string, as?: string): Promise<EntryJson> {
     return entryToJson(
       await this.amend({ type: 'delete', id }, await this.members_().signerNamed(as)),
-      this.neighbours?.claims
+      this.views()
     )
   }
 
@@ -614,7 +668,7 @@ export class Daemon implements ControlApi {
   async editEntry (id: string, text: string, as?: string): Promise<EntryJson> {
     return entryToJson(
       await this.amend({ type: 'edit', id, text }, await this.members_().signerNamed(as)),
-      this.neighbours?.claims
+      this.views()
     )
   }
 
@@ -831,20 +885,23 @@ export class Daemon implements ControlApi {
   onEntry (fn: (e: EntryJson) => void, wanted: () => boolean = () => true): () => void {
     return this.running().store.onEntry((entry) => {
       if (isShown(entry) && !this.blocked(entry.author) && wanted()) {
-        fn(this.withHidden(entryToJson(entry, this.neighbours?.claims), entry))
+        fn(this.withHidden(entryToJson(entry, this.views()), entry))
       }
     })
   }
 
-  async feed (query: { limit: number, before?: string }): Promise<FeedJson> {
+  async feed (query: { limit: number, before?: string, kind?: string }): Promise<FeedJson> {
     const { store } = this.running()
+    const { kind } = query
     try {
-      const page = await store.timeline(
-        query.before === undefined ? { limit: query.limit } : { limit: query.limit, before: query.before }
-      )
+      const q = query.before === undefined ? { limit: query.limit } : { limit: query.limit, before: query.before }
+      // ?kind=: reads on until the page is full of that kind (bounded: @kiez/gateway life-json.ts kindPage)
+      const page = kind === undefined
+        ? await store.timeline(q)
+        : await kindPage(async (p) => await store.timeline(p), q, (e) => e.kind === kind && isShown(e))
       // a page may come out shorter than `limit`: `next` still pages on from where the store stopped
       const shown = page.entries.filter((e) => isShown(e) && !this.blocked(e.author))
-      const out: FeedJson = { entries: shown.map((e) => this.withHidden(entryToJson(e, this.neighbours?.claims), e)) }
+      const out: FeedJson = { entries: shown.map((e) => this.withHidden(entryToJson(e, this.views()), e)) }
       if (page.next !== undefined) out.next = page.next
       return out
     } catch (err) {
@@ -852,13 +909,6 @@ export class Daemon implements ControlApi {
       throw err
     }
   }
-}
-
-function postBody (req: { text: string, replyTo?: string }): KnownBody {
-  if (req.replyTo === undefined) return { type: 'post', text: req.text }
-  const hash = parseEntryId(req.replyTo)
-  if (hash === undefined) throw new ApiError(400, 'invalid_reply_to', `replyTo "${req.replyTo}" is not an entry id`)
-  return { type: 'reply', text: req.text, replyTo: hash }
 }
 
 /** Mesh failures a diagnostic can hit, as HTTP statuses: the target's fault, not the daemon's. */

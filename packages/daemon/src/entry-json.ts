@@ -1,5 +1,6 @@
 import { entryId } from '@kiez/feed'
 import type { GatewayClaims } from '@kiez/gateway'
+import { isLifeShown, lifeFields, type LifeView } from '@kiez/gateway/life-json'
 import type { StoredEntry } from '@kiez/store'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
@@ -25,19 +26,29 @@ export function isShownKind (kind: string): boolean {
 }
 
 /**
- * Whether an entry belongs in a feed: posts, replies and profiles that were
- * not deleted. Deletes and edits act on other entries and are not shown
- * themselves; kinds of a later version are never shown (PROTOCOL.md §2).
+ * Whether an entry belongs in a feed: posts, replies, profiles and the kinds
+ * of neighbourhood life that were not deleted, and kinds of a later version
+ * whose payload starts with a text (PROTOCOL.md §2, "Kinds to come"). Deletes,
+ * edits, votes, rsvps and dones act on other entries and are not shown themselves.
  */
 export function isShown (e: StoredEntry): boolean {
-  return isShownKind(e.kind) && e.fate?.reason !== 'deleted'
+  return (isShownKind(e.kind) || isLifeShown(e)) && e.fate?.reason !== 'deleted'
 }
 
 /**
- * Meant for entries `isShown` lets through; anything else gets just its header fields. With `claims`, the
- * author's profile name and household, or `unclaimed` (PROTOCOL.md §2, "Claims").
+/** What `entryToJson` may add to an entry's own fields. */
+export interface EntryJsonViews {
+  /** the author's profile name and household, or `unclaimed` (PROTOCOL.md §2, "Claims") */
+  claims?: GatewayClaims | undefined
+  /** a poll's tally, an event's rsvps, done and pinned marks */
+  life?: LifeView | undefined
+}
+
+/**
+ * Meant for entries `isShown` lets through; anything else gets just its header fields.
  */
-export function entryToJson (e: StoredEntry, claims?: GatewayClaims): EntryJson {
+export function entryToJson (e: StoredEntry, views: EntryJsonViews = {}): EntryJson {
+  const { claims, life } = views
   const out: EntryJson = {
     id: entryId(e.hash),
     author: authorName(e.author),
@@ -56,6 +67,7 @@ export function entryToJson (e: StoredEntry, claims?: GatewayClaims): EntryJson 
   if (replyTo !== undefined) out.replyTo = entryId(replyTo)
   if (e.previous !== null) out.previous = entryId(e.previous)
   if (e.editedText !== undefined || e.fate?.reason === 'edited') out.edited = true
+  Object.assign(out, lifeFields(e, life, authorName))
   if (out.text === undefined && out.name === undefined && out.target === undefined) out.payloadMissing = true
   if (claims !== undefined) withClaim(out, claims.claimOf(e.author))
   return out

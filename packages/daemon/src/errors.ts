@@ -73,6 +73,12 @@ export type ApiErrorCode =
   | 'invalid_reason' // a block's, moderation entry's or report's reason over 280 UTF-8 bytes
   | 'moderation_refused' // blocking the box itself, or a followed list's author (unfollow first), and the like
   | 'moderation_limit' // 10 000 blocks or 64 followed lists reached
+  | 'bad_kind_fields' // a post whose fields do not fit its kind (life.ts)
+  | 'bad_time' // a poll closing in the past, an event ending before it starts
+  | 'bad_options' // a poll of fewer than 2 or more than 10 options, or one named twice
+  | 'bad_choice' // a vote for an option the poll lacks, or two in a single-choice poll
+  | 'poll_closed' // a vote after the poll closed
+  | 'wrong_target' // a vote not at a poll, an rsvp not at an event, a done not at an offer or request
   | 'member_not_found' // `--as NAME`, `kiez member …`: this box has no member of that name
   | 'member_required' // a writing command without `--as` on a box with two or more members
   | 'not_member' // the web page's `as`: an author that is no member of this box

@@ -49,10 +49,44 @@ export const KNOWN_KINDS = [
   'vouch',
   'mod-block',
   'mod-hide',
-  'report'
+  'report',
+  // neighbourhood life (PROTOCOL.md §2, "Neighbourhood life"; life.ts)
+  'offer',
+  'request',
+  'event',
+  'lost',
+  'found',
+  'recommendation',
+  'alert',
+  'poll',
+  'vote',
+  'rsvp',
+  'done'
 ] as const
 export type KnownKind = typeof KNOWN_KINDS[number]
 
 export function isKnownKind (kind: string): kind is KnownKind {
   return (KNOWN_KINDS as readonly string[]).includes(kind)
 }
+
+// Neighbourhood life (PROTOCOL.md §2, "Neighbourhood life"; docs/LIMITS.md "Entry fields"). A text that is
+// the whole point of its entry (an offer's, a request's, an event's description) has the post limit, MAX_CONTENT_BYTES.
+
+/** An offer's price: "5 €", "free", "a cake": a few words. */
+export const MAX_PRICE_BYTES = 64
+/** An event's title and a poll option: a line. */
+export const MAX_EVENT_TITLE_BYTES = 200
+/** Where an event is: an address or a landmark. */
+export const MAX_PLACE_BYTES = 200
+/** An alert is read on every page of the mesh for a day: short, so it stays readable. */
+export const MAX_ALERT_BYTES = 1024
+/** A poll's question. */
+export const MAX_POLL_QUESTION_BYTES = 500
+/** One option of a poll. */
+export const MAX_POLL_OPTION_BYTES = 200
+/** A poll offers 2 to 10 options. */
+export const MIN_POLL_OPTIONS = 2
+export const MAX_POLL_OPTIONS = 10
+/** The answers to an event. */
+export const RSVP_ANSWERS = ['going', 'maybe', 'no'] as const
+export type RsvpAnswer = typeof RSVP_ANSWERS[number]

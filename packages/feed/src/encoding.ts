@@ -6,8 +6,10 @@ import {
   KIND_PATTERN,
   MAX_ENTRY_BYTES,
   PUBLIC_KEY_BYTES,
+  RSVP_ANSWERS,
   SIGNATURE_BYTES,
-  type KnownKind
+  type KnownKind,
+  type RsvpAnswer
 } from './constants.js'
 import type { ValidationCode } from './errors.js'
 
@@ -52,6 +54,29 @@ export type KnownBody =
   | { type: 'mod-hide', target: Uint8Array, reason: string }
   /** a reader's report of the entry with hash `target` (any author), for moderators to see */
   | { type: 'report', target: Uint8Array, reason: string }
+  | LifeBody
+
+/** The kinds of a plain text of neighbourhood life: `[text]`. */
+export type LifeTextKind = 'request' | 'lost' | 'found' | 'recommendation' | 'alert'
+
+/**
+ * Neighbourhood life (PROTOCOL.md §2, "Neighbourhood life"; content rules in
+ * life.ts). Times are ms since the epoch. Items after the ones named are for
+ * later versions and ignored.
+ */
+export type LifeBody =
+  /** give away, lend, sell; `price` null: none said */
+  | { type: 'offer', text: string, price: string | null }
+  | { type: LifeTextKind, text: string }
+  /** `ends` null: open end; `text` may be empty */
+  | { type: 'event', title: string, starts: number, ends: number | null, place: string, text: string }
+  | { type: 'poll', question: string, options: string[], multiple: boolean, closesAt: number }
+  /** `poll` = the poll's entry hash; `choices` = option indexes, strictly ascending (range: a tally rule) */
+  | { type: 'vote', poll: Uint8Array, choices: number[] }
+  /** `event` = the event's entry hash */
+  | { type: 'rsvp', event: Uint8Array, answer: RsvpAnswer }
+  /** the author's offer or request `target` is given away / found help */
+  | { type: 'done', target: Uint8Array }
 
 /**
  * The payload of a kind this version does not know: valid, kept and
@@ -154,6 +179,24 @@ function bodyValue (body: KnownBody): unknown[] {
     case 'mod-hide':
     case 'report':
       return [body.target, body.reason]
+    case 'offer':
+      return [body.text, body.price]
+    case 'request':
+    case 'lost':
+    case 'found':
+    case 'recommendation':
+    case 'alert':
+      return [body.text]
+    case 'event':
+      return [body.title, body.starts, body.ends, body.place, body.text]
+    case 'poll':
+      return [body.question, body.options, body.multiple, body.closesAt]
+    case 'vote':
+      return [body.poll, body.choices]
+    case 'rsvp':
+      return [body.event, body.answer]
+    case 'done':
+      return [body.target]
   }
 }
 
@@ -256,7 +299,8 @@ function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {
     edit: '[target, text]',
     'mod-block': '[author, reason]',
     'mod-hide': '[target, reason]',
-    report: '[target, reason]'
+    report: '[target, reason]',
+    ...LIFE_SHAPES
   }
   const bad = fail<EntryBody>('malformed_content', `${kind} payload must be ${shape[kind]}`)
   if (!Array.isArray(c)) return bad
@@ -298,5 +342,53 @@ function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {
       return c.length === 2 && isBytes(c[0], HASH_BYTES) && typeof c[1] === 'string'
         ? ok({ type: kind, target: c[0], reason: c[1] })
         : bad
+    // neighbourhood life: items after the ones named are for later versions, and ignored
+    case 'offer':
+      return c.length >= 2 && typeof c[0] === 'string' && (c[1] === null || typeof c[1] === 'string')
+        ? ok({ type: kind, text: c[0], price: c[1] })
+        : bad
+    case 'request':
+    case 'lost':
+    case 'found':
+    case 'recommendation':
+    case 'alert':
+      return c.length >= 1 && typeof c[0] === 'string' ? ok({ type: kind, text: c[0] }) : bad
+    case 'event':
+      return c.length >= 5 && typeof c[0] === 'string' && isSafeUint(c[1]) && (c[2] === null || isSafeUint(c[2])) &&
+          typeof c[3] === 'string' && typeof c[4] === 'string'
+        ? ok({ type: kind, title: c[0], starts: c[1], ends: c[2], place: c[3], text: c[4] })
+        : bad
+    case 'poll':
+      return c.length >= 4 && typeof c[0] === 'string' && Array.isArray(c[1]) &&
+          (c[1] as unknown[]).every((o) => typeof o === 'string') && typeof c[2] === 'boolean' && isSafeUint(c[3])
+        ? ok({ type: kind, question: c[0], options: c[1] as string[], multiple: c[2], closesAt: c[3] })
+        : bad
+    case 'vote':
+      return c.length >= 2 && isBytes(c[0], HASH_BYTES) && Array.isArray(c[1]) && (c[1] as unknown[]).every(isSafeUint)
+        ? ok({ type: kind, poll: c[0], choices: c[1] as number[] })
+        : bad
+    case 'rsvp':
+      return c.length >= 2 && isBytes(c[0], HASH_BYTES) && typeof c[1] === 'string'
+        ? (RSVP_ANSWERS as readonly string[]).includes(c[1])
+          ? ok({ type: kind, event: c[0], answer: c[1] as RsvpAnswer })
+          : fail('malformed_content', 'an rsvp answer is "going", "maybe" or "no"')
+        : bad
+    case 'done':
+      return c.length >= 1 && isBytes(c[0], HASH_BYTES) ? ok({ type: kind, target: c[0] }) : bad
   }
 }
+
+/** The shapes of the kinds of neighbourhood life, for both decoders' messages. */
+export const LIFE_SHAPES = {
+  offer: '[text, price: tstr / null]',
+  request: '[text]',
+  lost: '[text]',
+  found: '[text]',
+  recommendation: '[text]',
+  alert: '[text]',
+  event: '[title, starts: uint, ends: uint / null, place, text]',
+  poll: '[question, options: [* tstr], multiple: bool, closesAt: uint]',
+  vote: '[poll: bstr(32), choices: [* uint]]',
+  rsvp: '[event: bstr(32), answer: "going" / "maybe" / "no"]',
+  done: '[target: bstr(32)]'
+} as const

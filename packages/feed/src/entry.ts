@@ -20,6 +20,7 @@ import {
   type KnownBody
 } from './encoding.js'
 import { parseBody, parseEntry } from './parse.js'
+import { checkLifeContent } from './life.js'
 import { checkPeopleContent } from './people.js'
 import { FeedError } from './errors.js'
 
@@ -158,7 +159,7 @@ export function readPayload (
   }
   const body = parseBody(header.kind, payload)
   if (!body.ok) return body
-  const content = checkContent(body.value) ?? checkPeopleContent(body.value)
+  const content = checkContent(body.value) ?? checkPeopleContent(body.value) ?? checkLifeContent(body.value)
   return content ?? body
 }
 

@@ -21,12 +21,16 @@ export {
   decodeBody,
   type EntryBody,
   type KnownBody,
+  type LifeBody,
+  type LifeTextKind,
   type UnknownBody,
   type EntryHeader,
   type Decoded
 } from './encoding.js'
 export * from './entry.js'
 export * from './errors.js'
+export { checkLifeContent, fallbackText } from './life.js'
 export * from './validate.js'
 export * from './vectors-household.js'
+export * from './vectors-life.js'
 export * from './vectors.js'

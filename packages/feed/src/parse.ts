@@ -5,10 +5,12 @@ import {
   KIND_PATTERN,
   MAX_ENTRY_BYTES,
   PUBLIC_KEY_BYTES,
+  RSVP_ANSWERS,
   SIGNATURE_BYTES,
-  type KnownKind
+  type KnownKind,
+  type RsvpAnswer
 } from './constants.js'
-import type { Decoded, EntryBody, EntryHeader } from './encoding.js'
+import { LIFE_SHAPES, type Decoded, type EntryBody, type EntryHeader } from './encoding.js'
 import type { ValidationCode } from './errors.js'
 
 /**
@@ -279,7 +281,8 @@ const SHAPES: Record<KnownKind, string> = {
   edit: '[target: bstr(32), text]',
   'mod-block': '[author: bstr(32), reason]',
   'mod-hide': '[target: bstr(32), reason]',
-  report: '[target: bstr(32), reason]'
+  report: '[target: bstr(32), reason]',
+  ...LIFE_SHAPES
 }
 
 function parseKnown (kind: KnownKind, r: Reader): EntryBody {
@@ -346,7 +349,120 @@ function parseKnown (kind: KnownKind, r: Reader): EntryBody {
       const reason = target === undefined ? undefined : r.item(() => r.text())
       return target === undefined || reason === undefined ? malformed() : { type: kind, target, reason }
     }
+    // neighbourhood life: items after the ones named are for later versions (skipLater)
+    case 'offer': {
+      const text = n >= 2 ? r.item(() => r.text()) : undefined
+      const price = text === undefined ? undefined : r.item(() => readTextOrNull(r))
+      if (text === undefined || price === undefined) return malformed()
+      skipLater(r)
+      return { type: kind, text, price }
+    }
+    case 'request':
+    case 'lost':
+    case 'found':
+    case 'recommendation':
+    case 'alert': {
+      const text = n >= 1 ? r.item(() => r.text()) : undefined
+      if (text === undefined) return malformed()
+      skipLater(r)
+      return { type: kind, text }
+    }
+    case 'event': {
+      const title = n >= 5 ? r.item(() => r.text()) : undefined
+      const starts = title === undefined ? undefined : r.item(() => readUint(r))
+      const ends = starts === undefined ? undefined : r.item(() => readUintOrNull(r))
+      const place = ends === undefined ? undefined : r.item(() => r.text())
+      const text = place === undefined ? undefined : r.item(() => r.text())
+      if (title === undefined || starts === undefined || ends === undefined || place === undefined) return malformed()
+      if (text === undefined) return malformed()
+      skipLater(r)
+      return { type: kind, title, starts, ends, place, text }
+    }
+    case 'poll': {
+      const question = n >= 4 ? r.item(() => r.text()) : undefined
+      const options = question === undefined ? undefined : r.item(() => readTexts(r))
+      const multiple = options === undefined || options === null ? undefined : r.item(() => readBool(r))
+      const closesAt = multiple === undefined ? undefined : r.item(() => readUint(r))
+      if (question === undefined || options === undefined || options === null) return malformed()
+      if (multiple === undefined || closesAt === undefined) return malformed()
+      skipLater(r)
+      return { type: kind, question, options, multiple, closesAt }
+    }
+    case 'vote': {
+      const poll = n >= 2 ? r.item(() => r.hash()) : undefined
+      const choices = poll === undefined ? undefined : r.item(() => readUints(r))
+      if (poll === undefined || choices === undefined || choices === null) return malformed()
+      skipLater(r)
+      return { type: kind, poll, choices }
+    }
+    case 'rsvp': {
+      const event = n >= 2 ? r.item(() => r.hash()) : undefined
+      const answer = event === undefined ? undefined : r.item(() => r.text())
+      if (event === undefined || answer === undefined) return malformed()
+      skipLater(r)
+      if (!(RSVP_ANSWERS as readonly string[]).includes(answer)) {
+        r.end()
+        throw new ParseError('malformed_content', 'an rsvp answer is "going", "maybe" or "no"')
+      }
+      return { type: kind, event, answer: answer as RsvpAnswer }
+    }
+    case 'done': {
+      const target = n >= 1 ? r.item(() => r.hash()) : undefined
+      if (target === undefined) return malformed()
+      skipLater(r)
+      return { type: kind, target }
+    }
   }
+}
+
+/** A text or null, or undefined (position unchanged) when the next item is something else. */
+function readTextOrNull (r: Reader): string | null | undefined {
+  if (r.b[r.pos] !== 0xf6) return r.text()
+  r.pos++
+  return null
+}
+
+/** An unsigned integer or null, or undefined (position unchanged) when the next item is something else. */
+function readUintOrNull (r: Reader): number | null | undefined {
+  if (r.b[r.pos] !== 0xf6) return readUint(r)
+  r.pos++
+  return null
+}
+
+/** false or true, or undefined (position unchanged) when the next item is something else. */
+function readBool (r: Reader): boolean | undefined {
+  const b = r.b[r.pos]
+  if (b !== 0xf4 && b !== 0xf5) return undefined
+  r.pos++
+  return b === 0xf5
+}
+
+/**
+ * An array of items each read by `one`; undefined (position unchanged) when the next item is not an
+ * array, null when it is one holding something else (read to its end, as readKeys).
+ */
+function readArrayOf<T> (r: Reader, what: string, one: () => T | undefined): T[] | null | undefined {
+  if (((r.b[r.pos] ?? 0) >> 5) !== 4) return undefined
+  const n = r.array(what)
+  const out: T[] = []
+  let shaped = true
+  for (let i = 0; i < n; i++) {
+    const v = shaped ? one() : undefined
+    if (v !== undefined) out.push(v)
+    else {
+      shaped = false
+      r.skip(2)
+    }
+  }
+  return shaped ? out : null
+}
+
+function readTexts (r: Reader): string[] | null | undefined {
+  return readArrayOf(r, 'options', () => r.text())
+}
+
+function readUints (r: Reader): number[] | null | undefined {
+  return readArrayOf(r, 'choices', () => readUint(r))
 }
 
 /** Skips the items a later version appends to a household, vouch or long profile: well-formed, canonical, ignored. */

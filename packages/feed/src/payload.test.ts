@@ -191,49 +191,63 @@ describe('payloads of kinds this version does not know', () => {
       ].entries()
     ) {
       const payload = encode(value, rfc8949EncodeOptions)
-      expect(readPayload(committing('poll', payload), payload), `sample ${i}`).toEqual({
+      expect(readPayload(committing('petition', payload), payload), `sample ${i}`).toEqual({
         ok: true,
-        value: { type: 'unknown', kind: 'poll' }
+        value: { type: 'unknown', kind: 'petition' }
       })
     }
   })
 
   it('are still checked for size, hash and canonical form', () => {
     const payload = encode(['x'])
-    expect(readPayload({ ...committing('poll', payload), payloadSize: 4 }, payload)).toMatchObject({
+    expect(readPayload({ ...committing('petition', payload), payloadSize: 4 }, payload)).toMatchObject({
       code: 'payload_mismatch'
     })
-    expect(readPayload({ ...committing('poll', payload), payloadHash: hashA }, payload)).toMatchObject({
+    expect(readPayload({ ...committing('petition', payload), payloadHash: hashA }, payload)).toMatchObject({
       code: 'payload_mismatch'
     })
-    expect(check('poll', Uint8Array.of(0x18, 0x01))).toMatchObject({ code: 'non_canonical' })
-    expect(check('poll', Uint8Array.of(0x01, 0x01))).toMatchObject({ code: 'bad_encoding' }) // two items
-    expect(check('poll', Uint8Array.of(0xf9, 0x3e, 0x00))).toMatchObject({ code: 'bad_encoding' }) // float 1.5
-    expect(check('poll', Uint8Array.of(0xf7))).toMatchObject({ code: 'bad_encoding' }) // undefined
-    expect(check('poll', Uint8Array.of(0xc0, 0x61, 0x78))).toMatchObject({ code: 'bad_encoding' }) // tag 0
+    expect(check('petition', Uint8Array.of(0x18, 0x01))).toMatchObject({ code: 'non_canonical' })
+    expect(check('petition', Uint8Array.of(0x01, 0x01))).toMatchObject({ code: 'bad_encoding' }) // two items
+    expect(check('petition', Uint8Array.of(0xf9, 0x3e, 0x00))).toMatchObject({ code: 'bad_encoding' }) // float 1.5
+    expect(check('petition', Uint8Array.of(0xf7))).toMatchObject({ code: 'bad_encoding' }) // undefined
+    expect(check('petition', Uint8Array.of(0xc0, 0x61, 0x78))).toMatchObject({ code: 'bad_encoding' }) // tag 0
     // map keys: canonical order is bytewise over the encoded keys (RFC 8949 §4.2.1), duplicates refused
-    expect(check('poll', Uint8Array.of(0xa2, 0x02, 0x00, 0x01, 0x00))).toMatchObject({ code: 'non_canonical' })
-    expect(check('poll', Uint8Array.of(0xa2, 0x01, 0x00, 0x01, 0x00))).toMatchObject({ code: 'bad_encoding' })
-    expect(check('poll', Uint8Array.of(0xa2, 0x01, 0x00, 0x02, 0x00)).ok).toBe(true)
+    expect(check('petition', Uint8Array.of(0xa2, 0x02, 0x00, 0x01, 0x00))).toMatchObject({ code: 'non_canonical' })
+    expect(check('petition', Uint8Array.of(0xa2, 0x01, 0x00, 0x01, 0x00))).toMatchObject({ code: 'bad_encoding' })
+    expect(check('petition', Uint8Array.of(0xa2, 0x01, 0x00, 0x02, 0x00)).ok).toBe(true)
     // 18 levels of nesting: deeper than any kind needs
-    expect(check('poll', Uint8Array.from([...Array.from({ length: 18 }, () => 0x81), 0x01]))).toMatchObject({
+    expect(check('petition', Uint8Array.from([...Array.from({ length: 18 }, () => 0x81), 0x01]))).toMatchObject({
       code: 'bad_encoding'
     })
   })
 
   it('a header of an unknown kind validates, and its payload attaches as unknown', () => {
     const payload = encode(['Hoffest am Samstag?', ['ja', 'nein']])
-    const header = encode([2, alice.publicKey, 1, null, NOW, 'poll', sha256(payload), payload.byteLength])
+    const header = encode([2, alice.publicKey, 1, null, NOW, 'petition', sha256(payload), payload.byteLength])
     const bytes = encodeEnvelope(header, alice.sign(signedBytes(header)))
     const r = readEntry(bytes, { now: NOW })
-    expect(r).toMatchObject({ ok: true, value: { kind: 'poll', payloadSize: payload.byteLength } })
+    expect(r).toMatchObject({ ok: true, value: { kind: 'petition', payloadSize: payload.byteLength } })
     if (!r.ok) return
     expect(withPayload(r.value, payload)).toMatchObject({
       ok: true,
-      value: { body: { type: 'unknown', kind: 'poll' } }
+      value: { body: { type: 'unknown', kind: 'petition' } }
     })
   })
 })
+
+const LIFE_KINDS = [
+  'offer',
+  'request',
+  'event',
+  'lost',
+  'found',
+  'recommendation',
+  'alert',
+  'poll',
+  'vote',
+  'rsvp',
+  'done'
+] as const
 
 describe('payload parser', () => {
   const bodies = fc.oneof(
@@ -284,7 +298,18 @@ describe('payload parser', () => {
   it('never throws on arbitrary bytes, for any kind and any header claim', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom('post', 'reply', 'profile', 'delete', 'edit', 'mod-block', 'mod-hide', 'report', 'poll'),
+        fc.constantFrom(
+          'post',
+          'reply',
+          'profile',
+          'delete',
+          'edit',
+          'mod-block',
+          'mod-hide',
+          'report',
+          ...LIFE_KINDS,
+          'petition'
+        ),
         fc.uint8Array({ maxLength: 300 }),
         fc.boolean(),
         (kind, bytes, honest) => {
@@ -308,7 +333,7 @@ describe('payload parser', () => {
       ['mod-block', encode([hashA, 'spam'])],
       ['mod-hide', encode([hashA, 'off topic'])],
       ['report', encode([hashA, ''])],
-      ['poll', encode(new Map<unknown, unknown>([[1, ['a', 'b']], ['q', 'wer?']]), rfc8949EncodeOptions)]
+      ['petition', encode(new Map<unknown, unknown>([[1, ['a', 'b']], ['q', 'wer?']]), rfc8949EncodeOptions)]
     ]
     fc.assert(
       fc.property(

@@ -206,7 +206,12 @@ export function buildVectors (): FeedVector[] {
   })
   push('valid: seq 6, an edit of seq 4 (new text for the post)', full(e6))
   const poll = raw(7, e6.hash, t + 6000, 'poll', ['Hoffest am Samstag?', ['ja', 'nein']])
-  push('valid: seq 7, kind "poll", unknown to this version: a valid header, an opaque payload', poll)
+  // written when "poll" was a kind to come; now a known kind, whose payload lacks multiple and closesAt
+  push(
+    'malformed_content: seq 7, a poll of two items, without multiple and closesAt (its header is valid)',
+    poll,
+    { payloadError: 'malformed_content' }
+  )
   const pollHash = sha256(poll.bytes)
   const noReplyTo = raw(8, pollHash, t + 7000, 'reply', ['to what?'])
   push('malformed_content: seq 8, a reply whose payload has no replyTo (its header is valid)', noReplyTo, {

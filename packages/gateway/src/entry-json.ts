@@ -1,5 +1,6 @@
 import { entryId, signedBytes } from '@kiez/feed'
 import { base58btc } from 'multiformats/bases/base58'
+import { isLifeShown, lifeFields, type LifeView } from './life-json.js'
 import type { EntryJson, GatewayClaims, ShownEntry, SignedEntryJson } from './types.js'
 
 /**
@@ -16,12 +17,13 @@ export function peerIdOf (publicKey: Uint8Array): string {
 const SHOWN_KINDS = ['post', 'reply', 'profile'] as const
 
 /**
- * Whether an entry belongs in a feed: posts, replies and profiles that were
- * not deleted. Deletes and edits act on other entries and are not shown
- * themselves; kinds of a later version are never shown (PROTOCOL.md §2).
+ * Whether an entry belongs in a feed: posts, replies, profiles and the kinds
+ * of neighbourhood life that were not deleted, and kinds of a later version
+ * whose payload starts with a text (PROTOCOL.md §2, "Kinds to come"). Deletes,
+ * edits, votes, rsvps and dones act on other entries and are not shown themselves.
  */
 export function isShown (e: ShownEntry): boolean {
-  return (SHOWN_KINDS as readonly string[]).includes(e.kind) && e.fate?.reason !== 'deleted'
+  return ((SHOWN_KINDS as readonly string[]).includes(e.kind) || isLifeShown(e)) && e.fate?.reason !== 'deleted'
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
@@ -30,7 +32,20 @@ const b64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
 /** Entries as JSON. Remembers author names: a feed page shows few authors many times, and base58 is the costly part. */
 export class EntryFormatter {
   private readonly authors = new Map<string, { peerId: string, hex: string }>()
-  constructor (private readonly maxAuthors = 4096, private readonly claims?: GatewayClaims) {}
+  private readonly claims: GatewayClaims | undefined
+  private readonly life: () => LifeView | undefined
+
+  /**
+   * `claims`: who claims whom, for `household`/`unclaimed`; `life`: the noticeboard's numbers for polls,
+   * events, offers and alerts, when the backend has them
+   */
+  constructor (
+    private readonly maxAuthors = 4096,
+    views: { claims?: GatewayClaims | undefined, life?: () => LifeView | undefined } = {}
+  ) {
+    this.claims = views.claims
+    this.life = views.life ?? (() => undefined)
+  }
 
   private author (key: Uint8Array): { peerId: string, hex: string } {
     const k = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
@@ -73,6 +88,7 @@ export class EntryFormatter {
     if (replyTo !== undefined) out.replyTo = entryId(replyTo)
     if (e.previous !== null) out.previous = entryId(e.previous)
     if (e.editedText !== undefined || e.fate?.reason === 'edited') out.edited = true
+    Object.assign(out, lifeFields(e, this.life(), (key) => this.author(key).peerId))
     if (out.text === undefined && out.name === undefined && out.target === undefined) out.payloadMissing = true
     return out
   }

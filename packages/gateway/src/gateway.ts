@@ -261,7 +261,10 @@ export class Gateway {
     this.sessions = new SessionStore(init.sessionsPath !== undefined ? { path: init.sessionsPath } : {})
     this.events = new EventStream({ maxClients: init.maxEventClients ?? 64, replayEvents: init.replayEvents ?? 512 })
     this.names = new ProfileNames(components.backend.feed)
-    this.format = new EntryFormatter(undefined, components.backend.claims)
+    this.format = new EntryFormatter(4096, {
+      claims: components.backend.claims,
+      life: () => this.components.backend.life
+    })
     this.moderation = new ModerationView(components.backend.moderation, this.names)
     this.people = new MemberSessions(components.backend.members)
     this.metrics = new GatewayMetrics(components.registry, components.backend)

@@ -1,3 +1,8 @@
+import { lifeEntryProps, lifePostProps, LIFE_ANSWER_KINDS } from './life-json.js'
+
+/** A kind in a query string (PROTOCOL.md §2). */
+const KIND_PARAM = '^[a-z][a-z0-9_-]{0,31}$'
+
 /**
  * JSON schema pieces shared by the two HTTP faces of a box: the gateway's
  * /api/v1 (./schemas.ts) and the daemon's control API (which depends on this
@@ -29,7 +34,8 @@ export const entryProps = {
   seq: { type: 'integer' },
   timestamp: { type: 'integer' },
   // a delete or edit only as the answer to its own authoring; feeds show none
-  type: { type: 'string', enum: ['post', 'reply', 'profile', 'delete', 'edit'] },
+  // vote, rsvp, done as delete and edit: only as the answer to their own authoring
+  type: { type: 'string', enum: ['post', 'reply', 'profile', 'delete', 'edit', ...LIFE_ANSWER_KINDS] },
   text: { type: 'string' },
   name: { type: 'string' },
   replyTo: { type: 'string' },
@@ -48,6 +54,8 @@ export const entryProps = {
       reason: { type: 'string' }
     }
   },
+  // the kinds of neighbourhood life (life-json.ts)
+  ...lifeEntryProps,
   // the household that claims the author, or that none does (PROTOCOL.md §2, "Claims")
   household: {
     type: 'object',
@@ -134,7 +142,9 @@ export function feedRouteOf<const E> (entry: E, maxLimit: number) {
       additionalProperties: false,
       properties: {
         limit: { type: 'integer', minimum: 1, maximum: maxLimit, default: 50 },
-        before: { type: 'string', minLength: 1, maxLength: 100 }
+        before: { type: 'string', minLength: 1, maxLength: 100 },
+        // only entries of this kind (a page may come out shorter; `next` pages on)
+        kind: { type: 'string', minLength: 1, maxLength: 32, pattern: KIND_PARAM }
       }
     },
     response: {
@@ -153,12 +163,18 @@ export function postRouteOf<const E> (entry: E) {
   return {
     body: {
       type: 'object',
-      required: ['text'],
+      // a text, except for the kinds that answer another entry (vote, rsvp, done: a target instead)
+      anyOf: [{ required: ['text'] }, {
+        required: ['kind', 'target'],
+        properties: { kind: { enum: LIFE_ANSWER_KINDS } }
+      }],
       additionalProperties: false,
       properties: {
         // No maxLength: the feed owns the content limit (8 KiB of UTF-8) and answers content_too_large.
         text: { type: 'string', minLength: 1 },
-        replyTo: { type: 'string', minLength: 1, maxLength: 100 }
+        replyTo: { type: 'string', minLength: 1, maxLength: 100 },
+        // the kinds of neighbourhood life and their fields (life-json.ts; the daemon checks which go together)
+        ...lifePostProps
       }
     },
     response: { 201: entry, ...errorResponses }

@@ -1,3 +1,4 @@
+import type { LifeJson, LifeView, PostKindRequest } from './life-json.js'
 import type { Entry } from '@kiez/feed'
 
 /**
@@ -25,10 +26,11 @@ export interface GatewayBackend {
   /** replication's per-neighbour view; an empty list when the node runs without it */
   sync(): Promise<PeerSyncView[]>
   /**
-   * local authoring, synced before it resolves; errors carry `status` and `code`. `as`: a member's
-   * author key, whose key signs (403 not_member if no member of this box); absent: the box key
+   * local authoring of a post of any kind (life-json.ts), synced before it resolves; errors carry `status`
+   * and `code`. `as`: a member's author key, whose key signs (403 not_member if no member of this box);
+   * absent: the box key
    */
-  post(req: { text: string, replyTo?: string, as?: Uint8Array }): Promise<Entry>
+  post(req: PostKindRequest & { as?: Uint8Array }): Promise<Entry>
   profile(req: { name: string, about?: string, as?: Uint8Array }): Promise<Entry>
   /**
    * Deletes an entry this box authored (a signed delete entry; resolves with it). Errors carry
@@ -48,6 +50,8 @@ export interface GatewayBackend {
   onPeer(fn: (e: { peerId: string, connected: boolean }) => void): () => void
   /** the box owner's blocks and followed moderation lists; absent: nothing is left out or hidden, no reports */
   moderation?: GatewayModeration
+  /** the noticeboard's numbers (@kiez/life): tallies, rsvps, done, pinned alerts; absent: entries without them */
+  life?: LifeView
   members?: GatewayMembers
   /** who claims whom (households, vouches); absent: entries carry no `household` or `unclaimed` */
   claims?: GatewayClaims
@@ -168,7 +172,7 @@ export interface PeerSyncView {
 }
 
 /** An entry as the API shows it. */
-export interface EntryJson {
+export interface EntryJson extends LifeJson {
   id: string
   /** the author's libp2p peer id (as `kiez peers` names boxes) */
   author: string
@@ -179,7 +183,7 @@ export interface EntryJson {
   seq: number
   timestamp: number
   /** a delete or edit only in the answer to DELETE /entries/:id; feeds show neither */
-  type: 'post' | 'reply' | 'profile' | 'delete' | 'edit'
+  type: 'post' | 'reply' | 'profile' | 'delete' | 'edit' | 'vote' | 'rsvp' | 'done'
   text?: string
   name?: string
   replyTo?: string

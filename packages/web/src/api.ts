@@ -50,6 +50,13 @@ export type ApiErrorCode =
   | 'bad_entry_id'
   | 'moderation_refused'
   | 'moderation_limit'
+  // a post of a kind of neighbourhood life (docs/HTTP-API.md, "Kinds of post")
+  | 'bad_kind_fields'
+  | 'bad_time'
+  | 'bad_options'
+  | 'bad_choice'
+  | 'poll_closed'
+  | 'wrong_target'
   | 'bad_encoding'
   | 'non_canonical'
   | 'bad_signature'

@@ -214,8 +214,9 @@ export class ControlClient {
     })
   }
 
-  async feed (query: { limit?: number, before?: string } = {}): Promise<FeedJson> {
+  async feed (query: { limit?: number, before?: string, kind?: string } = {}): Promise<FeedJson> {
     const qs = new URLSearchParams()
+    if (query.kind !== undefined) qs.set('kind', query.kind)
     if (query.limit !== undefined) qs.set('limit', String(query.limit))
     if (query.before !== undefined) qs.set('before', query.before)
     const s = qs.toString()

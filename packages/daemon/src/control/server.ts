@@ -64,7 +64,8 @@ export interface ControlApi {
   editEntry(id: string, text: string, as?: string): Promise<EntryJson>
   /** a profile entry: the box's display name, or a member's */
   profile(req: ProfileRequest): Promise<EntryJson>
-  feed(query: { limit: number, before?: string }): Promise<FeedJson>
+  /** `kind`: only entries of that kind (docs/HTTP-API.md, "Kinds of post") */
+  feed(query: { limit: number, before?: string, kind?: string }): Promise<FeedJson>
   ping(req: Required<PingRequest>): Promise<PingJson>
   dhtFind(peerId: string): Promise<DhtFindJson>
   dhtTable(): Promise<DhtTableJson>
@@ -233,7 +234,7 @@ export class ControlServer {
     app.post<{ Body: ProfileRequest }>('/profile', { schema: profileRoute }, async (req, reply) => {
       return await reply.status(201).send(await api.profile(req.body))
     })
-    app.get<{ Querystring: { limit: number, before?: string } }>(
+    app.get<{ Querystring: { limit: number, before?: string, kind?: string } }>(
       '/feed',
       { schema: feedRoute },
       async (req) => await api.feed(req.query)

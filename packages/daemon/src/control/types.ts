@@ -4,6 +4,7 @@
  */
 
 import type { DhtFindResult, DhtTableEntry, PeerSource, PeerView } from '@kiez/mesh'
+import type { LifeJson, PostKindRequest } from '@kiez/gateway/life-json'
 import type { HouseholdJson } from '@kiez/gateway'
 import type { ApiErrorCode } from '../errors.js'
 
@@ -24,9 +25,10 @@ export type ControlErrorCode =
   | 'internal' // a bug; the daemon log has the details
 
 /** What a feed shows is a post, reply or profile; a delete or edit is only the answer to `kiez delete` / `kiez edit`. */
-export type EntryType = 'post' | 'reply' | 'profile' | 'delete' | 'edit'
+export type EntryType = 'post' | 'reply' | 'profile' | 'delete' | 'edit' | 'vote' | 'rsvp' | 'done'
 
-export interface EntryJson {
+/** An entry; the kinds of neighbourhood life add their fields (LifeJson, docs/HTTP-API.md "Kinds of post"). */
+export interface EntryJson extends LifeJson {
   /** CIDv1 of the entry bytes (bafyrei…) */
   id: string
   /** the author's libp2p peer id (an author key is an ed25519 key, as a box identity is) */
@@ -120,9 +122,8 @@ export interface FeedJson {
   next?: string
 }
 
-export interface PostRequest {
-  text: string
-  replyTo?: string
+/** A post of any kind: `text` (and `replyTo`) for a post, the kind's fields for the others (docs/CLI.md, `kiez post --kind`). */
+export interface PostRequest extends PostKindRequest {
   /** the member who writes (`--as NAME`); absent: the box's one member, or the box itself when it has none */
   as?: string
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { isShown } from '../entry-json.js'
 import { GatewayError } from '../errors.js'
+import { kindPage } from '../life-json.js'
 import { feedRoute } from '../schemas.js'
 import type { RouteContext } from './context.js'
 
@@ -9,14 +10,17 @@ export function registerFeed (
   ctx: Pick<RouteContext, 'backend' | 'names' | 'format' | 'withName' | 'moderation'>
 ): void {
   const { backend } = ctx
-  api.get<{ Querystring: { limit: number, before?: string, raw?: '0' | '1' } }>(
+  api.get<{ Querystring: { limit: number, before?: string, raw?: '0' | '1', kind?: string } }>(
     '/feed',
     { schema: feedRoute },
     async (req) => {
-      const { raw, ...query } = req.query
+      const { raw, kind, ...query } = req.query
       let page
       try {
-        page = await backend.feed.timeline(query)
+        // ?kind=: reads on until the page is full of that kind (bounded: life-json.ts kindPage)
+        page = kind === undefined
+          ? await backend.feed.timeline(query)
+          : await kindPage(async (q) => await backend.feed.timeline(q), query, (e) => e.kind === kind && isShown(e))
       } catch (err) {
         if ((err as { code?: unknown }).code === 'bad_input') {
           throw new GatewayError(

@@ -1,0 +1,130 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_CONFIG } from './config.js'
+import { ControlClient, ControlClientError } from './control/client.js'
+import { Daemon } from './daemon.js'
+import { createLogger } from './logger.js'
+import { createMeshNode } from './mesh-node.js'
+
+const HOUR = 3_600_000
+
+async function refused (p: () => Promise<unknown>): Promise<{ code: string, status: number | undefined }> {
+  try {
+    await p()
+  } catch (err) {
+    if (err instanceof ControlClientError) return { code: err.code, status: err.status }
+    throw err
+  }
+  throw new Error('expected a refusal')
+}
+
+describe('neighbourhood life on a real daemon (control API, real LevelDB)', () => {
+  let dir: string
+  let daemon: Daemon
+  let client: ControlClient
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kiez-life-'))
+    daemon = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, {
+      config: {
+        ...DEFAULT_CONFIG,
+        dataDir: join(dir, 'box'),
+        http: false,
+        listen: ['/ip4/127.0.0.1/tcp/0'],
+        mdns: false,
+        logLevel: 'silent'
+      }
+    })
+    await daemon.start()
+    client = new ControlClient({ socketPath: daemon.socketPath })
+  })
+  afterAll(async () => {
+    await daemon.stop().catch(() => {})
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('posts every kind; the feed shows them as posts with their kind and fields', async () => {
+    const now = Date.now()
+    const offer = await client.post({ kind: 'offer', text: 'Sofa zu verschenken', price: 'free' })
+    expect(offer).toMatchObject({ type: 'post', kind: 'offer', text: 'Sofa zu verschenken', price: 'free' })
+    for (const kind of ['request', 'lost', 'found', 'recommendation', 'alert'] as const) {
+      expect(await client.post({ kind, text: `a ${kind}` })).toMatchObject({ type: 'post', kind, text: `a ${kind}` })
+    }
+    const ev = await client.post({ kind: 'event', text: 'Hoffest', starts: now + 24 * HOUR, place: 'Hof 3' })
+    expect(ev).toMatchObject({ kind: 'event', title: 'Hoffest', place: 'Hof 3', rsvps: { going: 0, maybe: 0, no: 0 } })
+    const poll = await client.post({ kind: 'poll', text: 'Wann?', options: ['Sa', 'So'], closesAt: now + HOUR })
+    expect(poll).toMatchObject({
+      kind: 'poll',
+      text: 'Wann?',
+      options: ['Sa', 'So'],
+      multiple: false,
+      closesAt: now + HOUR
+    })
+    expect(poll.tally).toMatchObject({ counts: [0, 0], voters: 0, votes: [] })
+    const alert = (await client.feed({ kind: 'alert' })).entries
+    expect(alert.map((e) => [e.kind, e.pinned])).toEqual([['alert', true]])
+    expect((await client.feed({ kind: 'poll' })).entries.map((e) => e.id)).toEqual([poll.id])
+    expect((await client.feed({ kind: 'offer' })).entries.map((e) => e.id)).toEqual([offer.id])
+  })
+
+  it('votes: a changed vote counts once; the tally lists the counted votes', async () => {
+    const poll = await client.post({
+      kind: 'poll',
+      text: 'Farbe?',
+      options: ['rot', 'blau', 'grün'],
+      closesAt: Date.now() + HOUR
+    })
+    const v1 = await client.post({ kind: 'vote', target: poll.id, choices: [0] })
+    expect(v1).toMatchObject({ type: 'vote', kind: 'vote', target: poll.id, choices: [0] })
+    const v2 = await client.post({ kind: 'vote', target: poll.id, choices: ['blau'] })
+    const shown = (await client.feed({ kind: 'poll' })).entries.find((e) => e.id === poll.id)
+    expect(shown?.tally).toMatchObject({ counts: [0, 1, 0], voters: 1, votes: [{ id: v2.id, choices: [1] }] })
+    // votes are not shown in the feed themselves
+    expect((await client.feed({ limit: 500 })).entries.some((e) => e.type === 'vote')).toBe(false)
+  })
+
+  it('rsvps count per author, and done takes an offer out of the open list but not the feed', async () => {
+    const ev = await client.post({ kind: 'event', text: 'Flohmarkt', starts: Date.now() + HOUR, place: 'Markt' })
+    await client.post({ kind: 'rsvp', target: ev.id, answer: 'maybe' })
+    await client.post({ kind: 'rsvp', target: ev.id, answer: 'going' })
+    const shown = (await client.feed({ kind: 'event' })).entries.find((e) => e.id === ev.id)
+    expect(shown?.rsvps).toEqual({ going: 1, maybe: 0, no: 0 })
+    const offer = await client.post({ kind: 'offer', text: 'Bohrmaschine' })
+    const done = await client.post({ kind: 'done', target: offer.id })
+    expect(done).toMatchObject({ type: 'done', target: offer.id })
+    const again = (await client.feed({ kind: 'offer' })).entries.find((e) => e.id === offer.id)
+    expect(again?.done).toBe(true)
+  })
+
+  it('refuses bad input with typed codes', async () => {
+    const now = Date.now()
+    const poll = await client.post({ kind: 'poll', text: 'Q?', options: ['a', 'b'], closesAt: now + HOUR })
+    const ev = await client.post({ kind: 'event', text: 'E', starts: now, place: 'P' })
+    const cases: Array<[() => Promise<unknown>, string]> = [
+      [async () => await client.post({ kind: 'poll', text: 'Q?', options: ['a'] }), 'bad_options'],
+      [
+        async () =>
+          await client.post({ kind: 'poll', text: 'Q?', options: Array.from({ length: 11 }, (_, i) => `o${i}`) }),
+        'bad_options'
+      ],
+      [async () => await client.post({ kind: 'poll', text: 'Q?', options: ['a', 'b'], closesAt: now - 1 }), 'bad_time'],
+      [async () => await client.post({ kind: 'event', text: 'E', starts: now, ends: now - 1, place: 'P' }), 'bad_time'],
+      [async () => await client.post({ kind: 'event', text: 'E', place: 'P' }), 'bad_kind_fields'],
+      [async () => await client.post({ kind: 'offer', text: 'x', place: 'P' }), 'bad_kind_fields'],
+      [async () => await client.post({ kind: 'vote', target: poll.id, choices: [5] }), 'bad_choice'],
+      [async () => await client.post({ kind: 'vote', target: poll.id, choices: [0, 1] }), 'bad_choice'],
+      [async () => await client.post({ kind: 'vote', target: poll.id, choices: ['nope'] }), 'bad_choice'],
+      [async () => await client.post({ kind: 'vote', target: ev.id, choices: [0] }), 'wrong_target'],
+      [async () => await client.post({ kind: 'rsvp', target: poll.id, answer: 'going' }), 'wrong_target'],
+      [async () => await client.post({ kind: 'vote', target: 'nonsense', choices: [0] }), 'bad_entry_id'],
+      [async () => await client.post({ kind: 'done', target: ev.id }), 'wrong_target'],
+      [async () => await client.post({ kind: 'offer', text: 'x', price: 'p'.repeat(65) }), 'malformed_content'],
+      // the schema: a vote without a target, an rsvp answer that is not one of three
+      [async () => await client.post({ kind: 'vote', choices: [0] } as never), 'invalid_request'],
+      [async () => await client.post({ kind: 'rsvp', target: ev.id, answer: 'yes' } as never), 'invalid_request']
+    ]
+    for (const [p, code] of cases) expect((await refused(p)).code).toBe(code)
+  })
+})

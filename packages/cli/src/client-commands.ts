@@ -65,7 +65,7 @@ export function explain (err: unknown, dataDir: string): CliError {
   return new CliError('internal', err instanceof Error ? err.message : String(err), EXIT.failure)
 }
 
-async function call<T> (opts: ClientOptions, io: Io, fn: (c: ControlClient) => Promise<T>): Promise<T> {
+export async function call<T> (opts: ClientOptions, io: Io, fn: (c: ControlClient) => Promise<T>): Promise<T> {
   const { client, dataDir } = clientFor(opts, io)
   try {
     return await fn(client)
@@ -74,7 +74,7 @@ async function call<T> (opts: ClientOptions, io: Io, fn: (c: ControlClient) => P
   }
 }
 
-function json (io: Io, value: unknown): void {
+export function json (io: Io, value: unknown): void {
   io.out(JSON.stringify(value, null, 2) + '\n')
 }
 

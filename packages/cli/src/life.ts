@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { Argument, Option } from 'commander'
-import type { ControlClient, EntryJson, PostRequest } from '@kiez/daemon/control'
-import { clientFor, explain, type AsOptions, type ClientOptions, type Io } from './client-commands.js'
+import type { EntryJson, PostRequest } from '@kiez/daemon/control'
+import { call, json, type AsOptions, type ClientOptions, type Io } from './client-commands.js'
 import { CliError, EXIT } from './errors.js'
 import { safeText } from './format.js'
 
@@ -36,19 +36,6 @@ type Helpers = {
   /** clientCommand plus `--as NAME`, the member who signs */
   writingCommand: (cmd: Command) => Command
   example: (lines: string[]) => string
-}
-
-async function call<T> (opts: ClientOptions, io: Io, fn: (c: ControlClient) => Promise<T>): Promise<T> {
-  const { client, dataDir } = clientFor(opts, io)
-  try {
-    return await fn(client)
-  } catch (err) {
-    throw explain(err, dataDir)
-  }
-}
-
-function json (io: Io, value: unknown): void {
-  io.out(JSON.stringify(value, null, 2) + '\n')
 }
 
 function usage (code: 'bad_time' | 'bad_options' | 'bad_kind_fields', message: string): CliError {

@@ -1,24 +1,11 @@
 import type { Command } from 'commander'
-import type { ControlClient, MemberJson } from '@kiez/daemon/control'
-import { clientFor, explain, type ClientOptions, type Io } from './client-commands.js'
+import type { MemberJson } from '@kiez/daemon/control'
+import { call, json, type ClientOptions, type Io } from './client-commands.js'
 import { CliError, EXIT } from './errors.js'
 import { ago, safeText, table } from './format.js'
 
 /** A recovery phrase is 24 words of at most 8 letters: anything much longer on stdin is not one. */
 const MAX_PHRASE_INPUT = 4096
-
-async function call<T> (opts: ClientOptions, io: Io, fn: (c: ControlClient) => Promise<T>): Promise<T> {
-  const { client, dataDir } = clientFor(opts, io)
-  try {
-    return await fn(client)
-  } catch (err) {
-    throw explain(err, dataDir)
-  }
-}
-
-function json (io: Io, value: unknown): void {
-  io.out(JSON.stringify(value, null, 2) + '\n')
-}
 
 type Helpers = {
   /** adds --data-dir and --json */

@@ -1,20 +1,6 @@
 import type { Command } from 'commander'
-import type { ControlClient } from '@kiez/daemon/control'
-import { clientFor, explain, type ClientOptions, type Io } from './client-commands.js'
+import { call, json, type ClientOptions, type Io } from './client-commands.js'
 import { ago, safeText, table } from './format.js'
-
-async function call<T> (opts: ClientOptions, io: Io, fn: (c: ControlClient) => Promise<T>): Promise<T> {
-  const { client, dataDir } = clientFor(opts, io)
-  try {
-    return await fn(client)
-  } catch (err) {
-    throw explain(err, dataDir)
-  }
-}
-
-function json (io: Io, value: unknown): void {
-  io.out(JSON.stringify(value, null, 2) + '\n')
-}
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`
 const because = (reason: string): string => (reason === '' ? '' : ` (${safeText(reason)})`)

@@ -20,13 +20,13 @@ async function refused (p: () => Promise<unknown>): Promise<{ code: string, stat
   throw new Error('expected a refusal')
 }
 
-describe('neighbourhood life on a real daemon (control API, real LevelDB)', () => {
+/** A real daemon (real LevelDB, no mDNS, no HTTP) for one describe block, stopped and removed after it. */
+function daemonPerSuite (prefix: string): { readonly client: ControlClient } {
   let dir: string
   let daemon: Daemon
-  let client: ControlClient
-
+  const box = {} as { client: ControlClient }
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kiez-life-'))
+    dir = await mkdtemp(join(tmpdir(), prefix))
     daemon = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, {
       config: {
         ...DEFAULT_CONFIG,
@@ -38,11 +38,20 @@ describe('neighbourhood life on a real daemon (control API, real LevelDB)', () =
       }
     })
     await daemon.start()
-    client = new ControlClient({ socketPath: daemon.socketPath })
+    box.client = new ControlClient({ socketPath: daemon.socketPath })
   })
   afterAll(async () => {
     await daemon.stop().catch(() => {})
     await rm(dir, { recursive: true, force: true })
+  })
+  return box
+}
+
+describe('neighbourhood life on a real daemon (control API, real LevelDB)', () => {
+  const suite = daemonPerSuite('kiez-life-')
+  let client: ControlClient
+  beforeAll(() => {
+    client = suite.client
   })
 
   it('posts every kind; the feed shows them as posts with their kind and fields', async () => {
@@ -126,5 +135,60 @@ describe('neighbourhood life on a real daemon (control API, real LevelDB)', () =
       [async () => await client.post({ kind: 'rsvp', target: ev.id, answer: 'yes' } as never), 'invalid_request']
     ]
     for (const [p, code] of cases) expect((await refused(p)).code).toBe(code)
+  })
+})
+
+describe('a household votes: members of one box answer polls as themselves (issue 14 × issue 16)', () => {
+  const suite = daemonPerSuite('kiez-life-members-')
+  let client: ControlClient
+  beforeAll(() => {
+    client = suite.client
+  })
+
+  it('two members vote with `as`: 2 people in 1 household, each vote signed by its member', async () => {
+    const box = (await client.status()).peerId
+    const anna = await client.members.add('Anna')
+    const ben = await client.members.add('Ben')
+    const poll = await client.post({
+      kind: 'poll',
+      text: 'Hoffest?',
+      options: ['Sa', 'So'],
+      closesAt: Date.now() + HOUR,
+      as: 'Anna'
+    })
+    expect(poll.author).toBe(anna.author)
+    const va = await client.post({ kind: 'vote', target: poll.id, choices: [0], as: 'Anna' })
+    const vb = await client.post({ kind: 'vote', target: poll.id, choices: [1], as: 'Ben' })
+    expect([va.author, vb.author]).toEqual([anna.author, ben.author])
+    // a second vote is refused without `as` on a box of two members, as any writing is
+    let code: string | undefined
+    await client.post({ kind: 'vote', target: poll.id, choices: [0] }).catch((err: unknown) => {
+      if (err instanceof ControlClientError) code = err.code
+    })
+    expect(code).toBe('member_required')
+    // the claims index hears the box's household and the members' profiles from the store
+    await expect.poll(async () => (await client.feed({ kind: 'poll' })).entries[0]?.tally, { timeout: 5000 })
+      .toMatchObject({
+        counts: [1, 1],
+        voters: 2,
+        households: 1,
+        unclaimed: 0,
+        byHousehold: [{ household: box, voters: 2 }]
+      })
+    const tally = (await client.feed({ kind: 'poll' })).entries[0]?.tally
+    const byAuthor = new Map(tally?.votes.map((v) => [v.author, v.household]))
+    expect(byAuthor).toEqual(new Map([[anna.author, box], [ben.author, box]]))
+  })
+
+  it('done: a member marks their own offer; another member is not its author', async () => {
+    const offer = await client.post({ kind: 'offer', text: 'Leiter', as: 'Ben' })
+    let code: string | undefined
+    await client.post({ kind: 'done', target: offer.id, as: 'Anna' }).catch((err: unknown) => {
+      if (err instanceof ControlClientError) code = err.code
+    })
+    expect(code).toBe('not_author')
+    const done = await client.post({ kind: 'done', target: offer.id, as: 'Ben' })
+    expect(done).toMatchObject({ kind: 'done', target: offer.id })
+    expect((await client.feed({ kind: 'offer' })).entries[0]).toMatchObject({ id: offer.id, done: true })
   })
 })

@@ -199,10 +199,11 @@ async function readEverything (page: Page): Promise<void> {
     await show.first().click()
     await page.waitForTimeout(50)
   }
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 60; i++) {
     const older = page.locator('button.older')
-    if (await older.count() === 0 || await older.isDisabled()) break
-    await older.click()
+    // gone: no older page; disabled: a page is still being fetched (slow under load), so wait, not stop
+    if (await older.count() === 0) break
+    if (!await older.isDisabled()) await older.click()
     await page.waitForTimeout(300)
   }
   for (const sel of ['#meshmap g.box', '.peer', '.post']) {

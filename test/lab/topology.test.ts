@@ -75,6 +75,14 @@ describe('lab topology (pure)', () => {
     expect(s.names?.[3]).toBe('corner-ab')
     expect(linksOf(s, 3)).toEqual([0, 1])
     expect(linksOf(s, 7)).toEqual([1, 2])
+    // a bigger neighbourhood: six streets of five houses, five corners, each corner on two streets only
+    const n = streets(5, 6)
+    expect(n.boxes).toBe(35)
+    expect(n.links.map((l) => l.length)).toEqual([6, 7, 7, 7, 7, 6])
+    expect(n.names?.[5]).toBe('corner-ab')
+    expect(n.names?.[34]).toBe('buche-5')
+    for (const c of [5, 11, 17, 23, 29]) expect(linksOf(n, c)).toHaveLength(2)
+    expect(() => streets(2, 11)).toThrow(/count/)
     for (const name of ['line', 'ring', 'star', 'grid', 'tree', 'streets'] as const) validateSpec(topology(name, 9))
   })
 

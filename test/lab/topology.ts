@@ -166,25 +166,31 @@ export function tree (n: number, fanout = 2): LabSpec {
   return { boxes: n, links }
 }
 
+const STREET_NAMES = ['ahorn', 'birke', 'kastanie', 'linde', 'eiche', 'buche', 'ulme', 'erle', 'esche', 'pappel']
+
 /**
- * Three street segments (L2, one bridge each) with `perStreet` houses, joined
- * by two corner boxes that sit on two streets — the docker compose
- * neighbourhood in miniature. Links: 0 = Ahornweg, 1 = Birkenstraße, 2 = Kastanienallee.
+ * `count` street segments (L2, one bridge each, default three) with `perStreet`
+ * houses, each joined to the next by a corner box that sits on both streets —
+ * the docker compose neighbourhood in miniature. Links: 0 = Ahornweg,
+ * 1 = Birkenstraße, 2 = Kastanienallee, then Linde, Eiche, … Box order: the
+ * first street's houses, corner-ab, the second street's houses, corner-bc, …
  */
-export function streets (perStreet = 3): LabSpec {
+export function streets (perStreet = 3, count = 3): LabSpec {
   if (!Number.isInteger(perStreet) || perStreet < 1) throw new LabError('bad_spec', 'perStreet must be >= 1')
+  if (!Number.isInteger(count) || count < 1 || count > STREET_NAMES.length) {
+    throw new LabError('bad_spec', `count must be 1..${STREET_NAMES.length}`)
+  }
   const names: string[] = []
   const add = (name: string): number => names.push(name) - 1
-  const a = Array.from({ length: perStreet }, (_, i) => add(`ahorn-${i + 1}`))
-  const cornerAB = add('corner-ab')
-  const b = Array.from({ length: perStreet }, (_, i) => add(`birke-${i + 1}`))
-  const cornerBC = add('corner-bc')
-  const c = Array.from({ length: perStreet }, (_, i) => add(`kastanie-${i + 1}`))
-  return {
-    boxes: names.length,
-    links: [[...a, cornerAB], [cornerAB, ...b, cornerBC], [cornerBC, ...c]],
-    names
+  const links: number[][] = []
+  let corner: number | undefined
+  for (let s = 0; s < count; s++) {
+    const houses = Array.from({ length: perStreet }, (_, i) => add(`${STREET_NAMES[s]}-${i + 1}`))
+    const next = s + 1 < count ? add(`corner-${'abcdefghij'[s]}${'abcdefghij'[s + 1]}`) : undefined
+    links.push([...(corner !== undefined ? [corner] : []), ...houses, ...(next !== undefined ? [next] : [])])
+    corner = next
   }
+  return { boxes: names.length, links, names }
 }
 
 export const TOPOLOGIES = ['line', 'ring', 'star', 'grid', 'tree', 'streets'] as const

@@ -2,6 +2,7 @@ import { createKiezNode, MeshError } from '@kiez/mesh'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import type { RejectionRecord, Replication, ReplicationInfo } from '@kiez/replication'
 import { DaemonError } from './errors.js'
+import { gossipMetricsRegister } from './gossip-metrics.js'
 import type { DaemonNode, NodeFactory } from './node.js'
 import { syncToJson } from './sync-json.js'
 
@@ -28,7 +29,10 @@ export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, sto
       // Our own registry, never prom-client's global one. (@libp2p/prometheus-metrics still keeps a
       // module-level name→metric map, reset per node: one daemon per process gets exact series.)
       ...(metrics !== undefined
-        ? { metrics: prometheusMetrics({ registry: metrics, collectDefaultMetrics: true }) }
+        ? {
+          metrics: prometheusMetrics({ registry: metrics, collectDefaultMetrics: true }),
+          gossipMetrics: gossipMetricsRegister(metrics)
+        }
         : {}),
       logger
     })

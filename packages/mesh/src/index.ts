@@ -26,6 +26,7 @@ export {
   type KiezNodeInit,
   type KiezNodeInfo,
   type KiezServices,
+  type GossipMetricsRegister,
   type Logger
 } from './node.js'
 export { generatePsk, checkPsk } from './psk.js'

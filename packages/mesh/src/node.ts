@@ -7,7 +7,7 @@ import { yamux } from '@libp2p/yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { gossipsub } from '@libp2p/gossipsub'
+import { gossipsub, type GossipsubOpts } from '@libp2p/gossipsub'
 import { preSharedKey } from '@libp2p/pnet'
 import { bootstrap } from '@libp2p/bootstrap'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -32,7 +32,7 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
-import type { Replication } from '@kiez/replication'
+import { feedTopic, type Replication } from '@kiez/replication'
 import { topology, crawl, type Topology, type TopologyMap, type CrawlOptions } from '@kiez/topology'
 
 export const AGENT_VERSION = 'kiez/0.1.0'
@@ -117,7 +117,18 @@ export interface KiezNodeInit {
    * @default none (no libp2p metrics)
    */
   metrics?: Libp2pInit['metrics']
+  /**
+   * Where gossipsub keeps its own counters (RPC messages sent and received, duplicates included), e.g. the
+   * daemon's gossipMetricsRegister(registry). The only count of duplicate copies: gossipsub drops them
+   * before Kiez's validator sees them.
+   *
+   * @default none (gossipsub keeps no metrics)
+   */
+  gossipMetrics?: GossipMetricsRegister
 }
+
+/** gossipsub's metrics interface (the package does not export the type by name). */
+export type GossipMetricsRegister = NonNullable<GossipsubOpts['metricsRegister']>
 
 export type KiezServices = {
   /** present with a bootstrap list */
@@ -251,7 +262,10 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
       // peer exchange hands out unsigned-by-us peer lists; neighbours come from discovery
       doPX: false,
       ...LIMITS.streams.gossipsub,
-      ...LIMITS.gossipsub
+      ...LIMITS.gossipsub,
+      ...(init.gossipMetrics !== undefined
+        ? { metricsRegister: init.gossipMetrics, metricsTopicStrToLabel: new Map([[feedTopic(mesh), 'feed']]) }
+        : {})
     }),
     // a peer that floods invalid gossip is hung up on by replication; remembering it with the
     // foreign peers keeps the redialer and discovery from bringing it straight back (found by the adversarial suite)

@@ -583,6 +583,7 @@ export class Daemon implements ControlApi {
         onPayload: (fn) => store.onPayload(fn)
       },
       ...(this.board !== undefined ? { life: this.board } : {}),
+      ...(this.dm !== undefined ? { messages: this.dm.gateway() } : {}),
       onPeer: (fn) => node.onPeer?.(fn) ?? (() => {}),
       ...(this.mod !== undefined
         ? { moderation: gatewayModeration(this.mod.moderation, async (body) => await this.author(body)) }

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { entryId, type KnownBody, type Signer } from '@kiez/feed'
 import { Inbox, MessageError, seal, type Conversation, type DmKeyPair, type Message } from '@kiez/messages'
 import { parseAuthorId } from '@kiez/moderation'
+import type { GatewayMessages } from '@kiez/gateway'
 import { writeFileAtomic, type FeedStore, type StoredEntry } from '@kiez/store'
 import type { Logger } from 'pino'
 import type { BoxMembers } from './members.js'
@@ -229,6 +230,17 @@ export class BoxMessages implements MessageControlApi {
       lastOut: c.lastOut,
       unread: c.unread,
       count: c.count
+    }
+  }
+
+  /** The web gateway's face: the session's current member's messages (/api/v1/messages). */
+  gateway (): GatewayMessages {
+    return {
+      conversations: (member) => this.conversationsOf(member),
+      conversation: async (member, peer, markRead) => await this.conversationOf(member, peer, markRead),
+      send: async (member, to, text) => await this.sendAs(await this.init.people.signerFor(member), to, text),
+      block: async (member, author, blocked) => await this.blockFor(member, author, blocked),
+      onMessage: (fn) => this.inbox.onMessage(() => fn())
     }
   }
 

@@ -386,6 +386,27 @@ export class BoxMembers implements MemberControlApi {
     }
   }
 
+  /**
+   * Publishes the profile again of each member whose newest profile has no
+   * message key (made by an older version), so others can write to them.
+   */
+  async publishMissingDmKeys (): Promise<number> {
+    const store = this.store
+    if (store === undefined) return 0
+    let n = 0
+    for (const m of this.keys.list()) {
+      const head = store.head(m.author)?.seq ?? 0
+      if (head === 0 || this.guardOf().isArmed(m.author)) continue
+      const page = await store.range(m.author, Math.max(1, head - 499), head, { maxEntries: 500 })
+      const newest = page.findLast((e) => e.body?.type === 'profile')
+      if (newest?.body?.type === 'profile' && newest.body.dmKey === undefined) {
+        await this.publishProfile(m)
+        n++
+      }
+    }
+    return n
+  }
+
   /** The about of the member's newest profile among their last 500 entries ('' if none). */
   private async latestAbout (author: Uint8Array): Promise<string> {
     const store = this.store

@@ -62,6 +62,10 @@ export class BoxMessages implements MessageControlApi {
   async start (): Promise<void> {
     await this.inbox.start()
     await this.refresh()
+    // members made before messages existed: their profile gains the key now
+    await this.init.people.publishMissingDmKeys().catch((err: unknown) => {
+      this.init.logger.warn({ err }, 'could not publish the members\' message keys')
+    })
     const { store, people } = this.init
     const take = (e: StoredEntry): void => {
       this.note(e)

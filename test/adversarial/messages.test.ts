@@ -64,14 +64,26 @@ describe('issue 15: a DM flood against a member of a box', () => {
     let prev: Entry | undefined
     const range: Entry[] = []
     for (let seq = 1; seq <= FLOOD; seq++) {
-      const envelope = seal({ from: flooder.publicKey, to: [benAuthor], keys: [ben.publicKey, flooderDm.publicKey], text: `buy now ${seq}` })
-      prev = createEntry(flooder, { seq, previous: prev?.hash ?? null, timestamp: t0 + seq, body: { type: 'message', envelope } })
+      const envelope = seal({
+        from: flooder.publicKey,
+        to: [benAuthor],
+        keys: [ben.publicKey, flooderDm.publicKey],
+        text: `buy now ${seq}`
+      })
+      prev = createEntry(flooder, {
+        seq,
+        previous: prev?.hash ?? null,
+        timestamp: t0 + seq,
+        body: { type: 'message', envelope }
+      })
       range.push(prev)
     }
     const sealMs = Date.now() - sealStart
     const sourceStore = source.feedStore as FeedStore
     for (let i = 0; i < range.length; i += 500) {
-      await sourceStore.ingestRange(range.slice(i, i + 500).map((e) => ({ entry: e.bytes, payload: e.payload as Uint8Array })))
+      await sourceStore.ingestRange(
+        range.slice(i, i + 500).map((e) => ({ entry: e.bytes, payload: e.payload as Uint8Array }))
+      )
     }
     for (let i = 0; i < 10; i++) await source.post({ text: `neighbour ${i}` })
 
@@ -84,7 +96,10 @@ describe('issue 15: a DM flood against a member of a box', () => {
     const store = box2.feedStore as FeedStore
     // wait until the neighbour's own feed is in (its budget is its own) and the flood has stopped growing
     const neighbourKey = peerIdFromString(srcStatus.peerId).publicKey?.raw as Uint8Array
-    await eventually(() => (store.head(neighbourKey)?.seq ?? 0) >= 10, { what: 'the neighbour\'s own posts', timeoutMs: 60_000 })
+    await eventually(() => (store.head(neighbourKey)?.seq ?? 0) >= 10, {
+      what: 'the neighbour\'s own posts',
+      timeoutMs: 60_000
+    })
     let last = -1
     await eventually(async () => {
       const now = store.head(flooder.publicKey)?.seq ?? 0

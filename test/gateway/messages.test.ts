@@ -57,7 +57,11 @@ describe('GET/POST /api/v1/messages', () => {
     expect(conv.json.messages).toMatchObject([{ text: 'Drill at 6?', out: false }])
     // reading does not mark read; POST /messages/read does
     expect((await get(box, ben)).json.unread).toBe(1)
-    const read = await call(box, '/api/v1/messages/read', { method: 'POST', headers: sameOrigin(box, ben), body: { with: peer } })
+    const read = await call(box, '/api/v1/messages/read', {
+      method: 'POST',
+      headers: sameOrigin(box, ben),
+      body: { with: peer }
+    })
     expect(read.status, read.text).toBe(200)
     expect(read.json.unread).toBe(0)
 
@@ -70,7 +74,11 @@ describe('GET/POST /api/v1/messages', () => {
 
     expectError(await send(box, anna, ['nobody-here'], 'hi'), 404, 'unknown_recipient')
 
-    const blocked = await call(box, '/api/v1/messages/blocks', { method: 'POST', headers: sameOrigin(box, ben), body: { author: 'anna' } })
+    const blocked = await call(box, '/api/v1/messages/blocks', {
+      method: 'POST',
+      headers: sameOrigin(box, ben),
+      body: { author: 'anna' }
+    })
     expect(blocked.status, blocked.text).toBe(200)
     expect((await get(box, ben)).json.conversations).toEqual([])
   })

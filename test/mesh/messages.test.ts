@@ -69,19 +69,26 @@ describe.skipIf(skip !== undefined)(`private messages${skip !== undefined ? ` (s
         }, { what: 'Ben on box 5 to have a message', timeoutMs: 90_000, intervalMs: 1000 })
         expect(list.conversations).toMatchObject([{ peer: anna.author, unread: 1, count: 1 }])
         const view = await kiezJson<ConversationViewJson>(lab, 4, ['dm', 'read', '--as', 'Ben', anna.author])
-        expect(view.messages).toMatchObject([{ id: sent1.id, from: anna.author, text: `Can I pick up the drill at 6? ${secret1}` }])
+        expect(view.messages).toMatchObject([{
+          id: sent1.id,
+          from: anna.author,
+          text: `Can I pick up the drill at 6? ${secret1}`
+        }])
 
         // box 3 relayed it (it holds the entry), and Carla there cannot read it
         expect((await kiezJson<{ verdict: string }>(lab, 2, ['why', sent1.id])).verdict).toBe('here')
         expect((await kiezJson<ConversationsJson>(lab, 2, ['dm', 'list', '--as', 'Carla'])).conversations).toEqual([])
-        expect((await kiezJson<ConversationViewJson>(lab, 2, ['dm', 'read', '--as', 'Carla', anna.author])).messages).toEqual([])
+        expect((await kiezJson<ConversationViewJson>(lab, 2, ['dm', 'read', '--as', 'Carla', anna.author])).messages)
+          .toEqual([])
 
         // box 5 is off while Anna writes again; it gets the message when it is back
         await lab.kill(4)
         const secret2 = `cake-${randomBytes(12).toString('hex')}`
         const sent2 = await kiezJson<SentJson>(lab, 0, ['dm', 'send', '--as', 'Anna', 'Ben', `Kuchen? ${secret2}`])
-        await eventually(async () => (await kiezJson<{ verdict: string }>(lab, 3, ['why', sent2.id])).verdict === 'here',
-          { what: 'box 4 to hold the second message', timeoutMs: 90_000, intervalMs: 1000 })
+        await eventually(
+          async () => (await kiezJson<{ verdict: string }>(lab, 3, ['why', sent2.id])).verdict === 'here',
+          { what: 'box 4 to hold the second message', timeoutMs: 90_000, intervalMs: 1000 }
+        )
         lab.start(4)
         await lab.waitForLog(4, isMsg('daemon started'), 30_000)
         await eventually(async () => {

@@ -44,7 +44,9 @@ describe('kiez dm against a running daemon', () => {
     const list = JSON.parse((await k('dm', 'list', '--as', 'ben', '--json')).stdout) as ConversationsJson
     expect(list.unread).toBe(1)
     expect(list.conversations).toMatchObject([{ name: 'anna', unread: 1, count: 1, lastOut: false }])
-    expect((await k('dm', 'list', '--as', 'ben')).stdout).toMatch(/^WITH\s+NAME\s+LAST\s+UNREAD\s+MESSAGES\n12D3KooW\S+\s+anna\s/)
+    expect((await k('dm', 'list', '--as', 'ben')).stdout).toMatch(
+      /^WITH\s+NAME\s+LAST\s+UNREAD\s+MESSAGES\n12D3KooW\S+\s+anna\s/
+    )
 
     const view = JSON.parse((await k('dm', 'read', '--as', 'ben', 'anna', '--json')).stdout) as ConversationViewJson
     expect(view.messages).toMatchObject([{ id: sent.id, text, out: false }])
@@ -53,8 +55,11 @@ describe('kiez dm against a running daemon', () => {
     const mine = JSON.parse((await k('dm', 'read', '--as', 'anna', 'ben', '--json')).stdout) as ConversationViewJson
     expect(mine.messages).toMatchObject([{ text, out: true }])
     // a third member of the same box cannot
-    expect((JSON.parse((await k('dm', 'list', '--as', 'carla', '--json')).stdout) as ConversationsJson).conversations).toEqual([])
-    expect((JSON.parse((await k('dm', 'read', '--as', 'carla', 'anna', '--json')).stdout) as ConversationViewJson).messages).toEqual([])
+    expect((JSON.parse((await k('dm', 'list', '--as', 'carla', '--json')).stdout) as ConversationsJson).conversations)
+      .toEqual([])
+    expect(
+      (JSON.parse((await k('dm', 'read', '--as', 'carla', 'anna', '--json')).stdout) as ConversationViewJson).messages
+    ).toEqual([])
     // the feed does not show it as a post
     expect((await k('feed', '--json')).stdout).not.toContain(sent.id)
     // no file of the box holds the text: the inbox keeps references, the feed the envelope
@@ -66,12 +71,15 @@ describe('kiez dm against a running daemon', () => {
 
     // ben blocks anna: her messages are not shown to him
     expect((await k('dm', 'block', '--as', 'ben', 'anna')).code).toBe(0)
-    expect((JSON.parse((await k('dm', 'list', '--as', 'ben', '--json')).stdout) as ConversationsJson).conversations).toEqual([])
+    expect((JSON.parse((await k('dm', 'list', '--as', 'ben', '--json')).stdout) as ConversationsJson).conversations)
+      .toEqual([])
     expect((await k('dm', 'block', '--as', 'ben', 'anna', '--undo')).code).toBe(0)
 
     // delete: the sender deletes, and the message is gone for both
     const del = await k('delete', sent.id, '--as', 'anna')
     expect(del.code, del.stderr).toBe(0)
-    await expect.poll(async () => (JSON.parse((await k('dm', 'read', '--as', 'ben', 'anna', '--json')).stdout) as ConversationViewJson).messages).toEqual([])
+    await expect.poll(async () =>
+      (JSON.parse((await k('dm', 'read', '--as', 'ben', 'anna', '--json')).stdout) as ConversationViewJson).messages
+    ).toEqual([])
   })
 })

@@ -15,15 +15,29 @@ type DmOptions = ClientOptions & { as?: string }
  * encrypted (docs/PROTOCOL.md §2, "Private messages").
  */
 export function addDmCommands (program: Command, io: Io, { writingCommand, example }: Helpers): void {
-  const dm = program.command('dm').description('private messages between members, on any box: only the two (or the group) can read them')
+  const dm = program.command('dm').description(
+    'private messages between members, on any box: only the two (or the group) can read them'
+  )
   const who = 'an author id (12D3KooW… or 64 hex digits) or a name this box knows (a member, or a profile it has seen)'
 
-  writingCommand(dm.command('send').argument('<recipient>', who).argument('<text>', 'the message, up to 4096 UTF-8 bytes'))
+  writingCommand(
+    dm.command('send').argument('<recipient>', who).argument('<text>', 'the message, up to 4096 UTF-8 bytes')
+  )
     .description('send a private message; several recipients (up to 8): separate them with commas')
-    .addHelpText('after', example(['kiez dm send --as anna ben "Can I pick up the drill at 6?"', 'kiez dm send --as anna ben,carla "Hoffest?"']))
+    .addHelpText(
+      'after',
+      example([
+        'kiez dm send --as anna ben "Can I pick up the drill at 6?"',
+        'kiez dm send --as anna ben,carla "Hoffest?"'
+      ])
+    )
     .action(async (recipient: string, text: string, opts: DmOptions) => {
       const to = recipient.split(',').map((s) => s.trim()).filter((s) => s !== '')
-      const r = await call(opts, io, async (c) => await c.dm.send({ ...(opts.as !== undefined ? { as: opts.as } : {}), to, text }))
+      const r = await call(
+        opts,
+        io,
+        async (c) => await c.dm.send({ ...(opts.as !== undefined ? { as: opts.as } : {}), to, text })
+      )
       if (opts.json === true) return json(io, r)
       io.out(`sent ${r.id} to ${r.to.join(', ')}\n`)
     })
@@ -35,10 +49,14 @@ export function addDmCommands (program: Command, io: Io, { writingCommand, examp
       const r = await call(opts, io, async (c) => await c.dm.list(opts.as))
       if (opts.json === true) return json(io, r)
       if (r.conversations.length === 0) return io.out('no messages yet\n')
-      io.out(table(
-        ['with', 'name', 'last', 'unread', 'messages'],
-        r.conversations.map((c) => [c.peer, safeText(c.name ?? ''), ago(io.now() - c.lastAt), String(c.unread), String(c.count)])
-      ) + '\n')
+      io.out(
+        table(
+          ['with', 'name', 'last', 'unread', 'messages'],
+          r.conversations.map((
+            c
+          ) => [c.peer, safeText(c.name ?? ''), ago(io.now() - c.lastAt), String(c.unread), String(c.count)])
+        ) + '\n'
+      )
     })
 
   writingCommand(dm.command('read').argument('<peer>', who))
@@ -57,7 +75,12 @@ export function addDmCommands (program: Command, io: Io, { writingCommand, examp
     .description('hide an author\'s messages from this member (per member, on this box); --undo lifts it')
     .option('--undo', 'unblock')
     .action(async (author: string, opts: DmOptions & { undo?: boolean }) => {
-      const r = await call(opts, io, async (c) => await c.dm.block({ ...(opts.as !== undefined ? { as: opts.as } : {}), author, blocked: opts.undo !== true }))
+      const r = await call(
+        opts,
+        io,
+        async (c) =>
+          await c.dm.block({ ...(opts.as !== undefined ? { as: opts.as } : {}), author, blocked: opts.undo !== true })
+      )
       if (opts.json === true) return json(io, r)
       io.out(`${r.blocked ? 'blocked' : 'unblocked'} messages from ${r.author}\n`)
     })

@@ -26,7 +26,11 @@ const SCAN_PER_AUTHOR = 500
 /** Most authors whose message key and name are remembered. */
 const MAX_DIRECTORY = 20_000
 
-interface Known { seq: number, name: string, dmKey?: Uint8Array }
+interface Known {
+  seq: number
+  name: string
+  dmKey?: Uint8Array
+}
 
 export interface BoxMessagesInit {
   dataDir: string
@@ -73,9 +77,13 @@ export class BoxMessages implements MessageControlApi {
     }
     this.stops.push(store.onEntry((e) => take(e)))
     this.stops.push(store.onPayload((e) => take(e)))
-    this.stops.push(people.gateway().onChange?.(() => {
-      void this.refresh().catch((err: unknown) => this.init.logger.warn({ err }, 'could not read the members\' message keys'))
-    }) ?? (() => {}))
+    this.stops.push(
+      people.gateway().onChange?.(() => {
+        void this.refresh().catch((err: unknown) =>
+          this.init.logger.warn({ err }, 'could not read the members\' message keys')
+        )
+      }) ?? (() => {})
+    )
     // what arrived while this version was not running: the newest entries of every author, in the background
     this.scan = this.scanStore().catch((err: unknown) => {
       this.init.logger.warn({ err }, 'could not read the store for messages; new ones are still taken')
@@ -106,7 +114,9 @@ export class BoxMessages implements MessageControlApi {
     const k = hex(e.author)
     const was = this.known.get(k)
     if (was !== undefined && was.seq > e.seq) return
-    if (was === undefined && this.known.size >= MAX_DIRECTORY) this.known.delete(this.known.keys().next().value as string)
+    if (was === undefined && this.known.size >= MAX_DIRECTORY) {
+      this.known.delete(this.known.keys().next().value as string)
+    }
     this.known.set(k, { seq: e.seq, name: e.body.name, ...(e.body.dmKey ? { dmKey: e.body.dmKey } : {}) })
   }
 
@@ -128,7 +138,11 @@ export class BoxMessages implements MessageControlApi {
   private async memberNamed (as: string | undefined): Promise<Signer> {
     const signer = await this.init.people.signerNamed(as)
     if (!this.init.people.isMember(signer.publicKey)) {
-      throw new ApiError(400, 'member_required', 'messages are written and read by members: add one with `kiez member add`')
+      throw new ApiError(
+        400,
+        'member_required',
+        'messages are written and read by members: add one with `kiez member add`'
+      )
     }
     return signer
   }
@@ -145,10 +159,20 @@ export class BoxMessages implements MessageControlApi {
     for (const r of this.readers) if (r.name.toLowerCase() === want) found.set(hex(r.author), r.author)
     for (const [k, v] of this.known) if (v.name.toLowerCase() === want) found.set(k, Buffer.from(k, 'hex'))
     if (found.size === 0) {
-      throw new ApiError(404, 'unknown_recipient', `no author called ${JSON.stringify(text)} is known here: give their author id`)
+      throw new ApiError(
+        404,
+        'unknown_recipient',
+        `no author called ${JSON.stringify(text)} is known here: give their author id`
+      )
     }
     if (found.size > 1) {
-      throw new ApiError(409, 'ambiguous_recipient', `${found.size} authors are called ${JSON.stringify(text)}: give the author id (${[...found.values()].map(authorName).join(', ')})`)
+      throw new ApiError(
+        409,
+        'ambiguous_recipient',
+        `${found.size} authors are called ${JSON.stringify(text)}: give the author id (${
+          [...found.values()].map(authorName).join(', ')
+        })`
+      )
     }
     return [...found.values()][0] as Uint8Array
   }
@@ -167,7 +191,11 @@ export class BoxMessages implements MessageControlApi {
       k = this.known.get(hex(author))
     }
     if (k?.dmKey === undefined) {
-      throw new ApiError(409, 'no_message_key', `${authorName(author)} publishes no message key (their box is older, or their profile has not arrived yet)`)
+      throw new ApiError(
+        409,
+        'no_message_key',
+        `${authorName(author)} publishes no message key (their box is older, or their profile has not arrived yet)`
+      )
     }
     return k.dmKey
   }
@@ -182,7 +210,10 @@ export class BoxMessages implements MessageControlApi {
     await this.refresh()
     const authors = to.map((t) => this.resolve(t))
     const unique = [...new Map(authors.map((a) => [hex(a), a])).values()]
-    const keys = [...await Promise.all(unique.map(async (a) => await this.dmKeyOf(a))), await this.dmKeyOf(signer.publicKey)]
+    const keys = [
+      ...await Promise.all(unique.map(async (a) => await this.dmKeyOf(a))),
+      await this.dmKeyOf(signer.publicKey)
+    ]
     let envelope: Uint8Array
     try {
       envelope = seal({ from: signer.publicKey, to: unique, keys, text })
@@ -213,7 +244,11 @@ export class BoxMessages implements MessageControlApi {
     }
   }
 
-  async blockFor (member: Uint8Array, authorText: string, blocked: boolean): Promise<{ author: string, blocked: boolean }> {
+  async blockFor (
+    member: Uint8Array,
+    authorText: string,
+    blocked: boolean
+  ): Promise<{ author: string, blocked: boolean }> {
     const a = this.resolve(authorText)
     await this.inbox.block(member, a, blocked)
     return { author: authorName(a), blocked }

@@ -336,8 +336,10 @@ function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {
         : bad
     case 'profile':
       if (c.length === 1 && typeof c[0] === 'string') return ok({ type: kind, name: c[0] })
-      if (!(c.length >= 3 && typeof c[0] === 'string' && typeof c[1] === 'string' &&
-          (c[2] === null || isBytes(c[2], PUBLIC_KEY_BYTES)))) return bad
+      if (
+        !(c.length >= 3 && typeof c[0] === 'string' && typeof c[1] === 'string' &&
+          (c[2] === null || isBytes(c[2], PUBLIC_KEY_BYTES)))
+      ) return bad
       // the fourth item, when there is one, is the member's X25519 key for messages (or null)
       if (c.length >= 4 && !(c[3] === null || isBytes(c[3], PUBLIC_KEY_BYTES))) return bad
       return c.length >= 4 && c[3] !== null
@@ -400,7 +402,10 @@ function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {
 export function messageBody (envelope: Uint8Array): Decoded<EntryBody> {
   return MESSAGE_ENVELOPE_SIZES.includes(envelope.byteLength)
     ? { ok: true, value: { type: 'message', envelope } }
-    : fail('malformed_content', `a message envelope is ${MESSAGE_ENVELOPE_SIZES.join(', ')} bytes, not ${envelope.byteLength}`)
+    : fail(
+      'malformed_content',
+      `a message envelope is ${MESSAGE_ENVELOPE_SIZES.join(', ')} bytes, not ${envelope.byteLength}`
+    )
 }
 
 /** The shapes of the kinds of neighbourhood life, for both decoders' messages. */

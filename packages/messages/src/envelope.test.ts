@@ -39,15 +39,22 @@ describe('message envelope', () => {
       keys: [...many.map((p) => p.keys.publicKey), anna.keys.publicKey],
       text: 'hi'
     })
-    const env1 = seal({ from: anna.author, to: [ben.author], keys: [ben.keys.publicKey, anna.keys.publicKey], text: 'hi' })
+    const env1 = seal({
+      from: anna.author,
+      to: [ben.author],
+      keys: [ben.keys.publicKey, anna.keys.publicKey],
+      text: 'hi'
+    })
     expect(env8.byteLength).toBe(env1.byteLength)
     for (const p of many) expect(open(env8, p.keys)?.to).toHaveLength(8)
-    expect(() => seal({
-      from: anna.author,
-      to: [...many, carla].map((p) => p.author),
-      keys: [...many, carla, anna].map((p) => p.keys.publicKey),
-      text: 'hi'
-    })).toThrow(MessageError)
+    expect(() =>
+      seal({
+        from: anna.author,
+        to: [...many, carla].map((p) => p.author),
+        keys: [...many, carla, anna].map((p) => p.keys.publicKey),
+        text: 'hi'
+      })
+    ).toThrow(MessageError)
   })
 
   it('pads to size classes: 1 and 150 bytes of text look the same, 300 bytes the next class', () => {
@@ -90,7 +97,9 @@ describe('message envelope', () => {
 
   const python = spawnSync('python3', ['-c', 'import cryptography.hazmat.primitives.ciphers.aead'])
   it.skipIf(python.status !== 0)('a second implementation (Python, `cryptography`) opens the vectors', () => {
-    const out = execFileSync('python3', [new URL('../../../test/vectors/open-message.py', import.meta.url).pathname], { encoding: 'utf8' })
+    const out = execFileSync('python3', [new URL('../../../test/vectors/open-message.py', import.meta.url).pathname], {
+      encoding: 'utf8'
+    })
     expect(out).not.toContain('FAIL')
     expect(out.match(/^ok /gm)).toHaveLength(12)
   })

@@ -146,7 +146,12 @@ export function open (envelope: Uint8Array, me: DmKeyPair): Plain | undefined {
   }
   if (k === undefined) return undefined
   const b = bodyKey(k, e)
-  const padded = tryOpen(b.key, b.nonce, envelope.subarray(0, HEAD_BYTES + SLOTS_BYTES), envelope.subarray(HEAD_BYTES + SLOTS_BYTES))
+  const padded = tryOpen(
+    b.key,
+    b.nonce,
+    envelope.subarray(0, HEAD_BYTES + SLOTS_BYTES),
+    envelope.subarray(HEAD_BYTES + SLOTS_BYTES)
+  )
   if (padded === undefined) return undefined
   return parseInner(padded)
 }
@@ -201,7 +206,8 @@ function dedupe (keys: Uint8Array[]): Uint8Array[] {
 function shuffle<T> (a: T[], rnd: (n: number) => Uint8Array): void {
   for (let i = a.length - 1; i > 0; i--) {
     const r = rnd(4)
-    const j = (((r[0] as number) << 24 | (r[1] as number) << 16 | (r[2] as number) << 8 | (r[3] as number)) >>> 0) % (i + 1)
+    const j = (((r[0] as number) << 24 | (r[1] as number) << 16 | (r[2] as number) << 8 | (r[3] as number)) >>> 0) %
+      (i + 1)
     const t = a[i] as T
     a[i] = a[j] as T
     a[j] = t

@@ -121,7 +121,7 @@ export class Inbox {
       if (s.refs.length > this.max) s.refs.splice(0, s.refs.length - this.max)
       changed = true
       const m: Message = { hash, from: author, to, at: e.timestamp, out: me === author, text: plain.text }
-      if (!s.blocked.includes(author)) for (const l of this.listeners) l(me, m)
+      if (!s.blocked.includes(author)) { for (const l of this.listeners) l(me, m) }
     }
     if (changed) await this.persist()
   }
@@ -175,7 +175,14 @@ export class Inbox {
       if (body?.type !== 'message') continue
       const plain = open(body.envelope, me.keys)
       if (plain === undefined) continue
-      out.push({ hash: r.hash, from: r.out ? hex(member) : p, to: plain.to.map(hex), at: r.at, out: r.out, text: plain.text })
+      out.push({
+        hash: r.hash,
+        from: r.out ? hex(member) : p,
+        to: plain.to.map(hex),
+        at: r.at,
+        out: r.out,
+        text: plain.text
+      })
     }
     return out
   }

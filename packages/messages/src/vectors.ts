@@ -47,7 +47,13 @@ export function messageVectors (): MessageVector[] {
       dmKey: hex(k.publicKey)
     }
   }
-  const make = (description: string, sender: string, recipients: string[], text: string, label: string): MessageVector => {
+  const make = (
+    description: string,
+    sender: string,
+    recipients: string[],
+    text: string,
+    label: string
+  ): MessageVector => {
     const p = (n: string): MessageVector['people'][string] => people[n] as MessageVector['people'][string]
     const envelope = seal({
       from: bytes(p(sender).author),
@@ -56,11 +62,32 @@ export function messageVectors (): MessageVector[] {
       text,
       random: vectorRandom(label)
     })
-    return { description, people, sender, recipients, readers: [sender, ...recipients], text, randomLabel: label, envelope: hex(envelope) }
+    return {
+      description,
+      people,
+      sender,
+      recipients,
+      readers: [sender, ...recipients],
+      text,
+      randomLabel: label,
+      envelope: hex(envelope)
+    }
   }
   return [
-    make('anna to ben: one recipient, size class 512', 'anna', ['ben'], 'Can I pick up the drill at 6?', 'kiez dm vector 1'),
-    make('anna to ben and carla: two recipients, multi-byte UTF-8', 'anna', ['ben', 'carla'], 'Hoffest am Samstag – wer bringt Kuchen? 🍰', 'kiez dm vector 2'),
+    make(
+      'anna to ben: one recipient, size class 512',
+      'anna',
+      ['ben'],
+      'Can I pick up the drill at 6?',
+      'kiez dm vector 1'
+    ),
+    make(
+      'anna to ben and carla: two recipients, multi-byte UTF-8',
+      'anna',
+      ['ben', 'carla'],
+      'Hoffest am Samstag – wer bringt Kuchen? 🍰',
+      'kiez dm vector 2'
+    ),
     make('ben to anna: 600 bytes of text, size class 1024', 'ben', ['anna'], 'x'.repeat(600), 'kiez dm vector 3')
   ]
 }

@@ -246,7 +246,10 @@ export class Api {
 
   /** The current member's conversations (messages.ts checks the shape); `with`: one conversation. */
   async messages (withAuthor?: string): Promise<unknown> {
-    return await this.request('GET', `/messages${withAuthor === undefined ? '' : `?with=${encodeURIComponent(withAuthor)}`}`)
+    return await this.request(
+      'GET',
+      `/messages${withAuthor === undefined ? '' : `?with=${encodeURIComponent(withAuthor)}`}`
+    )
   }
 
   /** Sends a private message as the current member. */

@@ -11,7 +11,11 @@ export const sendRoute = {
     required: ['to', 'text'],
     additionalProperties: false,
     // the text is at most 4096 UTF-8 bytes: the daemon counts bytes, the schema bounds characters
-    properties: { as: name, to: { type: 'array', minItems: 1, maxItems: 8, items: author }, text: { type: 'string', minLength: 1, maxLength: 4096 } }
+    properties: {
+      as: name,
+      to: { type: 'array', minItems: 1, maxItems: 8, items: author },
+      text: { type: 'string', minLength: 1, maxLength: 4096 }
+    }
   }
 } as const
 export const listRoute = {

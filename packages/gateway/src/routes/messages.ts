@@ -15,7 +15,10 @@ const sendRoute = {
     required: ['to', 'text'],
     additionalProperties: false,
     // at most 4096 UTF-8 bytes: @kiez/messages counts bytes, the schema bounds characters
-    properties: { to: { type: 'array', minItems: 1, maxItems: 8, items: author }, text: { type: 'string', minLength: 1, maxLength: 4096 } }
+    properties: {
+      to: { type: 'array', minItems: 1, maxItems: 8, items: author },
+      text: { type: 'string', minLength: 1, maxLength: 4096 }
+    }
   },
   response: errorResponses
 } as const
@@ -44,7 +47,9 @@ export function registerMessages (
   /** The messages and the member this browser is; 401 unpaired, 403 member_required, 404 without messages. */
   const mine = (req: FastifyRequest): { dm: GatewayMessages, member: Uint8Array } => {
     const s = ctx.session(req)
-    if (s === undefined) throw new GatewayError(401, 'unauthorized', 'pair this browser first: run `kiez pair` on the box')
+    if (s === undefined) {
+      throw new GatewayError(401, 'unauthorized', 'pair this browser first: run `kiez pair` on the box')
+    }
     const dm = ctx.backend.messages
     if (dm === undefined) throw new GatewayError(404, 'not_found', 'this box has no private messages')
     const member = ctx.people.postingAs(s.info)
@@ -56,7 +61,9 @@ export function registerMessages (
 
   api.get<{ Querystring: { with?: string } }>('/messages', { schema: listRoute }, async (req) => {
     const { dm, member } = mine(req)
-    return req.query.with === undefined ? dm.conversations(member) : await dm.conversation(member, req.query.with, false)
+    return req.query.with === undefined
+      ? dm.conversations(member)
+      : await dm.conversation(member, req.query.with, false)
   })
   api.post<{ Body: { to: string[], text: string } }>(
     '/messages',

@@ -31,14 +31,18 @@ export function asConversations (v: unknown): { unread: number, conversations: C
   const o = v as { unread?: unknown, conversations?: unknown }
   const list = Array.isArray(o?.conversations) ? o.conversations : []
   const conversations = list.filter((c): c is ConversationView =>
-    typeof c?.peer === 'string' && typeof c.lastAt === 'number' && typeof c.unread === 'number' && typeof c.count === 'number')
+    typeof c?.peer === 'string' && typeof c.lastAt === 'number' && typeof c.unread === 'number' &&
+    typeof c.count === 'number'
+  )
   return { unread: typeof o?.unread === 'number' ? o.unread : 0, conversations }
 }
 
 function asMessages (v: unknown): MessageView[] {
   const list = (v as { messages?: unknown })?.messages
   return Array.isArray(list)
-    ? list.filter((m): m is MessageView => typeof m?.id === 'string' && typeof m.text === 'string' && typeof m.at === 'number')
+    ? list.filter((m): m is MessageView =>
+      typeof m?.id === 'string' && typeof m.text === 'string' && typeof m.at === 'number'
+    )
     : []
 }
 
@@ -76,7 +80,10 @@ export interface MessagesProps {
  * unencrypted.
  */
 export function Messages ({ api, names, member, tick, now }: MessagesProps) {
-  const [list, setList] = useState<{ unread: number, conversations: ConversationView[] }>({ unread: 0, conversations: [] })
+  const [list, setList] = useState<{ unread: number, conversations: ConversationView[] }>({
+    unread: 0,
+    conversations: []
+  })
   const [open, setOpen] = useState<string | undefined>()
   const [messages, setMessages] = useState<MessageView[]>([])
   const [text, setText] = useState('')
@@ -132,7 +139,8 @@ export function Messages ({ api, names, member, tick, now }: MessagesProps) {
   return (
     <section class="panel" id="messages" aria-labelledby="messages-title">
       <h2 id="messages-title">
-        Messages {list.unread > 0 && <span class="badge unread" aria-label={`${list.unread} unread`}>{list.unread}</span>}
+        Messages{' '}
+        {list.unread > 0 && <span class="badge unread" aria-label={`${list.unread} unread`}>{list.unread}</span>}
       </h2>
       {!member
         ? <p class="muted">Messages are between people: choose who you are (“I am new here”) to write and read them.</p>
@@ -161,19 +169,27 @@ export function Messages ({ api, names, member, tick, now }: MessagesProps) {
               : (
                 <>
                   <p>
-                    <button type="button" class="link-button" onClick={() => setOpen(undefined)}>← All conversations</button>
+                    <button type="button" class="link-button" onClick={() => setOpen(undefined)}>
+                      ← All conversations
+                    </button>
                   </p>
                   <ol class="conversation" aria-live="polite">
                     {messages.map((m) => (
                       <li key={m.id} class={m.out ? 'out' : 'in'}>
-                        <span class="muted">{m.out ? 'you' : (names.get(m.from) ?? shortId(m.from))} · {relativeTime(m.at, now)}</span>
+                        <span class="muted">
+                          {m.out ? 'you' : (names.get(m.from) ?? shortId(m.from))} · {relativeTime(m.at, now)}
+                        </span>
                         <p>{m.text}</p>
                       </li>
                     ))}
                   </ol>
                 </>
               )}
-            <form onSubmit={(ev) => { void send(ev) }}>
+            <form
+              onSubmit={(ev) => {
+                void send(ev)
+              }}
+            >
               {open === undefined && (
                 <label>
                   To (a name or an author id)
@@ -182,7 +198,12 @@ export function Messages ({ api, names, member, tick, now }: MessagesProps) {
               )}
               <label>
                 Message
-                <textarea value={text} onInput={(ev) => setText((ev.target as HTMLTextAreaElement).value)} maxLength={4096} rows={3} />
+                <textarea
+                  value={text}
+                  onInput={(ev) => setText((ev.target as HTMLTextAreaElement).value)}
+                  maxLength={4096}
+                  rows={3}
+                />
               </label>
               <button type="submit" disabled={busy}>{busy ? 'Sending…' : 'Send'}</button>
             </form>

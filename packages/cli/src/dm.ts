@@ -74,6 +74,7 @@ export function addDmCommands (program: Command, io: Io, { writingCommand, examp
   writingCommand(dm.command('block').argument('<author>', who))
     .description('hide an author\'s messages from this member (per member, on this box); --undo lifts it')
     .option('--undo', 'unblock')
+    .addHelpText('after', example(['kiez dm block --as ben 12D3KooW…', 'kiez dm block --as ben 12D3KooW… --undo']))
     .action(async (author: string, opts: DmOptions & { undo?: boolean }) => {
       const r = await call(
         opts,

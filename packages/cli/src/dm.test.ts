@@ -78,8 +78,10 @@ describe('kiez dm against a running daemon', () => {
     // delete: the sender deletes, and the message is gone for both
     const del = await k('delete', sent.id, '--as', 'anna')
     expect(del.code, del.stderr).toBe(0)
-    await expect.poll(async () =>
-      (JSON.parse((await k('dm', 'read', '--as', 'ben', 'anna', '--json')).stdout) as ConversationViewJson).messages
+    await expect.poll(
+      async () =>
+        (JSON.parse((await k('dm', 'read', '--as', 'ben', 'anna', '--json')).stdout) as ConversationViewJson).messages,
+      { timeout: 30_000, interval: 500 }
     ).toEqual([])
   })
 })

@@ -1,10 +1,17 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { decodeBody, encodeBody, MESSAGE_ENVELOPE_SIZES, readPayload } from '@kiez/feed'
+import { decodeBody, encodeBody, MESSAGE_ENVELOPE_SIZES, readPayload, sha256 } from '@kiez/feed'
 import { describe, expect, it } from 'vitest'
 import { dmKeyPairFromSeed, ENVELOPE_SIZES, MAX_RECIPIENTS, open, seal, type DmKeyPair } from './envelope.js'
 import { MessageError } from './errors.js'
 import { messageVectors } from './vectors.js'
+
+/** A payload through the feed's fast parser and content rules (readPayload) and its reference decoder (decodeBody). */
+function bothRead (kind: string, bytes: Uint8Array): unknown {
+  const fast = readPayload({ kind, payloadHash: sha256(bytes), payloadSize: bytes.byteLength }, bytes)
+  expect(decodeBody(kind, bytes)).toEqual(fast)
+  return fast
+}
 
 const VECTORS = new URL('../../../test/vectors/message-envelopes.json', import.meta.url)
 
@@ -76,10 +83,9 @@ describe('message envelope', () => {
 
   it('is a valid `message` payload for the feed, and a wrong size is malformed', () => {
     const payload = encodeBody({ type: 'message', envelope: toBen() })
-    expect(decodeBody('message', payload)).toMatchObject({ ok: true, value: { type: 'message' } })
+    expect(bothRead('message', payload)).toMatchObject({ ok: true, value: { type: 'message' } })
     const bad = encodeBody({ type: 'message', envelope: toBen().subarray(1) })
-    expect(decodeBody('message', bad)).toMatchObject({ ok: false, code: 'malformed_content' })
-    expect(readPayload).toBeTypeOf('function')
+    expect(bothRead('message', bad)).toMatchObject({ ok: false, code: 'malformed_content' })
   })
 
   it('test/vectors/message-envelopes.json is what the generator gives, and its readers read it', () => {
@@ -91,7 +97,17 @@ describe('message envelope', () => {
         expect(Buffer.from(keys.publicKey).toString('hex')).toBe(p.dmKey)
         const got = open(Buffer.from(v.envelope, 'hex'), keys)
         expect(got?.text, `${v.description}: ${name}`).toBe(v.readers.includes(name) ? v.text : undefined)
+        // the profile that publishes the key, as both of the feed's decoders read it
+        const profile = bothRead('profile', new Uint8Array(Buffer.from(p.profilePayload, 'hex')))
+        expect(profile).toMatchObject({
+          ok: true,
+          value: { type: 'profile', name, dmKey: new Uint8Array(Buffer.from(p.dmKey, 'hex')) }
+        })
       }
+      expect(bothRead('message', new Uint8Array(Buffer.from(v.payload, 'hex')))).toMatchObject({
+        ok: true,
+        value: { type: 'message', envelope: new Uint8Array(Buffer.from(v.envelope, 'hex')) }
+      })
     }
   })
 

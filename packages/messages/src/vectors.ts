@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { signerFromSeed } from '@kiez/feed'
+import { encodeBody, signerFromSeed } from '@kiez/feed'
 import { dmKeyPairFromSeed, seal } from './envelope.js'
 
 /** A deterministic "random" stream for vectors: sha256(label ‖ counter), never for real messages. */
@@ -21,8 +21,11 @@ function seedOf (name: string): Uint8Array {
 
 export interface MessageVector {
   description: string
-  /** hex of each person's 32-byte ed25519 seed, their author key and their derived X25519 key pair */
-  people: Record<string, { seed: string, author: string, dmSecret: string, dmKey: string }>
+  /**
+   * hex of each person's 32-byte ed25519 seed, their author key, their derived X25519 key pair, and the
+   * payload of a member's `profile` publishing it: [name, about "", household null, dmKey]
+   */
+  people: Record<string, { seed: string, author: string, dmSecret: string, dmKey: string, profilePayload: string }>
   sender: string
   recipients: string[]
   /** who can open it: the sender and the recipients; the others cannot */
@@ -31,6 +34,8 @@ export interface MessageVector {
   /** the random stream: sha256("<label>/<n>") for n = 0, 1, …, each call taking what it needs from fresh blocks */
   randomLabel: string
   envelope: string
+  /** the `message` entry's payload: [envelope] in deterministic CBOR */
+  payload: string
 }
 
 /** The message vectors of test/vectors/message-envelopes.json (regenerate with scripts/message-vectors.ts). */
@@ -44,7 +49,8 @@ export function messageVectors (): MessageVector[] {
       seed: hex(seed),
       author: hex(signerFromSeed(seed).publicKey),
       dmSecret: hex(k.secret),
-      dmKey: hex(k.publicKey)
+      dmKey: hex(k.publicKey),
+      profilePayload: hex(encodeBody({ type: 'profile', name: n, about: '', household: null, dmKey: k.publicKey }))
     }
   }
   const make = (
@@ -70,7 +76,8 @@ export function messageVectors (): MessageVector[] {
       readers: [sender, ...recipients],
       text,
       randomLabel: label,
-      envelope: hex(envelope)
+      envelope: hex(envelope),
+      payload: hex(encodeBody({ type: 'message', envelope }))
     }
   }
   return [

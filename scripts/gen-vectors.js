@@ -1,8 +1,9 @@
-// Writes test/vectors/feed-entries.json, household-entries.json and life-entries.json from the generators in @kiez/feed (run: npm run vectors).
+// Writes test/vectors/feed-entries.json, household-entries.json and life-entries.json and message-envelopes.json from the generators in @kiez/feed and @kiez/messages (run: npm run vectors).
 import { writeFileSync } from 'node:fs'
 import { buildVectors } from '../packages/feed/dist/vectors.js'
 import { buildHouseholdVectors } from '../packages/feed/dist/vectors-household.js'
 import { buildLifeVectors } from '../packages/feed/dist/vectors-life.js'
+import { messageVectors } from '../packages/messages/dist/vectors.js'
 
 /** @param {string} name @param {unknown} vectors */
 function write (name, vectors) {
@@ -14,3 +15,4 @@ function write (name, vectors) {
 write('feed-entries.json', buildVectors())
 write('household-entries.json', buildHouseholdVectors())
 write('life-entries.json', buildLifeVectors())
+write('message-envelopes.json', messageVectors())

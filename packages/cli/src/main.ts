@@ -24,6 +24,7 @@ import { version } from './version.js'
 import { bashCompletion, zshCompletion } from './completion.js'
 import { configCommand } from './daemon-config.js'
 import { addModerationCommands } from './moderation.js'
+import { addDmCommands } from './dm.js'
 import { addKindOptions, addLifeCommands, postKindCommand, type KindOptions } from './life.js'
 import { addMemberCommands } from './members.js'
 
@@ -385,6 +386,7 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
   addModerationCommands(program, io, { clientCommand, example })
   addLifeCommands(program, io, { clientCommand, writingCommand, example })
   addMemberCommands(program, io, { clientCommand, example })
+  addDmCommands(program, io, { writingCommand, example })
 
   program.command('psk').argument('<file>', 'where to write the key (must not exist)')
     .description('write a new private network key: only boxes started with the same --psk file can connect')

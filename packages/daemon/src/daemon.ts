@@ -55,6 +55,7 @@ import { BoxModeration, gatewayModeration, lateGate } from './moderation.js'
 import type { ModerationControlApi } from './control/moderation-client.js'
 import type { MemberControlApi } from './control/member-client.js'
 import { BoxMembers } from './members.js'
+import { BoxMessages } from './messages.js'
 import { StorageWiring } from './storage.js'
 import { Neighbours } from './neighbours.js'
 
@@ -134,6 +135,8 @@ export class Daemon implements ControlApi {
   /** the noticeboard's numbers (@kiez/life), open while the store is */
   private board: Noticeboard | undefined
   private people: BoxMembers | undefined
+  /** the members' private messages (@kiez/messages), open while the store is */
+  private dm: BoxMessages | undefined
   private gateway: Gateway | undefined
   private stopping: Promise<void> | undefined
   private readonly webRoot: string
@@ -259,6 +262,22 @@ export class Daemon implements ControlApi {
       }
     })
     const moderation = await this.openModeration(store, people)
+    const messages = new BoxMessages({
+      dataDir,
+      store,
+      people,
+      logger: logger.child({ component: 'messages' }),
+      author: async (body, signer) => await this.author(body, signer)
+    })
+    await messages.start()
+    this.dm = messages
+    this.started.push({
+      name: 'messages',
+      stop: async () => {
+        this.dm = undefined
+        await messages.close()
+      }
+    })
     // the board follows every new entry from here on and reads the store's newest in the background,
     // so a full store does not delay the start (its numbers fill in as it reads)
     const board = new Noticeboard({
@@ -564,6 +583,7 @@ export class Daemon implements ControlApi {
         onPayload: (fn) => store.onPayload(fn)
       },
       ...(this.board !== undefined ? { life: this.board } : {}),
+      ...(this.dm !== undefined ? { messages: this.dm.gateway() } : {}),
       onPeer: (fn) => node.onPeer?.(fn) ?? (() => {}),
       ...(this.mod !== undefined
         ? { moderation: gatewayModeration(this.mod.moderation, async (body) => await this.author(body)) }
@@ -682,6 +702,11 @@ export class Daemon implements ControlApi {
     return entryToJson(await this.writeProfile(req, signer))
   }
 
+  /** Private messages (`kiez dm …`); undefined while starting or stopping. */
+  messages (): BoxMessages | undefined {
+    return this.stopping === undefined ? this.dm : undefined
+  }
+
   /** The household's people (`kiez member …`); undefined while starting or stopping. */
   members (): MemberControlApi | undefined {
     return this.stopping === undefined ? this.people : undefined
@@ -697,7 +722,7 @@ export class Daemon implements ControlApi {
   /** A profile for both faces; the box's own renames its household, which is published again. */
   private async writeProfile (req: { name: string, about?: string }, signer: Signer): Promise<StoredEntry> {
     const people = this.members_()
-    const e = await this.author(people.profileBody(signer, req), signer)
+    const e = await this.author(await people.profileBody(signer, req), signer)
     await people.authored(e)
     return e
   }

@@ -2,6 +2,7 @@ import type { ValidationCode } from '@kiez/feed'
 import type { MemberErrorCode } from '@kiez/members'
 import type { MeshErrorCode } from '@kiez/mesh'
 import type { StoreErrorCode } from '@kiez/store'
+import type { MessageErrorCode } from '@kiez/messages'
 
 /**
  * Stable codes for why a daemon could not start or a request failed. The CLI
@@ -82,6 +83,7 @@ export type ApiErrorCode =
   | 'member_not_found' // `--as NAME`, `kiez member …`: this box has no member of that name
   | 'member_required' // a writing command without `--as` on a box with two or more members
   | 'not_member' // the web page's `as`: an author that is no member of this box
+  | MessageErrorCode // `kiez dm …`: unknown_recipient, ambiguous_recipient, no_message_key, message_too_large, …
   | Exclude<MemberErrorCode, 'no_such_member'> // `kiez member …`: bad_name, member_exists, bad_phrase, …
   | ValidationCode // a post the feed refused
   | StoreErrorCode // a post the store could not take

@@ -99,7 +99,13 @@ describe('members on a real daemon (control socket, LevelDB, libp2p)', () => {
       [anna.authorKey, ben.authorKey].sort()
     ])
     const annaLog = await log(store, keyOf(anna.author))
-    expect(annaLog.map((e) => e.body)).toEqual([{ type: 'profile', name: 'Anna', about: '', household: box }])
+    expect(annaLog.map((e) => e.body)).toEqual([{
+      type: 'profile',
+      name: 'Anna',
+      about: '',
+      household: box,
+      dmKey: expect.any(Uint8Array)
+    }])
 
     // a rename keeps the key (same household, nothing to publish) and publishes a new profile, about kept
     await client.profile({ name: 'Anna', about: 'Leiter zu verleihen', as: 'Anna' })
@@ -107,7 +113,13 @@ describe('members on a real daemon (control socket, LevelDB, libp2p)', () => {
     expect(renamed.author).toBe(anna.author)
     expect((await log(store, box)).filter((e) => e.body?.type === 'household')).toHaveLength(2)
     expect((await log(store, keyOf(anna.author))).at(-1)?.body)
-      .toEqual({ type: 'profile', name: 'Anna K.', about: 'Leiter zu verleihen', household: box })
+      .toEqual({
+        type: 'profile',
+        name: 'Anna K.',
+        about: 'Leiter zu verleihen',
+        household: box,
+        dmKey: expect.any(Uint8Array)
+      })
     expect(await refusal(client.members.rename('Ben', 'anna k.'))).toEqual({ code: 'member_exists', status: 409 })
     expect(await refusal(client.members.rename('Carl', 'Dora'))).toEqual({ code: 'member_not_found', status: 404 })
 
@@ -195,7 +207,13 @@ describe('members on a real daemon (control socket, LevelDB, libp2p)', () => {
     const edit = await backend.editEntry({ id: entryId(mine.hash), text: 'edited', as: anna.author })
     expect(hex(edit.author)).toBe(hex(anna.author))
     const profile = await backend.profile({ name: 'Anna', about: 'Hof 3, 2nd floor', as: anna.author })
-    expect(profile.body).toEqual({ type: 'profile', name: 'Anna', about: 'Hof 3, 2nd floor', household: box })
+    expect(profile.body).toEqual({
+      type: 'profile',
+      name: 'Anna',
+      about: 'Hof 3, 2nd floor',
+      household: box,
+      dmKey: expect.any(Uint8Array)
+    })
     expect((await client.members.list()).members).toHaveLength(1)
   })
 

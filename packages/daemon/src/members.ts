@@ -1,4 +1,5 @@
 import { equalBytes, signerFromSeed, type KnownBody, type Signer } from '@kiez/feed'
+import { dmKeyPairFromSeed, type DmKeyPair } from '@kiez/messages'
 import type { GatewayMembers } from '@kiez/gateway'
 import {
   householdBody,
@@ -199,13 +200,27 @@ export class BoxMembers implements MemberControlApi {
     )
   }
 
-  /** The body of a `profile` by `signer`: a member's names this box as their household. */
-  profileBody (signer: Signer, req: { name: string, about?: string }): KnownBody {
+  /** The body of a `profile` by `signer`: a member's names this box as their household, and their message key. */
+  async profileBody (signer: Signer, req: { name: string, about?: string }): Promise<KnownBody> {
     if (equalBytes(signer.publicKey, this.init.box.publicKey)) {
       // the box's display name is the household's name too: republished after this profile
       return req.about === undefined ? { type: 'profile', name: req.name } : memberProfile(req, null)
     }
-    return memberProfile(req, this.init.box.publicKey)
+    return memberProfile(req, this.init.box.publicKey, await this.dmKeyOf(signer.publicKey))
+  }
+
+  /** Each member's author key, name and X25519 key pair for private messages (@kiez/messages). */
+  async dmReaders (): Promise<Array<{ author: Uint8Array, name: string, keys: DmKeyPair }>> {
+    const out = []
+    for (const m of this.keys.list()) {
+      out.push({ author: m.author, name: m.name, keys: await this.keys.derived(m.name, dmKeyPairFromSeed) })
+    }
+    return out
+  }
+
+  private async dmKeyOf (author: Uint8Array): Promise<Uint8Array | undefined> {
+    const m = this.keys.byAuthor(author)
+    return m === undefined ? undefined : (await this.keys.derived(m.name, dmKeyPairFromSeed)).publicKey
   }
 
   /** After any local entry: a new box profile renames the household. */
@@ -364,10 +379,32 @@ export class BoxMembers implements MemberControlApi {
     try {
       const signer = await this.keys.signer(m.name)
       const about = await this.latestAbout(m.author)
-      await append(memberProfileBody(m, { household: this.init.box.publicKey, about }), signer)
+      const dmKey = (await this.keys.derived(m.name, dmKeyPairFromSeed)).publicKey
+      await append(memberProfileBody(m, { household: this.init.box.publicKey, about, dmKey }), signer)
     } catch (err) {
       this.init.logger.warn({ err, member: m.name }, 'could not publish the member\'s profile')
     }
+  }
+
+  /**
+   * Publishes the profile again of each member whose newest profile has no
+   * message key (made by an older version), so others can write to them.
+   */
+  async publishMissingDmKeys (): Promise<number> {
+    const store = this.store
+    if (store === undefined) return 0
+    let n = 0
+    for (const m of this.keys.list()) {
+      const head = store.head(m.author)?.seq ?? 0
+      if (head === 0 || this.guardOf().isArmed(m.author)) continue
+      const page = await store.range(m.author, Math.max(1, head - 499), head, { maxEntries: 500 })
+      const newest = page.findLast((e) => e.body?.type === 'profile')
+      if (newest?.body?.type === 'profile' && newest.body.dmKey === undefined) {
+        await this.publishProfile(m)
+        n++
+      }
+    }
+    return n
   }
 
   /** The about of the member's newest profile among their last 500 entries ('' if none). */
@@ -467,9 +504,17 @@ export class BoxMembers implements MemberControlApi {
   }
 }
 
-function memberProfile (req: { name: string, about?: string }, household: Uint8Array | null): KnownBody {
+function memberProfile (
+  req: { name: string, about?: string },
+  household: Uint8Array | null,
+  dmKey?: Uint8Array
+): KnownBody {
   try {
-    return memberProfileBody(req, { household, ...(req.about !== undefined ? { about: req.about } : {}) })
+    return memberProfileBody(req, {
+      household,
+      ...(req.about !== undefined ? { about: req.about } : {}),
+      ...(dmKey !== undefined ? { dmKey } : {})
+    })
   } catch (err) {
     throw memberApiError(err)
   }

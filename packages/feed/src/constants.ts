@@ -61,7 +61,9 @@ export const KNOWN_KINDS = [
   'poll',
   'vote',
   'rsvp',
-  'done'
+  'done',
+  // private messages (PROTOCOL.md §2, "Private messages"; @kiez/messages)
+  'message'
 ] as const
 export type KnownKind = typeof KNOWN_KINDS[number]
 
@@ -90,3 +92,12 @@ export const MAX_POLL_OPTIONS = 10
 /** The answers to an event. */
 export const RSVP_ANSWERS = ['going', 'maybe', 'no'] as const
 export type RsvpAnswer = typeof RSVP_ANSWERS[number]
+
+// Private messages (PROTOCOL.md §2, "Private messages"; the envelope is @kiez/messages' envelope.ts).
+/** The padded plaintext sizes of a message's body: an observer learns which, not the length. */
+export const MESSAGE_SIZE_CLASSES = [512, 1024, 2048, 4096, 8192] as const
+/**
+ * The byte lengths a `message` envelope may have, one per size class:
+ * 1 (version) + 32 (ephemeral key) + 9 × 48 (slots) + class + 16 (tag).
+ */
+export const MESSAGE_ENVELOPE_SIZES: readonly number[] = MESSAGE_SIZE_CLASSES.map((c) => 1 + 32 + 9 * 48 + c + 16)

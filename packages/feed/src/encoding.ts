@@ -5,6 +5,7 @@ import {
   isKnownKind,
   KIND_PATTERN,
   MAX_ENTRY_BYTES,
+  MESSAGE_ENVELOPE_SIZES,
   PUBLIC_KEY_BYTES,
   RSVP_ANSWERS,
   SIGNATURE_BYTES,
@@ -41,9 +42,15 @@ export type KnownBody =
   /**
    * a display name; a member's profile adds a short `about` and the key of
    * the box whose household claims them (null: none). Both absent: the
-   * one-item form `[name]`.
+   * one-item form `[name]`. `dmKey`: the member's X25519 key for private
+   * messages (a fourth item; null or absent: none).
    */
-  | { type: 'profile', name: string, about?: string, household?: Uint8Array | null }
+  | { type: 'profile', name: string, about?: string, household?: Uint8Array | null, dmKey?: Uint8Array | null }
+  /**
+   * a private message: the sealed envelope (PROTOCOL.md §2, "Private
+   * messages"), one of MESSAGE_ENVELOPE_SIZES bytes; who may read it is hidden
+   */
+  | { type: 'message', envelope: Uint8Array }
   /** `target` = hash of an earlier entry of the same author (the store checks that) */
   | { type: 'delete', target: Uint8Array }
   /** new text for the target post or reply of the same author */
@@ -167,9 +174,14 @@ function bodyValue (body: KnownBody): unknown[] {
     case 'reply':
       return [body.text, body.replyTo]
     case 'profile':
+      if (body.dmKey !== undefined && body.dmKey !== null) {
+        return [body.name, body.about ?? '', body.household ?? null, body.dmKey]
+      }
       return body.about === undefined && body.household === undefined
         ? [body.name]
         : [body.name, body.about ?? '', body.household ?? null]
+    case 'message':
+      return [body.envelope]
     case 'delete':
       return [body.target]
     case 'edit':
@@ -294,7 +306,8 @@ function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {
     vouch: '[box, seenAt]',
     post: '[text]',
     reply: '[text, replyTo]',
-    profile: '[name] or [name, about, household]',
+    profile: '[name] or [name, about, household, dmKey?]',
+    message: '[envelope]',
     delete: '[target]',
     edit: '[target, text]',
     'mod-block': '[author, reason]',
@@ -323,10 +336,17 @@ function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {
         : bad
     case 'profile':
       if (c.length === 1 && typeof c[0] === 'string') return ok({ type: kind, name: c[0] })
-      return c.length >= 3 && typeof c[0] === 'string' && typeof c[1] === 'string' &&
-          (c[2] === null || isBytes(c[2], PUBLIC_KEY_BYTES))
-        ? ok({ type: kind, name: c[0], about: c[1], household: c[2] })
-        : bad
+      if (
+        !(c.length >= 3 && typeof c[0] === 'string' && typeof c[1] === 'string' &&
+          (c[2] === null || isBytes(c[2], PUBLIC_KEY_BYTES)))
+      ) return bad
+      // the fourth item, when there is one, is the member's X25519 key for messages (or null)
+      if (c.length >= 4 && !(c[3] === null || isBytes(c[3], PUBLIC_KEY_BYTES))) return bad
+      return c.length >= 4 && c[3] !== null
+        ? ok({ type: kind, name: c[0], about: c[1], household: c[2], dmKey: c[3] as Uint8Array })
+        : ok({ type: kind, name: c[0], about: c[1], household: c[2] })
+    case 'message':
+      return c.length === 1 && isBytes(c[0]) ? messageBody(c[0]) : bad
     case 'delete':
       return c.length === 1 && isBytes(c[0], HASH_BYTES) ? ok({ type: kind, target: c[0] }) : bad
     case 'edit':
@@ -376,6 +396,16 @@ function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {
     case 'done':
       return c.length >= 1 && isBytes(c[0], HASH_BYTES) ? ok({ type: kind, target: c[0] }) : bad
   }
+}
+
+/** A message's envelope is one of the sizes its size classes give (PROTOCOL.md §2, "Private messages"). */
+export function messageBody (envelope: Uint8Array): Decoded<EntryBody> {
+  return MESSAGE_ENVELOPE_SIZES.includes(envelope.byteLength)
+    ? { ok: true, value: { type: 'message', envelope } }
+    : fail(
+      'malformed_content',
+      `a message envelope is ${MESSAGE_ENVELOPE_SIZES.join(', ')} bytes, not ${envelope.byteLength}`
+    )
 }
 
 /** The shapes of the kinds of neighbourhood life, for both decoders' messages. */

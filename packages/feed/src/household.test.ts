@@ -169,10 +169,16 @@ describe('items a later version appends', () => {
       ok: true,
       value: { type: 'vouch', box: k1, seenAt: NOW }
     })
-    expect(both('profile', ['Anna', '', null, k3])).toEqual({
+    // the fourth item is the member's message key (PROTOCOL.md §2, "Private messages"); a fifth is later's
+    expect(both('profile', ['Anna', '', null, k3, 'later'])).toEqual({
+      ok: true,
+      value: { type: 'profile', name: 'Anna', about: '', household: null, dmKey: k3 }
+    })
+    expect(both('profile', ['Anna', '', null, null, 'later'])).toEqual({
       ok: true,
       value: { type: 'profile', name: 'Anna', about: '', household: null }
     })
+    expect(both('profile', ['Anna', '', null, 'not a key'])).toMatchObject({ code: 'malformed_content' })
     // [k1, NOW, 1 as 0x18 0x01]: the extra item is not canonical
     const bytes = Uint8Array.from([0x83, ...encode(k1), ...encode(NOW), 0x18, 0x01])
     expect(check('vouch', bytes)).toMatchObject({ code: 'non_canonical' })

@@ -10,7 +10,7 @@ import {
   type KnownKind,
   type RsvpAnswer
 } from './constants.js'
-import { LIFE_SHAPES, type Decoded, type EntryBody, type EntryHeader } from './encoding.js'
+import { LIFE_SHAPES, messageBody, type Decoded, type EntryBody, type EntryHeader } from './encoding.js'
 import type { ValidationCode } from './errors.js'
 
 /**
@@ -276,7 +276,8 @@ const SHAPES: Record<KnownKind, string> = {
   vouch: '[box: bstr(32), seenAt: uint]',
   post: '[text]',
   reply: '[text, replyTo: bstr(32)]',
-  profile: '[name] or [name, about, household: bstr(32) / null]',
+  profile: '[name] or [name, about, household: bstr(32) / null, dmKey?: bstr(32) / null]',
+  message: '[envelope: bstr]',
   delete: '[target: bstr(32)]',
   edit: '[target: bstr(32), text]',
   'mod-block': '[author: bstr(32), reason]',
@@ -325,8 +326,18 @@ function parseKnown (kind: KnownKind, r: Reader): EntryBody {
       const about = r.item(() => r.text())
       const household = about === undefined ? undefined : r.item(() => readKeyOrNull(r))
       if (about === undefined || household === undefined) return malformed()
+      // the fourth item, when there is one, is the member's X25519 key for messages (or null)
+      const dmKey = r.left > 0 ? r.item(() => readKeyOrNull(r)) : null
+      if (dmKey === undefined) return malformed()
       skipLater(r)
-      return { type: kind, name, about, household }
+      return dmKey === null ? { type: kind, name, about, household } : { type: kind, name, about, household, dmKey }
+    }
+    case 'message': {
+      const envelope = n === 1 && ((r.b[r.pos] ?? 0) >> 5) === 2 ? r.item(() => r.bytes('envelope')) : undefined
+      if (envelope === undefined) return malformed()
+      const m = messageBody(envelope)
+      if (!m.ok) throw new ParseError(m.code, m.message)
+      return m.value
     }
     case 'delete': {
       const target = n === 1 ? r.item(() => r.hash()) : undefined

@@ -29,6 +29,7 @@ import { registerMetrics } from './routes/metrics.js'
 import { registerPairing, SESSION_COOKIE } from './routes/pairing.js'
 import { registerPeers } from './routes/peers.js'
 import { registerMembers } from './routes/members.js'
+import { registerMessages } from './routes/messages.js'
 import { registerProfile } from './routes/profile.js'
 import { registerStatus } from './routes/status.js'
 import { registerTopology } from './routes/topology.js'
@@ -323,6 +324,9 @@ export class Gateway {
       )
     }
     // a member added, removed or renamed: pages ask GET /session again (who they post as, the switcher)
+    // a message for one of the members: the page asks /api/v1/messages (the stream is the LAN's, so no names here)
+    const onMessage = backend.messages?.onMessage.bind(backend.messages)
+    if (onMessage !== undefined) this.unsubscribe.push(onMessage(() => this.events.publish('messages', () => ({}))))
     const onMembers = backend.members?.onChange?.bind(backend.members)
     if (onMembers !== undefined) this.unsubscribe.push(onMembers(() => this.events.publish('members', () => ({}))))
     const onPayload = backend.feed.onPayload?.bind(backend.feed)
@@ -593,6 +597,7 @@ export class Gateway {
       registerProfile(api, ctx)
       registerPairing(api, ctx)
       registerMembers(api, ctx)
+      registerMessages(api, ctx)
       registerEvents(api, ctx, `${API_PREFIX}/events`)
     }, { prefix: API_PREFIX })
 

@@ -55,6 +55,23 @@ export interface GatewayBackend {
   members?: GatewayMembers
   /** who claims whom (households, vouches); absent: entries carry no `household` or `unclaimed` */
   claims?: GatewayClaims
+  /** the members' private messages (@kiez/messages); absent: /api/v1/messages answers 404 */
+  messages?: GatewayMessages
+}
+
+/**
+ * Private messages, by member key (the session's current member). The JSON
+ * shapes are the control API's (`@kiez/daemon/control` message-client.ts);
+ * errors carry `status` and `code` (unknown_recipient, no_message_key, …).
+ */
+export interface GatewayMessages {
+  conversations(member: Uint8Array): object
+  /** one conversation, oldest first; `peer` an author id or a name the box knows */
+  conversation(member: Uint8Array, peer: string, markRead: boolean): Promise<object>
+  send(member: Uint8Array, to: string[], text: string): Promise<object>
+  block(member: Uint8Array, author: string, blocked: boolean): Promise<object>
+  /** each new message a member can read; returns the unsubscribe */
+  onMessage(fn: () => void): () => void
 }
 
 /** The household's people (issue 14); absent: the box has no member support and the page posts as the box. */

@@ -42,11 +42,14 @@ export function sameHousehold (a: HouseholdBody | undefined, b: HouseholdBody): 
  */
 export function memberProfileBody (
   member: { name: string },
-  init: { household: Uint8Array | null, about?: string }
+  init: { household: Uint8Array | null, about?: string, dmKey?: Uint8Array }
 ): ProfileBody {
   const about = init.about ?? ''
   if (Buffer.byteLength(about, 'utf8') > MAX_PROFILE_ABOUT_BYTES) {
     throw new MemberError('bad_about', `a profile's about is at most ${MAX_PROFILE_ABOUT_BYTES} bytes in UTF-8`)
   }
-  return { type: 'profile', name: member.name, about, household: init.household }
+  // dmKey: the member's X25519 key for private messages (@kiez/messages), the profile's fourth item
+  return init.dmKey !== undefined
+    ? { type: 'profile', name: member.name, about, household: init.household, dmKey: init.dmKey }
+    : { type: 'profile', name: member.name, about, household: init.household }
 }

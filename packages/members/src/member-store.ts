@@ -140,6 +140,15 @@ export class MemberStore {
     return await this.serial(async () => await this.insert(name, randomBytes(32), 'created'))
   }
 
+  /**
+   * A key derived from a member's seed by `derive` (their X25519 key for
+   * private messages): the seed itself never leaves this store.
+   */
+  async derived<T> (name: string, derive: (seed: Uint8Array) => T): Promise<T> {
+    const m = this.get(name)
+    return derive(await this.readSeed(m))
+  }
+
   /** A member who brings their key: the seed itself, or its 24-word recovery phrase (recovery.ts). */
   async import (name: string, key: Uint8Array | string): Promise<Member> {
     const seed = typeof key === 'string' ? seedFromPhrase(key) : key

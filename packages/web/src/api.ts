@@ -99,6 +99,14 @@ export type ApiErrorCode =
   | 'key_permissions'
   | 'io_failed'
   | 'session_not_found'
+  // private messages (issue 15): @kiez/messages' codes
+  | 'bad_key'
+  | 'bad_message'
+  | 'message_too_large'
+  | 'too_many_recipients'
+  | 'unknown_recipient'
+  | 'ambiguous_recipient'
+  | 'no_message_key'
   | `http_${number}`
   | 'network'
   | 'bad_response'
@@ -234,6 +242,29 @@ export class Api {
     const s = asSession(await this.request('POST', '/session/current', { author }))
     if (s === undefined) throw badResponse('session')
     return s
+  }
+
+  /** The current member's conversations (messages.ts checks the shape); `with`: one conversation. */
+  async messages (withAuthor?: string): Promise<unknown> {
+    return await this.request(
+      'GET',
+      `/messages${withAuthor === undefined ? '' : `?with=${encodeURIComponent(withAuthor)}`}`
+    )
+  }
+
+  /** Sends a private message as the current member. */
+  async sendMessage (to: string[], text: string): Promise<unknown> {
+    return await this.request('POST', '/messages', { to, text })
+  }
+
+  /** Marks a conversation read; answers the conversations. */
+  async markRead (withAuthor: string): Promise<unknown> {
+    return await this.request('POST', '/messages/read', { with: withAuthor })
+  }
+
+  /** Hides (or shows again) an author's messages for the current member. */
+  async blockMessages (author: string, blocked: boolean): Promise<unknown> {
+    return await this.request('POST', '/messages/blocks', { author, blocked })
   }
 
   /** Log out this browser: its session ends on the box. */

@@ -40,6 +40,8 @@ export interface LiveInit {
    * @default ignored
    */
   onMembers?: () => void
+  /** A member of this box received or sent a private message: GET /api/v1/messages again. */
+  onMessages?: () => void
   /**
    * The gateway could not resume from Last-Event-ID (too far behind): reload the feed.
    *
@@ -83,6 +85,10 @@ export function follow (init: LiveInit): () => void {
   es.addEventListener('members', (ev) => {
     seen(ev)
     init.onMembers?.()
+  })
+  es.addEventListener('messages', (ev) => {
+    seen(ev)
+    init.onMessages?.()
   })
   es.addEventListener('changed', (ev) => {
     seen(ev)

@@ -21,6 +21,7 @@ import type {
   DoctorFactsJson
 } from './types.js'
 import { moderationClient, type ModerationControlApi } from './moderation-client.js'
+import { messageClient, type MessageControlApi } from './message-client.js'
 import { memberClient, type MemberControlApi } from './member-client.js'
 
 export type ControlClientErrorCode = 'daemon_unreachable' | 'bad_response' | ControlErrorCode
@@ -142,6 +143,10 @@ export class ControlClient {
   }
   async revokeSessions (): Promise<RevokeJson> {
     return await this.call('POST', '/sessions/revoke')
+  }
+  /** private messages (`kiez dm …`) */
+  get dm (): MessageControlApi {
+    return messageClient(async (method, path, body) => await this.call(method, path, body))
   }
   /** blocks and followed moderation lists (`kiez block`, `kiez moderation …`) */
   get moderation (): ModerationControlApi {

@@ -26,6 +26,8 @@ import {
 import { EventHub } from './events.js'
 import type { ModerationControlApi } from './moderation-client.js'
 import { moderationRoutes } from './moderation-routes.js'
+import type { MessageControlApi } from './message-client.js'
+import { messageRoutes } from './message-routes.js'
 import type { MemberControlApi } from './member-client.js'
 import { memberRoutes } from './member-routes.js'
 import { claimSocketPath } from './socket.js'
@@ -92,6 +94,8 @@ export interface ControlApi {
   onEntry(fn: (e: EntryJson) => void, wanted?: () => boolean): () => void
   /** blocks, followed moderation lists, publishing moderation entries; undefined while starting or stopping */
   moderation?(): ModerationControlApi | undefined
+  /** private messages (`kiez dm …`); undefined while starting or stopping */
+  messages?(): MessageControlApi | undefined
   /** the household's people (`kiez member …`); undefined while starting or stopping */
   members?(): MemberControlApi | undefined
 }
@@ -275,6 +279,7 @@ export class ControlServer {
       async (req) => await api.revokeSession(req.params.id)
     )
     moderationRoutes(app, () => api.moderation?.())
+    messageRoutes(app, () => api.messages?.())
     memberRoutes(app, () => api.members?.())
     app.get('/events', async (req, reply) => {
       if (this.events.full()) throw new ApiError(503, 'too_many_streams', 'too many event streams are open')

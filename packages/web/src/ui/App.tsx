@@ -8,6 +8,7 @@ import { Around } from './Around.js'
 import { MeshMap } from './MeshMap.js'
 import type { MeshMap as MeshMapData } from '../meshmap.js'
 import { Compose } from './Compose.js'
+import { Messages } from './Messages.js'
 import { Muted } from './Muted.js'
 import { MuteNotice } from './MuteNotice.js'
 import { Reports } from './Reports.js'
@@ -40,6 +41,8 @@ export function App ({ api: given }: { api?: Api }) {
   // `kiez pair` shows a QR code of <url>#pair=CODE: pre-fill the code, and take it out of the address bar
   const [linkCode] = useState(() => /^#pair=([A-Za-z0-9-]{4,32})$/.exec(location.hash)?.[1])
   const [now, setNow] = useState(Date.now())
+  // bumped by the stream's `messages` event: the Messages panel loads again
+  const [messagesTick, setMessagesTick] = useState(0)
   const {
     entries,
     next,
@@ -118,6 +121,7 @@ export function App ({ api: given }: { api?: Api }) {
       onMembers: () => {
         void loadSession()
       },
+      onMessages: () => setMessagesTick((n) => n + 1),
       // (re)connected: a change may have come between our first GET and the stream
       onState: (s) => {
         setLive(s)
@@ -272,6 +276,7 @@ export function App ({ api: given }: { api?: Api }) {
           />
         </main>
         <aside class="side">
+          <Messages api={api} names={names} member={session?.current !== undefined} tick={messagesTick} now={now} />
           <Around peers={peers} names={names} error={peersError} />
           <MeshMap map={meshMap} peers={peers} names={names} error={mapError} />
           <Reports

@@ -7,6 +7,7 @@ import { MAX_REASON_BYTES, shortId } from '../text.js'
 import { Author } from './Author.js'
 import { Compose } from './Compose.js'
 import { HiddenText } from './HiddenText.js'
+import { MessageButton } from './Messages.js'
 import { OwnActions } from './OwnActions.js'
 import { Parent } from './Parent.js'
 
@@ -126,6 +127,7 @@ export function Post (props: PostProps) {
               Mute
             </button>
           )}
+          {someoneElse && <MessageButton author={e.author} name={name} />}
           {someoneElse && !reporting && (
             <button
               type="button"

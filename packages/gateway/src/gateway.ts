@@ -405,6 +405,10 @@ export class Gateway {
   /** A delete or edit (with its payload, so its target is known): the page GETs the target again. */
   private publishChange (e: ShownEntry): void {
     const body = e.body
+    // a vote, an RSVP or a done changes its target's tally, counts or open state: the page GETs it again
+    if (body?.type === 'vote') return this.events.publish('changed', () => ({ id: entryId(body.poll), reason: 'vote' }))
+    if (body?.type === 'rsvp') return this.events.publish('changed', () => ({ id: entryId(body.event), reason: 'rsvp' }))
+    if (body?.type === 'done') return this.events.publish('changed', () => ({ id: entryId(body.target), reason: 'done' }))
     if (body?.type !== 'delete' && body?.type !== 'edit') return
     const reason = body.type === 'delete' ? 'deleted' : 'edited'
     this.events.publish('changed', () => ({ id: entryId(body.target), reason }))

@@ -6,6 +6,7 @@ import { sourceText } from '../peers.js'
 import { shortId } from '../text.js'
 import { duration } from '../time.js'
 import type { Peer } from '../types.js'
+import { useI18n } from '../i18n/index.js'
 
 export interface MeshMapProps {
   map: Map_ | undefined
@@ -15,7 +16,6 @@ export interface MeshMapProps {
 }
 
 const SIZE = 320
-const HINT = 'Point at a box, or tab to it, for how it was found, its latency and whether it is in sync.'
 
 const CLOCK_SKEW_MS = 60_000
 
@@ -27,6 +27,7 @@ const ms = (x: number): string => `${Math.round(x * 10) / 10} ms`
  * we know of it in the line under the picture, so touch and keyboard get it too.
  */
 export function MeshMap ({ map, peers, names, error }: MeshMapProps) {
+  const { t } = useI18n()
   const [picked, setPicked] = useState<string | undefined>()
   const byId = new Map((peers ?? []).map((p) => [p.peerId, p]))
   const placed = map === undefined ? [] : layout(map, SIZE)
@@ -65,7 +66,7 @@ export function MeshMap ({ map, peers, names, error }: MeshMapProps) {
     b.x < SIZE / 2 - 1 ? { x: b.x - 14, anchor: 'end' } : { x: b.x + 14, anchor: 'start' }
   return (
     <section class="panel" id="meshmap" aria-labelledby="meshmap-title">
-      <h2 id="meshmap-title">The mesh</h2>
+      <h2 id="meshmap-title">{t.meshTitle}</h2>
       {error !== undefined && <p class="error" role="alert">{error}</p>}
       {map === undefined && error === undefined && <p class="muted">Asking the neighbours…</p>}
       {map !== undefined && (
@@ -127,7 +128,7 @@ export function MeshMap ({ map, peers, names, error }: MeshMapProps) {
       )}
       {map !== undefined && (
         <p class={`meshmap-detail${shown === undefined ? ' muted' : ''}`} aria-live="polite">
-          {shown === undefined ? HINT : about(shown)}
+          {shown === undefined ? t.meshHint : about(shown)}
         </p>
       )}
       {map?.truncated === true && <p class="muted">Boxes further than three hops are not shown.</p>}

@@ -71,7 +71,7 @@ export function Post (props: PostProps) {
       <article
         class={e.kind === undefined ? 'post' : `post kind-${e.kind}`}
         id={`e-${e.id}`}
-        aria-label={`${name ?? shortId(e.author)}, ${relativeTime(e.timestamp, now)}`}
+        aria-label={`${name ?? shortId(e.author)}, ${relativeTime(e.timestamp, now, t.time)}`}
       >
         <header class="post-head">
           <KindBadge kind={e.kind} />
@@ -88,7 +88,7 @@ export function Post (props: PostProps) {
             dateTime={Number.isNaN(when.getTime()) ? undefined : when.toISOString()}
             title={Number.isNaN(when.getTime()) ? undefined : when.toLocaleString()}
           >
-            {relativeTime(e.timestamp, now)}
+            {relativeTime(e.timestamp, now, t.time)}
           </time>
         </header>
         {e.replyTo !== undefined && depth === 0 && (
@@ -100,10 +100,10 @@ export function Post (props: PostProps) {
           ? (
             <Compose
               idPrefix={`edit-${e.id.slice(-12)}`}
-              label={e.type === 'reply' ? 'Edit your reply' : 'Edit your post'}
-              submitLabel="Save"
-              busyLabel="Saving…"
-              notDone="Not saved"
+              label={t.editYour(e.type === 'reply')}
+              submitLabel={t.save}
+              busyLabel={t.saving}
+              notDone={t.notSaved}
               initialText={e.text}
               post={async (text) => await props.edit(e.id, text)}
               pair={props.pair}

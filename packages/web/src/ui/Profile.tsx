@@ -3,6 +3,7 @@ import { ApiError } from '../api.js'
 import { MAX_NAME_BYTES, utf8Bytes } from '../text.js'
 import { isNotPaired } from './Compose.js'
 import { PairForm } from './PairForm.js'
+import { useI18n } from '../i18n/index.js'
 
 export interface ProfileProps {
   current: string | undefined
@@ -14,6 +15,7 @@ export interface ProfileProps {
 
 /** Sets the box author's display name: a signed profile entry that travels like a post. */
 export function Profile ({ current, member, setName, pair }: ProfileProps) {
+  const { t } = useI18n()
   const whose = member === true ? 'you' : 'this box'
   const [name, setNameText] = useState('')
   const [busy, setBusy] = useState(false)
@@ -54,7 +56,7 @@ export function Profile ({ current, member, setName, pair }: ProfileProps) {
 
   return (
     <section class="panel" id="profile" aria-labelledby="profile-title">
-      <h2 id="profile-title">Your name</h2>
+      <h2 id="profile-title">{t.profileTitle}</h2>
       <p class="muted">
         {current !== undefined
           ? (
@@ -69,7 +71,7 @@ export function Profile ({ current, member, setName, pair }: ProfileProps) {
           void submit(ev)
         }}
       >
-        <label for="profile-name">Display name</label>
+        <label for="profile-name">{t.displayName}</label>
         <div class="row">
           <input
             id="profile-name"
@@ -78,7 +80,7 @@ export function Profile ({ current, member, setName, pair }: ProfileProps) {
             autocomplete="nickname"
             onInput={(ev) => setNameText(ev.currentTarget.value)}
           />
-          <button type="submit" disabled={busy}>{busy ? 'Saving…' : 'Save name'}</button>
+          <button type="submit" disabled={busy}>{busy ? t.saving : t.saveName}</button>
         </div>
         {error !== undefined && <p class="error" role="alert">{error}</p>}
         {done !== undefined && <p class="notice" role="status">{done}</p>}

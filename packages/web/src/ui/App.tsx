@@ -26,6 +26,7 @@ import { Filters } from './Filters.js'
 import { KindCompose } from './KindCompose.js'
 import { type LifeActions, LifeContext } from './life-context.js'
 import { OpenTrades } from './OpenTrades.js'
+import { Search } from './Search.js'
 import { Upcoming } from './Upcoming.js'
 import { loadKinds } from './useKinds.js'
 import { useLang } from './useLang.js'
@@ -279,6 +280,7 @@ export function App ({ api: given }: { api?: Api }) {
             />
             <KindCompose postKind={postKind} pair={pair} />
           </section>
+          <Search api={api} names={names} now={now} known={entries} />
           <Filters
             value={filter}
             set={(f) => {

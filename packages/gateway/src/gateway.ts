@@ -407,8 +407,12 @@ export class Gateway {
     const body = e.body
     // a vote, an RSVP or a done changes its target's tally, counts or open state: the page GETs it again
     if (body?.type === 'vote') return this.events.publish('changed', () => ({ id: entryId(body.poll), reason: 'vote' }))
-    if (body?.type === 'rsvp') return this.events.publish('changed', () => ({ id: entryId(body.event), reason: 'rsvp' }))
-    if (body?.type === 'done') return this.events.publish('changed', () => ({ id: entryId(body.target), reason: 'done' }))
+    if (body?.type === 'rsvp') {
+      return this.events.publish('changed', () => ({ id: entryId(body.event), reason: 'rsvp' }))
+    }
+    if (body?.type === 'done') {
+      return this.events.publish('changed', () => ({ id: entryId(body.target), reason: 'done' }))
+    }
     if (body?.type !== 'delete' && body?.type !== 'edit') return
     const reason = body.type === 'delete' ? 'deleted' : 'edited'
     this.events.publish('changed', () => ({ id: entryId(body.target), reason }))

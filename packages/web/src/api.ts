@@ -187,7 +187,11 @@ export class Api {
 
   /** A vote, an RSVP or a done: answers another entry; the page GETs the target again for its counts. */
   async answer (
-    body: { kind: 'vote', target: string, choices: number[] } | { kind: 'rsvp', target: string, answer: 'going' | 'maybe' | 'no' } | {
+    body: { kind: 'vote', target: string, choices: number[] } | {
+      kind: 'rsvp'
+      target: string
+      answer: 'going' | 'maybe' | 'no'
+    } | {
       kind: 'done'
       target: string
     }

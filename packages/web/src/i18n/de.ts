@@ -20,8 +20,7 @@ export const de: Catalogue = {
   cancel: 'Abbrechen',
   notPosted: 'Nicht veröffentlicht',
   writeFirst: 'Schreib zuerst etwas.',
-  tooLong: (bytes, max) =>
-    `Zu lang: ${bytes} Bytes, erlaubt sind ${max} Bytes (UTF-8). Kürze um ${bytes - max} Bytes.`,
+  tooLong: (bytes, max) => `Zu lang: ${bytes} Bytes, erlaubt sind ${max} Bytes (UTF-8). Kürze um ${bytes - max} Bytes.`,
   bytesOf: (bytes, max) => `${bytes} / ${max} Bytes`,
   notPairedKept: (notDone, why) =>
     `${notDone}: Dieser Browser ist nicht mit der Box gekoppelt. Kopple ihn unten; dein Text bleibt erhalten. (${why})`,
@@ -77,7 +76,8 @@ export const de: Catalogue = {
   inTheFeed: 'in den Neuigkeiten',
   mutedTitle: 'Stummgeschaltet',
   mutedHint: 'Nur in diesem Browser: Ihre Beiträge und Antworten sind hier ausgeblendet, und niemand erfährt davon.',
-  nobodyMuted: 'Niemand ist stummgeschaltet. „Stummschalten“ an einem Beitrag blendet seine Autorin oder seinen Autor hier aus.',
+  nobodyMuted:
+    'Niemand ist stummgeschaltet. „Stummschalten“ an einem Beitrag blendet seine Autorin oder seinen Autor hier aus.',
   unmute: 'Wieder zeigen',
   unmuteWho: (name) => `${name} wieder zeigen`,
   profileTitle: 'Dein Name',

@@ -19,12 +19,12 @@ import { message } from './message.js'
 import { useFeed } from './useFeed.js'
 import { useMuted } from './useMuted.js'
 import { useReports } from './useReports.js'
-import { I18nContext } from '../i18n/index.js'
 import { FILTERS, type FilterName, type KindPost } from '../life.js'
 import { AlertBanner } from './AlertBanner.js'
 import { Filters } from './Filters.js'
 import { KindCompose } from './KindCompose.js'
-import { type LifeActions, LifeContext } from './life-context.js'
+import type { LifeActions } from './life-context.js'
+import { Providers } from './Providers.js'
 import { OpenTrades } from './OpenTrades.js'
 import { Search } from './Search.js'
 import { Upcoming } from './Upcoming.js'
@@ -202,8 +202,10 @@ export function App ({ api: given }: { api?: Api }) {
     add([await api.entry(target)])
   }
   const lifeActions = useMemo<LifeActions>(() => ({
-    vote: async (poll, choices) => await answerThen(poll, async () => await api.answer({ kind: 'vote', target: poll, choices })),
-    rsvp: async (event, answer) => await answerThen(event, async () => await api.answer({ kind: 'rsvp', target: event, answer })),
+    vote: async (poll, choices) =>
+      await answerThen(poll, async () => await api.answer({ kind: 'vote', target: poll, choices })),
+    rsvp: async (event, answer) =>
+      await answerThen(event, async () => await api.answer({ kind: 'rsvp', target: event, answer })),
     done: async (target) => await answerThen(target, async () => await api.answer({ kind: 'done', target }))
   }), [api])
   const kinds = FILTERS[filter]
@@ -261,8 +263,7 @@ export function App ({ api: given }: { api?: Api }) {
     : boxName
 
   return (
-    <I18nContext.Provider value={i18n}>
-    <LifeContext.Provider value={lifeActions}>
+    <Providers i18n={i18n} life={lifeActions}>
       <a class="skip" href="#compose-text">{t.skipToCompose}</a>
       <TopBar selfId={boxId} selfName={boxName} live={live} />
       <AlertBanner entries={entries.values()} names={names} now={now} />
@@ -346,7 +347,6 @@ export function App ({ api: given }: { api?: Api }) {
           <PairPanel paired={(session?.paired ?? status?.paired) === true} pair={pair} linkCode={linkCode} />
         </aside>
       </div>
-    </LifeContext.Provider>
-    </I18nContext.Provider>
+    </Providers>
   )
 }

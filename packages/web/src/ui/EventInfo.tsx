@@ -19,8 +19,15 @@ export function EventInfo ({ entry: e }: { entry: Entry }) {
       <dl class="event-facts">
         <dt>{t.when}</dt>
         <dd>
-          {e.starts !== undefined && <time class="starts" dateTime={isoOf(e.starts)} title={fullDate(e.starts)}>{dateTime(e.starts)}</time>}
-          {e.ends !== undefined && <>{' – '}<time dateTime={isoOf(e.ends)} title={fullDate(e.ends)}>{dateTime(e.ends)}</time></>}
+          {e.starts !== undefined && (
+            <time class="starts" dateTime={isoOf(e.starts)} title={fullDate(e.starts)}>{dateTime(e.starts)}</time>
+          )}
+          {e.ends !== undefined && (
+            <>
+              {' – '}
+              <time dateTime={isoOf(e.ends)} title={fullDate(e.ends)}>{dateTime(e.ends)}</time>
+            </>
+          )}
         </dd>
         {e.place !== undefined && (
           <>

@@ -7,7 +7,13 @@ export function Filters ({ value, set }: { value: FilterName, set: (f: FilterNam
   return (
     <div class="filters" role="group" aria-label={t.filters}>
       {(Object.keys(FILTERS) as FilterName[]).map((f) => (
-        <button key={f} type="button" class="chip" aria-pressed={value === f} onClick={() => set(f)}>
+        <button
+          key={f}
+          type="button"
+          class="chip"
+          aria-pressed={value === f}
+          onClick={() => set(f)}
+        >
           {t.filter[f]}
         </button>
       ))}

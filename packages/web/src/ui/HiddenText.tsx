@@ -31,7 +31,8 @@ export function HiddenText ({ entry, names }: { entry: Entry, names: Names }) {
         <p>
           {who === undefined ? t.hiddenByList : (
             <>
-              {t.hiddenBy} <bdi class="hidden-by">{who}</bdi>{t.hiddenByList2}
+              {t.hiddenBy} <bdi class="hidden-by">{who}</bdi>
+              {t.hiddenByList2}
             </>
           )}
           {reason === '' ? t.noReason : ': '}

@@ -92,7 +92,11 @@ export function KindFields (
         ))}
       </ol>
       {options.length < MAX_POLL_OPTIONS && (
-        <button type="button" class="secondary" onClick={() => set({ options: [...options, ''] })}>
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => set({ options: [...options, ''] })}
+        >
           {t.addOption}
         </button>
       )}

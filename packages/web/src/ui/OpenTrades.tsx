@@ -13,9 +13,11 @@ export function OpenTrades ({ entries }: { entries: Iterable<Entry> }) {
         <ul class="side-list">
           {list.map((e) => (
             <li key={e.id}>
-              <span class={`kind-badge kind-badge-${e.kind ?? ''}`}>{t.kinds[e.kind === 'request' ? 'request' : 'offer']}</span>{' '}
+              <span class={`kind-badge kind-badge-${e.kind ?? ''}`}>
+                {t.kinds[e.kind === 'request' ? 'request' : 'offer']}
+              </span>{' '}
               <a href={`#e-${e.id}`}>{e.text ?? ''}</a>
-              {e.price !== undefined && <span class="muted"> · {e.price}</span>}
+              {e.price !== undefined && <span class="muted">· {e.price}</span>}
             </li>
           ))}
         </ul>

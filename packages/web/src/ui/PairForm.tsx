@@ -52,7 +52,9 @@ export function PairForm ({ pair, onPaired, idPrefix, initialCode, autoFocus }: 
     >
       <label for={id}>{t.pairingCode}</label>
       <p class="hint" id={`${id}-hint`}>
-        {t.pairHintBefore}<code>kiez pair</code>{t.pairHintAfter}
+        {t.pairHintBefore}
+        <code>kiez pair</code>
+        {t.pairHintAfter}
       </p>
       <div class="row">
         <input

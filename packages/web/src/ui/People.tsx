@@ -158,7 +158,8 @@ export function People ({ session, boxName, newMember, switchTo, logout }: Peopl
           : members === undefined
           ? (
             <p class="posting-as">
-              {t.postingAsBox}{boxName !== undefined && (
+              {t.postingAsBox}
+              {boxName !== undefined && (
                 <>
                   {' '}(<bdi>{boxName}</bdi>)
                 </>

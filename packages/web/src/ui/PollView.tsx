@@ -58,11 +58,15 @@ export function PollView ({ entry: e, now }: { entry: Entry, now: number }) {
           })}
         </ul>
         {!closed && (
-          <button type="submit" disabled={chosen.length === 0}>{busy ? t.voting : voted ? t.changeVote : t.vote}</button>
+          <button type="submit" disabled={chosen.length === 0}>
+            {busy ? t.voting : voted ? t.changeVote : t.vote}
+          </button>
         )}
       </fieldset>
       <p class="poll-meta">
-        {e.tally !== undefined && <span class="tally-summary">{t.tallySummary(e.tally.voters, e.tally.households)}</span>}
+        {e.tally !== undefined && (
+          <span class="tally-summary">{t.tallySummary(e.tally.voters, e.tally.households)}</span>
+        )}
         {e.closesAt !== undefined && (
           <span>
             {' · '}

@@ -116,7 +116,9 @@ export function Post (props: PostProps) {
         {!editing && <LifeDetails entry={e} own={props.selfId !== undefined && props.selfId === e.author} now={now} />}
         <div class="post-actions">
           {!replying && (
-            <button type="button" class="link-button" ref={replyButton} onClick={() => setReplying(true)}>{t.reply}</button>
+            <button type="button" class="link-button" ref={replyButton} onClick={() => setReplying(true)}>
+              {t.reply}
+            </button>
           )}
           {props.selfId !== undefined && props.selfId === e.author && (
             <OwnActions entry={e} editing={editing} setEditing={setEditing} remove={props.remove} />

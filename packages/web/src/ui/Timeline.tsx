@@ -34,9 +34,7 @@ export function Timeline (p: TimelineProps) {
   return (
     <>
       {p.error !== undefined && <p class="error" role="alert">{p.error}</p>}
-      {p.loadedOnce && tree.length === 0 && p.error === undefined && (
-        <p class="muted empty">{t.noPosts}</p>
-      )}
+      {p.loadedOnce && tree.length === 0 && p.error === undefined && <p class="muted empty">{t.noPosts}</p>}
       <ol class="timeline" aria-label={t.postsNewestFirst}>
         {tree.map((n) => (
           <Post
@@ -64,9 +62,7 @@ export function Timeline (p: TimelineProps) {
           {p.loadingOlder ? t.loading : t.olderPosts}
         </button>
       )}
-      {p.loadedOnce && next === undefined && tree.length > 0 && (
-        <p class="muted end">{t.everything}</p>
-      )}
+      {p.loadedOnce && next === undefined && tree.length > 0 && <p class="muted end">{t.everything}</p>}
     </>
   )
 }

@@ -1,4 +1,4 @@
-import type { Entry } from '@kiez/feed'
+import { fallbackText, type Entry } from '@kiez/feed'
 import { SearchError } from './errors.js'
 import { INDEX_VERSION, termKey, TermIndex } from './term-index.js'
 import { MAX_PREFIX, MIN_PREFIX, prefixes, queryWords, tokens } from './tokens.js'
@@ -7,12 +7,12 @@ import { MAX_PREFIX, MIN_PREFIX, prefixes, queryWords, tokens } from './tokens.j
 export type SearchEntry = Entry & { readonly fate?: { reason: string }, readonly editedText?: string }
 
 /** What search reads of the feed store: its public interface, nothing more. */
-export interface SearchSource {
-  get(hash: Uint8Array): Promise<SearchEntry | undefined>
-  timeline(opts: { limit?: number, before?: string }): Promise<{ entries: SearchEntry[], next?: string }>
-  onEntry(fn: (entry: SearchEntry) => void): () => void
+export interface SearchSource<E extends SearchEntry = SearchEntry> {
+  get(hash: Uint8Array): Promise<E | undefined>
+  timeline(opts: { limit?: number, before?: string }): Promise<{ entries: E[], next?: string }>
+  onEntry(fn: (entry: E) => void): () => void
   /** a payload that came after its entry */
-  onPayload?(fn: (entry: SearchEntry) => void): () => void
+  onPayload?(fn: (entry: E) => void): () => void
   stats(): { entries: number }
 }
 
@@ -51,14 +51,12 @@ export const DEFAULT_SEARCH_LIMITS: SearchLimits = {
   maxTerms: 512
 }
 
-export interface SearchInit {
+export interface SearchInit<E extends SearchEntry = SearchEntry> {
   /** directory of the index's LevelDB (created if missing) */
   path: string
-  source: SearchSource
+  source: SearchSource<E>
   /** the author's display name, indexed with each entry */
   nameOf?: (author: Uint8Array) => Promise<string | undefined>
-  /** the text of a kind this version does not know (shown as a post), from its payload */
-  unknownText?: (payload: Uint8Array) => string | undefined
   logger?: SearchLogger
   limits?: Partial<SearchLimits>
 }
@@ -70,7 +68,7 @@ export interface SearchQuery {
 }
 
 /** The text search looks at in an entry (besides its author's name and its kind); undefined: not searchable. */
-export function searchText (e: SearchEntry, unknownText?: (payload: Uint8Array) => string | undefined): string | undefined {
+export function searchText (e: SearchEntry): string | undefined {
   // an edited post's own payload is gone: the store attaches the newest edit's text
   if (e.editedText !== undefined) return e.editedText
   const b = e.body
@@ -94,7 +92,8 @@ export function searchText (e: SearchEntry, unknownText?: (payload: Uint8Array) 
     case 'profile':
       return `${b.name}\n${b.about ?? ''}`
     case 'unknown':
-      return e.payload === undefined ? undefined : unknownText?.(e.payload)
+      // a kind from a newer box is shown as a post when its payload has a text (PROTOCOL.md §10)
+      return e.payload === undefined ? undefined : fallbackText(e.payload)
     default:
       return undefined
   }
@@ -110,23 +109,23 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
  * store and checked against their current text, so an index that lags
  * never shows a deleted or changed text.
  */
-export class Search {
+export class Search<E extends SearchEntry = SearchEntry> {
   private readonly limits: SearchLimits
-  private readonly queue = new Map<string, { hash: Uint8Array, entry?: SearchEntry }>()
+  private readonly queue = new Map<string, { hash: Uint8Array, entry?: E }>()
   private behind = false
   private draining: Promise<void> | undefined
   private walking = false
   private closed = false
   private readonly unsubscribe: Array<() => void> = []
 
-  private constructor (private readonly index: TermIndex, private readonly init: SearchInit) {
+  private constructor (private readonly index: TermIndex, private readonly init: SearchInit<E>) {
     this.limits = { ...DEFAULT_SEARCH_LIMITS, ...init.limits }
   }
 
   /** Opens the index and starts following the store; a walk to catch up runs in the background when needed. */
-  static async open (init: SearchInit): Promise<Search> {
+  static async open<E extends SearchEntry> (init: SearchInit<E>): Promise<Search<E>> {
     const index = await TermIndex.open(init.path)
-    const s = new Search(index, init)
+    const s = new Search<E>(index, init)
     const state = await index.state()
     const entries = init.source.stats().entries
     let why: string | undefined
@@ -172,7 +171,7 @@ export class Search {
   }
 
   /** Entries matching every word of `q.text` (the last one as a prefix), of `q.kind`, that `accept` lets through; newest first. */
-  async query (q: SearchQuery, accept: (e: SearchEntry) => boolean = () => true): Promise<SearchEntry[]> {
+  async query (q: SearchQuery, accept: (e: E) => boolean = () => true): Promise<E[]> {
     const L = this.limits
     if (q.text.length > L.maxQueryChars) {
       throw new SearchError('bad_query', `a search is at most ${L.maxQueryChars} characters`)
@@ -184,7 +183,9 @@ export class Search {
       i === words.length - 1 && w.length >= MIN_PREFIX ? termKey('p', w.slice(0, MAX_PREFIX)) : termKey('w', w)
     )
     if (q.kind !== undefined) terms.push(termKey('k', q.kind))
-    const out: SearchEntry[] = []
+    // read your own writes: a post just made is found, unless the index is busy catching up
+    if (!this.walking && this.queue.size <= this.limits.batch) await this.draining
+    const out: E[] = []
     let checks = 0
     let batch: Uint8Array[] = []
     const check = async (): Promise<void> => {
@@ -224,7 +225,7 @@ export class Search {
 
   private async tokensOf (e: SearchEntry): Promise<Set<string> | undefined> {
     if (e.fate?.reason === 'deleted') return undefined
-    const text = searchText(e, this.init.unknownText)
+    const text = searchText(e)
     if (text === undefined) return undefined
     const name = this.init.nameOf === undefined ? undefined : await this.init.nameOf(e.author).catch(() => undefined)
     return tokens(`${text}\n${name ?? ''}\n${e.kind}`)
@@ -242,14 +243,14 @@ export class Search {
     return terms.slice(0, this.limits.maxTerms)
   }
 
-  private noted (e: SearchEntry): void {
+  private noted (e: E): void {
     const b = e.body
     // a delete or edit changes what its target shows: re-read the target
     if (b?.type === 'delete' || b?.type === 'edit') this.enqueue(b.target)
     else this.enqueue(e.hash, e)
   }
 
-  private enqueue (hash: Uint8Array, entry?: SearchEntry): void {
+  private enqueue (hash: Uint8Array, entry?: E): void {
     if (this.closed) return
     const key = hex(hash)
     if (!this.queue.has(key) && this.queue.size >= this.limits.maxQueue) {
@@ -308,7 +309,7 @@ export class Search {
         const has = await this.index.has(page.entries.map((e) => e.hash))
         const updates = []
         for (let i = 0; i < page.entries.length; i++) {
-          const e = page.entries[i] as SearchEntry
+          const e = page.entries[i] as E
           const terms = await this.docOf(e)
           if (terms !== undefined && has[i] !== true) {
             updates.push({ hash: e.hash, doc: { hash: e.hash, timestamp: e.timestamp, terms } })

@@ -50,6 +50,8 @@ import { packageVersion } from './version.js'
 import { explainEntry } from './why.js'
 import { pingToJson } from './ping-json.js'
 import { watchOwnFeed } from './own-feed-watch.js'
+import { openSearch, searchEntries, type SearchRequest } from './search.js'
+import type { Search } from '@kiez/search'
 import { amendBody, type Amend } from './own-entries.js'
 import { BoxModeration, gatewayModeration, lateGate } from './moderation.js'
 import type { ModerationControlApi } from './control/moderation-client.js'
@@ -133,6 +135,7 @@ export class Daemon implements ControlApi {
   private mod: BoxModeration | undefined
   /** the noticeboard's numbers (@kiez/life), open while the store is */
   private board: Noticeboard | undefined
+  private finder: Search<StoredEntry> | undefined
   private people: BoxMembers | undefined
   private gateway: Gateway | undefined
   private stopping: Promise<void> | undefined
@@ -279,6 +282,12 @@ export class Daemon implements ControlApi {
         await scan // before the store closes under it
       }
     })
+    const finder = await openSearch(store, join(dataDir, DATA_DIR_FILES.search), logger, (a) => this.neighbours?.claims.claimOf(a).name)
+    this.finder = finder
+    this.started.push({ name: 'search', stop: async () => {
+      this.finder = undefined
+      await finder.close() // before the store closes under it
+    } })
     moderationGate.bind(moderation.gate)
     await this.startStorage(storage, store, feedPath, people)
 
@@ -564,6 +573,7 @@ export class Daemon implements ControlApi {
         onPayload: (fn) => store.onPayload(fn)
       },
       ...(this.board !== undefined ? { life: this.board } : {}),
+      search: async (q) => await searchEntries(this.finder, q, (e) => isShown(e) && !this.blocked(e.author)),
       onPeer: (fn) => node.onPeer?.(fn) ?? (() => {}),
       ...(this.mod !== undefined
         ? { moderation: gatewayModeration(this.mod.moderation, async (body) => await this.author(body)) }
@@ -888,6 +898,12 @@ export class Daemon implements ControlApi {
         fn(this.withHidden(entryToJson(entry, this.views()), entry))
       }
     })
+  }
+
+  /** `kiez search`: what the feed would show, matching the query, newest first (@kiez/search). */
+  async search (req: SearchRequest): Promise<FeedJson> {
+    const found = await searchEntries(this.finder, req, (e) => isShown(e) && !this.blocked(e.author))
+    return { entries: found.map((e) => this.withHidden(entryToJson(e, this.views()), e)) }
   }
 
   async feed (query: { limit: number, before?: string, kind?: string }): Promise<FeedJson> {

@@ -25,6 +25,7 @@ import { ModerationView } from './moderation.js'
 import { registerEntries } from './routes/entries.js'
 import { registerEvents } from './routes/events.js'
 import { registerFeed } from './routes/feed.js'
+import { registerSearch } from './routes/search.js'
 import { registerMetrics } from './routes/metrics.js'
 import { registerPairing, SESSION_COOKIE } from './routes/pairing.js'
 import { registerPeers } from './routes/peers.js'
@@ -596,6 +597,7 @@ export class Gateway {
       registerPeers(api, ctx)
       registerTopology(api, ctx)
       registerFeed(api, ctx)
+      registerSearch(api, ctx)
       registerEntries(api, ctx)
       registerReports(api, ctx)
       registerProfile(api, ctx)

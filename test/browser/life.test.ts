@@ -260,6 +260,22 @@ describe.skipIf(skip)(`the noticeboard page${skip ? ` (skipped: ${skipReason})` 
     await waitForPost(page, poll, { scope: '.timeline' })
   })
 
+  it('searches everything the box holds and shows the hits with their kind', async () => {
+    await page.locator('#search-q').fill('bohrmaschine')
+    await page.locator('form.search button[type=submit]').click()
+    const title = page.locator('#search-title')
+    await title.filter({ hasText: '1 result for “bohrmaschine”' }).waitFor({ timeout: WAIT_MS })
+    const hit = page.locator('.search-results .search-hit')
+    expect(await hit.locator('.post-text').textContent()).toBe(offer)
+    expect(await hit.locator('.kind-badge').textContent()).toBe('Offer')
+    // a word in no entry: zero hits, said so
+    await page.locator('#search-q').fill('zeppelin')
+    await page.locator('form.search button[type=submit]').click()
+    await title.filter({ hasText: '0 results for “zeppelin”' }).waitFor({ timeout: WAIT_MS })
+    await page.getByRole('button', { name: 'Back to the feed' }).click()
+    expect(await page.locator('.search-results').count()).toBe(0)
+  })
+
   it('counts posts that came while the tab was hidden in the title, and clears them when shown', async () => {
     expect(await page.title()).toBe('Kiez')
     await page.evaluate(() => {
@@ -276,8 +292,12 @@ describe.skipIf(skip)(`the noticeboard page${skip ? ` (skipped: ${skipReason})` 
     await page.waitForFunction(() => document.title === 'Kiez', undefined, { timeout: WAIT_MS })
   })
 
-  it('has no serious or critical axe-core violation on the English page, polls, events and lists included', async () => {
+  it('has no serious or critical axe-core violation on the English page, polls, events, lists and search included', async () => {
     await postWith(page, poll).locator('.how-we-know').evaluate((d) => d.setAttribute('open', ''))
+    // search results open too
+    await page.locator('#search-q').fill('hoffest')
+    await page.locator('form.search button[type=submit]').click()
+    await page.locator('#search-title').filter({ hasText: '1 result' }).waitFor({ timeout: WAIT_MS })
     expect(await axeSerious(page)).toEqual([])
     await assertClean(page, watch)
   })

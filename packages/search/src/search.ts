@@ -265,7 +265,9 @@ export class Search<E extends SearchEntry = SearchEntry> {
     if (this.draining !== undefined) return
     this.draining = this.drain()
       .catch((err: unknown) => {
-        if (!this.closed) this.init.logger?.warn({ err }, 'search: indexing failed; the index catches up at the next start')
+        if (!this.closed) {
+          this.init.logger?.warn({ err }, 'search: indexing failed; the index catches up at the next start')
+        }
       })
       .finally(() => {
         this.draining = undefined

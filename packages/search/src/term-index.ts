@@ -167,7 +167,7 @@ export class TermIndex {
    * The entries holding every one of `terms`, newest first: a leapfrog join over the postings (each
    * list seeks to the largest key the others stand on), at most `maxSteps` seeks in all.
    */
-  async * match (terms: Uint8Array[], maxSteps: number): AsyncGenerator<{ hash: Uint8Array, timestamp: number }> {
+  async *match (terms: Uint8Array[], maxSteps: number): AsyncGenerator<{ hash: Uint8Array, timestamp: number }> {
     if (terms.length === 0) return
     const prefixes = terms.map((t) => concat(Uint8Array.of(P_POST), t))
     const its = prefixes.map((p) => this.db.keys({ gte: p, lt: prefixEnd(p) }))

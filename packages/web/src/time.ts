@@ -1,25 +1,13 @@
-/** The words of a relative time, from the page's catalogue (i18n/en.ts `time`). */
-export interface TimeWords {
-  justNow: string
-  minAgo: (n: number) => string
-  hoursAgo: (n: number) => string
-  yesterday: string
-  daysAgo: (n: number) => string
-}
+import { type Catalogue, en } from './i18n/en.js'
 
-const ENGLISH: TimeWords = {
-  justNow: 'just now',
-  minAgo: (n) => `${n} min ago`,
-  hoursAgo: (n) => `${n} h ago`,
-  yesterday: 'yesterday',
-  daysAgo: (n) => `${n} days ago`
-}
+/** The words of a relative time, from the page's catalogue (i18n/en.ts `time`). */
+export type TimeWords = Catalogue['time']
 
 /**
  * "3 min ago" from an author's clock. Timestamps are the author's claim, so a
  * time a little ahead of ours reads "just now", not "in 2 min".
  */
-export function relativeTime (timestampMs: number, nowMs: number, words: TimeWords = ENGLISH): string {
+export function relativeTime (timestampMs: number, nowMs: number, words: TimeWords = en.time): string {
   const diff = nowMs - timestampMs
   if (!Number.isFinite(diff)) return ''
   if (diff < 45_000) return words.justNow

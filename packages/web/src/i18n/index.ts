@@ -5,6 +5,7 @@ import { de } from './de.js'
 import { type Catalogue, en } from './en.js'
 
 export type { Catalogue } from './en.js'
+export { en } from './en.js'
 
 /** The page's languages; the CLI stays English. */
 export const LANGS = ['en', 'de'] as const

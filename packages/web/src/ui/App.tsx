@@ -51,6 +51,8 @@ export function App ({ api: given }: { api?: Api }) {
   // `kiez pair` shows a QR code of <url>#pair=CODE: pre-fill the code, and take it out of the address bar
   const [linkCode] = useState(() => /^#pair=([A-Za-z0-9-]{4,32})$/.exec(location.hash)?.[1])
   const [now, setNow] = useState(Date.now())
+  const i18n = useLang()
+  const { t } = i18n
   const {
     entries,
     next,
@@ -64,13 +66,11 @@ export function App ({ api: given }: { api?: Api }) {
     loadFirst,
     loadOlder,
     stopFlush
-  } = useFeed(api, names, mutedNow)
-  const reports = useReports(api)
+  } = useFeed(api, names, mutedNow, t)
+  const reports = useReports(api, t)
   // the author just muted, while the notice with Undo shows
   const [justMuted, setJustMuted] = useState<string | undefined>()
   const feedTitle = useRef<HTMLHeadingElement>(null)
-  const i18n = useLang()
-  const { t } = i18n
   const unread = useUnread(t)
   const [filter, setFilter] = useState<FilterName>('all')
 
@@ -79,7 +79,7 @@ export function App ({ api: given }: { api?: Api }) {
       setPeers(await api.peers())
       setPeersError(undefined)
     } catch (err) {
-      setPeersError(`Could not ask the box about neighbours: ${message(err)}`)
+      setPeersError(t.couldNotNeighbours(message(err)))
     }
   }
 
@@ -98,7 +98,7 @@ export function App ({ api: given }: { api?: Api }) {
       setMeshMap(await api.topology())
       setMapError(undefined)
     } catch (err) {
-      setMapError(`Could not draw the mesh: ${message(err)}`)
+      setMapError(t.couldNotMesh(message(err)))
     }
   }
 
@@ -164,7 +164,7 @@ export function App ({ api: given }: { api?: Api }) {
 
   // a member's own posts are theirs to edit and delete; a box without members owns its own
   const selfId = session?.current ?? status?.author ?? status?.peerId
-  const selfLabel = session?.current !== undefined ? 'you' : 'this box'
+  const selfLabel = session?.current !== undefined ? t.selfYou : t.selfBox
   const boxId = status?.author ?? status?.peerId
   /** A refusal that means this browser's session is gone (revoked, logged out elsewhere): back to pairing. */
   const signedOut = (err: unknown): void => {

@@ -24,14 +24,17 @@ export function Around ({ peers, names, error }: AroundProps) {
       {connected.length > 0 && (
         <ul class="peers">
           {connected.map((p) => {
-            const sync = syncText(p)
+            const sync = syncText(p, t.mesh)
             return (
               <li key={p.peerId} class="peer">
                 <Author id={p.peerId} name={names.get(p.peerId)} self={false} />
                 <span class="peer-facts">
-                  <span>{sourceText(p.source)}{p.direction !== null ? `, ${p.direction}` : ''}</span>
                   <span>
-                    {p.latencyMs !== undefined ? `latency ${duration(p.latencyMs)}` : 'latency not measured yet'}
+                    {sourceText(p.source, t.mesh)}
+                    {p.direction !== null ? `, ${t.mesh.direction[p.direction]}` : ''}
+                  </span>
+                  <span>
+                    {p.latencyMs !== undefined ? t.mesh.latency(duration(p.latencyMs)) : t.mesh.latencyNotYet}
                   </span>
                   <span class={sync.ok === true ? 'ok' : sync.ok === false ? 'warn' : ''}>{sync.text}</span>
                 </span>

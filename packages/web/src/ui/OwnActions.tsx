@@ -48,8 +48,8 @@ export function OwnActions ({ entry, editing, setEditing, remove }: OwnActionsPr
     } catch (err) {
       setError(
         err instanceof ApiError && isNotPaired(err)
-          ? `Not deleted: this browser is not paired with the box. Pair it in the side panel. (${err.message})`
-          : `Not deleted: ${message(err)}`
+          ? t.notDeletedUnpaired(err.message)
+          : t.notDeleted(message(err))
       )
       setBusy(false)
     }

@@ -27,7 +27,7 @@ export function PairForm ({ pair, onPaired, idPrefix, initialCode, autoFocus }: 
     ev.preventDefault()
     const c = code.trim()
     if (c === '') {
-      setError('Enter the code that `kiez pair` printed on the box.')
+      setError(t.enterCode)
       return
     }
     setBusy(true)
@@ -37,7 +37,7 @@ export function PairForm ({ pair, onPaired, idPrefix, initialCode, autoFocus }: 
       setCode('')
       onPaired()
     } catch (err) {
-      setError(err instanceof ApiError ? `Pairing failed: ${err.message} (${err.code})` : 'Pairing failed.')
+      setError(t.pairingFailed(err instanceof ApiError ? `${err.message} (${err.code})` : undefined))
     } finally {
       setBusy(false)
     }

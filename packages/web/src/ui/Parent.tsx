@@ -37,12 +37,12 @@ export function Parent ({ id, names, now, load, muted, what = 'reply to' }: Pare
     } catch (err) {
       setError(
         err instanceof ApiError && err.code === 'entry_not_found'
-          ? 'This box does not have that post (yet).'
+          ? t.parentMissing
           : err instanceof ApiError && err.code === 'deleted'
-          ? 'Its author deleted that post.'
+          ? t.parentDeleted
           : err instanceof ApiError && err.code === 'author_blocked'
-          ? `This box blocks its author: ${err.message}`
-          : `Could not load it: ${err instanceof ApiError ? err.message : String(err)}`
+          ? t.authorBlocked(err.message)
+          : t.couldNotLoad(err instanceof ApiError ? err.message : String(err))
       )
     } finally {
       setBusy(false)

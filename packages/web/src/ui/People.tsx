@@ -26,11 +26,11 @@ export function NameForm ({ idPrefix, label, hint, submitLabel, create }: NameFo
     ev.preventDefault()
     const n = name.trim()
     if (n === '') {
-      setError('Type your name.')
+      setError(t.typeName)
       return
     }
     if (utf8Bytes(n) > MAX_NAME_BYTES) {
-      setError(`Too long: a name is at most ${MAX_NAME_BYTES} bytes (UTF-8).`)
+      setError(t.nameTooLong(MAX_NAME_BYTES))
       return
     }
     setBusy(true)
@@ -42,9 +42,9 @@ export function NameForm ({ idPrefix, label, hint, submitLabel, create }: NameFo
       setError(
         err instanceof ApiError
           ? err.code === 'member_exists'
-            ? `Someone in this household is called “${n}” already: pick another name, or ask them to pair this browser with \`kiez pair --member\`.`
-            : `Not done: ${err.message} (${err.code})`
-          : 'Not done.'
+            ? t.nameTaken(n)
+            : t.notDoneWhy(`${err.message} (${err.code})`)
+          : t.notDoneWhy(undefined)
       )
     } finally {
       setBusy(false)
@@ -110,7 +110,7 @@ export function People ({ session, boxName, newMember, switchTo, logout }: Peopl
     try {
       await what()
     } catch (err) {
-      setError(err instanceof ApiError ? `${err.message} (${err.code})` : 'That did not work.')
+      setError(err instanceof ApiError ? `${err.message} (${err.code})` : t.didNotWork)
     } finally {
       setBusy(false)
     }

@@ -16,7 +16,7 @@ export interface ProfileProps {
 /** Sets the box author's display name: a signed profile entry that travels like a post. */
 export function Profile ({ current, member, setName, pair }: ProfileProps) {
   const { t } = useI18n()
-  const whose = member === true ? 'you' : 'this box'
+  const whose = member === true ? t.whoseYou : t.whoseBox
   const [name, setNameText] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>()
@@ -28,11 +28,11 @@ export function Profile ({ current, member, setName, pair }: ProfileProps) {
     setDone(undefined)
     const n = name.trim()
     if (n === '') {
-      setError('Enter a name.')
+      setError(t.enterName)
       return
     }
     if (utf8Bytes(n) > MAX_NAME_BYTES) {
-      setError(`Too long: a name is at most ${MAX_NAME_BYTES} bytes (UTF-8).`)
+      setError(t.nameTooLong(MAX_NAME_BYTES))
       return
     }
     setBusy(true)
@@ -41,13 +41,13 @@ export function Profile ({ current, member, setName, pair }: ProfileProps) {
       await setName(n)
       setNameText('')
       setNeedsPairing(false)
-      setDone(member === true ? `Neighbours now see you as “${n}”.` : `Your box is now called “${n}”.`)
+      setDone(member === true ? t.seenAs(n) : t.boxCalled(n))
     } catch (err) {
       if (err instanceof ApiError && isNotPaired(err)) {
         setNeedsPairing(true)
-        setError(`Not saved: this browser is not paired with the box. (${err.message})`)
+        setError(t.notSavedUnpaired(err.message))
       } else {
-        setError(err instanceof ApiError ? `Not saved: ${err.message} (${err.code})` : 'Not saved.')
+        setError(t.notSavedWhy(err instanceof ApiError ? `${err.message} (${err.code})` : undefined))
       }
     } finally {
       setBusy(false)
@@ -61,10 +61,10 @@ export function Profile ({ current, member, setName, pair }: ProfileProps) {
         {current !== undefined
           ? (
             <>
-              Neighbours see {whose} as <bdi class="author-name">{current}</bdi>.
+              {t.neighboursSee} {whose} {t.neighboursSeeAs} <bdi class="author-name">{current}</bdi>.
             </>
           )
-          : `${member === true ? 'You have' : 'This box has'} no display name yet.`}
+          : t.noDisplayName(member === true)}
       </p>
       <form
         onSubmit={(ev) => {
@@ -92,7 +92,7 @@ export function Profile ({ current, member, setName, pair }: ProfileProps) {
           onPaired={() => {
             setNeedsPairing(false)
             setError(undefined)
-            setDone('Paired. Press “Save name” again.')
+            setDone(t.pairedSaveAgain)
           }}
         />
       )}

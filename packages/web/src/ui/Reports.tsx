@@ -129,13 +129,13 @@ function ReportItem ({ report: r, names, now, known, fetch, muted }: ReportItemP
           dateTime={Number.isNaN(when.getTime()) ? undefined : when.toISOString()}
           title={Number.isNaN(when.getTime()) ? undefined : when.toLocaleString()}
         >
-          reported {relativeTime(r.timestamp, now, t.time)}
+          {t.reportedAgo(relativeTime(r.timestamp, now, t.time))}
         </time>
       </p>
       <p class="report-reason">
-        {reason === '' ? <span class="muted">No reason given.</span> : (
+        {reason === '' ? <span class="muted">{t.noReasonGiven}</span> : (
           <>
-            Reason: <bdi>{reason}</bdi>
+            {t.reason} <bdi>{reason}</bdi>
           </>
         )}
       </p>
@@ -167,12 +167,12 @@ function Target ({ id, names, now, known, fetch, muted }: TargetProps) {
       if (!live) return
       setNote(
         err instanceof ApiError && err.code === 'entry_not_found'
-          ? 'This box does not hold the reported entry.'
+          ? t.reportedMissing
           : err instanceof ApiError && err.code === 'deleted'
-          ? 'Its author deleted the reported entry.'
+          ? t.reportedDeleted
           : err instanceof ApiError && err.code === 'author_blocked'
-          ? `This box blocks its author: ${err.message}`
-          : `Could not load the reported entry: ${err instanceof ApiError ? err.message : String(err)}`
+          ? t.authorBlocked(err.message)
+          : t.couldNotReported(err instanceof ApiError ? err.message : String(err))
       )
     })
     return () => {

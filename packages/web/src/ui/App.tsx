@@ -307,6 +307,7 @@ export function App ({ api: given }: { api?: Api }) {
           )}
           <Timeline
             tree={shown}
+            empty={kinds === undefined ? undefined : t.noneOfKind}
             names={names}
             selfId={selfId}
             selfLabel={selfLabel}

@@ -25,6 +25,8 @@ export interface TimelineProps {
   known: ReadonlyMap<string, Entry>
   mute: (author: string) => void
   report: (id: string, reason: string) => Promise<unknown>
+  /** what an empty timeline says (a filter that matches nothing says so) */
+  empty?: string
 }
 
 /** The threads, newest first, and the button for older posts. */
@@ -34,7 +36,7 @@ export function Timeline (p: TimelineProps) {
   return (
     <>
       {p.error !== undefined && <p class="error" role="alert">{p.error}</p>}
-      {p.loadedOnce && tree.length === 0 && p.error === undefined && <p class="muted empty">{t.noPosts}</p>}
+      {p.loadedOnce && tree.length === 0 && p.error === undefined && <p class="muted empty">{p.empty ?? t.noPosts}</p>}
       <ol class="timeline" aria-label={t.postsNewestFirst}>
         {tree.map((n) => (
           <Post

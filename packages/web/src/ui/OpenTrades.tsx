@@ -17,7 +17,7 @@ export function OpenTrades ({ entries }: { entries: Iterable<Entry> }) {
                 {t.kinds[e.kind === 'request' ? 'request' : 'offer']}
               </span>{' '}
               <a href={`#e-${e.id}`}>{e.text ?? ''}</a>
-              {e.price !== undefined && <span class="muted">· {e.price}</span>}
+              {e.price !== undefined && <span class="muted">{' · '}{e.price}</span>}
             </li>
           ))}
         </ul>

@@ -15,7 +15,7 @@ export function Upcoming ({ entries, now }: { entries: Iterable<Entry>, now: num
             <li key={e.id}>
               <time dateTime={isoOf(e.starts ?? 0)}>{dateTime(e.starts ?? 0)}</time>{' '}
               <a href={`#e-${e.id}`}>{e.text ?? ''}</a>
-              {e.place !== undefined && <span class="muted">· {e.place}</span>}
+              {e.place !== undefined && <span class="muted">{' · '}{e.place}</span>}
             </li>
           ))}
         </ol>

@@ -36,7 +36,12 @@ describe('GET /api/v1/search', () => {
 
   it('answers the feed\'s entry JSON, newest first, for words, kinds and prefixes', async () => {
     const offer = await post({ kind: 'offer', text: 'Werkzeugkiste zu verleihen', price: '5 €' })
-    const ev = await post({ kind: 'event', text: 'Reparaturcafé', starts: Date.now() + 86_400_000, place: 'Hofstraße 3' })
+    const ev = await post({
+      kind: 'event',
+      text: 'Reparaturcafé',
+      starts: Date.now() + 86_400_000,
+      place: 'Hofstraße 3'
+    })
     const r = await call(box, '/api/v1/search?q=werkzeug')
     expect(r.status).toBe(200)
     expect(r.json.entries.map((e: { id: string }) => e.id)).toEqual([offer.id, entryId(carolPost.hash)])

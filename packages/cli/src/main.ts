@@ -285,7 +285,10 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     .description('find entries this box holds by their text, author name or kind, newest first')
     .option('--kind <kind>', 'only entries of this kind (post, offer, request, event, poll, …)')
     .option('--limit <n>', 'how many entries (1-100, default 20)', positiveInt(100))
-    .addHelpText('after', example(['kiez search bohrmaschine', 'kiez search --kind offer sofa', 'kiez search strasse --json']))
+    .addHelpText(
+      'after',
+      example(['kiez search bohrmaschine', 'kiez search --kind offer sofa', 'kiez search strasse --json'])
+    )
     .action(async (words: string[], opts: ClientOptions & { limit?: number, kind?: string }) => {
       await searchCommand(words, opts, io)
     })

@@ -63,6 +63,9 @@ describe('kiez search against a running daemon', () => {
     await rm(join(dir, 'search'), { recursive: true, force: true })
     const again = await DaemonProcess.start(dir)
     await again.waitFor((l) => l.msg === 'search: the index is current', 20_000)
-    await vi.waitFor(async () => expect(await found(['sofa'])).toEqual([plain.id, sofa.id]), { timeout: 20_000, interval: 200 })
+    await vi.waitFor(async () => expect(await found(['sofa'])).toEqual([plain.id, sofa.id]), {
+      timeout: 20_000,
+      interval: 200
+    })
   })
 })

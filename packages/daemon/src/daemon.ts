@@ -282,12 +282,20 @@ export class Daemon implements ControlApi {
         await scan // before the store closes under it
       }
     })
-    const finder = await openSearch(store, join(dataDir, DATA_DIR_FILES.search), logger, (a) => this.neighbours?.claims.claimOf(a).name)
+    const finder = await openSearch(
+      store,
+      join(dataDir, DATA_DIR_FILES.search),
+      logger,
+      (a) => this.neighbours?.claims.claimOf(a).name
+    )
     this.finder = finder
-    this.started.push({ name: 'search', stop: async () => {
-      this.finder = undefined
-      await finder.close() // before the store closes under it
-    } })
+    this.started.push({
+      name: 'search',
+      stop: async () => {
+        this.finder = undefined
+        await finder.close() // before the store closes under it
+      }
+    })
     moderationGate.bind(moderation.gate)
     await this.startStorage(storage, store, feedPath, people)
 

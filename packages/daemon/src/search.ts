@@ -37,7 +37,11 @@ export async function searchEntries (
 ): Promise<StoredEntry[]> {
   if (search === undefined) throw new ApiError(503, 'not_running', 'the daemon is starting or stopping')
   try {
-    return await search.query({ text: req.q, ...(req.kind !== undefined ? { kind: req.kind } : {}), ...(req.limit !== undefined ? { limit: req.limit } : {}) }, shown)
+    return await search.query({
+      text: req.q,
+      ...(req.kind !== undefined ? { kind: req.kind } : {}),
+      ...(req.limit !== undefined ? { limit: req.limit } : {})
+    }, shown)
   } catch (err) {
     if (err instanceof SearchError && err.code === 'bad_query') throw new ApiError(400, 'bad_query', err.message)
     throw err

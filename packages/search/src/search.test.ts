@@ -90,7 +90,13 @@ describe('search', () => {
       place: 'Hinterhof',
       text: ''
     })
-    await store.append(anna, { type: 'poll', question: 'Grill oder Buffet?', options: ['Grill', 'Buffet'], multiple: false, closesAt: Date.now() + 86_400_000 })
+    await store.append(anna, {
+      type: 'poll',
+      question: 'Grill oder Buffet?',
+      options: ['Grill', 'Buffet'],
+      multiple: false,
+      closesAt: Date.now() + 86_400_000
+    })
     await search.settled()
     expect(await texts(search, 'sofa')).toEqual(['Suche Sofa', 'Sofa zu verschenken'])
     expect(await texts(search, 'sofa', 'offer')).toEqual(['Sofa zu verschenken'])
@@ -155,7 +161,9 @@ describe('search', () => {
       open.push(store)
       return { store, search: await openSearch(store, dir, { limits: { maxQueue: 5, batch: 2 } }) }
     })()
-    await Promise.all(Array.from({ length: 60 }, async (_, i) => await store.append(ben, { type: 'post', text: `Welle ${i}` })))
+    await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => await store.append(ben, { type: 'post', text: `Welle ${i}` }))
+    )
     await eventually(() => search.current, { what: 'the index to catch up', timeoutMs: 20_000 })
     expect((await search.query({ text: 'welle', limit: 100 })).length).toBe(60)
   })

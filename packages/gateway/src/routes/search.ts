@@ -18,7 +18,9 @@ export function registerSearch (
       const found = await backend.search(req.query)
       // as the feed: blocked authors left out, a followed list's hides marked
       const entries = await Promise.all(
-        ctx.moderation.visible(found.filter(isShown)).map(async (e) => await ctx.moderation.mark(await ctx.withName(e), e))
+        ctx.moderation.visible(found.filter(isShown)).map(async (e) =>
+          await ctx.moderation.mark(await ctx.withName(e), e)
+        )
       )
       return { entries }
     }

@@ -278,6 +278,8 @@ describe.skipIf(skip !== undefined)(
             texts: ['Neue Fahrradständer?', 'Ja bitte', 'Lieber nicht']
           }
         ]
+        // Ben is one of box 0's members from the poll case; added here when this case runs alone (-t)
+        await lab.kiez(0, ['member', 'add', 'Ben'])
         const made: string[] = []
         for (const p of posts) made.push((await run(lab, 0, ['post', '--as', 'Ben', ...p.args])).id)
         for (const id of made) await onEvery(lab, [2], id, () => true, 'the kind arrived')

@@ -1,7 +1,7 @@
 import { fallbackText, type Entry } from '@kiez/feed'
 import { SearchError } from './errors.js'
 import { INDEX_VERSION, termKey, TermIndex } from './term-index.js'
-import { MAX_PREFIX, MIN_PREFIX, prefixes, queryWords, tokens } from './tokens.js'
+import { lookupPrefix, MIN_PREFIX, prefixes, queryWords, tokens } from './tokens.js'
 
 /** An entry as the store reads it back (@kiez/store's StoredEntry, structurally). */
 export type SearchEntry = Entry & { readonly fate?: { reason: string }, readonly editedText?: string }
@@ -179,9 +179,10 @@ export class Search<E extends SearchEntry = SearchEntry> {
     const words = queryWords(q.text).slice(0, L.maxQueryWords)
     if (words.length === 0 && q.kind === undefined) throw new SearchError('bad_query', 'search for at least one word')
     const limit = Math.max(1, Math.min(q.limit ?? 20, L.maxResults))
-    const terms = words.map((w, i) =>
-      i === words.length - 1 && w.length >= MIN_PREFIX ? termKey('p', w.slice(0, MAX_PREFIX)) : termKey('w', w)
-    )
+    const terms = words.map((w, i) => {
+      const p = i === words.length - 1 ? lookupPrefix(w) : undefined
+      return p !== undefined ? termKey('p', p) : termKey('w', w)
+    })
     if (q.kind !== undefined) terms.push(termKey('k', q.kind))
     // read your own writes: a post just made is found, unless the index is busy catching up
     if (!this.walking && this.queue.size <= this.limits.batch) await this.draining

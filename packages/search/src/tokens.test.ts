@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { prefixes, queryWords, tokens } from './tokens.js'
+import { lookupPrefix, prefixes, queryWords, tokens } from './tokens.js'
 
 describe('tokens', () => {
   it('lowercases, folds ß to ss and umlauts to their letter, with an ae/oe/ue variant', () => {
@@ -18,9 +18,12 @@ describe('tokens', () => {
     expect(queryWords('!!! ...')).toEqual([])
   })
 
-  it('indexes 3 to 6 letter prefixes, the short word itself included', () => {
-    expect(prefixes('bohrmaschine')).toEqual(['boh', 'bohr', 'bohrm', 'bohrma'])
+  it('indexes the 3 and 5 letter prefixes; a query\'s last word is looked up by the longest it has', () => {
+    expect(prefixes('bohrmaschine')).toEqual(['boh', 'bohrm'])
     expect(prefixes('ab')).toEqual([])
-    expect(prefixes('abcd')).toEqual(['abc', 'abcd'])
+    expect(prefixes('abcd')).toEqual(['abc'])
+    expect(lookupPrefix('bohrma')).toBe('bohrm')
+    expect(lookupPrefix('bohr')).toBe('boh')
+    expect(lookupPrefix('bo')).toBeUndefined()
   })
 })

@@ -7,9 +7,13 @@
 
 /** Longest word kept (longer ones are cut: still found by their first 32 letters). */
 export const MAX_WORD = 32
-/** Shortest and longest prefix indexed for prefix search on a query's last word. */
+/**
+ * The prefixes indexed for prefix search on a query's last word: its first 3 and first 5 letters (two
+ * keys a word, not one per length: the write is the cost of indexing). A last word of 3-4 letters is
+ * looked up by its 3-letter prefix, a longer one by its 5, and the hits are checked against the text.
+ */
+export const PREFIX_LENGTHS = [3, 5] as const
 export const MIN_PREFIX = 3
-export const MAX_PREFIX = 6
 
 const UMLAUT_VARIANT: Record<string, string> = { ä: 'ae', ö: 'oe', ü: 'ue' }
 
@@ -37,9 +41,14 @@ export function queryWords (q: string): string[] {
   return words(q).map(strip).filter((w) => w !== '')
 }
 
-/** The prefixes a word is indexed under for prefix search (MIN_PREFIX..MAX_PREFIX letters, the word itself included). */
+/** The prefixes a word is indexed under (PREFIX_LENGTHS; a word as long as one is its own prefix). */
 export function prefixes (w: string): string[] {
-  const out: string[] = []
-  for (let n = MIN_PREFIX; n <= Math.min(w.length, MAX_PREFIX); n++) out.push(w.slice(0, n))
-  return out
+  return PREFIX_LENGTHS.filter((n) => w.length >= n).map((n) => w.slice(0, n))
+}
+
+/** The indexed prefix a query's last word is looked up by (undefined: shorter than MIN_PREFIX, an exact word). */
+export function lookupPrefix (w: string): string | undefined {
+  let best: string | undefined
+  for (const n of PREFIX_LENGTHS) if (w.length >= n) best = w.slice(0, n)
+  return best
 }

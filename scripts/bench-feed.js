@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createEntry, signerFromSeed } from '@kiez/feed'
+import { Search } from '@kiez/search'
 import { FeedStore } from '@kiez/store'
 import { emit, emitVerifyPerSecond, progress } from './bench-common.js'
 
@@ -125,6 +126,36 @@ async function rangeIngest (path, headersOnly) {
   }
   times.sort((a, b) => a - b)
   emit('timeline_page_ms', times[Math.floor(times.length / 2)], 'ms')
+
+  // search_ms_p50 / p99 (issue 16: under 100 ms at 100k entries): the index built from the store by the
+  // catch-up walk (search_index_entries_per_s), then queries: a common word, a prefix, four words that meet
+  // in one entry, a word no entry has
+  progress(`indexing ${all.length} entries for search`)
+  const t2 = performance.now()
+  const search = await Search.open({ path: tmp(), source: store })
+  while (!search.current) await new Promise((resolve) => setTimeout(resolve, 50))
+  emit('search_index_entries_per_s', all.length / ((performance.now() - t2) / 1000), 'entries/s')
+  const queries = []
+  for (let i = 0; i < 50; i++) {
+    queries.push(
+      'neighbourhood',
+      'neighb',
+      `entry ${100 + ((i * 37) % 900)} author ${1 + ((i * 13) % (AUTHORS - 1))}`,
+      'zebra'
+    )
+  }
+  const qt = []
+  for (const text of queries) {
+    const t3 = performance.now()
+    const hits = await search.query({ text, limit: 20 })
+    qt.push(performance.now() - t3)
+    if (text === 'neighbourhood' && hits.length !== 20) throw new Error(`search found ${hits.length} of 20`)
+    if (text.startsWith('entry') && hits.length !== 1) throw new Error(`search "${text}" found ${hits.length}, not 1`)
+  }
+  qt.sort((a, b) => a - b)
+  emit('search_ms_p50', qt[Math.floor(qt.length / 2)], 'ms')
+  emit('search_ms_p99', qt[Math.floor(qt.length * 0.99)], 'ms')
+  await search.close()
   await store.close()
 }
 

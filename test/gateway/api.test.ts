@@ -6,7 +6,7 @@ import { entryId, PublicKeyCache, readEntry, sha256, signedBytes, verifyEntrySig
 import { Boxes, call, pair, sameOrigin, type Box } from './helpers.ts'
 
 const CSP =
-  'default-src \'none\'; script-src \'self\'; style-src \'self\'; img-src \'self\' data:; connect-src \'self\'; base-uri \'none\'; frame-ancestors \'none\''
+  'default-src \'none\'; script-src \'self\'; style-src \'self\'; img-src \'self\' data:; connect-src \'self\'; manifest-src \'self\'; base-uri \'none\'; frame-ancestors \'none\''
 
 function expectSecurityHeaders (r: { headers: Record<string, unknown> }, what: string): void {
   expect(r.headers['content-security-policy'], what).toBe(CSP)

@@ -396,6 +396,33 @@ export async function feedCommand (
   if (f.next !== undefined) io.out(`older: kiez feed --before ${f.next}\n`)
 }
 
+/** `kiez search`: what the feed shows, matching every word (the last also as a prefix), newest first. */
+export async function searchCommand (
+  words: string[],
+  opts: ClientOptions & { limit?: number, kind?: string },
+  io: Io
+): Promise<void> {
+  const q = words.join(' ')
+  const query: { q: string, limit?: number, kind?: string } = { q }
+  if (opts.kind !== undefined) query.kind = opts.kind
+  if (opts.limit !== undefined) query.limit = opts.limit
+  const f: FeedJson = await call(opts, io, async (c) => await c.search(query))
+  if (opts.json === true) {
+    json(io, f)
+    return
+  }
+  if (f.entries.length === 0) {
+    io.out(`nothing found for "${safeText(q)}"\n`)
+    return
+  }
+  const rows = f.entries.map((e) => [
+    new Date(e.timestamp).toISOString().replace('T', ' ').slice(0, 19),
+    e.id,
+    truncate(shownText(e), 60)
+  ])
+  io.out(table(['time (utc)', 'entry', 'text'], rows) + '\n')
+}
+
 /**
  * `kiez ping`: a line per round trip like ping(8). When no ping is answered
  * (or no route is found) the daemon refuses the call: one line naming that

@@ -5,6 +5,7 @@ import {
   deleteCommand,
   editCommand,
   feedCommand,
+  searchCommand,
   pairCommand,
   peersCommand,
   pingCommand,
@@ -279,6 +280,18 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
     )
     .action(async (opts: ClientOptions & { limit?: number, before?: string, follow?: boolean, kind?: string }) => {
       await feedCommand(opts, io)
+    })
+
+  clientCommand(program.command('search').argument('<words...>', 'the words to find (the last one also as a prefix)'))
+    .description('find entries this box holds by their text, author name or kind, newest first')
+    .option('--kind <kind>', 'only entries of this kind (post, offer, request, event, poll, …)')
+    .option('--limit <n>', 'how many entries (1-100, default 20)', positiveInt(100))
+    .addHelpText(
+      'after',
+      example(['kiez search bohrmaschine', 'kiez search --kind offer sofa', 'kiez search strasse --json'])
+    )
+    .action(async (words: string[], opts: ClientOptions & { limit?: number, kind?: string }) => {
+      await searchCommand(words, opts, io)
     })
 
   clientCommand(program.command('ping').argument('<peer>', 'peer id, or a multiaddr to dial directly'))

@@ -50,6 +50,8 @@ import { packageVersion } from './version.js'
 import { explainEntry } from './why.js'
 import { pingToJson } from './ping-json.js'
 import { watchOwnFeed } from './own-feed-watch.js'
+import { openSearch, searchEntries, type SearchRequest } from './search.js'
+import type { Search } from '@kiez/search'
 import { amendBody, type Amend } from './own-entries.js'
 import { BoxModeration, gatewayModeration, lateGate } from './moderation.js'
 import type { ModerationControlApi } from './control/moderation-client.js'
@@ -134,6 +136,7 @@ export class Daemon implements ControlApi {
   private mod: BoxModeration | undefined
   /** the noticeboard's numbers (@kiez/life), open while the store is */
   private board: Noticeboard | undefined
+  private finder: Search<StoredEntry> | undefined
   private people: BoxMembers | undefined
   /** the members' private messages (@kiez/messages), open while the store is */
   private dm: BoxMessages | undefined
@@ -296,6 +299,20 @@ export class Daemon implements ControlApi {
         board.close()
         this.board = undefined
         await scan // before the store closes under it
+      }
+    })
+    const finder = await openSearch(
+      store,
+      join(dataDir, DATA_DIR_FILES.search),
+      logger,
+      (a) => this.neighbours?.claims.claimOf(a).name
+    )
+    this.finder = finder
+    this.started.push({
+      name: 'search',
+      stop: async () => {
+        this.finder = undefined
+        await finder.close() // before the store closes under it
       }
     })
     moderationGate.bind(moderation.gate)
@@ -584,6 +601,7 @@ export class Daemon implements ControlApi {
       },
       ...(this.board !== undefined ? { life: this.board } : {}),
       ...(this.dm !== undefined ? { messages: this.dm.gateway() } : {}),
+      search: async (q) => await searchEntries(this.finder, q, (e) => isShown(e) && !this.blocked(e.author)),
       onPeer: (fn) => node.onPeer?.(fn) ?? (() => {}),
       ...(this.mod !== undefined
         ? { moderation: gatewayModeration(this.mod.moderation, async (body) => await this.author(body)) }
@@ -913,6 +931,12 @@ export class Daemon implements ControlApi {
         fn(this.withHidden(entryToJson(entry, this.views()), entry))
       }
     })
+  }
+
+  /** `kiez search`: what the feed would show, matching the query, newest first (@kiez/search). */
+  async search (req: SearchRequest): Promise<FeedJson> {
+    const found = await searchEntries(this.finder, req, (e) => isShown(e) && !this.blocked(e.author))
+    return { entries: found.map((e) => this.withHidden(entryToJson(e, this.views()), e)) }
   }
 
   async feed (query: { limit: number, before?: string, kind?: string }): Promise<FeedJson> {

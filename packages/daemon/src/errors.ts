@@ -59,6 +59,7 @@ export function hasSystemCode (err: unknown, code: string): boolean {
  */
 export type ApiErrorCode =
   | 'not_running' // the daemon is starting or stopping
+  | 'bad_query' // a search without a word, or too long (@kiez/search)
   | 'invalid_request' // a request the schema let through but that asks two things at once (`box` and `as`)
   | 'http_disabled' // pairing under --no-http
   | 'session_not_found' // `pair --revoke ID`: no paired browser with that id

@@ -10,7 +10,9 @@ export const DATA_DIR_FILES = {
   /** SHA-256 hashes of paired browsers' session tokens */
   httpSessions: 'http-sessions.json',
   /** the household's members: index.json and one 0600 key file each (@kiez/members' MEMBERS_DIR) */
-  members: 'members'
+  members: 'members',
+  /** the search index's LevelDB (@kiez/search): term hashes → entry ids, rebuilt from the feed when missing */
+  search: 'search'
 } as const
 
 /**

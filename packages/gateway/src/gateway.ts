@@ -25,6 +25,7 @@ import { ModerationView } from './moderation.js'
 import { registerEntries } from './routes/entries.js'
 import { registerEvents } from './routes/events.js'
 import { registerFeed } from './routes/feed.js'
+import { registerSearch } from './routes/search.js'
 import { registerMetrics } from './routes/metrics.js'
 import { registerPairing, SESSION_COOKIE } from './routes/pairing.js'
 import { registerPeers } from './routes/peers.js'
@@ -409,6 +410,14 @@ export class Gateway {
   /** A delete or edit (with its payload, so its target is known): the page GETs the target again. */
   private publishChange (e: ShownEntry): void {
     const body = e.body
+    // a vote, an RSVP or a done changes its target's tally, counts or open state: the page GETs it again
+    if (body?.type === 'vote') return this.events.publish('changed', () => ({ id: entryId(body.poll), reason: 'vote' }))
+    if (body?.type === 'rsvp') {
+      return this.events.publish('changed', () => ({ id: entryId(body.event), reason: 'rsvp' }))
+    }
+    if (body?.type === 'done') {
+      return this.events.publish('changed', () => ({ id: entryId(body.target), reason: 'done' }))
+    }
     if (body?.type !== 'delete' && body?.type !== 'edit') return
     const reason = body.type === 'delete' ? 'deleted' : 'edited'
     this.events.publish('changed', () => ({ id: entryId(body.target), reason }))
@@ -592,6 +601,7 @@ export class Gateway {
       registerPeers(api, ctx)
       registerTopology(api, ctx)
       registerFeed(api, ctx)
+      registerSearch(api, ctx)
       registerEntries(api, ctx)
       registerReports(api, ctx)
       registerProfile(api, ctx)

@@ -158,6 +158,29 @@ export function feedRouteOf<const E> (entry: E, maxLimit: number) {
   } as const
 }
 
+/** The longest search query, in characters (@kiez/search's maxQueryChars). */
+export const MAX_SEARCH_CHARS = 200
+
+/** Searching (GET /search): a query, optionally a kind; answers entries newest first in the face's shape. */
+export function searchRouteOf<const E> (entry: E) {
+  return {
+    querystring: {
+      type: 'object',
+      required: ['q'],
+      additionalProperties: false,
+      properties: {
+        q: { type: 'string', minLength: 1, maxLength: MAX_SEARCH_CHARS },
+        kind: { type: 'string', minLength: 1, maxLength: 32, pattern: KIND_PARAM },
+        limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 }
+      }
+    },
+    response: {
+      200: { type: 'object', required: ['entries'], properties: { entries: { type: 'array', items: entry } } },
+      ...errorResponses
+    }
+  } as const
+}
+
 /** Posting: a text, optionally a reply; answers the new entry in the face's shape. */
 export function postRouteOf<const E> (entry: E) {
   return {

@@ -10,6 +10,7 @@ import {
   entryProps,
   errorResponses,
   feedRouteOf,
+  searchRouteOf,
   peerProps,
   peerRequired,
   postRouteOf,
@@ -112,6 +113,8 @@ export const feedRoute = {
     properties: { ...feedBase.querystring.properties, raw: { type: 'string', enum: ['0', '1'] } }
   }
 } as const
+
+export const searchRoute = searchRouteOf(entrySchema)
 
 export const entryRoute = {
   params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } },

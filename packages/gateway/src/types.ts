@@ -52,6 +52,11 @@ export interface GatewayBackend {
   moderation?: GatewayModeration
   /** the noticeboard's numbers (@kiez/life): tallies, rsvps, done, pinned alerts; absent: entries without them */
   life?: LifeView
+  /**
+   * search over what the feed shows (@kiez/search), newest first; errors carry `status` and `code`
+   * (400 bad_query); absent: GET /search answers 404
+   */
+  search?(q: { q: string, kind?: string, limit?: number }): Promise<ShownEntry[]>
   members?: GatewayMembers
   /** who claims whom (households, vouches); absent: entries carry no `household` or `unclaimed` */
   claims?: GatewayClaims

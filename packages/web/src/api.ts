@@ -12,6 +12,7 @@ import type {
   Status
 } from './types.js'
 import { asMeshMap, type MeshMap } from './meshmap.js'
+import { asLife, type KindPost } from './life.js'
 
 /**
  * `error.code` of a failed request: the gateway's (docs/HTTP-API.md; `GatewayErrorCode` in
@@ -31,6 +32,7 @@ export type ApiErrorCode =
   | 'invalid_id'
   | 'bad_cursor'
   | 'invalid_request'
+  | 'bad_query'
   | 'invalid_json'
   | 'body_too_large'
   | 'unsupported_media_type'
@@ -185,6 +187,44 @@ export class Api {
     return e
   }
 
+  /** A post of a kind of neighbourhood life, with its fields (docs/HTTP-API.md, "Kinds of post"). */
+  async postKind (body: KindPost): Promise<Entry> {
+    const e = asEntry(await this.request('POST', '/posts', body))
+    if (e === undefined) throw badResponse('post')
+    return e
+  }
+
+  /** A vote, an RSVP or a done: answers another entry; the page GETs the target again for its counts. */
+  async answer (
+    body: { kind: 'vote', target: string, choices: number[] } | {
+      kind: 'rsvp'
+      target: string
+      answer: 'going' | 'maybe' | 'no'
+    } | {
+      kind: 'done'
+      target: string
+    }
+  ): Promise<void> {
+    await this.request('POST', '/posts', body)
+  }
+
+  /** Entries of some kinds, newest first (`?kind=`, one request per kind). */
+  async feedOfKind (kind: string, limit = 50): Promise<Entry[]> {
+    const body = await this.request('GET', `/feed?${new URLSearchParams({ kind, limit: String(limit) }).toString()}`)
+    if (!isObject(body) || !Array.isArray(body.entries)) throw badResponse('feed')
+    return body.entries.map(asEntry).filter((e): e is Entry => e !== undefined)
+  }
+
+  /** Search over everything the box holds (`GET /search`, docs/HTTP-API.md). */
+  async search (q: string, opts: { kind?: string, limit?: number } = {}): Promise<Entry[]> {
+    const p = new URLSearchParams({ q })
+    if (opts.kind !== undefined) p.set('kind', opts.kind)
+    if (opts.limit !== undefined) p.set('limit', String(opts.limit))
+    const body = await this.request('GET', `/search?${p.toString()}`)
+    if (!isObject(body) || !Array.isArray(body.entries)) throw badResponse('search')
+    return body.entries.map(asEntry).filter((e): e is Entry => e !== undefined)
+  }
+
   /** Deletes one of this box's own posts or replies (the answer is the delete entry, not needed here). */
   async deleteEntry (id: string): Promise<void> {
     await this.request('DELETE', `/entries/${encodeURIComponent(id)}`)
@@ -317,7 +357,7 @@ export function asEntry (x: unknown): Entry | undefined {
   const { id, author, seq, timestamp, type } = x
   if (typeof id !== 'string' || typeof author !== 'string' || typeof type !== 'string') return undefined
   if (typeof seq !== 'number' || typeof timestamp !== 'number' || !Number.isFinite(timestamp)) return undefined
-  const e: Entry = { id, author, seq, timestamp, type }
+  const e: Entry = { id, author, seq, timestamp, type, ...asLife(x) }
   const authorName = optString(x.authorName)
   if (authorName !== undefined) e.authorName = authorName
   const text = optString(x.text)

@@ -5,9 +5,11 @@
  */
 
 /** The types a feed shows; deletes, edits and kinds of a later version never reach the page. */
+import type { LifeFields } from './life.js'
+
 export type EntryType = 'post' | 'reply' | 'profile'
 
-export interface Entry {
+export interface Entry extends LifeFields {
   id: string
   author: string
   /** the author's latest display name, as the gateway knows it */

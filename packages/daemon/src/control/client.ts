@@ -228,6 +228,13 @@ export class ControlClient {
     return await this.call('GET', s === '' ? '/feed' : `/feed?${s}`)
   }
 
+  async search (query: { q: string, kind?: string, limit?: number }): Promise<FeedJson> {
+    const qs = new URLSearchParams({ q: query.q })
+    if (query.kind !== undefined) qs.set('kind', query.kind)
+    if (query.limit !== undefined) qs.set('limit', String(query.limit))
+    return await this.call('GET', `/search?${qs.toString()}`)
+  }
+
   async call<T> (method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
     return await new Promise<T>((resolve, reject) => {

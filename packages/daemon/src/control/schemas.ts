@@ -11,6 +11,7 @@ import {
   entryProps,
   errorResponses,
   feedRouteOf,
+  searchRouteOf,
   peerProps,
   peerRequired,
   postRouteOf,
@@ -132,6 +133,7 @@ export const profileRoute = {
 } as const
 
 export const feedRoute = feedRouteOf(entry, 500)
+export const searchRoute = searchRouteOf(entry)
 
 const entryIdParams = {
   type: 'object',

@@ -9,6 +9,7 @@ import {
   deleteRoute,
   editRoute,
   feedRoute,
+  searchRoute,
   pairRoute,
   browserSessionsRoute,
   revokeOneRoute,
@@ -68,6 +69,8 @@ export interface ControlApi {
   profile(req: ProfileRequest): Promise<EntryJson>
   /** `kind`: only entries of that kind (docs/HTTP-API.md, "Kinds of post") */
   feed(query: { limit: number, before?: string, kind?: string }): Promise<FeedJson>
+  /** `kiez search`: what the feed shows, matching the words, newest first (docs/CLI.md) */
+  search(query: { q: string, kind?: string, limit?: number }): Promise<FeedJson>
   ping(req: Required<PingRequest>): Promise<PingJson>
   dhtFind(peerId: string): Promise<DhtFindJson>
   dhtTable(): Promise<DhtTableJson>
@@ -242,6 +245,11 @@ export class ControlServer {
       '/feed',
       { schema: feedRoute },
       async (req) => await api.feed(req.query)
+    )
+    app.get<{ Querystring: { q: string, kind?: string, limit: number } }>(
+      '/search',
+      { schema: searchRoute },
+      async (req) => await api.search(req.query)
     )
     app.post<{ Body: Required<PingRequest> }>('/ping', { schema: pingRoute }, async (req) => await api.ping(req.body))
     app.get<{ Params: { peerId: string } }>(

@@ -7,7 +7,6 @@ import type { Entry, Peer, Session, Status } from '../types.js'
 import { Around } from './Around.js'
 import { MeshMap } from './MeshMap.js'
 import type { MeshMap as MeshMapData } from '../meshmap.js'
-import { Compose } from './Compose.js'
 import { Messages } from './Messages.js'
 import { Muted } from './Muted.js'
 import { MuteNotice } from './MuteNotice.js'
@@ -21,6 +20,18 @@ import { message } from './message.js'
 import { useFeed } from './useFeed.js'
 import { useMuted } from './useMuted.js'
 import { useReports } from './useReports.js'
+import { FILTERS, type FilterName, type KindPost } from '../life.js'
+import { AlertBanner } from './AlertBanner.js'
+import { Filters } from './Filters.js'
+import { KindCompose } from './KindCompose.js'
+import type { LifeActions } from './life-context.js'
+import { Providers } from './Providers.js'
+import { OpenTrades } from './OpenTrades.js'
+import { Search } from './Search.js'
+import { Upcoming } from './Upcoming.js'
+import { loadKinds } from './useKinds.js'
+import { useLang } from './useLang.js'
+import { useUnread } from './useUnread.js'
 
 const PEERS_EVERY_MS = 10_000
 const CLOCK_EVERY_MS = 30_000
@@ -43,6 +54,8 @@ export function App ({ api: given }: { api?: Api }) {
   const [now, setNow] = useState(Date.now())
   // bumped by the stream's `messages` event: the Messages panel loads again
   const [messagesTick, setMessagesTick] = useState(0)
+  const i18n = useLang()
+  const { t } = i18n
   const {
     entries,
     next,
@@ -56,18 +69,20 @@ export function App ({ api: given }: { api?: Api }) {
     loadFirst,
     loadOlder,
     stopFlush
-  } = useFeed(api, names, mutedNow)
-  const reports = useReports(api)
+  } = useFeed(api, names, mutedNow, t)
+  const reports = useReports(api, t)
   // the author just muted, while the notice with Undo shows
   const [justMuted, setJustMuted] = useState<string | undefined>()
   const feedTitle = useRef<HTMLHeadingElement>(null)
+  const unread = useUnread(t)
+  const [filter, setFilter] = useState<FilterName>('all')
 
   async function loadPeers (): Promise<void> {
     try {
       setPeers(await api.peers())
       setPeersError(undefined)
     } catch (err) {
-      setPeersError(`Could not ask the box about neighbours: ${message(err)}`)
+      setPeersError(t.couldNotNeighbours(message(err)))
     }
   }
 
@@ -86,7 +101,7 @@ export function App ({ api: given }: { api?: Api }) {
       setMeshMap(await api.topology())
       setMapError(undefined)
     } catch (err) {
-      setMapError(`Could not draw the mesh: ${message(err)}`)
+      setMapError(t.couldNotMesh(message(err)))
     }
   }
 
@@ -95,11 +110,15 @@ export function App ({ api: given }: { api?: Api }) {
     api.status().then(setStatus, () => {})
     void loadSession()
     loadFirst()
+    loadKinds(api, add)
     void loadPeers()
     void loadMap()
     let peerTimer: ReturnType<typeof setTimeout> | undefined
     const stop = follow({
-      onEntry: queue,
+      onEntry: (e) => {
+        queue(e)
+        if (e.type === 'post' || e.type === 'reply') unread.note(e.id)
+      },
       // a delete or edit from elsewhere (the CLI, another page, the author's box), or a text that came late
       onChanged: (id) => {
         api.entry(id).then((e) => add([e]), (err: unknown) => {
@@ -129,6 +148,7 @@ export function App ({ api: given }: { api?: Api }) {
       },
       onReset: () => {
         loadFirst()
+        loadKinds(api, add)
         void loadPeers()
         void loadMap()
       }
@@ -148,7 +168,7 @@ export function App ({ api: given }: { api?: Api }) {
 
   // a member's own posts are theirs to edit and delete; a box without members owns its own
   const selfId = session?.current ?? status?.author ?? status?.peerId
-  const selfLabel = session?.current !== undefined ? 'you' : 'this box'
+  const selfLabel = session?.current !== undefined ? t.selfYou : t.selfBox
   const boxId = status?.author ?? status?.peerId
   /** A refusal that means this browser's session is gone (revoked, logged out elsewhere): back to pairing. */
   const signedOut = (err: unknown): void => {
@@ -168,6 +188,34 @@ export function App ({ api: given }: { api?: Api }) {
     setNow(Date.now())
     return e
   }
+  const postKind = async (body: KindPost): Promise<Entry> => {
+    const e = await api.postKind(body).catch((err: unknown) => {
+      signedOut(err)
+      throw err
+    })
+    add([e])
+    setNow(Date.now())
+    return e
+  }
+  // a vote, an RSVP or a done changes its target's counts: the page GETs the target again
+  const answerThen = async (target: string, send: () => Promise<void>): Promise<void> => {
+    await send().catch((err: unknown) => {
+      signedOut(err)
+      throw err
+    })
+    add([await api.entry(target)])
+  }
+  const lifeActions = useMemo<LifeActions>(() => ({
+    vote: async (poll, choices) =>
+      await answerThen(poll, async () => await api.answer({ kind: 'vote', target: poll, choices })),
+    rsvp: async (event, answer) =>
+      await answerThen(event, async () => await api.answer({ kind: 'rsvp', target: event, answer })),
+    done: async (target) => await answerThen(target, async () => await api.answer({ kind: 'done', target }))
+  }), [api])
+  const kinds = FILTERS[filter]
+  const shown = kinds === undefined
+    ? tree
+    : tree.filter((n) => (kinds as readonly string[]).includes(n.entry.kind ?? ''))
   const edit = async (id: string, text: string): Promise<Entry> => {
     const e = await api.editEntry(id, text)
     add([e])
@@ -219,12 +267,13 @@ export function App ({ api: given }: { api?: Api }) {
     : boxName
 
   return (
-    <>
-      <a class="skip" href="#compose-text">Skip to writing a post</a>
+    <Providers i18n={i18n} life={lifeActions}>
+      <a class="skip" href="#compose-text">{t.skipToCompose}</a>
       <TopBar selfId={boxId} selfName={boxName} live={live} />
+      <AlertBanner entries={entries.values()} names={names} now={now} />
       <div class="layout">
         <main id="feed" aria-labelledby="feed-title">
-          <h2 id="feed-title" class="sr-only" tabIndex={-1} ref={feedTitle}>Feed</h2>
+          <h2 id="feed-title" class="sr-only" tabIndex={-1} ref={feedTitle}>{t.feedHeading}</h2>
           <p class="sr-only" aria-live="polite">{announce}</p>
           <section class="panel">
             <People
@@ -234,8 +283,17 @@ export function App ({ api: given }: { api?: Api }) {
               switchTo={switchTo}
               logout={logout}
             />
-            <Compose idPrefix="compose" label="Write to your neighbours" submitLabel="Post" post={post} pair={pair} />
+            <KindCompose postKind={postKind} pair={pair} />
           </section>
+          <Search api={api} names={names} now={now} known={entries} />
+          <Filters
+            value={filter}
+            set={(f) => {
+              setFilter(f)
+              const more = FILTERS[f]
+              if (more !== undefined) loadKinds(api, add, more)
+            }}
+          />
           {justMuted !== undefined && (
             <MuteNotice
               author={justMuted}
@@ -252,7 +310,8 @@ export function App ({ api: given }: { api?: Api }) {
             />
           )}
           <Timeline
-            tree={tree}
+            tree={shown}
+            empty={kinds === undefined ? undefined : t.noneOfKind}
             names={names}
             selfId={selfId}
             selfLabel={selfLabel}
@@ -277,6 +336,8 @@ export function App ({ api: given }: { api?: Api }) {
         </main>
         <aside class="side">
           <Messages api={api} names={names} member={session?.current !== undefined} tick={messagesTick} now={now} />
+          <Upcoming entries={entries.values()} now={now} />
+          <OpenTrades entries={entries.values()} />
           <Around peers={peers} names={names} error={peersError} />
           <MeshMap map={meshMap} peers={peers} names={names} error={mapError} />
           <Reports
@@ -292,6 +353,6 @@ export function App ({ api: given }: { api?: Api }) {
           <PairPanel paired={(session?.paired ?? status?.paired) === true} pair={pair} linkCode={linkCode} />
         </aside>
       </div>
-    </>
+    </Providers>
   )
 }

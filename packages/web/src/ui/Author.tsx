@@ -1,5 +1,6 @@
 import { shortId } from '../text.js'
 import type { Household } from '../types.js'
+import { useI18n } from '../i18n/index.js'
 
 export interface AuthorProps {
   id: string
@@ -30,27 +31,26 @@ export function fingerprint (authorKey: string): string {
  * see that household's box. Every string is text, never markup.
  */
 export function Author ({ id, name, self, selfLabel, authorKey, household, unclaimed }: AuthorProps) {
+  const { t } = useI18n()
   const seenBy = household?.seenBy ?? 0
   return (
     <span class="author">
       {name !== undefined && <bdi class="author-name">{name}</bdi>}
       {household !== undefined && (
         <span class="household">
-          <span aria-hidden="true">·</span> <span class="sr-only">of</span> <bdi>{household.name}</bdi>
+          <span aria-hidden="true">·</span> <span class="sr-only">{t.of}</span> <bdi>{household.name}</bdi>
         </span>
       )}
       <code class="short-id" title={id}>
         {authorKey === undefined ? shortId(id) : fingerprint(authorKey)}
       </code>
       {seenBy > 0 && (
-        <span class="author-mark seen-by" title="boxes that find this household's box on their own network (mDNS)">
-          seen by {seenBy} neighbouring {seenBy === 1 ? 'box' : 'boxes'}
+        <span class="author-mark seen-by" title={t.seenByTitle}>
+          {t.seenBy(seenBy)}
         </span>
       )}
-      {unclaimed === true && (
-        <span class="author-mark unclaimed" title="no household on the mesh names this author">unclaimed</span>
-      )}
-      {self && <span class="badge">{selfLabel ?? 'this box'}</span>}
+      {unclaimed === true && <span class="author-mark unclaimed" title={t.unclaimedTitle}>{t.unclaimed}</span>}
+      {self && <span class="badge">{selfLabel ?? t.selfBox}</span>}
     </span>
   )
 }

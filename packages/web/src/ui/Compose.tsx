@@ -1,5 +1,7 @@
+import type { ComponentChildren } from 'preact'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError } from '../api.js'
+import { useI18n } from '../i18n/index.js'
 import { MAX_POST_BYTES, utf8Bytes } from '../text.js'
 import { PairForm } from './PairForm.js'
 
@@ -26,6 +28,8 @@ export interface ComposeProps {
    * @default MAX_POST_BYTES
    */
   maxBytes?: number
+  /** more inputs for the same form, below the text (a kind's fields) */
+  children?: ComponentChildren
 }
 
 /** Statuses and codes by which the gateway says "this browser holds no household credential". */
@@ -40,8 +44,9 @@ export function isNotPaired (err: ApiError): boolean {
  */
 export function Compose (props: ComposeProps) {
   const { idPrefix } = props
+  const { t } = useI18n()
   const [text, setText] = useState(props.initialText ?? '')
-  const notDone = props.notDone ?? 'Not posted'
+  const notDone = props.notDone ?? t.notPosted
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>()
   const [needsPairing, setNeedsPairing] = useState(false)
@@ -61,14 +66,12 @@ export function Compose (props: ComposeProps) {
     ev.preventDefault()
     setNotice(undefined)
     if (text.trim() === '') {
-      setError('Write something first.')
+      setError(t.writeFirst)
       area.current?.focus()
       return
     }
     if (over) {
-      setError(
-        `Too long: ${bytes} bytes, the limit is ${maxBytes} bytes (UTF-8). Shorten it by ${bytes - maxBytes} bytes.`
-      )
+      setError(t.tooLong(bytes, maxBytes))
       area.current?.focus()
       return
     }
@@ -83,14 +86,12 @@ export function Compose (props: ComposeProps) {
       if (err instanceof ApiError) {
         if (isNotPaired(err)) {
           setNeedsPairing(true)
-          setError(
-            `${notDone}: this browser is not paired with the box. Pair it below; your text is kept. (${err.message})`
-          )
+          setError(t.notPairedKept(notDone, err.message))
         } else {
-          setError(`${notDone}: ${err.message} (${err.code}). Your text is kept.`)
+          setError(t.refusedKept(notDone, err.message, err.code))
         }
       } else {
-        setError(`${notDone}: something went wrong. Your text is kept.`)
+        setError(t.wentWrongKept(notDone))
       }
     } finally {
       setBusy(false)
@@ -125,13 +126,14 @@ export function Compose (props: ComposeProps) {
             if (ev.key === 'Escape' && props.onCancel !== undefined) props.onCancel()
           }}
         />
+        {props.children}
         <div class="compose-bar">
-          <span id={counterId} class={over ? 'counter over' : 'counter'}>{bytes} / {maxBytes} bytes</span>
+          <span id={counterId} class={over ? 'counter over' : 'counter'}>{t.bytesOf(bytes, maxBytes)}</span>
           {props.onCancel !== undefined && (
-            <button type="button" class="secondary" onClick={props.onCancel}>Cancel</button>
+            <button type="button" class="secondary" onClick={props.onCancel}>{t.cancel}</button>
           )}
           <button type="submit" ref={submitBtn} disabled={busy}>
-            {busy ? props.busyLabel ?? 'Posting…' : props.submitLabel}
+            {busy ? props.busyLabel ?? t.posting : props.submitLabel}
           </button>
         </div>
         {error !== undefined && <p id={errorId} class="error" role="alert">{error}</p>}
@@ -144,7 +146,7 @@ export function Compose (props: ComposeProps) {
           onPaired={() => {
             setNeedsPairing(false)
             setError(undefined)
-            setNotice(`Paired. Press “${props.submitLabel}” to send your text.`)
+            setNotice(t.pairedPress(props.submitLabel))
             submitBtn.current?.focus()
           }}
         />

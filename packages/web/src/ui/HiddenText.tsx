@@ -3,6 +3,7 @@ import { clean, type Names } from '../names.js'
 import { shortId } from '../text.js'
 import type { Entry, Hidden } from '../types.js'
 import { EntryText } from './PostText.js'
+import { useI18n } from '../i18n/index.js'
 
 /** Who hid it, for one line: the list author's name (a claim) or its short id. */
 export function listName (h: Hidden, names: Names): string | undefined {
@@ -17,6 +18,7 @@ export function listName (h: Hidden, names: Names): string | undefined {
  * view. The list's name and reason are untrusted: text nodes only, bidi fenced.
  */
 export function HiddenText ({ entry, names }: { entry: Entry, names: Names }) {
+  const { t } = useI18n()
   const [shown, setShown] = useState(false)
   const h = entry.hidden
   if (h === undefined) return <EntryText entry={entry} />
@@ -27,12 +29,13 @@ export function HiddenText ({ entry, names }: { entry: Entry, names: Names }) {
     <>
       <div class="hidden-note">
         <p>
-          {who === undefined ? 'Hidden by a moderation list this box follows' : (
+          {who === undefined ? t.hiddenByList : (
             <>
-              Hidden by <bdi class="hidden-by">{who}</bdi>’s list
+              {t.hiddenBy} <bdi class="hidden-by">{who}</bdi>
+              {t.hiddenByList2}
             </>
           )}
-          {reason === '' ? ' (no reason given)' : ': '}
+          {reason === '' ? t.noReason : ': '}
           {reason !== '' && <bdi class="hidden-reason">{reason}</bdi>}
         </p>
         <button
@@ -42,7 +45,7 @@ export function HiddenText ({ entry, names }: { entry: Entry, names: Names }) {
           aria-controls={textId}
           onClick={() => setShown(!shown)}
         >
-          {shown ? 'Hide again' : 'Show anyway'}
+          {shown ? t.hideAgain : t.showAnyway}
         </button>
       </div>
       <div id={textId} hidden={!shown}>

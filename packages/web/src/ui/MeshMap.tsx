@@ -6,6 +6,7 @@ import { sourceText } from '../peers.js'
 import { shortId } from '../text.js'
 import { duration } from '../time.js'
 import type { Peer } from '../types.js'
+import { useI18n } from '../i18n/index.js'
 
 export interface MeshMapProps {
   map: Map_ | undefined
@@ -15,7 +16,6 @@ export interface MeshMapProps {
 }
 
 const SIZE = 320
-const HINT = 'Point at a box, or tab to it, for how it was found, its latency and whether it is in sync.'
 
 const CLOCK_SKEW_MS = 60_000
 
@@ -27,6 +27,7 @@ const ms = (x: number): string => `${Math.round(x * 10) / 10} ms`
  * we know of it in the line under the picture, so touch and keyboard get it too.
  */
 export function MeshMap ({ map, peers, names, error }: MeshMapProps) {
+  const { t } = useI18n()
   const [picked, setPicked] = useState<string | undefined>()
   const byId = new Map((peers ?? []).map((p) => [p.peerId, p]))
   const placed = map === undefined ? [] : layout(map, SIZE)
@@ -34,27 +35,27 @@ export function MeshMap ({ map, peers, names, error }: MeshMapProps) {
   const label = (b: Placed): string => names.get(b.peerId) ?? shortId(b.peerId)
   const outOfSync = (b: Placed): boolean => byId.get(b.peerId)?.sync?.inSync === false
   const about = (b: Placed): string => {
-    if (b.self) return `${label(b)}: this box`
+    if (b.self) return t.mesh.thisBox(label(b))
     const p = byId.get(b.peerId)
-    const parts = [label(b), `${b.hops} hop${b.hops === 1 ? '' : 's'} away`]
-    if (p !== undefined && p.connected) parts.push(sourceText(p.source))
+    const parts = [label(b), t.mesh.hopsAway(b.hops)]
+    if (p !== undefined && p.connected) parts.push(sourceText(p.source, t.mesh))
     // our own measurement for a neighbour; further out, what the box it hangs off reported
     const inward = map?.links.find((l) =>
       (l.a === b.peerId || l.b === b.peerId) && at.get(l.a === b.peerId ? l.b : l.a)?.hops === b.hops - 1
     )
     const latency = p?.connected === true ? p.latencyMs : undefined
-    if (latency !== undefined) parts.push(`latency ${ms(latency)}`)
-    else if (inward?.latencyMs !== undefined) parts.push(`link latency ${ms(inward.latencyMs)}`)
-    else parts.push('latency not measured yet')
+    if (latency !== undefined) parts.push(t.mesh.latency(ms(latency)))
+    else if (inward?.latencyMs !== undefined) parts.push(t.mesh.linkLatency(ms(inward.latencyMs)))
+    else parts.push(t.mesh.latencyNotYet)
     if (p?.sync?.inSync === false) {
-      parts.push(`out of sync: we lack ${p.sync.weLack ?? '?'}, it lacks ${p.sync.theyLack ?? '?'}`)
-    } else if (p?.sync?.inSync === true) parts.push('in sync')
+      parts.push(t.mesh.outOfSync(String(p.sync.weLack ?? '?'), String(p.sync.theyLack ?? '?')))
+    } else if (p?.sync?.inSync === true) parts.push(t.mesh.inSync)
     const skew = b.clockOffsetMs ?? 0
     // the store refuses posts more than 10 min ahead; a minute either way is worth saying
     if (Math.abs(skew) >= CLOCK_SKEW_MS) {
-      parts.push(`clock ${duration(Math.abs(skew))} ${skew > 0 ? 'ahead of' : 'behind'} ours`)
+      parts.push(t.mesh.clock(duration(Math.abs(skew)), skew > 0))
     }
-    if (!b.reported) parts.push('did not report its own neighbours')
+    if (!b.reported) parts.push(t.mesh.noReport)
     return parts.join(' · ')
   }
   const shown = placed.find((b) => b.peerId === picked)
@@ -65,7 +66,7 @@ export function MeshMap ({ map, peers, names, error }: MeshMapProps) {
     b.x < SIZE / 2 - 1 ? { x: b.x - 14, anchor: 'end' } : { x: b.x + 14, anchor: 'start' }
   return (
     <section class="panel" id="meshmap" aria-labelledby="meshmap-title">
-      <h2 id="meshmap-title">The mesh</h2>
+      <h2 id="meshmap-title">{t.meshTitle}</h2>
       {error !== undefined && <p class="error" role="alert">{error}</p>}
       {map === undefined && error === undefined && <p class="muted">Asking the neighbours…</p>}
       {map !== undefined && (
@@ -91,8 +92,8 @@ export function MeshMap ({ map, peers, names, error }: MeshMapProps) {
                 data-b={l.b}
               >
                 <title>
-                  {l.latencyMs !== undefined ? ms(l.latencyMs) : 'latency unknown'}
-                  {l.oneSided ? ' · claimed by one end only' : ''}
+                  {l.latencyMs !== undefined ? ms(l.latencyMs) : t.mesh.latencyUnknown}
+                  {l.oneSided ? t.mesh.oneSided : ''}
                 </title>
               </line>
             )
@@ -127,10 +128,10 @@ export function MeshMap ({ map, peers, names, error }: MeshMapProps) {
       )}
       {map !== undefined && (
         <p class={`meshmap-detail${shown === undefined ? ' muted' : ''}`} aria-live="polite">
-          {shown === undefined ? HINT : about(shown)}
+          {shown === undefined ? t.meshHint : about(shown)}
         </p>
       )}
-      {map?.truncated === true && <p class="muted">Boxes further than three hops are not shown.</p>}
+      {map?.truncated === true && <p class="muted">{t.mesh.truncated}</p>}
     </section>
   )
 }

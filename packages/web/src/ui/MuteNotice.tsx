@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks'
 import type { Names } from '../names.js'
 import { shortId } from '../text.js'
+import { useI18n } from '../i18n/index.js'
 
 export interface MuteNoticeProps {
   author: string
@@ -14,6 +15,7 @@ export interface MuteNoticeProps {
  * (the button that was pressed is gone with the post).
  */
 export function MuteNotice ({ author, names, undo, close }: MuteNoticeProps) {
+  const { t } = useI18n()
   const undoButton = useRef<HTMLButtonElement>(null)
   useEffect(() => {
     undoButton.current?.focus()
@@ -28,10 +30,11 @@ export function MuteNotice ({ author, names, undo, close }: MuteNoticeProps) {
       }}
     >
       <span>
-        Muted <bdi>{who}</bdi>: their posts are hidden in this browser.
+        {t.mutedWho} <bdi>{who}</bdi>
+        {t.mutedTheir}
       </span>
-      <button type="button" class="secondary" ref={undoButton} onClick={undo}>Undo</button>
-      <button type="button" class="link-button" onClick={close}>OK</button>
+      <button type="button" class="secondary" ref={undoButton} onClick={undo}>{t.undo}</button>
+      <button type="button" class="link-button" onClick={close}>{t.ok}</button>
     </div>
   )
 }

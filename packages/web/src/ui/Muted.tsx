@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'preact/hooks'
 import type { Names } from '../names.js'
 import { shortId } from '../text.js'
 import { Author } from './Author.js'
+import { useI18n } from '../i18n/index.js'
 
 export interface MutedProps {
   /** newest first */
@@ -12,6 +13,7 @@ export interface MutedProps {
 
 /** The authors this browser muted, each with Unmute; nothing of it leaves the browser. */
 export function Muted ({ list, names, unmute }: MutedProps) {
+  const { t } = useI18n()
   const title = useRef<HTMLHeadingElement>(null)
   const panel = useRef<HTMLElement>(null)
   // an Unmute takes its row away: the focus goes to the next row's button, or to the heading
@@ -27,10 +29,10 @@ export function Muted ({ list, names, unmute }: MutedProps) {
   }, [list])
   return (
     <section class="panel" id="muted" aria-labelledby="muted-title" ref={panel}>
-      <h2 id="muted-title" tabIndex={-1} ref={title}>Muted authors</h2>
-      <p class="hint">Only in this browser: their posts and replies are hidden here, and nobody is told.</p>
+      <h2 id="muted-title" tabIndex={-1} ref={title}>{t.mutedTitle}</h2>
+      <p class="hint">{t.mutedHint}</p>
       {list.length === 0
-        ? <p class="muted">Nobody is muted. “Mute” on a post hides its author here.</p>
+        ? <p class="muted">{t.nobodyMuted}</p>
         : (
           <ul class="muted-list">
             {list.map((id, i) => {
@@ -41,13 +43,13 @@ export function Muted ({ list, names, unmute }: MutedProps) {
                   <button
                     type="button"
                     class="secondary"
-                    aria-label={`Unmute ${name ?? shortId(id)}`}
+                    aria-label={t.unmuteWho(name ?? shortId(id))}
                     onClick={() => {
                       refocus.current = i
                       unmute(id)
                     }}
                   >
-                    Unmute
+                    {t.unmute}
                   </button>
                 </li>
               )

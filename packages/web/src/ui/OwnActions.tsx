@@ -3,6 +3,7 @@ import { ApiError } from '../api.js'
 import type { Entry } from '../types.js'
 import { isNotPaired } from './Compose.js'
 import { message } from './message.js'
+import { useI18n } from '../i18n/index.js'
 
 export interface OwnActionsProps {
   entry: Entry
@@ -17,6 +18,7 @@ export interface OwnActionsProps {
  * rather than a dialog box, and keeps the question reachable by keyboard.
  */
 export function OwnActions ({ entry, editing, setEditing, remove }: OwnActionsProps) {
+  const { t } = useI18n()
   const [confirming, setConfirming] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>()
@@ -46,8 +48,8 @@ export function OwnActions ({ entry, editing, setEditing, remove }: OwnActionsPr
     } catch (err) {
       setError(
         err instanceof ApiError && isNotPaired(err)
-          ? `Not deleted: this browser is not paired with the box. Pair it in the side panel. (${err.message})`
-          : `Not deleted: ${message(err)}`
+          ? t.notDeletedUnpaired(err.message)
+          : t.notDeleted(message(err))
       )
       setBusy(false)
     }
@@ -65,24 +67,24 @@ export function OwnActions ({ entry, editing, setEditing, remove }: OwnActionsPr
             setEditing(true)
           }}
         >
-          Edit
+          {t.edit}
         </button>
       )}
       {!confirming && (
         <button type="button" class="link-button" ref={deleteButton} onClick={() => setConfirming(true)}>
-          Delete
+          {t.delete}
         </button>
       )}
       {confirming && (
         <div
           class="confirm"
           role="group"
-          aria-label={`Delete this ${what}?`}
+          aria-label={t.deleteWhat(what === 'reply')}
           onKeyDown={(ev) => {
             if (ev.key === 'Escape') setConfirming(false)
           }}
         >
-          <span>Delete this {what} for good?</span>
+          <span>{t.deleteForGood(what === 'reply')}</span>
           <button
             type="button"
             class="danger"
@@ -92,7 +94,7 @@ export function OwnActions ({ entry, editing, setEditing, remove }: OwnActionsPr
               void confirm()
             }}
           >
-            {busy ? 'Deleting…' : 'Yes, delete'}
+            {busy ? t.deleting : t.yesDelete}
           </button>
           <button
             type="button"
@@ -102,7 +104,7 @@ export function OwnActions ({ entry, editing, setEditing, remove }: OwnActionsPr
               setError(undefined)
             }}
           >
-            Keep it
+            {t.keepIt}
           </button>
         </div>
       )}

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError } from '../api.js'
+import { useI18n } from '../i18n/index.js'
 
 export interface PairFormProps {
   pair: (code: string) => Promise<void>
@@ -12,6 +13,7 @@ export interface PairFormProps {
 
 /** Enter the one-time code that `kiez pair` prints on the box; the gateway answers with a session cookie. */
 export function PairForm ({ pair, onPaired, idPrefix, initialCode, autoFocus }: PairFormProps) {
+  const { t } = useI18n()
   const [code, setCode] = useState(initialCode ?? '')
   const input = useRef<HTMLInputElement>(null)
   useEffect(() => {
@@ -25,7 +27,7 @@ export function PairForm ({ pair, onPaired, idPrefix, initialCode, autoFocus }: 
     ev.preventDefault()
     const c = code.trim()
     if (c === '') {
-      setError('Enter the code that `kiez pair` printed on the box.')
+      setError(t.enterCode)
       return
     }
     setBusy(true)
@@ -35,7 +37,7 @@ export function PairForm ({ pair, onPaired, idPrefix, initialCode, autoFocus }: 
       setCode('')
       onPaired()
     } catch (err) {
-      setError(err instanceof ApiError ? `Pairing failed: ${err.message} (${err.code})` : 'Pairing failed.')
+      setError(t.pairingFailed(err instanceof ApiError ? `${err.message} (${err.code})` : undefined))
     } finally {
       setBusy(false)
     }
@@ -48,9 +50,11 @@ export function PairForm ({ pair, onPaired, idPrefix, initialCode, autoFocus }: 
         void submit(ev)
       }}
     >
-      <label for={id}>Pairing code</label>
+      <label for={id}>{t.pairingCode}</label>
       <p class="hint" id={`${id}-hint`}>
-        On the box, run <code>kiez pair</code> and type the code it shows.
+        {t.pairHintBefore}
+        <code>kiez pair</code>
+        {t.pairHintAfter}
       </p>
       <div class="row">
         <input
@@ -64,7 +68,7 @@ export function PairForm ({ pair, onPaired, idPrefix, initialCode, autoFocus }: 
           aria-describedby={`${id}-hint`}
           onInput={(ev) => setCode(ev.currentTarget.value)}
         />
-        <button type="submit" disabled={busy}>{busy ? 'Pairing…' : 'Pair this browser'}</button>
+        <button type="submit" disabled={busy}>{busy ? t.pairing : t.pairButton}</button>
       </div>
       {error !== undefined && <p class="error" role="alert">{error}</p>}
     </form>

@@ -3,6 +3,7 @@ import { ApiError } from '../api.js'
 import type { Names } from '../names.js'
 import { shortId } from '../text.js'
 import { relativeTime } from '../time.js'
+import { useI18n } from '../i18n/index.js'
 import type { Entry } from '../types.js'
 import { Author } from './Author.js'
 import { HiddenText } from './HiddenText.js'
@@ -23,6 +24,7 @@ export interface ParentProps {
  * here yet): offer to fetch that one post and quote it, rather than page back.
  */
 export function Parent ({ id, names, now, load, muted, what = 'reply to' }: ParentProps) {
+  const { t } = useI18n()
   const [parent, setParent] = useState<Entry | undefined>()
   const [error, setError] = useState<string | undefined>()
   const [busy, setBusy] = useState(false)
@@ -35,12 +37,12 @@ export function Parent ({ id, names, now, load, muted, what = 'reply to' }: Pare
     } catch (err) {
       setError(
         err instanceof ApiError && err.code === 'entry_not_found'
-          ? 'This box does not have that post (yet).'
+          ? t.parentMissing
           : err instanceof ApiError && err.code === 'deleted'
-          ? 'Its author deleted that post.'
+          ? t.parentDeleted
           : err instanceof ApiError && err.code === 'author_blocked'
-          ? `This box blocks its author: ${err.message}`
-          : `Could not load it: ${err instanceof ApiError ? err.message : String(err)}`
+          ? t.authorBlocked(err.message)
+          : t.couldNotLoad(err instanceof ApiError ? err.message : String(err))
       )
     } finally {
       setBusy(false)
@@ -55,7 +57,7 @@ export function Parent ({ id, names, now, load, muted, what = 'reply to' }: Pare
       <blockquote class="parent">
         <p class="post-head">
           <Author id={parent.author} name={names.get(parent.author) ?? parent.authorName} self={false} />
-          <span class="muted">{relativeTime(parent.timestamp, now)}</span>
+          <span class="muted">{relativeTime(parent.timestamp, now, t.time)}</span>
         </p>
         <HiddenText entry={parent} names={names} />
       </blockquote>

@@ -3,6 +3,7 @@ import { ApiError } from '../api.js'
 import { MAX_NAME_BYTES, utf8Bytes } from '../text.js'
 import type { Member, Session } from '../types.js'
 import { fingerprint } from './Author.js'
+import { useI18n } from '../i18n/index.js'
 
 export interface NameFormProps {
   idPrefix: string
@@ -15,6 +16,7 @@ export interface NameFormProps {
 
 /** A name for a new member of the household: the first one on a fresh box, or "I am new here". */
 export function NameForm ({ idPrefix, label, hint, submitLabel, create }: NameFormProps) {
+  const { t } = useI18n()
   const [name, setName] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>()
@@ -24,11 +26,11 @@ export function NameForm ({ idPrefix, label, hint, submitLabel, create }: NameFo
     ev.preventDefault()
     const n = name.trim()
     if (n === '') {
-      setError('Type your name.')
+      setError(t.typeName)
       return
     }
     if (utf8Bytes(n) > MAX_NAME_BYTES) {
-      setError(`Too long: a name is at most ${MAX_NAME_BYTES} bytes (UTF-8).`)
+      setError(t.nameTooLong(MAX_NAME_BYTES))
       return
     }
     setBusy(true)
@@ -40,9 +42,9 @@ export function NameForm ({ idPrefix, label, hint, submitLabel, create }: NameFo
       setError(
         err instanceof ApiError
           ? err.code === 'member_exists'
-            ? `Someone in this household is called “${n}” already: pick another name, or ask them to pair this browser with \`kiez pair --member\`.`
-            : `Not done: ${err.message} (${err.code})`
-          : 'Not done.'
+            ? t.nameTaken(n)
+            : t.notDoneWhy(`${err.message} (${err.code})`)
+          : t.notDoneWhy(undefined)
       )
     } finally {
       setBusy(false)
@@ -67,7 +69,7 @@ export function NameForm ({ idPrefix, label, hint, submitLabel, create }: NameFo
           aria-describedby={`${id}-hint`}
           onInput={(ev) => setName(ev.currentTarget.value)}
         />
-        <button type="submit" disabled={busy}>{busy ? 'One moment…' : submitLabel}</button>
+        <button type="submit" disabled={busy}>{busy ? t.oneMoment : submitLabel}</button>
       </div>
       {error !== undefined && <p class="error" role="alert">{error}</p>}
     </form>
@@ -94,6 +96,7 @@ function label (m: Member): string {
  * asked for a name: it becomes the household's first member.
  */
 export function People ({ session, boxName, newMember, switchTo, logout }: PeopleProps) {
+  const { t } = useI18n()
   const [error, setError] = useState<string | undefined>()
   const [busy, setBusy] = useState(false)
   const [adding, setAdding] = useState(false)
@@ -107,7 +110,7 @@ export function People ({ session, boxName, newMember, switchTo, logout }: Peopl
     try {
       await what()
     } catch (err) {
-      setError(err instanceof ApiError ? `${err.message} (${err.code})` : 'That did not work.')
+      setError(err instanceof ApiError ? `${err.message} (${err.code})` : t.didNotWork)
     } finally {
       setBusy(false)
     }
@@ -122,7 +125,7 @@ export function People ({ session, boxName, newMember, switchTo, logout }: Peopl
         void run(logout)
       }}
     >
-      Log out this browser
+      {t.logout}
     </button>
   )
 
@@ -131,9 +134,9 @@ export function People ({ session, boxName, newMember, switchTo, logout }: Peopl
       <div class="people first-member">
         <NameForm
           idPrefix="first"
-          label="Welcome! What is your name?"
-          hint="You are the first person on this box. Neighbours will see your name beside what you write."
-          submitLabel="That is me"
+          label={t.welcome}
+          hint={t.firstHint}
+          submitLabel={t.thatIsMe}
           create={newMember}
         />
         {logoutButton}
@@ -148,24 +151,25 @@ export function People ({ session, boxName, newMember, switchTo, logout }: Peopl
         {current !== undefined
           ? (
             <p class="posting-as" aria-live="polite">
-              Posting as <bdi class="author-name">{current.name}</bdi>{' '}
+              {t.postingAs} <bdi class="author-name">{current.name}</bdi>{' '}
               <code class="short-id" title={current.author}>{fingerprint(current.authorKey)}</code>
             </p>
           )
           : members === undefined
           ? (
             <p class="posting-as">
-              Posting as this box{boxName !== undefined && (
+              {t.postingAsBox}
+              {boxName !== undefined && (
                 <>
                   {' '}(<bdi>{boxName}</bdi>)
                 </>
               )}
             </p>
           )
-          : <p class="posting-as notice">This browser posts as no one yet: say who you are below.</p>}
+          : <p class="posting-as notice">{t.postsAsNoOne}</p>}
         {members !== undefined && members.length > 1 && (
           <label class="switch">
-            <span class="sr-only">Post as</span>
+            <span class="sr-only">{t.postAs}</span>
             <select
               value={session.current}
               disabled={busy}
@@ -183,9 +187,9 @@ export function People ({ session, boxName, newMember, switchTo, logout }: Peopl
         ? (
           <NameForm
             idPrefix="new-member"
-            label="I am new here"
-            hint="Your own name and key on this box: neighbours see it beside what you write."
-            submitLabel="Become a member"
+            label={t.newHere}
+            hint={t.newHint}
+            submitLabel={t.becomeMember}
             create={async (name) => {
               await newMember(name)
               setAdding(false)
@@ -195,7 +199,7 @@ export function People ({ session, boxName, newMember, switchTo, logout }: Peopl
         : (
           <div class="row people-actions">
             <button type="button" class="link-button new-here" onClick={() => setAdding(true)}>
-              I am new here
+              {t.newHere}
             </button>
             {logoutButton}
           </div>

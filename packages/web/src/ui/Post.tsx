@@ -4,7 +4,9 @@ import type { ThreadNode } from '../thread.js'
 import type { Entry } from '../types.js'
 import { relativeTime } from '../time.js'
 import { MAX_REASON_BYTES, shortId } from '../text.js'
+import { useI18n } from '../i18n/index.js'
 import { Author } from './Author.js'
+import { KindBadge, LifeDetails } from './LifeDetails.js'
 import { Compose } from './Compose.js'
 import { HiddenText } from './HiddenText.js'
 import { MessageButton } from './Messages.js'
@@ -42,6 +44,7 @@ const MAX_INDENT = 3
 export function Post (props: PostProps) {
   const { node, names, now, depth } = props
   const e = node.entry
+  const { t } = useI18n()
   const [replying, setReplying] = useState(false)
   const [editing, setEditing] = useState(false)
   const [reporting, setReporting] = useState(false)
@@ -67,11 +70,12 @@ export function Post (props: PostProps) {
   return (
     <li class="thread">
       <article
-        class="post"
+        class={e.kind === undefined ? 'post' : `post kind-${e.kind}`}
         id={`e-${e.id}`}
-        aria-label={`${name ?? shortId(e.author)}, ${relativeTime(e.timestamp, now)}`}
+        aria-label={`${name ?? shortId(e.author)}, ${relativeTime(e.timestamp, now, t.time)}`}
       >
         <header class="post-head">
+          <KindBadge kind={e.kind} />
           <Author
             id={e.author}
             name={name}
@@ -85,7 +89,7 @@ export function Post (props: PostProps) {
             dateTime={Number.isNaN(when.getTime()) ? undefined : when.toISOString()}
             title={Number.isNaN(when.getTime()) ? undefined : when.toLocaleString()}
           >
-            {relativeTime(e.timestamp, now)}
+            {relativeTime(e.timestamp, now, t.time)}
           </time>
         </header>
         {e.replyTo !== undefined && depth === 0 && (
@@ -97,10 +101,10 @@ export function Post (props: PostProps) {
           ? (
             <Compose
               idPrefix={`edit-${e.id.slice(-12)}`}
-              label={e.type === 'reply' ? 'Edit your reply' : 'Edit your post'}
-              submitLabel="Save"
-              busyLabel="Saving…"
-              notDone="Not saved"
+              label={t.editYour(e.type === 'reply')}
+              submitLabel={t.save}
+              busyLabel={t.saving}
+              notDone={t.notSaved}
               initialText={e.text}
               post={async (text) => await props.edit(e.id, text)}
               pair={props.pair}
@@ -110,9 +114,12 @@ export function Post (props: PostProps) {
             />
           )
           : <HiddenText entry={e} names={names} />}
+        {!editing && <LifeDetails entry={e} own={props.selfId !== undefined && props.selfId === e.author} now={now} />}
         <div class="post-actions">
           {!replying && (
-            <button type="button" class="link-button" ref={replyButton} onClick={() => setReplying(true)}>Reply</button>
+            <button type="button" class="link-button" ref={replyButton} onClick={() => setReplying(true)}>
+              {t.reply}
+            </button>
           )}
           {props.selfId !== undefined && props.selfId === e.author && (
             <OwnActions entry={e} editing={editing} setEditing={setEditing} remove={props.remove} />
@@ -121,10 +128,10 @@ export function Post (props: PostProps) {
             <button
               type="button"
               class="link-button"
-              aria-label={`Mute ${name ?? shortId(e.author)}`}
+              aria-label={t.muteWho(name ?? shortId(e.author))}
               onClick={() => props.mute(e.author)}
             >
-              Mute
+              {t.mute}
             </button>
           )}
           {someoneElse && <MessageButton author={e.author} name={name} />}
@@ -138,10 +145,10 @@ export function Post (props: PostProps) {
                 setReporting(true)
               }}
             >
-              Report
+              {t.report}
             </button>
           )}
-          {reported && <span class="reported" role="status">Reported. Thank you.</span>}
+          {reported && <span class="reported" role="status">{t.reportedThanks}</span>}
         </div>
         {reporting && (
           <Compose
@@ -166,8 +173,8 @@ export function Post (props: PostProps) {
         {replying && (
           <Compose
             idPrefix={prefix}
-            label={`Reply to ${name ?? shortId(e.author)}`}
-            submitLabel="Send reply"
+            label={t.replyTo(name ?? shortId(e.author))}
+            submitLabel={t.sendReply}
             replyTo={e.id}
             post={props.post}
             pair={props.pair}
@@ -178,7 +185,7 @@ export function Post (props: PostProps) {
         )}
       </article>
       {node.replies.length > 0 && (
-        <ol class={depth + 1 <= MAX_INDENT ? 'replies' : 'replies flat'} aria-label="Replies">
+        <ol class={depth + 1 <= MAX_INDENT ? 'replies' : 'replies flat'} aria-label={t.replies}>
           {node.replies.map((r) => <Post key={r.entry.id} {...props} node={r} depth={depth + 1} />)}
         </ol>
       )}

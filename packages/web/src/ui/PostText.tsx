@@ -1,5 +1,6 @@
 import { segments } from '../text.js'
 import type { Entry } from '../types.js'
+import { useI18n } from '../i18n/index.js'
 
 /**
  * Post text as text nodes only: preact puts strings into Text nodes, and the
@@ -23,13 +24,14 @@ export function PostText ({ text }: { text: string }) {
  * empty paragraph, an edited post says so.
  */
 export function EntryText ({ entry }: { entry: Entry }) {
+  const { t } = useI18n()
   if (entry.payloadMissing === true) {
-    return <p class="post-text muted">This box does not have the text of this post (yet).</p>
+    return <p class="post-text muted">{t.noText}</p>
   }
   return (
     <>
       <PostText text={entry.text ?? ''} />
-      {entry.edited === true && <p class="muted edited">edited</p>}
+      {entry.edited === true && <p class="muted edited">{t.edited}</p>}
     </>
   )
 }

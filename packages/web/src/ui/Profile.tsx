@@ -3,6 +3,7 @@ import { ApiError } from '../api.js'
 import { MAX_NAME_BYTES, utf8Bytes } from '../text.js'
 import { isNotPaired } from './Compose.js'
 import { PairForm } from './PairForm.js'
+import { useI18n } from '../i18n/index.js'
 
 export interface ProfileProps {
   current: string | undefined
@@ -14,7 +15,8 @@ export interface ProfileProps {
 
 /** Sets the box author's display name: a signed profile entry that travels like a post. */
 export function Profile ({ current, member, setName, pair }: ProfileProps) {
-  const whose = member === true ? 'you' : 'this box'
+  const { t } = useI18n()
+  const whose = member === true ? t.whoseYou : t.whoseBox
   const [name, setNameText] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | undefined>()
@@ -26,11 +28,11 @@ export function Profile ({ current, member, setName, pair }: ProfileProps) {
     setDone(undefined)
     const n = name.trim()
     if (n === '') {
-      setError('Enter a name.')
+      setError(t.enterName)
       return
     }
     if (utf8Bytes(n) > MAX_NAME_BYTES) {
-      setError(`Too long: a name is at most ${MAX_NAME_BYTES} bytes (UTF-8).`)
+      setError(t.nameTooLong(MAX_NAME_BYTES))
       return
     }
     setBusy(true)
@@ -39,13 +41,13 @@ export function Profile ({ current, member, setName, pair }: ProfileProps) {
       await setName(n)
       setNameText('')
       setNeedsPairing(false)
-      setDone(member === true ? `Neighbours now see you as “${n}”.` : `Your box is now called “${n}”.`)
+      setDone(member === true ? t.seenAs(n) : t.boxCalled(n))
     } catch (err) {
       if (err instanceof ApiError && isNotPaired(err)) {
         setNeedsPairing(true)
-        setError(`Not saved: this browser is not paired with the box. (${err.message})`)
+        setError(t.notSavedUnpaired(err.message))
       } else {
-        setError(err instanceof ApiError ? `Not saved: ${err.message} (${err.code})` : 'Not saved.')
+        setError(t.notSavedWhy(err instanceof ApiError ? `${err.message} (${err.code})` : undefined))
       }
     } finally {
       setBusy(false)
@@ -54,22 +56,22 @@ export function Profile ({ current, member, setName, pair }: ProfileProps) {
 
   return (
     <section class="panel" id="profile" aria-labelledby="profile-title">
-      <h2 id="profile-title">Your name</h2>
+      <h2 id="profile-title">{t.profileTitle}</h2>
       <p class="muted">
         {current !== undefined
           ? (
             <>
-              Neighbours see {whose} as <bdi class="author-name">{current}</bdi>.
+              {t.neighboursSee} {whose} {t.neighboursSeeAs} <bdi class="author-name">{current}</bdi>.
             </>
           )
-          : `${member === true ? 'You have' : 'This box has'} no display name yet.`}
+          : t.noDisplayName(member === true)}
       </p>
       <form
         onSubmit={(ev) => {
           void submit(ev)
         }}
       >
-        <label for="profile-name">Display name</label>
+        <label for="profile-name">{t.displayName}</label>
         <div class="row">
           <input
             id="profile-name"
@@ -78,7 +80,7 @@ export function Profile ({ current, member, setName, pair }: ProfileProps) {
             autocomplete="nickname"
             onInput={(ev) => setNameText(ev.currentTarget.value)}
           />
-          <button type="submit" disabled={busy}>{busy ? 'Saving…' : 'Save name'}</button>
+          <button type="submit" disabled={busy}>{busy ? t.saving : t.saveName}</button>
         </div>
         {error !== undefined && <p class="error" role="alert">{error}</p>}
         {done !== undefined && <p class="notice" role="status">{done}</p>}
@@ -90,7 +92,7 @@ export function Profile ({ current, member, setName, pair }: ProfileProps) {
           onPaired={() => {
             setNeedsPairing(false)
             setError(undefined)
-            setDone('Paired. Press “Save name” again.')
+            setDone(t.pairedSaveAgain)
           }}
         />
       )}

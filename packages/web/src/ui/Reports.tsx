@@ -7,6 +7,7 @@ import type { Entry, Report } from '../types.js'
 import { Author } from './Author.js'
 import { HiddenText } from './HiddenText.js'
 import type { useReports } from './useReports.js'
+import { useI18n } from '../i18n/index.js'
 
 export interface ReportsProps {
   state: ReturnType<typeof useReports>
@@ -24,6 +25,7 @@ export interface ReportsProps {
  * does not ask for it on every load.
  */
 export function Reports ({ state, names, now, known, load, muted }: ReportsProps) {
+  const { t } = useI18n()
   const [open, setOpen] = useState(false)
   // one request per reported entry, however often the list re-renders or repeats it
   const fetched = useRef(new Map<string, Promise<Entry>>())
@@ -38,7 +40,7 @@ export function Reports ({ state, names, now, known, load, muted }: ReportsProps
   const { reports } = state
   return (
     <section class="panel" id="reports" aria-labelledby="reports-title">
-      <h2 id="reports-title">Reports</h2>
+      <h2 id="reports-title">{t.reportsTitle}</h2>
       <div class="row">
         <button
           type="button"
@@ -50,7 +52,7 @@ export function Reports ({ state, names, now, known, load, muted }: ReportsProps
             setOpen(!open)
           }}
         >
-          {open ? 'Hide reports' : 'Show reports'}
+          {open ? t.hideReports : t.showReports}
         </button>
         {open && (
           <button
@@ -96,7 +98,7 @@ export function Reports ({ state, names, now, known, load, muted }: ReportsProps
                   void state.loadOlder()
                 }}
               >
-                {state.busy ? 'Loading…' : 'Older reports'}
+                {state.busy ? t.loading : t.olderReports}
               </button>
             )}
           </>
@@ -116,6 +118,7 @@ interface ReportItemProps {
 }
 
 function ReportItem ({ report: r, names, now, known, fetch, muted }: ReportItemProps) {
+  const { t } = useI18n()
   const reason = clean(r.reason)
   const when = new Date(r.timestamp)
   return (
@@ -126,13 +129,13 @@ function ReportItem ({ report: r, names, now, known, fetch, muted }: ReportItemP
           dateTime={Number.isNaN(when.getTime()) ? undefined : when.toISOString()}
           title={Number.isNaN(when.getTime()) ? undefined : when.toLocaleString()}
         >
-          reported {relativeTime(r.timestamp, now)}
+          {t.reportedAgo(relativeTime(r.timestamp, now, t.time))}
         </time>
       </p>
       <p class="report-reason">
-        {reason === '' ? <span class="muted">No reason given.</span> : (
+        {reason === '' ? <span class="muted">{t.noReasonGiven}</span> : (
           <>
-            Reason: <bdi>{reason}</bdi>
+            {t.reason} <bdi>{reason}</bdi>
           </>
         )}
       </p>
@@ -152,6 +155,7 @@ interface TargetProps {
 
 /** The reported entry quoted like a reply's parent: from the page if it is there, else asked of the box. */
 function Target ({ id, names, now, known, fetch, muted }: TargetProps) {
+  const { t } = useI18n()
   const [loaded, setLoaded] = useState<Entry | undefined>()
   const [note, setNote] = useState<string | undefined>()
   useEffect(() => {
@@ -163,12 +167,12 @@ function Target ({ id, names, now, known, fetch, muted }: TargetProps) {
       if (!live) return
       setNote(
         err instanceof ApiError && err.code === 'entry_not_found'
-          ? 'This box does not hold the reported entry.'
+          ? t.reportedMissing
           : err instanceof ApiError && err.code === 'deleted'
-          ? 'Its author deleted the reported entry.'
+          ? t.reportedDeleted
           : err instanceof ApiError && err.code === 'author_blocked'
-          ? `This box blocks its author: ${err.message}`
-          : `Could not load the reported entry: ${err instanceof ApiError ? err.message : String(err)}`
+          ? t.authorBlocked(err.message)
+          : t.couldNotReported(err instanceof ApiError ? err.message : String(err))
       )
     })
     return () => {
@@ -183,8 +187,8 @@ function Target ({ id, names, now, known, fetch, muted }: TargetProps) {
     <blockquote class="parent">
       <p class="post-head">
         <Author id={e.author} name={names.get(e.author) ?? e.authorName} self={false} />
-        <span class="muted">{relativeTime(e.timestamp, now)}</span>
-        {known !== undefined && !muted.has(e.author) && <a href={`#e-${e.id}`}>in the feed</a>}
+        <span class="muted">{relativeTime(e.timestamp, now, t.time)}</span>
+        {known !== undefined && !muted.has(e.author) && <a href={`#e-${e.id}`}>{t.inTheFeed}</a>}
       </p>
       {muted.has(e.author)
         ? <p class="reply-note">By an author you muted.</p>

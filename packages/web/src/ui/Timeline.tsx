@@ -1,6 +1,7 @@
 import type { Names } from '../names.js'
 import type { ThreadNode } from '../thread.js'
 import type { Entry } from '../types.js'
+import { useI18n } from '../i18n/index.js'
 import { Post } from './Post.js'
 
 export interface TimelineProps {
@@ -24,18 +25,19 @@ export interface TimelineProps {
   known: ReadonlyMap<string, Entry>
   mute: (author: string) => void
   report: (id: string, reason: string) => Promise<unknown>
+  /** what an empty timeline says (a filter that matches nothing says so) */
+  empty?: string
 }
 
 /** The threads, newest first, and the button for older posts. */
 export function Timeline (p: TimelineProps) {
   const { tree, next } = p
+  const { t } = useI18n()
   return (
     <>
       {p.error !== undefined && <p class="error" role="alert">{p.error}</p>}
-      {p.loadedOnce && tree.length === 0 && p.error === undefined && (
-        <p class="muted empty">No posts yet. Write the first one.</p>
-      )}
-      <ol class="timeline" aria-label="Posts, newest first">
+      {p.loadedOnce && tree.length === 0 && p.error === undefined && <p class="muted empty">{p.empty ?? t.noPosts}</p>}
+      <ol class="timeline" aria-label={t.postsNewestFirst}>
         {tree.map((n) => (
           <Post
             key={n.entry.id}
@@ -59,12 +61,10 @@ export function Timeline (p: TimelineProps) {
       </ol>
       {next !== undefined && (
         <button type="button" class="older" disabled={p.loadingOlder} onClick={p.loadOlder}>
-          {p.loadingOlder ? 'Loading…' : 'Older posts'}
+          {p.loadingOlder ? t.loading : t.olderPosts}
         </button>
       )}
-      {p.loadedOnce && next === undefined && tree.length > 0 && (
-        <p class="muted end">That is everything this box has.</p>
-      )}
+      {p.loadedOnce && next === undefined && tree.length > 0 && <p class="muted end">{t.everything}</p>}
     </>
   )
 }

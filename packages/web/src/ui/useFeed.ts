@@ -3,6 +3,7 @@ import type { Api } from '../api.js'
 import type { Names } from '../names.js'
 import { admit } from '../window.js'
 import type { Entry } from '../types.js'
+import { type Catalogue, en } from '../i18n/index.js'
 import { message } from './message.js'
 
 const PAGE = 30
@@ -11,13 +12,21 @@ const MAX_ENTRIES = 2000
 const LIVE_BATCH_MS = 100
 
 /** The timeline's entries: the first page, older pages on demand, live entries in batches. */
-export function useFeed (api: Api, names: Names, muted?: { readonly current: ReadonlySet<string> }) {
+export function useFeed (
+  api: Api,
+  names: Names,
+  muted?: { readonly current: ReadonlySet<string> },
+  t: Catalogue = en
+) {
   const [entries, setEntries] = useState<ReadonlyMap<string, Entry>>(new Map())
   const [next, setNext] = useState<string | undefined>()
   const [loadedOnce, setLoadedOnce] = useState(false)
   const [loadingOlder, setLoadingOlder] = useState(false)
   const [feedError, setFeedError] = useState<string | undefined>()
   const [announce, setAnnounce] = useState('')
+  // the live batches run from timers set in an older render: they read the catalogue of now
+  const words = useRef(t)
+  words.current = t
   const known = useRef<ReadonlyMap<string, Entry>>(entries)
   known.current = entries
 
@@ -48,7 +57,7 @@ export function useFeed (api: Api, names: Names, muted?: { readonly current: Rea
       for (const e of page.entries) names.learn(e)
       setEntries(new Map(page.entries.filter((e) => e.type === 'post' || e.type === 'reply').map((e) => [e.id, e])))
       setNext(page.next)
-    }, (err) => setFeedError(`Could not load the feed: ${message(err)}`))
+    }, (err) => setFeedError(words.current.couldNotFeed(message(err))))
   }
 
   // Live entries are applied in batches: a catch-up can deliver thousands a second.
@@ -77,13 +86,9 @@ export function useFeed (api: Api, names: Names, muted?: { readonly current: Rea
     const heard = muted === undefined ? fresh : fresh.filter((e) => !muted.current.has(e.author))
     const one = heard[0]
     if (heard.length === 1 && one !== undefined) {
-      setAnnounce(
-        `New ${one.type === 'reply' ? 'reply' : 'post'} from ${
-          names.get(one.author) ?? one.authorName ?? 'a neighbour'
-        }`
-      )
+      setAnnounce(words.current.newEntryFrom(one.type === 'reply', names.get(one.author) ?? one.authorName))
     } else if (heard.length > 1) {
-      setAnnounce(`${heard.length} new posts`)
+      setAnnounce(words.current.newPosts(heard.length))
     }
     add(inWindow)
   }
@@ -96,7 +101,7 @@ export function useFeed (api: Api, names: Names, muted?: { readonly current: Rea
       setNext(page.next)
       setFeedError(undefined)
     } catch (err) {
-      setFeedError(`Could not load older posts: ${message(err)}`)
+      setFeedError(words.current.couldNotOlder(message(err)))
     } finally {
       setLoadingOlder(false)
     }
@@ -109,7 +114,7 @@ export function useFeed (api: Api, names: Names, muted?: { readonly current: Rea
       setLoadedOnce(true)
       setFeedError(undefined)
     }, (err) => {
-      setFeedError(`Could not load the feed: ${message(err)}`)
+      setFeedError(words.current.couldNotFeed(message(err)))
       setLoadedOnce(true)
     })
   }

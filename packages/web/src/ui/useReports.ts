@@ -2,6 +2,7 @@ import { useRef, useState } from 'preact/hooks'
 import type { Api } from '../api.js'
 import type { Report } from '../types.js'
 import { message } from './message.js'
+import { type Catalogue, en } from '../i18n/index.js'
 
 const PAGE = 20
 
@@ -10,7 +11,9 @@ const PAGE = 20
  * opened, refreshed on demand (the event stream does not carry reports), and
  * paged back with the cursor like the feed.
  */
-export function useReports (api: Api) {
+export function useReports (api: Api, t: Catalogue = en) {
+  const words = useRef(t)
+  words.current = t
   const [reports, setReports] = useState<Report[] | undefined>()
   const [next, setNext] = useState<string | undefined>()
   const [busy, setBusy] = useState(false)
@@ -27,7 +30,7 @@ export function useReports (api: Api) {
       setNext(page.next)
       setError(undefined)
     } catch (err) {
-      if (run === generation.current) setError(`Could not load the reports: ${message(err)}`)
+      if (run === generation.current) setError(words.current.couldNotReports(message(err)))
     } finally {
       if (run === generation.current) setBusy(false)
     }

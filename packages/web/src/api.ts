@@ -31,6 +31,7 @@ export type ApiErrorCode =
   | 'invalid_id'
   | 'bad_cursor'
   | 'invalid_request'
+  | 'bad_query'
   | 'invalid_json'
   | 'body_too_large'
   | 'unsupported_media_type'

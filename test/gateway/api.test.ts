@@ -337,6 +337,7 @@ describe('HTTP gateway of a real daemon', () => {
         'GET /api/v1/status',
         'GET /api/v1/peers',
         'GET /api/v1/feed',
+        'GET /api/v1/search',
         'GET /api/v1/entries/:id',
         'POST /api/v1/posts',
         'DELETE /api/v1/entries/:id',

@@ -136,6 +136,7 @@ export class Daemon implements ControlApi {
   private mod: BoxModeration | undefined
   /** the noticeboard's numbers (@kiez/life), open while the store is */
   private board: Noticeboard | undefined
+  /** the search index (@kiez/search), open while the store is */
   private finder: Search<StoredEntry> | undefined
   private people: BoxMembers | undefined
   /** the members' private messages (@kiez/messages), open while the store is */

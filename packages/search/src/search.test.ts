@@ -134,6 +134,22 @@ describe('search', () => {
     }
   })
 
+  it('mends the index when a payload was evicted or an author forgotten (the store tells of neither)', async () => {
+    const { store, search } = await box()
+    const evicted = await post(store, search, ben, 'Kellerabteil zu vermieten')
+    const forgotten = await post(store, search, anna, 'Kellerfenster klemmt')
+    await post(store, search, anna, 'Keller feucht')
+    expect(await search.indexed(evicted)).toBe(true)
+    await store.evictPayloads([evicted])
+    expect(await texts(search, 'kellerabteil')).toEqual([])
+    await store.forgetAuthor(anna.publicKey)
+    expect(await texts(search, 'keller')).toEqual([])
+    await search.settled()
+    // the stale postings were dropped on the way
+    expect(await search.indexed(evicted)).toBe(false)
+    expect(await search.indexed(forgotten)).toBe(false)
+  })
+
   it('builds a missing index from the store at open, and catches up entries stored while it was closed', async () => {
     const dir = tmp()
     const store = await FeedStore.open({ path: join(dir, 'feed') })

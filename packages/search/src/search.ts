@@ -157,6 +157,11 @@ export class Search<E extends SearchEntry = SearchEntry> {
     while (this.draining !== undefined) await this.draining
   }
 
+  /** Whether the index holds postings for the entry (tests, diagnostics). */
+  async indexed (hash: Uint8Array): Promise<boolean> {
+    return (await this.index.has([hash]))[0] === true
+  }
+
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true

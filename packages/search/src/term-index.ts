@@ -15,7 +15,7 @@ const P_META = 0x6d
 const TERM = 8
 const TIME_MAX = 2 ** 53 - 1
 /** bump when the key layout or the tokeniser changes: an index of another version is rebuilt */
-export const INDEX_VERSION = 1
+export const INDEX_VERSION = 2
 
 export interface IndexState {
   version: number

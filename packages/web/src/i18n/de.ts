@@ -275,5 +275,23 @@ export const de: Catalogue = {
   searchResults: (q, n) => `${n === 1 ? '1 Treffer' : `${n} Treffer`} für „${q}“`,
   clearSearch: 'Zurück zu den Neuigkeiten',
   searchFailed: (why) => `Suche fehlgeschlagen: ${why}`,
-  title: (unread) => (unread > 0 ? `(${unread}) Kiez` : 'Kiez')
+  title: (unread) => (unread > 0 ? `(${unread}) Kiez` : 'Kiez'),
+  dm: {
+    heading: 'Nachrichten',
+    unread: (n) => `${n} ungelesen`,
+    newCount: (n) => `${n} neu`,
+    notMember:
+      'Nachrichten schreiben Menschen einander: wähle, wer du bist („Ich bin neu hier“), um sie zu schreiben und zu lesen.',
+    hint: 'Nur du und die, denen du schreibst, können sie lesen: die Boxen, die sie tragen, nicht.',
+    none: 'Noch keine Nachrichten. „Nachricht“ an einem Beitrag schreibt seiner Autorin oder seinem Autor.',
+    loadFailed: (why) => `Nachrichten konnten nicht geladen werden: ${why}`,
+    notSent: (why) => `Nicht gesendet: ${why}`,
+    allConversations: '← Alle Unterhaltungen',
+    you: 'du',
+    to: 'An (ein Name oder eine Autoren-ID)',
+    message: 'Nachricht',
+    messageTo: (name) => `Nachricht an ${name}`,
+    send: 'Senden',
+    sending: 'Wird gesendet…'
+  }
 }

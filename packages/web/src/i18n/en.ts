@@ -293,7 +293,25 @@ export const en = {
   clearSearch: 'Back to the feed',
   searchFailed: (why: string) => `Could not search: ${why}`,
   // the title
-  title: (unread: number) => (unread > 0 ? `(${unread}) Kiez` : 'Kiez')
+  title: (unread: number) => (unread > 0 ? `(${unread}) Kiez` : 'Kiez'),
+  // private messages (ui/Messages.tsx)
+  dm: {
+    heading: 'Messages',
+    unread: (n: number) => `${n} unread`,
+    newCount: (n: number) => `${n} new`,
+    notMember: 'Messages are between people: choose who you are (“I am new here”) to write and read them.',
+    hint: 'Only you and the people you write to can read them: the boxes that carry them cannot.',
+    none: 'No messages yet. “Message” on a post writes to its author.',
+    loadFailed: (why: string) => `Could not load messages: ${why}`,
+    notSent: (why: string) => `Not sent: ${why}`,
+    allConversations: '← All conversations',
+    you: 'you',
+    to: 'To (a name or an author id)',
+    message: 'Message',
+    messageTo: (name: string) => `Message ${name}`,
+    send: 'Send',
+    sending: 'Sending…'
+  }
 }
 
 export type Catalogue = typeof en

@@ -5,6 +5,7 @@ import { shortId } from '../text.js'
 import { relativeTime } from '../time.js'
 import { Author } from './Author.js'
 import { message } from './message.js'
+import { useI18n } from '../i18n/index.js'
 
 /** The DOM event a "Message" button sends (MessageButton), so no prop has to travel through the feed. */
 export const MESSAGE_EVENT = 'kiez:message'
@@ -48,17 +49,18 @@ function asMessages (v: unknown): MessageView[] {
 
 /** "Message" beside an author: opens the conversation with them in the Messages panel. */
 export function MessageButton ({ author, name }: { author: string, name: string | undefined }) {
+  const { t } = useI18n()
   return (
     <button
       type="button"
       class="link-button"
-      aria-label={`Message ${name ?? shortId(author)}`}
+      aria-label={t.dm.messageTo(name ?? shortId(author))}
       onClick={() => {
         document.dispatchEvent(new CustomEvent(MESSAGE_EVENT, { detail: author }))
         document.getElementById('messages')?.scrollIntoView({ block: 'nearest' })
       }}
     >
-      Message
+      {t.dm.message}
     </button>
   )
 }
@@ -90,6 +92,7 @@ export function Messages ({ api, names, member, tick, now }: MessagesProps) {
   const [to, setTo] = useState('')
   const [error, setError] = useState<string | undefined>()
   const [busy, setBusy] = useState(false)
+  const { t } = useI18n()
 
   async function load (): Promise<void> {
     if (!member) return
@@ -101,7 +104,7 @@ export function Messages ({ api, names, member, tick, now }: MessagesProps) {
       }
       setError(undefined)
     } catch (err) {
-      setError(`Could not load messages: ${message(err)}`)
+      setError(t.dm.loadFailed(message(err)))
     }
   }
 
@@ -130,7 +133,7 @@ export function Messages ({ api, names, member, tick, now }: MessagesProps) {
       setOpen(recipient)
       await load()
     } catch (err) {
-      setError(`Not sent: ${message(err)}`)
+      setError(t.dm.notSent(message(err)))
     } finally {
       setBusy(false)
     }
@@ -139,19 +142,19 @@ export function Messages ({ api, names, member, tick, now }: MessagesProps) {
   return (
     <section class="panel" id="messages" aria-labelledby="messages-title">
       <h2 id="messages-title">
-        Messages{' '}
-        {list.unread > 0 && <span class="badge unread" aria-label={`${list.unread} unread`}>{list.unread}</span>}
+        {t.dm.heading}{' '}
+        {list.unread > 0 && <span class="badge unread" aria-label={t.dm.unread(list.unread)}>{list.unread}</span>}
       </h2>
       {!member
-        ? <p class="muted">Messages are between people: choose who you are (“I am new here”) to write and read them.</p>
+        ? <p class="muted">{t.dm.notMember}</p>
         : (
           <>
-            <p class="hint">Only you and the people you write to can read them: the boxes that carry them cannot.</p>
+            <p class="hint">{t.dm.hint}</p>
             {error !== undefined && <p class="error" role="alert">{error}</p>}
             {open === undefined
               ? (
                 list.conversations.length === 0
-                  ? <p class="muted">No messages yet. “Message” on a post writes to its author.</p>
+                  ? <p class="muted">{t.dm.none}</p>
                   : (
                     <ul class="conversations">
                       {list.conversations.map((c) => (
@@ -159,8 +162,8 @@ export function Messages ({ api, names, member, tick, now }: MessagesProps) {
                           <button type="button" class="link-button" onClick={() => setOpen(c.peer)}>
                             <Author id={c.peer} name={c.name ?? names.get(c.peer)} self={false} />
                           </button>{' '}
-                          <span class="muted">{relativeTime(c.lastAt, now)}</span>
-                          {c.unread > 0 && <span class="badge unread">{c.unread} new</span>}
+                          <span class="muted">{relativeTime(c.lastAt, now, t.time)}</span>
+                          {c.unread > 0 && <span class="badge unread">{t.dm.newCount(c.unread)}</span>}
                         </li>
                       ))}
                     </ul>
@@ -170,14 +173,15 @@ export function Messages ({ api, names, member, tick, now }: MessagesProps) {
                 <>
                   <p>
                     <button type="button" class="link-button" onClick={() => setOpen(undefined)}>
-                      ← All conversations
+                      {t.dm.allConversations}
                     </button>
                   </p>
                   <ol class="conversation" aria-live="polite">
                     {messages.map((m) => (
                       <li key={m.id} class={m.out ? 'out' : 'in'}>
                         <span class="muted">
-                          {m.out ? 'you' : (names.get(m.from) ?? shortId(m.from))} · {relativeTime(m.at, now)}
+                          {m.out ? t.dm.you : (names.get(m.from) ?? shortId(m.from))} ·{' '}
+                          {relativeTime(m.at, now, t.time)}
                         </span>
                         <p>{m.text}</p>
                       </li>
@@ -192,12 +196,12 @@ export function Messages ({ api, names, member, tick, now }: MessagesProps) {
             >
               {open === undefined && (
                 <label>
-                  To (a name or an author id)
+                  {t.dm.to}
                   <input value={to} onInput={(ev) => setTo((ev.target as HTMLInputElement).value)} maxLength={128} />
                 </label>
               )}
               <label>
-                Message
+                {t.dm.message}
                 <textarea
                   value={text}
                   onInput={(ev) => setText((ev.target as HTMLTextAreaElement).value)}
@@ -205,7 +209,7 @@ export function Messages ({ api, names, member, tick, now }: MessagesProps) {
                   rows={3}
                 />
               </label>
-              <button type="submit" disabled={busy}>{busy ? 'Sending…' : 'Send'}</button>
+              <button type="submit" disabled={busy}>{busy ? t.dm.sending : t.dm.send}</button>
             </form>
           </>
         )}

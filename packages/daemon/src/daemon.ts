@@ -50,7 +50,7 @@ import { packageVersion } from './version.js'
 import { explainEntry } from './why.js'
 import { pingToJson } from './ping-json.js'
 import { watchOwnFeed } from './own-feed-watch.js'
-import { openSearch, searchEntries, type SearchRequest } from './search.js'
+import { openSearch, searchEntries, searchMaxDocs, type SearchRequest } from './search.js'
 import type { Search } from '@kiez/search'
 import { amendBody, type Amend } from './own-entries.js'
 import { BoxModeration, gatewayModeration, lateGate } from './moderation.js'
@@ -318,6 +318,7 @@ export class Daemon implements ControlApi {
     })
     moderationGate.bind(moderation.gate)
     await this.startStorage(storage, store, feedPath, people)
+    finder.setMaxDocs(searchMaxDocs(storage.status(0).maxBytes))
 
     // libp2p's metrics cost a little on every stream: only worth it when /metrics can be read
     const node = await this.components.createNode({

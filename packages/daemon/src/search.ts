@@ -29,6 +29,17 @@ export async function openSearch (
   })
 }
 
+/**
+ * Entries the search index keeps for a storage budget of `maxBytes`: a 1/32 share at ~1 KiB an entry on disk
+ * (~25 postings of 48-byte keys, compressed), newest kept. The index lives beside the feed, outside the
+ * feed's budget; 1/32 fits in the room the budget keeps free for LevelDB's compactions (storage-budget.ts
+ * marksFor: at least 10 %), so the data dir stays under the budget. A 64 MiB box searches its newest 2 048
+ * entries, a 4 GiB box its newest 131 072.
+ */
+export function searchMaxDocs (maxBytes: number): number {
+  return Math.max(1024, Math.floor(maxBytes / 32 / 1024))
+}
+
 /** The entries matching `req` that `shown` lets through, newest first; a bad query is a 400 `bad_query`. */
 export async function searchEntries (
   search: Search<StoredEntry> | undefined,

@@ -183,4 +183,36 @@ describe('search', () => {
     await eventually(() => search.current, { what: 'the index to catch up', timeoutMs: 20_000 })
     expect((await search.query({ text: 'welle', limit: 100 })).length).toBe(60)
   })
+
+  it('waits while the store takes in a burst (a catch-up, a flood), then indexes all of it', async () => {
+    const dir = tmp()
+    const store = await FeedStore.open({ path: join(dir, 'feed') })
+    open.push(store)
+    const search = await openSearch(store, dir, { limits: { busyPerSecond: 5, batch: 4 } })
+    const hashes: Uint8Array[] = []
+    for (let i = 0; i < 100; i++) hashes.push((await store.append(ben, { type: 'post', text: `Schwall ${i}` })).hash)
+    expect(search.busy()).toBe(true)
+    // at most the first batches, taken before the store counted as busy, are indexed during the burst
+    const during = (await Promise.all(hashes.map(async (h) => await search.indexed(h)))).filter(Boolean).length
+    expect(during).toBeLessThan(40)
+    await eventually(() => search.current && !search.busy(), { what: 'the index to catch up', timeoutMs: 20_000 })
+    expect((await search.query({ text: 'schwall', limit: 100 })).length).toBe(100)
+  })
+
+  it('keeps at most maxDocs entries, the newest, dropping the oldest as new ones come', async () => {
+    const dir = tmp()
+    const store = await FeedStore.open({ path: join(dir, 'feed') })
+    open.push(store)
+    const search = await openSearch(store, dir, { limits: { maxDocs: 10, batch: 4 } })
+    for (let i = 0; i < 30; i++) await store.append(ben, { type: 'post', text: `Laterne ${i}` })
+    await eventually(() => search.current, { what: 'the index to catch up', timeoutMs: 20_000 })
+    expect(search.docs).toBe(10)
+    const found = (await search.query({ text: 'laterne', limit: 100 })).map((e) => e.body?.text)
+    // the ten newest (posts in the same millisecond may come in either order)
+    expect(found.toSorted()).toEqual(Array.from({ length: 10 }, (_, i) => `Laterne ${20 + i}`).toSorted())
+    // a smaller bound later drops more of the oldest
+    search.setMaxDocs(4)
+    await eventually(() => search.docs === 4, { what: 'the index to shrink', timeoutMs: 20_000 })
+    expect((await search.query({ text: 'laterne', limit: 100 })).length).toBe(4)
+  })
 })

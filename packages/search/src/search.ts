@@ -38,6 +38,16 @@ export interface SearchLimits {
   maxResults: number
   /** distinct terms indexed per entry */
   maxTerms: number
+  /**
+   * Entries a second the store may take in before indexing waits for it to be quiet: a catch-up or a
+   * flood is stored at full speed and indexed after it (a person's posts are indexed at once).
+   */
+  busyPerSecond: number
+  /**
+   * Entries indexed at most; past it the oldest are dropped, so the index's disk use has a bound the box's
+   * storage budget can count on (the daemon sets it from the budget: setMaxDocs).
+   */
+  maxDocs: number
 }
 
 export const DEFAULT_SEARCH_LIMITS: SearchLimits = {
@@ -48,7 +58,9 @@ export const DEFAULT_SEARCH_LIMITS: SearchLimits = {
   maxQueryChars: 200,
   maxQueryWords: 8,
   maxResults: 100,
-  maxTerms: 512
+  maxTerms: 512,
+  busyPerSecond: 100,
+  maxDocs: Number.POSITIVE_INFINITY
 }
 
 export interface SearchInit<E extends SearchEntry = SearchEntry> {
@@ -110,13 +122,15 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
  * never shows a deleted or changed text.
  */
 export class Search<E extends SearchEntry = SearchEntry> {
-  private readonly limits: SearchLimits
+  private limits: SearchLimits
   private readonly queue = new Map<string, { hash: Uint8Array, entry?: E }>()
   private behind = false
   private draining: Promise<void> | undefined
   private walking = false
   private closed = false
   private readonly unsubscribe: Array<() => void> = []
+  /** entries noted in the current one-second window and the one before (busy()) */
+  private window = { start: 0, count: 0, previous: 0 }
 
   private constructor (private readonly index: TermIndex, private readonly init: SearchInit<E>) {
     this.limits = { ...DEFAULT_SEARCH_LIMITS, ...init.limits }
@@ -145,6 +159,47 @@ export class Search<E extends SearchEntry = SearchEntry> {
       s.kick()
     }
     return s
+  }
+
+  /**
+   * Whether the store is taking in entries faster than busyPerSecond (this second or the last): indexing
+   * then waits, since it would take CPU from replication on the same thread (measured: a 200 000-entry
+   * flood stored 2.5× slower while indexed as it came).
+   */
+  busy (now = Date.now()): boolean {
+    this.roll(now)
+    const limit = this.limits.busyPerSecond
+    return this.window.count >= limit || this.window.previous >= limit
+  }
+
+  private roll (now: number): void {
+    const w = this.window
+    if (now - w.start >= 2000) this.window = { start: now, count: 0, previous: 0 }
+    else if (now - w.start >= 1000) this.window = { start: w.start + 1000, count: 0, previous: w.count }
+  }
+
+  /** The most entries the index keeps (oldest dropped first); takes effect at the next write. */
+  setMaxDocs (n: number): void {
+    this.limits = { ...this.limits, maxDocs: Math.max(0, Math.floor(n)) }
+    this.kick()
+  }
+
+  /** Entries indexed now. */
+  get docs (): number {
+    return this.index.docs
+  }
+
+  /** Drops the oldest entries past maxDocs. */
+  private async trim (): Promise<void> {
+    const over = this.index.docs - this.limits.maxDocs
+    if (over <= 0) return
+    const old = await this.index.oldest(over)
+    await this.index.apply(old.map((hash) => ({ hash })))
+  }
+
+  /** Sleeps while the store is busy (or until closed). */
+  private async yieldToStore (): Promise<void> {
+    while (!this.closed && this.busy()) await new Promise((resolve) => setTimeout(resolve, 250))
   }
 
   /** Whether the index is known to hold every entry of the store (no walk pending, nothing queued). */
@@ -190,7 +245,7 @@ export class Search<E extends SearchEntry = SearchEntry> {
     })
     if (q.kind !== undefined) terms.push(termKey('k', q.kind))
     // read your own writes: a post just made is found, unless the index is busy catching up
-    if (!this.walking && this.queue.size <= this.limits.batch) await this.draining
+    if (!this.walking && !this.busy() && this.queue.size <= this.limits.batch) await this.draining
     const out: E[] = []
     let checks = 0
     let batch: Uint8Array[] = []
@@ -250,6 +305,8 @@ export class Search<E extends SearchEntry = SearchEntry> {
   }
 
   private noted (e: E): void {
+    this.roll(Date.now())
+    this.window.count++
     const b = e.body
     // a delete or edit changes what its target shows: re-read the target
     if (b?.type === 'delete' || b?.type === 'edit') this.enqueue(b.target)
@@ -283,6 +340,8 @@ export class Search<E extends SearchEntry = SearchEntry> {
 
   private async drain (): Promise<void> {
     while (!this.closed && this.queue.size > 0) {
+      await this.yieldToStore()
+      if (this.closed) break
       const items = [...this.queue.values()].slice(0, this.limits.batch)
       for (const it of items) this.queue.delete(hex(it.hash))
       const updates = await Promise.all(items.map(async (it) => {
@@ -293,7 +352,9 @@ export class Search<E extends SearchEntry = SearchEntry> {
           : { hash: it.hash, doc: { hash: it.hash, timestamp: e.timestamp, terms } }
       }))
       await this.index.apply(updates)
+      await this.trim()
     }
+    await this.trim()
     if (!this.closed && this.behind) {
       this.behind = false
       await this.walk()
@@ -313,6 +374,11 @@ export class Search<E extends SearchEntry = SearchEntry> {
           this.behind = true
           return
         }
+        await this.yieldToStore()
+        if (this.closed) {
+          this.behind = true
+          return
+        }
         const page = await this.init.source.timeline(before === undefined ? { limit: 500 } : { limit: 500, before })
         const has = await this.index.has(page.entries.map((e) => e.hash))
         const updates = []
@@ -324,9 +390,12 @@ export class Search<E extends SearchEntry = SearchEntry> {
           } else if (terms === undefined && has[i] === true) updates.push({ hash: e.hash })
         }
         await this.index.apply(updates)
+        await this.trim()
         added += updates.length
         seen += page.entries.length
         before = page.next
+        // newest first: once the index is full, what is left is older than everything it keeps
+        if (this.index.docs >= this.limits.maxDocs) before = undefined
         if (seen % 10_000 < 500 && seen >= 10_000) {
           this.init.logger?.info({ seen, indexed: added }, 'search: catching up')
         }

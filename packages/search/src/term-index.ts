@@ -12,10 +12,12 @@ import { SearchError } from './errors.js'
 const P_POST = 0x74
 const P_FWD = 0x66
 const P_META = 0x6d
+/** `a | time(8, oldest first) | hash(32)`: the oldest entries first, for trimming to maxDocs */
+const P_AGE = 0x61
 const TERM = 8
 const TIME_MAX = 2 ** 53 - 1
 /** bump when the key layout or the tokeniser changes: an index of another version is rebuilt */
-export const INDEX_VERSION = 2
+export const INDEX_VERSION = 3
 
 export interface IndexState {
   version: number
@@ -95,10 +97,16 @@ const postKey = (term: Uint8Array, suffix: Uint8Array): Uint8Array => concat(Uin
 const suffixOf = (timestamp: number, hash: Uint8Array): Uint8Array =>
   concat(u64(TIME_MAX - Math.max(0, Math.min(timestamp, TIME_MAX))), hash)
 const STATE = Uint8Array.of(P_META, 0x73)
+const ageKey = (timestamp: number, hash: Uint8Array): Uint8Array =>
+  concat(Uint8Array.of(P_AGE), u64(Math.max(0, Math.min(timestamp, TIME_MAX))), hash)
+const AGE_START = Uint8Array.of(P_AGE)
+const AGE_END = Uint8Array.of(P_AGE + 1)
 
 export class TermIndex {
   private writing: Promise<unknown> = Promise.resolve()
   private closed = false
+  /** entries indexed (counted at open, kept by apply) */
+  docs = 0
 
   private constructor (private readonly db: Level<Uint8Array, Uint8Array>) {}
 
@@ -112,7 +120,9 @@ export class TermIndex {
         cause: err
       })
     }
-    return new TermIndex(db)
+    const index = new TermIndex(db)
+    for await (const _ of db.keys({ gte: AGE_START, lt: AGE_END })) index.docs++
+    return index
   }
 
   async close (): Promise<void> {
@@ -139,6 +149,14 @@ export class TermIndex {
   /** Drops everything (an index of another version). */
   async clear (): Promise<void> {
     await this.db.clear()
+    this.docs = 0
+  }
+
+  /** The hashes of the `n` oldest entries indexed. */
+  async oldest (n: number): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = []
+    for await (const k of this.db.keys({ gte: AGE_START, lt: AGE_END, limit: n })) out.push(k.slice(9))
+    return out
   }
 
   async has (hashes: Uint8Array[]): Promise<boolean[]> {
@@ -156,9 +174,12 @@ export class TermIndex {
       const olds = await this.db.getMany(updates.map((u) => fwdKey(u.hash)))
       const ops: Array<{ type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }> = []
       const empty = new Uint8Array(0)
+      let docs = this.docs
       updates.forEach((u, i) => {
         const old = olds[i]
         if (old !== undefined && old.byteLength >= 8) {
+          docs--
+          ops.push({ type: 'del', key: ageKey(readU64(old, 0), u.hash) })
           const suffix = suffixOf(readU64(old, 0), u.hash)
           for (let at = 8; at + TERM <= old.byteLength; at += TERM) {
             ops.push({ type: 'del', key: postKey(old.subarray(at, at + TERM), suffix) })
@@ -174,9 +195,12 @@ export class TermIndex {
         const suffix = suffixOf(u.doc.timestamp, u.hash)
         for (const t of hashes) ops.push({ type: 'put', key: postKey(t, suffix), value: empty })
         ops.push({ type: 'put', key: fwdKey(u.hash), value: concat(u64(u.doc.timestamp), ...hashes) })
+        ops.push({ type: 'put', key: ageKey(u.doc.timestamp, u.hash), value: empty })
+        docs++
       })
       // later ops win in a batch: a del of an old posting the new doc also has comes first, then its put
       if (ops.length > 0) await this.db.batch(ops)
+      this.docs = docs
     })
     this.writing = run.catch(() => {})
     await run

@@ -22,6 +22,13 @@ export {
   GossipKind,
   type GossipItem
 } from './gossip.js'
+export {
+  HeadSet,
+  headItemId,
+  reconcileHeadsInitiator,
+  reconcileHeadsResponder,
+  type ReconciledHeads
+} from './heads-reconcile.js'
 export { encodeMessage, decodeMessage, MessageType, type SyncMessage, type WireHead } from './messages.js'
 export { planPulls, diffHeads, type Want, type AuthorSync } from './plan.js'
 export { RejectionLog, type RejectionRecord, type RejectionLogInit } from './rejections.js'

@@ -74,6 +74,31 @@ describe('negentropy V1', () => {
     expect(hexOf(msg)).toBe('6100000203' + sorted.map(hexOf).join('') + hexOf(idOf(3)))
   })
 
+  it('the vector in docs/SYNC.md §3.7, byte for byte', () => {
+    const ids = [1, 2, 3].map((b) => new Uint8Array(32).fill(b))
+    const set = new SortedItems([{ timestamp: 2, id: ids[2]! }, { timestamp: 1, id: ids[1]! }, {
+      timestamp: 1,
+      id: ids[0]!
+    }])
+    const initiator = new Negentropy(set, 4096)
+    const first = initiator.initiate()
+    expect(hexOf(first)).toBe('6100000203' + '01'.repeat(32) + '02'.repeat(32) + '03'.repeat(32))
+    // a responder answers an IdList with its own ids in the range: holding the same three, the same bytes
+    const answer = new Negentropy(set, 4096).reconcile(first).output!
+    expect(hexOf(answer)).toBe(hexOf(first))
+    // and the initiator, finding no difference, is done
+    expect(initiator.reconcile(answer)).toEqual({ output: null, have: [], need: [] })
+    // 40 items (timestamps 0..39): 16 fingerprint buckets of 3, 3, 3, 3, 3, 3, 3, 3, 2, …; the first bound is
+    // timestamp 3 (varint 3 + 1 = 04, no id prefix 00), mode 01, 16 bytes of fingerprint
+    const forty = new SortedItems(
+      Array.from({ length: 40 }, (_, i) => ({ timestamp: i, id: new Uint8Array(32).fill(i) }))
+    )
+    const m = new Negentropy(forty, 4096).initiate()
+    expect(hexOf(m.subarray(0, 4))).toBe('61040001')
+    expect(hexOf(m.subarray(4, 20))).toBe(hexOf(forty.fingerprint(0, 3)))
+    expect(m.byteLength).toBe(1 + 16 * (3 + 16))
+  })
+
   it('a fingerprint is sha256(sum mod 2^256 ‖ varint(count))[0..16]', () => {
     const ones = new Uint8Array(32).fill(0xff)
     const one = new Uint8Array(32)

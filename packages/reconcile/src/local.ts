@@ -15,10 +15,12 @@ export interface LocalOutcome {
 export function reconcileInMemory (
   initiator: ReconcileStorage,
   responder: ReconcileStorage,
-  opts: { frameSizeLimit: number, maxRounds: number }
+  opts: { frameSizeLimit: number, maxRounds: number, idListBelow?: number, responderIdListBelow?: number }
 ): LocalOutcome {
-  const a = new Negentropy(initiator, opts.frameSizeLimit)
-  const b = new Negentropy(responder, opts.frameSizeLimit)
+  const a = new Negentropy(initiator, opts.frameSizeLimit, opts)
+  const b = new Negentropy(responder, opts.frameSizeLimit, {
+    idListBelow: opts.responderIdListBelow ?? opts.idListBelow
+  })
   const out: LocalOutcome = { have: [], need: [], rounds: 0, bytesOut: 0, bytesIn: 0 }
   for (let msg: Uint8Array | null = a.initiate(); msg !== null;) {
     if (++out.rounds > opts.maxRounds) throw new ReconcileError('bad_state', `more than ${opts.maxRounds} rounds`)

@@ -20,6 +20,19 @@ export const MIN_FRAME_SIZE_LIMIT = 4096
 /** Room kept under the limit for the closing "rest of the set" fingerprint range (as the reference does). */
 const FRAME_SLACK = 200
 const BUCKETS = 16
+/** The reference sends a range of fewer than 32 items as an IdList (2 × BUCKETS); smaller leaves trade a round for bytes. */
+export const DEFAULT_ID_LIST_BELOW = BUCKETS * 2
+
+export interface NegentropyOptions {
+  /**
+   * A range of fewer items than this is sent as an IdList, else split into
+   * up to 16 fingerprinted buckets. A sender's choice, not part of the wire
+   * format: peers with different values interoperate.
+   *
+   * @default 32
+   */
+  idListBelow?: number
+}
 
 export interface ReconcileResult {
   /** the next message to send, or null (initiator only) when reconciliation is complete */
@@ -47,7 +60,14 @@ export class Negentropy {
   private initiator = false
   private started = false
 
-  constructor (private readonly storage: ReconcileStorage, readonly frameSizeLimit: number) {
+  private readonly idListBelow: number
+
+  constructor (
+    private readonly storage: ReconcileStorage,
+    readonly frameSizeLimit: number,
+    opts: NegentropyOptions = {}
+  ) {
+    this.idListBelow = Math.max(2, opts.idListBelow ?? DEFAULT_ID_LIST_BELOW)
     if (!Number.isSafeInteger(frameSizeLimit) || frameSizeLimit < MIN_FRAME_SIZE_LIMIT) {
       throw new ReconcileError('bad_state', `frameSizeLimit must be at least ${MIN_FRAME_SIZE_LIMIT}`)
     }
@@ -176,17 +196,18 @@ export class Negentropy {
 
   private splitRange (lower: number, upper: number, upperBound: Bound, o: Writer, st: Deltas): void {
     const n = upper - lower
-    if (n < BUCKETS * 2) {
+    if (n < this.idListBelow) {
       o.push(encodeBound(upperBound, st))
       o.push(encodeVarint(Mode.IdList))
       o.push(encodeVarint(n))
       for (let i = lower; i < upper; i++) o.push(this.storage.item(i).id)
       return
     }
-    const per = Math.floor(n / BUCKETS)
-    const extra = n % BUCKETS
+    const buckets = Math.min(BUCKETS, n)
+    const per = Math.floor(n / buckets)
+    const extra = n % buckets
     let curr = lower
-    for (let b = 0; b < BUCKETS; b++) {
+    for (let b = 0; b < buckets; b++) {
       const size = per + (b < extra ? 1 : 0)
       const fp = this.storage.fingerprint(curr, curr + size)
       curr += size

@@ -1,6 +1,12 @@
 import { hash } from 'node:crypto'
 import { Negentropy, ReconcileError, SortedItems, type Item } from '@kiez/reconcile'
-import { MAX_HEADS_PER_MESSAGE, MAX_HEADS_TOTAL, MAX_RECONCILE_ROUNDS, RECONCILE_FRAME_LIMIT } from './constants.js'
+import {
+  MAX_HEADS_PER_MESSAGE,
+  MAX_HEADS_TOTAL,
+  MAX_RECONCILE_ROUNDS,
+  RECONCILE_FRAME_LIMIT,
+  RECONCILE_ID_LIST_BELOW
+} from './constants.js'
 import { ReplicationError } from './errors.js'
 import type { Framed } from './framing.js'
 import type { SyncMessage, WireHead } from './messages.js'
@@ -121,7 +127,7 @@ export async function reconcileHeadsInitiator (
   ours: HeadSet,
   signal: AbortSignal
 ): Promise<ReconciledHeads> {
-  const neg = new Negentropy(ours.items, RECONCILE_FRAME_LIMIT)
+  const neg = new Negentropy(ours.items, RECONCILE_FRAME_LIMIT, { idListBelow: RECONCILE_ID_LIST_BELOW })
   const have = new Set<string>()
   const need = new Map<string, Uint8Array>()
   let rounds = 0
@@ -174,7 +180,7 @@ export async function reconcileHeadsResponder (
   first: Extract<SyncMessage, { type: 'reconcile' }>,
   signal: AbortSignal
 ): Promise<ReconciledHeads> {
-  const neg = new Negentropy(ours.items, RECONCILE_FRAME_LIMIT)
+  const neg = new Negentropy(ours.items, RECONCILE_FRAME_LIMIT, { idListBelow: RECONCILE_ID_LIST_BELOW })
   let rounds = 0
   let m: SyncMessage = first
   try {

@@ -38,15 +38,38 @@ export function headItemId (h: WireHead): Uint8Array {
   return new Uint8Array(hash('sha256', buf, 'buffer'))
 }
 
+/**
+ * Our heads' ids between exchanges: most heads do not move in 30 s, so an
+ * exchange hashes only those that did. Bounded: past `max` authors it starts
+ * over. Only for our own heads (a peer's head is never hashed here).
+ */
+export class HeadIdCache {
+  private readonly map = new Map<string, { seq: number, forkedAt: number, hash: Uint8Array, id: Uint8Array }>()
+  constructor (private readonly max = 1 << 20) {}
+
+  id (h: WireHead): Uint8Array {
+    const key = hex(h.author)
+    const forkedAt = h.forkedAt ?? 0
+    const c = this.map.get(key)
+    if (c !== undefined && c.seq === h.seq && c.forkedAt === forkedAt && Buffer.compare(c.hash, h.hash) === 0) {
+      return c.id
+    }
+    const id = headItemId(h)
+    if (this.map.size >= this.max) this.map.clear()
+    this.map.set(key, { seq: h.seq, forkedAt, hash: h.hash, id })
+    return id
+  }
+}
+
 /** A heads vector as a reconcilable set: item timestamp = the head's seq, so items spread over seqs. */
 export class HeadSet {
   readonly byId = new Map<string, WireHead>()
   readonly items: SortedItems
 
-  constructor (heads: Iterable<WireHead>) {
+  constructor (heads: Iterable<WireHead>, idOf: (h: WireHead) => Uint8Array = headItemId) {
     const items: Item[] = []
     for (const h of heads) {
-      const id = headItemId(h)
+      const id = idOf(h)
       const key = hex(id)
       if (this.byId.has(key)) continue
       this.byId.set(key, h)

@@ -23,6 +23,7 @@ export {
   type GossipItem
 } from './gossip.js'
 export {
+  HeadIdCache,
   HeadSet,
   headItemId,
   reconcileHeadsInitiator,

@@ -22,6 +22,7 @@ import { Announcer } from './announcer.js'
 import { bump, newCounters, type ReplicationCounters } from './counters.js'
 import { ReplicationError } from './errors.js'
 import { Framed } from './framing.js'
+import { HeadIdCache } from './heads-reconcile.js'
 import { GossipGuard } from './gossip-guard.js'
 import { encodeGossip } from './gossip.js'
 import { judgeGossip } from './gossip-judge.js'
@@ -262,6 +263,7 @@ export class ReplicationService implements Replication, Startable {
   private readonly refused = new RejectionLog()
   private readonly peers = new Map<string, PeerState>()
   private readonly headsListeners = new Set<HeadsListener>()
+  private readonly headIds = new HeadIdCache()
   private readonly departed = new DepartedLog()
   private readonly headTimes = new Map<string, number>()
   /** serving budgets outlive connections, so reconnecting does not refill one; bounded, least recently used dropped */
@@ -329,6 +331,7 @@ export class ReplicationService implements Replication, Startable {
       limits: this.limits,
       log: this.log,
       ourHeads: () => this.ourHeads(),
+      headId: (h) => this.headIds.id(h),
       forwards: this.forwards,
       ingestRange: async (author, from, items) => await this.ingestRange(author, from, items),
       afterAuthor: (author, stored) => {

@@ -27,6 +27,8 @@ export interface SyncHost {
   log: Logger
   /** our heads vector, keyed by author hex */
   ourHeads: () => Map<string, WireHead>
+  /** the reconciliation id of one of our heads (cached by the service; headItemId when absent) */
+  headId?: (h: WireHead) => Uint8Array
   /** whether an author's entries may leave this box (ReplicationInit.forwards) */
   forwards: (author: Uint8Array) => boolean
   /**
@@ -113,7 +115,7 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
     let planned: Want[]
     if (plan.reconcile === true) {
       // Only the heads that differ cross the wire; planning on them alone gives the same wants.
-      const r = await reconcileHeadsInitiator(f, new HeadSet(forwarded(host, ours)), signal)
+      const r = await reconcileHeadsInitiator(f, new HeadSet(forwarded(host, ours), host.headId), signal)
       out.theirHeads = r.theirs
       planned = planPulls(ours, r.theirOnly)
       counters.reconcileExchanges++
@@ -278,7 +280,12 @@ export async function serve (host: SyncHost, f: Framed, peer: ServePeer, signal:
         if (headsDone) throw new ReplicationError('bad_message', 'one heads exchange per session')
         headsDone = true
         const before = f.bytesIn + f.bytesOut - bytesOfLast(m)
-        const r = await reconcileHeadsResponder(f, new HeadSet(forwarded(host, host.ourHeads())), m, signal)
+        const r = await reconcileHeadsResponder(
+          f,
+          new HeadSet(forwarded(host, host.ourHeads()), host.headId),
+          m,
+          signal
+        )
         counters.reconcileExchanges++
         counters.headsExchangeBytes += f.bytesIn + f.bytesOut - before
         peer.onHeads(r.theirs)

@@ -4,6 +4,7 @@ import { Lab, connect, newAuthor } from '../test/helpers.js'
 import {
   decodeMessage,
   encodeMessage,
+  HeadIdCache,
   HeadSet,
   headItemId,
   MAX_FRAME_BYTES,
@@ -26,6 +27,16 @@ describe('head item ids', () => {
     expect(hexOf(head(1, 6))).not.toBe(hexOf(a))
     expect(hexOf(head(1, 5, 3))).not.toBe(hexOf(a))
     expect(hexOf({ ...a, hash: new Uint8Array(32) })).not.toBe(hexOf(a))
+  })
+
+  it('the id cache answers as headItemId, and notices a head that moved', () => {
+    const cache = new HeadIdCache()
+    const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+    for (
+      const h of [head(1, 5), head(1, 5), head(1, 6), head(1, 6, 4), { ...head(1, 6, 4), hash: new Uint8Array(32) }]
+    ) {
+      expect(hexOf(cache.id(h))).toBe(hexOf(headItemId(h)))
+    }
   })
 
   it('rebuilds the peer vector from the difference', () => {

@@ -38,7 +38,7 @@ const {
   waitUntil
 } = await import('./bench-lab.js')
 
-// --only=line,delete,streets,catchup runs a subset; BENCH_DAEMON_NODE_OPTIONS is handed to every daemon
+// --only=line,delete,streets,catchup,reconcile runs a subset; BENCH_DAEMON_NODE_OPTIONS is handed to every daemon
 // instead of the packaged V8 limits (e.g. '' for Node's defaults, --max-old-space-size=64 to see how much of
 // the RSS is uncollected garbage).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
@@ -155,6 +155,12 @@ const entries = chain(7, CATCHUP_ENTRIES, (i) => `bench entry ${i}: a short neig
 emitVerifyPerSecond(entries)
 
 // ---- a 10-box segmented line: first neighbour, hop latency, gossip overhead, RSS ----
+// In-process, no daemons: the heads exchange at 100 000 authors (scripts/bench-reconcile.js, issue 17 §2).
+if (runs('reconcile')) {
+  const { benchReconcile } = await import('./bench-reconcile.js')
+  await benchReconcile()
+}
+
 if (runs('line')) {
   const lab = await createLab({ ...line(LINE_BOXES), ...labEnv })
   try {

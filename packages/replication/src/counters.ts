@@ -47,6 +47,10 @@ export interface ReplicationCounters {
   payloadsRefused: Record<string, number>
   /** payload-fetch rounds that failed (the session's entries are kept) */
   payloadFetchesFailed: number
+  /** heads exchanges done by set reconciliation (/kiez/sync/2.1.0), either role */
+  reconcileExchanges: number
+  /** frame bytes of heads exchanges, both directions, either role and protocol */
+  headsExchangeBytes: number
 }
 
 export function newCounters (): ReplicationCounters {
@@ -79,7 +83,9 @@ export function newCounters (): ReplicationCounters {
     payloadsIn: 0,
     payloadsOut: 0,
     payloadsRefused: {},
-    payloadFetchesFailed: 0
+    payloadFetchesFailed: 0,
+    reconcileExchanges: 0,
+    headsExchangeBytes: 0
   }
 }
 

@@ -2,7 +2,7 @@
  * @packageDocumentation
  *
  * Feed replication as a libp2p service, `replication(init)`: gossipsub push of
- * new entries and fork proofs, and the `/kiez/sync/2.0.0` pull protocol (heads
+ * new entries and fork proofs, and the `/kiez/sync/2.1.0` / `2.0.0` pull protocol (heads
  * exchange, ranged gets), over one validate → store → announce path
  * (docs/SYNC.md). Per-peer budgets bound what a neighbour can make us do.
  *
@@ -22,6 +22,14 @@ export {
   GossipKind,
   type GossipItem
 } from './gossip.js'
+export {
+  HeadIdCache,
+  HeadSet,
+  headItemId,
+  reconcileHeadsInitiator,
+  reconcileHeadsResponder,
+  type ReconciledHeads
+} from './heads-reconcile.js'
 export { encodeMessage, decodeMessage, MessageType, type SyncMessage, type WireHead } from './messages.js'
 export { planPulls, diffHeads, type Want, type AuthorSync } from './plan.js'
 export { RejectionLog, type RejectionRecord, type RejectionLogInit } from './rejections.js'

@@ -1,6 +1,6 @@
 import { HASH_BYTES, MAX_ENTRY_BYTES, MAX_PAYLOAD_BYTES, PUBLIC_KEY_BYTES } from '@kiez/feed'
 import { decode, encode } from 'cborg'
-import { MAX_FORK_PROOF_BYTES, MAX_HEADS_PER_MESSAGE, MAX_PAYLOAD_HASHES } from './constants.js'
+import { MAX_FORK_PROOF_BYTES, MAX_HEADS_PER_MESSAGE, MAX_PAYLOAD_HASHES, RECONCILE_FRAME_LIMIT } from './constants.js'
 import { ReplicationError, SyncErrorCodes, type SyncErrorCode } from './errors.js'
 
 /** One author's head as exchanged by sync. `timestamp` is the head entry's (unsigned claim, used only for ordering). */
@@ -38,6 +38,10 @@ export type SyncMessage =
   | { type: 'error', code: SyncErrorCode, message: string }
   | { type: 'getPayloads', hashes: Uint8Array[] }
   | { type: 'payloads', payloads: WirePayload[] }
+  /** /kiez/sync/2.1.0 only: one negentropy V1 message (docs/SYNC.md §3.7) */
+  | { type: 'reconcile', message: Uint8Array }
+  /** /kiez/sync/2.1.0 only: the heads behind these head ids, please (ids the reconciliation said we lack) */
+  | { type: 'getHeads', ids: Uint8Array[], more: boolean }
 
 export const MessageType = {
   heads: 0,
@@ -47,7 +51,9 @@ export const MessageType = {
   fork: 4,
   error: 5,
   getPayloads: 6,
-  payloads: 7
+  payloads: 7,
+  reconcile: 8,
+  getHeads: 9
 } as const
 
 const MAX_ERROR_MESSAGE_CHARS = 256
@@ -70,6 +76,10 @@ export function encodeMessage (m: SyncMessage): Uint8Array {
       return encode([MessageType.getPayloads, m.hashes])
     case 'payloads':
       return encode([MessageType.payloads, m.payloads.map((p) => [p.hash, p.payload ?? null])])
+    case 'reconcile':
+      return encode([MessageType.reconcile, m.message])
+    case 'getHeads':
+      return encode([MessageType.getHeads, m.ids, m.more])
   }
 }
 
@@ -159,6 +169,21 @@ export function decodeMessage (frame: Uint8Array): SyncMessage {
         bad(`payloads must be an array of ≤ ${MAX_PAYLOAD_HASHES}`)
       }
       return { type: 'payloads', payloads: a[1].map(decodePair) }
+    }
+    case MessageType.reconcile: {
+      arity(a, 2)
+      const message = a[1]
+      if (!(message instanceof Uint8Array) || message.byteLength === 0 || message.byteLength > RECONCILE_FRAME_LIMIT) {
+        bad(`a reconcile message must be a byte string of 1..${RECONCILE_FRAME_LIMIT} bytes`)
+      }
+      return { type: 'reconcile', message }
+    }
+    case MessageType.getHeads: {
+      arity(a, 3)
+      if (!Array.isArray(a[1]) || a[1].length > MAX_HEADS_PER_MESSAGE) {
+        bad(`ids must be an array of at most ${MAX_HEADS_PER_MESSAGE}`)
+      }
+      return { type: 'getHeads', ids: a[1].map((h) => bytes(h, 'id', HASH_BYTES)), more: bool(a[2], 'more') }
     }
     default:
       return bad(`unknown message type ${String(a[0])}`)

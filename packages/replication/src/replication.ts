@@ -11,11 +11,18 @@ import {
   type Stream
 } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
-import { feedTopic, MAX_ENTRIES_PER_RESPONSE, MAX_RESPONSE_BYTES, SYNC_PROTOCOL } from './constants.js'
+import {
+  feedTopic,
+  MAX_ENTRIES_PER_RESPONSE,
+  MAX_RESPONSE_BYTES,
+  SYNC_PROTOCOL,
+  SYNC_PROTOCOL_RECONCILE
+} from './constants.js'
 import { Announcer } from './announcer.js'
 import { bump, newCounters, type ReplicationCounters } from './counters.js'
 import { ReplicationError } from './errors.js'
 import { Framed } from './framing.js'
+import { HeadIdCache } from './heads-reconcile.js'
 import { GossipGuard } from './gossip-guard.js'
 import { encodeGossip } from './gossip.js'
 import { judgeGossip } from './gossip-judge.js'
@@ -72,6 +79,13 @@ export interface ReplicationInit {
    * @default true
    */
   syncOnConnect?: boolean
+  /**
+   * Offer /kiez/sync/2.1.0 (heads exchange by set reconciliation, docs/SYNC.md
+   * §3.7) first when opening a session, and serve it. False: 2.0.0 only.
+   *
+   * @default true
+   */
+  reconcileHeads?: boolean
   /**
    * Full heads exchange with every neighbour this often, in milliseconds; 0 turns it off.
    *
@@ -238,6 +252,7 @@ export class ReplicationService implements Replication, Startable {
   private readonly log: Logger
   private readonly syncIntervalMs: number
   private readonly syncOnConnect: boolean
+  private readonly reconcileHeads: boolean
   /** per author hex: seq ranges being stored by sync right now, whose entries are not announced one by one */
   private readonly muted = new Map<string, Array<[number, number]>>()
   private readonly streamTimeoutMs: number
@@ -248,6 +263,7 @@ export class ReplicationService implements Replication, Startable {
   private readonly refused = new RejectionLog()
   private readonly peers = new Map<string, PeerState>()
   private readonly headsListeners = new Set<HeadsListener>()
+  private readonly headIds = new HeadIdCache()
   private readonly departed = new DepartedLog()
   private readonly headTimes = new Map<string, number>()
   /** serving budgets outlive connections, so reconnecting does not refill one; bounded, least recently used dropped */
@@ -273,6 +289,7 @@ export class ReplicationService implements Replication, Startable {
     this.log = components.logger.forComponent('kiez:replication')
     this.syncIntervalMs = init.syncIntervalMs ?? 30_000
     this.syncOnConnect = init.syncOnConnect ?? true
+    this.reconcileHeads = init.reconcileHeads ?? true
     this.streamTimeoutMs = init.streamTimeoutMs ?? 60_000
     this.maxStreamsPerPeer = init.maxStreamsPerPeer ?? 2
     // 8 MiB/s ≈ 50k entries/s: a catch-up is not slower than the store, yet one peer cannot make us send without bound
@@ -314,6 +331,7 @@ export class ReplicationService implements Replication, Startable {
       limits: this.limits,
       log: this.log,
       ourHeads: () => this.ourHeads(),
+      headId: (h) => this.headIds.id(h),
       forwards: this.forwards,
       ingestRange: async (author, from, items) => await this.ingestRange(author, from, items),
       afterAuthor: (author, stored) => {
@@ -355,14 +373,16 @@ export class ReplicationService implements Replication, Startable {
     this.unlisten.push(this.store.onFork((_author, _seq, proof) => {
       this.announcer.forkProof(proof)
     }))
-    await this.components.registrar.handle(SYNC_PROTOCOL, (stream, connection) => {
-      this.onStream(stream, connection).catch((err) => {
-        this.log.error('sync stream handler failed: %e', err)
+    for (const protocol of this.syncProtocols()) {
+      await this.components.registrar.handle(protocol, (stream, connection) => {
+        this.onStream(stream, connection).catch((err) => {
+          this.log.error('sync stream handler failed: %e', err)
+        })
+      }, {
+        maxInboundStreams: this.maxStreamsPerPeer + 1, // one over our own cap, so a peer learns 'busy' rather than a reset
+        maxOutboundStreams: 2
       })
-    }, {
-      maxInboundStreams: this.maxStreamsPerPeer + 1, // one over our own cap, so a peer learns 'busy' rather than a reset
-      maxOutboundStreams: 2
-    })
+    }
     this.topologyId = await this.components.registrar.register(SYNC_PROTOCOL, {
       onConnect: (peerId) => {
         this.departed.forget(peerId.toString())
@@ -398,7 +418,7 @@ export class ReplicationService implements Replication, Startable {
     for (const u of this.unlisten) u()
     this.unlisten = []
     if (this.topologyId !== undefined) this.components.registrar.unregister(this.topologyId)
-    await this.components.registrar.unhandle(SYNC_PROTOCOL)
+    for (const protocol of this.syncProtocols()) await this.components.registrar.unhandle(protocol)
     this.pubsub?.topicValidators.delete(this.topic)
     try {
       this.pubsub?.unsubscribe(this.topic)
@@ -407,6 +427,11 @@ export class ReplicationService implements Replication, Startable {
     await Promise.allSettled([...this.peers.values()].map(async (p) => await p.running))
     this.peers.clear()
     this.departed.clear()
+  }
+
+  /** The sync protocols we speak, preferred first. */
+  private syncProtocols (): string[] {
+    return this.reconcileHeads ? [SYNC_PROTOCOL_RECONCILE, SYNC_PROTOCOL] : [SYNC_PROTOCOL]
   }
 
   /** A neighbour went: keep what it last told us, so `kiez sync` can still say what it lacks. */
@@ -671,7 +696,7 @@ export class ReplicationService implements Replication, Startable {
 
   private async session (peer: PeerState, full: boolean, ranges: Want[]): Promise<number> {
     const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.streamTimeoutMs)])
-    const stream = await this.components.connectionManager.openStream(peer.id, SYNC_PROTOCOL, { signal })
+    const stream = await this.components.connectionManager.openStream(peer.id, this.syncProtocols(), { signal })
     this.stats.syncSessionsMade++
     const f = new Framed(stream)
     try {
@@ -680,7 +705,8 @@ export class ReplicationService implements Replication, Startable {
         ...this.host,
         ingestRange: async (author, from, items) => await this.ingestRange(author, from, items, peer.id)
       }
-      const out = await pull(host, f, { full, ranges, held: peer.held }, signal)
+      const reconcile = stream.protocol === SYNC_PROTOCOL_RECONCILE
+      const out = await pull(host, f, { full, ranges, held: peer.held, reconcile }, signal)
       for (const a of out.deferred) if (peer.held.size < MAX_HELD) peer.held.add(a)
       if (out.theirHeads !== undefined) this.heard(peer, out.theirHeads)
       if (out.truncated) peer.wantFull = true
@@ -720,6 +746,7 @@ export class ReplicationService implements Replication, Startable {
     try {
       await serve(this.host, f, {
         bucket: peer.bucket,
+        reconcile: stream.protocol === SYNC_PROTOCOL_RECONCILE,
         onHeads: (heads) => {
           this.heard(peer, heads)
           // Periodic timers are independent: if the peer has what we lack, pull now rather than wait for ours.

@@ -11,7 +11,7 @@ import {
   stubLogger
 } from '../test/stubbed.js'
 import { streamPair } from '@libp2p/utils'
-import { SYNC_PROTOCOL } from './constants.js'
+import { SYNC_PROTOCOL, SYNC_PROTOCOL_RECONCILE } from './constants.js'
 import { Framed } from './framing.js'
 import { ReplicationError } from './errors.js'
 import { type FeedPubSub, ReplicationService } from './replication.js'
@@ -33,16 +33,18 @@ describe('ReplicationService: when a sync runs', () => {
   it('registers the sync handler one stream over its per-peer cap, a topology and the topic validator, and undoes it all on stop', async () => {
     h = await harness({ maxStreamsPerPeer: 3 })
     const topic = '/kiez/unit/feed/2'
-    expect(h.registrar.handle.callCount).toBe(1)
-    expect(h.registrar.handle.firstCall.args[0]).toBe(SYNC_PROTOCOL)
-    expect(h.registrar.handle.firstCall.args[2]).toEqual({ maxInboundStreams: 4, maxOutboundStreams: 2 })
+    // 2.1.0 (heads by reconciliation) and 2.0.0, the same handler and limits
+    expect(h.registrar.handle.getCalls().map((c) => c.args[0])).toEqual([SYNC_PROTOCOL_RECONCILE, SYNC_PROTOCOL])
+    for (const c of h.registrar.handle.getCalls()) {
+      expect(c.args[2]).toEqual({ maxInboundStreams: 4, maxOutboundStreams: 2 })
+    }
     // only peers whose identify names /kiez/sync reach onConnect: the registrar's topology filters them
     expect(h.registrar.register.firstCall.args[0]).toBe(SYNC_PROTOCOL)
     expect(h.pubsub.topicValidators.has(topic)).toBe(true)
     expect(h.pubsub.subscribe.calledOnceWith(topic)).toBe(true)
     await h.service.stop()
     expect(h.registrar.unregister.calledOnceWith('topology-1')).toBe(true)
-    expect(h.registrar.unhandle.calledOnceWith(SYNC_PROTOCOL)).toBe(true)
+    expect(h.registrar.unhandle.getCalls().map((c) => c.args[0])).toEqual([SYNC_PROTOCOL_RECONCILE, SYNC_PROTOCOL])
     expect(h.pubsub.topicValidators.has(topic)).toBe(false)
     expect(h.pubsub.unsubscribe.calledOnceWith(topic)).toBe(true)
     expect(h.service.isStarted()).toBe(false)
@@ -80,7 +82,7 @@ describe('ReplicationService: when a sync runs', () => {
     await settle()
     expect(h.connectionManager.openStream.callCount).toBe(1)
     const [peer, protocol, opts] = h.connectionManager.openStream.firstCall.args
-    expect([peer, protocol]).toEqual([A, SYNC_PROTOCOL])
+    expect([peer, protocol]).toEqual([A, [SYNC_PROTOCOL_RECONCILE, SYNC_PROTOCOL]]) // 2.1.0 preferred
     expect(opts?.signal).toBeInstanceOf(AbortSignal)
     // a full session starts with our heads
     expect(r.seen).toEqual([[{ type: 'heads', heads: [], more: false }]])

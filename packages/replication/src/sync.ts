@@ -4,7 +4,8 @@ import { MAX_HEADS_PER_MESSAGE, MAX_HEADS_TOTAL } from './constants.js'
 import { bump, type ReplicationCounters } from './counters.js'
 import { ReplicationError } from './errors.js'
 import type { Framed } from './framing.js'
-import type { SyncMessage, WireHead, WireItem } from './messages.js'
+import { encodeMessage, type SyncMessage, type WireHead, type WireItem } from './messages.js'
+import { HeadSet, reconcileHeadsInitiator, reconcileHeadsResponder } from './heads-reconcile.js'
 import { servePayloads } from './payload-fetch.js'
 import { planPulls, type Want } from './plan.js'
 import type { TokenBucket } from '@kiez/rate'
@@ -26,6 +27,8 @@ export interface SyncHost {
   log: Logger
   /** our heads vector, keyed by author hex */
   ourHeads: () => Map<string, WireHead>
+  /** the reconciliation id of one of our heads (cached by the service; headItemId when absent) */
+  headId?: (h: WireHead) => Uint8Array
   /** whether an author's entries may leave this box (ReplicationInit.forwards) */
   forwards: (author: Uint8Array) => boolean
   /**
@@ -40,6 +43,8 @@ export interface SyncHost {
 export interface PullPlan {
   /** exchange heads and pull whatever the peer has that we lack */
   full: boolean
+  /** do the heads exchange by set reconciliation (the stream speaks /kiez/sync/2.1.0) */
+  reconcile?: boolean
   /** targeted ranges (from gossip gaps) */
   ranges: Want[]
   /** authors (hex) not to ask for: the store deferred them since the last periodic sync */
@@ -106,9 +111,20 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
   let wants = plan.ranges
   if (plan.full) {
     const ours = host.ourHeads()
-    await sendHeads(f, forwarded(host, ours), signal)
-    out.theirHeads = await recvHeads(f, signal)
-    const planned = planPulls(ours, out.theirHeads)
+    const before = f.bytesIn + f.bytesOut
+    let planned: Want[]
+    if (plan.reconcile === true) {
+      // Only the heads that differ cross the wire; planning on them alone gives the same wants.
+      const r = await reconcileHeadsInitiator(f, new HeadSet(forwarded(host, ours), host.headId), signal)
+      out.theirHeads = r.theirs
+      planned = planPulls(ours, r.theirOnly)
+      counters.reconcileExchanges++
+    } else {
+      await sendHeads(f, forwarded(host, ours), signal)
+      out.theirHeads = await recvHeads(f, signal)
+      planned = planPulls(ours, out.theirHeads)
+    }
+    counters.headsExchangeBytes += f.bytesIn + f.bytesOut - before
     const covered = new Set(planned.map((w) => hex(w.author)))
     wants = [...planned, ...wants.filter((w) => !covered.has(hex(w.author)))]
   }
@@ -224,6 +240,11 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
   return out
 }
 
+/** The frame bytes of a message already received (counted in Framed.bytesIn). */
+function bytesOfLast (m: SyncMessage): number {
+  return encodeMessage(m).byteLength
+}
+
 /** Our heads as we tell them: without the authors we do not forward (a peer cannot pull what we would not serve). */
 function forwarded (host: SyncHost, heads: Map<string, WireHead>): Iterable<WireHead> {
   return [...heads.values()].filter((h) => host.forwards(h.author))
@@ -233,6 +254,8 @@ export interface ServePeer {
   bucket: TokenBucket
   /** called with the initiator's heads once it has sent them all */
   onHeads: (heads: WireHead[]) => void
+  /** the stream speaks /kiez/sync/2.1.0: RECONCILE is accepted */
+  reconcile?: boolean
 }
 
 /** The responder's side: answer requests until the initiator closes. Store-and-forward: any stored feed is served. */
@@ -245,9 +268,27 @@ export async function serve (host: SyncHost, f: Framed, peer: ServePeer, signal:
         // One exchange per session: a peer cannot make us send our vector over and over on one stream.
         if (headsDone) throw new ReplicationError('bad_message', 'one heads exchange per session')
         headsDone = true
+        const before = f.bytesIn + f.bytesOut - bytesOfLast(m)
         const theirs = await recvHeads(f, signal, m)
         peer.onHeads(theirs)
         await sendHeads(f, forwarded(host, host.ourHeads()), signal)
+        counters.headsExchangeBytes += f.bytesIn + f.bytesOut - before
+        break
+      }
+      case 'reconcile': {
+        if (peer.reconcile !== true) throw new ReplicationError('bad_message', 'reconcile is /kiez/sync/2.1.0 only')
+        if (headsDone) throw new ReplicationError('bad_message', 'one heads exchange per session')
+        headsDone = true
+        const before = f.bytesIn + f.bytesOut - bytesOfLast(m)
+        const r = await reconcileHeadsResponder(
+          f,
+          new HeadSet(forwarded(host, host.ourHeads()), host.headId),
+          m,
+          signal
+        )
+        counters.reconcileExchanges++
+        counters.headsExchangeBytes += f.bytesIn + f.bytesOut - before
+        peer.onHeads(r.theirs)
         break
       }
       case 'get': {

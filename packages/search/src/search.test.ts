@@ -207,7 +207,7 @@ describe('search', () => {
     for (let i = 0; i < 30; i++) await store.append(ben, { type: 'post', text: `Laterne ${i}` })
     await eventually(() => search.current, { what: 'the index to catch up', timeoutMs: 20_000 })
     expect(search.docs).toBe(10)
-    const found = (await search.query({ text: 'laterne', limit: 100 })).map((e) => e.body?.text)
+    const found = await texts(search, 'laterne')
     // the ten newest (posts in the same millisecond may come in either order)
     expect(new Set(found)).toEqual(new Set(Array.from({ length: 10 }, (_, i) => `Laterne ${20 + i}`)))
     expect(found).toHaveLength(10)

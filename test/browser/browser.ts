@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'vitest'
@@ -318,4 +319,41 @@ export async function assertClean (page: Page, watch: Watch): Promise<void> {
   // only the box itself was ever asked for anything (no CDN, no fonts, no payload URLs)
   const origin = new URL(page.url()).origin
   expect(watch.requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'))).toEqual([])
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+/** axe-core's serious and critical findings on the page as it is now (the page's CSP does not apply to evaluate). */
+export async function axeSerious (page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE)
+  const found = await page.evaluate(async () => {
+    const axe = (window as unknown as {
+      axe: {
+        run: (
+          ctx: Document,
+          opts: unknown
+        ) => Promise<{ violations: Array<{ id: string, impact: string, nodes: Array<{ target: unknown }> }> }>
+      }
+    }).axe
+    const r = await axe.run(document, { resultTypes: ['violations'] })
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      nodes: v.nodes.map((n) => JSON.stringify(n.target))
+    }))
+  })
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 5).join(' ')}`)
+}
+
+/** POST /api/v1/<path> from the page's own browser (its cookie): the status and the JSON. */
+export async function postJson (page: Page, path: string, body: unknown): Promise<{ status: number, json: any }> {
+  return await page.evaluate(async ([p, b]) => {
+    const res = await fetch(`/api/v1/${p}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(b)
+    })
+    return { status: res.status, json: await res.json().catch(() => undefined) }
+  }, [path, body] as const)
 }

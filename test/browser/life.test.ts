@@ -1,5 +1,4 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -10,11 +9,13 @@ import {
   type Box,
   type Watch,
   assertClean,
+  axeSerious,
   chromiumSkipReason,
   ensureWebBuilt,
   launch,
   openPage,
   pairingCode,
+  postJson,
   startBox,
   waitForPost
 } from './browser.js'
@@ -36,19 +37,6 @@ const DAY = 86_400_000
 /** The README's screenshots: written by this test, committed. */
 const IMG = join(ROOT, 'docs/img')
 const PHONE_390 = { width: 390, height: 844 }
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
-
-/** POST /api/v1/<path> from the page's own browser (its cookie): the status and the JSON. */
-async function postJson (page: Page, path: string, body: unknown): Promise<{ status: number, json: any }> {
-  return await page.evaluate(async ([p, b]) => {
-    const res = await fetch(`/api/v1/${p}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(b)
-    })
-    return { status: res.status, json: await res.json().catch(() => undefined) }
-  }, [path, body] as const)
-}
 
 /** A datetime-local value for `ms` in the page's own time zone. */
 async function localInput (page: Page, ms: number): Promise<string> {
@@ -69,29 +57,6 @@ async function compose (page: Page, kind: string, text: string, fill: Record<str
 
 function postWith (page: Page, text: string) {
   return page.locator('.timeline .post').filter({ has: page.locator('.post-text', { hasText: text }) })
-}
-
-/** axe-core's serious and critical findings on the page as it is now (the page's CSP does not apply to evaluate). */
-async function axeSerious (page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE)
-  const found = await page.evaluate(async () => {
-    const axe = (window as unknown as {
-      axe: {
-        run: (
-          ctx: Document,
-          opts: unknown
-        ) => Promise<{ violations: Array<{ id: string, impact: string, nodes: Array<{ target: unknown }> }> }>
-      }
-    }).axe
-    const r = await axe.run(document, { resultTypes: ['violations'] })
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      nodes: v.nodes.map((n) => JSON.stringify(n.target))
-    }))
-  })
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 5).join(' ')}`)
 }
 
 async function shot (page: Page, name: string, viewport: { width: number, height: number }): Promise<void> {

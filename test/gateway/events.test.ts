@@ -171,6 +171,60 @@ describe('SSE and metrics across two bootstrapped daemons', () => {
     expect((await call(a, `/api/v1/entries/${p.id}`)).status).toBe(410)
   })
 
+  it('a vote, an RSVP and a done reach streams on B and on A as changed events naming their target', async () => {
+    const postB = async (body: Record<string, unknown>): Promise<any> => {
+      const r = await call(b, '/api/v1/posts', { method: 'POST', headers: sameOrigin(b, cookieB), body })
+      expect(r.status, r.text).toBe(201)
+      return r.json
+    }
+    const poll = await postB({ kind: 'poll', text: 'Wann putzen wir?', options: ['Sa', 'So'] })
+    const ev = await postB({ kind: 'event', text: 'Hoffest', starts: Date.now() + 86_400_000, place: 'Hof 3' })
+    const offer = await postB({ kind: 'offer', text: 'Sofa', price: 'free' })
+    for (const target of [poll, ev, offer]) {
+      await eventually(async () => (await call(a, `/api/v1/entries/${target.id}`)).status === 200 ? true : undefined, {
+        what: `the ${target.kind} on A`,
+        timeoutMs: 20_000,
+        intervalMs: 50
+      })
+    }
+    // B's stream hears its own member's vote, A's hears it by gossip or sync
+    const onA = openSse(a)
+    const onB = openSse(b)
+    await Promise.all([onA.opened, onB.opened])
+    const changes = (s: typeof onA): Array<{ id: string, reason: string }> =>
+      s.events.filter((e) => e.event === 'changed').map((e) => JSON.parse(e.data))
+    const vote = await postB({ kind: 'vote', target: poll.id, choices: [1] })
+    const rsvp = await postB({ kind: 'rsvp', target: ev.id, answer: 'going' })
+    const done = await postB({ kind: 'done', target: offer.id })
+    const expected = [
+      { id: poll.id, reason: 'vote' },
+      { id: ev.id, reason: 'rsvp' },
+      { id: offer.id, reason: 'done' }
+    ]
+    for (const [name, s] of [['B', onB], ['A', onA]] as const) {
+      await eventually(() => changes(s).length >= 3 ? true : undefined, {
+        what: `three changed events on ${name}`,
+        timeoutMs: 20_000,
+        intervalMs: 50
+      })
+    }
+    onA.close()
+    onB.close()
+    for (const s of [onB, onA]) {
+      // the order across three entries may differ by path (gossip, sync); each target once, with its reason
+      expect([...changes(s)].sort((x, y) => x.reason.localeCompare(y.reason))).toEqual(
+        [...expected].sort((x, y) => x.reason.localeCompare(y.reason))
+      )
+      // the vote, the RSVP and the done themselves are not shown by feeds, so no entry events name them
+      const shown = s.entries().map((e: any) => e.id)
+      for (const hidden of [vote.id, rsvp.id, done.id]) expect(shown).not.toContain(hidden)
+    }
+    // and what they changed is there on A
+    expect((await call(a, `/api/v1/entries/${poll.id}`)).json.tally.counts).toEqual([0, 1])
+    expect((await call(a, `/api/v1/entries/${ev.id}`)).json.rsvps).toMatchObject({ going: 1 })
+    expect((await call(a, `/api/v1/entries/${offer.id}`)).json.done).toBe(true)
+  })
+
   it('refuses event streams beyond its bound with 503', async () => {
     const open = [openSse(a), openSse(a), openSse(a)]
     await Promise.all(open.map(async (s) => {

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs'
+
 // A discrete-event model of Kiez's gossip on a neighbourhood of streets: `node scripts/scale-model.js`.
 // docs/SCALE.md explains the parameters, checks the model against `npm run bench:scale` and projects 5 000 boxes.
 //
+//   --check=FILE         bench:scale's output (JSON lines): model beside lab, costs from its calibration
 //   --lab                the bench:scale lab (6 streets × 5 houses, chained by corners, 2 shared cores)
 //   --streets=N --per-street=N --layout=chain|grid --cores=shared:N|own
 //   --posts=N            messages simulated (averages over origins)
@@ -263,10 +266,53 @@ export function simulate ({ streets, perStreet, layout, cores, costs, exclude, p
   }
 }
 
+/** Figures averaged over `seeds` gossip meshes (a real mesh is one random draw; so is each lab run's). */
+export function simulateSeeds (opts, seeds = 5) {
+  const runs = Array.from({ length: seeds }, (_, i) => simulate({ ...opts, seed: i + 1 }))
+  return Object.fromEntries(Object.keys(runs[0]).map((k) => [k, runs.reduce((s, r) => s + r[k], 0) / seeds]))
+}
+
+/**
+ * The check against the lab: costs from bench:scale's own calibration lines (a street of 2 and of 3 boxes),
+ * the lab's topology and 2 shared cores; model and lab side by side for the figures both have.
+ */
+export function checkAgainstLab (metrics, { streets = 6, perStreet = 5, netMs = 0.1, cores = 2 } = {}) {
+  const need = (k) => {
+    if (!metrics.has(k)) throw new Error(`bench:scale output lacks ${k}`)
+    return metrics.get(k)
+  }
+  const costs = {
+    firstMs: need('cpu_ms_per_received_entry'),
+    sendMs: Math.max(0, need('cpu_ms_per_send')),
+    dupMs: Math.max(0, need('cpu_ms_per_duplicate')),
+    netMs
+  }
+  const model = simulateSeeds({ streets, perStreet, layout: 'chain', cores, costs, posts: 40 })
+  return ['reach_all_ms_p50', 'sends_per_delivered_entry'].map((metric) => {
+    const lab = need(metric)
+    return {
+      metric,
+      lab,
+      model: model[metric],
+      ratio: model[metric] / lab,
+      within25: Math.abs(model[metric] / lab - 1) <= 0.25
+    }
+  })
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const arg = (name, dflt) => {
     const a = process.argv.find((x) => x.startsWith(`--${name}=`))
     return a === undefined ? dflt : a.slice(name.length + 3)
+  }
+  const check = arg('check', undefined)
+  if (check !== undefined) {
+    const metrics = new Map(
+      readFileSync(check, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+        .map((m) => [m.metric, m.value])
+    )
+    for (const row of checkAgainstLab(metrics)) console.log(JSON.stringify(row))
+    process.exit(0)
   }
   const lab = process.argv.includes('--lab')
   const coresArg = arg('cores', lab ? 'shared:2' : 'own')
@@ -278,7 +324,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     sendMs: Number(arg('send-ms', '0.3')),
     netMs: Number(arg('net-ms', '0.1'))
   }
-  const r = simulate({
+  const r = simulateSeeds({
     streets: Number(arg('streets', lab ? '6' : '250')),
     perStreet: Number(arg('per-street', lab ? '5' : '20')),
     layout: arg('layout', lab ? 'chain' : 'grid'),

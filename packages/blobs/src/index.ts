@@ -7,4 +7,5 @@
  * over it, the least recently viewed blobs go first, own members' blobs and
  * blobs younger than 7 days last. Knows nothing of libp2p or HTTP.
  */
+export * from './sniff.js'
 export * from './store.js'

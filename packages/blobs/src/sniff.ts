@@ -11,7 +11,10 @@ const be16 = (b: Uint8Array, i: number): number => ((b[i] ?? 0) << 8) | (b[i + 1
 const be32 = (b: Uint8Array, i: number): number => be16(b, i) * 0x10000 + be16(b, i + 2)
 const le16 = (b: Uint8Array, i: number): number => (b[i] ?? 0) | ((b[i + 1] ?? 0) << 8)
 const le24 = (b: Uint8Array, i: number): number => le16(b, i) | ((b[i + 2] ?? 0) << 16)
-const ascii = (b: Uint8Array, i: number, s: string): boolean => [...s].every((c, k) => b[i + k] === c.charCodeAt(0))
+function ascii (b: Uint8Array, i: number, s: string): boolean {
+  for (let k = 0; k < s.length; k++) if (b[i + k] !== s.charCodeAt(k)) return false
+  return true
+}
 
 /**
  * JPEG, PNG, WebP or AVIF with a readable pixel size; undefined for anything

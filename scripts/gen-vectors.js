@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs'
 import { buildVectors } from '../packages/feed/dist/vectors.js'
 import { buildHouseholdVectors } from '../packages/feed/dist/vectors-household.js'
+import { buildImageVectors } from '../packages/feed/dist/vectors-images.js'
 import { buildLifeVectors } from '../packages/feed/dist/vectors-life.js'
 import { messageVectors } from '../packages/messages/dist/vectors.js'
 
@@ -15,4 +16,5 @@ function write (name, vectors) {
 write('feed-entries.json', buildVectors())
 write('household-entries.json', buildHouseholdVectors())
 write('life-entries.json', buildLifeVectors())
+write('image-entries.json', buildImageVectors())
 write('message-envelopes.json', messageVectors())

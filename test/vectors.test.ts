@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs'
 import {
   buildHouseholdVectors,
+  buildImageVectors,
+  blobCid,
+  IMAGE_VECTOR_BLOBS,
   buildLifeVectors,
   fallbackText,
   buildVectors,
@@ -263,5 +266,38 @@ describe('test/vectors/life-entries.json (PROTOCOL.md §2 "Neighbourhood life", 
       expect(payloadHex?.replace(/\n/g, '')).toBe(v.payload)
     }
     expect(section).toContain(`public key \`${life[0]?.publicKey}\``)
+  })
+})
+
+describe('test/vectors/image-entries.json (PROTOCOL.md §2 "Images")', () => {
+  const file = new URL('./vectors/image-entries.json', import.meta.url)
+  const images = JSON.parse(readFileSync(file, 'utf8')) as FeedVector[]
+
+  it('is exactly what the generator produces (run `npm run vectors` after a format change)', () => {
+    expect(images).toEqual(buildImageVectors())
+  })
+
+  it('validates in order, every entry valid and each payload to its stated result', () => {
+    const keys = new PublicKeyCache()
+    const log: Uint8Array[] = []
+    for (const v of images) {
+      const state = log.length === 0 ? undefined : { seq: log.length, hash: log[log.length - 1] as Uint8Array }
+      const r = validateEntry(bytes(v.entryBytes), { keys, now: v.now, state, storedHashAt: (s) => log[s - 1] })
+      expect(r.ok ? 'accepted' : r.code, v.description).toBe('accepted')
+      if (!r.ok) continue
+      log.push(r.entry.hash)
+      const p = readPayload(r.entry, bytes(v.payload as string))
+      expect(p.ok ? undefined : p.code, v.description).toBe(v.payloadError)
+    }
+    expect(images.filter((v) => v.payloadError === undefined).length).toBe(2)
+  })
+
+  it('names its blobs by CIDv1 raw sha2-256 ids, as PROTOCOL.md says', () => {
+    const doc = readFileSync(new URL('../docs/PROTOCOL.md', import.meta.url), 'utf8')
+    const photo = blobCid(sha256(Buffer.from(IMAGE_VECTOR_BLOBS.photo)))
+    expect(photo.startsWith('bafkrei')).toBe(true)
+    expect(doc).toContain(photo)
+    expect(doc.replace(/\n/g, '')).toContain(images[0]?.payload as string)
+    expect(doc).toContain(images[0]?.id as string)
   })
 })

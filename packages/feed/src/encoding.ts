@@ -13,6 +13,7 @@ import {
   type RsvpAnswer
 } from './constants.js'
 import type { ValidationCode } from './errors.js'
+import { imagesFromValue, imageValue, type ImageRef } from './images.js'
 
 /**
  * Byte layout (docs/PROTOCOL.md §2 is normative):
@@ -37,8 +38,9 @@ export type KnownBody =
   | { type: 'household', name: string, members: Uint8Array[] }
   /** a box's word that it found box `box` (its key) by mDNS on its own link, at `seenAt` (ms since the epoch) */
   | { type: 'vouch', box: Uint8Array, seenAt: number }
-  | { type: 'post', text: string }
-  | { type: 'reply', text: string, replyTo: Uint8Array }
+  /** `images`: 1..4 image descriptions (images.ts); absent: the one-item form `[text]` */
+  | { type: 'post', text: string, images?: ImageRef[] }
+  | { type: 'reply', text: string, replyTo: Uint8Array, images?: ImageRef[] }
   /**
    * a display name; a member's profile adds a short `about` and the key of
    * the box whose household claims them (null: none). Both absent: the
@@ -170,9 +172,11 @@ function bodyValue (body: KnownBody): unknown[] {
     case 'vouch':
       return [body.box, body.seenAt]
     case 'post':
-      return [body.text]
+      return body.images === undefined ? [body.text] : [body.text, body.images.map((i) => imageValue(i, true))]
     case 'reply':
-      return [body.text, body.replyTo]
+      return body.images === undefined
+        ? [body.text, body.replyTo]
+        : [body.text, body.replyTo, body.images.map((i) => imageValue(i, true))]
     case 'profile':
       if (body.dmKey !== undefined && body.dmKey !== null) {
         return [body.name, body.about ?? '', body.household ?? null, body.dmKey]
@@ -304,8 +308,8 @@ function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {
   const shape = {
     household: '[name, members]',
     vouch: '[box, seenAt]',
-    post: '[text]',
-    reply: '[text, replyTo]',
+    post: '[text, images?]',
+    reply: '[text, replyTo, images?]',
     profile: '[name] or [name, about, household, dmKey?]',
     message: '[envelope]',
     delete: '[target]',
@@ -328,12 +332,18 @@ function decodeKnown (kind: KnownKind, c: unknown): Decoded<EntryBody> {
       return c.length >= 2 && isBytes(c[0], PUBLIC_KEY_BYTES) && isSafeUint(c[1])
         ? ok({ type: kind, box: c[0], seenAt: c[1] })
         : bad
-    case 'post':
-      return c.length === 1 && typeof c[0] === 'string' ? ok({ type: kind, text: c[0] }) : bad
-    case 'reply':
-      return c.length === 2 && typeof c[0] === 'string' && isBytes(c[1], HASH_BYTES)
-        ? ok({ type: kind, text: c[0], replyTo: c[1] })
-        : bad
+    case 'post': {
+      if (!((c.length === 1 || c.length === 2) && typeof c[0] === 'string')) return bad
+      if (c.length === 1) return ok({ type: kind, text: c[0] })
+      const images = imagesFromValue(c[1])
+      return images === undefined ? bad : ok({ type: kind, text: c[0], images })
+    }
+    case 'reply': {
+      if (!((c.length === 2 || c.length === 3) && typeof c[0] === 'string' && isBytes(c[1], HASH_BYTES))) return bad
+      if (c.length === 2) return ok({ type: kind, text: c[0], replyTo: c[1] })
+      const images = imagesFromValue(c[2])
+      return images === undefined ? bad : ok({ type: kind, text: c[0], replyTo: c[1], images })
+    }
     case 'profile':
       if (c.length === 1 && typeof c[0] === 'string') return ok({ type: kind, name: c[0] })
       if (

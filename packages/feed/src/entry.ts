@@ -23,6 +23,7 @@ import { parseBody, parseEntry } from './parse.js'
 import { checkLifeContent } from './life.js'
 import { checkPeopleContent } from './people.js'
 import { FeedError } from './errors.js'
+import { imagesProblem } from './images.js'
 
 /**
  * A decoded entry: its signed header fields, the exact bytes they came from,
@@ -199,6 +200,10 @@ function checkContent (body: EntryBody): Decoded<never> | undefined {
     if (size <= MAX_REASON_BYTES) return undefined
     return { ok: false, code: 'malformed_content', message: `reason is over ${MAX_REASON_BYTES} UTF-8 bytes` }
   }
+  if ((body.type === 'post' || body.type === 'reply') && body.images !== undefined) {
+    const problem = imagesProblem(body.images)
+    if (problem !== undefined) return { ok: false, code: 'malformed_content', message: problem }
+  }
   const text = bodyText(body)
   if (text === undefined) return undefined
   const size = utf8Length(text)
@@ -209,7 +214,11 @@ function checkContent (body: EntryBody): Decoded<never> | undefined {
       message: `content is ${size} UTF-8 bytes, over the ${MAX_CONTENT_BYTES}-byte limit`
     }
   }
-  if (size === 0) return { ok: false, code: 'malformed_content', message: `${body.type} text must not be empty` }
+  // a post or reply with images may have no text; one without must have some
+  const hasImages = (body.type === 'post' || body.type === 'reply') && body.images !== undefined
+  if (size === 0 && !hasImages) {
+    return { ok: false, code: 'malformed_content', message: `${body.type} text must not be empty` }
+  }
   if (body.type === 'profile' && size > MAX_PROFILE_NAME_BYTES) {
     return {
       ok: false,

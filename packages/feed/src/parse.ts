@@ -12,6 +12,7 @@ import {
 } from './constants.js'
 import { LIFE_SHAPES, messageBody, type Decoded, type EntryBody, type EntryHeader } from './encoding.js'
 import type { ValidationCode } from './errors.js'
+import type { ImageRef, ImageThumb } from './images.js'
 
 /**
  * The hot-path entry parser. It reads the one shape an entry may have and
@@ -274,8 +275,8 @@ export function parseBody (kind: string, bytes: Uint8Array): Decoded<EntryBody> 
 const SHAPES: Record<KnownKind, string> = {
   household: '[name, members: [* bstr(32)]]',
   vouch: '[box: bstr(32), seenAt: uint]',
-  post: '[text]',
-  reply: '[text, replyTo: bstr(32)]',
+  post: '[text, images?]',
+  reply: '[text, replyTo: bstr(32), images?]',
   profile: '[name] or [name, about, household: bstr(32) / null, dmKey?: bstr(32) / null]',
   message: '[envelope: bstr]',
   delete: '[target: bstr(32)]',
@@ -311,13 +312,19 @@ function parseKnown (kind: KnownKind, r: Reader): EntryBody {
       return { type: kind, box, seenAt }
     }
     case 'post': {
-      const text = n === 1 ? r.item(() => r.text()) : undefined
-      return text === undefined ? malformed() : { type: kind, text }
+      const text = n === 1 || n === 2 ? r.item(() => r.text()) : undefined
+      if (text === undefined) return malformed()
+      if (n === 1) return { type: kind, text }
+      const images = r.item(() => readImages(r))
+      return images === undefined || images === null ? malformed() : { type: kind, text, images }
     }
     case 'reply': {
-      const text = n === 2 ? r.item(() => r.text()) : undefined
+      const text = n === 2 || n === 3 ? r.item(() => r.text()) : undefined
       const replyTo = text === undefined ? undefined : r.item(() => r.hash())
-      return text === undefined || replyTo === undefined ? malformed() : { type: kind, text, replyTo }
+      if (text === undefined || replyTo === undefined) return malformed()
+      if (n === 2) return { type: kind, text, replyTo }
+      const images = r.item(() => readImages(r))
+      return images === undefined || images === null ? malformed() : { type: kind, text, replyTo, images }
     }
     case 'profile': {
       const name = n === 1 || n >= 3 ? r.item(() => r.text()) : undefined
@@ -431,6 +438,51 @@ function readTextOrNull (r: Reader): string | null | undefined {
   if (r.b[r.pos] !== 0xf6) return r.text()
   r.pos++
   return null
+}
+
+/**
+ * A post's or reply's images: [[hash, type, bytes, width, height, alt, thumb|null], …] (thumb: the same
+ * minus its own thumb). Undefined (position unchanged) when the next item is not an array; null when it
+ * is one of another shape, read to its end (so that an encoding error in it still wins), as readKeys.
+ */
+function readImages (r: Reader): ImageRef[] | null | undefined {
+  if (((r.b[r.pos] ?? 0) >> 5) !== 4) return undefined
+  const start = r.pos
+  r.skip(1)
+  const end = r.pos
+  r.pos = start
+  const out: ImageRef[] = []
+  const one = (withThumb: boolean): ImageRef | ImageThumb | undefined => {
+    if (((r.b[r.pos] ?? 0) >> 5) !== 4 || r.array('image') !== (withThumb ? 7 : 6)) return undefined
+    const hash = r.hash()
+    const type = hash === undefined ? undefined : r.text()
+    const bytes = type === undefined ? undefined : readUint(r)
+    const width = bytes === undefined ? undefined : readUint(r)
+    const height = width === undefined ? undefined : readUint(r)
+    const alt = height === undefined ? undefined : r.text()
+    if (
+      hash === undefined || type === undefined || bytes === undefined || width === undefined ||
+      height === undefined || alt === undefined
+    ) return undefined
+    const base = { hash, type, bytes, width, height, alt }
+    if (!withThumb) return base
+    if (r.b[r.pos] === 0xf6) {
+      r.pos++
+      return { ...base, thumb: null }
+    }
+    const thumb = one(false)
+    return thumb === undefined ? undefined : { ...base, thumb }
+  }
+  const n = r.array('images')
+  for (let i = 0; i < n; i++) {
+    const img = one(true)
+    if (img === undefined) {
+      r.pos = end
+      return null
+    }
+    out.push(img as ImageRef)
+  }
+  return out
 }
 
 /** An unsigned integer or null, or undefined (position unchanged) when the next item is something else. */

@@ -1,4 +1,4 @@
-import { entryId, signedBytes } from '@kiez/feed'
+import { entryId, imagesJson, signedBytes } from '@kiez/feed'
 import { base58btc } from 'multiformats/bases/base58'
 import { isLifeShown, lifeFields, type LifeView } from './life-json.js'
 import type { EntryJson, GatewayClaims, ShownEntry, SignedEntryJson } from './types.js'
@@ -86,6 +86,7 @@ export class EntryFormatter {
     // an edited reply's payload is gone; the store keeps what it replied to
     const replyTo = b?.type === 'reply' ? b.replyTo : e.fate?.replyTo
     if (replyTo !== undefined) out.replyTo = entryId(replyTo)
+    if ((b?.type === 'post' || b?.type === 'reply') && b.images !== undefined) out.images = imagesJson(b.images)
     if (e.previous !== null) out.previous = entryId(e.previous)
     if (e.editedText !== undefined || e.fate?.reason === 'edited') out.edited = true
     Object.assign(out, lifeFields(e, this.life(), (key) => this.author(key).peerId))

@@ -39,6 +39,8 @@ export const entryProps = {
   text: { type: 'string' },
   name: { type: 'string' },
   replyTo: { type: 'string' },
+  // a post's or reply's images (blobs, GET /api/v1/blobs/:cid); thumb: the same minus thumb, or null
+  images: { type: 'array', items: { type: 'object' } },
   target: { type: 'string' },
   previous: { type: 'string' },
   edited: { type: 'boolean' },

@@ -209,6 +209,8 @@ export interface EntryJson extends LifeJson {
   text?: string
   name?: string
   replyTo?: string
+  /** a post's or reply's images: {cid, type, bytes, width, height, alt, thumb} (thumb: the same minus thumb, or null) */
+  images?: Array<Record<string, unknown>>
   /** a delete: the id of the entry it deletes */
   target?: string
   previous?: string

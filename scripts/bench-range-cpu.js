@@ -5,25 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FeedStore } from '@kiez/store'
-import { createEntry, signerFromSeed } from '@kiez/feed'
-import { emit } from './bench-common.js'
-
-function chain (seedByte, n, text) {
-  const s = signerFromSeed(new Uint8Array(32).fill(seedByte))
-  const t0 = Date.now() - 3_600_000
-  const out = []
-  for (let i = 0; i < n; i++) {
-    out.push(
-      createEntry(s, {
-        seq: i + 1,
-        previous: out[i - 1]?.hash ?? null,
-        timestamp: t0 + i,
-        body: { type: 'post', text: text(i) }
-      })
-    )
-  }
-  return out
-}
+import { chain, emit } from './bench-common.js'
 
 const AUTHORS = Number(process.env.AUTHORS ?? 20)
 const chains = Array.from(

@@ -85,11 +85,11 @@ describe('issue 13: a 64 MiB box under a flood of 200 000 entries from 100 keys,
   })
 
   /** Runs `box` beside the source until `done` or `ms`, measuring its store's files every 100 ms. */
-  async function watch (box: Daemon, done: () => boolean, ms: number): Promise<number> {
+  async function watch (box: Daemon, done: () => boolean | Promise<boolean>, ms: number): Promise<number> {
     const feed = join(box.config.dataDir, 'feed')
     let peak = 0
     const end = Date.now() + ms
-    while (Date.now() < end && !done()) {
+    while (Date.now() < end && !(await done())) {
       peak = Math.max(peak, await diskBytes(feed))
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
@@ -110,7 +110,8 @@ describe('issue 13: a 64 MiB box under a flood of 200 000 entries from 100 keys,
     for (let i = 0; i < 20; i++) await box.post({ text: `own ${i}` })
     const store = box.feedStore as FeedStore
     const t0 = Date.now()
-    const peak = await watch(box, () => store.stats().entries >= 100 + 20 + KEYS * 30, 120_000)
+    // a loaded machine (the full suite beside the lab) takes minutes where a quiet one takes 25 s
+    const peak = await watch(box, () => store.stats().entries >= 100 + 20 + KEYS * 30, 165_000)
     const status = await box.status()
     const held = store.stats().entries
     report({
@@ -136,12 +137,19 @@ describe('issue 13: a 64 MiB box under a flood of 200 000 entries from 100 keys,
     }
     expect(peak).toBeLessThan(64 * MiB)
     await expectKept(box, 20)
-  }, 180_000)
+  }, 240_000)
 
   it('without it, the storage budget alone keeps the box under 64 MiB on disk', async () => {
     const box = await start('box2', { maxMb: 64, ingestPerHour: 0 }, [sourceAddr])
     for (let i = 0; i < 20; i++) await box.post({ text: `own ${i}` })
-    const peak = await watch(box, () => false, 40_000)
+    // at least 40 s, and until the budget has had to evict (the flood pushed the store past its high-water
+    // mark), measuring the peak all along: a loaded machine takes longer to get there
+    const t0 = Date.now()
+    const peak = await watch(
+      box,
+      async () => Date.now() - t0 >= 40_000 && ((await box.status()).storage?.payloadsEvicted ?? 0) > 0,
+      165_000
+    )
     const status = await box.status()
     report({
       case: 19,
@@ -155,5 +163,5 @@ describe('issue 13: a 64 MiB box under a flood of 200 000 entries from 100 keys,
     expect(peak).toBeLessThan(64 * MiB)
     expect(status.storage?.payloadsEvicted).toBeGreaterThan(0)
     await expectKept(box, 20)
-  }, 180_000)
+  }, 240_000)
 })

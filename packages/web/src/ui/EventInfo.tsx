@@ -45,8 +45,15 @@ export function EventInfo ({ entry: e }: { entry: Entry }) {
             class="secondary"
             aria-pressed={mine === a}
             onClick={() => {
+              // shown pressed at once: the counts can arrive (the stream's changed event) before the answer
+              // to this request does; put back if the box refuses
+              const before = mine
               setError(undefined)
-              life.rsvp(e.id, a).then(() => setMine(a), (err: unknown) => setError(message(err)))
+              setMine(a)
+              life.rsvp(e.id, a).catch((err: unknown) => {
+                setMine(before)
+                setError(message(err))
+              })
             }}
           >
             {t.rsvp[a]}

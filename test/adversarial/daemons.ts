@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ControlClient, controlSocketPath } from '@kiez/daemon/control'
 import type { StatusJson, SyncJson } from '@kiez/daemon/control'
+import { createLogger, createMeshNode, Daemon, DEFAULT_CONFIG, type KiezConfig, type StorageConfig } from '@kiez/daemon'
 import { BoxProcess, KIEZ_BIN, NODE_BIN } from '../lab/index.ts'
 
 export interface LocalDaemonInit {
@@ -134,3 +135,29 @@ export function report (figures: Record<string, unknown>): void {
 
 export const sum = (m: unknown): number =>
   typeof m === 'number' ? m : Object.values((m ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0)
+
+/**
+ * An in-process daemon on 127.0.0.1 (no mDNS, no HTTP, no logs) with `storage` budgets, started and pushed
+ * onto `into` for the suite to stop.
+ */
+export async function startQuietDaemon (
+  dataDir: string,
+  storage: StorageConfig,
+  bootstrap: string[],
+  into: Daemon[]
+): Promise<Daemon> {
+  const config: KiezConfig = {
+    ...DEFAULT_CONFIG,
+    dataDir,
+    http: false,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    mdns: false,
+    logLevel: 'silent',
+    bootstrap,
+    storage
+  }
+  const d = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, { config })
+  into.push(d)
+  await d.start()
+  return d
+}

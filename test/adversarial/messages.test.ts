@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createLogger, createMeshNode, Daemon, DEFAULT_CONFIG, type KiezConfig, type StorageConfig } from '@kiez/daemon'
+import type { Daemon, StorageConfig } from '@kiez/daemon'
 import { createEntry, signerFromSeed, type Entry } from '@kiez/feed'
 import { phraseFromSeed } from '@kiez/members'
 import { dmKeyPairFromSeed, seal } from '@kiez/messages'
@@ -13,7 +13,7 @@ import type { FeedStore } from '@kiez/store'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '@kiez/testing'
-import { report } from './daemons.ts'
+import { report, startQuietDaemon } from './daemons.ts'
 
 const FLOOD = 2000
 
@@ -21,22 +21,8 @@ describe('issue 15: a DM flood against a member of a box', () => {
   let dir: string
   const daemons: Daemon[] = []
 
-  async function start (name: string, storage: StorageConfig, bootstrap: string[] = []): Promise<Daemon> {
-    const config: KiezConfig = {
-      ...DEFAULT_CONFIG,
-      dataDir: join(dir, name),
-      http: false,
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      mdns: false,
-      logLevel: 'silent',
-      bootstrap,
-      storage
-    }
-    const d = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, { config })
-    daemons.push(d)
-    await d.start()
-    return d
-  }
+  const start = async (name: string, storage: StorageConfig, bootstrap: string[] = []): Promise<Daemon> =>
+    await startQuietDaemon(join(dir, name), storage, bootstrap, daemons)
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kiez-dm-flood-'))

@@ -5,12 +5,12 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createLogger, createMeshNode, Daemon, DEFAULT_CONFIG, type KiezConfig, type StorageConfig } from '@kiez/daemon'
+import type { Daemon, StorageConfig } from '@kiez/daemon'
 import { createEntry, signerFromSeed, type Entry } from '@kiez/feed'
 import type { FeedStore } from '@kiez/store'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { report } from './daemons.ts'
+import { report, startQuietDaemon } from './daemons.ts'
 
 const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b))
 
@@ -31,22 +31,8 @@ describe('issue 13: a 64 MiB box under a flood of 200 000 entries from 100 keys,
   let sourceAddr: string
   let neighbourKey: Uint8Array
 
-  async function start (name: string, storage: StorageConfig, bootstrap: string[] = []): Promise<Daemon> {
-    const config: KiezConfig = {
-      ...DEFAULT_CONFIG,
-      dataDir: join(dir, name),
-      http: false,
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      mdns: false,
-      logLevel: 'silent',
-      bootstrap,
-      storage
-    }
-    const d = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, { config })
-    daemons.push(d)
-    await d.start()
-    return d
-  }
+  const start = async (name: string, storage: StorageConfig, bootstrap: string[] = []): Promise<Daemon> =>
+    await startQuietDaemon(join(dir, name), storage, bootstrap, daemons)
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kiez-flood-'))

@@ -62,6 +62,13 @@ export class DiscoveryDialer {
   private readonly limiter: KeyedLimiter
   private readonly lastAttempt = new Map<string, number>()
   private controller = new AbortController()
+  /**
+   * Open once the node has started. A dial made while libp2p starts its services lets the
+   * neighbour identify us before they have registered their protocols, and libp2p tells a
+   * topology of a peer only on identify: the neighbour would never sync with us.
+   */
+  private open = Promise.resolve()
+  private opens: (() => void) | undefined
 
   constructor (private readonly host: DialHost, private readonly init: DiscoveryDialerInit) {
     this.limiter = new KeyedLimiter(init.concurrency, init.maxQueued)
@@ -78,6 +85,8 @@ export class DiscoveryDialer {
     if (last != null && now - last < this.init.minRetryMs) return false
     return this.limiter.add(key, async () => {
       this.remember(key, this.init.now?.() ?? Date.now())
+      await this.open
+      if (this.controller.signal.aborted) return
       const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.init.dialTimeoutMs ?? 10_000)])
       try {
         // dial by peer id: libp2p picks from every address it knows, not only the discovered ones
@@ -88,14 +97,25 @@ export class DiscoveryDialer {
     })
   }
 
-  /** Idempotent; a stopped dialer can be started again (node restart). */
+  /** Idempotent; a stopped dialer can be started again (node restart). Dials wait for afterStart. */
   start (): void {
     if (this.controller.signal.aborted) this.controller = new AbortController()
+    if (this.opens !== undefined) return
+    this.open = new Promise((resolve) => {
+      this.opens = resolve
+    })
+  }
+
+  /** libp2p calls this once every service has started (and registered its protocols). */
+  afterStart (): void {
+    this.opens?.()
+    this.opens = undefined
   }
 
   stop (): void {
     this.controller.abort()
     this.limiter.clear()
+    this.afterStart() // queued dials see the abort and end
   }
 
   private remember (key: string, at: number): void {

@@ -26,6 +26,7 @@ export const LIMITS = {
   },
   streams: {
     identify: { maxInboundStreams: 4, maxOutboundStreams: 4 },
+    identifyPush: { maxInboundStreams: 4, maxOutboundStreams: 4 },
     ping: { maxInboundStreams: 4, maxOutboundStreams: 4 },
     dht: { maxInboundStreams: 16, maxOutboundStreams: 16 },
     gossipsub: { maxInboundStreams: 4, maxOutboundStreams: 4 }

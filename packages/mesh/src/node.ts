@@ -4,7 +4,7 @@ import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { gossipsub, type GossipsubOpts } from '@libp2p/gossipsub'
@@ -30,7 +30,7 @@ import type { Libp2pInit, ServiceFactoryMap } from 'libp2p'
 import type { Libp2p, Libp2pEvents, PeerDiscovery, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { GossipSub } from '@libp2p/gossipsub'
-import type { Identify } from '@libp2p/identify'
+import type { Identify, IdentifyPush } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import { feedTopic, type Replication } from '@kiez/replication'
 import { topology, crawl, type Topology, type TopologyMap, type CrawlOptions } from '@kiez/topology'
@@ -140,6 +140,7 @@ export type KiezServices = {
   /** dials what discovery finds */
   discoveryDialer: DiscoveryDialer
   identify: Identify
+  identifyPush: IdentifyPush
   ping: Ping
   dht: KadDHT
   pubsub: GossipSub
@@ -246,6 +247,10 @@ export async function createKiezNode (init: KiezNodeInit): Promise<KiezNode> {
         }
       }),
     identify: identify(LIMITS.streams.identify),
+    // A service that registers its protocol after a neighbour has identified us (services start
+    // concurrently with the listeners) must be announced, or that neighbour never learns we speak
+    // sync: it would hold the connection and never pull (a box back from a restart missed posts).
+    identifyPush: identifyPush(LIMITS.streams.identifyPush),
     ping: ping(LIMITS.streams.ping),
     dht: kadDHT({
       protocol: `/kiez/${mesh}/kad/1.0.0`,

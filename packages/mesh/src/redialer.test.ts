@@ -162,6 +162,10 @@ describe('DiscoveryDialer', () => {
     expect(d.discovered({ id: later, multiaddrs: [] })).toBe(false)
     d.start() // the node was started again
     expect(d.discovered({ id: later, multiaddrs: [] })).toBe(true)
+    // queued, but not dialed while the node's services are still starting
+    await new Promise(resolve => setTimeout(resolve, 50))
+    expect(host.dials.get(later.toString())).toBeUndefined()
+    d.afterStart()
     await eventually(() => host.dials.get(later.toString()) === 1, { what: 'dial after restart', timeoutMs: 5000 })
   })
 })

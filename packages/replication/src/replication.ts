@@ -7,6 +7,7 @@ import {
   type Connection,
   type Logger,
   type PeerId,
+  type PeerStore,
   type Startable,
   type Stream
 } from '@libp2p/interface'
@@ -164,6 +165,8 @@ export interface ReplicationComponents {
   peerId: PeerId
   registrar: Registrar
   connectionManager: ConnectionManager
+  /** the protocols identify learnt (a connection made before our topology was registered) */
+  peerStore: PeerStore
   logger: ComponentLogger
   /** gossipsub, registered in libp2p's `services` as `pubsub` (libp2p merges services into components by name) */
   pubsub: FeedPubSub
@@ -362,11 +365,6 @@ export class ReplicationService implements Replication, Startable {
       )
     }
     this.pubsub = pubsub
-    for (const h of this.store.heads()) {
-      if (h.seq === 0) continue
-      const e = await this.store.get(h.hash)
-      if (e !== undefined) this.headTimes.set(hex(h.author), e.timestamp)
-    }
     this.unlisten.push(this.store.onEntry((entry) => {
       this.onStored(entry)
     }))
@@ -385,11 +383,7 @@ export class ReplicationService implements Replication, Startable {
     }
     this.topologyId = await this.components.registrar.register(SYNC_PROTOCOL, {
       onConnect: (peerId) => {
-        this.departed.forget(peerId.toString())
-        const peer = this.peerState(peerId)
-        if (!this.syncOnConnect) return
-        peer.wantFull = true
-        this.kickSoon(peer)
+        this.onConnect(peerId)
       },
       onDisconnect: (peerId) => {
         this.depart(peerId.toString())
@@ -397,17 +391,65 @@ export class ReplicationService implements Replication, Startable {
     })
     pubsub.topicValidators.set(this.topic, async (from, msg) => await this.validate(from, msg))
     this.started = true
+    // Head times only order requests: filled after the handlers are up, so a neighbour that
+    // identifies us meanwhile already sees the sync protocols. A time an entry set meanwhile is newer.
+    for (const h of this.store.heads()) {
+      if (h.seq === 0) continue
+      const e = await this.store.get(h.hash)
+      const key = hex(h.author)
+      if (e !== undefined && (this.headTimes.get(key) ?? -1) < e.timestamp) this.headTimes.set(key, e.timestamp)
+    }
+  }
+
+  private onConnect (peerId: PeerId): void {
+    this.departed.forget(peerId.toString())
+    const peer = this.peerState(peerId)
+    if (!this.syncOnConnect) return
+    peer.wantFull = true
+    this.kickSoon(peer)
+  }
+
+  /**
+   * Connected neighbours that speak sync but that no topology event told us of: libp2p
+   * notifies a topology only on identify, so a connection identified before our start
+   * registered the topology (a box dialing out while it starts) would never be synced.
+   */
+  private async adoptConnected (): Promise<void> {
+    const seen = new Set<string>()
+    for (const c of this.components.connectionManager.getConnections()) {
+      const key = c.remotePeer.toString()
+      if (seen.has(key) || this.peers.has(key)) continue
+      seen.add(key)
+      let protocols: string[]
+      try {
+        protocols = (await this.components.peerStore.get(c.remotePeer)).protocols
+      } catch {
+        continue // not identified yet: its identify will reach the topology
+      }
+      if (this.started && !this.peers.has(key) && protocols.includes(SYNC_PROTOCOL)) {
+        this.log('adopting %p: connected and speaks sync, but no topology event came', c.remotePeer)
+        this.onConnect(c.remotePeer)
+      }
+    }
   }
 
   /** Subscribing needs a started gossipsub; services start concurrently. */
   afterStart (): void {
     this.pubsub?.subscribe(this.topic)
+    this.adoptSoon()
     if (this.syncIntervalMs > 0) {
       this.timer = setInterval(() => {
         this.syncAll()
+        this.adoptSoon()
       }, this.syncIntervalMs)
       this.timer.unref?.()
     }
+  }
+
+  private adoptSoon (): void {
+    this.adoptConnected().catch((err) => {
+      this.log.error('adopting connected peers failed: %e', err)
+    })
   }
 
   async stop (): Promise<void> {

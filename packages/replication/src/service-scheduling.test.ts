@@ -90,6 +90,23 @@ describe('ReplicationService: when a sync runs', () => {
     expect(h.errors).toEqual([])
   })
 
+  it('syncs with a peer identified before its topology was registered (no callback came) at the next interval; not with one that does not speak sync', async () => {
+    // a box dialing out while it starts: identify finishes before replication registers its topology
+    h = await harness({ syncIntervalMs: 1000 })
+    h.answerWith(responder().script)
+    const C = await newPeerId()
+    h.connectUnseen(A, ['/ipfs/id/1.0.0', SYNC_PROTOCOL])
+    h.connectUnseen(B, ['/ipfs/id/1.0.0']) // a stock libp2p node
+    h.connectUnseen(C, undefined) // connected, not identified yet: its identify will reach the topology
+    await settle()
+    expect(h.connectionManager.openStream.callCount).toBe(0)
+    await vi.advanceTimersByTimeAsync(1000)
+    await settle()
+    expect(h.connectionManager.openStream.getCalls().map((c) => c.args[0])).toEqual([A])
+    expect(h.service.info().peers.map((p) => p.peerId)).toEqual([A.toString()])
+    expect(h.errors).toEqual([])
+  })
+
   it('with syncOnConnect off and no interval, a connecting peer is tracked but never synced with', async () => {
     h = await harness({ syncOnConnect: false, syncIntervalMs: 0 })
     h.connect(A)

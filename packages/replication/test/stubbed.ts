@@ -9,7 +9,17 @@ import { createEntry, signerFromSeed, type Entry } from '@kiez/feed'
 import type { EntryListener, FeedStore, ForkListener, Head, MissingPayload, PayloadCounts } from '@kiez/store'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Message, TopicValidatorResult } from '@libp2p/gossipsub'
-import type { ComponentLogger, Connection, Logger, PeerId, Stream, StreamHandler, Topology } from '@libp2p/interface'
+import type {
+  ComponentLogger,
+  Connection,
+  Logger,
+  Peer,
+  PeerId,
+  PeerStore,
+  Stream,
+  StreamHandler,
+  Topology
+} from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { streamPair } from '@libp2p/utils'
@@ -37,6 +47,8 @@ export interface Harness {
   pubsub: StubbedInstance<FeedPubSub>
   /** peers `getConnections` reports a connection to */
   connected: Set<string>
+  /** the protocols the peer store holds for a peer (what its identify said), by peer id */
+  identified: Map<string, string[]>
   /** what the service logged as errors (its own bugs, never a peer's fault) */
   errors: unknown[][]
   /** the topology the service registered for /kiez/sync */
@@ -45,6 +57,11 @@ export interface Harness {
   handler: () => StreamHandler
   /** a peer that supports sync connects (the registrar would call the topology) */
   connect: (peer: PeerId) => void
+  /**
+   * a peer connected and identified with `protocols` (undefined: not identified yet) while no
+   * topology was registered: no callback comes
+   */
+  connectUnseen: (peer: PeerId, protocols: string[] | undefined) => void
   disconnect: (peer: PeerId) => void
   /** outbound sync streams are answered by `script` */
   answerWith: (script: Script) => void
@@ -98,9 +115,20 @@ export async function harness (init: Partial<ReplicationInit> = {}): Promise<Har
   const registrar = stubInterface<Registrar>()
   registrar.register.resolves('topology-1')
   const connectionManager = stubInterface<ConnectionManager>()
-  connectionManager.getConnections.callsFake((peer?: PeerId) =>
-    peer !== undefined && connected.has(peer.toString()) ? [stubInterface<Connection>({ remotePeer: peer })] : []
-  )
+  const peerIds = new Map<string, PeerId>()
+  connectionManager.getConnections.callsFake((peer?: PeerId) => {
+    if (peer === undefined) {
+      return [...connected].map((k) => stubInterface<Connection>({ remotePeer: peerIds.get(k) }))
+    }
+    return connected.has(peer.toString()) ? [stubInterface<Connection>({ remotePeer: peer })] : []
+  })
+  const identified = new Map<string, string[]>()
+  const peerStore = stubInterface<PeerStore>()
+  peerStore.get.callsFake(async (peer: PeerId) => {
+    const protocols = identified.get(peer.toString())
+    if (protocols === undefined) throw Object.assign(new Error('not found'), { name: 'NotFoundError' })
+    return stubInterface<Peer>({ id: peer, protocols })
+  })
   connectionManager.closeConnections.resolves()
   connectionManager.openStream.rejects(new Error('no script for outbound streams'))
   const pubsub = stubInterface<FeedPubSub>({ globalSignaturePolicy: 'StrictNoSign', topicValidators: new Map() })
@@ -108,6 +136,7 @@ export async function harness (init: Partial<ReplicationInit> = {}): Promise<Har
     peerId: await newPeerId(),
     registrar,
     connectionManager,
+    peerStore,
     logger: stubLogger(errors),
     pubsub
   }, { store, mesh: MESH, ...init })
@@ -130,12 +159,19 @@ export async function harness (init: Partial<ReplicationInit> = {}): Promise<Har
     connectionManager,
     pubsub,
     connected,
+    identified,
     errors,
     topology,
     handler,
     connect: (peer) => {
+      peerIds.set(peer.toString(), peer)
       connected.add(peer.toString())
       void topology().onConnect?.(peer, stubInterface<Connection>({ remotePeer: peer }))
+    },
+    connectUnseen: (peer, protocols) => {
+      peerIds.set(peer.toString(), peer)
+      if (protocols !== undefined) identified.set(peer.toString(), protocols)
+      connected.add(peer.toString())
     },
     disconnect: (peer) => {
       connected.delete(peer.toString())

@@ -1,4 +1,4 @@
-import type { PeerId } from '@libp2p/interface'
+import type { PeerId, PeerStore } from '@libp2p/interface'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   entries,
@@ -55,6 +55,7 @@ describe('ReplicationService: when a sync runs', () => {
       peerId: A,
       registrar: stubInterface<Registrar>(),
       connectionManager: stubInterface<ConnectionManager>(),
+      peerStore: stubInterface<PeerStore>(),
       logger: stubLogger()
     }
     const init = { store: stubInterface<FeedStore>(), mesh: 'unit' }

@@ -52,6 +52,8 @@ export class BoxMessages implements MessageControlApi {
   private readonly known = new Map<string, Known>()
   private readonly stops: Array<() => void> = []
   private scan: Promise<void> = Promise.resolve()
+  /** takes still writing the inbox: close waits for them, so nothing writes into a data dir after stop */
+  private readonly taking = new Set<Promise<void>>()
 
   constructor (private readonly init: BoxMessagesInit) {
     const file = join(init.dataDir, MESSAGES_FILE)
@@ -73,7 +75,8 @@ export class BoxMessages implements MessageControlApi {
     const { store, people } = this.init
     const take = (e: StoredEntry): void => {
       this.note(e)
-      void this.take(e)
+      const t = this.take(e).finally(() => this.taking.delete(t))
+      this.taking.add(t)
     }
     this.stops.push(store.onEntry((e) => take(e)))
     this.stops.push(store.onPayload((e) => take(e)))
@@ -93,6 +96,7 @@ export class BoxMessages implements MessageControlApi {
   async close (): Promise<void> {
     for (const s of this.stops.splice(0)) s()
     await this.scan
+    await Promise.all(this.taking)
   }
 
   private async refresh (): Promise<void> {

@@ -12,8 +12,12 @@ describe('the ingest budget', () => {
     const r = await store.ingestRange(bob.map(full))
     expect(r).toMatchObject({ stored: 30, deferred: { index: 30 } })
     expect(store.head(signer(2).publicKey)?.seq).toBe(30)
+    // what sync asks a peer for: nothing more now
+    expect(store.room(signer(2).publicKey)).toBe(0)
+    expect(store.room(signer(9).publicKey)).toBe(30) // an author not seen yet: its burst
     expect(await store.ingest(bob[30]?.bytes as Uint8Array)).toMatchObject({ status: 'deferred' })
     now += 30_000 // one entry per 30 s
+    expect(store.room(signer(2).publicKey)).toBe(1)
     expect(await store.ingestRange(bob.slice(30).map(full))).toMatchObject({ stored: 1, deferred: { index: 1 } })
     now += 3_600_000 // refilled to the burst, not beyond
     expect(await store.ingestRange(bob.slice(31).map(full))).toMatchObject({ stored: 9 })
@@ -25,6 +29,7 @@ describe('the ingest budget', () => {
     const gate = ingestBudget({ now: () => 0, exempt: (a) => hex(a) === hex(signer(3).publicKey) })
     const store = await openStore(tempDir(), { gate })
     expect(await store.ingestRange(carol.map(full))).toMatchObject({ stored: 40 })
+    expect(store.room(signer(3).publicKey)).toBe(Infinity)
     expect(await store.ingestRange(bob.map(full))).toMatchObject({ stored: 30 })
   })
 

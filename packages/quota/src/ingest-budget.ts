@@ -60,6 +60,7 @@ export function ingestBudget (init: IngestBudgetInit = {}): IngestGate | undefin
       if (exempt(entry.author)) return 'store'
       return table.get(Buffer.from(entry.author).toString('hex')).tryTake() ? 'store' : 'defer'
     },
-    takesPayload: () => true
+    takesPayload: () => true,
+    room: (author) => exempt(author) ? Infinity : table.get(Buffer.from(author).toString('hex')).available()
   }
 }

@@ -106,7 +106,8 @@ export class Quota {
     const inner = composeGates(
       {
         admit: (e) => this.storage?.gate.admit(e) ?? 'store',
-        takesPayload: (a) => this.storage?.gate.takesPayload(a) ?? true
+        takesPayload: (a) => this.storage?.gate.takesPayload(a) ?? true,
+        room: (a) => this.storage?.gate.room?.(a) ?? Infinity
       },
       this.budget,
       this.share.gate

@@ -112,7 +112,9 @@ export class StorageBudget {
         this.admitted += entry.bytes.byteLength + INDEX_BYTES + entry.payloadSize
         return 'store'
       },
-      takesPayload: (author) => !this.defers || init.exempt(author)
+      takesPayload: (author) => !this.defers || init.exempt(author),
+      // room is in bytes; entries count here only as none or any
+      room: (author) => init.exempt(author) || !(this.defers || this.nearlyFull) ? Infinity : 0
     }
   }
 

@@ -53,6 +53,12 @@ export class TokenBucket {
     return true
   }
 
+  /** Whole tokens there now (nothing taken). */
+  available (): number {
+    this.refill()
+    return Math.floor(this.tokens)
+  }
+
   /** Milliseconds until `n` tokens (at most the capacity) are there; 0 = now. */
   delayFor (n: number): number {
     this.refill()

@@ -337,6 +337,7 @@ export class ReplicationService implements Replication, Startable {
       headId: (h) => this.headIds.id(h),
       forwards: this.forwards,
       ingestRange: async (author, from, items) => await this.ingestRange(author, from, items),
+      room: (author) => this.store.room(author),
       afterAuthor: (author, stored) => {
         if (stored > 0) void this.announceHead(author)
       }

@@ -75,6 +75,28 @@ describe('ReplicationService: forwarding and deferral', () => {
     expect(h.store.ingestRange.callCount).toBeLessThanOrEqual(2)
   })
 
+  it('asks only for what the store\'s gate has room for: 2 of 3 entries, and none of an author with no room', async () => {
+    const h = await harness({ syncOnConnect: false, syncIntervalMs: 0 })
+    const author = blocked[0].author
+    const r = responder([{ author, seq: 3, hash: blocked[2].hash }], (m) => [blocked[m.from - 1]!.bytes])
+    h.answerWith(r.script)
+    h.store.ingestRange.resolves({ stored: 2, duplicates: 0, payloads: payloadCounts() })
+    h.store.room.returns(2)
+    h.connect(A)
+    await h.service.syncNow(A)
+    // the responder answers one entry per GET, so the rest of the 2 is asked again; never seq 3
+    const asked = r.seen[0]?.flatMap((m) => m.type === 'get' ? [[m.from, m.to]] : [])
+    expect(asked?.[0]).toEqual([1, 2])
+    expect(Math.max(...(asked ?? []).map(([, to]) => to!))).toBe(2)
+    // no room: nothing is asked, the author counts as deferred (held back until the periodic sync)
+    h.store.room.returns(0)
+    await vi.advanceTimersByTimeAsync(1)
+    h.service.syncNow(A).catch(() => {})
+    await settle()
+    expect(r.seen[1]?.filter((m) => m.type === 'get')).toEqual([])
+    expect(h.service.counters().rangesDeferred).toBe(1)
+  })
+
   it('does not ask a deferred author again until the periodic sync, so it cannot starve the others', async () => {
     const h = await harness({ syncOnConnect: false, syncIntervalMs: 30_000, maxEntriesPerResponse: 1 })
     const author = blocked[0].author

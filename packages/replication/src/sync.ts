@@ -38,6 +38,8 @@ export interface SyncHost {
    */
   ingestRange: (author: Uint8Array, from: number, items: WireItem[]) => Promise<RangeIngestResult>
   afterAuthor: (author: Uint8Array, stored: number) => void
+  /** fresh entries of an author the store's gate would take now (FeedStore.room); absent: no bound */
+  room?: (author: Uint8Array) => number
 }
 
 export interface PullPlan {
@@ -185,6 +187,15 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
     // A probe re-fetches our own head seq to expose a fork; otherwise skip what we hold by now.
     const probe = w.from === w.to && w.from === (store.head(w.author)?.seq ?? 0)
     let from = probe ? w.from : Math.max(w.from, (store.head(w.author)?.seq ?? 0) + 1)
+    // Ask only for what the gate would take now (an author at its ingest budget, a full store):
+    // fetching and verifying entries only to defer them made a flood of 100 keys take minutes.
+    const room = probe ? Infinity : host.room?.(w.author) ?? Infinity
+    if (room < 1 && from <= w.to) {
+      counters.rangesDeferred++
+      out.deferred.push(hex(w.author))
+      continue
+    }
+    const to = Math.min(w.to, from + room - 1)
     // Pipelined: up to PIPELINE_DEPTH GETs are in flight, and a batch's
     // ingest is only awaited after the next one has been handed to the store,
     // so the network, the responder, validation and our writes overlap.
@@ -194,8 +205,8 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
     const outstanding: Array<{ from: number, count: number }> = []
     let nextAsk = from
     const fill = async (): Promise<void> => {
-      while (outstanding.length < (probe ? 1 : PIPELINE_DEPTH) && nextAsk <= w.to && budget > 0) {
-        const count = Math.min(w.to - nextAsk + 1, limits.maxEntriesPerResponse, budget)
+      while (outstanding.length < (probe ? 1 : PIPELINE_DEPTH) && nextAsk <= to && budget > 0) {
+        const count = Math.min(to - nextAsk + 1, limits.maxEntriesPerResponse, budget)
         await f.send({ type: 'get', author: w.author, from: nextAsk, to: nextAsk + count - 1 }, signal)
         counters.syncRequestsMade++
         outstanding.push({ from: nextAsk, count })
@@ -232,7 +243,7 @@ export async function pull (host: SyncHost, f: Framed, plan: PullPlan, signal: A
       if (m.items.length < req.count) nextAsk = from // a short answer: ask again from where it ended
       if (!probe) await fill()
     }
-    if (!stop && nextAsk <= w.to && budget <= 0) out.truncated = true
+    if (!stop && nextAsk <= to && budget <= 0) out.truncated = true
     if (previous !== undefined) accountRange(await previous)
     host.afterAuthor(w.author, stored)
     if (out.truncated) break

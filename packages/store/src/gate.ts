@@ -20,6 +20,11 @@ export interface IngestGate {
   admit: (entry: Entry) => GateVerdict
   /** Whether a payload of `author` is taken now: arriving with its header, fetched again, or listed as missing. */
   takesPayload: (author: Uint8Array) => boolean
+  /**
+   * About how many fresh entries of `author` `admit` would take now (Infinity, or absent: no bound).
+   * A hint for what to ask a peer for, so sync does not fetch and verify what would be deferred.
+   */
+  room?: (author: Uint8Array) => number
 }
 
 /** Gates in order: the first `defer` wins (later gates are not asked, so spend nothing), then `header`. */
@@ -36,7 +41,8 @@ export function composeGates (...gates: Array<IngestGate | undefined>): IngestGa
       }
       return verdict
     },
-    takesPayload: (author) => list.every((g) => g.takesPayload(author))
+    takesPayload: (author) => list.every((g) => g.takesPayload(author)),
+    room: (author) => Math.min(...list.map((g) => g.room?.(author) ?? Infinity))
   }
 }
 
@@ -51,7 +57,8 @@ export function lateGate (): { gate: IngestGate, bind: (g: IngestGate | undefine
   return {
     gate: {
       admit: (entry) => bound?.admit(entry) ?? 'store',
-      takesPayload: (author) => bound?.takesPayload(author) ?? true
+      takesPayload: (author) => bound?.takesPayload(author) ?? true,
+      room: (author) => bound?.room?.(author) ?? Infinity
     },
     bind: (g) => {
       bound = g

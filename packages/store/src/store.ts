@@ -881,6 +881,11 @@ export class FeedStore {
     return [...this.headMap.values()].map(({ author, state }) => ({ author, ...state }))
   }
 
+  /** How many fresh entries of `author` from the network the gate would take now (IngestGate.room). */
+  room (author: Uint8Array): number {
+    return this.gate?.room?.(author) ?? Infinity
+  }
+
   head (author: Uint8Array): Head | undefined {
     const h = this.headMap.get(hex(author))
     return h === undefined ? undefined : { author: h.author, ...h.state }

@@ -22,6 +22,8 @@ import {
   openPage,
   pairingCode,
   postJson,
+  screenshot,
+  screenshots,
   startBox,
   waitForPost
 } from './browser.js'
@@ -366,6 +368,7 @@ describe.skipIf(skip)(`photos on the web page${skip ? ` (skipped: ${skipReason})
     expect(await previews.count()).toBe(1)
     await form.getByLabel('Describe photo 1 for people who cannot see it').fill('Red bike, blue wall')
     expect(await axeSerious(page)).toEqual([])
+    await screenshots(page, 'photos-compose')
 
     const text = `Fahrrad zu verschenken ${STAMP}`
     await page.locator('#compose-text').fill(text)
@@ -503,6 +506,7 @@ describe.skipIf(skip)(`photos on the web page${skip ? ` (skipped: ${skipReason})
     await dialog.waitFor({ timeout: WAIT_MS })
     expect(await dialog.locator('img').getAttribute('src')).toBe(`/api/v1/blobs/${bike}`)
     expect(await dialog.locator('figcaption bdi').textContent()).toBe('Rotes Fahrrad')
+    await screenshot(page, 'photos-dialog')
     await expect.poll(() => watch.requests.filter((u) => u.includes(bike as string)).length).toBeGreaterThan(0)
     expect(await axeSerious(page)).toEqual([])
     await page.keyboard.press('Escape')

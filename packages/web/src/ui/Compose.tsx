@@ -59,6 +59,7 @@ export function Compose (props: ComposeProps) {
   const [notice, setNotice] = useState<string | undefined>()
   const upload = useUpload()
   const [photos, setPhotos] = useState<Attached[]>([])
+  const [preparing, setPreparing] = useState(0)
   const [progress, setProgress] = useState<string | undefined>()
   const area = useRef<HTMLTextAreaElement>(null)
   const submitBtn = useRef<HTMLButtonElement>(null)
@@ -164,18 +165,26 @@ export function Compose (props: ComposeProps) {
           }}
         />
         {props.children}
-        {props.photos === true && upload !== undefined && (
-          <PhotoPicker idPrefix={idPrefix} photos={photos} set={setPhotos} disabled={busy} />
-        )}
         <div class="compose-bar">
           <span id={counterId} class={over ? 'counter over' : 'counter'}>{t.bytesOf(bytes, maxBytes)}</span>
           {props.onCancel !== undefined && (
             <button type="button" class="secondary" onClick={props.onCancel}>{t.cancel}</button>
           )}
-          <button type="submit" ref={submitBtn} disabled={busy}>
+          <button type="submit" ref={submitBtn} disabled={busy || preparing > 0}>
             {busy ? props.busyLabel ?? t.posting : props.submitLabel}
           </button>
         </div>
+        {/* after Post: the text box's Tab still goes to Post first (a photo is the extra step) */}
+        {props.photos === true && upload !== undefined && (
+          <PhotoPicker
+            idPrefix={idPrefix}
+            photos={photos}
+            set={setPhotos}
+            disabled={busy}
+            preparing={preparing}
+            setPreparing={setPreparing}
+          />
+        )}
         {error !== undefined && <p id={errorId} class="error" role="alert">{error}</p>}
         {notice !== undefined && <p class="notice" role="status">{notice}</p>}
         {progress !== undefined && <p class="hint upload-progress" role="status">{progress}</p>}

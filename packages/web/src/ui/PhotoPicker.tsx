@@ -31,6 +31,9 @@ export interface PhotoPickerProps {
   photos: Attached[]
   set: (update: (old: Attached[]) => Attached[]) => void
   disabled: boolean
+  /** how many photos are being prepared (the compose box waits for them before it sends) */
+  preparing: number
+  setPreparing: (update: (n: number) => number) => void
 }
 
 /**
@@ -39,11 +42,10 @@ export interface PhotoPickerProps {
  * shown as it will be sent, with its description and Remove. The note on
  * re-encoding and location data is always in view beside the buttons.
  */
-export function PhotoPicker ({ idPrefix, photos, set, disabled }: PhotoPickerProps) {
+export function PhotoPicker ({ idPrefix, photos, set, disabled, preparing, setPreparing }: PhotoPickerProps) {
   const { t } = useI18n()
   const camera = useRef<HTMLInputElement>(null)
   const gallery = useRef<HTMLInputElement>(null)
-  const [preparing, setPreparing] = useState(0)
   const [error, setError] = useState<string | undefined>()
   const full = photos.length + preparing >= MAX_IMAGES
   const noteId = `${idPrefix}-photo-note`

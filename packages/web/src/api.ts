@@ -13,6 +13,7 @@ import type {
 } from './types.js'
 import { asMeshMap, type MeshMap } from './meshmap.js'
 import { asLife, type KindPost } from './life.js'
+import { asBlobRef, asImages, type BlobRef, type ImageRef } from './images/refs.js'
 
 /**
  * `error.code` of a failed request: the gateway's (docs/HTTP-API.md; `GatewayErrorCode` in
@@ -181,8 +182,13 @@ export class Api {
     return e
   }
 
-  async post (text: string, replyTo?: string): Promise<Entry> {
-    const e = asEntry(await this.request('POST', '/posts', replyTo === undefined ? { text } : { text, replyTo }))
+  async post (text: string, replyTo?: string, images?: ImageRef[]): Promise<Entry> {
+    const body = {
+      text,
+      ...(replyTo === undefined ? {} : { replyTo }),
+      ...(images === undefined || images.length === 0 ? {} : { images })
+    }
+    const e = asEntry(await this.request('POST', '/posts', body))
     if (e === undefined) throw badResponse('post')
     return e
   }
@@ -307,6 +313,13 @@ export class Api {
     return await this.request('POST', '/messages/blocks', { author, blocked })
   }
 
+  /** Uploads a prepared photo (images/prepare.ts) as a blob: its raw bytes, typed as the blob's type. */
+  async uploadBlob (blob: Blob): Promise<BlobRef> {
+    const b = asBlobRef(await this.request('POST', '/blobs', blob))
+    if (b === undefined) throw badResponse('blob')
+    return b
+  }
+
   /** Log out this browser: its session ends on the box. */
   async logout (): Promise<void> {
     await this.request('DELETE', '/session')
@@ -318,11 +331,11 @@ export class Api {
       res = await this.fetchFn(this.base + path, {
         method,
         credentials: 'same-origin',
-        // every write says JSON (the gateway's rule), a DELETE too, though it sends no body
+        // every write says JSON (the gateway's rule), a DELETE too, though it sends no body; a blob says its own type
         headers: method === 'GET'
           ? { accept: 'application/json' }
-          : { accept: 'application/json', 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body)
+          : { accept: 'application/json', 'content-type': body instanceof Blob ? body.type : 'application/json' },
+        body: body === undefined ? undefined : body instanceof Blob ? body : JSON.stringify(body)
       })
     } catch (err) {
       throw new ApiError('network', `the box did not answer (${String((err as Error).message ?? err)})`)
@@ -368,6 +381,8 @@ export function asEntry (x: unknown): Entry | undefined {
   if (replyTo !== undefined) e.replyTo = replyTo
   if (x.edited === true) e.edited = true
   if (x.payloadMissing === true) e.payloadMissing = true
+  const images = asImages(x.images)
+  if (images !== undefined) e.images = images
   const hidden = asHidden(x.hidden)
   if (hidden !== undefined) e.hidden = hidden
   if (typeof x.authorKey === 'string' && /^[0-9a-f]{64}$/.test(x.authorKey)) e.authorKey = x.authorKey

@@ -4,6 +4,8 @@
  * a field of the wrong shape is left out, never trusted.
  */
 
+import type { ImageRef } from './images/refs.js'
+
 export const SHOWN_KINDS = ['offer', 'request', 'event', 'lost', 'found', 'recommendation', 'alert', 'poll'] as const
 export type ShownKind = typeof SHOWN_KINDS[number]
 /** What the compose box writes: a plain post or one of the kinds. */
@@ -50,6 +52,8 @@ export interface KindPost {
   options?: string[]
   multiple?: boolean
   closesAt?: number
+  /** photos uploaded first (POST /api/v1/blobs) */
+  images?: ImageRef[]
 }
 
 export const MAX_POLL_OPTIONS = 10

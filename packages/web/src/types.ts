@@ -6,6 +6,7 @@
 
 /** The types a feed shows; deletes, edits and kinds of a later version never reach the page. */
 import type { LifeFields } from './life.js'
+import type { ImageRef } from './images/refs.js'
 
 export type EntryType = 'post' | 'reply' | 'profile'
 
@@ -35,6 +36,8 @@ export interface Entry extends LifeFields {
   payloadMissing?: true
   /** a moderation list the box follows hides it: the page collapses it and says why */
   hidden?: Hidden
+  /** a post's or reply's photos (blobs on the box), shape-checked */
+  images?: ImageRef[]
 }
 
 /** The box whose household entry names an entry's author (every string untrusted). */

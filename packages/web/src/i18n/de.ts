@@ -293,5 +293,34 @@ export const de: Catalogue = {
     messageTo: (name) => `Nachricht an ${name}`,
     send: 'Senden',
     sending: 'Wird gesendet…'
+  },
+  images: {
+    takePhoto: 'Foto aufnehmen',
+    choosePhoto: 'Foto hinzufügen',
+    privacy:
+      'Fotos werden auf diesem Gerät verkleinert und neu gespeichert, bevor sie gesendet werden: Standortdaten werden entfernt (GPS), ebenso andere Angaben, die die Kamera gespeichert hat.',
+    attached: (n, max) => `Fotos: ${n} von ${max}`,
+    preparing: 'Foto wird vorbereitet…',
+    uploading: (i, n) => `Foto ${i} von ${n} wird hochgeladen…`,
+    alt: (i) => `Beschreibe Foto ${i} für Menschen, die es nicht sehen können`,
+    preview: (i) => `Foto ${i}, so wie es gesendet wird`,
+    remove: (i) => `Foto ${i} entfernen`,
+    tooMany: (max) => `Höchstens ${max} Fotos pro Beitrag.`,
+    altTooLong: (i, max) => `Die Beschreibung von Foto ${i} ist zu lang (höchstens ${max} Bytes).`,
+    notUploaded: 'Foto nicht hochgeladen',
+    notAdded: (why) => `Foto nicht hinzugefügt: ${why}`,
+    errors: {
+      not_an_image: 'Diese Datei ist kein Foto.',
+      input_too_large: 'Die Datei ist zu groß, um sie hier zu öffnen (über 40 MB).',
+      decode_failed: 'Dieser Browser kann das Foto nicht lesen.',
+      too_large: 'Es bleibt selbst in der niedrigsten Qualität über 1 MB.',
+      encode_failed: 'Dieser Browser konnte es nicht neu speichern.'
+    },
+    open: (
+      alt
+    ) => (alt === '' ? 'Foto (ohne Beschreibung): in voller Größe zeigen' : `Foto: ${alt}. In voller Größe zeigen`),
+    viewer: 'Foto',
+    close: 'Schließen',
+    noAlt: 'Keine Beschreibung'
   }
 }

@@ -311,6 +311,34 @@ export const en = {
     messageTo: (name: string) => `Message ${name}`,
     send: 'Send',
     sending: 'Sending…'
+  },
+  // photos (images/prepare.ts, ui/PhotoPicker.tsx, ui/PostImages.tsx)
+  images: {
+    takePhoto: 'Take a photo',
+    choosePhoto: 'Add a photo',
+    privacy:
+      'Photos are made smaller and saved again on this device before they are sent: location data (GPS) and other details the camera stored are removed.',
+    attached: (n: number, max: number) => `Photos: ${n} of ${max}`,
+    preparing: 'Preparing the photo…',
+    uploading: (i: number, n: number) => `Uploading photo ${i} of ${n}…`,
+    alt: (i: number) => `Describe photo ${i} for people who cannot see it`,
+    preview: (i: number) => `Photo ${i}, as it will be sent`,
+    remove: (i: number) => `Remove photo ${i}`,
+    tooMany: (max: number) => `At most ${max} photos per post.`,
+    altTooLong: (i: number, max: number) => `The description of photo ${i} is too long (at most ${max} bytes).`,
+    notUploaded: 'Photo not uploaded',
+    notAdded: (why: string) => `Photo not added: ${why}`,
+    errors: {
+      not_an_image: 'that file is not a photo.',
+      input_too_large: 'the file is too large to open here (over 40 MB).',
+      decode_failed: 'this browser cannot read that photo.',
+      too_large: 'it stays over 1 MB even at the lowest quality.',
+      encode_failed: 'this browser could not save it again.'
+    },
+    open: (alt: string) => (alt === '' ? 'Photo (no description): show full size' : `Photo: ${alt}. Show full size`),
+    viewer: 'Photo',
+    close: 'Close',
+    noAlt: 'No description'
   }
 }
 

@@ -32,6 +32,8 @@ import { Upcoming } from './Upcoming.js'
 import { loadKinds } from './useKinds.js'
 import { useLang } from './useLang.js'
 import { useUnread } from './useUnread.js'
+import type { Upload } from '../images/context.js'
+import type { ImageRef } from '../images/refs.js'
 
 const PEERS_EVERY_MS = 10_000
 const CLOCK_EVERY_MS = 30_000
@@ -179,8 +181,8 @@ export function App ({ api: given }: { api?: Api }) {
     () => threads([...entries.values()].filter((e) => !muted.set.has(e.author))),
     [entries, muted.set]
   )
-  const post = async (text: string, replyTo?: string): Promise<Entry> => {
-    const e = await api.post(text, replyTo).catch((err: unknown) => {
+  const post = async (text: string, replyTo?: string, images?: ImageRef[]): Promise<Entry> => {
+    const e = await api.post(text, replyTo, images).catch((err: unknown) => {
       signedOut(err)
       throw err
     })
@@ -212,6 +214,12 @@ export function App ({ api: given }: { api?: Api }) {
       await answerThen(event, async () => await api.answer({ kind: 'rsvp', target: event, answer })),
     done: async (target) => await answerThen(target, async () => await api.answer({ kind: 'done', target }))
   }), [api])
+  // photos for a post or reply (images/prepare.ts made them), one blob each
+  const upload = useMemo<Upload>(() => async (blob) =>
+    await api.uploadBlob(blob).catch((err: unknown) => {
+      signedOut(err)
+      throw err
+    }), [api])
   const kinds = FILTERS[filter]
   const shown = kinds === undefined
     ? tree
@@ -267,7 +275,7 @@ export function App ({ api: given }: { api?: Api }) {
     : boxName
 
   return (
-    <Providers i18n={i18n} life={lifeActions}>
+    <Providers i18n={i18n} life={lifeActions} upload={upload}>
       <a class="skip" href="#compose-text">{t.skipToCompose}</a>
       <TopBar selfId={boxId} selfName={boxName} live={live} />
       <AlertBanner entries={entries.values()} names={names} now={now} />

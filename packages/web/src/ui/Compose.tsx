@@ -2,8 +2,11 @@ import type { ComponentChildren } from 'preact'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError } from '../api.js'
 import { useI18n } from '../i18n/index.js'
+import { useUpload } from '../images/context.js'
+import { type ImageRef, MAX_ALT_BYTES } from '../images/refs.js'
 import { MAX_POST_BYTES, utf8Bytes } from '../text.js'
 import { PairForm } from './PairForm.js'
+import { type Attached, PhotoPicker } from './PhotoPicker.js'
 
 export interface ComposeProps {
   /** unique per form on the page, for label/input ids */
@@ -11,7 +14,8 @@ export interface ComposeProps {
   label: string
   submitLabel: string
   replyTo?: string
-  post: (text: string, replyTo?: string) => Promise<unknown>
+  /** `images`: the attached photos, uploaded already (only with `photos`) */
+  post: (text: string, replyTo?: string, images?: ImageRef[]) => Promise<unknown>
   pair: (code: string) => Promise<void>
   onDone?: () => void
   onCancel?: () => void
@@ -28,6 +32,8 @@ export interface ComposeProps {
    * @default MAX_POST_BYTES
    */
   maxBytes?: number
+  /** offer "add a photo" (a post or a reply), where the page can upload */
+  photos?: boolean
   /** more inputs for the same form, below the text (a kind's fields) */
   children?: ComponentChildren
 }
@@ -51,6 +57,10 @@ export function Compose (props: ComposeProps) {
   const [error, setError] = useState<string | undefined>()
   const [needsPairing, setNeedsPairing] = useState(false)
   const [notice, setNotice] = useState<string | undefined>()
+  const upload = useUpload()
+  const [photos, setPhotos] = useState<Attached[]>([])
+  const [preparing, setPreparing] = useState(0)
+  const [progress, setProgress] = useState<string | undefined>()
   const area = useRef<HTMLTextAreaElement>(null)
   const submitBtn = useRef<HTMLButtonElement>(null)
 
@@ -65,7 +75,7 @@ export function Compose (props: ComposeProps) {
   async function submit (ev: Event): Promise<void> {
     ev.preventDefault()
     setNotice(undefined)
-    if (text.trim() === '') {
+    if (text.trim() === '' && photos.length === 0) {
       setError(t.writeFirst)
       area.current?.focus()
       return
@@ -75,27 +85,55 @@ export function Compose (props: ComposeProps) {
       area.current?.focus()
       return
     }
+    const longAlt = photos.findIndex((p) => utf8Bytes(p.alt) > MAX_ALT_BYTES)
+    if (longAlt >= 0) {
+      setError(t.images.altTooLong(longAlt + 1, MAX_ALT_BYTES))
+      return
+    }
     setBusy(true)
     setError(undefined)
+    let failed = notDone
     try {
-      await props.post(text, props.replyTo)
+      let images: ImageRef[] | undefined
+      if (photos.length > 0 && upload !== undefined) {
+        failed = t.images.notUploaded
+        images = await uploadAll(upload)
+        failed = notDone
+      }
+      await props.post(text, props.replyTo, images)
       setText('')
+      setPhotos([])
       setNeedsPairing(false)
       props.onDone?.()
     } catch (err) {
       if (err instanceof ApiError) {
         if (isNotPaired(err)) {
           setNeedsPairing(true)
-          setError(t.notPairedKept(notDone, err.message))
+          setError(t.notPairedKept(failed, err.message))
         } else {
-          setError(t.refusedKept(notDone, err.message, err.code))
+          setError(t.refusedKept(failed, err.message, err.code))
         }
       } else {
-        setError(t.wentWrongKept(notDone))
+        setError(t.wentWrongKept(failed))
       }
     } finally {
       setBusy(false)
+      setProgress(undefined)
     }
+  }
+
+  /** Each photo and its thumbnail to the box, one after the other; what is up already stays up (a retry skips it). */
+  async function uploadAll (send: NonNullable<typeof upload>): Promise<ImageRef[]> {
+    const out: ImageRef[] = []
+    for (const [i, p] of photos.entries()) {
+      setProgress(t.images.uploading(i + 1, photos.length))
+      const full = p.full ?? await send(p.prepared.full.blob)
+      const thumb = p.prepared.thumb === null ? undefined : p.thumb ?? await send(p.prepared.thumb.blob)
+      setPhotos((old) => old.map((o) => o.key === p.key ? { ...o, full, thumb } : o))
+      const alt = p.alt.trim()
+      out.push({ ...full, alt, thumb: thumb === undefined ? null : { ...thumb, alt } })
+    }
+    return out
   }
 
   const areaId = `${idPrefix}-text`
@@ -132,12 +170,24 @@ export function Compose (props: ComposeProps) {
           {props.onCancel !== undefined && (
             <button type="button" class="secondary" onClick={props.onCancel}>{t.cancel}</button>
           )}
-          <button type="submit" ref={submitBtn} disabled={busy}>
+          <button type="submit" ref={submitBtn} disabled={busy || preparing > 0}>
             {busy ? props.busyLabel ?? t.posting : props.submitLabel}
           </button>
         </div>
+        {/* after Post: the text box's Tab still goes to Post first (a photo is the extra step) */}
+        {props.photos === true && upload !== undefined && (
+          <PhotoPicker
+            idPrefix={idPrefix}
+            photos={photos}
+            set={setPhotos}
+            disabled={busy}
+            preparing={preparing}
+            setPreparing={setPreparing}
+          />
+        )}
         {error !== undefined && <p id={errorId} class="error" role="alert">{error}</p>}
         {notice !== undefined && <p class="notice" role="status">{notice}</p>}
+        {progress !== undefined && <p class="hint upload-progress" role="status">{progress}</p>}
       </form>
       {needsPairing && (
         <PairForm

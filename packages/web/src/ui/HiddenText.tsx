@@ -4,6 +4,7 @@ import { shortId } from '../text.js'
 import type { Entry, Hidden } from '../types.js'
 import { EntryText } from './PostText.js'
 import { useI18n } from '../i18n/index.js'
+import { PostImages } from './PostImages.js'
 
 /** Who hid it, for one line: the list author's name (a claim) or its short id. */
 export function listName (h: Hidden, names: Names): string | undefined {
@@ -17,11 +18,20 @@ export function listName (h: Hidden, names: Names): string | undefined {
  * collapsed note saying whose list and why, with "Show anyway" for this page
  * view. The list's name and reason are untrusted: text nodes only, bidi fenced.
  */
-export function HiddenText ({ entry, names }: { entry: Entry, names: Names }) {
+export function HiddenText ({ entry, names, images }: { entry: Entry, names: Names, images?: boolean }) {
   const { t } = useI18n()
   const [shown, setShown] = useState(false)
   const h = entry.hidden
-  if (h === undefined) return <EntryText entry={entry} />
+  // photos go with the text: hidden by a list, they stay hidden until "Show anyway"
+  const photos = images === true && <PostImages images={entry.images} />
+  if (h === undefined) {
+    return (
+      <>
+        <EntryText entry={entry} />
+        {photos}
+      </>
+    )
+  }
   const who = listName(h, names)
   const reason = clean(h.reason)
   const textId = `hidden-${entry.id.slice(-12)}`
@@ -50,6 +60,7 @@ export function HiddenText ({ entry, names }: { entry: Entry, names: Names }) {
       </div>
       <div id={textId} hidden={!shown}>
         {shown && <EntryText entry={entry} />}
+        {shown && photos}
       </div>
     </>
   )

@@ -64,7 +64,9 @@ export function KindCompose (
         idPrefix="compose"
         label={t.textLabel[kind]}
         submitLabel={t.post}
-        post={async (text) => await postKind(body(text))}
+        photos
+        post={async (text, _replyTo, images) =>
+          await postKind(images === undefined ? body(text) : { ...body(text), images })}
         pair={pair}
         onDone={() => setDraft(EMPTY_DRAFT)}
       >

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import type { Names } from '../names.js'
 import type { ThreadNode } from '../thread.js'
 import type { Entry } from '../types.js'
+import type { ImageRef } from '../images/refs.js'
 import { relativeTime } from '../time.js'
 import { MAX_REASON_BYTES, shortId } from '../text.js'
 import { useI18n } from '../i18n/index.js'
@@ -21,7 +22,7 @@ export interface PostProps {
   selfLabel?: string | undefined
   now: number
   depth: number
-  post: (text: string, replyTo?: string) => Promise<unknown>
+  post: (text: string, replyTo?: string, images?: ImageRef[]) => Promise<unknown>
   pair: (code: string) => Promise<void>
   loadEntry: (id: string) => Promise<Entry>
   /** new text for one of this box's own posts or replies */
@@ -113,7 +114,7 @@ export function Post (props: PostProps) {
               onCancel={() => setEditing(false)}
             />
           )
-          : <HiddenText entry={e} names={names} />}
+          : <HiddenText entry={e} names={names} images />}
         {!editing && <LifeDetails entry={e} own={props.selfId !== undefined && props.selfId === e.author} now={now} />}
         <div class="post-actions">
           {!replying && (
@@ -176,6 +177,7 @@ export function Post (props: PostProps) {
             label={t.replyTo(name ?? shortId(e.author))}
             submitLabel={t.sendReply}
             replyTo={e.id}
+            photos
             post={props.post}
             pair={props.pair}
             autoFocus

@@ -1,6 +1,7 @@
 import type { Names } from '../names.js'
 import type { ThreadNode } from '../thread.js'
 import type { Entry } from '../types.js'
+import type { ImageRef } from '../images/refs.js'
 import { useI18n } from '../i18n/index.js'
 import { Post } from './Post.js'
 
@@ -16,7 +17,7 @@ export interface TimelineProps {
   loadingOlder: boolean
   error: string | undefined
   loadOlder: () => void
-  post: (text: string, replyTo?: string) => Promise<Entry>
+  post: (text: string, replyTo?: string, images?: ImageRef[]) => Promise<Entry>
   pair: (code: string) => Promise<void>
   loadEntry: (id: string) => Promise<Entry>
   edit: (id: string, text: string) => Promise<Entry>

@@ -59,7 +59,7 @@ import type { MemberControlApi } from './control/member-client.js'
 import { BoxMembers } from './members.js'
 import { BoxMessages } from './messages.js'
 import { StorageWiring } from './storage.js'
-import { BoxBlobs } from './blobs.js'
+import { BoxBlobs, type UploadedBlob } from './blobs.js'
 import { Neighbours } from './neighbours.js'
 
 export interface DaemonInit {
@@ -640,6 +640,14 @@ export class Daemon implements ControlApi {
       },
       ...(this.board !== undefined ? { life: this.board } : {}),
       ...(this.dm !== undefined ? { messages: this.dm.gateway() } : {}),
+      ...(this.blobs !== undefined
+        ? {
+          blobs: {
+            upload: async (bytes: Uint8Array) => await this.blobs_().upload(bytes),
+            open: async (hash: Uint8Array) => await this.blobs_().open(hash)
+          }
+        }
+        : {}),
       search: async (q) => await searchEntries(this.finder, q, (e) => isShown(e) && !this.blocked(e.author)),
       onPeer: (fn) => node.onPeer?.(fn) ?? (() => {}),
       ...(this.mod !== undefined
@@ -711,6 +719,12 @@ export class Daemon implements ControlApi {
   async post (req: PostRequest): Promise<EntryJson> {
     const signer = await this.members_().signerNamed(req.as)
     return entryToJson(await this.author(await this.postBody(req, signer), signer), this.views())
+  }
+
+  /** An image upload (`kiez post --image`): blobs.ts checks its bytes. */
+  async uploadBlob (bytes: Uint8Array): Promise<UploadedBlob> {
+    this.running()
+    return await this.blobs_().upload(bytes)
   }
 
   /** What entry JSON adds to an entry: the author's claim, the noticeboard's numbers. */

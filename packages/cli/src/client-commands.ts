@@ -27,6 +27,7 @@ import { healthChecks, judge, localFacts, type Check, type DoctorJson } from './
 import { CliError, EXIT } from './errors.js'
 import { ago, duration, keyValues, safeText, shortId, table, truncate } from './format.js'
 import { lifeLine } from './life.js'
+import { checkImages, uploadImages, type ImageOptions } from './images.js'
 
 export interface Io {
   out(text: string): void
@@ -207,13 +208,18 @@ export type AsOptions = { as?: string }
 
 export async function postCommand (
   text: string,
-  opts: ClientOptions & AsOptions & { replyTo?: string },
+  opts: ClientOptions & AsOptions & ImageOptions & { replyTo?: string },
   io: Io
 ): Promise<void> {
-  const req: PostRequest = { text }
+  // with images the text may be empty ("" on the command line)
+  const req: PostRequest = (opts.image ?? []).length > 0 && text === '' ? {} : { text }
   if (opts.replyTo !== undefined) req.replyTo = opts.replyTo
   if (opts.as !== undefined) req.as = opts.as
-  const e: EntryJson = await call(opts, io, async (c) => await c.post(req))
+  const images = (opts.image ?? []).length > 0 || (opts.thumb ?? []).length > 0 ? await checkImages(opts) : undefined
+  const e: EntryJson = await call(opts, io, async (c) => {
+    if (images !== undefined) req.images = await uploadImages(images, c)
+    return await c.post(req)
+  })
   if (opts.json === true) {
     json(io, e)
     return

@@ -80,6 +80,15 @@ export interface StatusJson {
   blobs?: BlobsJson
 }
 
+/** An uploaded image: its blob id, its type and pixel size as its bytes say. */
+export interface UploadedBlobJson {
+  cid: string
+  type: string
+  bytes: number
+  width: number
+  height: number
+}
+
 /** The blob store against its share of the budget, and /kiez/blob/1.0.0's counters since start. */
 export interface BlobsJson {
   count: number

@@ -9,3 +9,4 @@
  */
 export * from './service.js'
 export * from './wire.js'
+export * from './vectors.js'

@@ -253,7 +253,8 @@ export class BlobExchange {
       return undefined
     }
     try {
-      const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES, maxBufferSize: MAX_FRAME_BYTES + 16 })
+      // the server writes its chunks without waiting: the buffer may hold a whole blob (the bound in flight)
+      const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES, maxBufferSize: MAX_BLOB_BYTES + 2 * MAX_FRAME_BYTES })
       await lp.write(encodeFrame({ type: 'want', hash, hops }), { signal })
       const first = decodeFrame((await lp.read({ signal })).subarray())
       if (first.type === 'error') {
@@ -308,7 +309,8 @@ export class BlobExchange {
       this.shutdown.signal,
       AbortSignal.timeout(this.opts.hopTimeoutMs * (MAX_HOPS + 2))
     ])
-    const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES, maxBufferSize: MAX_FRAME_BYTES + 16 })
+    // a want is 34 bytes: anything more is refused
+    const lp = lpStream(stream, { maxDataLength: 64, maxBufferSize: 1024 })
     const refuse = async (code: WireErrorCode, message: string): Promise<void> => {
       await lp.write(encodeFrame({ type: 'error', code, message }), { signal })
       await stream.close({ signal })

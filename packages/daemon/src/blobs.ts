@@ -27,6 +27,11 @@ const THUMB_WORKERS = 2
 const MAX_THUMB_BYTES = 256 * 1024
 /** Bytes of thumbnails fetched with entries per hour: a flood of image posts cannot fill the blob share. */
 const THUMB_BYTES_PER_HOUR = 32 * 1024 * 1024
+/**
+ * A thumbnail not fetched is tried again after these delays (ms): the neighbours may still be fetching it
+ * themselves (an entry travels faster than its thumbnail).
+ */
+const THUMB_RETRY_MS = [3_000, 10_000, 30_000]
 /** Entries whose images are remembered (their blobs dropped on delete, own blobs kept longest). */
 const MAX_INDEXED = 20_000
 /** At start, how many of the newest entries are read to remember their images. */
@@ -75,7 +80,8 @@ export class BoxBlobs {
   private readonly from = new Map<string, string>()
   /** blob → its entry's other blobs, for `from` */
   private readonly siblings = new Map<string, string[]>()
-  private readonly thumbQueue: Uint8Array[] = []
+  private readonly thumbQueue: Array<{ hash: Uint8Array, attempt: number }> = []
+  private readonly retries = new Set<ReturnType<typeof setTimeout>>()
   private thumbWorkers = 0
   private thumbHour = { start: 0, bytes: 0 }
   private uploaded = 0
@@ -125,6 +131,8 @@ export class BoxBlobs {
     this.closed = true
     for (const stop of this.stops.splice(0)) stop()
     this.thumbQueue.length = 0
+    for (const t of this.retries) clearTimeout(t)
+    this.retries.clear()
     await this.exchange?.stop()
     this.exchange = undefined
     await this.scan
@@ -322,8 +330,12 @@ export class BoxBlobs {
   }
 
   private queueThumb (t: ImageThumb): void {
-    if (this.store.has(t.hash) || this.thumbQueue.length >= MAX_THUMB_QUEUE) return
-    this.thumbQueue.push(t.hash)
+    this.queueThumbHash(t.hash, 0)
+  }
+
+  private queueThumbHash (hash: Uint8Array, attempt: number): void {
+    if (this.closed || this.store.has(hash) || this.thumbQueue.length >= MAX_THUMB_QUEUE) return
+    this.thumbQueue.push({ hash, attempt })
     while (this.thumbWorkers < THUMB_WORKERS && this.thumbQueue.length > 0) {
       this.thumbWorkers++
       void this.thumbWorker().finally(() => this.thumbWorkers--)
@@ -331,7 +343,8 @@ export class BoxBlobs {
   }
 
   private async thumbWorker (): Promise<void> {
-    for (let h = this.thumbQueue.shift(); h !== undefined && !this.closed; h = this.thumbQueue.shift()) {
+    for (let next = this.thumbQueue.shift(); next !== undefined && !this.closed; next = this.thumbQueue.shift()) {
+      const h = next.hash
       const exchange = this.exchange
       if (exchange === undefined || this.store.has(h)) continue
       const t = this.now()
@@ -344,7 +357,20 @@ export class BoxBlobs {
         await this.store.put(h, bytes)
         this.thumbsFetched++
       } catch (err) {
-        this.init.logger.debug({ err, blob: blobCid(h) }, 'thumbnail not fetched (fetched when opened)')
+        const delay = THUMB_RETRY_MS[next.attempt]
+        if (delay === undefined) {
+          this.init.logger.debug({ err, blob: blobCid(h) }, 'thumbnail not fetched (fetched when opened)')
+          continue
+        }
+        const attempt = next.attempt + 1
+        const timer = setTimeout(() => {
+          this.retries.delete(timer)
+          this.queueThumbHash(h, attempt)
+        }, delay)
+        timer.unref()
+        // bounded as the queue is: at most one timer per queued thumbnail
+        if (this.retries.size >= MAX_THUMB_QUEUE) clearTimeout(timer)
+        else this.retries.add(timer)
       }
     }
   }

@@ -52,7 +52,11 @@ describe('/api/v1/blobs', () => {
 
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
     expectError(await upload(box, cookie, svg, 'image/svg+xml'), 415, 'unsupported_image')
-    expectError(await upload(box, cookie, Buffer.from('<!doctype html><script>alert(1)</script>'), 'text/html'), 415, 'unsupported_image')
+    expectError(
+      await upload(box, cookie, Buffer.from('<!doctype html><script>alert(1)</script>'), 'text/html'),
+      415,
+      'unsupported_image'
+    )
     // a JPEG's magic bytes claimed by an HTML body do not help it: the bytes are judged
     expectError(await upload(box, cookie, Buffer.from('<html>'), 'image/jpeg'), 415, 'unsupported_image')
     const big = Buffer.from(jpegFixture({ bytes: 1024 * 1024 + 1, width: 10, height: 10 }))
@@ -71,8 +75,16 @@ describe('/api/v1/blobs', () => {
   it('a post carries uploaded images (alt, thumb); the feed lists them; a delete drops their blobs', async () => {
     const box = await boxes.start()
     const cookie = await pair(box)
-    const full = await upload(box, cookie, Buffer.from(jpegFixture({ bytes: 50_000, width: 800, height: 600, seed: 1 })))
-    const thumb = await upload(box, cookie, Buffer.from(jpegFixture({ bytes: 5_000, width: 320, height: 240, seed: 2 })))
+    const full = await upload(
+      box,
+      cookie,
+      Buffer.from(jpegFixture({ bytes: 50_000, width: 800, height: 600, seed: 1 }))
+    )
+    const thumb = await upload(
+      box,
+      cookie,
+      Buffer.from(jpegFixture({ bytes: 5_000, width: 320, height: 240, seed: 2 }))
+    )
     const posted = await call(box, '/api/v1/posts', {
       method: 'POST',
       headers: sameOrigin(box, cookie),

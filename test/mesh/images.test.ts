@@ -130,7 +130,9 @@ describe.skipIf(skip !== undefined)(`images${skip !== undefined ? ` (skipped: ${
         const before = await Promise.all([0, 1, 2, 3, 4].map(async (b) => (await status(lab, b)).blobs))
         expect(before[4]).toMatchObject({ count: 1, bytes: thumb.byteLength })
         for (const b of [1, 2, 3, 4]) {
-          expect(before[b]?.bytes, `box ${b + 1} holds the photo before anyone opened it`).toBeLessThan(photo.byteLength)
+          expect(before[b]?.bytes, `box ${b + 1} holds the photo before anyone opened it`).toBeLessThan(
+            photo.byteLength
+          )
         }
         const thumbOn5 = await open(lab, 4, img.thumb.cid)
         expect(thumbOn5).toMatchObject({ status: 200, type: 'image/jpeg', bytes: thumb.byteLength })

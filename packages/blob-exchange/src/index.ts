@@ -8,5 +8,5 @@
  * wire.ts knows no libp2p; service.ts runs it on a BlobHost.
  */
 export * from './service.js'
-export * from './wire.js'
 export * from './vectors.js'
+export * from './wire.js'

@@ -72,7 +72,10 @@ describe('/kiez/blob/1.0.0 between real nodes', () => {
     const [a, b, c] = [await box(), await box(), await box()]
     await a.node.dial(b.node.getMultiaddrs())
     await b.node.dial(c.node.getMultiaddrs())
-    await eventually(() => c.node.getConnections().length > 0 ? true : undefined, { what: 'the far box to see its connection', timeoutMs: 5000 })
+    await eventually(() => c.node.getConnections().length > 0 ? true : undefined, {
+      what: 'the far box to see its connection',
+      timeoutMs: 5000
+    })
     const bytes = blob(1, 900 * 1024)
     const h = sha256(bytes)
     a.held.set(Buffer.from(h).toString('hex'), bytes)

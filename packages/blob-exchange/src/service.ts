@@ -254,7 +254,10 @@ export class BlobExchange {
     }
     try {
       // the server writes its chunks without waiting: the buffer may hold a whole blob (the bound in flight)
-      const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES, maxBufferSize: MAX_BLOB_BYTES + 2 * MAX_FRAME_BYTES })
+      const lp = lpStream(stream, {
+        maxDataLength: MAX_FRAME_BYTES,
+        maxBufferSize: MAX_BLOB_BYTES + 2 * MAX_FRAME_BYTES
+      })
       await lp.write(encodeFrame({ type: 'want', hash, hops }), { signal })
       const first = decodeFrame((await lp.read({ signal })).subarray())
       if (first.type === 'error') {

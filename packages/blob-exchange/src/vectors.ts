@@ -58,10 +58,17 @@ export function buildBlobVectors (): BlobVectors {
     protocol: '/kiez/blob/1.0.0',
     blob: { bytes: hex(blob), sha256: hash },
     frames: [
-      one(`want: the asker wants the blob, relayable ${MAX_HOPS} boxes further`, { type: 'want', hash, hops: MAX_HOPS }),
+      one(`want: the asker wants the blob, relayable ${MAX_HOPS} boxes further`, {
+        type: 'want',
+        hash,
+        hops: MAX_HOPS
+      }),
       one('want: hops 0 (the server answers from what it holds)', { type: 'want', hash, hops: 0 }),
       one('have: the server sends 10 bytes', { type: 'have', hash, size: blob.byteLength }),
-      one('chunk: all 10 bytes in one chunk (a blob over 65536 bytes takes several)', { type: 'chunk', data: hex(blob) }),
+      one('chunk: all 10 bytes in one chunk (a blob over 65536 bytes takes several)', {
+        type: 'chunk',
+        data: hex(blob)
+      }),
       one('have: a 900 KiB blob (sent as 15 chunks: 14 of 65536 bytes, one of 4096)', {
         type: 'have',
         hash,

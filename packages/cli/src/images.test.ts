@@ -10,7 +10,9 @@ import { DaemonProcess, kiez, killAll, ROOT } from './testing/daemons.js'
 vi.setConfig({ testTimeout: 90_000 })
 
 async function schema (name: string): Promise<(v: unknown) => boolean> {
-  return new Ajv({ strict: true }).compile(JSON.parse(await readFile(join(ROOT, 'packages/cli/schemas', name), 'utf8')) as object)
+  return new Ajv({ strict: true }).compile(
+    JSON.parse(await readFile(join(ROOT, 'packages/cli/schemas', name), 'utf8')) as object
+  )
 }
 
 describe('kiez post --image against a running daemon', () => {
@@ -53,7 +55,10 @@ describe('kiez post --image against a running daemon', () => {
     expect(plain.stdout).toMatch(/^posted bafyrei/)
 
     const refusals: Array<[string[], string]> = [
-      [['--image', await file('big.jpg', jpegFixture({ bytes: 1024 * 1024 + 1, width: 9, height: 9 }))], 'image_too_large'],
+      [
+        ['--image', await file('big.jpg', jpegFixture({ bytes: 1024 * 1024 + 1, width: 9, height: 9 }))],
+        'image_too_large'
+      ],
       [['--image', await file('x.svg', '<svg xmlns="http://www.w3.org/2000/svg"/>')], 'unsupported_image'],
       [['--image', await file('x.html', '<!doctype html><p>hi')], 'unsupported_image'],
       [['--image', photo, '--thumb', photo], 'unsupported_image'], // a 1600 px "thumbnail"

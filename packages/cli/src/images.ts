@@ -16,7 +16,10 @@ export interface CheckedImage {
   bytes: Uint8Array
 }
 
-function refuse (code: 'image_unreadable' | 'image_too_large' | 'unsupported_image' | 'too_many_images', msg: string): CliError {
+function refuse (
+  code: 'image_unreadable' | 'image_too_large' | 'unsupported_image' | 'too_many_images',
+  msg: string
+): CliError {
   return new CliError(code, msg, EXIT.usage)
 }
 
@@ -28,7 +31,10 @@ export async function checkImage (path: string, thumb = false): Promise<CheckedI
   const size = await stat(path).then((s) => s.size, () => undefined)
   if (size === undefined) throw refuse('image_unreadable', `cannot read the image ${path}`)
   if (size > MAX_BLOB_BYTES) {
-    throw refuse('image_too_large', `${path} is ${size} bytes; an image is at most ${MAX_BLOB_BYTES} (1 MiB): scale it down first`)
+    throw refuse(
+      'image_too_large',
+      `${path} is ${size} bytes; an image is at most ${MAX_BLOB_BYTES} (1 MiB): scale it down first`
+    )
   }
   const bytes = new Uint8Array(await readFile(path))
   const img = sniffImage(bytes)
@@ -36,7 +42,10 @@ export async function checkImage (path: string, thumb = false): Promise<CheckedI
     throw refuse('unsupported_image', `${path} is no JPEG, PNG, WebP or AVIF image (judged by its bytes)`)
   }
   if (thumb && Math.max(img.width, img.height) > MAX_THUMB_SIDE) {
-    throw refuse('unsupported_image', `the thumbnail ${path} is ${img.width}×${img.height}; at most ${MAX_THUMB_SIDE} px a side`)
+    throw refuse(
+      'unsupported_image',
+      `the thumbnail ${path} is ${img.width}×${img.height}; at most ${MAX_THUMB_SIDE} px a side`
+    )
   }
   return { path, bytes }
 }

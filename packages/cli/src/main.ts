@@ -215,11 +215,13 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
         'kiez post --kind poll "Wann Hoffest?" --option Samstag --option Sonntag --closes 2026-06-01'
       ])
     )
-    .action(async (text: string, opts: ClientOptions & AsOptions & KindOptions & ImageOptions & { replyTo?: string }) => {
-      if (Object.keys(opts).some((k) => !['replyTo', 'dataDir', 'json', 'as', 'image', 'alt', 'thumb'].includes(k))) {
-        await postKindCommand(text, opts, io)
-      } else await postCommand(text, opts, io)
-    })
+    .action(
+      async (text: string, opts: ClientOptions & AsOptions & KindOptions & ImageOptions & { replyTo?: string }) => {
+        if (Object.keys(opts).some((k) => !['replyTo', 'dataDir', 'json', 'as', 'image', 'alt', 'thumb'].includes(k))) {
+          await postKindCommand(text, opts, io)
+        } else await postCommand(text, opts, io)
+      }
+    )
 
   writingCommand(
     program.command('delete').argument('<id>', 'entry id (bafyrei…) of one of this box\'s posts or replies')

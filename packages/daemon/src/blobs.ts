@@ -1,15 +1,7 @@
 import { join } from 'node:path'
 import { BlobExchange, BlobExchangeError, type BlobHost } from '@kiez/blob-exchange'
 import { BlobError, BlobStore, sniffImage, type SniffedImage } from '@kiez/blobs'
-import {
-  blobCid,
-  MAX_BLOB_BYTES,
-  MAX_IMAGES,
-  parseBlobCid,
-  sha256,
-  type ImageRef,
-  type ImageThumb
-} from '@kiez/feed'
+import { blobCid, MAX_BLOB_BYTES, MAX_IMAGES, parseBlobCid, sha256, type ImageRef, type ImageThumb } from '@kiez/feed'
 import type { FeedStore, StoredEntry } from '@kiez/store'
 import type { Logger } from 'pino'
 import type { BlobsJson } from './control/types.js'
@@ -170,7 +162,11 @@ export class BoxBlobs {
   async upload (bytes: Uint8Array): Promise<UploadedBlob> {
     if (bytes.byteLength === 0) throw new ApiError(400, 'blob_empty', 'the upload is empty')
     if (bytes.byteLength > MAX_BLOB_BYTES) {
-      throw new ApiError(413, 'blob_too_large', `an image is at most ${MAX_BLOB_BYTES} bytes; this is ${bytes.byteLength}`)
+      throw new ApiError(
+        413,
+        'blob_too_large',
+        `an image is at most ${MAX_BLOB_BYTES} bytes; this is ${bytes.byteLength}`
+      )
     }
     const img = sniffImage(bytes)
     if (img === undefined) {
@@ -197,7 +193,9 @@ export class BoxBlobs {
     }
     const one = async (cid: unknown, alt: unknown): Promise<ImageThumb> => {
       const hash = typeof cid === 'string' ? parseBlobCid(cid) : undefined
-      if (hash === undefined) throw new ApiError(400, 'bad_images', `${JSON.stringify(cid)} is not a blob id (bafkrei…)`)
+      if (hash === undefined) {
+        throw new ApiError(400, 'bad_images', `${JSON.stringify(cid)} is not a blob id (bafkrei…)`)
+      }
       if (alt !== undefined && typeof alt !== 'string') throw new ApiError(400, 'bad_images', 'an alt text is a string')
       const bytes = await this.store.get(hash)
       if (bytes === undefined) {
@@ -209,7 +207,9 @@ export class BoxBlobs {
     }
     const out: ImageRef[] = []
     for (const r of req) {
-      if (typeof r !== 'object' || r === null) throw new ApiError(400, 'bad_images', 'an image is an object {cid, alt?, thumb?}')
+      if (typeof r !== 'object' || r === null) {
+        throw new ApiError(400, 'bad_images', 'an image is an object {cid, alt?, thumb?}')
+      }
       const extra = Object.keys(r).filter((k) => k !== 'cid' && k !== 'alt' && k !== 'thumb')
       if (extra.length > 0) throw new ApiError(400, 'bad_images', `an image takes no ${extra.join(', ')}`)
       const main = await one(r.cid, r.alt)
@@ -310,9 +310,11 @@ export class BoxBlobs {
     }
     this.byEntry.set(key, hashes)
     for (const h of hashes) this.siblings.set(h, hashes)
-    if (this.init.isOwn(e.author)) for (const h of hashes) this.own.add(h)
+    if (this.init.isOwn(e.author)) { for (const h of hashes) this.own.add(h) }
     else if (fetchThumbs) {
-      for (const img of b.images) if (img.thumb !== null && img.thumb.bytes <= MAX_THUMB_BYTES) this.queueThumb(img.thumb)
+      for (const img of b.images) {
+        if (img.thumb !== null && img.thumb.bytes <= MAX_THUMB_BYTES) this.queueThumb(img.thumb)
+      }
     }
   }
 

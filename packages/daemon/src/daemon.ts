@@ -746,7 +746,11 @@ export class Daemon implements ControlApi {
     const { store } = this.running()
     const { as: _who, images, ...fields } = req // who signs is `signer`; the kind's fields are checked as they are
     if (images === undefined) {
-      return await lifeBody(fields, { me: signer.publicKey, now: this.now(), get: async (hash) => await store.get(hash) })
+      return await lifeBody(fields, {
+        me: signer.publicKey,
+        now: this.now(),
+        get: async (hash) => await store.get(hash)
+      })
     }
     // images: a post or reply, its text may be empty; described from the uploaded blobs (blobs.ts)
     const kind = fields.kind ?? 'post'

@@ -101,7 +101,8 @@ export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, sto
       unhandle: async (protocol) => {
         await node.libp2p.unhandle(protocol)
       },
-      openStream: async (peerId, protocol, opts) => await node.libp2p.dialProtocol(peerIdFromString(peerId), protocol, opts),
+      openStream: async (peerId, protocol, opts) =>
+        await node.libp2p.dialProtocol(peerIdFromString(peerId), protocol, opts),
       connected: () => [...new Set(node.libp2p.getConnections().map((c) => c.remotePeer.toString()))]
     }),
     stop: async () => {

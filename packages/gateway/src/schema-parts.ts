@@ -51,7 +51,13 @@ export const entryProps = {
   replyTo: { type: 'string' },
   // a post's or reply's images (blobs, GET /api/v1/blobs/:cid); thumb: the same minus thumb, or null
   // (the response serializer writes only the properties named here)
-  images: { type: 'array', items: { type: 'object', properties: { ...imageProps, thumb: { anyOf: [{ type: 'null' }, { type: 'object', properties: imageProps }] } } } },
+  images: {
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: { ...imageProps, thumb: { anyOf: [{ type: 'null' }, { type: 'object', properties: imageProps }] } }
+    }
+  },
   target: { type: 'string' },
   previous: { type: 'string' },
   edited: { type: 'boolean' },

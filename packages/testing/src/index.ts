@@ -12,5 +12,5 @@
  * devDependency, so it costs the production install nothing.
  */
 export { eventually, type EventuallyOptions } from './eventually.js'
-export { Log, NOW } from './log.js'
 export { jpegFixture } from './jpeg.js'
+export { Log, NOW } from './log.js'

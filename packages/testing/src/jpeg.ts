@@ -7,11 +7,17 @@
  */
 export function jpegFixture (opts: { bytes: number, width: number, height: number, seed?: number }): Uint8Array {
   const { width: w, height: h } = opts
+  const hx = (h: string): number[] => [...Buffer.from(h, 'hex')]
   const head = [
-    0xff, 0xd8, // SOI
-    0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, // APP0 JFIF
-    0xff, 0xc0, 0x00, 0x11, 0x08, h >> 8, h & 255, w >> 8, w & 255, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, // SOF0
-    0xff, 0xda, 0x00, 0x0c, 3, 1, 0x00, 2, 0x11, 3, 0x11, 0x00, 0x3f, 0x00 // SOS
+    ...hx('ffd8'), // SOI
+    ...hx('ffe000104a46494600010100000100010000'), // APP0 JFIF
+    ...hx('ffc0001108'), // SOF0, length 17, 8-bit samples
+    h >> 8,
+    h & 255,
+    w >> 8,
+    w & 255,
+    ...hx('03012200021101031101'), // 3 components
+    ...hx('ffda000c03010002110311003f00') // SOS
   ]
   const out = new Uint8Array(Math.max(opts.bytes, head.length + 2))
   out.set(head)

@@ -48,7 +48,9 @@ export function registerBlobs (api: FastifyInstance, ctx: Pick<RouteContext, 'ba
       '/blobs',
       { config: { rate: 'post', raw: true }, bodyLimit: MAX_BLOB_BYTES, schema: { response: errorResponses } },
       async (req, reply) => {
-        if (!Buffer.isBuffer(req.body)) throw new GatewayError(400, 'invalid_request', 'send the image\'s bytes as the body')
+        if (!Buffer.isBuffer(req.body)) {
+          throw new GatewayError(400, 'invalid_request', 'send the image\'s bytes as the body')
+        }
         return await reply.status(201).send(await blobs().upload(new Uint8Array(req.body)))
       }
     )

@@ -3,7 +3,7 @@
  * on box 1 of a 5-box segmented line is viewable by HTTP on box 5, byte for
  * byte. Box 5 fetches it only when it is opened (its thumbnail came with the
  * entry); the relaying boxes' counters show it passing. An SVG or HTML upload
- * is refused.
+ * is refused. A delete on box 1 drops the blobs on every box.
  */
 import { createHash } from 'node:crypto'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
@@ -81,7 +81,7 @@ async function upload (lab: Lab, box: number, body: string, type: string): Promi
   return JSON.parse(r.stdout) as { status: number, code?: string }
 }
 
-/** Sizes of the blob files a box holds. */
+/** How many blob files a box holds. */
 async function held (lab: Lab, box: number): Promise<number> {
   return (await readdir(join(lab.dataDir(box), 'blobs')).catch(() => [])).length
 }
@@ -172,6 +172,13 @@ describe.skipIf(skip !== undefined)(`images${skip !== undefined ? ` (skipped: ${
         expect(await upload(lab, 0, svg, 'image/svg+xml')).toEqual({ status: 415, code: 'unsupported_image' })
         expect(await upload(lab, 0, '<!doctype html><script>alert(1)</script>', 'image/jpeg'))
           .toEqual({ status: 415, code: 'unsupported_image' })
+        // box 1 deletes the post: every box drops its blobs, as it drops its text
+        await kiezJson<EntryJson>(lab, 0, ['delete', posted.id])
+        await eventually(async () => {
+          const counts = await Promise.all([0, 1, 2, 3, 4].map(async (b) => (await status(lab, b)).blobs?.count))
+          return counts.every((n) => n === 0) ? counts : false
+        }, { what: 'every box to drop the deleted post\'s blobs', timeoutMs: 60_000, intervalMs: 1000 })
+        for (const b of [0, 1, 2, 3, 4]) expect(await held(lab, b), `box ${b + 1} blob files`).toBe(0)
         // an unknown blob on box 5: asked around, then a JSON 404
         const absent = await open(lab, 4, 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku')
         expect(absent).toMatchObject({ status: 404, code: 'blob_not_found' })

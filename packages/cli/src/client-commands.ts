@@ -94,6 +94,14 @@ function storageLine (st: NonNullable<StatusJson['storage']>): string {
   } MiB${full}; ${st.payloadsEvicted} payloads evicted, ${st.headersTruncated} entries forgotten, ${st.deferred} deferred`
 }
 
+/** "3 (2.1 of 32.0 MiB); fetched 1, served 4, refused 0" */
+function blobsLine (b: NonNullable<StatusJson['blobs']>): string {
+  const mib = (n: number): string => (n / 1024 / 1024).toFixed(1)
+  return `${b.count} (${mib(b.bytes)} of ${
+    mib(b.maxBytes)
+  } MiB); fetched ${b.fetched}, served ${b.served}, refused ${b.refused}`
+}
+
 export async function statusCommand (opts: ClientOptions, io: Io): Promise<void> {
   // the health lines need the doctor's facts; a daemon without /doctor still gets its status shown
   const [s, facts] = await call(
@@ -118,6 +126,7 @@ export async function statusCommand (opts: ClientOptions, io: Io): Promise<void>
       ['feed', `${s.counts.entries} entries by ${s.counts.authors} authors`],
       ['refused', refusals(s.store)],
       ...(s.storage !== undefined ? [['storage', storageLine(s.storage)] as [string, string]] : []),
+      ...(s.blobs !== undefined ? [['images', blobsLine(s.blobs)] as [string, string]] : []),
       ['listening', s.listenAddrs],
       [
         'http',

@@ -77,5 +77,7 @@ describe('kiez post --image against a running daemon', () => {
     const st = JSON.parse((await run(['status', '--json'])).stdout) as StatusJson
     expect((await schema('status.json'))(st)).toBe(true)
     expect(st.blobs).toMatchObject({ count: 2, bytes: 308_000 })
+    const human = await run(['status'])
+    expect(human.stdout).toMatch(/images +2 \(0\.3 of [\d.]+ MiB\); fetched 0, served 0, refused 0/)
   })
 })

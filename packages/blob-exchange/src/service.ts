@@ -43,6 +43,13 @@ export interface BlobExchangeInit {
   get: (hash: Uint8Array) => Promise<Uint8Array | undefined>
   /** keeps a blob this box fetched to pass on (relayed); already checked against its hash */
   put: (hash: Uint8Array, bytes: Uint8Array) => Promise<void>
+  /**
+   * Whether this box may relay a want for the blob (fetch it from its other neighbours): the daemon
+   * says yes only for blobs an entry it holds names, so a want of made-up hashes fans out nowhere.
+   *
+   * @default every blob
+   */
+  relays?: (hash: Uint8Array) => boolean
   /** a blob was fetched from `peer` (the daemon asks that neighbour first for the entry's other images) */
   onFetched?: (hash: Uint8Array, peer: string) => void
   /**
@@ -144,7 +151,7 @@ export class BlobExchange {
   private readonly lies = new Map<string, Set<string>>()
   private shutdown = new AbortController()
   private started = false
-  private readonly opts: Required<Omit<BlobExchangeInit, 'host' | 'get' | 'put' | 'onFetched'>>
+  private readonly opts: Required<Omit<BlobExchangeInit, 'host' | 'get' | 'put' | 'onFetched' | 'relays'>>
 
   constructor (private readonly init: BlobExchangeInit) {
     this.opts = {
@@ -354,7 +361,7 @@ export class BlobExchange {
    * not waited for: the want may have come round a loop of boxes back to one that is asking.
    */
   private async relay (hash: Uint8Array, hops: number, peer: string): Promise<Uint8Array | undefined> {
-    if (hops < 1 || this.pending.has(hex(hash))) return undefined
+    if (hops < 1 || this.pending.has(hex(hash)) || this.init.relays?.(hash) === false) return undefined
     try {
       const bytes = await this.fetch(hash, { hops: hops - 1, exclude: [peer] })
       await this.init.put(hash, bytes)

@@ -111,6 +111,8 @@ export class BoxBlobs {
       host,
       get: async (h) => await this.store.get(h),
       put: async (h, bytes) => await this.keep(h, bytes),
+      // only blobs an entry here names: a want of made-up hashes is not passed on
+      relays: (h) => this.siblings.has(hex(h)),
       onFetched: (h, peer) => {
         for (const s of this.siblings.get(hex(h)) ?? []) this.from.set(s, peer)
       }
@@ -230,7 +232,11 @@ export class BoxBlobs {
   ): Promise<{ bytes: Uint8Array, type: string }> {
     let bytes = await this.store.get(hash)
     if (bytes === undefined) {
-      if (this.exchange === undefined) throw new ApiError(404, 'blob_not_found', 'this box does not hold that blob')
+      // only blobs an entry on this box names are asked for: a LAN client cannot make the box (and its
+      // neighbours) hunt for made-up hashes
+      if (this.exchange === undefined || !this.siblings.has(hex(hash))) {
+        throw new ApiError(404, 'blob_not_found', 'this box does not hold that blob, and no entry here names it')
+      }
       try {
         const key = hex(hash)
         const prefer = this.from.get(key)

@@ -109,13 +109,13 @@ describe('issue 15: blobs against a box', () => {
         })().catch(() => stream.abort(new Error('rogue blob serve failed')))
       })
       // a post naming the photo (by a far author) is on the target: a box asks around only for blobs an entry names
-    const far = signerFromSeed(new Uint8Array(32).fill(0x25))
-    await target.daemon.feedStore?.append(far, {
-      type: 'post',
-      text: 'Fahrrad',
-      images: [{ hash, type: 'image/jpeg', bytes: photo.byteLength, width: 1600, height: 1200, alt: '', thumb: null }]
-    })
-    const targetStatus = await target.daemon.status()
+      const far = signerFromSeed(new Uint8Array(32).fill(0x25))
+      await target.daemon.feedStore?.append(far, {
+        type: 'post',
+        text: 'Fahrrad',
+        images: [{ hash, type: 'image/jpeg', bytes: photo.byteLength, width: 1600, height: 1200, alt: '', thumb: null }]
+      })
+      const targetStatus = await target.daemon.status()
       await rogue.dial(targetStatus.listenAddrs[0] as string)
       await eventually(
         async () => (await target.daemon.peers()).peers.some((p) => p.connected && p.peerId === rogue.peerId),
@@ -133,10 +133,10 @@ describe('issue 15: blobs against a box', () => {
       let s = await target.daemon.status()
       expect(s.blobs).toMatchObject({ refused: 1, count: 0, fetched: 0 })
       expect(await readdir(join(target.dataDir, 'blobs'))).toEqual([])
-    // a made-up blob id is not asked for at all: no entry on the box names it
-    const madeUp = blobCid(sha256(Buffer.from('no such image')))
-    expect((await call(target, `/api/v1/blobs/${madeUp}`)).json?.error?.code).toBe('blob_not_found')
-    expect(wants).toBe(1)
+      // a made-up blob id is not asked for at all: no entry on the box names it
+      const madeUp = blobCid(sha256(Buffer.from('no such image')))
+      expect((await call(target, `/api/v1/blobs/${madeUp}`)).json?.error?.code).toBe('blob_not_found')
+      expect(wants).toBe(1)
 
       // an honest neighbour holds it; opened again, the liar is not asked for it, the honest one serves it
       const honest = await boxes.start({ bootstrap: [targetStatus.listenAddrs[0] as string] })

@@ -6,9 +6,8 @@ import type { FeedStore, StoredEntry } from '@kiez/store'
 import type { Logger } from 'pino'
 import type { BlobsJson } from './control/types.js'
 import { ApiError } from './errors.js'
+import { DATA_DIR_FILES } from './paths.js'
 
-/** The blobs' directory in the data dir. */
-export const BLOBS_DIR = 'blobs'
 /** How long a LAN open of a blob this box lacks waits for the neighbours (a 5-box line's relays, loaded). */
 export const OPEN_TIMEOUT_MS = 30_000
 /** Thumbnails waiting to be fetched; past it the newest are dropped (they are fetched when opened). */
@@ -95,7 +94,7 @@ export class BoxBlobs {
   static async open (init: BoxBlobsInit): Promise<BoxBlobs> {
     const own = new Set<string>()
     const store = await BlobStore.open({
-      dir: join(init.dataDir, BLOBS_DIR),
+      dir: join(init.dataDir, DATA_DIR_FILES.blobs),
       budgetBytes: init.budgetBytes,
       isOwn: (h) => own.has(hex(h)),
       ...(init.now !== undefined ? { now: init.now } : {})

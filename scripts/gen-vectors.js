@@ -1,10 +1,11 @@
-// Writes test/vectors/feed-entries.json, household-entries.json and life-entries.json and message-envelopes.json from the generators in @kiez/feed and @kiez/messages (run: npm run vectors).
+// Writes test/vectors/feed-entries.json, household-entries.json and life-entries.json message-envelopes.json and blob-protocol.json from the generators in @kiez/feed, @kiez/messages and @kiez/blob-exchange (run: npm run vectors).
 import { writeFileSync } from 'node:fs'
 import { buildVectors } from '../packages/feed/dist/vectors.js'
 import { buildHouseholdVectors } from '../packages/feed/dist/vectors-household.js'
 import { buildImageVectors } from '../packages/feed/dist/vectors-images.js'
 import { buildLifeVectors } from '../packages/feed/dist/vectors-life.js'
 import { messageVectors } from '../packages/messages/dist/vectors.js'
+import { buildBlobVectors } from '../packages/blob-exchange/dist/vectors.js'
 
 /** @param {string} name @param {unknown} vectors */
 function write (name, vectors) {
@@ -18,3 +19,4 @@ write('household-entries.json', buildHouseholdVectors())
 write('life-entries.json', buildLifeVectors())
 write('image-entries.json', buildImageVectors())
 write('message-envelopes.json', messageVectors())
+write('blob-protocol.json', buildBlobVectors())

@@ -17,6 +17,14 @@ import {
   type AuthorState,
   type FeedVector
 } from '@kiez/feed'
+import {
+  BlobWireError,
+  buildBlobVectors,
+  decodeFrame,
+  encodeFrame,
+  frameFromJson,
+  type BlobVectors
+} from '@kiez/blob-exchange'
 import { describe, expect, it } from 'vitest'
 
 const file = new URL('./vectors/feed-entries.json', import.meta.url)
@@ -299,5 +307,41 @@ describe('test/vectors/image-entries.json (PROTOCOL.md §2 "Images")', () => {
     expect(doc).toContain(photo)
     expect(doc.replace(/\n/g, '')).toContain(images[0]?.payload as string)
     expect(doc).toContain(images[0]?.id as string)
+  })
+})
+
+describe('test/vectors/blob-protocol.json (PROTOCOL.md §11 "Blob exchange")', () => {
+  const file = new URL('./vectors/blob-protocol.json', import.meta.url)
+  const v = JSON.parse(readFileSync(file, 'utf8')) as BlobVectors
+
+  it('is exactly what the generator produces (run `npm run vectors` after a format change)', () => {
+    expect(v).toEqual(buildBlobVectors())
+  })
+
+  it('each frame encodes to its body and wire bytes and decodes back; the blob is its hash', () => {
+    expect(Buffer.from(sha256(bytes(v.blob.bytes))).toString('hex')).toBe(v.blob.sha256)
+    for (const f of v.frames) {
+      const body = bytes(f.body)
+      expect(Buffer.from(encodeFrame(frameFromJson(f.frame))).toString('hex'), f.description).toBe(f.body)
+      expect(decodeFrame(body), f.description).toEqual(frameFromJson(f.frame))
+      // the length prefix is an unsigned varint of the body's length (all bodies here are under 128 bytes)
+      expect(f.wire, f.description).toBe(Buffer.from([body.byteLength]).toString('hex') + f.body)
+      // the type byte, read by hand: want 1, have 2, chunk 3, error 4
+      expect(body[0], f.description).toBe({ want: 1, have: 2, chunk: 3, error: 4 }[f.frame.type])
+    }
+    const have = v.frames.find((f) => f.frame.type === 'have')
+    // have: type, 32-byte hash, then the size as 4 bytes big-endian
+    expect(Buffer.from(bytes(have?.body as string)).readUInt32BE(33)).toBe(bytes(v.blob.bytes).byteLength)
+  })
+
+  it('refuses every malformed body with malformed_frame', () => {
+    for (const bad of v.invalid) {
+      expect(() => decodeFrame(bytes(bad.body)), bad.description).toThrow(BlobWireError)
+    }
+  })
+
+  it('PROTOCOL.md shows the exchange\'s wire bytes', () => {
+    const doc = readFileSync(new URL('../docs/PROTOCOL.md', import.meta.url), 'utf8').replace(/\s+/g, '')
+    for (const f of v.frames.slice(0, 4)) expect(doc, f.description).toContain(f.wire)
   })
 })

@@ -27,6 +27,7 @@ import { healthChecks, judge, localFacts, type Check, type DoctorJson } from './
 import { CliError, EXIT } from './errors.js'
 import { ago, duration, keyValues, safeText, shortId, table, truncate } from './format.js'
 import { lifeLine } from './life.js'
+import { checkImages, uploadImages, type ImageOptions } from './images.js'
 
 export interface Io {
   out(text: string): void
@@ -93,6 +94,14 @@ function storageLine (st: NonNullable<StatusJson['storage']>): string {
   } MiB${full}; ${st.payloadsEvicted} payloads evicted, ${st.headersTruncated} entries forgotten, ${st.deferred} deferred`
 }
 
+/** "3 (2.1 of 32.0 MiB); fetched 1, served 4, refused 0" */
+function blobsLine (b: NonNullable<StatusJson['blobs']>): string {
+  const mib = (n: number): string => (n / 1024 / 1024).toFixed(1)
+  return `${b.count} (${mib(b.bytes)} of ${
+    mib(b.maxBytes)
+  } MiB); fetched ${b.fetched}, served ${b.served}, refused ${b.refused}`
+}
+
 export async function statusCommand (opts: ClientOptions, io: Io): Promise<void> {
   // the health lines need the doctor's facts; a daemon without /doctor still gets its status shown
   const [s, facts] = await call(
@@ -117,6 +126,7 @@ export async function statusCommand (opts: ClientOptions, io: Io): Promise<void>
       ['feed', `${s.counts.entries} entries by ${s.counts.authors} authors`],
       ['refused', refusals(s.store)],
       ...(s.storage !== undefined ? [['storage', storageLine(s.storage)] as [string, string]] : []),
+      ...(s.blobs !== undefined ? [['images', blobsLine(s.blobs)] as [string, string]] : []),
       ['listening', s.listenAddrs],
       [
         'http',
@@ -207,13 +217,18 @@ export type AsOptions = { as?: string }
 
 export async function postCommand (
   text: string,
-  opts: ClientOptions & AsOptions & { replyTo?: string },
+  opts: ClientOptions & AsOptions & ImageOptions & { replyTo?: string },
   io: Io
 ): Promise<void> {
-  const req: PostRequest = { text }
+  // with images the text may be empty ("" on the command line)
+  const req: PostRequest = (opts.image ?? []).length > 0 && text === '' ? {} : { text }
   if (opts.replyTo !== undefined) req.replyTo = opts.replyTo
   if (opts.as !== undefined) req.as = opts.as
-  const e: EntryJson = await call(opts, io, async (c) => await c.post(req))
+  const images = (opts.image ?? []).length > 0 || (opts.thumb ?? []).length > 0 ? await checkImages(opts) : undefined
+  const e: EntryJson = await call(opts, io, async (c) => {
+    if (images !== undefined) req.images = await uploadImages(images, c)
+    return await c.post(req)
+  })
   if (opts.json === true) {
     json(io, e)
     return

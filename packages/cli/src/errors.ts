@@ -12,6 +12,10 @@ export type CliErrorCode =
   | 'internal' // anything unexpected
   | 'confirmation_required' // `kiez member remove|export` off a terminal without --yes
   | 'not_confirmed' // the person at the terminal said no
+  | 'image_unreadable' // `kiez post --image FILE`: no such file, or not readable
+  | 'image_too_large' // an image file over 1 MiB
+  | 'unsupported_image' // an image file that is no JPEG, PNG, WebP or AVIF by its bytes (or a thumbnail over 320 px)
+  | 'too_many_images' // more than 4 --image, or an --alt/--thumb without its --image
   | DaemonErrorCode // a daemon config or psk file that does not work
   | ControlClientErrorCode // a control call that failed, `daemon_unreachable` among them
 

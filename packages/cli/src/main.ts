@@ -26,6 +26,7 @@ import { bashCompletion, zshCompletion } from './completion.js'
 import { configCommand } from './daemon-config.js'
 import { addModerationCommands } from './moderation.js'
 import { addDmCommands } from './dm.js'
+import type { ImageOptions } from './images.js'
 import { addKindOptions, addLifeCommands, postKindCommand, type KindOptions } from './life.js'
 import { addMemberCommands } from './members.js'
 
@@ -197,7 +198,10 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
       )
     )
       .description('sign a post with a member\'s key (or this box\'s, if it has no members) and share it with the mesh')
-      .option('--reply-to <id>', 'entry id this post answers'),
+      .option('--reply-to <id>', 'entry id this post answers')
+      .option('--image <file>', 'an already-prepared JPEG/PNG/WebP/AVIF of at most 1 MiB (repeat: up to 4)', collect)
+      .option('--alt <text>', 'the alt text of the --image before it (repeatable)', collect)
+      .option('--thumb <file>', 'a thumbnail (≤ 320 px a side) of the --image before it (repeatable)', collect),
     collect
   )
     .addHelpText(
@@ -205,16 +209,19 @@ export function buildProgram (io: Io, result: { exitCode: number }): Command {
       example([
         'kiez post "Flohmarkt Sunday 10:00, Hof 3"',
         'kiez post --as Anna "Wer hat eine Leiter?"',
+        'kiez post "Fahrrad zu verkaufen" --image rad.jpg --alt "blaues Hollandrad" --thumb rad-thumb.jpg',
         'kiez post --kind offer "Sofa zu verschenken" --price free',
         'kiez post --kind event "Hoffest" --starts 2026-06-13T15:00 --place "Hof 3"',
         'kiez post --kind poll "Wann Hoffest?" --option Samstag --option Sonntag --closes 2026-06-01'
       ])
     )
-    .action(async (text: string, opts: ClientOptions & AsOptions & KindOptions & { replyTo?: string }) => {
-      if (Object.keys(opts).some((k) => !['replyTo', 'dataDir', 'json', 'as'].includes(k))) {
-        await postKindCommand(text, opts, io)
-      } else await postCommand(text, opts, io)
-    })
+    .action(
+      async (text: string, opts: ClientOptions & AsOptions & KindOptions & ImageOptions & { replyTo?: string }) => {
+        if (Object.keys(opts).some((k) => !['replyTo', 'dataDir', 'json', 'as', 'image', 'alt', 'thumb'].includes(k))) {
+          await postKindCommand(text, opts, io)
+        } else await postCommand(text, opts, io)
+      }
+    )
 
   writingCommand(
     program.command('delete').argument('<id>', 'entry id (bafyrei…) of one of this box\'s posts or replies')

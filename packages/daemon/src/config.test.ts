@@ -131,7 +131,7 @@ describe('loadConfig', () => {
         '"storage.ingestPerHour" (-1): must be >= 0',
         '"storage.authorShare" (2): must be <= 1',
         '"storage.ingestBurst" (1.5): must be integer',
-        'unknown setting "storage.colour" (known: maxMb, ingestPerHour, ingestBurst, authorShare)',
+        'unknown setting "storage.colour" (known: maxMb, ingestPerHour, ingestBurst, authorShare, blobShare)',
         'KIEZ_MAX_STORE_MB "lots": must be integer',
         'KIEZ_INGEST_PER_HOUR "many": must be integer'
       ]

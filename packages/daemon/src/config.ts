@@ -125,6 +125,12 @@ export interface StorageConfig {
    * @default 1/32 (0.03125)
    */
   authorShare?: number
+  /**
+   * The images' (blobs') share of the budget (a fraction); the feed store gets the rest.
+   *
+   * @default 0.5
+   */
+  blobShare?: number
 }
 
 /** The settable part of the config (all optional): what a file, env or flags may carry. */
@@ -161,7 +167,8 @@ const PROPERTIES = {
       maxMb: { type: 'integer', minimum: 1, maximum: 16_777_216 },
       ingestPerHour: { type: 'integer', minimum: 0, maximum: 1_000_000 },
       ingestBurst: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-      authorShare: { type: 'number', exclusiveMinimum: 0, maximum: 1 }
+      authorShare: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+      blobShare: { type: 'number', minimum: 0, exclusiveMaximum: 1 }
     }
   },
   people: {

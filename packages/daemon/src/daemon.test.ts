@@ -89,8 +89,14 @@ describe('Daemon (in process, real node, store and socket)', () => {
       payloadsEvicted: 0,
       headersTruncated: 0,
       deferred: 0,
-      full: false
+      full: false,
+      feedMaxBytes: expect.any(Number),
+      blobMaxBytes: expect.any(Number)
     })
+    // the images take half the budget, the feed store the rest
+    expect(s.storage?.blobMaxBytes).toBe(Math.floor((s.storage?.maxBytes ?? 0) / 2))
+    expect((s.storage?.feedMaxBytes ?? 0) + (s.storage?.blobMaxBytes ?? 0)).toBe(s.storage?.maxBytes)
+    expect(s.blobs).toMatchObject({ count: 0, bytes: 0, maxBytes: s.storage?.blobMaxBytes, fetched: 0, served: 0 })
     expect(s.storage?.usedBytes).toBeGreaterThan(0)
     expect(s.storage?.maxBytes).toBeGreaterThanOrEqual(64 * 1024 * 1024)
     expect(s.storage?.maxBytes).toBeLessThanOrEqual(4 * 1024 * 1024 * 1024)

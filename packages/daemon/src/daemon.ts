@@ -59,6 +59,7 @@ import type { MemberControlApi } from './control/member-client.js'
 import { BoxMembers } from './members.js'
 import { BoxMessages } from './messages.js'
 import { StorageWiring } from './storage.js'
+import { BoxBlobs, type UploadedBlob } from './blobs.js'
 import { Neighbours } from './neighbours.js'
 
 export interface DaemonInit {
@@ -148,6 +149,8 @@ export class Daemon implements ControlApi {
   private readonly gates: IngestGate[]
   private storage: StorageWiring | undefined
   private neighbours: Neighbours | undefined
+  /** the images' blobs (@kiez/blobs, /kiez/blob/1.0.0), open while the store is */
+  private blobs: BoxBlobs | undefined
   /** one metrics registry per daemon (never prom-client's global): libp2p's series and the gateway's */
   readonly metrics = new Registry()
 
@@ -319,6 +322,7 @@ export class Daemon implements ControlApi {
     moderationGate.bind(moderation.gate)
     await this.startStorage(storage, store, feedPath, people)
     finder.setMaxDocs(searchMaxDocs(storage.status(0).maxBytes))
+    await this.openBlobs(storage, store, people)
 
     // libp2p's metrics cost a little on every stream: only worth it when /metrics can be read
     const node = await this.components.createNode({
@@ -365,6 +369,8 @@ export class Daemon implements ControlApi {
       }
     })
     this.startNeighbours(store, node)
+    const blobHost = node.blobHost?.()
+    if (blobHost !== undefined) await this.blobs?.attach(blobHost)
     const stopWatch = watchOwnFeed({ guard: this.guard(), node, logger })
     const stopNeighbours = storage.watch(node)
     const stopMembers = people.watch(node)
@@ -478,6 +484,37 @@ export class Daemon implements ControlApi {
     this.storage = storage
     this.started.push({ name: 'storage', stop: async () => await storage.stop() })
     if (this.config.http !== false) storage.registerMetrics(this.metrics)
+  }
+
+  /** The images' blob store on its share of the budget (blobs.ts); closed before the store. */
+  private async openBlobs (storage: StorageWiring, store: FeedStore, people: BoxMembers): Promise<void> {
+    const owner = (this.signer as Signer).publicKey
+    const blobs = await BoxBlobs.open({
+      dataDir: this.config.dataDir,
+      budgetBytes: storage.blobBytes(),
+      store,
+      isOwn: (a) => equalBytes(a, owner) || people.isMember(a),
+      logger: this.components.logger.child({ component: 'blobs' }),
+      now: this.now
+    }).catch((err: Error) => {
+      throw new DaemonError('data_dir_unusable', `cannot open the blob store: ${err.message}`, { cause: err })
+    })
+    this.blobs = blobs
+    this.started.push({
+      name: 'blobs',
+      stop: async () => {
+        this.blobs = undefined
+        await blobs.close()
+      }
+    })
+  }
+
+  /** The images' blobs; 503 while starting or stopping. */
+  private blobs_ (): BoxBlobs {
+    if (this.blobs === undefined || this.stopping !== undefined) {
+      throw new ApiError(503, 'not_running', 'the daemon is starting or stopping')
+    }
+    return this.blobs
   }
 
   /** Who claims whom, and vouching for the boxes on our link (neighbours.ts); stopped before the node. */
@@ -603,6 +640,14 @@ export class Daemon implements ControlApi {
       },
       ...(this.board !== undefined ? { life: this.board } : {}),
       ...(this.dm !== undefined ? { messages: this.dm.gateway() } : {}),
+      ...(this.blobs !== undefined
+        ? {
+          blobs: {
+            upload: async (bytes: Uint8Array) => await this.blobs_().upload(bytes),
+            open: async (hash: Uint8Array) => await this.blobs_().open(hash)
+          }
+        }
+        : {}),
       search: async (q) => await searchEntries(this.finder, q, (e) => isShown(e) && !this.blocked(e.author)),
       onPeer: (fn) => node.onPeer?.(fn) ?? (() => {}),
       ...(this.mod !== undefined
@@ -658,7 +703,8 @@ export class Daemon implements ControlApi {
         ? { address: this.config.http === false ? 'off' : this.config.http, serving: true, url: this.gateway.url }
         : { address: this.config.http === false ? 'off' : this.config.http, serving: false },
       ownFeed: this.guard().status(),
-      ...(this.storage !== undefined ? { storage: this.storage.status(stats.deferred) } : {})
+      ...(this.storage !== undefined ? { storage: this.storage.status(stats.deferred) } : {}),
+      ...(this.blobs !== undefined ? { blobs: this.blobs.status() } : {})
     }
   }
 
@@ -673,6 +719,12 @@ export class Daemon implements ControlApi {
   async post (req: PostRequest): Promise<EntryJson> {
     const signer = await this.members_().signerNamed(req.as)
     return entryToJson(await this.author(await this.postBody(req, signer), signer), this.views())
+  }
+
+  /** An image upload (`kiez post --image`): blobs.ts checks its bytes. */
+  async uploadBlob (bytes: Uint8Array): Promise<UploadedBlob> {
+    this.running()
+    return await this.blobs_().upload(bytes)
   }
 
   /** What entry JSON adds to an entry: the author's claim, the noticeboard's numbers. */
@@ -692,8 +744,25 @@ export class Daemon implements ControlApi {
    */
   private async postBody (req: PostKindRequest & { as?: unknown }, signer: Signer): Promise<KnownBody> {
     const { store } = this.running()
-    const { as: _who, ...fields } = req // who signs is `signer`; the kind's fields are checked as they are
-    return await lifeBody(fields, { me: signer.publicKey, now: this.now(), get: async (hash) => await store.get(hash) })
+    const { as: _who, images, ...fields } = req // who signs is `signer`; the kind's fields are checked as they are
+    if (images === undefined) {
+      return await lifeBody(fields, {
+        me: signer.publicKey,
+        now: this.now(),
+        get: async (hash) => await store.get(hash)
+      })
+    }
+    // images: a post or reply, its text may be empty; described from the uploaded blobs (blobs.ts)
+    const kind = fields.kind ?? 'post'
+    if (kind !== 'post') throw new ApiError(400, 'bad_kind_fields', `a ${kind} takes no images`)
+    const body = await lifeBody({ ...fields, text: fields.text ?? '' }, {
+      me: signer.publicKey,
+      now: this.now(),
+      get: async (hash) => await store.get(hash)
+    })
+    const described = await this.blobs_().describe(images)
+    if (body.type === 'post' || body.type === 'reply') return { ...body, images: described }
+    throw new ApiError(400, 'bad_kind_fields', 'only a post or reply takes images')
   }
 
   /** Deletes one of this box's (or member `as`'s) own entries: a signed delete entry (`kiez delete`). */

@@ -1,4 +1,4 @@
-import { entryId } from '@kiez/feed'
+import { entryId, imagesJson } from '@kiez/feed'
 import type { GatewayClaims } from '@kiez/gateway'
 import { isLifeShown, lifeFields, type LifeView } from '@kiez/gateway/life-json'
 import type { StoredEntry } from '@kiez/store'
@@ -65,6 +65,8 @@ export function entryToJson (e: StoredEntry, views: EntryJsonViews = {}): EntryJ
   // an edited reply's payload is gone; the store keeps what it replied to
   const replyTo = b?.type === 'reply' ? b.replyTo : e.fate?.replyTo
   if (replyTo !== undefined) out.replyTo = entryId(replyTo)
+  // as the feed's JSON (the gateway's entry-json.ts): {cid, type, bytes, width, height, alt, thumb}
+  if ((b?.type === 'post' || b?.type === 'reply') && b.images !== undefined) out.images = imagesJson(b.images)
   if (e.previous !== null) out.previous = entryId(e.previous)
   if (e.editedText !== undefined || e.fate?.reason === 'edited') out.edited = true
   Object.assign(out, lifeFields(e, life, authorName))

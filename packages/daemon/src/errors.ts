@@ -84,6 +84,14 @@ export type ApiErrorCode =
   | 'member_not_found' // `--as NAME`, `kiez member …`: this box has no member of that name
   | 'member_required' // a writing command without `--as` on a box with two or more members
   | 'not_member' // the web page's `as`: an author that is no member of this box
+  | 'blob_empty' // an empty image upload
+  | 'blob_too_large' // an image upload over 1 MiB
+  | 'blob_hash_mismatch' // a blob whose bytes are not its hash (never from an upload: it is hashed here)
+  | 'unsupported_image' // an upload (or a stored blob) that is no JPEG, PNG, WebP or AVIF by its bytes
+  | 'bad_images' // a post's images that are not 1..4 {cid, alt?, thumb?}
+  | 'blob_not_found' // a blob neither this box nor its neighbours hold
+  | 'blob_timeout' // no neighbour sent the blob in time
+  | 'blob_busy' // too many blob fetches waiting
   | MessageErrorCode // `kiez dm …`: unknown_recipient, ambiguous_recipient, no_message_key, message_too_large, …
   | Exclude<MemberErrorCode, 'no_such_member'> // `kiez member …`: bad_name, member_exists, bad_phrase, …
   | ValidationCode // a post the feed refused

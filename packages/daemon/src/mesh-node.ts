@@ -1,5 +1,6 @@
 import { createKiezNode, MeshError } from '@kiez/mesh'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { RejectionRecord, Replication, ReplicationInfo } from '@kiez/replication'
 import { DaemonError } from './errors.js'
 import { gossipMetricsRegister } from './gossip-metrics.js'
@@ -93,6 +94,17 @@ export const createMeshNode: NodeFactory = async ({ config, privateKey, psk, sto
         node.libp2p.removeEventListener('peer:disconnect', down)
       }
     },
+    blobHost: () => ({
+      handle: async (protocol, handler, opts) => {
+        await node.libp2p.handle(protocol, handler, opts)
+      },
+      unhandle: async (protocol) => {
+        await node.libp2p.unhandle(protocol)
+      },
+      openStream: async (peerId, protocol, opts) =>
+        await node.libp2p.dialProtocol(peerIdFromString(peerId), protocol, opts),
+      connected: () => [...new Set(node.libp2p.getConnections().map((c) => c.remotePeer.toString()))]
+    }),
     stop: async () => {
       await node.stop()
     }

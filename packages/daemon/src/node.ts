@@ -1,3 +1,4 @@
+import type { BlobHost } from '@kiez/blob-exchange'
 import type { FeedStore } from '@kiez/store'
 import type { HeadsListener, RejectionRecord, ReplicationInfo } from '@kiez/replication'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
@@ -37,6 +38,8 @@ export interface DaemonNode {
   } | undefined
   /** each connected neighbour's clock minus ours */
   neighbourClocks?(): Promise<Array<{ peerId: string, offsetMs: number }>>
+  /** protocol handlers and streams for services the daemon runs itself (/kiez/blob/1.0.0); optional like the rest */
+  blobHost?(): BlobHost
   /** connection events (first connection up, last one down); returns the unsubscribe */
   onPeer?(fn: (e: { peerId: string, connected: boolean }) => void): () => void
   stop(): Promise<void>

@@ -12,7 +12,9 @@ export const DATA_DIR_FILES = {
   /** the household's members: index.json and one 0600 key file each (@kiez/members' MEMBERS_DIR) */
   members: 'members',
   /** the search index's LevelDB (@kiez/search): term hashes → entry ids, rebuilt from the feed when missing */
-  search: 'search'
+  search: 'search',
+  /** image blobs, one file per sha-256 (@kiez/blobs), within their share of the storage budget */
+  blobs: 'blobs'
 } as const
 
 /**

@@ -7,6 +7,8 @@ import type { StorageJson } from './control/types.js'
 import type { DaemonNode } from './node.js'
 
 const MiB = 1024 * 1024
+/** The images' share of the storage budget unless `storage.blobShare` says otherwise (issue #15: half). */
+export const DEFAULT_BLOB_SHARE = 0.5
 /** Neighbours remembered (across restarts too): far more than a street of boxes. */
 const MAX_NEIGHBOURS = 4096
 /** A meta record holds at most 4 KiB: 128 keys of 32 bytes each, in numbered records. */
@@ -84,6 +86,8 @@ export class StorageWiring {
   private quota: Quota | undefined
   private neighbours: Neighbours | undefined
   private store: FeedStore | undefined
+  /** the whole budget: the feed store's share and the blobs' */
+  private totalBytes = 0
 
   constructor (private readonly config: StorageConfig = {}, private readonly first: IngestGate[] = []) {
     const late = lateGate()
@@ -111,9 +115,11 @@ export class StorageWiring {
     this.neighbours = neighbours
     const { maxMb, ingestPerHour, ingestBurst, authorShare } = this.config
     const maxBytes = maxMb !== undefined ? maxMb * MiB : await defaultMaxBytes(store, init.dataDir)
+    this.totalBytes = maxBytes
     const quota = new Quota({
       path: init.path,
-      maxBytes,
+      // the blobs (images) take their share of the one budget; the feed store the rest
+      maxBytes: maxBytes - this.blobBytes(),
       // the box's own members too: their feeds are this box's to keep, like its own
       exempt: (a) => neighbours.has(a) || init.member?.(a) === true,
       ...(ingestPerHour !== undefined ? { ingestPerHour } : {}),
@@ -134,9 +140,22 @@ export class StorageWiring {
     })
   }
 
+  /** The blobs' share of the budget in bytes (0 before `start`). */
+  blobBytes (): number {
+    return Math.floor(this.totalBytes * (this.config.blobShare ?? DEFAULT_BLOB_SHARE))
+  }
+
+  /** maxBytes: the whole budget, as configured; feedMaxBytes and blobMaxBytes: its two shares. */
   status (deferred: number): StorageJson {
     const s = this.quota?.status() ?? { usedBytes: 0, maxBytes: 0, payloadsEvicted: 0, headersTruncated: 0 }
-    return { ...s, deferred, full: this.quota?.full ?? false }
+    return {
+      ...s,
+      maxBytes: this.totalBytes,
+      feedMaxBytes: s.maxBytes,
+      blobMaxBytes: this.blobBytes(),
+      deferred,
+      full: this.quota?.full ?? false
+    }
   }
 
   /** kiez_store_* series in the daemon's registry, read at scrape time. */
@@ -153,10 +172,10 @@ export class StorageWiring {
     })
     new Gauge({
       name: 'kiez_store_max_bytes',
-      help: 'the storage budget: the most the feed store may take on disk',
+      help: 'the feed store\'s share of the storage budget: the most it may take on disk',
       registers,
       collect () {
-        this.set(status().maxBytes)
+        this.set(status().feedMaxBytes ?? 0)
       }
     })
     // cumulative in the store's meta record: mirrored as counters by their delta

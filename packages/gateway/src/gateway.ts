@@ -31,6 +31,7 @@ import { registerPairing, SESSION_COOKIE } from './routes/pairing.js'
 import { registerPeers } from './routes/peers.js'
 import { registerMembers } from './routes/members.js'
 import { registerMessages } from './routes/messages.js'
+import { registerBlobs } from './routes/blobs.js'
 import { registerProfile } from './routes/profile.js'
 import { registerStatus } from './routes/status.js'
 import { registerTopology } from './routes/topology.js'
@@ -178,6 +179,8 @@ declare module 'fastify' {
     session?: boolean
     /** per-IP rate limit bucket for this route */
     rate?: 'post' | 'pair'
+    /** true: the body is raw bytes, not JSON (an image upload); same origin and a session still required */
+    raw?: boolean
   }
 }
 
@@ -550,7 +553,7 @@ export class Gateway {
     // Anything that changes state: JSON only, from our own origin, with a session (pairing excepted).
     app.addHook('onRequest', async (req) => {
       if (SAFE_METHODS.has(req.method)) return
-      if (!isJson(req.headers['content-type'])) {
+      if (req.routeOptions.config.raw !== true && !isJson(req.headers['content-type'])) {
         throw new GatewayError(415, 'unsupported_media_type', 'send Content-Type: application/json')
       }
       if (!sameOrigin(req.raw)) {
@@ -608,6 +611,7 @@ export class Gateway {
       registerPairing(api, ctx)
       registerMembers(api, ctx)
       registerMessages(api, ctx)
+      registerBlobs(api, ctx)
       registerEvents(api, ctx, `${API_PREFIX}/events`)
     }, { prefix: API_PREFIX })
 

@@ -315,6 +315,8 @@ export interface PostKindRequest {
   target?: string
   choices?: Array<number | string>
   answer?: 'going' | 'maybe' | 'no'
+  /** a post's or reply's images: blobs uploaded first (POST /api/v1/blobs), 1..4 */
+  images?: Array<{ cid: string, alt?: string, thumb?: string }>
 }
 
 /** What a `?kind=` page reads at most (entries, store pages) before it answers with what it found and `next`. */

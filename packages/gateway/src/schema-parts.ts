@@ -25,6 +25,16 @@ export const errorSchema = {
 } as const
 
 /** The error body for every 4xx and 5xx answer of a route. */
+/** One image of a post as the feed JSON lists it (imagesJson, @kiez/feed). */
+const imageProps = {
+  cid: { type: 'string' },
+  type: { type: 'string' },
+  bytes: { type: 'integer' },
+  width: { type: 'integer' },
+  height: { type: 'integer' },
+  alt: { type: 'string' }
+} as const
+
 export const errorResponses = { '4xx': errorSchema, '5xx': errorSchema } as const
 
 /** An entry's fields as the feed stores them (the control API shows exactly these). */
@@ -40,7 +50,14 @@ export const entryProps = {
   name: { type: 'string' },
   replyTo: { type: 'string' },
   // a post's or reply's images (blobs, GET /api/v1/blobs/:cid); thumb: the same minus thumb, or null
-  images: { type: 'array', items: { type: 'object' } },
+  // (the response serializer writes only the properties named here)
+  images: {
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: { ...imageProps, thumb: { anyOf: [{ type: 'null' }, { type: 'object', properties: imageProps }] } }
+    }
+  },
   target: { type: 'string' },
   previous: { type: 'string' },
   edited: { type: 'boolean' },
@@ -189,7 +206,7 @@ export function postRouteOf<const E> (entry: E) {
     body: {
       type: 'object',
       // a text, except for the kinds that answer another entry (vote, rsvp, done: a target instead)
-      anyOf: [{ required: ['text'] }, {
+      anyOf: [{ required: ['text'] }, { required: ['images'] }, {
         required: ['kind', 'target'],
         properties: { kind: { enum: LIFE_ANSWER_KINDS } }
       }],
@@ -198,6 +215,22 @@ export function postRouteOf<const E> (entry: E) {
         // No maxLength: the feed owns the content limit (8 KiB of UTF-8) and answers content_too_large.
         text: { type: 'string', minLength: 1 },
         replyTo: { type: 'string', minLength: 1, maxLength: 100 },
+        // uploaded blobs (POST /blobs) by id, with alt text and a thumbnail's id (the daemon describes them)
+        images: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 4,
+          items: {
+            type: 'object',
+            required: ['cid'],
+            additionalProperties: false,
+            properties: {
+              cid: { type: 'string', minLength: 1, maxLength: 100 },
+              alt: { type: 'string', maxLength: 1000 },
+              thumb: { type: 'string', minLength: 1, maxLength: 100 }
+            }
+          }
+        },
         // the kinds of neighbourhood life and their fields (life-json.ts; the daemon checks which go together)
         ...lifePostProps
       }

@@ -62,6 +62,19 @@ export interface GatewayBackend {
   claims?: GatewayClaims
   /** the members' private messages (@kiez/messages); absent: /api/v1/messages answers 404 */
   messages?: GatewayMessages
+  /** images (issue #15 §1); absent: /api/v1/blobs answers 404 */
+  blobs?: GatewayBlobs
+}
+
+/**
+ * Image blobs; errors carry `status` and `code` (415 unsupported_image, 413 blob_too_large,
+ * 404 blob_not_found, 504 blob_timeout).
+ */
+export interface GatewayBlobs {
+  /** a LAN upload: JPEG/PNG/WebP/AVIF by its bytes, ≤ 1 MiB → {cid, type, bytes, width, height} */
+  upload(bytes: Uint8Array): Promise<object>
+  /** a blob by its sha-256, fetched from the neighbours when the box lacks it; `type` judged by its bytes */
+  open(hash: Uint8Array): Promise<{ bytes: Uint8Array, type: string }>
 }
 
 /**

@@ -110,6 +110,15 @@ export type ApiErrorCode =
   | 'unknown_recipient'
   | 'ambiguous_recipient'
   | 'no_message_key'
+  // images (issue 15 §1): the daemon's blob codes
+  | 'blob_empty'
+  | 'blob_too_large'
+  | 'blob_hash_mismatch'
+  | 'unsupported_image'
+  | 'bad_images'
+  | 'blob_not_found'
+  | 'blob_timeout'
+  | 'blob_busy'
   | `http_${number}`
   | 'network'
   | 'bad_response'

@@ -12,6 +12,7 @@ import type {
   PingJson,
   PingRequest,
   PostRequest,
+  UploadedBlobJson,
   ProfileRequest,
   RevokeJson,
   StatusJson,
@@ -82,6 +83,11 @@ export class ControlClient {
   }
   async post (req: PostRequest): Promise<EntryJson> {
     return await this.call('POST', '/posts', req)
+  }
+
+  /** uploads an image (≤ 1 MiB of JPEG/PNG/WebP/AVIF) for a post's `images`; resolves with its blob id */
+  async uploadBlob (bytes: Uint8Array): Promise<UploadedBlobJson> {
+    return await this.call('POST', '/blobs', { data: Buffer.from(bytes).toString('base64') })
   }
   /** deletes one of this box's own entries (or member `as`'s); resolves with the delete entry */
   async deleteEntry (id: string, as?: string): Promise<EntryJson> {

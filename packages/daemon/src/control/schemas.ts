@@ -78,8 +78,32 @@ export const statusRoute = {
             payloadsEvicted: { type: 'integer' },
             headersTruncated: { type: 'integer' },
             deferred: { type: 'integer' },
-            full: { type: 'boolean' }
+            full: { type: 'boolean' },
+            feedMaxBytes: { type: 'integer' },
+            blobMaxBytes: { type: 'integer' }
           }
+        },
+        // the image blobs (blobs.ts): store, budget share and /kiez/blob/1.0.0 counters since start
+        blobs: {
+          type: 'object',
+          required: ['count', 'bytes', 'maxBytes'],
+          properties: Object.fromEntries(
+            [
+              'count',
+              'bytes',
+              'maxBytes',
+              'evicted',
+              'fetched',
+              'fetchedBytes',
+              'served',
+              'servedBytes',
+              'refused',
+              'failed',
+              'busy',
+              'uploaded',
+              'thumbsFetched'
+            ].map((k) => [k, { type: 'integer' }])
+          )
         }
       }
     },

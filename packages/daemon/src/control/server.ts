@@ -53,7 +53,8 @@ import type {
   SyncJson,
   TopologyJson,
   WhyJson,
-  DoctorFactsJson
+  DoctorFactsJson,
+  UploadedBlobJson
 } from './types.js'
 
 /** What the control endpoint serves; the daemon implements it, tests can too. */
@@ -61,6 +62,8 @@ export interface ControlApi {
   status(): Promise<StatusJson>
   peers(): Promise<PeersJson>
   post(req: PostRequest): Promise<EntryJson>
+  /** an image upload (`kiez post --image`): JPEG/PNG/WebP/AVIF by its bytes, ≤ 1 MiB; absent: POST /blobs answers 404 */
+  uploadBlob?(bytes: Uint8Array): Promise<UploadedBlobJson>
   /** deletes one of this box's own entries (or member `as`'s); answers the delete entry */
   deleteEntry(id: string, as?: string): Promise<EntryJson>
   /** replaces the text of one of this box's own posts or replies (or member `as`'s); answers the edit entry */
@@ -227,6 +230,21 @@ export class ControlServer {
     app.post<{ Body: PostRequest }>('/posts', { schema: postRoute }, async (req, reply) => {
       const entry = await api.post(req.body)
       return await reply.status(201).send(entry)
+    })
+    // an image as base64 in JSON (the socket speaks JSON only): 1 MiB is ~1.4 MiB of base64
+    app.post<{ Body: { data: string } }>('/blobs', {
+      bodyLimit: 1_500_000,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['data'],
+          additionalProperties: false,
+          properties: { data: { type: 'string', minLength: 1, maxLength: 1_450_000 } }
+        }
+      }
+    }, async (req, reply) => {
+      if (api.uploadBlob === undefined) throw new ApiError(404, 'blob_not_found', 'this daemon keeps no images')
+      return await reply.status(201).send(await api.uploadBlob(Buffer.from(req.body.data, 'base64')))
     })
     app.delete<{ Params: { id: string }, Querystring: { as?: string } }>(
       '/entries/:id',

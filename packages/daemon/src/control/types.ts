@@ -40,6 +40,8 @@ export interface EntryJson extends LifeJson {
   text?: string
   name?: string
   replyTo?: string
+  /** a post's or reply's images: {cid, type, bytes, width, height, alt, thumb} (thumb: the same minus thumb, or null) */
+  images?: Array<Record<string, unknown>>
   /** a delete or edit: the id of the entry it deletes or edits */
   target?: string
   /** id of the author's previous entry; absent for seq 1 */
@@ -74,13 +76,54 @@ export interface StatusJson {
   ownFeed?: OwnFeedJson
   /** the storage budget (docs/LIMITS.md "Storage") */
   storage?: StorageJson
+  /** the image blobs this box holds and exchanged (docs/LIMITS.md "Images and blobs") */
+  blobs?: BlobsJson
+}
+
+/** An uploaded image: its blob id, its type and pixel size as its bytes say. */
+export interface UploadedBlobJson {
+  cid: string
+  type: string
+  bytes: number
+  width: number
+  height: number
+}
+
+/** The blob store against its share of the budget, and /kiez/blob/1.0.0's counters since start. */
+export interface BlobsJson {
+  count: number
+  bytes: number
+  maxBytes: number
+  /** blobs evicted for space since start */
+  evicted: number
+  /** blobs fetched from neighbours (checked against their hash), and their bytes */
+  fetched: number
+  fetchedBytes: number
+  /** blobs sent to neighbours, and their bytes */
+  served: number
+  servedBytes: number
+  /** blobs a neighbour sent that did not match their hash: refused, that neighbour not asked again for them */
+  refused: number
+  /** fetches no neighbour answered */
+  failed: number
+  /** neighbours' wants refused because this box was serving its bound */
+  busy: number
+  /** blobs uploaded on this box (POST /api/v1/blobs, kiez post --image) */
+  uploaded: number
+  /** thumbnails fetched with their entries */
+  thumbsFetched: number
 }
 
 /** What the feed store takes on disk against its budget, and what the budgets did (docs/LIMITS.md "Storage"). */
 export interface StorageJson {
   /** bytes of the store's files, as last measured */
   usedBytes: number
+  /** the whole storage budget (the feed store's share and the blobs') */
   maxBytes: number
+  /** the feed store's share of it */
+  feedMaxBytes?: number
+  /** the blobs' (images') share of it: `storage.blobShare`, half by default */
+  blobMaxBytes?: number
   /** payloads of far authors evicted for space, ever */
   payloadsEvicted: number
   /** entries (headers) of far authors forgotten for space, ever */

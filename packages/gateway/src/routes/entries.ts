@@ -34,7 +34,7 @@ export function registerEntries (
     return await ctx.moderation.mark(ctx.format.signed(e, await ctx.names.nameOf(e.author)), e)
   })
 
-  api.post<{ Body: { text: string, replyTo?: string } }>(
+  api.post<{ Body: { text: string, replyTo?: string, images?: Array<{ cid: string, alt?: string, thumb?: string }> } }>(
     '/posts',
     { schema: postRoute, config: { rate: 'post' } },
     async (req, reply) => {

@@ -124,6 +124,19 @@ export type ApiErrorCode =
   | 'bad_response'
 
 /** A failed request, with the server's stable error code (or one of ours: network, bad_response). */
+/**
+ * A post's text and photos as POST /posts takes them: each upload by id with its alt and its
+ * thumb's id (the box describes them from the blobs it holds); with photos the text may be empty.
+ */
+function withImages (
+  text: string,
+  images: ImageRef[] | undefined
+): { text?: string, images?: Array<{ cid: string, alt: string, thumb?: string }> } {
+  if (images === undefined || images.length === 0) return { text }
+  const sent = images.map((i) => ({ cid: i.cid, alt: i.alt, ...(i.thumb !== null ? { thumb: i.thumb.cid } : {}) }))
+  return text === '' ? { images: sent } : { text, images: sent }
+}
+
 export class ApiError extends Error {
   constructor (readonly code: ApiErrorCode, message: string, readonly status = 0, options?: ErrorOptions) {
     super(message, options)
@@ -192,11 +205,7 @@ export class Api {
   }
 
   async post (text: string, replyTo?: string, images?: ImageRef[]): Promise<Entry> {
-    const body = {
-      text,
-      ...(replyTo === undefined ? {} : { replyTo }),
-      ...(images === undefined || images.length === 0 ? {} : { images })
-    }
+    const body = { ...withImages(text, images), ...(replyTo === undefined ? {} : { replyTo }) }
     const e = asEntry(await this.request('POST', '/posts', body))
     if (e === undefined) throw badResponse('post')
     return e
@@ -204,7 +213,8 @@ export class Api {
 
   /** A post of a kind of neighbourhood life, with its fields (docs/HTTP-API.md, "Kinds of post"). */
   async postKind (body: KindPost): Promise<Entry> {
-    const e = asEntry(await this.request('POST', '/posts', body))
+    const { images, text, ...fields } = body
+    const e = asEntry(await this.request('POST', '/posts', { ...fields, ...withImages(text, images) }))
     if (e === undefined) throw badResponse('post')
     return e
   }

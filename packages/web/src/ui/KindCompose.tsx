@@ -64,7 +64,7 @@ export function KindCompose (
         idPrefix="compose"
         label={t.textLabel[kind]}
         submitLabel={t.post}
-        photos
+        photos={kind === 'post'}
         post={async (text, _replyTo, images) =>
           await postKind(images === undefined ? body(text) : { ...body(text), images })}
         pair={pair}

@@ -69,6 +69,12 @@ describe('/api/v1/blobs', () => {
     expect(await readdir(join(box.dataDir, 'blobs'))).toHaveLength(1)
     const st = await box.daemon.status()
     expect(st.blobs).toMatchObject({ count: 1, bytes: 200_000, uploaded: 1 })
+    // /metrics mirrors the same numbers
+    const metrics = (await call(box, '/metrics')).text
+    expect(metrics).toMatch(/^kiez_blobs_count 1$/m)
+    expect(metrics).toMatch(/^kiez_blobs_bytes 200000$/m)
+    expect(metrics).toMatch(new RegExp(`^kiez_blobs_max_bytes ${String(st.blobs?.maxBytes)}$`, 'm'))
+    expect(metrics).toMatch(new RegExp(`^kiez_store_max_bytes ${String(st.storage?.feedMaxBytes)}$`, 'm'))
     expect(st.blobs?.maxBytes).toBe(st.storage?.blobMaxBytes)
   })
 

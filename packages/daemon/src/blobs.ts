@@ -4,8 +4,10 @@ import { BlobError, BlobStore, sniffImage, type SniffedImage } from '@kiez/blobs
 import { blobCid, MAX_BLOB_BYTES, MAX_IMAGES, parseBlobCid, sha256, type ImageRef, type ImageThumb } from '@kiez/feed'
 import type { FeedStore, StoredEntry } from '@kiez/store'
 import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
 import type { BlobsJson } from './control/types.js'
 import { ApiError } from './errors.js'
+import { MetricMirror } from './metric-mirror.js'
 import { DATA_DIR_FILES } from './paths.js'
 
 /** How long a LAN open of a blob this box lacks waits for the neighbours (a 5-box line's relays, loaded). */
@@ -149,6 +151,27 @@ export class BoxBlobs {
       uploaded: this.uploaded,
       thumbsFetched: this.thumbsFetched
     }
+  }
+
+  /** kiez_blobs_* series in the daemon's registry, read from status() at scrape time. */
+  registerMetrics (registry: Registry): void {
+    const m = new MetricMirror(registry)
+    m.gauge('kiez_blobs_count', 'image blobs this box holds', () => this.status().count)
+    m.gauge('kiez_blobs_bytes', 'bytes of the image blobs this box holds', () => this.status().bytes)
+    m.gauge('kiez_blobs_max_bytes', 'the blobs\' share of the storage budget', () => this.status().maxBytes)
+    m.counter('kiez_blobs_evicted_total', 'blobs evicted for space', () => this.status().evicted)
+    m.counter(
+      'kiez_blobs_fetched_total',
+      'blobs fetched from neighbours (checked against their hash)',
+      () => this.status().fetched
+    )
+    m.counter('kiez_blobs_served_total', 'blobs sent to neighbours', () => this.status().served)
+    m.counter(
+      'kiez_blobs_refused_total',
+      'blobs a neighbour sent that did not match their hash',
+      () => this.status().refused
+    )
+    m.counter('kiez_blobs_failed_total', 'blob fetches no neighbour answered', () => this.status().failed)
   }
 
   /** Neighbours that sent blobs not matching their hash (scored down: not asked for them again). */

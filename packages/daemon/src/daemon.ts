@@ -500,6 +500,7 @@ export class Daemon implements ControlApi {
       throw new DaemonError('data_dir_unusable', `cannot open the blob store: ${err.message}`, { cause: err })
     })
     this.blobs = blobs
+    if (this.config.http !== false) blobs.registerMetrics(this.metrics)
     this.started.push({
       name: 'blobs',
       stop: async () => {

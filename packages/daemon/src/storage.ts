@@ -1,9 +1,10 @@
 import { defaultMaxBytes, freeSpaceDefault, levelOptionsFor, Quota } from '@kiez/quota'
 import { composeGates, type FeedStore, type IngestGate, lateGate } from '@kiez/store'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { Counter, Gauge, type Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
 import type { StorageConfig } from './config.js'
 import type { StorageJson } from './control/types.js'
+import { MetricMirror } from './metric-mirror.js'
 import type { DaemonNode } from './node.js'
 
 const MiB = 1024 * 1024
@@ -160,41 +161,34 @@ export class StorageWiring {
 
   /** kiez_store_* series in the daemon's registry, read at scrape time. */
   registerMetrics (registry: Registry): void {
-    const registers = [registry]
+    const m = new MetricMirror(registry)
     const status = (): StorageJson => this.status(this.store?.stats().deferred ?? 0)
-    new Gauge({
-      name: 'kiez_store_used_bytes',
-      help: 'bytes of the feed store\'s files on disk, as last measured',
-      registers,
-      collect () {
-        this.set(status().usedBytes)
-      }
-    })
-    new Gauge({
-      name: 'kiez_store_max_bytes',
-      help: 'the feed store\'s share of the storage budget: the most it may take on disk',
-      registers,
-      collect () {
-        this.set(status().feedMaxBytes ?? 0)
-      }
-    })
+    m.gauge(
+      'kiez_store_used_bytes',
+      'bytes of the feed store\'s files on disk, as last measured',
+      () => status().usedBytes
+    )
+    m.gauge(
+      'kiez_store_max_bytes',
+      'the feed store\'s share of the storage budget: the most it may take on disk',
+      () => status().feedMaxBytes ?? 0
+    )
     // cumulative in the store's meta record: mirrored as counters by their delta
-    const seen = { payloadsEvicted: 0, headersTruncated: 0, deferred: 0 }
-    const mirror = (name: string, help: string, key: keyof typeof seen): void => {
-      const c: Counter = new Counter({
-        name,
-        help,
-        registers,
-        collect () {
-          const n = status()[key]
-          if (n > seen[key]) c.inc(n - seen[key])
-          seen[key] = n
-        }
-      })
-    }
-    mirror('kiez_store_payloads_evicted_total', 'payloads of far authors evicted for space', 'payloadsEvicted')
-    mirror('kiez_store_headers_truncated_total', 'entries of far authors forgotten for space', 'headersTruncated')
-    mirror('kiez_store_deferred_total', 'entries from the mesh deferred by a budget (pulled again later)', 'deferred')
+    m.counter(
+      'kiez_store_payloads_evicted_total',
+      'payloads of far authors evicted for space',
+      () => status().payloadsEvicted
+    )
+    m.counter(
+      'kiez_store_headers_truncated_total',
+      'entries of far authors forgotten for space',
+      () => status().headersTruncated
+    )
+    m.counter(
+      'kiez_store_deferred_total',
+      'entries from the mesh deferred by a budget (pulled again later)',
+      () => status().deferred
+    )
   }
 
   /** Before the store closes. */

@@ -73,6 +73,11 @@ export class BlobStore {
     return this.index.has(hex(hash))
   }
 
+  /** The blobs held, by hex hash, with when each was stored (ms). */
+  held (): Array<{ hash: string, storedAt: number }> {
+    return [...this.index].map(([hash, m]) => ({ hash, storedAt: m.storedAt }))
+  }
+
   /** Stores `bytes` as the blob `hash`; refuses bytes of another hash or over 1 MiB. Evicts to the budget. */
   async put (hash: Uint8Array, bytes: Uint8Array): Promise<void> {
     if (bytes.byteLength === 0) throw new BlobError('blob_empty', 'a blob must not be empty')

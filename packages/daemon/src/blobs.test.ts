@@ -13,8 +13,19 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-async function open (budgetBytes = 10_000_000): Promise<{ blobs: BoxBlobs, store: FeedStore, dir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'kiez-boxblobs-'))
+interface Opened {
+  blobs: BoxBlobs
+  store: FeedStore
+  dir: string
+  /** closes both stores (a restart); the dir stays until the test ends */
+  close: () => Promise<void>
+}
+
+async function open (
+  budgetBytes = 10_000_000,
+  opts: { dir?: string, now?: () => number, scanEntries?: number } = {}
+): Promise<Opened> {
+  const dir = opts.dir ?? await mkdtemp(join(tmpdir(), 'kiez-boxblobs-'))
   const store = await FeedStore.open({ path: join(dir, 'feed') })
   const own = signerFromSeed(new Uint8Array(32).fill(1)).publicKey
   const blobs = await BoxBlobs.open({
@@ -22,14 +33,22 @@ async function open (budgetBytes = 10_000_000): Promise<{ blobs: BoxBlobs, store
     budgetBytes,
     store,
     isOwn: (a) => Buffer.compare(a, own) === 0,
-    logger: createLogger({ level: 'silent' })
+    logger: createLogger({ level: 'silent' }),
+    ...(opts.now !== undefined ? { now: opts.now } : {}),
+    ...(opts.scanEntries !== undefined ? { scanEntries: opts.scanEntries } : {})
   })
-  cleanups.push(async () => {
+  let closed = false
+  const close = async (): Promise<void> => {
+    if (closed) return
+    closed = true
     await blobs.close()
     await store.close()
-    await rm(dir, { recursive: true, force: true })
+  }
+  cleanups.push(async () => {
+    await close()
+    if (opts.dir === undefined) await rm(dir, { recursive: true, force: true })
   })
-  return { blobs, store, dir }
+  return { blobs, store, dir, close }
 }
 
 describe('BoxBlobs (real blob store and feed store, no node)', () => {
@@ -77,5 +96,36 @@ describe('BoxBlobs (real blob store and feed store, no node)', () => {
     })
     expect(blobs.store.has(parseBlobCid(b.cid) as Uint8Array)).toBe(true)
     expect(await readdir(join(dir, 'blobs'))).toHaveLength(1)
+  })
+
+  it('after a restart, a delete of a post older than the entries read in full still drops its blobs; an orphan is dropped', async () => {
+    const first = await open(10_000_000, { scanEntries: 2 })
+    const a = await first.blobs.upload(jpegFixture({ bytes: 4000, width: 100, height: 100, seed: 5 }))
+    const orphan = await first.blobs.upload(jpegFixture({ bytes: 4000, width: 100, height: 100, seed: 6 }))
+    const [aHash, orphanHash] = [parseBlobCid(a.cid) as Uint8Array, parseBlobCid(orphan.cid) as Uint8Array]
+    const signer = signerFromSeed(new Uint8Array(32).fill(8))
+    const post = await first.store.append(signer, {
+      type: 'post',
+      text: 'old',
+      images: await first.blobs.describe([{ cid: a.cid }])
+    })
+    for (let i = 0; i < 5; i++) await first.store.append(signer, { type: 'post', text: `newer ${i}` })
+    await first.close()
+    // two hours later: the 2 newest are read in full, then on until every held blob is named (a's post)
+    const later = Date.now() + 2 * 3600_000
+    const second = await open(10_000_000, { dir: first.dir, scanEntries: 2, now: () => later })
+    // read to the end, the upload no entry names is dropped; a is kept
+    await eventually(() => !second.blobs.store.has(orphanHash), {
+      what: 'the orphan upload to be dropped',
+      timeoutMs: 5000,
+      intervalMs: 20
+    })
+    expect(second.blobs.store.has(aHash)).toBe(true)
+    await second.store.append(signer, { type: 'delete', target: post.hash })
+    await eventually(() => !second.blobs.store.has(aHash), {
+      what: 'the old post\'s blob to be dropped on its delete',
+      timeoutMs: 5000,
+      intervalMs: 20
+    })
   })
 })

@@ -27,10 +27,22 @@ const THUMB_BYTES_PER_HOUR = 32 * 1024 * 1024
 const THUMB_RETRY_MS = [3_000, 10_000, 30_000]
 /** Entries whose images are remembered (their blobs dropped on delete, own blobs kept longest). */
 const MAX_INDEXED = 20_000
-/** At start, how many of the newest entries are read to remember their images. */
+/**
+ * At start, how many of the newest entries are read to remember their images; past them the scan
+ * goes on only while a blob held here is named by no entry read yet (a delete must find it).
+ */
 const SCAN_ENTRIES = 5_000
+/** A held blob no entry on this box names, older than this, is dropped at start (an upload never posted, a deleted post's). */
+const ORPHAN_AFTER_MS = 60 * 60 * 1000
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+/** The blobs (hex) a post or reply names as images and thumbnails; none for anything else. */
+function imageHashes (e: StoredEntry): string[] {
+  const b = e.body
+  if ((b?.type !== 'post' && b?.type !== 'reply') || b.images === undefined) return []
+  return b.images.flatMap((i) => i.thumb !== null ? [hex(i.hash), hex(i.thumb.hash)] : [hex(i.hash)])
+}
 
 /** What a post request names of an image: an uploaded blob, its alt text and its uploaded thumbnail. */
 export interface ImageRequest {
@@ -57,6 +69,8 @@ export interface BoxBlobsInit {
   isOwn: (author: Uint8Array) => boolean
   logger: Logger
   now?: () => number
+  /** how many of the newest entries the start-up scan reads in full (tests: fewer) */
+  scanEntries?: number
 }
 
 /**
@@ -307,13 +321,32 @@ export class BoxBlobs {
   }
 
   private async rescan (): Promise<void> {
+    const started = this.now()
+    const held = new Map(this.store.held().map((b) => [b.hash, b.storedAt]))
+    // held blobs some entry read so far names (kept apart from the index, which is capped)
+    const named = new Set<string>()
     let before: string | undefined
-    for (let read = 0; read < SCAN_ENTRIES && !this.closed;) {
+    let complete = false
+    for (let read = 0; !this.closed;) {
       const page = await this.init.store.timeline(before === undefined ? { limit: 500 } : { limit: 500, before })
-      for (const e of page.entries) this.take(e, false)
-      read += page.entries.length
-      if (page.next === undefined || page.entries.length === 0) break
+      for (const e of page.entries) {
+        const names = imageHashes(e).filter((h) => held.has(h))
+        // past the newest, only entries that name a blob held here not named yet: the index stays bounded
+        if (read++ < (this.init.scanEntries ?? SCAN_ENTRIES) || names.some((h) => !named.has(h))) this.take(e, false)
+        for (const h of names) named.add(h)
+      }
+      if (page.next === undefined || page.entries.length === 0) {
+        complete = true
+        break
+      }
+      if (read >= (this.init.scanEntries ?? SCAN_ENTRIES) && named.size === held.size) break
       before = page.next
+    }
+    if (!complete || this.closed) return
+    // read to the end: a held blob no entry here names is an orphan (its post deleted, or an upload never posted)
+    for (const [h, storedAt] of held) {
+      if (named.has(h) || this.siblings.has(h) || started - storedAt < ORPHAN_AFTER_MS) continue
+      await this.store.drop(Buffer.from(h, 'hex')).catch(() => {})
     }
   }
 
@@ -326,11 +359,7 @@ export class BoxBlobs {
     }
     if ((b.type !== 'post' && b.type !== 'reply') || b.images === undefined || e.fate?.reason === 'deleted') return
     const key = hex(e.hash)
-    const hashes: string[] = []
-    for (const img of b.images) {
-      hashes.push(hex(img.hash))
-      if (img.thumb !== null) hashes.push(hex(img.thumb.hash))
-    }
+    const hashes = imageHashes(e)
     if (!this.byEntry.has(key) && this.byEntry.size >= MAX_INDEXED) {
       const oldest = this.byEntry.keys().next().value as string
       for (const h of this.byEntry.get(oldest) ?? []) this.siblings.delete(h)

@@ -3,6 +3,7 @@
  * names are camelCase with units in the name; the CLI's --json prints these.
  */
 
+import type { BlobExchangeCounters } from '@kiez/blob-exchange'
 import type { DhtFindResult, DhtTableEntry, PeerSource, PeerView } from '@kiez/mesh'
 import type { LifeJson, PostKindRequest } from '@kiez/gateway/life-json'
 import type { HouseholdJson } from '@kiez/gateway'
@@ -89,25 +90,13 @@ export interface UploadedBlobJson {
   height: number
 }
 
-/** The blob store against its share of the budget, and /kiez/blob/1.0.0's counters since start. */
-export interface BlobsJson {
+/** The blob store against its share of the budget, and /kiez/blob/1.0.0's counters since start (the exchange's own). */
+export interface BlobsJson extends BlobExchangeCounters {
   count: number
   bytes: number
   maxBytes: number
   /** blobs evicted for space since start */
   evicted: number
-  /** blobs fetched from neighbours (checked against their hash), and their bytes */
-  fetched: number
-  fetchedBytes: number
-  /** blobs sent to neighbours, and their bytes */
-  served: number
-  servedBytes: number
-  /** blobs a neighbour sent that did not match their hash: refused, that neighbour not asked again for them */
-  refused: number
-  /** fetches no neighbour answered */
-  failed: number
-  /** neighbours' wants refused because this box was serving its bound */
-  busy: number
   /** blobs uploaded on this box (POST /api/v1/blobs, kiez post --image) */
   uploaded: number
   /** thumbnails fetched with their entries */

@@ -43,5 +43,15 @@ export function filesHolding (dir: string, marker: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((d) => d.isFile())
     .map((d) => join(d.parentPath, d.name))
-    .filter((f) => readFileSync(f).includes(needle))
+    .filter((f) => bytesOf(f)?.includes(needle) === true)
+}
+
+/** A file's bytes, or undefined when LevelDB removed it after the listing (an old log or table a compaction let go). */
+function bytesOf (file: string): Buffer | undefined {
+  try {
+    return readFileSync(file)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
 }

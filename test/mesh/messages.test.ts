@@ -27,7 +27,8 @@ async function anyFileHas (dir: string, needle: Buffer): Promise<string | undefi
     const p = join(dir, name)
     const s = await stat(p).catch(() => undefined)
     if (s?.isFile() !== true) continue
-    if ((await readFile(p)).includes(needle)) return p
+    // LevelDB may delete a file (a compacted log) between the listing and the read: a gone file holds nothing
+    if ((await readFile(p).catch(() => Buffer.alloc(0))).includes(needle)) return p
   }
   return undefined
 }

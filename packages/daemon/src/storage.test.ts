@@ -48,7 +48,10 @@ describe('the daemon\'s storage wiring', () => {
     const peerId = peerIdFromPublicKey(publicKeyFromRaw(neighbour[0]?.author as Uint8Array)).toString()
     let store = await FeedStore.open({ path })
     const listeners: Array<(e: { peerId: string, connected: boolean }) => void> = []
-    const node = { onPeer: (fn: (e: { peerId: string, connected: boolean }) => void) => (listeners.push(fn), () => {}) }
+    const node = {
+      onPeer: (fn: (e: { peerId: string, connected: boolean }) => void) => (listeners.push(fn), () => {}),
+      peers: async () => []
+    }
     let wiring = new StorageWiring({ maxMb: 64 })
     expect(wiring.gate.admit(far[0] as Entry)).toBe('store') // not started: lets everything through
     await wiring.start(store, { path, dataDir: dir, owner: own })
@@ -72,6 +75,26 @@ describe('the daemon\'s storage wiring', () => {
     expect(admitted(wiring.gate, neighbour)).toBe(50) // remembered
     expect(wiring.gate.admit(neighbour[0] as Entry)).toBe('header') // the first gate's verdict counts
     expect(blocked.length).toBeGreaterThan(0)
+    await wiring.stop()
+    await store.close()
+  })
+
+  it('counts a peer that connected before the watch began as a neighbour (the node dials as it starts)', async () => {
+    const own = signerFromSeed(new Uint8Array(32).fill(1)).publicKey
+    const neighbour = entriesOf(4, 50)
+    const path = join(dir, 'feed')
+    const peerId = peerIdFromPublicKey(publicKeyFromRaw(neighbour[0]?.author as Uint8Array)).toString()
+    const store = await FeedStore.open({ path })
+    const wiring = new StorageWiring({ maxMb: 64 })
+    await wiring.start(store, { path, dataDir: dir, owner: own })
+    const node = {
+      onPeer: () => () => {},
+      peers: async () => [{ peerId, connected: true }, { peerId: 'not a peer id', connected: true }]
+    }
+    expect(admitted(wiring.gate, neighbour)).toBe(30)
+    wiring.watch(node as unknown as DaemonNode)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(admitted(wiring.gate, entriesOf(4, 50))).toBe(50)
     await wiring.stop()
     await store.close()
   })

@@ -136,9 +136,15 @@ export class StorageWiring {
   watch (node: DaemonNode): () => void {
     const { store, neighbours } = this
     if (store === undefined || neighbours === undefined || node.onPeer === undefined) return () => {}
-    return node.onPeer((e) => {
+    const stop = node.onPeer((e) => {
       if (e.connected) neighbours.add(store, e.peerId)
     })
+    // the node dials as it starts: a neighbour may have connected before this listener was there (its
+    // entries would then count as a stranger's, and its payloads be evicted first)
+    void node.peers().then((peers) => {
+      for (const p of peers) if (p.connected) neighbours.add(store, p.peerId)
+    }, () => {})
+    return stop
   }
 
   /** The blobs' share of the budget in bytes (0 before `start`). */

@@ -1,4 +1,4 @@
-import { HASH_BYTES } from '@kiez/feed'
+import { concatBytes, HASH_BYTES } from '@kiez/feed'
 
 /**
  * The frames of /kiez/blob/1.0.0 (docs/PROTOCOL.md §9 "Blob exchange"),
@@ -46,20 +46,20 @@ export function encodeFrame (f: Frame): Uint8Array {
   switch (f.type) {
     case 'want':
       if (!Number.isInteger(f.hops) || f.hops < 0 || f.hops > MAX_HOPS) throw new BlobWireError('bad hops')
-      return concat([FRAME.want], hash32(f.hash), [f.hops])
+      return concatBytes([FRAME.want], hash32(f.hash), [f.hops])
     case 'have': {
       if (!Number.isInteger(f.size) || f.size < 1 || f.size > 0xffffffff) throw new BlobWireError('bad size')
       const size = new Uint8Array(4)
       new DataView(size.buffer).setUint32(0, f.size)
-      return concat([FRAME.have], hash32(f.hash), size)
+      return concatBytes([FRAME.have], hash32(f.hash), size)
     }
     case 'chunk':
       if (f.data.byteLength < 1 || f.data.byteLength > CHUNK_BYTES) throw new BlobWireError('bad chunk size')
-      return concat([FRAME.chunk], f.data)
+      return concatBytes([FRAME.chunk], f.data)
     case 'error': {
       let msg = Buffer.from(f.message, 'utf8')
       if (msg.byteLength > MAX_ERROR_MESSAGE_BYTES) msg = msg.subarray(0, MAX_ERROR_MESSAGE_BYTES)
-      return concat([FRAME.error, WIRE_ERROR_CODES[f.code]], msg)
+      return concatBytes([FRAME.error, WIRE_ERROR_CODES[f.code]], msg)
     }
   }
 }
@@ -109,14 +109,4 @@ export function lengthPrefix (n: number): Uint8Array {
 function hash32 (h: Uint8Array): Uint8Array {
   if (h.byteLength !== HASH_BYTES) throw new BlobWireError('a blob hash is 32 bytes')
   return h
-}
-
-function concat (...parts: Array<ArrayLike<number>>): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
 }

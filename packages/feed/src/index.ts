@@ -10,6 +10,7 @@
  * Owns the bytes every other package trusts. Must not import any other
  * `@kiez/*` package, libp2p, an HTTP server or storage: it is the bottom layer.
  */
+export * from './bytes.js'
 export * from './constants.js'
 export * from './crypto.js'
 export {

@@ -1,3 +1,4 @@
+import { concatBytes } from '@kiez/feed'
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { x25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
@@ -74,7 +75,7 @@ export interface SealInput extends Plain {
 }
 
 function slotKey (shared: Uint8Array, e: Uint8Array, r: Uint8Array): { key: Uint8Array, nonce: Uint8Array } {
-  const okm = hkdf(sha256, shared, concat(e, r), SLOT_INFO, 44)
+  const okm = hkdf(sha256, shared, concatBytes(e, r), SLOT_INFO, 44)
   return { key: okm.subarray(0, 32), nonce: okm.subarray(32, 44) }
 }
 
@@ -100,7 +101,7 @@ export function seal (input: SealInput): Uint8Array {
   // the recipient list always takes 8 places, so the size class does not tell how many there are
   const to = new Uint8Array(MAX_RECIPIENTS * 32)
   input.to.forEach((r, i) => to.set(r, i * 32))
-  const inner = concat(input.from, Uint8Array.of(input.to.length), to, text)
+  const inner = concatBytes(input.from, Uint8Array.of(input.to.length), to, text)
   const size = SIZE_CLASSES.find((c) => c >= inner.byteLength + 2) as number
   const padded = new Uint8Array(size)
   padded[0] = inner.byteLength >> 8
@@ -118,11 +119,11 @@ export function seal (input: SealInput): Uint8Array {
   })
   while (slots.length < SLOTS) slots.push(rnd(SLOT_BYTES))
   shuffle(slots, rnd)
-  const head = concat(Uint8Array.of(ENVELOPE_VERSION), e)
-  const allSlots = concat(...slots)
+  const head = concatBytes(Uint8Array.of(ENVELOPE_VERSION), e)
+  const allSlots = concatBytes(...slots)
   const b = bodyKey(k, e)
-  const body = chacha20poly1305(b.key, b.nonce, concat(head, allSlots)).encrypt(padded)
-  return concat(head, allSlots, body)
+  const body = chacha20poly1305(b.key, b.nonce, concatBytes(head, allSlots)).encrypt(padded)
+  return concatBytes(head, allSlots, body)
 }
 
 /**
@@ -180,16 +181,6 @@ function tryOpen (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ct: Uint8
   } catch {
     return undefined
   }
-}
-
-function concat (...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.byteLength
-  }
-  return out
 }
 
 function dedupe (keys: Uint8Array[]): Uint8Array[] {

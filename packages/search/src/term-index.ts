@@ -1,3 +1,4 @@
+import { concatBytes } from '@kiez/feed'
 import { Level } from 'level'
 import { SearchError } from './errors.js'
 
@@ -68,16 +69,6 @@ function readU64 (b: Uint8Array, at: number): number {
   return Number(new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(at))
 }
 
-function concat (...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.byteLength
-  }
-  return out
-}
-
 function compare (a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b)
 }
@@ -91,14 +82,14 @@ function prefixEnd (p: Uint8Array): Uint8Array {
   return end.subarray(0, i + 1)
 }
 
-const fwdKey = (hash: Uint8Array): Uint8Array => concat(Uint8Array.of(P_FWD), hash)
-const postKey = (term: Uint8Array, suffix: Uint8Array): Uint8Array => concat(Uint8Array.of(P_POST), term, suffix)
+const fwdKey = (hash: Uint8Array): Uint8Array => concatBytes(Uint8Array.of(P_FWD), hash)
+const postKey = (term: Uint8Array, suffix: Uint8Array): Uint8Array => concatBytes(Uint8Array.of(P_POST), term, suffix)
 /** newest first: the time is stored as its distance from the largest safe integer */
 const suffixOf = (timestamp: number, hash: Uint8Array): Uint8Array =>
-  concat(u64(TIME_MAX - Math.max(0, Math.min(timestamp, TIME_MAX))), hash)
+  concatBytes(u64(TIME_MAX - Math.max(0, Math.min(timestamp, TIME_MAX))), hash)
 const STATE = Uint8Array.of(P_META, 0x73)
 const ageKey = (timestamp: number, hash: Uint8Array): Uint8Array =>
-  concat(Uint8Array.of(P_AGE), u64(Math.max(0, Math.min(timestamp, TIME_MAX))), hash)
+  concatBytes(Uint8Array.of(P_AGE), u64(Math.max(0, Math.min(timestamp, TIME_MAX))), hash)
 const AGE_START = Uint8Array.of(P_AGE)
 const AGE_END = Uint8Array.of(P_AGE + 1)
 
@@ -194,7 +185,7 @@ export class TermIndex {
         })
         const suffix = suffixOf(u.doc.timestamp, u.hash)
         for (const t of hashes) ops.push({ type: 'put', key: postKey(t, suffix), value: empty })
-        ops.push({ type: 'put', key: fwdKey(u.hash), value: concat(u64(u.doc.timestamp), ...hashes) })
+        ops.push({ type: 'put', key: fwdKey(u.hash), value: concatBytes(u64(u.doc.timestamp), ...hashes) })
         ops.push({ type: 'put', key: ageKey(u.doc.timestamp, u.hash), value: empty })
         docs++
       })
@@ -212,7 +203,7 @@ export class TermIndex {
    */
   async *match (terms: Uint8Array[], maxSteps: number): AsyncGenerator<{ hash: Uint8Array, timestamp: number }> {
     if (terms.length === 0) return
-    const prefixes = terms.map((t) => concat(Uint8Array.of(P_POST), t))
+    const prefixes = terms.map((t) => concatBytes(Uint8Array.of(P_POST), t))
     const its = prefixes.map((p) => this.db.keys({ gte: p, lt: prefixEnd(p) }))
     try {
       const at: Array<Uint8Array | undefined> = await Promise.all(its.map(async (it) => await it.next()))
@@ -232,7 +223,7 @@ export class TermIndex {
         for (let i = 0; i < its.length; i++) {
           if (compare(suffixes[i] as Uint8Array, target) < 0) {
             const it = its[i] as (typeof its)[number]
-            it.seek(concat(prefixes[i] as Uint8Array, target))
+            it.seek(concatBytes(prefixes[i] as Uint8Array, target))
             at[i] = await it.next()
             steps++
           }

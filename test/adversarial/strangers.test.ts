@@ -6,9 +6,8 @@
  * author's new posts do not pass the blocking box. Case 22: a followed
  * moderation list hides an entry on the follower, not on a non-follower.
  */
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { eventually } from '@kiez/testing'
+import { filesHolding } from '@kiez/testing/files'
 import { describe, expect, it } from 'vitest'
 import { createLab, labSkipReason, line, type Lab } from '../lab/index.ts'
 import {
@@ -27,21 +26,12 @@ import { report } from './daemons.ts'
 const skip = labSkipReason()
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
 
-/** Every file under a box's data dir whose raw bytes hold `marker`. */
-function filesHolding (lab: Lab, box: number, marker: string): string[] {
-  const needle = Buffer.from(marker)
-  return readdirSync(lab.dataDir(box), { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => join(d.parentPath, d.name))
-    .filter((f) => readFileSync(f).includes(needle))
-}
-
 /** Waits until no box shows `text` in its feed and none holds it in any file. */
 async function waitGone (lab: Lab, boxes: number[], text: string, timeoutMs: number): Promise<void> {
   await Promise.all(boxes.map(async (b) =>
     await eventually(async () => {
       if ((await feedTexts(lab, b)).includes(text)) throw new Error(`box ${b} still shows it`)
-      const files = filesHolding(lab, b, text)
+      const files = filesHolding(lab.dataDir(b), text)
       if (files.length > 0) throw new Error(`box ${b} still holds it in ${files.join(', ')}`)
       return true
     }, { what: `box ${b} to forget ${JSON.stringify(text)}`, timeoutMs, intervalMs: 250 })
@@ -65,7 +55,7 @@ describe.skipIf(skip !== undefined)(`living with strangers${skip !== undefined ?
         await post(lab, 0, 'a post that stays')
         await waitFeedsHave(lab, range(5), [first, second, 'a post that stays'], 30_000)
         // the raw-file check can fail: before the delete every box holds the text on disk
-        for (const box of range(5)) expect(filesHolding(lab, box, first)).not.toEqual([])
+        for (const box of range(5)) expect(filesHolding(lab.dataDir(box), first)).not.toEqual([])
 
         const started = Date.now()
         const del = await kiezJson<{ id: string, type?: string, target?: string }>(lab, 0, ['delete', a.id])
@@ -90,7 +80,7 @@ describe.skipIf(skip !== undefined)(`living with strangers${skip !== undefined ?
         await waitFeedsHave(lab, [5], ['a post that stays'], 60_000)
         for (const text of [first, second]) {
           expect(await feedTexts(lab, 5)).not.toContain(text)
-          expect(filesHolding(lab, 5, text)).toEqual([])
+          expect(filesHolding(lab.dataDir(5), text)).toEqual([])
         }
         const s = await status(lab, 5)
         expect(s.counts.entries).toBe(5) // two deleted posts' headers, the post, two deletes

@@ -6,10 +6,9 @@
  * read it.
  */
 import { randomBytes } from 'node:crypto'
-import { readdir, readFile, stat } from 'node:fs/promises'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { eventually } from '@kiez/testing'
+import { filesHolding } from '@kiez/testing/files'
 import type { ConversationsJson, ConversationViewJson, SentJson } from '@kiez/daemon/control'
 import { createLab, labSkipReason, line, type Lab } from '../lab/index.ts'
 import { isMsg, kiezJson, peerIds, startDaemons, waitConnected } from './helpers.ts'
@@ -19,18 +18,6 @@ const skip = labSkipReason()
 interface MemberJson {
   name: string
   author: string
-}
-
-/** Whether any file under `dir` contains `needle` (raw bytes: LevelDB tables, logs, the inbox file, …). */
-async function anyFileHas (dir: string, needle: Buffer): Promise<string | undefined> {
-  for (const name of await readdir(dir, { recursive: true })) {
-    const p = join(dir, name)
-    const s = await stat(p).catch(() => undefined)
-    if (s?.isFile() !== true) continue
-    // LevelDB may delete a file (a compacted log) between the listing and the read: a gone file holds nothing
-    if ((await readFile(p).catch(() => Buffer.alloc(0))).includes(needle)) return p
-  }
-  return undefined
 }
 
 /** `kiez dm send`, retried while the recipient's profile (with their message key) is still on its way. */
@@ -100,7 +87,7 @@ describe.skipIf(skip !== undefined)(`private messages${skip !== undefined ? ` (s
         // no file under the relays' data dirs holds either text
         for (const b of [1, 2, 3]) {
           for (const s of [secret1, secret2]) {
-            expect(await anyFileHas(lab.dataDir(b), Buffer.from(s)), `box ${b + 1} holds "${s}"`).toBeUndefined()
+            expect(filesHolding(lab.dataDir(b), s), `box ${b + 1} holds "${s}"`).toEqual([])
           }
         }
       } finally {

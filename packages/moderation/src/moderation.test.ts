@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
 import { FeedStore, lateGate } from '@kiez/store'
 import { Log, NOW } from '@kiez/testing'
+import { filesHolding } from '@kiez/testing/files'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { authorId, Moderation, parseAuthorId } from './index.js'
 
@@ -18,15 +19,6 @@ function tempDir (): string {
   const d = mkdtempSync(join(tmpdir(), 'kiez-moderation-'))
   onTestFinished(() => rmSync(d, { recursive: true, force: true }))
   return d
-}
-
-/** Every file under `dir` whose raw bytes hold `marker`. */
-function filesHolding (dir: string, marker: string): string[] {
-  const needle = Buffer.from(marker)
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => join(d.parentPath, d.name))
-    .filter((f) => readFileSync(f).includes(needle))
 }
 
 /** A store and Moderation on it, wired as the daemon wires them (the gate bound once Moderation is open). */

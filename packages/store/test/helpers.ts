@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { signerFromSeed, type Entry, type KnownBody, type Signer } from '@kiez/feed'
@@ -37,21 +37,4 @@ export const pair = (e: Entry): [Uint8Array, Uint8Array] => [e.bytes, e.payload 
 export const hex = (b: Uint8Array | undefined): string | undefined =>
   b === undefined ? undefined : Buffer.from(b).toString('hex')
 
-/** Every file under `dir` whose raw bytes hold `marker` (LevelDB's logs, tables, MANIFEST, LOG alike). */
-export function filesHolding (dir: string, marker: string): string[] {
-  const needle = Buffer.from(marker)
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => join(d.parentPath, d.name))
-    .filter((f) => bytesOf(f)?.includes(needle) === true)
-}
-
-/** A file's bytes, or undefined when LevelDB removed it after the listing (an old log or table a compaction let go). */
-function bytesOf (file: string): Buffer | undefined {
-  try {
-    return readFileSync(file)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
-  }
-}
+export { filesHolding } from '@kiez/testing/files'

@@ -325,6 +325,7 @@ export class BoxBlobs {
     const held = new Map(this.store.held().map((b) => [b.hash, b.storedAt]))
     // held blobs some entry read so far names (kept apart from the index, which is capped)
     const named = new Set<string>()
+    const newest = this.init.scanEntries ?? SCAN_ENTRIES
     let before: string | undefined
     let complete = false
     for (let read = 0; !this.closed;) {
@@ -332,14 +333,14 @@ export class BoxBlobs {
       for (const e of page.entries) {
         const names = imageHashes(e).filter((h) => held.has(h))
         // past the newest, only entries that name a blob held here not named yet: the index stays bounded
-        if (read++ < (this.init.scanEntries ?? SCAN_ENTRIES) || names.some((h) => !named.has(h))) this.take(e, false)
+        if (read++ < newest || names.some((h) => !named.has(h))) this.take(e, false)
         for (const h of names) named.add(h)
       }
       if (page.next === undefined || page.entries.length === 0) {
         complete = true
         break
       }
-      if (read >= (this.init.scanEntries ?? SCAN_ENTRIES) && named.size === held.size) break
+      if (read >= newest && named.size === held.size) break
       before = page.next
     }
     if (!complete || this.closed) return

@@ -385,8 +385,10 @@ export class BoxBlobs {
       this.own.delete(h)
       this.siblings.delete(h)
       this.from.delete(h)
-      await this.store.drop(Buffer.from(h, 'hex')).catch(() => {})
     }
+    // all at once: each drop leaves the index before its first await, so none is served once the delete
+    // is committed (one after another, the thumbnail stayed servable while the photo's file was unlinked)
+    await Promise.all(hashes.map(async (h) => await this.store.drop(Buffer.from(h, 'hex')).catch(() => {})))
   }
 
   private queueThumb (t: ImageThumb): void {

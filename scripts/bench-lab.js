@@ -15,6 +15,27 @@ export const msgOf = (l) => (typeof l.json?.msg === 'string' ? l.json.msg : unde
 export const logTime = (l) => Date.parse(l.json.time)
 export const isMsg = (msg, extra) => (l) => msgOf(l) === msg && (extra === undefined || extra(l.json))
 
+/**
+ * How the benchmarks' daemons run, by default as a packaged box does: the CLI's esbuild bundle
+ * (BENCH_DAEMON_ENTRY=dist for packages/cli/dist instead) with the packaging's V8 limits
+ * (BENCH_DAEMON_NODE_OPTIONS instead, e.g. '' for Node's defaults). Returns the lab's init fields
+ * (`env`, `command`) and a line saying which.
+ */
+export function packagedBox (nodeBin) {
+  const nodeOptions = process.env.BENCH_DAEMON_NODE_OPTIONS ?? packagedNodeOptions()
+  const entry = join(
+    import.meta.dirname,
+    process.env.BENCH_DAEMON_ENTRY === 'dist' ? '../packages/cli/dist/bin.js' : '../packages/cli/bundle/bin.mjs'
+  )
+  return {
+    init: {
+      ...(nodeOptions ? { env: { NODE_OPTIONS: nodeOptions } } : {}),
+      command: (box, lab) => [nodeBin, entry, 'daemon', '--data-dir', lab.dataDir(box)]
+    },
+    says: `daemons run ${entry} with NODE_OPTIONS=${JSON.stringify(nodeOptions ?? '')}`
+  }
+}
+
 /** The NODE_OPTIONS (V8 limits) the router packaging sets: the systemd unit's, one source for every package. */
 export function packagedNodeOptions () {
   return /^Environment="NODE_OPTIONS=([^"]*)"$/m.exec(

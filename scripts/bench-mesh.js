@@ -14,7 +14,7 @@ if (typeof process.getuid === 'function' && process.getuid() !== 0) {
   process.exit(0)
 }
 
-const { createLab, line, streets, labSkipReason } = await import('../test/lab/index.ts')
+const { createLab, line, streets, labSkipReason, NODE_BIN } = await import('../test/lab/index.ts')
 const skip = labSkipReason()
 if (skip !== undefined) {
   process.stderr.write(`bench:mesh skipped: ${skip}\n`)
@@ -29,7 +29,7 @@ const {
   isMsg,
   logTime,
   median,
-  packagedNodeOptions,
+  packagedBox,
   quantile,
   range,
   rssMb,
@@ -40,13 +40,13 @@ const {
 
 // --only=line,delete,streets,catchup,reconcile runs a subset; BENCH_DAEMON_NODE_OPTIONS is handed to every daemon
 // instead of the packaged V8 limits (e.g. '' for Node's defaults, --max-old-space-size=64 to see how much of
-// the RSS is uncollected garbage).
+// the RSS is uncollected garbage); BENCH_DAEMON_ENTRY=dist runs packages/cli/dist instead of the bundle.
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
 const runs = (name) => only === undefined || only.includes(name)
-// By default the daemons run with the V8 limits the router packaging sets, so the RSS figures are a packaged box's.
-const daemonNodeOptions = process.env.BENCH_DAEMON_NODE_OPTIONS ?? packagedNodeOptions()
-const labEnv = daemonNodeOptions ? { env: { NODE_OPTIONS: daemonNodeOptions } } : {}
-progress(`daemons run with NODE_OPTIONS=${JSON.stringify(daemonNodeOptions ?? '')}`)
+// By default the daemons run as a packaged box does (bundle, V8 limits), so start-up and RSS are a router's.
+const packaged = packagedBox(NODE_BIN)
+const labEnv = packaged.init
+progress(packaged.says)
 
 const LINE_BOXES = 10
 const HOP_POSTS = 100

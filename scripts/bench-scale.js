@@ -26,7 +26,7 @@ const {
   cpuMs,
   followArrivals,
   isMsg,
-  packagedNodeOptions,
+  packagedBox,
   quantile,
   range,
   rssMb,
@@ -53,8 +53,9 @@ const CALIBRATION_POSTS = 300
 const CALIBRATION_SPACING_MS = 20
 const IDLE_WINDOW_MS = 20_000
 
-const daemonNodeOptions = process.env.BENCH_DAEMON_NODE_OPTIONS ?? packagedNodeOptions()
-const labEnv = daemonNodeOptions ? { env: { NODE_OPTIONS: daemonNodeOptions } } : {}
+const packaged = packagedBox(NODE_BIN)
+const labEnv = packaged.init
+progress(packaged.says)
 /** Bytes of every file under dir. */
 function duBytes (dir) {
   let n = 0

@@ -17,6 +17,8 @@ import type { LabSpec, LinkMode } from './topology.ts'
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 export const NODE_BIN = join(REPO_ROOT, 'node_modules/.bin/node')
 export const KIEZ_BIN = join(REPO_ROOT, 'packages/cli/dist/bin.js')
+/** the same CLI as the packaging runs it: one esbuild bundle (packages/cli/scripts/bundle.js) */
+export const KIEZ_BUNDLE = join(REPO_ROOT, 'packages/cli/bundle/bin.mjs')
 
 export interface LabInit extends LabSpec {
   /** segment (default): no IP forwarding, a box reaches only its neighbours. routed: forwarding + shortest-path routes. */

@@ -18,7 +18,8 @@ import { runStartService } from './openwrt.ts'
 import { REPO } from './packaging.ts'
 
 const NODE_BIN = join(REPO, 'node_modules/.bin/node')
-const KIEZ_JS = join(REPO, 'packages/cli/dist/bin.js')
+// the bundle, as the packaging runs it (packages/cli/scripts/bundle.js); it must find the web page's files
+const KIEZ_JS = join(REPO, 'packages/cli/bundle/bin.mjs')
 const HEALTHCHECK = join(REPO, 'docker/healthcheck.mjs')
 
 async function freePort (): Promise<number> {
@@ -52,10 +53,10 @@ async function healthcheck (env: Record<string, string>): Promise<{ code: number
   return { code, stderr }
 }
 
-/** GET /api/v1/status with a chosen Host header (fetch will not send one). */
-async function statusCodeFor (port: number, host: string): Promise<number | undefined> {
+/** GET `path` (/api/v1/status by default) with a chosen Host header (fetch will not send one). */
+async function statusCodeFor (port: number, host: string, path = '/api/v1/status'): Promise<number | undefined> {
   return await new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path: '/api/v1/status', headers: { host } }, (res) => {
+    request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
       res.resume()
       resolve(res.statusCode)
     })
@@ -140,6 +141,8 @@ describe('packaging at run time', () => {
         expect(status.http.serving).toBe(true)
         expect(await statusCodeFor(httpPort, 'kiez.lan')).toBe(200)
         expect(await statusCodeFor(httpPort, 'elsewhere.example')).toBe(421)
+        // The bundle finds the web page's files (it resolves them relative to its own location).
+        expect(await statusCodeFor(httpPort, 'kiez.lan', '/')).toBe(200)
 
         // Healthy: the gateway answers, or (a build without it) the control socket says it does not serve.
         const ok = await healthcheck({ KIEZ_DATA_DIR: dataDir, KIEZ_HTTP: http })

@@ -41,7 +41,10 @@ import {
   yamlSkipReason
 } from './packaging.ts'
 
+/** what `npm run build` links as `kiez` in a checkout */
 const KIEZ_JS = join(REPO, 'packages/cli/dist/bin.js')
+/** what the packaging runs: the esbuild bundle (packages/cli/scripts/bundle.js) */
+const KIEZ_BUNDLE = join(REPO, 'packages/cli/bundle/bin.mjs')
 const NODE_BIN = join(REPO, 'node_modules/.bin/node')
 const has = (cmd: string, args: string[] = ['--version']): boolean =>
   spawnSync(cmd, args, { stdio: 'ignore' }).status === 0
@@ -212,7 +215,7 @@ describe('docker/Dockerfile', () => {
     expect(hc).toHaveLength(1)
     expect(execForm(hc[0]!)).toEqual(['node', '/app/docker/healthcheck.mjs'])
     expect(ins('COPY').join('\n')).toContain('docker/healthcheck.mjs /app/docker/healthcheck.mjs')
-    expect(execForm(ins('ENTRYPOINT')[0]!)).toEqual(['node', '/app/packages/cli/dist/bin.js'])
+    expect(execForm(ins('ENTRYPOINT')[0]!)).toEqual(['node', '/app/packages/cli/bundle/bin.mjs'])
     expect(execForm(ins('CMD')[0]!)).toEqual(['daemon'])
   })
 
@@ -230,10 +233,12 @@ describe('docker/Dockerfile', () => {
     expect(build).toMatch(/npm run build/)
   })
 
-  it('ships each package as package.json + dist, which is what every package declares in "files"', () => {
+  it('ships each package as package.json + dist (+ the CLI\'s bundle), which is what every package declares in "files"', () => {
     for (const dir of readdirSync(join(REPO, 'packages'))) {
       const pkg = JSON.parse(readFileSync(join(REPO, 'packages', dir, 'package.json'), 'utf8')) as { files?: string[] }
-      expect(pkg.files, `packages/${dir}/package.json "files" (the Dockerfile copies dist/ only)`).toEqual(['dist'])
+      const want = dir === 'cli' ? ['dist', 'bundle'] : ['dist']
+      expect(pkg.files, `packages/${dir}/package.json "files" (the Dockerfile copies dist/ and bundle/ only)`)
+        .toEqual(want)
     }
   })
 
@@ -290,12 +295,15 @@ describe('packaging/systemd/kiez.service', () => {
     'passes systemd-analyze verify (ExecStart pointed at this checkout\'s kiez)',
     () => {
       expect(() => {
-        accessSync(KIEZ_JS, constants.X_OK)
-      }, `${KIEZ_JS} must be built and executable (npm run build)`).not.toThrow()
+        accessSync(KIEZ_BUNDLE, constants.X_OK)
+      }, `${KIEZ_BUNDLE} must be built and executable (npm run build)`).not.toThrow()
       const dir = mkdtempSync(join(tmpdir(), 'kiez-unit-'))
       try {
         const file = join(dir, 'kiez.service')
-        writeFileSync(file, readFileSync(UNIT_FILE, 'utf8').replaceAll('=/usr/bin/kiez daemon', `=${KIEZ_JS} daemon`))
+        writeFileSync(
+          file,
+          readFileSync(UNIT_FILE, 'utf8').replaceAll('=/usr/bin/kiez daemon', `=${KIEZ_BUNDLE} daemon`)
+        )
         const r = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' })
         expect(r.stderr.trim(), 'systemd-analyze verify output').toBe('')
         expect(r.status).toBe(0)

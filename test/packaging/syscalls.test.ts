@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { KIEZ_BIN, NODE_BIN, createLab, labSkipReason, line } from '../lab/index.ts'
+import { KIEZ_BUNDLE, NODE_BIN, createLab, labSkipReason, line } from '../lab/index.ts'
 import { isMsg, post, startDaemons, waitConnected } from '../mesh/helpers.ts'
 import { UNIT_FILE, parseUnit } from './packaging.ts'
 
@@ -55,7 +55,7 @@ describe.skipIf(skip !== undefined)(
       try {
         const trace = join(lab.dir, 'strace.txt')
         lab.start(0, {
-          command: ['strace', '-f', '-qq', '-o', trace, NODE_BIN, KIEZ_BIN, 'daemon', '--data-dir', lab.dataDir(0)]
+          command: ['strace', '-f', '-qq', '-o', trace, NODE_BIN, KIEZ_BUNDLE, 'daemon', '--data-dir', lab.dataDir(0)]
         })
         await lab.waitForLog(0, isMsg('daemon started'), 30_000)
         await startDaemons(lab, [1])

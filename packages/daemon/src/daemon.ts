@@ -100,7 +100,11 @@ export interface DaemonInit {
   gates?: IngestGate[]
 }
 
-/** packages/web/dist, next to this package in the monorepo (and in an npm install of the workspace). */
+/**
+ * packages/web/dist, next to this package in the monorepo (and in an npm install of the workspace).
+ * The CLI's bundle (packages/cli/bundle/*.mjs) sits at the same depth as this file's dist/, so the
+ * same relative path holds there; test/packaging/runtime.test.ts serves the page from the bundle.
+ */
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url))
 
 export interface DaemonComponents {

@@ -59,9 +59,22 @@ export async function waitUntil (what, probe, timeoutMs, intervalMs = 200) {
 
 /** Resident set of a box's daemon: `ip netns exec` execs the command, so the box pid is the node process. */
 export function rssMb (pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  if (m === null) throw new Error(`no VmRSS for pid ${pid}`)
-  return Number(m[1]) / 1024
+  return residentMb(pid).rss
+}
+
+/**
+ * The resident set split as the kernel counts it: `anon` (V8's heap, LevelDB's caches, every malloc: what a
+ * flood can grow and what the OOM killer weighs) and `file` (pages of mapped files: Node's own code and
+ * LevelDB's memory-mapped tables, clean pages the kernel takes back under pressure).
+ */
+export function residentMb (pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (name) => {
+    const m = new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)
+    if (m === null) throw new Error(`no ${name} for pid ${pid}`)
+    return Number(m[1]) / 1024
+  }
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') }
 }
 
 /** CPU time (user + system) a process has used so far, in ms (from /proc/PID/stat, clock ticks of 10 ms). */

@@ -32,6 +32,7 @@ const {
   packagedBox,
   quantile,
   range,
+  residentMb,
   rssMb,
   sleep,
   txBytes,
@@ -363,8 +364,11 @@ if (runs('catchup')) {
     for (const b of [0, 1]) await lab.restart(b)
     await Promise.all([0, 1].map((b) => lab.waitForLog(b, isMsg('peer connected'), 60_000)))
     await sleep(5000)
-    const rss = [0, 1].map((b) => rssMb(lab.process(b).pid))
-    emit('rss_mb', Math.max(...rss), 'MB')
+    const rest = [0, 1].map((b) => residentMb(lab.process(b).pid))
+    emit('rss_mb', Math.max(...rest.map((r) => r.rss)), 'MB')
+    // the same boxes' RSS split (docs/OPERATIONS.md, "Memory"): anonymous memory, and mapped files' pages
+    emit('rss_anon_mb', Math.max(...rest.map((r) => r.anon)), 'MB')
+    emit('rss_file_mb', Math.max(...rest.map((r) => r.file)), 'MB')
   } finally {
     await lab.close()
   }

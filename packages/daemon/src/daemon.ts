@@ -289,17 +289,21 @@ export class Daemon implements ControlApi {
         await messages.close()
       }
     })
-    // the board follows every new entry from here on and reads the store's newest in the background,
-    // so a full store does not delay the start (its numbers fill in as it reads)
+    // The board follows every new entry and reads the store's newest in the background, its numbers filling
+    // in as it reads. It begins once the daemon has started (below): on one thread, reading 50 000 entries
+    // beside the start delayed the mesh node by 1.3 s on a 100 000-entry store (docs/DECISIONS.md, "Start-up").
     const board = new Noticeboard({
       now: this.now,
       // a voter's household: the box that claims them (ClaimsIndex), asked when a tally is read, so claims
       // that arrive later count; undefined (unclaimed) until the neighbours' claims index runs
       householdOf: this.components.householdOf ?? ((author) => this.householdOf(author))
     })
-    const scan = board.follow(store).catch((err: unknown) => {
-      logger.warn({ err }, 'the noticeboard could not read the store; its counts cover new entries only')
-    })
+    let scan: Promise<void> = Promise.resolve()
+    const followBoard = (): void => {
+      scan = board.follow(store).catch((err: unknown) => {
+        logger.warn({ err }, 'the noticeboard could not read the store; its counts cover new entries only')
+      })
+    }
     this.board = board
     this.started.push({
       name: 'noticeboard',
@@ -407,6 +411,7 @@ export class Daemon implements ControlApi {
       http: this.gateway?.url ?? false,
       version: this.version
     }, 'daemon started')
+    followBoard()
   }
 
   /** The self-fork guard (packages/store/src/own-feed.ts): armed when an old key meets a store that does not know it. */

@@ -192,3 +192,45 @@ describe('a household votes: members of one box answer polls as themselves (issu
     expect((await client.feed({ kind: 'offer' })).entries[0]).toMatchObject({ id: offer.id, done: true })
   })
 })
+
+describe('the noticeboard after a restart', () => {
+  it('counts what the store held before the start (the board reads it once the daemon has started)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kiez-life-restart-'))
+    const open = async (): Promise<{ daemon: Daemon, client: ControlClient }> => {
+      const daemon = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, {
+        config: {
+          ...DEFAULT_CONFIG,
+          dataDir: join(dir, 'box'),
+          http: false,
+          listen: ['/ip4/127.0.0.1/tcp/0'],
+          mdns: false,
+          logLevel: 'silent'
+        }
+      })
+      await daemon.start()
+      return { daemon, client: new ControlClient({ socketPath: daemon.socketPath }) }
+    }
+    try {
+      const first = await open()
+      const ev = await first.client.post({ kind: 'event', text: 'Hoffest', starts: Date.now() + HOUR, place: 'Hof' })
+      await first.client.post({ kind: 'rsvp', target: ev.id, answer: 'going' })
+      await first.daemon.stop()
+
+      const second = await open()
+      try {
+        const deadline = Date.now() + 10_000
+        let rsvps: unknown
+        while (Date.now() < deadline) {
+          rsvps = (await second.client.feed({ kind: 'event' })).entries.find((e) => e.id === ev.id)?.rsvps
+          if ((rsvps as { going?: number } | undefined)?.going === 1) break
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+        expect(rsvps).toEqual({ going: 1, maybe: 0, no: 0 })
+      } finally {
+        await second.daemon.stop()
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 30_000)
+})

@@ -20,25 +20,32 @@ async function refused (p: () => Promise<unknown>): Promise<{ code: string, stat
   throw new Error('expected a refusal')
 }
 
-/** A real daemon (real LevelDB, no mDNS, no HTTP) for one describe block, stopped and removed after it. */
+/** A real daemon (real LevelDB, no mDNS, no HTTP) on `dir`/box, started, with a control client. */
+async function openDaemon (dir: string): Promise<{ daemon: Daemon, client: ControlClient }> {
+  const daemon = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, {
+    config: {
+      ...DEFAULT_CONFIG,
+      dataDir: join(dir, 'box'),
+      http: false,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      mdns: false,
+      logLevel: 'silent'
+    }
+  })
+  await daemon.start()
+  return { daemon, client: new ControlClient({ socketPath: daemon.socketPath }) }
+}
+
+/** A real daemon for one describe block, stopped and removed after it. */
 function daemonPerSuite (prefix: string): { readonly client: ControlClient } {
   let dir: string
   let daemon: Daemon
   const box = {} as { client: ControlClient }
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), prefix))
-    daemon = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, {
-      config: {
-        ...DEFAULT_CONFIG,
-        dataDir: join(dir, 'box'),
-        http: false,
-        listen: ['/ip4/127.0.0.1/tcp/0'],
-        mdns: false,
-        logLevel: 'silent'
-      }
-    })
-    await daemon.start()
-    box.client = new ControlClient({ socketPath: daemon.socketPath })
+    const opened = await openDaemon(dir)
+    daemon = opened.daemon
+    box.client = opened.client
   })
   afterAll(async () => {
     await daemon.stop().catch(() => {})
@@ -196,27 +203,13 @@ describe('a household votes: members of one box answer polls as themselves (issu
 describe('the noticeboard after a restart', () => {
   it('counts what the store held before the start (the board reads it once the daemon has started)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kiez-life-restart-'))
-    const open = async (): Promise<{ daemon: Daemon, client: ControlClient }> => {
-      const daemon = new Daemon({ logger: createLogger({ level: 'silent' }), createNode: createMeshNode }, {
-        config: {
-          ...DEFAULT_CONFIG,
-          dataDir: join(dir, 'box'),
-          http: false,
-          listen: ['/ip4/127.0.0.1/tcp/0'],
-          mdns: false,
-          logLevel: 'silent'
-        }
-      })
-      await daemon.start()
-      return { daemon, client: new ControlClient({ socketPath: daemon.socketPath }) }
-    }
     try {
-      const first = await open()
+      const first = await openDaemon(dir)
       const ev = await first.client.post({ kind: 'event', text: 'Hoffest', starts: Date.now() + HOUR, place: 'Hof' })
       await first.client.post({ kind: 'rsvp', target: ev.id, answer: 'going' })
       await first.daemon.stop()
 
-      const second = await open()
+      const second = await openDaemon(dir)
       try {
         const deadline = Date.now() + 10_000
         let rsvps: unknown

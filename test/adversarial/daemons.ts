@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { ControlClient, controlSocketPath } from '@kiez/daemon/control'
 import type { StatusJson, SyncJson } from '@kiez/daemon/control'
 import { createLogger, createMeshNode, Daemon, DEFAULT_CONFIG, type KiezConfig, type StorageConfig } from '@kiez/daemon'
-import { BoxProcess, KIEZ_BIN, NODE_BIN } from '../lab/index.ts'
+import { BoxProcess, KIEZ_BUNDLE, NODE_BIN } from '../lab/index.ts'
 
 export interface LocalDaemonInit {
   dataDir?: string
@@ -26,6 +26,8 @@ export class LocalDaemon {
   peerId = ''
   /** /ip4/127.0.0.1/tcp/<port>/p2p/<id> */
   addr = ''
+  /** the last start's "daemon started" line: how long each part took to come up (a slow start says where) */
+  readyAtMs: Record<string, number> = {}
   readonly dataDir: string
   private readonly args: string[]
   private readonly env: NodeJS.ProcessEnv
@@ -48,14 +50,17 @@ export class LocalDaemon {
     return this.proc.pid
   }
 
-  /** Spawns the daemon and waits until its control socket answers; resolves with the ms that took. */
+  /**
+   * Spawns the daemon (the bundle a box runs) and waits until its control socket answers; resolves with
+   * the ms that took.
+   */
   async spawn (extraArgs: string[] = []): Promise<number> {
     const t0 = performance.now()
     const listen = this.addr === '' ? '/ip4/127.0.0.1/tcp/0' : this.addr.replace(/\/p2p\/.*$/, '')
     this.proc = new BoxProcess({
       argv: [
         NODE_BIN,
-        KIEZ_BIN,
+        KIEZ_BUNDLE,
         'daemon',
         '--data-dir',
         this.dataDir,
@@ -76,7 +81,11 @@ export class LocalDaemon {
       maxLineBytes: 16 * 1024
     })
     this.client = new ControlClient({ socketPath: controlSocketPath(this.dataDir), timeoutMs: 60_000 })
-    await this.proc.waitFor((l) => (l.json as { msg?: string } | undefined)?.msg === 'daemon started', 60_000)
+    const started = await this.proc.waitFor(
+      (l) => (l.json as { msg?: string } | undefined)?.msg === 'daemon started',
+      60_000
+    )
+    this.readyAtMs = (started.json as { readyAtMs?: Record<string, number> }).readyAtMs ?? {}
     const s = await this.client.status()
     const ms = performance.now() - t0
     this.peerId = s.peerId

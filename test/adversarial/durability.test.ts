@@ -88,6 +88,7 @@ describe('adversarial: durability', () => {
       const box = await daemon(['--bootstrap', peer.addr])
       const acked: string[] = []
       const recoverMs: number[] = []
+      let slowest = { ms: 0, readyAtMs: {} as Record<string, number> }
       let peerPosts = 0
       let stopPeer = false
       // the neighbour writes all along, so the box is ingesting (gossip and sync) when it dies
@@ -115,7 +116,9 @@ describe('adversarial: durability', () => {
         dead = true
         await box.kill9()
         await writer
-        recoverMs.push(await box.spawn())
+        const ms = await box.spawn()
+        recoverMs.push(ms)
+        if (ms > slowest.ms) slowest = { ms: Math.round(ms), readyAtMs: box.readyAtMs }
       }
       stopPeer = true
       await peerWriter
@@ -153,6 +156,8 @@ describe('adversarial: durability', () => {
           unacknowledgedButStored: ownSeq - acked.length,
           recoverP99Ms: Math.round(p99(recoverMs)),
           recoverMaxMs: Math.round(Math.max(...recoverMs)),
+          // the slowest restart, where its time went (the daemon's own clock, from Daemon.start)
+          slowestRecover: slowest,
           repairedOnLastOpen: recovery?.repaired.length ?? 0
         })
         expect(lost).toBe(0)
@@ -164,7 +169,9 @@ describe('adversarial: durability', () => {
         expect(chains.entries).toBe(ownSeq + neighbourSeq)
       })
     },
-    soak ? 1_200_000 : 300_000
+    // 50 restarts took 124 s on a quiet machine and 180-219 s beside the rest of the suite; CI's machine
+    // once needed over 300 s: the budget is for a slow machine, the case asserts no loss, not speed
+    soak ? 1_800_000 : 600_000
   )
 
   it.skipIf(process.getuid?.() !== 0)(

@@ -133,6 +133,9 @@ export class Daemon implements ControlApi {
   private readonly now: () => number
   private readonly version = packageVersion()
   private started: Stoppable[] = []
+  /** ms from the start's beginning to each part being up, for the "daemon started" line (a slow start says where) */
+  private readonly readyAtMs: Record<string, number> = {}
+  private startBegan = 0
   private startedAt = 0
   private store: FeedStore | undefined
   private node: DaemonNode | undefined
@@ -195,7 +198,14 @@ export class Daemon implements ControlApi {
     }
   }
 
+  /** Records a part as started (stopped in reverse order) and when it came up. */
+  private began (part: Stoppable): void {
+    this.readyAtMs[part.name] = Math.round(performance.now() - this.startBegan)
+    this.started.push(part)
+  }
+
   private async doStart (): Promise<void> {
+    this.startBegan = performance.now()
     const { logger } = this.components
     const { dataDir } = this.config
     const dir = await prepareDataDir(dataDir)
@@ -242,7 +252,7 @@ export class Daemon implements ControlApi {
       throw new DaemonError('store_unavailable', err.message, { cause: err })
     })
     this.store = store
-    this.started.push({
+    this.began({
       name: 'store',
       stop: async () => {
         await store.close()
@@ -265,7 +275,7 @@ export class Daemon implements ControlApi {
       })
     })
     this.people = people
-    this.started.push({
+    this.began({
       name: 'members',
       stop: async () => {
         this.people = undefined
@@ -282,7 +292,7 @@ export class Daemon implements ControlApi {
     })
     await messages.start()
     this.dm = messages
-    this.started.push({
+    this.began({
       name: 'messages',
       stop: async () => {
         this.dm = undefined
@@ -305,7 +315,7 @@ export class Daemon implements ControlApi {
       })
     }
     this.board = board
-    this.started.push({
+    this.began({
       name: 'noticeboard',
       stop: async () => {
         board.close()
@@ -320,7 +330,7 @@ export class Daemon implements ControlApi {
       (a) => this.neighbours?.claims.claimOf(a).name
     )
     this.finder = finder
-    this.started.push({
+    this.began({
       name: 'search',
       stop: async () => {
         this.finder = undefined
@@ -370,7 +380,7 @@ export class Daemon implements ControlApi {
         throw new DaemonError('node_failed', `the mesh node did not start: ${firstLine(err.message)}`, { cause: err })
       })
     this.node = node
-    this.started.push({
+    this.began({
       name: 'node',
       stop: async () => {
         await node.stop()
@@ -382,7 +392,7 @@ export class Daemon implements ControlApi {
     const stopWatch = watchOwnFeed({ guard: this.guard(), node, logger })
     const stopNeighbours = storage.watch(node)
     const stopMembers = people.watch(node)
-    this.started.push({
+    this.began({
       name: 'own-feed-watch',
       stop: async () => {
         stopWatch()
@@ -393,7 +403,7 @@ export class Daemon implements ControlApi {
 
     const control = new ControlServer({ api: this, logger }, { socketPath: this.socketPath, dataDir })
     await control.start()
-    this.started.push({
+    this.began({
       name: 'control',
       stop: async () => {
         await control.stop()
@@ -409,7 +419,10 @@ export class Daemon implements ControlApi {
       dataDir,
       controlSocket: this.socketPath,
       http: this.gateway?.url ?? false,
-      version: this.version
+      version: this.version,
+      readyAtMs: { ...this.readyAtMs, all: Math.round(performance.now() - this.startBegan) },
+      // since the process began (performance's time origin): what came before Daemon.start is loading the code
+      processMs: Math.round(performance.now())
     }, 'daemon started')
     followBoard()
   }
@@ -450,7 +463,7 @@ export class Daemon implements ControlApi {
         cause: err
       })
     })
-    this.started.push({
+    this.began({
       name: 'moderation',
       stop: async () => {
         this.mod = undefined
@@ -491,7 +504,7 @@ export class Daemon implements ControlApi {
         throw new DaemonError('store_unavailable', `cannot start the storage budget: ${err.message}`, { cause: err })
       })
     this.storage = storage
-    this.started.push({ name: 'storage', stop: async () => await storage.stop() })
+    this.began({ name: 'storage', stop: async () => await storage.stop() })
     if (this.config.http !== false) storage.registerMetrics(this.metrics)
   }
 
@@ -510,7 +523,7 @@ export class Daemon implements ControlApi {
     })
     this.blobs = blobs
     if (this.config.http !== false) blobs.registerMetrics(this.metrics)
-    this.started.push({
+    this.began({
       name: 'blobs',
       stop: async () => {
         this.blobs = undefined
@@ -540,7 +553,7 @@ export class Daemon implements ControlApi {
     })
     neighbours.start()
     this.neighbours = neighbours
-    this.started.push({
+    this.began({
       name: 'neighbours',
       stop: async () => {
         this.neighbours = undefined
@@ -598,7 +611,7 @@ export class Daemon implements ControlApi {
       throw err
     }
     this.gateway = gateway
-    this.started.push({
+    this.began({
       name: 'gateway',
       stop: async () => {
         await gateway.stop()

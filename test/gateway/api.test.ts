@@ -435,3 +435,19 @@ describe('static web feed files', () => {
     expectSecurityHeaders(r, 'fallback')
   })
 })
+
+describe('every route schema of a box', () => {
+  it('compiles: a box with KIEZ_EAGER_SCHEMAS=1 (every control and gateway route compiled at the start) starts and answers', async () => {
+    // the routes compile on their first call (@kiez/gateway/compilers), so a broken schema would otherwise
+    // show only when its route is first called
+    const boxes = new Boxes()
+    process.env.KIEZ_EAGER_SCHEMAS = '1'
+    try {
+      const box = await boxes.start()
+      expect((await call(box, '/api/v1/status')).status).toBe(200)
+    } finally {
+      delete process.env.KIEZ_EAGER_SCHEMAS
+      await boxes.close()
+    }
+  })
+})

@@ -7,7 +7,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest
 } from 'fastify'
-import { Ajv } from 'ajv'
+import { lazySchemaController } from './compilers.js'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { entryId, type Entry } from '@kiez/feed'
@@ -495,6 +495,8 @@ export class Gateway {
       bodyLimit: this.init.bodyLimit ?? 64 * 1024,
       forceCloseConnections: true,
       return503OnClosing: true,
+      // each route's validators and serializers compile on its first call, not at the start
+      schemaController: lazySchemaController({ allErrors: false }),
       serverFactory: (handler) => this.serverFactory(handler),
       // malformed URLs never reach routing: answer them in our shape too
       frameworkErrors: (_err, _req, reply) => {
@@ -505,10 +507,6 @@ export class Gateway {
         rawClientError(err, socket)
       }
     })
-    const options = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const
-    const coercing = new Ajv({ ...options, coerceTypes: true })
-    const strict = new Ajv({ ...options, coerceTypes: false })
-    app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema))
     // A DELETE says everything in its URL: it carries the JSON Content-Type every write must (the
     // onRequest hook below), but may leave the body empty. Fastify's own parser, for every other body.
     const json = app.getDefaultJsonParser('error', 'error')

@@ -1,6 +1,6 @@
 import { chmod } from 'node:fs/promises'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { Ajv } from 'ajv'
+import { lazySchemaController } from '@kiez/gateway/compilers'
 import type { Logger } from 'pino'
 import { ApiError } from '../errors.js'
 import {
@@ -194,14 +194,10 @@ export class ControlServer {
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: this.init.bodyLimit ?? 64 * 1024,
       // A stop must not wait for a client that keeps a connection open.
-      forceCloseConnections: true
+      forceCloseConnections: true,
+      // each route's validators and serializers compile on its first call, not at the start
+      schemaController: lazySchemaController({ allErrors: true })
     })
-    // Query strings and paths are text, so they need coercion ("50" → 50); JSON bodies are
-    // typed already and must not get it ({"text": 5} is a mistake, not the post "5").
-    const options = { removeAdditional: false, useDefaults: true, allErrors: true, strict: false } as const
-    const coercing = new Ajv({ ...options, coerceTypes: true })
-    const strict = new Ajv({ ...options, coerceTypes: false })
-    app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema))
 
     app.setErrorHandler((err: Error & { code?: string, validation?: unknown, statusCode?: number }, req, reply) => {
       if (err instanceof ApiError) {

@@ -18,29 +18,41 @@ export const isMsg = (msg, extra) => (l) => msgOf(l) === msg && (extra === undef
 /**
  * How the benchmarks' daemons run, by default as a packaged box does: the CLI's esbuild bundle
  * (BENCH_DAEMON_ENTRY=dist for packages/cli/dist instead) with the packaging's V8 limits
- * (BENCH_DAEMON_NODE_OPTIONS instead, e.g. '' for Node's defaults). Returns the lab's init fields
+ * (BENCH_DAEMON_NODE_OPTIONS instead, e.g. '' for Node's defaults) and glibc's arena cap
+ * (BENCH_DAEMON_MALLOC_ARENA_MAX instead, '' for glibc's default). Returns the lab's init fields
  * (`env`, `command`) and a line saying which.
  */
 export function packagedBox (nodeBin) {
   const nodeOptions = process.env.BENCH_DAEMON_NODE_OPTIONS ?? packagedNodeOptions()
+  const arenas = process.env.BENCH_DAEMON_MALLOC_ARENA_MAX ?? unitEnvironment('MALLOC_ARENA_MAX')
   const entry = join(
     import.meta.dirname,
     process.env.BENCH_DAEMON_ENTRY === 'dist' ? '../packages/cli/dist/bin.js' : '../packages/cli/bundle/bin.mjs'
   )
+  const env = {
+    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    ...(arenas ? { MALLOC_ARENA_MAX: arenas } : {})
+  }
   return {
     init: {
-      ...(nodeOptions ? { env: { NODE_OPTIONS: nodeOptions } } : {}),
+      env,
       command: (box, lab) => [nodeBin, entry, 'daemon', '--data-dir', lab.dataDir(box)]
     },
-    says: `daemons run ${entry} with NODE_OPTIONS=${JSON.stringify(nodeOptions ?? '')}`
+    says: `daemons run ${entry} with NODE_OPTIONS=${JSON.stringify(nodeOptions ?? '')} MALLOC_ARENA_MAX=${
+      JSON.stringify(arenas ?? '')
+    }`
   }
 }
 
 /** The NODE_OPTIONS (V8 limits) the router packaging sets: the systemd unit's, one source for every package. */
 export function packagedNodeOptions () {
-  return /^Environment="NODE_OPTIONS=([^"]*)"$/m.exec(
-    readFileSync(join(import.meta.dirname, '../packaging/systemd/kiez.service'), 'utf8')
-  )?.[1]
+  return unitEnvironment('NODE_OPTIONS')
+}
+
+/** One Environment= setting of the systemd unit (quoted or not), or undefined. */
+function unitEnvironment (name) {
+  const unit = readFileSync(join(import.meta.dirname, '../packaging/systemd/kiez.service'), 'utf8')
+  return new RegExp(`^Environment="?${name}=([^"\\n]*)"?$`, 'm').exec(unit)?.[1]
 }
 
 export function client (lab, box, timeoutMs = 60_000) {

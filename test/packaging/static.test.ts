@@ -204,6 +204,8 @@ describe('docker/Dockerfile', () => {
     expect(users.at(-1)).toBe('kiez')
     expect(ins('VOLUME')).toContain('/data')
     expect(ins('ENV').join(' ')).toMatch(/KIEZ_DATA_DIR=\/data\b/)
+    // a glibc image: two malloc arenas, as the systemd unit (docs/OPERATIONS.md, "Memory")
+    expect(ins('ENV').join(' ')).toMatch(/\bMALLOC_ARENA_MAX=2\b/)
     // The user exists and owns /data (a fresh named volume copies that ownership).
     expect(ins('RUN').join('\n')).toMatch(/useradd[^\n]*\bkiez\b/)
     expect(ins('RUN').join('\n')).toMatch(/chown kiez:kiez \/data/)
@@ -266,6 +268,7 @@ describe('packaging/systemd/kiez.service', () => {
     expect(one('StateDirectory')).toBe('kiez')
     expect(one('StateDirectoryMode')).toBe('0700')
     expect(svc.get('Environment')).toContain('KIEZ_DATA_DIR=/var/lib/kiez')
+    expect(svc.get('Environment')).toContain('MALLOC_ARENA_MAX=2')
     expect(one('Restart')).toBe('on-failure')
     expect(unit.get('Install')?.get('WantedBy')).toEqual(['multi-user.target'])
   })

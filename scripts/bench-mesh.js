@@ -4,8 +4,8 @@
 // read from this machine's one clock (the daemons' log timestamps, Date.now()
 // here, performance.now() for in-process intervals), so figures from different
 // boxes are comparable.
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 
 if (typeof process.getuid === 'function' && process.getuid() !== 0) {
   process.stderr.write(
@@ -38,8 +38,9 @@ const {
   txBytes,
   waitUntil
 } = await import('./bench-lab.js')
+const { memoryCgroup, uncachedCopy } = await import('./memory-cgroup.js')
 
-// --only=line,delete,streets,catchup,reconcile runs a subset; BENCH_DAEMON_NODE_OPTIONS is handed to every daemon
+// --only=line,delete,streets,catchup,small,reconcile runs a subset; BENCH_DAEMON_NODE_OPTIONS is handed to every daemon
 // instead of the packaged V8 limits (e.g. '' for Node's defaults, --max-old-space-size=64 to see how much of
 // the RSS is uncollected garbage); BENCH_DAEMON_ENTRY=dist runs packages/cli/dist instead of the bundle.
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
@@ -306,29 +307,37 @@ if (runs('streets')) {
   }
 }
 
+/** Writes the catch-up's 100k entries into the boxes' stores before they start (box 0 serves them, box 1 pulls). */
+async function writeCatchupSource (lab, boxes = [0]) {
+  for (const box of boxes) await writeEntries(lab, box)
+}
+
+async function writeEntries (lab, box) {
+  progress(`writing ${CATCHUP_ENTRIES} entries into box ${box}'s store before it starts`)
+  mkdirSync(lab.dataDir(box), { recursive: true, mode: 0o700 })
+  const store = await FeedStore.open({ path: join(lab.dataDir(box), 'feed') })
+  const inFlight = new Set()
+  for (let i = 0; i < entries.length; i += 500) {
+    const p = store.ingestRange(entries.slice(i, i + 500).map((e) => e.bytes)).then((r) => {
+      if (r.rejection) throw new Error(`range rejected: ${r.rejection.code}`)
+    })
+    inFlight.add(p)
+    // settles either way, so no unhandled rejection here (the race/all below sees p's)
+    void p.then(() => inFlight.delete(p), () => inFlight.delete(p))
+    if (inFlight.size >= 4) await Promise.race(inFlight)
+  }
+  await Promise.all(inFlight)
+  if (store.stats().entries !== CATCHUP_ENTRIES) {
+    throw new Error(`the source store holds ${store.stats().entries} entries`)
+  }
+  await store.close()
+}
+
 // ---- catch-up: 100k entries over one link into an empty box, then RSS at rest ----
 if (runs('catchup')) {
   const lab = await createLab({ ...line(2), ...labEnv })
   try {
-    progress(`writing ${CATCHUP_ENTRIES} entries into box 1's store before it starts`)
-    mkdirSync(lab.dataDir(0), { recursive: true, mode: 0o700 })
-    const store = await FeedStore.open({ path: join(lab.dataDir(0), 'feed') })
-    const inFlight = new Set()
-    for (let i = 0; i < entries.length; i += 500) {
-      const p = store.ingestRange(entries.slice(i, i + 500).map((e) => e.bytes)).then((r) => {
-        if (r.rejection) throw new Error(`range rejected: ${r.rejection.code}`)
-      })
-      inFlight.add(p)
-      // settles either way, so no unhandled rejection here (the race/all below sees p's)
-      void p.then(() => inFlight.delete(p), () => inFlight.delete(p))
-      if (inFlight.size >= 4) await Promise.race(inFlight)
-    }
-    await Promise.all(inFlight)
-    if (store.stats().entries !== CATCHUP_ENTRIES) {
-      throw new Error(`the source store holds ${store.stats().entries} entries`)
-    }
-    await store.close()
-
+    await writeCatchupSource(lab)
     lab.start(0)
     await lab.waitForLog(0, isMsg('daemon started'), 60_000)
     progress('starting the empty box')
@@ -373,5 +382,98 @@ if (runs('catchup')) {
     emit('rss_file_mb', Math.max(...rest.map((r) => r.file)), 'MB')
   } finally {
     await lab.close()
+  }
+}
+
+// ---- a small box: a box whose memory cgroup is a small router's RAM, at rest and catching up ----
+// The kernel charges the group the box's anonymous memory and the page cache it fills (its own copy of Node's
+// binary included), reclaims clean pages at the limit and OOM-kills inside the group when it cannot: whether a
+// box lives in N MB is the kernel's answer. A box short of memory rarely dies: it thrashes, re-reading its own
+// code from disk, so major faults per second are the figure to read beside the speed. BENCH_SMALL_MB lists the
+// limits (default 128, issue 17's goal, and 160); BENCH_SMALL_NODE_OPTIONS replaces the V8 limits of the box in
+// the group only, as OpenWrt's max_heap_mb and semi_space_mb do (e.g. '--max-old-space-size=64 --max-semi-space-size=1').
+if (runs('small')) {
+  const limits = (process.env.BENCH_SMALL_MB ?? '128,160').split(',').map(Number).filter((n) => n > 0)
+  const CATCHUP_BUDGET_MS = 120_000
+  if (process.env.BENCH_SMALL_NODE_OPTIONS !== undefined) {
+    progress(`the box in the group runs with NODE_OPTIONS=${JSON.stringify(process.env.BENCH_SMALL_NODE_OPTIONS)}`)
+  }
+  for (const mb of limits) {
+    const cg = memoryCgroup(`kiez-bench-${process.pid}-${mb}mb`, mb)
+    if (cg.unavailable !== undefined) {
+      progress(`small box skipped: ${cg.unavailable}`)
+      break
+    }
+    const lab = await createLab({ ...line(2), ...labEnv })
+    try {
+      await writeCatchupSource(lab, [0, 1])
+      lab.start(0)
+      await lab.waitForLog(0, isMsg('daemon started'), 60_000)
+      // box 1 runs its own copy of Node, so the binary's pages it touches are charged to its group
+      const argv = labEnv.command(1, lab)
+      const node = uncachedCopy(argv[0], join(dirname(lab.dataDir(1)), 'node-in-cgroup'))
+      const inGroup = () => {
+        const smallOptions = process.env.BENCH_SMALL_NODE_OPTIONS
+        const proc = lab.start(1, {
+          command: [node, ...argv.slice(1)],
+          ...(smallOptions !== undefined ? { env: { NODE_OPTIONS: smallOptions } } : {})
+        })
+        cg.add(proc.pid)
+        return proc
+      }
+
+      // the first start builds box 1's search index from its store (seconds of reads and writes); a box at rest
+      // has its index, as a box that caught up and restarted has, so that start is outside the group
+      progress('box 1 builds its search index outside the group')
+      lab.start(1)
+      await lab.waitForLog(1, isMsg('search: the index is current'), 300_000)
+      await lab.kill(1)
+      progress(`at rest: box 1 with the same ${CATCHUP_ENTRIES} entries in a ${mb} MB memory cgroup`)
+      inGroup()
+      await lab.waitForLog(1, isMsg('peer connected'), 120_000)
+      await sleep(5000)
+      const faults = cg.majorFaults()
+      await sleep(10_000)
+      emit(`major_faults_per_s_at_rest_in_${mb}mb`, (cg.majorFaults() - faults) / 10, 'faults/s')
+      const rest = residentMb(lab.process(1).pid)
+      emit(`cgroup_mb_at_rest_in_${mb}mb`, cg.usageMb(), 'MB')
+      emit(`rss_mb_at_rest_in_${mb}mb`, rest.rss, 'MB')
+      emit(`rss_anon_mb_at_rest_in_${mb}mb`, rest.anon, 'MB')
+
+      progress(`catching up: box 1 emptied, ${CATCHUP_BUDGET_MS / 1000} s at most`)
+      await lab.kill(1)
+      rmSync(lab.dataDir(1), { recursive: true, force: true })
+      inGroup()
+      const conn = await lab.waitForLog(1, isMsg('peer connected'), 120_000)
+      const c1 = client(lab, 1, 10_000)
+      let peakAnon = 0
+      let entriesIn = 0
+      const sampler = setInterval(() => {
+        try {
+          peakAnon = Math.max(peakAnon, residentMb(lab.process(1).pid).anon)
+        } catch {}
+      }, 100)
+      const end = logTime(conn) + CATCHUP_BUDGET_MS
+      const outcome = await waitUntil(
+        'the small box to catch up, die or run out of time',
+        async () => {
+          if (!lab.process(1).alive) return { died: true }
+          entriesIn = (await c1.status()).counts.entries
+          if (entriesIn === CATCHUP_ENTRIES) return { doneAt: Date.now() }
+          return Date.now() > end ? { slow: true } : undefined
+        },
+        CATCHUP_BUDGET_MS + 60_000,
+        100
+      )
+      clearInterval(sampler)
+      const seconds = ((outcome.doneAt ?? Date.now()) - logTime(conn)) / 1000
+      emit(`caught_up_in_${mb}mb`, outcome.doneAt !== undefined ? 1 : 0, 'bool')
+      emit(`catchup_entries_per_s_in_${mb}mb`, entriesIn / seconds, 'entries/s')
+      emit(`rss_anon_mb_peak_in_${mb}mb`, peakAnon, 'MB')
+      emit(`oom_kills_in_${mb}mb`, cg.oomKills(), 'kills')
+    } finally {
+      await lab.close()
+      cg.close()
+    }
   }
 }

@@ -471,6 +471,11 @@ if (runs('small')) {
       emit(`catchup_entries_per_s_in_${mb}mb`, entriesIn / seconds, 'entries/s')
       emit(`rss_anon_mb_peak_in_${mb}mb`, peakAnon, 'MB')
       emit(`oom_kills_in_${mb}mb`, cg.oomKills(), 'kills')
+    } catch (err) {
+      // a group that was made but cannot take the box (a cgroup v2 host whose manager owns the tree): no figure
+      if (err.code !== 'cgroup_add') throw err
+      progress(`small box skipped: ${err.message}`)
+      break
     } finally {
       await lab.close()
       cg.close()

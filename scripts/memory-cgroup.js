@@ -76,7 +76,11 @@ function group (dir, limitMb, read) {
      * spawn: `ip netns exec` mounts a sysfs of its own, so the box cannot reach the group's files itself.
      */
     add (pid) {
-      writeFileSync(join(dir, 'cgroup.procs'), String(pid))
+      try {
+        writeFileSync(join(dir, 'cgroup.procs'), String(pid))
+      } catch (err) {
+        throw Object.assign(new Error(`cannot move pid ${pid} into ${dir}: ${err.message}`), { code: 'cgroup_add' })
+      }
     },
     ...read,
     /** Removes the group once its processes are gone (never throws: a leftover empty group is harmless). */

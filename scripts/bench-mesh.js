@@ -307,11 +307,7 @@ if (runs('streets')) {
   }
 }
 
-/** Writes the catch-up's 100k entries into the boxes' stores before they start (box 0 serves them, box 1 pulls). */
-async function writeCatchupSource (lab, boxes = [0]) {
-  for (const box of boxes) await writeEntries(lab, box)
-}
-
+/** Writes the catch-up's 100k entries into a box's store before it starts (the catch-up's source). */
 async function writeEntries (lab, box) {
   progress(`writing ${CATCHUP_ENTRIES} entries into box ${box}'s store before it starts`)
   mkdirSync(lab.dataDir(box), { recursive: true, mode: 0o700 })
@@ -337,7 +333,7 @@ async function writeEntries (lab, box) {
 if (runs('catchup')) {
   const lab = await createLab({ ...line(2), ...labEnv })
   try {
-    await writeCatchupSource(lab)
+    await writeEntries(lab, 0)
     lab.start(0)
     await lab.waitForLog(0, isMsg('daemon started'), 60_000)
     progress('starting the empty box')
@@ -406,7 +402,7 @@ if (runs('small')) {
     }
     const lab = await createLab({ ...line(2), ...labEnv })
     try {
-      await writeCatchupSource(lab, [0, 1])
+      for (const box of [0, 1]) await writeEntries(lab, box)
       lab.start(0)
       await lab.waitForLog(0, isMsg('daemon started'), 60_000)
       // box 1 runs its own copy of Node, so the binary's pages it touches are charged to its group
@@ -419,7 +415,6 @@ if (runs('small')) {
           ...(smallOptions !== undefined ? { env: { NODE_OPTIONS: smallOptions } } : {})
         })
         cg.add(proc.pid)
-        return proc
       }
 
       // the first start builds box 1's search index from its store (seconds of reads and writes); a box at rest

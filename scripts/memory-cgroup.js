@@ -35,7 +35,7 @@ function makeV2 (name, limitMb) {
   mkdirSync(dir)
   writeFileSync(join(dir, 'memory.max'), String(limitMb * MiB))
   writeFileSync(join(dir, 'memory.swap.max'), '0')
-  return group(dir, limitMb, {
+  return group(dir, {
     usageMb: () => Number(readFileSync(join(dir, 'memory.current'), 'utf8')) / MiB,
     oomKills: () => Number(/^oom_kill (\d+)$/m.exec(readFileSync(join(dir, 'memory.events'), 'utf8'))?.[1] ?? 0),
     majorFaults: () => statField(dir, 'pgmajfault')
@@ -56,7 +56,7 @@ function makeV1 (name, limitMb) {
   try {
     writeFileSync(join(dir, 'memory.memsw.limit_in_bytes'), String(limitMb * MiB))
   } catch {}
-  return group(dir, limitMb, {
+  return group(dir, {
     usageMb: () => Number(readFileSync(join(dir, 'memory.usage_in_bytes'), 'utf8')) / MiB,
     oomKills: () => Number(/^oom_kill (\d+)$/m.exec(readFileSync(join(dir, 'memory.oom_control'), 'utf8'))?.[1] ?? 0),
     majorFaults: () => statField(dir, 'pgmajfault')
@@ -68,9 +68,8 @@ function statField (dir, name) {
   return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(readFileSync(join(dir, 'memory.stat'), 'utf8'))?.[1] ?? NaN)
 }
 
-function group (dir, limitMb, read) {
+function group (dir, read) {
   return {
-    limitMb,
     /**
      * Moves a process (and so what it starts) into the group. Done from outside, by pid, right after the
      * spawn: `ip netns exec` mounts a sysfs of its own, so the box cannot reach the group's files itself.
